@@ -1,0 +1,78 @@
+import { z } from "zod";
+
+/**
+ * The shape of `projects.config.ts`. Objects are strict so a typo
+ * ("projets") is reported by name instead of silently ignored.
+ */
+export const ProjectSlugSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "a slug is lowercase letters, digits and hyphens (max 63), starting with a letter or digit");
+
+export const ProjectConfigSchema = z.strictObject({
+  slug: ProjectSlugSchema,
+  name: z.string().min(1).max(120).optional(),
+  path: z.string().min(1),
+  /** Folder holding `openspec/`, relative to `path`; defaults to `path` itself. */
+  openspecPath: z.string().min(1).optional(),
+});
+
+export const ClaudeAccountConfigSchema = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, "an account id is letters, digits, '.', '_' or '-'"),
+  configDir: z.string().min(1),
+  /** Name of the environment variable holding a `claude setup-token` OAuth token; never the token itself. */
+  oauthTokenEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable name").optional(),
+});
+
+export const ClaudeDefaultsSchema = z.strictObject({
+  model: z.string().optional(),
+  fallbackModel: z.string().optional(),
+  permissionMode: z.enum(["default", "acceptEdits", "bypassPermissions", "plan"]).optional(),
+  allowedTools: z.array(z.string()).optional(),
+  maxTurns: z.number().int().positive().optional(),
+  maxBudgetUsd: z.number().positive().optional(),
+  timeoutMinutes: z.number().positive().optional(),
+  worktrees: z.boolean().optional(),
+  mcpServers: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const WorkdeckConfigSchema = z.strictObject({
+  scan: z.array(z.string().min(1)).optional(),
+  rescanMinutes: z.number().positive().max(24 * 60).optional(),
+  projects: z.array(ProjectConfigSchema).optional(),
+  claude: z
+    .strictObject({
+      maxConcurrent: z.number().int().positive().max(64).optional(),
+      accounts: z.array(ClaudeAccountConfigSchema).optional(),
+      defaults: ClaudeDefaultsSchema.optional(),
+    })
+    .optional(),
+  notifications: z
+    .strictObject({
+      slack: z
+        .strictObject({
+          webhookUrlEnv: z.string().optional(),
+          botTokenEnv: z.string().optional(),
+          channel: z.string().optional(),
+        })
+        .optional(),
+    })
+    .optional(),
+});
+
+export type WorkdeckConfig = z.infer<typeof WorkdeckConfigSchema>;
+export type ProjectConfig = z.infer<typeof ProjectConfigSchema>;
+
+/** Formats the first few Zod issues as "field.path: message" lines. */
+export function describeConfigIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => {
+      const where = issue.path.length ? issue.path.map(String).join(".") : "(root)";
+      if (issue.code === "unrecognized_keys") {
+        const keys = issue.keys.map((k) => (issue.path.length ? `${where}.${k}` : k)).join(", ");
+        return `${keys}: unknown field`;
+      }
+      return `${where}: ${issue.message}`;
+    })
+    .join("\n");
+}

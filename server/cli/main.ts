@@ -1,0 +1,74 @@
+import path from "node:path";
+import { Command, CommanderError, Option } from "commander";
+import { readEnv } from "../env";
+import { registerOpenSpecCommands } from "./openspec";
+
+/**
+ * `workdeck`: the dashboard server and the commands CI pipelines use.
+ * Errors print one line to stderr and exit non-zero; JSON goes to stdout.
+ */
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command("workdeck")
+    .description("Workdeck: OpenSpec changes, Playwright failures and Claude Code sessions in one dashboard")
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program
+    .command("serve")
+    .description("run the dashboard (what `npm start` runs)")
+    .addOption(new Option("-p, --port <port>", "port to listen on").argParser(parsePort))
+    .option("-H, --host <host>", "address to listen on (loopback unless WORKDECK_TOKEN is set)")
+    .option("--build-if-needed", "run `next build` first when there is no build or the sources changed")
+    .option("--dev", "run Next in development mode")
+    .action(async (opts: { port?: number; host?: string; buildIfNeeded?: boolean; dev?: boolean }) => {
+      const env = readEnv();
+      if (opts.port !== undefined) env.port = opts.port;
+      if (opts.host) env.host = opts.host;
+      const { serve } = await import("../http/serve");
+      const server = await serve(env, { buildIfNeeded: opts.buildIfNeeded, dev: opts.dev });
+      process.stdout.write(`Workdeck is running at ${server.url}\n`);
+      const shutdown = () => void server.close().finally(() => process.exit(0));
+      process.once("SIGINT", shutdown);
+      process.once("SIGTERM", shutdown);
+      await new Promise(() => {});
+    });
+
+  program
+    .command("build")
+    .description("build the dashboard (`next build`)")
+    .option("--if-needed", "only when there is no build or the sources changed")
+    .action(async (opts: { ifNeeded?: boolean }) => {
+      const env = readEnv();
+      const { ensureBuild } = await import("../http/serve");
+      ensureBuild(env.appRoot, { force: !opts.ifNeeded });
+    });
+
+  const db = program.command("db").description("database maintenance");
+  db.command("migrate")
+    .description("apply the committed migrations to WORKDECK_DB")
+    .action(async () => {
+      const env = readEnv();
+      const { openDatabase, migrateDatabase } = await import("../db/client");
+      const handle = openDatabase(env.dbPath);
+      migrateDatabase(handle, path.join(env.appRoot, "drizzle"));
+      handle.$client.close();
+      process.stdout.write(`Migrated ${env.dbPath}\n`);
+    });
+
+  registerOpenSpecCommands(program);
+
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    process.stderr.write(`workdeck: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`Invalid port: ${value}`);
+  return port;
+}

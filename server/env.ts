@@ -1,0 +1,65 @@
+import path from "node:path";
+import { z } from "zod";
+
+/**
+ * The one module that reads `process.env`. Everything else receives these
+ * values, which keeps tests free to build their own environment.
+ */
+const EnvSchema = z.object({
+  WORKDECK_APP_ROOT: z.string().optional(),
+  WORKDECK_HOME: z.string().optional(),
+  WORKDECK_DB: z.string().optional(),
+  WORKDECK_CONFIG: z.string().optional(),
+  WORKDECK_HOST: z.string().default("127.0.0.1"),
+  WORKDECK_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  WORKDECK_TOKEN: z
+    .string()
+    .min(16, "WORKDECK_TOKEN must be at least 16 characters")
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
+  WORKDECK_MAX_BODY_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
+  WORKDECK_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  WORKDECK_CLAUDE_PATH: z.string().optional(),
+  NODE_ENV: z.string().optional(),
+});
+
+export type WorkdeckEnv = {
+  /** Folder that holds the app (package.json, .next, data/). */
+  appRoot: string;
+  dbPath: string;
+  /** Explicit config file; undefined means "projects.config.ts in appRoot if present". */
+  configPath: string | undefined;
+  host: string;
+  port: number;
+  token: string | undefined;
+  maxBodyBytes: number;
+  logLevel: "debug" | "info" | "warn" | "error" | "silent";
+  claudePath: string | undefined;
+};
+
+export class EnvError extends Error {}
+
+export function readEnv(source: NodeJS.ProcessEnv = process.env): WorkdeckEnv {
+  const parsed = EnvSchema.safeParse(source);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw new EnvError(`Invalid environment variable ${String(first?.path.join("."))}: ${first?.message}`);
+  }
+  const e = parsed.data;
+  // bin/workdeck.mjs sets WORKDECK_APP_ROOT to the install folder, so the
+  // command works from any directory (CI pipelines run it from theirs).
+  const appRoot = path.resolve(e.WORKDECK_APP_ROOT ?? process.cwd());
+  const home = e.WORKDECK_HOME ? path.resolve(e.WORKDECK_HOME) : appRoot;
+  return {
+    appRoot,
+    dbPath: path.resolve(home, e.WORKDECK_DB ?? path.join("data", "workdeck.db")),
+    configPath: e.WORKDECK_CONFIG ? path.resolve(e.WORKDECK_CONFIG) : undefined,
+    host: e.WORKDECK_HOST,
+    port: e.WORKDECK_PORT ?? e.PORT ?? 3000,
+    token: e.WORKDECK_TOKEN,
+    maxBodyBytes: e.WORKDECK_MAX_BODY_BYTES,
+    logLevel: e.WORKDECK_LOG_LEVEL,
+    claudePath: e.WORKDECK_CLAUDE_PATH,
+  };
+}
