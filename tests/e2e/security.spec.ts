@@ -1,0 +1,91 @@
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+import { test as base, expect } from "@playwright/test";
+import { startWorkdeck, waitForHydration, type WorkdeckServer } from "./fixtures";
+
+const repoRoot = path.resolve(__dirname, "../..");
+const TOKEN = "e2e-token-0123456789abcdef";
+
+/** One token-protected server for this file: the default fixture runs without a token. */
+const test = base.extend<{}, { secured: WorkdeckServer }>({
+  secured: [
+    async ({}, use) => {
+      const server = await startWorkdeck({ token: TOKEN });
+      await use(server.info);
+      await server.stop();
+    },
+    { scope: "worker", timeout: 120_000 },
+  ],
+});
+
+test("a browser without the token is sent to the login page, and the token lets it in", async ({ page, secured }) => {
+  await page.goto(`${secured.baseURL}/specs`);
+  await expect(page).toHaveURL(/\/login\?next=%2Fspecs/);
+  await waitForHydration(page);
+  await page.getByLabel("Token").fill("wrong-token-wrong-token");
+  await page.getByRole("button", { name: /log in|sign in/i }).click();
+  await expect(page).toHaveURL(/\/login\?error=1/);
+  await page.getByLabel("Token").fill(TOKEN);
+  await page.getByRole("button", { name: /log in|sign in/i }).click();
+  await expect(page).toHaveURL(/\/specs/);
+  await expect(page.getByRole("link", { name: "Specs" }).or(page.getByRole("tab", { name: "Specs" })).first()).toBeVisible();
+});
+
+test("the API needs the bearer token", async ({ request, secured }) => {
+  const url = `${secured.baseURL}/api/trpc/projects.list`;
+  expect((await request.get(url)).status()).toBe(401);
+  expect((await request.get(url, { headers: { authorization: "Bearer nope-nope-nope-nope" } })).status()).toBe(401);
+  const ok = await request.get(url, { headers: { authorization: `Bearer ${TOKEN}` } });
+  expect(ok.status()).toBe(200);
+  const body = await ok.json();
+  expect(body.result.data.json.projects.map((p: { slug: string }) => p.slug)).toEqual(["billing-api", "mobile-sync", "web-storefront"]);
+});
+
+test("mutations from another origin, foreign hosts and oversized bodies are refused", async ({ request, secured }) => {
+  const auth = { authorization: `Bearer ${TOKEN}` };
+  const create = `${secured.baseURL}/api/trpc/openspec.createProposal`;
+  const input = { json: { projectId: "billing-api", title: "Cross site attempt", description: "This request comes from another origin and must not land." } };
+
+  const crossSite = await request.post(create, { headers: { ...auth, origin: "http://evil.example", "content-type": "application/json" }, data: input });
+  expect(crossSite.status()).toBe(403);
+
+  const huge = await request.post(create, { headers: { ...auth, "content-type": "application/json" }, data: { json: { ...input.json, description: "x".repeat(2 * 1024 * 1024) } } });
+  expect(huge.status()).toBe(413);
+
+  const rebinding = await request.get(`${secured.baseURL}/api/health`, { headers: { ...auth, host: "evil.example" } });
+  // A token-protected server may be reached by any name; the token is what counts.
+  expect(rebinding.status()).toBe(200);
+});
+
+test("ids that try to leave the project are rejected and nothing is read", async ({ request, secured }) => {
+  const auth = { authorization: `Bearer ${TOKEN}` };
+  for (const changeId of ["../../etc/passwd", "/etc/passwd", "a\u0000b", ".."]) {
+    const input = encodeURIComponent(JSON.stringify({ json: { projectId: "billing-api", changeId } }));
+    const res = await request.get(`${secured.baseURL}/api/trpc/openspec.showChange?input=${input}`, { headers: auth });
+    expect(res.status(), changeId).toBe(400);
+    expect(JSON.stringify(await res.json())).not.toContain("root:");
+  }
+  const unknown = encodeURIComponent(JSON.stringify({ json: { projectId: "no-such-project", changeId: "x" } }));
+  expect((await request.get(`${secured.baseURL}/api/trpc/openspec.showChange?input=${unknown}`, { headers: auth })).status()).toBe(404);
+});
+
+base("a loopback server refuses foreign Host headers (DNS rebinding)", async ({ request }) => {
+  const server = await startWorkdeck();
+  try {
+    expect((await request.get(`${server.info.baseURL}/api/health`)).status()).toBe(200);
+    expect((await request.get(`${server.info.baseURL}/api/health`, { headers: { host: "evil.example:80" } })).status()).toBe(403);
+  } finally {
+    await server.stop();
+  }
+});
+
+base("the server refuses to listen beyond loopback without a token", () => {
+  const result = spawnSync(process.execPath, [path.join(repoRoot, "bin/workdeck.mjs"), "serve", "--host", "0.0.0.0", "--port", "0"], {
+    cwd: repoRoot,
+    env: { ...process.env, WORKDECK_TOKEN: "", WORKDECK_DB: ":memory:" },
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  expect(result.status).not.toBe(0);
+  expect(result.stderr).toContain("Refusing to listen on 0.0.0.0 without WORKDECK_TOKEN");
+});
