@@ -53,7 +53,7 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): WorkdeckEnv {
   const home = e.WORKDECK_HOME ? path.resolve(e.WORKDECK_HOME) : appRoot;
   return {
     appRoot,
-    dbPath: path.resolve(home, e.WORKDECK_DB ?? path.join("data", "workdeck.db")),
+    dbPath: e.WORKDECK_DB === ":memory:" ? ":memory:" : path.resolve(home, e.WORKDECK_DB ?? path.join("data", "workdeck.db")),
     configPath: e.WORKDECK_CONFIG ? path.resolve(e.WORKDECK_CONFIG) : undefined,
     host: e.WORKDECK_HOST,
     port: e.WORKDECK_PORT ?? e.PORT ?? 3000,

@@ -20,8 +20,9 @@
  *   as a SET: per-error signatures deduplicated and sorted, so order does not matter.
  */
 import { createHash } from "node:crypto";
+import { z } from "zod";
 import { stripAnsi } from "./ansi";
-import type { AttemptStatus, ExpectedStatus, HookKind } from "./model";
+import { HookKindSchema, type AttemptStatus, type ExpectedStatus, type HookKind } from "./model";
 
 /** Bumped whenever normalisation changes, so stored fingerprints can be recomputed or compared. */
 export const FINGERPRINT_VERSION = 1;
@@ -47,22 +48,24 @@ export interface FingerprintContext {
   structuralHook?: HookKind;
 }
 
-export type SetupTeardown = "setup" | "teardown";
+export const SetupTeardownSchema = z.enum(["setup", "teardown"]);
+export type SetupTeardown = z.infer<typeof SetupTeardownSchema>;
 
-export interface Fingerprint {
+export const FingerprintSchema = z.object({
   /** 16 hex chars of sha256 over `signature`: the grouping key. */
-  hash: string;
-  version: number;
+  hash: z.string(),
+  version: z.number().int(),
   /** The normalised text that was hashed (useful for debugging a split or merged group). */
-  signature: string;
+  signature: z.string(),
   /** First line of the first error, ANSI stripped, not normalised: for display. */
-  headline: string;
-  errorCount: number;
-  timeout: boolean;
-  hook: HookKind | null;
-  setupTeardown: SetupTeardown | null;
-  notImplemented: boolean;
-}
+  headline: z.string(),
+  errorCount: z.number().int(),
+  timeout: z.boolean(),
+  hook: HookKindSchema.nullable(),
+  setupTeardown: SetupTeardownSchema.nullable(),
+  notImplemented: z.boolean(),
+});
+export type Fingerprint = z.infer<typeof FingerprintSchema>;
 
 // 1. Code frame --------------------------------------------------------------------------------------
 
