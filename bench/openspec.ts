@@ -1,0 +1,81 @@
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import { createRuntime } from "@/server/runtime";
+import { readEnv } from "@/server/env";
+import { createContext } from "@/server/trpc/init";
+import { appRouter } from "@/server/trpc/root";
+import { generateOpenSpecRoot } from "./generate-openspec";
+import { percentile, timeAsync, type BenchRow } from "./stats";
+
+const repoRoot = path.resolve(__dirname, "..");
+
+/** OpenSpec figures of issue 2: cold parse, cached list through tRPC, write-to-subscriber, official CLI. */
+export async function benchOpenSpec(): Promise<BenchRow[]> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "workdeck-bench-"));
+  try {
+    const project = path.join(dir, "workspace", "big-project");
+    generateOpenSpecRoot(project, { changeCount: 1000, specCount: 200 });
+    const configPath = path.join(dir, "config.json");
+    fs.writeFileSync(configPath, JSON.stringify({ projects: [{ slug: "big", path: project }] }));
+    const env = { ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "bench.db"), WORKDECK_CONFIG: configPath, WORKDECK_LOG_LEVEL: "warn" }), appRoot: repoRoot };
+    const runtime = await createRuntime(env, { watch: true });
+    try {
+      const cold: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        runtime.openspec.invalidateProject("big");
+        cold.push(await timeAsync(() => runtime.openspec.listChanges({ projectId: "big" })));
+      }
+
+      const url = `http://127.0.0.1/api/trpc/openspec.listChanges?input=${encodeURIComponent(JSON.stringify({ json: { projectId: "big" } }))}`;
+      const callList = async () => {
+        const res = await fetchRequestHandler({ endpoint: "/api/trpc", req: new Request(url), router: appRouter, createContext: () => createContext(runtime) });
+        await res.arrayBuffer();
+      };
+      await callList();
+      const cached: number[] = [];
+      for (let i = 0; i < 200; i++) cached.push(await timeAsync(callList));
+
+      const toSubscriber: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        const controller = new AbortController();
+        const stream = runtime.bus.stream({ filter: { projectSlug: "big", types: ["openspec.changed"] }, signal: controller.signal });
+        const first = stream.next();
+        await new Promise((r) => setTimeout(r, 50));
+        const start = performance.now();
+        fs.appendFileSync(path.join(project, "openspec/changes/change-0001-improve-area-1/tasks.md"), `- [ ] 9.${i} bench edit\n`);
+        await first;
+        toSubscriber.push(performance.now() - start);
+        controller.abort();
+        await new Promise((r) => setTimeout(r, 100));
+      }
+
+      const official: number[] = [];
+      const bin = path.join(repoRoot, "node_modules/@fission-ai/openspec/bin/openspec.js");
+      for (let i = 0; i < 3; i++) {
+        const start = performance.now();
+        const r = spawnSync(process.execPath, [bin, "list", "--json"], { cwd: project, env: { ...process.env, OPENSPEC_TELEMETRY: "0", DO_NOT_TRACK: "1", OPENSPEC_NO_UPDATE_CHECK: "1", NO_COLOR: "1" } });
+        if (r.status !== 0) throw new Error(`official openspec list failed: ${r.stderr}`);
+        official.push(performance.now() - start);
+      }
+
+      const cachedP50 = percentile(cached, 50);
+      const officialP50 = percentile(official, 50);
+      return [
+        { name: "openspec cold parse (1,000 changes + 200 specs, list + validate)", value: percentile(cold, 50), unit: "ms", target: 300 },
+        { name: "openspec cached listChanges through tRPC (p50)", value: cachedP50, unit: "ms", target: 5 },
+        { name: "openspec cached listChanges through tRPC (p95)", value: percentile(cached, 95), unit: "ms" },
+        { name: "openspec file write → subscriber (p50)", value: percentile(toSubscriber, 50), unit: "ms", target: 300 },
+        { name: "openspec file write → subscriber (max)", value: Math.max(...toSubscriber), unit: "ms", target: 300 },
+        { name: "official `openspec list --json` on the same root (p50)", value: officialP50, unit: "ms" },
+        { name: "ratio: official CLI / Workdeck cached list", value: officialP50 / cachedP50, unit: "x" },
+      ];
+    } finally {
+      await runtime.close();
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
