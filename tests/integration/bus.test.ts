@@ -2,7 +2,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { migrateDatabase, openDatabase } from "@/server/db/client";
 import { EventBus } from "@/server/events/bus";
-import type { WorkdeckEvent } from "@/lib/schemas/events";
+import type { WorkdeckEvent, WorkdeckEventInput } from "@/lib/schemas/events";
 import { repoRoot, tempDir } from "../support/temp";
 
 function makeBus() {
@@ -11,8 +11,7 @@ function makeBus() {
   return new EventBus(db);
 }
 
-const changed = (projectSlug: string, id: string) =>
-  ({ type: "openspec.changed", projectSlug, changeIds: [id], specIds: [], paths: [] }) as const;
+const changed = (projectSlug: string, id: string): WorkdeckEventInput => ({ type: "openspec.changed", projectSlug, changeIds: [id], specIds: [], paths: [] });
 
 async function take(iter: AsyncGenerator<WorkdeckEvent>, n: number): Promise<WorkdeckEvent[]> {
   const out: WorkdeckEvent[] = [];

@@ -14,7 +14,7 @@ async function handler(req: Request): Promise<Response> {
     // The tRPC adapter would buffer any size; read it ourselves under the limit.
     try {
       const body = await readBodyWithLimit(req, runtime.env.maxBodyBytes);
-      request = new Request(req.url, { method: req.method, headers: req.headers, body });
+      request = new Request(req.url, { method: req.method, headers: req.headers, body: Buffer.from(body) });
     } catch (err) {
       if (err instanceof AppError) return Response.json({ error: { message: err.message, code: err.code } }, { status: 413 });
       throw err;
