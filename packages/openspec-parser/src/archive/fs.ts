@@ -486,14 +486,16 @@ export async function executeArchiveOperations(
     await syncDir(abs(root, 'openspec'));
   } catch (error) {
     if (error instanceof SimulatedCrash) throw error;
-    // An ordinary failure: undo (or, past the move, finish) right away.
+    // An ordinary failure: undo it right away — or, once the change dir has
+    // reached its destination, finish it (the archive then succeeded).
+    let recovered: RecoveryOutcome | null;
     try {
-      await recoverUnlocked(root);
+      recovered = await recoverUnlocked(root);
     } catch (recoveryError) {
       const original = error instanceof Error ? error.message : String(error);
       throw new Error(`${original} Rollback also failed: ${recoveryError instanceof Error ? recoveryError.message : String(recoveryError)}`);
     }
-    if (committed) return;
+    if (committed || recovered === 'rolled-forward') return;
     throw error;
   }
 }
