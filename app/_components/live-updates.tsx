@@ -1,0 +1,67 @@
+"use client";
+
+import { useQueryClient } from "@tanstack/react-query";
+import { useSubscription } from "@trpc/tanstack-react-query";
+import { useMemo, useRef } from "react";
+import type { WorkdeckEvent } from "@/lib/schemas/events";
+import { useTRPC } from "@/lib/trpc/react";
+import { useSelectedProject } from "./selected-project";
+
+/**
+ * The page's one live connection: OpenSpec events for the selected project,
+ * each turned into cache invalidations so React Query refetches only what
+ * is on screen. Server state stays in the query cache; nothing is copied
+ * into component state.
+ */
+export function LiveUpdates() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const { slug } = useSelectedProject();
+  // The link resumes from the last tracked id on its own reconnects; this
+  // ref carries it across a re-subscribe (switching project) too.
+  const lastEventId = useRef<string | null>(null);
+
+  // Keyed on the project only: a new id per event must not restart the stream.
+  const input = useMemo(
+    () => ({ ...(slug ? { projectId: slug } : {}), lastEventId: lastEventId.current }),
+    [slug],
+  );
+
+  const subscription = useSubscription(
+    trpc.openspec.subscribe.subscriptionOptions(input, {
+      onData(envelope) {
+        lastEventId.current = envelope.id;
+        void invalidateFor(envelope.data);
+      },
+    }),
+  );
+
+  function invalidateFor(event: WorkdeckEvent) {
+    const lists = [
+      queryClient.invalidateQueries(trpc.openspec.listChanges.pathFilter()),
+      queryClient.invalidateQueries(trpc.openspec.listSpecs.pathFilter()),
+    ];
+    if (event.type === "projects.changed") {
+      return Promise.all([...lists, queryClient.invalidateQueries(trpc.projects.pathFilter()), queryClient.invalidateQueries(trpc.openspec.pathFilter())]);
+    }
+    // Any file in a project can change a detail's validation (a main spec
+    // edit changes whether a delta applies), so every detail of that project.
+    const projectId = event.projectSlug;
+    return Promise.all([
+      ...lists,
+      queryClient.invalidateQueries(trpc.openspec.showChange.queryFilter({ projectId })),
+      queryClient.invalidateQueries(trpc.openspec.showSpec.queryFilter({ projectId })),
+      queryClient.invalidateQueries(trpc.openspec.validateChange.queryFilter({ projectId })),
+      queryClient.invalidateQueries(trpc.openspec.previewArchive.queryFilter({ projectId })),
+    ]);
+  }
+
+  const live = subscription.status === "pending";
+  const label = live ? "Live" : subscription.status === "error" ? "Offline — retrying" : "Connecting…";
+  return (
+    <span className="inline-flex items-center gap-1.5 text-xs text-zinc-500 dark:text-zinc-400" role="status" title="Edits on disk appear here without a reload">
+      <span aria-hidden className={`size-1.5 rounded-full ${live ? "bg-emerald-500" : subscription.status === "error" ? "bg-red-500" : "bg-amber-400"}`} />
+      {label}
+    </span>
+  );
+}
