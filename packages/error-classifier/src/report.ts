@@ -140,7 +140,7 @@ function parseJsonText(input: string | Uint8Array): unknown {
     );
   }
   let start = 0;
-  if (!trimmed.startsWith("{")) {
+  if (!trimmed.startsWith("{") && !trimmed.startsWith("[")) {
     // Without an outputFile the json reporter prints to stdout, possibly after other reporters'
     // lines. Accept that if a `{` line followed by `"config"` or `"suites"` starts the document.
     const match = /^\{\s*"(?:config|suites)"/m.exec(text);
