@@ -77,3 +77,12 @@ export function changeHref(projectSlug: string, changeId: string): string {
 export function specHref(projectSlug: string, specId: string): string {
   return `/specs/${encodeURIComponent(projectSlug)}/specs/${specId.split("/").map(encodeURIComponent).join("/")}`;
 }
+
+/** Route params may arrive still percent-encoded; ids never contain "%", so decoding once is safe. */
+export function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}

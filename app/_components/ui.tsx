@@ -39,7 +39,7 @@ export function Button({ variant = "secondary", className = "", ...props }: Butt
 }
 
 export function Skeleton({ className = "" }: { className?: string }) {
-  return <div aria-hidden className={`animate-pulse rounded bg-zinc-200/70 dark:bg-zinc-800/70 ${className}`} />;
+  return <span aria-hidden className={`block animate-pulse rounded bg-zinc-200/70 dark:bg-zinc-800/70 ${className}`} />;
 }
 
 /** Rows of placeholder lines with the same height as real rows, so nothing jumps when data lands. */

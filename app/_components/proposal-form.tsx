@@ -1,0 +1,152 @@
+"use client";
+
+import { useMutation } from "@tanstack/react-query";
+import { TRPCClientError } from "@trpc/client";
+import { useRouter } from "next/navigation";
+import { useId, useState, type ReactNode } from "react";
+import { CreateProposalInputSchema, type CreateProposalInput } from "@/lib/schemas/openspec";
+import { useTRPC } from "@/lib/trpc/react";
+import { changeHref } from "@/lib/url-state";
+import { PageHeader } from "./page-header";
+import { useSelectedProject } from "./selected-project";
+import { Button, ErrorState } from "./ui";
+
+export type ProposalPrefill = Partial<Record<"projectId" | "title" | "description" | "whatChanges" | "impact" | "tasks" | "changeId", string>>;
+
+type Field = keyof CreateProposalInput;
+type FieldErrors = Partial<Record<Field, string>>;
+
+const INPUT = "block w-full rounded-md border border-zinc-300 bg-white px-2.5 py-1.5 text-sm aria-[invalid=true]:border-red-500 dark:border-zinc-700 dark:bg-zinc-950";
+
+/** Form values as the shared schema expects them: blank optionals are absent, tasks one per line. */
+function toInput(form: FormData): CreateProposalInput {
+  const text = (name: string) => String(form.get(name) ?? "");
+  const optional = (name: string) => (text(name).trim() ? text(name) : undefined);
+  const tasks = text("tasks")
+    .split("\n")
+    .map((line) => line.replace(/^\s*(?:[-*]\s*)?(?:\[[ xX]\]\s*)?/, "").trim())
+    .filter(Boolean);
+  return {
+    projectId: text("projectId"),
+    title: text("title"),
+    description: text("description"),
+    whatChanges: optional("whatChanges"),
+    impact: optional("impact"),
+    tasks: tasks.length ? tasks : undefined,
+    changeId: optional("changeId"),
+  };
+}
+
+function errorsFrom(issues: { path: PropertyKey[] | string[]; message: string }[]): FieldErrors {
+  const errors: FieldErrors = {};
+  for (const issue of issues) {
+    const field = String(issue.path[0] ?? "") as Field;
+    if (field && !errors[field]) errors[field] = field === "tasks" && issue.path.length > 1 ? `Task ${Number(issue.path[1]) + 1}: ${issue.message}` : issue.message;
+  }
+  return errors;
+}
+
+export function ProposalForm({ prefill }: { prefill: ProposalPrefill }) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const id = useId();
+  const { slug, projects } = useSelectedProject();
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const create = useMutation(
+    trpc.openspec.createProposal.mutationOptions({
+      onSuccess(result) {
+        router.push(changeHref(result.projectSlug, result.changeId));
+      },
+      onError(error) {
+        // Server-side schema failures land next to their fields too.
+        const issues = error instanceof TRPCClientError ? (error.data?.zodIssues as { path: string[]; message: string }[] | null) : null;
+        if (issues?.length) setErrors(errorsFrom(issues));
+      },
+    }),
+  );
+
+  const readable = projects.filter((p) => !p.problem);
+  const defaultProject = prefill.projectId ?? slug ?? readable[0]?.slug ?? "";
+
+  function onSubmit(e: React.FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const parsed = CreateProposalInputSchema.safeParse(toInput(new FormData(e.currentTarget)));
+    if (!parsed.success) {
+      const next = errorsFrom(parsed.error.issues);
+      setErrors(next);
+      // Move focus to the first problem so keyboard and screen-reader users land on it.
+      const first = Object.keys(next)[0];
+      if (first) (e.currentTarget.elements.namedItem(first) as HTMLElement | null)?.focus();
+      return;
+    }
+    setErrors({});
+    create.mutate(parsed.data);
+  }
+
+  const serverError = create.error && !(create.error instanceof TRPCClientError && create.error.data?.zodIssues?.length) ? create.error : null;
+  const conflict = serverError instanceof TRPCClientError && serverError.data?.code === "CONFLICT";
+
+  const field = (name: Field, label: string, control: ReactNode, hint?: string) => (
+    <div className="space-y-1">
+      <label htmlFor={`${id}-${name}`} className="block text-sm font-medium">
+        {label}
+      </label>
+      {control}
+      {errors[name] ? (
+        <p id={`${id}-${name}-error`} className="text-xs text-red-600 dark:text-red-400">
+          {errors[name]}
+        </p>
+      ) : hint ? (
+        <p id={`${id}-${name}-hint`} className="text-xs text-zinc-500 dark:text-zinc-400">
+          {hint}
+        </p>
+      ) : null}
+    </div>
+  );
+  const aria = (name: Field) => ({
+    id: `${id}-${name}`,
+    name,
+    "aria-invalid": errors[name] ? true : undefined,
+    "aria-describedby": errors[name] ? `${id}-${name}-error` : undefined,
+  });
+
+  return (
+    <>
+      <PageHeader section="Specs" sectionHref="/specs" crumbs={[{ label: "New proposal" }]} title="New proposal" subtitle="Writes proposal.md and tasks.md under openspec/changes/ in the chosen project." />
+      <form noValidate onSubmit={onSubmit} className="max-w-3xl space-y-5" aria-label="New proposal">
+        {serverError ? (
+          <ErrorState title={conflict ? "A change with that id exists already" : "Could not create the proposal"} message={serverError.message}>
+            {conflict ? <p className="mt-1">Pick another title, or set a different change id.</p> : null}
+          </ErrorState>
+        ) : null}
+        <div className="grid gap-5 sm:grid-cols-2">
+          {field(
+            "projectId",
+            "Codebase",
+            <select {...aria("projectId")} defaultValue={defaultProject} key={defaultProject} className={INPUT}>
+              {readable.map((p) => (
+                <option key={p.slug} value={p.slug}>
+                  {p.name}
+                </option>
+              ))}
+            </select>,
+          )}
+          {field("changeId", "Change id (optional)", <input {...aria("changeId")} defaultValue={prefill.changeId} placeholder="derived from the title" className={`${INPUT} font-mono`} />, "Lowercase words joined by hyphens, e.g. add-wishlist.")}
+        </div>
+        {field("title", "Title", <input {...aria("title")} defaultValue={prefill.title} autoComplete="off" className={INPUT} />)}
+        {field("description", "Why", <textarea {...aria("description")} defaultValue={prefill.description} rows={4} className={INPUT} />, "The problem or opportunity, in a sentence or two.")}
+        {field("whatChanges", "What changes", <textarea {...aria("whatChanges")} defaultValue={prefill.whatChanges} rows={4} className={INPUT} />, "Bullet points are fine.")}
+        {field("impact", "Impact", <textarea {...aria("impact")} defaultValue={prefill.impact} rows={3} className={INPUT} />, "Affected specs, code, APIs, people.")}
+        {field("tasks", "Tasks", <textarea {...aria("tasks")} defaultValue={prefill.tasks} rows={5} className={`${INPUT} font-mono`} />, "One per line; they become checkboxes in tasks.md.")}
+        <div className="flex items-center gap-2">
+          <Button type="submit" variant="primary" disabled={create.isPending || create.isSuccess}>
+            {create.isPending ? "Creating…" : "Create proposal"}
+          </Button>
+          <Button variant="ghost" onClick={() => router.back()}>
+            Cancel
+          </Button>
+        </div>
+      </form>
+    </>
+  );
+}
