@@ -573,7 +573,10 @@ export async function archiveChange(root: string, changeName: string, options: A
         rootPath,
         ...(validators ? { validators } : {}),
       });
-      if (!plan.ok) return toArchiveOutcome(plan);
+      if (!plan.ok) {
+        if (plan.ensureArchiveDir) await fsp.mkdir(abs(rootPath, 'openspec/changes/archive'), { recursive: true });
+        return toArchiveOutcome(plan);
+      }
       await executeArchiveOperations(rootPath, changeName, plan.operations, options);
       return toArchiveOutcome(plan);
     },

@@ -234,6 +234,11 @@ export async function planArchive(
     );
   }
   const retirement = readRetireCapabilitiesMarker(tree, changeDir);
+  // From here on the CLI has already created changes/archive/.
+  const refuseLate = (code: ArchiveStatusCode, message: string, fix?: string): ArchivePlan => ({
+    ...(refuse(code, message, fix) as Extract<ArchivePlan, { ok: false }>),
+    ensureArchiveDir: true,
+  });
 
   const operations: ArchiveOperation[] = [];
   const specWarnings: string[] = [];
@@ -278,14 +283,14 @@ export async function planArchive(
 
       // JSON mode never prompts: confirmation is checked before the merge error surfaces.
       if (!opts.yes) {
-        return refuse(
+        return refuseLate(
           'archive_confirmation_required',
           `Updating ${deltas.length} spec(s) requires confirmation: rerun with --yes.`,
           'openspec archive <change-name> --json --yes',
         );
       }
       if (prepareError !== undefined) {
-        return refuse('archive_spec_update_failed', prepareError, 'Fix the change delta specs and rerun. No files were changed.');
+        return refuseLate('archive_spec_update_failed', prepareError, 'Fix the change delta specs and rerun. No files were changed.');
       }
 
       // Every rebuilt spec is validated before any is written.
@@ -324,7 +329,7 @@ export async function planArchive(
                 `${describeUnaccountedContent(p.built.unaccountedContent)}. ` +
                 'Move it into `## Purpose` or a canonical requirement, or delete the spec by hand.'
               : undefined;
-          return refuse(
+          return refuseLate(
             'archive_spec_validation_failed',
             `Rebuilt spec for '${p.id}' failed validation. No files were changed.`,
             refusalReason ?? retirementHint ?? blockedRetirementHint ?? `Run openspec validate ${p.id} after fixing the change deltas.`,

@@ -62,7 +62,16 @@ export interface ArchiveSpecUpdate extends MergeCounts {
 }
 
 export type ArchivePlan =
-  | { ok: false; status: ArchiveDiagnostic }
+  | {
+      ok: false;
+      status: ArchiveDiagnostic;
+      /**
+       * The CLI creates `changes/archive/` before merging specs, so refusals
+       * from the merge stage on leave that (empty) directory behind; executors
+       * mirror it to keep trees identical.
+       */
+      ensureArchiveDir?: boolean;
+    }
   | {
       ok: true;
       operations: ArchiveOperation[];
