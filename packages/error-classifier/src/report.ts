@@ -116,8 +116,11 @@ export interface ParseReportOptions {
   allowEmpty?: boolean;
 }
 
-/** Parses a Playwright JSON report given as text, bytes or an already-parsed value. */
-export function parsePlaywrightReport(input: string | Uint8Array | unknown, options: ParseReportOptions = {}): NormalizedReport {
+/**
+ * Parses a Playwright JSON report given as text, UTF-8 bytes or an already-parsed value.
+ * Throws ReportFormatError (NOT_JSON, TRUNCATED_JSON, NOT_PLAYWRIGHT_REPORT, NO_TESTS).
+ */
+export function parsePlaywrightReport(input: unknown, options: ParseReportOptions = {}): NormalizedReport {
   const value = typeof input === "string" || input instanceof Uint8Array ? parseJsonText(input) : input;
   const report = validateShape(value);
   return normalizeReport(report, options);
