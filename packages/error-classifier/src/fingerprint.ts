@@ -144,8 +144,10 @@ const TEMP_SEGMENT = /^(?:tmp|temp|T)$|^(?:playwright-artifacts|playwright-trans
 export function normalizeText(text: string, rootDirs: readonly string[] = []): string {
   let s = stripAnsi(text);
   // Roots first, longest first, so the repo-relative tail survives intact.
-  for (const root of [...rootDirs].map(toPosix).filter(Boolean).sort((a, b) => b.length - a.length)) {
-    s = s.split(`file://${root}/`).join("").split(`${root}/`).join("").split(root).join("<ROOT>");
+  for (const root of [...rootDirs].map(toPosix).filter((r) => r.length > 1).sort((a, b) => b.length - a.length)) {
+    s = s.split(`file://${root}/`).join("").split(`${root}/`).join("");
+    // The bare root only when it is a whole path (not the start of `/rootfoo`).
+    s = s.replace(new RegExp(`${root.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\w.-])`, "g"), "<ROOT>");
   }
   s = toPosixPaths(s);
   s = s
