@@ -61,6 +61,33 @@ describe('planArchive (pure)', () => {
   });
 });
 
+describe('symlinked capabilities', () => {
+  it('refuses to write through a linked capability dir instead of replacing what it cannot read', async () => {
+    const tree = new OpenSpecTree({
+      dirs: {
+        '': { mtimeMs: 0, entries: [{ name: 'openspec', kind: 'dir' }] },
+        openspec: { mtimeMs: 0, entries: [{ name: 'specs', kind: 'dir' }, { name: 'changes', kind: 'dir' }] },
+        'openspec/specs': { mtimeMs: 0, entries: [{ name: 'shared', kind: 'symlink' }] },
+        'openspec/changes': { mtimeMs: 0, entries: [{ name: 'c', kind: 'dir' }] },
+        'openspec/changes/c': { mtimeMs: 0, entries: [{ name: 'specs', kind: 'dir' }] },
+        'openspec/changes/c/specs': { mtimeMs: 0, entries: [{ name: 'shared', kind: 'dir' }] },
+        'openspec/changes/c/specs/shared': { mtimeMs: 0, entries: [{ name: 'spec.md', kind: 'file' }] },
+      },
+      files: {
+        'openspec/changes/c/specs/shared/spec.md': {
+          content: '## ADDED Requirements\n### Requirement: X\nThe system SHALL x.\n\n#### Scenario: s\n- x\n',
+          mtimeMs: 0,
+        },
+      },
+      links: { 'openspec/specs/shared': { kind: 'dir', mtimeMs: 0 } },
+    });
+    expect(await planArchive(tree, 'c', { yes: true }, NOW, { rootPath: '/p' })).toMatchObject({
+      ok: false,
+      status: { code: 'archive_error', message: expect.stringContaining("Capability 'shared' is reached through a symbolic link") },
+    });
+  });
+});
+
 describe('archiveDryRun', () => {
   it('reports each refused delta as INFO, skipping paths already reported', () => {
     const tree = OpenSpecTree.fromFiles({

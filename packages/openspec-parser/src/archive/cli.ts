@@ -9,10 +9,16 @@ import { archiveChange } from './fs.js';
 import { archiveEnvelope } from './plan.js';
 
 export async function runArchiveCommand({ positionals, options }: ParsedArgs, ctx: CommandContext): Promise<CliJsonResult> {
-  const outcome = await archiveChange(ctx.rootDir, positionals[0] ?? '', {
-    yes: options.yes === true,
-    skipSpecs: options['skip-specs'] === true,
-    noValidate: options.validate === false,
-  });
-  return { json: archiveEnvelope(outcome, ctx.root), exitCode: outcome.ok ? 0 : 1 };
+  try {
+    const outcome = await archiveChange(ctx.rootDir, positionals[0] ?? '', {
+      yes: options.yes === true,
+      skipSpecs: options['skip-specs'] === true,
+      noValidate: options.validate === false,
+    });
+    return { json: archiveEnvelope(outcome, ctx.root), exitCode: outcome.ok ? 0 : 1 };
+  } catch (error) {
+    // What the CLI prints for an unexpected failure (after our rollback ran).
+    const message = error instanceof Error ? error.message : String(error);
+    return { json: { archive: null, root: ctx.root, status: [{ severity: 'error', code: 'archive_error', message }] }, exitCode: 1 };
+  }
 }

@@ -254,6 +254,20 @@ export async function planArchive(
       try {
         for (const delta of deltas) {
           const targetPath = join(SPECS_DIR, delta.id, 'spec.md');
+          // The CLI writes through linked capability dirs and linked spec.md files
+          // in place; our executor replaces files by rename, which would turn a
+          // link into a copy (or write a skeleton over an unread external spec).
+          const segments = targetPath.split('/');
+          for (let i = 3; i <= segments.length; i++) {
+            const prefix = segments.slice(0, i).join('/');
+            if (lkind(tree, prefix) === 'symlink') {
+              return refuse(
+                'archive_error',
+                `Capability '${delta.id}' is reached through a symbolic link (${prefix}); Workdeck does not write through links. No files were changed.`,
+                `Archive this change with the official CLI: openspec archive ${changeName} --yes`,
+              );
+            }
+          }
           const previous = tree.readFile(targetPath) ?? undefined;
           const built = buildUpdatedSpec(
             {
