@@ -153,7 +153,9 @@ export function validateBulk(ctx: ValidateContext, scope: { changes: boolean; sp
       results.push({ id, type: 'spec', valid: report.valid, issues: report.issues, durationMs });
     }
   }
-  results.sort((a, b) => a.id.localeCompare(b.id));
+  // The CLI sorts in completion order of a concurrent pool, so an id that is both a change and a
+  // spec lands in whichever order finished first: the spec (synchronous read) in practice.
+  results.sort((a, b) => a.id.localeCompare(b.id) || (a.type === b.type ? 0 : a.type === 'spec' ? -1 : 1));
   const passed = results.filter((r) => r.valid).length;
   const failed = results.length - passed;
   const summary: ValidationSummary = {
