@@ -559,7 +559,7 @@ export function toArchiveOutcome(plan: { ok: true; result: ArchiveResult } | { o
  * the lock, then execute all-or-nothing. Refusals come back as values; only
  * unexpected I/O failures throw (after rolling back).
  */
-export async function archiveChange(root: string, changeName: string, options: ArchiveChangeOptions): Promise<ArchiveOutcome> {
+export async function archiveChange(root: string, changeName: string, options: ArchiveChangeOptions = {}): Promise<ArchiveOutcome> {
   const rootPath = path.resolve(root);
   return withOpenSpecLock(
     rootPath,
