@@ -18,6 +18,7 @@ import { getTaskProgressForChange } from './tasks.js';
 import { CHANGES_DIR, SPECS_DIR, join, type OpenSpecTree } from './tree.js';
 import type { RootOutput } from './types.js';
 import { runValidate } from './validate.js';
+import { runArchiveCommand } from './archive/cli.js';
 
 export interface CliJsonResult {
   json: unknown;
@@ -185,6 +186,7 @@ export const openSpecCommands: Record<string, OpenSpecCommandHandler> = {
   validate: runValidateCommand,
   'change list': runChangeList,
   'spec list': runSpecList,
+  archive: runArchiveCommand,
 };
 
 /** Run one command over an already-read tree (pure apart from the handlers that write). */

@@ -166,3 +166,13 @@ export type { ChangeList, ChangeSort } from './list.js';
 export type { ShownChange, ShownSpec } from './show.js';
 export type { ValidationEnvelope, ValidationFindingsEnvelope } from './validate.js';
 export type * from './types.js';
+export {
+  archiveChange,
+  previewArchive,
+  recoverInterruptedArchive,
+  withOpenSpecLock,
+  type ArchiveOutcome,
+  type ArchivePreview,
+  type RecoveryOutcome,
+} from './archive/fs.js';
+export { createChange, type CreateChangeResult } from './write/fs.js';

@@ -43,3 +43,5 @@ export {
   type ChangeDetails,
   type SpecDetails,
 } from './details.js';
+export * from './archive/index.js';
+export * from './write/index.js';
