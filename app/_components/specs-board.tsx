@@ -98,7 +98,7 @@ export function SpecsBoard() {
       ) : null}
       <FilterBar />
       <div className="grid gap-8 xl:grid-cols-[minmax(0,1fr)_22rem]">
-        <div className="space-y-8" aria-label="Changes">
+        <div className="space-y-8">
           {changes.isPending ? (
             <ListSkeleton rows={5} label="Loading changes" />
           ) : changes.isError ? (
@@ -126,7 +126,7 @@ export function SpecsBoard() {
             })
           )}
         </div>
-        <div aria-label="Specs list">
+        <div>
           <Section id="specs" title="Specs" count={specs.data ? visibleSpecs.length : undefined}>
             {specs.isPending ? (
               <ListSkeleton rows={4} label="Loading specs" />
@@ -191,13 +191,11 @@ function SpecRow({ spec, projectName }: { spec: SpecSummary; projectName: string
           {spec.id}
         </Link>
         <ValidationBadge validation={spec.validation} />
-        <span className="ml-auto whitespace-nowrap text-xs text-zinc-500 dark:text-zinc-400">{plural(spec.requirementCount, "requirement")}</span>
+        <span className="ml-auto flex shrink-0 items-center gap-2 whitespace-nowrap text-xs text-zinc-500 dark:text-zinc-400">
+          {projectName ? <Badge>{projectName}</Badge> : null}
+          {plural(spec.requirementCount, "requirement")}
+        </span>
       </div>
-      {projectName ? (
-        <div className="mt-1">
-          <Badge>{projectName}</Badge>
-        </div>
-      ) : null}
       <InlineIssues issues={spec.validation.issues} />
     </li>
   );
