@@ -40,7 +40,7 @@ export type WorkdeckEnv = {
 
 export class EnvError extends Error {}
 
-export function readEnv(source: NodeJS.ProcessEnv = process.env): WorkdeckEnv {
+export function readEnv(source: Record<string, string | undefined> = process.env): WorkdeckEnv {
   const parsed = EnvSchema.safeParse(source);
   if (!parsed.success) {
     const first = parsed.error.issues[0];

@@ -220,13 +220,7 @@ export class OpenSpecService {
 }
 
 async function readSnapshot(project: Project): Promise<ProjectSnapshot> {
-  const root = project.openspecRoot;
-  const [listed, specs, validation, titles] = await Promise.all([
-    parser.listChanges(root, { sort: "recent" }),
-    parser.listSpecs(root),
-    parser.validateBulk(root, { scope: "all", strict: false }),
-    parser.readChangeTitles(root),
-  ]);
+  const { changes: listed, specs, titles, validation } = parser.readProjectOverview(project.openspecRoot);
   const byKey = new Map(validation.items.map((i) => [`${i.type}\0${i.id}`, toValidationState(i.valid, i.issues)]));
   const unknown: ValidationState = { valid: true, errors: 0, warnings: 0, issues: [] };
   return {

@@ -3,7 +3,7 @@
  * offers async conveniences over the pure API. `root` is the project folder that contains
  * `openspec/` (what the official CLI calls the root).
  */
-import { promises as fs } from 'node:fs';
+import fsSync, { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { getChangeDetailsFromTree, getSpecDetailsFromTree, readChangeTitlesFromTree, type ChangeDetails, type SpecDetails } from './details.js';
 import { listChanges as listChangesInTree, listSpecs as listSpecsInTree, type ChangeList, type ChangeSort } from './list.js';
@@ -30,23 +30,33 @@ function isMissing(error: unknown): boolean {
 
 /** Snapshot `<root>/openspec` (contents, mtimes, readdir order). A missing folder gives an empty tree. */
 export async function readOpenSpecTree(root: string): Promise<OpenSpecTree> {
-  const rootStat = await fs.stat(root).catch(() => null);
+  return readOpenSpecTreeSync(root);
+}
+
+/**
+ * The synchronous walk behind readOpenSpecTree. An openspec/ folder is
+ * thousands of small local files: awaiting an lstat and a read per file
+ * costs a thread-pool round trip each (~0.9 s for 4,000 files here), while
+ * the synchronous calls take ~0.1 s.
+ */
+export function readOpenSpecTreeSync(root: string): OpenSpecTree {
+  const rootStat = statOrNull(() => fsSync.statSync(root));
   const snapshot: TreeSnapshot = { dirs: { '': { mtimeMs: rootStat?.mtimeMs ?? 0, entries: [] } }, files: {}, links: {} };
   const links = snapshot.links as NonNullable<TreeSnapshot['links']>;
 
-  const readInto = async (abs: string, rel: string, mtimeMs: number, size: number): Promise<void> => {
+  const readInto = (abs: string, rel: string, mtimeMs: number, size: number): void => {
     if (size > MAX_FILE_BYTES) return;
     try {
-      snapshot.files[rel] = { content: await fs.readFile(abs, 'utf-8'), mtimeMs };
+      snapshot.files[rel] = { content: fsSync.readFileSync(abs, 'utf-8'), mtimeMs };
     } catch (error) {
       if (!isMissing(error) && (error as NodeJS.ErrnoException).code !== 'EISDIR') throw error;
     }
   };
 
-  const walk = async (abs: string, rel: string, mtimeMs: number): Promise<void> => {
-    let dirents;
+  const walk = (abs: string, rel: string, mtimeMs: number): void => {
+    let dirents: fsSync.Dirent[];
     try {
-      dirents = await fs.readdir(abs, { withFileTypes: true });
+      dirents = fsSync.readdirSync(abs, { withFileTypes: true });
     } catch (error) {
       if (isMissing(error)) return;
       throw error;
@@ -59,28 +69,36 @@ export async function readOpenSpecTree(root: string): Promise<OpenSpecTree> {
       const kind: EntryKind = d.isDirectory() ? 'dir' : d.isFile() ? 'file' : d.isSymbolicLink() ? 'symlink' : 'other';
       entries.push({ name: d.name, kind });
       if (kind === 'dir') {
-        const st = await fs.lstat(childAbs).catch(() => null);
-        await walk(childAbs, childRel, st?.mtimeMs ?? 0);
+        const st = statOrNull(() => fsSync.lstatSync(childAbs));
+        walk(childAbs, childRel, st?.mtimeMs ?? 0);
       } else if (kind === 'file') {
-        const st = await fs.lstat(childAbs).catch(() => null);
-        if (st) await readInto(childAbs, childRel, st.mtimeMs, st.size);
+        const st = statOrNull(() => fsSync.lstatSync(childAbs));
+        if (st) readInto(childAbs, childRel, st.mtimeMs, st.size);
       } else if (kind === 'symlink') {
         // Symlinked directories are not walked (the CLI's discovery does not follow them either).
-        const st = await fs.stat(childAbs).catch(() => null);
+        const st = statOrNull(() => fsSync.statSync(childAbs));
         if (!st) continue;
         links[childRel] = { kind: st.isFile() ? 'file' : st.isDirectory() ? 'dir' : 'other', mtimeMs: st.mtimeMs };
-        if (st.isFile()) await readInto(childAbs, childRel, st.mtimeMs, st.size);
+        if (st.isFile()) readInto(childAbs, childRel, st.mtimeMs, st.size);
       }
     }
   };
 
   const openspecAbs = path.join(root, 'openspec');
-  const st = await fs.lstat(openspecAbs).catch(() => null);
+  const st = statOrNull(() => fsSync.lstatSync(openspecAbs));
   if (st?.isDirectory()) {
     snapshot.dirs[''].entries.push({ name: 'openspec', kind: 'dir' });
-    await walk(openspecAbs, 'openspec', st.mtimeMs);
+    walk(openspecAbs, 'openspec', st.mtimeMs);
   }
   return new OpenSpecTree(snapshot);
+}
+
+function statOrNull(stat: () => fsSync.Stats): fsSync.Stats | null {
+  try {
+    return stat();
+  } catch {
+    return null;
+  }
 }
 
 /** The `root` object of every JSON envelope. */
@@ -176,3 +194,21 @@ export {
   type RecoveryOutcome,
 } from './archive/fs.js';
 export { createChange, type CreateChangeResult } from './write/fs.js';
+
+/** Everything the dashboard's lists need, from one read of the tree. */
+export interface ProjectOverview {
+  changes: ChangeList;
+  specs: SpecListEntry[];
+  titles: Map<string, string>;
+  validation: ValidationEnvelope;
+}
+
+export function readProjectOverview(root: string): ProjectOverview {
+  const tree = readOpenSpecTreeSync(root);
+  return {
+    changes: listChangesInTree(tree, { sort: 'recent' }),
+    specs: listSpecsInTree(tree),
+    titles: readChangeTitlesFromTree(tree),
+    validation: validateBulkInTree({ tree, root: rootOutput(root), strict: false }, { changes: true, specs: true }).json,
+  };
+}

@@ -1,0 +1,205 @@
+/**
+ * Failure groups and their triage rows, recomputed from stored history. Shared by ingest (every
+ * affected test case after a report) and `errors.classifyFailure` (one test case on demand), so
+ * both go through exactly the same rules.
+ *
+ * Raw prepared statements instead of the Drizzle query builder: ingest recomputes thousands of
+ * groups inside one transaction, and the builder's per-call SQL generation and row mapping were
+ * the largest cost in the 10,000-test bench. The tables are still defined in db/schema.ts.
+ */
+import type Database from "better-sqlite3";
+import { classifyTest, type Fingerprint, type HistoryEntry, type TestClassification, type TestOutcome } from "@workdeck/error-classifier";
+
+/** What we keep of a result's fingerprint (the signature is long and only useful for debugging). */
+export type StoredFingerprint = Omit<Fingerprint, "signature"> & {
+  /** The first error's text without code frame and stack, cut to MESSAGE_LIMIT: the group's lastMessage. */
+  message: string;
+};
+
+export const MESSAGE_LIMIT = 4000;
+
+/** SQLite's default limit is 32,766 host parameters; stay far below it. */
+const CHUNK = 900;
+
+export function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+type ReportRow = { id: number; seq: number; at: number };
+type CaseRow = { id: number; file: string; repo_path: string | null };
+type HistoryRow = { test_case_id: number; report_id: number; status: TestOutcome; fingerprint_meta: string | null };
+type GroupRow = {
+  id: number;
+  test_case_id: number;
+  fingerprint: string;
+  last_report_id: number;
+  occurrences: number;
+  active: number;
+  resolved_at: number | null;
+  triage_id: number | null;
+};
+
+export type ReclassifyOutcome = {
+  newIds: number[];
+  updatedIds: number[];
+  resolvedIds: number[];
+  /** Per test case: the classification as computed (null when it never failed). */
+  classifications: Map<number, TestClassification | null>;
+};
+
+/**
+ * Re-runs the rules for the given test cases of one project over their whole history (in report
+ * order) and writes the result: the group of the latest fingerprint carries the classification;
+ * older groups of the same test become inactive; a group whose test passed after its last
+ * occurrence is resolved (and reopened if the same failure comes back). Human decisions and
+ * human-set priorities are never touched. Call inside a transaction.
+ */
+export function reclassifyTestCases(sqlite: Database.Database, projectSlug: string, testCaseIds: readonly number[], now = Date.now()): ReclassifyOutcome {
+  const outcome: ReclassifyOutcome = { newIds: [], updatedIds: [], resolvedIds: [], classifications: new Map() };
+  if (testCaseIds.length === 0) return outcome;
+
+  const reports = sqlite
+    .prepare("SELECT id, seq, coalesce(started_at, ingested_at) AS at FROM reports WHERE project_slug = ? ORDER BY seq")
+    .all(projectSlug) as ReportRow[];
+  const latest = reports.at(-1);
+  if (!latest) return outcome;
+  const bySeq = new Map(reports.map((r) => [r.seq, r]));
+  const seqById = new Map(reports.map((r) => [r.id, r.seq]));
+
+  // Bulk loads: test cases, histories, existing groups (one query per chunk of ids, never per test).
+  const cases = new Map<number, CaseRow>();
+  const histories = new Map<number, HistoryEntry[]>();
+  const lastPass = new Map<number, number>();
+  const groups = new Map<number, GroupRow[]>();
+  for (const ids of chunks([...new Set(testCaseIds)])) {
+    const marks = ids.map(() => "?").join(",");
+    for (const row of sqlite.prepare(`SELECT id, file, repo_path FROM test_cases WHERE id IN (${marks})`).all(...ids) as CaseRow[]) cases.set(row.id, row);
+    const rows = sqlite
+      .prepare(`SELECT test_case_id, report_id, status, fingerprint_meta FROM test_results WHERE test_case_id IN (${marks}) ORDER BY test_case_id, report_id`)
+      .all(...ids) as HistoryRow[];
+    for (const row of rows) {
+      const seq = seqById.get(row.report_id);
+      if (seq === undefined) continue;
+      const entry: HistoryEntry = { reportId: seq, status: row.status };
+      if (row.fingerprint_meta) entry.fingerprint = { ...(JSON.parse(row.fingerprint_meta) as StoredFingerprint), signature: "" };
+      if (row.status === "expected") lastPass.set(row.test_case_id, seq);
+      let list = histories.get(row.test_case_id);
+      if (!list) histories.set(row.test_case_id, (list = []));
+      list.push(entry);
+    }
+    const groupRows = sqlite
+      .prepare(
+        `SELECT f.id, f.test_case_id, f.fingerprint, f.last_report_id, f.occurrences, f.active, f.resolved_at, t.id AS triage_id
+         FROM test_failures f LEFT JOIN error_triage t ON t.test_failure_id = f.id WHERE f.test_case_id IN (${marks})`,
+      )
+      .all(...ids) as GroupRow[];
+    for (const g of groupRows) {
+      let list = groups.get(g.test_case_id);
+      if (!list) groups.set(g.test_case_id, (list = []));
+      list.push(g);
+    }
+  }
+
+  const insertGroup = sqlite.prepare(
+    `INSERT INTO test_failures (project_slug, test_case_id, fingerprint, first_report_id, last_report_id, last_seen_at, occurrences,
+       consecutive_failures, pattern, active, heuristics, last_message, resolved_at, resolved_report_id, created_at, updated_at)
+     VALUES (@projectSlug, @testCaseId, @fingerprint, @firstReportId, @lastReportId, @lastSeenAt, @occurrences,
+       @consecutiveFailures, @pattern, @active, @heuristics, @lastMessage, @resolvedAt, @resolvedReportId, @now, @now)`,
+  );
+  const updateGroup = sqlite.prepare(
+    `UPDATE test_failures SET first_report_id = @firstReportId, last_report_id = @lastReportId, last_seen_at = @lastSeenAt,
+       occurrences = @occurrences, consecutive_failures = @consecutiveFailures, pattern = @pattern, active = @active,
+       heuristics = @heuristics, last_message = @lastMessage, resolved_at = @resolvedAt, resolved_report_id = @resolvedReportId, updated_at = @now
+     WHERE id = @id`,
+  );
+  const updateOlderGroup = sqlite.prepare(
+    "UPDATE test_failures SET active = 0, occurrences = @occurrences, resolved_at = @resolvedAt, resolved_report_id = @resolvedReportId, updated_at = @now WHERE id = @id",
+  );
+  const insertTriage = sqlite.prepare(
+    `INSERT INTO error_triage (test_failure_id, decision, suggested_decision, decision_rule, rationale, confidence, priority, suggested_priority, reviewed_by_human, updated_at)
+     VALUES (@failureId, 'pending', @suggestedDecision, @decisionRule, @rationale, @confidence, @priority, @priority, 0, @now)`,
+  );
+  // A human decision and a human-chosen priority win; the suggestion beside them keeps moving.
+  const updateTriage = sqlite.prepare(
+    `UPDATE error_triage SET suggested_decision = @suggestedDecision, decision_rule = @decisionRule, rationale = @rationale,
+       confidence = @confidence, suggested_priority = @priority, priority = CASE WHEN reviewed_by_human THEN priority ELSE @priority END, updated_at = @now
+     WHERE test_failure_id = @failureId`,
+  );
+
+  for (const testCaseId of testCaseIds) {
+    const testCase = cases.get(testCaseId);
+    const history = histories.get(testCaseId);
+    if (!testCase || !history) continue;
+    const c = classifyTest({ file: testCase.repo_path ?? testCase.file, history, latestReportId: latest.seq });
+    outcome.classifications.set(testCaseId, c);
+    if (!c) continue;
+
+    const passedAt = lastPass.get(testCaseId);
+    const resolution = (lastSeenSeq: number) => {
+      if (passedAt === undefined || passedAt <= lastSeenSeq) return { resolvedAt: null, resolvedReportId: null };
+      const r = bySeq.get(passedAt)!;
+      return { resolvedAt: r.at, resolvedReportId: r.id };
+    };
+    const summaries = new Map(c.fingerprints.map((f) => [f.hash, f]));
+    const existing = groups.get(testCaseId) ?? [];
+    const current = summaries.get(c.fingerprint.hash)!;
+    const lastEntry = findLast(history, (e) => e.reportId === c.lastSeen);
+    const values = {
+      projectSlug,
+      testCaseId,
+      fingerprint: c.fingerprint.hash,
+      firstReportId: bySeq.get(current.firstSeen as number)!.id,
+      lastReportId: bySeq.get(current.lastSeen as number)!.id,
+      lastSeenAt: bySeq.get(current.lastSeen as number)!.at,
+      occurrences: c.occurrences,
+      consecutiveFailures: c.consecutiveFailures,
+      pattern: c.pattern,
+      active: c.active ? 1 : 0,
+      heuristics: JSON.stringify(c.heuristics),
+      lastMessage: (lastEntry?.fingerprint as StoredFingerprint | undefined)?.message ?? c.fingerprint.headline,
+      ...resolution(current.lastSeen as number),
+      now,
+    };
+    const triage = {
+      suggestedDecision: c.suggestedDecision,
+      decisionRule: c.decisionRule,
+      rationale: c.rationale,
+      confidence: c.confidence,
+      priority: c.priority,
+      now,
+    };
+
+    const group = existing.find((g) => g.fingerprint === c.fingerprint.hash);
+    let groupId: number;
+    if (group) {
+      groupId = group.id;
+      updateGroup.run({ ...values, id: groupId });
+      outcome.updatedIds.push(groupId);
+      if (values.resolvedAt !== null && group.resolved_at === null) outcome.resolvedIds.push(groupId);
+    } else {
+      groupId = Number(insertGroup.run(values).lastInsertRowid);
+      outcome.newIds.push(groupId);
+    }
+    if (group?.triage_id != null) updateTriage.run({ ...triage, failureId: groupId });
+    else insertTriage.run({ ...triage, failureId: groupId });
+
+    // Groups of earlier fingerprints of the same test: no longer the test's current failure.
+    for (const older of existing) {
+      if (older.id === groupId || older.resolved_at !== null) continue;
+      const summary = summaries.get(older.fingerprint);
+      const lastSeenSeq = summary ? (summary.lastSeen as number) : (seqById.get(older.last_report_id) ?? 0);
+      const res = resolution(lastSeenSeq);
+      updateOlderGroup.run({ id: older.id, occurrences: summary?.occurrences ?? older.occurrences, ...res, now });
+      outcome.updatedIds.push(older.id);
+      if (res.resolvedAt !== null) outcome.resolvedIds.push(older.id);
+    }
+  }
+  return outcome;
+}
+
+function findLast<T>(items: readonly T[], predicate: (item: T) => boolean): T | undefined {
+  for (let i = items.length - 1; i >= 0; i--) if (predicate(items[i]!)) return items[i];
+  return undefined;
+}

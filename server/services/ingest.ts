@@ -1,0 +1,231 @@
+import { createHash } from "node:crypto";
+import {
+  ReportFormatError,
+  historyEntry,
+  parseJUnitReport,
+  parsePlaywrightReport,
+  reportRootDirs,
+  splitCodeFrame,
+  type NormalizedReport,
+  type TestResult,
+} from "@workdeck/error-classifier";
+import type { Db } from "../db/client";
+import { AppError } from "../errors";
+import type { EventBus } from "../events/bus";
+import type { ProjectRegistry } from "./projects";
+import { MESSAGE_LIMIT, reclassifyTestCases, type StoredFingerprint } from "./error-groups";
+import type { IngestSummary, ReportFormat, StoredAttempt } from "@/lib/schemas/errors";
+
+/** What the errors services need from the runtime (tests build it from a temp database). */
+export type ErrorsDeps = { db: Db; bus: EventBus; projects: Pick<ProjectRegistry, "get"> };
+
+export type IngestInput = {
+  projectSlug: string;
+  body: Uint8Array | string;
+  format?: "auto" | ReportFormat;
+  /** Where the report came from (a CI build URL, say); defaults to the report's own metadata. */
+  source?: string;
+  branch?: string;
+  commit?: string;
+};
+
+/** Events carry ids, not rows; a huge first report would otherwise write a huge event. */
+const EVENT_ID_LIMIT = 500;
+
+/**
+ * The one ingest path behind `workdeck ingest`, `POST /api/reports` and the reporter: parse with
+ * the classifier, store the run, every result, the failure groups and their triage in ONE
+ * transaction, then publish. Bad input throws AppError before anything is written; a report
+ * already ingested (same bytes) returns its summary with `duplicate: true` and changes nothing.
+ */
+export function ingestReport(deps: ErrorsDeps, input: IngestInput): IngestSummary {
+  const started = performance.now();
+  const project = deps.projects.get(input.projectSlug);
+  const format = input.format && input.format !== "auto" ? input.format : detectFormat(input.body);
+  const report = parse(input.body, format);
+  const contentHash = createHash("sha256").update(input.body).digest("hex");
+  const sqlite = deps.db.$client;
+
+  const duplicate = sqlite
+    .prepare("SELECT id, seq, format, stats, run_errors, test_count, warnings FROM reports WHERE project_slug = ? AND content_hash = ?")
+    .get(project.slug, contentHash) as
+    | { id: number; seq: number; format: ReportFormat; stats: string; run_errors: string; test_count: number; warnings: string }
+    | undefined;
+  if (duplicate) {
+    return {
+      projectSlug: project.slug,
+      reportId: duplicate.id,
+      seq: duplicate.seq,
+      format: duplicate.format,
+      duplicate: true,
+      tests: duplicate.test_count,
+      stats: JSON.parse(duplicate.stats),
+      runErrors: (JSON.parse(duplicate.run_errors) as unknown[]).length,
+      failuresNew: 0,
+      failuresUpdated: 0,
+      failuresResolved: 0,
+      warnings: [`This report was already ingested as run ${duplicate.seq}; nothing was stored again.`, ...(JSON.parse(duplicate.warnings) as string[])],
+      durationMs: performance.now() - started,
+    };
+  }
+
+  const rootDirs = reportRootDirs(report);
+  const warnings = [...report.warnings];
+  const now = Date.now();
+
+  const write = sqlite.transaction(() => {
+    const { seq } = sqlite.prepare("SELECT coalesce(max(seq), 0) + 1 AS seq FROM reports WHERE project_slug = ?").get(project.slug) as { seq: number };
+    const startedAt = report.startTime ? Date.parse(report.startTime) : NaN;
+    const reportId = Number(
+      sqlite
+        .prepare(
+          `INSERT INTO reports (project_slug, seq, content_hash, format, source, branch, "commit", started_at, duration_ms, stats, run_errors, test_count, warnings, ingested_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          project.slug,
+          seq,
+          contentHash,
+          format,
+          input.source ?? report.metadata.ciBuildUrl ?? null,
+          input.branch ?? report.metadata.gitBranch ?? null,
+          input.commit ?? report.metadata.gitCommit ?? null,
+          Number.isFinite(startedAt) ? startedAt : null,
+          report.durationMs === undefined ? null : Math.round(report.durationMs),
+          JSON.stringify(report.stats),
+          JSON.stringify(report.runErrors),
+          report.tests.length,
+          JSON.stringify(warnings),
+          now,
+        ).lastInsertRowid,
+    );
+
+    // Test cases: one bulk read of the project's identities, inserts only for new ones.
+    const caseIds = new Map<string, number>();
+    for (const row of sqlite.prepare("SELECT id, key FROM test_cases WHERE project_slug = ?").all(project.slug) as { id: number; key: string }[]) {
+      caseIds.set(row.key, row.id);
+    }
+    const insertCase = sqlite.prepare(
+      "INSERT INTO test_cases (project_slug, key, file, repo_path, title_path, project_name, repeat_index) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    );
+    const insertResult = sqlite.prepare(
+      `INSERT INTO test_results (report_id, test_case_id, status, retries, duration_ms, attempts, fingerprint, fingerprint_meta)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (test_case_id, report_id) DO NOTHING`,
+    );
+
+    const affected = new Set<number>();
+    let duplicateKeys = 0;
+    for (const test of report.tests) {
+      let caseId = caseIds.get(test.key);
+      if (caseId === undefined) {
+        caseId = Number(
+          insertCase.run(project.slug, test.key, test.file, test.repoPath ?? null, JSON.stringify(test.titlePath), test.projectName, test.repeatIndex)
+            .lastInsertRowid,
+        );
+        caseIds.set(test.key, caseId);
+      }
+      const occurrence = test.status === "unexpected" || test.status === "flaky";
+      let fingerprint: string | null = null;
+      let meta: string | null = null;
+      let attempts: string | null = null;
+      if (occurrence) {
+        const entry = historyEntry(test, seq, { rootDirs });
+        const fp = entry.fingerprint!;
+        const { signature: _signature, ...rest } = fp;
+        const first = entry.errors?.[0];
+        const stored: StoredFingerprint = { ...rest, message: first ? splitCodeFrame(first.message).text.slice(0, MESSAGE_LIMIT) || fp.headline : fp.headline };
+        fingerprint = fp.hash;
+        meta = JSON.stringify(stored);
+        attempts = JSON.stringify(storedAttempts(test));
+        affected.add(caseId);
+      }
+      const info = insertResult.run(reportId, caseId, test.status, test.retries, Math.round(test.durationMs), attempts, fingerprint, meta);
+      if (info.changes === 0) duplicateKeys++;
+    }
+    if (duplicateKeys > 0) {
+      warnings.push(`${duplicateKeys} test(s) appeared more than once under the same identity; only the first result of each was kept.`);
+      sqlite.prepare("UPDATE reports SET warnings = ? WHERE id = ?").run(JSON.stringify(warnings), reportId);
+    }
+
+    // Every unresolved group of the project is re-evaluated too: a test absent from (or passing
+    // in) this report is no longer active, and one that passed is resolved.
+    for (const row of sqlite.prepare("SELECT DISTINCT test_case_id AS id FROM test_failures WHERE project_slug = ? AND resolved_at IS NULL").all(project.slug) as {
+      id: number;
+    }[]) {
+      affected.add(row.id);
+    }
+    const outcome = reclassifyTestCases(sqlite, project.slug, [...affected], now);
+    return { reportId, seq, outcome };
+  });
+
+  const { reportId, seq, outcome } = write.immediate();
+
+  deps.bus.publish({
+    type: "errors.reportIngested",
+    projectSlug: project.slug,
+    reportId,
+    seq,
+    tests: report.tests.length,
+    unexpected: report.stats.unexpected,
+    flaky: report.stats.flaky,
+  });
+  if (outcome.newIds.length > 0) {
+    deps.bus.publish({ type: "errors.failureNew", projectSlug: project.slug, reportId, failureIds: outcome.newIds.slice(0, EVENT_ID_LIMIT), count: outcome.newIds.length });
+  }
+  if (outcome.updatedIds.length > 0) {
+    deps.bus.publish({
+      type: "errors.failureUpdated",
+      projectSlug: project.slug,
+      reportId,
+      failureIds: outcome.updatedIds.slice(0, EVENT_ID_LIMIT),
+      count: outcome.updatedIds.length,
+      resolvedIds: outcome.resolvedIds.slice(0, EVENT_ID_LIMIT),
+    });
+  }
+
+  return {
+    projectSlug: project.slug,
+    reportId,
+    seq,
+    format,
+    duplicate: false,
+    tests: report.tests.length,
+    stats: report.stats,
+    runErrors: report.runErrors.length,
+    failuresNew: outcome.newIds.length,
+    failuresUpdated: outcome.updatedIds.length,
+    failuresResolved: outcome.resolvedIds.length,
+    warnings,
+    durationMs: performance.now() - started,
+  };
+}
+
+/** By content, not by name or header: CI pipelines upload whatever file they have. */
+function detectFormat(body: Uint8Array | string): ReportFormat {
+  const head = typeof body === "string" ? body.slice(0, 512) : new TextDecoder("utf-8").decode(body.subarray(0, 512));
+  return head.replace(/^\uFEFF/, "").trimStart().startsWith("<") ? "junit" : "json";
+}
+
+function parse(body: Uint8Array | string, format: ReportFormat): NormalizedReport {
+  try {
+    return format === "junit" ? parseJUnitReport(body) : parsePlaywrightReport(body);
+  } catch (err) {
+    if (err instanceof ReportFormatError) {
+      // A run that aborted before any test (a spec that does not load) is a real run, but with
+      // nothing to classify; refusing it keeps "0 tests" from looking like "all passed".
+      throw new AppError(err.code === "NO_TESTS" ? "UNPROCESSABLE" : "BAD_REQUEST", err.message, err.code, err.details.length ? err.details.slice(0, 20) : undefined);
+    }
+    throw err;
+  }
+}
+
+/** Attempts as stored for a failed or flaky result: raw text (ANSI kept for rendering) and clean text. */
+function storedAttempts(test: TestResult): StoredAttempt[] {
+  return test.attempts.map((a) => ({
+    retry: a.retry,
+    status: a.status,
+    durationMs: a.durationMs,
+    errors: a.errors,
+    attachmentNames: a.attachmentNames,
+  }));
+}
