@@ -34,11 +34,55 @@ export const ProjectsChangedEventSchema = z.object({
   slugs: z.array(z.string()),
 });
 
+/** Errors (issue 3): ingest and triage. Ids only: the UI refetches what it shows. */
+export const ErrorsReportIngestedEventSchema = z.object({
+  type: z.literal("errors.reportIngested"),
+  projectSlug: z.string(),
+  reportId: z.number().int(),
+  seq: z.number().int(),
+  tests: z.number().int(),
+  unexpected: z.number().int(),
+  flaky: z.number().int(),
+});
+
+export const ErrorsFailureNewEventSchema = z.object({
+  type: z.literal("errors.failureNew"),
+  projectSlug: z.string(),
+  reportId: z.number().int(),
+  /** At most 500 ids; `count` is the full number. */
+  failureIds: z.array(z.number().int()),
+  count: z.number().int(),
+});
+
+export const ErrorsFailureUpdatedEventSchema = z.object({
+  type: z.literal("errors.failureUpdated"),
+  projectSlug: z.string(),
+  reportId: z.number().int().nullable(),
+  /** At most 500 ids; `count` is the full number. */
+  failureIds: z.array(z.number().int()),
+  count: z.number().int(),
+  resolvedIds: z.array(z.number().int()),
+});
+
+export const ErrorsTriagedEventSchema = z.object({
+  type: z.literal("errors.triaged"),
+  projectSlug: z.string(),
+  failureId: z.number().int(),
+  decision: z.string(),
+  priority: z.number().int(),
+  reviewedByHuman: z.boolean(),
+  assignedSessionId: z.number().int().nullable(),
+});
+
 export const WorkdeckEventSchema = z.discriminatedUnion("type", [
   OpenSpecChangedEventSchema,
   OpenSpecProposalCreatedEventSchema,
   OpenSpecArchivedEventSchema,
   ProjectsChangedEventSchema,
+  ErrorsReportIngestedEventSchema,
+  ErrorsFailureNewEventSchema,
+  ErrorsFailureUpdatedEventSchema,
+  ErrorsTriagedEventSchema,
 ]);
 
 export type WorkdeckEventInput = z.infer<typeof WorkdeckEventSchema>;

@@ -1,0 +1,193 @@
+import { z } from "zod";
+
+/**
+ * Error triage domain types (issue 3), shared by the errors router, the ingest
+ * endpoint, the CLI and the Errors tab. The rules that fill them live in
+ * packages/error-classifier; these are what the app stores and returns.
+ */
+
+export const PatternSchema = z.enum(["new", "flaky", "recurring", "persistent"]);
+export type Pattern = z.infer<typeof PatternSchema>;
+
+/** `pending` until a person accepts the suggestion or picks another. */
+export const DecisionSchema = z.enum(["needs_spec", "one_off_fix", "ignore", "pending"]);
+export type Decision = z.infer<typeof DecisionSchema>;
+
+/** What the engine can suggest. */
+export const SuggestedDecisionSchema = z.enum(["needs_spec", "one_off_fix"]);
+export type SuggestedDecision = z.infer<typeof SuggestedDecisionSchema>;
+
+export const DecisionRuleSchema = z.enum(["persistent", "recurring", "feature-not-implemented", "default"]);
+
+/**
+ * `active`: failed in the project's latest report; `inactive`: not failing there but not seen
+ * passing since either (skipped, absent, or now failing differently); `resolved`: passed later.
+ */
+export const FailureStatusSchema = z.enum(["active", "inactive", "resolved"]);
+export type FailureStatus = z.infer<typeof FailureStatusSchema>;
+
+export const TestOutcomeSchema = z.enum(["expected", "unexpected", "flaky", "skipped"]);
+export type TestOutcome = z.infer<typeof TestOutcomeSchema>;
+
+export const ReportFormatSchema = z.enum(["json", "junit"]);
+export type ReportFormat = z.infer<typeof ReportFormatSchema>;
+
+export const HeuristicsSchema = z.object({
+  pathCategory: z.enum(["e2e", "integration", "other"]),
+  notImplemented: z.boolean(),
+  setupTeardown: z.enum(["setup", "teardown"]).nullable(),
+  hook: z.enum(["beforeAll", "beforeEach", "afterAll", "afterEach", "globalSetup", "globalTeardown"]).nullable(),
+  timeout: z.boolean(),
+});
+export type Heuristics = z.infer<typeof HeuristicsSchema>;
+
+/** A report as the history and the lists refer to it. */
+export const ReportRefSchema = z.object({
+  id: z.number().int(),
+  /** The project's run number (1, 2, 3… in ingest order): "run N" in rationales. */
+  seq: z.number().int(),
+  /** Start of the run, or when it was ingested when the report does not say. */
+  at: z.date(),
+});
+export type ReportRef = z.infer<typeof ReportRefSchema>;
+
+/** One failure group (test case + fingerprint) with its triage: a row of the Errors tab. */
+export const FailureGroupSchema = z.object({
+  id: z.number().int(),
+  projectSlug: z.string(),
+  testCaseId: z.number().int(),
+  file: z.string(),
+  titlePath: z.array(z.string()),
+  /** The Playwright project (e.g. `desktop-chrome`). */
+  projectName: z.string(),
+  fingerprint: z.string(),
+  pattern: PatternSchema,
+  active: z.boolean(),
+  status: FailureStatusSchema,
+  occurrences: z.number().int(),
+  consecutiveFailures: z.number().int(),
+  heuristics: HeuristicsSchema,
+  lastMessage: z.string(),
+  firstSeen: ReportRefSchema,
+  lastSeen: ReportRefSchema,
+  resolvedAt: z.date().nullable(),
+  decision: DecisionSchema,
+  suggestedDecision: SuggestedDecisionSchema,
+  decisionRule: DecisionRuleSchema,
+  /** The suggestion a human decision went against, as it was when they decided. */
+  overriddenSuggestion: SuggestedDecisionSchema.nullable(),
+  priority: z.number().int().min(1).max(5),
+  suggestedPriority: z.number().int().min(1).max(5),
+  confidence: z.number(),
+  rationale: z.string(),
+  humanRationale: z.string().nullable(),
+  reviewedByHuman: z.boolean(),
+  assignedSessionId: z.number().int().nullable(),
+  specChangeId: z.string().nullable(),
+});
+export type FailureGroup = z.infer<typeof FailureGroupSchema>;
+
+export const ListFailuresInputSchema = z.object({
+  projectId: z.string().max(63).optional(),
+  pattern: z.array(PatternSchema).or(PatternSchema).optional(),
+  decision: z.array(DecisionSchema).or(DecisionSchema).optional(),
+  status: z.array(FailureStatusSchema).or(FailureStatusSchema).optional(),
+  /** Substring of the file, title path, Playwright project or last message (case-insensitive). */
+  search: z.string().max(200).optional(),
+  /** Last seen at or after / before (inclusive). */
+  from: z.coerce.date().optional(),
+  to: z.coerce.date().optional(),
+  limit: z.number().int().min(1).max(20_000).optional(),
+});
+export type ListFailuresInput = z.infer<typeof ListFailuresInputSchema>;
+
+/** An error as stored for one attempt: raw text (ANSI kept, for rendering) and the stripped text. */
+export const StoredErrorSchema = z.object({
+  message: z.string(),
+  messageRaw: z.string(),
+  stack: z.string().optional(),
+  stackRaw: z.string().optional(),
+  snippet: z.string().optional(),
+  snippetRaw: z.string().optional(),
+  location: z.object({ file: z.string(), line: z.number(), column: z.number() }).optional(),
+});
+export type StoredError = z.infer<typeof StoredErrorSchema>;
+
+export const StoredAttemptSchema = z.object({
+  retry: z.number().int(),
+  status: z.string(),
+  durationMs: z.number(),
+  errors: z.array(StoredErrorSchema),
+  attachmentNames: z.array(z.string()),
+});
+export type StoredAttempt = z.infer<typeof StoredAttemptSchema>;
+
+/** One run of the test in the failure detail's history. */
+export const FailureRunSchema = z.object({
+  report: ReportRefSchema.extend({ branch: z.string().nullable(), commit: z.string().nullable(), source: z.string().nullable() }),
+  status: TestOutcomeSchema,
+  retries: z.number().int(),
+  durationMs: z.number(),
+  fingerprint: z.string().nullable(),
+  /** This run is an occurrence of this group (same fingerprint). */
+  inGroup: z.boolean(),
+  attempts: z.array(StoredAttemptSchema),
+});
+export type FailureRun = z.infer<typeof FailureRunSchema>;
+
+export const FailureDetailSchema = FailureGroupSchema.extend({
+  repoPath: z.string().nullable(),
+  /** Every report of the project in which the test appeared, oldest first. */
+  runs: z.array(FailureRunSchema),
+  /** Other failure groups of the same test case (earlier or later fingerprints). */
+  siblings: z.array(FailureGroupSchema.pick({ id: true, fingerprint: true, status: true, occurrences: true, lastMessage: true })),
+});
+export type FailureDetail = z.infer<typeof FailureDetailSchema>;
+
+export const TriageFailureInputSchema = z.object({
+  failureId: z.number().int().positive(),
+  decision: DecisionSchema,
+  rationale: z.string().max(4000).optional(),
+  priority: z.number().int().min(1).max(5).optional(),
+});
+export type TriageFailureInput = z.infer<typeof TriageFailureInputSchema>;
+
+export const AssignSessionInputSchema = z.object({
+  failureId: z.number().int().positive(),
+  /** null unassigns. */
+  sessionId: z.number().int().positive().nullable(),
+});
+
+/** Result of an ingest, returned by the service, the HTTP endpoint (201) and `workdeck ingest --json`. */
+export const IngestSummarySchema = z.object({
+  projectSlug: z.string(),
+  reportId: z.number().int(),
+  seq: z.number().int(),
+  format: ReportFormatSchema,
+  /** The same report was ingested before: nothing was stored or counted again. */
+  duplicate: z.boolean(),
+  tests: z.number().int(),
+  stats: z.object({ expected: z.number().int(), unexpected: z.number().int(), flaky: z.number().int(), skipped: z.number().int() }),
+  runErrors: z.number().int(),
+  failuresNew: z.number().int(),
+  failuresUpdated: z.number().int(),
+  failuresResolved: z.number().int(),
+  /** What the format cannot show (JUnit: flaky results are hidden). */
+  warnings: z.array(z.string()),
+  durationMs: z.number(),
+});
+export type IngestSummary = z.infer<typeof IngestSummarySchema>;
+
+export const ErrorStatsSchema = z.object({
+  total: z.number().int(),
+  byPattern: z.record(PatternSchema, z.number().int()),
+  byDecision: z.record(DecisionSchema, z.number().int()),
+  bySuggestedDecision: z.record(SuggestedDecisionSchema, z.number().int()),
+  byStatus: z.record(FailureStatusSchema, z.number().int()),
+  reviewed: z.number().int(),
+  /** Reviewed groups whose human decision equals the suggestion it was made against. */
+  agreed: z.number().int(),
+  /** agreed / reviewed; null until something is reviewed. */
+  agreementRate: z.number().nullable(),
+});
+export type ErrorStats = z.infer<typeof ErrorStatsSchema>;

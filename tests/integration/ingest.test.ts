@@ -1,0 +1,289 @@
+/**
+ * Ingest through the service, the way `workdeck ingest`, POST /api/reports and the reporter all
+ * do: the public 3-run sample classified exactly as expected.json says after each run, duplicates,
+ * JUnit, bad input that leaves the database untouched, human decisions that survive, resolution.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { beforeEach, describe, expect, it } from "vitest";
+import { migrateDatabase, openDatabase } from "@/server/db/client";
+import { AppError } from "@/server/errors";
+import { EventBus } from "@/server/events/bus";
+import { ProjectRegistry } from "@/server/services/projects";
+import { getFailure, listFailures, stats, triageFailure, classifyFailure } from "@/server/services/errors";
+import { ingestReport, type ErrorsDeps } from "@/server/services/ingest";
+import type { FailureGroup } from "@/lib/schemas/errors";
+import type { WorkdeckEvent } from "@/lib/schemas/events";
+import { repoRoot, sharedRoot, tempDir } from "../support/temp";
+
+const sampleDir = path.join(sharedRoot, "playwright-sample");
+const reportPath = (run: number, ext = "json") => path.join(sampleDir, "reports", `run-${run}.${ext}`);
+const readReport = (run: number, ext = "json") => fs.readFileSync(reportPath(run, ext));
+
+interface ExpectedClass {
+  class: FailureGroup["pattern"];
+  active: boolean;
+  occurrences: number;
+  failureRuns: number[];
+  flakyRuns: number[];
+  consecutiveFailuresAtEnd: number;
+}
+interface ExpectedTest {
+  key: string;
+  file: string;
+  titlePath: string[];
+  project: string;
+  heuristics: { pathCategory: "e2e" | "integration" | null; notImplemented: boolean; setupTeardown: "setup" | "teardown" | null; hook: string | null; timeout: boolean };
+  classification: Record<string, ExpectedClass | null>;
+}
+const expected = JSON.parse(fs.readFileSync(path.join(sampleDir, "expected.json"), "utf8")) as { runs: number[]; tests: ExpectedTest[] };
+
+function makeDeps(slugs = ["sample", "junit"]): ErrorsDeps & { events: WorkdeckEvent[] } {
+  const dir = tempDir();
+  const db = openDatabase(path.join(dir, "workdeck.db"));
+  migrateDatabase(db, path.join(repoRoot, "drizzle"));
+  const bus = new EventBus(db);
+  const projects = new ProjectRegistry(db);
+  projects.replace(slugs.map((slug) => ({ slug, name: slug, path: dir, openspecRoot: dir, source: "config" as const, problem: null })));
+  const events: WorkdeckEvent[] = [];
+  bus.on((e) => events.push(e));
+  return { db, bus, projects, events };
+}
+
+const TABLES = ["reports", "test_cases", "test_results", "test_failures", "error_triage", "events"];
+const rowCounts = (deps: ErrorsDeps) =>
+  Object.fromEntries(TABLES.map((t) => [t, (deps.db.$client.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n]));
+
+const keyOf = (g: Pick<FailureGroup, "file" | "titlePath" | "projectName">) => `${g.file}::${g.titlePath.join(" > ")}::${g.projectName}`;
+
+/** The group carrying each test's classification: the one of its latest fingerprint (most recently seen). */
+function currentGroups(deps: ErrorsDeps, projectId = "sample"): Map<string, FailureGroup> {
+  const out = new Map<string, FailureGroup>();
+  for (const g of listFailures(deps, { projectId })) {
+    const prev = out.get(keyOf(g));
+    if (!prev || g.lastSeen.seq > prev.lastSeen.seq) out.set(keyOf(g), g);
+  }
+  return out;
+}
+
+describe("ingest: the public Playwright sample, run by run", () => {
+  it("classifies every test exactly as expected.json says after each run", () => {
+    const deps = makeDeps();
+    for (const run of expected.runs) {
+      const summary = ingestReport(deps, { projectSlug: "sample", body: readReport(run) });
+      expect(summary).toMatchObject({ seq: run, duplicate: false, format: "json", tests: expected.tests.length });
+
+      const groups = currentGroups(deps);
+      for (const t of expected.tests) {
+        const want = t.classification[String(run)];
+        const got = groups.get(t.key);
+        if (!want) {
+          expect(got, `${t.key} after run ${run}: no failure group`).toBeUndefined();
+          continue;
+        }
+        expect(got, `${t.key} after run ${run}`).toBeDefined();
+        const detail = getFailure(deps, { failureId: got!.id });
+        const runsWith = (status: string) => detail.runs.filter((r) => r.status === status).map((r) => r.report.seq);
+        expect(
+          {
+            class: got!.pattern,
+            active: got!.active,
+            occurrences: got!.occurrences,
+            failureRuns: runsWith("unexpected"),
+            flakyRuns: runsWith("flaky"),
+            consecutiveFailuresAtEnd: got!.consecutiveFailures,
+          },
+          `${t.key} after run ${run}`,
+        ).toEqual({
+          class: want.class,
+          active: want.active,
+          occurrences: want.occurrences,
+          failureRuns: want.failureRuns,
+          flakyRuns: want.flakyRuns,
+          consecutiveFailuresAtEnd: want.consecutiveFailuresAtEnd,
+        });
+        const { hook: _hook, ...heuristics } = t.heuristics;
+        const h = got!.heuristics;
+        expect({ pathCategory: h.pathCategory === "other" ? null : h.pathCategory, notImplemented: h.notImplemented, setupTeardown: h.setupTeardown, timeout: h.timeout }).toEqual(heuristics);
+        const suggestion = want.class === "persistent" || want.class === "recurring" || t.heuristics.notImplemented ? "needs_spec" : "one_off_fix";
+        expect(got!.suggestedDecision, t.key).toBe(suggestion);
+        expect(got!.decision).toBe("pending");
+        expect(got!.rationale.startsWith(`${want.class}:`), got!.rationale).toBe(true);
+        expect(got!.priority).toBeGreaterThanOrEqual(1);
+        expect(got!.priority).toBeLessThanOrEqual(5);
+      }
+    }
+    // One fingerprint per test across the three runs (ports, ids, timestamps and ANSI normalised).
+    const all = listFailures(deps, { projectId: "sample" });
+    expect(new Set(all.map(keyOf)).size).toBe(all.length);
+  });
+
+  it("publishes ingest, new-failure and update events after the transaction", () => {
+    const deps = makeDeps();
+    ingestReport(deps, { projectSlug: "sample", body: readReport(1) });
+    ingestReport(deps, { projectSlug: "sample", body: readReport(2) });
+    const types = deps.events.map((e) => e.type);
+    expect(types.filter((t) => t === "errors.reportIngested")).toHaveLength(2);
+    const firstNew = deps.events.find((e) => e.type === "errors.failureNew");
+    expect(firstNew && firstNew.type === "errors.failureNew" && firstNew.count).toBe(listFailures(deps, { projectId: "sample" }).filter((g) => g.firstSeen.seq === 1).length);
+    expect(types).toContain("errors.failureUpdated");
+  });
+
+  it("recognises a report sent twice and does not count it again", () => {
+    const deps = makeDeps();
+    const first = ingestReport(deps, { projectSlug: "sample", body: readReport(1) });
+    const before = rowCounts(deps);
+    const groupsBefore = listFailures(deps, { projectId: "sample" });
+    const again = ingestReport(deps, { projectSlug: "sample", body: readReport(1).toString("utf8") });
+    expect(again).toMatchObject({ duplicate: true, reportId: first.reportId, seq: 1, failuresNew: 0 });
+    expect(again.warnings[0]).toMatch(/already ingested as run 1/);
+    expect(rowCounts(deps)).toEqual(before);
+    expect(listFailures(deps, { projectId: "sample" })).toEqual(groupsBefore);
+  });
+
+  it("accepts JUnit XML and says that flaky results are hidden", () => {
+    const deps = makeDeps();
+    const summary = ingestReport(deps, { projectSlug: "junit", body: readReport(2, "junit.xml") });
+    expect(summary.format).toBe("junit");
+    expect(summary.tests).toBe(expected.tests.length);
+    expect(summary.warnings.join("\n")).toMatch(/flaky/i);
+    expect(summary.stats.flaky).toBe(0);
+    // The recurring-to-be failures are stored from JUnit just as from JSON.
+    const groups = currentGroups(deps, "junit");
+    expect(groups.get("e2e/login.spec.ts::login > locks account after 5 failed attempts::desktop-chrome")?.pattern).toBe("new");
+    // An explicit format is honoured too.
+    expect(ingestReport(deps, { projectSlug: "junit", body: readReport(3, "junit.xml"), format: "junit" }).seq).toBe(2);
+  });
+
+  describe("rejects bad input with a clear error and leaves the database unchanged", () => {
+    let deps: ReturnType<typeof makeDeps>;
+    beforeEach(() => {
+      deps = makeDeps();
+      ingestReport(deps, { projectSlug: "sample", body: readReport(1) });
+    });
+
+    const cases: { name: string; input: () => Parameters<typeof ingestReport>[1]; code: string; reason?: string; message: RegExp }[] = [
+      { name: "a file that is not a Playwright report", input: () => ({ projectSlug: "sample", body: JSON.stringify({ hello: "world" }) }), code: "BAD_REQUEST", reason: "NOT_PLAYWRIGHT_REPORT", message: /Playwright/ },
+      { name: "truncated JSON", input: () => ({ projectSlug: "sample", body: readReport(2).subarray(0, 50_000) }), code: "BAD_REQUEST", reason: "TRUNCATED_JSON", message: /trunc|cut off|ends/i },
+      { name: "not JSON at all", input: () => ({ projectSlug: "sample", body: "hello, world" }), code: "BAD_REQUEST", reason: "NOT_JSON", message: /JSON/ },
+      { name: "XML that is not JUnit", input: () => ({ projectSlug: "sample", body: "<html><body>hi</body></html>" }), code: "BAD_REQUEST", reason: "NOT_JUNIT_REPORT", message: /JUnit/ },
+      { name: "an unknown project", input: () => ({ projectSlug: "nope", body: readReport(2) }), code: "NOT_FOUND", message: /Unknown project "nope"/ },
+      {
+        name: "a report with 0 tests",
+        input: () => ({ projectSlug: "sample", body: JSON.stringify({ config: {}, suites: [], errors: [], stats: { expected: 0, unexpected: 0, flaky: 0, skipped: 0 } }) }),
+        code: "UNPROCESSABLE",
+        reason: "NO_TESTS",
+        message: /no tests|0 tests/i,
+      },
+    ];
+
+    it.each(cases)("$name", ({ input, code, reason, message }) => {
+      const before = rowCounts(deps);
+      let error: unknown;
+      try {
+        ingestReport(deps, input());
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(AppError);
+      expect((error as AppError).code).toBe(code);
+      if (reason) expect((error as AppError).reason).toBe(reason);
+      expect((error as AppError).message).toMatch(message);
+      expect(rowCounts(deps)).toEqual(before);
+    });
+  });
+
+  it("never overwrites a human decision, keeps the suggestion it overrode, and reports agreement", () => {
+    const deps = makeDeps();
+    ingestReport(deps, { projectSlug: "sample", body: readReport(1) });
+    const byKey = currentGroups(deps);
+    const locks = byKey.get("e2e/login.spec.ts::login > locks account after 5 failed attempts::desktop-chrome")!;
+    const pdf = byKey.get("integration/notes-api.spec.ts::notes api > POST /v1/notes/import accepts a PDF::desktop-chrome")!;
+    expect(locks.suggestedDecision).toBe("one_off_fix");
+    expect(pdf.suggestedDecision).toBe("needs_spec");
+
+    expect(() => triageFailure(deps, { failureId: locks.id, decision: "ignore" })).toThrow(/rationale is required/);
+    triageFailure(deps, { failureId: locks.id, decision: "ignore", rationale: "lockout is being redesigned", priority: 1 });
+    triageFailure(deps, { failureId: pdf.id, decision: "needs_spec" });
+    expect(deps.events.at(-1)).toMatchObject({ type: "errors.triaged", failureId: pdf.id, decision: "needs_spec", reviewedByHuman: true });
+
+    ingestReport(deps, { projectSlug: "sample", body: readReport(2) });
+    ingestReport(deps, { projectSlug: "sample", body: readReport(3) });
+    const after = getFailure(deps, { failureId: locks.id });
+    expect(after).toMatchObject({
+      pattern: "recurring",
+      suggestedDecision: "needs_spec", // the engine moved on...
+      decision: "ignore", // ...the person's decision did not
+      overriddenSuggestion: "one_off_fix",
+      humanRationale: "lockout is being redesigned",
+      priority: 1,
+      suggestedPriority: 4,
+      reviewedByHuman: true,
+    });
+    expect(stats(deps, { projectId: "sample" })).toMatchObject({ reviewed: 2, agreed: 1, agreementRate: 0.5 });
+
+    // Handing it back to the engine restores the suggested priority.
+    expect(triageFailure(deps, { failureId: locks.id, decision: "pending" })).toMatchObject({ decision: "pending", reviewedByHuman: false, priority: 4, overriddenSuggestion: null });
+  });
+
+  it("resolves a group when its test passes in a later report, and reopens it when the failure returns", () => {
+    const deps = makeDeps();
+    for (const run of [1, 2]) ingestReport(deps, { projectSlug: "sample", body: readReport(run) });
+    const key = "unit-ish/slug.spec.ts::slug > transliterates accented titles::desktop-chrome";
+    const group = currentGroups(deps).get(key)!;
+    expect(group).toMatchObject({ status: "active", resolvedAt: null });
+
+    const third = ingestReport(deps, { projectSlug: "sample", body: readReport(3) });
+    expect(third.failuresResolved).toBeGreaterThan(0);
+    const resolved = getFailure(deps, { failureId: group.id });
+    expect(resolved).toMatchObject({ status: "resolved", active: false, pattern: "new" });
+    expect(resolved.resolvedAt).toBeInstanceOf(Date);
+    expect(listFailures(deps, { projectId: "sample", status: "resolved" }).map((g) => g.id)).toContain(group.id);
+    expect(listFailures(deps, { projectId: "sample", status: "active" }).map((g) => g.id)).not.toContain(group.id);
+
+    // Run 2 again under another hash (re-serialised): the same failure comes back, same group.
+    const rerun = JSON.stringify(JSON.parse(readReport(2).toString("utf8")));
+    ingestReport(deps, { projectSlug: "sample", body: rerun });
+    expect(getFailure(deps, { failureId: group.id })).toMatchObject({ status: "active", resolvedAt: null, occurrences: 3, pattern: "recurring" });
+  });
+
+  it("getFailure returns every occurrence with message and stack; classifyFailure explains itself", () => {
+    const deps = makeDeps();
+    for (const run of expected.runs) ingestReport(deps, { projectSlug: "sample", body: readReport(run) });
+    const group = currentGroups(deps).get("integration/notes-api.spec.ts::notes api > POST /v1/notes/import accepts a PDF::tablet")!;
+    const detail = getFailure(deps, { failureId: group.id });
+    expect(detail.runs.map((r) => r.report.seq)).toEqual([1, 2, 3]);
+    for (const r of detail.runs) {
+      expect(r.inGroup).toBe(true);
+      const errors = r.attempts.flatMap((a) => a.errors);
+      expect(errors.length).toBeGreaterThan(0);
+      expect(errors[0]!.message).toMatch(/feature not implemented/i);
+      expect(errors.some((e) => e.stack)).toBe(true);
+    }
+    expect(detail.firstSeen.seq).toBe(1);
+    expect(detail.lastSeen.seq).toBe(3);
+    expect(detail.lastMessage).toMatch(/feature not implemented/i);
+
+    const why = classifyFailure(deps, { failureId: group.id });
+    expect(why.currentGroup).toBe(true);
+    expect(why.classification).toMatchObject({ pattern: "recurring", decisionRule: "recurring", suggestedDecision: "needs_spec", failureRuns: [1, 2, 3] });
+    expect(why.classification.rationale).toMatch(/^recurring: failed in 3 runs/);
+  });
+
+  it("filters by pattern, decision, search and time, and counts by pattern", () => {
+    const deps = makeDeps();
+    for (const run of expected.runs) ingestReport(deps, { projectSlug: "sample", body: readReport(run) });
+    const all = listFailures(deps, { projectId: "sample" });
+    expect(listFailures(deps, { projectId: "sample", pattern: "recurring" }).every((g) => g.pattern === "recurring")).toBe(true);
+    expect(listFailures(deps, { projectId: "sample", pattern: ["flaky"] })).toHaveLength(2);
+    expect(listFailures(deps, { projectId: "sample", decision: "pending" })).toHaveLength(all.length);
+    expect(listFailures(deps, { projectId: "sample", search: "PDF" }).map((g) => g.titlePath.at(-1))).toEqual(["POST /v1/notes/import accepts a PDF", "POST /v1/notes/import accepts a PDF"]);
+    expect(listFailures(deps, { projectId: "sample", search: "100%_" })).toEqual([]);
+    expect(listFailures(deps, { projectId: "sample", to: new Date(0) })).toEqual([]);
+    expect(listFailures(deps, { projectId: "other" })).toEqual([]);
+    const s = stats(deps, { projectId: "sample" });
+    expect(s.total).toBe(all.length);
+    expect(s.byPattern.recurring).toBe(all.filter((g) => g.pattern === "recurring").length);
+    expect(s.agreementRate).toBeNull();
+  });
+});
