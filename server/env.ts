@@ -19,6 +19,8 @@ const EnvSchema = z.object({
     .optional()
     .or(z.literal("").transform(() => undefined)),
   WORKDECK_MAX_BODY_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
+  /** POST /api/reports: Playwright reports of big suites are tens of MB. */
+  WORKDECK_MAX_REPORT_BYTES: z.coerce.number().int().positive().default(100 * 1024 * 1024),
   WORKDECK_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   WORKDECK_CLAUDE_PATH: z.string().optional(),
   NODE_ENV: z.string().optional(),
@@ -34,6 +36,8 @@ export type WorkdeckEnv = {
   port: number;
   token: string | undefined;
   maxBodyBytes: number;
+  /** Body limit of the report ingest endpoint. */
+  maxReportBytes: number;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
   claudePath: string | undefined;
 };
@@ -59,6 +63,7 @@ export function readEnv(source: Record<string, string | undefined> = process.env
     port: e.WORKDECK_PORT ?? e.PORT ?? 3000,
     token: e.WORKDECK_TOKEN,
     maxBodyBytes: e.WORKDECK_MAX_BODY_BYTES,
+    maxReportBytes: e.WORKDECK_MAX_REPORT_BYTES,
     logLevel: e.WORKDECK_LOG_LEVEL,
     claudePath: e.WORKDECK_CLAUDE_PATH,
   };

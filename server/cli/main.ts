@@ -1,6 +1,7 @@
 import path from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { readEnv } from "../env";
+import { registerErrorsCommands } from "./errors";
 import { registerOpenSpecCommands } from "./openspec";
 
 /**
@@ -56,6 +57,7 @@ export async function main(argv: string[]): Promise<number> {
     });
 
   registerOpenSpecCommands(program);
+  registerErrorsCommands(program);
 
   try {
     await program.parseAsync(argv, { from: "user" });

@@ -1,0 +1,130 @@
+import fs from "node:fs";
+import path from "node:path";
+import { Option, type Command } from "commander";
+import type { FailureGroup } from "@/lib/schemas/errors";
+
+/**
+ * `workdeck ingest <report> --project <slug>` (what CI pipelines call) and
+ * `workdeck errors list --project <slug> --json`. Both open the runtime without watchers, go
+ * through the same services as the HTTP endpoint and the router, and exit non-zero with a
+ * one-line message on bad input (main.ts prints thrown errors).
+ */
+export function registerErrorsCommands(program: Command): void {
+  program
+    .command("ingest")
+    .description("ingest a Playwright JSON (or JUnit XML) report into a project")
+    .argument("<report>", "the report file (`-` reads stdin)")
+    .requiredOption("--project <slug>", "the project the run belongs to")
+    .addOption(new Option("--format <format>", "report format").choices(["auto", "json", "junit"]).default("auto"))
+    .option("--branch <branch>", "git branch of the run (default: from the report)")
+    .option("--commit <sha>", "git commit of the run (default: from the report)")
+    .option("--source <source>", "where the run comes from, e.g. a CI build URL")
+    .option("--json", "print the ingest summary as JSON")
+    .action(async (file: string, opts: { project: string; format: "auto" | "json" | "junit"; branch?: string; commit?: string; source?: string; json?: boolean }) => {
+      const body = file === "-" ? fs.readFileSync(0) : readReportFile(file);
+      await withRuntime(async (runtime) => {
+        const { ingestReport } = await import("../services/ingest");
+        const summary = ingestReport(runtime, { projectSlug: opts.project, body, format: opts.format, branch: opts.branch, commit: opts.commit, source: opts.source });
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+          return;
+        }
+        const s = summary.stats;
+        const lines = summary.duplicate
+          ? [`Already ingested as run ${summary.seq} of ${summary.projectSlug}; nothing changed.`]
+          : [
+              `Ingested run ${summary.seq} of ${summary.projectSlug}: ${summary.tests} tests (${s.expected} passed, ${s.unexpected} failed, ${s.flaky} flaky, ${s.skipped} skipped).`,
+              `Failure groups: ${summary.failuresNew} new, ${summary.failuresUpdated} updated, ${summary.failuresResolved} resolved.`,
+            ];
+        for (const w of summary.warnings) lines.push(`warning: ${w}`);
+        process.stdout.write(`${lines.join("\n")}\n`);
+      });
+    });
+
+  const errors = program.command("errors").description("failure groups and their triage");
+  errors
+    .command("list")
+    .description("failure groups with pattern, decision and heuristics")
+    .option("--project <slug>", "only this project")
+    .option("--pattern <pattern...>", "new | flaky | recurring | persistent")
+    .option("--decision <decision...>", "needs_spec | one_off_fix | ignore | pending")
+    .option("--status <status...>", "active | inactive | resolved")
+    .option("--search <text>", "substring of file, title, Playwright project or message")
+    .option("--json", "print JSON (one object per failure group)")
+    .action(async (opts: { project?: string; pattern?: string[]; decision?: string[]; status?: string[]; search?: string; json?: boolean }) => {
+      await withRuntime(async (runtime) => {
+        if (opts.project) runtime.projects.get(opts.project); // unknown slug: a clear error, not an empty list
+        const { listFailures } = await import("../services/errors");
+        const { ListFailuresInputSchema } = await import("@/lib/schemas/errors");
+        const parsed = ListFailuresInputSchema.safeParse({ projectId: opts.project, pattern: opts.pattern, decision: opts.decision, status: opts.status, search: opts.search });
+        if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `--${String(i.path[0])}: ${i.message}`).join("; "));
+        const groups = listFailures(runtime, parsed.data);
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify(groups.map(toCliJson), null, 2)}\n`);
+          return;
+        }
+        if (groups.length === 0) {
+          process.stdout.write("No failure groups.\n");
+          return;
+        }
+        for (const g of groups) {
+          process.stdout.write(
+            `#${g.id} [${g.status}] ${g.pattern.padEnd(10)} P${g.priority} ${g.decision === "pending" ? `suggested ${g.suggestedDecision}` : g.decision}  ` +
+              `${g.file} › ${g.titlePath.join(" › ")} (${g.projectName})  ${g.occurrences}×\n    ${g.lastMessage.split("\n")[0]}\n`,
+          );
+        }
+      });
+    });
+}
+
+/** The CLI's JSON: the group with the names issue 3 lists first, dates as ISO strings. */
+function toCliJson(g: FailureGroup) {
+  return {
+    id: g.id,
+    project: g.projectSlug,
+    file: g.file,
+    titlePath: g.titlePath,
+    projectName: g.projectName,
+    pattern: g.pattern,
+    active: g.active,
+    status: g.status,
+    decision: g.decision,
+    suggestedDecision: g.suggestedDecision,
+    overriddenSuggestion: g.overriddenSuggestion,
+    priority: g.priority,
+    confidence: g.confidence,
+    rationale: g.rationale,
+    humanRationale: g.humanRationale,
+    occurrences: g.occurrences,
+    consecutiveFailures: g.consecutiveFailures,
+    heuristics: g.heuristics,
+    fingerprint: g.fingerprint,
+    lastMessage: g.lastMessage,
+    firstSeen: { run: g.firstSeen.seq, at: g.firstSeen.at.toISOString() },
+    lastSeen: { run: g.lastSeen.seq, at: g.lastSeen.at.toISOString() },
+    resolvedAt: g.resolvedAt?.toISOString() ?? null,
+    assignedSessionId: g.assignedSessionId,
+    specChangeId: g.specChangeId,
+  };
+}
+
+function readReportFile(file: string): Buffer {
+  const full = path.resolve(file);
+  try {
+    if (!fs.statSync(full).isFile()) throw new Error(`${file} is not a file`);
+    return fs.readFileSync(full);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Error(code === "ENOENT" ? `${file}: no such file` : code ? `${file}: cannot read (${code})` : (err as Error).message);
+  }
+}
+
+async function withRuntime(fn: (runtime: import("../runtime").Runtime) => Promise<void>): Promise<void> {
+  const [{ createRuntime }, { readEnv }] = await Promise.all([import("../runtime"), import("../env")]);
+  const runtime = await createRuntime(readEnv(), { watch: false });
+  try {
+    await fn(runtime);
+  } finally {
+    await runtime.close();
+  }
+}
