@@ -17,7 +17,7 @@ async function start(extraEnv: Record<string, string> = {}) {
   fs.mkdirSync(path.join(dir, "sample", "openspec"), { recursive: true });
   const config = path.join(dir, "config.json");
   fs.writeFileSync(config, JSON.stringify({ projects: [{ slug: "sample", path: path.join(dir, "sample") }] }));
-  const env = { ...readEnv({ WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent", ...extraEnv } as NodeJS.ProcessEnv), appRoot: repoRoot };
+  const env = { ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent", ...extraEnv }), appRoot: repoRoot };
   return startRuntime(env, { watch: false });
 }
 
