@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { customType, index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /** Projects discovered by scanning or listed in the config. The slug is the id everywhere. */
 export const projects = sqliteTable("projects", {
@@ -84,6 +84,13 @@ export const testCases = sqliteTable(
 );
 
 /**
+ * Raw-deflated JSON. Declared TEXT (SQLite keeps a BLOB as-is in a TEXT column): the attempts of
+ * failed results were 85% of the database before compression (Playwright repeats message, stack
+ * and code frame in every attempt), and only the failure detail page ever reads them.
+ */
+const deflatedJson = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => "text" });
+
+/**
  * One row per test per report. Kept lean because it is the big table (a
  * million rows is 200 runs of 5,000 tests): attempts and fingerprint are only
  * stored for `unexpected`/`flaky` results, the only ones anyone reads back.
@@ -103,7 +110,7 @@ export const testResults = sqliteTable(
     retries: integer("retries").notNull(),
     durationMs: integer("duration_ms").notNull(),
     /** Per-attempt status, duration, errors (raw, ANSI kept) and attachment names; null for passes and skips. */
-    attempts: text("attempts", { mode: "json" }),
+    attempts: deflatedJson("attempts"),
     fingerprint: text("fingerprint"),
     /** The classifier's Fingerprint (flags, headline), so re-classification never re-parses errors. */
     fingerprintMeta: text("fingerprint_meta", { mode: "json" }),

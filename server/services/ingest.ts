@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { deflateRawSync } from "node:zlib";
 import {
   ReportFormatError,
   historyEntry,
@@ -127,7 +128,7 @@ export function ingestReport(deps: ErrorsDeps, input: IngestInput): IngestSummar
       const occurrence = test.status === "unexpected" || test.status === "flaky";
       let fingerprint: string | null = null;
       let meta: string | null = null;
-      let attempts: string | null = null;
+      let attempts: Buffer | null = null;
       if (occurrence) {
         const entry = historyEntry(test, seq, { rootDirs });
         const fp = entry.fingerprint!;
@@ -136,7 +137,7 @@ export function ingestReport(deps: ErrorsDeps, input: IngestInput): IngestSummar
         const stored: StoredFingerprint = { ...rest, message: first ? splitCodeFrame(first.message).text.slice(0, MESSAGE_LIMIT) || fp.headline : fp.headline };
         fingerprint = fp.hash;
         meta = JSON.stringify(stored);
-        attempts = JSON.stringify(storedAttempts(test));
+        attempts = deflateRawSync(JSON.stringify(storedAttempts(test)));
         affected.add(caseId);
       }
       const info = insertResult.run(reportId, caseId, test.status, test.retries, Math.round(test.durationMs), attempts, fingerprint, meta);
@@ -219,13 +220,22 @@ function parse(body: Uint8Array | string, format: ReportFormat): NormalizedRepor
   }
 }
 
-/** Attempts as stored for a failed or flaky result: raw text (ANSI kept for rendering) and clean text. */
+/**
+ * Attempts as stored for a failed or flaky result. Raw texts (ANSI kept, for rendering) are only
+ * stored when they differ from the clean ones; reading fills them back (errors.ts).
+ */
 function storedAttempts(test: TestResult): StoredAttempt[] {
   return test.attempts.map((a) => ({
     retry: a.retry,
     status: a.status,
     durationMs: a.durationMs,
-    errors: a.errors,
+    errors: a.errors.map((e) => {
+      const out: StoredAttempt["errors"][number] = { ...e };
+      if (out.messageRaw === out.message) out.messageRaw = "";
+      if (out.stackRaw !== undefined && out.stackRaw === out.stack) delete out.stackRaw;
+      if (out.snippetRaw !== undefined && out.snippetRaw === out.snippet) delete out.snippetRaw;
+      return out;
+    }),
     attachmentNames: a.attachmentNames,
   }));
 }
