@@ -10,7 +10,7 @@ import { appRouter } from "@/server/trpc/root";
 import { generateOpenSpecRoot } from "./generate-openspec";
 import { percentile, timeAsync, type BenchRow } from "./stats";
 
-const repoRoot = path.resolve(__dirname, "..");
+const repoRoot = path.resolve(import.meta.dirname, "..");
 
 /** OpenSpec figures of issue 2: cold parse, cached list through tRPC, write-to-subscriber, official CLI. */
 export async function benchOpenSpec(): Promise<BenchRow[]> {

@@ -1,10 +1,14 @@
+import { benchErrors } from "./errors";
 import { benchOpenSpec } from "./openspec";
 import { printRows } from "./stats";
 
 /** `npm run bench`: figures as absolute numbers and ratios to their targets. */
 async function main() {
   process.stdout.write(`Workdeck bench on ${process.platform} ${process.arch}, Node ${process.version}\n\n`);
+  process.stdout.write("OpenSpec (issue 2)\n");
   printRows(await benchOpenSpec());
+  process.stdout.write("\nErrors (issue 3)\n");
+  printRows(await benchErrors());
 }
 
 main().catch((err) => {

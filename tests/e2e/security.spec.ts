@@ -1,9 +1,10 @@
 import { spawnSync } from "node:child_process";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { test as base, expect } from "@playwright/test";
 import { startWorkdeck, waitForHydration, type WorkdeckServer } from "./fixtures";
 
-const repoRoot = path.resolve(__dirname, "../..");
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const TOKEN = "e2e-token-0123456789abcdef";
 
 /** One token-protected server for this file: the default fixture runs without a token. */
