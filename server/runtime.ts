@@ -70,6 +70,8 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
   const projects = new ProjectRegistry(db);
   const openspec = new OpenSpecService(projects, bus, log);
   const watcher = opts.watch ? new OpenSpecWatcher(openspec, log) : null;
+  // A long-running server also relays events other processes stored (CLI ingest).
+  if (opts.watch) bus.startPolling();
   const warnings: string[] = [];
 
   async function rescan() {
@@ -104,6 +106,7 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
     rescan,
     async close() {
       if (rescanTimer) clearInterval(rescanTimer);
+      bus.stopPolling();
       await watcher?.close();
       db.$client.close();
     },

@@ -16,6 +16,11 @@ export type EventFilter = {
 export class EventBus {
   private readonly emitter = new EventEmitter();
   private readonly insert;
+  /** Highest id this process has emitted or seen while polling. */
+  private polledUpTo = 0;
+  /** Ids this process published itself since the last poll, so polling does not emit them twice. */
+  private readonly ownSincePoll = new Set<number>();
+  private pollTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly db: Db) {
     // Many SSE subscribers are normal for a dashboard; the default of 10 would warn.
@@ -29,8 +34,39 @@ export class EventBus {
     const at = Date.now();
     const info = this.insert.run(input.type, input.projectSlug ?? null, JSON.stringify(input), at);
     const event = { ...input, id: Number(info.lastInsertRowid), at } as WorkdeckEvent;
+    if (this.pollTimer) this.ownSincePoll.add(event.id);
     this.emitter.emit("event", event);
     return event;
+  }
+
+  /**
+   * Other processes write to the same table (`workdeck ingest` from a CI job,
+   * `workdeck hooks send`): poll for their rows and emit them here, so open
+   * browsers see them live. A max(id) probe per tick is all it costs when idle.
+   */
+  startPolling(intervalMs = 500): void {
+    if (this.pollTimer) return;
+    this.polledUpTo = this.latestId();
+    this.pollTimer = setInterval(() => this.pollForeign(), intervalMs);
+    this.pollTimer.unref();
+  }
+
+  stopPolling(): void {
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    this.pollTimer = null;
+  }
+
+  /** Emits rows written by other processes since the last poll; returns how many. */
+  pollForeign(): number {
+    if (this.latestId() <= this.polledUpTo) return 0;
+    let emitted = 0;
+    for (const event of this.since(this.polledUpTo, {}, 5000)) {
+      this.polledUpTo = event.id;
+      if (this.ownSincePoll.delete(event.id)) continue;
+      this.emitter.emit("event", event);
+      emitted++;
+    }
+    return emitted;
   }
 
   on(listener: (event: WorkdeckEvent) => void): () => void {

@@ -5,8 +5,8 @@ import { EventBus } from "@/server/events/bus";
 import type { WorkdeckEvent, WorkdeckEventInput } from "@/lib/schemas/events";
 import { repoRoot, tempDir } from "../support/temp";
 
-function makeBus() {
-  const db = openDatabase(path.join(tempDir(), "bus.db"));
+function makeBus(file = path.join(tempDir(), "bus.db")) {
+  const db = openDatabase(file);
   migrateDatabase(db, path.join(repoRoot, "drizzle"));
   return new EventBus(db);
 }
@@ -70,5 +70,21 @@ describe("event bus", () => {
     const next = stream.next();
     controller.abort();
     await expect(next).resolves.toEqual({ done: true, value: undefined });
+  });
+
+  it("relays events another process stored, once each, in order", async () => {
+    const file = path.join(tempDir(), "shared.db");
+    const server = makeBus(file);
+    const cli = makeBus(file);
+    server.startPolling(10_000);
+    const seen: string[] = [];
+    server.on((e) => seen.push(e.type === "openspec.changed" ? e.changeIds[0]! : e.type));
+    cli.publish(changed("p", "from-cli-1"));
+    server.publish(changed("p", "local"));
+    cli.publish(changed("p", "from-cli-2"));
+    expect(server.pollForeign()).toBe(2);
+    expect(server.pollForeign()).toBe(0);
+    server.stopPolling();
+    expect(seen).toEqual(["local", "from-cli-1", "from-cli-2"]);
   });
 });
