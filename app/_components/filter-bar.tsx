@@ -17,7 +17,9 @@ export function useSpecsFilters(): [SpecsFilters, (patch: Partial<SpecsFilters>,
   const pathname = usePathname();
   const filters = readFilters(searchParams);
   const update = (patch: Partial<SpecsFilters>, mode: "push" | "replace" = "push") => {
-    const next = writeFilters(new URLSearchParams(searchParams.toString()), patch).toString();
+    // The live location, not the hook's snapshot: two quick edits must not
+    // overwrite each other while Next is still applying the first.
+    const next = writeFilters(new URLSearchParams(window.location.search), patch).toString();
     const url = `${pathname}${next ? `?${next}` : ""}`;
     if (mode === "replace") window.history.replaceState(null, "", url);
     else window.history.pushState(null, "", url);
@@ -25,21 +27,36 @@ export function useSpecsFilters(): [SpecsFilters, (patch: Partial<SpecsFilters>,
   return [filters, update];
 }
 
+/**
+ * A controlled input bound straight to the URL would snap back for a frame:
+ * Next applies History API updates in a transition. Each control keeps a
+ * local copy that changes at once, and re-syncs whenever the URL changes
+ * (Back/Forward, Clear filters).
+ */
+function useMirror<T>(fromUrl: T, key: string): [T, (next: T) => void] {
+  const [local, setLocal] = useState(fromUrl);
+  // Keyed on the URL value's string form: arrays are new objects every render.
+  useEffect(() => setLocal(fromUrl), [key]);
+  return [local, setLocal];
+}
+
 export function FilterBar() {
   const [filters, update] = useSpecsFilters();
   const id = useId();
-  // The box keeps its own text while typing so the caret never jumps; the
-  // URL follows it, and a Back/Forward that changes the URL resets the box.
-  const [text, setText] = useState(filters.q);
-  useEffect(() => setText(filters.q), [filters.q]);
+  const [text, setText] = useMirror(filters.q, filters.q);
+  const [status, setStatus] = useMirror(filters.status, filters.status.join(","));
+  const [from, setFrom] = useMirror(filters.from, filters.from ?? "");
+  const [to, setTo] = useMirror(filters.to, filters.to ?? "");
 
   const toggle = (group: ChangeGroup) => {
-    const set = new Set(filters.status);
+    const set = new Set(status);
     if (set.has(group)) set.delete(group);
     else set.add(group);
-    update({ status: [...set] });
+    const next = ChangeGroupSchema.options.filter((g) => set.has(g));
+    setStatus(next);
+    update({ status: next });
   };
-  const active = filters.status.length > 0 || filters.from || filters.to || filters.q;
+  const active = status.length > 0 || from || to || text;
 
   return (
     <div role="search" aria-label="Filters" className="mb-6 flex flex-wrap items-end gap-x-5 gap-y-3 rounded-lg border border-zinc-200 bg-zinc-50/60 px-3 py-2.5 dark:border-zinc-800 dark:bg-zinc-900/40">
@@ -63,7 +80,7 @@ export function FilterBar() {
         <legend className="mb-1 text-xs font-medium text-zinc-500 dark:text-zinc-400">Status</legend>
         <div className="flex h-8 items-center gap-1">
           {ChangeGroupSchema.options.map((group) => {
-            const checked = filters.status.includes(group);
+            const checked = status.includes(group);
             return (
               <label
                 key={group}
@@ -87,9 +104,12 @@ export function FilterBar() {
         <input
           id={`${id}-from`}
           type="date"
-          value={filters.from ?? ""}
-          max={filters.to ?? undefined}
-          onChange={(e) => update({ from: e.target.value || null })}
+          value={from ?? ""}
+          max={to ?? undefined}
+          onChange={(e) => {
+            setFrom(e.target.value || null);
+            update({ from: e.target.value || null });
+          }}
           className="h-8 rounded-md border border-zinc-300 bg-white px-2 text-sm dark:border-zinc-700 dark:bg-zinc-950"
         />
       </div>
@@ -100,9 +120,12 @@ export function FilterBar() {
         <input
           id={`${id}-to`}
           type="date"
-          value={filters.to ?? ""}
-          min={filters.from ?? undefined}
-          onChange={(e) => update({ to: e.target.value || null })}
+          value={to ?? ""}
+          min={from ?? undefined}
+          onChange={(e) => {
+            setTo(e.target.value || null);
+            update({ to: e.target.value || null });
+          }}
           className="h-8 rounded-md border border-zinc-300 bg-white px-2 text-sm dark:border-zinc-700 dark:bg-zinc-950"
         />
       </div>
@@ -111,6 +134,9 @@ export function FilterBar() {
           type="button"
           onClick={() => {
             setText("");
+            setStatus([]);
+            setFrom(null);
+            setTo(null);
             update({ status: [], from: null, to: null, q: "" });
           }}
           className="h-8 rounded-md px-2 text-sm text-zinc-600 hover:bg-zinc-100 dark:text-zinc-300 dark:hover:bg-zinc-800"

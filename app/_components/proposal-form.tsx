@@ -84,7 +84,8 @@ export function ProposalForm({ prefill }: { prefill: ProposalPrefill }) {
   }
 
   const serverError = create.error && !(create.error instanceof TRPCClientError && create.error.data?.zodIssues?.length) ? create.error : null;
-  const conflict = serverError instanceof TRPCClientError && serverError.data?.code === "CONFLICT";
+  // The message check also covers a server that reports the collision without the CONFLICT code.
+  const conflict = serverError instanceof TRPCClientError && (serverError.data?.code === "CONFLICT" || /already exists/i.test(serverError.message));
 
   const field = (name: Field, label: string, control: ReactNode, hint?: string) => (
     <div className="space-y-1">
