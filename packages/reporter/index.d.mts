@@ -76,7 +76,7 @@ export type SendResult =
       message: string;
     };
 
-export function resolveOptions(options?: WorkdeckReporterOptions, env?: NodeJS.ProcessEnv): ResolvedOptions;
+export function resolveOptions(options?: WorkdeckReporterOptions, env?: Record<string, string | undefined>): ResolvedOptions;
 export function sendReport(body: string | Uint8Array, options: ResolvedOptions & { url: string; project: string }): Promise<SendResult>;
 export function formatSummary(summary: IngestSummary, url: string): string;
 export function formatFailure(result: Extract<SendResult, { ok: false }>, url: string): string;

@@ -27,7 +27,7 @@ const PREFIX = "[workdeck]";
 /**
  * Options first, then WORKDECK_URL / WORKDECK_PROJECT / WORKDECK_TOKEN.
  * @param {WorkdeckReporterOptions} [options]
- * @param {NodeJS.ProcessEnv} [env]
+ * @param {Record<string, string | undefined>} [env]
  * @returns {ResolvedOptions}
  */
 export function resolveOptions(options = {}, env = process.env) {
@@ -89,7 +89,7 @@ export async function sendReport(body, options) {
     attempts++;
     let transient = false;
     try {
-      const res = await fetch(endpoint, { method: "POST", body, headers, signal: AbortSignal.timeout(options.timeoutMs || 30_000) });
+      const res = await fetch(endpoint, { method: "POST", body: /** @type {BodyInit} */ (body), headers, signal: AbortSignal.timeout(options.timeoutMs || 30_000) });
       const text = await res.text();
       /** @type {any} */
       let json;
@@ -239,26 +239,38 @@ export function serializeReport(config, suite, errors, result) {
     if (firstAt >= 0) tokens.push(stackLines.slice(firstAt).join("\n"));
     return { message: tokens.join("\n"), ...(e.location ? { location: e.location } : {}) };
   };
+  /** @param {string | Buffer} chunk */
+  const stdio = (chunk) => (typeof chunk === "string" ? { text: chunk } : { buffer: Buffer.from(chunk).toString("base64") });
+  /** First stack frame with a location, as Playwright's `errorLocation`. @param {string | undefined} stack */
+  const stackLocation = (stack) => {
+    const m = /^\s*at (?:.*\()?(.+?):(\d+):(\d+)\)?\s*$/m.exec(stack ?? "");
+    return m ? { file: m[1], line: Number(m[2]), column: Number(m[3]) } : undefined;
+  };
   /** @param {any} test @param {string} projectName */
   const serializeTest = (test, projectName) => ({
     timeout: test.timeout,
     annotations: test.annotations,
     expectedStatus: test.expectedStatus,
+    projectId: projectName,
     projectName,
-    results: test.results.map((/** @type {any} */ r) => ({
-      workerIndex: r.workerIndex,
-      parallelIndex: r.parallelIndex,
-      status: r.status,
-      duration: r.duration,
-      error: r.error,
-      errors: r.errors.map(formatError),
-      stdout: [],
-      stderr: [],
-      retry: r.retry,
-      startTime: r.startTime instanceof Date ? r.startTime.toISOString() : r.startTime,
-      annotations: r.annotations,
-      attachments: r.attachments.map((/** @type {any} */ a) => ({ name: a.name, contentType: a.contentType, path: a.path })),
-    })),
+    results: test.results.map((/** @type {any} */ r) => {
+      const errorLocation = stackLocation(r.error?.stack);
+      return {
+        workerIndex: r.workerIndex,
+        parallelIndex: r.parallelIndex,
+        status: r.status,
+        duration: r.duration,
+        error: r.error,
+        errors: r.errors.map(formatError),
+        stdout: (r.stdout ?? []).map(stdio),
+        stderr: (r.stderr ?? []).map(stdio),
+        retry: r.retry,
+        startTime: r.startTime instanceof Date ? r.startTime.toISOString() : r.startTime,
+        annotations: r.annotations,
+        attachments: r.attachments.map((/** @type {any} */ a) => ({ name: a.name, contentType: a.contentType, path: a.path, body: a.body ? Buffer.from(a.body).toString("base64") : undefined })),
+        ...(errorLocation ? { errorLocation } : {}),
+      };
+    }),
     status: test.outcome(),
   });
   /** @param {any} s @param {string} projectName @returns {any} */
@@ -317,7 +329,18 @@ export function serializeReport(config, suite, errors, result) {
     config: {
       ...Object.fromEntries(Object.entries(rest).filter(([k]) => !k.startsWith("_"))),
       rootDir: posix(rootDir),
-      projects: (config.projects ?? []).map((/** @type {any} */ p) => ({ name: p.name, testDir: posix(p.testDir), outputDir: posix(p.outputDir), retries: p.retries, repeatEach: p.repeatEach, timeout: p.timeout, metadata: p.metadata })),
+      projects: (config.projects ?? []).map((/** @type {any} */ p) => ({
+        outputDir: posix(p.outputDir),
+        repeatEach: p.repeatEach,
+        retries: p.retries,
+        metadata: p.metadata,
+        id: p.name,
+        name: p.name,
+        testDir: posix(p.testDir),
+        testIgnore: [p.testIgnore].flat().map(String),
+        testMatch: [p.testMatch].flat().map(String),
+        timeout: p.timeout,
+      })),
     },
     suites: [...files.values()],
     errors,
