@@ -14,7 +14,7 @@ import { IssueTable, ValidationBadge } from "./validation";
 export function SpecView({ projectId, specId }: { projectId: string; specId: string }) {
   const trpc = useTRPC();
   const spec = useQuery(trpc.openspec.showSpec.queryOptions({ projectId, specId }));
-  const crumbs = [{ label: "Specs" }, ...specId.split("/").map((label) => ({ label }))];
+  const crumbs = specId.split("/").map((label) => ({ label }));
 
   if (spec.isPending) return <DetailSkeleton projectId={projectId} label={specId} />;
   if (spec.isError) {
@@ -90,6 +90,11 @@ export function SpecView({ projectId, specId }: { projectId: string; specId: str
             <IssueTable issues={[]} />
           </Section>
         ) : null}
+        {/* When parsing fell short (a broken spec), the file itself is the best evidence. */}
+        <details className="rounded-lg border border-zinc-200 dark:border-zinc-800" open={!s.validation.valid && s.requirements.length === 0}>
+          <summary className="cursor-pointer px-4 py-2 text-sm font-medium">spec.md source</summary>
+          <pre className="overflow-x-auto border-t border-zinc-200 px-4 py-3 font-mono text-xs leading-5 whitespace-pre-wrap dark:border-zinc-800">{s.markdown}</pre>
+        </details>
       </div>
     </>
   );

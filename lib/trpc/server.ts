@@ -1,4 +1,5 @@
 import { dehydrate, HydrationBoundary } from "@tanstack/react-query";
+import { cookies } from "next/headers";
 import { createTRPCOptionsProxy } from "@trpc/tanstack-react-query";
 import { cache, createElement, type ReactNode } from "react";
 import { getRuntime } from "@/server/runtime";
@@ -38,7 +39,6 @@ export function HydrateClient({ children }: { children: ReactNode }) {
  * for titles. Never throws: a page still renders if the runtime is down.
  */
 export async function selectedProjectFor(urlValue: string | null | undefined): Promise<{ slug: string | null; name: string | null }> {
-  const { cookies } = await import("next/headers");
   const cookieValue = (await cookies()).get(PROJECT_COOKIE)?.value;
   try {
     const { projects } = await getQueryClient().fetchQuery(trpc.projects.list.queryOptions());
