@@ -53,6 +53,7 @@ const runs = new Map<number | string, PlaywrightRun>();
 let reporterStdout = "";
 let globalSetup: { run: PlaywrightRun; error: unknown };
 let loadError: { run: PlaywrightRun; error: unknown };
+let globalTeardown: { run: PlaywrightRun; summary: IngestSummary };
 let countsBeforeBadRuns: Record<string, number>;
 let countsAfterBadRuns: Record<string, number>;
 
@@ -87,7 +88,7 @@ function statusesOf(key: string): string[] {
 
 beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), "workdeck-real-runs-"));
-  server = await startWorkdeck({ dir: work, slugs: [PROJECT], token: TOKEN });
+  server = await startWorkdeck({ dir: work, slugs: [PROJECT, "teardown"], token: TOKEN });
   const outputDir = path.join(work, "test-results");
 
   for (const run of JSON_RUNS) {
@@ -126,8 +127,19 @@ beforeAll(async () => {
   loadError = { run: leRun, error: attempt(leRun.report) };
   countsAfterBadRuns = rowCounts();
 
+  // A global teardown that fails after the tests ran: the results stand (own project, not the series).
+  const gtRun = await runPlaywright({
+    config: "playwright.global-teardown.config.ts",
+    reporter: "json",
+    jsonOutput: path.join(work, "global-teardown.json"),
+    outputDir,
+    env: { RUN_INDEX: "4" },
+  });
+  if (!gtRun.report) throw new Error(`global teardown run wrote no report: ${gtRun.stderr.slice(0, 2000)}`);
+  globalTeardown = { run: gtRun, summary: ingestReport(server.runtime, { projectSlug: "teardown", body: gtRun.report }) };
+
   const timings = [...runs.entries()].map(([run, r]) => `run ${run}: ${(r.ms / 1000).toFixed(1)} s`);
-  timings.push(`global setup: ${(gsRun.ms / 1000).toFixed(1)} s`, `load error: ${(leRun.ms / 1000).toFixed(1)} s`);
+  timings.push(`global setup: ${(gsRun.ms / 1000).toFixed(1)} s`, `load error: ${(leRun.ms / 1000).toFixed(1)} s`, `global teardown: ${(gtRun.ms / 1000).toFixed(1)} s`);
   console.info(`[playwright-real-runs] ${timings.join(", ")}`);
 }, 240_000);
 
@@ -281,5 +293,19 @@ describe("real Playwright runs of the fixture suite, ingested in order", () => {
       expect((error as AppError).message, name).toContain(kind);
     }
     expect(countsAfterBadRuns).toEqual(countsBeforeBadRuns);
+  });
+
+  it("a global teardown failure after the tests ran keeps the results and is stored as a run-level error", () => {
+    const { run, summary } = globalTeardown;
+    expect(run.code).toBe(1);
+    expect(summary).toMatchObject({ projectSlug: "teardown", tests: 4, runErrors: 1, stats: { expected: 4, unexpected: 0, flaky: 0, skipped: 0 } });
+    const row = server.runtime.db.$client.prepare("SELECT run_errors FROM reports WHERE id = ?").get(summary.reportId) as { run_errors: string };
+    const stored = JSON.parse(row.run_errors) as { kind: string; message: string; location?: { file: string } }[];
+    expect(stored).toHaveLength(1);
+    expect(stored[0]?.kind).toBe("global-teardown");
+    // The teardown file sits next to the config, outside rootDir (= testDir), so its location is
+    // left absolute by the parser (only rootDir is stripped); fingerprints strip both roots.
+    expect(stored[0]?.location?.file).toMatch(/(^|\/)global-teardown\.ts$/);
+    expect(stored[0]?.message).toMatch(/^Error: global teardown: could not stop the mock server on port \d+/);
   });
 });
