@@ -25,7 +25,7 @@ import { stripAnsi } from "./ansi";
 import { HookKindSchema, type AttemptStatus, type ExpectedStatus, type HookKind } from "./model";
 
 /** Bumped whenever normalisation changes, so stored fingerprints can be recomputed or compared. */
-export const FINGERPRINT_VERSION = 1;
+export const FINGERPRINT_VERSION = 2;
 
 /** The parts of an error we read; our TestError and Playwright's raw error both fit. */
 export interface ErrorLike {
@@ -226,7 +226,9 @@ export function normalizeErrorMessage(message: string, rootDirs: readonly string
       if (line === "") continue;
       if (/^(?:-|\d+\s*×)/.test(line)) {
         // Keep the target ("waiting for locator('#saved')"), drop per-run retries and counts.
-        const wait = /^-\s*(waiting for .*)$/.exec(line);
+        // A repeated wait is printed `2 × waiting for …` instead of `- waiting for …` depending on
+        // how many retries fit in the timeout, so both forms count as the same line.
+        const wait = /^(?:-|\d+\s*×)\s*(waiting for .*)$/.exec(line);
         if (wait?.[1] && !seenWaits.has(wait[1])) {
           seenWaits.add(wait[1]);
           kept.push(`- ${wait[1]}`);

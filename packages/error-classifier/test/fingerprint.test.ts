@@ -72,6 +72,15 @@ describe("normalisation of varying tokens", () => {
     expect(normalizeErrorMessage(run1)).toContain("- waiting for locator('nav')");
     expect(normalizeErrorMessage(run1)).not.toContain("resolved to");
   });
+
+  it("treats `N × waiting for X` as `- waiting for X` (which form appears depends on timing)", () => {
+    // The same disabled-button click timeout, as two real runs printed it.
+    const head = "TimeoutError: locator.click: Timeout 500ms exceeded.\nCall log:\n  - waiting for locator('#save')\n    - locator resolved to <button disabled id=\"save\">Save</button>\n  - attempting click action\n";
+    const slow = `${head}    2 × waiting for element to be visible, enabled and stable\n      - element is not enabled\n    - retrying click action\n    - waiting 20ms\n`;
+    const fast = `${slow}    - waiting for element to be visible, enabled and stable\n    - element is not enabled\n  - retrying click action\n    - waiting 500ms`;
+    expect(hash(slow)).toBe(hash(fast));
+    expect(normalizeErrorMessage(slow)).toContain("- waiting for element to be visible, enabled and stable");
+  });
 });
 
 describe("what the fingerprint keeps and drops", () => {
