@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-import { createRuntime } from "@/server/runtime";
+import { createRuntime } from "@/server/runtime-boot";
 import { readEnv } from "@/server/env";
 import { createContext } from "@/server/trpc/init";
 import { appRouter } from "@/server/trpc/root";

@@ -5,7 +5,14 @@
  */
 export type AppErrorCode = "BAD_REQUEST" | "NOT_FOUND" | "CONFLICT" | "FORBIDDEN" | "UNAUTHORIZED" | "PAYLOAD_TOO_LARGE" | "UNPROCESSABLE" | "INTERNAL";
 
+/** A brand that survives module duplication: Next bundles route handlers
+ * separately from the runtime loaded through tsx, so `instanceof AppError`
+ * fails across the two copies of this class. Use isAppError instead. */
+const APP_ERROR = Symbol.for("workdeck.AppError");
+
 export class AppError extends Error {
+  readonly [APP_ERROR] = true;
+
   constructor(
     readonly code: AppErrorCode,
     message: string,
@@ -28,3 +35,7 @@ export const HTTP_STATUS: Record<AppErrorCode, number> = {
   UNPROCESSABLE: 422,
   INTERNAL: 500,
 };
+
+export function isAppError(value: unknown): value is AppError {
+  return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[APP_ERROR] === true;
+}

@@ -1,18 +1,20 @@
-import path from "node:path";
-import { loadConfig, type LoadedConfig } from "./config";
-import { migrateDatabase, openDatabase, type Db } from "./db/client";
+import type { LoadedConfig } from "./config";
+import type { Db } from "./db/client";
 import type { WorkdeckEnv } from "./env";
-import { EventBus } from "./events/bus";
-import { createLogger, type Logger } from "./logger";
-import { OpenSpecService } from "./services/openspec";
-import { discoverProjects, ProjectRegistry } from "./services/projects";
-import { OpenSpecWatcher } from "./watchers/openspec-watcher";
+import type { EventBus } from "./events/bus";
+import type { Logger } from "./logger";
+import type { OpenSpecService } from "./services/openspec";
+import type { ProjectRegistry } from "./services/projects";
 
 /**
  * Everything long-lived in one process: the database, the bus, the project
  * registry, caches and watchers. Next's route handlers and the custom server
  * are separate module graphs, so the instance lives on globalThis and is
- * created once.
+ * created once (by runtime-boot.ts, from `workdeck serve`).
+ *
+ * This module has type-only imports on purpose: route handlers import it, and
+ * the bundler must not pull the config loader (which imports user files at
+ * run time) into their bundles.
  */
 export type Runtime = {
   env: WorkdeckEnv;
@@ -27,88 +29,12 @@ export type Runtime = {
   close(): Promise<void>;
 };
 
-type RuntimeOptions = {
-  /** Watch openspec folders for edits (off for one-shot CLI commands). */
-  watch?: boolean;
-  /** Warm the OpenSpec cache before returning. */
-  warm?: boolean;
-};
-
-const KEY = Symbol.for("workdeck.runtime");
-type Holder = { [KEY]?: Promise<Runtime> };
-
-export function startRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {}): Promise<Runtime> {
-  const holder = globalThis as Holder;
-  holder[KEY] ??= createRuntime(env, opts).catch((err) => {
-    delete holder[KEY];
-    throw err;
-  });
-  return holder[KEY];
-}
+export const RUNTIME_KEY = Symbol.for("workdeck.runtime");
+export type RuntimeHolder = { [RUNTIME_KEY]?: Promise<Runtime> };
 
 /** The started runtime; route handlers call this. */
 export function getRuntime(): Promise<Runtime> {
-  const existing = (globalThis as Holder)[KEY];
+  const existing = (globalThis as RuntimeHolder)[RUNTIME_KEY];
   if (!existing) throw new Error("Workdeck runtime is not started: run the server with `workdeck serve` (npm start).");
   return existing;
-}
-
-export async function stopRuntime(): Promise<void> {
-  const holder = globalThis as Holder;
-  const existing = holder[KEY];
-  delete holder[KEY];
-  if (existing) await (await existing).close();
-}
-
-export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {}): Promise<Runtime> {
-  const log = createLogger(env.logLevel);
-  const config = await loadConfig({ appRoot: env.appRoot, configPath: env.configPath });
-  const db = openDatabase(env.dbPath);
-  migrateDatabase(db, path.join(env.appRoot, "drizzle"));
-  const bus = new EventBus(db);
-  bus.prune(30 * 24 * 3600 * 1000);
-  const projects = new ProjectRegistry(db);
-  const openspec = new OpenSpecService(projects, bus, log);
-  const watcher = opts.watch ? new OpenSpecWatcher(openspec, log) : null;
-  // A long-running server also relays events other processes stored (CLI ingest).
-  if (opts.watch) bus.startPolling();
-  const warnings: string[] = [];
-
-  async function rescan() {
-    const found = discoverProjects(config, env.appRoot);
-    warnings.splice(0, warnings.length, ...found.warnings);
-    for (const w of found.warnings) log.warn(w);
-    const diff = projects.replace(found.projects);
-    if (diff.added.length || diff.removed.length) {
-      for (const slug of diff.removed) openspec.invalidateProject(slug);
-      bus.publish({ type: "projects.changed", projectSlug: null, slugs: [...diff.added, ...diff.removed] });
-    }
-    await openspec.recoverInterruptedWrites();
-    if (watcher) await watcher.watch(projects.all());
-  }
-
-  await rescan();
-  if (opts.warm) await openspec.warm();
-
-  const rescanMs = (config.config.rescanMinutes ?? 5) * 60_000;
-  const rescanTimer = opts.watch ? setInterval(() => void rescan().catch((err) => log.error({ err }, "rescan failed")), rescanMs) : null;
-  rescanTimer?.unref();
-
-  return {
-    env,
-    config,
-    db,
-    bus,
-    projects,
-    openspec,
-    log,
-    warnings,
-    rescan,
-    async close() {
-      if (rescanTimer) clearInterval(rescanTimer);
-      bus.stopPolling();
-      await watcher?.close();
-      db.$client.close();
-    },
-  };
 }

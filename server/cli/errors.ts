@@ -119,8 +119,8 @@ function readReportFile(file: string): Buffer {
   }
 }
 
-async function withRuntime(fn: (runtime: import("../runtime").Runtime) => Promise<void>): Promise<void> {
-  const [{ createRuntime }, { readEnv }] = await Promise.all([import("../runtime"), import("../env")]);
+async function withRuntime(fn: (runtime: import("../runtime-boot").Runtime) => Promise<void>): Promise<void> {
+  const [{ createRuntime }, { readEnv }] = await Promise.all([import("../runtime-boot"), import("../env")]);
   const runtime = await createRuntime(readEnv(), { watch: false });
   try {
     await fn(runtime);

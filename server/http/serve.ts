@@ -4,7 +4,7 @@ import path from "node:path";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import type { WorkdeckEnv } from "../env";
-import { startRuntime, stopRuntime, type Runtime } from "../runtime";
+import { startRuntime, stopRuntime, type Runtime } from "../runtime-boot";
 import { assertListenAllowed, checkRequest } from "./security";
 
 /** Body limit checked at the edge; routes apply their own, smaller or larger. */

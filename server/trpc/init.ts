@@ -7,8 +7,7 @@
  */
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
-import { ZodError } from "zod";
-import { AppError, type AppErrorCode } from "../errors";
+import { isAppError, type AppErrorCode } from "../errors";
 import type { Runtime } from "../runtime";
 
 // 1. CONTEXT
@@ -35,7 +34,9 @@ const TRPC_CODE: Record<AppErrorCode, TRPCError["code"]> = {
 const t = initTRPC.context<TrpcContext>().create({
   transformer: superjson,
   errorFormatter({ shape, error }) {
-    const app = error.cause instanceof AppError ? error.cause : null;
+    const app = isAppError(error.cause) ? error.cause : null;
+    // By name, not instanceof: the runtime and the route bundle may hold different copies of zod.
+    const zod = error.cause?.name === "ZodError" ? (error.cause as unknown as { issues: { path: PropertyKey[]; message: string }[] }) : null;
     return {
       ...shape,
       data: {
@@ -44,7 +45,7 @@ const t = initTRPC.context<TrpcContext>().create({
         stack: undefined,
         reason: app?.reason ?? null,
         details: app?.details ?? null,
-        zodIssues: error.cause instanceof ZodError ? error.cause.issues.map((i) => ({ path: i.path.map(String), message: i.message })) : null,
+        zodIssues: zod ? zod.issues.map((i) => ({ path: i.path.map(String), message: i.message })) : null,
       },
     };
   },
@@ -59,7 +60,7 @@ const t = initTRPC.context<TrpcContext>().create({
 /** Turns service errors (AppError) into typed tRPC errors with the same message. */
 const appErrors = t.middleware(async ({ next }) => {
   const result = await next();
-  if (!result.ok && result.error.cause instanceof AppError) {
+  if (!result.ok && isAppError(result.error.cause)) {
     const cause = result.error.cause;
     return { ...result, error: new TRPCError({ code: TRPC_CODE[cause.code], message: cause.message, cause }) };
   }

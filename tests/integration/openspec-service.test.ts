@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { readEnv } from "@/server/env";
-import { createRuntime, type Runtime } from "@/server/runtime";
+import { createRuntime, type Runtime } from "@/server/runtime-boot";
 import type { WorkdeckEvent } from "@/lib/schemas/events";
 import { repoRoot, tempDemoWorkspace, tempDir } from "../support/temp";
 

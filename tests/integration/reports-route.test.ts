@@ -7,7 +7,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { POST } from "@/app/api/reports/route";
 import { readEnv } from "@/server/env";
-import { startRuntime, stopRuntime } from "@/server/runtime";
+import { startRuntime, stopRuntime } from "@/server/runtime-boot";
 import { repoRoot, sharedRoot, tempDir } from "../support/temp";
 
 const reports = path.join(sharedRoot, "playwright-sample", "reports");

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { AppError, HTTP_STATUS } from "@/server/errors";
+import { AppError, HTTP_STATUS, isAppError } from "@/server/errors";
 import { readBodyWithLimit } from "@/server/http/body";
 import { getRuntime } from "@/server/runtime";
 import { ingestReport } from "@/server/services/ingest";
@@ -34,7 +34,7 @@ export async function POST(request: Request): Promise<Response> {
     const summary = ingestReport(runtime, { projectSlug: project, body, ...rest });
     return Response.json(summary, { status: summary.duplicate ? 200 : 201 });
   } catch (err) {
-    if (err instanceof AppError) {
+    if (isAppError(err)) {
       const message = err.code === "PAYLOAD_TOO_LARGE" ? `${err.message} (reports: WORKDECK_MAX_REPORT_BYTES)` : err.message;
       return Response.json({ error: { code: err.code, message, ...(err.reason ? { reason: err.reason } : {}) } }, { status: HTTP_STATUS[err.code] });
     }

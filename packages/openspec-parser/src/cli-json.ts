@@ -8,17 +8,17 @@
  * ancestor walking are out of scope). Output is JSON regardless of `--json`.
  */
 import path from 'node:path';
-import { readOpenSpecTree, rootOutput } from './fs.js';
-import { listChanges, listSpecs } from './list.js';
-import { ChangeParser } from './parsers/change-parser.js';
-import { MarkdownParser } from './parsers/markdown-parser.js';
-import { getActiveChangeIds, discoverSpecFiles, getSpecIds, nearestMatches } from './discovery.js';
-import { extractChangeTitle, readDeltaSpecFiles, ShowError, showChange, showSpec } from './show.js';
-import { getTaskProgressForChange } from './tasks.js';
-import { CHANGES_DIR, SPECS_DIR, join, type OpenSpecTree } from './tree.js';
-import type { RootOutput } from './types.js';
-import { runValidate } from './validate.js';
-import { runArchiveCommand } from './archive/cli.js';
+import { readOpenSpecTree, rootOutput } from './fs';
+import { listChanges, listSpecs } from './list';
+import { ChangeParser } from './parsers/change-parser';
+import { MarkdownParser } from './parsers/markdown-parser';
+import { getActiveChangeIds, discoverSpecFiles, getSpecIds, nearestMatches } from './discovery';
+import { extractChangeTitle, readDeltaSpecFiles, ShowError, showChange, showSpec } from './show';
+import { getTaskProgressForChange } from './tasks';
+import { CHANGES_DIR, SPECS_DIR, join, type OpenSpecTree } from './tree';
+import type { RootOutput } from './types';
+import { runValidate } from './validate';
+import { runArchiveCommand } from './archive/cli';
 
 export interface CliJsonResult {
   json: unknown;

@@ -2,16 +2,16 @@
  * Read models for the dashboard: one call per page, requirement names included (the CLI's JSON
  * has none), never throwing on broken content — a broken item carries its parse error and issues.
  */
-import { discoverSpecFiles, findNestedChangesIn } from './discovery.js';
-import { ChangeParser } from './parsers/change-parser.js';
-import { MarkdownParser, type Section } from './parsers/markdown-parser.js';
-import { parseDeltaSpec } from './parsers/requirement-blocks.js';
-import { extractRequirementText, hasScenarioBody } from './parsers/requirement-text.js';
-import { extractChangeTitle } from './show.js';
-import { getTaskProgressForChange, getTasksForChange } from './tasks.js';
-import { CHANGES_DIR, SPECS_DIR, join, type OpenSpecTree } from './tree.js';
-import type { DeltaOperation, TaskItem, TaskProgress, ValidationIssue } from './types.js';
-import { validateChangeReport, validateSpecReport } from './validate.js';
+import { discoverSpecFiles, findNestedChangesIn } from './discovery';
+import { ChangeParser } from './parsers/change-parser';
+import { MarkdownParser, type Section } from './parsers/markdown-parser';
+import { parseDeltaSpec } from './parsers/requirement-blocks';
+import { extractRequirementText, hasScenarioBody } from './parsers/requirement-text';
+import { extractChangeTitle } from './show';
+import { getTaskProgressForChange, getTasksForChange } from './tasks';
+import { CHANGES_DIR, SPECS_DIR, join, type OpenSpecTree } from './tree';
+import type { DeltaOperation, TaskItem, TaskProgress, ValidationIssue } from './types';
+import { validateChangeReport, validateSpecReport } from './validate';
 
 export interface NamedScenario {
   name: string;

@@ -1,8 +1,8 @@
 // Behaviour follows @fission-ai/openspec 1.13.2 (MIT), dist/utils/spec-discovery.js,
 // dist/utils/item-discovery.js, dist/utils/nested-change.js, dist/utils/match.js
-import { parseDeltaSpec } from './parsers/requirement-blocks.js';
-import { artifactOutputExists, resolveSchema, resolveSchemaForChange } from './schemas.js';
-import { ARCHIVE_DIR, CHANGES_DIR, SPECS_DIR, join, type OpenSpecTree } from './tree.js';
+import { parseDeltaSpec } from './parsers/requirement-blocks';
+import { artifactOutputExists, resolveSchema, resolveSchemaForChange } from './schemas';
+import { ARCHIVE_DIR, CHANGES_DIR, SPECS_DIR, join, type OpenSpecTree } from './tree';
 
 export interface DiscoveredSpec {
   id: string;

@@ -5,11 +5,11 @@
  */
 import fsSync, { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { getChangeDetailsFromTree, getSpecDetailsFromTree, readChangeTitlesFromTree, type ChangeDetails, type SpecDetails } from './details.js';
-import { listChanges as listChangesInTree, listSpecs as listSpecsInTree, type ChangeList, type ChangeSort } from './list.js';
-import { showChange as showChangeInTree, showSpec as showSpecInTree, type ShowChangeOptions, type ShowSpecOptions, type ShownChange, type ShownSpec } from './show.js';
-import { OpenSpecTree, type EntryKind, type TreeSnapshot } from './tree.js';
-import type { ItemType, RootOutput, SpecListEntry, StatusEntry, ValidationItemResult } from './types.js';
+import { getChangeDetailsFromTree, getSpecDetailsFromTree, readChangeTitlesFromTree, type ChangeDetails, type SpecDetails } from './details';
+import { listChanges as listChangesInTree, listSpecs as listSpecsInTree, type ChangeList, type ChangeSort } from './list';
+import { showChange as showChangeInTree, showSpec as showSpecInTree, type ShowChangeOptions, type ShowSpecOptions, type ShownChange, type ShownSpec } from './show';
+import { OpenSpecTree, type EntryKind, type TreeSnapshot } from './tree';
+import type { ItemType, RootOutput, SpecListEntry, StatusEntry, ValidationItemResult } from './types';
 import {
   projectValidationFindings,
   validateArchived,
@@ -18,7 +18,7 @@ import {
   type FindingsScope,
   type ValidationEnvelope,
   type ValidationFindingsEnvelope,
-} from './validate.js';
+} from './validate';
 
 /** Files larger than this are listed but not read (an openspec/ folder holds markdown and YAML). */
 const MAX_FILE_BYTES = 8 * 1024 * 1024;
@@ -178,12 +178,12 @@ export async function getSpecDetails(root: string, id: string): Promise<SpecDeta
 }
 
 export { OpenSpecTree };
-export { ShowError } from './show.js';
-export type { ChangeDetails, ChangeDeltaDetail, NamedRequirement, NamedScenario, SpecDetails } from './details.js';
-export type { ChangeList, ChangeSort } from './list.js';
-export type { ShownChange, ShownSpec } from './show.js';
-export type { ValidationEnvelope, ValidationFindingsEnvelope } from './validate.js';
-export type * from './types.js';
+export { ShowError } from './show';
+export type { ChangeDetails, ChangeDeltaDetail, NamedRequirement, NamedScenario, SpecDetails } from './details';
+export type { ChangeList, ChangeSort } from './list';
+export type { ShownChange, ShownSpec } from './show';
+export type { ValidationEnvelope, ValidationFindingsEnvelope } from './validate';
+export type * from './types';
 export {
   archiveChange,
   previewArchive,
@@ -192,8 +192,8 @@ export {
   type ArchiveOutcome,
   type ArchivePreview,
   type RecoveryOutcome,
-} from './archive/fs.js';
-export { createChange, type CreateChangeResult } from './write/fs.js';
+} from './archive/fs';
+export { createChange, type CreateChangeResult } from './write/fs';
 
 /** Everything the dashboard's lists need, from one read of the tree. */
 export interface ProjectOverview {

@@ -1,9 +1,9 @@
 // Behaviour follows @fission-ai/openspec 1.13.2 (MIT), dist/core/list.js
-import { describeNestedChange, discoverSpecFiles, findNestedChanges } from './discovery.js';
-import { MarkdownParser } from './parsers/markdown-parser.js';
-import { getTaskProgressForChange } from './tasks.js';
-import { CHANGES_DIR, SPECS_DIR, join, type OpenSpecTree } from './tree.js';
-import type { ChangeListEntry, NestedChangeWarning, SpecListEntry } from './types.js';
+import { describeNestedChange, discoverSpecFiles, findNestedChanges } from './discovery';
+import { MarkdownParser } from './parsers/markdown-parser';
+import { getTaskProgressForChange } from './tasks';
+import { CHANGES_DIR, SPECS_DIR, join, type OpenSpecTree } from './tree';
+import type { ChangeListEntry, NestedChangeWarning, SpecListEntry } from './types';
 
 export type ChangeSort = 'recent' | 'name';
 

@@ -1,7 +1,7 @@
 // Behaviour follows @fission-ai/openspec 1.13.2 (MIT), dist/utils/requirement-diff.js
 // Uses the same `diff` (jsdiff) package as the CLI: an exact unified-diff match needs its algorithm.
 import { formatPatch, OMIT_HEADERS, structuredPatch } from 'diff';
-import { extractRequirementsSection, foldRequirementName, normalizeRequirementName, type RenamePair } from './parsers/requirement-blocks.js';
+import { extractRequirementsSection, foldRequirementName, normalizeRequirementName, type RenamePair } from './parsers/requirement-blocks';
 
 /** A requirement block by name: exact match first, else the case/space fold (flagged inexact). */
 export function extractRequirementBlock(specContent: string, requirementName: string): { raw: string; name: string; exact: boolean } | null {

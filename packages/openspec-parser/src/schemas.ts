@@ -10,8 +10,8 @@
  */
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { ChangeMetadataSchema, type ChangeMetadata } from './types.js';
-import { OPENSPEC_DIR, join, type OpenSpecTree } from './tree.js';
+import { ChangeMetadataSchema, type ChangeMetadata } from './types';
+import { OPENSPEC_DIR, join, type OpenSpecTree } from './tree';
 
 export const METADATA_FILENAME = '.openspec.yaml';
 export const BUILT_IN_SCHEMA = 'spec-driven';

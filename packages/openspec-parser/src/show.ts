@@ -1,14 +1,14 @@
 // Behaviour follows @fission-ai/openspec 1.13.2 (MIT), dist/commands/change.js (show),
 // dist/commands/spec.js (show) and dist/core/converters/json-converter.js.
 import { posix } from 'node:path';
-import { describeNestedChange, discoverSpecFiles, findNestedChangesIn } from './discovery.js';
-import { ChangeParser } from './parsers/change-parser.js';
-import { MarkdownParser } from './parsers/markdown-parser.js';
-import { foldRequirementName, parseDeltaSpec } from './parsers/requirement-blocks.js';
-import { buildRenameMap, diffRequirementBlock, extractRequirementBlock } from './requirement-diff.js';
-import { CHANGES_DIR, SPECS_DIR, join, type OpenSpecTree } from './tree.js';
-import type { Delta, Requirement } from './types.js';
-import { extractNameFromPath } from './validation/validator.js';
+import { describeNestedChange, discoverSpecFiles, findNestedChangesIn } from './discovery';
+import { ChangeParser } from './parsers/change-parser';
+import { MarkdownParser } from './parsers/markdown-parser';
+import { foldRequirementName, parseDeltaSpec } from './parsers/requirement-blocks';
+import { buildRenameMap, diffRequirementBlock, extractRequirementBlock } from './requirement-diff';
+import { CHANGES_DIR, SPECS_DIR, join, type OpenSpecTree } from './tree';
+import type { Delta, Requirement } from './types';
+import { extractNameFromPath } from './validation/validator';
 
 /** A thrown failure that the CLI reports as `show_error` with this exact message. */
 export class ShowError extends Error {}

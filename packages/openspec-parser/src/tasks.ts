@@ -1,7 +1,7 @@
 // Behaviour follows @fission-ai/openspec 1.13.2 (MIT), dist/utils/task-progress.js
-import { resolveTaskFilesForChange } from './schemas.js';
-import { join, type OpenSpecTree } from './tree.js';
-import type { TaskItem, TaskProgress } from './types.js';
+import { resolveTaskFilesForChange } from './schemas';
+import { join, type OpenSpecTree } from './tree';
+import type { TaskItem, TaskProgress } from './types';
 
 /**
  * A task line: any list marker (`-`, `*`, `+`, `1.`, `1)`), then a box holding at most one

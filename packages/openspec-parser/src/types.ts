@@ -10,7 +10,7 @@ import {
   MAX_WHY_SECTION_LENGTH,
   MIN_WHY_SECTION_LENGTH,
   VALIDATION_MESSAGES,
-} from './validation/constants.js';
+} from './validation/constants';
 
 // ---------------------------------------------------------------------------
 // Parsed OpenSpec documents (official schemas)

@@ -1,7 +1,7 @@
 // Behaviour follows @fission-ai/openspec 1.13.2 (MIT), dist/commands/validate.js
-import { describeNestedChange, findNestedChangesIn, getArchivedChangeIds, getSpecIds, nearestMatches } from './discovery.js';
-import { getTaskProgressForChange } from './tasks.js';
-import { ARCHIVE_DIR, CHANGES_DIR, SPECS_DIR, join, type OpenSpecTree } from './tree.js';
+import { describeNestedChange, findNestedChangesIn, getArchivedChangeIds, getSpecIds, nearestMatches } from './discovery';
+import { getTaskProgressForChange } from './tasks';
+import { ARCHIVE_DIR, CHANGES_DIR, SPECS_DIR, join, type OpenSpecTree } from './tree';
 import type {
   ItemType,
   RootOutput,
@@ -9,8 +9,8 @@ import type {
   ValidationItemResult,
   ValidationReport,
   ValidationSummary,
-} from './types.js';
-import { Validator } from './validation/validator.js';
+} from './types';
+import { Validator } from './validation/validator';
 
 export interface ValidationEnvelope {
   items: ValidationItemResult[];

@@ -6,9 +6,9 @@
 import * as fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { archiveEnvelope } from '../src/archive/plan.js';
-import { archiveChange } from '../src/archive/fs.js';
-import { copyRoot, dumpTree, makeTempDir, normaliseArchiveJson, oracleDir } from './archive-helpers.js';
+import { archiveEnvelope } from '../src/archive/plan';
+import { archiveChange } from '../src/archive/fs';
+import { copyRoot, dumpTree, makeTempDir, normaliseArchiveJson, oracleDir } from './archive-helpers';
 
 const corpusRoots = fs.existsSync(path.join(oracleDir, 'expected'))
   ? fs.readdirSync(path.join(oracleDir, 'expected')).filter((n) => fs.existsSync(path.join(oracleDir, 'expected', n, 'archive')))

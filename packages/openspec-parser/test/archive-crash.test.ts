@@ -5,8 +5,8 @@
 import * as fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { archiveChange, recoverInterruptedArchive, SimulatedCrash, withOpenSpecLock } from '../src/archive/fs.js';
-import { dumpTree, makeTempDir, writeTree } from './archive-helpers.js';
+import { archiveChange, recoverInterruptedArchive, SimulatedCrash, withOpenSpecLock } from '../src/archive/fs';
+import { dumpTree, makeTempDir, writeTree } from './archive-helpers';
 
 const NOW = new Date(2025, 5, 1, 12, 0, 0);
 const REQ = (name: string, body = 'The system SHALL do it.') =>

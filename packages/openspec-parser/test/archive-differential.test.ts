@@ -6,10 +6,10 @@
 import * as fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { archiveChange } from '../src/archive/fs.js';
-import { archiveEnvelope } from '../src/archive/plan.js';
-import { base, cases } from './fixtures-archive/cases.js';
-import { dumpTree, makeTempDir, pinMtimes, runOfficial, writeTree } from './archive-helpers.js';
+import { archiveChange } from '../src/archive/fs';
+import { archiveEnvelope } from '../src/archive/plan';
+import { base, cases } from './fixtures-archive/cases';
+import { dumpTree, makeTempDir, pinMtimes, runOfficial, writeTree } from './archive-helpers';
 
 const temps: string[] = [];
 afterAll(() => {

@@ -1,14 +1,14 @@
 /** The pure planner, the dry-run the validator uses, the preview and the CLI handler. */
 import * as fs from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseArgs } from '../src/cli-json.js';
-import { runArchiveCommand } from '../src/archive/cli.js';
-import { archiveDryRun } from '../src/archive/dry-run.js';
-import { previewArchive } from '../src/archive/fs.js';
-import { planArchive } from '../src/archive/plan.js';
-import { OpenSpecTree } from '../src/tree.js';
-import { base } from './fixtures-archive/cases.js';
-import { dumpTree, makeTempDir, writeTree } from './archive-helpers.js';
+import { parseArgs } from '../src/cli-json';
+import { runArchiveCommand } from '../src/archive/cli';
+import { archiveDryRun } from '../src/archive/dry-run';
+import { previewArchive } from '../src/archive/fs';
+import { planArchive } from '../src/archive/plan';
+import { OpenSpecTree } from '../src/tree';
+import { base } from './fixtures-archive/cases';
+import { dumpTree, makeTempDir, writeTree } from './archive-helpers';
 
 const NOW = new Date(2025, 5, 1, 9, 30);
 const temps: string[] = [];

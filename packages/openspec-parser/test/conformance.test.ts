@@ -7,10 +7,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runOpenSpecJson, runOpenSpecJsonOnTree } from '../src/cli-json.js';
-import { readOpenSpecTree } from '../src/fs.js';
-import type { OpenSpecTree } from '../src/tree.js';
-import { copyRoot, normalise, oracleDir } from './helpers.js';
+import { runOpenSpecJson, runOpenSpecJsonOnTree } from '../src/cli-json';
+import { readOpenSpecTree } from '../src/fs';
+import type { OpenSpecTree } from '../src/tree';
+import { copyRoot, normalise, oracleDir } from './helpers';
 
 interface RecordedCase {
   argv: string[];

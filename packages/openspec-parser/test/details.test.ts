@@ -2,8 +2,8 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getChangeDetails, getSpecDetails, readChangeTitles } from '../src/fs.js';
-import { copyRoot, packageRoot } from './helpers.js';
+import { getChangeDetails, getSpecDetails, readChangeTitles } from '../src/fs';
+import { copyRoot, packageRoot } from './helpers';
 
 describe('change and spec details', () => {
   let root = '';

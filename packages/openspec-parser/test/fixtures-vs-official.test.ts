@@ -8,8 +8,8 @@ import { spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runOpenSpecJson } from '../src/cli-json.js';
-import { copyRoot, normalise, packageRoot, repoRoot } from './helpers.js';
+import { runOpenSpecJson } from '../src/cli-json';
+import { copyRoot, normalise, packageRoot, repoRoot } from './helpers';
 
 const officialBin = path.join(repoRoot, 'node_modules/@fission-ai/openspec/bin/openspec.js');
 

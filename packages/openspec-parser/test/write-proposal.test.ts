@@ -5,10 +5,10 @@
 import * as fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { OpenSpecTree } from '../src/tree.js';
-import { createChange } from '../src/write/fs.js';
-import { deriveChangeId, planCreateChange, renderProposal, renderTasks, validateChangeName } from '../src/write/proposal.js';
-import { dumpTree, makeTempDir, runOfficial, writeTree } from './archive-helpers.js';
+import { OpenSpecTree } from '../src/tree';
+import { createChange } from '../src/write/fs';
+import { deriveChangeId, planCreateChange, renderProposal, renderTasks, validateChangeName } from '../src/write/proposal';
+import { dumpTree, makeTempDir, runOfficial, writeTree } from './archive-helpers';
 
 const temps: string[] = [];
 afterAll(() => {

@@ -1,6 +1,6 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { readBodyWithLimit } from "@/server/http/body";
-import { AppError } from "@/server/errors";
+import { isAppError } from "@/server/errors";
 import { getRuntime } from "@/server/runtime";
 import { createContext } from "@/server/trpc/init";
 import { appRouter } from "@/server/trpc/root";
@@ -16,7 +16,7 @@ async function handler(req: Request): Promise<Response> {
       const body = await readBodyWithLimit(req, runtime.env.maxBodyBytes);
       request = new Request(req.url, { method: req.method, headers: req.headers, body: Buffer.from(body) });
     } catch (err) {
-      if (err instanceof AppError) return Response.json({ error: { message: err.message, code: err.code } }, { status: 413 });
+      if (isAppError(err)) return Response.json({ error: { message: err.message, code: err.code } }, { status: 413 });
       throw err;
     }
   }

@@ -4,8 +4,8 @@
  * tree/discovery/schemas modules do not already provide.
  */
 import { posix } from 'node:path';
-import { resolveTaskFilesForChange } from '../schemas.js';
-import { join, type EntryKind, type OpenSpecTree } from '../tree.js';
+import { resolveTaskFilesForChange } from '../schemas';
+import { join, type EntryKind, type OpenSpecTree } from '../tree';
 
 /** The folder-safe-name grammar (dist/core/id.js); null when valid. */
 export function folderStyleNameProblem(value: string, label: string): string | null {

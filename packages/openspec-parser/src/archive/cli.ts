@@ -4,9 +4,9 @@
  * commands it ignores the pre-read tree: the archive re-reads the root under
  * its lock, so what it plans from is what it writes over.
  */
-import type { CliJsonResult, CommandContext, ParsedArgs } from '../cli-json.js';
-import { archiveChange } from './fs.js';
-import { archiveEnvelope } from './plan.js';
+import type { CliJsonResult, CommandContext, ParsedArgs } from '../cli-json';
+import { archiveChange } from './fs';
+import { archiveEnvelope } from './plan';
 
 export async function runArchiveCommand({ positionals, options }: ParsedArgs, ctx: CommandContext): Promise<CliJsonResult> {
   try {

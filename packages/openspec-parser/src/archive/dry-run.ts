@@ -9,9 +9,9 @@
  * the retirement checks.
  */
 import path from 'node:path';
-import { discoverSpecFiles } from '../discovery.js';
-import { CHANGES_DIR, SPECS_DIR, join, type OpenSpecTree } from '../tree.js';
-import { ArchiveMergeError, buildUpdatedSpec } from './merge.js';
+import { discoverSpecFiles } from '../discovery';
+import { CHANGES_DIR, SPECS_DIR, join, type OpenSpecTree } from '../tree';
+import { ArchiveMergeError, buildUpdatedSpec } from './merge';
 
 export interface ArchiveDryRunIssue {
   level: 'INFO';

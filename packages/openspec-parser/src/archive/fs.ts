@@ -19,9 +19,9 @@ import { promises as fsp } from 'node:fs';
 import * as fs from 'node:fs';
 import path from 'node:path';
 import { lock } from 'proper-lockfile';
-import { OpenSpecTree, type TreeEntry, type TreeSnapshot } from '../tree.js';
-import { planArchive } from './plan.js';
-import { taskProgress } from './change-tree.js';
+import { OpenSpecTree, type TreeEntry, type TreeSnapshot } from '../tree';
+import { planArchive } from './plan';
+import { taskProgress } from './change-tree';
 import type {
   ArchiveDiagnostic,
   ArchiveOperation,
@@ -29,7 +29,7 @@ import type {
   ArchiveResult,
   ArchiveSpecUpdate,
   ArchiveValidators,
-} from './types.js';
+} from './types';
 
 /** Lock file (a directory, proper-lockfile style) guarding every Workdeck write to a root. */
 export const LOCK_FILE = 'openspec/.workdeck.lock';

@@ -2,7 +2,7 @@
  * Archive: `openspec archive <id> --json` as a pure planner plus a crash-safe
  * executor. `./fs.js` is the only part that touches the disk.
  */
-export { archiveDryRun, type ArchiveDryRunIssue, type ArchiveDryRunOptions } from './dry-run.js';
+export { archiveDryRun, type ArchiveDryRunIssue, type ArchiveDryRunOptions } from './dry-run';
 export {
   ArchiveMergeError,
   buildSpecSkeleton,
@@ -12,7 +12,7 @@ export {
   type MergeCounts,
   type SpecMergeInput,
   type SpecMergeResult,
-} from './merge.js';
+} from './merge';
 export {
   archiveEnvelope,
   archiveNameFor,
@@ -21,6 +21,6 @@ export {
   listActiveChangeNames,
   planArchive,
   type PlanArchiveContext,
-} from './plan.js';
-export { countTasks, folderStyleNameProblem } from './change-tree.js';
-export type * from './types.js';
+} from './plan';
+export { countTasks, folderStyleNameProblem } from './change-tree';
+export type * from './types';

@@ -14,11 +14,11 @@ import {
   foldRequirementName,
   normalizeRequirementName,
   parseDeltaSpec,
-} from '../parsers/requirement-blocks.js';
-import type { RequirementBlock, RequirementsSectionParts } from '../parsers/requirement-blocks.js';
-import { findMainSpecStructureIssues } from '../parsers/spec-structure.js';
-import { buildCodeFenceMask } from '../parsers/code-fence.js';
-import { MarkdownParser } from '../parsers/markdown-parser.js';
+} from '../parsers/requirement-blocks';
+import type { RequirementBlock, RequirementsSectionParts } from '../parsers/requirement-blocks';
+import { findMainSpecStructureIssues } from '../parsers/spec-structure';
+import { buildCodeFenceMask } from '../parsers/code-fence';
+import { MarkdownParser } from '../parsers/markdown-parser';
 
 export const MIN_PURPOSE_LENGTH = 50;
 export const PURPOSE_PLACEHOLDER_PREFIX = 'TBD - created by archiving change ';

@@ -9,12 +9,12 @@
  * JSON the CLI would print; `./fs.ts` executes the list all-or-nothing.
  */
 import path from 'node:path';
-import { describeNestedChange, discoverSpecFiles, findNestedChangesIn, findUnreadDeltaFiles, hasAnyFileUnder } from '../discovery.js';
-import { METADATA_FILENAME, readRetireCapabilitiesMarker, readSkipSpecsMarker } from '../schemas.js';
-import { ARCHIVE_DIR, CHANGES_DIR, OPENSPEC_DIR, SPECS_DIR, join, type OpenSpecTree } from '../tree.js';
-import { Validator } from '../validation/validator.js';
-import { folderStyleNameProblem, lkind, taskProgress } from './change-tree.js';
-import { ArchiveMergeError, buildUpdatedSpec, matchLineEnding, type MergeCounts, type SpecMergeResult } from './merge.js';
+import { describeNestedChange, discoverSpecFiles, findNestedChangesIn, findUnreadDeltaFiles, hasAnyFileUnder } from '../discovery';
+import { METADATA_FILENAME, readRetireCapabilitiesMarker, readSkipSpecsMarker } from '../schemas';
+import { ARCHIVE_DIR, CHANGES_DIR, OPENSPEC_DIR, SPECS_DIR, join, type OpenSpecTree } from '../tree';
+import { Validator } from '../validation/validator';
+import { folderStyleNameProblem, lkind, taskProgress } from './change-tree';
+import { ArchiveMergeError, buildUpdatedSpec, matchLineEnding, type MergeCounts, type SpecMergeResult } from './merge';
 import type {
   ArchiveDiagnostic,
   ArchiveOperation,
@@ -25,7 +25,7 @@ import type {
   ArchiveStatusCode,
   ArchiveValidators,
   ValidationReportLike,
-} from './types.js';
+} from './types';
 
 /** The official CLI's exclusive claim on an archive in progress. */
 export const OFFICIAL_ARCHIVE_CLAIM = 'openspec/changes/archive/.openspec-archive.lock';

@@ -1,5 +1,5 @@
 /** Shapes of `openspec archive <id> --json` (reference §3.6) and of the archive plan. */
-import type { MergeCounts } from './merge.js';
+import type { MergeCounts } from './merge';
 
 export type ArchiveStatusCode =
   | 'archive_change_name_required'

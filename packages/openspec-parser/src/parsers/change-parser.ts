@@ -3,10 +3,10 @@
 // Difference from the original: no file-system access. The caller passes the change's delta spec
 // files (as `discoverSpecFiles` would find them: `{id, content}` sorted by id in code-point order),
 // so `parseChangeWithDeltas` is synchronous.
-import type { Change, Delta, Requirement } from '../types.js';
-import { MarkdownParser, type Section } from './markdown-parser.js';
-import { parseDeltaSpec, type DeltaPlan, type RequirementBlock } from './requirement-blocks.js';
-import { buildCodeFenceMask } from './requirement-text.js';
+import type { Change, Delta, Requirement } from '../types';
+import { MarkdownParser, type Section } from './markdown-parser';
+import { parseDeltaSpec, type DeltaPlan, type RequirementBlock } from './requirement-blocks';
+import { buildCodeFenceMask } from './requirement-text';
 
 export interface DeltaSpecFile {
   /** Capability id relative to the change's `specs/` (may contain `/`). */

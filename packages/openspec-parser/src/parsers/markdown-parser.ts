@@ -1,6 +1,6 @@
 // Behaviour follows @fission-ai/openspec 1.13.2 (MIT), dist/core/parsers/markdown-parser.js
-import type { Change, Delta, DeltaOperation, Requirement, Scenario, Spec } from '../types.js';
-import { buildCodeFenceMask, extractRequirementText, hasScenarioBody } from './requirement-text.js';
+import type { Change, Delta, DeltaOperation, Requirement, Scenario, Spec } from '../types';
+import { buildCodeFenceMask, extractRequirementText, hasScenarioBody } from './requirement-text';
 
 export interface Section {
   level: number;

@@ -1,5 +1,5 @@
 // Behaviour follows @fission-ai/openspec 1.13.2 (MIT), dist/core/parsers/requirement-blocks.js
-import { buildCodeFenceMask, SCENARIO_HEADER } from './requirement-text.js';
+import { buildCodeFenceMask, SCENARIO_HEADER } from './requirement-text';
 
 export interface RequirementBlock {
   headerLine: string;

@@ -1,7 +1,7 @@
 // Behaviour follows @fission-ai/openspec 1.13.2 (MIT), dist/core/parsers/requirement-text.js
-import { buildCodeFenceMask } from './code-fence.js';
+import { buildCodeFenceMask } from './code-fence';
 
-export { buildCodeFenceMask } from './code-fence.js';
+export { buildCodeFenceMask } from './code-fence';
 
 /** `**ID**: ...` style metadata lines: skipped in a body unless nothing else remains. */
 const METADATA_LINE = /^\*\*[^*]+\*\*:/;

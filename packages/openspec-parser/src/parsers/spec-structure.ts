@@ -1,6 +1,6 @@
 // Behaviour follows @fission-ai/openspec 1.13.2 (MIT), dist/core/parsers/spec-structure.js
-import { buildCodeFenceMask } from './code-fence.js';
-import { normalizeRequirementName } from './requirement-blocks.js';
+import { buildCodeFenceMask } from './code-fence';
+import { normalizeRequirementName } from './requirement-blocks';
 
 const REQUIREMENTS_SECTION_HEADER = /^##\s+Requirements\s*$/i;
 const TOP_LEVEL_SECTION_HEADER = /^##\s+/;

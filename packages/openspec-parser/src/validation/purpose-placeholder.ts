@@ -1,6 +1,6 @@
 // Behaviour follows @fission-ai/openspec 1.13.2 (MIT), dist/core/validation/purpose-placeholder.js
-import { buildCodeFenceMask } from '../parsers/code-fence.js';
-import { PURPOSE_PLACEHOLDER_PREFIX, PURPOSE_PLACEHOLDER_SUFFIX } from './constants.js';
+import { buildCodeFenceMask } from '../parsers/code-fence';
+import { PURPOSE_PLACEHOLDER_PREFIX, PURPOSE_PLACEHOLDER_SUFFIX } from './constants';
 
 const WORD_END = '(?![\\p{L}\\p{N}\\p{M}_])';
 const MARKER_PUNCTUATION = '(?=[ \\t]*(?:$|\\n|[:\\-\u2013\u2014.,;()\\[\\]{}]))';

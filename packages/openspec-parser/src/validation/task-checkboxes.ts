@@ -1,5 +1,5 @@
 // Behaviour follows @fission-ai/openspec 1.13.2 (MIT), dist/core/validation/task-checkboxes.js
-import { parseTaskLines } from '../tasks.js';
+import { parseTaskLines } from '../tasks';
 
 export interface TaskDocument {
   /** Path relative to the change, POSIX. */

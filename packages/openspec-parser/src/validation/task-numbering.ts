@@ -1,6 +1,6 @@
 // Behaviour follows @fission-ai/openspec 1.13.2 (MIT), dist/core/validation/task-numbering.js
-import { parseTaskLines } from '../tasks.js';
-import type { TaskDocument, TaskFileFinding } from './task-checkboxes.js';
+import { parseTaskLines } from '../tasks';
+import type { TaskDocument, TaskFileFinding } from './task-checkboxes';
 
 const LEVEL_TWO_HEADING = /^ {0,3}##(?!#)(?:[ \t]+|[ \t]*\r?$)/;
 const NUMBERED_GROUP_HEADING = /^ {0,3}##[ \t]+(\d+)\.(?:[ \t]|\r?$)/;

@@ -4,9 +4,9 @@
 // archive dry-run ("Archive would refuse this delta") is delegated to ../archive/dry-run.js.
 import { posix } from 'node:path';
 import type { z } from 'zod';
-import { archiveDryRun } from '../archive/dry-run.js';
-import { discoverSpecFiles, findUnreadDeltaFiles, hasAnyFileUnder } from '../discovery.js';
-import { MarkdownParser } from '../parsers/markdown-parser.js';
+import { archiveDryRun } from '../archive/dry-run';
+import { discoverSpecFiles, findUnreadDeltaFiles, hasAnyFileUnder } from '../discovery';
+import { MarkdownParser } from '../parsers/markdown-parser';
 import {
   describeScenarioBalance,
   diffScenarioNames,
@@ -16,21 +16,21 @@ import {
   parseDeltaSpec,
   type RenamePair,
   type RequirementBlock,
-} from '../parsers/requirement-blocks.js';
+} from '../parsers/requirement-blocks';
 import {
   containsShallOrMust as containsShallOrMustShared,
   countEmptyScenarios,
   countScenarios as countScenariosShared,
   extractRequirementBody,
-} from '../parsers/requirement-text.js';
-import { findMainSpecStructureIssues } from '../parsers/spec-structure.js';
-import { METADATA_FILENAME, readSkipSpecsMarker, resolveTaskFilesForChange, usesBuiltInSpecDrivenSchema } from '../schemas.js';
-import { CHANGES_DIR, SPECS_DIR, join, type OpenSpecTree } from '../tree.js';
-import { SpecSchema, type Spec, type ValidationIssue, type ValidationReport } from '../types.js';
-import { MAX_REQUIREMENT_TEXT_LENGTH, MIN_PURPOSE_LENGTH, VALIDATION_MESSAGES } from './constants.js';
-import { findPurposePlaceholderIssue } from './purpose-placeholder.js';
-import { findMissingTaskCheckboxIssues, type TaskDocument } from './task-checkboxes.js';
-import { findTaskNumberingIssues } from './task-numbering.js';
+} from '../parsers/requirement-text';
+import { findMainSpecStructureIssues } from '../parsers/spec-structure';
+import { METADATA_FILENAME, readSkipSpecsMarker, resolveTaskFilesForChange, usesBuiltInSpecDrivenSchema } from '../schemas';
+import { CHANGES_DIR, SPECS_DIR, join, type OpenSpecTree } from '../tree';
+import { SpecSchema, type Spec, type ValidationIssue, type ValidationReport } from '../types';
+import { MAX_REQUIREMENT_TEXT_LENGTH, MIN_PURPOSE_LENGTH, VALIDATION_MESSAGES } from './constants';
+import { findPurposePlaceholderIssue } from './purpose-placeholder';
+import { findMissingTaskCheckboxIssues, type TaskDocument } from './task-checkboxes';
+import { findTaskNumberingIssues } from './task-numbering';
 
 export interface ValidatorOptions {
   strict?: boolean;

@@ -8,8 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { readArchiveTree, recoverUnlocked, STAGING_DIR, withOpenSpecLock, type LockOptions } from '../archive/fs.js';
-import { planCreateChange, type CreateChangeCode, type CreateChangeInput } from './proposal.js';
+import { readArchiveTree, recoverUnlocked, STAGING_DIR, withOpenSpecLock, type LockOptions } from '../archive/fs';
+import { planCreateChange, type CreateChangeCode, type CreateChangeInput } from './proposal';
 
 export type CreateChangeResult =
   | { ok: true; id: string; /** Absolute path of the new change dir. */ path: string; schema: string; files: string[] }

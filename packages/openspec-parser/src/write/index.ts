@@ -15,4 +15,4 @@ export {
   type CreateChangePlan,
   type ProposalInput,
   type TaskGroup,
-} from './proposal.js';
+} from './proposal';

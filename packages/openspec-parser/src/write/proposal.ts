@@ -8,9 +8,9 @@
  * H1 as the change's title (and `# Proposal` as the bare id).
  */
 import { stringify as stringifyYaml } from 'yaml';
-import { listSchemas, readProjectSchemaName } from '../schemas.js';
-import { CHANGES_DIR, join, type OpenSpecTree } from '../tree.js';
-import { formatLocalDate } from '../archive/plan.js';
+import { listSchemas, readProjectSchemaName } from '../schemas';
+import { CHANGES_DIR, join, type OpenSpecTree } from '../tree';
+import { formatLocalDate } from '../archive/plan';
 
 export const DEFAULT_SCHEMA = 'spec-driven';
 /** Longest id `deriveChangeId` produces; the CLI's own limit is 200. */

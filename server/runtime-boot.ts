@@ -1,0 +1,88 @@
+import path from "node:path";
+import { loadConfig } from "./config";
+import { migrateDatabase, openDatabase } from "./db/client";
+import type { WorkdeckEnv } from "./env";
+import { EventBus } from "./events/bus";
+import { createLogger } from "./logger";
+import { RUNTIME_KEY, type Runtime, type RuntimeHolder } from "./runtime";
+import { OpenSpecService } from "./services/openspec";
+import { discoverProjects, ProjectRegistry } from "./services/projects";
+import { OpenSpecWatcher } from "./watchers/openspec-watcher";
+
+export type { Runtime } from "./runtime";
+
+type RuntimeOptions = {
+  /** Watch openspec folders for edits (off for one-shot CLI commands). */
+  watch?: boolean;
+  /** Warm the OpenSpec cache before returning. */
+  warm?: boolean;
+};
+
+export function startRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {}): Promise<Runtime> {
+  const holder = globalThis as RuntimeHolder;
+  holder[RUNTIME_KEY] ??= createRuntime(env, opts).catch((err) => {
+    delete holder[RUNTIME_KEY];
+    throw err;
+  });
+  return holder[RUNTIME_KEY];
+}
+
+export async function stopRuntime(): Promise<void> {
+  const holder = globalThis as RuntimeHolder;
+  const existing = holder[RUNTIME_KEY];
+  delete holder[RUNTIME_KEY];
+  if (existing) await (await existing).close();
+}
+
+export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {}): Promise<Runtime> {
+  const log = createLogger(env.logLevel);
+  const config = await loadConfig({ appRoot: env.appRoot, configPath: env.configPath });
+  const db = openDatabase(env.dbPath);
+  migrateDatabase(db, path.join(env.appRoot, "drizzle"));
+  const bus = new EventBus(db);
+  bus.prune(30 * 24 * 3600 * 1000);
+  const projects = new ProjectRegistry(db);
+  const openspec = new OpenSpecService(projects, bus, log);
+  const watcher = opts.watch ? new OpenSpecWatcher(openspec, log) : null;
+  // A long-running server also relays events other processes stored (CLI ingest).
+  if (opts.watch) bus.startPolling();
+  const warnings: string[] = [];
+
+  async function rescan() {
+    const found = discoverProjects(config, env.appRoot);
+    warnings.splice(0, warnings.length, ...found.warnings);
+    for (const w of found.warnings) log.warn(w);
+    const diff = projects.replace(found.projects);
+    if (diff.added.length || diff.removed.length) {
+      for (const slug of diff.removed) openspec.invalidateProject(slug);
+      bus.publish({ type: "projects.changed", projectSlug: null, slugs: [...diff.added, ...diff.removed] });
+    }
+    await openspec.recoverInterruptedWrites();
+    if (watcher) await watcher.watch(projects.all());
+  }
+
+  await rescan();
+  if (opts.warm) await openspec.warm();
+
+  const rescanMs = (config.config.rescanMinutes ?? 5) * 60_000;
+  const rescanTimer = opts.watch ? setInterval(() => void rescan().catch((err) => log.error({ err }, "rescan failed")), rescanMs) : null;
+  rescanTimer?.unref();
+
+  return {
+    env,
+    config,
+    db,
+    bus,
+    projects,
+    openspec,
+    log,
+    warnings,
+    rescan,
+    async close() {
+      if (rescanTimer) clearInterval(rescanTimer);
+      bus.stopPolling();
+      await watcher?.close();
+      db.$client.close();
+    },
+  };
+}
