@@ -1,6 +1,6 @@
 import { defaultShouldDehydrateQuery, QueryClient } from "@tanstack/react-query";
 import { TRPCClientError } from "@trpc/client";
-import superjson from "superjson";
+import { transformer } from "./transformer";
 
 /** HTTP statuses retrying cannot fix: a missing change stays missing. */
 const NO_RETRY_CODES = new Set(["BAD_REQUEST", "UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND", "CONFLICT", "UNPROCESSABLE_CONTENT", "PAYLOAD_TOO_LARGE"]);
@@ -19,12 +19,12 @@ export function createQueryClient(): QueryClient {
       },
       dehydrate: {
         // Server components prefetch with the same transformer the links use.
-        serializeData: superjson.serialize,
+        serializeData: transformer.serialize,
         shouldDehydrateQuery: (query) => defaultShouldDehydrateQuery(query) || query.state.status === "pending",
         // Errors are not dehydrated: the client retries and shows its own error state.
         shouldRedactErrors: () => false,
       },
-      hydrate: { deserializeData: superjson.deserialize },
+      hydrate: { deserializeData: transformer.deserialize },
     },
   });
 }

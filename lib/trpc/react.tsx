@@ -4,7 +4,7 @@ import { QueryClientProvider, type QueryClient } from "@tanstack/react-query";
 import { createTRPCClient, httpBatchStreamLink, httpSubscriptionLink, splitLink } from "@trpc/client";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
 import { useState, type ReactNode } from "react";
-import superjson from "superjson";
+import { transformer } from "./transformer";
 import type { AppRouter } from "@/server/trpc/root";
 import { createQueryClient } from "./query-client";
 
@@ -33,8 +33,8 @@ export function TRPCReactProvider({ children }: { children: ReactNode }) {
         splitLink({
           // SSE for subscriptions (resumable through tracked ids); streamed batches otherwise.
           condition: (op) => op.type === "subscription",
-          true: httpSubscriptionLink({ url, transformer: superjson }),
-          false: httpBatchStreamLink({ url, transformer: superjson }),
+          true: httpSubscriptionLink({ url, transformer }),
+          false: httpBatchStreamLink({ url, transformer }),
         }),
       ],
     }),

@@ -6,7 +6,7 @@
  * 3. ROUTERS AND PROCEDURES: the building blocks routers are made of.
  */
 import { initTRPC, TRPCError } from "@trpc/server";
-import superjson from "superjson";
+import { transformer } from "@/lib/trpc/transformer";
 import { isAppError, type AppErrorCode } from "../errors";
 import type { Runtime } from "../runtime";
 
@@ -32,7 +32,7 @@ const TRPC_CODE: Record<AppErrorCode, TRPCError["code"]> = {
 };
 
 const t = initTRPC.context<TrpcContext>().create({
-  transformer: superjson,
+  transformer,
   errorFormatter({ shape, error }) {
     const app = isAppError(error.cause) ? error.cause : null;
     // By name, not instanceof: the runtime and the route bundle may hold different copies of zod.
