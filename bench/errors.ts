@@ -8,7 +8,7 @@ import { ingestReport, type ErrorsDeps } from "@/server/services/ingest";
 import { generatePlaywrightReport } from "./generate-playwright";
 import { percentile, type BenchRow } from "./stats";
 
-const repoRoot = path.resolve(__dirname, "..");
+const repoRoot = path.resolve(import.meta.dirname, "..");
 
 function freshDeps(dir: string, name: string): ErrorsDeps {
   const db = openDatabase(path.join(dir, `${name}.db`));
