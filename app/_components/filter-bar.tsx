@@ -33,7 +33,7 @@ export function useSpecsFilters(): [SpecsFilters, (patch: Partial<SpecsFilters>,
  * local copy that changes at once, and re-syncs whenever the URL changes
  * (Back/Forward, Clear filters).
  */
-function useMirror<T>(fromUrl: T, key: string): [T, (next: T) => void] {
+export function useMirror<T>(fromUrl: T, key: string): [T, (next: T) => void] {
   const [local, setLocal] = useState(fromUrl);
   // Keyed on the URL value's string form: arrays are new objects every render.
   useEffect(() => setLocal(fromUrl), [key]);

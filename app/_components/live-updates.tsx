@@ -8,10 +8,10 @@ import { useTRPC } from "@/lib/trpc/react";
 import { useSelectedProject } from "./selected-project";
 
 /**
- * The page's one live connection: OpenSpec events for the selected project,
- * each turned into cache invalidations so React Query refetches only what
- * is on screen. Server state stays in the query cache; nothing is copied
- * into component state.
+ * The page's live connections: OpenSpec and errors events for the selected
+ * project, each turned into cache invalidations so React Query refetches
+ * only what is on screen. Server state stays in the query cache; nothing is
+ * copied into component state.
  */
 export function LiveUpdates() {
   const trpc = useTRPC();
@@ -20,10 +20,16 @@ export function LiveUpdates() {
   // The link resumes from the last tracked id on its own reconnects; this
   // ref carries it across a re-subscribe (switching project) too.
   const lastEventId = useRef<string | null>(null);
+  const lastErrorsEventId = useRef<string | null>(null);
 
   // Keyed on the project only: a new id per event must not restart the stream.
   const input = useMemo(
     () => ({ ...(slug ? { projectId: slug } : {}), lastEventId: lastEventId.current }),
+    [slug],
+  );
+
+  const errorsInput = useMemo(
+    () => ({ ...(slug ? { projectId: slug } : {}), lastEventId: lastErrorsEventId.current }),
     [slug],
   );
 
@@ -32,6 +38,19 @@ export function LiveUpdates() {
       onData(envelope) {
         lastEventId.current = envelope.id;
         void invalidateFor(envelope.data);
+      },
+    }),
+  );
+
+  // A second stream rather than a wider first one: each router's subscribe
+  // keeps its own event filter and resume cursor.
+  const errorsSubscription = useSubscription(
+    trpc.errors.subscribe.subscriptionOptions(errorsInput, {
+      onData(envelope) {
+        lastErrorsEventId.current = envelope.id;
+        // Lists, stats and details all depend on ingest and triage; only
+        // the queries on screen refetch, so invalidating them all is cheap.
+        if (envelope.data.type !== "projects.changed") void queryClient.invalidateQueries(trpc.errors.pathFilter());
       },
     }),
   );
@@ -56,11 +75,13 @@ export function LiveUpdates() {
     ]);
   }
 
-  const live = subscription.status === "pending";
-  const label = live ? "Live" : subscription.status === "error" ? "Offline — retrying" : "Connecting…";
+  // "pending" is tRPC's name for an open stream that is waiting for data.
+  const live = subscription.status === "pending" && errorsSubscription.status === "pending";
+  const failed = subscription.status === "error" || errorsSubscription.status === "error";
+  const label = live ? "Live" : failed ? "Offline — retrying" : "Connecting…";
   return (
-    <span className="inline-flex items-center gap-1.5 text-xs text-zinc-500 dark:text-zinc-400" role="status" title="Edits on disk appear here without a reload">
-      <span aria-hidden className={`size-1.5 rounded-full ${live ? "bg-emerald-500" : subscription.status === "error" ? "bg-red-500" : "bg-amber-400"}`} />
+    <span className="inline-flex items-center gap-1.5 text-xs text-zinc-500 dark:text-zinc-400" role="status" title="Edits on disk and new test reports appear here without a reload">
+      <span aria-hidden className={`size-1.5 rounded-full ${live ? "bg-emerald-500" : failed ? "bg-red-500" : "bg-amber-400"}`} />
       {label}
     </span>
   );

@@ -7,11 +7,16 @@ import { useId, useState, type ReactNode } from "react";
 import { CreateProposalInputSchema, type CreateProposalInput } from "@/lib/schemas/openspec";
 import { useTRPC } from "@/lib/trpc/react";
 import { changeHref } from "@/lib/url-state";
+import { useOptionalErrorsApi } from "./errors-optional-api";
+import { failureHref } from "./errors-url-state";
 import { PageHeader } from "./page-header";
 import { useSelectedProject } from "./selected-project";
 import { Button, ErrorState } from "./ui";
 
-export type ProposalPrefill = Partial<Record<"projectId" | "title" | "description" | "whatChanges" | "impact" | "tasks" | "changeId", string>>;
+export type ProposalPrefill = Partial<Record<"projectId" | "title" | "description" | "whatChanges" | "impact" | "tasks" | "changeId", string>> & {
+  /** Opened from a failure that needs a spec: the created change is linked back to it. */
+  failureId?: number;
+};
 
 type Field = keyof CreateProposalInput;
 type FieldErrors = Partial<Record<Field, string>>;
@@ -52,9 +57,24 @@ export function ProposalForm({ prefill }: { prefill: ProposalPrefill }) {
   const id = useId();
   const { slug, projects } = useSelectedProject();
   const [errors, setErrors] = useState<FieldErrors>({});
+  const [linkError, setLinkError] = useState<string | null>(null);
+  const errorsApi = useOptionalErrorsApi();
   const create = useMutation(
     trpc.openspec.createProposal.mutationOptions({
-      onSuccess(result) {
+      async onSuccess(result) {
+        if (prefill.failureId) {
+          // The proposal exists either way; a failed link is reported, not retried, and the
+          // change page is where the user can carry on.
+          try {
+            if (await errorsApi.linkProposal(prefill.failureId, result.changeId)) {
+              router.push(failureHref(prefill.failureId));
+              return;
+            }
+            setLinkError("This server cannot link proposals to failures yet.");
+          } catch (error) {
+            setLinkError(error instanceof Error ? error.message : String(error));
+          }
+        }
         router.push(changeHref(result.projectSlug, result.changeId));
       },
       onError(error) {
@@ -115,6 +135,7 @@ export function ProposalForm({ prefill }: { prefill: ProposalPrefill }) {
     <>
       <PageHeader section="Specs" sectionHref="/specs" crumbs={[{ label: "New proposal" }]} title="New proposal" subtitle="Writes proposal.md and tasks.md under openspec/changes/ in the chosen project." />
       <form noValidate onSubmit={onSubmit} className="max-w-3xl space-y-5" aria-label="New proposal">
+        {linkError ? <ErrorState title="The proposal was created but not linked to the failure" message={linkError} /> : null}
         {serverError ? (
           <ErrorState title={conflict ? "A change with that id exists already" : "Could not create the proposal"} message={serverError.message}>
             {conflict ? <p className="mt-1">Pick another title, or set a different change id.</p> : null}

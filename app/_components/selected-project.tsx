@@ -68,12 +68,14 @@ export function useSelectedProject(): SelectedProject {
     (next: string | null) => {
       cookie.setCookieProject(next);
       // Detail pages belong to one project: switching goes back to the list.
-      const onDetail = /^\/specs\/(?!new$)[^/]+\//.test(pathname);
+      const specsDetail = /^\/specs\/(?!new$)[^/]+\//.test(pathname);
+      const errorsDetail = /^\/errors\/[^/]+/.test(pathname);
+      const onDetail = specsDetail || errorsDetail;
       const params = new URLSearchParams(onDetail ? "" : searchParams.toString());
       if (next) params.set(PROJECT_PARAM, next);
       else params.delete(PROJECT_PARAM);
       const query = params.toString();
-      router.push(`${onDetail ? "/specs" : pathname}${query ? `?${query}` : ""}`);
+      router.push(`${errorsDetail ? "/errors" : specsDetail ? "/specs" : pathname}${query ? `?${query}` : ""}`);
     },
     [cookie, pathname, router, searchParams],
   );

@@ -24,7 +24,7 @@ async function waitForLive(page: Page): Promise<void> {
   await expect(page.getByRole("status").filter({ hasText: "Live" })).toBeVisible({ timeout: 20_000 });
 }
 
-test("the shell: tabs with their own URLs, / lands on All Work, unbuilt tabs say so", async ({ page }) => {
+test("the shell: tabs with their own URLs, / lands on All Work", async ({ page }) => {
   await page.goto("/");
   await waitForHydration(page);
   await expect(page).toHaveURL(/\/work$/);
@@ -34,7 +34,7 @@ test("the shell: tabs with their own URLs, / lands on All Work, unbuilt tabs say
   await tabs.getByRole("link", { name: "Errors" }).click();
   await expect(page).toHaveURL(/\/errors$/);
   await expect(tabs.getByRole("link", { name: "Errors" })).toHaveAttribute("aria-current", "page");
-  await expect(page.getByText("Errors arrive with Playwright report ingest — not built yet")).toBeVisible();
+  await expect(page.getByRole("heading", { level: 1, name: "Errors" })).toBeVisible();
 
   await tabs.getByRole("link", { name: "Sessions" }).click();
   await expect(page).toHaveURL(/\/sessions$/);

@@ -1,15 +1,36 @@
 import type { Metadata } from "next";
-import { NotBuilt } from "@/app/_components/not-built";
-import { selectedProjectFor } from "@/lib/trpc/server";
+import { ErrorsBoard } from "@/app/_components/errors-board";
+import { listFailuresInput, readErrorsFilters, statsInput } from "@/app/_components/errors-url-state";
+import { getQueryClient, HydrateClient, selectedProjectFor, trpc } from "@/lib/trpc/server";
 import { paramsFromRecord, PROJECT_PARAM } from "@/lib/url-state";
 
 type Props = { searchParams: Promise<Record<string, string | string[] | undefined>> };
+
+/**
+ * Above this many rows the list is not embedded in the HTML: dehydrating
+ * thousands of groups would make the first byte wait on megabytes of JSON,
+ * while the browser fetches them as fast over the stream link.
+ */
+const SSR_ROW_LIMIT = 500;
 
 export async function generateMetadata({ searchParams }: Props): Promise<Metadata> {
   const { name } = await selectedProjectFor(paramsFromRecord(await searchParams).get(PROJECT_PARAM));
   return { title: name ? `Errors · ${name}` : "Errors" };
 }
 
-export default function ErrorsPage() {
-  return <NotBuilt title="Errors" message="Errors arrive with Playwright report ingest — not built yet." />;
+export default async function ErrorsPage({ searchParams }: Props) {
+  const params = paramsFromRecord(await searchParams);
+  const { slug } = await selectedProjectFor(params.get(PROJECT_PARAM));
+  const queryClient = getQueryClient();
+  const listOptions = trpc.errors.listFailures.queryOptions(listFailuresInput(slug, readErrorsFilters(params)));
+  const [rows] = await Promise.all([
+    queryClient.fetchQuery(listOptions).catch(() => null),
+    queryClient.prefetchQuery(trpc.errors.stats.queryOptions(statsInput(slug))),
+  ]);
+  if (rows && rows.length > SSR_ROW_LIMIT) queryClient.removeQueries({ queryKey: listOptions.queryKey, exact: true });
+  return (
+    <HydrateClient>
+      <ErrorsBoard />
+    </HydrateClient>
+  );
 }

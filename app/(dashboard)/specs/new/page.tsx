@@ -8,7 +8,8 @@ type Props = { searchParams: Promise<Record<string, string | string[] | undefine
 
 /**
  * Pre-fill comes from the query string (?title=&description=&whatChanges=
- * &impact=&tasks=&changeId=&project=), so other screens (a failure that
+ * &impact=&tasks=&changeId=&project=, and &failureId= to link the
+ * created change back to that failure), so other screens (a failure that
  * needs a spec) can open the form filled in with a plain link.
  */
 export default async function NewProposalPage({ searchParams }: Props) {
@@ -23,5 +24,7 @@ export default async function NewProposalPage({ searchParams }: Props) {
     tasks: pick("tasks"),
     changeId: pick("changeId", "id"),
   };
+  const failureId = params.get("failureId");
+  if (failureId && /^[1-9]\d{0,15}$/.test(failureId)) prefill.failureId = Number(failureId);
   return <ProposalForm prefill={prefill} />;
 }
