@@ -41,6 +41,18 @@ export const HeuristicsSchema = z.object({
 });
 export type Heuristics = z.infer<typeof HeuristicsSchema>;
 
+/** A report in a failure group's sparkline: the group's test's final status there (`absent`: not in that report). */
+export const RecentRunSchema = z.enum(["failed", "flaky", "passed", "skipped", "absent"]);
+export type RecentRun = z.infer<typeof RecentRunSchema>;
+
+/**
+ * Synthetic test cases made from run-level errors: which stage of the run failed. Their file is
+ * the error's file (or "(global setup)" etc.), titlePath `["(global setup)"]`, `["(global teardown)"]`,
+ * `["(load error)"]` or `["(run error)"]`, and projectName "".
+ */
+export const RunErrorKindSchema = z.enum(["global-setup", "global-teardown", "load-error", "other"]);
+export type RunErrorKind = z.infer<typeof RunErrorKindSchema>;
+
 /** A report as the history and the lists refer to it. */
 export const ReportRefSchema = z.object({
   id: z.number().int(),
@@ -83,7 +95,15 @@ export const FailureGroupSchema = z.object({
   humanRationale: z.string().nullable(),
   reviewedByHuman: z.boolean(),
   assignedSessionId: z.number().int().nullable(),
+  /** The OpenSpec change created from (or linked to) this failure. */
   specChangeId: z.string().nullable(),
+  /**
+   * The test's final status in each of the project's last 20 reports, oldest first (fewer when
+   * the project has fewer reports): the sparkline.
+   */
+  recentRuns: z.array(RecentRunSchema),
+  /** Set when the group is a run-level error (global setup/teardown, a spec that does not load), not a test. */
+  runErrorKind: RunErrorKindSchema.nullable(),
 });
 export type FailureGroup = z.infer<typeof FailureGroupSchema>;
 

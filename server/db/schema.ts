@@ -79,6 +79,19 @@ export const testCases = sqliteTable(
     titlePath: text("title_path", { mode: "json" }).$type<string[]>().notNull(),
     projectName: text("project_name").notNull(),
     repeatIndex: integer("repeat_index").notNull().default(0),
+    /**
+     * Set on the synthetic cases made from run-level errors (the classifier's run-errors.ts):
+     * "global-setup" | "global-teardown" | "load-error" | "other". Null for real tests.
+     */
+    runErrorKind: text("run_error_kind"),
+    /**
+     * The test's final status in the project's last 20 reports up to `recentSeq`, oldest first,
+     * one letter each: F unexpected, K flaky, P expected, S skipped, - absent. Kept at ingest
+     * (only tests in a report are touched: reports after `recentSeq` are ones it was absent
+     * from), so the Errors tab's sparklines never read test_results.
+     */
+    recentStatuses: text("recent_statuses").notNull().default(""),
+    recentSeq: integer("recent_seq").notNull().default(0),
   },
   (t) => [uniqueIndex("test_cases_project_key_unique").on(t.projectSlug, t.key)],
 );

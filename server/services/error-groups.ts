@@ -27,6 +27,40 @@ export function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
   return out;
 }
 
+// ----- Recent statuses (the Errors tab's sparklines) -----
+
+/** How many of the project's latest reports a sparkline shows. */
+export const RECENT_RUNS = 20;
+
+export type RecentRun = "failed" | "flaky" | "passed" | "skipped" | "absent";
+
+const LETTER: Record<TestOutcome, string> = { unexpected: "F", flaky: "K", expected: "P", skipped: "S" };
+const FROM_LETTER: Record<string, RecentRun> = { F: "failed", K: "flaky", P: "passed", S: "skipped", "-": "absent" };
+
+export function statusLetter(status: TestOutcome): string {
+  return LETTER[status];
+}
+
+/**
+ * A test case's stored letters (`test_cases.recent_statuses`, covering the project's reports up to
+ * `recentSeq`, at most RECENT_RUNS of them) moved on to `toSeq`: the reports in between are ones
+ * the test was absent from (every test in a report has its letters updated at ingest).
+ */
+export function advanceRecent(letters: string, recentSeq: number, toSeq: number): string {
+  const gap = Math.min(RECENT_RUNS, Math.max(0, toSeq - recentSeq));
+  const out = letters + "-".repeat(gap);
+  const keep = Math.min(RECENT_RUNS, Math.max(0, toSeq));
+  return out.length > keep ? out.slice(out.length - keep) : out;
+}
+
+/** The sparkline: one entry per report among the project's last RECENT_RUNS up to `latestSeq`, oldest first. */
+export function recentRuns(letters: string, recentSeq: number, latestSeq: number): RecentRun[] {
+  const moved = advanceRecent(letters, recentSeq, latestSeq);
+  const out = new Array<RecentRun>(moved.length);
+  for (let i = 0; i < moved.length; i++) out[i] = FROM_LETTER[moved[i]!] ?? "absent";
+  return out;
+}
+
 type ReportRow = { id: number; seq: number; at: number };
 type CaseRow = { id: number; file: string; repo_path: string | null };
 type HistoryRow = { test_case_id: number; report_id: number; status: TestOutcome; fingerprint_meta: string | null };

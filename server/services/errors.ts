@@ -9,7 +9,7 @@
 import { inflateRawSync } from "node:zlib";
 import { stripAnsi, type TestClassification } from "@workdeck/error-classifier";
 import { AppError } from "../errors";
-import { reclassifyTestCases } from "./error-groups";
+import { reclassifyTestCases, recentRuns, type RecentRun } from "./error-groups";
 import type { ErrorsDeps } from "./ingest";
 import {
   AssignSessionInputSchema,
@@ -68,6 +68,9 @@ const GROUP_COLUMN_LIST = (messageLimit: number | null): [string, keyof GroupRow
   ["t.reviewed_by_human", "reviewed_by_human"],
   ["t.assigned_session_id", "assigned_session_id"],
   ["t.spec_change_id", "spec_change_id"],
+  ["c.recent_statuses", "recent_statuses"],
+  ["c.recent_seq", "recent_seq"],
+  ["c.run_error_kind", "run_error_kind"],
 ];
 const GROUP_COLUMNS = (messageLimit: number | null) => GROUP_COLUMN_LIST(messageLimit).map(([expr, alias]) => `${expr} AS ${alias}`).join(", ");
 const COLUMN_INDEX = Object.fromEntries(GROUP_COLUMN_LIST(null).map(([, alias], i) => [alias, i])) as Record<keyof GroupRow, number>;
@@ -116,9 +119,38 @@ type GroupRow = {
   reviewed_by_human: number;
   assigned_session_id: number | null;
   spec_change_id: string | null;
+  recent_statuses: string;
+  recent_seq: number;
+  run_error_kind: FailureGroup["runErrorKind"];
 };
 
-function toGroup(a: unknown[]): FailureGroup {
+/**
+ * The latest report seq of each project (sparklines end there) and the decoded sparklines, shared
+ * by rows with the same letters (most rows of a list share a handful of shapes).
+ */
+class RecentRunsReader {
+  private readonly latest = new Map<string, number>();
+  private readonly decoded = new Map<string, RecentRun[]>();
+
+  constructor(sqlite: import("better-sqlite3").Database, projectSlug?: string) {
+    const rows = (
+      projectSlug
+        ? sqlite.prepare("SELECT project_slug, max(seq) AS seq FROM reports WHERE project_slug = ?").all(projectSlug)
+        : sqlite.prepare("SELECT project_slug, max(seq) AS seq FROM reports GROUP BY project_slug").all()
+    ) as { project_slug: string | null; seq: number | null }[];
+    for (const r of rows) if (r.project_slug !== null && r.seq !== null) this.latest.set(r.project_slug, r.seq);
+  }
+
+  get(projectSlug: string, letters: string, recentSeq: number): RecentRun[] {
+    const latest = this.latest.get(projectSlug) ?? recentSeq;
+    const key = `${letters}|${latest - recentSeq}`;
+    let out = this.decoded.get(key);
+    if (!out) this.decoded.set(key, (out = recentRuns(letters, recentSeq, latest)));
+    return out;
+  }
+}
+
+function toGroup(a: unknown[], recent: RecentRunsReader): FailureGroup {
   const i = COLUMN_INDEX;
   const resolvedAt = a[i.resolved_at] as number | null;
   return {
@@ -151,6 +183,8 @@ function toGroup(a: unknown[]): FailureGroup {
     reviewedByHuman: a[i.reviewed_by_human] === 1,
     assignedSessionId: a[i.assigned_session_id] as number | null,
     specChangeId: a[i.spec_change_id] as string | null,
+    recentRuns: recent.get(a[i.project_slug] as string, a[i.recent_statuses] as string, a[i.recent_seq] as number),
+    runErrorKind: a[i.run_error_kind] as FailureGroup["runErrorKind"],
   };
 }
 
@@ -191,7 +225,14 @@ export function listFailures(deps: Pick<ErrorsDeps, "db">, raw: ListFailuresInpu
     ORDER BY (f.resolved_at IS NULL AND f.active) DESC, t.priority DESC, f.last_seen_at DESC, f.id DESC
     LIMIT ?`;
   const rows = deps.db.$client.prepare(sql).raw(true).all(...params, input.limit ?? DEFAULT_LIST_LIMIT) as unknown[][];
-  return rows.map(toGroup);
+  const recent = new RecentRunsReader(deps.db.$client, input.projectId);
+  return rows.map((r) => toGroup(r, recent));
+}
+
+/** One group as the list shows it (or with its whole last message). */
+function readGroup(deps: Pick<ErrorsDeps, "db">, failureId: number, messageLimit: number | null = null): FailureGroup {
+  const row = groupRow(deps, failureId, messageLimit);
+  return toGroup(toArray(row), new RecentRunsReader(deps.db.$client, row.project_slug));
 }
 
 function groupRow(deps: Pick<ErrorsDeps, "db">, failureId: number, messageLimit: number | null = null): GroupRow {
@@ -202,7 +243,7 @@ function groupRow(deps: Pick<ErrorsDeps, "db">, failureId: number, messageLimit:
 
 /** One group with its test's whole run history (every occurrence with message and stack). */
 export function getFailure(deps: Pick<ErrorsDeps, "db">, input: { failureId: number }): FailureDetail {
-  const group = toGroup(toArray(groupRow(deps, input.failureId)));
+  const group = readGroup(deps, input.failureId);
   const sqlite = deps.db.$client;
   const { repo_path } = sqlite.prepare("SELECT repo_path FROM test_cases WHERE id = ?").get(group.testCaseId) as { repo_path: string | null };
   const runs = (
@@ -298,7 +339,7 @@ export function assignSession(deps: ErrorsDeps, raw: { failureId: number; sessio
 }
 
 function publishTriaged(deps: ErrorsDeps, failureId: number): FailureGroup {
-  const group = toGroup(toArray(groupRow(deps, failureId, LIST_MESSAGE_LIMIT)));
+  const group = readGroup(deps, failureId, LIST_MESSAGE_LIMIT);
   deps.bus.publish({
     type: "errors.triaged",
     projectSlug: group.projectSlug,
@@ -331,7 +372,7 @@ export function classifyFailure(deps: ErrorsDeps, input: { failureId: number }):
     deps.bus.publish({ type: "errors.failureUpdated", projectSlug: before.project_slug, reportId: null, failureIds: changed, count: changed.length, resolvedIds: outcome.resolvedIds });
   }
   const { fingerprint, ...rest } = c;
-  return { failure: toGroup(toArray(groupRow(deps, input.failureId, LIST_MESSAGE_LIMIT))), classification: { ...rest, fingerprint: fingerprint.hash }, currentGroup: fingerprint.hash === before.fingerprint };
+  return { failure: readGroup(deps, input.failureId, LIST_MESSAGE_LIMIT), classification: { ...rest, fingerprint: fingerprint.hash }, currentGroup: fingerprint.hash === before.fingerprint };
 }
 
 /** Counts by pattern, decision and status, and how often people agree with the engine. */

@@ -6,7 +6,10 @@ import {
   parseJUnitReport,
   parsePlaywrightReport,
   reportRootDirs,
+  runErrorTests,
+  runStagePassed,
   splitCodeFrame,
+  type StageKind,
   type NormalizedReport,
   type TestResult,
 } from "@workdeck/error-classifier";
@@ -14,7 +17,7 @@ import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import type { EventBus } from "../events/bus";
 import type { ProjectRegistry } from "./projects";
-import { MESSAGE_LIMIT, reclassifyTestCases, type StoredFingerprint } from "./error-groups";
+import { MESSAGE_LIMIT, advanceRecent, reclassifyTestCases, statusLetter, type StoredFingerprint } from "./error-groups";
 import type { IngestSummary, ReportFormat, StoredAttempt } from "@/lib/schemas/errors";
 
 /** What the errors services need from the runtime (tests build it from a temp database). */
@@ -47,34 +50,22 @@ export function ingestReport(deps: ErrorsDeps, input: IngestInput): IngestSummar
   const contentHash = createHash("sha256").update(input.body).digest("hex");
   const sqlite = deps.db.$client;
 
-  const duplicate = sqlite
-    .prepare("SELECT id, seq, format, stats, run_errors, test_count, warnings FROM reports WHERE project_slug = ? AND content_hash = ?")
-    .get(project.slug, contentHash) as
-    | { id: number; seq: number; format: ReportFormat; stats: string; run_errors: string; test_count: number; warnings: string }
-    | undefined;
-  if (duplicate) {
-    return {
-      projectSlug: project.slug,
-      reportId: duplicate.id,
-      seq: duplicate.seq,
-      format: duplicate.format,
-      duplicate: true,
-      tests: duplicate.test_count,
-      stats: JSON.parse(duplicate.stats),
-      runErrors: (JSON.parse(duplicate.run_errors) as unknown[]).length,
-      failuresNew: 0,
-      failuresUpdated: 0,
-      failuresResolved: 0,
-      warnings: [`This report was already ingested as run ${duplicate.seq}; nothing was stored again.`, ...(JSON.parse(duplicate.warnings) as string[])],
-      durationMs: performance.now() - started,
-    };
-  }
-
   const rootDirs = reportRootDirs(report);
   const warnings = [...report.warnings];
+  // Run-level errors (global setup/teardown, a spec that does not load) as failing synthetic tests.
+  const stageTests = runErrorTests(report);
   const now = Date.now();
 
+  const findDuplicate = () =>
+    sqlite.prepare("SELECT id, seq, format, stats, run_errors, test_count, warnings FROM reports WHERE project_slug = ? AND content_hash = ?").get(project.slug, contentHash) as
+      | DuplicateRow
+      | undefined;
+
   const write = sqlite.transaction(() => {
+    // Inside the IMMEDIATE transaction (it holds the write lock): two processes sending the same
+    // report at once cannot both get past this check.
+    const duplicate = findDuplicate();
+    if (duplicate) return { duplicate };
     const { seq } = sqlite.prepare("SELECT coalesce(max(seq), 0) + 1 AS seq FROM reports WHERE project_slug = ?").get(project.slug) as { seq: number };
     const startedAt = report.startTime ? Date.parse(report.startTime) : NaN;
     const reportId = Number(
@@ -102,29 +93,32 @@ export function ingestReport(deps: ErrorsDeps, input: IngestInput): IngestSummar
     );
 
     // Test cases: one bulk read of the project's identities, inserts only for new ones.
-    const caseIds = new Map<string, number>();
-    for (const row of sqlite.prepare("SELECT id, key FROM test_cases WHERE project_slug = ?").all(project.slug) as { id: number; key: string }[]) {
-      caseIds.set(row.key, row.id);
+    const cases = new Map<string, CaseRow>();
+    for (const row of sqlite.prepare("SELECT id, key, run_error_kind, recent_statuses, recent_seq FROM test_cases WHERE project_slug = ?").all(project.slug) as CaseRow[]) {
+      cases.set(row.key, row);
     }
     const insertCase = sqlite.prepare(
-      "INSERT INTO test_cases (project_slug, key, file, repo_path, title_path, project_name, repeat_index) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO test_cases (project_slug, key, file, repo_path, title_path, project_name, repeat_index, run_error_kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     );
     const insertResult = sqlite.prepare(
       `INSERT INTO test_results (report_id, test_case_id, status, retries, duration_ms, attempts, fingerprint, fingerprint_meta)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (test_case_id, report_id) DO NOTHING`,
     );
+    const updateRecent = sqlite.prepare("UPDATE test_cases SET recent_statuses = ?, recent_seq = ? WHERE id = ?");
 
     const affected = new Set<number>();
     let duplicateKeys = 0;
-    for (const test of report.tests) {
-      let caseId = caseIds.get(test.key);
-      if (caseId === undefined) {
-        caseId = Number(
-          insertCase.run(project.slug, test.key, test.file, test.repoPath ?? null, JSON.stringify(test.titlePath), test.projectName, test.repeatIndex)
+    for (const test of stageTests.length ? [...report.tests, ...stageTests] : report.tests) {
+      let row = cases.get(test.key);
+      if (row === undefined) {
+        const id = Number(
+          insertCase.run(project.slug, test.key, test.file, test.repoPath ?? null, JSON.stringify(test.titlePath), test.projectName, test.repeatIndex, test.runError ?? null)
             .lastInsertRowid,
         );
-        caseIds.set(test.key, caseId);
+        row = { id, key: test.key, run_error_kind: test.runError ?? null, recent_statuses: "", recent_seq: 0 };
+        cases.set(test.key, row);
       }
+      const caseId = row.id;
       const occurrence = test.status === "unexpected" || test.status === "flaky";
       let fingerprint: string | null = null;
       let meta: string | null = null;
@@ -141,11 +135,29 @@ export function ingestReport(deps: ErrorsDeps, input: IngestInput): IngestSummar
         affected.add(caseId);
       }
       const info = insertResult.run(reportId, caseId, test.status, test.retries, Math.round(test.durationMs), attempts, fingerprint, meta);
-      if (info.changes === 0) duplicateKeys++;
+      if (info.changes === 0) {
+        duplicateKeys++;
+        continue;
+      }
+      row.recent_statuses = advanceRecent(row.recent_statuses, row.recent_seq, seq - 1) + statusLetter(test.status);
+      row.recent_seq = seq;
+      updateRecent.run(row.recent_statuses, seq, caseId);
     }
     if (duplicateKeys > 0) {
       warnings.push(`${duplicateKeys} test(s) appeared more than once under the same identity; only the first result of each was kept.`);
       sqlite.prepare("UPDATE reports SET warnings = ? WHERE id = ?").run(JSON.stringify(warnings), reportId);
+    }
+
+    // Synthetic cases of earlier run errors that did not fail here pass only if this run got past
+    // their stage (a global setup "passes" in a run that ran tests); otherwise they are absent.
+    const failingStages = new Set(stageTests.map((t) => t.key));
+    for (const row of cases.values()) {
+      if (row.run_error_kind === null || failingStages.has(row.key) || row.recent_seq === seq) continue;
+      if (!runStagePassed(row.run_error_kind as StageKind, report)) continue;
+      insertResult.run(reportId, row.id, "expected", 0, 0, null, null, null);
+      row.recent_statuses = advanceRecent(row.recent_statuses, row.recent_seq, seq - 1) + statusLetter("expected");
+      row.recent_seq = seq;
+      updateRecent.run(row.recent_statuses, seq, row.id);
     }
 
     // Every unresolved group of the project is re-evaluated too: a test absent from (or passing
@@ -156,10 +168,21 @@ export function ingestReport(deps: ErrorsDeps, input: IngestInput): IngestSummar
       affected.add(row.id);
     }
     const outcome = reclassifyTestCases(sqlite, project.slug, [...affected], now);
-    return { reportId, seq, outcome };
+    return { written: { reportId, seq, outcome } };
   });
 
-  const { reportId, seq, outcome } = write.immediate();
+  let result: ReturnType<typeof write>;
+  try {
+    result = write.immediate();
+  } catch (err) {
+    // Belt and braces for the same race through another path (a connection without the lock):
+    // the unique (project, content hash) index refused the second copy; answer as a duplicate.
+    const duplicate = isUniqueViolation(err) ? findDuplicate() : undefined;
+    if (!duplicate) throw err;
+    result = { duplicate };
+  }
+  if ("duplicate" in result && result.duplicate) return duplicateSummary(project.slug, result.duplicate, started);
+  const { reportId, seq, outcome } = (result as { written: { reportId: number; seq: number; outcome: ReturnType<typeof reclassifyTestCases> } }).written;
 
   deps.bus.publish({
     type: "errors.reportIngested",
@@ -201,6 +224,33 @@ export function ingestReport(deps: ErrorsDeps, input: IngestInput): IngestSummar
   };
 }
 
+type DuplicateRow = { id: number; seq: number; format: ReportFormat; stats: string; run_errors: string; test_count: number; warnings: string };
+type CaseRow = { id: number; key: string; run_error_kind: string | null; recent_statuses: string; recent_seq: number };
+
+function duplicateSummary(projectSlug: string, duplicate: DuplicateRow, started: number): IngestSummary {
+  return {
+    projectSlug,
+    reportId: duplicate.id,
+    seq: duplicate.seq,
+    format: duplicate.format,
+    duplicate: true,
+    tests: duplicate.test_count,
+    stats: JSON.parse(duplicate.stats),
+    runErrors: (JSON.parse(duplicate.run_errors) as unknown[]).length,
+    failuresNew: 0,
+    failuresUpdated: 0,
+    failuresResolved: 0,
+    warnings: [`This report was already ingested as run ${duplicate.seq}; nothing was stored again.`, ...(JSON.parse(duplicate.warnings) as string[])],
+    durationMs: performance.now() - started,
+  };
+}
+
+/** better-sqlite3's SqliteError for a UNIQUE index (checked by code: the class may come from another module copy). */
+function isUniqueViolation(err: unknown): boolean {
+  const code = typeof err === "object" && err !== null ? (err as { code?: unknown }).code : undefined;
+  return code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY";
+}
+
 /** By content, not by name or header: CI pipelines upload whatever file they have. */
 function detectFormat(body: Uint8Array | string): ReportFormat {
   const head = typeof body === "string" ? body.slice(0, 512) : new TextDecoder("utf-8").decode(body.subarray(0, 512));
@@ -212,8 +262,10 @@ function parse(body: Uint8Array | string, format: ReportFormat): NormalizedRepor
     return format === "junit" ? parseJUnitReport(body) : parsePlaywrightReport(body);
   } catch (err) {
     if (err instanceof ReportFormatError) {
-      // A run that aborted before any test (a spec that does not load) is a real run, but with
-      // nothing to classify; refusing it keeps "0 tests" from looking like "all passed".
+      // A run that stopped before any test because of a run-level error (global setup, a spec
+      // that does not load) is a real run: stored, its errors grouped as synthetic tests. A
+      // report with neither tests nor such errors is refused: "0 tests" must not look like "all passed".
+      if (err.code === "NO_TESTS" && err.partialReport && runErrorTests(err.partialReport).length > 0) return err.partialReport;
       throw new AppError(err.code === "NO_TESTS" ? "UNPROCESSABLE" : "BAD_REQUEST", err.message, err.code, err.details.length ? err.details.slice(0, 20) : undefined);
     }
     throw err;

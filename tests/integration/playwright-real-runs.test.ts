@@ -3,7 +3,9 @@
  * cases the public sample does not have: a failing beforeAll with "did not run" siblings, a
  * failing afterEach, expect.soft x3, a test timeout, an action timeout, test.fail(), a flaky
  * test, a failure that persists over 7 runs with a new port/UUID/timestamp each time, "feature
- * not implemented", a failure that gets fixed, a global setup failure and a spec that does not load.
+ * not implemented", a failure that gets fixed, a global setup failure, a spec that does not load
+ * and a global teardown failure (run-level errors: stored as runs of their own project, each
+ * error grouped as a synthetic test case), and the per-group sparklines.
  *
  * Runs 1-6 use Playwright's json reporter and go through the ingest service; run 7 goes through
  * workdeck/reporter -> HTTP -> the edge check -> the real POST /api/reports route. The runs are
@@ -16,15 +18,15 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parsePlaywrightReport } from "@workdeck/error-classifier";
 import type { FailureGroup, IngestSummary } from "@/lib/schemas/errors";
-import { AppError } from "@/server/errors";
 import { getFailure, listFailures } from "@/server/services/errors";
 import { ingestReport } from "@/server/services/ingest";
-import { reporterPath, runPlaywright, startWorkdeck, type PlaywrightRun, type WorkdeckServer } from "../fixtures/playwright-suite/harness";
+import { reporterPath, runPlaywright, startWorkdeck, suiteDir, type PlaywrightRun, type WorkdeckServer } from "../fixtures/playwright-suite/harness";
 
 const JSON_RUNS = [1, 2, 3, 4, 5, 6];
 const REPORTER_RUN = 7;
 const PROJECT = "suite";
 const TOKEN = "real-runs-token-0123456789abcdef";
+const STAGES = "stages";
 
 const K = {
   persistent: "integration/jobs.spec.ts::jobs api > job status endpoint answers 200::chromium",
@@ -51,11 +53,11 @@ const after = new Map<number, Map<string, FailureGroup[]>>();
 const summaries = new Map<number, IngestSummary>();
 const runs = new Map<number | string, PlaywrightRun>();
 let reporterStdout = "";
-let globalSetup: { run: PlaywrightRun; error: unknown };
-let loadError: { run: PlaywrightRun; error: unknown };
-let globalTeardown: { run: PlaywrightRun; summary: IngestSummary };
-let countsBeforeBadRuns: Record<string, number>;
-let countsAfterBadRuns: Record<string, number>;
+let globalSetup: PlaywrightRun;
+let loadError: PlaywrightRun;
+let globalTeardown: PlaywrightRun;
+/** The "stages" project after each of its ingests. */
+const stages: { name: string; summary: IngestSummary; groups: FailureGroup[] }[] = [];
 
 function snapshot(run: number): void {
   const byKey = new Map<string, FailureGroup[]>();
@@ -69,10 +71,6 @@ function group(run: number, key: string): FailureGroup {
   expect(groups.map((g) => g.fingerprint), `${key} after run ${run}: exactly one group`).toHaveLength(1);
   return groups[0]!;
 }
-
-const TABLES = ["reports", "test_cases", "test_results", "test_failures", "error_triage"];
-const rowCounts = () =>
-  Object.fromEntries(TABLES.map((t) => [t, (server.runtime.db.$client.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n]));
 
 /** Final statuses of one test across the stored reports, in order. */
 function statusesOf(key: string): string[] {
@@ -88,7 +86,7 @@ function statusesOf(key: string): string[] {
 
 beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), "workdeck-real-runs-"));
-  server = await startWorkdeck({ dir: work, slugs: [PROJECT, "teardown"], token: TOKEN });
+  server = await startWorkdeck({ dir: work, slugs: [PROJECT, STAGES], token: TOKEN });
   const outputDir = path.join(work, "test-results");
 
   for (const run of JSON_RUNS) {
@@ -111,35 +109,30 @@ beforeAll(async () => {
   reporterStdout = viaReporter.stdout;
   snapshot(REPORTER_RUN);
 
-  // Runs that never reach a test: refused with a clear error, nothing stored.
-  countsBeforeBadRuns = rowCounts();
-  const attempt = (body: Buffer | undefined): unknown => {
-    try {
-      ingestReport(server.runtime, { projectSlug: PROJECT, body: body ?? "" });
-    } catch (err) {
-      return err;
-    }
-    return undefined;
+  // Run-level errors, in a project of their own ("stages"): a global setup that fails (no test
+  // runs), a spec that does not load (no test runs), a global teardown that fails after the tests
+  // ran, then a clean run (run 6's report again) that gets past every stage.
+  const stage = (name: string, body: Buffer | undefined) => {
+    if (!body) throw new Error(`${name}: no report`);
+    const summary = ingestReport(server.runtime, { projectSlug: STAGES, body });
+    stages.push({ name, summary, groups: listFailures(server.runtime, { projectId: STAGES }) });
   };
-  const gsRun = await runPlaywright({ config: "playwright.global-setup.config.ts", reporter: "json", jsonOutput: path.join(work, "global-setup.json"), outputDir });
-  globalSetup = { run: gsRun, error: attempt(gsRun.report) };
-  const leRun = await runPlaywright({ config: "playwright.load-error.config.ts", reporter: "json", jsonOutput: path.join(work, "load-error.json"), outputDir });
-  loadError = { run: leRun, error: attempt(leRun.report) };
-  countsAfterBadRuns = rowCounts();
-
-  // A global teardown that fails after the tests ran: the results stand (own project, not the series).
-  const gtRun = await runPlaywright({
+  globalSetup = await runPlaywright({ config: "playwright.global-setup.config.ts", reporter: "json", jsonOutput: path.join(work, "global-setup.json"), outputDir });
+  stage("global setup", globalSetup.report);
+  loadError = await runPlaywright({ config: "playwright.load-error.config.ts", reporter: "json", jsonOutput: path.join(work, "load-error.json"), outputDir });
+  stage("load error", loadError.report);
+  globalTeardown = await runPlaywright({
     config: "playwright.global-teardown.config.ts",
     reporter: "json",
     jsonOutput: path.join(work, "global-teardown.json"),
     outputDir,
     env: { RUN_INDEX: "4" },
   });
-  if (!gtRun.report) throw new Error(`global teardown run wrote no report: ${gtRun.stderr.slice(0, 2000)}`);
-  globalTeardown = { run: gtRun, summary: ingestReport(server.runtime, { projectSlug: "teardown", body: gtRun.report }) };
+  stage("global teardown", globalTeardown.report);
+  stage("clean run", runs.get(6)?.report);
 
   const timings = [...runs.entries()].map(([run, r]) => `run ${run}: ${(r.ms / 1000).toFixed(1)} s`);
-  timings.push(`global setup: ${(gsRun.ms / 1000).toFixed(1)} s`, `load error: ${(leRun.ms / 1000).toFixed(1)} s`, `global teardown: ${(gtRun.ms / 1000).toFixed(1)} s`);
+  timings.push(`global setup: ${(globalSetup.ms / 1000).toFixed(1)} s`, `load error: ${(loadError.ms / 1000).toFixed(1)} s`, `global teardown: ${(globalTeardown.ms / 1000).toFixed(1)} s`);
   console.info(`[playwright-real-runs] ${timings.join(", ")}`);
 }, 240_000);
 
@@ -276,36 +269,95 @@ describe("real Playwright runs of the fixture suite, ingested in order", () => {
     expect(latest).toEqual([K.actionTimeout, K.testTimeout, K.persistent].sort());
   });
 
-  it("a global setup failure and a spec that does not load are refused with a clear error, and change nothing", () => {
-    for (const [name, { run, error }, kind, text] of [
-      ["global setup", globalSetup, "global-setup", /global setup: could not seed the database/],
-      ["load error", loadError, "load-error", /SyntaxError: .*syntax\.spec\.mjs/],
-    ] as const) {
-      expect(run.code, name).toBe(1);
-      expect(run.report, name).toBeDefined();
-      const parsed = parsePlaywrightReport(run.report!, { allowEmpty: true });
-      expect(parsed.tests, name).toHaveLength(0);
-      expect(parsed.runErrors.map((e) => e.kind), name).toEqual([kind]);
-      expect(parsed.runErrors[0]?.message, name).toMatch(text);
-      expect(error, name).toBeInstanceOf(AppError);
-      expect((error as AppError).code, name).toBe("UNPROCESSABLE");
-      expect((error as AppError).reason, name).toBe("NO_TESTS");
-      expect((error as AppError).message, name).toContain(kind);
+  it("sparklines: each group carries its test's final status in the project's last reports, oldest first", () => {
+    expect(group(1, K.persistent).recentRuns).toEqual(["failed"]);
+    expect(group(REPORTER_RUN, K.persistent).recentRuns).toEqual(Array(7).fill("failed"));
+    expect(group(REPORTER_RUN, K.flaky).recentRuns).toEqual(["passed", "flaky", "passed", "passed", "flaky", "passed", "passed"]);
+    expect(group(REPORTER_RUN, K.beforeAll).recentRuns).toEqual(["failed", "failed", "passed", "passed", "passed", "passed", "passed"]);
+    // Read again from the database, the same answer as the stored statuses.
+    for (const key of [K.persistent, K.flaky, K.recurring, K.soft]) {
+      const g = listFailures(server.runtime, { projectId: PROJECT }).find((f) => keyOf(f) === key)!;
+      const letters = { unexpected: "failed", flaky: "flaky", expected: "passed", skipped: "skipped" } as Record<string, string>;
+      expect(g.recentRuns, key).toEqual(statusesOf(key).map((s) => letters[s]));
     }
-    expect(countsAfterBadRuns).toEqual(countsBeforeBadRuns);
   });
 
-  it("a global teardown failure after the tests ran keeps the results and is stored as a run-level error", () => {
-    const { run, summary } = globalTeardown;
-    expect(run.code).toBe(1);
-    expect(summary).toMatchObject({ projectSlug: "teardown", tests: 4, runErrors: 1, stats: { expected: 4, unexpected: 0, flaky: 0, skipped: 0 } });
-    const row = server.runtime.db.$client.prepare("SELECT run_errors FROM reports WHERE id = ?").get(summary.reportId) as { run_errors: string };
+  it("a global setup failure is stored as a run and grouped as a setup failure of a synthetic '(global setup)' case", () => {
+    expect(globalSetup.code).toBe(1);
+    const parsed = parsePlaywrightReport(globalSetup.report!, { allowEmpty: true });
+    expect(parsed.tests).toHaveLength(0);
+    expect(parsed.runErrors.map((e) => e.kind)).toEqual(["global-setup"]);
+    const [first] = stages;
+    expect(first!.summary).toMatchObject({ projectSlug: STAGES, seq: 1, duplicate: false, tests: 0, runErrors: 1, failuresNew: 1 });
+    expect(first!.groups).toHaveLength(1);
+    const g = first!.groups[0]!;
+    expect(g).toMatchObject({
+      file: "global-setup.ts",
+      titlePath: ["(global setup)"],
+      projectName: "",
+      runErrorKind: "global-setup",
+      pattern: "new",
+      active: true,
+      status: "active",
+      suggestedDecision: "one_off_fix",
+      recentRuns: ["failed"],
+      heuristics: { setupTeardown: "setup", hook: "globalSetup", timeout: false, notImplemented: false },
+    });
+    // new = 3, +1 for a setup failure.
+    expect(g.priority).toBe(4);
+    expect(g.lastMessage).toMatch(/^Error: global setup: could not seed the database at postgres:\/\/127\.0\.0\.1:\d+\/app/);
+    expect(g.rationale).toMatch(/Raised in global setup \(setup\)/);
+    // No absolute path of this machine in what was stored (run errors, the group's occurrences).
+    const detail = getFailure(server.runtime, { failureId: g.id });
+    expect(detail.runs[0]?.attempts[0]?.errors[0]?.stack).toMatch(/at globalSetup \(global-setup\.ts:3:9\)/);
+    const runErrors = (server.runtime.db.$client.prepare("SELECT run_errors FROM reports WHERE id = ?").get(first!.summary.reportId) as { run_errors: string }).run_errors;
+    for (const text of [JSON.stringify(detail), runErrors]) expect(text).not.toContain(suiteDir);
+  });
+
+  it("a spec that does not load is its own kind of run-level failure; global setup did not run there (absent, not passed)", () => {
+    expect(loadError.code).toBe(1);
+    const second = stages[1]!;
+    expect(second.summary).toMatchObject({ seq: 2, tests: 0, runErrors: 1, failuresNew: 1, failuresResolved: 0 });
+    const load = second.groups.find((g) => g.runErrorKind === "load-error")!;
+    expect(load).toMatchObject({ file: "syntax.spec.mjs", titlePath: ["(load error)"], projectName: "", pattern: "new", active: true, recentRuns: ["absent", "failed"] });
+    expect(load.heuristics).toMatchObject({ setupTeardown: null, hook: null });
+    expect(load.lastMessage).toMatch(/^SyntaxError: syntax\.spec\.mjs: Unexpected token/);
+    const setup = second.groups.find((g) => g.runErrorKind === "global-setup")!;
+    expect(setup).toMatchObject({ status: "inactive", active: false, recentRuns: ["failed", "absent"] });
+  });
+
+  it("a global teardown failure after the tests ran keeps the results, is a teardown failure, and passes the earlier stages", () => {
+    expect(globalTeardown.code).toBe(1);
+    const third = stages[2]!;
+    expect(third.summary).toMatchObject({ seq: 3, tests: 4, runErrors: 1, stats: { expected: 4, unexpected: 0, flaky: 0, skipped: 0 }, failuresNew: 1 });
+    const row = server.runtime.db.$client.prepare("SELECT run_errors FROM reports WHERE id = ?").get(third.summary.reportId) as { run_errors: string };
     const stored = JSON.parse(row.run_errors) as { kind: string; message: string; location?: { file: string } }[];
-    expect(stored).toHaveLength(1);
-    expect(stored[0]?.kind).toBe("global-teardown");
-    // The teardown file sits next to the config, outside rootDir (= testDir), so its location is
-    // left absolute by the parser (only rootDir is stripped); fingerprints strip both roots.
-    expect(stored[0]?.location?.file).toMatch(/(^|\/)global-teardown\.ts$/);
+    expect(stored.map((e) => e.kind)).toEqual(["global-teardown"]);
+    // The teardown file sits next to the config, outside rootDir (= testDir): made relative to the config's folder.
+    expect(stored[0]?.location?.file).toBe("global-teardown.ts");
     expect(stored[0]?.message).toMatch(/^Error: global teardown: could not stop the mock server on port \d+/);
+    const byKind = new Map(third.groups.map((g) => [g.runErrorKind, g]));
+    expect(byKind.get("global-teardown")).toMatchObject({
+      file: "global-teardown.ts",
+      titlePath: ["(global teardown)"],
+      active: true,
+      recentRuns: ["absent", "absent", "failed"],
+      heuristics: { setupTeardown: "teardown", hook: "globalTeardown" },
+    });
+    expect(byKind.get("global-teardown")?.rationale).toMatch(/Raised in global teardown \(teardown\)/);
+    // Tests ran: global setup and loading got past, so both earlier groups passed and are resolved.
+    expect(byKind.get("global-setup")).toMatchObject({ status: "resolved", recentRuns: ["failed", "absent", "passed"] });
+    expect(byKind.get("load-error")).toMatchObject({ status: "resolved", recentRuns: ["absent", "failed", "passed"] });
+    expect(third.summary.failuresResolved).toBe(2);
+    // The 4 real tests all passed: no group for them.
+    expect(third.groups.filter((g) => g.runErrorKind === null)).toEqual([]);
+  });
+
+  it("a later run without a teardown error resolves the teardown group", () => {
+    const fourth = stages[3]!;
+    expect(fourth.summary).toMatchObject({ seq: 4, tests: 13, runErrors: 0 });
+    const teardown = fourth.groups.find((g) => g.runErrorKind === "global-teardown")!;
+    expect(teardown).toMatchObject({ status: "resolved", recentRuns: ["absent", "absent", "failed", "passed"] });
+    expect(fourth.groups.filter((g) => g.runErrorKind !== null)).toHaveLength(3);
   });
 });

@@ -266,6 +266,8 @@ const TEST_CALL = /(?:^|[^\w$.])(?:test|it|describe)(?:\.(?:describe|only|skip|f
  * (3) the structural hint (failed first test + did-not-run siblings = beforeAll).
  */
 export function detectHook(errors: readonly ErrorLike[], structuralHook?: HookKind): HookKind | null {
+  // A run-level error of global setup/teardown (run-errors.ts): the stage is known for certain.
+  if (structuralHook === "globalSetup" || structuralHook === "globalTeardown") return structuralHook;
   for (const e of errors) {
     const m = HOOK_TIMEOUT.exec(stripAnsi(e.message));
     if (m) return m[1] as HookKind;

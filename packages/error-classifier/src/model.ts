@@ -63,6 +63,9 @@ export type Attempt = z.infer<typeof AttemptSchema>;
 export const HookKindSchema = z.enum(["beforeAll", "beforeEach", "afterAll", "afterEach", "globalSetup", "globalTeardown"]);
 export type HookKind = z.infer<typeof HookKindSchema>;
 
+export const RunErrorKindSchema = z.enum(["global-setup", "global-teardown", "load-error", "max-failures", "other"]);
+export type RunErrorKind = z.infer<typeof RunErrorKindSchema>;
+
 export const TestResultSchema = z.object({
   /** `<file>::<title path joined by " > ">::<project>` (+ `::repeat-N` for repeatEach copies). */
   key: z.string(),
@@ -95,11 +98,14 @@ export const TestResultSchema = z.object({
    * = a failing beforeAll). Error-text evidence is added later by the fingerprint.
    */
   structuralHook: HookKindSchema.optional(),
+  /**
+   * Set on the synthetic test cases made from run-level errors (run-errors.ts): which stage
+   * failed. Real tests never have it.
+   */
+  runError: RunErrorKindSchema.optional(),
 });
 export type TestResult = z.infer<typeof TestResultSchema>;
 
-export const RunErrorKindSchema = z.enum(["global-setup", "global-teardown", "load-error", "max-failures", "other"]);
-export type RunErrorKind = z.infer<typeof RunErrorKindSchema>;
 
 /** An error not attributable to a test (Playwright's top-level `errors[]`). */
 export const RunErrorSchema = TestErrorSchema.extend({ kind: RunErrorKindSchema });

@@ -433,9 +433,21 @@ function hasOnlyFailures(config: Record<string, unknown>): boolean {
   );
 }
 
+/**
+ * Run errors often point outside rootDir (a global setup file next to the config, a dependency),
+ * and their texts carry the producing machine's absolute paths. They are shown as they are and
+ * become failure groups of their own, so every absolute path is made relative (to rootDir, else
+ * to the config file's folder) or cut to what identifies it (`node_modules/…`, else the file name).
+ */
 function toRunError(e: PwError, config: Record<string, unknown>, paths: PathMapper, noTests: boolean): RunError {
   const base = toTestError(e, undefined, paths);
-  return { ...base, kind: runErrorKind(e, config, noTests) };
+  const out: RunError = { ...base, message: paths.runErrorText(base.message), messageRaw: paths.runErrorText(base.messageRaw), kind: runErrorKind(e, config, noTests) };
+  for (const key of ["stack", "stackRaw", "snippet", "snippetRaw"] as const) {
+    const value = base[key];
+    if (value !== undefined) out[key] = paths.runErrorText(value);
+  }
+  if (base.location) out.location = { ...base.location, file: paths.runErrorPath(base.location.file) };
+  return out;
 }
 
 const SPEC_FILE = /\.(spec|test)\.[cm]?[jt]sx?$/;
@@ -459,10 +471,12 @@ function runErrorKind(e: PwError, config: Record<string, unknown>, noTests: bool
 /** Absolute paths of the producing machine -> paths relative to config.rootDir (and the repo). */
 class PathMapper {
   private readonly root?: string;
+  private readonly configDir?: string;
   private readonly repoPrefix?: string;
 
   constructor(rootDir?: string, configFile?: string) {
     this.root = rootDir ? trimSlash(toPosix(rootDir)) : undefined;
+    if (configFile) this.configDir = toPosix(configFile).replace(/\/[^/]*$/, "") || undefined;
     if (this.root && configFile) {
       const configDir = toPosix(configFile).replace(/\/[^/]*$/, "");
       if (this.root === configDir) this.repoPrefix = "";
@@ -480,9 +494,37 @@ class PathMapper {
     return { file: this.relative(loc.file), line: loc.line, column: loc.column };
   }
 
+  /** A run error's path: relative to rootDir, else to the config folder, else cut (see toRunError). */
+  runErrorPath(file: string): string {
+    const posix = toPosix(file).replace(/^file:\/\//, "");
+    if (!isAbsolutePosix(posix)) return posix;
+    for (const root of [this.root, this.configDir]) {
+      if (root && posix.startsWith(`${root}/`)) return posix.slice(root.length + 1);
+    }
+    const modules = posix.lastIndexOf("/node_modules/");
+    if (modules >= 0) return posix.slice(modules + 1);
+    return posix.slice(posix.lastIndexOf("/") + 1);
+  }
+
+  /** The same for every absolute file path inside a run error's text (API routes without an extension are left alone). */
+  runErrorText(text: string): string {
+    let out = text;
+    for (const root of [this.root, this.configDir].filter((r): r is string => Boolean(r)).sort((a, b) => b.length - a.length)) {
+      out = out.split(`file://${root}/`).join("").split(`${root}/`).join("");
+    }
+    return out.replace(ABSOLUTE_FILE_IN_TEXT, (_m, lead: string, file: string) => `${lead === "file://" ? "" : lead}${this.runErrorPath(file)}`);
+  }
+
   repoPath(specFile: string): string | undefined {
     return this.repoPrefix === undefined ? undefined : `${this.repoPrefix}${specFile}`;
   }
+}
+
+/** An absolute POSIX file path (2+ segments, last one with an extension) after a space, bracket, quote or `=`. */
+const ABSOLUTE_FILE_IN_TEXT = /(^|[\s(\[{'"`=]|file:\/\/)((?:\/[^\s/:'"`()[\]{}<>]+){2,}\.[A-Za-z0-9]{1,8})(?=$|[\s:'"`()[\]{},;])/gm;
+
+function isAbsolutePosix(p: string): boolean {
+  return p.startsWith("/") || /^[A-Za-z]:\//.test(p);
 }
 
 function toPosix(p: string): string {
