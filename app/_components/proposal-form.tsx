@@ -2,6 +2,7 @@
 
 import { useMutation } from "@tanstack/react-query";
 import { TRPCClientError } from "@trpc/client";
+import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useId, useState, type ReactNode } from "react";
 import { CreateProposalInputSchema, type CreateProposalInput } from "@/lib/schemas/openspec";
@@ -57,23 +58,25 @@ export function ProposalForm({ prefill }: { prefill: ProposalPrefill }) {
   const id = useId();
   const { slug, projects } = useSelectedProject();
   const [errors, setErrors] = useState<FieldErrors>({});
-  const [linkError, setLinkError] = useState<string | null>(null);
+  const [linkError, setLinkError] = useState<{ message: string; href: string } | null>(null);
   const errorsApi = useOptionalErrorsApi();
   const create = useMutation(
     trpc.openspec.createProposal.mutationOptions({
       async onSuccess(result) {
         if (prefill.failureId) {
-          // The proposal exists either way; a failed link is reported, not retried, and the
-          // change page is where the user can carry on.
+          // The proposal exists either way; a failed link is reported (with the way to the
+          // new change), not retried.
           try {
             if (await errorsApi.linkProposal(prefill.failureId, result.changeId)) {
               router.push(failureHref(prefill.failureId));
               return;
             }
-            setLinkError("This server cannot link proposals to failures yet.");
+            setLinkError({ message: "This server cannot link proposals to failures yet.", href: changeHref(result.projectSlug, result.changeId) });
           } catch (error) {
-            setLinkError(error instanceof Error ? error.message : String(error));
+            setLinkError({ message: error instanceof Error ? error.message : String(error), href: changeHref(result.projectSlug, result.changeId) });
           }
+          // Stay: the user should read that the link is missing before moving on.
+          return;
         }
         router.push(changeHref(result.projectSlug, result.changeId));
       },
@@ -135,7 +138,15 @@ export function ProposalForm({ prefill }: { prefill: ProposalPrefill }) {
     <>
       <PageHeader section="Specs" sectionHref="/specs" crumbs={[{ label: "New proposal" }]} title="New proposal" subtitle="Writes proposal.md and tasks.md under openspec/changes/ in the chosen project." />
       <form noValidate onSubmit={onSubmit} className="max-w-3xl space-y-5" aria-label="New proposal">
-        {linkError ? <ErrorState title="The proposal was created but not linked to the failure" message={linkError} /> : null}
+        {linkError ? (
+          <ErrorState title="The proposal was created but not linked to the failure" message={linkError.message}>
+            <p className="mt-2">
+              <Link href={linkError.href} className="underline">
+                Open the new change
+              </Link>
+            </p>
+          </ErrorState>
+        ) : null}
         {serverError ? (
           <ErrorState title={conflict ? "A change with that id exists already" : "Could not create the proposal"} message={serverError.message}>
             {conflict ? <p className="mt-1">Pick another title, or set a different change id.</p> : null}
