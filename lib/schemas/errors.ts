@@ -211,3 +211,48 @@ export const ErrorStatsSchema = z.object({
   agreementRate: z.number().nullable(),
 });
 export type ErrorStats = z.infer<typeof ErrorStatsSchema>;
+
+// ----- Spec proposals from failures ("Create spec proposal" on a needs_spec failure) -----
+
+export const ProposalDraftInputSchema = z.object({ failureId: z.number().int().positive() });
+
+/**
+ * The New proposal form pre-filled with a failure's evidence (test, error, stack excerpt, run
+ * history, triage rationale). Fields fit openspec.createProposal's limits as they are.
+ */
+export const ProposalDraftSchema = z.object({
+  failureId: z.number().int(),
+  /** The project slug (openspec.createProposal's projectId). */
+  projectId: z.string(),
+  title: z.string(),
+  /** The proposal's "Why". */
+  description: z.string(),
+  whatChanges: z.string(),
+  impact: z.string(),
+  tasks: z.array(z.string()),
+  /** `/specs/new?project=…&title=…&description=…&whatChanges=…&impact=…&tasks=…&failureId=…` (tasks one per line; kept under 8,000 characters). */
+  href: z.string(),
+  /** The change already linked to this failure, if any (createSpecProposal refuses a second one). */
+  specChangeId: z.string().nullable(),
+});
+export type ProposalDraft = z.infer<typeof ProposalDraftSchema>;
+
+/** Creates the OpenSpec change from the draft; any field given replaces the draft's. */
+export const CreateSpecProposalInputSchema = z.object({
+  failureId: z.number().int().positive(),
+  title: z.string().optional(),
+  description: z.string().optional(),
+  whatChanges: z.string().optional(),
+  impact: z.string().optional(),
+  tasks: z.array(z.string()).optional(),
+  /** Explicit change id; otherwise derived from the title. */
+  changeId: z.string().optional(),
+});
+export type CreateSpecProposalInput = z.infer<typeof CreateSpecProposalInputSchema>;
+
+/** Links an existing change of the failure's project to it (null unlinks). */
+export const LinkProposalInputSchema = z.object({
+  failureId: z.number().int().positive(),
+  changeId: z.string().trim().min(1).max(100).nullable(),
+});
+export type LinkProposalInput = z.infer<typeof LinkProposalInputSchema>;

@@ -72,6 +72,8 @@ export const ErrorsTriagedEventSchema = z.object({
   priority: z.number().int(),
   reviewedByHuman: z.boolean(),
   assignedSessionId: z.number().int().nullable(),
+  /** The OpenSpec change linked to the failure (absent in events stored before it existed). */
+  specChangeId: z.string().nullable().optional(),
 });
 
 export const WorkdeckEventSchema = z.discriminatedUnion("type", [

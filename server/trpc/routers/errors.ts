@@ -1,7 +1,14 @@
 import { tracked } from "@trpc/server";
 import { z } from "zod";
 import * as errors from "../../services/errors";
-import { AssignSessionInputSchema, ListFailuresInputSchema, TriageFailureInputSchema } from "@/lib/schemas/errors";
+import {
+  AssignSessionInputSchema,
+  CreateSpecProposalInputSchema,
+  LinkProposalInputSchema,
+  ListFailuresInputSchema,
+  ProposalDraftInputSchema,
+  TriageFailureInputSchema,
+} from "@/lib/schemas/errors";
 import { createTRPCRouter, publicProcedure } from "../init";
 
 const failureId = z.object({ failureId: z.number().int().positive() });
@@ -16,6 +23,15 @@ export const errorsRouter = createTRPCRouter({
   assignSession: publicProcedure.input(AssignSessionInputSchema).mutation(({ ctx, input }) => errors.assignSession(ctx.runtime, input)),
 
   classifyFailure: publicProcedure.input(failureId).mutation(({ ctx, input }) => errors.classifyFailure(ctx.runtime, input)),
+
+  /** The New proposal form's fields pre-filled with the failure's evidence, and the /specs/new link that opens it. */
+  proposalDraft: publicProcedure.input(ProposalDraftInputSchema).query(({ ctx, input }) => errors.proposalDraft(ctx.runtime, input)),
+
+  /** Creates the OpenSpec change from the draft (fields given replace the draft's) and links it (spec_change_id). */
+  createSpecProposal: publicProcedure.input(CreateSpecProposalInputSchema).mutation(({ ctx, input }) => errors.createSpecProposal(ctx.runtime, input)),
+
+  /** Links an existing change of the failure's project to it (null unlinks). */
+  linkProposal: publicProcedure.input(LinkProposalInputSchema).mutation(({ ctx, input }) => errors.linkProposal(ctx.runtime, input)),
 
   stats: publicProcedure
     .input(z.object({ projectId: z.string().max(63).optional() }).optional())
