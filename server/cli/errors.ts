@@ -10,6 +10,7 @@ import type { FailureGroup } from "@/lib/schemas/errors";
  * one-line message on bad input (main.ts prints thrown errors).
  */
 export function registerErrorsCommands(program: Command): void {
+  quietEpipe();
   program
     .command("ingest")
     .description("ingest a Playwright JSON (or JUnit XML) report into a project")
@@ -105,7 +106,25 @@ function toCliJson(g: FailureGroup) {
     resolvedAt: g.resolvedAt?.toISOString() ?? null,
     assignedSessionId: g.assignedSessionId,
     specChangeId: g.specChangeId,
+    runErrorKind: g.runErrorKind,
+    recentRuns: g.recentRuns,
   };
+}
+
+/**
+ * `workdeck errors list | head`: once the reader is gone, writes fail with EPIPE, emitted as an
+ * 'error' on stdout that would otherwise crash the process with a stack trace. The output is no
+ * longer wanted: drop it quietly (the command still finishes and closes the database).
+ */
+let epipeHandled = false;
+function quietEpipe(): void {
+  if (epipeHandled) return;
+  epipeHandled = true;
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") return;
+    process.stderr.write(`workdeck: cannot write output (${err.code ?? err.message})\n`);
+    process.exitCode = 1;
+  });
 }
 
 function readReportFile(file: string): Buffer {

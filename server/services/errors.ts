@@ -137,6 +137,7 @@ type GroupRow = {
 class RecentRunsReader {
   private readonly latest = new Map<string, number>();
   private readonly decoded = new Map<string, RecentRun[]>();
+  private readonly heuristicsByText = new Map<string, FailureGroup["heuristics"]>();
 
   constructor(sqlite: import("better-sqlite3").Database, projectSlug?: string) {
     const rows = (
@@ -147,9 +148,16 @@ class RecentRunsReader {
     for (const r of rows) if (r.project_slug !== null && r.seq !== null) this.latest.set(r.project_slug, r.seq);
   }
 
+  /** Parsed once per distinct text: a list has a few dozen distinct heuristics among thousands of rows. */
+  heuristics(text: string): FailureGroup["heuristics"] {
+    let out = this.heuristicsByText.get(text);
+    if (!out) this.heuristicsByText.set(text, (out = JSON.parse(text) as FailureGroup["heuristics"]));
+    return out;
+  }
+
   get(projectSlug: string, letters: string, recentSeq: number): RecentRun[] {
     const latest = this.latest.get(projectSlug) ?? recentSeq;
-    const key = `${letters}|${latest - recentSeq}`;
+    const key = latest === recentSeq ? letters : `${letters}|${latest - recentSeq}`;
     let out = this.decoded.get(key);
     if (!out) this.decoded.set(key, (out = recentRuns(letters, recentSeq, latest)));
     return out;
@@ -172,7 +180,7 @@ function toGroup(a: unknown[], recent: RecentRunsReader): FailureGroup {
     status: a[i.status] as FailureStatus,
     occurrences: a[i.occurrences] as number,
     consecutiveFailures: a[i.consecutive_failures] as number,
-    heuristics: JSON.parse(a[i.heuristics] as string) as FailureGroup["heuristics"],
+    heuristics: recent.heuristics(a[i.heuristics] as string),
     lastMessage: a[i.last_message] as string,
     firstSeen: { id: a[i.first_report_id] as number, seq: a[i.first_seq] as number, at: new Date(a[i.first_at] as number) },
     lastSeen: { id: a[i.last_report_id] as number, seq: a[i.last_seq] as number, at: new Date(a[i.last_seen_at] as number) },
@@ -226,10 +234,21 @@ export function listFailures(deps: Pick<ErrorsDeps, "db">, raw: ListFailuresInpu
     where.push("f.last_seen_at <= ?");
     params.push(input.to.getTime());
   }
-  const sql = `SELECT ${GROUP_COLUMNS(LIST_MESSAGE_LIMIT)} ${GROUP_FROM}
-    ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
-    ORDER BY (f.resolved_at IS NULL AND f.active) DESC, t.priority DESC, f.last_seen_at DESC, f.id DESC
-    LIMIT ?`;
+  // Filter, order and limit over ids first, then read the wide columns in that order: sorting
+  // narrow rows instead of whole list rows (messages, rationales) saves a tenth of the time.
+  const order = "ORDER BY (f.resolved_at IS NULL AND f.active) DESC, t.priority DESC, f.last_seen_at DESC, f.id DESC";
+  const sql = `WITH picked AS (
+      SELECT f.id AS fid, row_number() OVER (${order}) AS ord
+      FROM test_failures f JOIN test_cases c ON c.id = f.test_case_id JOIN error_triage t ON t.test_failure_id = f.id
+      ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+      ${order}
+      LIMIT ?)
+    SELECT ${GROUP_COLUMNS(LIST_MESSAGE_LIMIT)} FROM picked JOIN test_failures f ON f.id = picked.fid
+      JOIN test_cases c ON c.id = f.test_case_id
+      JOIN error_triage t ON t.test_failure_id = f.id
+      JOIN reports fr ON fr.id = f.first_report_id
+      JOIN reports lr ON lr.id = f.last_report_id
+    ORDER BY picked.ord`;
   const rows = deps.db.$client.prepare(sql).raw(true).all(...params, input.limit ?? DEFAULT_LIST_LIMIT) as unknown[][];
   const recent = new RecentRunsReader(deps.db.$client, input.projectId);
   return rows.map((r) => toGroup(r, recent));

@@ -2,7 +2,7 @@
  * `workdeck ingest` and `workdeck errors list --json` as CI runs them: child processes against a
  * temp database and config, the public sample as input.
  */
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -30,7 +30,16 @@ function workspace() {
       return { code: e.code ?? 1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
     }
   };
-  return { dir, workdeck };
+  /** Starts `workdeck …` and closes its stdout at once, like `| head` that has read enough. */
+  const workdeckClosedStdout = (...args: string[]) =>
+    new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [path.join(repoRoot, "bin/workdeck.mjs"), ...args], { env, cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+      child.stdout.destroy();
+      let stderr = "";
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
+      child.on("close", (code) => resolve({ code, stderr }));
+    });
+  return { dir, env, workdeck, workdeckClosedStdout };
 }
 
 describe("workdeck ingest / errors list", () => {
@@ -96,5 +105,27 @@ describe("workdeck ingest / errors list", () => {
     }
     const list = await workdeck("errors", "list", "--project", "sample", "--json");
     expect(JSON.parse(list.stdout)).toEqual([]);
+  });
+
+  it("the same report sent by several processes at the same moment is stored once; the others get 'duplicate', not an error", async () => {
+    const { workdeck } = workspace();
+    const file = path.join(reports, "run-1.json");
+    const results = await Promise.all([1, 2, 3].map(() => workdeck("ingest", file, "--project", "sample", "--json")));
+    for (const r of results) expect(r.code, r.stderr).toBe(0);
+    const summaries = results.map((r) => JSON.parse(r.stdout) as { duplicate: boolean; seq: number });
+    expect(summaries.filter((s) => !s.duplicate)).toHaveLength(1);
+    expect(summaries.map((s) => s.seq)).toEqual([1, 1, 1]);
+    const list = await workdeck("errors", "list", "--project", "sample", "--json");
+    expect((JSON.parse(list.stdout) as { occurrences: number }[]).every((g) => g.occurrences === 1)).toBe(true);
+  });
+
+  it("`workdeck errors list | head`: a closed stdout ends quietly, without an EPIPE stack", async () => {
+    const { workdeck, workdeckClosedStdout } = workspace();
+    for (const n of [1, 2, 3]) expect((await workdeck("ingest", path.join(reports, `run-${n}.json`), "--project", "sample")).code).toBe(0);
+    for (const args of [["errors", "list", "--project", "sample"], ["errors", "list", "--project", "sample", "--json"]]) {
+      const r = await workdeckClosedStdout(...args);
+      expect(r.stderr, args.join(" ")).not.toMatch(/EPIPE|Error|at /);
+      expect(r.code, args.join(" ")).toBe(0);
+    }
   });
 });

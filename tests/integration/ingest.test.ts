@@ -12,6 +12,7 @@ import { EventBus } from "@/server/events/bus";
 import { ProjectRegistry } from "@/server/services/projects";
 import { getFailure, listFailures, stats, triageFailure, classifyFailure } from "@/server/services/errors";
 import { ingestReport, type ErrorsDeps } from "@/server/services/ingest";
+import { RECENT_RUNS } from "@/server/services/error-groups";
 import type { FailureGroup } from "@/lib/schemas/errors";
 import type { WorkdeckEvent } from "@/lib/schemas/events";
 import { repoRoot, sharedRoot, tempDir } from "../support/temp";
@@ -285,5 +286,144 @@ describe("ingest: the public Playwright sample, run by run", () => {
     expect(s.total).toBe(all.length);
     expect(s.byPattern.recurring).toBe(all.filter((g) => g.pattern === "recurring").length);
     expect(s.agreementRate).toBeNull();
+  });
+
+  it("listFailures rows carry recentRuns: the test's final status in the project's last reports, oldest first", () => {
+    const deps = makeDeps();
+    for (const run of expected.runs) ingestReport(deps, { projectSlug: "sample", body: readReport(run) });
+    const letters: Record<string, string> = { unexpected: "failed", flaky: "flaky", expected: "passed", skipped: "skipped" };
+    for (const g of listFailures(deps, { projectId: "sample" })) {
+      const detail = getFailure(deps, { failureId: g.id });
+      const want = [1, 2, 3].map((seq) => letters[detail.runs.find((r) => r.report.seq === seq)?.status ?? ""] ?? "absent");
+      expect(g.recentRuns, keyOf(g)).toEqual(want);
+      expect(detail.recentRuns).toEqual(want);
+    }
+    // The migration's backfill computes the same letters from stored results.
+    const sqlite = deps.db.$client;
+    const before = listFailures(deps, { projectId: "sample" }).map((g) => g.recentRuns);
+    sqlite.exec("UPDATE test_cases SET recent_statuses = '', recent_seq = 0");
+    const migration = fs.readFileSync(path.join(repoRoot, "drizzle/0002_test_case_history.sql"), "utf8").split("--> statement-breakpoint");
+    sqlite.exec(migration.at(-1)!);
+    expect(listFailures(deps, { projectId: "sample" }).map((g) => g.recentRuns)).toEqual(before);
+  });
+
+  it(`recentRuns covers the last ${RECENT_RUNS} reports: absent where the test was not in the report`, () => {
+    const deps = makeDeps();
+    const pass = (title: string) => ({ title, file: "a.spec.ts", line: 1, column: 1, tests: [{ projectName: "p", expectedStatus: "passed", status: "expected", results: [{ status: "passed", duration: 1, retry: 0, errors: [] }] }] });
+    const fail = (title: string, n: number) => ({
+      title,
+      file: "a.spec.ts",
+      line: 1,
+      column: 1,
+      tests: [{ projectName: "p", expectedStatus: "passed", status: "unexpected", results: [{ status: "failed", duration: 1, retry: 0, errors: [{ message: `Error: boom ${n}` }] }] }],
+    });
+    const body = (specs: unknown[], n: number) => JSON.stringify({ config: { rootDir: "/ci/app" }, suites: [{ title: "a.spec.ts", file: "a.spec.ts", specs }], errors: [], stats: { startTime: new Date(n * 1000).toISOString() } });
+    // "t" fails in runs 1-3, is absent in 4-20, passes in 21, fails in 22-24; "u" is in every run.
+    for (let n = 1; n <= 24; n++) {
+      const specs: unknown[] = [pass("u")];
+      if (n <= 3 || n >= 22) specs.push(fail("t", n));
+      else if (n === 21) specs.push(pass("t"));
+      ingestReport(deps, { projectSlug: "sample", body: body(specs, n) });
+    }
+    const t = listFailures(deps, { projectId: "sample" }).find((g) => g.titlePath[0] === "t")!;
+    expect(t.recentRuns).toHaveLength(RECENT_RUNS);
+    expect(t.recentRuns).toEqual([...Array(16).fill("absent"), "passed", "failed", "failed", "failed"]);
+    expect(t).toMatchObject({ occurrences: 6, pattern: "recurring", active: true });
+  });
+});
+
+describe("ingest: run-level errors (global setup/teardown, a spec that does not load)", () => {
+  const config = { rootDir: "/ci/app/tests", configFile: "/ci/app/playwright.config.ts", globalSetup: "/ci/app/global-setup.ts", globalTeardown: "/ci/app/global-teardown.ts" };
+  const stats = (n: number) => ({ startTime: new Date(Date.UTC(2026, 0, 1, 0, n)).toISOString(), duration: 10, expected: 0, unexpected: 0, flaky: 0, skipped: 0 });
+  const passing = [
+    {
+      title: "a.spec.ts",
+      file: "a.spec.ts",
+      specs: [{ title: "works", file: "a.spec.ts", line: 3, column: 5, tests: [{ projectName: "chromium", expectedStatus: "passed", status: "expected", results: [{ status: "passed", duration: 5, retry: 0, errors: [] }] }] }],
+    },
+  ];
+  const setupError = (port: number) => ({
+    message: `Error: could not seed postgres://127.0.0.1:${port}/app`,
+    stack: `Error: could not seed postgres://127.0.0.1:${port}/app\n    at seed (/ci/app/global-setup.ts:3:9)\n    at connect (/ci/app/node_modules/pg/lib/client.js:132:20)\n    at load (/home/runner/.cache/ms/helper.js:1:1)`,
+    location: { file: "/ci/app/global-setup.ts", line: 3, column: 9 },
+  });
+  const loadError = { message: "SyntaxError: /ci/app/tests/broken.spec.ts: Unexpected token (5:18)", location: { file: "/ci/app/tests/broken.spec.ts", line: 5, column: 18 } };
+  const teardownError = { message: "Error: could not stop the server on port 40123", location: { file: "/ci/app/global-teardown.ts", line: 2, column: 3 } };
+  const body = (n: number, suites: unknown[], errors: unknown[]) => JSON.stringify({ config, suites, errors, stats: stats(n) });
+
+  it("stores each as a run, groups each error as a synthetic case, and passes a stage only in runs that got past it", () => {
+    const deps = makeDeps();
+    // Run 1 and 2: global setup fails (no test runs), with another port each time: one group.
+    const s1 = ingestReport(deps, { projectSlug: "sample", body: body(1, [], [setupError(5432)]) });
+    expect(s1).toMatchObject({ seq: 1, tests: 0, runErrors: 1, failuresNew: 1, duplicate: false });
+    ingestReport(deps, { projectSlug: "sample", body: body(2, [], [setupError(5999)]) });
+    let groups = listFailures(deps, { projectId: "sample" });
+    expect(groups).toHaveLength(1);
+    const setup = groups[0]!;
+    expect(setup).toMatchObject({
+      file: "global-setup.ts",
+      titlePath: ["(global setup)"],
+      projectName: "",
+      runErrorKind: "global-setup",
+      pattern: "new",
+      occurrences: 2,
+      consecutiveFailures: 2,
+      active: true,
+      recentRuns: ["failed", "failed"],
+      heuristics: { hook: "globalSetup", setupTeardown: "setup" },
+    });
+    expect(setup.rationale).toMatch(/Raised in global setup \(setup\)/);
+    // Absolute paths: relative to rootDir / the config folder, else cut (node_modules/…, the file name).
+    const stack = getFailure(deps, { failureId: setup.id }).runs[1]!.attempts[0]!.errors[0]!.stack!;
+    expect(stack).toContain("at seed (global-setup.ts:3:9)");
+    expect(stack).toContain("at connect (node_modules/pg/lib/client.js:132:20)");
+    expect(stack).toContain("at load (helper.js:1:1)");
+    expect(stack).not.toContain("/ci/app");
+    const stored = deps.db.$client.prepare("SELECT run_errors FROM reports WHERE seq = 2").get() as { run_errors: string };
+    expect(stored.run_errors).not.toMatch(/\/ci\/app|\/home\/runner/);
+
+    // Run 3: a spec that does not load (no test runs, global setup never ran: absent, not passed).
+    ingestReport(deps, { projectSlug: "sample", body: body(3, [], [loadError]) });
+    groups = listFailures(deps, { projectId: "sample" });
+    const load = groups.find((g) => g.runErrorKind === "load-error")!;
+    expect(load).toMatchObject({ file: "broken.spec.ts", titlePath: ["(load error)"], heuristics: { hook: null, setupTeardown: null }, recentRuns: ["absent", "absent", "failed"] });
+    expect(load.lastMessage).toBe("SyntaxError: broken.spec.ts: Unexpected token (5:18)");
+    expect(groups.find((g) => g.id === setup.id)).toMatchObject({ status: "inactive", consecutiveFailures: 2, recentRuns: ["failed", "failed", "absent"] });
+
+    // Run 4: tests ran, then global teardown failed: setup and loading passed (resolved), teardown is new.
+    const s4 = ingestReport(deps, { projectSlug: "sample", body: body(4, passing, [teardownError]) });
+    expect(s4).toMatchObject({ seq: 4, tests: 1, runErrors: 1, failuresNew: 1, failuresResolved: 2 });
+    groups = listFailures(deps, { projectId: "sample" });
+    expect(groups.find((g) => g.id === setup.id)).toMatchObject({ status: "resolved", recentRuns: ["failed", "failed", "absent", "passed"] });
+    expect(groups.find((g) => g.id === load.id)).toMatchObject({ status: "resolved" });
+    const teardown = groups.find((g) => g.runErrorKind === "global-teardown")!;
+    expect(teardown).toMatchObject({ file: "global-teardown.ts", titlePath: ["(global teardown)"], active: true, heuristics: { hook: "globalTeardown", setupTeardown: "teardown" } });
+
+    // Run 5: global setup fails again: the same group comes back (reopened), teardown did not run (absent).
+    ingestReport(deps, { projectSlug: "sample", body: body(5, [], [setupError(6001)]) });
+    groups = listFailures(deps, { projectId: "sample" });
+    expect(groups.find((g) => g.id === setup.id)).toMatchObject({ status: "active", occurrences: 3, pattern: "recurring", consecutiveFailures: 1 });
+    expect(groups.find((g) => g.id === teardown.id)).toMatchObject({ status: "inactive", recentRuns: ["absent", "absent", "absent", "failed", "absent"] });
+
+    // Run 6: a clean run resolves the teardown.
+    ingestReport(deps, { projectSlug: "sample", body: body(6, passing, []) });
+    expect(getFailure(deps, { failureId: teardown.id })).toMatchObject({ status: "resolved" });
+    expect(listFailures(deps, { projectId: "sample", status: "active" })).toEqual([]);
+  });
+
+  it("still refuses a report with neither tests nor run-level failures (a --max-failures notice alone is not one)", () => {
+    const deps = makeDeps();
+    for (const errors of [[], [{ message: "Testing stopped early after 3 maximum allowed failures." }]]) {
+      const before = rowCounts(deps);
+      let error: unknown;
+      try {
+        ingestReport(deps, { projectSlug: "sample", body: body(1, [], errors) });
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(AppError);
+      expect(error).toMatchObject({ code: "UNPROCESSABLE", reason: "NO_TESTS" });
+      expect(rowCounts(deps)).toEqual(before);
+    }
   });
 });
