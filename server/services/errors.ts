@@ -492,6 +492,17 @@ export function proposalDraft(deps: Pick<ErrorsDeps, "db">, input: { failureId: 
     .split("\n")
     .filter((l) => /^\s*at\s/.test(l))
     .slice(0, 8);
+  // Stacks of test errors keep the producing machine's absolute paths: show them from the spec's
+  // own path (or node_modules/…, or the last two segments) in a document meant for the repository.
+  const specPath = detail.repoPath ?? detail.file;
+  const shortPath = (abs: string) => {
+    const at = abs.lastIndexOf(`/${specPath}`);
+    if (at >= 0 && abs.endsWith(specPath)) return specPath;
+    const modules = abs.lastIndexOf("/node_modules/");
+    if (modules >= 0) return abs.slice(modules + 1);
+    return abs.split("/").slice(-2).join("/");
+  };
+  for (let k = 0; k < stackLines.length; k++) stackLines[k] = stackLines[k]!.replace(/(?<![\w.:])\/(?:[^\s/:()]+\/)+[^\s/:()]+/g, shortPath);
   const failedRuns = detail.runs.filter((r) => r.status === "unexpected").map((r) => r.report.seq);
   const flakyRuns = detail.runs.filter((r) => r.status === "flaky").map((r) => r.report.seq);
   const message = clip(detail.lastMessage.split("\n").slice(0, 12).join("\n"), 1200);
@@ -508,7 +519,7 @@ export function proposalDraft(deps: Pick<ErrorsDeps, "db">, input: { failureId: 
 
   const build = (messageText: string, stack: string[]) =>
     [
-      `The ${detail.runErrorKind ? "run-level failure" : "test"} ${testName} keeps failing and needs a specified behaviour rather than a one-off fix.`,
+      `The ${detail.runErrorKind ? "run-level failure" : "test"} ${testName} fails (${detail.pattern}, ${detail.occurrences} occurrence${detail.occurrences === 1 ? "" : "s"}); this change specifies the behaviour it expects.`,
       "",
       `Error (run ${detail.lastSeen.seq}):`,
       "",
