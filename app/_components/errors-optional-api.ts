@@ -22,6 +22,8 @@ export type ProposalDraft = {
   /** One task per entry, or one per line. */
   tasks?: string[] | string;
   changeId?: string;
+  /** The server's ready-made `/specs/new?…&failureId=` link (kept short enough for a URL). */
+  href?: string;
 };
 
 type UntypedProcedure = { query(input: unknown): Promise<unknown>; mutate(input: unknown): Promise<unknown> };
@@ -81,4 +83,10 @@ export function localProposalDraft(failure: FailureDetail): ProposalDraft {
     impact: `Tests: ${failure.file} (${failure.projectName}); ${failure.occurrences} occurrence(s), pattern ${failure.pattern}.`,
     tasks: [`Write the spec for "${failure.titlePath.at(-1) ?? test}"`, "Implement it", `Make ${failure.file} pass`],
   };
+}
+
+/** Set on groups made from run-level errors (global setup/teardown, a spec file that does not load). */
+export function runErrorKindOf(row: FailureGroup): string | null {
+  const kind = (row as FailureGroup & { runErrorKind?: string | null }).runErrorKind;
+  return typeof kind === "string" ? kind : null;
 }

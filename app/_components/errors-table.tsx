@@ -6,7 +6,7 @@ import { useRouter } from "next/navigation";
 import { useId, useRef, useState, type KeyboardEvent } from "react";
 import type { FailureGroup } from "@/lib/schemas/errors";
 import { DecisionBadge, PatternBadge, PriorityBadge, StatusBadge } from "./errors-badges";
-import { recentRunsOf } from "./errors-optional-api";
+import { recentRunsOf, runErrorKindOf } from "./errors-optional-api";
 import { failureHref } from "./errors-url-state";
 import { RelativeTime } from "./relative-time";
 import { Badge } from "./ui";
@@ -155,6 +155,7 @@ export function ErrorsTable({ rows, showProject, nameOf }: { rows: FailureGroup[
 
 function FailureCells({ row, showProject, nameOf }: { row: FailureGroup; showProject: boolean; nameOf(slug: string): string }) {
   const runs = recentRunsOf(row);
+  const runError = runErrorKindOf(row);
   const title = row.titlePath.join(" › ");
   let col = 0;
   const cell = (children: React.ReactNode, className = "") => (
@@ -175,7 +176,14 @@ function FailureCells({ row, showProject, nameOf }: { row: FailureGroup; showPro
           </span>
         </>,
       )}
-      {cell(<span className="block truncate text-xs text-zinc-600 dark:text-zinc-300">{row.projectName}</span>)}
+      {cell(
+        runError ? (
+          // Not a test: the whole run failed at this stage, so there is no Playwright project.
+          <Badge tone="red" title="A run-level error, not a single test">{runError.replace("-", " ")}</Badge>
+        ) : (
+          <span className="block truncate text-xs text-zinc-600 dark:text-zinc-300">{row.projectName}</span>
+        ),
+      )}
       {cell(<PatternBadge pattern={row.pattern} />)}
       {cell(<DecisionBadge decision={row.decision} suggested={row.suggestedDecision} />)}
       {cell(<PriorityBadge priority={row.priority} />)}

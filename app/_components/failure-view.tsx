@@ -11,7 +11,7 @@ import { useTRPC } from "@/lib/trpc/react";
 import { changeHref, PROJECT_PARAM } from "@/lib/url-state";
 import { AnsiText } from "./ansi-text";
 import { DecisionBadge, PatternBadge, PriorityBadge, StatusBadge } from "./errors-badges";
-import { localProposalDraft, useOptionalErrorsApi, type ProposalDraft } from "./errors-optional-api";
+import { localProposalDraft, runErrorKindOf, useOptionalErrorsApi, type ProposalDraft } from "./errors-optional-api";
 import { failureHref } from "./errors-url-state";
 import { FailureHistory, runErrors } from "./failure-history";
 import { FailureTriage } from "./failure-triage";
@@ -73,9 +73,13 @@ function FailureBody({ failure }: { failure: FailureDetail }) {
             <span aria-hidden>·</span>
             <span>{failure.titlePath.join(" › ")}</span>
             <span aria-hidden>·</span>
-            <span>
-              Playwright project <span className="font-medium">{failure.projectName}</span>
-            </span>
+            {runErrorKindOf(failure) ? (
+              <Badge tone="red">run-level error: {runErrorKindOf(failure)!.replace("-", " ")}</Badge>
+            ) : (
+              <span>
+                Playwright project <span className="font-medium">{failure.projectName}</span>
+              </span>
+            )}
           </span>
         }
       />
@@ -230,6 +234,7 @@ function RulesPanel({ failure }: { failure: FailureDetail }) {
 
 /** `/specs/new` reads its pre-fill from the query string; `failureId` makes the form link the change back here. */
 function proposalHref(draft: ProposalDraft, failure: FailureDetail): string {
+  if (draft.href?.startsWith("/specs/new?") && draft.href.includes("failureId=")) return draft.href;
   const params = new URLSearchParams();
   const set = (key: string, value: string | undefined) => {
     if (value?.trim()) params.set(key, value);
