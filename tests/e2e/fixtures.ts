@@ -57,7 +57,7 @@ export async function startWorkdeck(opts: { token?: string; host?: string } = {}
     stdio: ["ignore", "pipe", "pipe"],
   });
   const baseURL = `http://127.0.0.1:${port}`;
-  await waitForServer(child, baseURL);
+  await waitForServer(child, baseURL, opts.token);
   return {
     info: { baseURL, workspace, dbPath, token: opts.token },
     async stop() {
@@ -72,7 +72,7 @@ export async function waitForHydration(page: Page): Promise<void> {
   await page.locator("html[data-hydrated='true']").waitFor({ timeout: 20_000 });
 }
 
-async function waitForServer(child: ChildProcess, baseURL: string): Promise<void> {
+async function waitForServer(child: ChildProcess, baseURL: string, token?: string): Promise<void> {
   let output = "";
   child.stdout?.on("data", (d) => (output += d));
   child.stderr?.on("data", (d) => (output += d));
@@ -80,7 +80,7 @@ async function waitForServer(child: ChildProcess, baseURL: string): Promise<void
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`workdeck serve exited with ${child.exitCode}:\n${output}`);
     try {
-      const res = await fetch(`${baseURL}/api/health`);
+      const res = await fetch(`${baseURL}/api/health`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
       if (res.ok) return;
     } catch {
       // not listening yet
