@@ -1,16 +1,13 @@
 "use client";
 
-import { TRPCClientError } from "@trpc/client";
 import { useTRPCClient } from "@/lib/trpc/react";
 import type { FailureDetail, FailureGroup } from "@/lib/schemas/errors";
 import type { RunMark } from "./sparkline";
 
 /**
- * Procedures and fields that are being added to the errors router in
- * parallel with this UI (proposal drafts and links, recent-run marks). They
- * are reached through the untyped client proxy so the tab builds and works
- * before they land and picks them up as soon as they do; once the router
- * has them, these helpers can become plain typed calls.
+ * Proposal drafts and links, and the per-row run marks, arrived in the errors
+ * router while this UI was being built. These helpers keep the one place that
+ * calls them: a draft falls back to one built here if the server has none.
  */
 
 export type ProposalDraft = {
@@ -26,49 +23,28 @@ export type ProposalDraft = {
   href?: string;
 };
 
-type UntypedProcedure = { query(input: unknown): Promise<unknown>; mutate(input: unknown): Promise<unknown> };
-type UntypedErrors = Record<string, UntypedProcedure>;
-
-function errorsOf(client: unknown): UntypedErrors {
-  return (client as { errors: UntypedErrors }).errors;
-}
-
-const isMissingProcedure = (error: unknown) => error instanceof TRPCClientError && error.data?.code === "NOT_FOUND" && /procedure/i.test(error.message);
-
 export function useOptionalErrorsApi() {
   const client = useTRPCClient();
   return {
-    /** The server's draft, or null when the server does not offer drafts yet. */
     async proposalDraft(failureId: number): Promise<ProposalDraft | null> {
-      try {
-        return (await errorsOf(client).proposalDraft!.query({ failureId })) as ProposalDraft;
-      } catch (error) {
-        if (isMissingProcedure(error)) return null;
-        throw error;
-      }
+      return client.errors.proposalDraft.query({ failureId });
     },
-    /** Links a created change to the failure; false when the server cannot link yet. */
+    /** Links a created change to the failure. */
     async linkProposal(failureId: number, changeId: string): Promise<boolean> {
-      try {
-        await errorsOf(client).linkProposal!.mutate({ failureId, changeId });
-        return true;
-      } catch (error) {
-        if (isMissingProcedure(error)) return false;
-        throw error;
-      }
+      await client.errors.linkProposal.mutate({ failureId, changeId });
+      return true;
     },
   };
 }
 
-/** `recentRuns` on a list row (last 20 runs, oldest first), when the server sends it. */
+/** `recentRuns` on a list row (last 20 runs, oldest first); null when there is nothing to draw. */
 export function recentRunsOf(row: FailureGroup): RunMark[] | null {
-  const runs = (row as FailureGroup & { recentRuns?: RunMark[] }).recentRuns;
-  return Array.isArray(runs) ? runs : null;
+  return row.recentRuns.length ? row.recentRuns : null;
 }
 
 /**
- * A draft built from the failure itself, used when the server has no
- * `proposalDraft` yet: the test, the error and the engine's rationale are
+ * A draft built from the failure itself, used when the server returns no
+ * draft: the test, the error and the engine's rationale are
  * the evidence a spec author needs.
  */
 export function localProposalDraft(failure: FailureDetail): ProposalDraft {
@@ -87,6 +63,5 @@ export function localProposalDraft(failure: FailureDetail): ProposalDraft {
 
 /** Set on groups made from run-level errors (global setup/teardown, a spec file that does not load). */
 export function runErrorKindOf(row: FailureGroup): string | null {
-  const kind = (row as FailureGroup & { runErrorKind?: string | null }).runErrorKind;
-  return typeof kind === "string" ? kind : null;
+  return row.runErrorKind;
 }
