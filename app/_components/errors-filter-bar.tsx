@@ -1,24 +1,14 @@
 "use client";
 
-import { usePathname, useSearchParams } from "next/navigation";
 import { useId } from "react";
 import { DecisionSchema, FailureStatusSchema, PatternSchema } from "@/lib/schemas/errors";
 import { DECISION_LABEL, PATTERN_LABEL, STATUS_LABEL } from "./errors-badges";
 import { readErrorsFilters, writeErrorsFilters, type ErrorsFilters } from "./errors-url-state";
-import { useMirror } from "./filter-bar";
+import { useMirror, useUrlFilters } from "./filter-bar";
 
-/** Same mechanics as the Specs filters (see filter-bar.tsx): History API writes that Next observes. */
-export function useErrorsFilters(): [ErrorsFilters, (patch: Partial<ErrorsFilters>, mode?: "push" | "replace") => void] {
-  const searchParams = useSearchParams();
-  const pathname = usePathname();
-  const filters = readErrorsFilters(searchParams);
-  const update = (patch: Partial<ErrorsFilters>, mode: "push" | "replace" = "push") => {
-    const next = writeErrorsFilters(new URLSearchParams(window.location.search), patch).toString();
-    const url = `${pathname}${next ? `?${next}` : ""}`;
-    if (mode === "replace") window.history.replaceState(null, "", url);
-    else window.history.pushState(null, "", url);
-  };
-  return [filters, update];
+/** Same mechanics as the Specs filters (see useUrlFilters). */
+export function useErrorsFilters() {
+  return useUrlFilters<ErrorsFilters>(readErrorsFilters, writeErrorsFilters);
 }
 
 const CHIP = "flex h-7 cursor-pointer select-none items-center gap-1.5 rounded-md border px-2 text-sm";

@@ -12,19 +12,26 @@ const GROUP_LABEL: Record<ChangeGroup, string> = { draft: "Draft", active: "Acti
  * Next's router observes: the view is bookmarkable, yet typing in Search
  * does not ask the server to re-render the page on every key.
  */
-export function useSpecsFilters(): [SpecsFilters, (patch: Partial<SpecsFilters>, mode?: "push" | "replace") => void] {
+export function useUrlFilters<F>(
+  read: (params: URLSearchParams) => F,
+  write: (params: URLSearchParams, patch: Partial<F>) => URLSearchParams,
+): [F, (patch: Partial<F>, mode?: "push" | "replace") => void] {
   const searchParams = useSearchParams();
   const pathname = usePathname();
-  const filters = readFilters(searchParams);
-  const update = (patch: Partial<SpecsFilters>, mode: "push" | "replace" = "push") => {
+  const filters = read(new URLSearchParams(searchParams.toString()));
+  const update = (patch: Partial<F>, mode: "push" | "replace" = "push") => {
     // The live location, not the hook's snapshot: two quick edits must not
     // overwrite each other while Next is still applying the first.
-    const next = writeFilters(new URLSearchParams(window.location.search), patch).toString();
+    const next = write(new URLSearchParams(window.location.search), patch).toString();
     const url = `${pathname}${next ? `?${next}` : ""}`;
     if (mode === "replace") window.history.replaceState(null, "", url);
     else window.history.pushState(null, "", url);
   };
   return [filters, update];
+}
+
+export function useSpecsFilters() {
+  return useUrlFilters<SpecsFilters>(readFilters, writeFilters);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { TestErrorSchema } from "@workdeck/error-classifier/model";
 
 /**
  * Error triage domain types (issue 3), shared by the errors router, the ingest
@@ -121,16 +122,12 @@ export const ListFailuresInputSchema = z.object({
 });
 export type ListFailuresInput = z.infer<typeof ListFailuresInputSchema>;
 
-/** An error as stored for one attempt: raw text (ANSI kept, for rendering) and the stripped text. */
-export const StoredErrorSchema = z.object({
-  message: z.string(),
-  messageRaw: z.string(),
-  stack: z.string().optional(),
-  stackRaw: z.string().optional(),
-  snippet: z.string().optional(),
-  snippetRaw: z.string().optional(),
-  location: z.object({ file: z.string(), line: z.number(), column: z.number() }).optional(),
-});
+/**
+ * An error as stored for one attempt: raw text (ANSI kept, for rendering) and
+ * the stripped text. Exactly the classifier's normalised error (imported from
+ * its model module alone, which is plain Zod, so the UI bundle stays small).
+ */
+export const StoredErrorSchema = TestErrorSchema;
 export type StoredError = z.infer<typeof StoredErrorSchema>;
 
 export const StoredAttemptSchema = z.object({
