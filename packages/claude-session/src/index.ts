@@ -1,0 +1,4 @@
+export * from "./messages";
+export * from "./accounting";
+export * from "./limits";
+export * from "./classify";
