@@ -21,6 +21,8 @@ const EnvSchema = z.object({
   WORKDECK_MAX_BODY_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
   /** POST /api/reports: Playwright reports of big suites are tens of MB. */
   WORKDECK_MAX_REPORT_BYTES: z.coerce.number().int().positive().default(100 * 1024 * 1024),
+  /** POST /api/hooks: one hook payload (a Read of a big file carries it whole in tool_response). */
+  WORKDECK_MAX_HOOK_BYTES: z.coerce.number().int().positive().default(256 * 1024),
   WORKDECK_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   WORKDECK_CLAUDE_PATH: z.string().optional(),
   NODE_ENV: z.string().optional(),
@@ -38,6 +40,8 @@ export type WorkdeckEnv = {
   maxBodyBytes: number;
   /** Body limit of the report ingest endpoint. */
   maxReportBytes: number;
+  /** Body limit of the hook ingest endpoint. */
+  maxHookBytes: number;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
   claudePath: string | undefined;
 };
@@ -64,6 +68,7 @@ export function readEnv(source: Record<string, string | undefined> = process.env
     token: e.WORKDECK_TOKEN,
     maxBodyBytes: e.WORKDECK_MAX_BODY_BYTES,
     maxReportBytes: e.WORKDECK_MAX_REPORT_BYTES,
+    maxHookBytes: e.WORKDECK_MAX_HOOK_BYTES,
     logLevel: e.WORKDECK_LOG_LEVEL,
     claudePath: e.WORKDECK_CLAUDE_PATH,
   };

@@ -5,6 +5,7 @@ import type { WorkdeckEnv } from "./env";
 import { EventBus } from "./events/bus";
 import { createLogger } from "./logger";
 import { RUNTIME_KEY, type Runtime, type RuntimeHolder } from "./runtime";
+import { sweepEnded } from "./services/agents";
 import { OpenSpecService } from "./services/openspec";
 import { discoverProjects, ProjectRegistry } from "./services/projects";
 import { OpenSpecWatcher } from "./watchers/openspec-watcher";
@@ -67,6 +68,17 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
   const rescanMs = (config.config.rescanMinutes ?? 5) * 60_000;
   const rescanTimer = opts.watch ? setInterval(() => void rescan().catch((err) => log.error({ err }, "rescan failed")), rescanMs) : null;
   rescanTimer?.unref();
+  // Agents (issue 5): a Stop nothing followed for the idle period ends the session, with a notice.
+  const agentsTimer = opts.watch
+    ? setInterval(() => {
+        try {
+          sweepEnded({ db, bus, projects, config });
+        } catch (err) {
+          log.error({ err }, "agents sweep failed");
+        }
+      }, 30_000)
+    : null;
+  agentsTimer?.unref();
 
   return {
     env,
@@ -80,6 +92,7 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
     rescan,
     async close() {
       if (rescanTimer) clearInterval(rescanTimer);
+      if (agentsTimer) clearInterval(agentsTimer);
       bus.stopPolling();
       await watcher?.close();
       db.$client.close();

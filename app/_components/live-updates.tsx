@@ -65,7 +65,8 @@ export function LiveUpdates() {
     }
     // Any file in a project can change a detail's validation (a main spec
     // edit changes whether a delta applies), so every detail of that project.
-    const projectId = event.projectSlug;
+    // Only OpenSpec events reach this stream; they always name their project.
+    const projectId = event.projectSlug ?? undefined;
     return Promise.all([
       ...lists,
       queryClient.invalidateQueries(trpc.openspec.showChange.queryFilter({ projectId })),

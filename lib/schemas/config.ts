@@ -46,6 +46,13 @@ export const WorkdeckConfigSchema = z.strictObject({
       defaults: ClaudeDefaultsSchema.optional(),
     })
     .optional(),
+  /** Agent activity from Claude Code hooks (issue 5). */
+  agents: z
+    .strictObject({
+      /** No hook event for this long shows "idle for N min"; a Stop nothing followed for this long ends the session. Default 5. */
+      idleMinutes: z.number().positive().max(24 * 60).optional(),
+    })
+    .optional(),
   notifications: z
     .strictObject({
       slack: z

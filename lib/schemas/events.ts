@@ -76,6 +76,36 @@ export const ErrorsTriagedEventSchema = z.object({
   specChangeId: z.string().nullable().optional(),
 });
 
+/** Agents (issue 5): one per stored hook event; the UI refetches the agents queries on screen. */
+export const AgentsActivityEventSchema = z.object({
+  type: z.literal("agents.activity"),
+  /** Null when the session's cwd is in no known project. */
+  projectSlug: z.string().nullable(),
+  sessionId: z.string(),
+  hookId: z.number().int(),
+  event: z.string(),
+  toolName: z.string().nullable(),
+  status: z.enum(["active", "needs_you", "stopped", "ended"]),
+});
+
+/** A session started waiting for a permission or for input (Notification, PermissionRequest). */
+export const AgentsNeedsYouEventSchema = z.object({
+  type: z.literal("agents.needsYou"),
+  projectSlug: z.string().nullable(),
+  sessionId: z.string(),
+  reason: z.string().nullable(),
+});
+
+/** The completion notice: a session left the active list (SessionEnd, or a Stop nothing followed). */
+export const AgentsEndedEventSchema = z.object({
+  type: z.literal("agents.ended"),
+  projectSlug: z.string().nullable(),
+  sessionId: z.string(),
+  reason: z.string(),
+  toolCount: z.number().int(),
+  failureCount: z.number().int(),
+});
+
 export const WorkdeckEventSchema = z.discriminatedUnion("type", [
   OpenSpecChangedEventSchema,
   OpenSpecProposalCreatedEventSchema,
@@ -85,6 +115,9 @@ export const WorkdeckEventSchema = z.discriminatedUnion("type", [
   ErrorsFailureNewEventSchema,
   ErrorsFailureUpdatedEventSchema,
   ErrorsTriagedEventSchema,
+  AgentsActivityEventSchema,
+  AgentsNeedsYouEventSchema,
+  AgentsEndedEventSchema,
 ]);
 
 export type WorkdeckEventInput = z.infer<typeof WorkdeckEventSchema>;

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { customType, index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { type AnySQLiteColumn, customType, index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /** Projects discovered by scanning or listed in the config. The slug is the id everywhere. */
 export const projects = sqliteTable("projects", {
@@ -198,8 +198,8 @@ export const errorTriage = sqliteTable(
     suggestedPriority: integer("suggested_priority").notNull(),
     reviewedByHuman: integer("reviewed_by_human", { mode: "boolean" }).notNull().default(false),
     reviewedAt: integer("reviewed_at", { mode: "timestamp_ms" }),
-    // FK to sessions.id ON DELETE SET NULL arrives with the sessions table (SQLite cannot add an FK to an existing column).
-    assignedSessionId: integer("assigned_session_id"),
+    // SQLite cannot add an FK to an existing column: the sessions migration rebuilt the table.
+    assignedSessionId: integer("assigned_session_id").references((): AnySQLiteColumn => sessions.id, { onDelete: "set null" }),
     specChangeId: text("spec_change_id"),
     updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
   },
@@ -208,3 +208,162 @@ export const errorTriage = sqliteTable(
     index("error_triage_decision_priority_idx").on(t.decision, t.priority),
   ],
 );
+
+// ----- Agents: Claude Code hook events (issue 5) -----
+
+/**
+ * Every Claude Code hook event received, payload kept whole (unknown events and fields included).
+ * `duration_ms` and `success` are set on the Post event: from its PreToolUse pair (joined on
+ * tool_use_id), success false for PostToolUseFailure.
+ */
+export const hooks = sqliteTable(
+  "hooks",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    sessionId: text("session_id").notNull(),
+    event: text("event").notNull(),
+    toolName: text("tool_name"),
+    toolUseId: text("tool_use_id"),
+    cwd: text("cwd"),
+    /** The project whose folder contains the cwd, when one does. */
+    projectSlug: text("project_slug"),
+    // The Workdeck-launched session (issue 4). No FK yet: the sessions table arrives with issue 4,
+    // and SQLite cannot add an FK to an existing column, so that migration rebuilds this one.
+    workdeckSessionId: integer("workdeck_session_id"),
+    payload: text("payload", { mode: "json" }).notNull(),
+    receivedAt: integer("received_at", { mode: "timestamp_ms" }).notNull(),
+    durationMs: integer("duration_ms"),
+    success: integer("success", { mode: "boolean" }),
+  },
+  (t) => [
+    // A session's timeline, in order.
+    index("hooks_session_id_idx").on(t.sessionId, t.id),
+    // Pairing a Post with its Pre.
+    index("hooks_tool_use_idx").on(t.toolUseId).where(sql`${t.toolUseId} IS NOT NULL`),
+  ],
+);
+
+/**
+ * One row per Claude Code session, updated on every hook insert, so the active list and the
+ * metrics read a few rows instead of aggregating a million events per request.
+ */
+export const agentSessions = sqliteTable(
+  "agent_sessions",
+  {
+    sessionId: text("session_id").primaryKey(),
+    projectSlug: text("project_slug"),
+    // No FK yet: see hooks.workdeck_session_id.
+    workdeckSessionId: integer("workdeck_session_id"),
+    cwd: text("cwd"),
+    /** "active" | "needs_you" | "stopped" | "ended" */
+    status: text("status").notNull(),
+    needsYouReason: text("needs_you_reason"),
+    startedAt: integer("started_at", { mode: "timestamp_ms" }).notNull(),
+    lastEventAt: integer("last_event_at", { mode: "timestamp_ms" }).notNull(),
+    lastEvent: text("last_event").notNull(),
+    currentTool: text("current_tool"),
+    currentToolUseId: text("current_tool_use_id"),
+    toolCount: integer("tool_count").notNull().default(0),
+    failureCount: integer("failure_count").notNull().default(0),
+    durationSumMs: integer("duration_sum_ms").notNull().default(0),
+    durationCount: integer("duration_count").notNull().default(0),
+    promptCount: integer("prompt_count").notNull().default(0),
+    eventCount: integer("event_count").notNull().default(0),
+    endedAt: integer("ended_at", { mode: "timestamp_ms" }),
+    endReason: text("end_reason"),
+  },
+  (t) => [index("agent_sessions_status_last_idx").on(t.status, t.lastEventAt)],
+);
+
+// ----- Sessions: Claude Code runs Workdeck launches, their messages, the account pool (issue 4) -----
+
+/**
+ * One session = one work item, run by the real Claude Code binary. A session has one or more
+ * runs (a resume, or a continuation on another account after a usage limit); the totals are the
+ * session's, `runs` keeps each run's own spend and outcome.
+ */
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    /** "manual" | "spec_implementation" | "error_remediation" */
+    sessionType: text("session_type").notNull(),
+    /** "error" | "spec" | null (manual) */
+    workItemKind: text("work_item_kind"),
+    /** The failure group id or the change id. */
+    workItemRef: text("work_item_ref"),
+    /** "queued" | "running" | "completed" | "failed" | "stopped" | "interrupted" | "crashed" */
+    status: text("status").notNull(),
+    projectSlug: text("project_slug").notNull(),
+    claudeSessionId: text("claude_session_id"),
+    accountId: text("account_id"),
+    /** Where the agent works: the worktree when there is one, else the project folder. */
+    cwd: text("cwd").notNull(),
+    worktreePath: text("worktree_path"),
+    branch: text("branch"),
+    /** The commit the worktree branched from (what `diff` compares against). */
+    baseCommit: text("base_commit"),
+    prompt: text("prompt").notNull(),
+    /** Effective options: model, permissionMode, maxTurns, maxBudgetUsd, timeoutMinutes, allowedTools... */
+    options: text("options", { mode: "json" }).notNull(),
+    /** 1-5, higher runs first (the triage priority for remediation). */
+    priority: integer("priority").notNull().default(3),
+    /** The message the next run starts with (a resume's text); null = the prompt. */
+    pendingText: text("pending_text"),
+    /** The child's pid while running, so a restarted server can kill an orphan. */
+    pid: integer("pid"),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    startedAt: integer("started_at", { mode: "timestamp_ms" }),
+    endedAt: integer("ended_at", { mode: "timestamp_ms" }),
+    /** Not before this time (a transient failure's backoff, or waiting for an account's reset). */
+    notBefore: integer("not_before", { mode: "timestamp_ms" }),
+    costUsd: real("cost_usd").notNull().default(0),
+    inputTokens: integer("input_tokens").notNull().default(0),
+    outputTokens: integer("output_tokens").notNull().default(0),
+    numTurns: integer("num_turns").notNull().default(0),
+    /** The classifier's outcome kind of the last run (success, usage_limit, max_turns, crashed, stopped...). */
+    exitReason: text("exit_reason"),
+    /** The human text that goes with it (result text, error). */
+    exitMessage: text("exit_message"),
+    /** Transient retries used by the current run. */
+    attempts: integer("attempts").notNull().default(0),
+    /** Each run: account, times, own cost/tokens/turns, outcome. */
+    runs: text("runs", { mode: "json" }).notNull().default(sql`'[]'`),
+  },
+  (t) => [index("sessions_status_priority_idx").on(t.status, t.priority, t.id), index("sessions_project_created_idx").on(t.projectSlug, t.createdAt)],
+);
+
+/** Every stream-json message of a session, in order (`seq` per session, from 1). */
+export const sessionEvents = sqliteTable(
+  "session_events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    sessionId: integer("session_id")
+      .notNull()
+      .references(() => sessions.id, { onDelete: "cascade" }),
+    seq: integer("seq").notNull(),
+    /** "system/init", "assistant", "user", "result", "rate_limit_event", "workdeck/..." (the runner's own notes). */
+    type: text("type").notNull(),
+    payload: text("payload", { mode: "json" }).notNull(),
+    at: integer("at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [uniqueIndex("session_events_session_seq_unique").on(t.sessionId, t.seq)],
+);
+
+/** The account pool: configured accounts (or the implicit one) and their state. Tokens are never stored. */
+export const claudeAccounts = sqliteTable("claude_accounts", {
+  id: text("id").primaryKey(),
+  /** Null for the implicit account (the environment's own login). */
+  configDir: text("config_dir"),
+  /** "available" | "limited" | "needs_login" | "disabled" */
+  state: text("state").notNull().default("available"),
+  limitedUntil: integer("limited_until", { mode: "timestamp_ms" }),
+  /** The last rate_limit_event's info (status, rateLimitType, resetsAt, unifiedWindows...). */
+  lastRateLimit: text("last_rate_limit", { mode: "json" }),
+  lastError: text("last_error"),
+  sessionsCount: integer("sessions_count").notNull().default(0),
+  costUsd: real("cost_usd").notNull().default(0),
+  inputTokens: integer("input_tokens").notNull().default(0),
+  outputTokens: integer("output_tokens").notNull().default(0),
+  updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+});

@@ -1,4 +1,5 @@
 import { createCallerFactory, createTRPCRouter } from "./init";
+import { agentsRouter } from "./routers/agents";
 import { errorsRouter } from "./routers/errors";
 import { openspecRouter } from "./routers/openspec";
 import { projectsRouter } from "./routers/projects";
@@ -7,6 +8,7 @@ export const appRouter = createTRPCRouter({
   projects: projectsRouter,
   openspec: openspecRouter,
   errors: errorsRouter,
+  agents: agentsRouter,
 });
 
 export type AppRouter = typeof appRouter;
