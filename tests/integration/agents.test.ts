@@ -223,7 +223,8 @@ describe("agents service", () => {
 
     const controller = new AbortController();
     const firstEventId = runtime.bus.since(0).find((e) => e.type === "agents.activity" && e.hookId === first.id)!.id;
-    const stream = await caller.agents.subscribe({ sessionId: "r1", lastEventId: firstEventId - 1 }, { signal: controller.signal });
+    const subscriber = createCaller(createContext(runtime), { signal: controller.signal });
+    const stream = await subscriber.agents.subscribe({ sessionId: "r1", lastEventId: firstEventId - 1 });
     const got: unknown[] = [];
     // tracked(id, data) reaches a server-side caller as an [id, data, symbol] tuple.
     for await (const envelope of stream as AsyncIterable<unknown>) {
