@@ -186,15 +186,18 @@ function ChangeRow({ change, projectName }: { change: ChangeSummary; projectName
 function SpecRow({ spec, projectName }: { spec: SpecSummary; projectName: string | null }) {
   return (
     <li className="px-4 py-2.5 hover:bg-zinc-50 dark:hover:bg-zinc-900/60" data-testid="spec-row" data-spec-id={spec.id}>
+      {/* Two lines: the side column is narrow, and nested ids (area/capability) must stay readable. */}
       <div className="flex items-center gap-2">
-        <Link href={specHref(spec.projectSlug, spec.id)} className="min-w-0 truncate font-mono text-sm hover:underline">
+        <Link href={specHref(spec.projectSlug, spec.id)} className="min-w-0 break-all font-mono text-sm hover:underline">
           {spec.id}
         </Link>
-        <ValidationBadge validation={spec.validation} />
-        <span className="ml-auto flex shrink-0 items-center gap-2 whitespace-nowrap text-xs text-zinc-500 dark:text-zinc-400">
-          {projectName ? <Badge>{projectName}</Badge> : null}
-          {plural(spec.requirementCount, "requirement")}
+        <span className="ml-auto shrink-0">
+          <ValidationBadge validation={spec.validation} />
         </span>
+      </div>
+      <div className="mt-1 flex items-center gap-2 text-xs text-zinc-500 dark:text-zinc-400">
+        {projectName ? <Badge>{projectName}</Badge> : null}
+        {plural(spec.requirementCount, "requirement")}
       </div>
       <InlineIssues issues={spec.validation.issues} />
     </li>

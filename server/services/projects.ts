@@ -76,11 +76,14 @@ export function slugify(name: string): string {
     .slice(0, 63);
 }
 
+/** Words that read as acronyms in a folder name ("billing-api" → "Billing API"). */
+const ACRONYMS = new Set(["api", "ui", "ux", "ci", "cd", "cli", "db", "sdk", "id", "io", "ios", "ml", "ai", "qa", "sso", "http", "grpc", "sql"]);
+
 function titleCase(folder: string): string {
   return folder
     .split(/[-_\s]+/)
     .filter(Boolean)
-    .map((w) => w[0]!.toUpperCase() + w.slice(1))
+    .map((w) => (ACRONYMS.has(w.toLowerCase()) ? w.toUpperCase() : w[0]!.toUpperCase() + w.slice(1)))
     .join(" ");
 }
 

@@ -54,7 +54,7 @@ test("Specs lists changes by state with progress, specs with requirement counts,
   await expect(dunning.getByRole("progressbar")).toHaveAttribute("aria-valuemax", "8");
   await expect(dunning.getByText("valid", { exact: true })).toBeVisible();
   // All projects: every row names its project.
-  await expect(dunning.getByText("Billing Api")).toBeVisible();
+  await expect(dunning.getByText("Billing API")).toBeVisible();
 
   const taxIds = changeRow(group(page, "Completed"), "collect-customer-tax-ids");
   await expect(taxIds.getByRole("progressbar")).toHaveAttribute("aria-valuenow", "8");
@@ -122,7 +122,7 @@ test("a change page shows proposal, read-only tasks, deltas with renames, and va
   await changeRow(page, "collect-customer-tax-ids").getByRole("link").first().click();
   await expect(page).toHaveURL(/\/specs\/billing-api\/changes\/collect-customer-tax-ids$/);
   await expect(page.getByRole("heading", { level: 1 })).toContainText("tax ids");
-  await expect(page).toHaveTitle("collect-customer-tax-ids · Billing Api · Workdeck");
+  await expect(page).toHaveTitle("collect-customer-tax-ids · Billing API · Workdeck");
 
   await expect(page.getByRole("region", { name: /^Proposal/ }).getByRole("heading", { name: "Why" })).toBeVisible();
   const tasks = page.getByRole("list", { name: "Tasks" }).getByRole("checkbox");
