@@ -355,10 +355,14 @@ export function triageFailure(deps: ErrorsDeps, raw: TriageFailureInput): Failur
   return publishTriaged(deps, input.failureId);
 }
 
-/** Links a remediation session to the group (null unlinks). Sessions arrive with issue 4. */
+/** Links a remediation session to the group (null unlinks). */
 export function assignSession(deps: ErrorsDeps, raw: { failureId: number; sessionId: number | null }): FailureGroup {
   const input = AssignSessionInputSchema.parse(raw);
   groupRow(deps, input.failureId);
+  // assigned_session_id references sessions.id (0004_sessions): name the missing session instead of an FK error.
+  if (input.sessionId !== null && !deps.db.$client.prepare("SELECT 1 FROM sessions WHERE id = ?").get(input.sessionId)) {
+    throw new AppError("NOT_FOUND", `No session with id ${input.sessionId}`);
+  }
   deps.db.$client.prepare("UPDATE error_triage SET assigned_session_id = ?, updated_at = ? WHERE test_failure_id = ?").run(input.sessionId, Date.now(), input.failureId);
   return publishTriaged(deps, input.failureId);
 }

@@ -1,0 +1,137 @@
+import { z } from "zod";
+import { ProjectSlugSchema } from "./config";
+
+/** Sessions (issue 4): Claude Code runs launched by Workdeck, one per work item. */
+
+export const SessionTypeSchema = z.enum(["manual", "spec_implementation", "error_remediation"]);
+export const SessionStatusSchema = z.enum(["queued", "running", "completed", "failed", "stopped", "interrupted", "crashed"]);
+export type SessionType = z.infer<typeof SessionTypeSchema>;
+export type SessionStatus = z.infer<typeof SessionStatusSchema>;
+
+export const ACTIVE_STATUSES = ["queued", "running"] as const satisfies readonly SessionStatus[];
+
+export const WorkItemSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("error"), failureId: z.number().int().positive() }),
+  z.object({ kind: z.literal("spec"), changeId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,99}$/, "a change id is lowercase letters, digits and hyphens") }),
+]);
+export type WorkItem = z.infer<typeof WorkItemSchema>;
+
+/** Per-launch overrides of the project's `claude.defaults`. Positivity is checked by the service (a clear message for -1). */
+export const SessionOverridesSchema = z.strictObject({
+  model: z.string().min(1).max(100).optional(),
+  fallbackModel: z.string().min(1).max(100).optional(),
+  permissionMode: z.enum(["default", "acceptEdits", "bypassPermissions", "plan"]).optional(),
+  allowedTools: z.array(z.string().min(1).max(200)).max(100).optional(),
+  maxTurns: z.number().int().optional(),
+  maxBudgetUsd: z.number().optional(),
+  timeoutMinutes: z.number().optional(),
+  worktrees: z.boolean().optional(),
+  mcpServers: z.record(z.string(), z.unknown()).optional(),
+  priority: z.number().int().min(1).max(5).optional(),
+  /** Pin the session to one account of the pool. */
+  accountId: z.string().max(63).optional(),
+});
+export type SessionOverrides = z.infer<typeof SessionOverridesSchema>;
+
+export const StartSessionInputSchema = z.object({
+  projectId: ProjectSlugSchema,
+  workItem: WorkItemSchema.optional(),
+  /** Required for a manual session; replaces the built prompt otherwise (the edited prompt of the launch form). */
+  prompt: z.string().min(1).max(200_000).optional(),
+  overrides: SessionOverridesSchema.optional(),
+});
+export type StartSessionInput = z.infer<typeof StartSessionInputSchema>;
+
+export const SessionIdInputSchema = z.object({ id: z.number().int().positive() });
+export const SendInputSchema = z.object({ id: z.number().int().positive(), text: z.string().trim().min(1).max(100_000) });
+export const EventsInputSchema = z.object({ id: z.number().int().positive(), after: z.number().int().min(0).optional(), limit: z.number().int().min(1).max(5000).optional() });
+export const OnEventsInputSchema = z.object({ id: z.number().int().positive(), lastEventId: z.coerce.number().int().min(0).nullish() });
+export const ListSessionsInputSchema = z.object({
+  projectId: ProjectSlugSchema.optional(),
+  status: z.array(SessionStatusSchema).optional(),
+  limit: z.number().int().min(1).max(1000).optional(),
+});
+export const PromptPreviewInputSchema = StartSessionInputSchema.pick({ projectId: true, workItem: true });
+
+export type SessionOptions = {
+  model?: string;
+  fallbackModel?: string;
+  permissionMode?: "default" | "acceptEdits" | "bypassPermissions" | "plan";
+  allowedTools?: string[];
+  maxTurns?: number;
+  maxBudgetUsd?: number;
+  timeoutMinutes?: number;
+  worktrees?: boolean;
+  mcpServers?: Record<string, unknown>;
+  accountId?: string;
+};
+
+export type SessionRun = {
+  n: number;
+  accountId: string;
+  resumed: boolean;
+  startedAt: number;
+  endedAt: number | null;
+  costUsd: number;
+  inputTokens: number;
+  outputTokens: number;
+  numTurns: number;
+  outcome: string | null;
+};
+
+export type Session = {
+  id: number;
+  sessionType: SessionType;
+  workItem: WorkItem | null;
+  status: SessionStatus;
+  projectSlug: string;
+  claudeSessionId: string | null;
+  accountId: string | null;
+  cwd: string;
+  worktreePath: string | null;
+  branch: string | null;
+  prompt: string;
+  options: SessionOptions;
+  priority: number;
+  createdAt: Date;
+  startedAt: Date | null;
+  endedAt: Date | null;
+  costUsd: number;
+  inputTokens: number;
+  outputTokens: number;
+  numTurns: number;
+  exitReason: string | null;
+  exitMessage: string | null;
+  runs: SessionRun[];
+};
+
+export type SessionEvent = {
+  /** Per-session sequence number, from 1: the cursor of `events({after})` and `onEvents({lastEventId})`. */
+  seq: number;
+  type: string;
+  payload: unknown;
+  at: Date;
+};
+
+export const AccountStateSchema = z.enum(["available", "limited", "needs_login", "disabled"]);
+export type AccountState = z.infer<typeof AccountStateSchema>;
+
+export type ClaudeAccount = {
+  id: string;
+  /** Null for the implicit account (the environment's own login). */
+  configDir: string | null;
+  implicit: boolean;
+  /** Name of the env var holding its OAuth token (never the token). */
+  oauthTokenEnv: string | null;
+  state: AccountState;
+  limitedUntil: Date | null;
+  lastRateLimit: unknown;
+  lastError: string | null;
+  sessionsCount: number;
+  runningSessions: number;
+  costUsd: number;
+  inputTokens: number;
+  outputTokens: number;
+  /** What to run to fix a needs_login account. */
+  loginHint: string | null;
+};
