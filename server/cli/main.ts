@@ -2,6 +2,7 @@ import path from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { readEnv } from "../env";
 import { registerErrorsCommands } from "./errors";
+import { registerHooksCommands } from "./hooks";
 import { registerOpenSpecCommands } from "./openspec";
 
 /**
@@ -58,6 +59,7 @@ export async function main(argv: string[]): Promise<number> {
 
   registerOpenSpecCommands(program);
   registerErrorsCommands(program);
+  registerHooksCommands(program);
 
   try {
     await program.parseAsync(argv, { from: "user" });

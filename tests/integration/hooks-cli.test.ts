@@ -1,0 +1,187 @@
+/**
+ * `workdeck hooks send` and `workdeck hooks install` as a person (or Claude Code) runs them:
+ * real processes, real files, the route handler behind a real HTTP listener.
+ */
+import { execFile } from "node:child_process";
+import fs from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterEach, describe, expect, it } from "vitest";
+import { POST } from "@/app/api/hooks/route";
+import { readEnv } from "@/server/env";
+import { startRuntime, stopRuntime, type Runtime } from "@/server/runtime-boot";
+import { hookSession } from "../support/hook-payloads";
+import { repoRoot, tempDir } from "../support/temp";
+
+const run = promisify(execFile);
+const bin = path.join(repoRoot, "bin/workdeck.mjs");
+
+let server: http.Server | null = null;
+afterEach(async () => {
+  await new Promise((r) => (server ? server.close(r) : r(null)));
+  server = null;
+  await stopRuntime();
+});
+
+/** The runtime with POST /api/hooks behind a real listener; returns its URL. */
+async function serveHooks(dir: string, projectPath: string): Promise<{ runtime: Runtime; url: string }> {
+  const config = path.join(dir, "config.json");
+  fs.writeFileSync(config, JSON.stringify({ projects: [{ slug: "billing-api", path: projectPath }] }));
+  const runtime = await startRuntime({ ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent" }), appRoot: repoRoot }, { watch: false });
+  server = http.createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const headers = Object.fromEntries(Object.entries(req.headers).filter(([, v]) => typeof v === "string")) as Record<string, string>;
+    const response = await POST(new Request(`http://127.0.0.1${req.url}`, { method: "POST", headers, body: Buffer.concat(chunks) }));
+    res.writeHead(response.status, { "content-type": "application/json" }).end(await response.text());
+  });
+  await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
+  return { runtime, url: `http://127.0.0.1:${(server!.address() as AddressInfo).port}` };
+}
+
+async function closedPortUrl(): Promise<string> {
+  const s = http.createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return `http://127.0.0.1:${port}`;
+}
+
+/** Runs `workdeck hooks send` with the payload on stdin; resolves with exit code and wall time. */
+function send(payload: unknown, env: Record<string, string>): Promise<{ code: number | null; ms: number; stderr: string }> {
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [bin, "hooks", "send"], { env: { ...process.env, ...env } }, (err, _stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, ms: performance.now() - started, stderr });
+    });
+    child.stdin!.end(typeof payload === "string" ? payload : JSON.stringify(payload));
+  });
+}
+
+const spooled = (dir: string) => {
+  const file = path.join(dir, "hooks.ndjson");
+  return fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as { body: string; firedAt: number }) : [];
+};
+
+describe("workdeck hooks send", () => {
+  it("server down: exits 0 quickly and spools; the next send flushes the spool first, in order, with the original times", async () => {
+    const dir = tempDir();
+    const spool = path.join(dir, "spool");
+    const project = path.join(dir, "billing-api");
+    fs.mkdirSync(project);
+    const h = hookSession("cli-session", project);
+    const down = await closedPortUrl();
+
+    const first = await send(h.sessionStart(), { WORKDECK_URL: down, WORKDECK_SPOOL_DIR: spool });
+    const second = await send(h.prompt("hello"), { WORKDECK_URL: down, WORKDECK_SPOOL_DIR: spool });
+    expect([first.code, second.code]).toEqual([0, 0]);
+    // Node's own start is most of it; the budget is what a tool call can afford.
+    expect(Math.max(first.ms, second.ms)).toBeLessThan(1500);
+    expect(spooled(spool).map((e) => JSON.parse(e.body).hook_event_name)).toEqual(["SessionStart", "UserPromptSubmit"]);
+    const firedAt = spooled(spool)[0]!.firedAt;
+
+    const { runtime, url } = await serveHooks(dir, project);
+    await new Promise((r) => setTimeout(r, 20));
+    const third = await send(h.pre("t1", "Read", { file_path: "a" }), { WORKDECK_URL: url, WORKDECK_SPOOL_DIR: spool });
+    expect(third.code).toBe(0);
+    const rows = runtime.db.$client.prepare("SELECT event, project_slug, received_at FROM hooks ORDER BY id").all() as { event: string; project_slug: string; received_at: number }[];
+    expect(rows.map((r) => r.event)).toEqual(["SessionStart", "UserPromptSubmit", "PreToolUse"]);
+    expect(rows[0]).toMatchObject({ project_slug: "billing-api", received_at: firedAt });
+    expect(spooled(spool)).toEqual([]);
+
+    // Garbage from stdin: the server refuses it (400), the agent is not bothered, nothing is spooled.
+    const junk = await send("not json at all", { WORKDECK_URL: url, WORKDECK_SPOOL_DIR: spool });
+    expect(junk.code).toBe(0);
+    expect(spooled(spool)).toEqual([]);
+  });
+
+  it("the spool is bounded: the oldest entries are dropped", async () => {
+    const dir = tempDir();
+    const spool = path.join(dir, "spool");
+    fs.mkdirSync(spool);
+    const big = "x".repeat(2000);
+    const line = (i: number) => JSON.stringify({ firedAt: 1_700_000_000_000 + i, body: JSON.stringify({ session_id: "s", hook_event_name: "Stop", i, big }), workdeckSessionId: null });
+    fs.writeFileSync(path.join(spool, "hooks.ndjson"), Array.from({ length: 600 }, (_, i) => `${line(i)}\n`).join(""));
+    const res = await send({ session_id: "s", hook_event_name: "SessionEnd" }, { WORKDECK_URL: await closedPortUrl(), WORKDECK_SPOOL_DIR: spool });
+    expect(res.code).toBe(0);
+    const kept = spooled(spool);
+    expect(fs.statSync(path.join(spool, "hooks.ndjson")).size).toBeLessThanOrEqual(1024 * 1024);
+    expect(kept.length).toBeLessThan(601);
+    expect(JSON.parse(kept.at(-1)!.body).hook_event_name).toBe("SessionEnd");
+    expect(JSON.parse(kept[0]!.body).i).toBe(601 - kept.length);
+  });
+});
+
+describe("workdeck hooks install", () => {
+  async function setup() {
+    const dir = tempDir();
+    const project = path.join(dir, "billing-api");
+    fs.mkdirSync(path.join(project, "openspec"), { recursive: true });
+    const config = path.join(dir, "config.json");
+    fs.writeFileSync(config, JSON.stringify({ projects: [{ slug: "billing-api", path: project }] }));
+    const env = { ...process.env, WORKDECK_CONFIG: config, WORKDECK_DB: path.join(dir, "w.db") };
+    const cli = (...args: string[]) => run(process.execPath, [bin, "hooks", ...args], { env }).then(
+      (r) => ({ code: 0, ...r }),
+      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+    );
+    return { dir, project, cli, settings: path.join(project, ".claude", "settings.json") };
+  }
+
+  it("merges every event beside the hooks already there, idempotently; --uninstall takes only ours out", async () => {
+    const { project, cli, settings } = await setup();
+    const foreign = {
+      model: "sonnet",
+      permissions: { allow: ["Bash(npm test)"] },
+      hooks: {
+        PreToolUse: [{ matcher: "Bash", hooks: [{ type: "command", command: "node ./guard.mjs", timeout: 3 }] }],
+        Stop: [{ hooks: [{ type: "http", url: "http://127.0.0.1:9999/stop" }] }],
+      },
+    };
+    fs.mkdirSync(path.dirname(settings), { recursive: true });
+    fs.writeFileSync(settings, JSON.stringify(foreign, null, 2));
+
+    const installed = await cli("install", "--project", "billing-api");
+    expect(installed.stdout).toMatch(/Installed Workdeck hooks \(12 events\)/);
+    const after = JSON.parse(fs.readFileSync(settings, "utf8"));
+    expect(after.model).toBe("sonnet");
+    expect(after.permissions).toEqual(foreign.permissions);
+    expect(Object.keys(after.hooks)).toEqual(expect.arrayContaining(["SessionStart", "UserPromptSubmit", "PreToolUse", "PostToolUse", "PostToolUseFailure", "Notification", "PermissionRequest", "Stop", "SessionEnd"]));
+    expect(after.hooks.PreToolUse[0]).toEqual(foreign.hooks.PreToolUse[0]);
+    expect(after.hooks.PreToolUse[1]).toEqual({ matcher: "*", hooks: [{ type: "command", command: expect.stringMatching(/^node ".*bin\/workdeck\.mjs" hooks send$/), timeout: 5 }] });
+    const command = after.hooks.PreToolUse[1].hooks[0].command as string;
+    expect(path.isAbsolute(JSON.parse(command.slice(5, command.indexOf(" hooks"))))).toBe(true);
+    expect(after.hooks.SessionStart[0]).not.toHaveProperty("matcher");
+    expect(after.hooks.Stop[0]).toEqual(foreign.hooks.Stop[0]);
+
+    const before = fs.readFileSync(settings, "utf8");
+    const again = await cli("install", "--project", "billing-api");
+    expect(again.stdout).toMatch(/already installed/);
+    expect(fs.readFileSync(settings, "utf8")).toBe(before);
+
+    const removed = await cli("install", "--project", "billing-api", "--uninstall");
+    expect(removed.stdout).toMatch(/Removed the Workdeck hooks/);
+    expect(JSON.parse(fs.readFileSync(settings, "utf8"))).toEqual(foreign);
+    expect(fs.readdirSync(path.join(project, ".claude"))).toEqual(["settings.json"]);
+  });
+
+  it("--config-dir writes <dir>/settings.json; unknown project and broken settings are clear errors that change nothing", async () => {
+    const { dir, cli, settings } = await setup();
+    const configDir = path.join(dir, "claude-config");
+    const res = await cli("install", "--project", "billing-api", "--config-dir", configDir, "--json");
+    expect(JSON.parse(res.stdout)).toMatchObject({ project: "billing-api", action: "installed", file: path.join(configDir, "settings.json") });
+    expect(fs.existsSync(settings)).toBe(false);
+
+    const unknown = await cli("install", "--project", "nope");
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/Unknown project "nope"\. Known: billing-api/);
+
+    fs.mkdirSync(path.dirname(settings), { recursive: true });
+    fs.writeFileSync(settings, '{ "hooks": { "Stop": [ }');
+    const broken = await cli("install", "--project", "billing-api");
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toMatch(/settings\.json is not valid JSON.*left untouched/);
+    expect(fs.readFileSync(settings, "utf8")).toBe('{ "hooks": { "Stop": [ }');
+  });
+});
