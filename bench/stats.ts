@@ -1,4 +1,11 @@
-export type BenchRow = { name: string; value: number; unit: "ms" | "x" | "MB" | "/s" | "%"; target?: number };
+export type BenchRow = {
+  name: string;
+  value: number;
+  unit: "ms" | "x" | "MB" | "/s" | "%";
+  target?: number;
+  /** Throughputs: the target is a floor, not a ceiling. */
+  higherIsBetter?: boolean;
+};
 
 export async function timeAsync(fn: () => unknown): Promise<number> {
   const start = performance.now();
@@ -16,7 +23,8 @@ export function printRows(rows: BenchRow[]): void {
   const width = Math.max(...rows.map((r) => r.name.length));
   for (const r of rows) {
     const value = r.unit === "x" ? `${r.value.toFixed(1)}x` : `${r.value.toFixed(r.value < 10 ? 2 : 0)} ${r.unit}`;
-    const target = r.target === undefined ? "" : `  (target < ${r.target} ${r.unit}: ${r.value < r.target ? "met" : "MISSED"}, ${(r.value / r.target).toFixed(2)} of target)`;
+    const met = r.target === undefined ? false : r.higherIsBetter ? r.value > r.target : r.value < r.target;
+    const target = r.target === undefined ? "" : `  (target ${r.higherIsBetter ? ">" : "<"} ${r.target} ${r.unit}: ${met ? "met" : "MISSED"}, ${(r.value / r.target).toFixed(2)} of target)`;
     process.stdout.write(`${r.name.padEnd(width)}  ${value.padStart(10)}${target}\n`);
   }
 }

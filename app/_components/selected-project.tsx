@@ -70,12 +70,13 @@ export function useSelectedProject(): SelectedProject {
       // Detail pages belong to one project: switching goes back to the list.
       const specsDetail = /^\/specs\/(?!new$)[^/]+\//.test(pathname);
       const errorsDetail = /^\/errors\/[^/]+/.test(pathname);
-      const onDetail = specsDetail || errorsDetail;
+      const agentDetail = /^\/sessions\/agents\//.test(pathname);
+      const onDetail = specsDetail || errorsDetail || agentDetail;
       const params = new URLSearchParams(onDetail ? "" : searchParams.toString());
       if (next) params.set(PROJECT_PARAM, next);
       else params.delete(PROJECT_PARAM);
       const query = params.toString();
-      router.push(`${errorsDetail ? "/errors" : specsDetail ? "/specs" : pathname}${query ? `?${query}` : ""}`);
+      router.push(`${errorsDetail ? "/errors" : specsDetail ? "/specs" : agentDetail ? "/sessions" : pathname}${query ? `?${query}` : ""}`);
     },
     [cookie, pathname, router, searchParams],
   );
