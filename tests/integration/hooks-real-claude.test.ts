@@ -72,7 +72,7 @@ describe.skipIf(!fs.existsSync(claudeBin))("real Claude Code with `workdeck hook
         // What the hook command (workdeck hooks send) reads.
         WORKDECK_URL: workdeckUrl,
         WORKDECK_SPOOL_DIR: path.join(dir, "spool"),
-      },
+      } as NodeJS.ProcessEnv,
     });
     const frames = stdout.trim().split("\n").map((l) => JSON.parse(l) as { type: string; session_id?: string; is_error?: boolean });
     const result = frames.at(-1)!;
