@@ -60,7 +60,7 @@ describe.skipIf(!fs.existsSync(claudeBin))("real Claude Code with `workdeck hook
     const { stdout } = await run(claudeBin, ["-p", "Run echo hooks-e2e", "--output-format", "stream-json", "--verbose"], {
       cwd: project,
       timeout: 90_000,
-      env: {
+      env: <Record<string, string | undefined>>{
         PATH: process.env.PATH,
         HOME: dir,
         CLAUDE_CONFIG_DIR: configDir,
