@@ -73,3 +73,11 @@ export function readEnv(source: Record<string, string | undefined> = process.env
     claudePath: e.WORKDECK_CLAUDE_PATH,
   };
 }
+
+/**
+ * The environment a `claude` child inherits (PATH, HOME, ANTHROPIC_BASE_URL...): the session
+ * runner copies it and adjusts per account. Read here so env.ts stays the one reader.
+ */
+export function inheritedEnvironment(): Record<string, string | undefined> {
+  return { ...process.env };
+}

@@ -1,13 +1,14 @@
 import path from "node:path";
 import { loadConfig } from "./config";
 import { migrateDatabase, openDatabase } from "./db/client";
-import type { WorkdeckEnv } from "./env";
+import { inheritedEnvironment, type WorkdeckEnv } from "./env";
 import { EventBus } from "./events/bus";
 import { createLogger } from "./logger";
 import { RUNTIME_KEY, type Runtime, type RuntimeHolder } from "./runtime";
 import { sweepEnded } from "./services/agents";
 import { OpenSpecService } from "./services/openspec";
 import { discoverProjects, ProjectRegistry } from "./services/projects";
+import { SessionRunner } from "./services/sessions";
 import { OpenSpecWatcher } from "./watchers/openspec-watcher";
 
 export type { Runtime } from "./runtime";
@@ -17,6 +18,8 @@ type RuntimeOptions = {
   watch?: boolean;
   /** Warm the OpenSpec cache before returning. */
   warm?: boolean;
+  /** Recover and schedule sessions at start (default: when watching, i.e. the server). */
+  sessions?: boolean;
 };
 
 export function startRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {}): Promise<Runtime> {
@@ -63,6 +66,22 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
   }
 
   await rescan();
+
+  // Sessions (issue 4): runs left `running` by a previous process become interrupted, their
+  // orphaned claude process groups are killed, and queued sessions start.
+  const sessions = new SessionRunner({
+    db,
+    bus,
+    projects,
+    openspec,
+    config,
+    log,
+    claudePath: env.claudePath,
+    baseEnv: inheritedEnvironment(),
+    worktreesDir: path.join(env.dbPath === ":memory:" ? env.appRoot : path.dirname(env.dbPath), "worktrees"),
+  });
+  // Only the server does: a one-shot CLI command must not mark another process's sessions interrupted.
+  if (opts.sessions ?? opts.watch) sessions.recover();
   if (opts.warm) await openspec.warm();
 
   const rescanMs = (config.config.rescanMinutes ?? 5) * 60_000;
@@ -87,6 +106,7 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
     bus,
     projects,
     openspec,
+    sessions,
     log,
     warnings,
     rescan,
@@ -95,6 +115,7 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
       if (agentsTimer) clearInterval(agentsTimer);
       bus.stopPolling();
       await watcher?.close();
+      await sessions.close();
       db.$client.close();
     },
   };

@@ -5,6 +5,7 @@ import type { EventBus } from "./events/bus";
 import type { Logger } from "./logger";
 import type { OpenSpecService } from "./services/openspec";
 import type { ProjectRegistry } from "./services/projects";
+import type { SessionRunner } from "./services/sessions";
 
 /**
  * Everything long-lived in one process: the database, the bus, the project
@@ -23,6 +24,8 @@ export type Runtime = {
   bus: EventBus;
   projects: ProjectRegistry;
   openspec: OpenSpecService;
+  /** The session runner (issue 4): one per process. */
+  sessions: SessionRunner;
   log: Logger;
   warnings: string[];
   rescan(): Promise<void>;

@@ -106,6 +106,23 @@ export const AgentsEndedEventSchema = z.object({
   failureCount: z.number().int(),
 });
 
+/** Sessions (issue 4): a stored stream-json message of a launched session (read it from session_events). */
+export const SessionsEventEventSchema = z.object({
+  type: z.literal("sessions.event"),
+  projectSlug: z.string(),
+  sessionId: z.number().int(),
+  seq: z.number().int(),
+  eventType: z.string(),
+});
+
+/** A session's status, totals or account changed. */
+export const SessionsUpdatedEventSchema = z.object({
+  type: z.literal("sessions.updated"),
+  projectSlug: z.string(),
+  sessionId: z.number().int(),
+  status: z.string(),
+});
+
 export const WorkdeckEventSchema = z.discriminatedUnion("type", [
   OpenSpecChangedEventSchema,
   OpenSpecProposalCreatedEventSchema,
@@ -118,6 +135,8 @@ export const WorkdeckEventSchema = z.discriminatedUnion("type", [
   AgentsActivityEventSchema,
   AgentsNeedsYouEventSchema,
   AgentsEndedEventSchema,
+  SessionsEventEventSchema,
+  SessionsUpdatedEventSchema,
 ]);
 
 export type WorkdeckEventInput = z.infer<typeof WorkdeckEventSchema>;

@@ -57,6 +57,40 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`Migrated ${env.dbPath}\n`);
     });
 
+  const sessionsCmd = program.command("sessions").description("Claude Code sessions launched by Workdeck");
+  sessionsCmd
+    .command("list")
+    .description("sessions with status, account, cost")
+    .option("--project <slug>", "only this project's sessions")
+    .option("--json", "print JSON")
+    .action(async (opts: { project?: string; json?: boolean }) => {
+      const { createRuntime } = await import("../runtime-boot");
+      const runtime = await createRuntime(readEnv(), { watch: false });
+      try {
+        const list = runtime.sessions.list({ projectId: opts.project });
+        const rows = list.map((s) => ({
+          id: s.id,
+          status: s.status,
+          sessionType: s.sessionType,
+          projectSlug: s.projectSlug,
+          workItem: s.workItem,
+          accountId: s.accountId,
+          claudeSessionId: s.claudeSessionId,
+          costUsd: s.costUsd,
+          numTurns: s.numTurns,
+          inputTokens: s.inputTokens,
+          outputTokens: s.outputTokens,
+          exitReason: s.exitReason,
+          createdAt: s.createdAt.toISOString(),
+          endedAt: s.endedAt?.toISOString() ?? null,
+        }));
+        if (opts.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+        else for (const r of rows) process.stdout.write(`${r.id}\t${r.status}\t${r.projectSlug}\t${r.accountId ?? "-"}\t$${r.costUsd.toFixed(4)}\t${r.exitReason ?? ""}\n`);
+      } finally {
+        await runtime.close();
+      }
+    });
+
   registerOpenSpecCommands(program);
   registerErrorsCommands(program);
   registerHooksCommands(program);

@@ -1,14 +1,18 @@
 import { createCallerFactory, createTRPCRouter } from "./init";
 import { agentsRouter } from "./routers/agents";
+import { accountsRouter } from "./routers/accounts";
 import { errorsRouter } from "./routers/errors";
 import { openspecRouter } from "./routers/openspec";
 import { projectsRouter } from "./routers/projects";
+import { sessionsRouter } from "./routers/sessions";
 
 export const appRouter = createTRPCRouter({
   projects: projectsRouter,
   openspec: openspecRouter,
   errors: errorsRouter,
   agents: agentsRouter,
+  sessions: sessionsRouter,
+  accounts: accountsRouter,
 });
 
 export type AppRouter = typeof appRouter;

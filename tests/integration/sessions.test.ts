@@ -1,0 +1,293 @@
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import type { LoadedConfig } from "@/server/config";
+import { migrateDatabase, openDatabase, type Db } from "@/server/db/client";
+import { EventBus } from "@/server/events/bus";
+import { createLogger } from "@/server/logger";
+import { ProjectRegistry } from "@/server/services/projects";
+import { SessionRunner } from "@/server/services/sessions";
+import type { WorkdeckConfig } from "@/lib/schemas/config";
+import { afterToolResult, FakeAnthropic, mainAsking } from "../support/fake-anthropic";
+import { repoRoot, tempDir } from "../support/temp";
+
+/**
+ * The session runner against the REAL Claude Code binary (the SDK's) and the local fake
+ * Messages API. Each test: its own fake, temp project, DB and account config dirs.
+ */
+
+type Harness = { fake: FakeAnthropic; runner: SessionRunner; db: Db; project: string; root: string };
+let current: Harness | null = null;
+
+afterEach(async () => {
+  if (!current) return;
+  await current.runner.close();
+  await current.fake.close();
+  current.db.$client.close();
+  current = null;
+});
+
+async function setup(opts: { claude?: WorkdeckConfig["claude"]; git?: boolean; claudePath?: string; accounts?: string[] } = {}): Promise<Harness> {
+  const fake = await FakeAnthropic.start();
+  const root = tempDir("workdeck-sessions-");
+  const project = path.join(root, "project");
+  fs.mkdirSync(project);
+  fs.writeFileSync(path.join(project, "README.md"), "# demo\n");
+  if (opts.git) {
+    const g = (...args: string[]) => execFileSync("git", args, { cwd: project, stdio: "ignore" });
+    g("init", "-q", "-b", "main");
+    g("-c", "user.email=t@example.com", "-c", "user.name=t", "add", ".");
+    g("-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-q", "-m", "init");
+  }
+  const accounts = (opts.accounts ?? []).map((id) => {
+    const configDir = path.join(root, `account-${id}`);
+    fs.mkdirSync(configDir);
+    return { id, configDir, oauthTokenEnv: `TOKEN_${id.toUpperCase()}` };
+  });
+  const defaultConfig = path.join(root, "default-config");
+  fs.mkdirSync(defaultConfig);
+  const db = openDatabase(path.join(root, "w.db"));
+  migrateDatabase(db, path.join(repoRoot, "drizzle"));
+  const bus = new EventBus(db);
+  const projects = new ProjectRegistry(db);
+  projects.replace([{ slug: "demo", name: "Demo", path: project, openspecRoot: project, source: "config", problem: null }]);
+  const config: LoadedConfig = {
+    config: { claude: { ...opts.claude, accounts: accounts.length ? accounts : undefined, defaults: { permissionMode: "bypassPermissions", worktrees: !!opts.git, ...opts.claude?.defaults } } },
+    file: undefined,
+    baseDir: root,
+  };
+  const runner = new SessionRunner(
+    {
+      db,
+      bus,
+      projects,
+      openspec: { showChange: async () => Promise.reject(new Error("no openspec in this test")) },
+      config,
+      log: createLogger("silent"),
+      claudePath: opts.claudePath,
+      baseEnv: {
+        PATH: process.env.PATH,
+        HOME: root,
+        ANTHROPIC_BASE_URL: fake.url,
+        CLAUDE_CONFIG_DIR: defaultConfig,
+        CLAUDE_CODE_OAUTH_TOKEN: "tok-default",
+        ANTHROPIC_API_KEY: "sk-should-be-removed-for-subscription-accounts",
+        TOKEN_A: "tok-A",
+        TOKEN_B: "tok-B",
+        IS_SANDBOX: "1",
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+        DISABLE_AUTOUPDATER: "1",
+        // One CLI-internal retry, so a persistent 529 reaches the runner quickly.
+        CLAUDE_CODE_MAX_RETRIES: "1",
+      },
+      worktreesDir: path.join(root, "worktrees"),
+    },
+    { retryBaseMs: 100, retryMaxMs: 400, stopGraceMs: 3_000 },
+  );
+  current = { fake, runner, db, project, root };
+  return current;
+}
+
+const types = (h: Harness, id: number) => h.runner.events({ id }).map((e) => e.type);
+
+async function waitFor<T>(fn: () => T | undefined | null | false, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const v = fn();
+    if (v) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error("timed out");
+}
+
+describe("sessions runner (real Claude Code binary, fake API)", () => {
+  it("runs a tool-using session end to end in its own worktree: events in order, cost and turns, completed, diff", async () => {
+    const h = await setup({ git: true });
+    // Bash runs in the session's cwd: the worktree.
+    h.fake.queue({ kind: "tool_use", name: "Bash", input: { command: "printf 'hello\\n' > hello.txt" }, text: "Writing it." });
+    h.fake.when(afterToolResult, { kind: "text", text: "Wrote hello.txt." }, { times: 1 });
+    const { id } = await h.runner.start({ projectId: "demo", prompt: "Create hello.txt" });
+    const s = await h.runner.waitForEnd(id);
+
+    expect(s).toMatchObject({ status: "completed", exitReason: "success", exitMessage: "Wrote hello.txt.", accountId: "default", numTurns: 2, branch: `workdeck/${id}` });
+    expect(s.costUsd).toBeGreaterThan(0);
+    expect(s.inputTokens).toBeGreaterThan(0);
+    expect(s.claudeSessionId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(s.runs).toEqual([expect.objectContaining({ n: 1, accountId: "default", outcome: "success", costUsd: s.costUsd, numTurns: 2 })]);
+
+    const events = h.runner.events({ id });
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    const t = events.map((e) => e.type);
+    expect(t.indexOf("system/init")).toBeLessThan(t.indexOf("assistant"));
+    expect(t.indexOf("assistant")).toBeLessThan(t.indexOf("user"));
+    expect(t.lastIndexOf("user")).toBeLessThan(t.indexOf("result"));
+    expect(t).toEqual(expect.arrayContaining(["workdeck/created", "workdeck/run_started", "workdeck/user_message", "workdeck/run_ended"]));
+    // The implicit account is the environment's own login, as is (here: the API key beats the OAuth token).
+    expect(h.fake.mainRequests.every((r) => r.authKind === "api-key")).toBe(true);
+
+    // The project folder is untouched; the worktree has the file; the diff shows it.
+    expect(fs.existsSync(path.join(h.project, "hello.txt"))).toBe(false);
+    const diff = h.runner.diff({ id });
+    expect(diff.files).toEqual([{ path: "hello.txt", added: 1, removed: 0 }]);
+    expect(diff.diff).toContain("+hello");
+
+    // The subscription back-fills everything stored, from a cursor.
+    const ac = new AbortController();
+    const seen: number[] = [];
+    for await (const e of h.runner.onEvents({ id, lastEventId: 3, signal: ac.signal })) {
+      seen.push(e.seq);
+      if (e.seq === events.length) ac.abort();
+    }
+    expect(seen[0]).toBe(4);
+    expect(seen.at(-1)).toBe(events.length);
+    expect(h.runner.accounts.list(() => 0)[0]).toMatchObject({ id: "default", state: "available", sessionsCount: 1 });
+  });
+
+  it("takes a follow-up message while running (send), then resumes a finished session with a new one", async () => {
+    const h = await setup();
+    h.fake.when(mainAsking("first task"), { kind: "text", text: "first answer", delayMs: 1_500 }, { times: 1 });
+    h.fake.when(mainAsking("follow up"), { kind: "text", text: "follow-up answer" }, { times: 1 });
+    h.fake.when(mainAsking("again please"), { kind: "text", text: "resumed answer" }, { times: 1 });
+    const { id } = await h.runner.start({ projectId: "demo", prompt: "first task" });
+    await waitFor(() => h.fake.mainRequests.length > 0);
+    h.runner.send({ id, text: "follow up" });
+    const done = await h.runner.waitForEnd(id);
+    expect(done).toMatchObject({ status: "completed", exitMessage: "follow-up answer" });
+    expect(types(h, id).filter((t) => t === "result")).toHaveLength(2);
+
+    // A finished session takes no message; it is resumed instead.
+    expect(() => h.runner.send({ id, text: "late" })).toThrow(/completed: only a running session takes messages/);
+    h.runner.resume({ id, text: "again please" });
+    const resumed = await h.runner.waitForEnd(id);
+    expect(resumed).toMatchObject({ status: "completed", exitMessage: "resumed answer", claudeSessionId: done.claudeSessionId });
+    expect(resumed.runs).toHaveLength(2);
+    expect(resumed.runs[1]).toMatchObject({ resumed: true, outcome: "success" });
+    expect(resumed.runs[1]!.costUsd).toBeGreaterThan(0);
+    expect(resumed.costUsd).toBeCloseTo(done.costUsd + resumed.runs[1]!.costUsd, 6);
+    // The resumed request carried the earlier conversation.
+    const last = h.fake.mainRequests.at(-1)!;
+    expect(JSON.stringify(last.body?.messages)).toContain("first task");
+  });
+
+  it("stops a running session (interrupt), and a hung one that is killed", async () => {
+    const h = await setup();
+    h.fake.queue({ kind: "hang" });
+    const { id } = await h.runner.start({ projectId: "demo", prompt: "wait forever" });
+    await waitFor(() => h.fake.mainRequests.length > 0);
+    const stopped = await h.runner.stop({ id });
+    expect(stopped).toMatchObject({ status: "stopped", exitReason: "stopped" });
+    await expect(h.runner.stop({ id })).rejects.toThrow(/stopped, not running/);
+  });
+
+  it("ends at max turns and at the budget cap as failed, with the reason", async () => {
+    const h = await setup();
+    h.fake.when((r) => r.main, { kind: "tool_use", name: "Bash", input: { command: "echo again" } });
+    const { id } = await h.runner.start({ projectId: "demo", prompt: "loop", overrides: { maxTurns: 1 } });
+    expect(await h.runner.waitForEnd(id)).toMatchObject({ status: "failed", exitReason: "max_turns", exitMessage: "Reached maximum number of turns (1)" });
+
+    const b = await h.runner.start({ projectId: "demo", prompt: "spend", overrides: { maxBudgetUsd: 0.0001 } });
+    const s = await h.runner.waitForEnd(b.id);
+    expect(s).toMatchObject({ status: "failed", exitReason: "budget" });
+    expect(s.exitMessage).toMatch(/Reached maximum budget/);
+    expect(s.costUsd).toBeGreaterThan(0);
+  });
+
+  it("a usage limit on account A parks A and continues the same session on account B (transcript carried over)", async () => {
+    const h = await setup({ accounts: ["a", "b"] });
+    const resetsAt = Math.floor(Date.now() / 1000) + 3 * 3600;
+    h.fake.when((r) => r.credential === "tok-A", { kind: "usage_limit", resetsAt });
+    h.fake.when((r) => r.main && r.credential === "tok-B", { kind: "text", text: "finished on B" });
+    const { id } = await h.runner.start({ projectId: "demo", prompt: "do the work" });
+    const s = await h.runner.waitForEnd(id);
+
+    expect(s).toMatchObject({ status: "completed", accountId: "b", exitMessage: "finished on B" });
+    expect(s.runs.map((r) => [r.accountId, r.outcome, r.resumed])).toEqual([
+      ["a", "usage_limit", false],
+      ["b", "success", true],
+    ]);
+    const posts = h.fake.requests.filter((r) => r.path === "/v1/messages");
+    const firstB = posts.findIndex((r) => r.credential === "tok-B");
+    expect(posts.slice(0, firstB).every((r) => r.credential === "tok-A" && r.status === 429)).toBe(true);
+    expect(posts.slice(firstB).every((r) => r.credential === "tok-B")).toBe(true);
+    // Subscription accounts never send the API key from the environment.
+    expect(h.fake.requests.some((r) => r.authKind === "api-key")).toBe(false);
+    // B's request carries A's conversation (--resume of the copied transcript).
+    expect(JSON.stringify(h.fake.mainRequests.at(-1)!.body?.messages)).toContain("do the work");
+    const switched = h.runner.events({ id }).find((e) => e.type === "workdeck/account_switched");
+    expect(switched?.payload).toMatchObject({ from: "a", to: "b", transcriptCopied: true });
+
+    const [a, b] = h.runner.accounts.list((acc) => h.runner.runningCount(acc));
+    expect(a).toMatchObject({ id: "a", state: "limited" });
+    expect(a!.limitedUntil!.getTime()).toBeGreaterThanOrEqual(resetsAt * 1000);
+    expect(a!.lastRateLimit).toMatchObject({ status: "rejected", resetsAt });
+    expect(b).toMatchObject({ id: "b", state: "available", sessionsCount: 1 });
+    expect(b!.costUsd).toBeGreaterThan(0);
+  });
+
+  it("an auth failure marks the account needs_login (with what to run) and the session moves on", async () => {
+    const h = await setup({ accounts: ["a", "b"] });
+    h.fake.when((r) => r.credential === "tok-A", { kind: "error", status: 401, message: "Invalid bearer token" });
+    const { id } = await h.runner.start({ projectId: "demo", prompt: "hello" });
+    const s = await h.runner.waitForEnd(id);
+    expect(s).toMatchObject({ status: "completed", accountId: "b" });
+    expect(s.runs[0]).toMatchObject({ accountId: "a", outcome: "auth_failed" });
+    const a = h.runner.accounts.list(() => 0)[0]!;
+    expect(a).toMatchObject({ state: "needs_login", loginHint: expect.stringContaining("TOKEN_A") });
+    expect(a.lastError).toMatch(/authenticate|bearer/i);
+  });
+
+  it("retries a transient failure (overloaded past the CLI's own retries) with backoff, then completes", async () => {
+    const h = await setup();
+    h.fake.when((r) => r.main, { kind: "error", status: 529 }, { times: 2 });
+    const { id } = await h.runner.start({ projectId: "demo", prompt: "hello" });
+    const s = await h.runner.waitForEnd(id, 45_000);
+    expect(s).toMatchObject({ status: "completed", exitReason: "success" });
+    expect(s.runs.map((r) => r.outcome)).toEqual(["transient", "success"]);
+    const t = types(h, id);
+    expect(t).toContain("system/api_retry");
+    expect(t).toContain("workdeck/retry_scheduled");
+  });
+
+  it("a run killed by a signal is recorded as crashed, with what it had produced", async () => {
+    const h = await setup();
+    h.fake.queue({ kind: "hang" });
+    const { id } = await h.runner.start({ projectId: "demo", prompt: "hang" });
+    await waitFor(() => h.fake.mainRequests.length > 0);
+    const row = h.db.$client.prepare("SELECT pid FROM sessions WHERE id = ?").get(id) as { pid: number };
+    process.kill(row.pid, "SIGKILL");
+    const s = await h.runner.waitForEnd(id);
+    expect(s).toMatchObject({ status: "crashed", exitReason: "crashed" });
+    expect(s.exitMessage).toMatch(/SIGKILL/);
+    expect(types(h, id)).toContain("system/init");
+  });
+
+  it("refuses bad input with a clear error and starts nothing", async () => {
+    const h = await setup();
+    await expect(h.runner.start({ projectId: "demo", workItem: { kind: "error", failureId: 999 } })).rejects.toMatchObject({ code: "NOT_FOUND", message: "No failure group with id 999" });
+    await expect(h.runner.start({ projectId: "demo", prompt: "x", overrides: { maxBudgetUsd: -1 } })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: "The budget (maxBudgetUsd) must be greater than 0 (got -1)",
+    });
+    await expect(h.runner.start({ projectId: "demo" })).rejects.toMatchObject({ code: "BAD_REQUEST", message: "A manual session needs a prompt" });
+    await expect(h.runner.start({ projectId: "nope", prompt: "x" })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    expect(() => h.runner.send({ id: 42, text: "hi" })).toThrow(/No session with id 42/);
+    fs.rmSync(h.project, { recursive: true });
+    await expect(h.runner.start({ projectId: "demo", prompt: "x" })).rejects.toMatchObject({ code: "UNPROCESSABLE", reason: "project_path_missing" });
+    expect(h.runner.list()).toEqual([]);
+    expect(h.fake.requests).toEqual([]);
+  });
+
+  it("refuses a missing binary (WORKDECK_CLAUDE_PATH=/nonexistent) and a missing account directory", async () => {
+    const h = await setup({ claudePath: "/nonexistent", accounts: ["a"] });
+    await expect(h.runner.start({ projectId: "demo", prompt: "x" })).rejects.toMatchObject({
+      code: "UNPROCESSABLE",
+      reason: "claude_missing",
+      message: expect.stringContaining("/nonexistent (WORKDECK_CLAUDE_PATH) does not exist"),
+    });
+    const h2 = { ...h, runner: new SessionRunner({ ...(h.runner as unknown as { deps: ConstructorParameters<typeof SessionRunner>[0] }).deps, claudePath: undefined }) };
+    fs.rmSync(path.join(h.root, "account-a"), { recursive: true });
+    await expect(h2.runner.start({ projectId: "demo", prompt: "x" })).rejects.toMatchObject({ code: "UNPROCESSABLE", message: expect.stringMatching(/account "a": config directory .* does not exist/) });
+    expect(h.runner.list()).toEqual([]);
+  });
+});
