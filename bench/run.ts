@@ -1,3 +1,4 @@
+import { benchAgents } from "./agents";
 import { benchErrors } from "./errors";
 import { benchOpenSpec } from "./openspec";
 import { printRows } from "./stats";
@@ -9,6 +10,8 @@ async function main() {
   printRows(await benchOpenSpec());
   process.stdout.write("\nErrors (issue 3)\n");
   printRows(await benchErrors());
+  process.stdout.write("\nAgents (issue 5)\n");
+  printRows(await benchAgents());
 }
 
 main().catch((err) => {
