@@ -262,6 +262,22 @@ describe("sessions runner (real Claude Code binary, fake API)", () => {
     expect(types(h, id)).toContain("system/init");
   });
 
+  it("on server start, a session left running is marked interrupted and its orphaned claude process is killed", async () => {
+    const h = await setup();
+    h.fake.queue({ kind: "hang" });
+    const { id } = await h.runner.start({ projectId: "demo", prompt: "hang" });
+    await waitFor(() => h.fake.mainRequests.length > 0);
+    const { pid } = h.db.$client.prepare("SELECT pid FROM sessions WHERE id = ?").get(id) as { pid: number };
+    // A new process's runner over the same database (the old one "died" without cleaning up).
+    const next = new SessionRunner((h.runner as unknown as { deps: ConstructorParameters<typeof SessionRunner>[0] }).deps);
+    expect(next.recover()).toEqual({ interrupted: [id], killed: [pid] });
+    // Read at once: the old runner (still alive in this test process) would later record the kill as a crash.
+    expect(next.get({ id })).toMatchObject({ status: "interrupted", exitReason: "interrupted" });
+    expect(next.events({ id }).at(-1)).toMatchObject({ type: "workdeck/interrupted", payload: { reason: "server_restart", killedPid: pid } });
+    await waitFor(() => !isAlive(pid), 5_000);
+    await next.close();
+  });
+
   it("refuses bad input with a clear error and starts nothing", async () => {
     const h = await setup();
     await expect(h.runner.start({ projectId: "demo", workItem: { kind: "error", failureId: 999 } })).rejects.toMatchObject({ code: "NOT_FOUND", message: "No failure group with id 999" });
@@ -291,3 +307,12 @@ describe("sessions runner (real Claude Code binary, fake API)", () => {
     expect(h.runner.list()).toEqual([]);
   });
 });
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
