@@ -35,7 +35,8 @@ export const test = base.extend<{ app: WorkdeckServer }, { workdeck: WorkdeckSer
 
 export { expect };
 
-export async function startWorkdeck(opts: { token?: string; host?: string } = {}): Promise<{ info: WorkdeckServer; stop(): Promise<void> }> {
+/** `env` is added to the server's environment (e.g. ANTHROPIC_BASE_URL for a fake Messages API). */
+export async function startWorkdeck(opts: { token?: string; host?: string; env?: Record<string, string> } = {}): Promise<{ info: WorkdeckServer; stop(): Promise<void> }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "workdeck-e2e-"));
   const workspace = path.join(dir, "workspace");
   fs.cpSync(path.join(repoRoot, "examples/demo-workspace"), workspace, { recursive: true });
@@ -53,6 +54,7 @@ export async function startWorkdeck(opts: { token?: string; host?: string } = {}
       WORKDECK_TOKEN: opts.token ?? "",
       WORKDECK_LOG_LEVEL: "warn",
       NEXT_TELEMETRY_DISABLED: "1",
+      ...opts.env,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
