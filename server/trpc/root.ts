@@ -5,6 +5,7 @@ import { errorsRouter } from "./routers/errors";
 import { openspecRouter } from "./routers/openspec";
 import { projectsRouter } from "./routers/projects";
 import { sessionsRouter } from "./routers/sessions";
+import { workRouter } from "./routers/work";
 
 export const appRouter = createTRPCRouter({
   projects: projectsRouter,
@@ -13,6 +14,7 @@ export const appRouter = createTRPCRouter({
   agents: agentsRouter,
   sessions: sessionsRouter,
   accounts: accountsRouter,
+  work: workRouter,
 });
 
 export type AppRouter = typeof appRouter;

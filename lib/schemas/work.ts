@@ -1,0 +1,108 @@
+import { z } from "zod";
+
+/**
+ * All Work (issue 6): OpenSpec changes, failure groups, Workdeck sessions and agents that need
+ * a person, as one prioritised list. The services own their own types; these are the merged view.
+ */
+
+export const WorkTypeSchema = z.enum(["change", "failure", "session", "agent"]);
+export type WorkType = z.infer<typeof WorkTypeSchema>;
+
+/**
+ * One status vocabulary over four domains: `needs_you` (an agent waits for a person), `in_progress`
+ * (a session runs, a change is being ticked off), `open` (to do), `failed` (a session that ended
+ * badly), `done` (completed, resolved) and `ignored` (triaged away).
+ */
+export const WorkStatusSchema = z.enum(["needs_you", "in_progress", "open", "failed", "done", "ignored"]);
+export type WorkStatus = z.infer<typeof WorkStatusSchema>;
+
+export const WorkLinksSchema = z.object({
+  /** A failure's assigned (or latest remediation) session; a change's implementing session; a session itself. */
+  session: z.object({ id: z.number().int(), status: z.string() }).nullable(),
+  /** A failure's proposal; a session's spec change. */
+  change: z.object({ projectSlug: z.string(), id: z.string() }).nullable(),
+  /** A session's failure; a proposal's source failure. `status` says when it got resolved. */
+  failure: z.object({ id: z.number().int(), status: z.string() }).nullable(),
+});
+export type WorkLinks = z.infer<typeof WorkLinksSchema>;
+
+export const WorkItemSchema = z.object({
+  /** Stable across refetches: `change:<project>/<id>`, `failure:<id>`, `session:<id>`, `agent:<claude session id>`. */
+  key: z.string(),
+  type: WorkTypeSchema,
+  status: WorkStatusSchema,
+  /** The domain's own status word ("pending triage", "running", "3/7 tasks", "resolved"...). */
+  detail: z.string(),
+  projectSlug: z.string().nullable(),
+  title: z.string(),
+  /** 1-5; higher first (failures: the triage priority). */
+  priority: z.number().int().min(1).max(5),
+  updatedAt: z.date(),
+  href: z.string(),
+  links: WorkLinksSchema,
+  /** Triage decision for failures, session type for sessions, group for changes. */
+  tag: z.string().nullable(),
+});
+export type WorkItem = z.infer<typeof WorkItemSchema>;
+
+export const WorkFilterSchema = z.object({
+  status: z.array(WorkStatusSchema).optional(),
+  types: z.array(WorkTypeSchema).optional(),
+  /** Case-insensitive substring of title, key or project (the browser adds fuzzy search on top). */
+  search: z.string().max(200).optional(),
+  /** Updated at or after / at or before. */
+  from: z.coerce.date().optional(),
+  to: z.coerce.date().optional(),
+});
+export type WorkFilter = z.infer<typeof WorkFilterSchema>;
+
+export const ListAllInputSchema = z.object({ projectId: z.string().max(63).optional(), filter: WorkFilterSchema.optional() });
+export type ListAllInput = z.infer<typeof ListAllInputSchema>;
+
+export const WorkStatsSchema = z.object({
+  total: z.number().int(),
+  byStatus: z.record(WorkStatusSchema, z.number().int()),
+  byType: z.record(WorkTypeSchema, z.number().int()),
+});
+export type WorkStats = z.infer<typeof WorkStatsSchema>;
+
+/** What the activity timeline shows; each kind is one or more bus event types. */
+export const ActivityKindSchema = z.enum([
+  "spec_created",
+  "spec_archived",
+  "failure_new",
+  "failure_resolved",
+  "triage",
+  "session_started",
+  "session_finished",
+  "needs_you",
+  "account_limited",
+]);
+export type ActivityKind = z.infer<typeof ActivityKindSchema>;
+
+export const ActivityInputSchema = z.object({
+  projectId: z.string().max(63).optional(),
+  types: z.array(ActivityKindSchema).optional(),
+  /** Event id cursor: items older than this. */
+  before: z.number().int().positive().optional(),
+  limit: z.number().int().min(1).max(200).optional(),
+});
+export type ActivityInput = z.infer<typeof ActivityInputSchema>;
+
+export const ActivityItemSchema = z.object({
+  /** The event's durable id (the next page's `before`). */
+  id: z.number().int(),
+  at: z.date(),
+  kind: ActivityKindSchema,
+  projectSlug: z.string().nullable(),
+  text: z.string(),
+  href: z.string().nullable(),
+});
+export type ActivityItem = z.infer<typeof ActivityItemSchema>;
+
+export const WorkSubscribeInputSchema = z.object({ projectId: z.string().max(63).optional(), lastEventId: z.coerce.number().int().nullish() });
+
+export const failureHref = (id: number) => `/errors/${id}`;
+export const sessionHref = (id: number) => `/sessions?session=${id}`;
+export const agentHref = (sessionId: string) => `/sessions/agents/${encodeURIComponent(sessionId)}`;
+export const changeItemHref = (projectSlug: string, changeId: string) => `/specs/${encodeURIComponent(projectSlug)}/changes/${encodeURIComponent(changeId)}`;
