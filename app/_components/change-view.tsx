@@ -9,6 +9,7 @@ import { plural } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc/react";
 import { specHref } from "@/lib/url-state";
 import { ArchiveDialog } from "./archive-dialog";
+import { LaunchSessionButton } from "./launch-dialog";
 import { Markdown } from "./markdown";
 import { PageHeader } from "./page-header";
 import { ProgressBar } from "./progress-bar";
@@ -61,9 +62,12 @@ export function ChangeView({ projectId, changeId }: { projectId: string; changeI
           </span>
         }
         actions={
-          <Button variant="secondary" onClick={() => setArchiveOpen(true)}>
-            Archive
-          </Button>
+          <>
+            <LaunchSessionButton projectId={projectId} workItem={{ kind: "spec", changeId: c.id }} variant="secondary" />
+            <Button variant="secondary" onClick={() => setArchiveOpen(true)}>
+              Archive
+            </Button>
+          </>
         }
       />
       <ArchiveDialog projectId={projectId} changeId={c.id} open={archiveOpen} onClose={() => setArchiveOpen(false)} />

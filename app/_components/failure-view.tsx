@@ -15,6 +15,7 @@ import { localProposalDraft, runErrorKindOf, useOptionalErrorsApi, type Proposal
 import { failureHref } from "./errors-url-state";
 import { FailureHistory, runErrors } from "./failure-history";
 import { FailureTriage } from "./failure-triage";
+import { LaunchSessionButton } from "./launch-dialog";
 import { PageHeader } from "./page-header";
 import { Badge, Button, ErrorState, ListSkeleton, Section, Skeleton } from "./ui";
 
@@ -65,6 +66,7 @@ function FailureBody({ failure }: { failure: FailureDetail }) {
         projectSlug={failure.projectSlug}
         crumbs={[{ label: title }]}
         title={title}
+        actions={<LaunchSessionButton projectId={failure.projectSlug} workItem={{ kind: "error", failureId: failure.id }} />}
         subtitle={
           <span className="flex flex-wrap items-center gap-x-2 gap-y-1">
             <span className="font-mono" data-testid="failure-file">

@@ -1,7 +1,12 @@
 import type { Metadata } from "next";
+import { AccountsBanner, AccountsPanel } from "@/app/_components/accounts-panel";
 import { agentInput } from "@/app/_components/agents-format";
 import { AgentsPanel } from "@/app/_components/agents-panel";
+import { LaunchSessionButton } from "@/app/_components/launch-dialog";
 import { PageHeader } from "@/app/_components/page-header";
+import { SessionCosts } from "@/app/_components/session-costs";
+import { readStatusFilter, SessionList, sessionsListInput } from "@/app/_components/session-list";
+import { Section } from "@/app/_components/ui";
 import { getQueryClient, HydrateClient, selectedProjectFor, trpc } from "@/lib/trpc/server";
 import { paramsFromRecord, PROJECT_PARAM } from "@/lib/url-state";
 
@@ -13,17 +18,31 @@ export async function generateMetadata({ searchParams }: Props): Promise<Metadat
 }
 
 export default async function SessionsPage({ searchParams }: Props) {
-  const { slug } = await selectedProjectFor(paramsFromRecord(await searchParams).get(PROJECT_PARAM));
-  await getQueryClient().prefetchQuery(trpc.agents.listActive.queryOptions(agentInput(slug)));
+  const params = paramsFromRecord(await searchParams);
+  const { slug } = await selectedProjectFor(params.get(PROJECT_PARAM));
+  const queryClient = getQueryClient();
+  await Promise.all([
+    queryClient.prefetchQuery(trpc.agents.listActive.queryOptions(agentInput(slug))),
+    queryClient.prefetchQuery(trpc.sessions.list.queryOptions(sessionsListInput(slug, readStatusFilter(params)))),
+    queryClient.prefetchQuery(trpc.accounts.list.queryOptions()),
+  ]);
   return (
     <HydrateClient>
-      <PageHeader section="Sessions" sectionHref="/sessions" title="Sessions" subtitle="Claude Code agents on this machine, from their hook events, live." />
+      <PageHeader
+        section="Sessions"
+        sectionHref="/sessions"
+        title="Sessions"
+        subtitle="Claude Code sessions Workdeck launched, their cost and accounts, and every agent reporting through hooks, live."
+        actions={<LaunchSessionButton projectId={slug} />}
+      />
+      <AccountsBanner />
       <div className="space-y-8">
+        <Section id="launched" title="Launched sessions">
+          <SessionList />
+        </Section>
+        <SessionCosts />
+        <AccountsPanel />
         <AgentsPanel />
-        <div className="rounded-lg border border-dashed border-zinc-300 px-6 py-6 text-center dark:border-zinc-700">
-          <p className="text-sm font-medium">Launching sessions from Workdeck arrives with issue 4 (the Claude Code session runner) — not built yet.</p>
-          <p className="mt-1 text-sm text-zinc-500 dark:text-zinc-400">Until then, agents you start yourself show up above once their hooks are installed.</p>
-        </div>
       </div>
     </HydrateClient>
   );
