@@ -1,0 +1,153 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { test as base, expect, type Page } from "@playwright/test";
+import { afterToolResult, FakeAnthropic, mainAsking } from "../support/fake-anthropic";
+import { startWorkdeck, waitForHydration, type WorkdeckServer } from "./fixtures";
+
+/**
+ * Sessions end to end: a real Workdeck server whose Claude Code children (the real binary
+ * the SDK ships) talk to a local fake of the Messages API. A failure from the public
+ * sample gets a session from its page; the output arrives live; Stop and Send work on a
+ * running session.
+ */
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const sampleRun1 = path.resolve(repoRoot, "../shared/playwright-sample/reports/run-1.json");
+
+type Workers = { fake: FakeAnthropic; sessionsServer: WorkdeckServer };
+
+const test = base.extend<{ app: WorkdeckServer }, Workers>({
+  fake: [
+    async ({}, use) => {
+      const fake = await FakeAnthropic.start();
+      await use(fake);
+      await fake.close();
+    },
+    { scope: "worker" },
+  ],
+  sessionsServer: [
+    async ({ fake }, use) => {
+      const claudeConfig = fs.mkdtempSync(path.join(os.tmpdir(), "workdeck-e2e-claude-"));
+      const server = await startWorkdeck({
+        env: {
+          ANTHROPIC_BASE_URL: fake.url,
+          ANTHROPIC_API_KEY: "sk-fake",
+          IS_SANDBOX: "1",
+          CLAUDE_CONFIG_DIR: claudeConfig,
+          CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+          DISABLE_AUTOUPDATER: "1",
+        },
+      });
+      await use(server.info);
+      await server.stop();
+      fs.rmSync(claudeConfig, { recursive: true, force: true });
+    },
+    { scope: "worker", timeout: 120_000 },
+  ],
+  app: async ({ sessionsServer }, use) => use(sessionsServer),
+  baseURL: async ({ sessionsServer }, use) => use(sessionsServer.baseURL),
+});
+
+test.use({ viewport: { width: 1440, height: 1200 } });
+// The real binary starts in a few seconds on a busy 2-core machine; each test runs one or two sessions.
+test.setTimeout(120_000);
+
+async function waitForStream(page: Page): Promise<void> {
+  await expect(page.getByTestId("session-view")).toHaveAttribute("data-live", "true", { timeout: 20_000 });
+}
+
+const status = (page: Page) => page.getByTestId("session-status");
+const messages = (page: Page, kind: string) => page.locator(`[data-testid="message"][data-kind="${kind}"]`);
+
+test("Launch session from a failure: the prompt is shown, the output streams in, it completes with its cost", async ({ page, request, app, fake }) => {
+  const res = await request.post(`${app.baseURL}/api/reports?project=billing-api`, { data: JSON.parse(fs.readFileSync(sampleRun1, "utf8")) });
+  expect(res.status(), await res.text()).toBeLessThan(300);
+  fake.queue({ kind: "tool_use", name: "Bash", input: { command: "echo checking the selector" }, text: "Let me look at the **failing test** first." });
+  fake.when(afterToolResult, { kind: "text", text: "The selector was stale; fixed it." }, { times: 1 });
+
+  await page.goto("/errors?project=billing-api");
+  await waitForHydration(page);
+  const firstRow = page.locator('[data-testid="failure-row"]').first();
+  await firstRow.getByRole("link").first().click();
+  await expect(page).toHaveURL(/\/errors\/\d+$/);
+  await waitForHydration(page);
+
+  await page.getByRole("button", { name: "Launch session" }).click();
+  const dialog = page.getByRole("dialog");
+  const prompt = dialog.getByLabel("Prompt");
+  await expect(prompt).toHaveValue(/Fix the failing Playwright test/, { timeout: 20_000 });
+  // Options are validated before anything starts.
+  await dialog.getByLabel("Budget (USD)").fill("-1");
+  await dialog.getByRole("button", { name: "Launch", exact: true }).click();
+  await expect(dialog.getByText("The budget is an amount in USD greater than 0.")).toBeVisible();
+  await dialog.getByLabel("Budget (USD)").fill("5");
+  await dialog.getByLabel("Permission mode").selectOption("bypassPermissions");
+  await dialog.getByRole("button", { name: "Launch", exact: true }).click();
+
+  await expect(page).toHaveURL(/\/sessions\/\d+$/, { timeout: 20_000 });
+  await waitForStream(page);
+  await expect(messages(page, "user")).toContainText("Fix the failing Playwright test");
+  await expect(messages(page, "assistant").first()).toContainText("Let me look at the failing test first.", { timeout: 60_000 });
+  await expect(messages(page, "assistant").first().locator("strong")).toHaveText("failing test");
+  const tool = page.locator('[data-testid="message"][data-kind="tool"][data-tool="Bash"]');
+  await expect(tool).toBeVisible();
+  await tool.locator("summary").click();
+  await expect(tool).toContainText("echo checking the selector");
+  await expect(tool).toContainText("checking the selector");
+  await expect(messages(page, "assistant").filter({ hasText: "The selector was stale; fixed it." })).toBeVisible({ timeout: 60_000 });
+  await expect(status(page)).toHaveText("completed", { timeout: 30_000 });
+  await expect(page.getByTestId("session-cost")).not.toHaveText("$0.00");
+  await expect(page.getByTestId("session-turns")).toHaveText("2");
+
+  // The Sessions tab lists it with its work item and cost.
+  await page.getByRole("link", { name: "Sessions", exact: true }).first().click();
+  await waitForHydration(page);
+  const row = page.locator('[data-testid="session-row"]').first();
+  await expect(row).toHaveAttribute("data-status", "completed");
+  await expect(row).toContainText(/Failure \d+/);
+  await expect(page.getByTestId("cost-total")).not.toHaveText("$0.00");
+  await expect(page.locator('[data-testid="account-card"]')).toHaveCount(1);
+});
+
+test("Send reaches a running session; Stop ends a session whose answer hangs", async ({ page, app, fake }) => {
+  // Follow-up first: the first answer is slow, so the session is still running when we send.
+  fake.when(mainAsking("PING-FOLLOWUP"), { kind: "text", text: "Got your follow-up: PONG." }, { times: 1 });
+  fake.when(mainAsking("SLOW-TASK"), { kind: "text", text: "First answer, slowly.", delayMs: 6_000 }, { times: 1 });
+
+  await page.goto("/sessions?project=billing-api");
+  await waitForHydration(page);
+  await page.getByRole("button", { name: "Launch session" }).click();
+  const dialog = page.getByRole("dialog");
+  await dialog.getByLabel("Prompt").fill("SLOW-TASK: answer when ready.");
+  await dialog.getByRole("button", { name: "Launch", exact: true }).click();
+  await expect(page).toHaveURL(/\/sessions\/\d+$/, { timeout: 20_000 });
+  await waitForStream(page);
+  await fake.waitFor(mainAsking("SLOW-TASK"), 60_000);
+  await expect(status(page)).toHaveText("running");
+
+  await page.getByLabel("Message to the running session").fill("PING-FOLLOWUP");
+  await page.getByRole("button", { name: "Send" }).click();
+  await expect(messages(page, "user").filter({ hasText: "PING-FOLLOWUP" })).toBeVisible();
+  await expect(messages(page, "assistant").filter({ hasText: "Got your follow-up: PONG." })).toBeVisible({ timeout: 60_000 });
+  await expect(status(page)).toHaveText("completed", { timeout: 30_000 });
+  // A finished session offers to resume instead.
+  await expect(page.getByRole("button", { name: "Resume" })).toBeVisible();
+
+  // Stop: the fake never answers this one.
+  fake.when(mainAsking("HANG-TASK"), { kind: "hang" }, { times: 1 });
+  await page.goto(`${app.baseURL}/sessions?project=billing-api`);
+  await waitForHydration(page);
+  await page.getByRole("button", { name: "Launch session" }).click();
+  await page.getByRole("dialog").getByLabel("Prompt").fill("HANG-TASK: this never returns.");
+  await page.getByRole("dialog").getByRole("button", { name: "Launch", exact: true }).click();
+  await expect(page).toHaveURL(/\/sessions\/\d+$/, { timeout: 20_000 });
+  await waitForStream(page);
+  await fake.waitFor(mainAsking("HANG-TASK"), 60_000);
+  await expect(status(page)).toHaveText("running");
+  await page.getByRole("button", { name: "Stop" }).click();
+  await expect(status(page)).toHaveText("stopped", { timeout: 30_000 });
+  await expect(page.getByRole("button", { name: "Stop" })).toHaveCount(0);
+  await expect(messages(page, "note").filter({ hasText: "Stop requested." })).toBeVisible();
+});
