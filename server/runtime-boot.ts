@@ -1,13 +1,14 @@
 import path from "node:path";
 import { loadConfig } from "./config";
 import { migrateDatabase, openDatabase } from "./db/client";
-import { inheritedEnvironment, type WorkdeckEnv } from "./env";
+import { inheritedEnvironment, readSecret, type WorkdeckEnv } from "./env";
 import { EventBus } from "./events/bus";
 import { createLogger } from "./logger";
 import { RUNTIME_KEY, type Runtime, type RuntimeHolder } from "./runtime";
 import { sweepEnded } from "./services/agents";
 import { OpenSpecService } from "./services/openspec";
 import { discoverProjects, ProjectRegistry } from "./services/projects";
+import { startNotifications } from "./services/notifications";
 import { SessionRunner } from "./services/sessions";
 import { OpenSpecWatcher } from "./watchers/openspec-watcher";
 
@@ -79,6 +80,8 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
     claudePath: env.claudePath,
     baseEnv: inheritedEnvironment(),
     worktreesDir: path.join(env.dbPath === ":memory:" ? env.appRoot : path.dirname(env.dbPath), "worktrees"),
+    // Launched sessions report their hook events back to this server, linked to their session.
+    hooks: { appRoot: env.appRoot, url: `http://${hookHost(env.host)}:${env.port}`, token: env.token },
   });
   // Only the server does: a one-shot CLI command must not mark another process's sessions interrupted.
   if (opts.sessions ?? opts.watch) sessions.recover();
@@ -98,6 +101,17 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
       }, 30_000)
     : null;
   agentsTimer?.unref();
+  // Notifications (issue 6): the server only (it also relays events CLI processes store), off the bus.
+  const notifications = opts.watch
+    ? startNotifications({
+        db,
+        bus,
+        config,
+        log,
+        readSecret: (name) => readSecret(name),
+        baseUrl: (config.config.notifications?.baseUrl ?? `http://${env.host.includes(":") ? `[${env.host}]` : env.host}:${env.port}`).replace(/\/$/, ""),
+      })
+    : null;
 
   return {
     env,
@@ -113,10 +127,17 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
     async close() {
       if (rescanTimer) clearInterval(rescanTimer);
       if (agentsTimer) clearInterval(agentsTimer);
+      await notifications?.close();
       bus.stopPolling();
       await watcher?.close();
       await sessions.close();
       db.$client.close();
     },
   };
+}
+
+/** The address a local child reaches this server at (a wildcard listen address is reached on loopback). */
+function hookHost(host: string): string {
+  if (host === "0.0.0.0" || host === "::" || host === "") return "127.0.0.1";
+  return host.includes(":") ? `[${host}]` : host;
 }

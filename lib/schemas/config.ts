@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ProjectNotificationsSchema, SlackConfigSchema } from "./notifications";
 
 /**
  * The shape of `projects.config.ts`. Objects are strict so a typo
@@ -8,21 +9,7 @@ export const ProjectSlugSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "a slug is lowercase letters, digits and hyphens (max 63), starting with a letter or digit");
 
-export const ProjectConfigSchema = z.strictObject({
-  slug: ProjectSlugSchema,
-  name: z.string().min(1).max(120).optional(),
-  path: z.string().min(1),
-  /** Folder holding `openspec/`, relative to `path`; defaults to `path` itself. */
-  openspecPath: z.string().min(1).optional(),
-});
-
-export const ClaudeAccountConfigSchema = z.strictObject({
-  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, "an account id is letters, digits, '.', '_' or '-'"),
-  configDir: z.string().min(1),
-  /** Name of the environment variable holding a `claude setup-token` OAuth token; never the token itself. */
-  oauthTokenEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable name").optional(),
-});
-
+/** Options of the Claude Code sessions Workdeck launches: `claude.defaults`, and per project `projects[].claude` (which wins). */
 export const ClaudeDefaultsSchema = z.strictObject({
   model: z.string().optional(),
   fallbackModel: z.string().optional(),
@@ -33,6 +20,25 @@ export const ClaudeDefaultsSchema = z.strictObject({
   timeoutMinutes: z.number().positive().optional(),
   worktrees: z.boolean().optional(),
   mcpServers: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const ProjectConfigSchema = z.strictObject({
+  slug: ProjectSlugSchema,
+  name: z.string().min(1).max(120).optional(),
+  path: z.string().min(1),
+  /** Folder holding `openspec/`, relative to `path`; defaults to `path` itself. */
+  openspecPath: z.string().min(1).optional(),
+  /** Where this project's notifications go (issue 6), over `notifications`. */
+  notifications: ProjectNotificationsSchema.optional(),
+  /** Session options for this project, over `claude.defaults` (per-launch overrides win over both). */
+  claude: ClaudeDefaultsSchema.optional(),
+});
+
+export const ClaudeAccountConfigSchema = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, "an account id is letters, digits, '.', '_' or '-'"),
+  configDir: z.string().min(1),
+  /** Name of the environment variable holding a `claude setup-token` OAuth token; never the token itself. */
+  oauthTokenEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable name").optional(),
 });
 
 export const WorkdeckConfigSchema = z.strictObject({
@@ -55,13 +61,9 @@ export const WorkdeckConfigSchema = z.strictObject({
     .optional(),
   notifications: z
     .strictObject({
-      slack: z
-        .strictObject({
-          webhookUrlEnv: z.string().optional(),
-          botTokenEnv: z.string().optional(),
-          channel: z.string().optional(),
-        })
-        .optional(),
+      slack: SlackConfigSchema.optional(),
+      /** The dashboard's address as people reach it, for links in messages (default http://<host>:<port>). */
+      baseUrl: z.string().url().optional(),
     })
     .optional(),
 });

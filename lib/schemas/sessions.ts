@@ -52,6 +52,8 @@ export const ListSessionsInputSchema = z.object({
   limit: z.number().int().min(1).max(1000).optional(),
 });
 export const PromptPreviewInputSchema = StartSessionInputSchema.pick({ projectId: true, workItem: true });
+export type PromptPreviewInput = z.infer<typeof PromptPreviewInputSchema>;
+export const AccountIdInputSchema = z.object({ id: z.string().min(1).max(63) });
 
 export type SessionOptions = {
   model?: string;
@@ -64,6 +66,15 @@ export type SessionOptions = {
   worktrees?: boolean;
   mcpServers?: Record<string, unknown>;
   accountId?: string;
+};
+
+/** `sessions.promptPreview`: what `start` would run with, so the launch form can show (and edit) it. */
+export type PromptPreview = {
+  /** The built prompt; empty for a manual session (the user writes it). */
+  prompt: string;
+  sessionType: SessionType;
+  /** Effective options: `claude.defaults` < the project's `claude` < (at launch) the overrides. */
+  options: SessionOptions;
 };
 
 export type SessionRun = {
@@ -134,4 +145,20 @@ export type ClaudeAccount = {
   outputTokens: number;
   /** What to run to fix a needs_login account. */
   loginHint: string | null;
+  /** The last `claude auth status` check (accounts.recheck, or the periodic one), if any. */
+  lastCheck: AccountCheck | null;
 };
+
+/** One `claude auth status` run for an account (local; spends no tokens; reference §6.3). */
+export type AccountCheck = {
+  at: Date;
+  /** Exit 0 and `loggedIn: true`. */
+  loggedIn: boolean;
+  authMethod: string | null;
+  subscriptionType: string | null;
+  /** What went wrong when not logged in (stderr, or the exit). */
+  message: string | null;
+};
+
+/** `accounts.recheck` → the account after the check. */
+export type AccountRecheckResult = { account: ClaudeAccount; check: AccountCheck };

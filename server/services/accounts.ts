@@ -1,11 +1,14 @@
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { eq } from "drizzle-orm";
-import type { AccountState, ClaudeAccount } from "@/lib/schemas/sessions";
+import type { AccountCheck, AccountState, ClaudeAccount } from "@/lib/schemas/sessions";
 import type { LoadedConfig } from "../config";
 import { resolveConfigPath } from "../config";
 import type { Db } from "../db/client";
 import { claudeAccounts } from "../db/schema";
+import { AppError } from "../errors";
 
 /**
  * The account pool: the user's own Claude accounts from `claude.accounts`, each with its own
@@ -25,8 +28,15 @@ const RESET_JITTER_MS = 5_000;
 /** Parked this long when a usage limit names no reset time. */
 export const UNKNOWN_RESET_PARK_MS = 60 * 60_000;
 
+/** `claude auth status` is local and answers in well under a second (reference §6.3). */
+const AUTH_STATUS_TIMEOUT_MS = 15_000;
+
 export class AccountPool {
   readonly accounts: PoolAccount[];
+  /** The last `claude auth status` per account (in memory: a restart re-checks). */
+  private readonly checks = new Map<string, AccountCheck>();
+  /** The credentials an account had when it was marked needs_login: a periodic check only releases it once they change. */
+  private readonly rejected = new Map<string, string>();
 
   constructor(private readonly deps: AccountsDeps) {
     const configured = deps.config.config.claude?.accounts ?? [];
@@ -112,8 +122,62 @@ export class AccountPool {
     return until;
   }
 
-  needsLogin(id: string, message: string): void {
+  needsLogin(id: string, message: string, env?: Record<string, string | undefined>): void {
+    const a = this.find(id);
+    if (a && env) this.rejected.set(id, this.credentialFingerprint(a, env));
     this.set(id, { state: "needs_login", lastError: message });
+  }
+
+  /**
+   * Runs `claude auth status` with the account's CLAUDE_CONFIG_DIR and token (local, spends no
+   * tokens; reference §6.3) and updates its state: a passing check makes a needs_login (or
+   * config-problem disabled) account available, a failing one marks it needs_login. A passing
+   * check does not prove the server accepts the token (only a request does), so the `periodic`
+   * check releases a needs_login account only once its credentials changed since they were
+   * rejected; an explicit recheck (the user says "I logged in") releases it at once.
+   */
+  async recheck(id: string, opts: { binary: string | undefined; env: Record<string, string | undefined>; periodic?: boolean }): Promise<AccountCheck> {
+    const a = this.find(id);
+    if (!a) throw new AppError("NOT_FOUND", `No Claude account "${id}". Configured: ${this.accounts.map((x) => x.id).join(", ")}`);
+    const problem = this.problem(a, opts.env);
+    if (problem) {
+      this.set(id, { state: "disabled", lastError: problem });
+      const check: AccountCheck = { at: new Date(), loggedIn: false, authMethod: null, subscriptionType: null, message: problem };
+      this.checks.set(id, check);
+      return check;
+    }
+    if (!opts.binary) throw new AppError("UNPROCESSABLE", "No Claude Code binary found (set WORKDECK_CLAUDE_PATH)", "claude_missing");
+    const check = await authStatus(opts.binary, this.childEnv(a, opts.env));
+    this.checks.set(id, check);
+    const { state } = this.state(id);
+    if (check.loggedIn) {
+      const fingerprint = this.credentialFingerprint(a, opts.env);
+      const unchanged = this.rejected.get(id) === fingerprint;
+      if (state === "needs_login" && !(opts.periodic && unchanged)) {
+        this.rejected.delete(id);
+        this.set(id, { state: "available", lastError: null });
+      } else if (state === "disabled") this.set(id, { state: "available", lastError: null });
+    } else if (state !== "needs_login") {
+      this.set(id, { state: "needs_login", lastError: `claude auth status: not logged in${check.message ? ` (${check.message})` : ""}` });
+    }
+    return check;
+  }
+
+  /** Ids of the accounts a periodic check looks at. */
+  needingLogin(): string[] {
+    return this.accounts.filter((a) => this.state(a.id).state === "needs_login").map((a) => a.id);
+  }
+
+  /** Changes when the account's token env var or its credentials file changes (never stores the secret itself). */
+  private credentialFingerprint(a: PoolAccount, env: Record<string, string | undefined>): string {
+    const token = a.oauthTokenEnv ? (env[a.oauthTokenEnv] ?? "") : "";
+    let mtime = 0;
+    try {
+      mtime = fs.statSync(path.join(this.configDirOf(a, env), ".credentials.json")).mtimeMs;
+    } catch {
+      // no credentials file
+    }
+    return createHash("sha256").update(`${token}\0${mtime}`).digest("hex");
   }
 
   recordRateLimit(id: string, info: unknown): void {
@@ -146,12 +210,8 @@ export class AccountPool {
         costUsd: row.costUsd,
         inputTokens: row.inputTokens,
         outputTokens: row.outputTokens,
-        loginHint:
-          s.state === "needs_login"
-            ? a.oauthTokenEnv
-              ? `Run \`claude setup-token\` and put the new token in ${a.oauthTokenEnv}, then restart Workdeck`
-              : `Run \`${a.configDir ? `CLAUDE_CONFIG_DIR=${a.configDir} ` : ""}claude /login\``
-            : null,
+        loginHint: s.state === "needs_login" ? loginHint(a) : null,
+        lastCheck: this.checks.get(a.id) ?? null,
       };
     });
   }
@@ -172,4 +232,37 @@ export class AccountPool {
       .where(eq(claudeAccounts.id, id))
       .run();
   }
+}
+
+/** Which command fixes a needs_login account. */
+export function loginHint(a: PoolAccount): string {
+  return a.oauthTokenEnv
+    ? `Run \`claude setup-token\` and put the new token in ${a.oauthTokenEnv}, then restart Workdeck and recheck the account`
+    : `Run \`${a.configDir ? `CLAUDE_CONFIG_DIR=${a.configDir} ` : ""}claude /login\`, then recheck the account`;
+}
+
+/** `claude auth status` (JSON; exit 0 = logged in, 1 = not). */
+function authStatus(binary: string, env: Record<string, string | undefined>): Promise<AccountCheck> {
+  return new Promise((resolve) => {
+    execFile(binary, ["auth", "status"], { env: env as NodeJS.ProcessEnv, timeout: AUTH_STATUS_TIMEOUT_MS, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+      let parsed: { loggedIn?: unknown; authMethod?: unknown; subscriptionType?: unknown } = {};
+      try {
+        parsed = JSON.parse(stdout) as typeof parsed;
+      } catch {
+        // older versions or a broken binary: judged by the exit code
+      }
+      const exit = err ? ((err as NodeJS.ErrnoException & { code?: unknown }).code ?? 1) : 0;
+      const loggedIn = exit === 0 && parsed.loggedIn !== false;
+      const message = loggedIn
+        ? null
+        : stderr.trim().slice(0, 500) || (typeof exit === "string" ? `could not run ${binary} (${exit})` : parsed.loggedIn === false ? `authMethod ${String(parsed.authMethod ?? "none")}` : `exit ${String(exit)}`);
+      resolve({
+        at: new Date(),
+        loggedIn,
+        authMethod: typeof parsed.authMethod === "string" ? parsed.authMethod : null,
+        subscriptionType: typeof parsed.subscriptionType === "string" ? parsed.subscriptionType : null,
+        message,
+      });
+    });
+  });
 }

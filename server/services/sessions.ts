@@ -11,6 +11,11 @@ import {
   SendInputSchema,
   SessionIdInputSchema,
   StartSessionInputSchema,
+  AccountIdInputSchema,
+  PromptPreviewInputSchema,
+  type AccountRecheckResult,
+  type PromptPreview,
+  type PromptPreviewInput,
   type Session,
   type SessionEvent,
   type SessionOptions,
@@ -26,6 +31,7 @@ import { AppError } from "../errors";
 import type { EventBus } from "../events/bus";
 import type { Logger } from "../logger";
 import { AccountPool, type PoolAccount } from "./accounts";
+import { HOOK_EVENTS, hookCommand, isOurHook } from "./hooks-settings";
 import { getFailure } from "./errors";
 import type { OpenSpecService } from "./openspec";
 import type { ProjectRegistry } from "./projects";
@@ -55,6 +61,12 @@ export type SessionsDeps = {
   baseEnv: Record<string, string | undefined>;
   /** Where worktrees go (`<data dir>/worktrees`). */
   worktreesDir: string;
+  /**
+   * Our hooks for the sessions we launch (issue 5 ingestion, linked by WORKDECK_SESSION_ID):
+   * `appRoot` holds bin/workdeck.mjs (the hook command), `url` is this server (WORKDECK_URL of
+   * `hooks send`), `token` its WORKDECK_TOKEN. Absent = launched sessions get no extra hooks.
+   */
+  hooks?: { appRoot: string; url: string; token?: string; spoolDir?: string };
 };
 
 export type RunnerTuning = {
@@ -65,9 +77,11 @@ export type RunnerTuning = {
   retryMaxMs: number;
   /** Grace between an interrupt and a kill (ms). */
   stopGraceMs: number;
+  /** How often needs_login accounts are rechecked with `claude auth status` (ms; 0 = never). */
+  accountCheckMs: number;
 };
 
-const DEFAULT_TUNING: RunnerTuning = { maxRetries: 3, retryBaseMs: 2_000, retryMaxMs: 60_000, stopGraceMs: 5_000 };
+const DEFAULT_TUNING: RunnerTuning = { maxRetries: 3, retryBaseMs: 2_000, retryMaxMs: 60_000, stopGraceMs: 5_000, accountCheckMs: 5 * 60_000 };
 
 const CONTINUE_TEXT = "Continue the task where you left off.";
 
@@ -124,6 +138,7 @@ export class SessionRunner {
   private readonly active = new Map<number, ActiveRun>();
   private readonly tuning: RunnerTuning;
   private timer: NodeJS.Timeout | null = null;
+  private checkTimer: NodeJS.Timeout | null = null;
   private closed = false;
   private readonly seqs = new Map<number, number>();
 
@@ -154,6 +169,10 @@ export class SessionRunner {
       this.note(s.id, "workdeck/interrupted", { reason: "server_restart", killedPid: s.pid && killed.includes(s.pid) ? s.pid : null });
     }
     this.schedule();
+    if (this.tuning.accountCheckMs > 0 && !this.checkTimer) {
+      this.checkTimer = setInterval(() => void this.recheckNeedsLogin().catch((err) => this.deps.log.warn({ err }, "account recheck failed")), this.tuning.accountCheckMs);
+      this.checkTimer.unref();
+    }
     return { interrupted: left.map((s) => s.id), killed };
   }
 
@@ -161,6 +180,7 @@ export class SessionRunner {
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.checkTimer) clearInterval(this.checkTimer);
     const runs = [...this.active.values()];
     for (const run of runs) {
       run.stopping = "shutdown";
@@ -177,7 +197,7 @@ export class SessionRunner {
     const input = StartSessionInputSchema.parse(raw);
     const project = this.deps.projects.get(input.projectId);
     if (!fs.existsSync(project.path)) throw new AppError("UNPROCESSABLE", `The folder of project "${project.slug}" no longer exists: ${project.path}`, "project_path_missing");
-    const options = this.effectiveOptions(input.overrides ?? {});
+    const options = this.effectiveOptions(project.slug, input.overrides ?? {});
     this.binary();
     if (options.accountId && !this.accounts.find(options.accountId)) {
       throw new AppError("BAD_REQUEST", `Unknown Claude account "${options.accountId}". Configured: ${this.accounts.accounts.map((a) => a.id).join(", ")}`);
@@ -188,21 +208,12 @@ export class SessionRunner {
       throw new AppError("UNPROCESSABLE", problems.join("; ") || "No usable Claude account", "no_account");
     }
 
-    let sessionType: Session["sessionType"] = "manual";
-    let prompt = input.prompt ?? null;
-    let priority = input.overrides?.priority ?? 3;
-    if (input.workItem?.kind === "error") {
-      const failure = getFailure(this.deps, { failureId: input.workItem.failureId });
-      if (failure.projectSlug !== project.slug) throw new AppError("BAD_REQUEST", `Failure ${failure.id} belongs to project "${failure.projectSlug}", not "${project.slug}"`);
-      sessionType = "error_remediation";
-      prompt ??= errorRemediationPrompt(failure);
-      priority = input.overrides?.priority ?? failure.priority;
-    } else if (input.workItem?.kind === "spec") {
-      const change = await this.deps.openspec.showChange({ projectId: project.slug, changeId: input.workItem.changeId });
-      sessionType = "spec_implementation";
-      prompt ??= specImplementationPrompt(change, path.join("openspec", "changes", change.id, "tasks.md"));
-    }
-    if (!prompt?.trim()) throw new AppError("BAD_REQUEST", "A manual session needs a prompt");
+    const built = await this.workItemPrompt(project.slug, input.workItem);
+    const sessionType = built.sessionType;
+    // An explicit prompt (the launch form's edited one) is used verbatim.
+    const prompt = input.prompt ?? built.prompt;
+    const priority = input.overrides?.priority ?? built.priority;
+    if (!prompt.trim()) throw new AppError("BAD_REQUEST", "A manual session needs a prompt");
 
     const now = new Date();
     const row = this.deps.db
@@ -234,6 +245,41 @@ export class SessionRunner {
     this.publishUpdated(row.id);
     this.schedule();
     return { id: row.id };
+  }
+
+  /**
+   * What `start` would run with, for the launch form to show and edit: the prompt built from
+   * the work item (empty for a manual session) and the effective options (defaults < project).
+   */
+  async promptPreview(raw: PromptPreviewInput): Promise<PromptPreview> {
+    const input = PromptPreviewInputSchema.parse(raw);
+    const project = this.deps.projects.get(input.projectId);
+    const built = await this.workItemPrompt(project.slug, input.workItem);
+    return { prompt: built.prompt, sessionType: built.sessionType, options: this.effectiveOptions(project.slug, {}) };
+  }
+
+  /** `claude auth status` for one account, then its state (accounts.recheck). */
+  async recheckAccount(raw: { id: string }): Promise<AccountRecheckResult> {
+    const { id } = AccountIdInputSchema.parse(raw);
+    if (!this.accounts.find(id)) throw new AppError("NOT_FOUND", `No Claude account "${id}". Configured: ${this.accounts.accounts.map((a) => a.id).join(", ")}`);
+    const check = await this.accounts.recheck(id, { binary: this.binary(), env: this.deps.baseEnv });
+    this.schedule();
+    const account = this.accounts.list((a) => this.runningCount(a)).find((a) => a.id === id)!;
+    return { account, check };
+  }
+
+  /** The periodic check: every needs_login account, released only once its credentials changed. */
+  async recheckNeedsLogin(): Promise<string[]> {
+    const released: string[] = [];
+    for (const id of this.accounts.needingLogin()) {
+      const check = await this.accounts.recheck(id, { binary: this.binary(), env: this.deps.baseEnv, periodic: true });
+      if (check.loggedIn && this.accounts.state(id).state === "available") released.push(id);
+    }
+    if (released.length) {
+      this.deps.log.info({ accounts: released }, "Claude accounts logged in again");
+      this.schedule();
+    }
+    return released;
   }
 
   /** A follow-up message into the running session. */
@@ -453,7 +499,8 @@ export class SessionRunner {
     };
     const sdkOptions: Options = {
       cwd: s.cwd,
-      env: { ...this.accounts.childEnv(account, this.deps.baseEnv), CLAUDE_CODE_ENTRYPOINT: "sdk-ts", WORKDECK_SESSION_ID: String(s.id) },
+      env: { ...this.accounts.childEnv(account, this.deps.baseEnv), CLAUDE_CODE_ENTRYPOINT: "sdk-ts", WORKDECK_SESSION_ID: String(s.id), ...this.hookEnv() },
+      settings: this.launchSettings(account, s.cwd),
       pathToClaudeCodeExecutable: this.binary(),
       abortController: abort,
       resume: resumeId ?? undefined,
@@ -466,6 +513,9 @@ export class SessionRunner {
       maxBudgetUsd: options.maxBudgetUsd,
       mcpServers: options.mcpServers as Options["mcpServers"],
       strictMcpConfig: options.mcpServers ? true : undefined,
+      // MCP server configs (their env and headers) over stdin rather than the command line other
+      // users can read; an older binary named by WORKDECK_CLAUDE_PATH only reads them from argv.
+      mcpServersDelivery: this.deps.claudePath ? "argv" : "initialize",
       // Own spawn: a process group per run (so a kill takes the tools' children too) and the pid
       // in the row (so a restarted server can kill an orphan).
       spawnClaudeCodeProcess: (o: SpawnOptions) => {
@@ -553,7 +603,7 @@ export class SessionRunner {
         return;
       }
       case "auth_failed":
-        this.accounts.needsLogin(active.accountId, outcome.text);
+        this.accounts.needsLogin(active.accountId, outcome.text, this.deps.baseEnv);
         this.note(id, "workdeck/account_needs_login", { accountId: active.accountId, message: outcome.text });
         this.requeue(id, s, "auth_failed", text);
         return;
@@ -600,9 +650,29 @@ export class SessionRunner {
 
   // ----- helpers -----
 
-  private effectiveOptions(overrides: NonNullable<StartSessionInput["overrides"]>): SessionOptions {
+  /** The session type, built prompt and priority of a work item (none = manual, empty prompt). */
+  private async workItemPrompt(projectSlug: string, workItem: WorkItem | undefined): Promise<{ sessionType: Session["sessionType"]; prompt: string; priority: number }> {
+    if (workItem?.kind === "error") {
+      const failure = getFailure(this.deps, { failureId: workItem.failureId });
+      if (failure.projectSlug !== projectSlug) throw new AppError("BAD_REQUEST", `Failure ${failure.id} belongs to project "${failure.projectSlug}", not "${projectSlug}"`);
+      return { sessionType: "error_remediation", prompt: errorRemediationPrompt(failure), priority: failure.priority };
+    }
+    if (workItem?.kind === "spec") {
+      const change = await this.deps.openspec.showChange({ projectId: projectSlug, changeId: workItem.changeId });
+      return { sessionType: "spec_implementation", prompt: specImplementationPrompt(change, path.join("openspec", "changes", change.id, "tasks.md")), priority: 3 };
+    }
+    return { sessionType: "manual", prompt: "", priority: 3 };
+  }
+
+  /**
+   * `claude.defaults` < the project's `claude` (configured projects; scanned ones use the
+   * defaults) < the per-launch overrides. Whole values replace: an `mcpServers` or
+   * `allowedTools` given at a level is the list, not merged with the level below.
+   */
+  private effectiveOptions(projectSlug: string, overrides: NonNullable<StartSessionInput["overrides"]>): SessionOptions {
     const defaults = this.deps.config.config.claude?.defaults ?? {};
-    const o: SessionOptions = { ...defaults, ...stripUndefined(overrides) };
+    const projectOptions = this.deps.config.config.projects?.find((p) => p.slug === projectSlug)?.claude ?? {};
+    const o: SessionOptions = { ...stripUndefined(defaults), ...stripUndefined(projectOptions), ...stripUndefined(overrides) };
     delete (o as { priority?: number }).priority;
     for (const [key, label] of [
       ["maxBudgetUsd", "budget (maxBudgetUsd)"],
@@ -614,6 +684,29 @@ export class SessionRunner {
     }
     if (o.maxTurns !== undefined && !Number.isInteger(o.maxTurns)) throw new AppError("BAD_REQUEST", `maxTurns must be a whole number (got ${o.maxTurns})`, "invalid_option");
     return o;
+  }
+
+  /** What `workdeck hooks send` in the child reads to reach this server. */
+  private hookEnv(): Record<string, string> {
+    const h = this.deps.hooks;
+    if (!h) return {};
+    return { WORKDECK_URL: h.url, ...(h.token ? { WORKDECK_TOKEN: h.token } : {}), ...(h.spoolDir ? { WORKDECK_SPOOL_DIR: h.spoolDir } : {}) };
+  }
+
+  /**
+   * The launch settings (`--settings`): our command hooks, so a launched session reports to the
+   * agents view like any other, linked by WORKDECK_SESSION_ID. Skipped when the user or project
+   * settings the child loads already carry them (`workdeck hooks install`): they would fire twice.
+   */
+  private launchSettings(account: PoolAccount, cwd: string): Options["settings"] {
+    const h = this.deps.hooks;
+    if (!h) return undefined;
+    const files = [path.join(this.accounts.configDirOf(account, this.deps.baseEnv), "settings.json"), path.join(cwd, ".claude", "settings.json"), path.join(cwd, ".claude", "settings.local.json")];
+    if (files.some(hasOurHooks)) return undefined;
+    const command = hookCommand(h.appRoot);
+    const hooks: Record<string, { matcher?: string; hooks: { type: "command"; command: string; timeout: number }[] }[]> = {};
+    for (const { event, matcher } of HOOK_EVENTS) hooks[event] = [{ ...(matcher ? { matcher } : {}), hooks: [{ type: "command", command, timeout: 5 }] }];
+    return { hooks } as Options["settings"];
   }
 
   /** The `claude` binary: WORKDECK_CLAUDE_PATH, else the one the SDK ships. */
@@ -746,4 +839,14 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Whether a settings file already runs `workdeck hooks send` (unreadable or absent: no). */
+function hasOurHooks(file: string): boolean {
+  try {
+    const settings = JSON.parse(fs.readFileSync(file, "utf8")) as { hooks?: Record<string, { hooks?: { type?: unknown; command?: unknown }[] }[]> };
+    return Object.values(settings.hooks ?? {}).some((groups) => groups.some((g) => (g.hooks ?? []).some((hook) => isOurHook(hook))));
+  } catch {
+    return false;
+  }
 }

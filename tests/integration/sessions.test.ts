@@ -1,5 +1,7 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { LoadedConfig } from "@/server/config";
@@ -7,8 +9,10 @@ import { migrateDatabase, openDatabase, type Db } from "@/server/db/client";
 import { EventBus } from "@/server/events/bus";
 import { createLogger } from "@/server/logger";
 import { ProjectRegistry } from "@/server/services/projects";
-import { SessionRunner } from "@/server/services/sessions";
+import { SessionRunner, type SessionsDeps } from "@/server/services/sessions";
+import { ingestHook } from "@/server/services/agents";
 import type { WorkdeckConfig } from "@/lib/schemas/config";
+import type { ChangeDetail } from "@/lib/schemas/openspec";
 import { afterToolResult, FakeAnthropic, mainAsking } from "../support/fake-anthropic";
 import { repoRoot, tempDir } from "../support/temp";
 
@@ -17,7 +21,7 @@ import { repoRoot, tempDir } from "../support/temp";
  * Messages API. Each test: its own fake, temp project, DB and account config dirs.
  */
 
-type Harness = { fake: FakeAnthropic; runner: SessionRunner; db: Db; project: string; root: string };
+type Harness = { fake: FakeAnthropic; runner: SessionRunner; db: Db; project: string; root: string; deps: SessionsDeps };
 let current: Harness | null = null;
 
 afterEach(async () => {
@@ -28,12 +32,29 @@ afterEach(async () => {
   current = null;
 });
 
-async function setup(opts: { claude?: WorkdeckConfig["claude"]; git?: boolean; claudePath?: string; accounts?: string[] } = {}): Promise<Harness> {
+async function setup(
+  opts: {
+    claude?: WorkdeckConfig["claude"];
+    /** `projects[].claude` of the demo project. */
+    projectClaude?: NonNullable<WorkdeckConfig["projects"]>[number]["claude"];
+    git?: boolean;
+    claudePath?: string;
+    accounts?: string[];
+    openspec?: SessionsDeps["openspec"];
+    hooks?: SessionsDeps["hooks"];
+    /** Files committed in the project before the first commit (relative path -> content). */
+    files?: Record<string, string>;
+  } = {},
+): Promise<Harness> {
   const fake = await FakeAnthropic.start();
   const root = tempDir("workdeck-sessions-");
   const project = path.join(root, "project");
   fs.mkdirSync(project);
   fs.writeFileSync(path.join(project, "README.md"), "# demo\n");
+  for (const [rel, content] of Object.entries(opts.files ?? {})) {
+    fs.mkdirSync(path.dirname(path.join(project, rel)), { recursive: true });
+    fs.writeFileSync(path.join(project, rel), content);
+  }
   if (opts.git) {
     const g = (...args: string[]) => execFileSync("git", args, { cwd: project, stdio: "ignore" });
     g("init", "-q", "-b", "main");
@@ -53,16 +74,19 @@ async function setup(opts: { claude?: WorkdeckConfig["claude"]; git?: boolean; c
   const projects = new ProjectRegistry(db);
   projects.replace([{ slug: "demo", name: "Demo", path: project, openspecRoot: project, source: "config", problem: null }]);
   const config: LoadedConfig = {
-    config: { claude: { ...opts.claude, accounts: accounts.length ? accounts : undefined, defaults: { permissionMode: "bypassPermissions", worktrees: !!opts.git, ...opts.claude?.defaults } } },
+    config: {
+      projects: opts.projectClaude ? [{ slug: "demo", path: project, claude: opts.projectClaude }] : undefined,
+      claude: { ...opts.claude, accounts: accounts.length ? accounts : undefined, defaults: { permissionMode: "bypassPermissions", worktrees: !!opts.git, ...opts.claude?.defaults } },
+    },
     file: undefined,
     baseDir: root,
   };
-  const runner = new SessionRunner(
-    {
+  const deps: SessionsDeps = {
       db,
       bus,
       projects,
-      openspec: { showChange: async () => Promise.reject(new Error("no openspec in this test")) },
+      openspec: opts.openspec ?? { showChange: async () => Promise.reject(new Error("no openspec in this test")) },
+      hooks: opts.hooks,
       config,
       log: createLogger("silent"),
       claudePath: opts.claudePath,
@@ -82,10 +106,9 @@ async function setup(opts: { claude?: WorkdeckConfig["claude"]; git?: boolean; c
         CLAUDE_CODE_MAX_RETRIES: "1",
       },
       worktreesDir: path.join(root, "worktrees"),
-    },
-    { retryBaseMs: 100, retryMaxMs: 400, stopGraceMs: 3_000 },
-  );
-  current = { fake, runner, db, project, root };
+  };
+  const runner = new SessionRunner(deps, { retryBaseMs: 100, retryMaxMs: 400, stopGraceMs: 3_000 });
+  current = { fake, runner, db, project, root, deps };
   return current;
 }
 
@@ -306,6 +329,159 @@ describe("sessions runner (real Claude Code binary, fake API)", () => {
     await expect(h2.runner.start({ projectId: "demo", prompt: "x" })).rejects.toMatchObject({ code: "UNPROCESSABLE", message: expect.stringMatching(/account "a": config directory .* does not exist/) });
     expect(h.runner.list()).toEqual([]);
   });
+
+  it("previews the prompt and the effective options (defaults < project < launch), and runs an explicit prompt verbatim with them", async () => {
+    const h = await setup({
+      claude: { defaults: { model: "claude-default-model", maxTurns: 7, allowedTools: ["Read"], timeoutMinutes: 30 } },
+      projectClaude: { model: "claude-project-model", fallbackModel: "claude-fallback-model", maxBudgetUsd: 3, mcpServers: { "wd-probe": { command: "/nonexistent-mcp-server" } } },
+    });
+    const preview = await h.runner.promptPreview({ projectId: "demo" });
+    expect(preview).toEqual({
+      prompt: "",
+      sessionType: "manual",
+      options: {
+        permissionMode: "bypassPermissions",
+        worktrees: false,
+        model: "claude-project-model",
+        fallbackModel: "claude-fallback-model",
+        maxTurns: 7,
+        allowedTools: ["Read"],
+        timeoutMinutes: 30,
+        maxBudgetUsd: 3,
+        mcpServers: { "wd-probe": { command: "/nonexistent-mcp-server" } },
+      },
+    });
+    await expect(h.runner.promptPreview({ projectId: "demo", workItem: { kind: "error", failureId: 999 } })).rejects.toMatchObject({ code: "NOT_FOUND" });
+
+    const prompt = "  Exactly this prompt, edited by hand.\n";
+    const { id } = await h.runner.start({ projectId: "demo", prompt, overrides: { model: "claude-launch-model", maxTurns: 3 } });
+    const s = await h.runner.waitForEnd(id);
+    expect(s).toMatchObject({ status: "completed", prompt, options: { model: "claude-launch-model", maxTurns: 3, maxBudgetUsd: 3, fallbackModel: "claude-fallback-model" } });
+    expect(h.fake.mainRequests[0]!.body!.model).toBe("claude-launch-model");
+    expect(JSON.stringify(h.fake.mainRequests[0]!.body!.messages)).toContain("Exactly this prompt, edited by hand.");
+    // Strict MCP config: only the configured server is known to the session.
+    const init = h.runner.events({ id }).find((e) => e.type === "system/init")!.payload as { mcp_servers: { name: string }[] };
+    expect(init.mcp_servers.map((m) => m.name)).toEqual(["wd-probe"]);
+  });
+
+  it("launches from a spec change: the prompt says to tick tasks.md, and the agent's edit lands in the worktree", async () => {
+    const tasksRel = "openspec/changes/add-export/tasks.md";
+    const tasks = "## 1. Export\n- [ ] 1.1 Add the CSV export\n- [ ] 1.2 Document it\n";
+    const change = { id: "add-export", proposal: "## Why\nUsers want CSV.", design: null, tasksMarkdown: tasks, deltas: [] } as unknown as ChangeDetail;
+    const h = await setup({ git: true, files: { [tasksRel]: tasks }, openspec: { showChange: async ({ changeId }) => ({ ...change, id: changeId }) } });
+    const preview = await h.runner.promptPreview({ projectId: "demo", workItem: { kind: "spec", changeId: "add-export" } });
+    expect(preview.sessionType).toBe("spec_implementation");
+    expect(preview.prompt).toContain(`tick it in \`${tasksRel}\``);
+    expect(preview.prompt).toContain("- [ ] 1.1 Add the CSV export");
+
+    let id = 0;
+    const file = () => path.join(h.runner.get({ id }).cwd, tasksRel);
+    // The tool inputs need the worktree path, known once the session exists: answer with functions.
+    h.fake.when((r) => r.main && !JSON.stringify(r.body?.messages).includes("tool_result"), () => ({ kind: "tool_use", name: "Read", input: { file_path: file() } }), { times: 1 });
+    h.fake.when(
+      (r) => afterToolResult(r) && h.fake.mainRequests.filter((m) => m.answered === "tool_use").length === 1,
+      () => ({ kind: "tool_use", name: "Edit", input: { file_path: file(), old_string: "- [ ] 1.1 Add the CSV export", new_string: "- [x] 1.1 Add the CSV export" } }),
+      { times: 1 },
+    );
+    h.fake.when(afterToolResult, { kind: "text", text: "Ticked 1.1." }, { times: 1 });
+    ({ id } = await h.runner.start({ projectId: "demo", workItem: { kind: "spec", changeId: "add-export" } }));
+    const s = await h.runner.waitForEnd(id);
+    expect(s).toMatchObject({ status: "completed", sessionType: "spec_implementation", workItem: { kind: "spec", changeId: "add-export" }, exitMessage: "Ticked 1.1." });
+    expect(fs.readFileSync(file(), "utf8")).toBe(tasks.replace("- [ ] 1.1", "- [x] 1.1"));
+    expect(fs.readFileSync(path.join(h.project, tasksRel), "utf8")).toBe(tasks);
+    expect(h.runner.diff({ id }).files).toEqual([{ path: tasksRel, added: 1, removed: 1 }]);
+  });
+
+  it("queues past maxConcurrent and starts the waiting sessions by priority", async () => {
+    const h = await setup({ claude: { maxConcurrent: 1 } });
+    h.fake.when(mainAsking("first"), { kind: "text", text: "first done", delayMs: 1_500 }, { times: 1 });
+    const first = await h.runner.start({ projectId: "demo", prompt: "first" });
+    await waitFor(() => h.fake.mainRequests.length > 0);
+    const low = await h.runner.start({ projectId: "demo", prompt: "low priority", overrides: { priority: 2 } });
+    const high = await h.runner.start({ projectId: "demo", prompt: "high priority", overrides: { priority: 5 } });
+    expect(h.runner.get(first).status).toBe("running");
+    expect(h.runner.get(low).status).toBe("queued");
+    expect(h.runner.get(high).status).toBe("queued");
+    expect(h.runner.runningCount()).toBe(1);
+    const ends = await Promise.all([first, low, high].map((s) => h.runner.waitForEnd(s.id)));
+    expect(ends.map((s) => s.status)).toEqual(["completed", "completed", "completed"]);
+    // One at a time, the higher priority first.
+    const [, l, hi] = ends;
+    expect(hi!.startedAt!.getTime()).toBeGreaterThanOrEqual(ends[0]!.endedAt!.getTime());
+    expect(l!.startedAt!.getTime()).toBeGreaterThanOrEqual(hi!.endedAt!.getTime());
+  });
+
+  it("stops a session that runs past its timeout, with exit reason timeout", async () => {
+    const h = await setup();
+    h.fake.queue({ kind: "hang" });
+    const { id } = await h.runner.start({ projectId: "demo", prompt: "hang", overrides: { timeoutMinutes: 0.03 } });
+    const s = await h.runner.waitForEnd(id, 20_000);
+    expect(s).toMatchObject({ status: "stopped", exitReason: "timeout" });
+    expect(types(h, id)).toContain("workdeck/stop_requested");
+    expect(s.endedAt!.getTime() - s.startedAt!.getTime()).toBeGreaterThanOrEqual(1_500);
+  });
+
+  it("a launched session gets our hooks through its launch settings; its hook events arrive linked to the Workdeck session", async () => {
+    const root = tempDir("workdeck-session-hooks-");
+    // A hooks endpoint over the same ingest the server uses (POST /api/hooks), filled in once the harness exists.
+    let ingest: ((body: string, workdeckSessionId: number | undefined) => void) | null = null;
+    const server = http.createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      const header = req.headers["x-workdeck-session-id"];
+      ingest?.(Buffer.concat(chunks).toString("utf8"), typeof header === "string" ? Number(header) : undefined);
+      res.writeHead(201, { "content-type": "application/json" }).end("{}");
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const h = await setup({ hooks: { appRoot: repoRoot, url, spoolDir: path.join(root, "spool") } });
+      const agentsDeps = { db: h.db, bus: new EventBus(h.db), projects: h.deps.projects, config: { config: {} } };
+      ingest = (body, workdeckSessionId) => ingestHook(agentsDeps, { body, workdeckSessionId });
+      h.fake.queue({ kind: "tool_use", name: "Bash", input: { command: "echo linked" }, text: "Running it." });
+      h.fake.when(afterToolResult, { kind: "text", text: "Done linked." }, { times: 1 });
+      const { id } = await h.runner.start({ projectId: "demo", prompt: "Run echo linked" });
+      const s = await h.runner.waitForEnd(id);
+      expect(s.status).toBe("completed");
+      const rows = await waitFor(() => {
+        const r = h.db.$client.prepare("SELECT event, tool_name, session_id, workdeck_session_id FROM hooks ORDER BY id").all() as { event: string; tool_name: string | null; session_id: string; workdeck_session_id: number | null }[];
+        return r.some((x) => x.event === "SessionEnd") && r;
+      }, 10_000);
+      const events = rows.map((r) => (r.tool_name ? `${r.event}:${r.tool_name}` : r.event));
+      expect(events).toEqual(expect.arrayContaining(["SessionStart", "UserPromptSubmit", "PreToolUse:Bash", "PostToolUse:Bash", "Stop", "SessionEnd"]));
+      // Once each (no duplicate registration), all linked to the Workdeck session and its Claude session id.
+      expect(events.filter((e) => e === "PreToolUse:Bash")).toHaveLength(1);
+      expect(rows.every((r) => r.workdeck_session_id === id && r.session_id === s.claudeSessionId)).toBe(true);
+      expect(fs.existsSync(path.join(root, "spool", "hooks.ndjson"))).toBe(false);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it("accounts.recheck runs `claude auth status` with the account's dir and token; needs_login comes back when it passes", async () => {
+    const h = await setup({ accounts: ["a", "b"] });
+    h.runner.accounts.needsLogin("a", "Invalid bearer token", h.deps.baseEnv);
+    expect(h.runner.accounts.list(() => 0)[0]).toMatchObject({ state: "needs_login", loginHint: expect.stringContaining("claude setup-token") });
+
+    // The periodic check does not release it while the rejected token is unchanged...
+    expect(await h.runner.recheckNeedsLogin()).toEqual([]);
+    expect(h.runner.accounts.state("a").state).toBe("needs_login");
+    // ...but does once the token changed.
+    h.deps.baseEnv.TOKEN_A = "tok-A-renewed";
+    expect(await h.runner.recheckNeedsLogin()).toEqual(["a"]);
+    expect(h.runner.accounts.list(() => 0)[0]).toMatchObject({ state: "available", loginHint: null, lastCheck: { loggedIn: true, authMethod: "oauth_token" } });
+
+    // An explicit recheck releases at once; one without any login marks the account needs_login.
+    h.runner.accounts.needsLogin("a", "Invalid bearer token", h.deps.baseEnv);
+    const ok = await h.runner.recheckAccount({ id: "a" });
+    expect(ok).toMatchObject({ check: { loggedIn: true }, account: { id: "a", state: "available" } });
+    delete h.deps.baseEnv.TOKEN_B;
+    const missing = await h.runner.recheckAccount({ id: "b" });
+    expect(missing).toMatchObject({ check: { loggedIn: false, message: expect.stringContaining("TOKEN_B") }, account: { state: "disabled" } });
+    await expect(h.runner.recheckAccount({ id: "nope" })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    expect(h.fake.requests.filter((r) => r.path === "/v1/messages")).toEqual([]);
+  });
+
 });
 
 function isAlive(pid: number): boolean {

@@ -3,6 +3,7 @@ import {
   EventsInputSchema,
   ListSessionsInputSchema,
   OnEventsInputSchema,
+  PromptPreviewInputSchema,
   SendInputSchema,
   SessionIdInputSchema,
   StartSessionInputSchema,
@@ -12,6 +13,9 @@ import { createTRPCRouter, publicProcedure } from "../init";
 export const sessionsRouter = createTRPCRouter({
   /** Queues a session on a work item (or a manual prompt); validates everything before anything starts. */
   start: publicProcedure.input(StartSessionInputSchema).mutation(({ ctx, input }) => ctx.runtime.sessions.start(input)),
+
+  /** The prompt `start` would build for the work item (empty for manual) and the effective options, to show and edit before launch. */
+  promptPreview: publicProcedure.input(PromptPreviewInputSchema).query(({ ctx, input }) => ctx.runtime.sessions.promptPreview(input)),
 
   get: publicProcedure.input(SessionIdInputSchema).query(({ ctx, input }) => ctx.runtime.sessions.get(input)),
 
