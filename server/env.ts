@@ -81,3 +81,12 @@ export function readEnv(source: Record<string, string | undefined> = process.env
 export function inheritedEnvironment(): Record<string, string | undefined> {
   return { ...process.env };
 }
+
+/**
+ * A secret named by the config (`notifications.slack.webhookUrlEnv`, `botTokenEnv`): the config
+ * holds the variable's name, this reads its value. Empty counts as unset.
+ */
+export function readSecret(name: string, source: Record<string, string | undefined> = process.env): string | undefined {
+  const value = source[name];
+  return value ? value : undefined;
+}

@@ -1,13 +1,14 @@
 import path from "node:path";
 import { loadConfig } from "./config";
 import { migrateDatabase, openDatabase } from "./db/client";
-import { inheritedEnvironment, type WorkdeckEnv } from "./env";
+import { inheritedEnvironment, readSecret, type WorkdeckEnv } from "./env";
 import { EventBus } from "./events/bus";
 import { createLogger } from "./logger";
 import { RUNTIME_KEY, type Runtime, type RuntimeHolder } from "./runtime";
 import { sweepEnded } from "./services/agents";
 import { OpenSpecService } from "./services/openspec";
 import { discoverProjects, ProjectRegistry } from "./services/projects";
+import { startNotifications } from "./services/notifications";
 import { SessionRunner } from "./services/sessions";
 import { OpenSpecWatcher } from "./watchers/openspec-watcher";
 
@@ -100,6 +101,17 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
       }, 30_000)
     : null;
   agentsTimer?.unref();
+  // Notifications (issue 6): the server only (it also relays events CLI processes store), off the bus.
+  const notifications = opts.watch
+    ? startNotifications({
+        db,
+        bus,
+        config,
+        log,
+        readSecret: (name) => readSecret(name),
+        baseUrl: (config.config.notifications?.baseUrl ?? `http://${env.host.includes(":") ? `[${env.host}]` : env.host}:${env.port}`).replace(/\/$/, ""),
+      })
+    : null;
 
   return {
     env,
@@ -115,6 +127,7 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
     async close() {
       if (rescanTimer) clearInterval(rescanTimer);
       if (agentsTimer) clearInterval(agentsTimer);
+      await notifications?.close();
       bus.stopPolling();
       await watcher?.close();
       await sessions.close();

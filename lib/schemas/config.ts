@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ProjectNotificationsSchema, SlackConfigSchema } from "./notifications";
 
 /**
  * The shape of `projects.config.ts`. Objects are strict so a typo
@@ -27,6 +28,8 @@ export const ProjectConfigSchema = z.strictObject({
   path: z.string().min(1),
   /** Folder holding `openspec/`, relative to `path`; defaults to `path` itself. */
   openspecPath: z.string().min(1).optional(),
+  /** Where this project's notifications go (issue 6), over `notifications`. */
+  notifications: ProjectNotificationsSchema.optional(),
   /** Session options for this project, over `claude.defaults` (per-launch overrides win over both). */
   claude: ClaudeDefaultsSchema.optional(),
 });
@@ -58,13 +61,9 @@ export const WorkdeckConfigSchema = z.strictObject({
     .optional(),
   notifications: z
     .strictObject({
-      slack: z
-        .strictObject({
-          webhookUrlEnv: z.string().optional(),
-          botTokenEnv: z.string().optional(),
-          channel: z.string().optional(),
-        })
-        .optional(),
+      slack: SlackConfigSchema.optional(),
+      /** The dashboard's address as people reach it, for links in messages (default http://<host>:<port>). */
+      baseUrl: z.string().url().optional(),
     })
     .optional(),
 });

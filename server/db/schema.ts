@@ -367,3 +367,36 @@ export const claudeAccounts = sqliteTable("claude_accounts", {
   outputTokens: integer("output_tokens").notNull().default(0),
   updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
 });
+
+// ----- Notifications (issue 6) -----
+
+/**
+ * Every notification Workdeck tried to send: one row per message and target, updated as retries
+ * go. `dedupe_key` + `target` is unique so one event never notifies a target twice (the bus can
+ * replay events polled from other processes).
+ */
+export const notificationDeliveries = sqliteTable(
+  "notification_deliveries",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    /** "failure_persistent" | "session_finished" | "session_failed" | "session_needs_you" | "account_limited" | "test" */
+    kind: text("kind").notNull(),
+    projectSlug: text("project_slug"),
+    /** `webhook:<ENV>` or `bot:<ENV>:<channel>`: names, never the secret. */
+    target: text("target").notNull(),
+    dedupeKey: text("dedupe_key").notNull(),
+    /** The bus event that caused it, if any. */
+    eventId: integer("event_id"),
+    /** "pending" | "sent" | "failed" */
+    status: text("status").notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    lastError: text("last_error"),
+    /** The message's fallback text; the blocks are rebuilt from it when shown. */
+    text: text("text").notNull(),
+    payload: text("payload", { mode: "json" }).notNull(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+    sentAt: integer("sent_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [uniqueIndex("notification_deliveries_dedupe_unique").on(t.dedupeKey, t.target), index("notification_deliveries_created_idx").on(t.createdAt)],
+);

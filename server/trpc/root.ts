@@ -5,6 +5,7 @@ import { errorsRouter } from "./routers/errors";
 import { openspecRouter } from "./routers/openspec";
 import { projectsRouter } from "./routers/projects";
 import { sessionsRouter } from "./routers/sessions";
+import { settingsRouter } from "./routers/settings";
 import { workRouter } from "./routers/work";
 
 export const appRouter = createTRPCRouter({
@@ -15,6 +16,7 @@ export const appRouter = createTRPCRouter({
   sessions: sessionsRouter,
   accounts: accountsRouter,
   work: workRouter,
+  settings: settingsRouter,
 });
 
 export type AppRouter = typeof appRouter;
