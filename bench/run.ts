@@ -1,6 +1,7 @@
 import { benchAgents } from "./agents";
 import { benchErrors } from "./errors";
 import { benchOpenSpec } from "./openspec";
+import { benchSessionsServer } from "./sessions-server";
 import { printRows } from "./stats";
 
 /** `npm run bench`: figures as absolute numbers and ratios to their targets. */
@@ -12,6 +13,8 @@ async function main() {
   printRows(await benchErrors());
   process.stdout.write("\nAgents (issue 5)\n");
   printRows(await benchAgents());
+  process.stdout.write("\nSessions (issue 4)\n");
+  printRows(await benchSessionsServer());
 }
 
 main().catch((err) => {
