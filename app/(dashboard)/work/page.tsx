@@ -1,15 +1,34 @@
 import type { Metadata } from "next";
-import { NotBuilt } from "@/app/_components/not-built";
-import { selectedProjectFor } from "@/lib/trpc/server";
+import { WorkBoard } from "@/app/_components/work-board";
+import { activityInput, listAllInput, readWorkFilters } from "@/app/_components/work-url-state";
+import { getQueryClient, HydrateClient, selectedProjectFor, trpc } from "@/lib/trpc/server";
 import { paramsFromRecord, PROJECT_PARAM } from "@/lib/url-state";
 
 type Props = { searchParams: Promise<Record<string, string | string[] | undefined>> };
+
+/** Above this many items the list is fetched by the browser rather than embedded in the HTML. */
+const SSR_ROW_LIMIT = 500;
 
 export async function generateMetadata({ searchParams }: Props): Promise<Metadata> {
   const { name } = await selectedProjectFor(paramsFromRecord(await searchParams).get(PROJECT_PARAM));
   return { title: name ? `All Work · ${name}` : "All Work" };
 }
 
-export default function WorkPage() {
-  return <NotBuilt title="All Work" message="All Work combines specs, errors and sessions into one queue — not built yet. The Specs tab is live." />;
+export default async function WorkPage({ searchParams }: Props) {
+  const params = paramsFromRecord(await searchParams);
+  const { slug } = await selectedProjectFor(params.get(PROJECT_PARAM));
+  const filters = readWorkFilters(params);
+  const queryClient = getQueryClient();
+  const listOptions = trpc.work.listAll.queryOptions(listAllInput(slug, filters));
+  const [rows] = await Promise.all([
+    queryClient.fetchQuery(listOptions).catch(() => null),
+    queryClient.prefetchQuery(trpc.work.stats.queryOptions(slug ? { projectId: slug } : {})),
+    queryClient.prefetchQuery(trpc.work.activity.queryOptions({ ...activityInput(slug, filters.activity), limit: 50 })),
+  ]);
+  if (rows && rows.length > SSR_ROW_LIMIT) queryClient.removeQueries({ queryKey: listOptions.queryKey, exact: true });
+  return (
+    <HydrateClient>
+      <WorkBoard />
+    </HydrateClient>
+  );
 }

@@ -1,0 +1,83 @@
+import { ActivityKindSchema, WorkStatusSchema, WorkTypeSchema, type ActivityKind, type ListAllInput, type WorkStatus, type WorkType } from "@/lib/schemas/work";
+
+/**
+ * All Work's filters in the query string (bookmarkable). Plain functions: the server page uses
+ * them to prefetch exactly what the browser asks for.
+ */
+export type WorkFilters = {
+  status: WorkStatus[];
+  type: WorkType[];
+  /** Fuzzy search over title, project and detail (client-side). */
+  q: string;
+  /** Inclusive local-day bounds on "updated", YYYY-MM-DD (client-side). */
+  from: string | null;
+  to: string | null;
+  /** Activity timeline kinds. */
+  activity: ActivityKind[];
+};
+
+type ParamSource = { get(name: string): string | null };
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+function readList<T extends string>(params: ParamSource, key: string, options: readonly T[]): T[] {
+  const values = (params.get(key) ?? "").split(",").map((s) => s.trim());
+  return options.filter((o) => values.includes(o));
+}
+
+export function readWorkFilters(params: ParamSource): WorkFilters {
+  const from = params.get("from");
+  const to = params.get("to");
+  return {
+    status: readList(params, "status", WorkStatusSchema.options),
+    type: readList(params, "type", WorkTypeSchema.options),
+    q: (params.get("q") ?? "").slice(0, 200),
+    from: from && DAY.test(from) ? from : null,
+    to: to && DAY.test(to) ? to : null,
+    activity: readList(params, "activity", ActivityKindSchema.options),
+  };
+}
+
+export function writeWorkFilters(base: URLSearchParams, patch: Partial<WorkFilters>): URLSearchParams {
+  const next = new URLSearchParams(base);
+  const set = (key: string, value: string | null | undefined) => (value ? next.set(key, value) : next.delete(key));
+  if (patch.status) set("status", WorkStatusSchema.options.filter((o) => patch.status!.includes(o)).join(","));
+  if (patch.type) set("type", WorkTypeSchema.options.filter((o) => patch.type!.includes(o)).join(","));
+  if (patch.activity) set("activity", ActivityKindSchema.options.filter((o) => patch.activity!.includes(o)).join(","));
+  if ("q" in patch) set("q", patch.q?.trim() ? patch.q : null);
+  if ("from" in patch) set("from", patch.from);
+  if ("to" in patch) set("to", patch.to);
+  return next;
+}
+
+/** The server-side part (enums); search and days filter in the browser. */
+export function listAllInput(projectId: string | null, filters: Pick<WorkFilters, "status" | "type">): ListAllInput {
+  const filter = { ...(filters.status.length ? { status: filters.status } : {}), ...(filters.type.length ? { types: filters.type } : {}) };
+  return { ...(projectId ? { projectId } : {}), ...(Object.keys(filter).length ? { filter } : {}) };
+}
+
+export function activityInput(projectId: string | null, kinds: ActivityKind[]) {
+  return { ...(projectId ? { projectId } : {}), ...(kinds.length ? { types: kinds } : {}), limit: 50 };
+}
+
+export const WORK_STATUS_LABEL: Record<WorkStatus, string> = {
+  needs_you: "Needs you",
+  in_progress: "In progress",
+  open: "Open",
+  failed: "Failed",
+  done: "Done",
+  ignored: "Ignored",
+};
+
+export const WORK_TYPE_LABEL: Record<WorkType, string> = { change: "Spec change", failure: "Failure", session: "Session", agent: "Agent" };
+
+export const ACTIVITY_LABEL: Record<ActivityKind, string> = {
+  spec_created: "Specs created",
+  spec_archived: "Specs archived",
+  failure_new: "New failures",
+  failure_resolved: "Resolved failures",
+  triage: "Triage decisions",
+  session_started: "Sessions started",
+  session_finished: "Sessions finished",
+  needs_you: "Needs you",
+  account_limited: "Account limits",
+};
