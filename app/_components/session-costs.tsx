@@ -6,8 +6,7 @@ import { localDay } from "@/lib/format";
 import type { Session } from "@/lib/schemas/sessions";
 import { useTRPC } from "@/lib/trpc/react";
 import { CostChart } from "./cost-chart";
-import { formatUsd, isActive } from "./session-format";
-import { LIST_REFRESH_ACTIVE_MS, LIST_REFRESH_IDLE_MS } from "./session-list";
+import { formatUsd, isActive, LIST_REFRESH_ACTIVE_MS, LIST_REFRESH_IDLE_MS } from "./session-format";
 import { useSelectedProject } from "./selected-project";
 import { ErrorState, Section, Skeleton } from "./ui";
 

@@ -1,4 +1,4 @@
-import type { Session, SessionStatus, SessionType, WorkItem } from "@/lib/schemas/sessions";
+import { SessionStatusSchema, type Session, type SessionStatus, type SessionType, type WorkItem } from "@/lib/schemas/sessions";
 import { changeHref } from "@/lib/url-state";
 
 /** Display helpers for launched sessions, shared by the list, the session page and the cost views. */
@@ -71,3 +71,20 @@ export function toTime(value: Date | string | number | null | undefined): number
   const t = new Date(value).getTime();
   return Number.isNaN(t) ? null : t;
 }
+
+/** The status filter lives in `?status=` (canonical order), so a filtered list can be bookmarked. */
+export function readStatusFilter(params: { get(name: string): string | null }): SessionStatus[] {
+  const values = (params.get("status") ?? "").split(",");
+  return SessionStatusSchema.options.filter((s) => values.includes(s));
+}
+
+export function sessionsListInput(projectId: string | null, status: SessionStatus[]): { projectId?: string; status?: SessionStatus[]; limit: number } {
+  return { ...(projectId ? { projectId } : {}), ...(status.length ? { status } : {}), limit: 200 };
+}
+
+/**
+ * No bus stream carries session status to the list yet (only `sessions.onEvents`, per
+ * session): the list polls, fast while something on it runs.
+ */
+export const LIST_REFRESH_ACTIVE_MS = 2_000;
+export const LIST_REFRESH_IDLE_MS = 15_000;

@@ -6,27 +6,10 @@ import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { SessionStatusSchema, type Session, type SessionStatus } from "@/lib/schemas/sessions";
 import { useTRPC } from "@/lib/trpc/react";
 import { RelativeTime } from "./relative-time";
-import { formatElapsed, formatUsd, isActive, sessionDurationMs, sessionHref, STATUS_TONE, TYPE_LABEL, workItemHref, workItemLabel } from "./session-format";
+import { formatElapsed, formatUsd, isActive, LIST_REFRESH_ACTIVE_MS, LIST_REFRESH_IDLE_MS, readStatusFilter, sessionDurationMs, sessionHref, sessionsListInput, STATUS_TONE, TYPE_LABEL, workItemHref, workItemLabel } from "./session-format";
 import { useNow } from "./session-view";
 import { useSelectedProject } from "./selected-project";
 import { Badge, EmptyState, ErrorState, ListSkeleton } from "./ui";
-
-/** The status filter lives in `?status=` (canonical order), so a filtered list can be bookmarked. */
-export function readStatusFilter(params: { get(name: string): string | null }): SessionStatus[] {
-  const values = (params.get("status") ?? "").split(",");
-  return SessionStatusSchema.options.filter((s) => values.includes(s));
-}
-
-export function sessionsListInput(projectId: string | null, status: SessionStatus[]): { projectId?: string; status?: SessionStatus[]; limit: number } {
-  return { ...(projectId ? { projectId } : {}), ...(status.length ? { status } : {}), limit: 200 };
-}
-
-/**
- * No bus stream carries session status to the list yet (only `sessions.onEvents`, per
- * session): the list polls, fast while something on it runs.
- */
-export const LIST_REFRESH_ACTIVE_MS = 2_000;
-export const LIST_REFRESH_IDLE_MS = 15_000;
 
 export function SessionList() {
   const trpc = useTRPC();

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { test as base, expect, type Page } from "@playwright/test";
-import { afterToolResult, FakeAnthropic, mainAsking } from "../support/fake-anthropic";
+import { FakeAnthropic, mainAsking } from "../support/fake-anthropic";
 import { startWorkdeck, waitForHydration, type WorkdeckServer } from "./fixtures";
 
 /**
@@ -64,8 +64,11 @@ const messages = (page: Page, kind: string) => page.locator(`[data-testid="messa
 test("Launch session from a failure: the prompt is shown, the output streams in, it completes with its cost", async ({ page, request, app, fake }) => {
   const res = await request.post(`${app.baseURL}/api/reports?project=billing-api`, { data: JSON.parse(fs.readFileSync(sampleRun1, "utf8")) });
   expect(res.status(), await res.text()).toBeLessThan(300);
-  fake.queue({ kind: "tool_use", name: "Bash", input: { command: "echo checking the selector" }, text: "Let me look at the **failing test** first." });
-  fake.when(afterToolResult, { kind: "text", text: "The selector was stale; fixed it." }, { times: 1 });
+  // Main-loop answers in order: a tool call, then (after its result) the final text.
+  fake.queue(
+    { kind: "tool_use", name: "Bash", input: { command: "echo checking the selector" }, text: "Let me look at the **failing test** first." },
+    { kind: "text", text: "The selector was stale; fixed it." },
+  );
 
   await page.goto("/errors?project=billing-api");
   await waitForHydration(page);
@@ -76,7 +79,7 @@ test("Launch session from a failure: the prompt is shown, the output streams in,
 
   await page.getByRole("button", { name: "Launch session" }).click();
   const dialog = page.getByRole("dialog");
-  const prompt = dialog.getByLabel("Prompt");
+  const prompt = dialog.getByLabel("Prompt", { exact: true });
   await expect(prompt).toHaveValue(/Fix the failing Playwright test/, { timeout: 20_000 });
   // Options are validated before anything starts.
   await dialog.getByLabel("Budget (USD)").fill("-1");
@@ -95,11 +98,12 @@ test("Launch session from a failure: the prompt is shown, the output streams in,
   await expect(tool).toBeVisible();
   await tool.locator("summary").click();
   await expect(tool).toContainText("echo checking the selector");
-  await expect(tool).toContainText("checking the selector");
   await expect(messages(page, "assistant").filter({ hasText: "The selector was stale; fixed it." })).toBeVisible({ timeout: 60_000 });
   await expect(status(page)).toHaveText("completed", { timeout: 30_000 });
   await expect(page.getByTestId("session-cost")).not.toHaveText("$0.00");
   await expect(page.getByTestId("session-turns")).toHaveText("2");
+  // The tool's result came back (Bash ran in the project).
+  await expect(tool.locator("pre").nth(1)).toHaveText("checking the selector");
 
   // The Sessions tab lists it with its work item and cost.
   await page.getByRole("link", { name: "Sessions", exact: true }).first().click();
@@ -120,7 +124,7 @@ test("Send reaches a running session; Stop ends a session whose answer hangs", a
   await waitForHydration(page);
   await page.getByRole("button", { name: "Launch session" }).click();
   const dialog = page.getByRole("dialog");
-  await dialog.getByLabel("Prompt").fill("SLOW-TASK: answer when ready.");
+  await dialog.getByLabel("Prompt", { exact: true }).fill("SLOW-TASK: answer when ready.");
   await dialog.getByRole("button", { name: "Launch", exact: true }).click();
   await expect(page).toHaveURL(/\/sessions\/\d+$/, { timeout: 20_000 });
   await waitForStream(page);
@@ -140,7 +144,7 @@ test("Send reaches a running session; Stop ends a session whose answer hangs", a
   await page.goto(`${app.baseURL}/sessions?project=billing-api`);
   await waitForHydration(page);
   await page.getByRole("button", { name: "Launch session" }).click();
-  await page.getByRole("dialog").getByLabel("Prompt").fill("HANG-TASK: this never returns.");
+  await page.getByRole("dialog").getByLabel("Prompt", { exact: true }).fill("HANG-TASK: this never returns.");
   await page.getByRole("dialog").getByRole("button", { name: "Launch", exact: true }).click();
   await expect(page).toHaveURL(/\/sessions\/\d+$/, { timeout: 20_000 });
   await waitForStream(page);
