@@ -4,6 +4,7 @@ import Link from "next/link";
 import { usePathname } from "next/navigation";
 import type { ReactNode } from "react";
 import { PROJECT_PARAM } from "@/lib/url-state";
+import { CommandPalette, OPEN_PALETTE_EVENT } from "./command-palette";
 import { LiveUpdates } from "./live-updates";
 import { ProjectProblems } from "./project-problems";
 import { ProjectSelector } from "./project-selector";
@@ -53,12 +54,28 @@ export function AppShell({ children }: { children: ReactNode }) {
             })}
           </nav>
           <div className="ml-auto flex items-center gap-4">
+            <button
+              type="button"
+              onClick={() => window.dispatchEvent(new Event(OPEN_PALETTE_EVENT))}
+              aria-keyshortcuts="Control+K Meta+K"
+              className="hidden h-7 items-center gap-2 rounded-md border border-zinc-300 px-2 text-xs text-zinc-500 hover:bg-zinc-50 sm:inline-flex dark:border-zinc-700 dark:hover:bg-zinc-900"
+            >
+              Jump to… <kbd className="font-sans">Ctrl K</kbd>
+            </button>
             <LiveUpdates />
             <ProjectSelector />
+            <Link
+              href="/settings"
+              aria-current={pathname.startsWith("/settings") ? "page" : undefined}
+              className="text-sm text-zinc-500 hover:text-zinc-900 dark:text-zinc-400 dark:hover:text-zinc-100"
+            >
+              Settings
+            </Link>
           </div>
         </div>
       </header>
       <ProjectProblems />
+      <CommandPalette />
       <main id="main" className="mx-auto w-full max-w-7xl flex-1 px-4 py-6">
         {children}
       </main>
