@@ -118,7 +118,7 @@ test("Launch session from a failure: the prompt is shown, the output streams in,
 test("Send reaches a running session; Stop ends a session whose answer hangs", async ({ page, app, fake }) => {
   // Follow-up first: the first answer is slow, so the session is still running when we send.
   fake.when(mainAsking("PING-FOLLOWUP"), { kind: "text", text: "Got your follow-up: PONG." }, { times: 1 });
-  fake.when(mainAsking("SLOW-TASK"), { kind: "text", text: "First answer, slowly.", delayMs: 6_000 }, { times: 1 });
+  fake.when(mainAsking("SLOW-TASK"), { kind: "text", text: "First answer, slowly.", delayMs: 10_000 }, { times: 1 });
 
   await page.goto("/sessions?project=billing-api");
   await waitForHydration(page);
@@ -128,7 +128,8 @@ test("Send reaches a running session; Stop ends a session whose answer hangs", a
   await dialog.getByRole("button", { name: "Launch", exact: true }).click();
   await expect(page).toHaveURL(/\/sessions\/\d+$/, { timeout: 20_000 });
   await waitForStream(page);
-  await fake.waitFor(mainAsking("SLOW-TASK"), 60_000);
+  // (fake.waitFor reports a request only once it is answered: poll the log instead.)
+  await expect.poll(() => fake.requests.some(mainAsking("SLOW-TASK")), { timeout: 60_000 }).toBe(true);
   await expect(status(page)).toHaveText("running");
 
   await page.getByLabel("Message to the running session").fill("PING-FOLLOWUP");
@@ -148,7 +149,7 @@ test("Send reaches a running session; Stop ends a session whose answer hangs", a
   await page.getByRole("dialog").getByRole("button", { name: "Launch", exact: true }).click();
   await expect(page).toHaveURL(/\/sessions\/\d+$/, { timeout: 20_000 });
   await waitForStream(page);
-  await fake.waitFor(mainAsking("HANG-TASK"), 60_000);
+  await expect.poll(() => fake.requests.some(mainAsking("HANG-TASK")), { timeout: 60_000 }).toBe(true);
   await expect(status(page)).toHaveText("running");
   await page.getByRole("button", { name: "Stop" }).click();
   await expect(status(page)).toHaveText("stopped", { timeout: 30_000 });
