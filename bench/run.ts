@@ -3,6 +3,7 @@ import { benchErrors } from "./errors";
 import { benchOpenSpec } from "./openspec";
 import { benchSessionsServer } from "./sessions-server";
 import { printRows } from "./stats";
+import { benchWork } from "./work";
 
 /** `npm run bench`: figures as absolute numbers and ratios to their targets. */
 async function main() {
@@ -13,6 +14,8 @@ async function main() {
   printRows(await benchErrors());
   process.stdout.write("\nAgents (issue 5)\n");
   printRows(await benchAgents());
+  process.stdout.write("\nAll Work (issue 6)\n");
+  printRows(await benchWork());
   process.stdout.write("\nSessions (issue 4)\n");
   printRows(await benchSessionsServer());
 }
