@@ -89,7 +89,9 @@ export function CommandPalette() {
       if (list.length < (q ? PER_GROUP : e.group === "Actions" || e.group === "Projects" ? 20 : 5)) list.push(e);
       byGroup.set(e.group, list);
     }
-    return GROUPS.map((g) => [g, byGroup.get(g) ?? []] as const).filter(([, list]) => list.length);
+    // Searching, places come first and actions last: Enter on "dunning" opens the change, it does not launch a session.
+    const order = q ? [...GROUPS.slice(1), GROUPS[0]!] : GROUPS;
+    return order.map((g) => [g, byGroup.get(g) ?? []] as const).filter(([, list]) => list.length);
   }, [q, fuse, entries]);
 
   const go = (href: string) => {

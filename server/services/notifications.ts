@@ -296,7 +296,7 @@ function describe(deps: Pick<NotificationsDeps, "db" | "baseUrl">, e: WorkdeckEv
             body: `\`${escapeMrkdwn(r.file)}\`${r.project_name ? ` [${escapeMrkdwn(r.project_name)}]` : ""} failed ${r.consecutive_failures} runs in a row.\n>${escapeMrkdwn(r.msg.split("\n")[0] ?? "")}`,
             fields: [
               ["Priority", String(r.priority)],
-              ["Decision", r.decision.replace("_", " ")],
+              ["Decision", r.decision.replace(/_/g, " ")],
             ],
             link: link(`/errors/${r.id}`),
           },

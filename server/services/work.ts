@@ -237,7 +237,7 @@ async function build(deps: WorkDeps, projectId: string | undefined, now: number)
       key: `failure:${id}`,
       type: "failure",
       status,
-      detail: resolved ? "resolved" : decision === "pending" ? `${pattern} · untriaged` : `${pattern} · ${decision.replace("_", " ")}`,
+      detail: resolved ? "resolved" : decision === "pending" ? `${pattern} · untriaged` : `${pattern} · ${decision.replace(/_/g, " ")}`,
       projectSlug: project,
       title: pwProject ? `${title} [${pwProject}]` : title,
       priority,
@@ -362,7 +362,7 @@ export function activity(deps: Pick<WorkDeps, "db">, raw: ActivityInput = {}): A
       case "errors.failureUpdated":
         return { ...base, kind: "failure_resolved", text: `${e.resolvedIds.length} ${e.resolvedIds.length === 1 ? "failure" : "failures"} resolved (passed in a later run)`, href: e.resolvedIds.length === 1 ? failureHref(e.resolvedIds[0]!) : `/errors?project=${encodeURIComponent(e.projectSlug)}&status=resolved` };
       case "errors.triaged":
-        return { ...base, kind: "triage", text: `Failure #${e.failureId} triaged: ${e.decision.replace("_", " ")} (priority ${e.priority})`, href: failureHref(e.failureId) };
+        return { ...base, kind: "triage", text: `Failure #${e.failureId} triaged: ${e.decision.replace(/_/g, " ")} (priority ${e.priority})`, href: failureHref(e.failureId) };
       case "sessions.updated":
         return { ...base, kind: "session_finished", text: `Session #${e.sessionId} ${e.status}`, href: sessionHref(e.sessionId) };
       case "agents.needsYou":
