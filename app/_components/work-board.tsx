@@ -26,12 +26,16 @@ export function useWorkFilters() {
  * The one live feed of All Work: spec, error, session and agent events invalidate the work
  * queries. Bursts (an ingest publishes several events) coalesce into one refetch.
  */
-function useWorkLive(slug: string | null) {
+function useWorkLive(slug: string | null, since: number | undefined) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const lastEventId = useRef<string | null>(null);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  const input = useMemo(() => ({ ...(slug ? { projectId: slug } : {}), lastEventId: lastEventId.current ? Number(lastEventId.current) : null }), [slug]);
+  // Resumes from the server-rendered counts' cursor, so a report posted while the stream connects is not missed.
+  const input = useMemo(
+    () => ({ ...(slug ? { projectId: slug } : {}), lastEventId: lastEventId.current ? Number(lastEventId.current) : (since ?? null) }),
+    [slug, since === undefined], // eslint-disable-line react-hooks/exhaustive-deps
+  );
   useEffect(() => () => void (timer.current && clearTimeout(timer.current)), []);
   useSubscription(
     trpc.work.subscribe.subscriptionOptions(input, {
@@ -51,9 +55,9 @@ export function WorkBoard() {
   const trpc = useTRPC();
   const { slug, nameOf } = useSelectedProject();
   const [filters] = useWorkFilters();
-  useWorkLive(slug);
   const list = useQuery(trpc.work.listAll.queryOptions(listAllInput(slug, filters)));
   const stats = useQuery(trpc.work.stats.queryOptions(slug ? { projectId: slug } : {}));
+  useWorkLive(slug, stats.data?.lastEventId);
   const q = useDeferredValue(filters.q);
   const fuse = useMemo(() => (list.data ? new Fuse(list.data, FUSE_OPTIONS) : null), [list.data]);
   const visible = useMemo(() => {
@@ -132,7 +136,7 @@ function Toggle<T extends string>({ legend, options, labels, value, onChange }: 
   return (
     <fieldset className="flex flex-col gap-1">
       <legend className="mb-1 text-xs font-medium text-zinc-500 dark:text-zinc-400">{legend}</legend>
-      <div role="group" aria-label={legend} className="flex flex-wrap items-center gap-1">
+      <div className="flex flex-wrap items-center gap-1">
         {options.map((o) => {
           const checked = value.includes(o);
           return (

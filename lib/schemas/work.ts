@@ -63,6 +63,8 @@ export const WorkStatsSchema = z.object({
   total: z.number().int(),
   byStatus: z.record(WorkStatusSchema, z.number().int()),
   byType: z.record(WorkTypeSchema, z.number().int()),
+  /** The newest event id when counted: a live feed opened from this page resumes there, missing nothing in between. */
+  lastEventId: z.number().int(),
 });
 export type WorkStats = z.infer<typeof WorkStatsSchema>;
 

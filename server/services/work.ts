@@ -109,6 +109,8 @@ export async function listAll(deps: WorkDeps, raw: ListAllInput = {}): Promise<W
 }
 
 export async function stats(deps: WorkDeps, raw: { projectId?: string } = {}): Promise<WorkStats> {
+  // Read before the list: an event after this id may or may not be counted, and the feed replays it.
+  const lastEventId = deps.bus.latestId();
   const items = await merged(deps, raw.projectId);
   const byStatus = Object.fromEntries(WorkStatusSchema.options.map((s) => [s, 0])) as WorkStats["byStatus"];
   const byType = Object.fromEntries(WorkTypeSchema.options.map((t) => [t, 0])) as WorkStats["byType"];
@@ -116,7 +118,7 @@ export async function stats(deps: WorkDeps, raw: { projectId?: string } = {}): P
     byStatus[item.status] = (byStatus[item.status] ?? 0) + 1;
     byType[item.type] = (byType[item.type] ?? 0) + 1;
   }
-  return { total: items.length, byStatus, byType };
+  return { total: items.length, byStatus, byType, lastEventId };
 }
 
 async function merged(deps: WorkDeps, projectId: string | undefined): Promise<WorkItem[]> {
