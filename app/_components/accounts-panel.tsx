@@ -3,7 +3,6 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { ClaudeAccount } from "@/lib/schemas/sessions";
 import { useTRPC } from "@/lib/trpc/react";
-import { isMissingProcedure, useSessionsOptionalApi } from "./session-optional-api";
 import { formatElapsed, formatTokens, formatUsd, toTime } from "./session-format";
 import { useNow } from "./session-view";
 import { Badge, Button, ErrorState, ListSkeleton, Section } from "./ui";
@@ -75,8 +74,7 @@ export function AccountsPanel() {
 function AccountCard({ account: a, now }: { account: ClaudeAccount; now: number }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const api = useSessionsOptionalApi();
-  const recheck = useMutation({ mutationFn: () => api.recheckAccount(a.id), onSettled: () => queryClient.invalidateQueries(trpc.accounts.pathFilter()) });
+  const recheck = useMutation(trpc.accounts.recheck.mutationOptions({ onSettled: () => queryClient.invalidateQueries(trpc.accounts.pathFilter()) }));
   const until = toTime(a.limitedUntil);
   const rl = rateLimitOf(a.lastRateLimit);
   const check = (a as ClaudeAccount & { lastCheck?: { at: Date; loggedIn: boolean; message: string | null } | null }).lastCheck ?? null;
@@ -86,7 +84,7 @@ function AccountCard({ account: a, now }: { account: ClaudeAccount; now: number 
         <span className="font-mono font-medium">{a.id}</span>
         <Badge tone={STATE_TONE[a.state]}>{a.state.replace("_", " ")}</Badge>
         {a.implicit ? <Badge>environment login</Badge> : null}
-        <Button variant="ghost" className="ml-auto h-7 px-2 text-xs" onClick={() => recheck.mutate()} disabled={recheck.isPending} aria-label={`Recheck account ${a.id}`}>
+        <Button variant="ghost" className="ml-auto h-7 px-2 text-xs" onClick={() => recheck.mutate({ id: a.id })} disabled={recheck.isPending} aria-label={`Recheck account ${a.id}`}>
           {recheck.isPending ? "Checking…" : "Recheck"}
         </Button>
       </div>
@@ -128,7 +126,7 @@ function AccountCard({ account: a, now }: { account: ClaudeAccount; now: number 
         ) : null}
       </dl>
       {a.lastError && a.state !== "needs_login" ? <p className="text-xs text-zinc-500">Last error: {a.lastError}</p> : null}
-      {recheck.isError ? <p className="text-xs text-red-700 dark:text-red-300">{isMissingProcedure(recheck.error) ? "This server cannot recheck accounts yet." : recheck.error.message}</p> : null}
+      {recheck.isError ? <p className="text-xs text-red-700 dark:text-red-300">{recheck.error.message}</p> : null}
     </li>
   );
 }

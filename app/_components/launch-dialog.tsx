@@ -5,7 +5,6 @@ import { useRouter } from "next/navigation";
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import type { SessionOptions, SessionOverrides, WorkItem } from "@/lib/schemas/sessions";
 import { useTRPC } from "@/lib/trpc/react";
-import { isMissingProcedure, useSessionsOptionalApi } from "./session-optional-api";
 import { sessionHref, workItemLabel } from "./session-format";
 import { useSelectedProject } from "./selected-project";
 import { Button, ErrorState, Skeleton } from "./ui";
@@ -61,17 +60,14 @@ function LaunchForm({ titleId, initialProject, workItem, onCancel }: { titleId: 
   const trpc = useTRPC();
   const router = useRouter();
   const queryClient = useQueryClient();
-  const api = useSessionsOptionalApi();
   const { projects } = useSelectedProject();
   const [projectId, setProjectId] = useState(initialProject ?? "");
   const preview = useQuery({
-    queryKey: ["sessions.promptPreview", projectId, workItem ?? null],
-    queryFn: () => api.promptPreview({ projectId, ...(workItem ? { workItem } : {}) }),
+    ...trpc.sessions.promptPreview.queryOptions({ projectId, ...(workItem ? { workItem } : {}) }),
     enabled: Boolean(projectId),
     retry: false,
     staleTime: 0,
   });
-  const previewMissing = preview.isError && isMissingProcedure(preview.error);
 
   // The form is seeded once from the preview, then belongs to the user.
   const [prompt, setPrompt] = useState<string | null>(null);
@@ -108,7 +104,7 @@ function LaunchForm({ titleId, initialProject, workItem, onCancel }: { titleId: 
     const next: FieldErrors = {};
     if (!projectId) next.project = "Pick the project the session works in.";
     const builtPrompt = preview.data?.prompt ?? "";
-    if (!prompt.trim() && (!workItem || !previewMissing)) next.prompt = workItem ? "The prompt is empty: restore it or write one." : "Write what the session should do.";
+    if (!prompt.trim()) next.prompt = workItem ? "The prompt is empty: restore it or write one." : "Write what the session should do.";
     const overrides: SessionOverrides = { permissionMode: options.permissionMode || undefined, worktrees: options.worktrees };
     if (options.model.trim()) {
       if (!/^[\w.:\[\]-]{1,100}$/.test(options.model.trim())) next.model = "A model is a name like sonnet, opus or claude-sonnet-4-5.";
@@ -182,15 +178,14 @@ function LaunchForm({ titleId, initialProject, workItem, onCancel }: { titleId: 
             onChange={(e) => setPrompt(e.target.value)}
             rows={14}
             spellCheck={false}
-            placeholder={workItem && previewMissing ? "Leave empty to let the server build the prompt from the work item." : "What should Claude do?"}
+            placeholder="What should Claude do?"
             aria-invalid={Boolean(errors.prompt)}
             aria-describedby={errors.prompt ? "launch-prompt-error" : undefined}
             className="mt-1 w-full resize-y rounded-md border border-zinc-300 bg-white p-2 font-mono text-xs leading-relaxed dark:border-zinc-700 dark:bg-zinc-950"
           />
         )}
         {errorText("launch-prompt-error", errors.prompt)}
-        {previewMissing ? <p className="mt-1 text-xs text-amber-700 dark:text-amber-300">This server cannot preview prompts yet: an empty prompt lets it build one from the work item at launch.</p> : null}
-        {preview.isError && !previewMissing ? <ErrorState title="Could not build the prompt" message={preview.error.message} /> : null}
+        {preview.isError ? <ErrorState title="Could not build the prompt" message={preview.error.message} /> : null}
       </div>
 
       {options ? (

@@ -25,7 +25,6 @@ test("hook events appear in the Agents panel live; needs-you and completion; the
   await page.goto("/sessions");
   await waitForHydration(page);
   await expect(page.getByRole("heading", { level: 1, name: "Sessions" })).toBeVisible();
-  await expect(page.getByText(/Launching sessions from Workdeck arrives with issue 4/)).toBeVisible();
   await waitForAgentsLive(page);
 
   await postHook(request, app, h.sessionStart());
