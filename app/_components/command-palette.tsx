@@ -14,7 +14,24 @@ type Entry = { id: string; group: "Actions" | "Projects" | "Changes" | "Specs" |
 const GROUPS: Entry["group"][] = ["Actions", "Projects", "Changes", "Specs", "Failures", "Sessions"];
 /** Per group: cmdk renders every item it is given, so a search over 5,000 failures shows the best few. */
 const PER_GROUP = 8;
-const FUSE_OPTIONS = { threshold: 0.4, ignoreLocation: true, keys: [{ name: "label", weight: 3 }, "hint", "id"] };
+const FUSE_OPTIONS = { threshold: 0.4, ignoreLocation: true, includeScore: true, keys: [{ name: "label", weight: 3 }, "hint", "id"] };
+
+/**
+ * Each word fuzzy-matched on its own, results intersected and ranked by summed score: Fuse scores a
+ * whole phrase against a whole field, so "dunning paymnts" would miss "Dunning for failed
+ * subscription payments" (words apart, one typo) although each word matches well.
+ */
+function searchWords(fuse: Fuse<Entry>, q: string): Entry[] {
+  const words = q.split(/\s+/).filter(Boolean);
+  let scores: Map<Entry, number> | null = null;
+  for (const word of words) {
+    const hits = new Map(fuse.search(word).map((r) => [r.item, r.score ?? 0] as const));
+    const next = new Map<Entry, number>();
+    for (const [entry, score] of scores ?? hits) if (hits.has(entry)) next.set(entry, (scores ? score : 0) + hits.get(entry)!);
+    scores = next;
+  }
+  return [...(scores ?? new Map<Entry, number>())].sort((a, b) => a[1] - b[1]).map(([entry]) => entry);
+}
 
 /** Opens on Cmd+K / Ctrl+K anywhere; also through the header's button (a custom event). */
 export const OPEN_PALETTE_EVENT = "workdeck:open-palette";
@@ -82,7 +99,7 @@ export function CommandPalette() {
   const q = useDeferredValue(search.trim());
   const shown = useMemo(() => {
     // With nothing typed: the actions and projects, and the top of the work list.
-    const ranked = q ? fuse.search(q).map((r) => r.item) : entries.filter((e) => !e.id.startsWith("launch:") && !e.id.startsWith("triage:"));
+    const ranked = q ? searchWords(fuse, q) : entries.filter((e) => !e.id.startsWith("launch:") && !e.id.startsWith("triage:"));
     const byGroup = new Map<Entry["group"], Entry[]>();
     for (const e of ranked) {
       const list = byGroup.get(e.group) ?? [];
