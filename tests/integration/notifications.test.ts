@@ -14,7 +14,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { readEnv } from "@/server/env";
 import { startRuntime, stopRuntime } from "@/server/runtime-boot";
 import { ingestReport } from "@/server/services/ingest";
-import { checkMessage } from "@/server/services/notifications-blocks";
+import { buildMessage, checkMessage } from "@/server/services/notifications-blocks";
 import { NotificationService } from "@/server/services/notifications";
 import { getSettings } from "@/server/services/notifications-settings";
 import { createContext } from "@/server/trpc/init";
@@ -98,6 +98,30 @@ const waitFor = async (cond: () => boolean, ms = 3000) => {
     await new Promise((r) => setTimeout(r, 10));
   }
 };
+
+describe("notifications: Block Kit", () => {
+  it("messages are KnownBlock[] at compile time and pass Slack's limits at run time", () => {
+    const message = buildMessage({ kind: "session_failed", title: "x".repeat(400), body: "y".repeat(5000), fields: Array.from({ length: 14 }, (_, i) => [`f${i}`, "v"] as [string, string]), link: "http://w/s", project: "p" });
+    const typed: KnownBlock[] = message.blocks;
+    expect(checkMessage({ text: message.text, blocks: typed })).toEqual([]);
+    // The limits are cut, not exceeded: header 150, section 3000, 10 fields.
+    const [header, section] = typed as [HeaderBlock, SectionBlock];
+    expect(header.text.text.length).toBe(150);
+    expect(section.text!.text.length).toBe(3000);
+    expect(section.fields).toHaveLength(10);
+    // What the types refuse (tsc fails if this line compiles):
+    // @ts-expect-error a header's text must be plain_text
+    const wrong: HeaderBlock = { type: "header", text: { type: "mrkdwn", text: "*bold*" } };
+    // ...and what Slack refuses at run time, named.
+    expect(checkMessage({ text: "t", blocks: [wrong, { type: "section" }, { type: "bogus" }, { type: "actions", elements: [] }] })).toEqual([
+      "blocks[0].text: must be plain_text",
+      "blocks[1]: text or fields required",
+      "blocks[2]: unknown type bogus",
+      "blocks[3].elements: 1 to 25",
+    ]);
+    expect(checkMessage({ blocks: [] })).toEqual(["text: a fallback text is required", "blocks: 1 to 50 blocks"]);
+  });
+});
 
 describe("notifications: Slack", () => {
   it("a finished session posts a Block Kit message with cost and a link to the webhook, recorded as sent", async () => {
