@@ -51,12 +51,16 @@ export function LiveUpdates() {
         // Lists, stats and details all depend on ingest and triage; only
         // the queries on screen refetch, so invalidating them all is cheap.
         if (envelope.data.type !== "projects.changed") void queryClient.invalidateQueries(trpc.errors.pathFilter());
+        // All Work and the command palette list failures too (their own feed covers the /work page).
+        void queryClient.invalidateQueries(trpc.work.listAll.pathFilter());
       },
     }),
   );
 
   function invalidateFor(event: WorkdeckEvent) {
     const lists = [
+      // All Work and the command palette list changes too.
+      queryClient.invalidateQueries(trpc.work.listAll.pathFilter()),
       queryClient.invalidateQueries(trpc.openspec.listChanges.pathFilter()),
       queryClient.invalidateQueries(trpc.openspec.listSpecs.pathFilter()),
     ];

@@ -84,7 +84,6 @@ export class NotificationService {
   /** Every target the config names, with the projects and events routed to it. */
   targets(): NotificationTarget[] {
     const { config } = this.deps.config;
-    const slack = config.notifications?.slack;
     const out = new Map<string, NotificationTarget>();
     const add = (t: Target, project: string, events: NotificationKind[]) => {
       const existing = out.get(t.id);
