@@ -84,7 +84,7 @@ export function CommandPalette() {
         const changeId = item.key.slice(item.key.lastIndexOf("/") + 1);
         out.push({ id: item.key, group: "Changes", label: item.title, hint: `${changeId} · ${project} · ${item.detail}`, href: item.href });
         if (item.status !== "done" && item.projectSlug)
-          out.push({ id: `launch:${item.key}`, group: "Actions", label: `Launch session: ${item.title}`, hint: project, href: `/sessions?${PROJECT_PARAM}=${encodeURIComponent(item.projectSlug)}&launch=spec:${encodeURIComponent(changeId)}` });
+          out.push({ id: `launch:${item.key}`, group: "Actions", label: `Launch session: ${item.title}`, hint: project, href: item.href }); // the change page holds the Launch session button
       } else if (item.type === "failure") {
         out.push({ id: item.key, group: "Failures", label: item.title, hint: `${project} · ${item.detail}`, href: item.href });
         if (item.status === "open") out.push({ id: `triage:${item.key}`, group: "Actions", label: `Triage: ${item.title}`, hint: project, href: item.href });

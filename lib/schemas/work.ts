@@ -105,6 +105,6 @@ export type ActivityItem = z.infer<typeof ActivityItemSchema>;
 export const WorkSubscribeInputSchema = z.object({ projectId: z.string().max(63).optional(), lastEventId: z.coerce.number().int().nullish() });
 
 export const failureHref = (id: number) => `/errors/${id}`;
-export const sessionHref = (id: number) => `/sessions?session=${id}`;
+export const sessionHref = (id: number) => `/sessions/${id}`;
 export const agentHref = (sessionId: string) => `/sessions/agents/${encodeURIComponent(sessionId)}`;
 export const changeItemHref = (projectSlug: string, changeId: string) => `/specs/${encodeURIComponent(projectSlug)}/changes/${encodeURIComponent(changeId)}`;

@@ -327,14 +327,14 @@ function describe(deps: Pick<NotificationsDeps, "db" | "baseUrl">, e: WorkdeckEv
               ...(s.exit_reason ? ([["Outcome", s.exit_reason]] as [string, string][]) : []),
               ...(s.account_id ? ([["Account", s.account_id]] as [string, string][]) : []),
             ],
-            link: link(`/sessions?session=${s.id}`),
+            link: link(`/sessions/${s.id}`),
           },
         },
       ];
     }
     case "agents.needsYou": {
       const agent = sqlite.prepare("SELECT workdeck_session_id, cwd FROM agent_sessions WHERE session_id = ?").get(e.sessionId) as { workdeck_session_id: number | null; cwd: string | null } | undefined;
-      const href = agent?.workdeck_session_id ? `/sessions?session=${agent.workdeck_session_id}` : `/sessions/agents/${encodeURIComponent(e.sessionId)}`;
+      const href = agent?.workdeck_session_id ? `/sessions/${agent.workdeck_session_id}` : `/sessions/agents/${encodeURIComponent(e.sessionId)}`;
       return [
         {
           kind: "session_needs_you",

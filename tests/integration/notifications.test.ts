@@ -144,7 +144,7 @@ describe("notifications: Slack", () => {
     expect(section.type).toBe("section");
     expect(section.text).toMatchObject({ type: "mrkdwn", text: "implementing add-dunning" });
     expect(section.fields?.map((f) => f.text)).toEqual(expect.arrayContaining(["*Cost*\n$1.23", "*Turns*\n7", "*Duration*\n2 min"]));
-    expect(actions).toMatchObject({ type: "actions", elements: [{ type: "button", url: `http://workdeck.test/sessions?session=${id}`, text: { type: "plain_text", text: "Open in Workdeck" } }] });
+    expect(actions).toMatchObject({ type: "actions", elements: [{ type: "button", url: `http://workdeck.test/sessions/${id}`, text: { type: "plain_text", text: "Open in Workdeck" } }] });
     expect(context.type).toBe("context");
 
     const [delivery] = service.deliveries();
