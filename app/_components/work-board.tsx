@@ -3,11 +3,11 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useSubscription } from "@trpc/tanstack-react-query";
 import Fuse from "fuse.js";
-import { useDeferredValue, useEffect, useId, useMemo, useRef } from "react";
+import { useDeferredValue, useEffect, useMemo, useRef } from "react";
 import { localDay, plural } from "@/lib/format";
-import { WorkStatusSchema, WorkTypeSchema, type WorkItem, type WorkStats, type WorkStatus, type WorkType } from "@/lib/schemas/work";
+import { WorkStatusSchema, WorkTypeSchema, type WorkItem, type WorkStats, type WorkStatus } from "@/lib/schemas/work";
 import { useTRPC } from "@/lib/trpc/react";
-import { useMirror, useUrlFilters } from "./filter-bar";
+import { ChipGroup, ClearFiltersButton, DateRangeFields, FilterPanel, SearchField, useFilterFields, useUrlFilters } from "./filter-controls";
 import { PageHeader } from "./page-header";
 import { useSelectedProject } from "./selected-project";
 import { EmptyState, ErrorState, ListSkeleton, Skeleton } from "./ui";
@@ -132,83 +132,17 @@ function WorkStatsBar({ stats, isError }: { stats: WorkStats | undefined; isErro
   );
 }
 
-function Toggle<T extends string>({ legend, options, labels, value, onChange }: { legend: string; options: readonly T[]; labels: Record<T, string>; value: T[]; onChange(next: T[]): void }) {
-  return (
-    <fieldset className="flex flex-col gap-1">
-      <legend className="mb-1 text-xs font-medium text-zinc-500 dark:text-zinc-400">{legend}</legend>
-      <div className="flex flex-wrap items-center gap-1">
-        {options.map((o) => {
-          const checked = value.includes(o);
-          return (
-            <label key={o} className={`flex h-7 cursor-pointer select-none items-center gap-1.5 rounded-md border px-2 text-sm ${checked ? "border-zinc-400 bg-white dark:border-zinc-500 dark:bg-zinc-900" : "border-zinc-300 bg-white text-zinc-600 dark:border-zinc-700 dark:bg-zinc-950 dark:text-zinc-400"}`}>
-              <input type="checkbox" className="size-3.5" checked={checked} onChange={() => onChange(checked ? value.filter((v) => v !== o) : options.filter((x) => x === o || value.includes(x)))} />
-              {labels[o]}
-            </label>
-          );
-        })}
-      </div>
-    </fieldset>
-  );
-}
-
 function WorkFilterBar() {
   const [filters, update] = useWorkFilters();
-  const id = useId();
-  const [text, setText] = useMirror(filters.q, filters.q);
-  const [status, setStatus] = useMirror(filters.status, filters.status.join(","));
-  const [type, setType] = useMirror<WorkType[]>(filters.type, filters.type.join(","));
-  const [from, setFrom] = useMirror(filters.from, filters.from ?? "");
-  const [to, setTo] = useMirror(filters.to, filters.to ?? "");
-  const active = status.length > 0 || type.length > 0 || from || to || text;
-  const input = "h-8 rounded-md border border-zinc-300 bg-white px-2 text-sm dark:border-zinc-700 dark:bg-zinc-950";
+  // The activity timeline's filter is not part of this bar, so Clear leaves it alone.
+  const { local, set, clear, active } = useFilterFields(filters, update, { q: "", type: [], status: [], from: null, to: null });
   return (
-    <div role="search" aria-label="Filters" className="mb-4 flex flex-wrap items-end gap-x-5 gap-y-3 rounded-lg border border-zinc-200 bg-zinc-50/60 px-3 py-2.5 dark:border-zinc-800 dark:bg-zinc-900/40">
-      <div className="flex min-w-56 flex-1 flex-col gap-1">
-        <label htmlFor={`${id}-q`} className="text-xs font-medium text-zinc-500 dark:text-zinc-400">
-          Search
-        </label>
-        <input
-          id={`${id}-q`}
-          type="search"
-          value={text}
-          placeholder="Title, project, status…"
-          onChange={(e) => {
-            setText(e.target.value);
-            update({ q: e.target.value }, "replace");
-          }}
-          className={`${input} px-2.5`}
-        />
-      </div>
-      <Toggle legend="Type" options={WorkTypeSchema.options} labels={WORK_TYPE_LABEL} value={type} onChange={(next) => (setType(next), update({ type: next }))} />
-      <Toggle legend="Status" options={WorkStatusSchema.options} labels={WORK_STATUS_LABEL} value={status} onChange={(next) => (setStatus(next), update({ status: next }))} />
-      <div className="flex flex-col gap-1">
-        <label htmlFor={`${id}-from`} className="text-xs font-medium text-zinc-500 dark:text-zinc-400">
-          Updated from
-        </label>
-        <input id={`${id}-from`} type="date" value={from ?? ""} max={to ?? undefined} onChange={(e) => (setFrom(e.target.value || null), update({ from: e.target.value || null }))} className={input} />
-      </div>
-      <div className="flex flex-col gap-1">
-        <label htmlFor={`${id}-to`} className="text-xs font-medium text-zinc-500 dark:text-zinc-400">
-          Updated to
-        </label>
-        <input id={`${id}-to`} type="date" value={to ?? ""} min={from ?? undefined} onChange={(e) => (setTo(e.target.value || null), update({ to: e.target.value || null }))} className={input} />
-      </div>
-      {active ? (
-        <button
-          type="button"
-          onClick={() => {
-            setText("");
-            setStatus([]);
-            setType([]);
-            setFrom(null);
-            setTo(null);
-            update({ status: [], type: [], from: null, to: null, q: "" });
-          }}
-          className="h-8 rounded-md px-2 text-sm text-zinc-600 hover:bg-zinc-100 dark:text-zinc-300 dark:hover:bg-zinc-800"
-        >
-          Clear filters
-        </button>
-      ) : null}
-    </div>
+    <FilterPanel>
+      <SearchField value={local.q} placeholder="Title, project, status…" onChange={(q) => set("q", q, "replace")} />
+      <ChipGroup look="toggle" legend="Type" options={WorkTypeSchema.options} labels={WORK_TYPE_LABEL} value={local.type} onChange={(next) => set("type", next)} />
+      <ChipGroup look="toggle" legend="Status" options={WorkStatusSchema.options} labels={WORK_STATUS_LABEL} value={local.status} onChange={(next) => set("status", next)} />
+      <DateRangeFields label="Updated" from={local.from} to={local.to} onFrom={(day) => set("from", day)} onTo={(day) => set("to", day)} />
+      <ClearFiltersButton active={active} onClear={clear} />
+    </FilterPanel>
   );
 }
