@@ -7,9 +7,9 @@ import { paramsFromRecord, PROJECT_PARAM } from "@/lib/url-state";
 type Props = { searchParams: Promise<Record<string, string | string[] | undefined>> };
 
 /**
- * Above this many rows the list is not embedded in the HTML: dehydrating
- * thousands of groups would make the first byte wait on megabytes of JSON,
- * while the browser fetches them as fast over the stream link.
+ * Above this many rows only the first ones are embedded in the HTML:
+ * dehydrating thousands of groups would make the first byte wait on megabytes
+ * of JSON, while the browser fetches them as fast over the stream link.
  */
 const SSR_ROW_LIMIT = 500;
 
@@ -27,7 +27,10 @@ export default async function ErrorsPage({ searchParams }: Props) {
     queryClient.fetchQuery(listOptions).catch(() => null),
     queryClient.prefetchQuery(trpc.errors.stats.queryOptions(statsInput(slug))),
   ]);
-  if (rows && rows.length > SSR_ROW_LIMIT) queryClient.removeQueries({ queryKey: listOptions.queryKey, exact: true });
+  // A long list is embedded only in part: the first rows paint at once, and
+  // the query is marked stale (updatedAt 0) so the browser fetches the rest
+  // right after hydration instead of shipping megabytes of HTML.
+  if (rows && rows.length > SSR_ROW_LIMIT) queryClient.setQueryData(listOptions.queryKey, rows.slice(0, SSR_ROW_LIMIT), { updatedAt: 0 });
   return (
     <HydrateClient>
       <ErrorsBoard />

@@ -6,7 +6,7 @@ import { paramsFromRecord, PROJECT_PARAM } from "@/lib/url-state";
 
 type Props = { searchParams: Promise<Record<string, string | string[] | undefined>> };
 
-/** Above this many items the list is fetched by the browser rather than embedded in the HTML. */
+/** Above this many items only the first ones are embedded in the HTML; the browser fetches the rest. */
 const SSR_ROW_LIMIT = 500;
 
 export async function generateMetadata({ searchParams }: Props): Promise<Metadata> {
@@ -25,7 +25,10 @@ export default async function WorkPage({ searchParams }: Props) {
     queryClient.prefetchQuery(trpc.work.stats.queryOptions(slug ? { projectId: slug } : {})),
     queryClient.prefetchQuery(trpc.work.activity.queryOptions({ ...activityInput(slug, filters.activity), limit: 50 })),
   ]);
-  if (rows && rows.length > SSR_ROW_LIMIT) queryClient.removeQueries({ queryKey: listOptions.queryKey, exact: true });
+  // A long list is embedded only in part: the first rows paint at once, and
+  // the query is marked stale (updatedAt 0) so the browser fetches the rest
+  // right after hydration instead of shipping megabytes of HTML.
+  if (rows && rows.length > SSR_ROW_LIMIT) queryClient.setQueryData(listOptions.queryKey, rows.slice(0, SSR_ROW_LIMIT), { updatedAt: 0 });
   return (
     <HydrateClient>
       <WorkBoard />
