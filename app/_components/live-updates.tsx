@@ -8,7 +8,7 @@ import { useTRPC } from "@/lib/trpc/react";
 import { useSelectedProject } from "./selected-project";
 
 /**
- * The page's live connections: OpenSpec and errors events for the selected
+ * The page's live connections: OpenSpec, errors and sessions events for the selected
  * project, each turned into cache invalidations so React Query refetches
  * only what is on screen. Server state stays in the query cache; nothing is
  * copied into component state.
@@ -21,6 +21,7 @@ export function LiveUpdates() {
   // ref carries it across a re-subscribe (switching project) too.
   const lastEventId = useRef<string | null>(null);
   const lastErrorsEventId = useRef<string | null>(null);
+  const lastSessionsEventId = useRef<string | null>(null);
 
   // Keyed on the project only: a new id per event must not restart the stream.
   const input = useMemo(
@@ -30,6 +31,11 @@ export function LiveUpdates() {
 
   const errorsInput = useMemo(
     () => ({ ...(slug ? { projectId: slug } : {}), lastEventId: lastErrorsEventId.current }),
+    [slug],
+  );
+
+  const sessionsInput = useMemo(
+    () => ({ ...(slug ? { projectId: slug } : {}), lastEventId: lastSessionsEventId.current }),
     [slug],
   );
 
@@ -53,6 +59,19 @@ export function LiveUpdates() {
         if (envelope.data.type !== "projects.changed") void queryClient.invalidateQueries(trpc.errors.pathFilter());
         // All Work and the command palette list failures too (their own feed covers the /work page).
         void queryClient.invalidateQueries(trpc.work.listAll.pathFilter());
+      },
+    }),
+  );
+
+  // The Sessions tab (list, costs, accounts) refetches on these instead of polling.
+  const sessionsSubscription = useSubscription(
+    trpc.sessions.subscribe.subscriptionOptions(sessionsInput, {
+      onData(envelope) {
+        lastSessionsEventId.current = envelope.id;
+        void queryClient.invalidateQueries(trpc.sessions.list.pathFilter());
+        void queryClient.invalidateQueries(trpc.sessions.get.pathFilter());
+        // Account state and per-account cost move with sessions (sticky accounts, parking).
+        void queryClient.invalidateQueries(trpc.accounts.pathFilter());
       },
     }),
   );
@@ -81,8 +100,9 @@ export function LiveUpdates() {
   }
 
   // "pending" is tRPC's name for an open stream that is waiting for data.
-  const live = subscription.status === "pending" && errorsSubscription.status === "pending";
-  const failed = subscription.status === "error" || errorsSubscription.status === "error";
+  const streams = [subscription.status, errorsSubscription.status, sessionsSubscription.status];
+  const live = streams.every((s) => s === "pending");
+  const failed = streams.includes("error");
   const label = live ? "Live" : failed ? "Offline — retrying" : "Connecting…";
   return (
     <span className="inline-flex items-center gap-1.5 text-xs text-zinc-500 dark:text-zinc-400" role="status" title="Edits on disk and new test reports appear here without a reload">

@@ -6,7 +6,7 @@ import { localDay } from "@/lib/format";
 import type { Session } from "@/lib/schemas/sessions";
 import { useTRPC } from "@/lib/trpc/react";
 import { CostChart } from "./cost-chart";
-import { formatUsd, isActive, LIST_REFRESH_ACTIVE_MS, LIST_REFRESH_IDLE_MS } from "./session-format";
+import { formatUsd } from "./session-format";
 import { useSelectedProject } from "./selected-project";
 import { ErrorState, Section, Skeleton } from "./ui";
 
@@ -50,10 +50,8 @@ export function costBreakdown(sessions: Session[], now: number = Date.now()) {
 export function SessionCosts() {
   const trpc = useTRPC();
   const { slug, nameOf } = useSelectedProject();
-  const list = useQuery({
-    ...trpc.sessions.list.queryOptions({ ...(slug ? { projectId: slug } : {}), limit: 1000 }),
-    refetchInterval: (q) => (q.state.data?.some((s) => isActive(s.status)) ? LIST_REFRESH_ACTIVE_MS : LIST_REFRESH_IDLE_MS),
-  });
+  // Costs change only with a sessions.updated event, which LiveUpdates turns into an invalidation.
+  const list = useQuery(trpc.sessions.list.queryOptions({ ...(slug ? { projectId: slug } : {}), limit: 1000 }));
   const data = useMemo(() => (list.data ? costBreakdown(list.data) : null), [list.data]);
 
   return (

@@ -82,9 +82,3 @@ export function sessionsListInput(projectId: string | null, status: SessionStatu
   return { ...(projectId ? { projectId } : {}), ...(status.length ? { status } : {}), limit: 200 };
 }
 
-/**
- * No bus stream carries session status to the list yet (only `sessions.onEvents`, per
- * session): the list polls, fast while something on it runs.
- */
-export const LIST_REFRESH_ACTIVE_MS = 2_000;
-export const LIST_REFRESH_IDLE_MS = 15_000;

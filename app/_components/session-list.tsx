@@ -6,7 +6,7 @@ import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { SessionStatusSchema, type Session, type SessionStatus } from "@/lib/schemas/sessions";
 import { useTRPC } from "@/lib/trpc/react";
 import { RelativeTime } from "./relative-time";
-import { formatElapsed, formatUsd, isActive, LIST_REFRESH_ACTIVE_MS, LIST_REFRESH_IDLE_MS, readStatusFilter, sessionDurationMs, sessionHref, sessionsListInput, STATUS_TONE, TYPE_LABEL, workItemHref, workItemLabel } from "./session-format";
+import { formatElapsed, formatUsd, isActive, readStatusFilter, sessionDurationMs, sessionHref, sessionsListInput, STATUS_TONE, TYPE_LABEL, workItemHref, workItemLabel } from "./session-format";
 import { useNow } from "./session-view";
 import { useSelectedProject } from "./selected-project";
 import { Badge, EmptyState, ErrorState, ListSkeleton } from "./ui";
@@ -18,11 +18,11 @@ export function SessionList() {
   const router = useRouter();
   const pathname = usePathname();
   const status = readStatusFilter(searchParams);
-  const list = useQuery({
-    ...trpc.sessions.list.queryOptions(sessionsListInput(slug, status)),
-    refetchInterval: (q) => (q.state.data?.some((s) => isActive(s.status)) ? LIST_REFRESH_ACTIVE_MS : LIST_REFRESH_IDLE_MS),
-  });
+  // No polling: LiveUpdates' sessions.subscribe invalidates this list when a session is created,
+  // changes status or totals, or its account changes.
+  const list = useQuery(trpc.sessions.list.queryOptions(sessionsListInput(slug, status)));
   const anyActive = list.data?.some((s) => isActive(s.status)) ?? false;
+  // Only the running durations move between events: a local clock ticks them, no refetch.
   const now = useNow(anyActive);
 
   function toggle(s: SessionStatus) {

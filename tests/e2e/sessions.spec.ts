@@ -156,3 +156,18 @@ test("Send reaches a running session; Stop ends a session whose answer hangs", a
   await expect(page.getByRole("button", { name: "Stop" })).toHaveCount(0);
   await expect(messages(page, "note").filter({ hasText: "Stop requested." })).toBeVisible();
 });
+
+test("The Sessions tab is live: a session launched elsewhere appears and finishes without a reload or a poll", async ({ page, request, app, fake }) => {
+  fake.when(mainAsking("LIST-LIVE"), { kind: "text", text: "Listed live." }, { times: 1 });
+  await page.goto("/sessions?project=billing-api");
+  await waitForHydration(page);
+  await expect(page.getByRole("status").filter({ hasText: "Live" })).toBeVisible({ timeout: 20_000 });
+  // Launched through the API, as another tab would: only the sessions.subscribe feed can tell this page.
+  const res = await request.post(`${app.baseURL}/api/trpc/sessions.start`, { data: { projectId: "billing-api", prompt: "LIST-LIVE: say so." } });
+  expect(res.status(), await res.text()).toBe(200);
+  const id = ((await res.json()) as { result: { data: { id: number } } }).result.data.id;
+  const row = page.locator(`[data-testid="session-row"][data-session-id="${id}"]`);
+  // Well under the old 15 s idle poll.
+  await expect(row).toBeVisible({ timeout: 5_000 });
+  await expect(row).toHaveAttribute("data-status", "completed", { timeout: 60_000 });
+});

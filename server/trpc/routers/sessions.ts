@@ -1,4 +1,5 @@
 import { tracked } from "@trpc/server";
+import { z } from "zod";
 import {
   EventsInputSchema,
   ListSessionsInputSchema,
@@ -9,6 +10,15 @@ import {
   StartSessionInputSchema,
 } from "@/lib/schemas/sessions";
 import { createTRPCRouter, publicProcedure } from "../init";
+
+/**
+ * The stream messages that change the Sessions tab without a `sessions.updated`: a `result` (the
+ * runner stores a running session's new turns, tokens and cost on it, e.g. after a follow-up) and
+ * the account notes (the accounts view's state). Creation and finish are `sessions.updated`
+ * already. Every other `sessions.event` is one line of one conversation, which the session page
+ * streams on its own; forwarding those would refetch the list per message.
+ */
+const LIST_EVENT_TYPES = new Set(["result", "workdeck/account_switched", "workdeck/account_parked", "workdeck/account_needs_login"]);
 
 export const sessionsRouter = createTRPCRouter({
   /** Queues a session on a work item (or a manual prompt); validates everything before anything starts. */
@@ -34,6 +44,24 @@ export const sessionsRouter = createTRPCRouter({
 
   /** What the session changed in its worktree, against the commit it started from. */
   diff: publicProcedure.input(SessionIdInputSchema).query(({ ctx, input }) => ctx.runtime.sessions.diff(input)),
+
+  /**
+   * The Sessions tab's live feed: a session created, its status, totals or account changed, or an
+   * account parked. Bus ids are the tracked ids, so a reconnect resumes after the last one seen.
+   */
+  subscribe: publicProcedure
+    .input(z.object({ projectId: z.string().max(63).optional(), lastEventId: z.coerce.number().int().nullish() }).optional())
+    .subscription(async function* ({ ctx, input, signal }) {
+      const stream = ctx.runtime.bus.stream({
+        filter: { projectSlug: input?.projectId, types: ["sessions.updated", "sessions.event"] },
+        lastEventId: input?.lastEventId ?? null,
+        signal,
+      });
+      for await (const event of stream) {
+        if (event.type === "sessions.event" && !LIST_EVENT_TYPES.has(event.eventType)) continue;
+        yield tracked(String(event.id), event);
+      }
+    }),
 
   /** Stored messages after `lastEventId` (the seq), then live ones; a reconnect resumes without gaps. */
   onEvents: publicProcedure.input(OnEventsInputSchema).subscription(async function* ({ ctx, input, signal }) {
