@@ -1,6 +1,7 @@
 import { benchAgents } from "./agents";
 import { benchErrors } from "./errors";
 import { benchOpenSpec } from "./openspec";
+import { benchSessionsBrowser } from "./sessions-browser";
 import { benchSessionsServer } from "./sessions-server";
 import { printRows } from "./stats";
 import { benchWork } from "./work";
@@ -18,6 +19,7 @@ async function main() {
   printRows(await benchWork());
   process.stdout.write("\nSessions (issue 4)\n");
   printRows(await benchSessionsServer());
+  printRows(await benchSessionsBrowser());
 }
 
 main().catch((err) => {
