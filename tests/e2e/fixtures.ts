@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { test as base, expect, type Page } from "@playwright/test";
+import { FakeAnthropic } from "../support/fake-anthropic";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -34,6 +35,42 @@ export const test = base.extend<{ app: WorkdeckServer }, { workdeck: WorkdeckSer
 });
 
 export { expect };
+
+/**
+ * A worker-scoped server whose Claude Code children (the real binary) talk to
+ * a local fake Messages API, for tests that launch sessions.
+ */
+export const testWithFakeClaude = base.extend<{ app: WorkdeckServer }, { fake: FakeAnthropic; sessionsServer: WorkdeckServer }>({
+  fake: [
+    async ({}, use) => {
+      const fake = await FakeAnthropic.start();
+      await use(fake);
+      await fake.close();
+    },
+    { scope: "worker" },
+  ],
+  sessionsServer: [
+    async ({ fake }, use) => {
+      const claudeConfig = fs.mkdtempSync(path.join(os.tmpdir(), "workdeck-e2e-claude-"));
+      const server = await startWorkdeck({
+        env: {
+          ANTHROPIC_BASE_URL: fake.url,
+          ANTHROPIC_API_KEY: "sk-fake",
+          IS_SANDBOX: "1",
+          CLAUDE_CONFIG_DIR: claudeConfig,
+          CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+          DISABLE_AUTOUPDATER: "1",
+        },
+      });
+      await use(server.info);
+      await server.stop();
+      fs.rmSync(claudeConfig, { recursive: true, force: true });
+    },
+    { scope: "worker", timeout: 120_000 },
+  ],
+  app: async ({ sessionsServer }, use) => use(sessionsServer),
+  baseURL: async ({ sessionsServer }, use) => use(sessionsServer.baseURL),
+});
 
 /** `env` is added to the server's environment (e.g. ANTHROPIC_BASE_URL for a fake Messages API). */
 export async function startWorkdeck(opts: { token?: string; host?: string; env?: Record<string, string> } = {}): Promise<{ info: WorkdeckServer; stop(): Promise<void> }> {

@@ -1,10 +1,9 @@
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { test as base, expect, type Page } from "@playwright/test";
-import { FakeAnthropic, mainAsking } from "../support/fake-anthropic";
-import { startWorkdeck, waitForHydration, type WorkdeckServer } from "./fixtures";
+import { expect, type Page } from "@playwright/test";
+import { mainAsking } from "../support/fake-anthropic";
+import { testWithFakeClaude, waitForHydration } from "./fixtures";
 
 /**
  * Sessions end to end: a real Workdeck server whose Claude Code children (the real binary
@@ -16,39 +15,7 @@ import { startWorkdeck, waitForHydration, type WorkdeckServer } from "./fixtures
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const sampleRun1 = path.resolve(repoRoot, "../shared/playwright-sample/reports/run-1.json");
 
-type Workers = { fake: FakeAnthropic; sessionsServer: WorkdeckServer };
-
-const test = base.extend<{ app: WorkdeckServer }, Workers>({
-  fake: [
-    async ({}, use) => {
-      const fake = await FakeAnthropic.start();
-      await use(fake);
-      await fake.close();
-    },
-    { scope: "worker" },
-  ],
-  sessionsServer: [
-    async ({ fake }, use) => {
-      const claudeConfig = fs.mkdtempSync(path.join(os.tmpdir(), "workdeck-e2e-claude-"));
-      const server = await startWorkdeck({
-        env: {
-          ANTHROPIC_BASE_URL: fake.url,
-          ANTHROPIC_API_KEY: "sk-fake",
-          IS_SANDBOX: "1",
-          CLAUDE_CONFIG_DIR: claudeConfig,
-          CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-          DISABLE_AUTOUPDATER: "1",
-        },
-      });
-      await use(server.info);
-      await server.stop();
-      fs.rmSync(claudeConfig, { recursive: true, force: true });
-    },
-    { scope: "worker", timeout: 120_000 },
-  ],
-  app: async ({ sessionsServer }, use) => use(sessionsServer),
-  baseURL: async ({ sessionsServer }, use) => use(sessionsServer.baseURL),
-});
+const test = testWithFakeClaude;
 
 test.use({ viewport: { width: 1440, height: 1200 } });
 // The real binary starts in a few seconds on a busy 2-core machine; each test runs one or two sessions.

@@ -1,10 +1,9 @@
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { test as base, type APIRequestContext, type Locator, type Page } from "@playwright/test";
-import { FakeAnthropic, mainAsking } from "../support/fake-anthropic";
-import { expect, startWorkdeck, test, waitForHydration, type WorkdeckServer } from "./fixtures";
+import type { APIRequestContext, Locator, Page } from "@playwright/test";
+import { mainAsking } from "../support/fake-anthropic";
+import { expect, test, testWithFakeClaude, waitForHydration, type WorkdeckServer } from "./fixtures";
 
 /**
  * All Work against a real server: a report comes in and its failures appear beside the spec
@@ -129,37 +128,7 @@ test("Ctrl+K opens the command palette and jumps to a change by fuzzy name; Sett
 // ----- the whole flow, with a session ---------------------------------------------------------
 
 /** A server whose Claude Code children (the real binary) talk to a local fake Messages API. */
-const flow = base.extend<{ app: WorkdeckServer }, { fake: FakeAnthropic; sessionsServer: WorkdeckServer }>({
-  fake: [
-    async ({}, use) => {
-      const fake = await FakeAnthropic.start();
-      await use(fake);
-      await fake.close();
-    },
-    { scope: "worker" },
-  ],
-  sessionsServer: [
-    async ({ fake }, use) => {
-      const claudeConfig = fs.mkdtempSync(path.join(os.tmpdir(), "workdeck-e2e-claude-"));
-      const server = await startWorkdeck({
-        env: {
-          ANTHROPIC_BASE_URL: fake.url,
-          ANTHROPIC_API_KEY: "sk-fake",
-          IS_SANDBOX: "1",
-          CLAUDE_CONFIG_DIR: claudeConfig,
-          CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-          DISABLE_AUTOUPDATER: "1",
-        },
-      });
-      await use(server.info);
-      await server.stop();
-      fs.rmSync(claudeConfig, { recursive: true, force: true });
-    },
-    { scope: "worker", timeout: 120_000 },
-  ],
-  app: async ({ sessionsServer }, use) => use(sessionsServer),
-  baseURL: async ({ sessionsServer }, use) => use(sessionsServer.baseURL),
-});
+const flow = testWithFakeClaude;
 
 flow("the whole flow: report in, item live, triaged, a session launched from it finishes, the next report passes, resolved", async ({ page, request, app, fake }) => {
   // The real binary takes a few seconds to start on a busy 2-core machine.
