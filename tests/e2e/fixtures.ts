@@ -38,9 +38,11 @@ export { expect };
 
 /**
  * A worker-scoped server whose Claude Code children (the real binary) talk to
- * a local fake Messages API, for tests that launch sessions.
+ * a local fake Messages API, for tests that launch sessions. A factory: each
+ * spec file gets its own fixture registration, so its own server and data,
+ * even when Playwright runs several files in one worker.
  */
-export const testWithFakeClaude = base.extend<{ app: WorkdeckServer }, { fake: FakeAnthropic; sessionsServer: WorkdeckServer }>({
+export const testWithFakeClaude = () => base.extend<{ app: WorkdeckServer }, { fake: FakeAnthropic; sessionsServer: WorkdeckServer }>({
   fake: [
     async ({}, use) => {
       const fake = await FakeAnthropic.start();

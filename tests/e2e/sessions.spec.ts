@@ -15,7 +15,7 @@ import { testWithFakeClaude, waitForHydration } from "./fixtures";
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const sampleRun1 = path.resolve(repoRoot, "../shared/playwright-sample/reports/run-1.json");
 
-const test = testWithFakeClaude;
+const test = testWithFakeClaude();
 
 test.use({ viewport: { width: 1440, height: 1200 } });
 // The real binary starts in a few seconds on a busy 2-core machine; each test runs one or two sessions.

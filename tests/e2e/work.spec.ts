@@ -128,7 +128,7 @@ test("Ctrl+K opens the command palette and jumps to a change by fuzzy name; Sett
 // ----- the whole flow, with a session ---------------------------------------------------------
 
 /** A server whose Claude Code children (the real binary) talk to a local fake Messages API. */
-const flow = testWithFakeClaude;
+const flow = testWithFakeClaude();
 
 flow("the whole flow: report in, item live, triaged, a session launched from it finishes, the next report passes, resolved", async ({ page, request, app, fake }) => {
   // The real binary takes a few seconds to start on a busy 2-core machine.
