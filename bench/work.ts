@@ -1,6 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { chromium } from "@playwright/test";
@@ -11,6 +9,8 @@ import { ingestReport } from "@/server/services/ingest";
 import { activity, invalidateWork, listAll } from "@/server/services/work";
 import { createContext } from "@/server/trpc/init";
 import { appRouter } from "@/server/trpc/root";
+import buildIfNeeded from "../tests/e2e/global-setup";
+import { serveWorkdeck } from "../tests/support/workdeck-server";
 import { generateOpenSpecRoot } from "./generate-openspec";
 import { generatePlaywrightReport } from "./generate-playwright";
 import { percentile, timeAsync, type BenchRow } from "./stats";
@@ -124,7 +124,7 @@ const FIRST_ROW_PROBE = `(() => {
  */
 async function benchWorkPageLoad(data: { configPath: string; dbPath: string; items: number }): Promise<BenchRow[]> {
   buildIfNeeded();
-  const server = await serve(data);
+  const server = await serveWorkdeck(data);
   try {
     const browser = await chromium.launch({
       executablePath: "/usr/bin/chromium",
@@ -164,66 +164,4 @@ async function benchWorkPageLoad(data: { configPath: string; dbPath: string; ite
   } finally {
     await server.stop();
   }
-}
-
-/** The same step as tests/e2e/global-setup.ts: `next build` only when the sources changed. */
-function buildIfNeeded(): void {
-  const result = spawnSync(process.execPath, [path.join(repoRoot, "bin/workdeck.mjs"), "build", "--if-needed"], {
-    cwd: repoRoot,
-    stdio: ["ignore", "inherit", "inherit"],
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
-  });
-  if (result.status !== 0) throw new Error("next build failed; see the output above");
-}
-
-/** `bin/workdeck.mjs serve` on a free port, as tests/e2e/fixtures.ts starts it. */
-async function serve(data: { configPath: string; dbPath: string }): Promise<{ baseURL: string; stop(): Promise<void> }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [path.join(repoRoot, "bin/workdeck.mjs"), "serve", "--port", String(port)], {
-    cwd: repoRoot,
-    env: { ...process.env, WORKDECK_DB: data.dbPath, WORKDECK_CONFIG: data.configPath, WORKDECK_HOST: "127.0.0.1", WORKDECK_TOKEN: "", WORKDECK_LOG_LEVEL: "warn", NEXT_TELEMETRY_DISABLED: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const baseURL = `http://127.0.0.1:${port}`;
-  const stop = () => stopChild(child);
-  let output = "";
-  child.stdout?.on("data", (d) => (output += d));
-  child.stderr?.on("data", (d) => (output += d));
-  const deadline = Date.now() + 90_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`workdeck serve exited with ${child.exitCode}:\n${output}`);
-    try {
-      if ((await fetch(`${baseURL}/api/health`)).ok) return { baseURL, stop };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  await stop();
-  throw new Error(`workdeck serve did not start within 90 s:\n${output}`);
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once("exit", r));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-  await exited;
-  clearTimeout(timer);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on("error", reject);
-  });
-}
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const { printRows } = await import("./stats");
-  printRows(await benchWork());
 }

@@ -101,3 +101,13 @@ export function Section({ title, count, children, id }: { title: string; count?:
     </section>
   );
 }
+
+/** The breadcrumb and title placeholders every tab's loading state starts with. */
+export function PageHeaderSkeleton() {
+  return (
+    <div className="mb-6 space-y-2">
+      <Skeleton className="h-3 w-40" />
+      <Skeleton className="h-6 w-32" />
+    </div>
+  );
+}

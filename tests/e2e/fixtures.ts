@@ -1,11 +1,10 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { test as base, expect, type Page } from "@playwright/test";
 import { FakeAnthropic } from "../support/fake-anthropic";
+import { serveWorkdeck } from "../support/workdeck-server";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -82,27 +81,12 @@ export async function startWorkdeck(opts: { token?: string; host?: string; env?:
   const configPath = path.join(dir, "workdeck.config.json");
   fs.writeFileSync(configPath, JSON.stringify({ scan: [workspace], rescanMinutes: 60 }));
   const dbPath = path.join(dir, "workdeck.db");
-  const port = await freePort();
-  const child = spawn(process.execPath, [path.join(repoRoot, "bin/workdeck.mjs"), "serve", "--port", String(port)], {
-    cwd: repoRoot,
-    env: {
-      ...process.env,
-      WORKDECK_DB: dbPath,
-      WORKDECK_CONFIG: configPath,
-      WORKDECK_HOST: opts.host ?? "127.0.0.1",
-      WORKDECK_TOKEN: opts.token ?? "",
-      WORKDECK_LOG_LEVEL: "warn",
-      NEXT_TELEMETRY_DISABLED: "1",
-      ...opts.env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const baseURL = `http://127.0.0.1:${port}`;
-  await waitForServer(child, baseURL, opts.token);
+  const server = await serveWorkdeck({ dbPath, configPath, token: opts.token, host: opts.host, env: opts.env });
+  const { baseURL } = server;
   return {
     info: { baseURL, workspace, dbPath, token: opts.token },
     async stop() {
-      await stopChild(child);
+      await server.stop();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -111,43 +95,4 @@ export async function startWorkdeck(opts: { token?: string; host?: string; env?:
 /** Waits until React has hydrated, so typing and clicking reach handlers. */
 export async function waitForHydration(page: Page): Promise<void> {
   await page.locator("html[data-hydrated='true']").waitFor({ timeout: 20_000 });
-}
-
-async function waitForServer(child: ChildProcess, baseURL: string, token?: string): Promise<void> {
-  let output = "";
-  child.stdout?.on("data", (d) => (output += d));
-  child.stderr?.on("data", (d) => (output += d));
-  const deadline = Date.now() + 90_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`workdeck serve exited with ${child.exitCode}:\n${output}`);
-    try {
-      const res = await fetch(`${baseURL}/api/health`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  child.kill("SIGKILL");
-  throw new Error(`workdeck serve did not start within 90 s:\n${output}`);
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once("exit", r));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-  await exited;
-  clearTimeout(timer);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on("error", reject);
-  });
 }

@@ -1,0 +1,72 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import net from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+export type ServeOptions = { dbPath: string; configPath: string; token?: string; host?: string; env?: Record<string, string> };
+
+/**
+ * A real `workdeck serve` child on a free port, ready once /api/health answers.
+ * Shared by the e2e fixtures and the benches so both measure the same server.
+ */
+export async function serveWorkdeck(opts: ServeOptions): Promise<{ baseURL: string; stop(): Promise<void> }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [path.join(repoRoot, "bin/workdeck.mjs"), "serve", "--port", String(port)], {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      WORKDECK_DB: opts.dbPath,
+      WORKDECK_CONFIG: opts.configPath,
+      WORKDECK_HOST: opts.host ?? "127.0.0.1",
+      WORKDECK_TOKEN: opts.token ?? "",
+      WORKDECK_LOG_LEVEL: "warn",
+      NEXT_TELEMETRY_DISABLED: "1",
+      ...opts.env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const baseURL = `http://127.0.0.1:${port}`;
+  await waitForServer(child, baseURL, opts.token);
+  return { baseURL, stop: () => stopChild(child) };
+}
+
+async function waitForServer(child: ChildProcess, baseURL: string, token?: string): Promise<void> {
+  let output = "";
+  child.stdout?.on("data", (d) => (output += d));
+  child.stderr?.on("data", (d) => (output += d));
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`workdeck serve exited with ${child.exitCode}:\n${output}`);
+    try {
+      const res = await fetch(`${baseURL}/api/health`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  child.kill("SIGKILL");
+  throw new Error(`workdeck serve did not start within 90 s:\n${output}`);
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+    srv.on("error", reject);
+  });
+}
