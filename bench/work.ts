@@ -165,3 +165,8 @@ async function benchWorkPageLoad(data: { configPath: string; dbPath: string; ite
     await server.stop();
   }
 }
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { printRows } = await import("./stats");
+  printRows(await benchWork());
+}
