@@ -188,7 +188,11 @@ export class SessionRunner {
       run.abort.abort();
       if (run.child?.pid) killGroup(run.child.pid, "SIGKILL");
     }
-    await Promise.race([Promise.allSettled(runs.map((r) => r.done)), sleep(5_000)]);
+    if (runs.length === 0) return;
+    // Bounded wait for the runs to record their end; the timer is cleared so a CLI process exits at once.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled(runs.map((r) => r.done)), new Promise<void>((resolve) => (timer = setTimeout(resolve, 5_000)))]);
+    clearTimeout(timer);
   }
 
   // ----- procedures -----
