@@ -1,25 +1,40 @@
 import { AppError } from "../errors";
 
 /**
- * Reads a request body up to a limit, counting bytes as they arrive, so a
- * chunked upload without Content-Length cannot exhaust memory.
+ * A request body as it arrives, chunk by chunk, counted as it goes: past the limit the upload is
+ * cancelled and PAYLOAD_TOO_LARGE thrown, with or without a Content-Length, and nothing ever holds
+ * the whole body. A consumer that stops early (an error downstream) cancels the upload too.
  */
-export async function readBodyWithLimit(request: Request, limitBytes: number): Promise<Uint8Array> {
+export async function* streamBodyWithLimit(request: Request, limitBytes: number): AsyncGenerator<Uint8Array, void, undefined> {
   const declared = Number(request.headers.get("content-length") ?? NaN);
   if (Number.isFinite(declared) && declared > limitBytes) throw tooLarge(limitBytes);
-  if (!request.body) return new Uint8Array();
+  if (!request.body) return;
   const reader = request.body.getReader();
+  let total = 0;
+  let finished = false;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) {
+        finished = true;
+        return;
+      }
+      total += value.byteLength;
+      if (total > limitBytes) throw tooLarge(limitBytes);
+      yield value;
+    }
+  } finally {
+    if (!finished) await reader.cancel().catch(() => {});
+  }
+}
+
+/** The whole body, for small payloads (hooks): the same limit, counted as bytes arrive. */
+export async function readBodyWithLimit(request: Request, limitBytes: number): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limitBytes) {
-      await reader.cancel();
-      throw tooLarge(limitBytes);
-    }
-    chunks.push(value);
+  for await (const chunk of streamBodyWithLimit(request, limitBytes)) {
+    chunks.push(chunk);
+    total += chunk.byteLength;
   }
   const body = new Uint8Array(total);
   let offset = 0;

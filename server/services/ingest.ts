@@ -1,24 +1,10 @@
-import { createHash } from "node:crypto";
-import { deflateRawSync } from "node:zlib";
-import {
-  ReportFormatError,
-  historyEntry,
-  parseJUnitReport,
-  parsePlaywrightReport,
-  reportRootDirs,
-  runErrorTests,
-  runStagePassed,
-  splitCodeFrame,
-  type StageKind,
-  type NormalizedReport,
-  type TestResult,
-} from "@workdeck/error-classifier";
+import type { WorkdeckEnv } from "../env";
 import type { Db } from "../db/client";
-import { AppError } from "../errors";
 import type { EventBus } from "../events/bus";
 import type { ProjectRegistry } from "./projects";
-import { MESSAGE_LIMIT, advanceRecent, reclassifyTestCases, statusLetter, type StoredFingerprint } from "./error-groups";
-import type { IngestSummary, ReportFormat, StoredAttempt } from "@/lib/schemas/errors";
+import { prepareReport, storeReport, type StoredReport } from "./ingest-store";
+import { ingestThread } from "./ingest-thread";
+import type { IngestSummary, ReportFormat } from "@/lib/schemas/errors";
 
 /** What the errors services need from the runtime (tests build it from a temp database). */
 export type ErrorsDeps = { db: Db; bus: EventBus; projects: Pick<ProjectRegistry, "get"> };
@@ -33,261 +19,49 @@ export type IngestInput = {
   commit?: string;
 };
 
-/** Events carry ids, not rows; a huge first report would otherwise write a huge event. */
-const EVENT_ID_LIMIT = 500;
+/** The same, with the body as it streams in (POST /api/reports). */
+export type StreamedIngestInput = Omit<IngestInput, "body"> & { body: AsyncIterable<Uint8Array> };
 
 /**
  * The one ingest path behind `workdeck ingest`, `POST /api/reports` and the reporter: parse with
  * the classifier, store the run, every result, the failure groups and their triage in ONE
  * transaction, then publish. Bad input throws AppError before anything is written; a report
  * already ingested (same bytes) returns its summary with `duplicate: true` and changes nothing.
+ *
+ * This form runs on the calling thread: right for the CLI and scripts, which have nothing else to
+ * serve. The server uses ingestReportInWorker.
  */
 export function ingestReport(deps: ErrorsDeps, input: IngestInput): IngestSummary {
   const started = performance.now();
   const project = deps.projects.get(input.projectSlug);
-  const format = input.format && input.format !== "auto" ? input.format : detectFormat(input.body);
-  const report = parse(input.body, format);
-  const contentHash = createHash("sha256").update(input.body).digest("hex");
-  const sqlite = deps.db.$client;
-
-  const rootDirs = reportRootDirs(report);
-  const warnings = [...report.warnings];
-  // Run-level errors (global setup/teardown, a spec that does not load) as failing synthetic tests.
-  const stageTests = runErrorTests(report);
-  const now = Date.now();
-
-  const findDuplicate = () =>
-    sqlite.prepare("SELECT id, seq, format, stats, run_errors, test_count, warnings FROM reports WHERE project_slug = ? AND content_hash = ?").get(project.slug, contentHash) as
-      | DuplicateRow
-      | undefined;
-
-  const write = sqlite.transaction(() => {
-    // Inside the IMMEDIATE transaction (it holds the write lock): two processes sending the same
-    // report at once cannot both get past this check.
-    const duplicate = findDuplicate();
-    if (duplicate) return { duplicate };
-    const { seq } = sqlite.prepare("SELECT coalesce(max(seq), 0) + 1 AS seq FROM reports WHERE project_slug = ?").get(project.slug) as { seq: number };
-    const startedAt = report.startTime ? Date.parse(report.startTime) : NaN;
-    const reportId = Number(
-      sqlite
-        .prepare(
-          `INSERT INTO reports (project_slug, seq, content_hash, format, source, branch, "commit", started_at, duration_ms, stats, run_errors, test_count, warnings, ingested_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          project.slug,
-          seq,
-          contentHash,
-          format,
-          input.source ?? report.metadata.ciBuildUrl ?? null,
-          input.branch ?? report.metadata.gitBranch ?? null,
-          input.commit ?? report.metadata.gitCommit ?? null,
-          Number.isFinite(startedAt) ? startedAt : null,
-          report.durationMs === undefined ? null : Math.round(report.durationMs),
-          JSON.stringify(report.stats),
-          JSON.stringify(report.runErrors),
-          report.tests.length,
-          JSON.stringify(warnings),
-          now,
-        ).lastInsertRowid,
-    );
-
-    // Test cases: one bulk read of the project's identities, inserts only for new ones.
-    const cases = new Map<string, CaseRow>();
-    for (const row of sqlite.prepare("SELECT id, key, run_error_kind, recent_statuses, recent_seq FROM test_cases WHERE project_slug = ?").all(project.slug) as CaseRow[]) {
-      cases.set(row.key, row);
-    }
-    const insertCase = sqlite.prepare(
-      "INSERT INTO test_cases (project_slug, key, file, repo_path, title_path, project_name, repeat_index, run_error_kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-    );
-    const insertResult = sqlite.prepare(
-      `INSERT INTO test_results (report_id, test_case_id, status, retries, duration_ms, attempts, fingerprint, fingerprint_meta)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (test_case_id, report_id) DO NOTHING`,
-    );
-    const updateRecent = sqlite.prepare("UPDATE test_cases SET recent_statuses = ?, recent_seq = ? WHERE id = ?");
-
-    const affected = new Set<number>();
-    let duplicateKeys = 0;
-    for (const test of stageTests.length ? [...report.tests, ...stageTests] : report.tests) {
-      let row = cases.get(test.key);
-      if (row === undefined) {
-        const id = Number(
-          insertCase.run(project.slug, test.key, test.file, test.repoPath ?? null, JSON.stringify(test.titlePath), test.projectName, test.repeatIndex, test.runError ?? null)
-            .lastInsertRowid,
-        );
-        row = { id, key: test.key, run_error_kind: test.runError ?? null, recent_statuses: "", recent_seq: 0 };
-        cases.set(test.key, row);
-      }
-      const caseId = row.id;
-      const occurrence = test.status === "unexpected" || test.status === "flaky";
-      let fingerprint: string | null = null;
-      let meta: string | null = null;
-      let attempts: Buffer | null = null;
-      if (occurrence) {
-        const entry = historyEntry(test, seq, { rootDirs });
-        const fp = entry.fingerprint!;
-        const { signature: _signature, ...rest } = fp;
-        const first = entry.errors?.[0];
-        const stored: StoredFingerprint = { ...rest, message: first ? splitCodeFrame(first.message).text.slice(0, MESSAGE_LIMIT) || fp.headline : fp.headline };
-        fingerprint = fp.hash;
-        meta = JSON.stringify(stored);
-        attempts = deflateRawSync(JSON.stringify(storedAttempts(test)));
-        affected.add(caseId);
-      }
-      const info = insertResult.run(reportId, caseId, test.status, test.retries, Math.round(test.durationMs), attempts, fingerprint, meta);
-      if (info.changes === 0) {
-        duplicateKeys++;
-        continue;
-      }
-      row.recent_statuses = advanceRecent(row.recent_statuses, row.recent_seq, seq - 1) + statusLetter(test.status);
-      row.recent_seq = seq;
-      updateRecent.run(row.recent_statuses, seq, caseId);
-    }
-    if (duplicateKeys > 0) {
-      warnings.push(`${duplicateKeys} test(s) appeared more than once under the same identity; only the first result of each was kept.`);
-      sqlite.prepare("UPDATE reports SET warnings = ? WHERE id = ?").run(JSON.stringify(warnings), reportId);
-    }
-
-    // Synthetic cases of earlier run errors that did not fail here pass only if this run got past
-    // their stage (a global setup "passes" in a run that ran tests); otherwise they are absent.
-    const failingStages = new Set(stageTests.map((t) => t.key));
-    for (const row of cases.values()) {
-      if (row.run_error_kind === null || failingStages.has(row.key) || row.recent_seq === seq) continue;
-      if (!runStagePassed(row.run_error_kind as StageKind, report)) continue;
-      insertResult.run(reportId, row.id, "expected", 0, 0, null, null, null);
-      row.recent_statuses = advanceRecent(row.recent_statuses, row.recent_seq, seq - 1) + statusLetter("expected");
-      row.recent_seq = seq;
-      updateRecent.run(row.recent_statuses, seq, row.id);
-    }
-
-    // Every unresolved group of the project is re-evaluated too: a test absent from (or passing
-    // in) this report is no longer active, and one that passed is resolved.
-    for (const row of sqlite.prepare("SELECT DISTINCT test_case_id AS id FROM test_failures WHERE project_slug = ? AND resolved_at IS NULL").all(project.slug) as {
-      id: number;
-    }[]) {
-      affected.add(row.id);
-    }
-    const outcome = reclassifyTestCases(sqlite, project.slug, [...affected], now);
-    return { written: { reportId, seq, outcome } };
-  });
-
-  let result: ReturnType<typeof write>;
-  try {
-    result = write.immediate();
-  } catch (err) {
-    // Belt and braces for the same race through another path (a connection without the lock):
-    // the unique (project, content hash) index refused the second copy; answer as a duplicate.
-    const duplicate = isUniqueViolation(err) ? findDuplicate() : undefined;
-    if (!duplicate) throw err;
-    result = { duplicate };
-  }
-  if ("duplicate" in result && result.duplicate) return duplicateSummary(project.slug, result.duplicate, started);
-  const { reportId, seq, outcome } = (result as { written: { reportId: number; seq: number; outcome: ReturnType<typeof reclassifyTestCases> } }).written;
-
-  deps.bus.publish({
-    type: "errors.reportIngested",
-    projectSlug: project.slug,
-    reportId,
-    seq,
-    tests: report.tests.length,
-    unexpected: report.stats.unexpected,
-    flaky: report.stats.flaky,
-  });
-  if (outcome.newIds.length > 0) {
-    deps.bus.publish({ type: "errors.failureNew", projectSlug: project.slug, reportId, failureIds: outcome.newIds.slice(0, EVENT_ID_LIMIT), count: outcome.newIds.length });
-  }
-  if (outcome.updatedIds.length > 0) {
-    deps.bus.publish({
-      type: "errors.failureUpdated",
-      projectSlug: project.slug,
-      reportId,
-      failureIds: outcome.updatedIds.slice(0, EVENT_ID_LIMIT),
-      count: outcome.updatedIds.length,
-      resolvedIds: outcome.resolvedIds.slice(0, EVENT_ID_LIMIT),
-    });
-  }
-
-  return {
-    projectSlug: project.slug,
-    reportId,
-    seq,
-    format,
-    duplicate: false,
-    tests: report.tests.length,
-    stats: report.stats,
-    runErrors: report.runErrors.length,
-    failuresNew: outcome.newIds.length,
-    failuresUpdated: outcome.updatedIds.length,
-    failuresResolved: outcome.resolvedIds.length,
-    warnings,
-    durationMs: performance.now() - started,
-  };
-}
-
-type DuplicateRow = { id: number; seq: number; format: ReportFormat; stats: string; run_errors: string; test_count: number; warnings: string };
-type CaseRow = { id: number; key: string; run_error_kind: string | null; recent_statuses: string; recent_seq: number };
-
-function duplicateSummary(projectSlug: string, duplicate: DuplicateRow, started: number): IngestSummary {
-  return {
-    projectSlug,
-    reportId: duplicate.id,
-    seq: duplicate.seq,
-    format: duplicate.format,
-    duplicate: true,
-    tests: duplicate.test_count,
-    stats: JSON.parse(duplicate.stats),
-    runErrors: (JSON.parse(duplicate.run_errors) as unknown[]).length,
-    failuresNew: 0,
-    failuresUpdated: 0,
-    failuresResolved: 0,
-    warnings: [`This report was already ingested as run ${duplicate.seq}; nothing was stored again.`, ...(JSON.parse(duplicate.warnings) as string[])],
-    durationMs: performance.now() - started,
-  };
-}
-
-/** better-sqlite3's SqliteError for a UNIQUE index (checked by code: the class may come from another module copy). */
-function isUniqueViolation(err: unknown): boolean {
-  const code = typeof err === "object" && err !== null ? (err as { code?: unknown }).code : undefined;
-  return code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY";
-}
-
-/** By content, not by name or header: CI pipelines upload whatever file they have. */
-function detectFormat(body: Uint8Array | string): ReportFormat {
-  const head = typeof body === "string" ? body.slice(0, 512) : new TextDecoder("utf-8").decode(body.subarray(0, 512));
-  return head.replace(/^\uFEFF/, "").trimStart().startsWith("<") ? "junit" : "json";
-}
-
-function parse(body: Uint8Array | string, format: ReportFormat): NormalizedReport {
-  try {
-    return format === "junit" ? parseJUnitReport(body) : parsePlaywrightReport(body);
-  } catch (err) {
-    if (err instanceof ReportFormatError) {
-      // A run that stopped before any test because of a run-level error (global setup, a spec
-      // that does not load) is a real run: stored, its errors grouped as synthetic tests. A
-      // report with neither tests nor such errors is refused: "0 tests" must not look like "all passed".
-      if (err.code === "NO_TESTS" && err.partialReport && runErrorTests(err.partialReport).length > 0) return err.partialReport;
-      throw new AppError(err.code === "NO_TESTS" ? "UNPROCESSABLE" : "BAD_REQUEST", err.message, err.code, err.details.length ? err.details.slice(0, 20) : undefined);
-    }
-    throw err;
-  }
+  const stored = storeReport(deps.db.$client, project.slug, prepareReport(input.body, input.format), input);
+  return publish(deps.bus, stored, started);
 }
 
 /**
- * Attempts as stored for a failed or flaky result. Raw texts (ANSI kept, for rendering) are only
- * stored when they differ from the clean ones; reading fills them back (errors.ts).
+ * ingestReport off the request thread (issue 10: a 36 MB report held the event loop for 3.4 s).
+ * The body streams to a worker thread as it arrives; the worker parses, prepares and stores it
+ * with its own SQLite connection; this thread publishes the events, so subscribers see them as
+ * before. The project is checked first, before any byte is read.
  */
-function storedAttempts(test: TestResult): StoredAttempt[] {
-  return test.attempts.map((a) => ({
-    retry: a.retry,
-    status: a.status,
-    durationMs: a.durationMs,
-    errors: a.errors.map((e) => {
-      const out: StoredAttempt["errors"][number] = { ...e };
-      if (out.messageRaw === out.message) out.messageRaw = "";
-      if (out.stackRaw !== undefined && out.stackRaw === out.stack) delete out.stackRaw;
-      if (out.snippetRaw !== undefined && out.snippetRaw === out.snippet) delete out.snippetRaw;
-      return out;
-    }),
-    attachmentNames: a.attachmentNames,
-  }));
+export async function ingestReportInWorker(deps: ErrorsDeps & { env: Pick<WorkdeckEnv, "appRoot"> }, input: StreamedIngestInput): Promise<IngestSummary> {
+  const started = performance.now();
+  const project = deps.projects.get(input.projectSlug);
+  const sqlite = deps.db.$client;
+  const origin = { source: input.source, branch: input.branch, commit: input.commit };
+  let stored: StoredReport;
+  if (sqlite.memory) {
+    // A worker cannot open another connection to an in-memory database: ingest here.
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of input.body) chunks.push(chunk);
+    stored = storeReport(sqlite, project.slug, prepareReport(Buffer.concat(chunks), input.format), origin);
+  } else {
+    stored = await ingestThread(deps.env.appRoot).run({ dbPath: sqlite.name, projectSlug: project.slug, format: input.format ?? "auto", origin }, input.body);
+  }
+  return publish(deps.bus, stored, started);
+}
+
+function publish(bus: EventBus, stored: StoredReport, started: number): IngestSummary {
+  for (const event of stored.events) bus.publish(event);
+  return { ...stored.summary, durationMs: performance.now() - started };
 }

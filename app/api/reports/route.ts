@@ -1,13 +1,15 @@
 import { z } from "zod";
 import { AppError, HTTP_STATUS, isAppError } from "@/server/errors";
-import { readBodyWithLimit } from "@/server/http/body";
+import { streamBodyWithLimit } from "@/server/http/body";
 import { getRuntime } from "@/server/runtime";
-import { ingestReport } from "@/server/services/ingest";
+import { ingestReportInWorker } from "@/server/services/ingest";
+import { ProjectSlugSchema } from "@/lib/schemas/config";
 
 export const dynamic = "force-dynamic";
 
 const QuerySchema = z.object({
-  project: z.string({ error: "Name the project: POST /api/reports?project=<slug>" }).min(1).max(63),
+  // Checked as a slug before the lookup, so an error never echoes a path someone sent as a slug.
+  project: z.string({ error: "Name the project: POST /api/reports?project=<slug>" }).pipe(ProjectSlugSchema),
   format: z.enum(["auto", "json", "junit"]).default("auto"),
   source: z.string().max(2000).optional(),
   branch: z.string().max(500).optional(),
@@ -18,7 +20,8 @@ const QuerySchema = z.object({
  * `POST /api/reports?project=<slug>[&format=json|junit][&branch=…][&commit=…][&source=…]` with a
  * Playwright JSON (or JUnit XML) report as the body. 201 with the ingest summary; 200 when the
  * same report was already ingested; 4xx `{ error: { code, message } }` otherwise. The edge has
- * already checked token, Origin and Host.
+ * already checked token, Origin and Host. The body streams to the ingest worker as it arrives (the
+ * limit is enforced while it does), so a big report never blocks this thread.
  */
 export async function POST(request: Request): Promise<Response> {
   const runtime = await getRuntime();
@@ -29,9 +32,9 @@ export async function POST(request: Request): Promise<Response> {
       const issue = query.error.issues[0];
       throw new AppError("BAD_REQUEST", issue?.path.length ? `${issue.path.join(".")}: ${issue.message}` : (issue?.message ?? "Bad query"));
     }
-    const body = await readBodyWithLimit(request, runtime.env.maxReportBytes);
     const { project, ...rest } = query.data;
-    const summary = ingestReport(runtime, { projectSlug: project, body, ...rest });
+    const body = streamBodyWithLimit(request, runtime.env.maxReportBytes);
+    const summary = await ingestReportInWorker(runtime, { projectSlug: project, body, ...rest });
     return Response.json(summary, { status: summary.duplicate ? 200 : 201 });
   } catch (err) {
     if (isAppError(err)) {

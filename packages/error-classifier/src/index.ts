@@ -8,6 +8,7 @@ export { ReportFormatError, isReportFormatError, type ReportFormatErrorCode } fr
 export * from "./model";
 export { parsePlaywrightReport, PlaywrightJsonReportSchema, type ParseReportOptions, type PlaywrightJsonReport } from "./report";
 export { parseJUnitReport, type ParseJUnitOptions } from "./junit";
+export { looksLikeHtml } from "./limits";
 export { RUN_ERROR_PROJECT, RUN_ERROR_TITLES, runErrorTests, runStagePassed, type StageKind } from "./run-errors";
 export {
   FINGERPRINT_VERSION,

@@ -11,6 +11,7 @@
  * classname="<file>">`, annotations as `<property>`, attachments in `<system-out>`.
  */
 import { ReportFormatError } from "./errors";
+import { MAX_FILE_CHARS, MAX_JUNIT_NAME_CHARS, MAX_NAME_CHARS, checkIdentityText, clampDuration, decodeReportText, looksLikeHtml } from "./limits";
 import { testKey, type Annotation, type Attempt, type NormalizedReport, type RunStats, type TestError, type TestResult } from "./model";
 import { childrenNamed, parseXml, XmlError, type XmlElement } from "./xml";
 
@@ -26,7 +27,7 @@ export const JUNIT_LIMITATIONS = [
 ] as const;
 
 export function parseJUnitReport(input: string | Uint8Array, options: ParseJUnitOptions = {}): NormalizedReport {
-  const text = typeof input === "string" ? input : new TextDecoder("utf-8").decode(input);
+  const text = typeof input === "string" ? input : decodeReportText(input, "NOT_XML");
   const trimmed = text.trim();
   if (!trimmed.startsWith("<")) {
     throw new ReportFormatError(
@@ -34,6 +35,20 @@ export function parseJUnitReport(input: string | Uint8Array, options: ParseJUnit
       trimmed.startsWith("{")
         ? "The report is JSON, not JUnit XML. Send Playwright JSON reports to parsePlaywrightReport."
         : `The report is not XML (it starts with ${JSON.stringify(trimmed.slice(0, 40))}). Expected the file written by Playwright's \`junit\` reporter.`,
+    );
+  }
+  if (looksLikeHtml(trimmed)) {
+    throw new ReportFormatError(
+      "NOT_JUNIT_REPORT",
+      "The report is an HTML page, not JUnit XML: Playwright's html reporter output, or an error page from a server on the way. Send the file of the junit (or json) reporter.",
+    );
+  }
+  // Entity declarations are where XML bombs and external-entity reads live. Playwright never writes
+  // them, and this parser expands none: refuse them by name rather than as a syntax error.
+  if (/<!DOCTYPE[^>[]*\[/i.test(trimmed.slice(0, 65536))) {
+    throw new ReportFormatError(
+      "NOT_JUNIT_REPORT",
+      "The XML declares its own entities (a DOCTYPE with an internal subset). JUnit reports never do, and they are not expanded here: send the report as Playwright's junit reporter wrote it.",
     );
   }
   let root: XmlElement;
@@ -70,7 +85,7 @@ export function parseJUnitReport(input: string | Uint8Array, options: ParseJUnit
   const report: NormalizedReport = {
     source: "junit",
     startTime: suites.find((s) => s.attributes.timestamp)?.attributes.timestamp,
-    durationMs: Number.isFinite(time) ? time * 1000 : undefined,
+    durationMs: Number.isFinite(time) ? clampDuration(time * 1000) : undefined,
     stats,
     runErrors: [],
     metadata: rootDir ? { rootDir } : {},
@@ -96,6 +111,7 @@ export function parseJUnitReport(input: string | Uint8Array, options: ParseJUnit
 function normalizeTestcase(testcase: XmlElement, suite: XmlElement, project: string, seen: Map<string, number>): TestResult {
   const file = testcase.attributes.classname ?? suite.attributes.name ?? "";
   let name = testcase.attributes.name ?? "";
+  checkTestcaseText(name, file, project);
   // includeProjectInTestName prefixes "[project] ".
   if (project && name.startsWith(`[${project}] `)) name = name.slice(project.length + 3);
   const titlePath = name.split(" › ");
@@ -114,7 +130,7 @@ function normalizeTestcase(testcase: XmlElement, suite: XmlElement, project: str
   const skipped = childrenNamed(testcase, "skipped").length > 0;
   const failures = [...childrenNamed(testcase, "failure"), ...childrenNamed(testcase, "error")];
   const seconds = Number(testcase.attributes.time);
-  const durationMs = Number.isFinite(seconds) ? Math.round(seconds * 1000) : 0;
+  const durationMs = Number.isFinite(seconds) ? Math.round(clampDuration(seconds * 1000)) : 0;
 
   const status = skipped ? "skipped" : failures.length > 0 ? "unexpected" : "expected";
   const failureText = failures.map((f) => f.text).join("\n");
@@ -144,6 +160,18 @@ function normalizeTestcase(testcase: XmlElement, suite: XmlElement, project: str
     result.column = Number(header[3]);
   }
   return result;
+}
+
+/** The JSON schema's identity bounds (limits.ts), applied to the attributes that carry the same fields. */
+function checkTestcaseText(name: string, file: string, project: string): void {
+  for (const [what, value, max] of [
+    ["testcase name", name, MAX_JUNIT_NAME_CHARS],
+    ["testcase classname (the spec file)", file, MAX_FILE_CHARS],
+    ["testsuite hostname (the Playwright project)", project, MAX_NAME_CHARS],
+  ] as const) {
+    const problem = checkIdentityText(value, max);
+    if (problem) throw new ReportFormatError("NOT_JUNIT_REPORT", `A JUnit ${what} ${problem}, so this is not a report Playwright's junit reporter wrote.`);
+  }
 }
 
 const RETRY_HEADER = /^\s*Retry #(\d+) ─+\s*$/;

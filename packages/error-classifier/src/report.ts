@@ -1,18 +1,15 @@
 /**
  * Playwright JSON report -> NormalizedReport.
  *
- * The raw schemas below describe only what we read: unknown keys are dropped (Playwright adds and
- * removes `config` keys between versions), but a field we need with the wrong type is an error,
- * because a silently mis-read status would corrupt every classification downstream.
+ * Text -> value (errors a person can act on), validation (report-schema.ts), normalisation.
  * Format notes and traps: shared/reference/playwright-json.md.
  */
-import { z } from "zod";
 import { stripAnsi } from "./ansi";
 import { ReportFormatError } from "./errors";
+import { decodeReportText, looksLikeHtml } from "./limits";
+import { PathMapper } from "./report-paths";
+import { validateReport, type PlaywrightJsonReport, type PwError, type PwResult, type PwSpec, type PwSuite, type PwTest } from "./report-schema";
 import {
-  AttemptStatusSchema,
-  ExpectedStatusSchema,
-  TestOutcomeSchema,
   testKey,
   type Annotation,
   type Attempt,
@@ -21,92 +18,13 @@ import {
   type RunErrorKind,
   type RunMetadata,
   type RunStats,
-  type SourceLocation,
   type TestError,
   type TestResult,
 } from "./model";
 
-// 1. Raw Playwright JSON schemas ------------------------------------------------------------------
+export { PlaywrightJsonReportSchema, type PlaywrightJsonReport } from "./report-schema";
 
-const PwLocationSchema = z.object({ file: z.string(), line: z.number(), column: z.number() });
-
-const PwErrorSchema = z.object({
-  message: z.string().optional(),
-  stack: z.string().optional(),
-  value: z.string().optional(),
-  snippet: z.string().optional(),
-  location: PwLocationSchema.optional(),
-});
-type PwError = z.infer<typeof PwErrorSchema>;
-
-const PwAnnotationSchema = z.object({ type: z.string(), description: z.string().optional() });
-
-const PwAttachmentSchema = z.object({ name: z.string(), contentType: z.string().optional() });
-
-const PwResultSchema = z.object({
-  status: AttemptStatusSchema,
-  duration: z.number(),
-  retry: z.number().int().default(0),
-  startTime: z.string().optional(),
-  error: PwErrorSchema.optional(),
-  errors: z.array(PwErrorSchema).default([]),
-  annotations: z.array(PwAnnotationSchema).default([]),
-  attachments: z.array(PwAttachmentSchema).default([]),
-});
-type PwResult = z.infer<typeof PwResultSchema>;
-
-const PwTestSchema = z.object({
-  projectName: z.string(),
-  // `merge-reports` output has no projectId; we never need it.
-  expectedStatus: ExpectedStatusSchema,
-  status: TestOutcomeSchema,
-  annotations: z.array(PwAnnotationSchema).default([]),
-  results: z.array(PwResultSchema).default([]),
-});
-type PwTest = z.infer<typeof PwTestSchema>;
-
-const PwSpecSchema = z.object({
-  title: z.string(),
-  file: z.string(),
-  line: z.number().optional(),
-  column: z.number().optional(),
-  tags: z.array(z.string()).default([]),
-  tests: z.array(PwTestSchema),
-});
-type PwSpec = z.infer<typeof PwSpecSchema>;
-
-type PwSuite = { title: string; file?: string; specs: PwSpec[]; suites?: PwSuite[] };
-const PwSuiteSchema: z.ZodType<PwSuite> = z.lazy(() =>
-  z.object({
-    title: z.string(),
-    file: z.string().optional(),
-    specs: z.array(PwSpecSchema).default([]),
-    // Omitted (not []) when a suite has no child describes.
-    suites: z.array(PwSuiteSchema).optional(),
-  }),
-);
-
-const PwStatsSchema = z.object({
-  startTime: z.string().optional(),
-  duration: z.number().optional(),
-  expected: z.number().int().default(0),
-  unexpected: z.number().int().default(0),
-  flaky: z.number().int().default(0),
-  skipped: z.number().int().default(0),
-});
-
-/** `config` is informational and changes between versions: read it defensively, never reject it. */
-const PwConfigSchema = z.record(z.string(), z.unknown());
-
-export const PlaywrightJsonReportSchema = z.object({
-  config: PwConfigSchema.optional(),
-  suites: z.array(PwSuiteSchema),
-  errors: z.array(PwErrorSchema).default([]),
-  stats: PwStatsSchema.optional(),
-});
-export type PlaywrightJsonReport = z.infer<typeof PlaywrightJsonReportSchema>;
-
-// 2. Entry point ---------------------------------------------------------------------------------
+// 1. Entry point ---------------------------------------------------------------------------------
 
 export interface ParseReportOptions {
   /**
@@ -118,18 +36,19 @@ export interface ParseReportOptions {
 
 /**
  * Parses a Playwright JSON report given as text, UTF-8 bytes or an already-parsed value.
- * Throws ReportFormatError (NOT_JSON, TRUNCATED_JSON, NOT_PLAYWRIGHT_REPORT, NO_TESTS).
+ * Throws ReportFormatError (NOT_JSON, TRUNCATED_JSON, NOT_PLAYWRIGHT_REPORT, NO_TESTS); never a
+ * RangeError, whatever the input (describe nesting is bounded before anything recurses).
  */
 export function parsePlaywrightReport(input: unknown, options: ParseReportOptions = {}): NormalizedReport {
   const value = typeof input === "string" || input instanceof Uint8Array ? parseJsonText(input) : input;
-  const report = validateShape(value);
+  const report = validateReport(value);
   return normalizeReport(report, options);
 }
 
-// 3. JSON text -> value, with errors a person can act on ----------------------------------------
+// 2. JSON text -> value, with errors a person can act on ----------------------------------------
 
 function parseJsonText(input: string | Uint8Array): unknown {
-  let text = typeof input === "string" ? input : new TextDecoder("utf-8").decode(input);
+  let text = typeof input === "string" ? input : decodeReportText(input, "NOT_JSON");
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const trimmed = text.trim();
   if (trimmed === "") {
@@ -138,8 +57,11 @@ function parseJsonText(input: string | Uint8Array): unknown {
   if (trimmed.startsWith("<")) {
     throw new ReportFormatError(
       "NOT_JSON",
-      "The report is XML, not JSON. If it is a JUnit report, send it to the JUnit parser (parseJUnitReport); " +
-        "otherwise configure Playwright with reporter: [['json', { outputFile: 'results.json' }]].",
+      looksLikeHtml(trimmed)
+        ? "The report is an HTML page, not JSON: Playwright's html reporter output, or an error page from a server on the way. " +
+            "Send the file of the json reporter: reporter: [['json', { outputFile: 'results.json' }]]."
+        : "The report is XML, not JSON. If it is a JUnit report, send it to the JUnit parser (parseJUnitReport); " +
+            "otherwise configure Playwright with reporter: [['json', { outputFile: 'results.json' }]].",
     );
   }
   let start = 0;
@@ -147,6 +69,14 @@ function parseJsonText(input: string | Uint8Array): unknown {
     // Without an outputFile the json reporter prints to stdout, possibly after other reporters'
     // lines. Accept that if a `{` line followed by `"config"` or `"suites"` starts the document.
     const match = /^\{\s*"(?:config|suites)"/m.exec(text);
+    // JSON all the same (null, a number, a string): validation says which, and what was expected.
+    if (!match && /^(?:null|true|false|-?\d|")/.test(trimmed)) {
+      try {
+        return JSON.parse(trimmed);
+      } catch {
+        // not JSON after all: the message below
+      }
+    }
     if (!match) {
       throw new ReportFormatError(
         "NOT_JSON",
@@ -189,41 +119,7 @@ function looksTruncated(text: string): boolean {
   return inString || depth > 0;
 }
 
-function validateShape(value: unknown): PlaywrightJsonReport {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new ReportFormatError(
-      "NOT_PLAYWRIGHT_REPORT",
-      `The JSON is ${Array.isArray(value) ? "an array" : typeof value}, not a Playwright report (an object with "config", "suites", "errors" and "stats").`,
-    );
-  }
-  const record = value as Record<string, unknown>;
-  if (!Array.isArray(record.suites)) {
-    const hint =
-      "testResults" in record || "numTotalTests" in record
-        ? " It looks like a Jest/Vitest report."
-        : "results" in record && "tool" in record
-          ? " It looks like a CTRF report."
-          : "";
-    throw new ReportFormatError(
-      "NOT_PLAYWRIGHT_REPORT",
-      `The JSON has no "suites" array, so it is not a Playwright JSON report.${hint} ` +
-        `Top-level keys found: ${Object.keys(record).slice(0, 8).join(", ") || "(none)"}.`,
-    );
-  }
-  const parsed = PlaywrightJsonReportSchema.safeParse(value);
-  if (!parsed.success) {
-    const details = parsed.error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`);
-    throw new ReportFormatError(
-      "NOT_PLAYWRIGHT_REPORT",
-      `The JSON looks like a Playwright report but does not match the format we read (${details.length} problem${details.length === 1 ? "" : "s"}; first: ${details[0]}). ` +
-        "Was it edited by hand or produced by an unsupported Playwright version?",
-      { details },
-    );
-  }
-  return parsed.data;
-}
-
-// 4. Normalisation -------------------------------------------------------------------------------
+// 3. Normalisation -------------------------------------------------------------------------------
 
 function normalizeReport(report: PlaywrightJsonReport, options: ParseReportOptions): NormalizedReport {
   const config = report.config ?? {};
@@ -383,7 +279,7 @@ function firstLine(text: string): string {
   return (text.split("\n").find((l) => l.trim() !== "") ?? "").trim();
 }
 
-// 5. Config, metadata, run errors ----------------------------------------------------------------
+// 4. Config, metadata, run errors ----------------------------------------------------------------
 
 function str(value: unknown): string | undefined {
   return typeof value === "string" && value !== "" ? value : undefined;
@@ -464,73 +360,4 @@ function runErrorKind(e: PwError, config: Record<string, unknown>, noTests: bool
   if (matches(config.globalTeardown) || /global[-_.]?teardown/i.test(file)) return "global-teardown";
   if (SPEC_FILE.test(file) || noTests) return "load-error";
   return "other";
-}
-
-// 6. Paths ---------------------------------------------------------------------------------------
-
-/** Absolute paths of the producing machine -> paths relative to config.rootDir (and the repo). */
-class PathMapper {
-  private readonly root?: string;
-  private readonly configDir?: string;
-  private readonly repoPrefix?: string;
-
-  constructor(rootDir?: string, configFile?: string) {
-    this.root = rootDir ? trimSlash(toPosix(rootDir)) : undefined;
-    if (configFile) this.configDir = toPosix(configFile).replace(/\/[^/]*$/, "") || undefined;
-    if (this.root && configFile) {
-      const configDir = toPosix(configFile).replace(/\/[^/]*$/, "");
-      if (this.root === configDir) this.repoPrefix = "";
-      else if (this.root.startsWith(`${configDir}/`)) this.repoPrefix = `${this.root.slice(configDir.length + 1)}/`;
-    }
-  }
-
-  relative(file: string): string {
-    const posix = toPosix(file).replace(/^file:\/\//, "");
-    if (this.root && posix.startsWith(`${this.root}/`)) return posix.slice(this.root.length + 1);
-    return posix;
-  }
-
-  location(loc: { file: string; line: number; column: number }): SourceLocation {
-    return { file: this.relative(loc.file), line: loc.line, column: loc.column };
-  }
-
-  /** A run error's path: relative to rootDir, else to the config folder, else cut (see toRunError). */
-  runErrorPath(file: string): string {
-    const posix = toPosix(file).replace(/^file:\/\//, "");
-    if (!isAbsolutePosix(posix)) return posix;
-    for (const root of [this.root, this.configDir]) {
-      if (root && posix.startsWith(`${root}/`)) return posix.slice(root.length + 1);
-    }
-    const modules = posix.lastIndexOf("/node_modules/");
-    if (modules >= 0) return posix.slice(modules + 1);
-    return posix.slice(posix.lastIndexOf("/") + 1);
-  }
-
-  /** The same for every absolute file path inside a run error's text (API routes without an extension are left alone). */
-  runErrorText(text: string): string {
-    let out = text;
-    for (const root of [this.root, this.configDir].filter((r): r is string => Boolean(r)).sort((a, b) => b.length - a.length)) {
-      out = out.split(`file://${root}/`).join("").split(`${root}/`).join("");
-    }
-    return out.replace(ABSOLUTE_FILE_IN_TEXT, (_m, lead: string, file: string) => `${lead === "file://" ? "" : lead}${this.runErrorPath(file)}`);
-  }
-
-  repoPath(specFile: string): string | undefined {
-    return this.repoPrefix === undefined ? undefined : `${this.repoPrefix}${specFile}`;
-  }
-}
-
-/** An absolute POSIX file path (2+ segments, last one with an extension) after a space, bracket, quote or `=`. */
-const ABSOLUTE_FILE_IN_TEXT = /(^|[\s(\[{'"`=]|file:\/\/)((?:\/[^\s/:'"`()[\]{}<>]+){2,}\.[A-Za-z0-9]{1,8})(?=$|[\s:'"`()[\]{},;])/gm;
-
-function isAbsolutePosix(p: string): boolean {
-  return p.startsWith("/") || /^[A-Za-z]:\//.test(p);
-}
-
-function toPosix(p: string): string {
-  return p.replace(/\\/g, "/");
-}
-
-function trimSlash(p: string): string {
-  return p.length > 1 ? p.replace(/\/+$/, "") : p;
 }
