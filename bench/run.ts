@@ -1,5 +1,6 @@
 import { benchAgents } from "./agents";
 import { benchErrors } from "./errors";
+import { benchIngestHooks } from "./ingest-hooks";
 import { benchOpenSpec } from "./openspec";
 import { benchSessionsBrowser } from "./sessions-browser";
 import { benchSessionsServer } from "./sessions-server";
@@ -13,6 +14,8 @@ async function main() {
   printRows(await benchOpenSpec());
   process.stdout.write("\nErrors (issue 3)\n");
   printRows(await benchErrors());
+  process.stdout.write("\nIngest while hooks arrive (issue 10)\n");
+  printRows(await benchIngestHooks());
   process.stdout.write("\nAgents (issue 5)\n");
   printRows(await benchAgents());
   process.stdout.write("\nAll Work (issue 6)\n");

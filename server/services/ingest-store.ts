@@ -5,8 +5,8 @@
  * - storeReport: the run, every result, the failure groups and their triage in ONE immediate
  *   transaction. It returns the events to publish instead of publishing: the bus and its
  *   subscribers live on the main thread.
- * Everything CPU-bound happens before the transaction, so the write lock, which every other
- * writer (hook ingest above all) waits on, is held only for the inserts.
+ * Everything CPU-bound, and every row, is ready before the transaction (ingest-plan.ts), so the
+ * write lock, which every other writer (hook ingest above all) waits on, is held only to move them.
  */
 import { createHash } from "node:crypto";
 import { deflateRawSync } from "node:zlib";
@@ -19,14 +19,13 @@ import {
   parsePlaywrightReport,
   reportRootDirs,
   runErrorTests,
-  runStagePassed,
   splitCodeFrame,
   type NormalizedReport,
-  type StageKind,
   type TestResult,
 } from "@workdeck/error-classifier";
 import { AppError } from "../errors";
-import { MESSAGE_LIMIT, advanceRecent, reclassifyTestCases, statusLetter, type StoredFingerprint } from "./error-groups";
+import { MESSAGE_LIMIT, reclassifyTestCases, type StoredFingerprint } from "./error-groups";
+import { applyPlan, planHolds, planWrite } from "./ingest-plan";
 import type { IngestSummary, ReportFormat, StoredAttempt } from "@/lib/schemas/errors";
 import type { WorkdeckEventInput } from "@/lib/schemas/events";
 
@@ -98,13 +97,20 @@ export function storeReport(sqlite: Database.Database, projectSlug: string, prep
       | DuplicateRow
       | undefined;
 
+  // Before the write lock: new cases, the snapshot, the staged rows (ingest-plan.ts).
+  let plan = planWrite(sqlite, projectSlug, prepared);
   const write = sqlite.transaction(() => {
     // Inside the IMMEDIATE transaction (it holds the write lock): two processes sending the same
     // report at once cannot both get past this check.
     const duplicate = findDuplicate();
     if (duplicate) return { duplicate };
-    const { seq } = sqlite.prepare("SELECT coalesce(max(seq), 0) + 1 AS seq FROM reports WHERE project_slug = ?").get(projectSlug) as { seq: number };
+    // Another report of the project landed since the snapshot: plan again, under the lock this time.
+    if (!planHolds(sqlite, projectSlug, plan)) plan = planWrite(sqlite, projectSlug, prepared);
+    const { seq } = plan;
     const startedAt = report.startTime ? Date.parse(report.startTime) : NaN;
+    if (plan.duplicateKeys > 0) {
+      warnings.push(`${plan.duplicateKeys} test(s) appeared more than once under the same identity; only the first result of each was kept.`);
+    }
     const reportId = Number(
       sqlite
         .prepare(
@@ -128,61 +134,11 @@ export function storeReport(sqlite: Database.Database, projectSlug: string, prep
           now,
         ).lastInsertRowid,
     );
-
-    // Test cases: one bulk read of the project's identities, inserts only for new ones.
-    const cases = new Map<string, CaseRow>();
-    for (const row of sqlite.prepare("SELECT id, key, run_error_kind, recent_statuses, recent_seq FROM test_cases WHERE project_slug = ?").all(projectSlug) as CaseRow[]) {
-      cases.set(row.key, row);
-    }
-    const insertCase = sqlite.prepare(
-      "INSERT INTO test_cases (project_slug, key, file, repo_path, title_path, project_name, repeat_index, run_error_kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-    );
-    const insertResult = sqlite.prepare(
-      `INSERT INTO test_results (report_id, test_case_id, status, retries, duration_ms, attempts, fingerprint, fingerprint_meta)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (test_case_id, report_id) DO NOTHING`,
-    );
-    const updateRecent = sqlite.prepare("UPDATE test_cases SET recent_statuses = ?, recent_seq = ? WHERE id = ?");
-
-    const affected = new Set<number>();
-    let duplicateKeys = 0;
-    for (const { test, fingerprint, meta, attempts } of prepared.tests) {
-      let row = cases.get(test.key);
-      if (row === undefined) {
-        const id = Number(
-          insertCase.run(projectSlug, test.key, test.file, test.repoPath ?? null, JSON.stringify(test.titlePath), test.projectName, test.repeatIndex, test.runError ?? null)
-            .lastInsertRowid,
-        );
-        row = { id, key: test.key, run_error_kind: test.runError ?? null, recent_statuses: "", recent_seq: 0 };
-        cases.set(test.key, row);
-      }
-      if (fingerprint !== null) affected.add(row.id);
-      const info = insertResult.run(reportId, row.id, test.status, test.retries, Math.round(test.durationMs), attempts, fingerprint, meta);
-      if (info.changes === 0) {
-        duplicateKeys++;
-        continue;
-      }
-      row.recent_statuses = advanceRecent(row.recent_statuses, row.recent_seq, seq - 1) + statusLetter(test.status);
-      row.recent_seq = seq;
-      updateRecent.run(row.recent_statuses, seq, row.id);
-    }
-    if (duplicateKeys > 0) {
-      warnings.push(`${duplicateKeys} test(s) appeared more than once under the same identity; only the first result of each was kept.`);
-      sqlite.prepare("UPDATE reports SET warnings = ? WHERE id = ?").run(JSON.stringify(warnings), reportId);
-    }
-
-    // Synthetic cases of earlier run errors that did not fail here pass only if this run got past
-    // their stage (a global setup "passes" in a run that ran tests); otherwise they are absent.
-    for (const row of cases.values()) {
-      if (row.run_error_kind === null || prepared.failingStages.has(row.key) || row.recent_seq === seq) continue;
-      if (!runStagePassed(row.run_error_kind as StageKind, report)) continue;
-      insertResult.run(reportId, row.id, "expected", 0, 0, null, null, null);
-      row.recent_statuses = advanceRecent(row.recent_statuses, row.recent_seq, seq - 1) + statusLetter("expected");
-      row.recent_seq = seq;
-      updateRecent.run(row.recent_statuses, seq, row.id);
-    }
+    applyPlan(sqlite, reportId, plan);
 
     // Every unresolved group of the project is re-evaluated too: a test absent from (or passing
     // in) this report is no longer active, and one that passed is resolved.
+    const affected = new Set(plan.affected);
     for (const row of sqlite.prepare("SELECT DISTINCT test_case_id AS id FROM test_failures WHERE project_slug = ? AND resolved_at IS NULL").all(projectSlug) as {
       id: number;
     }[]) {
@@ -241,7 +197,6 @@ export function storeReport(sqlite: Database.Database, projectSlug: string, prep
 }
 
 type DuplicateRow = { id: number; seq: number; format: ReportFormat; stats: string; run_errors: string; test_count: number; warnings: string };
-type CaseRow = { id: number; key: string; run_error_kind: string | null; recent_statuses: string; recent_seq: number };
 
 function duplicateSummary(projectSlug: string, duplicate: DuplicateRow): StoredReport["summary"] {
   return {
