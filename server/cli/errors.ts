@@ -22,8 +22,9 @@ export function registerErrorsCommands(program: Command): void {
     .option("--source <source>", "where the run comes from, e.g. a CI build URL")
     .option("--json", "print the ingest summary as JSON")
     .action(async (file: string, opts: { project: string; format: "auto" | "json" | "junit"; branch?: string; commit?: string; source?: string; json?: boolean }) => {
-      const body = file === "-" ? fs.readFileSync(0) : readReportFile(file);
       await withRuntime(async (runtime) => {
+        const limit = runtime.env.maxReportBytes;
+        const body = file === "-" ? await readStdin(limit) : readReportFile(file, limit);
         const { ingestReport } = await import("../services/ingest");
         const summary = ingestReport(runtime, { projectSlug: opts.project, body, format: opts.format, branch: opts.branch, commit: opts.commit, source: opts.source });
         if (opts.json) {
@@ -127,15 +128,48 @@ function quietEpipe(): void {
   });
 }
 
-function readReportFile(file: string): Buffer {
+/** The report file, named as the user typed it in every message; the server's body limit applies here too. */
+function readReportFile(file: string, limit: number): Buffer {
   const full = path.resolve(file);
+  let size: number;
   try {
-    if (!fs.statSync(full).isFile()) throw new Error(`${file} is not a file`);
+    const stat = fs.statSync(full);
+    if (!stat.isFile()) throw new Error(`${file} is not a file`);
+    size = stat.size;
+  } catch (err) {
+    throw readError(file, err);
+  }
+  if (size > limit) throw tooLarge(file, size, limit);
+  try {
     return fs.readFileSync(full);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(code === "ENOENT" ? `${file}: no such file` : code ? `${file}: cannot read (${code})` : (err as Error).message);
+    throw readError(file, err);
   }
+}
+
+/** `workdeck ingest -`: stdin, refused as soon as it passes the limit instead of after filling memory. */
+async function readStdin(limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+    size += chunk.byteLength;
+    if (size > limit) throw tooLarge("the report on stdin", size, limit, true);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+function readError(file: string, err: unknown): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  return new Error(code === "ENOENT" ? `${file}: no such file` : code ? `${file}: cannot read (${code})` : (err as Error).message);
+}
+
+function tooLarge(what: string, size: number, limit: number, atLeast = false): Error {
+  return new Error(`${what} is ${atLeast ? "over " : ""}${bytes(size)}; reports are limited to ${bytes(limit)} (set WORKDECK_MAX_REPORT_BYTES to change it).`);
+}
+
+function bytes(n: number): string {
+  return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KB` : `${n} bytes`;
 }
 
 async function withRuntime(fn: (runtime: import("../runtime-boot").Runtime) => Promise<void>): Promise<void> {
