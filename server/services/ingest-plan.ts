@@ -13,9 +13,15 @@
  *   statements instead of 60,000 round trips each.
  */
 import type Database from "better-sqlite3";
-import { runStagePassed, type StageKind, type TestOutcome } from "@workdeck/error-classifier";
+import { runStagePassed, type NormalizedReport, type StageKind, type TestOutcome, type TestResult } from "@workdeck/error-classifier";
 import { advanceRecent, statusLetter } from "./error-groups";
-import type { PreparedReport } from "./ingest-store";
+
+/** A prepared report as planning reads it (ingest-store.ts prepares them; declared here so neither imports the other). */
+export type PlanInput = {
+  report: NormalizedReport;
+  tests: { test: TestResult; fingerprint: string | null; meta: string | null; attempts: Buffer | null }[];
+  failingStages: Set<string>;
+};
 
 export type WritePlan = {
   /** The seq the run gets, and what the snapshot saw: valid while both still hold. */
@@ -30,7 +36,7 @@ export type WritePlan = {
 const CASE_CHUNK = 1000;
 
 /** Stages the run's rows in temp.ingest_stage; inserts the project's new test cases on the way. */
-export function planWrite(sqlite: Database.Database, projectSlug: string, prepared: PreparedReport): WritePlan {
+export function planWrite(sqlite: Database.Database, projectSlug: string, prepared: PlanInput): WritePlan {
   const { seq } = sqlite.prepare("SELECT coalesce(max(seq), 0) + 1 AS seq FROM reports WHERE project_slug = ?").get(projectSlug) as { seq: number };
   const cases = new Map<string, CaseRow>();
   let lastCaseId = 0;
@@ -98,7 +104,7 @@ export function applyPlan(sqlite: Database.Database, reportId: number, plan: Wri
 
 type CaseRow = { id: number; key: string; run_error_kind: string | null; recent_statuses: string; recent_seq: number };
 
-function insertNewCases(sqlite: Database.Database, projectSlug: string, prepared: PreparedReport, cases: Map<string, CaseRow>, lastCaseId: number): number {
+function insertNewCases(sqlite: Database.Database, projectSlug: string, prepared: PlanInput, cases: Map<string, CaseRow>, lastCaseId: number): number {
   const fresh = new Map(prepared.tests.filter(({ test }) => !cases.has(test.key)).map(({ test }) => [test.key, test]));
   if (fresh.size === 0) return lastCaseId;
   const insert = sqlite.prepare(

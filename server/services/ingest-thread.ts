@@ -117,6 +117,7 @@ class IngestThread {
       // Idle: let the process exit without it, and stop it if nothing comes for a while.
       this.worker.unref();
       const worker = this.worker;
+      if (this.idleTimer) clearTimeout(this.idleTimer);
       this.idleTimer = setTimeout(() => {
         if (this.worker === worker && this.pending.size === 0) void this.stop();
       }, IDLE_MS);
