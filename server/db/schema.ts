@@ -400,3 +400,37 @@ export const notificationDeliveries = sqliteTable(
   },
   (t) => [uniqueIndex("notification_deliveries_dedupe_unique").on(t.dedupeKey, t.target), index("notification_deliveries_created_idx").on(t.createdAt)],
 );
+
+// ----- Auth (issue 10) -----
+
+/**
+ * Credentials the server issued: browser logins (the cookie holds a random id) and the scoped
+ * tokens of launched agents. Only sha256 hashes are stored, so a copy of the database lets nobody
+ * in; rows live in the database so they survive restarts and every server process on it agrees.
+ */
+export const authTokens = sqliteTable(
+  "auth_tokens",
+  {
+    /** sha256 (hex) of the secret; the secret itself is only ever in the cookie or the child's env. */
+    tokenHash: text("token_hash").primaryKey(),
+    /** "login" | "agent" */
+    kind: text("kind").notNull(),
+    /** An agent token's session: valid only while that session runs, deleted with it. */
+    sessionId: integer("session_id").references(() => sessions.id, { onDelete: "cascade" }),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    /** Logins expire; agent tokens end with their session's run. */
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [index("auth_tokens_session_idx").on(t.sessionId), index("auth_tokens_expires_idx").on(t.expiresAt)],
+);
+
+/** Failed sign-ins per client address, for the login throttle; rows older than its window are pruned. */
+export const loginFailures = sqliteTable(
+  "login_failures",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    address: text("address").notNull(),
+    at: integer("at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("login_failures_address_at_idx").on(t.address, t.at)],
+);
