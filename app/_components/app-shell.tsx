@@ -17,7 +17,7 @@ const TABS = [
   { label: "Sessions", href: "/sessions" },
 ] as const;
 
-export function AppShell({ children }: { children: ReactNode }) {
+export function AppShell({ children, signedIn = false }: { children: ReactNode; signedIn?: boolean }) {
   const pathname = usePathname();
   const { slug } = useSelectedProject();
   const suffix = slug ? `?${PROJECT_PARAM}=${encodeURIComponent(slug)}` : "";
@@ -71,6 +71,14 @@ export function AppShell({ children }: { children: ReactNode }) {
             >
               Settings
             </Link>
+            {signedIn ? (
+              // A plain form: logout must work before hydration, and only as a POST.
+              <form method="post" action="/api/logout">
+                <button type="submit" className="text-sm text-zinc-500 hover:text-zinc-900 dark:text-zinc-400 dark:hover:text-zinc-100">
+                  Log out
+                </button>
+              </form>
+            ) : null}
           </div>
         </div>
       </header>

@@ -8,6 +8,7 @@ type Props = { searchParams: Promise<Record<string, string | string[] | undefine
 export default async function LoginPage({ searchParams }: Props) {
   const params = await searchParams;
   const error = params.error === "1";
+  const signedOut = params.signedOut === "1";
   const next = typeof params.next === "string" && params.next.startsWith("/") ? params.next : "/";
   return (
     <main className="flex min-h-screen items-center justify-center bg-zinc-50 px-4 dark:bg-zinc-950">
@@ -22,6 +23,11 @@ export default async function LoginPage({ searchParams }: Props) {
             This server requires the token set in <code className="font-mono">WORKDECK_TOKEN</code>.
           </p>
         </div>
+        {signedOut && !error ? (
+          <p role="status" className="rounded-md border border-zinc-200 bg-zinc-50 px-3 py-2 text-sm text-zinc-700 dark:border-zinc-800 dark:bg-zinc-950 dark:text-zinc-300">
+            You are signed out. Your login session on this server has ended.
+          </p>
+        ) : null}
         {error ? (
           <p role="alert" className="rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-700 dark:border-red-900 dark:bg-red-950 dark:text-red-300">
             That token is not valid. Check it and try again.

@@ -6,7 +6,12 @@ import { createHash, timingSafeEqual } from "node:crypto";
  * token, Origin on mutations, body size.
  */
 
-export const TOKEN_COOKIE = "workdeck_token";
+/** The browser's login: a random session id (auth-sessions.ts), never the token itself. */
+export const SESSION_COOKIE = "workdeck_session";
+/** Set by the edge from the socket (replacing whatever a client sent), read by the login throttle. */
+export const CLIENT_ADDRESS_HEADER = "x-workdeck-client-address";
+/** Agent tokens carry a prefix, so the edge knows which lookup applies and a leaked one is recognisable. */
+export const AGENT_TOKEN_PREFIX = "wda_";
 
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "::1", "[::1]"]);
 
@@ -33,10 +38,30 @@ export type RequestFacts = {
 
 export type Verdict = { ok: true } | { ok: false; status: number; message: string; redirectToLogin?: boolean };
 
-/** Paths a browser must reach before it has the cookie. */
-const PUBLIC_PATHS = [/^\/login\/?$/, /^\/api\/login\/?$/, /^\/_next\/static\//, /^\/favicon\.ico$/];
+/** The database lookups behind credentials the server issued (services/auth-sessions.ts). */
+export type Credentials = {
+  /** A live login session id (the cookie). */
+  loginSession(id: string): boolean;
+  /** A live agent token (its session is running). */
+  agentToken(token: string): boolean;
+};
 
-export function checkRequest(req: RequestFacts, opts: { bindHost: string; token: string | undefined; maxBodyBytes: number }): Verdict {
+/** Paths a browser must reach before it has the cookie (logout only ends what its cookie names). */
+const PUBLIC_PATHS = [/^\/login\/?$/, /^\/api\/login\/?$/, /^\/api\/logout\/?$/, /^\/_next\/static\//, /^\/favicon\.ico$/];
+
+/**
+ * All an agent token may reach: posting hook events, and the MCP endpoint Workdeck attaches to
+ * the sessions it launches. Everything else (the API, reports, the UI) needs WORKDECK_TOKEN.
+ */
+const AGENT_SCOPE: { method: string | null; path: RegExp }[] = [
+  { method: "POST", path: /^\/api\/hooks\/?$/ },
+  { method: null, path: /^\/api\/mcp\/?$/ },
+];
+
+export function checkRequest(
+  req: RequestFacts,
+  opts: { bindHost: string; token: string | undefined; maxBodyBytes: number; credentials?: Credentials },
+): Verdict {
   const hostHeader = header(req.headers, "host") ?? "";
   // DNS rebinding: a page on evil.example resolving to 127.0.0.1 sends Host: evil.example.
   if (isLoopbackAddress(opts.bindHost) && !isLoopbackAddress(hostnameOf(hostHeader))) {
@@ -60,14 +85,35 @@ export function checkRequest(req: RequestFacts, opts: { bindHost: string; token:
     return { ok: false, status: 413, message: `Request body of ${length} bytes exceeds the limit of ${opts.maxBodyBytes} bytes` };
   }
 
-  if (opts.token && !PUBLIC_PATHS.some((p) => p.test(req.pathname))) {
-    const presented = bearer(header(req.headers, "authorization")) ?? cookie(header(req.headers, "cookie"), TOKEN_COOKIE);
-    if (!presented || !tokensEqual(presented, opts.token)) {
-      const wantsHtml = req.method === "GET" && (header(req.headers, "accept") ?? "").includes("text/html");
-      return { ok: false, status: 401, message: "A valid Workdeck token is required", redirectToLogin: wantsHtml };
-    }
-  }
+  if (opts.token && !PUBLIC_PATHS.some((p) => p.test(req.pathname))) return authenticate(req, opts.token, opts.credentials);
   return { ok: true };
+}
+
+/** Bearer WORKDECK_TOKEN (CLI, hooks, reports), a bearer agent token within its scope, or a login cookie. */
+function authenticate(req: RequestFacts, token: string, credentials: Credentials | undefined): Verdict {
+  const presented = bearer(header(req.headers, "authorization"));
+  if (presented) {
+    if (tokensEqual(presented, token)) return { ok: true };
+    if (presented.startsWith(AGENT_TOKEN_PREFIX) && credentials?.agentToken(presented)) {
+      const method = req.method.toUpperCase();
+      if (AGENT_SCOPE.some((s) => (s.method === null || s.method === method) && s.path.test(req.pathname))) return { ok: true };
+      return { ok: false, status: 403, message: "An agent token only reaches hook posts and MCP; this needs WORKDECK_TOKEN" };
+    }
+  } else {
+    const session = cookie(header(req.headers, "cookie"), SESSION_COOKIE);
+    if (session && credentials?.loginSession(session)) return { ok: true };
+  }
+  const wantsHtml = req.method === "GET" && (header(req.headers, "accept") ?? "").includes("text/html");
+  return { ok: false, status: 401, message: "A valid Workdeck token is required", redirectToLogin: wantsHtml };
+}
+
+/**
+ * Records the caller's socket address in CLIENT_ADDRESS_HEADER, replacing any value the client
+ * sent under that name (Next's handler reads `req.headers`). Not X-Forwarded-For: anyone can send
+ * that, and behind a proxy all callers share the proxy's address, which only throttles harder.
+ */
+export function stampClientAddress(headers: Record<string, string | string[] | undefined>, remoteAddress: string | undefined): void {
+  headers[CLIENT_ADDRESS_HEADER] = remoteAddress ?? "unknown";
 }
 
 /** Constant-time comparison that does not leak the token's length. */
@@ -87,10 +133,16 @@ function bearer(value: string | undefined): string | undefined {
   return m?.[1]?.trim();
 }
 
-function cookie(value: string | undefined, name: string): string | undefined {
+/** One cookie's value; a malformed %-escape reads as absent (it must not throw in the edge). */
+export function cookie(value: string | null | undefined, name: string): string | undefined {
   for (const part of value?.split(";") ?? []) {
     const [k, ...rest] = part.trim().split("=");
-    if (k === name) return decodeURIComponent(rest.join("="));
+    if (k !== name) continue;
+    try {
+      return decodeURIComponent(rest.join("="));
+    } catch {
+      return undefined;
+    }
   }
   return undefined;
 }

@@ -5,7 +5,8 @@ import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import type { WorkdeckEnv } from "../env";
 import { startRuntime, stopRuntime, type Runtime } from "../runtime-boot";
-import { assertListenAllowed, checkRequest } from "./security";
+import { authCredentials } from "../services/auth-sessions";
+import { assertListenAllowed, checkRequest, stampClientAddress } from "./security";
 
 /** Body limit checked at the edge; routes apply their own, smaller or larger. */
 const EDGE_BODY_LIMIT = 256 * 1024 * 1024;
@@ -26,11 +27,14 @@ export async function serve(env: WorkdeckEnv, opts: { buildIfNeeded?: boolean; d
   const handle = app.getRequestHandler();
   await app.prepare();
 
+  // Login sessions and agent tokens live in the database, so every server process on it agrees.
+  const credentials = authCredentials(runtime.db);
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://local");
+    stampClientAddress(req.headers, req.socket.remoteAddress);
     const verdict = checkRequest(
       { method: req.method ?? "GET", pathname: url.pathname, headers: req.headers },
-      { bindHost: env.host, token: env.token, maxBodyBytes: EDGE_BODY_LIMIT },
+      { bindHost: env.host, token: env.token, maxBodyBytes: EDGE_BODY_LIMIT, credentials },
     );
     if (!verdict.ok) {
       if (verdict.redirectToLogin) {

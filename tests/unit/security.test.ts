@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { assertListenAllowed, checkRequest, isLoopbackAddress, tokensEqual } from "@/server/http/security";
+import { assertListenAllowed, checkRequest, CLIENT_ADDRESS_HEADER, isLoopbackAddress, stampClientAddress, tokensEqual, type Credentials } from "@/server/http/security";
 
 const loopback = { bindHost: "127.0.0.1", token: undefined, maxBodyBytes: 1000 };
 const get = (headers: Record<string, string>, pathname = "/specs") => ({ method: "GET", pathname, headers: { host: "127.0.0.1:3000", ...headers } });
@@ -56,10 +56,9 @@ describe("requests on a loopback server", () => {
 describe("requests when a token is set", () => {
   const opts = { bindHost: "0.0.0.0", token: "s3cret-token-of-length", maxBodyBytes: 1000 };
 
-  it("requires the token as a bearer or a cookie", () => {
+  it("requires the token as a bearer", () => {
     expect(checkRequest(get({ host: "10.0.0.5:3000" }, "/api/trpc/openspec.listChanges"), opts)).toMatchObject({ ok: false, status: 401 });
     expect(checkRequest(get({ host: "10.0.0.5:3000", authorization: "Bearer s3cret-token-of-length" }), opts)).toEqual({ ok: true });
-    expect(checkRequest(get({ host: "10.0.0.5:3000", cookie: "a=b; workdeck_token=s3cret-token-of-length" }), opts)).toEqual({ ok: true });
     expect(checkRequest(get({ host: "10.0.0.5:3000", authorization: "Bearer wrong" }), opts)).toMatchObject({ ok: false, status: 401 });
   });
 
@@ -72,5 +71,57 @@ describe("requests when a token is set", () => {
   it("compares tokens in constant time and exactly", () => {
     expect(tokensEqual("abc", "abc")).toBe(true);
     expect(tokensEqual("abc", "abcd")).toBe(false);
+  });
+});
+
+describe("issued credentials (login sessions, agent tokens)", () => {
+  // The lookups the server backs with the database (auth-sessions.ts); here, fixed sets.
+  const credentials: Credentials = {
+    loginSession: (id) => id === "live-session-id",
+    agentToken: (token) => token === "wda_live-agent-token",
+  };
+  const opts = { bindHost: "0.0.0.0", token: "s3cret-token-of-length", maxBodyBytes: 1000, credentials };
+  const at = (headers: Record<string, string>) => ({ host: "10.0.0.5:3000", ...headers });
+
+  it("a browser is let in by a live login session id, never by the raw token in a cookie", () => {
+    expect(checkRequest(get(at({ cookie: "a=b; workdeck_session=live-session-id" })), opts)).toEqual({ ok: true });
+    expect(checkRequest(get(at({ cookie: "workdeck_session=ended-or-unknown", accept: "text/html" })), opts)).toMatchObject({ ok: false, status: 401, redirectToLogin: true });
+    expect(checkRequest(get(at({ cookie: "workdeck_token=s3cret-token-of-length" })), opts)).toMatchObject({ ok: false, status: 401 });
+    expect(checkRequest(get(at({ cookie: "workdeck_session=s3cret-token-of-length" })), opts)).toMatchObject({ ok: false, status: 401 });
+  });
+
+  it("an agent token posts hook events and reaches nothing else", () => {
+    const agent = { authorization: "Bearer wda_live-agent-token" };
+    expect(checkRequest(post(at(agent), "/api/hooks"), opts)).toEqual({ ok: true });
+    expect(checkRequest(post(at(agent), "/api/mcp"), opts)).toEqual({ ok: true });
+    for (const [method, path] of [
+      ["GET", "/api/trpc/projects.list"],
+      ["POST", "/api/trpc/sessions.start"],
+      ["POST", "/api/reports"],
+      ["GET", "/api/hooks"],
+      ["GET", "/specs"],
+    ]) {
+      expect(checkRequest({ method, pathname: path, headers: at(agent) }, opts), `${method} ${path}`).toMatchObject({ ok: false, status: 403, message: expect.stringMatching(/agent token/) });
+    }
+    // Revoked (its run ended) or made up: not a credential at all.
+    expect(checkRequest(post(at({ authorization: "Bearer wda_revoked" }), "/api/hooks"), opts)).toMatchObject({ ok: false, status: 401 });
+    // Only as a bearer: a cookie holding it is not a login.
+    expect(checkRequest(get(at({ cookie: "workdeck_session=wda_live-agent-token" })), opts)).toMatchObject({ ok: false, status: 401 });
+  });
+
+  it("a malformed cookie is refused, not thrown (the edge handler must not crash the server)", () => {
+    const malformed = get(at({ cookie: "workdeck_token=%E0%A4%A; workdeck_session=%E0%A4%A" }));
+    expect(() => checkRequest(malformed, opts)).not.toThrow();
+    expect(checkRequest(malformed, opts)).toMatchObject({ ok: false, status: 401 });
+  });
+
+  it("logout is reachable without a live session (it only ends what its cookie names)", () => {
+    expect(checkRequest(post(at({}), "/api/logout"), opts)).toEqual({ ok: true });
+  });
+
+  it("the client address header is the edge's own, whatever the client sent", () => {
+    const headers: Record<string, string | string[] | undefined> = { [CLIENT_ADDRESS_HEADER]: "1.2.3.4" };
+    stampClientAddress(headers, "10.0.0.9");
+    expect(headers[CLIENT_ADDRESS_HEADER]).toBe("10.0.0.9");
   });
 });

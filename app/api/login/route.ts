@@ -1,24 +1,43 @@
 import { getRuntime } from "@/server/runtime";
-import { TOKEN_COOKIE, tokensEqual } from "@/server/http/security";
+import { CLIENT_ADDRESS_HEADER, SESSION_COOKIE, tokensEqual } from "@/server/http/security";
+import { clearLoginFailures, createLoginSession, LOGIN_TTL_MS, loginRetryAfterSeconds, recordLoginFailure } from "@/server/services/auth-sessions";
 
 export const dynamic = "force-dynamic";
 
-/** The login form posts the token; a match sets an HttpOnly, SameSite=Strict cookie. */
+/**
+ * The login form posts the token; a match starts a server-side login session whose random id
+ * goes in an HttpOnly, SameSite=Strict cookie (the token itself never leaves the form). Failed
+ * attempts are throttled per client address: past the allowance, 429 with Retry-After, even for
+ * the right token, so guessing cannot go faster than the window.
+ */
 export async function POST(req: Request): Promise<Response> {
   const runtime = await getRuntime();
   const token = runtime.env.token;
   const form = await req.formData().catch(() => null);
   const presented = String(form?.get("token") ?? "");
   const next = safeNext(String(form?.get("next") ?? "/"));
-  if (!token) return Response.redirect(new URL(next, req.url), 303);
+  if (!token) return new Response(null, { status: 303, headers: { location: next } });
+
+  // The edge sets this from the socket; without it (a caller that bypassed the edge) all share one bucket.
+  const address = req.headers.get(CLIENT_ADDRESS_HEADER) ?? "unknown";
+  const wait = loginRetryAfterSeconds(runtime.db, address);
+  if (wait > 0) {
+    return new Response(`Too many failed sign-ins from this address. Try again in ${wait} seconds.\n`, {
+      status: 429,
+      headers: { "retry-after": String(wait), "content-type": "text/plain; charset=utf-8" },
+    });
+  }
   if (!presented || !tokensEqual(presented, token)) {
+    recordLoginFailure(runtime.db, address);
     return new Response(null, { status: 303, headers: { location: `/login?error=1&next=${encodeURIComponent(next)}` } });
   }
+  clearLoginFailures(runtime.db, address);
+  const session = createLoginSession(runtime.db);
   return new Response(null, {
     status: 303,
     headers: {
       location: next,
-      "set-cookie": `${TOKEN_COOKIE}=${encodeURIComponent(presented)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${60 * 60 * 24 * 30}`,
+      "set-cookie": `${SESSION_COOKIE}=${session.id}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${Math.floor(LOGIN_TTL_MS / 1000)}`,
     },
   });
 }
