@@ -60,10 +60,14 @@ export async function sendHook(opts) {
   return stats;
 }
 
-/** @param {Record<string, string | undefined>} env */
+/**
+ * A session Workdeck launched carries WORKDECK_AGENT_TOKEN (scoped to hook posts, revoked when its
+ * run ends) and never WORKDECK_TOKEN; a session the user started reads their WORKDECK_TOKEN.
+ * @param {Record<string, string | undefined>} env
+ */
 function targetOf(env) {
   const base = (env.WORKDECK_URL || "http://127.0.0.1:3000").replace(/\/+$/, "");
-  return { url: new URL(`${base}/api/hooks`), token: env.WORKDECK_TOKEN || undefined };
+  return { url: new URL(`${base}/api/hooks`), token: env.WORKDECK_AGENT_TOKEN || env.WORKDECK_TOKEN || undefined };
 }
 
 /** Under the Workdeck data dir (where the database lives by default). */

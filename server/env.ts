@@ -76,10 +76,12 @@ export function readEnv(source: Record<string, string | undefined> = process.env
 
 /**
  * The environment a `claude` child inherits (PATH, HOME, ANTHROPIC_BASE_URL...): the session
- * runner copies it and adjusts per account. Read here so env.ts stays the one reader.
+ * runner copies it and adjusts per account. Read here so env.ts stays the one reader. Without
+ * WORKDECK_TOKEN: agents run arbitrary code (launched runs get a scoped token instead).
  */
 export function inheritedEnvironment(): Record<string, string | undefined> {
-  return { ...process.env };
+  const { WORKDECK_TOKEN: _secret, ...rest } = process.env;
+  return rest;
 }
 
 /**

@@ -31,6 +31,7 @@ import { AppError } from "../errors";
 import type { EventBus } from "../events/bus";
 import type { Logger } from "../logger";
 import { AccountPool, type PoolAccount } from "./accounts";
+import { mintAgentToken, revokeAgentTokens } from "./auth-sessions";
 import { HOOK_EVENTS, hookCommand, isOurHook } from "./hooks-settings";
 import { getFailure } from "./errors";
 import type { OpenSpecService } from "./openspec";
@@ -64,7 +65,8 @@ export type SessionsDeps = {
   /**
    * Our hooks for the sessions we launch (issue 5 ingestion, linked by WORKDECK_SESSION_ID):
    * `appRoot` holds bin/workdeck.mjs (the hook command), `url` is this server (WORKDECK_URL of
-   * `hooks send`), `token` its WORKDECK_TOKEN. Absent = launched sessions get no extra hooks.
+   * `hooks send`), `token` its WORKDECK_TOKEN: when set, each run gets its own scoped agent token
+   * instead (never this one). Absent = launched sessions get no extra hooks.
    */
   hooks?: { appRoot: string; url: string; token?: string; spoolDir?: string };
 };
@@ -503,7 +505,7 @@ export class SessionRunner {
     };
     const sdkOptions: Options = {
       cwd: s.cwd,
-      env: { ...this.accounts.childEnv(account, this.deps.baseEnv), CLAUDE_CODE_ENTRYPOINT: "sdk-ts", WORKDECK_SESSION_ID: String(s.id), ...this.hookEnv() },
+      env: this.childEnv(account, s.id),
       settings: this.launchSettings(account, s.cwd),
       pathToClaudeCodeExecutable: this.binary(),
       abortController: abort,
@@ -574,6 +576,7 @@ export class SessionRunner {
     if (active.timer) clearTimeout(active.timer);
     if (active.child?.pid && active.child.exitCode === null && active.child.signalCode === null) killGroup(active.child.pid, "SIGKILL");
     this.active.delete(s.id);
+    revokeAgentTokens(this.deps.db, s.id);
 
     const outcome = classifyRun({ result: last, messages: seen, exitCode: exit?.code ?? null, signal: exit?.signal ?? null, thrown });
     const runTotals = accounting.run;
@@ -690,11 +693,20 @@ export class SessionRunner {
     return o;
   }
 
-  /** What `workdeck hooks send` in the child reads to reach this server. */
-  private hookEnv(): Record<string, string> {
+  /**
+   * The child's environment: the account's, our session id, and what `workdeck hooks send` reads
+   * to reach this server. Never WORKDECK_TOKEN: an agent runs arbitrary code, so it gets a token
+   * minted for this run that only posts hooks (security.ts) and dies with the run.
+   */
+  private childEnv(account: PoolAccount, sessionId: number): Record<string, string | undefined> {
+    const env: Record<string, string | undefined> = { ...this.accounts.childEnv(account, this.deps.baseEnv), CLAUDE_CODE_ENTRYPOINT: "sdk-ts", WORKDECK_SESSION_ID: String(sessionId) };
+    delete env.WORKDECK_TOKEN;
     const h = this.deps.hooks;
-    if (!h) return {};
-    return { WORKDECK_URL: h.url, ...(h.token ? { WORKDECK_TOKEN: h.token } : {}), ...(h.spoolDir ? { WORKDECK_SPOOL_DIR: h.spoolDir } : {}) };
+    if (!h) return env;
+    env.WORKDECK_URL = h.url;
+    if (h.token) env.WORKDECK_AGENT_TOKEN = mintAgentToken(this.deps.db, sessionId);
+    if (h.spoolDir) env.WORKDECK_SPOOL_DIR = h.spoolDir;
+    return env;
   }
 
   /**
