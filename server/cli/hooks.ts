@@ -10,7 +10,7 @@ export function registerHooksCommands(program: Command): void {
   const hooks = program.command("hooks").description("Claude Code hooks: report agent activity to Workdeck");
   hooks
     .command("send")
-    .description("send one hook payload from stdin to the server (WORKDECK_URL, WORKDECK_TOKEN); always exits 0, spools while the server is down")
+    .description("send one hook payload from stdin to the server (WORKDECK_URL, WORKDECK_AGENT_TOKEN or WORKDECK_TOKEN); always exits 0, spools while the server is down")
     .action(async () => {
       const { readEnv } = await import("../env");
       const { sendHook } = await import("../../bin/hooks-send.mjs");

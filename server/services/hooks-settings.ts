@@ -31,17 +31,31 @@ type HookEntry = { type?: unknown; command?: unknown; [k: string]: unknown };
 type MatcherGroup = { matcher?: string; hooks?: HookEntry[]; [k: string]: unknown };
 type Settings = { hooks?: Record<string, MatcherGroup[]>; [k: string]: unknown };
 
-/** The command our hooks run: node with the absolute path of bin/workdeck.mjs. */
+/**
+ * The command our hooks run: node with the absolute path of bin/workdeck.mjs. Claude Code hands
+ * the string to a shell (`sh -c`), so the path is quoted for the shell; JSON quoting let `$`,
+ * backquotes and `"` in a folder name expand or run.
+ */
 export function hookCommand(appRoot: string): string {
-  return `node ${JSON.stringify(path.join(appRoot, "bin", "workdeck.mjs"))} hooks send`;
+  return `node ${shellQuote(path.join(appRoot, "bin", "workdeck.mjs"))} hooks send`;
 }
 
 /**
- * Ours = a command hook running `workdeck… hooks send`. Recognised by the command rather than an
- * extra marker field: Claude Code ignores a settings file it cannot validate, whole.
+ * POSIX single quotes: nothing inside is special, and a `'` becomes `'\''` (close, escaped quote,
+ * reopen). Six characters of code; libraries such as shell-quote pick double quotes for strings
+ * containing `'`, which brings `$` and backquote escaping back into play.
+ */
+export function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, "'\\''")}'`;
+}
+
+/**
+ * Ours = a command hook running `workdeck… hooks send`, in the shell-quoted form or the older
+ * JSON-quoted one (so reinstalling replaces it). Recognised by the command rather than an extra
+ * marker field: Claude Code ignores a settings file it cannot validate, whole.
  */
 export function isOurHook(hook: HookEntry): boolean {
-  return hook.type === "command" && typeof hook.command === "string" && /workdeck(\.mjs)?"?\s+hooks\s+send\b/.test(hook.command);
+  return hook.type === "command" && typeof hook.command === "string" && /workdeck(\.mjs)?["']?\s+hooks\s+send\b/.test(hook.command);
 }
 
 export type InstallResult = { file: string; action: "installed" | "updated" | "unchanged" | "uninstalled" | "absent"; events: string[] };

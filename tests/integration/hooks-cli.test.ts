@@ -149,9 +149,7 @@ describe("workdeck hooks install", () => {
     expect(after.permissions).toEqual(foreign.permissions);
     expect(Object.keys(after.hooks)).toEqual(expect.arrayContaining(["SessionStart", "UserPromptSubmit", "PreToolUse", "PostToolUse", "PostToolUseFailure", "Notification", "PermissionRequest", "Stop", "SessionEnd"]));
     expect(after.hooks.PreToolUse[0]).toEqual(foreign.hooks.PreToolUse[0]);
-    expect(after.hooks.PreToolUse[1]).toEqual({ matcher: "*", hooks: [{ type: "command", command: expect.stringMatching(/^node ".*bin\/workdeck\.mjs" hooks send$/), timeout: 5 }] });
-    const command = after.hooks.PreToolUse[1].hooks[0].command as string;
-    expect(path.isAbsolute(JSON.parse(command.slice(5, command.indexOf(" hooks"))))).toBe(true);
+    expect(after.hooks.PreToolUse[1]).toEqual({ matcher: "*", hooks: [{ type: "command", command: `node '${path.join(repoRoot, "bin", "workdeck.mjs")}' hooks send`, timeout: 5 }] });
     expect(after.hooks.SessionStart[0]).not.toHaveProperty("matcher");
     expect(after.hooks.Stop[0]).toEqual(foreign.hooks.Stop[0]);
 
@@ -164,6 +162,43 @@ describe("workdeck hooks install", () => {
     expect(removed.stdout).toMatch(/Removed the Workdeck hooks/);
     expect(JSON.parse(fs.readFileSync(settings, "utf8"))).toEqual(foreign);
     expect(fs.readdirSync(path.join(project, ".claude"))).toEqual(["settings.json"]);
+  });
+
+  it("the installed command is quoted for the shell: run through `sh -c` from a hostile folder name, it delivers and runs nothing else", async () => {
+    const { dir, project, cli, settings } = await setup();
+    // Spaces, both quotes, `$`, a command substitution, backquotes, `;`, `&`: all legal in a folder name.
+    // (Not a backslash: Node itself refuses to import a module whose path holds one.)
+    const hostile = path.join(dir, `it's a "dir" $HOME $(touch injected-1) \`touch injected-2\`; touch injected-3 & end`);
+    fs.mkdirSync(path.join(hostile, "bin"), { recursive: true });
+    for (const f of ["workdeck.mjs", "hooks-send.mjs"]) fs.copyFileSync(path.join(repoRoot, "bin", f), path.join(hostile, "bin", f));
+    // An install in a folder named like that (bin/workdeck.mjs takes WORKDECK_APP_ROOT as given).
+    const installed = await run(process.execPath, [bin, "hooks", "install", "--project", "billing-api"], {
+      env: { ...process.env, WORKDECK_CONFIG: path.join(dir, "config.json"), WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_APP_ROOT: hostile },
+    });
+    expect(installed.stdout).toMatch(/Installed Workdeck hooks/);
+    const command = JSON.parse(fs.readFileSync(settings, "utf8")).hooks.SessionStart[0].hooks[0].command as string;
+
+    // Claude Code runs a command hook with `sh -c`; so do we, from a scratch cwd the injections would write to.
+    const { runtime, url } = await serveHooks(dir, project);
+    const cwd = path.join(dir, "hook-cwd");
+    fs.mkdirSync(cwd);
+    const h = hookSession("quoted-session", project);
+    const ran = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = execFile("sh", ["-c", command], { cwd, env: { ...process.env, WORKDECK_URL: url, WORKDECK_SPOOL_DIR: path.join(dir, "spool") } }, (err, _o, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr }),
+      );
+      child.stdin!.end(JSON.stringify(h.sessionStart()));
+    });
+    expect(ran, ran.stderr).toMatchObject({ code: 0, stderr: "" });
+    const rows = runtime.db.$client.prepare("SELECT event, session_id FROM hooks").all();
+    expect(rows).toEqual([{ event: "SessionStart", session_id: "quoted-session" }]);
+    expect(fs.readdirSync(cwd)).toEqual([]);
+    expect(fs.readdirSync(dir).filter((n) => n.startsWith("injected"))).toEqual([]);
+
+    // Reinstalling from the usual folder replaces the hostile entry rather than adding a second one.
+    const again = await cli("install", "--project", "billing-api");
+    expect(again.stdout).toMatch(/Updated the Workdeck hooks/);
+    expect(JSON.parse(fs.readFileSync(settings, "utf8")).hooks.SessionStart).toHaveLength(1);
   });
 
   it("--config-dir writes <dir>/settings.json; unknown project and broken settings are clear errors that change nothing", async () => {
