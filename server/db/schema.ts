@@ -312,6 +312,13 @@ export const sessions = sqliteTable(
     pendingText: text("pending_text"),
     /** The child's pid while running, so a restarted server can kill an orphan. */
     pid: integer("pid"),
+    /** The server process running it (server_leases.id): recovery only touches sessions whose owner is gone. */
+    ownerLease: text("owner_lease"),
+    /**
+     * A random marker in the environment of the run's every process (session-processes.ts): tools that
+     * leave the process group (setsid, nohup) still carry it, so stop, timeout and recovery find them.
+     */
+    processMark: text("process_mark"),
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
     startedAt: integer("started_at", { mode: "timestamp_ms" }),
     endedAt: integer("ended_at", { mode: "timestamp_ms" }),
@@ -434,3 +441,19 @@ export const loginFailures = sqliteTable(
   },
   (t) => [index("login_failures_address_at_idx").on(t.address, t.at)],
 );
+
+/**
+ * One row per process that runs sessions (issue 10): a second `workdeck serve` on the same database
+ * must not take a live server's sessions for orphans. On this host a lease lives while its process
+ * does (pid + start time, so a reused pid does not count); from another host, while it heartbeats.
+ */
+export const serverLeases = sqliteTable("server_leases", {
+  id: text("id").primaryKey(),
+  /** Host name and boot id: after a reboot every pid is somebody else's. */
+  host: text("host").notNull(),
+  pid: integer("pid").notNull(),
+  /** The process's start time in clock ticks since boot (/proc/<pid>/stat); null where there is no /proc. */
+  pidStart: text("pid_start"),
+  startedAt: integer("started_at", { mode: "timestamp_ms" }).notNull(),
+  heartbeatAt: integer("heartbeat_at", { mode: "timestamp_ms" }).notNull(),
+});
