@@ -336,6 +336,17 @@ export const sessions = sqliteTable(
     attempts: integer("attempts").notNull().default(0),
     /** Each run: account, times, own cost/tokens/turns, outcome. */
     runs: text("runs", { mode: "json" }).notNull().default(sql`'[]'`),
+    /** The branch the project had checked out at launch (what Merge lands on); null = detached HEAD or no worktree. */
+    baseBranch: text("base_branch"),
+    /** The session branch's last commit, uncommitted work included, when its worktree was removed (land or retention). */
+    branchCommit: text("branch_commit"),
+    /** When the worktree was removed (landed, discarded, or past the retention period). */
+    worktreeRemovedAt: integer("worktree_removed_at", { mode: "timestamp_ms" }),
+    /** "merged" | "discarded" | null (not landed). */
+    landed: text("landed"),
+    /** Merged: the base branch's commit that holds the session's work. */
+    landedCommit: text("landed_commit"),
+    landedAt: integer("landed_at", { mode: "timestamp_ms" }),
   },
   (t) => [index("sessions_status_priority_idx").on(t.status, t.priority, t.id), index("sessions_project_created_idx").on(t.projectSlug, t.createdAt)],
 );
