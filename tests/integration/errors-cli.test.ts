@@ -7,11 +7,12 @@ import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { repoRoot, sharedRoot, tempDir } from "../support/temp";
+import { sharedPath } from "../support/shared";
+import { repoRoot, tempDir } from "../support/temp";
 
 const run = promisify(execFile);
-const reports = path.join(sharedRoot, "playwright-sample", "reports");
-const expected = JSON.parse(fs.readFileSync(path.join(sharedRoot, "playwright-sample", "expected.json"), "utf8")) as {
+const reports = sharedPath("playwright-sample", "reports");
+const expected = JSON.parse(fs.readFileSync(sharedPath("playwright-sample", "expected.json"), "utf8")) as {
   tests: { key: string; classification: Record<string, { class: string; occurrences: number; active: boolean } | null> }[];
 };
 

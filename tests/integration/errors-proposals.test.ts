@@ -13,9 +13,10 @@ import { startRuntime, stopRuntime } from "@/server/runtime-boot";
 import { ingestReport } from "@/server/services/ingest";
 import { createCaller } from "@/server/trpc/root";
 import { createContext } from "@/server/trpc/init";
-import { repoRoot, sharedRoot, tempDir } from "../support/temp";
+import { sharedPath } from "../support/shared";
+import { repoRoot, tempDir } from "../support/temp";
 
-const reports = path.join(sharedRoot, "playwright-sample", "reports");
+const reports = sharedPath("playwright-sample", "reports");
 const PDF = ["notes api", "POST /v1/notes/import accepts a PDF"];
 
 async function start() {

@@ -8,10 +8,11 @@ import path from "node:path";
 import { promisify } from "node:util";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import { repoRoot, sharedRoot, tempDir } from "../support/temp";
+import { sharedPath } from "../support/shared";
+import { repoRoot, tempDir } from "../support/temp";
 
 const run = promisify(execFile);
-const sample = path.join(sharedRoot, "playwright-sample", "reports", "run-1.json");
+const sample = sharedPath("playwright-sample", "reports", "run-1.json");
 
 function workspace(extraEnv: Record<string, string> = {}) {
   const dir = tempDir();

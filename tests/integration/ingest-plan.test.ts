@@ -13,9 +13,11 @@ import { ingestReport } from "@/server/services/ingest";
 import { planHolds, planWrite } from "@/server/services/ingest-plan";
 import { prepareReport, storeReport } from "@/server/services/ingest-store";
 import { ProjectRegistry } from "@/server/services/projects";
-import { repoRoot, sharedRoot, tempDir } from "../support/temp";
+import { sharedPath } from "../support/shared";
+import { repoRoot, tempDir } from "../support/temp";
 
-const readRun = (run: number) => fs.readFileSync(path.join(sharedRoot, "playwright-sample", "reports", `run-${run}.json`));
+const sampleReports = sharedPath("playwright-sample", "reports");
+const readRun = (run: number) => fs.readFileSync(path.join(sampleReports, `run-${run}.json`));
 
 function database() {
   const file = path.join(tempDir(), "w.db");

@@ -17,9 +17,10 @@ import { ingestThread } from "@/server/services/ingest-thread";
 import type { WorkdeckEvent } from "@/lib/schemas/events";
 import { generatePlaywrightReport } from "../../bench/generate-playwright";
 import { hookSession } from "../support/hook-payloads";
-import { repoRoot, sharedRoot, tempDir } from "../support/temp";
+import { sharedPath } from "../support/shared";
+import { repoRoot, tempDir } from "../support/temp";
 
-const reports = path.join(sharedRoot, "playwright-sample", "reports");
+const reports = sharedPath("playwright-sample", "reports");
 
 async function start(extraEnv: Record<string, string> = {}) {
   const dir = tempDir();

@@ -15,9 +15,10 @@ import { ingestReport, type ErrorsDeps } from "@/server/services/ingest";
 import { RECENT_RUNS } from "@/server/services/error-groups";
 import type { FailureGroup } from "@/lib/schemas/errors";
 import type { WorkdeckEvent } from "@/lib/schemas/events";
-import { repoRoot, sharedRoot, tempDir } from "../support/temp";
+import { sharedPath } from "../support/shared";
+import { repoRoot, tempDir } from "../support/temp";
 
-const sampleDir = path.join(sharedRoot, "playwright-sample");
+const sampleDir = sharedPath("playwright-sample");
 const reportPath = (run: number, ext = "json") => path.join(sampleDir, "reports", `run-${run}.${ext}`);
 const readReport = (run: number, ext = "json") => fs.readFileSync(reportPath(run, ext));
 

@@ -19,7 +19,10 @@ import { NotificationService } from "@/server/services/notifications";
 import { getSettings } from "@/server/services/notifications-settings";
 import { createContext } from "@/server/trpc/init";
 import { createCaller } from "@/server/trpc/root";
-import { repoRoot, sharedRoot, tempDir } from "../support/temp";
+import { sharedPath } from "../support/shared";
+import { repoRoot, tempDir } from "../support/temp";
+
+const sampleReports = sharedPath("playwright-sample", "reports");
 
 type Received = { path: string; auth: string | undefined; body: { text: string; blocks: KnownBlock[]; channel?: string } };
 
@@ -209,7 +212,7 @@ describe("notifications: Slack", () => {
   it("a failure becoming persistent, a session that needs you and a parked account each notify once", async () => {
     const slack = await fakeSlack();
     const { runtime, service } = await start(slack, { slack: { webhookUrlEnv: "SLACK_HOOK" } });
-    const run1 = fs.readFileSync(path.join(sharedRoot, "playwright-sample", "reports", "run-1.json"), "utf8");
+    const run1 = fs.readFileSync(path.join(sampleReports, "run-1.json"), "utf8");
     const runAt = (i: number) => {
       const r = JSON.parse(run1) as { stats: { startTime: string } };
       r.stats.startTime = new Date(Date.parse(r.stats.startTime) + i * 3600_000).toISOString();

@@ -11,10 +11,11 @@ import { POST } from "@/app/api/reports/route";
 import { readEnv } from "@/server/env";
 import type { Runtime } from "@/server/runtime";
 import { startRuntime, stopRuntime } from "@/server/runtime-boot";
-import { repoRoot, sharedRoot } from "../support/temp";
+import { sharedPath } from "../support/shared";
+import { repoRoot } from "../support/temp";
 
-const sample = fs.readFileSync(path.join(sharedRoot, "playwright-sample", "reports", "run-1.json"), "utf8");
-const sampleJunit = fs.readFileSync(path.join(sharedRoot, "playwright-sample", "reports", "run-1.junit.xml"), "utf8");
+const sample = fs.readFileSync(sharedPath("playwright-sample", "reports", "run-1.json"), "utf8");
+const sampleJunit = fs.readFileSync(sharedPath("playwright-sample", "reports", "run-1.junit.xml"), "utf8");
 
 /** A minimal valid report whose one spec can be bent into each hostile shape. */
 function report(spec: Record<string, unknown> = {}, extra: Record<string, unknown> = {}, test: Record<string, unknown> = {}) {

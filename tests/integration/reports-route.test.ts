@@ -8,9 +8,10 @@ import { afterEach, describe, expect, it } from "vitest";
 import { POST } from "@/app/api/reports/route";
 import { readEnv } from "@/server/env";
 import { startRuntime, stopRuntime } from "@/server/runtime-boot";
-import { repoRoot, sharedRoot, tempDir } from "../support/temp";
+import { sharedPath } from "../support/shared";
+import { repoRoot, tempDir } from "../support/temp";
 
-const reports = path.join(sharedRoot, "playwright-sample", "reports");
+const reports = sharedPath("playwright-sample", "reports");
 
 async function start(extraEnv: Record<string, string> = {}) {
   const dir = tempDir();

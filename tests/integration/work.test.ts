@@ -12,9 +12,10 @@ import { startRuntime, stopRuntime } from "@/server/runtime-boot";
 import { ingestReport } from "@/server/services/ingest";
 import { createContext } from "@/server/trpc/init";
 import { createCaller } from "@/server/trpc/root";
-import { repoRoot, sharedRoot, tempDir } from "../support/temp";
+import { sharedPath } from "../support/shared";
+import { repoRoot, tempDir } from "../support/temp";
 
-const reports = path.join(sharedRoot, "playwright-sample", "reports");
+const reports = sharedPath("playwright-sample", "reports");
 const readRun = (n: number) => JSON.parse(fs.readFileSync(path.join(reports, `run-${n}.json`), "utf8")) as PwReport;
 const LOCKS = "locks account after 5 failed attempts";
 

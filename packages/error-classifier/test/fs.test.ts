@@ -1,10 +1,9 @@
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { sharedPath } from "../../../tests/support/shared";
 import { readReportFile } from "@workdeck/error-classifier/fs";
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-const reports = path.resolve(repoRoot, "../shared/playwright-sample/reports");
+const reports = sharedPath("playwright-sample", "reports");
 
 describe("readReportFile", () => {
   it("picks the parser from the content: JSON or JUnit XML", async () => {

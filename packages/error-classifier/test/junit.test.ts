@@ -1,12 +1,11 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { sharedPath } from "../../../tests/support/shared";
 import { ReportFormatError, parseJUnitReport } from "@workdeck/error-classifier";
 import { parseXml, XmlError } from "@workdeck/error-classifier/xml";
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-const sampleDir = path.resolve(repoRoot, "../shared/playwright-sample");
+const sampleDir = sharedPath("playwright-sample");
 const junit = (run: number) => readFileSync(path.join(sampleDir, `reports/run-${run}.junit.xml`), "utf8");
 
 function catchError(fn: () => unknown): ReportFormatError {

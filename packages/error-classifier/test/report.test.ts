@@ -1,11 +1,10 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { sharedPath } from "../../../tests/support/shared";
 import { ReportFormatError, parsePlaywrightReport, type NormalizedReport } from "@workdeck/error-classifier";
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-const sampleDir = path.resolve(repoRoot, "../shared/playwright-sample");
+const sampleDir = sharedPath("playwright-sample");
 const run1Text = readFileSync(path.join(sampleDir, "reports/run-1.json"), "utf8");
 const run3Text = readFileSync(path.join(sampleDir, "reports/run-3.json"), "utf8");
 

@@ -4,8 +4,8 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { sharedPath } from "../../../tests/support/shared";
 import {
   classifyReportSeries,
   historyEntry,
@@ -15,8 +15,7 @@ import {
   type NormalizedReport,
 } from "@workdeck/error-classifier";
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-const sampleDir = path.resolve(repoRoot, "../shared/playwright-sample");
+const sampleDir = sharedPath("playwright-sample");
 
 interface ExpectedClass {
   class: "new" | "flaky" | "recurring" | "persistent";
