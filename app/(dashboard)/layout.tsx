@@ -8,14 +8,17 @@ import { getRuntime } from "@/server/runtime";
 
 /** Every dashboard tab: the shell, the project list, the remembered project. */
 export default async function DashboardLayout({ children }: { children: ReactNode }) {
+  const runtime = await getRuntime();
+  // The tab's event stream starts here, read first so what is published while the page renders still arrives.
+  const since = runtime.bus.latestId();
   const cookieProject = (await cookies()).get(PROJECT_COOKIE)?.value ?? null;
   await getQueryClient().prefetchQuery(trpc.projects.list.queryOptions());
   // With a token, browsers hold a login session: offer to end it.
-  const signedIn = Boolean((await getRuntime()).env.token);
+  const signedIn = Boolean(runtime.env.token);
   return (
     <HydrateClient>
       <SelectedProjectProvider cookieProject={cookieProject}>
-        <AppShell signedIn={signedIn}>{children}</AppShell>
+        <AppShell signedIn={signedIn} since={since}>{children}</AppShell>
       </SelectedProjectProvider>
     </HydrateClient>
   );

@@ -5,7 +5,7 @@ import { usePathname } from "next/navigation";
 import type { ReactNode } from "react";
 import { PROJECT_PARAM } from "@/lib/url-state";
 import { CommandPalette, OPEN_PALETTE_EVENT } from "./command-palette";
-import { LiveUpdates } from "./live-updates";
+import { LiveEventsProvider, LiveUpdates } from "./live-updates";
 import { ProjectProblems } from "./project-problems";
 import { ProjectSelector } from "./project-selector";
 import { useSelectedProject } from "./selected-project";
@@ -17,76 +17,79 @@ const TABS = [
   { label: "Sessions", href: "/sessions" },
 ] as const;
 
-export function AppShell({ children, signedIn = false }: { children: ReactNode; signedIn?: boolean }) {
+/** `since`: the event id the server render read up to, where the tab's one event stream starts. */
+export function AppShell({ children, signedIn = false, since = null }: { children: ReactNode; signedIn?: boolean; since?: number | null }) {
   const pathname = usePathname();
   const { slug } = useSelectedProject();
   const suffix = slug ? `?${PROJECT_PARAM}=${encodeURIComponent(slug)}` : "";
   return (
-    <div className="flex min-h-screen flex-col">
-      <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-1.5 focus:text-sm dark:focus:bg-zinc-900">
-        Skip to content
-      </a>
-      <header className="sticky top-0 z-30 border-b border-zinc-200 bg-white/90 backdrop-blur dark:border-zinc-800 dark:bg-zinc-950/90">
-        <div className="mx-auto flex h-12 max-w-7xl items-center gap-6 px-4">
-          <Link href={`/work${suffix}`} className="flex items-center gap-2 text-sm font-semibold tracking-tight">
-            <span aria-hidden className="grid size-5 place-items-center rounded bg-zinc-900 text-[10px] font-bold text-white dark:bg-zinc-100 dark:text-zinc-900">
-              W
-            </span>
-            Workdeck
-          </Link>
-          <nav aria-label="Sections" className="flex h-full items-stretch gap-1">
-            {TABS.map((tab) => {
-              const active = pathname === tab.href || pathname.startsWith(`${tab.href}/`);
-              return (
-                <Link
-                  key={tab.href}
-                  href={`${tab.href}${suffix}`}
-                  aria-current={active ? "page" : undefined}
-                  className={`-mb-px flex items-center border-b-2 px-2.5 text-sm transition-colors ${
-                    active
-                      ? "border-zinc-900 font-medium text-zinc-900 dark:border-zinc-100 dark:text-zinc-100"
-                      : "border-transparent text-zinc-500 hover:text-zinc-900 dark:text-zinc-400 dark:hover:text-zinc-100"
-                  }`}
-                >
-                  {tab.label}
-                </Link>
-              );
-            })}
-          </nav>
-          <div className="ml-auto flex items-center gap-4">
-            <button
-              type="button"
-              onClick={() => window.dispatchEvent(new Event(OPEN_PALETTE_EVENT))}
-              aria-keyshortcuts="Control+K Meta+K"
-              className="hidden h-7 items-center gap-2 rounded-md border border-zinc-300 px-2 text-xs text-zinc-500 hover:bg-zinc-50 sm:inline-flex dark:border-zinc-700 dark:hover:bg-zinc-900"
-            >
-              Jump to… <kbd className="font-sans">Ctrl K</kbd>
-            </button>
-            <LiveUpdates />
-            <ProjectSelector />
-            <Link
-              href="/settings"
-              aria-current={pathname.startsWith("/settings") ? "page" : undefined}
-              className="text-sm text-zinc-500 hover:text-zinc-900 dark:text-zinc-400 dark:hover:text-zinc-100"
-            >
-              Settings
+    <LiveEventsProvider since={since}>
+      <div className="flex min-h-screen flex-col">
+        <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-1.5 focus:text-sm dark:focus:bg-zinc-900">
+          Skip to content
+        </a>
+        <header className="sticky top-0 z-30 border-b border-zinc-200 bg-white/90 backdrop-blur dark:border-zinc-800 dark:bg-zinc-950/90">
+          <div className="mx-auto flex h-12 max-w-7xl items-center gap-6 px-4">
+            <Link href={`/work${suffix}`} className="flex items-center gap-2 text-sm font-semibold tracking-tight">
+              <span aria-hidden className="grid size-5 place-items-center rounded bg-zinc-900 text-[10px] font-bold text-white dark:bg-zinc-100 dark:text-zinc-900">
+                W
+              </span>
+              Workdeck
             </Link>
-            {signedIn ? (
-              // A plain form: logout must work before hydration, and only as a POST.
-              <form method="post" action="/api/logout">
-                <button type="submit" className="text-sm text-zinc-500 hover:text-zinc-900 dark:text-zinc-400 dark:hover:text-zinc-100">
-                  Log out
-                </button>
-              </form>
-            ) : null}
+            <nav aria-label="Sections" className="flex h-full items-stretch gap-1">
+              {TABS.map((tab) => {
+                const active = pathname === tab.href || pathname.startsWith(`${tab.href}/`);
+                return (
+                  <Link
+                    key={tab.href}
+                    href={`${tab.href}${suffix}`}
+                    aria-current={active ? "page" : undefined}
+                    className={`-mb-px flex items-center border-b-2 px-2.5 text-sm transition-colors ${
+                      active
+                        ? "border-zinc-900 font-medium text-zinc-900 dark:border-zinc-100 dark:text-zinc-100"
+                        : "border-transparent text-zinc-500 hover:text-zinc-900 dark:text-zinc-400 dark:hover:text-zinc-100"
+                    }`}
+                  >
+                    {tab.label}
+                  </Link>
+                );
+              })}
+            </nav>
+            <div className="ml-auto flex items-center gap-4">
+              <button
+                type="button"
+                onClick={() => window.dispatchEvent(new Event(OPEN_PALETTE_EVENT))}
+                aria-keyshortcuts="Control+K Meta+K"
+                className="hidden h-7 items-center gap-2 rounded-md border border-zinc-300 px-2 text-xs text-zinc-500 hover:bg-zinc-50 sm:inline-flex dark:border-zinc-700 dark:hover:bg-zinc-900"
+              >
+                Jump to… <kbd className="font-sans">Ctrl K</kbd>
+              </button>
+              <LiveUpdates />
+              <ProjectSelector />
+              <Link
+                href="/settings"
+                aria-current={pathname.startsWith("/settings") ? "page" : undefined}
+                className="text-sm text-zinc-500 hover:text-zinc-900 dark:text-zinc-400 dark:hover:text-zinc-100"
+              >
+                Settings
+              </Link>
+              {signedIn ? (
+                // A plain form: logout must work before hydration, and only as a POST.
+                <form method="post" action="/api/logout">
+                  <button type="submit" className="text-sm text-zinc-500 hover:text-zinc-900 dark:text-zinc-400 dark:hover:text-zinc-100">
+                    Log out
+                  </button>
+                </form>
+              ) : null}
+            </div>
           </div>
-        </div>
-      </header>
-      <ProjectProblems />
-      <CommandPalette />
-      <main id="main" className="mx-auto w-full max-w-7xl flex-1 px-4 py-6">
-        {children}
-      </main>
-    </div>
+        </header>
+        <ProjectProblems />
+        <CommandPalette />
+        <main id="main" className="mx-auto w-full max-w-7xl flex-1 px-4 py-6">
+          {children}
+        </main>
+      </div>
+    </LiveEventsProvider>
   );
 }

@@ -2,107 +2,151 @@
 
 import { useQueryClient } from "@tanstack/react-query";
 import { useSubscription } from "@trpc/tanstack-react-query";
-import { useMemo, useRef } from "react";
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
+import type { EventsSubscribeInput } from "@/lib/schemas/event-scope";
 import type { WorkdeckEvent } from "@/lib/schemas/events";
-import { useTRPC } from "@/lib/trpc/react";
-import { useSelectedProject } from "./selected-project";
+import { useTRPC, useTRPCClient } from "@/lib/trpc/react";
+import { LiveDispatcher } from "./live-dispatch";
+
+/** What a mounted component needs beyond the base stream: whole conversations, every tool call. */
+export type LiveInterest = Pick<EventsSubscribeInput, "sessionIds" | "agentSessionIds" | "allAgentActivity">;
+
+type Listener = (event: WorkdeckEvent) => void;
+type Registration = { interest: LiveInterest; listener: { current: Listener | undefined } };
+
+type LiveContextValue = {
+  register(registration: Registration): () => void;
+  /** The stream is open (tRPC calls an open, waiting stream "pending"). */
+  live: boolean;
+  failed: boolean;
+  /** The interest of the stream now asked for. */
+  interest: LiveInterest;
+};
+
+const LiveContext = createContext<LiveContextValue | null>(null);
+
+/** The union of every mounted component's interest, in a stable order so equal interests are equal keys. */
+function union(registrations: Iterable<Registration>): LiveInterest {
+  const sessionIds = new Set<number>();
+  const agentSessionIds = new Set<string>();
+  let allAgentActivity = false;
+  for (const { interest } of registrations) {
+    interest.sessionIds?.forEach((id) => sessionIds.add(id));
+    interest.agentSessionIds?.forEach((id) => agentSessionIds.add(id));
+    allAgentActivity ||= interest.allAgentActivity === true;
+  }
+  return {
+    ...(sessionIds.size ? { sessionIds: [...sessionIds].sort((a, b) => a - b) } : {}),
+    ...(agentSessionIds.size ? { agentSessionIds: [...agentSessionIds].sort() } : {}),
+    ...(allAgentActivity ? { allAgentActivity } : {}),
+  };
+}
+
+/** What `next` asks for that `prev` did not. */
+function added(prev: LiveInterest, next: LiveInterest): LiveInterest {
+  return {
+    sessionIds: next.sessionIds?.filter((id) => !prev.sessionIds?.includes(id)),
+    agentSessionIds: next.agentSessionIds?.filter((id) => !prev.agentSessionIds?.includes(id)),
+    allAgentActivity: next.allAgentActivity && !prev.allAgentActivity,
+  };
+}
 
 /**
- * The page's live connections: OpenSpec, errors and sessions events for the selected
- * project, each turned into cache invalidations so React Query refetches
- * only what is on screen. Server state stays in the query cache; nothing is
- * copied into component state.
+ * The tab's one event stream (`events.subscribe`), opened once in the app shell: browsers allow
+ * six HTTP/1.1 connections per origin, and one stream per feature used to starve a third tab.
+ * Every event goes through the dispatcher, which invalidates or patches exactly the cached
+ * queries it touches; components add what they show in full (useLiveEvents) and the stream
+ * restarts with the wider input, resuming after the last event id it saw.
  */
-export function LiveUpdates() {
+export function LiveEventsProvider({ since, children }: { since: number | null; children: ReactNode }) {
   const trpc = useTRPC();
+  const client = useTRPCClient();
   const queryClient = useQueryClient();
-  const { slug } = useSelectedProject();
-  // The link resumes from the last tracked id on its own reconnects; this
-  // ref carries it across a re-subscribe (switching project) too.
-  const lastEventId = useRef<string | null>(null);
-  const lastErrorsEventId = useRef<string | null>(null);
-  const lastSessionsEventId = useRef<string | null>(null);
+  const [dispatcher] = useState(() => new LiveDispatcher({ queryClient, trpc, fetchSessionEvents: (input) => client.sessions.events.query(input) }));
+  useEffect(() => () => dispatcher.dispose(), [dispatcher]);
 
-  // Keyed on the project only: a new id per event must not restart the stream.
-  const input = useMemo(
-    () => ({ ...(slug ? { projectId: slug } : {}), lastEventId: lastEventId.current }),
-    [slug],
-  );
+  const registrations = useRef(new Map<number, Registration>());
+  const nextId = useRef(0);
+  const [version, setVersion] = useState(0);
+  const register = useCallback((registration: Registration) => {
+    const id = nextId.current++;
+    registrations.current.set(id, registration);
+    setVersion((v) => v + 1);
+    return () => {
+      registrations.current.delete(id);
+      setVersion((v) => v + 1);
+    };
+  }, []);
+  // Children register in their effects, which run before this one: opening the stream only
+  // after mount makes the first connection carry the first page's interest, not a restart.
+  const [mounted, setMounted] = useState(false);
+  useEffect(() => setMounted(true), []);
 
-  const errorsInput = useMemo(
-    () => ({ ...(slug ? { projectId: slug } : {}), lastEventId: lastErrorsEventId.current }),
-    [slug],
-  );
-
-  const sessionsInput = useMemo(
-    () => ({ ...(slug ? { projectId: slug } : {}), lastEventId: lastSessionsEventId.current }),
-    [slug],
-  );
+  const interest = useMemo(() => union(registrations.current.values()), [version]); // eslint-disable-line react-hooks/exhaustive-deps
+  const interestKey = JSON.stringify(interest);
+  // From the server render's cursor, so nothing published while the page loads is missed; the
+  // link resumes its own reconnects, this ref carries the cursor across a restart.
+  const lastEventId = useRef<number | null>(since);
+  const input = useMemo(() => ({ ...interest, lastEventId: lastEventId.current }), [interestKey]); // eslint-disable-line react-hooks/exhaustive-deps
+  const started = useRef<LiveInterest | null>(null);
 
   const subscription = useSubscription(
-    trpc.openspec.subscribe.subscriptionOptions(input, {
+    trpc.events.subscribe.subscriptionOptions(input, {
+      enabled: mounted,
+      onStarted() {
+        const prev = started.current;
+        started.current = interest;
+        if (prev) dispatcher.catchUp(added(prev, interest));
+      },
       onData(envelope) {
-        lastEventId.current = envelope.id;
-        void invalidateFor(envelope.data);
+        lastEventId.current = Number(envelope.id);
+        dispatcher.dispatch(envelope.data);
+        for (const r of registrations.current.values()) r.listener.current?.(envelope.data);
       },
     }),
   );
 
-  // A second stream rather than a wider first one: each router's subscribe
-  // keeps its own event filter and resume cursor.
-  const errorsSubscription = useSubscription(
-    trpc.errors.subscribe.subscriptionOptions(errorsInput, {
-      onData(envelope) {
-        lastErrorsEventId.current = envelope.id;
-        // Lists, stats and details all depend on ingest and triage; only
-        // the queries on screen refetch, so invalidating them all is cheap.
-        if (envelope.data.type !== "projects.changed") void queryClient.invalidateQueries(trpc.errors.pathFilter());
-        // All Work and the command palette list failures too (their own feed covers the /work page).
-        void queryClient.invalidateQueries(trpc.work.listAll.pathFilter());
-      },
-    }),
+  const value = useMemo(
+    () => ({ register, live: subscription.status === "pending", failed: subscription.status === "error", interest }),
+    [register, subscription.status, interest],
   );
+  return <LiveContext.Provider value={value}>{children}</LiveContext.Provider>;
+}
 
-  // The Sessions tab (list, costs, accounts) refetches on these instead of polling.
-  const sessionsSubscription = useSubscription(
-    trpc.sessions.subscribe.subscriptionOptions(sessionsInput, {
-      onData(envelope) {
-        lastSessionsEventId.current = envelope.id;
-        void queryClient.invalidateQueries(trpc.sessions.list.pathFilter());
-        void queryClient.invalidateQueries(trpc.sessions.get.pathFilter());
-        // Account state and per-account cost move with sessions (sticky accounts, parking).
-        void queryClient.invalidateQueries(trpc.accounts.pathFilter());
-      },
-    }),
-  );
+function useLiveContext(): LiveContextValue {
+  const value = useContext(LiveContext);
+  if (!value) throw new Error("useLiveEvents needs <LiveEventsProvider> (the app shell)");
+  return value;
+}
 
-  function invalidateFor(event: WorkdeckEvent) {
-    const lists = [
-      // All Work and the command palette list changes too.
-      queryClient.invalidateQueries(trpc.work.listAll.pathFilter()),
-      queryClient.invalidateQueries(trpc.openspec.listChanges.pathFilter()),
-      queryClient.invalidateQueries(trpc.openspec.listSpecs.pathFilter()),
-    ];
-    if (event.type === "projects.changed") {
-      return Promise.all([...lists, queryClient.invalidateQueries(trpc.projects.pathFilter()), queryClient.invalidateQueries(trpc.openspec.pathFilter())]);
-    }
-    // Any file in a project can change a detail's validation (a main spec
-    // edit changes whether a delta applies), so every detail of that project.
-    // Only OpenSpec events reach this stream; they always name their project.
-    const projectId = event.projectSlug ?? undefined;
-    return Promise.all([
-      ...lists,
-      queryClient.invalidateQueries(trpc.openspec.showChange.queryFilter({ projectId })),
-      queryClient.invalidateQueries(trpc.openspec.showSpec.queryFilter({ projectId })),
-      queryClient.invalidateQueries(trpc.openspec.validateChange.queryFilter({ projectId })),
-      queryClient.invalidateQueries(trpc.openspec.previewArchive.queryFilter({ projectId })),
-    ]);
-  }
+/**
+ * Adds what this component shows in full to the tab's stream and hears every event (`onEvent`,
+ * e.g. completion notices). Cache updates need nothing here: the dispatcher does them. Returns
+ * whether the stream is open with this interest.
+ */
+export function useLiveEvents(interest: LiveInterest, onEvent?: Listener): boolean {
+  const ctx = useLiveContext();
+  const listener = useRef(onEvent);
+  listener.current = onEvent;
+  const key = JSON.stringify(union([{ interest, listener }]));
+  const { register } = ctx;
+  useEffect(() => register({ interest: JSON.parse(key) as LiveInterest, listener }), [register, key]);
+  const asked = ctx.interest;
+  const covered =
+    (interest.sessionIds ?? []).every((id) => asked.sessionIds?.includes(id)) &&
+    (interest.agentSessionIds ?? []).every((id) => asked.agentSessionIds?.includes(id)) &&
+    (!interest.allAgentActivity || asked.allAgentActivity === true);
+  return ctx.live && covered;
+}
 
-  // "pending" is tRPC's name for an open stream that is waiting for data.
-  const streams = [subscription.status, errorsSubscription.status, sessionsSubscription.status];
-  const live = streams.every((s) => s === "pending");
-  const failed = streams.includes("error");
+/** The stream failed and the link is retrying. */
+export function useLiveFailed(): boolean {
+  return useLiveContext().failed;
+}
+
+/** The header's stream indicator. */
+export function LiveUpdates() {
+  const { live, failed } = useLiveContext();
   const label = live ? "Live" : failed ? "Offline — retrying" : "Connecting…";
   return (
     <span className="inline-flex items-center gap-1.5 text-xs text-zinc-500 dark:text-zinc-400" role="status" title="Edits on disk and new test reports appear here without a reload">

@@ -50,7 +50,7 @@ export function costBreakdown(sessions: Session[], now: number = Date.now()) {
 export function SessionCosts() {
   const trpc = useTRPC();
   const { slug, nameOf } = useSelectedProject();
-  // Costs change only with a sessions.updated event, which LiveUpdates turns into an invalidation.
+  // Costs change only with a session's update or result, which the live dispatcher turns into an invalidation.
   const list = useQuery(trpc.sessions.list.queryOptions({ ...(slug ? { projectId: slug } : {}), limit: 1000 }));
   const data = useMemo(() => (list.data ? costBreakdown(list.data) : null), [list.data]);
 

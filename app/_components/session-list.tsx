@@ -18,7 +18,7 @@ export function SessionList() {
   const router = useRouter();
   const pathname = usePathname();
   const status = readStatusFilter(searchParams);
-  // No polling: LiveUpdates' sessions.subscribe invalidates this list when a session is created,
+  // No polling: the tab's event stream (live-dispatch) invalidates this list when a session is created,
   // changes status or totals, or its account changes.
   const list = useQuery(trpc.sessions.list.queryOptions(sessionsListInput(slug, status)));
   const anyActive = list.data?.some((s) => isActive(s.status)) ?? false;

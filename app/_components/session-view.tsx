@@ -1,12 +1,12 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useSubscription } from "@trpc/tanstack-react-query";
 import { TRPCClientError } from "@trpc/client";
 import Link from "next/link";
-import { useEffect, useMemo, useRef, useState, type FormEvent } from "react";
+import { useEffect, useMemo, useState, type FormEvent } from "react";
 import type { Session, SessionEvent } from "@/lib/schemas/sessions";
 import { useTRPC } from "@/lib/trpc/react";
+import { useLiveEvents, useLiveFailed } from "./live-updates";
 import { Markdown } from "./markdown";
 import { PageHeader } from "./page-header";
 import { RelativeTime } from "./relative-time";
@@ -14,11 +14,9 @@ import { SessionDiffView } from "./session-diff";
 import { buildConversation, currentToolId, type ConversationItem } from "./session-events";
 import { formatElapsed, formatTokens, formatUsd, isActive, sessionDurationMs, STATUS_TONE, TYPE_LABEL, workItemHref, workItemLabel } from "./session-format";
 import { SessionHookTimeline } from "./session-hook-timeline";
+import { SessionLand } from "./session-land";
 import { useSelectedProject } from "./selected-project";
 import { Badge, Button, ErrorState, ListSkeleton, Section, Skeleton } from "./ui";
-
-/** Session totals change with every result; the header refetches at most this often while events stream. */
-const REFRESH_EVERY_MS = 300;
 
 /** Ticks once a second while `on`, for live durations. */
 export function useNow(on: boolean): number {
@@ -32,49 +30,17 @@ export function useNow(on: boolean): number {
 }
 
 /**
- * One launched session: its stored events as a conversation, streamed live through
- * `sessions.onEvents` from the last seq the page has (so a reconnect or a remount
- * resumes without gaps or duplicates), with Send / Stop / resume and the diff.
+ * One launched session: its stored events as a conversation, kept current by the tab's one
+ * event stream (the dispatcher appends each new message after the last seq the cache has, so a
+ * reconnect or a remount resumes without gaps or duplicates), with Send / Stop / resume and the diff.
  */
 export function SessionView({ id }: { id: number }) {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
   const session = useQuery(trpc.sessions.get.queryOptions({ id }));
-  const eventsOptions = trpc.sessions.events.queryOptions({ id });
-  // The subscription keeps this cache current: refetching would only repeat what it pushed.
-  const events = useQuery({ ...eventsOptions, staleTime: Infinity, refetchOnWindowFocus: false });
-
-  // The cursor is read once, when the stored events have loaded; afterwards the link's
-  // own tracked ids carry reconnects.
-  const [cursor, setCursor] = useState<number | null>(null);
-  useEffect(() => {
-    if (cursor === null && events.data) setCursor(events.data.at(-1)?.seq ?? 0);
-  }, [cursor, events.data]);
-  const input = useMemo(() => ({ id, lastEventId: cursor ?? 0 }), [id, cursor]);
-
-  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  useEffect(() => () => void (timer.current && clearTimeout(timer.current)), []);
-
-  const subscription = useSubscription(
-    trpc.sessions.onEvents.subscriptionOptions(input, {
-      enabled: cursor !== null,
-      onData(envelope) {
-        const event = envelope.data as SessionEvent;
-        queryClient.setQueryData<SessionEvent[]>(eventsOptions.queryKey, (old) => {
-          const list = old ?? [];
-          const last = list.at(-1)?.seq ?? 0;
-          return event.seq > last ? [...list, event] : list;
-        });
-        if (timer.current) return;
-        timer.current = setTimeout(() => {
-          timer.current = null;
-          void queryClient.invalidateQueries(trpc.sessions.get.queryFilter({ id }));
-          void queryClient.invalidateQueries(trpc.sessions.list.pathFilter());
-        }, REFRESH_EVERY_MS);
-      },
-    }),
-  );
-  const live = subscription.status === "pending";
+  // The stream keeps this cache current: refetching would only repeat what it appended.
+  const events = useQuery({ ...trpc.sessions.events.queryOptions({ id }), staleTime: Infinity, refetchOnWindowFocus: false });
+  const live = useLiveEvents({ sessionIds: [id] });
+  const streamFailed = useLiveFailed();
 
   if (session.isPending) {
     return (
@@ -115,11 +81,12 @@ export function SessionView({ id }: { id: number }) {
               <Conversation events={events.data} running={s.status === "running"} />
             )}
             <p className="text-xs text-zinc-500 dark:text-zinc-400" role="status">
-              {live ? "Streaming live." : subscription.status === "error" ? "Stream offline — retrying." : "Connecting to the stream…"}
+              {live ? "Streaming live." : streamFailed ? "Stream offline — retrying." : "Connecting to the stream…"}
             </p>
             <Composer session={s} />
           </Section>
           <Section id="changes" title="Changes">
+            <SessionLand session={s} />
             <SessionDiffView id={s.id} status={s.status} hasWorktree={Boolean(s.worktreePath)} />
           </Section>
         </div>

@@ -1,9 +1,8 @@
 "use client";
 
-import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useSubscription } from "@trpc/tanstack-react-query";
+import { useQuery } from "@tanstack/react-query";
 import Fuse from "fuse.js";
-import { useDeferredValue, useEffect, useMemo, useRef } from "react";
+import { useDeferredValue, useMemo } from "react";
 import { localDay, plural } from "@/lib/format";
 import { WorkStatusSchema, WorkTypeSchema, type WorkItem, type WorkStats, type WorkStatus } from "@/lib/schemas/work";
 import { useTRPC } from "@/lib/trpc/react";
@@ -22,42 +21,12 @@ export function useWorkFilters() {
   return useUrlFilters<WorkFilters>(readWorkFilters, writeWorkFilters);
 }
 
-/**
- * The one live feed of All Work: spec, error, session and agent events invalidate the work
- * queries. Bursts (an ingest publishes several events) coalesce into one refetch.
- */
-function useWorkLive(slug: string | null, since: number | undefined) {
-  const trpc = useTRPC();
-  const queryClient = useQueryClient();
-  const lastEventId = useRef<string | null>(null);
-  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  // Resumes from the server-rendered counts' cursor, so a report posted while the stream connects is not missed.
-  const input = useMemo(
-    () => ({ ...(slug ? { projectId: slug } : {}), lastEventId: lastEventId.current ? Number(lastEventId.current) : (since ?? null) }),
-    [slug, since === undefined], // eslint-disable-line react-hooks/exhaustive-deps
-  );
-  useEffect(() => () => void (timer.current && clearTimeout(timer.current)), []);
-  useSubscription(
-    trpc.work.subscribe.subscriptionOptions(input, {
-      onData(envelope) {
-        lastEventId.current = envelope.id;
-        if (timer.current) return;
-        timer.current = setTimeout(() => {
-          timer.current = null;
-          void queryClient.invalidateQueries(trpc.work.pathFilter());
-        }, 150);
-      },
-    }),
-  );
-}
-
 export function WorkBoard() {
   const trpc = useTRPC();
   const { slug, nameOf } = useSelectedProject();
   const [filters] = useWorkFilters();
   const list = useQuery(trpc.work.listAll.queryOptions(listAllInput(slug, filters)));
   const stats = useQuery(trpc.work.stats.queryOptions(slug ? { projectId: slug } : {}));
-  useWorkLive(slug, stats.data?.lastEventId);
   const q = useDeferredValue(filters.q);
   const fuse = useMemo(() => (list.data ? new Fuse(list.data, FUSE_OPTIONS) : null), [list.data]);
   const visible = useMemo(() => {

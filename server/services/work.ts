@@ -10,7 +10,8 @@
 import type { Db } from "../db/client";
 import type { EventBus } from "../events/bus";
 import type { OpenSpecService } from "./openspec";
-import type { WorkdeckEvent, WorkdeckEventType } from "@/lib/schemas/events";
+import { WORK_EVENT_TYPES, isWorkEvent } from "@/lib/schemas/event-scope";
+import type { WorkdeckEvent } from "@/lib/schemas/events";
 import {
   ActivityInputSchema,
   ListAllInputSchema,
@@ -50,33 +51,8 @@ const STATUS_RANK: Record<WorkStatus, number> = { needs_you: 0, in_progress: 1, 
 const ACTIVE_SESSION = new Set(["queued", "running"]);
 const FAILED_SESSION = new Set(["failed", "crashed", "interrupted"]);
 
-/** Event types after which the merged list may differ (sessions.event is only a stream message). */
-export const WORK_EVENT_TYPES: WorkdeckEventType[] = [
-  "openspec.changed",
-  "openspec.proposalCreated",
-  "openspec.archived",
-  "projects.changed",
-  "errors.reportIngested",
-  "errors.failureNew",
-  "errors.failureUpdated",
-  "errors.triaged",
-  "agents.activity",
-  "agents.needsYou",
-  "agents.ended",
-  "sessions.updated",
-  "sessions.event",
-];
-
-/** Stream messages that mean something to All Work (the rest are a session's output). */
-const SESSION_EVENT_TYPES = new Set(["workdeck/run_started", "workdeck/account_parked", "workdeck/account_needs_login"]);
-
-/** Whether an event belongs on the work feed (and invalidates the list). */
-export function isWorkEvent(event: WorkdeckEvent): boolean {
-  if (event.type === "sessions.event") return SESSION_EVENT_TYPES.has(event.eventType);
-  // Every tool call is an agents.activity; only status changes matter here, and the summary has them.
-  if (event.type === "agents.activity") return event.event !== "PreToolUse" && event.event !== "PostToolUse";
-  return WORK_EVENT_TYPES.includes(event.type);
-}
+// Which events change the list is shared with the browser's live dispatcher.
+export { WORK_EVENT_TYPES, isWorkEvent };
 
 type Cache = { lists: Map<string, { at: number; items: WorkItem[] }>; off: () => void };
 const caches = new WeakMap<EventBus, Cache>();

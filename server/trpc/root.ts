@@ -2,6 +2,7 @@ import { createCallerFactory, createTRPCRouter } from "./init";
 import { agentsRouter } from "./routers/agents";
 import { accountsRouter } from "./routers/accounts";
 import { errorsRouter } from "./routers/errors";
+import { eventsRouter } from "./routers/events";
 import { openspecRouter } from "./routers/openspec";
 import { projectsRouter } from "./routers/projects";
 import { sessionsRouter } from "./routers/sessions";
@@ -17,6 +18,7 @@ export const appRouter = createTRPCRouter({
   accounts: accountsRouter,
   work: workRouter,
   settings: settingsRouter,
+  events: eventsRouter,
 });
 
 export type AppRouter = typeof appRouter;
