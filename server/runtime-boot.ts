@@ -7,7 +7,9 @@ import { createLogger } from "./logger";
 import { RUNTIME_KEY, type Runtime, type RuntimeHolder } from "./runtime";
 import { sweepEnded } from "./services/agents";
 import { OpenSpecService } from "./services/openspec";
+import { servedDemoRoot } from "./services/demo-workspace";
 import { discoverProjects, ProjectRegistry } from "./services/projects";
+import { sweepWorktrees } from "./services/session-land";
 import { startNotifications } from "./services/notifications";
 import { SessionRunner } from "./services/sessions";
 import { OpenSpecWatcher } from "./watchers/openspec-watcher";
@@ -52,9 +54,11 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
   // A long-running server also relays events other processes stored (CLI ingest).
   if (opts.watch) bus.startPolling();
   const warnings: string[] = [];
+  // With nothing configured the demo is served from a copy beside the database, never from examples/ (issue 11).
+  const demoRoot = servedDemoRoot(env, config);
 
   async function rescan() {
-    const found = discoverProjects(config, env.appRoot);
+    const found = discoverProjects(config, env.appRoot, demoRoot);
     warnings.splice(0, warnings.length, ...found.warnings);
     for (const w of found.warnings) log.warn(w);
     const diff = projects.replace(found.projects);
@@ -101,6 +105,18 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
       }, 30_000)
     : null;
   agentsTimer?.unref();
+  // Worktree retention (issue 11): hourly, and once shortly after start.
+  const retentionDays = config.config.claude?.worktreeRetentionDays;
+  const sweep = () => {
+    try {
+      const removed = sweepWorktrees({ db, bus, projects, log }, { days: retentionDays! });
+      if (removed.length) log.info({ sessions: removed }, "removed session worktrees past their retention");
+    } catch (err) {
+      log.error({ err }, "worktree retention sweep failed");
+    }
+  };
+  const retentionTimers = opts.watch && retentionDays ? [setTimeout(sweep, 5_000), setInterval(sweep, 3600_000)] : [];
+  for (const t of retentionTimers) t.unref();
   // Notifications (issue 6): the server only (it also relays events CLI processes store), off the bus.
   const notifications = opts.watch
     ? startNotifications({
@@ -127,6 +143,7 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
     async close() {
       if (rescanTimer) clearInterval(rescanTimer);
       if (agentsTimer) clearInterval(agentsTimer);
+      for (const t of retentionTimers) clearTimeout(t);
       await notifications?.close();
       bus.stopPolling();
       await watcher?.close();

@@ -2,36 +2,37 @@
 
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useMemo, useRef } from "react";
+import type { DiffFile, SessionDiff } from "@/lib/schemas/session-land";
 import type { SessionStatus } from "@/lib/schemas/sessions";
 import { useTRPC } from "@/lib/trpc/react";
+import { fileAnchor, fileTree, patchRows, type DiffRow, type Segment, type TreeNode } from "./session-diff-model";
 import { isActive } from "./session-format";
-import { ErrorState, ListSkeleton } from "./ui";
+import { Badge, ErrorState, ListSkeleton } from "./ui";
 
-/** Diffs past this many lines are cut: the browser stays responsive and the file list still says everything. */
-const MAX_LINES = 4_000;
+/** Rows rendered per file before "show the rest": a long file does not freeze the page. */
+const ROWS_PER_FILE = 1_500;
 
-type FileDiff = { path: string; lines: string[] };
+const STATUS_LABEL: Record<DiffFile["status"], [string, "green" | "red" | "blue" | "violet" | "neutral" | "amber"]> = {
+  added: ["added", "green"],
+  modified: ["modified", "blue"],
+  deleted: ["deleted", "red"],
+  renamed: ["renamed", "violet"],
+  copied: ["copied", "violet"],
+  type_changed: ["type changed", "amber"],
+};
 
-/** Splits `git diff` output at each "diff --git" header. */
-function splitFiles(diff: string): FileDiff[] {
-  const files: FileDiff[] = [];
-  for (const line of diff.split("\n")) {
-    const header = /^diff --git a\/(.+?) b\/(.+)$/.exec(line);
-    if (header) files.push({ path: header[2]!, lines: [line] });
-    else if (files.length) files.at(-1)!.lines.push(line);
-  }
-  return files;
-}
+const SOURCE_NOTE: Record<SessionDiff["source"], string> = {
+  worktree: "Against the commit the session started from, uncommitted work included.",
+  branch: "The worktree was removed after the retention period; this is its branch, which was kept.",
+  landed: "The work as it was when the session landed.",
+  none: "",
+};
 
-function lineClass(line: string): string {
-  if (line.startsWith("+++") || line.startsWith("---") || line.startsWith("diff --git") || line.startsWith("index ")) return "text-zinc-500";
-  if (line.startsWith("@@")) return "bg-blue-50 text-blue-800 dark:bg-blue-950/40 dark:text-blue-300";
-  if (line.startsWith("+")) return "bg-emerald-50 text-emerald-900 dark:bg-emerald-950/40 dark:text-emerald-200";
-  if (line.startsWith("-")) return "bg-red-50 text-red-900 dark:bg-red-950/40 dark:text-red-200";
-  return "";
-}
-
-/** What the session changed in its worktree: a file list with counts, then the unified diff per file. */
+/**
+ * What the session changed against the commit it started from: a file tree beside the files,
+ * each file's patch with the changed words marked. Binary and oversized files are named with
+ * their counts instead of shown.
+ */
 export function SessionDiffView({ id, status, hasWorktree }: { id: number; status: SessionStatus; hasWorktree: boolean }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -44,55 +45,151 @@ export function SessionDiffView({ id, status, hasWorktree }: { id: number; statu
     previous.current = status;
   }, [status, id, queryClient, trpc]);
 
-  const files = useMemo(() => splitFiles(diff.data?.diff ?? ""), [diff.data]);
+  const tree = useMemo(() => fileTree(diff.data?.files ?? []), [diff.data]);
 
   if (!hasWorktree) return <p className="text-sm text-zinc-500 dark:text-zinc-400">No worktree for this session (the project is not a git repository, or worktrees were off), so there is no diff to show.</p>;
   if (diff.isPending) return <ListSkeleton rows={2} label="Loading the diff" />;
   if (diff.isError) return <ErrorState title="Could not compute the diff" message={diff.error.message} />;
-  if (!diff.data.files.length) return <p className="text-sm text-zinc-500 dark:text-zinc-400">No changes yet{diff.data.branch ? ` on ${diff.data.branch}` : ""}.</p>;
+  const d = diff.data;
+  if (d.source === "none") return <p className="text-sm text-zinc-500 dark:text-zinc-400">The session’s worktree and branch are gone, so there is no diff to show.</p>;
+  if (!d.files.length) return <p className="text-sm text-zinc-500 dark:text-zinc-400">No changes{d.branch ? ` on ${d.branch}` : ""}.</p>;
 
-  let budget = MAX_LINES;
   return (
-    <div className="space-y-3" data-testid="session-diff">
-      <table className="w-full text-left text-sm" aria-label="Changed files">
-        <thead className="text-xs text-zinc-500 dark:text-zinc-400">
-          <tr>
-            <th scope="col" className="py-1 font-medium">File</th>
-            <th scope="col" className="py-1 text-right font-medium">Added</th>
-            <th scope="col" className="py-1 text-right font-medium">Removed</th>
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
-          {diff.data.files.map((f) => (
-            <tr key={f.path}>
-              <td className="py-1 font-mono text-xs">
-                <a href={`#diff-${encodeURIComponent(f.path)}`} className="hover:underline">
-                  {f.path}
-                </a>
-              </td>
-              <td className="py-1 text-right tabular-nums text-emerald-700 dark:text-emerald-400">+{f.added}</td>
-              <td className="py-1 text-right tabular-nums text-red-700 dark:text-red-400">−{f.removed}</td>
-            </tr>
+    <div className="space-y-3" data-testid="session-diff" data-source={d.source}>
+      <p className="text-sm text-zinc-600 dark:text-zinc-300">
+        <span data-testid="diff-totals">
+          {d.totals.files} {d.totals.files === 1 ? "file" : "files"} changed, <span className="text-emerald-700 dark:text-emerald-400">+{d.totals.added}</span>{" "}
+          <span className="text-red-700 dark:text-red-400">−{d.totals.removed}</span>
+        </span>
+        <span className="text-zinc-500 dark:text-zinc-400"> · {SOURCE_NOTE[d.source]}</span>
+      </p>
+      <div className="grid gap-4 lg:grid-cols-[14rem_minmax(0,1fr)]">
+        <nav aria-label="Changed files" className="min-w-0 lg:sticky lg:top-2 lg:max-h-[80vh] lg:self-start lg:overflow-auto">
+          <FileTree nodes={tree} />
+        </nav>
+        <div className="min-w-0 space-y-3">
+          {d.files.map((f) => (
+            <FileDiff key={f.path} file={f} />
           ))}
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function FileTree({ nodes }: { nodes: TreeNode[] }) {
+  return (
+    <ul className="space-y-0.5 font-mono text-xs">
+      {nodes.map((n) =>
+        n.file ? (
+          <li key={`f:${n.path}`}>
+            <a href={`#${fileAnchor(n.file.path)}`} className="flex items-center gap-1 rounded px-1 py-0.5 hover:bg-zinc-100 dark:hover:bg-zinc-800" title={n.file.path}>
+              <span className="min-w-0 flex-1 truncate">{n.name}</span>
+              <span className="tabular-nums text-emerald-700 dark:text-emerald-400">+{n.file.added}</span>
+              <span className="tabular-nums text-red-700 dark:text-red-400">−{n.file.removed}</span>
+            </a>
+          </li>
+        ) : (
+          <li key={`d:${n.path}`}>
+            <span className="block truncate px-1 py-0.5 text-zinc-500 dark:text-zinc-400" title={n.path}>
+              {n.name}/
+            </span>
+            <div className="ml-3 border-l border-zinc-200 pl-1 dark:border-zinc-800">
+              <FileTree nodes={n.children} />
+            </div>
+          </li>
+        ),
+      )}
+    </ul>
+  );
+}
+
+function omittedText(f: DiffFile): string {
+  if (f.omitted === "binary") return `Binary file ${f.status}: its content is not shown.`;
+  if (f.omitted === "too_large") return `Too large to show here (+${f.added} −${f.removed}). Open it in the worktree or the branch.`;
+  return `Not shown: the review reached its size limit (+${f.added} −${f.removed}).`;
+}
+
+function FileDiff({ file: f }: { file: DiffFile }) {
+  const rows = useMemo(() => (f.patch ? patchRows(f.patch) : []), [f.patch]);
+  const [label, tone] = STATUS_LABEL[f.status];
+  return (
+    <details open id={fileAnchor(f.path)} className="overflow-hidden rounded-lg border border-zinc-200 dark:border-zinc-800" data-testid="diff-file" data-path={f.path}>
+      <summary className="flex cursor-pointer flex-wrap items-center gap-2 border-b border-zinc-200 bg-zinc-50 px-3 py-1.5 dark:border-zinc-800 dark:bg-zinc-900">
+        <Badge tone={tone}>{label}</Badge>
+        <span className="min-w-0 flex-1 truncate font-mono text-xs font-medium">{f.oldPath ? `${f.oldPath} → ${f.path}` : f.path}</span>
+        <span className="font-mono text-xs tabular-nums text-emerald-700 dark:text-emerald-400">+{f.added}</span>
+        <span className="font-mono text-xs tabular-nums text-red-700 dark:text-red-400">−{f.removed}</span>
+      </summary>
+      {f.omitted ? (
+        <p className="px-3 py-2 text-sm text-zinc-500 dark:text-zinc-400" data-testid="diff-omitted">
+          {omittedText(f)}
+        </p>
+      ) : rows.length ? (
+        <Rows rows={rows} />
+      ) : (
+        <p className="px-3 py-2 text-sm text-zinc-500 dark:text-zinc-400">{f.oldPath ? "Renamed without changes." : "Only the file mode changed."}</p>
+      )}
+    </details>
+  );
+}
+
+const ROW_TONE: Record<string, string> = {
+  add: "bg-emerald-50 dark:bg-emerald-950/40",
+  del: "bg-red-50 dark:bg-red-950/40",
+  context: "",
+};
+const MARK_TONE: Record<string, string> = {
+  add: "rounded-sm bg-emerald-200 text-emerald-950 dark:bg-emerald-800/70 dark:text-emerald-50",
+  del: "rounded-sm bg-red-200 text-red-950 dark:bg-red-800/70 dark:text-red-50",
+};
+
+function Rows({ rows }: { rows: DiffRow[] }) {
+  const shown = rows.slice(0, ROWS_PER_FILE);
+  return (
+    <div className="overflow-x-auto">
+      <table className="w-full border-collapse font-mono text-xs leading-5">
+        <tbody>
+          {shown.map((row, i) => {
+            if (row.kind === "hunk" || row.kind === "note") {
+              return (
+                <tr key={i} className={row.kind === "hunk" ? "bg-blue-50 text-blue-800 dark:bg-blue-950/40 dark:text-blue-300" : "text-zinc-500"}>
+                  <td colSpan={3} className="px-3">
+                    {row.text}
+                  </td>
+                </tr>
+              );
+            }
+            return (
+              <tr key={i} className={ROW_TONE[row.kind]} data-kind={row.kind}>
+                <td className="w-10 select-none px-2 text-right text-zinc-400">{row.oldNo ?? ""}</td>
+                <td className="w-10 select-none px-2 text-right text-zinc-400">{row.newNo ?? ""}</td>
+                <td className="whitespace-pre px-2">
+                  <span className="select-none text-zinc-400">{row.kind === "add" ? "+" : row.kind === "del" ? "-" : " "}</span>
+                  <Line segments={row.segments} kind={row.kind} />
+                </td>
+              </tr>
+            );
+          })}
         </tbody>
       </table>
-      {files.map((f) => {
-        const shown = f.lines.slice(0, Math.max(0, budget));
-        budget -= shown.length;
-        return (
-          <figure key={f.path} id={`diff-${encodeURIComponent(f.path)}`} className="overflow-hidden rounded-lg border border-zinc-200 dark:border-zinc-800">
-            <figcaption className="border-b border-zinc-200 bg-zinc-50 px-3 py-1.5 font-mono text-xs font-medium dark:border-zinc-800 dark:bg-zinc-900">{f.path}</figcaption>
-            <pre className="overflow-x-auto py-1 font-mono text-xs leading-5">
-              {shown.map((line, i) => (
-                <div key={i} className={`px-3 ${lineClass(line)}`}>
-                  {line || " "}
-                </div>
-              ))}
-              {shown.length < f.lines.length ? <div className="px-3 text-zinc-500">… {f.lines.length - shown.length} more lines not shown</div> : null}
-            </pre>
-          </figure>
-        );
-      })}
+      {shown.length < rows.length ? <p className="px-3 py-1 text-xs text-zinc-500">… {rows.length - shown.length} more lines not shown.</p> : null}
     </div>
+  );
+}
+
+function Line({ segments, kind }: { segments: Segment[]; kind: string }) {
+  return (
+    <>
+      {segments.map((s, i) =>
+        s.changed && MARK_TONE[kind] ? (
+          <mark key={i} className={MARK_TONE[kind]} data-testid="word-change">
+            {s.text}
+          </mark>
+        ) : (
+          <span key={i}>{s.text}</span>
+        ),
+      )}
+    </>
   );
 }

@@ -50,6 +50,8 @@ export const WorkdeckConfigSchema = z.strictObject({
       maxConcurrent: z.number().int().positive().max(64).optional(),
       accounts: z.array(ClaudeAccountConfigSchema).optional(),
       defaults: ClaudeDefaultsSchema.optional(),
+      /** Worktrees of sessions that finished more than this many days ago are removed (uncommitted work committed to the branch first; the branch stays). Unset = kept. */
+      worktreeRetentionDays: z.number().positive().max(3650).optional(),
     })
     .optional(),
   /** Agent activity from Claude Code hooks (issue 5). */

@@ -101,6 +101,12 @@ export type Session = {
   cwd: string;
   worktreePath: string | null;
   branch: string | null;
+  /** The branch the project had checked out at launch: where Merge lands the session's branch. */
+  baseBranch: string | null;
+  /** Set once the worktree is gone (landed, discarded, or removed after the retention period; then the branch is kept). */
+  worktreeRemovedAt: Date | null;
+  /** How the work landed (`sessions.land`); null while it has not. */
+  landed: { mode: "merged" | "discarded"; commit: string | null; branchCommit: string | null; at: Date } | null;
   prompt: string;
   options: SessionOptions;
   priority: number;

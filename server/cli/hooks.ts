@@ -25,15 +25,17 @@ export function registerHooksCommands(program: Command): void {
     .option("--uninstall", "remove only the hooks Workdeck added")
     .option("--json", "print the result as JSON")
     .action(async (opts: { project: string; configDir?: string; uninstall?: boolean; json?: boolean }) => {
-      const [{ readEnv }, { loadConfig }, { discoverProjects }, { installHooks }] = await Promise.all([
+      const [{ readEnv }, { loadConfig }, { discoverProjects }, { installHooks }, { servedDemoRoot }] = await Promise.all([
         import("../env"),
         import("../config"),
         import("../services/projects"),
         import("../services/hooks-settings"),
+        import("../services/demo-workspace"),
       ]);
       const env = readEnv();
-      // The config alone names the projects; no database is opened.
-      const { projects } = discoverProjects(await loadConfig({ appRoot: env.appRoot, configPath: env.configPath }), env.appRoot);
+      // The config alone names the projects; no database is opened. The demo is the server's copy, never examples/.
+      const loaded = await loadConfig({ appRoot: env.appRoot, configPath: env.configPath });
+      const { projects } = discoverProjects(loaded, env.appRoot, servedDemoRoot(env, loaded));
       const project = projects.find((p) => p.slug === opts.project);
       if (!project) throw new Error(`Unknown project "${opts.project}". Known: ${projects.map((p) => p.slug).join(", ") || "(none)"}`);
       const settingsFile = opts.configDir ? path.resolve(opts.configDir, "settings.json") : path.join(project.path, ".claude", "settings.json");

@@ -12,9 +12,10 @@ export const DEMO_WORKSPACE = path.join("examples", "demo-workspace");
 /**
  * Works out the project list from the config: explicit projects first (they
  * win a slug clash), then every child of a scan folder that has `openspec/`.
- * With neither configured, the bundled demo workspace is scanned.
+ * With neither configured, the demo workspace is scanned: `demoRoot`, the
+ * server's copy of it (demo-workspace.ts), else the bundled one.
  */
-export function discoverProjects(loaded: LoadedConfig, appRoot: string): { projects: Project[]; warnings: string[] } {
+export function discoverProjects(loaded: LoadedConfig, appRoot: string, demoRoot?: string): { projects: Project[]; warnings: string[] } {
   const warnings: string[] = [];
   const found = new Map<string, Project>();
   const { config, baseDir } = loaded;
@@ -30,7 +31,7 @@ export function discoverProjects(loaded: LoadedConfig, appRoot: string): { proje
   }
 
   const useDemo = !config.projects?.length && !config.scan?.length;
-  const scanRoots = useDemo ? [path.join(appRoot, DEMO_WORKSPACE)] : (config.scan ?? []).map((s) => resolveConfigPath(s, baseDir));
+  const scanRoots = useDemo ? [demoRoot ?? path.join(appRoot, DEMO_WORKSPACE)] : (config.scan ?? []).map((s) => resolveConfigPath(s, baseDir));
   for (const scanRoot of scanRoots) {
     let entries: fs.Dirent[];
     try {

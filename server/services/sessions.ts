@@ -37,7 +37,9 @@ import { getFailure } from "./errors";
 import type { OpenSpecService } from "./openspec";
 import type { ProjectRegistry } from "./projects";
 import { errorRemediationPrompt, specImplementationPrompt } from "./sessions-prompts";
-import { createWorktree, worktreeDiff, type SessionDiff } from "./sessions-worktree";
+import { createWorktree } from "./sessions-worktree";
+import { prepareResume, reviewSession } from "./session-land";
+import type { SessionDiff } from "@/lib/schemas/session-land";
 
 /**
  * The session runner: one per process (runtime-boot puts it on the runtime, which lives on
@@ -241,7 +243,7 @@ export class SessionRunner {
     try {
       if (options.worktrees !== false) {
         const wt = createWorktree({ projectPath: project.path, root: path.join(this.deps.worktreesDir, project.slug), sessionId: row.id });
-        if (wt) this.update(row.id, { cwd: wt.cwd, worktreePath: wt.worktreePath, branch: wt.branch, baseCommit: wt.baseCommit });
+        if (wt) this.update(row.id, { cwd: wt.cwd, worktreePath: wt.worktreePath, branch: wt.branch, baseCommit: wt.baseCommit, baseBranch: wt.baseBranch });
       }
     } catch (err) {
       this.deps.db.delete(sessions).where(eq(sessions.id, row.id)).run();
@@ -337,6 +339,8 @@ export class SessionRunner {
     const input = SendInputSchema.parse(raw);
     const s = this.row(input.id);
     if (s.status === "running" || s.status === "queued") throw new AppError("CONFLICT", `Session ${input.id} is ${s.status}: send it a message instead`, "not_finished");
+    // A landed session has no branch left; one past worktree retention gets its worktree back.
+    prepareResume(this.deps, input.id);
     this.update(input.id, { status: "queued", pendingText: input.text, endedAt: null, exitReason: null, exitMessage: null, attempts: 0, notBefore: null });
     this.note(input.id, "workdeck/resume_requested", { text: input.text });
     this.publishUpdated(input.id);
@@ -416,9 +420,7 @@ export class SessionRunner {
 
   diff(raw: { id: number }): SessionDiff {
     const { id } = SessionIdInputSchema.parse(raw);
-    const s = this.row(id);
-    if (!s.worktreePath || !s.baseCommit) throw new AppError("UNPROCESSABLE", `Session ${id} has no worktree (the project is not a git repository, or worktrees are off)`, "no_worktree");
-    return worktreeDiff(s.worktreePath, s.baseCommit);
+    return reviewSession(this.deps, id);
   }
 
   runningCount(accountId?: string): number {
@@ -783,6 +785,9 @@ function toSession(r: typeof sessions.$inferSelect): Session {
     accountId: r.accountId,
     cwd: r.cwd,
     worktreePath: r.worktreePath,
+    baseBranch: r.baseBranch,
+    worktreeRemovedAt: r.worktreeRemovedAt,
+    landed: r.landed === "merged" || r.landed === "discarded" ? { mode: r.landed, commit: r.landedCommit, branchCommit: r.branchCommit, at: r.landedAt! } : null,
     branch: r.branch,
     prompt: r.prompt,
     options: r.options as SessionOptions,

@@ -152,8 +152,8 @@ describe("sessions runner (real Claude Code binary, fake API)", () => {
     // The project folder is untouched; the worktree has the file; the diff shows it.
     expect(fs.existsSync(path.join(h.project, "hello.txt"))).toBe(false);
     const diff = h.runner.diff({ id });
-    expect(diff.files).toEqual([{ path: "hello.txt", added: 1, removed: 0 }]);
-    expect(diff.diff).toContain("+hello");
+    expect(diff.files).toEqual([expect.objectContaining({ path: "hello.txt", status: "added", added: 1, removed: 0 })]);
+    expect(diff.files[0]!.patch).toContain("+hello");
 
     // The subscription back-fills everything stored, from a cursor.
     const ac = new AbortController();
@@ -291,7 +291,9 @@ describe("sessions runner (real Claude Code binary, fake API)", () => {
     const { id } = await h.runner.start({ projectId: "demo", prompt: "hang" });
     await waitFor(() => h.fake.mainRequests.length > 0);
     const { pid } = h.db.$client.prepare("SELECT pid FROM sessions WHERE id = ?").get(id) as { pid: number };
-    // A new process's runner over the same database (the old one "died" without cleaning up).
+    // A new process's runner over the same database (the old one "died" without cleaning up, and
+    // its lease with it: a live server's sessions are never recovered, see session-processes.test.ts).
+    h.db.$client.prepare("DELETE FROM server_leases").run();
     const next = new SessionRunner((h.runner as unknown as { deps: ConstructorParameters<typeof SessionRunner>[0] }).deps);
     expect(next.recover()).toEqual({ interrupted: [id], killed: [pid] });
     // Read at once: the old runner (still alive in this test process) would later record the kill as a crash.

@@ -9,6 +9,8 @@ import {
   SessionIdInputSchema,
   StartSessionInputSchema,
 } from "@/lib/schemas/sessions";
+import { LandInputSchema } from "@/lib/schemas/session-land";
+import { landSession } from "../../services/session-land";
 import { createTRPCRouter, publicProcedure } from "../init";
 
 /**
@@ -44,6 +46,9 @@ export const sessionsRouter = createTRPCRouter({
 
   /** What the session changed in its worktree, against the commit it started from. */
   diff: publicProcedure.input(SessionIdInputSchema).query(({ ctx, input }) => ctx.runtime.sessions.diff(input)),
+
+  /** Merge the session's branch onto the branch the project had checked out at launch, or discard it; both remove the worktree and branch. */
+  land: publicProcedure.input(LandInputSchema).mutation(({ ctx, input }) => landSession(ctx.runtime, input)),
 
   /**
    * The Sessions tab's live feed: a session created, its status, totals or account changed, or an
