@@ -4,7 +4,8 @@ import * as parser from "@workdeck/openspec-parser/fs";
 import type { EventBus } from "../events/bus";
 import { AppError } from "../errors";
 import type { Logger } from "../logger";
-import { assertChangeId, assertSpecId, resolveInside } from "./paths";
+import { assertChangeStaysInside, assertSpecFileStaysInside, leavingLinks, LeavingLinkLog, openspecRel, projectRoot, withholdLeaving } from "./openspec-links";
+import { assertChangeId, assertSpecId, resolveInsideProject } from "./paths";
 import type { ProjectRegistry } from "./projects";
 import {
   CreateProposalInputSchema,
@@ -39,12 +40,15 @@ export class OpenSpecService {
   private readonly details = new LRUCache<string, Promise<ChangeDetail | SpecDetail>>({ max: 2048, ttl: CACHE_TTL_MS });
   /** Bumped on invalidation so a read that started before it is not cached after it. */
   private readonly generation = new Map<string, number>();
+  private readonly leaving: LeavingLinkLog;
 
   constructor(
     private readonly projects: ProjectRegistry,
     private readonly bus: EventBus,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.leaving = new LeavingLinkLog(log);
+  }
 
   // ----- reads -------------------------------------------------------------
 
@@ -62,7 +66,7 @@ export class OpenSpecService {
   async showChange(input: { projectId: string; changeId: string }): Promise<ChangeDetail> {
     const project = this.readableProject(input.projectId);
     const id = assertChangeId(input.changeId);
-    resolveInside(project.openspecRoot, "openspec", "changes", id);
+    assertChangeStaysInside(project, id);
     return this.cached(`${project.slug}\0change\0${id}`, project.slug, async () => {
       const snapshot = await this.snapshot(project);
       const summary = snapshot.changes.find((c) => c.id === id);
@@ -75,7 +79,7 @@ export class OpenSpecService {
   async showSpec(input: { projectId: string; specId: string }): Promise<SpecDetail> {
     const project = this.readableProject(input.projectId);
     const id = assertSpecId(input.specId);
-    resolveInside(project.openspecRoot, "openspec", "specs", ...id.split("/"));
+    assertSpecFileStaysInside(project, id);
     return this.cached(`${project.slug}\0spec\0${id}`, project.slug, async () => {
       const snapshot = await this.snapshot(project);
       const summary = snapshot.specs.find((s) => s.id === id);
@@ -88,6 +92,7 @@ export class OpenSpecService {
   async validateChange(input: { projectId: string; changeId: string; strict?: boolean }): Promise<ValidationState> {
     const project = this.readableProject(input.projectId);
     const id = assertChangeId(input.changeId);
+    assertChangeStaysInside(project, id, { specs: true });
     const report = await parser.validateItem(project.openspecRoot, id, { type: "change", strict: Boolean(input.strict) });
     return toValidationState(report.valid, report.issues);
   }
@@ -95,7 +100,7 @@ export class OpenSpecService {
   async previewArchive(input: { projectId: string; changeId: string }): Promise<ArchivePreview> {
     const project = this.readableProject(input.projectId);
     const id = assertChangeId(input.changeId);
-    resolveInside(project.openspecRoot, "openspec", "changes", id);
+    assertChangeStaysInside(project, id, { specs: true });
     const preview = await parser.previewArchive(project.openspecRoot, id, { now: new Date() });
     return { projectSlug: project.slug, changeId: id, ...preview };
   }
@@ -105,6 +110,8 @@ export class OpenSpecService {
   async createProposal(raw: CreateProposalInput): Promise<{ projectSlug: string; changeId: string; path: string }> {
     const input = CreateProposalInputSchema.parse(raw);
     const project = this.readableProject(input.projectId);
+    // The new folder must not land outside through a linked openspec/ or changes/.
+    resolveInsideProject(projectRoot(project), `${openspecRel(project)}/changes`);
     const result = await parser.createChange(project.openspecRoot, {
       id: input.changeId || undefined,
       title: input.title,
@@ -122,7 +129,7 @@ export class OpenSpecService {
   async archiveChange(input: { projectId: string; changeId: string; skipSpecs?: boolean }): Promise<{ archivedAs: string; specsUpdated: boolean; warnings: string[] }> {
     const project = this.readableProject(input.projectId);
     const id = assertChangeId(input.changeId);
-    resolveInside(project.openspecRoot, "openspec", "changes", id);
+    assertChangeStaysInside(project, id, { specs: true });
     const result = await parser.archiveChange(project.openspecRoot, id, { yes: true, skipSpecs: Boolean(input.skipSpecs) });
     this.invalidateProject(project.slug);
     if (!result.ok) throw new AppError(result.code === "archive_change_not_found" ? "NOT_FOUND" : "CONFLICT", result.message, result.code);
@@ -187,7 +194,7 @@ export class OpenSpecService {
     const gen = this.generation.get(project.slug) ?? 0;
     let pending = this.snapshots.get(project.slug);
     if (!pending) {
-      pending = readSnapshot(project);
+      pending = this.readGuarded(project);
       this.snapshots.set(project.slug, pending);
       // A failed read is not cached: the next request tries again.
       pending.catch(() => {
@@ -198,6 +205,15 @@ export class OpenSpecService {
       }, () => {});
     }
     return pending;
+  }
+
+  /** The parser's snapshot with whatever it read through a link that leaves the project withheld. */
+  private async readGuarded(project: Project): Promise<ProjectSnapshot> {
+    const links = leavingLinks(project);
+    this.leaving.note(project.slug, links);
+    const base = openspecRel(project);
+    if (links.includes(base)) throw new AppError("UNPROCESSABLE", `${base}/ links outside the project, so Workdeck does not read it.`, "link_leaves_project");
+    return withholdLeaving(await readSnapshot(project), links, base);
   }
 
   private cached<T extends ChangeDetail | SpecDetail>(key: string, slug: string, load: () => Promise<T>): Promise<T> {

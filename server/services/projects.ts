@@ -5,6 +5,7 @@ import type { Db } from "../db/client";
 import { projects } from "../db/schema";
 import { resolveConfigPath, type LoadedConfig } from "../config";
 import { AppError } from "../errors";
+import { openspecLeaves, openspecRel } from "./openspec-links";
 import type { Project } from "@/lib/schemas/project";
 
 export const DEMO_WORKSPACE = path.join("examples", "demo-workspace");
@@ -31,23 +32,32 @@ export function discoverProjects(loaded: LoadedConfig, appRoot: string, demoRoot
   }
 
   const useDemo = !config.projects?.length && !config.scan?.length;
-  const scanRoots = useDemo ? [demoRoot ?? path.join(appRoot, DEMO_WORKSPACE)] : (config.scan ?? []).map((s) => resolveConfigPath(s, baseDir));
-  for (const scanRoot of scanRoots) {
+  // Warnings reach the browser (projects.list): they name a scan folder as the config wrote it.
+  const scanRoots = useDemo
+    ? [{ dir: demoRoot ?? path.join(appRoot, DEMO_WORKSPACE), label: DEMO_WORKSPACE }]
+    : (config.scan ?? []).map((s) => ({ dir: resolveConfigPath(s, baseDir), label: s }));
+  for (const { dir: scanRoot, label } of scanRoots) {
     let entries: fs.Dirent[];
     try {
       entries = fs.readdirSync(scanRoot, { withFileTypes: true });
     } catch (err) {
-      warnings.push(`Cannot scan ${scanRoot}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      warnings.push(`Cannot scan ${label}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
       continue;
     }
     for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-      if (!entry.isDirectory() || entry.name.startsWith(".")) continue;
+      if (entry.name.startsWith(".")) continue;
+      // A linked folder may lead anywhere (/usr, a whole disk): scanning never follows one.
+      if (entry.isSymbolicLink()) {
+        warnings.push(`Skipped ${label}/${entry.name}: it is a link, and scanning does not follow links. List it under "projects" in the config to use it.`);
+        continue;
+      }
+      if (!entry.isDirectory()) continue;
       const root = path.join(scanRoot, entry.name);
       if (!fs.existsSync(path.join(root, "openspec"))) continue;
       const slug = slugify(entry.name);
       if (!slug) continue;
       if (found.has(slug)) {
-        if (found.get(slug)!.path !== root) warnings.push(`Scanned folder ${root} has the same slug "${slug}" as another project; skipped.`);
+        if (found.get(slug)!.path !== root) warnings.push(`Scanned folder ${label}/${entry.name} has the same slug "${slug}" as another project; skipped.`);
         continue;
       }
       found.set(slug, makeProject(slug, titleCase(entry.name), root, root, useDemo ? "demo" : "scan"));
@@ -59,14 +69,15 @@ export function discoverProjects(loaded: LoadedConfig, appRoot: string, demoRoot
 function makeProject(slug: string, name: string, root: string, openspecRoot: string, source: Project["source"]): Project {
   const exists = fs.existsSync(root);
   const hasOpenspec = fs.existsSync(path.join(openspecRoot, "openspec"));
-  return {
-    slug,
-    name,
-    path: root,
-    openspecRoot,
-    source,
-    problem: !exists ? `Project folder does not exist: ${root}` : !hasOpenspec ? `No openspec/ folder in ${openspecRoot}` : null,
-  };
+  const project: Project = { slug, name, path: root, openspecRoot, source, problem: null };
+  project.problem = !exists
+    ? `Project folder does not exist: ${root}`
+    : !hasOpenspec
+      ? `No openspec/ folder in ${openspecRoot}`
+      : openspecLeaves(project)
+        ? `${openspecRel(project)}/ links outside the project, so Workdeck does not read or watch it. Move it into the project, or list the project in the config with openspecPath set to the folder that holds it.`
+        : null;
+  return project;
 }
 
 export function slugify(name: string): string {
