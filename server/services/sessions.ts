@@ -36,6 +36,9 @@ import { HOOK_EVENTS, hookCommand, isOurHook } from "./hooks-settings";
 import { getFailure } from "./errors";
 import type { OpenSpecService } from "./openspec";
 import type { ProjectRegistry } from "./projects";
+import { LEASE_HEARTBEAT_MS, ServerLease } from "./server-lease";
+import { killGroup, killRunProcesses, newProcessMark, PROCESS_MARK_VAR } from "./session-processes";
+import { recoverOrphanedRuns } from "./session-recovery";
 import { errorRemediationPrompt, specImplementationPrompt } from "./sessions-prompts";
 import { createWorktree } from "./sessions-worktree";
 import { prepareResume, reviewSession } from "./session-land";
@@ -96,6 +99,8 @@ type ActiveRun = {
   input: InputQueue;
   abort: AbortController;
   child: ChildProcess | null;
+  /** In the environment of every process of the run (session-processes.ts). */
+  mark: string;
   exit: { code: number | null; signal: string | null } | null;
   stderr: string;
   /** Why we are ending it ourselves: "stopped" | "timeout" | "shutdown". */
@@ -143,6 +148,9 @@ export class SessionRunner {
   private readonly tuning: RunnerTuning;
   private timer: NodeJS.Timeout | null = null;
   private checkTimer: NodeJS.Timeout | null = null;
+  private orphanTimer: NodeJS.Timeout | null = null;
+  /** This process's claim on the sessions it runs: another server's recovery leaves them alone. */
+  private readonly lease: ServerLease;
   private closed = false;
   private readonly seqs = new Map<number, number>();
 
@@ -152,32 +160,43 @@ export class SessionRunner {
   ) {
     this.tuning = { ...DEFAULT_TUNING, ...tuning };
     this.accounts = new AccountPool(deps);
+    this.lease = new ServerLease(deps.db);
   }
 
   // ----- lifecycle -----
 
   /**
-   * On server start: sessions left `running` by a previous process are marked interrupted
-   * (never shown as running forever), and their `claude` process group is killed if it
-   * survived. Then queued sessions are scheduled.
+   * On server start: sessions left `running` by a server that is gone (not by a live one on the
+   * same database: leases, session-recovery.ts) are marked interrupted and every process of their
+   * run is killed. Then queued sessions are scheduled.
    */
   recover(): { interrupted: number[]; killed: number[] } {
-    const left = this.deps.db.select({ id: sessions.id, pid: sessions.pid, projectSlug: sessions.projectSlug }).from(sessions).where(eq(sessions.status, "running")).all();
-    const killed: number[] = [];
-    for (const s of left) {
-      if (s.pid && isClaudeProcess(s.pid)) {
-        killGroup(s.pid, "SIGKILL");
-        killed.push(s.pid);
-      }
-      this.update(s.id, { status: "interrupted", exitReason: "interrupted", exitMessage: "The Workdeck server stopped while this session ran", endedAt: new Date(), pid: null });
-      this.note(s.id, "workdeck/interrupted", { reason: "server_restart", killedPid: s.pid && killed.includes(s.pid) ? s.pid : null });
-    }
+    this.lease.acquire();
+    const recovered = this.recoverOrphans();
     this.schedule();
     if (this.tuning.accountCheckMs > 0 && !this.checkTimer) {
       this.checkTimer = setInterval(() => void this.recheckNeedsLogin().catch((err) => this.deps.log.warn({ err }, "account recheck failed")), this.tuning.accountCheckMs);
       this.checkTimer.unref();
     }
-    return { interrupted: left.map((s) => s.id), killed };
+    // Another server on this database may crash while this one runs: its sessions are orphans then.
+    this.orphanTimer ??= setInterval(() => {
+      try {
+        if (this.recoverOrphans().interrupted.length) this.schedule();
+      } catch (err) {
+        this.deps.log.warn({ err }, "orphaned session sweep failed");
+      }
+    }, LEASE_HEARTBEAT_MS);
+    this.orphanTimer.unref();
+    return recovered;
+  }
+
+  private recoverOrphans(): { interrupted: number[]; killed: number[] } {
+    const recovered = recoverOrphanedRuns(this.deps.db, this.lease.acquire());
+    for (const r of recovered) {
+      this.note(r.id, "workdeck/interrupted", { reason: "server_restart", killedPid: r.killedPid, killedProcesses: r.killedProcesses });
+      this.publishUpdated(r.id);
+    }
+    return { interrupted: recovered.map((r) => r.id), killed: recovered.flatMap((r) => (r.killedPid ? [r.killedPid] : [])) };
   }
 
   /** Ends every run (their sessions become interrupted) and stops scheduling. */
@@ -185,18 +204,22 @@ export class SessionRunner {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.checkTimer) clearInterval(this.checkTimer);
+    if (this.orphanTimer) clearInterval(this.orphanTimer);
     const runs = [...this.active.values()];
     for (const run of runs) {
       run.stopping = "shutdown";
       run.input.close();
       run.abort.abort();
-      if (run.child?.pid) killGroup(run.child.pid, "SIGKILL");
+      killRunProcesses({ mark: run.mark, pid: run.child?.pid ?? null });
     }
-    if (runs.length === 0) return;
-    // Bounded wait for the runs to record their end; the timer is cleared so a CLI process exits at once.
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.allSettled(runs.map((r) => r.done)), new Promise<void>((resolve) => (timer = setTimeout(resolve, 5_000)))]);
-    clearTimeout(timer);
+    if (runs.length) {
+      // Bounded wait for the runs to record their end; the timer is cleared so a CLI process exits at once.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.allSettled(runs.map((r) => r.done)), new Promise<void>((resolve) => (timer = setTimeout(resolve, 5_000)))]);
+      clearTimeout(timer);
+    }
+    // Whatever did not record its end in time is an orphan for the next server to recover.
+    this.lease.release();
   }
 
   // ----- procedures -----
@@ -325,7 +348,7 @@ export class SessionRunner {
       run.input.close();
       const killer = setTimeout(() => {
         run.abort.abort();
-        if (run.child?.pid) killGroup(run.child.pid, "SIGKILL");
+        killRunProcesses({ mark: run.mark, pid: run.child?.pid ?? null });
       }, this.tuning.stopGraceMs);
       killer.unref();
       await run.done;
@@ -476,13 +499,21 @@ export class SessionRunner {
     const resumeId = s.claudeSessionId && runs.length ? s.claudeSessionId : null;
     const text = resumeId ? (s.pendingText ?? CONTINUE_TEXT) : s.pendingText ? `${s.prompt}\n\n${s.pendingText}` : s.prompt;
     const previousAccount = s.accountId;
+    const run: SessionRun = { n: runs.length + 1, accountId: account.id, resumed: !!resumeId, startedAt: Date.now(), endedAt: null, costUsd: 0, inputTokens: 0, outputTokens: 0, numTurns: 0, outcome: null };
+    const mark = newProcessMark();
+    // Taken only while still queued (another server on this database may have taken it), as this
+    // process's (its lease), with the mark its processes will carry.
+    const claimed = this.deps.db
+      .update(sessions)
+      .set({ status: "running", ownerLease: this.lease.acquire(), processMark: mark, accountId: account.id, startedAt: s.startedAt ?? new Date(), notBefore: null, pendingText: null, runs: [...runs, run] })
+      .where(and(eq(sessions.id, s.id), eq(sessions.status, "queued")))
+      .run();
+    if (claimed.changes === 0) return;
     if (resumeId && previousAccount && previousAccount !== account.id) {
       const from = this.accounts.find(previousAccount);
       const moved = from ? this.copyTranscript(from, account, resumeId) : false;
       this.note(s.id, "workdeck/account_switched", { from: previousAccount, to: account.id, transcriptCopied: moved });
     }
-    const run: SessionRun = { n: runs.length + 1, accountId: account.id, resumed: !!resumeId, startedAt: Date.now(), endedAt: null, costUsd: 0, inputTokens: 0, outputTokens: 0, numTurns: 0, outcome: null };
-    this.update(s.id, { status: "running", accountId: account.id, startedAt: s.startedAt ?? new Date(), notBefore: null, pendingText: null, runs: [...runs, run] });
     this.accounts.addUsage(account.id, { costUsd: 0, inputTokens: 0, outputTokens: 0 }, previousAccount !== account.id);
     this.note(s.id, "workdeck/run_started", { run: run.n, accountId: account.id, resume: resumeId });
     this.note(s.id, "workdeck/user_message", { text });
@@ -499,6 +530,7 @@ export class SessionRunner {
       input,
       abort,
       child: null,
+      mark,
       exit: null,
       stderr: "",
       stopping: null,
@@ -527,7 +559,7 @@ export class SessionRunner {
       // Own spawn: a process group per run (so a kill takes the tools' children too) and the pid
       // in the row (so a restarted server can kill an orphan).
       spawnClaudeCodeProcess: (o: SpawnOptions) => {
-        const child = spawn(o.command, o.args, { cwd: o.cwd, env: o.env as NodeJS.ProcessEnv, stdio: ["pipe", "pipe", "pipe"], detached: true });
+        const child = spawn(o.command, o.args, { cwd: o.cwd, env: { ...(o.env as NodeJS.ProcessEnv), [PROCESS_MARK_VAR]: mark }, stdio: ["pipe", "pipe", "pipe"], detached: true });
         active.child = child;
         child.stderr?.on("data", (d: Buffer) => (active.stderr = (active.stderr + d.toString("utf8")).slice(-8_000)));
         child.on("exit", (code, signal) => (active.exit = { code, signal }));
@@ -581,6 +613,9 @@ export class SessionRunner {
     revokeAgentTokens(this.deps.db, s.id);
 
     const outcome = classifyRun({ result: last, messages: seen, exitCode: exit?.code ?? null, signal: exit?.signal ?? null, thrown });
+    // What its tools started outside Claude's group (setsid, nohup) ends with a stopped, timed-out,
+    // shut-down or crashed run (issue 10 item 5); a completed run's background jobs are left be.
+    if (active.stopping || outcome.kind === "crashed") killRunProcesses({ mark: active.mark, pid: null });
     const runTotals = accounting.run;
     const runs = (this.row(s.id).runs as SessionRun[]).map((r) => (r.n === run.n ? { ...r, ...runTotals, endedAt: Date.now(), outcome: active.stopping ?? outcome.kind } : r));
     this.accounts.addUsage(active.accountId, runTotals, false);
@@ -815,32 +850,6 @@ function eventType(raw: unknown): string {
 export function backoff(attempt: number, baseMs: number, maxMs: number): number {
   const cap = Math.min(maxMs, baseMs * 2 ** attempt);
   return Math.round(cap / 2 + Math.random() * (cap / 2));
-}
-
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    try {
-      process.kill(pid, signal);
-    } catch {
-      // already gone
-    }
-  }
-}
-
-/** A pid from an earlier server is only killed if it still is a claude process (pids get reused). */
-function isClaudeProcess(pid: number): boolean {
-  try {
-    return /claude/i.test(fs.readFileSync(`/proc/${pid}/cmdline`, "utf8"));
-  } catch {
-    try {
-      process.kill(pid, 0);
-      return process.platform !== "linux";
-    } catch {
-      return false;
-    }
-  }
 }
 
 function bundledBinary(): string | undefined {
