@@ -27,7 +27,14 @@ export async function main(argv: string[]): Promise<number> {
       if (opts.port !== undefined) env.port = opts.port;
       if (opts.host) env.host = opts.host;
       const { serve } = await import("../http/serve");
-      const server = await serve(env, { buildIfNeeded: opts.buildIfNeeded, dev: opts.dev });
+      let server: Awaited<ReturnType<typeof serve>>;
+      try {
+        server = await serve(env, { buildIfNeeded: opts.buildIfNeeded, dev: opts.dev });
+      } catch (err) {
+        process.stderr.write(`workdeck: ${(err as Error).message}\n`);
+        // A server that failed to start exits now: a library's leftover handle must not keep it hanging.
+        process.exit(1);
+      }
       process.stdout.write(`Workdeck is running at ${server.url}\n`);
       const shutdown = () => void server.close().finally(() => process.exit(0));
       process.once("SIGINT", shutdown);

@@ -16,48 +16,66 @@ export type RunningServer = { url: string; runtime: Runtime; close(): Promise<vo
 /**
  * The dashboard server: Next's request handler behind our own HTTP edge, so
  * binding, token, Host, Origin and body-size checks run before any route.
+ *
+ * It binds before anything else (issue 10 item 1): a second `workdeck serve` on a taken port
+ * or a bad host fails at once with one line, before it builds, opens the runtime or recovers
+ * sessions, which belong to the server already there. Until the app is ready it answers 503.
  */
 export async function serve(env: WorkdeckEnv, opts: { buildIfNeeded?: boolean; dev?: boolean } = {}): Promise<RunningServer> {
   assertListenAllowed(env.host, env.token);
-  if (opts.buildIfNeeded && !opts.dev) ensureBuild(env.appRoot);
-
-  const runtime = await startRuntime(env, { watch: true, warm: true });
-  const { default: next } = await import("next");
-  const app = next({ dev: Boolean(opts.dev), dir: env.appRoot, hostname: env.host, port: env.port });
-  const handle = app.getRequestHandler();
-  await app.prepare();
-
-  // Login sessions and agent tokens live in the database, so every server process on it agrees.
-  const credentials = authCredentials(runtime.db);
+  let handler: http.RequestListener | null = null;
   const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? "/", "http://local");
-    stampClientAddress(req.headers, req.socket.remoteAddress);
-    const verdict = checkRequest(
-      { method: req.method ?? "GET", pathname: url.pathname, headers: req.headers },
-      { bindHost: env.host, token: env.token, maxBodyBytes: EDGE_BODY_LIMIT, credentials },
-    );
-    if (!verdict.ok) {
-      if (verdict.redirectToLogin) {
-        res.writeHead(303, { location: `/login?next=${encodeURIComponent(url.pathname + url.search)}` }).end();
-        return;
-      }
-      res.writeHead(verdict.status, { "content-type": "application/json" }).end(JSON.stringify({ error: verdict.message }));
-      return;
-    }
-    void handle(req, res);
+    if (handler) return handler(req, res);
+    res.writeHead(503, { "content-type": "application/json", "retry-after": "1" }).end(JSON.stringify({ error: "Workdeck is starting" }));
   });
   // SSE subscriptions are long-lived; Node's default request timeout would cut them.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
-
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(env.port, env.host, () => resolve());
-  });
+  await listen(server, env.port, env.host);
   const address = server.address();
-  const port = typeof address === "object" && address ? address.port : env.port;
+  // With --port 0 the port is known only now; hooks of launched sessions need the real one.
+  env = { ...env, port: typeof address === "object" && address ? address.port : env.port };
   const hostForUrl = env.host.includes(":") ? `[${env.host}]` : env.host;
-  const url = `http://${hostForUrl}:${port}`;
+  const url = `http://${hostForUrl}:${env.port}`;
+
+  let runtime: Runtime | null = null;
+  let app: { close?: () => Promise<void> } | null = null;
+  try {
+    if (opts.buildIfNeeded && !opts.dev) ensureBuild(env.appRoot);
+    runtime = await startRuntime(env, { watch: true, warm: true });
+    const { default: next } = await import("next");
+    const nextApp = next({ dev: Boolean(opts.dev), dir: env.appRoot, hostname: env.host, port: env.port });
+    app = nextApp;
+    const handle = nextApp.getRequestHandler();
+    await nextApp.prepare();
+
+    // Login sessions and agent tokens live in the database, so every server process on it agrees.
+    const credentials = authCredentials(runtime.db);
+    handler = (req, res) => {
+      const reqUrl = new URL(req.url ?? "/", "http://local");
+      stampClientAddress(req.headers, req.socket.remoteAddress);
+      const verdict = checkRequest(
+        { method: req.method ?? "GET", pathname: reqUrl.pathname, headers: req.headers },
+        { bindHost: env.host, token: env.token, maxBodyBytes: EDGE_BODY_LIMIT, credentials },
+      );
+      if (!verdict.ok) {
+        if (verdict.redirectToLogin) {
+          res.writeHead(303, { location: `/login?next=${encodeURIComponent(reqUrl.pathname + reqUrl.search)}` }).end();
+          return;
+        }
+        res.writeHead(verdict.status, { "content-type": "application/json" }).end(JSON.stringify({ error: verdict.message }));
+        return;
+      }
+      void handle(req, res);
+    };
+  } catch (err) {
+    // Nothing half-started may keep the process (and the port) alive.
+    server.closeAllConnections();
+    server.close();
+    await app?.close?.().catch(() => {});
+    await stopRuntime().catch(() => {});
+    throw err;
+  }
   runtime.log.info(`Workdeck listening on ${url}${env.token ? " (token required)" : ""}`);
 
   return {
@@ -66,10 +84,36 @@ export async function serve(env: WorkdeckEnv, opts: { buildIfNeeded?: boolean; d
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await app.close?.();
+      await app?.close?.();
       await stopRuntime();
     },
   };
+}
+
+/** Binds, or fails with one line a person can act on (never Node's stack or errno soup). */
+function listen(server: http.Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once("error", (err: NodeJS.ErrnoException) => reject(new Error(listenFailure(err, port, host))));
+    server.listen(port, host, () => resolve());
+  });
+}
+
+function listenFailure(err: NodeJS.ErrnoException, port: number, host: string): string {
+  switch (err.code) {
+    case "EADDRINUSE":
+      return `port ${port} on ${host} is already in use (another Workdeck?)`;
+    case "EACCES":
+      return `cannot listen on ${host}:${port}: permission denied (ports below 1024 need privileges; pick another with --port)`;
+    case "EADDRNOTAVAIL":
+      return `cannot listen on ${host}: it is not an address of this machine (use 127.0.0.1, or one this machine has)`;
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+    case "EAI_FAIL":
+    case "EAI_NONAME":
+      return `cannot listen on ${host}: no such host`;
+    default:
+      return `cannot listen on ${host}:${port}: ${err.message}`;
+  }
 }
 
 const BUILD_INPUTS = ["app", "lib", "server", "packages", "next.config.ts", "postcss.config.mjs", "package-lock.json", "tsconfig.json"];
