@@ -59,8 +59,10 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
 
   async function rescan() {
     const found = discoverProjects(config, env.appRoot, demoRoot);
+    // Logged when they first appear, not on every rescan (a skipped link would repeat every few minutes).
+    const known = new Set(warnings);
+    for (const w of found.warnings) if (!known.has(w)) log.warn(w);
     warnings.splice(0, warnings.length, ...found.warnings);
-    for (const w of found.warnings) log.warn(w);
     const diff = projects.replace(found.projects);
     if (diff.added.length || diff.removed.length) {
       for (const slug of diff.removed) openspec.invalidateProject(slug);

@@ -10,6 +10,7 @@ import { readSecret } from "../env";
 import type { Runtime } from "../runtime";
 import { HOOK_EVENTS, isOurHook } from "./hooks-settings";
 import { NotificationService, notificationsFor } from "./notifications";
+import { resolveInsideProject } from "./paths";
 import type { NotificationDelivery, NotificationTarget } from "@/lib/schemas/notifications";
 
 export type HooksStatus = {
@@ -86,8 +87,15 @@ export function hooksStatus(projectSlug: string, projectPath: string): HooksStat
   const file = path.join(projectPath, rel);
   const base = { projectSlug, settingsFile: rel, exists: false, events: [] as string[], missing: HOOK_EVENTS.map((e) => e.event), problem: null as string | null };
   if (!fs.existsSync(file)) return base;
+  // A settings file linked from elsewhere (/etc/passwd) is not read: a parse error would quote it.
+  let real: string;
   try {
-    const settings = JSON.parse(fs.readFileSync(file, "utf8")) as { hooks?: Record<string, { hooks?: unknown[] }[]> };
+    real = resolveInsideProject(projectPath, ".claude/settings.json");
+  } catch {
+    return { ...base, exists: true, problem: `${rel} links outside the project, so Workdeck does not read it.` };
+  }
+  try {
+    const settings = JSON.parse(fs.readFileSync(real, "utf8")) as { hooks?: Record<string, { hooks?: unknown[] }[]> };
     const events = Object.entries(settings.hooks ?? {})
       .filter(([, groups]) => Array.isArray(groups) && groups.some((g) => Array.isArray(g?.hooks) && g.hooks.some((h) => isOurHook(h as Parameters<typeof isOurHook>[0]))))
       .map(([event]) => event);

@@ -9,7 +9,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { Writable } from "node:stream";
 import pino from "pino";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { WorkdeckEvent } from "@/lib/schemas/events";
 import { readEnv } from "@/server/env";
 import { createRuntime, type Runtime } from "@/server/runtime-boot";
@@ -53,6 +53,7 @@ function workspace() {
   write(path.join(outside, "far-openspec", "changes", "far-change", "proposal.md"), proposal(`${SECRET} far`));
   write(path.join(outside, "linked-project", "openspec", "changes", "x", "proposal.md"), proposal(`${SECRET} linked`));
   fs.mkdirSync(path.join(outside, "cx-changes"), { recursive: true });
+  write(path.join(outside, "passwd"), `root:x:0:0:${SECRET}\n`);
 
   write(path.join(acme, "project.md"), "# Acme\n");
   write(path.join(acme, "specs", "auth", "spec.md"), spec("auth", ["Login"]));
@@ -60,6 +61,7 @@ function workspace() {
   link("../../../docs/billing-spec.md", path.join(acme, "specs", "billing", "spec.md"));
   link(path.join(outside, "secret-spec.md"), path.join(acme, "specs", "leak", "spec.md"));
   link("/usr", path.join(acme, "usr"));
+  link(path.join(outside, "passwd"), path.join(ws, "acme", ".claude", "settings.json"));
 
   write(path.join(acme, "changes", "add-login", "proposal.md"), proposal("Add login"));
   write(path.join(acme, "changes", "add-login", "tasks.md"), "## 1. Build\n- [x] 1.1 Form\n- [ ] 1.2 Session\n");
@@ -91,9 +93,9 @@ afterEach(async () => {
   runtime = undefined;
 });
 
-async function start(opts: { watch?: boolean } = {}) {
+async function start(opts: { watch?: boolean; logLevel?: "silent" | "warn" } = {}) {
   const w = workspace();
-  const env = { ...readEnv({ WORKDECK_DB: path.join(w.dir, "w.db"), WORKDECK_CONFIG: w.configPath, WORKDECK_LOG_LEVEL: "silent" }), appRoot: repoRoot };
+  const env = { ...readEnv({ WORKDECK_DB: path.join(w.dir, "w.db"), WORKDECK_CONFIG: w.configPath, WORKDECK_LOG_LEVEL: opts.logLevel ?? "silent" }), appRoot: repoRoot };
   runtime = await createRuntime(env, { watch: opts.watch ?? false, warm: true });
   return { ...w, runtime, api: createCaller(createContext(runtime)) };
 }
@@ -199,6 +201,23 @@ describe("scanning stops at links", () => {
     expect(everything).not.toContain(SECRET);
     expect(runtime.projects.find("linked")).toBeUndefined();
   });
+
+  it("logs a skipped scan entry when it first appears, not on every rescan", async () => {
+    // The runtime's logger writes synchronously to fd 2: catch those writes, pass the rest on.
+    const stderr: string[] = [];
+    const write = fs.writeSync;
+    const spy = vi.spyOn(fs, "writeSync").mockImplementation(((fd: number, data: unknown, ...rest: unknown[]) => {
+      if (fd !== 2) return (write as (...a: unknown[]) => number)(fd, data, ...rest);
+      stderr.push(String(data));
+      return Buffer.byteLength(String(data));
+    }) as typeof fs.writeSync);
+    closers.push(async () => spy.mockRestore());
+    const { runtime } = await start({ logLevel: "warn" });
+    await runtime.rescan();
+    await runtime.rescan();
+    expect(runtime.warnings.filter((w) => w.includes("./ws/linked"))).toHaveLength(1);
+    expect(stderr.join("").split("\n").filter((l) => l.includes("./ws/linked"))).toHaveLength(1);
+  });
 });
 
 describe("every openspec read for a request resolves inside the project", () => {
@@ -277,5 +296,17 @@ describe("every openspec read for a request resolves inside the project", () => 
     const skipped = lines.filter((l) => /skipped a link/.test(l.msg)).map((l) => l.link).sort();
     expect(skipped).toEqual(["openspec/changes/leaky-change/proposal.md", "openspec/specs/leak/spec.md", "openspec/usr"]);
     expect(raw.join("\n")).not.toMatch(/\/tmp\//);
+  });
+});
+
+describe("other files read for a request", () => {
+  it("the settings page does not read a project's .claude/settings.json that links outside", async () => {
+    const { api, dir } = await start();
+    const settings = await api.settings.get();
+    const acme = settings.hooks.find((h) => h.projectSlug === "acme")!;
+    expect(acme).toMatchObject({ exists: true, events: [] });
+    expect(acme.problem).toMatch(/links outside the project/);
+    expect(JSON.stringify(settings)).not.toContain(SECRET);
+    expect(acme.problem).not.toContain(dir);
   });
 });
