@@ -5,6 +5,7 @@
  * every read made for a request stop at the project's edge; links that stay inside still work.
  * Real files, a real runtime, the real tRPC procedures.
  */
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { Writable } from "node:stream";
@@ -14,6 +15,7 @@ import type { WorkdeckEvent } from "@/lib/schemas/events";
 import { readEnv } from "@/server/env";
 import { createRuntime, type Runtime } from "@/server/runtime-boot";
 import { OpenSpecService } from "@/server/services/openspec";
+import { sessionDiff } from "@/server/services/sessions-diff";
 import { createContext } from "@/server/trpc/init";
 import { createCaller } from "@/server/trpc/root";
 import { OpenSpecWatcher } from "@/server/watchers/openspec-watcher";
@@ -308,5 +310,24 @@ describe("other files read for a request", () => {
     expect(acme.problem).toMatch(/links outside the project/);
     expect(JSON.stringify(settings)).not.toContain(SECRET);
     expect(acme.problem).not.toContain(dir);
+  });
+
+  it("a session's diff shows a link the agent made to a file outside as the link, never the file's content", async () => {
+    const dir = tempDir();
+    const repo = path.join(dir, "repo");
+    write(path.join(dir, "outside", "passwd"), `root:x:0:0:${SECRET}\n`);
+    write(path.join(repo, "README.md"), "hello\n");
+    const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], { cwd: repo, encoding: "utf8" }).trim();
+    git("init", "-q");
+    git("add", "-A");
+    git("commit", "-q", "-m", "base");
+    const base = git("rev-parse", "HEAD");
+    link(path.join(dir, "outside", "passwd"), path.join(repo, "leak"));
+
+    const diff = sessionDiff({ worktreePath: repo, worktreeRemovedAt: null, baseCommit: base, branch: null, branchCommit: null, projectPath: repo });
+    const leak = diff.files.find((f) => f.path === "leak")!;
+    expect(leak.status).toBe("added");
+    expect(leak.patch).toContain("new file mode 120000");
+    expect(JSON.stringify(diff)).not.toContain(SECRET);
   });
 });

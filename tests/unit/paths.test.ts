@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { assertChangeId, assertSpecId, resolveInside } from "@/server/services/paths";
+import { assertChangeId, assertSpecId, findEscapingLinks, resolveInside, resolveInsideProject } from "@/server/services/paths";
 import { tempDir } from "../support/temp";
 
 describe("item ids from requests", () => {
@@ -38,5 +38,51 @@ describe("resolveInside", () => {
     fs.symlinkSync(outside, path.join(root, "openspec/changes/escape"));
     expect(() => resolveInside(root, "openspec", "changes", "escape")).toThrow(/through a link/);
     expect(() => resolveInside(root, "openspec", "changes", "escape", "new-file")).toThrow(/through a link/);
+  });
+});
+
+describe("resolveInsideProject", () => {
+  it("refuses a file that links outside, naming the path relative to the project", () => {
+    const root = tempDir();
+    const outside = tempDir();
+    fs.writeFileSync(path.join(outside, "secret"), "x");
+    fs.mkdirSync(path.join(root, "openspec/specs/leak"), { recursive: true });
+    fs.symlinkSync(path.join(outside, "secret"), path.join(root, "openspec/specs/leak/spec.md"));
+    let message = "";
+    try {
+      resolveInsideProject(root, "openspec/specs/leak/spec.md");
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/openspec\/specs\/leak\/spec.md/);
+    expect(message).not.toContain(outside);
+  });
+
+  it("follows a link that stays inside and returns the real path to open", () => {
+    const root = fs.realpathSync(tempDir());
+    fs.mkdirSync(path.join(root, "docs"));
+    fs.writeFileSync(path.join(root, "docs/spec.md"), "x");
+    fs.mkdirSync(path.join(root, "openspec/specs/billing"), { recursive: true });
+    fs.symlinkSync("../../../docs/spec.md", path.join(root, "openspec/specs/billing/spec.md"));
+    expect(resolveInsideProject(root, "openspec/specs/billing/spec.md")).toBe(path.join(root, "docs/spec.md"));
+    expect(resolveInsideProject(root, "openspec/changes/not-yet")).toBe(path.join(root, "openspec/changes/not-yet"));
+  });
+});
+
+describe("findEscapingLinks", () => {
+  it("reports links that leave without entering them, walks links that stay, and survives a loop", () => {
+    const root = fs.realpathSync(tempDir());
+    const outside = tempDir();
+    fs.writeFileSync(path.join(outside, "secret"), "x");
+    fs.mkdirSync(path.join(root, "openspec/changes/a"), { recursive: true });
+    fs.mkdirSync(path.join(root, "docs"));
+    fs.symlinkSync("/usr", path.join(root, "openspec/usr"));
+    fs.symlinkSync(path.join(outside, "secret"), path.join(root, "openspec/changes/a/proposal.md"));
+    fs.symlinkSync(path.join(outside, "secret"), path.join(root, "docs/deep"));
+    fs.symlinkSync("../docs", path.join(root, "openspec/shared"));
+    fs.symlinkSync("..", path.join(root, "openspec/changes/loop"));
+    fs.symlinkSync(path.join(root, "missing"), path.join(root, "openspec/dangling"));
+    const found = findEscapingLinks([root], path.join(root, "openspec"), root).sort();
+    expect(found).toEqual(["openspec/changes/a/proposal.md", "openspec/shared/deep", "openspec/usr"]);
   });
 });
