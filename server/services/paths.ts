@@ -67,13 +67,8 @@ export function isWithin(root: string, candidate: string): boolean {
 
 /** Whether `abs` (a link, or a path under links) really lies inside one of `roots` (already real). A dangling link does not leave. */
 export function staysInside(realRoots: string[], abs: string): boolean {
-  let real: string;
-  try {
-    real = fs.realpathSync(abs);
-  } catch {
-    return true;
-  }
-  return realRoots.some((r) => isWithin(r, real));
+  const real = realpathOrNull(abs);
+  return real === null || realRoots.some((r) => isWithin(r, real));
 }
 
 /** Bounds for walking a folder on a request: an openspec/ tree is thousands of files, not millions. */
@@ -90,8 +85,8 @@ export function findEscapingLinks(realRootsList: string[], dir: string, relTo: s
   const found: string[] = [];
   const seen = new Set<string>();
   let budget = WALK_MAX_ENTRIES;
-  const walk = (abs: string, depth: number): void => {
-    const real = realOrResolved(abs);
+  // `real` is carried down instead of asked for per folder: only a link costs a realpath.
+  const walk = (abs: string, real: string, depth: number): void => {
     if (seen.has(real) || depth > WALK_MAX_DEPTH) return;
     seen.add(real);
     let entries: fs.Dirent[];
@@ -104,17 +99,29 @@ export function findEscapingLinks(realRootsList: string[], dir: string, relTo: s
       if (--budget < 0) return;
       const child = path.join(abs, e.name);
       if (e.isSymbolicLink()) {
-        if (!staysInside(realRootsList, child)) found.push(toRel(relTo, child));
-        else if (isDirectory(child)) walk(child, depth + 1);
+        const target = realpathOrNull(child);
+        if (target === null) continue;
+        if (!realRootsList.some((r) => isWithin(r, target))) found.push(toRel(relTo, child));
+        else if (isDirectory(target)) walk(child, target, depth + 1);
       } else if (e.isDirectory()) {
-        walk(child, depth + 1);
+        walk(child, path.join(real, e.name), depth + 1);
       }
     }
   };
   // A link anywhere on the way to `dir` (openspec/ itself, changes/) counts as one at `dir`.
-  if (!staysInside(realRootsList, dir)) return [toRel(relTo, dir)];
-  walk(dir, 0);
+  const start = realpathOrNull(dir);
+  if (start === null) return [];
+  if (!realRootsList.some((r) => isWithin(r, start))) return [toRel(relTo, dir)];
+  walk(dir, start, 0);
   return found;
+}
+
+function realpathOrNull(p: string): string | null {
+  try {
+    return fs.realpathSync.native(p);
+  } catch {
+    return null;
+  }
 }
 
 function toRel(from: string, abs: string): string {
