@@ -42,19 +42,26 @@ export function patchRows(patch: string): DiffRow[] {
       // A block of removals and the additions right after it: the i-th of each are paired for the word diff.
       const dels: string[] = [];
       const adds: string[] = [];
+      // "\ No newline at end of file" follows the last line of a side; it is shown after that side.
+      let delNote: string | null = null;
+      let addNote: string | null = null;
       while (i < lines.length && (lines[i]!.startsWith("-") || lines[i]!.startsWith("\\"))) {
         if (lines[i]!.startsWith("-")) dels.push(lines[i]!.slice(1));
+        else delNote = lines[i]!.slice(2);
         i++;
       }
       while (i < lines.length && (lines[i]!.startsWith("+") || lines[i]!.startsWith("\\"))) {
         if (lines[i]!.startsWith("+")) adds.push(lines[i]!.slice(1));
+        else addNote = lines[i]!.slice(2);
         i++;
       }
       const pairs = Math.min(dels.length, adds.length);
       const delSegs = dels.map((text, k) => (k < pairs ? wordSegments(text, adds[k]!).old : [{ text, changed: false }]));
       const addSegs = adds.map((text, k) => (k < pairs ? wordSegments(dels[k]!, text).new : [{ text, changed: false }]));
       for (const segments of delSegs) rows.push({ kind: "del", oldNo: oldNo++, newNo: null, segments });
+      if (delNote) rows.push({ kind: "note", text: delNote });
       for (const segments of addSegs) rows.push({ kind: "add", oldNo: null, newNo: newNo++, segments });
+      if (addNote) rows.push({ kind: "note", text: addNote });
     }
   }
   return rows;
