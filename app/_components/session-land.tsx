@@ -75,7 +75,9 @@ export function SessionLand({ session: s }: { session: Session }) {
               Merge lands <span className="font-mono">{s.branch}</span> on <span className="font-mono">{s.baseBranch}</span>, the branch the project had checked out at launch.
             </>
           ) : (
-            <>The project was on a detached HEAD at launch: there is no branch to merge into.</>
+            <>
+              No launch branch was recorded (the project was on a detached HEAD, or the session is older than this record): merge <span className="font-mono">{s.branch}</span> by hand, or discard it.
+            </>
           )}
           {s.worktreeRemovedAt ? " Its worktree was removed after the retention period; the branch was kept." : null}
         </p>

@@ -96,7 +96,11 @@ function advanceBranch(repo: string, branch: string, from: string, to: string, s
 function mergeOnto(repo: string, s: Row, tip: string): Pick<LandResult, "landedCommit" | "how"> {
   const base = s.baseBranch;
   if (!base) {
-    throw new AppError("UNPROCESSABLE", `Session ${s.id} started on a detached HEAD, so there is no branch to merge it into. Merge ${s.branch} by hand, or discard it.`, "no_base_branch");
+    throw new AppError(
+      "UNPROCESSABLE",
+      `Session ${s.id} has no launch branch to merge into (the project was on a detached HEAD, or the session predates this record). Merge ${s.branch} by hand, or discard it.`,
+      "no_base_branch",
+    );
   }
   const target = resolveCommit(repo, `refs/heads/${base}`);
   if (!target) throw new AppError("UNPROCESSABLE", `The branch "${base}" session ${s.id} started from no longer exists, so there is nothing to merge it into`, "base_branch_missing");

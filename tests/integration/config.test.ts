@@ -25,6 +25,8 @@ describe("loading projects.config.ts", () => {
     fs.writeFileSync(path.join(dir, "b.json"), `{ "scan": ["~/dev"] }`);
     expect((await loadConfig({ appRoot: dir, configPath: path.join(dir, "a.mjs") })).config).toEqual({ rescanMinutes: 1 });
     expect((await loadConfig({ appRoot: dir, configPath: path.join(dir, "b.json") })).config).toEqual({ scan: ["~/dev"] });
+    fs.writeFileSync(path.join(dir, "c.json"), `{ "claude": { "worktreeRetentionDays": 14, "defaults": { "worktrees": true } } }`);
+    expect((await loadConfig({ appRoot: dir, configPath: path.join(dir, "c.json") })).config).toEqual({ claude: { worktreeRetentionDays: 14, defaults: { worktrees: true } } });
   });
 
   it("names the bad field", async () => {
@@ -34,6 +36,7 @@ describe("loading projects.config.ts", () => {
       [`{ "rescanMinutes": "five" }`, /rescanMinutes: /],
       [`{ "projects": [{ "slug": "Bad Slug", "path": "." }] }`, /projects\.0\.slug: a slug is lowercase/],
       [`{ "claude": { "accounts": [{ "id": "a", "configDir": "x", "oauthToken": "sk-..." }] } }`, /claude\.accounts\.0\.oauthToken: unknown field/],
+      [`{ "claude": { "worktreeRetentionDays": -1 } }`, /claude\.worktreeRetentionDays: /],
     ];
     for (const [body, message] of cases) {
       const file = path.join(dir, "c.json");

@@ -206,6 +206,18 @@ describe("landing a session (real Claude Code binary, fake API, real git)", () =
     expect(h.runner.get({ id }).landed).toMatchObject({ mode: "discarded", commit: null, branchCommit: result.branchCommit });
   });
 
+  it("a session launched on a detached HEAD has no branch to merge into: Merge is refused, Discard works", async () => {
+    const h = await setup();
+    git(h.project, "checkout", "-q", "--detach");
+    const id = await sessionRunning(h, "printf 'x\\n' > x.txt");
+    expect(h.runner.get({ id }).baseBranch).toBeNull();
+    const main = git(h.project, "rev-parse", "main");
+    expect(() => land(h, id, "merge")).toThrow(expect.objectContaining({ code: "UNPROCESSABLE", reason: "no_base_branch" }));
+    expect(fs.existsSync(h.runner.get({ id }).worktreePath!)).toBe(true);
+    expect(land(h, id, "discard")).toMatchObject({ landed: "discarded" });
+    expect(git(h.project, "rev-parse", "main")).toBe(main);
+  });
+
   it("a session still running cannot be landed", async () => {
     const h = await setup();
     h.fake.queue({ kind: "hang" });
