@@ -391,7 +391,7 @@ describe("sessions runner (real Claude Code binary, fake API)", () => {
     expect(s).toMatchObject({ status: "completed", sessionType: "spec_implementation", workItem: { kind: "spec", changeId: "add-export" }, exitMessage: "Ticked 1.1." });
     expect(fs.readFileSync(file(), "utf8")).toBe(tasks.replace("- [ ] 1.1", "- [x] 1.1"));
     expect(fs.readFileSync(path.join(h.project, tasksRel), "utf8")).toBe(tasks);
-    expect(h.runner.diff({ id }).files).toEqual([{ path: tasksRel, added: 1, removed: 1 }]);
+    expect(h.runner.diff({ id }).files).toEqual([expect.objectContaining({ path: tasksRel, status: "modified", added: 1, removed: 1 })]);
   });
 
   it("queues past maxConcurrent and starts the waiting sessions by priority", async () => {
