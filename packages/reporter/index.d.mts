@@ -23,11 +23,6 @@ export interface WorkdeckReporterOptions {
   timeoutMs?: number;
   /** `false` turns the reporter off (e.g. `enabled: !!process.env.CI`). Default true. */
   enabled?: boolean;
-  /**
-   * Build the body with Playwright's own json reporter (default). `false` uses the reporter's
-   * serialiser of the same fields, which only needs Playwright's public reporter API.
-   */
-  useBuiltinJson?: boolean;
   /** Where the reporter's lines go. Default: stdout. */
   log?: (line: string) => void;
 }
@@ -43,7 +38,6 @@ export interface ResolvedOptions {
   retryDelayMs: number;
   timeoutMs: number;
   enabled: boolean;
-  useBuiltinJson: boolean;
 }
 
 /** Workdeck's ingest summary (lib/schemas/errors.ts IngestSummary), as far as the reporter reads it. */
@@ -80,7 +74,6 @@ export function resolveOptions(options?: WorkdeckReporterOptions, env?: Record<s
 export function sendReport(body: string | Uint8Array, options: ResolvedOptions & { url: string; project: string }): Promise<SendResult>;
 export function formatSummary(summary: IngestSummary, url: string): string;
 export function formatFailure(result: Extract<SendResult, { ok: false }>, url: string): string;
-export function serializeReport(config: FullConfig, suite: Suite, errors: TestError[], result: FullResult): string;
 
 export default class WorkdeckReporter implements Reporter {
   constructor(options?: WorkdeckReporterOptions);

@@ -7,7 +7,8 @@
  * The body is exactly what Playwright's own `json` reporter writes: we run that reporter (the
  * copy inside the Playwright that is running us) into a temp file and POST the file to
  * `${url}/api/reports?project=<project>`, so Workdeck ingests through its one code path.
- * If Playwright's internals move, a serialiser of the same fields (the ones Workdeck reads) takes over.
+ * We compose rather than re-serialise: the format is Playwright's, and only Playwright keeps it
+ * right. Where its json reporter cannot be reached, we say so in one line and send nothing.
  *
  * Plain ESM JavaScript on purpose: Playwright loads reporters with require()/import() and does
  * not transpile TypeScript inside node_modules. No dependencies beyond Node >= 18 (fetch).
@@ -46,7 +47,6 @@ export function resolveOptions(options = {}, env = process.env) {
     retryDelayMs: num(options.retryDelayMs, 1000),
     timeoutMs: num(options.timeoutMs, 30_000),
     enabled: options.enabled !== false,
-    useBuiltinJson: options.useBuiltinJson !== false,
   };
 }
 
@@ -150,27 +150,50 @@ export function formatFailure(r, url) {
 // Building the report ----------------------------------------------------------------------------
 
 /**
- * The Playwright runner module of the process we run in (same version as the runner), else one
- * resolved from the config folder.
- * @param {string} configDir
+ * A module the running Playwright has already loaded, by the end of its path.
+ * @param {NodeJS.Require} require
+ * @param {RegExp} pathEnd
  * @returns {any}
  */
-function loadPlaywrightRunner(configDir) {
+function loadedModule(require, pathEnd) {
+  for (const key of Object.keys(require.cache)) if (pathEnd.test(key)) return require.cache[key]?.exports;
+  return undefined;
+}
+
+/**
+ * Playwright's own json reporter, from the Playwright that is running us (so the output is that
+ * version's). Where it lives depends on the version; we found out by watching what each version
+ * loads (module paths and exported names), not by reading its code:
+ * - 1.60 and later bundle the built-in reporters in `playwright/lib/runner` (an exported subpath),
+ *   whose `runnerReporters.createReporters` builds them from `[name, options]` pairs;
+ * - 1.40 to 1.59 have no such subpath; the reporter is `playwright/lib/reporters/json.js`, already
+ *   loaded by the runner, its default export the reporter class taking the documented options.
+ * This lookup is the one adapter we keep: the JSON itself is always Playwright's.
+ * @param {string} configDir
+ * @param {string} outputFile absolute
+ * @returns {Promise<any>} the reporter, driven through onConfigure / onBegin / onError / onEnd
+ */
+async function createJsonReporter(configDir, outputFile) {
   const require = createRequire(import.meta.url);
-  for (const key of Object.keys(require.cache)) {
-    if (/[\\/]playwright[\\/]lib[\\/]runner[\\/]index\.js$/.test(key)) {
-      const mod = require.cache[key]?.exports;
-      if (mod?.runnerReporters?.createReporters) return mod;
-    }
-  }
-  for (const base of [configDir, process.cwd()]) {
+  const Legacy = loadedModule(require, /[\\/]playwright[\\/]lib[\\/]reporters[\\/]json\.js$/)?.default;
+  let runner = loadedModule(require, /[\\/]playwright[\\/]lib[\\/]runner[\\/]index\.js$/);
+  if (!runner?.runnerReporters && typeof Legacy !== "function") {
+    // Not loaded under either name: the config folder's Playwright (never our own copy, which
+    // could be another version than the one that ran the tests).
     try {
-      return createRequire(path.join(base, "workdeck-reporter.cjs"))("playwright/lib/runner");
+      runner = createRequire(path.join(configDir, "workdeck-reporter.cjs"))("playwright/lib/runner");
     } catch {
-      // try the next base
+      runner = undefined;
     }
   }
-  return require("playwright/lib/runner");
+  if (runner?.runnerReporters?.createReporters) {
+    /** @type {any[]} */
+    const reporters = await runner.runnerReporters.createReporters({ configDir, config: { reporter: [], tags: [] } }, "test", [["json", { outputFile }]]);
+    const json = reporters.find((r) => r?.constructor?.name === "JSONReporter") ?? reporters.find((r) => typeof r?.printsToStdio === "function" && !r.printsToStdio());
+    if (json) return json;
+  }
+  if (typeof Legacy === "function") return new Legacy({ outputFile, configDir });
+  throw new Error("Playwright's json reporter was not found in the Playwright running this reporter (1.40 or later is needed)");
 }
 
 /** Environment variables that would redirect or trim Playwright's json reporter output. */
@@ -186,21 +209,18 @@ const JSON_ENV = ["PLAYWRIGHT_JSON_OUTPUT_FILE", "PLAYWRIGHT_JSON_OUTPUT_DIR", "
  */
 async function builtinJsonReport(config, suite, errors, result) {
   const configDir = config.configFile ? path.dirname(config.configFile) : config.rootDir;
-  const runner = loadPlaywrightRunner(configDir);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "workdeck-reporter-"));
   const outputFile = path.join(dir, "report.json");
   const saved = Object.fromEntries(JSON_ENV.map((k) => [k, process.env[k]]));
   try {
-    /** @type {any[]} */
-    let reporters;
+    /** @type {any} */
+    let json;
     try {
       for (const k of JSON_ENV) delete process.env[k];
-      reporters = await runner.runnerReporters.createReporters({ configDir, config: { reporter: [], tags: [] } }, "test", [["json", { outputFile }]]);
+      json = await createJsonReporter(configDir, outputFile);
     } finally {
       for (const [k, v] of Object.entries(saved)) if (v !== undefined) process.env[k] = v;
     }
-    const json = reporters.find((r) => r?.constructor?.name === "JSONReporter") ?? reporters.find((r) => typeof r?.printsToStdio === "function" && !r.printsToStdio());
-    if (!json) throw new Error("Playwright's json reporter was not found");
     json.onConfigure?.(config);
     json.onBegin?.(suite);
     for (const error of errors) json.onError?.(error);
@@ -209,144 +229,6 @@ async function builtinJsonReport(config, suite, errors, result) {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
-}
-
-const ANSI = /\u001b\[[0-9;]*m/g;
-
-/**
- * Same fields as Playwright's json reporter (those Workdeck reads, and a few more), from the
- * public reporter API only. Used when Playwright's internals cannot be reached.
- * @param {any} config
- * @param {any} suite
- * @param {any[]} errors
- * @param {any} result
- * @returns {string}
- */
-export function serializeReport(config, suite, errors, result) {
-  const rootDir = String(config.rootDir ?? "");
-  const posix = (/** @type {string} */ p) => p.replace(/\\/g, "/");
-  const rel = (/** @type {any} */ loc) =>
-    loc ? { file: posix(path.relative(rootDir, loc.file)), line: loc.line, column: loc.column } : { file: "", line: 0, column: 0 };
-  /** @param {any} e */
-  const formatError = (e) => {
-    const message = e.message ?? e.value ?? "";
-    if (!e.stack && !e.location) return { message };
-    const stackLines = e.stack ? String(e.stack).split("\n") : [];
-    const firstAt = stackLines.findIndex((l) => /^\s*at\s/.test(l));
-    const text = e.stack ? (firstAt >= 0 ? stackLines.slice(0, firstAt) : stackLines).join("\n") : message;
-    const tokens = [text];
-    if (e.snippet) tokens.push("", String(e.snippet).replace(ANSI, ""));
-    if (firstAt >= 0) tokens.push(stackLines.slice(firstAt).join("\n"));
-    return { message: tokens.join("\n"), ...(e.location ? { location: e.location } : {}) };
-  };
-  /** @param {string | Buffer} chunk */
-  const stdio = (chunk) => (typeof chunk === "string" ? { text: chunk } : { buffer: Buffer.from(chunk).toString("base64") });
-  /** First stack frame with a location, as Playwright's `errorLocation`. @param {string | undefined} stack */
-  const stackLocation = (stack) => {
-    const m = /^\s*at (?:.*\()?(.+?):(\d+):(\d+)\)?\s*$/m.exec(stack ?? "");
-    return m ? { file: m[1], line: Number(m[2]), column: Number(m[3]) } : undefined;
-  };
-  /** @param {any} test @param {string} projectName */
-  const serializeTest = (test, projectName) => ({
-    timeout: test.timeout,
-    annotations: test.annotations,
-    expectedStatus: test.expectedStatus,
-    projectId: projectName,
-    projectName,
-    results: test.results.map((/** @type {any} */ r) => {
-      const errorLocation = stackLocation(r.error?.stack);
-      return {
-        workerIndex: r.workerIndex,
-        parallelIndex: r.parallelIndex,
-        status: r.status,
-        duration: r.duration,
-        error: r.error,
-        errors: r.errors.map(formatError),
-        stdout: (r.stdout ?? []).map(stdio),
-        stderr: (r.stderr ?? []).map(stdio),
-        retry: r.retry,
-        startTime: r.startTime instanceof Date ? r.startTime.toISOString() : r.startTime,
-        annotations: r.annotations,
-        attachments: r.attachments.map((/** @type {any} */ a) => ({ name: a.name, contentType: a.contentType, path: a.path, body: a.body ? Buffer.from(a.body).toString("base64") : undefined })),
-        ...(errorLocation ? { errorLocation } : {}),
-      };
-    }),
-    status: test.outcome(),
-  });
-  /** @param {any} s @param {string} projectName @returns {any} */
-  const serializeSuite = (s, projectName) => {
-    const entries = typeof s.entries === "function" ? s.entries() : [...s.suites, ...s.tests];
-    const suites = entries.filter((/** @type {any} */ e) => e.type !== "test").map((/** @type {any} */ c) => serializeSuite(c, projectName)).filter(Boolean);
-    const tests = entries.filter((/** @type {any} */ e) => e.type === "test");
-    if (!tests.length && !suites.length) return null;
-    return {
-      title: s.title,
-      ...rel(s.location),
-      specs: tests.map((/** @type {any} */ t) => ({
-        title: t.title,
-        ok: t.ok(),
-        tags: (t.tags ?? []).map((/** @type {string} */ tag) => tag.replace(/^@/, "")),
-        tests: [serializeTest(t, projectName)],
-        id: t.id,
-        ...rel(t.location),
-      })),
-      suites: suites.length ? suites : undefined,
-    };
-  };
-  /** @param {any} to @param {any} from */
-  const merge = (to, from) => {
-    const same = (/** @type {any} */ a, /** @type {any} */ b) => a.title === b.title && a.file === b.file && a.line === b.line && a.column === b.column;
-    for (const child of from.suites ?? []) {
-      const target = (to.suites ?? []).find((/** @type {any} */ s) => same(s, child));
-      if (target) merge(target, child);
-      else (to.suites ??= []).push(child);
-    }
-    for (const spec of from.specs ?? []) {
-      const target = to.specs.find((/** @type {any} */ s) => same(s, spec));
-      if (target) target.tests.push(...spec.tests);
-      else to.specs.push(spec);
-    }
-  };
-  /** @type {Map<string, any>} */
-  const files = new Map();
-  for (const projectSuite of suite.suites) {
-    const projectName = projectSuite.project()?.name ?? "";
-    for (const fileSuite of projectSuite.suites) {
-      const serialized = serializeSuite(fileSuite, projectName);
-      if (!serialized) continue;
-      let target = files.get(serialized.file);
-      if (!target) {
-        target = { title: serialized.title, file: serialized.file, column: 0, line: 0, specs: [] };
-        files.set(serialized.file, target);
-      }
-      merge(target, serialized);
-    }
-  }
-  const stats = { startTime: result.startTime instanceof Date ? result.startTime.toISOString() : undefined, duration: result.duration, expected: 0, skipped: 0, unexpected: 0, flaky: 0 };
-  for (const test of suite.allTests()) stats[/** @type {"expected"} */ (test.outcome())]++;
-  const { projects: _projects, ...rest } = config;
-  const report = {
-    config: {
-      ...Object.fromEntries(Object.entries(rest).filter(([k]) => !k.startsWith("_"))),
-      rootDir: posix(rootDir),
-      projects: (config.projects ?? []).map((/** @type {any} */ p) => ({
-        outputDir: posix(p.outputDir),
-        repeatEach: p.repeatEach,
-        retries: p.retries,
-        metadata: p.metadata,
-        id: p.name,
-        name: p.name,
-        testDir: posix(p.testDir),
-        testIgnore: [p.testIgnore].flat().map(String),
-        testMatch: [p.testMatch].flat().map(String),
-        timeout: p.timeout,
-      })),
-    },
-    suites: [...files.values()],
-    errors,
-    stats,
-  };
-  return JSON.stringify(report, undefined, 2);
 }
 
 // The reporter -----------------------------------------------------------------------------------
@@ -407,14 +289,15 @@ export default class WorkdeckReporter {
       return;
     }
     let body;
-    if (o.useBuiltinJson) {
-      try {
-        body = await builtinJsonReport(this.config, this.suite, this.errors, result);
-      } catch {
-        body = undefined; // Playwright's internals moved: fall back to our serialiser below.
-      }
+    try {
+      body = await builtinJsonReport(this.config, this.suite, this.errors, result);
+    } catch (err) {
+      this.print(
+        `${PREFIX} could not run Playwright's json reporter (${(err instanceof Error ? err.message : String(err)).split("\n")[0]}), so the report was not sent. ` +
+          `Instead, add ["json", { outputFile: "report.json" }] to the reporters and run \`workdeck ingest report.json --project ${o.project}\`. Test results are unaffected.`,
+      );
+      return;
     }
-    body ??= serializeReport(this.config, this.suite, this.errors, result);
     const sent = await sendReport(body, { ...o, url: o.url, project: o.project });
     this.result = sent;
     if (sent.ok) {

@@ -1,9 +1,9 @@
 /**
  * workdeck/reporter (packages/reporter): options, sending (retries, backoff, HTTP errors) against
  * the real edge check + POST /api/reports route, and real Playwright runs that load the reporter
- * by path: the body it sends classifies exactly like Playwright's json reporter file, with
- * Playwright's json reporter composed (default) and with the reporter's own serialiser; Workdeck
- * being down never changes the run's exit code.
+ * by path: the body it sends is byte for byte the file Playwright's own json reporter writes (the
+ * reporter composes it, it has no serialiser of its own); Workdeck being down never changes the
+ * run's exit code.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -14,17 +14,18 @@ import type { FailureGroup } from "@/lib/schemas/errors";
 import { listFailures } from "@/server/services/errors";
 import { ingestReport } from "@/server/services/ingest";
 import { closedPort, runPlaywright, startWorkdeck, type WorkdeckServer } from "../fixtures/playwright-suite/harness";
-import { sharedRoot } from "../support/temp";
+import { sharedPath } from "../support/shared";
 
 const TOKEN = "reporter-test-token-0123456789abcdef";
-const sampleRun = (n: number) => fs.readFileSync(path.join(sharedRoot, "playwright-sample", "reports", `run-${n}.json`));
+const sampleReports = sharedPath("playwright-sample", "reports");
+const sampleRun = (n: number) => fs.readFileSync(path.join(sampleReports, `run-${n}.json`));
 
 let work: string;
 let server: WorkdeckServer;
 
 beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), "workdeck-reporter-"));
-  server = await startWorkdeck({ dir: work, slugs: ["sample", "builtin", "fallback", "file"], token: TOKEN });
+  server = await startWorkdeck({ dir: work, slugs: ["sample", "builtin", "file"], token: TOKEN });
 });
 
 afterAll(async () => {
@@ -42,7 +43,7 @@ const options = (over: Partial<ResolvedOptions> = {}): ResolvedOptions & { url: 
 describe("options", () => {
   it("takes options first, then WORKDECK_URL / WORKDECK_PROJECT / WORKDECK_TOKEN, with defaults", () => {
     const env = { WORKDECK_URL: "http://127.0.0.1:4000/", WORKDECK_PROJECT: "from-env", WORKDECK_TOKEN: "env-token" };
-    expect(resolveOptions({}, env)).toMatchObject({ url: "http://127.0.0.1:4000", project: "from-env", token: "env-token", retries: 3, retryDelayMs: 1000, timeoutMs: 30_000, enabled: true, useBuiltinJson: true });
+    expect(resolveOptions({}, env)).toMatchObject({ url: "http://127.0.0.1:4000", project: "from-env", token: "env-token", retries: 3, retryDelayMs: 1000, timeoutMs: 30_000, enabled: true });
     expect(resolveOptions({ url: "http://h:1", project: "p", token: "t", retries: 0 }, env)).toMatchObject({ url: "http://h:1", project: "p", token: "t", retries: 0 });
     expect(resolveOptions({ url: "  ", retries: -1 }, {})).toMatchObject({ url: undefined, project: undefined, token: undefined, retries: 3 });
   });
@@ -54,6 +55,28 @@ describe("options", () => {
     Object.assign(reporter.options, { url: undefined, project: undefined });
     await expect(reporter.onEnd({ status: "passed", startTime: new Date(), duration: 1 })).resolves.toBeUndefined();
     expect(lines).toEqual(["[workdeck] not sending the report: set the reporter's url (or WORKDECK_URL) and project (or WORKDECK_PROJECT)."]);
+  });
+
+  it("with no Playwright json reporter to run, says so in one line and sends nothing (it never writes the format itself)", async () => {
+    // This process runs no Playwright, and the config folder (outside the repository) has none to resolve.
+    const configDir = fs.mkdtempSync(path.join(os.tmpdir(), "workdeck-reporter-nopw-"));
+    try {
+      const lines: string[] = [];
+      const reporter = new WorkdeckReporter({ url: server.url, project: "sample", token: TOKEN, log: (l) => lines.push(l) });
+      const before = server.requests.length;
+      const suite = { suites: [], allTests: () => [], entries: () => [] };
+      reporter.onBegin({ configFile: path.join(configDir, "playwright.config.ts"), rootDir: configDir } as never, suite as never);
+      await expect(reporter.onEnd({ status: "passed", startTime: new Date(), duration: 1 })).resolves.toBeUndefined();
+      expect(lines).toEqual([
+        expect.stringMatching(
+          /^\[workdeck\] could not run Playwright's json reporter \(Playwright's json reporter was not found in the Playwright running this reporter \(1\.40 or later is needed\)\), so the report was not sent\. Instead, add \["json", \{ outputFile: "report\.json" \}\] to the reporters and run `workdeck ingest report\.json --project sample`\. Test results are unaffected\.$/,
+        ),
+      ]);
+      expect(server.requests.length).toBe(before);
+      expect(reporter.result).toBeUndefined();
+    } finally {
+      fs.rmSync(configDir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -127,7 +150,7 @@ describe("real Playwright runs through the reporter", () => {
         .sort(([a], [b]) => a.localeCompare(b)),
     );
 
-  it("sends what Playwright's json reporter writes (composed, and through the reporter's own serialiser): identical classifications", async () => {
+  it("sends what Playwright's own json reporter writes, byte for byte: identical classifications", async () => {
     const jsonOut = path.join(work, "jobs.json");
     const before = server.requests.length;
     const run = await runPlaywright({
@@ -137,36 +160,22 @@ describe("real Playwright runs through the reporter", () => {
       env: {
         RUN_INDEX: "2",
         WD_JSON_OUT: jsonOut,
-        WD_REPORTERS: JSON.stringify([
-          { url: server.url, project: "builtin", token: TOKEN },
-          { url: server.url, project: "fallback", token: TOKEN, useBuiltinJson: false },
-        ]),
+        WD_REPORTERS: JSON.stringify([{ url: server.url, project: "builtin", token: TOKEN }]),
       },
     });
     expect(run.code, run.stderr).toBe(1); // failing tests: Playwright's verdict, not ours
     const lines = run.stdout.split("\n").filter((l) => l.startsWith("[workdeck]"));
-    expect(lines).toHaveLength(2);
-    for (const [line, project] of [[lines[0], "builtin"], [lines[1], "fallback"]] as const) {
-      expect(line).toMatch(new RegExp(`^\\[workdeck\\] run #1 of "${project}" ingested: 10 tests \\(5 failed, 1 flaky, 2 skipped, 2 passed\\); failure groups: 6 new, 0 updated, 0 resolved\\. `));
-    }
-    expect(server.requests.slice(before).map((r) => [r.url, r.status])).toEqual([
-      ["/api/reports?project=builtin", 201],
-      ["/api/reports?project=fallback", 201],
-    ]);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^\[workdeck\] run #1 of "builtin" ingested: 10 tests \(5 failed, 1 flaky, 2 skipped, 2 passed\); failure groups: 6 new, 0 updated, 0 resolved\. /);
+    expect(server.requests.slice(before).map((r) => [r.url, r.status])).toEqual([["/api/reports?project=builtin", 201]]);
 
     ingestReport(server.runtime, { projectSlug: "file", body: fs.readFileSync(jsonOut) });
     const fromFile = groupsOf("file");
     expect(Object.keys(fromFile)).toHaveLength(6);
     expect(groupsOf("builtin")).toEqual(fromFile);
-    expect(groupsOf("fallback")).toEqual(fromFile);
-    // The composed json reporter's body is byte-for-byte the file Playwright's json reporter wrote.
-    const hashes = Object.fromEntries(
-      (server.runtime.db.$client.prepare("SELECT project_slug AS p, content_hash AS h FROM reports WHERE project_slug IN ('builtin', 'fallback', 'file')").all() as { p: string; h: string }[]).map((r) => [r.p, r.h]),
-    );
-    expect(hashes.builtin).toBe(hashes.file);
-    // The reporter's own serialiser (public reporter API only) writes the same JSON value.
-    const fallbackBody = server.requests.find((r) => r.url === "/api/reports?project=fallback")?.body;
-    expect(JSON.parse(fallbackBody!.toString("utf8"))).toEqual(JSON.parse(fs.readFileSync(jsonOut, "utf8")));
+    // The body is byte for byte the file Playwright's json reporter wrote in the same run.
+    const body = server.requests.find((r) => r.url === "/api/reports?project=builtin")?.body;
+    expect(body?.equals(fs.readFileSync(jsonOut))).toBe(true);
   });
 
   it("Workdeck down or not configured: one line each, and the run's exit code is untouched", async () => {
