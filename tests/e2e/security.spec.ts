@@ -30,6 +30,20 @@ test("a browser without the token is sent to the login page, and the token lets 
   await page.getByRole("button", { name: /log in|sign in/i }).click();
   await expect(page).toHaveURL(/\/specs/);
   await expect(page.getByRole("link", { name: "Specs" }).or(page.getByRole("tab", { name: "Specs" })).first()).toBeVisible();
+  // The cookie is a server-side session id, not the token.
+  const session = (await page.context().cookies()).find((c) => c.name === "workdeck_session");
+  expect(session?.value).toBeTruthy();
+  expect(session?.value).not.toContain(TOKEN);
+  expect((await page.context().cookies()).some((c) => c.value.includes(TOKEN))).toBe(false);
+
+  // Log out ends the session on the server: a copy of the cookie no longer opens anything.
+  await page.getByRole("button", { name: "Log out" }).click();
+  await expect(page).toHaveURL(/\/login\?signedOut=1/);
+  await expect(page.getByText("You are signed out.")).toBeVisible();
+  const replay = await page.request.get(`${secured.baseURL}/api/trpc/projects.list`, { headers: { cookie: `workdeck_session=${session!.value}` } });
+  expect(replay.status()).toBe(401);
+  await page.goto(`${secured.baseURL}/specs`);
+  await expect(page).toHaveURL(/\/login\?next=%2Fspecs/);
 });
 
 test("the API needs the bearer token", async ({ request, secured }) => {
