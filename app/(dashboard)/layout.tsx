@@ -8,10 +8,11 @@ import { getRuntime } from "@/server/runtime";
 
 /** Every dashboard tab: the shell, the project list, the remembered project. */
 export default async function DashboardLayout({ children }: { children: ReactNode }) {
-  const runtime = await getRuntime();
-  // The tab's event stream starts here, read first so what is published while the page renders still arrives.
-  const since = runtime.bus.latestId();
+  // Cookies first: they make the layout dynamic, so `next build` never asks for the runtime.
   const cookieProject = (await cookies()).get(PROJECT_COOKIE)?.value ?? null;
+  const runtime = await getRuntime();
+  // The tab's event stream starts here, read early so what is published while the page renders still arrives.
+  const since = runtime.bus.latestId();
   await getQueryClient().prefetchQuery(trpc.projects.list.queryOptions());
   // With a token, browsers hold a login session: offer to end it.
   const signedIn = Boolean(runtime.env.token);

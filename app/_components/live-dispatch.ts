@@ -201,18 +201,18 @@ export class LiveDispatcher {
   }
 
   /**
-   * After the stream restarted with a wider interest: what the narrower stream left out between
-   * the page's first read and the restart (conversation lines, tool calls) is read once.
+   * After the stream restarted with another interest: what the previous, narrower stream left
+   * out between the page's first read and the restart (conversation lines, tool calls) is read once.
    */
-  catchUp(added: Pick<EventsSubscribeInput, "sessionIds" | "agentSessionIds" | "allAgentActivity">): void {
+  catchUp(interest: Pick<EventsSubscribeInput, "sessionIds" | "agentSessionIds" | "allAgentActivity">): void {
     const { trpc } = this.deps;
-    for (const id of added.sessionIds ?? []) this.appendConversation(id, Number.POSITIVE_INFINITY);
-    const agents = added.agentSessionIds ?? [];
+    for (const id of interest.sessionIds ?? []) this.appendConversation(id, Number.POSITIVE_INFINITY);
+    const agents = interest.agentSessionIds ?? [];
     if (agents.length) {
       this.queue("hooks", `catchUp.getActivity#${agents.join(",")}`, trpc.agents.getActivity.pathFilter({ predicate: hasInput("sessionId", agents) }));
       this.queue("hooks", `catchUp.getMetrics#${agents.join(",")}`, trpc.agents.getMetrics.pathFilter({ predicate: hasInput("sessionId", agents) }));
     }
-    if (added.allAgentActivity) this.queue("hooks", "catchUp.agents", trpc.agents.pathFilter());
+    if (interest.allAgentActivity) this.queue("hooks", "catchUp.agents", trpc.agents.pathFilter());
   }
 
   /** Applies every queued invalidation now. */

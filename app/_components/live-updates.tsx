@@ -42,15 +42,6 @@ function union(registrations: Iterable<Registration>): LiveInterest {
   };
 }
 
-/** What `next` asks for that `prev` did not. */
-function added(prev: LiveInterest, next: LiveInterest): LiveInterest {
-  return {
-    sessionIds: next.sessionIds?.filter((id) => !prev.sessionIds?.includes(id)),
-    agentSessionIds: next.agentSessionIds?.filter((id) => !prev.agentSessionIds?.includes(id)),
-    allAgentActivity: next.allAgentActivity && !prev.allAgentActivity,
-  };
-}
-
 /**
  * The tab's one event stream (`events.subscribe`), opened once in the app shell: browsers allow
  * six HTTP/1.1 connections per origin, and one stream per feature used to starve a third tab.
@@ -88,15 +79,17 @@ export function LiveEventsProvider({ since, children }: { since: number | null; 
   // link resumes its own reconnects, this ref carries the cursor across a restart.
   const lastEventId = useRef<number | null>(since);
   const input = useMemo(() => ({ ...interest, lastEventId: lastEventId.current }), [interestKey]); // eslint-disable-line react-hooks/exhaustive-deps
-  const started = useRef<LiveInterest | null>(null);
+  const startedOnce = useRef(false);
 
   const subscription = useSubscription(
     trpc.events.subscribe.subscriptionOptions(input, {
       enabled: mounted,
       onStarted() {
-        const prev = started.current;
-        started.current = interest;
-        if (prev) dispatcher.catchUp(added(prev, interest));
+        // A restart (another page's interest) resumes after the last id, but the narrower stream
+        // before it left out what this interest adds: read that once. The first start needs
+        // nothing, it replays everything since the server render.
+        if (startedOnce.current) dispatcher.catchUp(interest);
+        startedOnce.current = true;
       },
       onData(envelope) {
         lastEventId.current = Number(envelope.id);
