@@ -19,7 +19,7 @@ import { deleteBranch, git, gitResult, identityEnv, listWorktrees, removeWorktre
  * worktree is committed first, never dropped silently.
  */
 
-export type LandDeps = { db: Db; bus: EventBus; projects: Pick<ProjectRegistry, "find"> };
+export type LandDeps = { db: Db; bus: EventBus; projects: Pick<ProjectRegistry, "find">; log?: Logger };
 
 type Row = typeof sessions.$inferSelect;
 
@@ -147,9 +147,15 @@ export function landSession(deps: LandDeps, raw: LandInput): LandResult {
     if (!tip && mode === "merge") throw new AppError("UNPROCESSABLE", `The branch ${s.branch} of session ${id} no longer exists, so there is nothing to merge`, "branch_missing");
 
     const merged = mode === "merge" ? mergeOnto(repo, s, tip!) : { landedCommit: null, how: null };
-    if (worktree) removeWorktree(repo, worktree);
-    else gitResult(repo, ["worktree", "prune"]);
-    deleteBranch(repo, s.branch);
+    // The work has landed (or was dropped on purpose) from here on: a clean-up git refuses
+    // (the user checked the session branch out somewhere) leaves the branch, not an unrecorded merge.
+    try {
+      if (worktree) removeWorktree(repo, worktree);
+      else gitResult(repo, ["worktree", "prune"]);
+      deleteBranch(repo, s.branch);
+    } catch (err) {
+      deps.log?.warn({ err, sessionId: id }, "landed, but the session's worktree or branch could not be removed");
+    }
     const now = new Date();
     deps.db
       .update(sessions)
@@ -168,7 +174,7 @@ export function landSession(deps: LandDeps, raw: LandInput): LandResult {
  * uncommitted work is committed to the session branch first, and the branch is kept, so the
  * diff, Merge and Resume still work.
  */
-export function sweepWorktrees(deps: LandDeps & { log?: Logger }, opts: { days: number; now?: Date }): number[] {
+export function sweepWorktrees(deps: LandDeps, opts: { days: number; now?: Date }): number[] {
   const now = opts.now ?? new Date();
   const cutoff = new Date(now.getTime() - opts.days * 24 * 3600 * 1000);
   const due = deps.db

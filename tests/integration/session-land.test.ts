@@ -218,6 +218,20 @@ describe("landing a session (real Claude Code binary, fake API, real git)", () =
     expect(git(h.project, "rev-parse", "main")).toBe(main);
   });
 
+  it("merge onto a branch no checkout has out moves the ref alone; a session branch the user checked out is left, the landing still recorded", async () => {
+    const h = await setup();
+    const id = await sessionRunning(h, "printf 'kept\\n' > kept.txt");
+    h.db.$client.prepare("UPDATE sessions SET ended_at = ? WHERE id = ?").run(Date.now() - 30 * 24 * 3600 * 1000, id);
+    expect(sweepWorktrees({ db: h.db, bus: h.bus, projects: h.projects }, { days: 7 })).toEqual([id]);
+    // The user looks at the kept branch in their checkout: main is checked out nowhere now.
+    git(h.project, "checkout", "-q", `workdeck/${id}`);
+    const result = land(h, id, "merge");
+    expect(result).toMatchObject({ landed: "merged", how: "fast_forward" });
+    expect(git(h.project, "show", "main:kept.txt")).toBe("kept");
+    expect(git(h.project, "symbolic-ref", "--short", "HEAD")).toBe(`workdeck/${id}`);
+    expect(h.runner.get({ id }).landed).toMatchObject({ mode: "merged", commit: result.landedCommit });
+  });
+
   it("a session still running cannot be landed", async () => {
     const h = await setup();
     h.fake.queue({ kind: "hang" });
