@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { and, asc, eq, gt, lt, or, isNull } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNull, or } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { events } from "../db/schema";
 import type { WorkdeckEvent, WorkdeckEventInput, WorkdeckEventType } from "@/lib/schemas/events";
@@ -9,6 +9,42 @@ export type EventFilter = {
   types?: readonly WorkdeckEventType[];
 };
 
+export type StreamOptions = {
+  filter?: EventFilter;
+  lastEventId?: number | null;
+  signal?: AbortSignal;
+  /**
+   * Live events held for a consumer that has not pulled them yet. Past this the subscriber is
+   * dropped (see SubscriberTooSlowError) instead of holding the server's memory. Default 1,000.
+   */
+  maxQueue?: number;
+  /**
+   * A finer filter than `filter` (e.g. events.subscribe's per-tab wants), applied before an
+   * event is queued or yielded: what it rejects takes no room in the queue, and "has yielded"
+   * then means "the client has an id to resume from".
+   */
+  accept?: (event: WorkdeckEvent) => boolean;
+};
+
+/** Rows per back-fill query. */
+const PAGE = 1000;
+const DEFAULT_MAX_QUEUE = 1000;
+
+/**
+ * Ends a stream whose consumer fell more than `maxQueue` events behind (a stalled browser, a
+ * dead socket). Not a tRPC error on purpose: it reaches the client as INTERNAL_SERVER_ERROR,
+ * which httpSubscriptionLink treats as retryable, so it reconnects with the last id it saw and
+ * back-fills from the table.
+ */
+export class SubscriberTooSlowError extends Error {
+  constructor(maxQueue: number) {
+    super(`This subscription fell behind by more than ${maxQueue} events and was dropped; reconnect with the last event id to resume.`);
+    this.name = "SubscriberTooSlowError";
+  }
+}
+
+type Subscriber = { queue: WorkdeckEvent[] };
+
 /**
  * The one event bus. Every event is appended to the `events` table first, so
  * its id is a durable cursor, then emitted to live listeners.
@@ -16,6 +52,8 @@ export type EventFilter = {
 export class EventBus {
   private readonly emitter = new EventEmitter();
   private readonly insert;
+  /** Live stream queues, for listenerCount()/subscriberQueues() (operators and tests). */
+  private readonly subscribers = new Set<Subscriber>();
   /** Highest id this process has emitted or seen while polling. */
   private polledUpTo = 0;
   /** Ids this process published itself since the last poll, so polling does not emit them twice. */
@@ -56,15 +94,16 @@ export class EventBus {
     this.pollTimer = null;
   }
 
-  /** Emits rows written by other processes since the last poll; returns how many. */
+  /** Emits every row written by other processes since the last poll, page by page; returns how many. */
   pollForeign(): number {
-    if (this.latestId() <= this.polledUpTo) return 0;
     let emitted = 0;
-    for (const event of this.since(this.polledUpTo, {}, 5000)) {
-      this.polledUpTo = event.id;
-      if (this.ownSincePoll.delete(event.id)) continue;
-      this.emitter.emit("event", event);
-      emitted++;
+    for (let page = this.since(this.polledUpTo); page.length > 0; page = page.length < PAGE ? [] : this.since(this.polledUpTo)) {
+      for (const event of page) {
+        this.polledUpTo = event.id;
+        if (this.ownSincePoll.delete(event.id)) continue;
+        this.emitter.emit("event", event);
+        emitted++;
+      }
     }
     return emitted;
   }
@@ -74,14 +113,28 @@ export class EventBus {
     return () => this.emitter.off("event", listener);
   }
 
-  /** Stored events after a cursor, oldest first. */
-  since(afterId: number, filter: EventFilter = {}, limit = 1000): WorkdeckEvent[] {
+  /** Live listeners (streams and in-process consumers such as notifications). */
+  listenerCount(): number {
+    return this.emitter.listenerCount("event");
+  }
+
+  /** How many undelivered events each live stream holds. */
+  subscriberQueues(): number[] {
+    return [...this.subscribers].map((s) => s.queue.length);
+  }
+
+  /**
+   * Stored events after a cursor that match the filter, oldest first, at most `limit`. The
+   * filter is in the WHERE clause, so a page shorter than `limit` means there is nothing more:
+   * thousands of hook events between two spec events cannot push the second one out of a page.
+   */
+  since(afterId: number, filter: EventFilter = {}, limit = PAGE): WorkdeckEvent[] {
+    if (filter.types && filter.types.length === 0) return [];
     const conditions = [gt(events.id, afterId)];
     if (filter.projectSlug) conditions.push(or(eq(events.projectSlug, filter.projectSlug), isNull(events.projectSlug))!);
+    if (filter.types) conditions.push(inArray(events.type, [...filter.types]));
     const rows = this.db.select().from(events).where(and(...conditions)).orderBy(asc(events.id)).limit(limit).all();
-    return rows
-      .map((r) => ({ ...(r.payload as WorkdeckEventInput), id: r.id, at: r.createdAt.getTime() }) as WorkdeckEvent)
-      .filter((e) => matches(e, filter));
+    return rows.map((r) => ({ ...(r.payload as WorkdeckEventInput), id: r.id, at: r.createdAt.getTime() }) as WorkdeckEvent);
   }
 
   latestId(): number {
@@ -89,40 +142,70 @@ export class EventBus {
     return row.id ?? 0;
   }
 
-  /** Keeps the log bounded: drops events older than the cut-off. */
-  prune(olderThanMs: number): number {
-    return this.db.delete(events).where(lt(events.createdAt, new Date(Date.now() - olderThanMs))).run().changes;
-  }
-
   /**
-   * Live events matching the filter, resuming after `lastEventId`. Listens
-   * before back-filling from the table so nothing published in between is
-   * lost, and drops duplicates by id.
+   * Live events matching the filter, resuming after `lastEventId`. Listens before back-filling
+   * from the table so nothing published in between is lost, and drops duplicates by id.
+   *
+   * A consumer more than `maxQueue` events behind is dropped at once (its listener and queue go,
+   * so a stalled one costs nothing more), and its next pull throws SubscriberTooSlowError: the
+   * client reconnects with the last id it saw and back-fills from the table. Before the stream
+   * has yielded anything the client has no id to resume from, so it catches up from the table
+   * itself instead (a burst can fill a queue before the first pull).
    */
-  async *stream(opts: { filter?: EventFilter; lastEventId?: number | null; signal?: AbortSignal }): AsyncGenerator<WorkdeckEvent> {
+  async *stream(opts: StreamOptions): AsyncGenerator<WorkdeckEvent> {
     const filter = opts.filter ?? {};
-    const queue: WorkdeckEvent[] = [];
+    const accept = opts.accept;
+    const maxQueue = opts.maxQueue ?? DEFAULT_MAX_QUEUE;
+    const sub: Subscriber = { queue: [] };
+    let dropped = false;
     let wake: (() => void) | undefined;
-    const off = this.on((event) => {
-      if (!matches(event, filter)) return;
-      queue.push(event);
+    const listener = (event: WorkdeckEvent) => {
+      if (!matches(event, filter) || (accept && !accept(event))) return;
+      if (sub.queue.length < maxQueue) sub.queue.push(event);
+      else {
+        // Here, not at its next pull: a stalled consumer may never pull again.
+        dropped = true;
+        detach();
+      }
       wake?.();
-    });
+    };
+    const attach = () => {
+      this.emitter.on("event", listener);
+      this.subscribers.add(sub);
+    };
+    const detach = () => {
+      this.emitter.off("event", listener);
+      this.subscribers.delete(sub);
+      sub.queue = [];
+    };
     const onAbort = () => wake?.();
     opts.signal?.addEventListener("abort", onAbort);
+    attach();
     try {
       let cursor = opts.lastEventId ?? this.latestId();
-      if (opts.lastEventId != null) {
-        for (let batch = this.since(cursor, filter); batch.length > 0; batch = this.since(cursor, filter)) {
-          for (const event of batch) {
-            cursor = event.id;
-            yield event;
-          }
-          if (batch.length < 1000) break;
-        }
-      }
+      let backfill = opts.lastEventId != null;
+      let yielded = false;
       while (!opts.signal?.aborted) {
-        const next = queue.shift();
+        if (dropped) {
+          if (yielded) throw new SubscriberTooSlowError(maxQueue);
+          dropped = false;
+          attach();
+          backfill = true;
+        }
+        if (backfill) {
+          backfill = false;
+          pages: for (let page = this.since(cursor, filter); page.length > 0; page = page.length < PAGE ? [] : this.since(cursor, filter)) {
+            for (const event of page) {
+              if (dropped) break pages;
+              cursor = event.id;
+              if (accept && !accept(event)) continue;
+              yielded = true;
+              yield event;
+            }
+          }
+          continue;
+        }
+        const next = sub.queue.shift();
         if (!next) {
           await new Promise<void>((resolve) => (wake = resolve));
           wake = undefined;
@@ -130,10 +213,11 @@ export class EventBus {
         }
         if (next.id <= cursor) continue;
         cursor = next.id;
+        yielded = true;
         yield next;
       }
     } finally {
-      off();
+      detach();
       opts.signal?.removeEventListener("abort", onAbort);
     }
   }

@@ -88,3 +88,150 @@ describe("event bus", () => {
     expect(seen).toEqual(["local", "from-cli-1", "from-cli-2"]);
   });
 });
+
+/** A hook event as ingest publishes it: the high-volume traffic that pushed other events out of a page. */
+const hookActivity = (projectSlug: string | null, n: number): WorkdeckEventInput => ({
+  type: "agents.activity",
+  projectSlug,
+  sessionId: "busy-agent",
+  hookId: n,
+  event: "PreToolUse",
+  toolName: "Bash",
+  status: "active",
+});
+
+const label = (e: WorkdeckEvent): string => (e.type === "openspec.changed" ? `spec:${e.changeIds[0]}` : e.type === "sessions.updated" ? `session:${e.sessionId}` : e.type);
+
+/** Reads until the `end` marker arrives (a live event published after the stream started), so a missing event fails the test instead of hanging it. */
+async function untilMarker(iter: AsyncGenerator<WorkdeckEvent>, marker: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of iter) {
+    out.push(label(e));
+    if (out.at(-1) === marker) break;
+  }
+  return out;
+}
+
+describe("resuming by id past thousands of unrelated events (issue 10 item 4)", () => {
+  it("since() pages by id with the type and project filter in SQL: every match, in order", () => {
+    const bus = makeBus();
+    const expected: string[] = [];
+    for (let i = 0; i < 6000; i++) {
+      if (i % 1500 === 750) {
+        bus.publish(changed("a", `c${i}`));
+        expected.push(`spec:c${i}`);
+        bus.publish(changed("b", `other${i}`));
+      }
+      bus.publish(hookActivity("a", i));
+    }
+    const got = bus.since(0, { projectSlug: "a", types: ["openspec.changed"] }).map(label);
+    expect(got).toEqual(expected);
+  });
+
+  it("a client reconnecting after 5,000 hook events gets every spec, error and session event, in order, without duplicates", async () => {
+    const bus = makeBus();
+    const types = ["openspec.changed", "errors.failureNew", "sessions.updated"] as const;
+    const before = bus.publish(changed("a", "seen-before-the-drop"));
+    const expected: string[] = [];
+    for (let i = 0; i < 5000; i++) {
+      bus.publish(hookActivity("a", i));
+      if (i === 1200) expected.push(label(bus.publish(changed("a", "spec-1200"))));
+      if (i === 2600) expected.push(label(bus.publish({ type: "errors.failureNew", projectSlug: "a", reportId: 1, failureIds: [7], count: 1 })));
+      if (i === 4100) expected.push(label(bus.publish({ type: "sessions.updated", projectSlug: "a", sessionId: 41, status: "running" } as WorkdeckEventInput)));
+      if (i === 4999) expected.push(label(bus.publish(changed("a", "spec-last"))));
+    }
+    const controller = new AbortController();
+    const stream = bus.stream({ filter: { projectSlug: "a", types: [...types] }, lastEventId: before.id, signal: controller.signal });
+    const pending = untilMarker(stream, "spec:live-marker");
+    setTimeout(() => bus.publish(changed("a", "live-marker")), 20);
+    const got = await pending;
+    controller.abort();
+    expect(got).toEqual([...expected, "spec:live-marker"]);
+  });
+
+  it("pollForeign relays everything another process stored in one call, however many rows", () => {
+    const file = path.join(tempDir(), "shared.db");
+    const server = makeBus(file);
+    const cli = makeBus(file);
+    server.startPolling(10_000);
+    const seen: number[] = [];
+    server.on((e) => seen.push(e.id));
+    const stored: number[] = [];
+    for (let i = 0; i < 12_000; i++) stored.push(cli.publish(hookActivity("p", i)).id);
+    expect(server.pollForeign()).toBe(12_000);
+    server.stopPolling();
+    expect(seen).toEqual(stored);
+  });
+});
+
+describe("a subscriber that does not keep up (issue 10 item 8)", () => {
+  it("is dropped once its queue is full, holds nothing after, and resumes by id with everything", async () => {
+    const bus = makeBus();
+    const controller = new AbortController();
+    const stalled = bus.stream({ signal: controller.signal });
+    const first = stalled.next();
+    const firstEvent = bus.publish(changed("p", "0"));
+    expect((await first).value).toMatchObject({ id: firstEvent.id });
+    // The consumer stops pulling (a stalled socket), while the bus keeps publishing.
+    const published: number[] = [];
+    const queued: number[][] = [];
+    for (let i = 1; i <= 5000; i++) {
+      published.push(bus.publish(changed("p", String(i))).id);
+      if (i === 1000 || i === 1001) queued.push(bus.subscriberQueues?.() ?? []);
+    }
+    await expect(stalled.next()).rejects.toThrow(/fell behind/);
+    // Full at 1,000; on the next event it is dropped, and its listener goes with it.
+    expect(queued).toEqual([[1000], []]);
+    expect(bus.listenerCount()).toBe(0);
+
+    // The client reconnects with the last id it saw and gets every event it missed, once.
+    const resumed = bus.stream({ lastEventId: firstEvent.id, signal: controller.signal });
+    const got = await take(resumed, 5000);
+    controller.abort();
+    expect(got.map((e) => e.id)).toEqual(published);
+  });
+
+  it("a burst that fills the queue before anything was delivered is caught up from the table (the client has no id to resume from yet)", async () => {
+    const bus = makeBus();
+    const controller = new AbortController();
+    const stream = bus.stream({ signal: controller.signal, maxQueue: 100 });
+    const pending = take(stream, 1000);
+    await new Promise((r) => setImmediate(r));
+    const published: number[] = [];
+    for (let i = 0; i < 1000; i++) published.push(bus.publish(hookActivity("p", i)).id);
+    const got = await pending;
+    controller.abort();
+    expect(got.map((e) => e.id)).toEqual(published);
+  });
+
+  it("keeps at most the bound in memory however long it stalls", async () => {
+    const bus = makeBus();
+    const controller = new AbortController();
+    const stalled = bus.stream({ signal: controller.signal, maxQueue: 50 });
+    const first = stalled.next();
+    bus.publish(changed("p", "0"));
+    await first;
+    let largest = 0;
+    for (let i = 0; i < 20_000; i++) {
+      bus.publish(hookActivity("p", i));
+      largest = Math.max(largest, ...bus.subscriberQueues());
+    }
+    expect(largest).toBe(50);
+    controller.abort();
+  });
+
+  it("a consumer that keeps up is never dropped, however many events pass", async () => {
+    const bus = makeBus();
+    const controller = new AbortController();
+    const stream = bus.stream({ signal: controller.signal, maxQueue: 10 });
+    const pending = take(stream, 3000);
+    for (let i = 0; i < 300; i++) {
+      // Bursts below the bound, with the event loop turning between them (as requests do).
+      await new Promise((r) => setImmediate(r));
+      for (let j = 0; j < 10; j++) bus.publish(hookActivity("p", i * 10 + j));
+    }
+    const got = await pending;
+    controller.abort();
+    expect(got).toHaveLength(3000);
+  });
+});
