@@ -36,6 +36,8 @@ export const HookIngestResultSchema = z.object({
   projectSlug: z.string().nullable(),
   status: AgentStatusSchema,
   durationMs: z.number().int().nullable(),
+  /** What was stored as unknown instead of as sent (an absurd duration, a session id naming no session); absent when nothing was. */
+  warnings: z.array(z.string()).optional(),
 });
 export type HookIngestResult = z.infer<typeof HookIngestResultSchema>;
 

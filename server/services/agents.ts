@@ -3,6 +3,7 @@ import type { Statement } from "better-sqlite3";
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import type { EventBus } from "../events/bus";
+import { knownWorkdeckSession, toolDuration } from "./hook-checks";
 import type { ProjectRegistry } from "./projects";
 import {
   HookPayloadSchema,
@@ -135,12 +136,12 @@ export function ingestHook(deps: AgentsDeps, input: HookIngestInput): HookIngest
   const toolUseId = payload.tool_use_id ?? null;
   const cwd = payload.cwd ?? null;
   const s = prepared(deps.db);
-
+  const warnings: string[] = [];
   const published: WorkdeckEventInput[] = [];
   const write = deps.db.$client.transaction((): HookIngestResult => {
     const prev = s.getSession.get(payload.session_id);
     const projectSlug = cwd ? projectForCwd(deps, cwd) : (prev?.project_slug ?? null);
-    const workdeckSessionId = input.workdeckSessionId ?? prev?.workdeck_session_id ?? null;
+    const workdeckSessionId = knownWorkdeckSession(deps.db, input.workdeckSessionId, warnings) ?? prev?.workdeck_session_id ?? null;
 
     let durationMs: number | null = null;
     let success: boolean | null = null;
@@ -148,8 +149,7 @@ export function ingestHook(deps: AgentsDeps, input: HookIngestInput): HookIngest
       success = event === "PostToolUse";
       const pre = toolUseId ? s.findPre.get(toolUseId, payload.session_id) : undefined;
       // The Pre/Post pair is the measure; the CLI's own duration_ms covers a Pre that never arrived.
-      if (pre) durationMs = Math.max(0, at - pre.received_at);
-      else if (typeof payload.duration_ms === "number" && Number.isFinite(payload.duration_ms)) durationMs = Math.round(payload.duration_ms);
+      durationMs = toolDuration(pre ? Math.max(0, at - pre.received_at) : payload.duration_ms, warnings);
     }
 
     const id = Number(
@@ -168,7 +168,7 @@ export function ingestHook(deps: AgentsDeps, input: HookIngestInput): HookIngest
       published.push({ type: "agents.needsYou", projectSlug, sessionId: payload.session_id, reason: next.needs_you_reason });
     }
     if (next.status === "ended" && prev?.status !== "ended") published.push(endedEvent(next));
-    return { id, sessionId: payload.session_id, event, projectSlug, status: next.status, durationMs };
+    return { id, sessionId: payload.session_id, event, projectSlug, status: next.status, durationMs, ...(warnings.length ? { warnings } : {}) };
   });
   const result = write.immediate();
   for (const e of published) deps.bus.publish(e);

@@ -96,11 +96,17 @@ describe("POST /api/hooks", () => {
   it("a late (spooled) delivery keeps the time the hook fired; x-workdeck-session-id links the Workdeck session", async () => {
     const { runtime } = await start();
     const firedAt = Date.now() - 60_000;
-    const res = await post(JSON.stringify(hookSession("s-late", "/elsewhere").prompt("hi")), { "x-workdeck-fired-at": String(firedAt), "x-workdeck-session-id": "42" });
+    // Only a session that exists is linked (issue 10 item 8; tests/integration/hook-integrity.test.ts).
+    const launched = Number(
+      runtime.db.$client
+        .prepare("INSERT INTO sessions (session_type, status, project_slug, cwd, prompt, options, created_at) VALUES ('manual', 'running', 'billing-api', '/elsewhere', 'hi', '{}', ?)")
+        .run(Date.now()).lastInsertRowid,
+    );
+    const res = await post(JSON.stringify(hookSession("s-late", "/elsewhere").prompt("hi")), { "x-workdeck-fired-at": String(firedAt), "x-workdeck-session-id": String(launched) });
     expect(res.status).toBe(201);
     expect(await res.json()).toMatchObject({ sessionId: "s-late", projectSlug: null, status: "active" });
     const [agent] = listActive(runtime);
-    expect(agent).toMatchObject({ sessionId: "s-late", workdeckSessionId: 42, projectSlug: null });
+    expect(agent).toMatchObject({ sessionId: "s-late", workdeckSessionId: launched, projectSlug: null });
     expect(agent!.lastEventAt.getTime()).toBe(firedAt);
   });
 });

@@ -13,6 +13,10 @@ export const dynamic = "force-dynamic";
  *
  * Optional headers: `x-workdeck-fired-at` (epoch ms; the spool's late deliveries keep their time)
  * and `x-workdeck-session-id` (the Workdeck session that launched the agent, issue 4).
+ *
+ * A field that is not a fact is stored as unknown rather than refused (a 4xx would make
+ * `workdeck hooks send` drop the event): a duration that is negative, not a number or over 24 h,
+ * a session id that names no session. The 201's `warnings` say what was left out (issue 10 item 8).
  */
 export async function POST(request: Request): Promise<Response> {
   const runtime = await getRuntime();
