@@ -75,7 +75,7 @@ describe("processes a session started", () => {
   });
 
   it("are killed when the session times out", async () => {
-    const { spec, pidFile } = await scripted({ timeoutMinutes: 0.1 });
+    const { spec, pidFile } = await scripted({ timeoutMinutes: 0.25 });
     const r = runner(spec);
     const { id } = await r.start({ projectId: "demo", prompt: "start a background job" });
     const pid = await escaped(pidFile);
