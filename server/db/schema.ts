@@ -29,7 +29,12 @@ export const events = sqliteTable(
     payload: text("payload", { mode: "json" }).notNull(),
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
   },
-  (t) => [index("events_project_id_idx").on(t.projectSlug, t.id), index("events_type_id_idx").on(t.type, t.id)],
+  (t) => [
+    index("events_project_id_idx").on(t.projectSlug, t.id),
+    index("events_type_id_idx").on(t.type, t.id),
+    // Retention (issue 10 item 8) deletes by age without scanning the table.
+    index("events_created_at_idx").on(t.createdAt),
+  ],
 );
 
 // ----- Errors: Playwright reports, test results, failure groups, triage (issue 3) -----
@@ -240,6 +245,8 @@ export const hooks = sqliteTable(
     index("hooks_session_id_idx").on(t.sessionId, t.id),
     // Pairing a Post with its Pre.
     index("hooks_tool_use_idx").on(t.toolUseId).where(sql`${t.toolUseId} IS NOT NULL`),
+    // Retention (issue 10 item 8) deletes by age without scanning the table.
+    index("hooks_received_at_idx").on(t.receivedAt),
   ],
 );
 
