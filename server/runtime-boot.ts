@@ -6,6 +6,7 @@ import { EventBus } from "./events/bus";
 import { createLogger } from "./logger";
 import { RUNTIME_KEY, type Runtime, type RuntimeHolder } from "./runtime";
 import { sweepEnded } from "./services/agents";
+import { startRetention } from "./services/retention";
 import { OpenSpecService } from "./services/openspec";
 import { servedDemoRoot } from "./services/demo-workspace";
 import { discoverProjects, ProjectRegistry } from "./services/projects";
@@ -47,7 +48,6 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
   const db = openDatabase(env.dbPath);
   migrateDatabase(db, path.join(env.appRoot, "drizzle"));
   const bus = new EventBus(db);
-  bus.prune(30 * 24 * 3600 * 1000);
   const projects = new ProjectRegistry(db);
   const openspec = new OpenSpecService(projects, bus, log);
   const watcher = opts.watch ? new OpenSpecWatcher(openspec, log) : null;
@@ -119,6 +119,8 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
   };
   const retentionTimers = opts.watch && retentionDays ? [setTimeout(sweep, 5_000), setInterval(sweep, 3600_000)] : [];
   for (const t of retentionTimers) t.unref();
+  // Hook events and bus events past `retention.days` (issue 10 item 8): soon after start, then hourly.
+  const history = opts.watch ? startRetention({ db, config, log }) : null;
   // Notifications (issue 6): the server only (it also relays events CLI processes store), off the bus.
   const notifications = opts.watch
     ? startNotifications({
@@ -146,6 +148,7 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
       if (rescanTimer) clearInterval(rescanTimer);
       if (agentsTimer) clearInterval(agentsTimer);
       for (const t of retentionTimers) clearTimeout(t);
+      history?.close();
       await notifications?.close();
       bus.stopPolling();
       await watcher?.close();

@@ -2,6 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { NOTIFICATION_KIND_LABEL, type NotificationTarget } from "@/lib/schemas/notifications";
+import type { DatabaseStats } from "@/server/services/retention";
 import { useTRPC } from "@/lib/trpc/react";
 import { RelativeTime } from "./relative-time";
 import { Badge, Button, ErrorState, Section, Skeleton } from "./ui";
@@ -92,6 +93,10 @@ export function SettingsView() {
         )}
       </Section>
 
+      <Section title="Database" id="database">
+        {!s ? <Skeleton className="h-16 w-full" /> : <DatabaseSummary db={s.database} />}
+      </Section>
+
       <Section title="Secrets (environment variables)" id="secrets" count={s?.secrets.length}>
         {s?.secrets.length ? (
           <ul className="space-y-1 text-sm">
@@ -114,6 +119,33 @@ export function SettingsView() {
       </Section>
     </div>
   );
+}
+
+function DatabaseSummary({ db }: { db: DatabaseStats }) {
+  const oldest = [db.oldestHookAt, db.oldestEventAt].filter((t): t is number => t !== null).sort((a, b) => a - b)[0];
+  return (
+    <dl className="grid grid-cols-[max-content_1fr] gap-x-4 gap-y-1 text-sm" aria-label="Database">
+      <dt className="text-zinc-500">Size on disk</dt>
+      <dd className="tabular-nums" data-testid="database-size">
+        {db.totalBytes === null ? "in memory" : `${formatBytes(db.totalBytes)} (file ${formatBytes(db.fileBytes ?? 0)} + write-ahead log ${formatBytes(db.walBytes ?? 0)})`}
+        {db.freeBytes > 0 ? <span className="text-zinc-500"> · {formatBytes(db.freeBytes)} free inside, reused before the file grows</span> : null}
+      </dd>
+      <dt className="text-zinc-500">History kept</dt>
+      <dd>
+        {db.retentionDays} days of hook events and live-update events (<code>retention.days</code>); older ones are pruned hourly
+        {oldest !== undefined ? <span className="text-zinc-500"> · oldest kept <RelativeTime value={new Date(oldest).toISOString()} /></span> : null}
+      </dd>
+    </dl>
+  );
+}
+
+const BYTE_UNITS = ["byte", "kilobyte", "megabyte", "gigabyte", "terabyte"] as const;
+
+/** "812 kB", "1.4 GB": decimal units, as file managers show sizes. */
+function formatBytes(bytes: number): string {
+  let i = 0;
+  while (bytes >= 1000 && i < BYTE_UNITS.length - 1) (bytes /= 1000), i++;
+  return new Intl.NumberFormat("en", { style: "unit", unit: BYTE_UNITS[i], unitDisplay: "short", maximumFractionDigits: i === 0 ? 0 : 1 }).format(bytes);
 }
 
 function TargetRow({ target }: { target: NotificationTarget }) {

@@ -61,6 +61,13 @@ export const WorkdeckConfigSchema = z.strictObject({
       idleMinutes: z.number().positive().max(24 * 60).optional(),
     })
     .optional(),
+  /** How long hook events and bus events are kept (issue 10 item 8); the server prunes older ones hourly. */
+  retention: z
+    .strictObject({
+      /** Days; default 30. */
+      days: z.number().int("retention.days is a whole number of days").positive().max(3650).optional(),
+    })
+    .optional(),
   notifications: z
     .strictObject({
       slack: SlackConfigSchema.optional(),

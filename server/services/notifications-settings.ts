@@ -11,6 +11,7 @@ import type { Runtime } from "../runtime";
 import { HOOK_EVENTS, isOurHook } from "./hooks-settings";
 import { NotificationService, notificationsFor } from "./notifications";
 import { resolveInsideProject } from "./paths";
+import { databaseStats, DEFAULT_RETENTION_DAYS, type DatabaseStats } from "./retention";
 import type { NotificationDelivery, NotificationTarget } from "@/lib/schemas/notifications";
 
 export type HooksStatus = {
@@ -35,6 +36,8 @@ export type SettingsView = {
   hooks: HooksStatus[];
   targets: NotificationTarget[];
   deliveries: NotificationDelivery[];
+  /** The SQLite file's size (file + WAL) and the history retention (issue 10 item 8). */
+  database: DatabaseStats;
 };
 
 type SettingsDeps = Pick<Runtime, "config" | "projects" | "db" | "bus" | "log" | "env">;
@@ -56,6 +59,7 @@ export function getSettings(deps: SettingsDeps, secrets: (name: string) => strin
     hooks: deps.projects.all().map((p) => hooksStatus(p.slug, p.path)),
     targets: service.targets(),
     deliveries: service.deliveries(20),
+    database: databaseStats(deps),
   };
 }
 
@@ -65,6 +69,7 @@ function effectiveConfig(loaded: LoadedConfig): Record<string, unknown> {
     ...c,
     rescanMinutes: c.rescanMinutes ?? 5,
     agents: { idleMinutes: 5, ...c.agents },
+    retention: { days: DEFAULT_RETENTION_DAYS, ...c.retention },
     claude: { maxConcurrent: 1, ...c.claude, defaults: { ...c.claude?.defaults } },
   };
 }
