@@ -14,6 +14,8 @@ export const FILE_BYTES = 1024 * 1024;
 /** What the whole review shows as patches; later files are summarised. */
 export const TOTAL_LINES = 20_000;
 export const TOTAL_BYTES = 4 * 1024 * 1024;
+/** Files shown with their patch; a rewrite of thousands of files lists the rest with their counts. */
+export const TOTAL_FILES = 300;
 
 const STATUS: Record<string, DiffFileStatus> = { A: "added", M: "modified", D: "deleted", R: "renamed", C: "copied", T: "type_changed" };
 const NULL_OID = /^0+$/;
@@ -79,6 +81,7 @@ export function diffFiles(repo: string, from: string, to: string): DiffFile[] {
   const sizes = blobSizes(repo, [...new Set(raw.flatMap((e) => e.oids))]);
   let lines = 0;
   let bytes = 0;
+  let shownFiles = 0;
   const files: DiffFile[] = raw.map((e) => {
     const c = counts.get(e.path) ?? { added: 0, removed: 0, binary: false };
     const size = e.oids.reduce((sum, oid) => sum + (sizes.get(oid) ?? 0), 0);
@@ -86,10 +89,11 @@ export function diffFiles(repo: string, from: string, to: string): DiffFile[] {
     let omitted: DiffFile["omitted"] = null;
     if (c.binary) omitted = "binary";
     else if (changed > FILE_LINES || size > FILE_BYTES) omitted = "too_large";
-    else if (lines + changed > TOTAL_LINES || bytes + size > TOTAL_BYTES) omitted = "budget";
+    else if (lines + changed > TOTAL_LINES || bytes + size > TOTAL_BYTES || shownFiles >= TOTAL_FILES) omitted = "budget";
     else {
       lines += changed;
       bytes += size;
+      shownFiles++;
     }
     return { path: e.path, oldPath: e.oldPath, status: e.status, added: c.added, removed: c.removed, binary: c.binary, patch: null, omitted };
   });

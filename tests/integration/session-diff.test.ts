@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { FILE_LINES, sessionDiff, TOTAL_LINES } from "@/server/services/sessions-diff";
+import { FILE_LINES, sessionDiff, TOTAL_FILES, TOTAL_LINES } from "@/server/services/sessions-diff";
 import { createWorktree } from "@/server/services/sessions-worktree";
 import { tempDir } from "../support/temp";
 
@@ -99,5 +99,14 @@ describe("session review diff", () => {
     expect(d.totals.files).toBe(count + 3);
     const sent = d.files.reduce((n, f) => n + (f.patch?.length ?? 0), 0);
     expect(sent).toBeLessThan(2 * 1024 * 1024);
+  });
+
+  it("sends patches for at most TOTAL_FILES files of a wide rewrite and lists the rest with their counts", () => {
+    const { wt, review } = repoWithWorktree({ "a.txt": "a\n" });
+    for (let i = 0; i < TOTAL_FILES + 5; i++) fs.writeFileSync(path.join(wt.worktreePath, `f-${String(i).padStart(4, "0")}.txt`), "one line\n");
+    const d = review();
+    expect(d.totals).toEqual({ files: TOTAL_FILES + 5, added: TOTAL_FILES + 5, removed: 0 });
+    expect(d.files.filter((f) => f.patch !== null)).toHaveLength(TOTAL_FILES);
+    expect(d.files.slice(TOTAL_FILES).map((f) => [f.omitted, f.added])).toEqual(Array.from({ length: 5 }, () => ["budget", 1]));
   });
 });
