@@ -3,7 +3,7 @@ import { and, eq, isNotNull, isNull, lt, notInArray } from "drizzle-orm";
 import { LandInputSchema, type LandInput, type LandResult, type SessionDiff } from "@/lib/schemas/session-land";
 import type { Db } from "../db/client";
 import { sessions } from "../db/schema";
-import { AppError } from "../errors";
+import { AppError, isAppError } from "../errors";
 import type { EventBus } from "../events/bus";
 import type { Logger } from "../logger";
 import type { ProjectRegistry } from "./projects";
@@ -60,7 +60,20 @@ function isAncestor(repo: string, a: string, b: string): boolean {
 
 /** Git's own messages name absolute paths now and then; a response never does. */
 function scrub(text: string, repo: string): string {
-  return text.split(repo).join("<project>").trim();
+  return text.split(repo).join("<project>").replace(/(?<![\w<])\/[^\s'":]+/g, "<path>").trim();
+}
+
+/** A git command that failed unexpectedly becomes an error a person can act on: git's first line, no server path. */
+function explainGit<T>(what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (isAppError(err)) throw err;
+    const stderr = String((err as { stderr?: unknown }).stderr ?? "");
+    const lines = stderr.split("\n").filter((l) => l.trim());
+    const line = lines.find((l) => /^(fatal|error):/.test(l)) ?? lines[0] ?? "git failed";
+    throw new AppError("UNPROCESSABLE", `${what}: ${scrub(line, "\0")}`, "git_failed");
+  }
 }
 
 /** The files git lists (tab-indented) under "would be overwritten by merge". */
@@ -132,41 +145,45 @@ export function landSession(deps: LandDeps, raw: LandInput): LandResult {
   if (landing.has(id)) throw new AppError("CONFLICT", `Session ${id} is being landed already`, "landing");
   landing.add(id);
   try {
-    const s = row(deps.db, id);
-    if (s.status === "queued" || s.status === "running") {
-      throw new AppError("CONFLICT", `Session ${id} is still ${s.status}: stop it or let it finish before you merge or discard its work`, "still_running");
-    }
-    if (s.landed) throw new AppError("CONFLICT", `Session ${id} was already ${s.landed}`, "already_landed");
-    if (!s.branch || !s.baseCommit) throw new AppError("UNPROCESSABLE", `Session ${id} has no worktree branch (the project is not a git repository, or worktrees were off), so there is nothing to land`, "no_worktree");
-    const repo = repositoryOf(deps, s);
-    const worktree = liveWorktree(s);
-    // The work as it is: the branch plus whatever the agent left uncommitted (as an object only, until it lands).
-    const tip = worktree
-      ? snapshotCommit(worktree, `Workdeck session ${id}: uncommitted work`).commit
-      : (resolveCommit(repo, `refs/heads/${s.branch}`) ?? (s.branchCommit ? resolveCommit(repo, s.branchCommit) : null));
-    if (!tip && mode === "merge") throw new AppError("UNPROCESSABLE", `The branch ${s.branch} of session ${id} no longer exists, so there is nothing to merge`, "branch_missing");
-
-    const merged = mode === "merge" ? mergeOnto(repo, s, tip!) : { landedCommit: null, how: null };
-    // The work has landed (or was dropped on purpose) from here on: a clean-up git refuses
-    // (the user checked the session branch out somewhere) leaves the branch, not an unrecorded merge.
-    try {
-      if (worktree) removeWorktree(repo, worktree);
-      else gitResult(repo, ["worktree", "prune"]);
-      deleteBranch(repo, s.branch);
-    } catch (err) {
-      deps.log?.warn({ err, sessionId: id }, "landed, but the session's worktree or branch could not be removed");
-    }
-    const now = new Date();
-    deps.db
-      .update(sessions)
-      .set({ landed: mode === "merge" ? "merged" : "discarded", landedCommit: merged.landedCommit, landedAt: now, branchCommit: tip ?? s.branchCommit, worktreeRemovedAt: s.worktreeRemovedAt ?? now })
-      .where(eq(sessions.id, id))
-      .run();
-    announce(deps, s);
-    return { id, landed: mode === "merge" ? "merged" : "discarded", landedCommit: merged.landedCommit, branchCommit: tip ?? s.branchCommit, baseBranch: s.baseBranch, how: merged.how };
+    return explainGit(`Could not ${mode} session ${id}`, () => land(deps, id, mode));
   } finally {
     landing.delete(id);
   }
+}
+
+function land(deps: LandDeps, id: number, mode: LandInput["mode"]): LandResult {
+  const s = row(deps.db, id);
+  if (s.status === "queued" || s.status === "running") {
+    throw new AppError("CONFLICT", `Session ${id} is still ${s.status}: stop it or let it finish before you merge or discard its work`, "still_running");
+  }
+  if (s.landed) throw new AppError("CONFLICT", `Session ${id} was already ${s.landed}`, "already_landed");
+  if (!s.branch || !s.baseCommit) throw new AppError("UNPROCESSABLE", `Session ${id} has no worktree branch (the project is not a git repository, or worktrees were off), so there is nothing to land`, "no_worktree");
+  const repo = repositoryOf(deps, s);
+  const worktree = liveWorktree(s);
+  // The work as it is: the branch plus whatever the agent left uncommitted (as an object only, until it lands).
+  const tip = worktree
+    ? snapshotCommit(worktree, `Workdeck session ${id}: uncommitted work`).commit
+    : (resolveCommit(repo, `refs/heads/${s.branch}`) ?? (s.branchCommit ? resolveCommit(repo, s.branchCommit) : null));
+  if (!tip && mode === "merge") throw new AppError("UNPROCESSABLE", `The branch ${s.branch} of session ${id} no longer exists, so there is nothing to merge`, "branch_missing");
+
+  const merged = mode === "merge" ? mergeOnto(repo, s, tip!) : { landedCommit: null, how: null };
+  // The work has landed (or was dropped on purpose) from here on: a clean-up git refuses
+  // (the user checked the session branch out somewhere) leaves the branch, not an unrecorded merge.
+  try {
+    if (worktree) removeWorktree(repo, worktree);
+    else gitResult(repo, ["worktree", "prune"]);
+    deleteBranch(repo, s.branch);
+  } catch (err) {
+    deps.log?.warn({ err, sessionId: id }, "landed, but the session's worktree or branch could not be removed");
+  }
+  const now = new Date();
+  deps.db
+    .update(sessions)
+    .set({ landed: mode === "merge" ? "merged" : "discarded", landedCommit: merged.landedCommit, landedAt: now, branchCommit: tip ?? s.branchCommit, worktreeRemovedAt: s.worktreeRemovedAt ?? now })
+    .where(eq(sessions.id, id))
+    .run();
+  announce(deps, s);
+  return { id, landed: mode === "merge" ? "merged" : "discarded", landedCommit: merged.landedCommit, branchCommit: tip ?? s.branchCommit, baseBranch: s.baseBranch, how: merged.how };
 }
 
 /**
@@ -218,7 +235,7 @@ export function prepareResume(deps: LandDeps, id: number): void {
   const repo = repositoryOf(deps, s);
   if (!resolveCommit(repo, `refs/heads/${s.branch}`)) throw new AppError("CONFLICT", `The branch ${s.branch} of session ${id} no longer exists, so it cannot be resumed`, "branch_missing");
   gitResult(repo, ["worktree", "prune"]);
-  git(repo, ["worktree", "add", s.worktreePath, s.branch]);
+  explainGit(`Could not bring back the worktree of session ${id}`, () => git(repo, ["worktree", "add", s.worktreePath!, s.branch!]));
   deps.db.update(sessions).set({ worktreeRemovedAt: null }).where(eq(sessions.id, id)).run();
 }
 
@@ -226,5 +243,5 @@ export function prepareResume(deps: LandDeps, id: number): void {
 export function reviewSession(deps: LandDeps, id: number): SessionDiff {
   const s = row(deps.db, id);
   if (!s.worktreePath || !s.baseCommit) throw new AppError("UNPROCESSABLE", `Session ${id} has no worktree (the project is not a git repository, or worktrees are off)`, "no_worktree");
-  return sessionDiff({ ...s, baseCommit: s.baseCommit, projectPath: deps.projects.find(s.projectSlug)?.path ?? null });
+  return explainGit(`Could not compute the diff of session ${id}`, () => sessionDiff({ ...s, baseCommit: s.baseCommit!, projectPath: deps.projects.find(s.projectSlug)?.path ?? null }));
 }

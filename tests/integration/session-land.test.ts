@@ -232,6 +232,27 @@ describe("landing a session (real Claude Code binary, fake API, real git)", () =
     expect(h.runner.get({ id }).landed).toMatchObject({ mode: "merged", commit: result.landedCommit });
   });
 
+  it("a git failure is explained by git's own words, naming no server path, and changes nothing", async () => {
+    const h = await setup();
+    const id = await sessionRunning(h, "printf 'w\\n' > w.txt");
+    const wt = h.runner.get({ id }).worktreePath!;
+    h.db.$client.prepare("UPDATE sessions SET ended_at = ? WHERE id = ?").run(Date.now() - 30 * 24 * 3600 * 1000, id);
+    sweepWorktrees({ db: h.db, bus: h.bus, projects: h.projects }, { days: 7 });
+    // Someone put a folder where the worktree was: git will not add the worktree back there.
+    fs.mkdirSync(wt, { recursive: true });
+    fs.writeFileSync(path.join(wt, "someone-elses.txt"), "x\n");
+    let error: Error | undefined;
+    try {
+      h.runner.resume({ id, text: "go on" });
+    } catch (err) {
+      error = err as Error;
+    }
+    expect(error).toMatchObject({ code: "UNPROCESSABLE", reason: "git_failed" });
+    expect(error!.message).toMatch(/^Could not bring back the worktree of session \d+: fatal: .*already exists/);
+    expect(error!.message).not.toMatch(/\/tmp|workdeck-land-/);
+    expect(h.runner.get({ id })).toMatchObject({ status: "completed", worktreeRemovedAt: expect.any(Date) });
+  });
+
   it("a session still running cannot be landed", async () => {
     const h = await setup();
     h.fake.queue({ kind: "hang" });
