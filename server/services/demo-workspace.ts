@@ -36,9 +36,14 @@ export function prepareDemoWorkspace(opts: { appRoot: string; target: string }):
   fs.mkdirSync(path.dirname(opts.target), { recursive: true });
   try {
     fs.cpSync(source, building, { recursive: true });
-    git(building, ["init", "-q", "-b", "main"]);
-    git(building, ["add", "-A"]);
-    git(building, ["commit", "-q", "--no-verify", "--no-gpg-sign", "-m", "Demo workspace (copied from examples/demo-workspace by Workdeck)"], identityEnv(building));
+    try {
+      git(building, ["init", "-q", "-b", "main"]);
+      git(building, ["add", "-A"]);
+      git(building, ["commit", "-q", "--no-verify", "--no-gpg-sign", "-m", "Demo workspace (copied from examples/demo-workspace by Workdeck)"], identityEnv(building));
+    } catch {
+      // No usable git: the demo is still served, its sessions just run without worktrees.
+      fs.rmSync(path.join(building, ".git"), { recursive: true, force: true });
+    }
     fs.renameSync(building, opts.target);
   } catch (err) {
     fs.rmSync(building, { recursive: true, force: true });
