@@ -13,8 +13,8 @@
  *   assertions apart. Groups are already scoped to one test case, so this cannot merge tests.
  * - Varying tokens are replaced by placeholders: ANSI, absolute paths (repo-relative tail kept),
  *   ports, UUIDs, hex ids, timestamps/dates/times, durations, numbers of 4+ digits, decimals,
- *   temp dir names, `-retryN` output folders, and the call log except its "waiting for" lines
- *   (its `N ×` counts and "resolved to" lines vary per run).
+ *   temp dir names, `-retryN` output folders, and the call log except its first "waiting for"
+ *   line, the target (the rest shows how far the action got before the timeout: load-dependent).
  *   Small integers (status codes, "Expected: 12") are kept: they are the failure's meaning.
  * - Several errors in one attempt (expect.soft, timeout + interrupted action) are fingerprinted
  *   as a SET: per-error signatures deduplicated and sorted, so order does not matter.
@@ -25,7 +25,7 @@ import { stripAnsi } from "./ansi";
 import { HookKindSchema, type AttemptStatus, type ExpectedStatus, type HookKind } from "./model";
 
 /** Bumped whenever normalisation changes, so stored fingerprints can be recomputed or compared. */
-export const FINGERPRINT_VERSION = 2;
+export const FINGERPRINT_VERSION = 3;
 
 /** The parts of an error we read; our TestError and Playwright's raw error both fit. */
 export interface ErrorLike {
@@ -214,23 +214,25 @@ export function normalizeErrorMessage(message: string, rootDirs: readonly string
   const { text } = splitCodeFrame(message);
   const kept: string[] = [];
   let inCallLog = false;
-  const seenWaits = new Set<string>();
+  let targetKept = false;
   for (const rawLine of text.split("\n")) {
     const line = rawLine.trim();
     if (/^Call log:?$/i.test(line)) {
       inCallLog = true;
+      targetKept = false;
       kept.push("Call log:");
       continue;
     }
     if (inCallLog) {
       if (line === "") continue;
       if (/^(?:-|\d+\s*×)/.test(line)) {
-        // Keep the target ("waiting for locator('#saved')"), drop per-run retries and counts.
-        // A repeated wait is printed `2 × waiting for …` instead of `- waiting for …` depending on
-        // how many retries fit in the timeout, so both forms count as the same line.
+        // Keep only the first wait: the target ("waiting for locator('#save')"), logged as the
+        // action starts. Everything after it records how far the action got before the timeout
+        // (resolved, attempting, "waiting for element to be …", retries, `N ×` counts), which
+        // depends on the timeout and the machine's load; the action is in the headline.
         const wait = /^(?:-|\d+\s*×)\s*(waiting for .*)$/.exec(line);
-        if (wait?.[1] && !seenWaits.has(wait[1])) {
-          seenWaits.add(wait[1]);
+        if (wait?.[1] && !targetKept) {
+          targetKept = true;
           kept.push(`- ${wait[1]}`);
         }
         continue;

@@ -67,7 +67,7 @@ describe("normalisation of varying tokens", () => {
     expect(normalizeText("took 1.5s, ratio 0.731")).toBe("took <DURATION>, ratio <N>");
   });
 
-  it("reduces a call log to its 'waiting for' lines (counts and retries vary per run)", () => {
+  it("reduces a call log to its first 'waiting for' line (counts and retries vary per run)", () => {
     const run1 =
       "Error: expect(locator).toHaveText(expected) failed\n\nLocator: locator('nav')\nExpected: \"Home\"\nTimeout: 1500ms\n\nCall log:\n  - Expect \"toHaveText\" with timeout 1500ms\n  - waiting for locator('nav')\n    10 × locator resolved to <nav class=\"primary\">…</nav>\n       - unexpected value \"Menu\"";
     const run2 = run1.replace("10 ×", "7 ×");
@@ -75,14 +75,62 @@ describe("normalisation of varying tokens", () => {
     expect(normalizeErrorMessage(run1)).toContain("- waiting for locator('nav')");
     expect(normalizeErrorMessage(run1)).not.toContain("resolved to");
   });
+});
 
-  it("treats `N × waiting for X` as `- waiting for X` (which form appears depends on timing)", () => {
-    // The same disabled-button click timeout, as two real runs printed it.
-    const head = "TimeoutError: locator.click: Timeout 500ms exceeded.\nCall log:\n  - waiting for locator('#save')\n    - locator resolved to <button disabled id=\"save\">Save</button>\n  - attempting click action\n";
-    const slow = `${head}    2 × waiting for element to be visible, enabled and stable\n      - element is not enabled\n    - retrying click action\n    - waiting 20ms\n`;
-    const fast = `${slow}    - waiting for element to be visible, enabled and stable\n    - element is not enabled\n  - retrying click action\n    - waiting 500ms`;
-    expect(hash(slow)).toBe(hash(fast));
-    expect(normalizeErrorMessage(slow)).toContain("- waiting for element to be visible, enabled and stable");
+describe("Playwright action timeouts: the call log's length never splits a group", () => {
+  // Call logs as Playwright 1.5x prints them (dim ANSI per line) for a click on a disabled button.
+  // How far the action gets before the timeout depends on the timeout and on the machine's load:
+  // a 300 ms run on a busy machine may not even resolve the locator, a 3 s run retries 9 times.
+  const dim = (lines: string[]) => lines.map((l) => `\u001b[2m${l}\u001b[22m`).join("\n");
+  const retry = (action: string, times: string, wait: string, state = "visible, enabled and stable") => [
+    `    ${times}waiting for element to be ${state}`,
+    "      - element is not enabled",
+    `    - retrying ${action} action`,
+    `      - waiting ${wait}`,
+  ];
+  const clickLog = (retries: string[][], target = "locator('#save')", html = '<button disabled id="save">Save</button>') =>
+    dim([`  - waiting for ${target}`, ...(retries.length > 0 ? [`    - locator resolved to ${html}`, "  - attempting click action", ...retries.flat()] : [])]);
+  const click = (ms: number, log: string, action = "click") => `TimeoutError: locator.${action}: Timeout ${ms}ms exceeded.\nCall log:\n${log}`;
+  const frame = (code: string) => `\n\n   8 |   await page.setContent(html);\n>  9 |   ${code}\n     |                               ^\n  10 | });\n    at /ci/app/tests/e2e/ui.spec.ts:9:31`;
+  const at = (message: string, code = 'await page.locator("#save").click({ timeout });') => ({ message: message + frame(code), location: { file: "e2e/ui.spec.ts", line: 9, column: 31 } });
+  const fp = (...errors: ErrorLike[]) => fingerprintErrors(errors, { rootDirs: ["/ci/app/tests"] });
+
+  // Real outputs of the fixture suite's "saves the settings form" (300 ms, 500 ms, 1 s, 3 s).
+  const loaded300 = click(300, clickLog([]));
+  const run500 = click(500, clickLog([[...retry("click", "2 × ", "20ms"), "    - waiting for element to be visible, enabled and stable"]]));
+  const run1000 = click(1000, clickLog([retry("click", "2 × ", "20ms"), retry("click", "2 × ", "100ms"), retry("click", "- ", "500ms")]));
+  const run3000 = click(3000, clickLog([retry("click", "2 × ", "20ms"), retry("click", "2 × ", "100ms"), retry("click", "5 × ", "500ms")]));
+
+  it("gives call logs of 1 to 15 lines, with any retry counts, one fingerprint", () => {
+    const hashes = [loaded300, run500, run1000, run3000].map((m) => fp(at(m)).hash);
+    expect(new Set(hashes).size).toBe(1);
+    for (const m of [loaded300, run500, run1000, run3000]) expect(fp(at(m)).timeout).toBe(true);
+  });
+
+  it("keeps the action, the locator and the timeout kind in the signature, and none of the retry lines", () => {
+    const { signature } = fp(at(run3000));
+    expect(signature).toContain("TimeoutError: locator.click: Timeout <DURATION> exceeded.");
+    expect(signature).toContain("- waiting for locator('#save')");
+    expect(signature).not.toMatch(/resolved to|attempting|retrying|element is not|waiting for element|waiting <DURATION>|×/);
+  });
+
+  it("tells apart another locator, another action and a test timeout interrupting the same click", () => {
+    const base = fp(at(run1000)).hash;
+    const otherLocator = click(1000, clickLog([retry("click", "2 × ", "20ms")], "getByRole('button', { name: 'Save' })"));
+    expect(fp(at(otherLocator)).hash).not.toBe(base);
+    const fill = click(1000, dim(["  - waiting for locator('#save')", '    - locator resolved to <input disabled id="save"/>', '    - fill("x")', "  - attempting fill action", ...retry("fill", "2 × ", "20ms", "visible, enabled and editable")]), "fill");
+    expect(fp(at(fill)).hash).not.toBe(base);
+    // Same statement, same locator: only the kind of timeout differs (real output, test.setTimeout(2000)).
+    const testTimeout = [
+      { message: "\u001b[31mTest timeout of 2000ms exceeded.\u001b[39m" },
+      at(`Error: locator.click: Test timeout of 2000ms exceeded.\nCall log:\n${clickLog([["    - waiting for element to be visible, enabled and stable"]])}`),
+    ];
+    const interrupted = fp(...testTimeout);
+    expect(interrupted.timeout).toBe(true);
+    expect(interrupted.hash).not.toBe(base);
+    // ...and that test timeout is itself stable however far the interrupted click got.
+    const interruptedLater = [testTimeout[0]!, at(`Error: locator.click: Test timeout of 2000ms exceeded.\nCall log:\n${clickLog([retry("click", "2 × ", "20ms"), retry("click", "2 × ", "100ms")])}`)];
+    expect(fp(...interruptedLater).hash).toBe(interrupted.hash);
   });
 });
 
