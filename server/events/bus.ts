@@ -69,12 +69,27 @@ export class EventBus {
   }
 
   publish(input: WorkdeckEventInput): WorkdeckEvent {
+    const event = this.append(input);
+    this.emitCommitted(event);
+    return event;
+  }
+
+  /**
+   * Stores the event without telling listeners, for a caller that writes it inside its own
+   * transaction (hook ingest): call emitCommitted() once that commits, so no listener sees an
+   * event a rollback then undoes.
+   */
+  append(input: WorkdeckEventInput): WorkdeckEvent {
     const at = Date.now();
     const info = this.insert.run(input.type, input.projectSlug ?? null, JSON.stringify(input), at);
-    const event = { ...input, id: Number(info.lastInsertRowid), at } as WorkdeckEvent;
+    return { ...input, id: Number(info.lastInsertRowid), at } as WorkdeckEvent;
+  }
+
+  /** Emits an appended event to live listeners (after its transaction committed). */
+  emitCommitted(event: WorkdeckEvent): void {
+    // Marked here, not in append(): a rolled-back row's id may be reused by another process's event.
     if (this.pollTimer) this.ownSincePoll.add(event.id);
     this.emitter.emit("event", event);
-    return event;
   }
 
   /**

@@ -6,10 +6,8 @@ import { createHash } from "node:crypto";
 import type { WorkdeckEnv } from "../env";
 import { startRuntime, stopRuntime, type Runtime } from "../runtime-boot";
 import { authCredentials } from "../services/auth-sessions";
-import { assertListenAllowed, checkRequest, stampClientAddress } from "./security";
-
-/** Body limit checked at the edge; routes apply their own, smaller or larger. */
-const EDGE_BODY_LIMIT = 256 * 1024 * 1024;
+import { edgeHandler } from "./edge";
+import { assertListenAllowed } from "./security";
 
 export type RunningServer = { url: string; runtime: Runtime; close(): Promise<void> };
 
@@ -43,31 +41,16 @@ export async function serve(env: WorkdeckEnv, opts: { buildIfNeeded?: boolean; d
   try {
     if (opts.buildIfNeeded && !opts.dev) ensureBuild(env.appRoot);
     runtime = await startRuntime(env, { watch: true, warm: true });
+    // Hooks are answered as soon as the database is open, before Next is prepared (issue 12).
+    // Login sessions and agent tokens live in the database, so every server process on it agrees.
+    let nextHandle: http.RequestListener | null = null;
+    handler = edgeHandler({ bindHost: env.host, token: env.token, credentials: authCredentials(runtime.db), hooks: runtime, next: () => nextHandle });
     const { default: next } = await import("next");
     const nextApp = next({ dev: Boolean(opts.dev), dir: env.appRoot, hostname: env.host, port: env.port });
     app = nextApp;
     const handle = nextApp.getRequestHandler();
     await nextApp.prepare();
-
-    // Login sessions and agent tokens live in the database, so every server process on it agrees.
-    const credentials = authCredentials(runtime.db);
-    handler = (req, res) => {
-      const reqUrl = new URL(req.url ?? "/", "http://local");
-      stampClientAddress(req.headers, req.socket.remoteAddress);
-      const verdict = checkRequest(
-        { method: req.method ?? "GET", pathname: reqUrl.pathname, headers: req.headers },
-        { bindHost: env.host, token: env.token, maxBodyBytes: EDGE_BODY_LIMIT, credentials },
-      );
-      if (!verdict.ok) {
-        if (verdict.redirectToLogin) {
-          res.writeHead(303, { location: `/login?next=${encodeURIComponent(reqUrl.pathname + reqUrl.search)}` }).end();
-          return;
-        }
-        res.writeHead(verdict.status, { "content-type": "application/json" }).end(JSON.stringify({ error: verdict.message }));
-        return;
-      }
-      void handle(req, res);
-    };
+    nextHandle = (req, res) => void handle(req, res);
   } catch (err) {
     // Nothing half-started may keep the process (and the port) alive.
     server.closeAllConnections();

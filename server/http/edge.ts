@@ -1,0 +1,48 @@
+import type http from "node:http";
+import { serveHookPost, type HookPostDeps } from "./hook-post";
+import { checkRequest, stampClientAddress, type Credentials } from "./security";
+
+/** Body limit checked at the edge; routes apply their own, smaller or larger. */
+export const EDGE_BODY_LIMIT = 256 * 1024 * 1024;
+
+const HOOKS_PATH = /^\/api\/hooks\/?$/;
+
+export type EdgeOptions = {
+  bindHost: string;
+  token: string | undefined;
+  credentials: Credentials;
+  hooks: HookPostDeps;
+  /** Next's handler once it is prepared; until then everything but hooks answers 503. */
+  next(): http.RequestListener | null;
+};
+
+/**
+ * `workdeck serve`'s request handler: binding, token (incl. agent tokens), Host, Origin and body
+ * size checks on every request, then `POST /api/hooks` answered here (the hot path: every tool
+ * call of every agent, issue 12) and everything else handed to Next.
+ */
+export function edgeHandler(opts: EdgeOptions): http.RequestListener {
+  return (req, res) => {
+    const reqUrl = new URL(req.url ?? "/", "http://local");
+    stampClientAddress(req.headers, req.socket.remoteAddress);
+    const verdict = checkRequest(
+      { method: req.method ?? "GET", pathname: reqUrl.pathname, headers: req.headers },
+      { bindHost: opts.bindHost, token: opts.token, maxBodyBytes: EDGE_BODY_LIMIT, credentials: opts.credentials },
+    );
+    if (!verdict.ok) {
+      if (verdict.redirectToLogin) {
+        res.writeHead(303, { location: `/login?next=${encodeURIComponent(reqUrl.pathname + reqUrl.search)}` }).end();
+        return;
+      }
+      res.writeHead(verdict.status, { "content-type": "application/json" }).end(JSON.stringify({ error: verdict.message }));
+      return;
+    }
+    if (req.method === "POST" && HOOKS_PATH.test(reqUrl.pathname)) {
+      void serveHookPost(opts.hooks, req, res);
+      return;
+    }
+    const next = opts.next();
+    if (next) return next(req, res);
+    res.writeHead(503, { "content-type": "application/json", "retry-after": "1" }).end(JSON.stringify({ error: "Workdeck is starting" }));
+  };
+}
