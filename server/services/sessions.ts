@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { query, type Options, type Query, type SDKUserMessage, type SpawnOptions } from "@anthropic-ai/claude-agent-sdk";
+import { query, type Options, type Query, type SpawnOptions } from "@anthropic-ai/claude-agent-sdk";
 import { and, asc, desc, eq, gt, inArray } from "drizzle-orm";
 import { classifyRun, lastRateLimitInfo, parseMessage, RunAccounting, type ClaudeMessage, type Outcome, type ResultMessage } from "@/packages/claude-session/src/index";
 import {
@@ -41,6 +41,7 @@ import { killGroup, killRunProcesses, newProcessMark, PROCESS_MARK_VAR } from ".
 import { recoverOrphanedRuns } from "./session-recovery";
 import { errorRemediationPrompt, specImplementationPrompt } from "./sessions-prompts";
 import { createWorktree } from "./sessions-worktree";
+import { InputQueue } from "./session-state";
 import { prepareResume, reviewSession } from "./session-land";
 import type { SessionDiff } from "@/lib/schemas/session-land";
 
@@ -108,39 +109,6 @@ type ActiveRun = {
   timer: NodeJS.Timeout | null;
   done: Promise<void>;
 };
-
-/** The streaming input of one run: messages pushed by start/send, ended after the last result. */
-class InputQueue implements AsyncIterable<SDKUserMessage> {
-  private items: SDKUserMessage[] = [];
-  private wake: (() => void) | null = null;
-  closed = false;
-  /** Messages pushed that have not had their result yet. */
-  pending = 0;
-
-  push(text: string): void {
-    this.pending++;
-    this.items.push({ type: "user", message: { role: "user", content: text }, parent_tool_use_id: null });
-    this.wake?.();
-  }
-
-  close(): void {
-    this.closed = true;
-    this.wake?.();
-  }
-
-  async *[Symbol.asyncIterator](): AsyncIterator<SDKUserMessage> {
-    while (true) {
-      const next = this.items.shift();
-      if (next) {
-        yield next;
-        continue;
-      }
-      if (this.closed) return;
-      await new Promise<void>((resolve) => (this.wake = resolve));
-      this.wake = null;
-    }
-  }
-}
 
 export class SessionRunner {
   readonly accounts: AccountPool;
@@ -596,9 +564,7 @@ export class SessionRunner {
           accounting.observe(m.msg);
           const totals = accounting.session;
           this.update(s.id, { costUsd: totals.costUsd, inputTokens: totals.inputTokens, outputTokens: totals.outputTokens, numTurns: totals.numTurns });
-          active.input.pending = Math.max(0, active.input.pending - 1);
-          // The work is done when every message we sent has its answer: end the input so the process exits.
-          if (active.input.pending === 0 || m.msg.is_error) active.input.close();
+          active.input.resultArrived();
         }
       }
     } catch (err) {

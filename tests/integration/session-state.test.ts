@@ -1,0 +1,89 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { SessionRunner } from "@/server/services/sessions";
+import { afterToolResult, FakeAnthropic, lastUserText } from "../support/fake-anthropic";
+import { harnessDeps, harnessSpec, waitFor } from "../support/session-harness";
+import { repoRoot, tempDir } from "../support/temp";
+
+/**
+ * Issue 11 "Session state": a session's status follows what Claude Code did. The real Claude Code
+ * binary runs a Bash tool that takes seconds against the fake Messages API; a message is sent
+ * while the tool runs.
+ */
+
+let fake: FakeAnthropic | null = null;
+const cleanups: (() => Promise<void>)[] = [];
+
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+  await fake?.close();
+  fake = null;
+});
+
+async function setup(maxConcurrent = 3): Promise<SessionRunner> {
+  fake = await FakeAnthropic.start();
+  const spec = harnessSpec(tempDir("workdeck-state-"), fake.url);
+  const deps = harnessDeps(spec, repoRoot);
+  deps.config.config.claude = { ...deps.config.config.claude, maxConcurrent };
+  const r = new SessionRunner(deps, { stopGraceMs: 2_000, accountCheckMs: 0 });
+  cleanups.push(async () => {
+    await r.close();
+    deps.db.$client.close();
+  });
+  return r;
+}
+
+/** The session's Bash tool has started (Claude asked for it and the CLI reported the call). */
+async function toolRunning(r: SessionRunner, id: number): Promise<void> {
+  await waitFor(() => r.events({ id }).some((e) => e.type === "assistant" && JSON.stringify(e.payload).includes('"tool_use"')));
+}
+
+describe("session state follows Claude Code", () => {
+  it("Send while a tool runs: answered in the same turn, the session completes and the queue goes on (maxConcurrent 1)", async () => {
+    const r = await setup(1);
+    fake!.queue({ kind: "tool_use", name: "Bash", input: { command: "sleep 3 && echo slept" }, text: "Sleeping." });
+    fake!.when(afterToolResult, (req) => ({ kind: "text", text: lastUserText(req).includes("also say hi") ? "Slept, and hi." : "Slept." }), { times: 1 });
+    const { id } = await r.start({ projectId: "demo", prompt: "sleep a bit" });
+    const second = await r.start({ projectId: "demo", prompt: "second session" });
+    await toolRunning(r, id);
+    expect(r.get({ id: second.id }).status).toBe("queued");
+
+    r.send({ id, text: "also say hi" });
+
+    const ended = await r.waitForEnd(id, 45_000);
+    expect(ended).toMatchObject({ status: "completed", exitReason: "success" });
+    expect(r.events({ id }).filter((e) => e.type === "result")).toHaveLength(1);
+    // The message reached Claude within the turn (not left unanswered).
+    expect(fake!.mainRequests.some((q) => JSON.stringify(q.body?.messages).includes("also say hi"))).toBe(true);
+    expect(await r.waitForEnd(second.id, 45_000)).toMatchObject({ status: "completed" });
+  });
+
+  it("Stop while a tool runs: stopped", async () => {
+    const r = await setup();
+    fake!.queue({ kind: "tool_use", name: "Bash", input: { command: "sleep 30" }, text: "Sleeping." });
+    const { id } = await r.start({ projectId: "demo", prompt: "sleep long" });
+    await toolRunning(r, id);
+
+    const stopped = await r.stop({ id });
+
+    expect(stopped).toMatchObject({ status: "stopped", exitReason: "stopped" });
+    expect(r.runningCount()).toBe(0);
+  });
+
+  it("resume after an interruption: the same Claude session continues to completed", async () => {
+    const r = await setup();
+    fake!.queue({ kind: "tool_use", name: "Bash", input: { command: "sleep 30" }, text: "Sleeping." });
+    const { id } = await r.start({ projectId: "demo", prompt: "sleep long" });
+    await toolRunning(r, id);
+    await r.stop({ id });
+    const claudeSessionId = r.get({ id }).claudeSessionId;
+    expect(claudeSessionId).toBeTruthy();
+    fake!.queue({ kind: "text", text: "Resumed and done." });
+
+    r.resume({ id, text: "carry on" });
+
+    const ended = await r.waitForEnd(id, 45_000);
+    expect(ended).toMatchObject({ status: "completed", exitReason: "success", claudeSessionId });
+    expect(ended.runs).toHaveLength(2);
+    expect(ended.runs[1]).toMatchObject({ resumed: true, outcome: "success" });
+  });
+});
