@@ -1,5 +1,6 @@
 import { benchAgents } from "./agents";
 import { benchErrors } from "./errors";
+import { benchHooksHttp } from "./hooks-http";
 import { benchIngestHooks } from "./ingest-hooks";
 import { benchOpenSpec } from "./openspec";
 import { benchSessionsBrowser } from "./sessions-browser";
@@ -16,6 +17,8 @@ async function main() {
   printRows(await benchErrors());
   process.stdout.write("\nIngest while hooks arrive (issue 10)\n");
   printRows(await benchIngestHooks());
+  process.stdout.write("\nHook ingest over HTTP (issue 12)\n");
+  printRows(await benchHooksHttp());
   process.stdout.write("\nAgents (issue 5)\n");
   printRows(await benchAgents());
   process.stdout.write("\nAll Work (issue 6)\n");

@@ -1,4 +1,5 @@
 import path from "node:path";
+import { z } from "zod";
 import type { Statement } from "better-sqlite3";
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
@@ -95,6 +96,9 @@ type ParsedHook = {
   workdeckSessionId: number | undefined;
 };
 
+const HookFieldsSchema = z.object(HookPayloadSchema.shape);
+const HOOK_FIELDS = Object.keys(HookPayloadSchema.shape);
+
 /** JSON + schema checks, before any write: bad input throws AppError and changes nothing. */
 function parseHook(deps: Pick<AgentsDeps, "now">, input: HookIngestInput): ParsedHook {
   const text = typeof input.body === "string" ? input.body : Buffer.from(input.body.buffer, input.body.byteOffset, input.body.byteLength).toString("utf8");
@@ -105,7 +109,10 @@ function parseHook(deps: Pick<AgentsDeps, "now">, input: HookIngestInput): Parse
     throw new AppError("BAD_REQUEST", `The body is not JSON (${(err as Error).message}); send the hook payload exactly as Claude Code passes it.`);
   }
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new AppError("BAD_REQUEST", "The body must be one JSON object: a Claude Code hook payload.");
-  const parsed = HookPayloadSchema.safeParse(raw);
+  // Only the fields it names: the loose schema would copy every key of a large payload, kept whole anyway.
+  const fields: Record<string, unknown> = {};
+  for (const key of HOOK_FIELDS) if (key in raw) fields[key] = (raw as Record<string, unknown>)[key];
+  const parsed = HookFieldsSchema.safeParse(fields);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const where = issue.path.length ? `${issue.path.join(".")}: ` : "";
@@ -113,7 +120,7 @@ function parseHook(deps: Pick<AgentsDeps, "now">, input: HookIngestInput): Parse
   }
   const now = deps.now?.() ?? Date.now();
   const at = input.firedAt !== undefined && input.firedAt <= now ? input.firedAt : now;
-  return { text, payload: parsed.data, at, workdeckSessionId: input.workdeckSessionId };
+  return { text, payload: raw as HookPayload, at, workdeckSessionId: input.workdeckSessionId };
 }
 
 /**
@@ -183,15 +190,23 @@ type Pending = { hook: ParsedHook; resolve(result: HookIngestResult): void; reje
 
 /**
  * Group commit for the server's hook endpoint: every event submitted during one turn of the
- * event loop (or MAX_BATCH of them) is stored in ONE transaction, each in its own savepoint so a
- * failing one costs only itself. Its promise resolves after the commit, so an answer never
+ * event loop (or MAX_BATCH of them) is stored in ONE transaction; if it fails, each event is
+ * retried in its own, so a failing one costs only itself. Its promise resolves after the commit, so an answer never
  * acknowledges an event a crash could still lose, and bus listeners hear of it only then.
  */
 export class HookCommitter {
   private queue: Pending[] = [];
   private scheduled = false;
+  // Built once: better-sqlite3 wraps a transaction function anew on every .transaction() call.
+  private readonly commitAllTx;
+  private readonly commitOneTx;
 
-  constructor(private readonly deps: AgentsDeps) {}
+  constructor(private readonly deps: AgentsDeps) {
+    const sqlite = deps.db.$client;
+    const s = prepared(deps.db);
+    this.commitAllTx = sqlite.transaction((batch: Pending[]): Outcome[] => batch.map((p): Outcome => ({ ok: true, ...writeHook(deps, s, p.hook) })));
+    this.commitOneTx = sqlite.transaction((hook: ParsedHook) => writeHook(deps, s, hook));
+  }
 
   /** Validates at once (AppError, nothing queued) and resolves once the event is committed. */
   submit(input: HookIngestInput): Promise<HookIngestResult> {
@@ -215,31 +230,22 @@ export class HookCommitter {
     });
   }
 
-  /** Commits what is queued now. */
+    /** Commits what is queued now. */
   flush(): void {
     const batch = this.queue.splice(0);
     if (batch.length === 0) return;
-    const sqlite = this.deps.db.$client;
-    const s = prepared(this.deps.db);
-    type Outcome = { ok: true; result: HookIngestResult; events: WorkdeckEvent[] } | { ok: false; err: unknown };
-    const outcomes: Outcome[] = [];
+    let outcomes: Outcome[];
     try {
-      sqlite
-        .transaction(() => {
-          outcomes.length = 0;
-          for (const p of batch) {
-            try {
-              // A nested better-sqlite3 transaction is a savepoint: a failure rolls back this event only.
-              outcomes.push({ ok: true, ...sqlite.transaction(() => writeHook(this.deps, s, p.hook))() });
-            } catch (err) {
-              outcomes.push({ ok: false, err });
-            }
-          }
-        })
-        .immediate();
-    } catch (err) {
-      for (const p of batch) p.reject(err);
-      return;
+      outcomes = this.commitAll(batch);
+    } catch {
+      // Rare (a constraint, a trigger, a full disk): each event alone, so one failure costs only itself.
+      outcomes = batch.map((p): Outcome => {
+        try {
+          return { ok: true, ...this.commitOne(p.hook) };
+        } catch (err) {
+          return { ok: false, err };
+        }
+      });
     }
     for (const [i, o] of outcomes.entries()) {
       if (o.ok) for (const e of o.events) this.deps.bus.emitCommitted(e);
@@ -247,7 +253,16 @@ export class HookCommitter {
       else batch[i]!.reject(o.err);
     }
   }
+
+  private commitAll(batch: Pending[]): Outcome[] {
+    return this.commitAllTx.immediate(batch);
+  }
+  private commitOne(hook: ParsedHook): { result: HookIngestResult; events: WorkdeckEvent[] } {
+    return this.commitOneTx.immediate(hook);
+  }
 }
+
+type Outcome = { ok: true; result: HookIngestResult; events: WorkdeckEvent[] } | { ok: false; err: unknown };
 
 const committers = new WeakMap<Db, HookCommitter>();
 

@@ -66,7 +66,9 @@ function post(url: string, body: string | Buffer, headers: Record<string, string
       agent,
       headers: { "content-type": "application/json", ...(opts.chunked ? {} : { "content-length": String(buf.byteLength) }), ...headers },
     });
+    let answered = false;
     req.on("response", (res) => {
+      answered = true;
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () => {
@@ -75,7 +77,7 @@ function post(url: string, body: string | Buffer, headers: Record<string, string
       });
     });
     // A refused upload closes the connection; the answer has already arrived by then.
-    req.on("error", (err) => (req.res ? undefined : reject(err)));
+    req.on("error", (err) => (answered ? undefined : reject(err)));
     req.end(buf);
   });
 }
