@@ -42,7 +42,7 @@ export const WORK_EVENT_TYPES: WorkdeckEventType[] = [
 ];
 
 /** Stream messages that mean something to All Work (the rest are a session's output). */
-const WORK_SESSION_MESSAGES = new Set(["workdeck/run_started", "workdeck/account_parked", "workdeck/account_needs_login"]);
+const WORK_SESSION_MESSAGES = new Set(["workdeck/run_started", "workdeck/account_parked", "workdeck/account_needs_login", "workdeck/permission_requested", "workdeck/permission_answered"]);
 
 /** A tool call's hook events: thousands a minute from a busy agent. */
 export function isToolCall(event: WorkdeckEvent): event is Extract<WorkdeckEvent, { type: "agents.activity" }> {

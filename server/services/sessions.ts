@@ -42,6 +42,8 @@ import { recoverOrphanedRuns } from "./session-recovery";
 import { errorRemediationPrompt, specImplementationPrompt } from "./sessions-prompts";
 import { createWorktree } from "./sessions-worktree";
 import { InputQueue } from "./session-state";
+import { SessionPermissions } from "./session-permissions";
+import { AnswerPermissionInputSchema, type AnswerPermissionInput, type PendingPermission } from "@/lib/schemas/session-permissions";
 import { prepareResume, reviewSession } from "./session-land";
 import type { SessionDiff } from "@/lib/schemas/session-land";
 
@@ -87,6 +89,8 @@ export type RunnerTuning = {
   stopGraceMs: number;
   /** How often needs_login accounts are rechecked with `claude auth status` (ms; 0 = never). */
   accountCheckMs: number;
+  /** How long a permission request waits for an answer (ms; default: the session's timeoutMinutes, else 10 min). */
+  permissionTimeoutMs?: number;
 };
 
 const DEFAULT_TUNING: RunnerTuning = { maxRetries: 3, retryBaseMs: 2_000, retryMaxMs: 60_000, stopGraceMs: 5_000, accountCheckMs: 5 * 60_000 };
@@ -121,6 +125,8 @@ export class SessionRunner {
   private readonly lease: ServerLease;
   private closed = false;
   private readonly seqs = new Map<number, number>();
+  /** Tool permission requests of running sessions, answered from the UI (session-permissions.ts). */
+  private readonly permissions = new SessionPermissions((id, type, payload) => this.note(id, type, payload));
 
   constructor(
     private readonly deps: SessionsDeps,
@@ -339,6 +345,20 @@ export class SessionRunner {
     return { id: input.id };
   }
 
+  /** The tool permission requests a running session waits on. */
+  pendingPermissions(raw: { id: number }): PendingPermission[] {
+    const { id } = SessionIdInputSchema.parse(raw);
+    this.row(id);
+    return this.permissions.list(id);
+  }
+
+  /** Allows (once, or always for the rest of the session) or denies one of them. */
+  answerPermission(raw: AnswerPermissionInput): { ok: true } {
+    const input = AnswerPermissionInputSchema.parse(raw);
+    this.row(input.id);
+    return this.permissions.answer(input);
+  }
+
   get(raw: { id: number }): Session {
     const { id } = SessionIdInputSchema.parse(raw);
     return toSession(this.row(id));
@@ -515,6 +535,8 @@ export class SessionRunner {
       model: options.model,
       fallbackModel: options.fallbackModel,
       permissionMode: options.permissionMode,
+      // Asked of the user on the session page; bypassPermissions never asks.
+      canUseTool: options.permissionMode === "bypassPermissions" ? undefined : this.permissions.handler(s.id, this.tuning.permissionTimeoutMs ?? (options.timeoutMinutes ?? 10) * 60_000),
       allowDangerouslySkipPermissions: options.permissionMode === "bypassPermissions" ? true : undefined,
       allowedTools: options.allowedTools,
       maxTurns: options.maxTurns,
@@ -570,6 +592,7 @@ export class SessionRunner {
     } catch (err) {
       thrown = (err as Error).message;
     }
+    this.permissions.clear(s.id);
     // The SDK may return before the child's exit event: give it a moment.
     for (let i = 0; i < 40 && active.child && !active.exit && active.child.exitCode === null && active.child.signalCode === null; i++) await sleep(25);
     const exit = active.exit ?? (active.child ? { code: active.child.exitCode, signal: active.child.signalCode } : null);

@@ -10,6 +10,7 @@ import {
   StartSessionInputSchema,
 } from "@/lib/schemas/sessions";
 import { LandInputSchema } from "@/lib/schemas/session-land";
+import { AnswerPermissionInputSchema } from "@/lib/schemas/session-permissions";
 import { landSession } from "../../services/session-land";
 import { createTRPCRouter, publicProcedure } from "../init";
 
@@ -43,6 +44,12 @@ export const sessionsRouter = createTRPCRouter({
 
   /** A finished session continues (`--resume`) with a new message. */
   resume: publicProcedure.input(SendInputSchema).mutation(({ ctx, input }) => ctx.runtime.sessions.resume(input)),
+
+  /** Tool permission requests the running session waits on (tool, input, the rule "always" adds). */
+  pendingPermissions: publicProcedure.input(SessionIdInputSchema).query(({ ctx, input }) => ctx.runtime.sessions.pendingPermissions(input)),
+
+  /** Allow once, allow always for this session, or deny (with a message Claude reads) one request. */
+  answerPermission: publicProcedure.input(AnswerPermissionInputSchema).mutation(({ ctx, input }) => ctx.runtime.sessions.answerPermission(input)),
 
   /** What the session changed in its worktree, against the commit it started from. */
   diff: publicProcedure.input(SessionIdInputSchema).query(({ ctx, input }) => ctx.runtime.sessions.diff(input)),
