@@ -261,7 +261,7 @@ const INTERESTING = new Set(["errors.failureNew", "errors.failureUpdated", "sess
 
 function interesting(e: WorkdeckEvent): boolean {
   if (!INTERESTING.has(e.type)) return false;
-  if (e.type === "sessions.event") return e.eventType === "workdeck/account_parked";
+  if (e.type === "sessions.event") return e.eventType === "workdeck/account_parked" || e.eventType === "workdeck/permission_requested";
   if (e.type === "sessions.updated") return ["completed", "failed", "crashed"].includes(e.status);
   return true;
 }
@@ -351,6 +351,7 @@ function describe(deps: Pick<NotificationsDeps, "db" | "baseUrl">, e: WorkdeckEv
     }
     case "sessions.event": {
       const row = sqlite.prepare("SELECT payload FROM session_events WHERE session_id = ? AND seq = ?").get(e.sessionId, e.seq) as { payload: string } | undefined;
+      if (e.eventType === "workdeck/permission_requested") return permissionNote(e, row ? (JSON.parse(row.payload) as PermissionAsk) : {}, link);
       const p = row ? (JSON.parse(row.payload) as { accountId?: string; until?: string; limitType?: string | null }) : {};
       return [
         {
@@ -369,6 +370,26 @@ function describe(deps: Pick<NotificationsDeps, "db" | "baseUrl">, e: WorkdeckEv
     default:
       return [];
   }
+}
+
+type PermissionAsk = { requestId?: string; toolName?: string; rule?: string; input?: Record<string, unknown> };
+
+/** A launched session waits on a tool permission (issue 11): answered on its page. */
+function permissionNote(e: Extract<WorkdeckEvent, { type: "sessions.event" }>, p: PermissionAsk, link: (p: string) => string): Note[] {
+  const command = typeof p.input?.command === "string" ? p.input.command : typeof p.input?.file_path === "string" ? p.input.file_path : null;
+  return [
+    {
+      kind: "session_needs_you",
+      projectSlug: e.projectSlug,
+      dedupeKey: `session_needs_you:${e.sessionId}:${p.requestId ?? e.id}`,
+      message: {
+        title: `Session #${e.sessionId} needs you`,
+        body: `It asks permission to use ${escapeMrkdwn(p.toolName ?? "a tool")}${command ? `: \`${escapeMrkdwn(command.slice(0, 300))}\`` : ""}.`,
+        fields: p.rule ? [["Allow always adds", `\`${escapeMrkdwn(p.rule)}\``]] : [],
+        link: link(`/sessions/${e.sessionId}`),
+      },
+    },
+  ];
 }
 
 // ----- one per runtime -----------------------------------------------------------------

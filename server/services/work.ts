@@ -10,6 +10,7 @@
 import type { Db } from "../db/client";
 import type { EventBus } from "../events/bus";
 import type { OpenSpecService } from "./openspec";
+import { sessionsWaitingOnPermission } from "./session-permissions";
 import { WORK_EVENT_TYPES, isWorkEvent } from "@/lib/schemas/event-scope";
 import type { WorkdeckEvent } from "@/lib/schemas/events";
 import {
@@ -160,6 +161,9 @@ async function build(deps: WorkDeps, projectId: string | undefined, now: number)
   }
   const needsYouSessions = new Set<number>();
   for (const a of agents) if (a.status === "needs_you" && a.workdeck_session_id !== null) needsYouSessions.add(a.workdeck_session_id);
+  // A launched session waiting on a tool permission asked from the page (issue 11).
+  const waitingOnPermission = sessionsWaitingOnPermission(deps.db);
+  for (const id of waitingOnPermission) needsYouSessions.add(id);
   const failureStatus = new Map<number, string>();
   const failureForChange = new Map<string, { id: number; status: string }>();
   for (const f of failures) {
@@ -242,7 +246,7 @@ async function build(deps: WorkDeps, projectId: string | undefined, now: number)
       type: "session",
       status,
       // A remediation whose failure passed since says so: the fix worked.
-      detail: fStatus === "resolved" ? `${s.status} · failure resolved` : s.status,
+      detail: waitingOnPermission.has(s.id) ? "waiting for a tool permission" : fStatus === "resolved" ? `${s.status} · failure resolved` : s.status,
       projectSlug: s.project_slug,
       title: `Session #${s.id}: ${subject}`,
       priority: Math.max(1, Math.min(5, s.priority)),
@@ -305,7 +309,7 @@ const KIND_SQL: Record<ActivityKind, string> = {
   triage: "(type = 'errors.triaged' AND json_extract(payload, '$.reviewedByHuman') = 1)",
   session_started: "(type = 'sessions.event' AND json_extract(payload, '$.eventType') = 'workdeck/run_started')",
   session_finished: `(type = 'sessions.updated' AND json_extract(payload, '$.status') IN (${TERMINAL_SESSION.map((s) => `'${s}'`).join(",")}))`,
-  needs_you: "type = 'agents.needsYou'",
+  needs_you: "(type = 'agents.needsYou' OR (type = 'sessions.event' AND json_extract(payload, '$.eventType') = 'workdeck/permission_requested'))",
   account_limited: "(type = 'sessions.event' AND json_extract(payload, '$.eventType') IN ('workdeck/account_parked', 'workdeck/account_needs_login'))",
 };
 
@@ -347,6 +351,7 @@ export function activity(deps: Pick<WorkDeps, "db">, raw: ActivityInput = {}): A
         return { ...base, kind: "needs_you", text: `An agent needs you${e.reason ? `: ${e.reason}` : ""}`, href: agentHref(e.sessionId) };
       case "sessions.event": {
         if (e.eventType === "workdeck/run_started") return { ...base, kind: "session_started", text: `Session #${e.sessionId} started`, href: sessionHref(e.sessionId) };
+        if (e.eventType === "workdeck/permission_requested") return { ...base, kind: "needs_you", text: `Session #${e.sessionId} asks permission for a tool`, href: sessionHref(e.sessionId) };
         const stored = parkedPayload.get(e.sessionId, e.seq) as { payload: string } | undefined;
         const p = stored ? (JSON.parse(stored.payload) as { accountId?: string; until?: string }) : {};
         const text =

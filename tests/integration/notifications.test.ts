@@ -239,7 +239,15 @@ describe("notifications: Slack", () => {
       .prepare("INSERT INTO session_events (session_id, seq, type, payload, at) VALUES (?, 1, 'workdeck/account_parked', ?, ?)")
       .run(sid, JSON.stringify({ accountId: "max-1", until: "2030-01-01T05:00:00.000Z", limitType: "five_hour" }), Date.now());
     runtime.bus.publish({ type: "sessions.event", projectSlug: "billing-api", sessionId: sid, seq: 1, eventType: "workdeck/account_parked" });
+    // A launched session asks a tool permission from its page (issue 11).
+    runtime.db.$client
+      .prepare("INSERT INTO session_events (session_id, seq, type, payload, at) VALUES (?, 2, 'workdeck/permission_requested', ?, ?)")
+      .run(sid, JSON.stringify({ requestId: "toolu_1", toolName: "Bash", input: { command: "npm test" }, rule: "Bash(npm test:*)" }), Date.now());
+    runtime.bus.publish({ type: "sessions.event", projectSlug: "billing-api", sessionId: sid, seq: 2, eventType: "workdeck/permission_requested" });
     await service.idle();
+    const asked = slack.received.find((r) => r.body.text === `Session #${sid} needs you (billing-api)`);
+    expect(JSON.stringify(asked?.body.blocks)).toContain("npm test");
+    expect(JSON.stringify(asked?.body.blocks)).toContain(`/sessions/${sid}`);
     const texts = slack.received.map((r) => r.body.text);
     expect(texts).toContain("A Claude Code session needs you (billing-api)");
     expect(texts).toContain("Account max-1 hit its usage limit (billing-api)");

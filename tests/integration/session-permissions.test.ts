@@ -3,6 +3,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { SessionRunner } from "@/server/services/sessions";
 import { sessionsWaitingOnPermission } from "@/server/services/session-permissions";
+import { listAll } from "@/server/services/work";
 import { FakeAnthropic } from "../support/fake-anthropic";
 import { harnessDeps, harnessSpec, waitFor } from "../support/session-harness";
 import { repoRoot, tempDir } from "../support/temp";
@@ -52,6 +53,8 @@ describe("tool permissions answered from the UI", () => {
     expect(asked).toMatchObject({ toolName: "Write", input: { file_path: path.join(project, "a.txt") } });
     expect(asked!.rule).toContain("Write");
     expect(sessionsWaitingOnPermission(deps.db).has(id)).toBe(true);
+    const work = await listAll({ db: deps.db, bus: deps.bus, openspec: { listChanges: async () => [] } });
+    expect(work.find((w) => w.key === `session:${id}`)).toMatchObject({ status: "needs_you", detail: "waiting for a tool permission" });
     expect(fs.existsSync(path.join(project, "a.txt"))).toBe(false);
 
     runner.answerPermission({ id, requestId: asked!.requestId, allow: true, always: true });
