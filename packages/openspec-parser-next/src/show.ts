@@ -62,44 +62,43 @@ export function showChange(tree: OpenSpecTree, id: string, options: ShowChangeOp
 
 /** `--diff`: each MODIFIED delta gets the main block vs the delta block, or why there is none. */
 function addDiffs(tree: OpenSpecTree, id: string, deltas: ShownDelta[]): void {
-  const incoming = new Map<string, Array<{ name: string; raw: string }>>();
-  for (const f of deltaSpecFiles(tree, id)) incoming.set(f.spec, parsedDelta(tree, f.path).modified.map((b) => ({ name: b.name, raw: blockRaw(b) })));
+  const incoming = new Map<string, { names: Map<string, string>; blocks: Array<{ name: string; raw: string }> }>();
+  for (const f of deltaSpecFiles(tree, id)) {
+    const d = parsedDelta(tree, f.path);
+    // A MODIFIED block may use a name the same change renames to: diff it against the old block.
+    const names = new Map(d.renamed.map((r) => [normalizeName(r.to), normalizeName(r.from)]));
+    incoming.set(f.spec, { names, blocks: d.modified.map((b) => ({ name: b.name, raw: blockRaw(b) })) });
+  }
   const used = new Map<string, number>();
   for (const d of deltas) {
     if (d.operation !== 'MODIFIED') continue;
     const k = used.get(d.spec) ?? 0;
     used.set(d.spec, k + 1);
-    const block = incoming.get(d.spec)?.[k];
-    if (!block) continue;
+    const file = incoming.get(d.spec);
+    const block = file?.blocks[k];
+    if (!file || !block) continue;
     const main = tree.read(specPath(d.spec));
     if (main === undefined) {
-      d.warning = `No main spec found for "${d.spec}"`;
+      d.warning = `No main spec at ${specPath(d.spec)}, so MODIFIED requirement "${block.name}" has nothing to diff against`;
       continue;
     }
     const blocks = mainSpecBlocks(walk(main)).blocks;
-    const want = normalizeName(block.name);
+    const want = file.names.get(block.name) ?? block.name;
     const exact = blocks.find((b) => b.name === want);
-    if (!exact) {
-      const near = blocks.find((b) => foldName(b.name) === foldName(want));
-      d.warning = near
-        ? `Requirement "${want}" matches main requirement "${near.name}" only when case is ignored in ${d.spec}`
-        : `No matching main requirement found for "${want}" in ${d.spec}`;
+    const near = exact ? undefined : blocks.find((b) => foldName(b.name) === foldName(want));
+    if (!exact && !near) {
+      d.warning = `No matching main requirement found for "${want}" in ${d.spec}`;
       continue;
     }
-    d.diff = unifiedHunks(blockRaw(exact), block.raw);
+    if (near) d.warning = `Header differs from the main spec's "${near.name}" only in case or spacing; archive matches names exactly, so reconcile them before archiving`;
+    d.diff = unifiedHunks(blockRaw((exact ?? near)!), block.raw);
   }
 }
 
-/**
- * Hunks only (no file header), as the CLI prints them: each block is
- * compared as a paragraph (followed by a blank line) and the result trimmed.
- */
+/** Hunks only (no file header), four lines of context, as the CLI prints them. */
 function unifiedHunks(before: string, after: string): string {
-  const patch = structuredPatch('main', 'delta', `${before}\n\n`, `${after}\n\n`, '', '', { context: 3 });
-  return patch.hunks
-    .map((h) => [`@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`, ...h.lines].join('\n'))
-    .join('\n')
-    .trimEnd();
+  const patch = structuredPatch('main', 'delta', `${before}\n`, `${after}\n`, '', '', { context: 4 });
+  return patch.hunks.map((h) => [`@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`, ...h.lines].join('\n')).join('\n');
 }
 
 export function showSpec(tree: OpenSpecTree, id: string, options: ShowSpecOptions = {}): ShownSpec {

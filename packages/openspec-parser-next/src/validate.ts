@@ -62,7 +62,8 @@ const tally = (items: readonly ValidationItemResult[]): Totals => {
 
 /** Sorted items plus totals; `types` are the scopes asked (they appear in byType even when empty). */
 export function envelope(items: ValidationItemResult[], types: readonly ItemType[]): ValidationEnvelope {
-  const sorted = [...items].sort((a, b) => byLocale(a.id, b.id));
+  // Same id as a change and a spec: the spec comes first (tricky fixture, `shared`).
+  const sorted = [...items].sort((a, b) => byLocale(a.id, b.id) || (a.type === b.type ? 0 : a.type === 'spec' ? -1 : 1));
   const byType: Partial<Record<ItemType, Totals>> = {};
   for (const t of types) byType[t] = tally(sorted.filter((i) => i.type === t));
   return { items: sorted, summary: { totals: tally(sorted), byType }, version: '1.0' };

@@ -60,21 +60,7 @@ const KNOWN_GAPS: Record<string, string> = {
   'openspec-self:validate simplify-skill-installation': 'archive dry-run',
   'openspec-self:validate --all': 'archive dry-run',
 };
-/** `show --diff`: our hunks align blank lines differently from the CLI's on these changes. */
-const DIFF_GAPS = new Set([
-  'agent-validator:better-git-tracking',
-  'openspec-self:add-devin-desktop-support',
-  'openspec-self:add-global-install-scope',
-  'openspec-self:add-skill-cli-auto-approval',
-  'openspec-self:fix-archive-retirement-guidance',
-  'openspec-self:fix-opencode-commands-directory',
-  'openspec-self:make-codex-skills-only',
-  'openspec-self:suppress-telemetry-notice-in-json',
-]);
-const gapOf = (name: string, argv: string[]): string | undefined =>
-  argv[0] === 'show' && argv.includes('--diff')
-    ? DIFF_GAPS.has(`${name}:${argv[1]}`) ? '--diff hunk alignment' : undefined
-    : KNOWN_GAPS[`${name}:${argv.slice(0, 2).join(' ')}`];
+const gapOf = (name: string, argv: string[]): string | undefined => KNOWN_GAPS[`${name}:${argv.slice(0, 2).join(' ')}`];
 
 const corpora = existsSync(path.join(oracleDir, 'corpus')) ? readdirSync(path.join(oracleDir, 'corpus')) : [];
 

@@ -62,8 +62,22 @@ function show(item: string | undefined, o: Options, { tree, root }: Ctx): CliJso
   }
 }
 
+const REPORT_FIX = 'Use --report full|findings with --all, --changes, --specs, or --archived, without an item name. Do not combine archived and active scopes.';
+
+/** Why `--type change` refuses a name before looking at the disk (it would leave changes/). */
+function changeNameProblem(name: string): string | null {
+  if (name === '.' || name === '..') return `Change name must not be '${name}'`;
+  if (/[\\/]/.test(name)) return 'Change name must not contain path separators';
+  return null;
+}
+
 function validate(item: string | undefined, o: Options, { tree, root }: Ctx): CliJsonResult {
   const strict = Boolean(o.strict);
+  if (o.report !== undefined) {
+    if (item) return fail('invalid_validation_report_request', 'A validation report cannot be combined with an item name.', REPORT_FIX);
+    if (o.archived && (o.all || o.changes || o.specs)) return fail('invalid_validation_report_request', 'A validation report cannot combine archived and active scopes.', REPORT_FIX);
+    if (!o.archived && !o.all && !o.changes && !o.specs) return fail('invalid_validation_report_request', 'A validation report requires an explicit bulk scope.', REPORT_FIX);
+  }
   const done = (env: ReturnType<typeof envelope>, scope: FindingsScope | null): CliJsonResult => ({
     json: { ...(scope && o.report === 'findings' ? findings(env, scope) : env), root },
     exitCode: env.items.every((i) => i.valid) ? 0 : 1,
@@ -75,6 +89,8 @@ function validate(item: string | undefined, o: Options, { tree, root }: Ctx): Cl
     return done(validateBulk(tree, { changes: both || Boolean(o.changes), specs: both || Boolean(o.specs), strict, rootPath: root.path }), scope);
   }
   if (!item) return fail('missing_item', 'Nothing to validate. Try one of: openspec validate --all, --changes, --specs or <item-name>.');
+  const problem = o.type === 'change' ? changeNameProblem(item) : null;
+  if (problem) return fail('invalid_item', problem);
   const kind = resolveItem(tree, item, o.type);
   if ('error' in kind) return kind.error;
   return done(envelope([itemResult(tree, item, kind.type, { strict, rootPath: root.path })], [kind.type]), null);
