@@ -181,6 +181,21 @@ describe("POST /api/hooks at the edge", () => {
     expect(count(committed, "SELECT count(*) AS n FROM events WHERE type = 'agents.activity'")).toBe(3);
   });
 
+  it("never answers 201 for an event that is not committed: a commit that cannot happen answers 500 and nothing is stored", async () => {
+    const { runtime, url, project, dbPath } = await start();
+    runtime.db.$client.pragma("busy_timeout = 50");
+    // Another writer holds the database: the batch's commit cannot happen.
+    const other = new Database(dbPath);
+    cleanups.push(() => other.close());
+    other.exec("BEGIN IMMEDIATE");
+    const held = await Promise.all(["a", "b", "c"].map((s) => post(url, JSON.stringify(hookSession(`held-${s}`, project).prompt("go")))));
+    expect(held.map((a) => a.status)).toEqual([500, 500, 500]);
+    other.exec("ROLLBACK");
+    expect(count(reader(dbPath), "SELECT count(*) AS n FROM hooks")).toBe(0);
+    expect((await post(url, JSON.stringify(hookSession("after", project).prompt("go")))).status).toBe(201);
+    expect(count(reader(dbPath), "SELECT count(*) AS n FROM hooks")).toBe(1);
+  });
+
   it("stays as strict as the edge: no token 401, a wrong Origin 403, an agent token of a running session 201, huge or bad bodies 413/400, nothing stored", async () => {
     const { runtime, url, project, dbPath } = await start({ WORKDECK_TOKEN: TOKEN, WORKDECK_MAX_HOOK_BYTES: "65536" });
     const body = JSON.stringify(hookSession("strict", project).prompt("hi"));
