@@ -141,6 +141,14 @@ export function buildConversation(events: readonly SessionEvent[]): Conversation
       case "workdeck/retry_scheduled":
         items.push({ kind: "note", seq: e.seq, tone: "amber", text: `Transient failure (${str(p.reason) ?? "error"}); retry ${num(p.attempt) ?? ""} in ${Math.round((num(p.delayMs) ?? 0) / 1000)} s.` });
         break;
+      case "workdeck/permission_requested":
+        items.push({ kind: "note", seq: e.seq, tone: "amber", text: `Permission asked to use ${str(p.toolName) ?? "a tool"}.` });
+        break;
+      case "workdeck/permission_answered": {
+        const how = p.how === "timeout" ? "denied: nobody answered in time" : p.how === "user_always" ? "allowed for the rest of the session" : p.allow ? "allowed once" : p.how === "user" ? `denied${str(p.message) ? `: ${str(p.message)}` : ""}` : "withdrawn: the run ended";
+        items.push({ kind: "note", seq: e.seq, tone: p.allow ? "blue" : "amber", text: `Permission for ${str(p.toolName) ?? "a tool"} ${how}.` });
+        break;
+      }
       case "workdeck/waiting_for_account":
         items.push({ kind: "note", seq: e.seq, tone: "amber", text: `Waiting for an available account${str(p.until) ? ` (next one frees up ${new Date(str(p.until)!).toLocaleString()})` : ""}.` });
         break;

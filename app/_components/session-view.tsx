@@ -15,6 +15,7 @@ import { buildConversation, currentToolId, type ConversationItem } from "./sessi
 import { formatElapsed, formatTokens, formatUsd, isActive, sessionDurationMs, STATUS_TONE, TYPE_LABEL, workItemHref, workItemLabel } from "./session-format";
 import { SessionHookTimeline } from "./session-hook-timeline";
 import { SessionLand } from "./session-land";
+import { SessionPermissions } from "./session-permissions";
 import { useSelectedProject } from "./selected-project";
 import { Badge, Button, ErrorState, ListSkeleton, Section, Skeleton } from "./ui";
 
@@ -83,6 +84,7 @@ export function SessionView({ id }: { id: number }) {
             <p className="text-xs text-zinc-500 dark:text-zinc-400" role="status">
               {live ? "Streaming live." : streamFailed ? "Stream offline — retrying." : "Connecting to the stream…"}
             </p>
+            <SessionPermissions id={s.id} running={s.status === "running"} events={events.data} />
             <Composer session={s} />
           </Section>
           <Section id="changes" title="Changes">
