@@ -160,6 +160,8 @@ export function touchedBy(trpc: Trpc, event: WorkdeckEvent): Touch[] {
         projectLists("burst", trpc.sessions.list);
       }
       if (ACCOUNT_MESSAGES.has(event.eventType)) touch("accounts.list", trpc.accounts.list.pathFilter());
+      // A tool permission asked or answered: the Agents panel's "needs you" (issue 11).
+      if (event.eventType.startsWith("workdeck/permission_")) projectLists("burst", trpc.agents.listActive);
       work();
       break;
     case "sessions.updated":

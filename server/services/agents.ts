@@ -1,5 +1,6 @@
 import { AppError } from "../errors";
 import { endedEvent, type AgentsDeps, type SessionRow } from "./hook-ingest";
+import { sessionsWaitingOnPermission } from "./session-permissions";
 import type {
   AgentActivity,
   AgentMetrics,
@@ -56,6 +57,14 @@ export function listActive(deps: AgentsDeps, input: ListActiveInput = {}): Agent
   const rows = deps.db.$client
     .prepare(`SELECT * FROM agent_sessions WHERE ${where} ORDER BY last_event_at DESC LIMIT ${ACTIVE_LIMIT}`)
     .all(...params) as SessionRow[];
+  // A launched session waiting on a tool permission asked from its page needs you too (issue 11):
+  // no hook says so, the runner's events do.
+  const waiting = sessionsWaitingOnPermission(deps.db);
+  for (const r of rows)
+    if (r.workdeck_session_id !== null && waiting.has(r.workdeck_session_id) && r.status !== "stopped") {
+      r.status = "needs_you";
+      r.needs_you_reason = "Waiting for a tool permission: answer it on the session page";
+    }
   // A Stop nothing followed for the idle period is an ended session, swept or not.
   return rows.filter((r) => !(r.status === "stopped" && now - r.last_event_at >= idle)).map((r) => toAgentSession(r, now, idle));
 }

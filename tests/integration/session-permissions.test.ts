@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { SessionRunner } from "@/server/services/sessions";
 import { sessionsWaitingOnPermission } from "@/server/services/session-permissions";
 import { listAll } from "@/server/services/work";
+import { listActive } from "@/server/services/agents";
 import { FakeAnthropic } from "../support/fake-anthropic";
 import { harnessDeps, harnessSpec, waitFor } from "../support/session-harness";
 import { repoRoot, tempDir } from "../support/temp";
@@ -55,6 +56,11 @@ describe("tool permissions answered from the UI", () => {
     expect(sessionsWaitingOnPermission(deps.db).has(id)).toBe(true);
     const work = await listAll({ db: deps.db, bus: deps.bus, openspec: { listChanges: async () => [] } });
     expect(work.find((w) => w.key === `session:${id}`)).toMatchObject({ status: "needs_you", detail: "waiting for a tool permission" });
+    // The Agents panel: the hook-reported row of this launched session (hooks say "active") needs you.
+    deps.db.$client
+      .prepare("INSERT INTO agent_sessions (session_id, project_slug, workdeck_session_id, status, started_at, last_event_at, last_event) VALUES ('claude-x', 'demo', ?, 'active', ?, ?, 'PreToolUse')")
+      .run(id, Date.now(), Date.now());
+    expect(listActive(deps).find((a) => a.sessionId === "claude-x")).toMatchObject({ status: "needs_you", workdeckSessionId: id });
     expect(fs.existsSync(path.join(project, "a.txt"))).toBe(false);
 
     runner.answerPermission({ id, requestId: asked!.requestId, allow: true, always: true });
@@ -67,6 +73,7 @@ describe("tool permissions answered from the UI", () => {
     expect(requested).toHaveLength(1);
     expect(runner.events({ id }).find((e) => e.type === "workdeck/permission_answered")?.payload).toMatchObject({ allow: true, how: "user_always" });
     expect(sessionsWaitingOnPermission(deps.db).has(id)).toBe(false);
+    expect(listActive(deps).find((a) => a.sessionId === "claude-x")).toMatchObject({ status: "active" });
   });
 
   it("denied with a message: the tool does not run, Claude reads why and the session goes on to its result", async () => {
