@@ -132,5 +132,11 @@ export function validateSpecContent(content: string): ValidationIssue[] {
   return SPEC_RULES.flatMap((rule) => rule(ctx));
 }
 
+/** The line-level structure problems alone (archive refuses to update a spec that has any). */
+export function structureIssues(content: string): ValidationIssue[] {
+  const doc = walk(content);
+  return structure({ doc, view: readSpecView(doc), blocks: mainSpecBlocks(doc) });
+}
+
 export const isValid = (issues: readonly ValidationIssue[], strict: boolean): boolean =>
   !issues.some((i) => i.level === 'ERROR' || (strict && i.level === 'WARNING'));
