@@ -15,6 +15,8 @@ const ROUNDS = Number(process.env.BENCH_HOOK_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_HOOK_SECONDS ?? 5);
 /** The checkout whose `workdeck serve` is loaded (another one, to measure a "before" on the same machine). */
 const WORKDECK_ROOT = process.env.BENCH_WORKDECK_ROOT ?? repoRoot;
+/** Node flags for the served process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where its time goes. */
+const NODE_ARGS = (process.env.BENCH_WORKDECK_NODE_ARGS ?? "").split(" ").filter(Boolean);
 
 type Server = { name: string; url: string; proc: ChildProcess; pid: () => number; rows(prefix: string): number; stop(): Promise<void> };
 type Load = { acked: number; failed: number; latencies: number[]; seconds: number };
@@ -141,7 +143,7 @@ async function startWorkdeck(dir: string, project: string): Promise<Server> {
   fs.writeFileSync(config, JSON.stringify({ projects: [{ slug: "bench", path: project }] }));
   const dbPath = path.join(dir, "workdeck.db");
   const port = await freePort();
-  const proc = spawn("flock", ["/tmp/workdeck-next.lock", process.execPath, path.join(WORKDECK_ROOT, "bin", "workdeck.mjs"), "serve", "--port", String(port)], {
+  const proc = spawn("flock", ["/tmp/workdeck-next.lock", process.execPath, ...NODE_ARGS, path.join(WORKDECK_ROOT, "bin", "workdeck.mjs"), "serve", "--port", String(port)], {
     env: { ...withoutToken(process.env), WORKDECK_DB: dbPath, WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "warn", NEXT_TELEMETRY_DISABLED: "1", HOME: dir },
     stdio: ["ignore", "pipe", "inherit"],
     detached: true,
