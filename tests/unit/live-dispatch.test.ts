@@ -160,6 +160,13 @@ describe("live dispatcher", () => {
     ]));
   });
 
+  it("a tool permission asked or answered moves All Work and the Agents panel of its project ('needs you', issue 11)", async () => {
+    const { invalidatedBy } = setup();
+    const touched = await invalidatedBy({ type: "sessions.event", projectSlug: "billing-api", sessionId: 1, seq: 7, eventType: "workdeck/permission_requested" });
+    expect(touched).toEqual(expect.arrayContaining(['agents.listActive {"projectId":"billing-api"}', "agents.listActive {}", 'work.listAll {"projectId":"billing-api"}']));
+    expect(await invalidatedBy({ type: "sessions.event", projectSlug: "billing-api", sessionId: 1, seq: 8, eventType: "workdeck/permission_answered" })).toEqual(touched);
+  });
+
   it("a tool call touches its agent's timeline and metrics and the agents lists that show its project, not All Work", async () => {
     const { invalidatedBy } = setup();
     const toolCall = { type: "agents.activity", projectSlug: "web-app", sessionId: "abc", hookId: 1, event: "PreToolUse", toolName: "Bash", status: "active" } as const;
