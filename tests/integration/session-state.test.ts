@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { SessionRunner } from "@/server/services/sessions";
 import { afterToolResult, FakeAnthropic, lastUserText } from "../support/fake-anthropic";
-import { harnessDeps, harnessSpec, waitFor } from "../support/session-harness";
+import { harnessDeps, harnessSpec, waitFor, type HarnessSpec } from "../support/session-harness";
 import { repoRoot, tempDir } from "../support/temp";
 
 /**
@@ -11,6 +11,7 @@ import { repoRoot, tempDir } from "../support/temp";
  */
 
 let fake: FakeAnthropic | null = null;
+let lastSpec: HarnessSpec | null = null;
 const cleanups: (() => Promise<void>)[] = [];
 
 afterEach(async () => {
@@ -19,9 +20,10 @@ afterEach(async () => {
   fake = null;
 });
 
-async function setup(maxConcurrent = 3): Promise<SessionRunner> {
-  fake = await FakeAnthropic.start();
-  const spec = harnessSpec(tempDir("workdeck-state-"), fake.url);
+async function setup(maxConcurrent = 3, spec?: HarnessSpec): Promise<SessionRunner> {
+  fake ??= await FakeAnthropic.start();
+  spec ??= harnessSpec(tempDir("workdeck-state-"), fake.url);
+  lastSpec = spec;
   const deps = harnessDeps(spec, repoRoot);
   deps.config.config.claude = { ...deps.config.config.claude, maxConcurrent };
   const r = new SessionRunner(deps, { stopGraceMs: 2_000, accountCheckMs: 0 });
@@ -69,7 +71,7 @@ describe("session state follows Claude Code", () => {
     expect(r.runningCount()).toBe(0);
   });
 
-  it("resume after an interruption: the same Claude session continues to completed", async () => {
+  it("resume after a stop: the same Claude session continues to completed", async () => {
     const r = await setup();
     fake!.queue({ kind: "tool_use", name: "Bash", input: { command: "sleep 30" }, text: "Sleeping." });
     const { id } = await r.start({ projectId: "demo", prompt: "sleep long" });
@@ -85,5 +87,23 @@ describe("session state follows Claude Code", () => {
     expect(ended).toMatchObject({ status: "completed", exitReason: "success", claudeSessionId });
     expect(ended.runs).toHaveLength(2);
     expect(ended.runs[1]).toMatchObject({ resumed: true, outcome: "success" });
+  });
+
+  it("a server shut down during a tool leaves the session interrupted; another server resumes it to completed", async () => {
+    const first = await setup();
+    fake!.queue({ kind: "tool_use", name: "Bash", input: { command: "sleep 30" }, text: "Sleeping." });
+    const { id } = await first.start({ projectId: "demo", prompt: "sleep long" });
+    await toolRunning(first, id);
+
+    await first.close();
+
+    expect(first.get({ id })).toMatchObject({ status: "interrupted", exitReason: "shutdown" });
+    const second = await setup(3, lastSpec!);
+    second.recover();
+    fake!.queue({ kind: "text", text: "Picked up again." });
+    second.resume({ id, text: "carry on after the restart" });
+    const ended = await second.waitForEnd(id, 45_000);
+    expect(ended).toMatchObject({ status: "completed", exitMessage: "Picked up again." });
+    expect(ended.runs.map((r) => r.outcome)).toEqual(["shutdown", "success"]);
   });
 });
