@@ -27,7 +27,8 @@ export function parseTaskLines(content: string): TaskLine[] {
       // `[A](url)` and `[](x)` are links, `[WIP]` is a tag: not tasks.
       if (!blank && (box.trim().length > 1 || rest.startsWith('(') || rest.startsWith('['))) return;
       const text = rest.trim();
-      const id = /^(\d+)\.(\d+)(?![\d])/.exec(text);
+      // `3.6a` and `3.6.1` are not the id 3.6 (openspec-self make-codex-skills-only).
+      const id = /^(\d+)\.(\d+)(?![\w.])/.exec(text);
       out.push({ text, done: box.trim() === 'x' || box.trim() === 'X', line: index + 1, ...(id ? { id: { group: Number(id[1]), full: `${id[1]}.${id[2]}` } } : {}) });
     });
   return out;

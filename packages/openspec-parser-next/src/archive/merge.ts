@@ -11,7 +11,7 @@
 import { blockRaw, cutBlocks, foldName, mainSpecBlocks, type RequirementBlock } from '../markdown/requirements';
 import { fenceMask, walk } from '../markdown/walk';
 import { entryCount, type DeltaSpec } from '../markdown/delta';
-import { scenarioLoss } from '../validate/change-rules';
+import { scenarioLoss } from '../validate/scenario-loss';
 import { structureIssues } from '../validate/spec-rules';
 
 export interface MergeCounts {

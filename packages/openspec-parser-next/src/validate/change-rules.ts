@@ -12,6 +12,10 @@ import { markerPresent, markerSet, parsedDelta, readMetadata, type MetadataRead 
 import { firstListItemLine, parseTaskLines, taskGroups } from '../tasks';
 import { join, type OpenSpecTree } from '../tree';
 import type { ValidationIssue } from '../schemas';
+import { mergeSpec } from '../archive/merge';
+import { scenarioLoss } from './scenario-loss';
+
+export { scenarioLoss };
 
 export interface ChangeContext {
   tree: OpenSpecTree;
@@ -73,17 +77,6 @@ function blockChecks(op: 'ADDED' | 'MODIFIED', b: RequirementBlock, rel: string)
     );
   }
   return out;
-}
-
-/** What a MODIFIED block would drop from the current main spec block, in the CLI's words. */
-export function scenarioLoss(current: RequirementBlock, incoming: RequirementBlock): { missing: string[]; text: string } | null {
-  const had = blockParts(current).scenarios.map((s) => s.name);
-  const has = blockParts(incoming).scenarios.map((s) => s.name);
-  const missing = had.filter((n) => !has.includes(n));
-  if (missing.length === 0) return null;
-  const added = has.filter((n) => !had.includes(n));
-  const adds = added.length === 0 ? 'It adds none.' : `It adds ${plural(added.length, 'scenario')} not in the current spec: ${added.map(q).join(', ')}.`;
-  return { missing, text: `The modified block has ${plural(has.length, 'scenario')}; the current spec has ${plural(had.length, 'scenario')}. ${adds}` };
 }
 
 function entryChecks(ctx: ChangeContext, spec: string, rel: string, d: DeltaSpec): ValidationIssue[] {
@@ -224,5 +217,21 @@ export function validateChangeIssues(tree: OpenSpecTree, id: string, base: strin
   const nested = nestedChangesOf(tree, id, base);
   if (nested) return [issue('ERROR', 'file', nestedChangeMessage(id, nested))];
   const ctx = changeContext(tree, id, base);
-  return CHANGE_RULES.flatMap((rule) => rule(ctx));
+  const found = CHANGE_RULES.flatMap((rule) => rule(ctx));
+  return [...found, ...archiveDryRun(ctx, found)];
+}
+
+/**
+ * What archive would refuse, as INFO, for delta files no ERROR already
+ * points at (openspec-self simplify-skill-installation, agent-validator
+ * better-git-tracking). Active changes only: an archived one is done.
+ */
+function archiveDryRun(ctx: ChangeContext, found: readonly ValidationIssue[]): ValidationIssue[] {
+  if (ctx.dir.startsWith('openspec/changes/archive/')) return [];
+  const flagged = new Set(found.filter((i) => i.level === 'ERROR').map((i) => i.path));
+  return ctx.files.flatMap(({ spec, rel, delta }) => {
+    if (flagged.has(rel) || entryCount(delta) === 0) return [];
+    const merged = mergeSpec(ctx.tree.read(specPath(spec)), delta, spec, ctx.id);
+    return merged.ok ? [] : [issue('INFO', rel, `Archive would refuse this delta: ${merged.message}`)];
+  });
 }
