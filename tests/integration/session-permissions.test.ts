@@ -107,6 +107,20 @@ describe("tool permissions answered from the UI", () => {
     expect(runner.pendingPermissions({ id })).toEqual([]);
   });
 
+  it("stopped while a request waits: stopped, and the request is gone", async () => {
+    const { runner, deps, project } = await setup();
+    fake!.queue(write(path.join(project, "never.txt"), "x\n"));
+    const { id } = await runner.start({ projectId: "demo", prompt: "write a file" });
+    const [asked] = await waitFor(() => runner.pendingPermissions({ id }).length > 0 && runner.pendingPermissions({ id }));
+
+    expect(await runner.stop({ id })).toMatchObject({ status: "stopped" });
+
+    expect(runner.pendingPermissions({ id })).toEqual([]);
+    expect(sessionsWaitingOnPermission(deps.db).has(id)).toBe(false);
+    expect(() => runner.answerPermission({ id, requestId: asked!.requestId, allow: true })).toThrow(/not waiting/);
+    expect(fs.existsSync(path.join(project, "never.txt"))).toBe(false);
+  });
+
   it("bad answers are refused with a clear error", async () => {
     const { runner } = await setup();
     expect(() => runner.pendingPermissions({ id: 99 })).toThrow(/No session with id 99/);
