@@ -13,7 +13,10 @@ const repoRoot = path.resolve(import.meta.dirname, "..");
 const CONNECTIONS = 16;
 const ROUNDS = Number(process.env.BENCH_HOOK_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_HOOK_SECONDS ?? 5);
-/** The checkout whose `workdeck serve` is loaded (another one, to measure a "before" on the same machine). */
+/**
+ * The checkout whose `workdeck serve` is loaded (another one, to measure a "before" on the same
+ * machine). It needs its own `.next` build: a build of other sources does not match its server.
+ */
 const WORKDECK_ROOT = process.env.BENCH_WORKDECK_ROOT ?? repoRoot;
 /** Node flags for the served process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where its time goes. */
 const NODE_ARGS = (process.env.BENCH_WORKDECK_NODE_ARGS ?? "").split(" ").filter(Boolean);
