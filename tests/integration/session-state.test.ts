@@ -1,3 +1,5 @@
+import fs from "node:fs";
+import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { SessionRunner } from "@/server/services/sessions";
 import { afterToolResult, FakeAnthropic, lastUserText } from "../support/fake-anthropic";
@@ -105,5 +107,37 @@ describe("session state follows Claude Code", () => {
     const ended = await second.waitForEnd(id, 45_000);
     expect(ended).toMatchObject({ status: "completed", exitMessage: "Picked up again." });
     expect(ended.runs.map((r) => r.outcome)).toEqual(["shutdown", "success"]);
+  });
+
+  it("a usage limit right after a tool: the account is parked and the session continues on the other one to completed", async () => {
+    fake = await FakeAnthropic.start();
+    const spec = harnessSpec(tempDir("workdeck-state-"), fake.url);
+    const deps = harnessDeps(spec, repoRoot);
+    const accounts = ["a", "b"].map((id) => {
+      const configDir = path.join(spec.root, `account-${id}`);
+      fs.mkdirSync(configDir);
+      deps.baseEnv[`TOKEN_${id.toUpperCase()}`] = `tok-${id.toUpperCase()}`;
+      return { id, configDir, oauthTokenEnv: `TOKEN_${id.toUpperCase()}` };
+    });
+    deps.config.config.claude = { ...deps.config.config.claude, accounts };
+    const r = new SessionRunner(deps, { stopGraceMs: 2_000, accountCheckMs: 0 });
+    cleanups.push(async () => {
+      await r.close();
+      deps.db.$client.close();
+    });
+    fake.when((q) => q.main && q.credential === "tok-A" && !afterToolResult(q), { kind: "tool_use", name: "Bash", input: { command: "sleep 2 && echo slept" }, text: "Sleeping." }, { times: 1 });
+    fake.when((q) => q.credential === "tok-A" && afterToolResult(q), { kind: "usage_limit", resetsAt: Math.floor(Date.now() / 1000) + 3600 });
+    fake.when((q) => q.main && q.credential === "tok-B", { kind: "text", text: "Finished on B." });
+    const { id } = await r.start({ projectId: "demo", prompt: "sleep then finish" });
+
+    const ended = await r.waitForEnd(id, 60_000);
+
+    expect(ended).toMatchObject({ status: "completed", accountId: "b", exitMessage: "Finished on B." });
+    expect(ended.runs.map((run) => [run.accountId, run.outcome])).toEqual([
+      ["a", "usage_limit"],
+      ["b", "success"],
+    ]);
+    // B continued the conversation that had the tool's result.
+    expect(JSON.stringify(fake.mainRequests.filter((q) => q.credential === "tok-B").at(-1)?.body?.messages)).toContain("slept");
   });
 });
