@@ -96,6 +96,11 @@ describe("session state follows Claude Code", () => {
     fake!.queue({ kind: "tool_use", name: "Bash", input: { command: "sleep 30" }, text: "Sleeping." });
     const { id } = await first.start({ projectId: "demo", prompt: "sleep long" });
     await toolRunning(first, id);
+    // Resuming needs Claude Code's transcript, which it writes shortly after each message: a kill
+    // before that leaves nothing to resume ("No conversation found"; see the issue 11 report).
+    const claudeSessionId = first.get({ id }).claudeSessionId!;
+    const projectsDir = path.join(lastSpec!.root, "default-config", "projects");
+    await waitFor(() => fs.existsSync(projectsDir) && fs.readdirSync(projectsDir).some((d) => fs.existsSync(path.join(projectsDir, d, `${claudeSessionId}.jsonl`))));
 
     await first.close();
 
