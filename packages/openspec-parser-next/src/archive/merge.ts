@@ -49,11 +49,16 @@ function tidy(lines: readonly string[]): string {
 export function mergeSpec(current: string | undefined, delta: DeltaSpec, cap: string, changeId: string): SpecMerge {
   if (entryCount(delta) === 0) return fail(`Delta parsing found no operations for ${cap}`);
   const counts: MergeCounts = { added: 0, modified: 0, removed: 0, renamed: 0 };
-  const warnings: string[] = [];
+  const warnings: string[] = delta.orphans.map((o) =>
+    o.under === null
+      ? `${cap} - requirement "${o.name}" (line ${o.line + 1}) is above the first "## " section, which is not a delta section, so it was not applied. Move it under ADDED/MODIFIED/REMOVED/RENAMED Requirements.`
+      : `${cap} - requirement "${o.name}" (line ${o.line + 1}) is under "## ${o.under}", which is not a delta section, so it was not applied. Move it under ADDED/MODIFIED/REMOVED/RENAMED Requirements.`,
+  );
   const created = current === undefined;
   if (created && (delta.modified.length > 0 || delta.renamed.length > 0)) {
     return fail(`${cap}: target spec does not exist; only ADDED requirements are allowed for new specs. MODIFIED and RENAMED operations require an existing spec.`);
   }
+  if (created && delta.purpose && delta.purpose.length < 50) warnings.push(`${cap} - carried Purpose is under 50 characters; openspec validate --strict reports it as too brief.`);
   if (created && delta.removed.length > 0) warnings.push(`${cap} - ${delta.removed.length} REMOVED requirement(s) ignored for new spec (nothing to remove).`);
   const broken = current === undefined ? [] : structureIssues(current);
   if (broken.length > 0) {
@@ -87,7 +92,7 @@ export function mergeSpec(current: string | undefined, delta: DeltaSpec, cap: st
       if (i < 0) {
         const n = near(r.name);
         if (n) return fail(`${cap} REMOVED failed for header "${header(r.name)}" - only a case-insensitive match exists ("${n.name}")`);
-        warnings.push(`${cap}: REMOVED requirement "${r.name}" not found; treating it as already removed.`);
+        warnings.push(`${cap} - REMOVED requirement "${r.name}" is not in the current spec; treating it as already removed.`);
         continue;
       }
       entries[i] = null;
@@ -116,7 +121,11 @@ export function mergeSpec(current: string | undefined, delta: DeltaSpec, cap: st
       return fail(`${cap} ADDED failed for header "${header(b.name)}" - already exists`);
     }
     const n = near(b.name);
-    if (n) return fail(`${cap} ADDED failed for header "${header(b.name)}" - only a case-insensitive match exists ("${n.name}")`);
+    if (n) {
+      return fail(
+        `${cap} ADDED failed for header "${header(b.name)}" - "${header(n.name)}" already exists and differs only in case or spacing; use MODIFIED with that exact header to change it, or choose a distinct name`,
+      );
+    }
     entries.push({ name: b.name, lines: b.lines });
     counts.added++;
   }
