@@ -1,3 +1,5 @@
+import fs from "node:fs";
+import path from "node:path";
 import type { SDKUserMessage } from "@anthropic-ai/claude-agent-sdk";
 
 /**
@@ -45,4 +47,24 @@ export class InputQueue implements AsyncIterable<SDKUserMessage> {
       this.wake = null;
     }
   }
+}
+
+/**
+ * Whether Claude Code saved the conversation `claudeSessionId` under one of these config dirs
+ * (`projects/<folder>/<id>.jsonl`). It writes the transcript shortly after each message, so a run
+ * killed before that (a crash, a shutdown mid-tool) leaves nothing for `--resume`, which then
+ * fails with "No conversation found": such a session starts over with its prompt instead.
+ */
+export function transcriptSaved(configDirs: string[], claudeSessionId: string): boolean {
+  for (const dir of configDirs) {
+    const projects = path.join(dir, "projects");
+    let folders: string[];
+    try {
+      folders = fs.readdirSync(projects);
+    } catch {
+      continue;
+    }
+    if (folders.some((f) => fs.existsSync(path.join(projects, f, `${claudeSessionId}.jsonl`)))) return true;
+  }
+  return false;
 }

@@ -41,7 +41,7 @@ import { killGroup, killRunProcesses, newProcessMark, PROCESS_MARK_VAR } from ".
 import { recoverOrphanedRuns } from "./session-recovery";
 import { errorRemediationPrompt, specImplementationPrompt } from "./sessions-prompts";
 import { createWorktree } from "./sessions-worktree";
-import { InputQueue } from "./session-state";
+import { InputQueue, transcriptSaved } from "./session-state";
 import { SessionPermissions } from "./session-permissions";
 import { AnswerPermissionInputSchema, type AnswerPermissionInput, type PendingPermission } from "@/lib/schemas/session-permissions";
 import { prepareResume, reviewSession } from "./session-land";
@@ -484,7 +484,8 @@ export class SessionRunner {
 
   private launch(s: typeof sessions.$inferSelect, account: PoolAccount): void {
     const runs = (s.runs as SessionRun[]) ?? [];
-    const resumeId = s.claudeSessionId && runs.length ? s.claudeSessionId : null;
+    const saved = s.claudeSessionId && runs.length ? transcriptSaved(this.transcriptDirs(account, s.accountId), s.claudeSessionId) : false;
+    const resumeId = saved ? s.claudeSessionId : null;
     const text = resumeId ? (s.pendingText ?? CONTINUE_TEXT) : s.pendingText ? `${s.prompt}\n\n${s.pendingText}` : s.prompt;
     const previousAccount = s.accountId;
     const run: SessionRun = { n: runs.length + 1, accountId: account.id, resumed: !!resumeId, startedAt: Date.now(), endedAt: null, costUsd: 0, inputTokens: 0, outputTokens: 0, numTurns: 0, outcome: null };
@@ -503,7 +504,7 @@ export class SessionRunner {
       this.note(s.id, "workdeck/account_switched", { from: previousAccount, to: account.id, transcriptCopied: moved });
     }
     this.accounts.addUsage(account.id, { costUsd: 0, inputTokens: 0, outputTokens: 0 }, previousAccount !== account.id);
-    this.note(s.id, "workdeck/run_started", { run: run.n, accountId: account.id, resume: resumeId });
+    this.note(s.id, "workdeck/run_started", { run: run.n, accountId: account.id, resume: resumeId, ...(s.claudeSessionId && runs.length && !saved ? { transcriptMissing: s.claudeSessionId } : {}) });
     this.note(s.id, "workdeck/user_message", { text });
     this.publishUpdated(s.id);
 
@@ -664,6 +665,12 @@ export class SessionRunner {
     const options = s.options as SessionOptions;
     const next = this.accounts.pick({ pinned: options.accountId ?? null, env: this.deps.baseEnv });
     if (!next.account) this.note(id, "workdeck/waiting_for_account", { until: next.until?.toISOString() ?? null });
+  }
+
+  /** Where this run's account and the previous one keep transcripts. */
+  private transcriptDirs(account: PoolAccount, previousId: string | null): string[] {
+    const previous = previousId ? this.accounts.find(previousId) : undefined;
+    return [account, ...(previous ? [previous] : [])].map((a) => this.accounts.configDirOf(a, this.deps.baseEnv));
   }
 
   /** Makes `--resume` work under another config dir (reference §6.4: transcripts are looked up only in the current one). */

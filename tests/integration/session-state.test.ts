@@ -97,7 +97,7 @@ describe("session state follows Claude Code", () => {
     const { id } = await first.start({ projectId: "demo", prompt: "sleep long" });
     await toolRunning(first, id);
     // Resuming needs Claude Code's transcript, which it writes shortly after each message: a kill
-    // before that leaves nothing to resume ("No conversation found"; see the issue 11 report).
+    // before that leaves nothing to resume (the next test).
     const claudeSessionId = first.get({ id }).claudeSessionId!;
     const projectsDir = path.join(lastSpec!.root, "default-config", "projects");
     await waitFor(() => fs.existsSync(projectsDir) && fs.readdirSync(projectsDir).some((d) => fs.existsSync(path.join(projectsDir, d, `${claudeSessionId}.jsonl`))));
@@ -144,5 +144,26 @@ describe("session state follows Claude Code", () => {
     ]);
     // B continued the conversation that had the tool's result.
     expect(JSON.stringify(fake.mainRequests.filter((q) => q.credential === "tok-B").at(-1)?.body?.messages)).toContain("slept");
+  });
+
+  it("resume when Claude Code saved no transcript (killed before it wrote one): starts over with the prompt and the new message, to completed", async () => {
+    const r = await setup();
+    fake!.queue({ kind: "tool_use", name: "Bash", input: { command: "sleep 30" }, text: "Sleeping." });
+    const { id } = await r.start({ projectId: "demo", prompt: "ORIGINAL-TASK sleep long" });
+    await toolRunning(r, id);
+    await r.stop({ id });
+    // What a kill before the transcript write leaves: no conversation to resume.
+    fs.rmSync(path.join(lastSpec!.root, "default-config", "projects"), { recursive: true, force: true });
+    fake!.queue({ kind: "text", text: "Started over and done." });
+
+    r.resume({ id, text: "carry on" });
+
+    const ended = await r.waitForEnd(id, 45_000);
+    expect(ended).toMatchObject({ status: "completed", exitMessage: "Started over and done." });
+    expect(ended.runs[1]).toMatchObject({ resumed: false, outcome: "success" });
+    const asked = JSON.stringify(fake!.mainRequests.at(-1)?.body?.messages);
+    expect(asked).toContain("ORIGINAL-TASK");
+    expect(asked).toContain("carry on");
+    expect(r.events({ id }).filter((e) => e.type === "workdeck/run_started").at(-1)?.payload).toMatchObject({ resume: null, transcriptMissing: expect.any(String) });
   });
 });
