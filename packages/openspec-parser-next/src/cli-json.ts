@@ -7,6 +7,7 @@
  */
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
+import { archiveChange, archiveEnvelope } from './archive/fs';
 import { readTree } from './read';
 import type { OpenSpecTree } from './tree';
 import { runCommand, type CliJsonResult, type StatusDoc } from './commands/run';
@@ -46,6 +47,15 @@ export async function runOpenSpecJsonOnTree(argv: readonly string[], rootDir: st
     .option('--strict')
     .option('--concurrency <n>')
     .action((item, o) => on('validate')([item], o));
+  common(program.command('archive [change]'))
+    .option('-y, --yes')
+    .option('--skip-specs')
+    .option('--no-validate')
+    .action(async (change: string | undefined, o: Record<string, unknown>) => {
+      // The only command that writes: it reads the disk itself, under the lock.
+      const outcome = await archiveChange(root.path, change ?? '', { yes: Boolean(o.yes), skipSpecs: Boolean(o.skipSpecs), noValidate: o.validate === false });
+      result = { json: archiveEnvelope(outcome, root), exitCode: outcome.ok ? 0 : 1 };
+    });
   for (const noun of ['change', 'spec'] as const) {
     const group = program.command(noun);
     common(group.command('list')).option('--long').action((o) => on(`${noun} list`)([], o));
