@@ -13,6 +13,20 @@ import type { OpenSpecTree } from './tree';
 import * as validation from './validate';
 
 export { readTree } from './read';
+export {
+  archiveChange,
+  archiveEnvelope,
+  previewArchive,
+  readArchiveTree,
+  recoverInterruptedArchive,
+  withOpenSpecLock,
+  LockBusyError,
+  SimulatedCrash,
+  type ArchiveChangeOptions,
+  type ArchiveOutcome,
+  type ArchivePreview,
+  type RecoveryOutcome,
+} from './archive/fs';
 export { OpenSpecTree } from './tree';
 export { ShowError } from './show';
 export type { ChangeDetails, ChangeDeltaDetail, NamedRequirement, NamedScenario, SpecDetails } from './details';
