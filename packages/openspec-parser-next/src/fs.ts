@@ -27,6 +27,8 @@ export {
   type ArchivePreview,
   type RecoveryOutcome,
 } from './archive/fs';
+export { createChange, type CreateChangeOptions, type CreateChangeResult } from './write/fs';
+export { deriveChangeId, validateChangeName, type CreateChangeInput } from './write/proposal';
 export { OpenSpecTree } from './tree';
 export { ShowError } from './show';
 export type { ChangeDetails, ChangeDeltaDetail, NamedRequirement, NamedScenario, SpecDetails } from './details';
