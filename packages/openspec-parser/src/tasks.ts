@@ -1,71 +1,59 @@
-// Behaviour follows @fission-ai/openspec 1.13.2 (MIT), dist/utils/task-progress.js
-import { resolveTaskFilesForChange } from './schemas';
-import { join, type OpenSpecTree } from './tree';
-import type { TaskItem, TaskProgress } from './types';
-
 /**
- * A task line: any list marker (`-`, `*`, `+`, `1.`, `1)`), then a box holding at most one
- * non-space marker. Only `x`/`X` is done; `[~]`, `[-]`, `[]` count as open (#1761). A `]` followed
- * by `(` or `[` is a link, not a task — except for a whitespace-only box. Unanchored at the end so
- * CRLF lines still match. Lines inside fences and HTML comments count on purpose.
+ * Task checkboxes (reference §7). Fences and HTML comments are NOT masked
+ * here: the CLI counts a checkbox inside them too (tricky fixture,
+ * add-feature/tasks.md), so this reader is line-based on purpose.
  */
-const TASK_LINE_PATTERN = /^\s*(?:[-*+]|\d{1,9}[.)])\s*\[(?:\s*([^\]\s]?)\s*\](?![([])|\s+\])\s*(.*)/;
+import { normalizeText } from './markdown/walk';
+import type { TaskItem, TaskProgress } from './schemas';
 
-export interface ParsedTaskLine {
-  done: boolean;
-  description: string;
-  /** 1-based line number. */
-  line: number;
+const TASK = /^\s*(?:[-*+]|\d{1,9}[.)])\s*\[([^\]]*)\](.*)$/;
+const LIST_ITEM = /^\s*(?:[-*+]|\d{1,9}[.)])\s+\S/;
+
+export interface TaskLine extends TaskItem {
+  /** The task's own text starts with an id like `2.1`. */
+  id?: { group: number; full: string };
 }
 
-export function parseTaskLines(content: string): ParsedTaskLine[] {
-  const tasks: ParsedTaskLine[] = [];
-  content.split('\n').forEach((line, index) => {
-    const match = line.match(TASK_LINE_PATTERN);
-    if (match) tasks.push({ done: (match[1] ?? '').toLowerCase() === 'x', description: match[2].trim(), line: index + 1 });
-  });
-  return tasks;
+export function parseTaskLines(content: string): TaskLine[] {
+  const out: TaskLine[] = [];
+  normalizeText(content)
+    .split('\n')
+    .forEach((line, index) => {
+      const m = TASK.exec(line);
+      if (!m) return;
+      const box = m[1]!;
+      const rest = m[2]!;
+      const blank = box.length > 0 && box.trim() === '';
+      // `[A](url)` and `[](x)` are links, `[WIP]` is a tag: not tasks.
+      if (!blank && (box.trim().length > 1 || rest.startsWith('(') || rest.startsWith('['))) return;
+      const text = rest.trim();
+      // `3.6a` and `3.6.1` are not the id 3.6 (openspec-self make-codex-skills-only).
+      const id = /^(\d+)\.(\d+)(?![\w.])/.exec(text);
+      out.push({ text, done: box.trim() === 'x' || box.trim() === 'X', line: index + 1, ...(id ? { id: { group: Number(id[1]), full: `${id[1]}.${id[2]}` } } : {}) });
+    });
+  return out;
 }
 
-export function countTasksFromContent(content: string): TaskProgress {
+export function countTasks(content: string): TaskProgress {
   const tasks = parseTaskLines(content);
   return { total: tasks.length, completed: tasks.filter((t) => t.done).length };
 }
 
-/** The tracked task files of a change (schema `apply.tracks`), falling back to `<change>/tasks.md`. */
-export function taskFilesForChange(tree: OpenSpecTree, changeDir: string): string[] {
-  const files = resolveTaskFilesForChange(tree, changeDir);
-  return files.length > 0 ? files : [join(changeDir, 'tasks.md')];
+/** First list item line (1-based) of a file with no checkbox at all, for the "0 tasks" warning. */
+export function firstListItemLine(content: string): number | null {
+  const lines = normalizeText(content).split('\n');
+  const i = lines.findIndex((l) => LIST_ITEM.test(l));
+  return i < 0 ? null : i + 1;
 }
 
-/** Task progress of a change directory (a missing file counts as zero tasks). */
-export function getTaskProgressForChange(tree: OpenSpecTree, changeDir: string): TaskProgress {
-  let total = 0;
-  let completed = 0;
-  for (const file of taskFilesForChange(tree, changeDir)) {
-    const content = tree.readFile(file);
-    if (content === null) continue;
-    const progress = countTasksFromContent(content);
-    total += progress.total;
-    completed += progress.completed;
-  }
-  return { total, completed };
-}
-
-/** Every task of a change with its file (relative to the change) and line, for the dashboard. */
-export function getTasksForChange(tree: OpenSpecTree, changeDir: string): TaskItem[] {
-  const items: TaskItem[] = [];
-  for (const file of taskFilesForChange(tree, changeDir)) {
-    const content = tree.readFile(file);
-    if (content === null) continue;
-    const rel = file.slice(changeDir.length + 1);
-    for (const task of parseTaskLines(content)) items.push({ text: task.description, done: task.done, line: task.line, file: rel });
-  }
-  return items;
-}
-
-export function formatTaskStatus(progress: TaskProgress): string {
-  if (progress.total === 0) return 'No tasks';
-  if (progress.completed === progress.total) return '✓ Complete';
-  return `${progress.completed}/${progress.total} tasks`;
+/** `## N.` group headings with their 1-based line, for the numbering lint. */
+export function taskGroups(content: string): Array<{ group: number; line: number }> {
+  const out: Array<{ group: number; line: number }> = [];
+  normalizeText(content)
+    .split('\n')
+    .forEach((l, i) => {
+      const m = /^#{1,6}\s+(\d+)\./.exec(l);
+      if (m) out.push({ group: Number(m[1]), line: i + 1 });
+    });
+  return out;
 }

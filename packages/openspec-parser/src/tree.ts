@@ -1,106 +1,123 @@
 /**
- * An in-memory snapshot of a project's `openspec/` folder: the only input the pure API reads.
- *
- * Paths are POSIX and relative to the project root (the folder that contains `openspec/`), e.g.
- * `openspec/changes/add-2fa/tasks.md`. Directory listings keep the order the file system returned
- * them in, because the official CLI's output depends on `readdir` order in a few places (ties of
- * `list --sort recent`, bulk-validation id ties).
+ * An OpenSpec root held in memory: directory listings, file contents and
+ * mtimes. Every reader (list, show, validate, archive) works on this
+ * snapshot, so one disk walk serves all of them and tests can build roots
+ * from plain objects.
  */
-import { posix } from 'node:path';
-
 export type EntryKind = 'file' | 'dir' | 'symlink' | 'other';
 
 export interface TreeEntry {
   name: string;
-  /** The entry's own type (`lstat`): a symlink is `symlink`, never `dir`, as with `Dirent`. */
   kind: EntryKind;
 }
 
-/** What `stat` (following symlinks) says about a path. */
 export interface TreeStat {
-  kind: 'file' | 'dir' | 'other';
   mtimeMs: number;
 }
 
 export interface TreeSnapshot {
-  /** Directory path -> entries, in readdir order. The root directory is `''`. */
   dirs: Record<string, { mtimeMs: number; entries: TreeEntry[] }>;
-  /** File path -> content and mtime. A symlinked file is stored under its link path. */
   files: Record<string, { content: string; mtimeMs: number }>;
-  /** Symlink path -> what it resolves to (absent when dangling). */
-  links?: Record<string, TreeStat>;
+  /** What a symlink inside the project points at (links leaving the project are never described). */
+  links?: Record<string, { kind: EntryKind; mtimeMs: number }>;
+  /** Symlinks that were not followed because they resolve outside the project. */
+  skipped?: string[];
 }
 
-export class OpenSpecTree {
-  constructor(private readonly snapshot: TreeSnapshot) {}
-
-  static fromFiles(files: Record<string, string>, mtimeMs = Date.UTC(2025, 0, 1)): OpenSpecTree {
-    const snapshot: TreeSnapshot = { dirs: { '': { mtimeMs, entries: [] } }, files: {} };
-    for (const [file, content] of Object.entries(files)) {
-      snapshot.files[file] = { content, mtimeMs };
-      const parts = file.split('/');
-      for (let i = 0; i < parts.length; i++) {
-        const parent = parts.slice(0, i).join('/');
-        const self = parts.slice(0, i + 1).join('/');
-        const dir = (snapshot.dirs[parent] ??= { mtimeMs, entries: [] });
-        if (!dir.entries.some((e) => e.name === parts[i])) {
-          dir.entries.push({ name: parts[i], kind: i === parts.length - 1 ? 'file' : 'dir' });
-        }
-        if (i < parts.length - 1) snapshot.dirs[self] ??= { mtimeMs, entries: [] };
-      }
-    }
-    return new OpenSpecTree(snapshot);
-  }
-
-  toSnapshot(): TreeSnapshot {
-    return this.snapshot;
-  }
-
-  /** Entries of a directory, or `null` when it is missing or not a directory (ENOENT/ENOTDIR). */
-  readdir(dir: string): TreeEntry[] | null {
-    return this.snapshot.dirs[norm(dir)]?.entries ?? null;
-  }
-
-  /** Content of a file (symlinks followed), or `null`. */
-  readFile(file: string): string | null {
-    return this.snapshot.files[norm(file)]?.content ?? null;
-  }
-
-  stat(path: string): TreeStat | null {
-    const p = norm(path);
-    const file = this.snapshot.files[p];
-    if (file) return { kind: 'file', mtimeMs: file.mtimeMs };
-    const dir = this.snapshot.dirs[p];
-    if (dir) return { kind: 'dir', mtimeMs: dir.mtimeMs };
-    return this.snapshot.links?.[p] ?? null;
-  }
-
-  isFile(path: string): boolean {
-    return this.stat(path)?.kind === 'file';
-  }
-
-  isDir(path: string): boolean {
-    return this.stat(path)?.kind === 'dir';
-  }
-
-  exists(path: string): boolean {
-    return this.stat(path) !== null;
-  }
-}
-
-function norm(p: string): string {
-  if (p === '' || p === '.') return '';
-  const n = posix.normalize(p);
-  return n === '.' ? '' : n.replace(/\/$/, '');
-}
-
-export const join = (...parts: string[]): string => {
-  const j = posix.join(...parts);
-  return j === '.' ? '' : j;
-};
-
-/** Canonical sub-paths of a root. */
 export const OPENSPEC_DIR = 'openspec';
 export const CHANGES_DIR = 'openspec/changes';
 export const SPECS_DIR = 'openspec/specs';
 export const ARCHIVE_DIR = 'openspec/changes/archive';
+
+/** Tree paths are `/`-joined and relative to the project (the folder holding `openspec/`). */
+export const join = (...parts: string[]): string => parts.filter((p) => p !== '').join('/');
+
+export class OpenSpecTree {
+  /** Per-snapshot memo of derived values (parsed documents), keyed by the caller. */
+  readonly memo = new Map<string, unknown>();
+
+  constructor(readonly snapshot: TreeSnapshot) {}
+
+  /** A tree from `path → content`; directories are implied by the paths. */
+  static fromFiles(files: Record<string, string>, mtimeMs = 0): OpenSpecTree {
+    const snapshot: TreeSnapshot = { dirs: { '': { mtimeMs, entries: [] } }, files: {}, links: {} };
+    const ensureDir = (dir: string): void => {
+      if (snapshot.dirs[dir]) return;
+      const slash = dir.lastIndexOf('/');
+      const parent = slash < 0 ? '' : dir.slice(0, slash);
+      ensureDir(parent);
+      snapshot.dirs[dir] = { mtimeMs, entries: [] };
+      snapshot.dirs[parent]!.entries.push({ name: dir.slice(slash + 1), kind: 'dir' });
+    };
+    for (const [rel, content] of Object.entries(files)) {
+      const slash = rel.lastIndexOf('/');
+      const parent = slash < 0 ? '' : rel.slice(0, slash);
+      ensureDir(parent);
+      snapshot.dirs[parent]!.entries.push({ name: rel.slice(slash + 1), kind: 'file' });
+      snapshot.files[rel] = { content, mtimeMs };
+    }
+    return new OpenSpecTree(snapshot);
+  }
+
+  readdir(dir: string): TreeEntry[] | undefined {
+    return this.snapshot.dirs[dir]?.entries;
+  }
+
+  read(file: string): string | undefined {
+    return this.snapshot.files[file]?.content;
+  }
+
+  /** The entry's own kind (a symlink is `symlink`), like lstat. */
+  lkind(rel: string): EntryKind | undefined {
+    if (this.snapshot.dirs[rel]) return 'dir';
+    if (this.snapshot.links?.[rel]) return 'symlink';
+    if (this.snapshot.files[rel]) return 'file';
+    const slash = rel.lastIndexOf('/');
+    return this.readdir(slash < 0 ? '' : rel.slice(0, slash))?.find((e) => e.name === rel.slice(slash + 1))?.kind;
+  }
+
+  /** The kind after following a link (inside the project), like stat. */
+  kind(rel: string): EntryKind | undefined {
+    const own = this.lkind(rel);
+    return own === 'symlink' ? this.snapshot.links?.[rel]?.kind : own;
+  }
+
+  isDir(rel: string): boolean {
+    return this.kind(rel) === 'dir';
+  }
+
+  isFile(rel: string): boolean {
+    return this.kind(rel) === 'file';
+  }
+
+  mtime(rel: string): number | undefined {
+    return this.snapshot.dirs[rel]?.mtimeMs ?? this.snapshot.files[rel]?.mtimeMs ?? this.snapshot.links?.[rel]?.mtimeMs;
+  }
+
+  /** Child directories of `dir` (real directories only: links are not walked). */
+  subdirs(dir: string): string[] {
+    return (this.readdir(dir) ?? []).filter((e) => e.kind === 'dir').map((e) => e.name);
+  }
+
+  /** Every file under `dir`, recursively, as tree paths (links not walked). */
+  filesUnder(dir: string): string[] {
+    const out: string[] = [];
+    const walk = (d: string): void => {
+      for (const e of this.readdir(d) ?? []) {
+        const p = join(d, e.name);
+        if (e.kind === 'dir') walk(p);
+        else if (e.kind === 'file' || (e.kind === 'symlink' && this.snapshot.files[p])) out.push(p);
+      }
+    };
+    walk(dir);
+    return out;
+  }
+
+  /** Memoise a value derived from this snapshot (snapshots never change). */
+  cached<T>(key: string, make: () => T): T {
+    if (this.memo.has(key)) return this.memo.get(key) as T;
+    const value = make();
+    this.memo.set(key, value);
+    return value;
+  }
+}

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { archiveEnvelope } from '../src/archive/plan';
+import { archiveEnvelope } from '../src/archive/fs';
 import { archiveChange } from '../src/archive/fs';
 import { copyRoot, dumpTree, makeTempDir, normaliseArchiveJson, oracleDir } from './archive-helpers';
 
@@ -20,7 +20,9 @@ afterAll(() => {
 
 const isSpecFile = (rel: string) => rel.startsWith('openspec/specs/');
 
-describe.skipIf(corpusRoots.length === 0)('archive conformance with the oracle corpus', () => {
+describe('archive conformance with the oracle corpus', () => {
+  // Loud, not skipped: a missing corpus must fail the run.
+  it('finds the oracle corpus', () => expect(corpusRoots.length, `${oracleDir}/corpus is missing`).toBeGreaterThan(0));
   for (const name of corpusRoots) {
     const casesDir = path.join(oracleDir, 'expected', name, 'archive');
     const before = dumpTree(path.join(oracleDir, 'corpus', name));

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { archiveChange } from '../src/archive/fs';
-import { archiveEnvelope } from '../src/archive/plan';
+import { archiveEnvelope } from '../src/archive/fs';
 import { base, cases } from './fixtures-archive/cases';
 import { dumpTree, makeTempDir, pinMtimes, runOfficial, writeTree } from './archive-helpers';
 

@@ -10,7 +10,7 @@ const execFileAsync = promisify(execFile);
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const oracleDir = path.resolve(repoRoot, '../shared/openspec-oracle');
-export const officialBin = path.join(repoRoot, 'node_modules/@fission-ai/openspec/bin/openspec.js');
+export const officialBin = path.join(repoRoot, 'node_modules/.bin/openspec');
 export const PINNED_MTIME = new Date('2025-01-01T00:00:00Z');
 
 export function makeTempDir(prefix = 'wd-archive-'): string {

@@ -8,7 +8,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runOpenSpecJson, runOpenSpecJsonOnTree } from '../src/cli-json';
-import { readOpenSpecTree } from '../src/fs';
+import { readTree } from '../src/read';
 import type { OpenSpecTree } from '../src/tree';
 import { copyRoot, normalise, oracleDir } from './helpers';
 
@@ -50,7 +50,11 @@ function recordedCases(name: string): RecordedCase[] {
 
 const corpora = existsSync(path.join(oracleDir, 'corpus')) ? readdirSync(path.join(oracleDir, 'corpus')) : [];
 
-describe.runIf(corpora.length > 0)('official CLI conformance (shared oracle corpus)', () => {
+describe('official CLI conformance (shared oracle corpus)', () => {
+  // Loud, not skipped: a missing corpus must fail the run.
+  it('finds the oracle corpus', () => {
+    expect(corpora.length, `${oracleDir}/corpus is missing or empty`).toBeGreaterThan(0);
+  });
   for (const name of corpora) {
     describe(name, () => {
       let root = '';
@@ -58,7 +62,7 @@ describe.runIf(corpora.length > 0)('official CLI conformance (shared oracle corp
       beforeAll(async () => {
         root = await copyRoot(path.join(oracleDir, 'corpus', name), name);
         // Read once: every recorded command is read-only, so one snapshot serves them all.
-        tree = await readOpenSpecTree(root);
+        tree = readTree(root);
       });
       afterAll(async () => {
         if (root) await rm(root, { recursive: true, force: true });

@@ -5,13 +5,14 @@
  * One temp copy per fixture; the official CLI is batched (~0.5-1 s per call).
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runOpenSpecJson } from '../src/cli-json';
 import { copyRoot, normalise, packageRoot, repoRoot } from './helpers';
 
-const officialBin = path.join(repoRoot, 'node_modules/@fission-ai/openspec/bin/openspec.js');
+const officialBin = path.join(repoRoot, 'node_modules/.bin/openspec');
 
 interface Answer {
   json: unknown;
@@ -86,6 +87,13 @@ const TRICKY: string[][] = [
 ];
 
 const fixtures: Record<string, string[][]> = { tricky: TRICKY };
+
+// Loud, not skipped: without the official CLI this suite proves nothing.
+describe('the official CLI', () => {
+  it('is installed', () => {
+    expect(existsSync(officialBin), `${officialBin} is missing: run npm install`).toBe(true);
+  });
+});
 
 for (const [fixture, commands] of Object.entries(fixtures)) {
   describe(`fixture "${fixture}" vs the official CLI`, () => {

@@ -1,6 +1,7 @@
 /**
  * Proposal creation: pure rendering and id rules, the atomic write, and proof
- * with the official CLI that what we write is what it reads.
+ * with the official CLI that what we write is what it reads and that it
+ * accepts and refuses the same change names, with the same messages.
  */
 import * as fs from 'node:fs';
 import path from 'node:path';
@@ -52,6 +53,11 @@ describe('change ids', () => {
     ['add--auth', 'Change name cannot contain consecutive hyphens'],
     ['add.auth', 'Change name can only contain lowercase letters, numbers, and hyphens'],
     ['a'.repeat(201), 'Change name is too long (200 characters max)'],
+    // First failing rule wins, in the CLI's order.
+    ['a b_', 'Change name cannot contain spaces (use hyphens instead)'],
+    ['a.-', 'Change name cannot end with a hyphen'],
+    ['a.--b', 'Change name cannot contain consecutive hyphens'],
+    ['À', 'Change name can only contain lowercase letters, numbers, and hyphens'],
   ])('validateChangeName(%j) refuses with the official message', (name, error) => {
     expect(validateChangeName(name)).toEqual({ valid: false, error });
   });
@@ -135,6 +141,58 @@ describe('createChange on disk, checked by the official CLI', () => {
       expect(fs.readFileSync(path.join(root, 'openspec/changes', id, '.openspec.yaml'), 'utf-8')).toBe(officialMeta);
     }
   });
+
+  it('on a bare folder, leaves the same root as `openspec new change` (config.yaml, specs/, changes/archive/)', async () => {
+    const officialRoot = makeTempDir('wd-write-');
+    const ourRoot = makeTempDir('wd-write-');
+    temps.push(officialRoot, ourRoot);
+    const official = await runOfficial(officialRoot, ['new', 'change', 'first-change']);
+    expect(official.code, official.stdout + official.stderr).toBe(0);
+    expect(await createChange(ourRoot, { id: 'first-change', title: 'First change', why: 'A reason that is long enough to read.' })).toMatchObject({ ok: true });
+    const shape = (root: string) => {
+      const tree = dumpTree(root);
+      // Ours adds proposal.md (the CLI leaves it to the agent); everything else must match byte for byte.
+      delete tree['openspec/changes/first-change/proposal.md'];
+      return tree;
+    };
+    expect(shape(ourRoot)).toEqual(shape(officialRoot));
+  });
+
+  it('accepts and refuses the same change names as the official CLI, with its messages', async () => {
+    const names = [
+      'add-auth', '1abc', '0', 'a'.repeat(200), 'v2-api-3',
+      'Add-Auth', 'add auth', 'add_auth', '-add', 'add-', 'add--auth', 'add.auth', 'a'.repeat(201),
+      'A'.repeat(201), 'a b_', 'a_B', 'a--', '-a-', 'a.-', '_-a', ' -a', 'a\tb', 'a-.-b', 'a.--b', 'À', 'é', 'ß', '../x', 'a/b',
+    ];
+    const officialRoot = freshRoot();
+    const ourRoot = freshRoot();
+    let accepted = 0;
+    for (const name of names) {
+      const official = await runOfficial(officialRoot, ['new', 'change', '--', name]);
+      const officialOk = official.code === 0 && fs.existsSync(path.join(officialRoot, 'openspec/changes', name, '.openspec.yaml'));
+      const ours = await createChange(ourRoot, { id: name, title: 'Name check', why: 'A reason that is long enough to read.' });
+      expect({ name, ok: ours.ok }).toEqual({ name, ok: officialOk });
+      const verdict = validateChangeName(name);
+      expect(verdict.valid, name).toBe(officialOk);
+      if (ours.ok) {
+        accepted++;
+        expect(fs.existsSync(path.join(ourRoot, 'openspec/changes', name, 'proposal.md'))).toBe(true);
+      } else {
+        expect(ours.code).toBe('change_name_invalid');
+        expect(official.stdout + official.stderr, name).toContain(`Error: ${ours.message}`);
+      }
+    }
+    expect(accepted).toBe(5);
+    // Both refuse an existing name, and ours names no absolute path.
+    const again = await runOfficial(officialRoot, ['new', 'change', 'add-auth']);
+    expect(again.stdout + again.stderr).toContain("Change 'add-auth' already exists");
+    expect(await createChange(ourRoot, { id: 'add-auth', title: 'x', why: 'y' })).toEqual({
+      ok: false,
+      code: 'change_exists',
+      message: "Change 'add-auth' already exists at openspec/changes/add-auth",
+    });
+    expect(await createChange(ourRoot, { id: 'archive', title: 'x', why: 'y' })).toMatchObject({ ok: false, code: 'change_exists' });
+  }, 120_000);
 
   it('a failure while staging leaves changes/ untouched and the next create succeeds', async () => {
     const root = freshRoot();
