@@ -4,7 +4,7 @@ import path from "node:path";
 import { POST } from "@/app/api/hooks/route";
 import { readEnv } from "@/server/env";
 import { startRuntime, stopRuntime } from "@/server/runtime-boot";
-import { listActive } from "@/server/services/agents";
+import { listActive } from "@/server/agents/service";
 import { hookSession } from "../tests/support/hook-payloads";
 import { percentile, type BenchRow } from "./stats";
 

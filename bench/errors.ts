@@ -3,8 +3,8 @@ import os from "node:os";
 import path from "node:path";
 import { migrateDatabase, openDatabase } from "@/server/db/client";
 import { EventBus } from "@/server/events/bus";
-import { listFailures } from "@/server/services/errors";
-import { ingestReport, type ErrorsDeps } from "@/server/services/ingest";
+import { listFailures } from "@/server/errors/service";
+import { ingestReport, type ErrorsDeps } from "@/server/errors/ingest";
 import { generatePlaywrightReport } from "./generate-playwright";
 import { percentile, type BenchRow } from "./stats";
 

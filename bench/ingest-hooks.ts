@@ -5,7 +5,7 @@ import { POST as postHookRoute } from "@/app/api/hooks/route";
 import { POST as postReportRoute } from "@/app/api/reports/route";
 import { readEnv } from "@/server/env";
 import { startRuntime, stopRuntime } from "@/server/runtime-boot";
-import { ingestThread } from "@/server/services/ingest-thread";
+import { ingestThread } from "@/server/errors/ingest-thread";
 import { hookSession } from "../tests/support/hook-payloads";
 import { generatePlaywrightReport } from "./generate-playwright";
 import { percentile, type BenchRow } from "./stats";

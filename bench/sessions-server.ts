@@ -7,8 +7,8 @@ import type { LoadedConfig } from "@/server/config";
 import { migrateDatabase, openDatabase } from "@/server/db/client";
 import { EventBus } from "@/server/events/bus";
 import { createLogger } from "@/server/logger";
-import { ProjectRegistry } from "@/server/services/projects";
-import { SessionRunner } from "@/server/services/sessions";
+import { ProjectRegistry } from "@/server/projects/service";
+import { SessionRunner } from "@/server/sessions/service";
 import type { BenchRow } from "./stats";
 
 const repoRoot = path.resolve(import.meta.dirname, "..");

@@ -1,7 +1,7 @@
 export type BenchRow = {
   name: string;
   value: number;
-  unit: "ms" | "x" | "MB" | "/s" | "%";
+  unit: "ms" | "x" | "MB" | "KB" | "/s" | "%";
   target?: number;
   /** Throughputs: the target is a floor, not a ceiling. */
   higherIsBetter?: boolean;

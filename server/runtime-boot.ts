@@ -5,15 +5,15 @@ import { inheritedEnvironment, readSecret, type WorkdeckEnv } from "./env";
 import { EventBus } from "./events/bus";
 import { createLogger } from "./logger";
 import { RUNTIME_KEY, type Runtime, type RuntimeHolder } from "./runtime";
-import { sweepEnded } from "./services/agents";
-import { startRetention } from "./services/retention";
-import { OpenSpecService } from "./services/openspec";
-import { servedDemoRoot } from "./services/demo-workspace";
-import { discoverProjects, ProjectRegistry } from "./services/projects";
-import { sweepWorktrees } from "./services/session-land";
-import { startNotifications } from "./services/notifications";
-import { SessionRunner } from "./services/sessions";
-import { OpenSpecWatcher } from "./watchers/openspec-watcher";
+import { sweepEnded } from "./agents/service";
+import { startRetention } from "./db/retention";
+import { OpenSpecService } from "./specs/service";
+import { servedDemoRoot } from "./projects/demo-workspace";
+import { discoverProjects, ProjectRegistry } from "./projects/service";
+import { sweepWorktrees } from "./sessions/land";
+import { startNotifications } from "./notifications/service";
+import { SessionRunner } from "./sessions/service";
+import { OpenSpecWatcher } from "./specs/watcher";
 
 export type { Runtime } from "./runtime";
 

@@ -3,9 +3,9 @@ import type { Db } from "./db/client";
 import type { WorkdeckEnv } from "./env";
 import type { EventBus } from "./events/bus";
 import type { Logger } from "./logger";
-import type { OpenSpecService } from "./services/openspec";
-import type { ProjectRegistry } from "./services/projects";
-import type { SessionRunner } from "./services/sessions";
+import type { OpenSpecService } from "./specs/service";
+import type { ProjectRegistry } from "./projects/service";
+import type { SessionRunner } from "./sessions/service";
 
 /**
  * Everything long-lived in one process: the database, the bus, the project

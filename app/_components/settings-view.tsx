@@ -2,7 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { NOTIFICATION_KIND_LABEL, type NotificationTarget } from "@/lib/schemas/notifications";
-import type { DatabaseStats } from "@/server/services/retention";
+import type { DatabaseStats } from "@/server/db/retention";
 import { useTRPC } from "@/lib/trpc/react";
 import { RelativeTime } from "./relative-time";
 import { Badge, Button, ErrorState, Section, Skeleton } from "./ui";

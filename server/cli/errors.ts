@@ -25,7 +25,7 @@ export function registerErrorsCommands(program: Command): void {
       await withRuntime(async (runtime) => {
         const limit = runtime.env.maxReportBytes;
         const body = file === "-" ? await readStdin(limit) : readReportFile(file, limit);
-        const { ingestReport } = await import("../services/ingest");
+        const { ingestReport } = await import("../errors/ingest");
         const summary = ingestReport(runtime, { projectSlug: opts.project, body, format: opts.format, branch: opts.branch, commit: opts.commit, source: opts.source });
         if (opts.json) {
           process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
@@ -56,7 +56,7 @@ export function registerErrorsCommands(program: Command): void {
     .action(async (opts: { project?: string; pattern?: string[]; decision?: string[]; status?: string[]; search?: string; json?: boolean }) => {
       await withRuntime(async (runtime) => {
         if (opts.project) runtime.projects.get(opts.project); // unknown slug: a clear error, not an empty list
-        const { listFailures } = await import("../services/errors");
+        const { listFailures } = await import("../errors/service");
         const { ListFailuresInputSchema } = await import("@/lib/schemas/errors");
         const parsed = ListFailuresInputSchema.safeParse({ projectId: opts.project, pattern: opts.pattern, decision: opts.decision, status: opts.status, search: opts.search });
         if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `--${String(i.path[0])}: ${i.message}`).join("; "));

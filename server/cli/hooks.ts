@@ -28,9 +28,9 @@ export function registerHooksCommands(program: Command): void {
       const [{ readEnv }, { loadConfig }, { discoverProjects }, { installHooks }, { servedDemoRoot }] = await Promise.all([
         import("../env"),
         import("../config"),
-        import("../services/projects"),
-        import("../services/hooks-settings"),
-        import("../services/demo-workspace"),
+        import("../projects/service"),
+        import("../agents/hooks-settings"),
+        import("../projects/demo-workspace"),
       ]);
       const env = readEnv();
       // The config alone names the projects; no database is opened. The demo is the server's copy, never examples/.

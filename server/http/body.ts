@@ -1,4 +1,4 @@
-import { AppError } from "../errors";
+import { AppError } from "../app-error";
 
 /**
  * A request body as it arrives, chunk by chunk, counted as it goes: past the limit the upload is

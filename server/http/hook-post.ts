@@ -1,7 +1,7 @@
 import type http from "node:http";
-import { AppError, HTTP_STATUS, isAppError } from "../errors";
+import { AppError, HTTP_STATUS, isAppError } from "../app-error";
 import type { Logger } from "../logger";
-import { hookCommitter, type AgentsDeps } from "../services/hook-ingest";
+import { hookCommitter, type AgentsDeps } from "../agents/hook-ingest";
 
 /** What the hook endpoint needs of the runtime (tests build it from a temp database). */
 export type HookPostDeps = AgentsDeps & { env: { maxHookBytes: number }; log: Pick<Logger, "error"> };

@@ -38,7 +38,7 @@ export type RequestFacts = {
 
 export type Verdict = { ok: true } | { ok: false; status: number; message: string; redirectToLogin?: boolean };
 
-/** The database lookups behind credentials the server issued (services/auth-sessions.ts). */
+/** The database lookups behind credentials the server issued (auth/credentials.ts). */
 export type Credentials = {
   /** A live login session id (the cookie). */
   loginSession(id: string): boolean;

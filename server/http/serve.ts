@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import type { WorkdeckEnv } from "../env";
 import { startRuntime, stopRuntime, type Runtime } from "../runtime-boot";
-import { authCredentials } from "../services/auth-sessions";
+import { authCredentials } from "../auth/credentials";
 import { edgeHandler } from "./edge";
 import { assertListenAllowed } from "./security";
 

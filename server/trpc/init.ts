@@ -7,7 +7,7 @@
  */
 import { initTRPC, TRPCError } from "@trpc/server";
 import { transformer } from "@/lib/trpc/transformer";
-import { isAppError, type AppErrorCode } from "../errors";
+import { isAppError, type AppErrorCode } from "../app-error";
 import type { Runtime } from "../runtime";
 
 // 1. CONTEXT

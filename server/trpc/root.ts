@@ -1,13 +1,13 @@
 import { createCallerFactory, createTRPCRouter } from "./init";
-import { agentsRouter } from "./routers/agents";
-import { accountsRouter } from "./routers/accounts";
-import { errorsRouter } from "./routers/errors";
-import { eventsRouter } from "./routers/events";
-import { openspecRouter } from "./routers/openspec";
-import { projectsRouter } from "./routers/projects";
-import { sessionsRouter } from "./routers/sessions";
-import { settingsRouter } from "./routers/settings";
-import { workRouter } from "./routers/work";
+import { agentsRouter } from "../agents/router";
+import { accountsRouter } from "../accounts/router";
+import { errorsRouter } from "../errors/router";
+import { eventsRouter } from "../events/router";
+import { openspecRouter } from "../specs/router";
+import { projectsRouter } from "../projects/router";
+import { sessionsRouter } from "../sessions/router";
+import { settingsRouter } from "../settings/router";
+import { workRouter } from "../work/router";
 
 export const appRouter = createTRPCRouter({
   projects: projectsRouter,

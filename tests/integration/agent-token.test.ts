@@ -15,10 +15,10 @@ import { migrateDatabase, openDatabase, type Db } from "@/server/db/client";
 import { EventBus } from "@/server/events/bus";
 import { checkRequest } from "@/server/http/security";
 import { createLogger } from "@/server/logger";
-import { ingestHook } from "@/server/services/agents";
-import { authCredentials } from "@/server/services/auth-sessions";
-import { ProjectRegistry } from "@/server/services/projects";
-import { SessionRunner } from "@/server/services/sessions";
+import { ingestHook } from "@/server/agents/service";
+import { authCredentials } from "@/server/auth/credentials";
+import { ProjectRegistry } from "@/server/projects/service";
+import { SessionRunner } from "@/server/sessions/service";
 import { afterToolResult, FakeAnthropic } from "../support/fake-anthropic";
 import { repoRoot, tempDir } from "../support/temp";
 

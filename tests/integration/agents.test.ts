@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { POST } from "@/app/api/hooks/route";
 import { readEnv } from "@/server/env";
 import { startRuntime, stopRuntime, type Runtime } from "@/server/runtime-boot";
-import { getActivity, getMetrics, ingestHook, listActive, sweepEnded, type AgentsDeps } from "@/server/services/agents";
+import { getActivity, getMetrics, ingestHook, listActive, sweepEnded, type AgentsDeps } from "@/server/agents/service";
 import { createCaller } from "@/server/trpc/root";
 import { createContext } from "@/server/trpc/init";
 import type { WorkdeckEvent } from "@/lib/schemas/events";

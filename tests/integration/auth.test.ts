@@ -15,7 +15,7 @@ import { migrateDatabase, openDatabase } from "@/server/db/client";
 import { readEnv } from "@/server/env";
 import { checkRequest, CLIENT_ADDRESS_HEADER, stampClientAddress } from "@/server/http/security";
 import { startRuntime, stopRuntime } from "@/server/runtime-boot";
-import { authCredentials, createLoginSession, endLoginSession, isLoginSession, LOGIN_TTL_MS } from "@/server/services/auth-sessions";
+import { authCredentials, createLoginSession, endLoginSession, isLoginSession, LOGIN_TTL_MS } from "@/server/auth/credentials";
 import { repoRoot, tempDir } from "../support/temp";
 
 const TOKEN = "auth-test-token-0123456789abcdef";

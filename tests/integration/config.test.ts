@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "@/server/config";
-import { discoverProjects } from "@/server/services/projects";
+import { discoverProjects } from "@/server/projects/service";
 import { repoRoot, tempDemoWorkspace, tempDir } from "../support/temp";
 
 describe("loading projects.config.ts", () => {

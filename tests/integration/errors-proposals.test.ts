@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { WorkdeckEvent } from "@/lib/schemas/events";
 import { readEnv } from "@/server/env";
 import { startRuntime, stopRuntime } from "@/server/runtime-boot";
-import { ingestReport } from "@/server/services/ingest";
+import { ingestReport } from "@/server/errors/ingest";
 import { createCaller } from "@/server/trpc/root";
 import { createContext } from "@/server/trpc/init";
 import { sharedPath } from "../support/shared";

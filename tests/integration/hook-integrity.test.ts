@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { POST } from "@/app/api/hooks/route";
 import { readEnv } from "@/server/env";
 import { startRuntime, stopRuntime, type Runtime } from "@/server/runtime-boot";
-import { getMetrics } from "@/server/services/agents";
+import { getMetrics } from "@/server/agents/service";
 import { hookSession } from "../support/hook-payloads";
 import { repoRoot, tempDir } from "../support/temp";
 

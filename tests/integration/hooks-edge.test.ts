@@ -15,7 +15,7 @@ import { readEnv } from "@/server/env";
 import { edgeHandler } from "@/server/http/edge";
 import type { Runtime } from "@/server/runtime";
 import { startRuntime, stopRuntime } from "@/server/runtime-boot";
-import { authCredentials, mintAgentToken } from "@/server/services/auth-sessions";
+import { authCredentials, mintAgentToken } from "@/server/auth/credentials";
 import { hookSession } from "../support/hook-payloads";
 import { repoRoot, tempDir } from "../support/temp";
 

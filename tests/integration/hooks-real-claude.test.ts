@@ -13,7 +13,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { POST } from "@/app/api/hooks/route";
 import { readEnv } from "@/server/env";
 import { startRuntime, stopRuntime } from "@/server/runtime-boot";
-import { getActivity, listActive } from "@/server/services/agents";
+import { getActivity, listActive } from "@/server/agents/service";
 import { afterToolResult, FakeAnthropic } from "../support/fake-anthropic";
 import { repoRoot, tempDir } from "../support/temp";
 

@@ -8,11 +8,11 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { migrateDatabase, openDatabase } from "@/server/db/client";
 import { EventBus } from "@/server/events/bus";
-import { listFailures } from "@/server/services/errors";
-import { ingestReport } from "@/server/services/ingest";
-import { planHolds, planWrite } from "@/server/services/ingest-plan";
-import { prepareReport, storeReport } from "@/server/services/ingest-store";
-import { ProjectRegistry } from "@/server/services/projects";
+import { listFailures } from "@/server/errors/service";
+import { ingestReport } from "@/server/errors/ingest";
+import { planHolds, planWrite } from "@/server/errors/ingest-plan";
+import { prepareReport, storeReport } from "@/server/errors/ingest-store";
+import { ProjectRegistry } from "@/server/projects/service";
 import { sharedPath } from "../support/shared";
 import { repoRoot, tempDir } from "../support/temp";
 

@@ -13,10 +13,10 @@ import type { ActionsBlock, HeaderBlock, KnownBlock, SectionBlock } from "@slack
 import { afterEach, describe, expect, it } from "vitest";
 import { readEnv } from "@/server/env";
 import { startRuntime, stopRuntime } from "@/server/runtime-boot";
-import { ingestReport } from "@/server/services/ingest";
-import { buildMessage, checkMessage } from "@/server/services/notifications-blocks";
-import { NotificationService } from "@/server/services/notifications";
-import { getSettings } from "@/server/services/notifications-settings";
+import { ingestReport } from "@/server/errors/ingest";
+import { buildMessage, checkMessage } from "@/server/notifications/blocks";
+import { NotificationService } from "@/server/notifications/service";
+import { getSettings } from "@/server/notifications/settings";
 import { createContext } from "@/server/trpc/init";
 import { createCaller } from "@/server/trpc/root";
 import { sharedPath } from "../support/shared";

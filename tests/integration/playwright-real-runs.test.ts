@@ -18,8 +18,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parsePlaywrightReport } from "@workdeck/error-classifier";
 import type { FailureGroup, IngestSummary } from "@/lib/schemas/errors";
-import { getFailure, listFailures } from "@/server/services/errors";
-import { ingestReport } from "@/server/services/ingest";
+import { getFailure, listFailures } from "@/server/errors/service";
+import { ingestReport } from "@/server/errors/ingest";
 import { reporterPath, runPlaywright, startWorkdeck, suiteDir, type PlaywrightRun, type WorkdeckServer } from "../fixtures/playwright-suite/harness";
 
 const JSON_RUNS = [1, 2, 3, 4, 5, 6];

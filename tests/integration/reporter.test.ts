@@ -11,8 +11,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WorkdeckReporter, { formatFailure, formatSummary, resolveOptions, sendReport, type ResolvedOptions } from "../../packages/reporter/index.mjs";
 import type { FailureGroup } from "@/lib/schemas/errors";
-import { listFailures } from "@/server/services/errors";
-import { ingestReport } from "@/server/services/ingest";
+import { listFailures } from "@/server/errors/service";
+import { ingestReport } from "@/server/errors/ingest";
 import { closedPort, runPlaywright, startWorkdeck, type WorkdeckServer } from "../fixtures/playwright-suite/harness";
 import { sharedPath } from "../support/shared";
 

@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "@/server/db/client";
-import { SessionRunner } from "@/server/services/sessions";
+import { SessionRunner } from "@/server/sessions/service";
 import { afterToolResult, FakeAnthropic } from "../support/fake-anthropic";
 import { escapingSleepCommand, harnessDeps, harnessSpec, isRunning, readPid, waitFor, type HarnessSpec } from "../support/session-harness";
 import { repoRoot } from "../support/temp";

@@ -2,8 +2,8 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { FILE_LINES, sessionDiff, TOTAL_FILES, TOTAL_LINES } from "@/server/services/sessions-diff";
-import { createWorktree } from "@/server/services/sessions-worktree";
+import { FILE_LINES, sessionDiff, TOTAL_FILES, TOTAL_LINES } from "@/server/sessions/diff";
+import { createWorktree } from "@/server/sessions/worktree";
 import { tempDir } from "../support/temp";
 
 /**

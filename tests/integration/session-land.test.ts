@@ -6,9 +6,9 @@ import type { LoadedConfig } from "@/server/config";
 import { migrateDatabase, openDatabase, type Db } from "@/server/db/client";
 import { EventBus } from "@/server/events/bus";
 import { createLogger } from "@/server/logger";
-import { ProjectRegistry } from "@/server/services/projects";
-import { landSession, sweepWorktrees } from "@/server/services/session-land";
-import { SessionRunner } from "@/server/services/sessions";
+import { ProjectRegistry } from "@/server/projects/service";
+import { landSession, sweepWorktrees } from "@/server/sessions/land";
+import { SessionRunner } from "@/server/sessions/service";
 import { afterToolResult, FakeAnthropic } from "../support/fake-anthropic";
 import { repoRoot, tempDir } from "../support/temp";
 

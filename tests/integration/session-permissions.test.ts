@@ -1,10 +1,10 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { SessionRunner } from "@/server/services/sessions";
-import { sessionsWaitingOnPermission } from "@/server/services/session-permissions";
-import { listAll } from "@/server/services/work";
-import { listActive } from "@/server/services/agents";
+import { SessionRunner } from "@/server/sessions/service";
+import { sessionsWaitingOnPermission } from "@/server/sessions/permissions";
+import { listAll } from "@/server/work/service";
+import { listActive } from "@/server/agents/service";
 import { FakeAnthropic } from "../support/fake-anthropic";
 import { harnessDeps, harnessSpec, waitFor } from "../support/session-harness";
 import { repoRoot, tempDir } from "../support/temp";

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { SessionRunner } from "@/server/services/sessions";
+import { SessionRunner } from "@/server/sessions/service";
 import { afterToolResult, FakeAnthropic } from "../support/fake-anthropic";
 import { escapingSleepCommand, harnessDeps, harnessSpec, isRunning, readPid, waitFor, type HarnessSpec } from "../support/session-harness";
 import { repoRoot, tempDir } from "../support/temp";

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { SessionRunner } from "@/server/services/sessions";
+import { SessionRunner } from "@/server/sessions/service";
 import { afterToolResult, FakeAnthropic, lastUserText } from "../support/fake-anthropic";
 import { harnessDeps, harnessSpec, waitFor, type HarnessSpec } from "../support/session-harness";
 import { repoRoot, tempDir } from "../support/temp";

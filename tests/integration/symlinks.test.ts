@@ -14,11 +14,11 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { WorkdeckEvent } from "@/lib/schemas/events";
 import { readEnv } from "@/server/env";
 import { createRuntime, type Runtime } from "@/server/runtime-boot";
-import { OpenSpecService } from "@/server/services/openspec";
-import { sessionDiff } from "@/server/services/sessions-diff";
+import { OpenSpecService } from "@/server/specs/service";
+import { sessionDiff } from "@/server/sessions/diff";
 import { createContext } from "@/server/trpc/init";
 import { createCaller } from "@/server/trpc/root";
-import { OpenSpecWatcher } from "@/server/watchers/openspec-watcher";
+import { OpenSpecWatcher } from "@/server/specs/watcher";
 import { repoRoot, tempDir } from "../support/temp";
 
 const SECRET = "TOP-SECRET";

@@ -4,8 +4,8 @@ import type { LoadedConfig } from "@/server/config";
 import { migrateDatabase, openDatabase } from "@/server/db/client";
 import { EventBus } from "@/server/events/bus";
 import { createLogger } from "@/server/logger";
-import { ProjectRegistry } from "@/server/services/projects";
-import type { SessionsDeps } from "@/server/services/sessions";
+import { ProjectRegistry } from "@/server/projects/service";
+import type { SessionsDeps } from "@/server/sessions/service";
 
 /**
  * A session runner's dependencies from a plain, serialisable description, so a test and a child

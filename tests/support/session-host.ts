@@ -5,7 +5,7 @@
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { SessionRunner } from "@/server/services/sessions";
+import { SessionRunner } from "@/server/sessions/service";
 import { harnessDeps, type HarnessSpec } from "./session-harness";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");

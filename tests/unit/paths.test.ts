@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { assertChangeId, assertSpecId, findEscapingLinks, resolveInside, resolveInsideProject } from "@/server/services/paths";
+import { assertChangeId, assertSpecId, findEscapingLinks, resolveInside, resolveInsideProject } from "@/server/projects/paths";
 import { tempDir } from "../support/temp";
 
 describe("item ids from requests", () => {

@@ -1,6 +1,6 @@
 import { getRuntime } from "@/server/runtime";
 import { cookie, SESSION_COOKIE } from "@/server/http/security";
-import { endLoginSession } from "@/server/services/auth-sessions";
+import { endLoginSession } from "@/server/auth/credentials";
 
 export const dynamic = "force-dynamic";
 

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { AppError, HTTP_STATUS, isAppError } from "@/server/errors";
+import { AppError, HTTP_STATUS, isAppError } from "@/server/app-error";
 import { streamBodyWithLimit } from "@/server/http/body";
 import { getRuntime } from "@/server/runtime";
-import { ingestReportInWorker } from "@/server/services/ingest";
+import { ingestReportInWorker } from "@/server/errors/ingest";
 import { ProjectSlugSchema } from "@/lib/schemas/config";
 
 export const dynamic = "force-dynamic";

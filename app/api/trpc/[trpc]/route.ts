@@ -1,6 +1,6 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { readBodyWithLimit } from "@/server/http/body";
-import { isAppError } from "@/server/errors";
+import { isAppError } from "@/server/app-error";
 import { getRuntime } from "@/server/runtime";
 import { createContext } from "@/server/trpc/init";
 import { appRouter } from "@/server/trpc/root";

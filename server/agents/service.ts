@@ -1,0 +1,225 @@
+import { AppError } from "../app-error";
+import { endedEvent, type AgentsDeps, type SessionRow } from "./hook-ingest";
+import { sessionsWaitingOnPermission } from "../sessions/permissions";
+import type {
+  AgentActivity,
+  AgentMetrics,
+  AgentSession,
+  GetActivityInput,
+  GetMetricsInput,
+  ListActiveInput,
+  TimelineItem,
+} from "@/lib/schemas/agents";
+
+// The write side (hook ingest, group commit) lives in hook-ingest.ts; these names stay importable from here.
+export { HookCommitter, ingestHook, projectForCwd, type AgentsDeps, type HookIngestInput } from "./hook-ingest";
+
+export const DEFAULT_IDLE_MINUTES = 5;
+/** A session silent for this long is gone (killed without a SessionEnd), not "idle for 3,000 min". */
+const STALE_MS = 24 * 3600_000;
+/** The Sessions tab shows every active agent; more than this is not a list a person reads. */
+const ACTIVE_LIMIT = 500;
+
+export function idleMs(deps: Pick<AgentsDeps, "config">): number {
+  return (deps.config.config.agents?.idleMinutes ?? DEFAULT_IDLE_MINUTES) * 60_000;
+}
+
+/**
+ * Sessions whose Stop nothing followed for the idle period become ended, each with a completion
+ * notice on the bus. The server runs this on a timer; listActive does not depend on it (it hides
+ * such sessions by the clock), it only makes the notice happen.
+ */
+export function sweepEnded(deps: AgentsDeps): number {
+  const now = deps.now?.() ?? Date.now();
+  const rows = deps.db.$client
+    .prepare(
+      `UPDATE agent_sessions SET status = 'ended', ended_at = last_event_at, end_reason = 'stopped'
+       WHERE status = 'stopped' AND last_event_at <= ? RETURNING *`,
+    )
+    .all(now - idleMs(deps)) as SessionRow[];
+  for (const row of rows) deps.bus.publish(endedEvent(row));
+  return rows.length;
+}
+
+/**
+ * Running sessions, most recent first. Reads the summary table only (status + last_event_at
+ * index), so it costs the same with a million stored events as with ten.
+ */
+export function listActive(deps: AgentsDeps, input: ListActiveInput = {}): AgentSession[] {
+  const now = deps.now?.() ?? Date.now();
+  const idle = idleMs(deps);
+  const params: (string | number)[] = [now - STALE_MS];
+  let where = "status IN ('active', 'needs_you', 'stopped') AND last_event_at >= ?";
+  if (input.projectId) {
+    where += " AND project_slug = ?";
+    params.push(input.projectId);
+  }
+  const rows = deps.db.$client
+    .prepare(`SELECT * FROM agent_sessions WHERE ${where} ORDER BY last_event_at DESC LIMIT ${ACTIVE_LIMIT}`)
+    .all(...params) as SessionRow[];
+  // A launched session waiting on a tool permission asked from its page needs you too (issue 11):
+  // no hook says so, the runner's events do.
+  const waiting = sessionsWaitingOnPermission(deps.db);
+  for (const r of rows)
+    if (r.workdeck_session_id !== null && waiting.has(r.workdeck_session_id) && r.status !== "stopped") {
+      r.status = "needs_you";
+      r.needs_you_reason = "Waiting for a tool permission: answer it on the session page";
+    }
+  // A Stop nothing followed for the idle period is an ended session, swept or not.
+  return rows.filter((r) => !(r.status === "stopped" && now - r.last_event_at >= idle)).map((r) => toAgentSession(r, now, idle));
+}
+
+function toAgentSession(r: SessionRow, now: number, idle: number): AgentSession {
+  const silentMs = now - r.last_event_at;
+  return {
+    sessionId: r.session_id,
+    projectSlug: r.project_slug,
+    workdeckSessionId: r.workdeck_session_id,
+    cwd: r.cwd,
+    status: r.status,
+    startedAt: new Date(r.started_at),
+    lastEventAt: new Date(r.last_event_at),
+    lastEvent: r.last_event,
+    currentTool: r.current_tool,
+    toolCount: r.tool_count,
+    failureCount: r.failure_count,
+    successRate: r.tool_count > 0 ? (r.tool_count - r.failure_count) / r.tool_count : null,
+    avgToolDurationMs: r.duration_count > 0 ? r.duration_sum_ms / r.duration_count : null,
+    promptCount: r.prompt_count,
+    eventCount: r.event_count,
+    idleMinutes: r.status !== "ended" && silentMs >= idle ? Math.floor(silentMs / 60_000) : null,
+    needsYouReason: r.needs_you_reason,
+    endedAt: r.ended_at === null ? null : new Date(r.ended_at),
+    endReason: r.end_reason,
+  };
+}
+
+type HookRow = {
+  id: number;
+  event: string;
+  tool_name: string | null;
+  tool_use_id: string | null;
+  payload: string;
+  received_at: number;
+  duration_ms: number | null;
+  success: number | null;
+};
+
+/** Events the timeline leaves out: they repeat what tool items and Stop already show. */
+const NOT_IN_TIMELINE = new Set(["PostToolBatch", "MessageDisplay"]);
+
+/** One session's timeline: prompts, tool calls (inputs and results), failures, notifications, stops. */
+export function getActivity(deps: AgentsDeps, input: GetActivityInput): AgentActivity {
+  const limit = input.limit ?? 1000;
+  const now = deps.now?.() ?? Date.now();
+  const row = deps.db.$client.prepare("SELECT * FROM agent_sessions WHERE session_id = ?").get(input.sessionId) as SessionRow | undefined;
+  if (!row) throw new AppError("NOT_FOUND", `No hook events from Claude Code session ${input.sessionId}.`);
+  // A tool call is two rows; read enough for `limit` items, newest first.
+  const rows = (
+    deps.db.$client
+      .prepare("SELECT id, event, tool_name, tool_use_id, payload, received_at, duration_ms, success FROM hooks WHERE session_id = ? ORDER BY id DESC LIMIT ?")
+      .all(input.sessionId, limit * 2 + 1) as HookRow[]
+  ).reverse();
+  const truncated = rows.length > limit * 2;
+  if (truncated) rows.shift();
+
+  const items: TimelineItem[] = [];
+  const tools = new Map<string, TimelineItem>();
+  for (const h of rows) {
+    if (NOT_IN_TIMELINE.has(h.event)) continue;
+    const p = JSON.parse(h.payload) as Record<string, unknown>;
+    const base = { id: h.id, at: new Date(h.received_at), event: h.event, toolName: h.tool_name, toolUseId: h.tool_use_id, toolStatus: null, error: null, durationMs: null, text: null };
+    switch (h.event) {
+      case "PreToolUse": {
+        const item: TimelineItem = { ...base, kind: "tool", toolStatus: "running", input: p.tool_input };
+        items.push(item);
+        if (h.tool_use_id) tools.set(h.tool_use_id, item);
+        break;
+      }
+      case "PostToolUse":
+      case "PostToolUseFailure": {
+        let item = h.tool_use_id ? tools.get(h.tool_use_id) : undefined;
+        if (!item) {
+          item = { ...base, kind: "tool", input: p.tool_input };
+          items.push(item);
+        }
+        item.toolStatus = h.success ? "ok" : "failed";
+        item.durationMs = h.duration_ms;
+        if (h.success) item.result = p.tool_response;
+        else item.error = typeof p.error === "string" ? p.error : JSON.stringify(p.error ?? null);
+        break;
+      }
+      case "UserPromptSubmit":
+        items.push({ ...base, kind: "prompt", text: str(p.prompt) });
+        break;
+      case "SessionStart":
+        items.push({ ...base, kind: "session_start", text: str(p.source) });
+        break;
+      case "Notification":
+        items.push({ ...base, kind: "notification", text: str(p.message) });
+        break;
+      case "PermissionRequest":
+        items.push({ ...base, kind: "permission_request", input: p.tool_input, text: `Permission to use ${h.tool_name ?? "a tool"}` });
+        break;
+      case "Stop":
+      case "StopFailure":
+        items.push({ ...base, kind: "stop", text: str(p.last_assistant_message), error: h.event === "StopFailure" ? (str(p.error) ?? "failed") : null });
+        break;
+      case "SessionEnd":
+        items.push({ ...base, kind: "session_end", text: str(p.reason) });
+        break;
+      default:
+        items.push({ ...base, kind: "other" });
+    }
+  }
+  return { session: toAgentSession(row, now, idleMs(deps)), items: items.slice(-limit), truncated: truncated || items.length > limit };
+}
+
+const str = (v: unknown): string | null => (typeof v === "string" ? v : null);
+
+/** Totals over the summary table (one session, one project or all), plus a per-tool breakdown for one session. */
+export function getMetrics(deps: AgentsDeps, input: GetMetricsInput = {}): AgentMetrics {
+  const now = deps.now?.() ?? Date.now();
+  const conditions: string[] = [];
+  if (input.sessionId) conditions.push("session_id = @session");
+  if (input.projectId) conditions.push("project_slug = @project");
+  const totals = deps.db.$client
+    .prepare(
+      `SELECT count(*) AS sessions,
+         coalesce(sum(CASE WHEN last_event_at >= @stale AND (status IN ('active', 'needs_you') OR (status = 'stopped' AND last_event_at > @idle)) THEN 1 ELSE 0 END), 0) AS active,
+         coalesce(sum(CASE WHEN last_event_at >= @stale AND status = 'needs_you' THEN 1 ELSE 0 END), 0) AS needsYou,
+         coalesce(sum(tool_count), 0) AS tools, coalesce(sum(failure_count), 0) AS failures,
+         coalesce(sum(duration_sum_ms), 0) AS durationSum, coalesce(sum(duration_count), 0) AS durationCount,
+         coalesce(sum(prompt_count), 0) AS prompts, coalesce(sum(event_count), 0) AS events
+       FROM agent_sessions ${conditions.length ? `WHERE ${conditions.join(" AND ")}` : ""}`,
+    )
+    .get({
+      stale: now - STALE_MS,
+      idle: now - idleMs(deps),
+      ...(input.sessionId ? { session: input.sessionId } : {}),
+      ...(input.projectId ? { project: input.projectId } : {}),
+    }) as { sessions: number; active: number; needsYou: number; tools: number; failures: number; durationSum: number; durationCount: number; prompts: number; events: number };
+  if (input.sessionId && totals.sessions === 0) throw new AppError("NOT_FOUND", `No hook events from Claude Code session ${input.sessionId}.`);
+  const byTool = input.sessionId
+    ? (
+        deps.db.$client
+          .prepare(
+            `SELECT tool_name AS toolName, count(*) AS count, sum(CASE WHEN success = 0 THEN 1 ELSE 0 END) AS failures, avg(duration_ms) AS avgDurationMs
+             FROM hooks WHERE session_id = ? AND event IN ('PostToolUse', 'PostToolUseFailure') GROUP BY tool_name ORDER BY count(*) DESC, tool_name`,
+          )
+          .all(input.sessionId) as { toolName: string | null; count: number; failures: number; avgDurationMs: number | null }[]
+      ).map((t) => ({ ...t, toolName: t.toolName ?? "unknown" }))
+    : null;
+  return {
+    sessions: totals.sessions,
+    activeSessions: totals.active,
+    needsYou: totals.needsYou,
+    toolCount: totals.tools,
+    failureCount: totals.failures,
+    successRate: totals.tools > 0 ? (totals.tools - totals.failures) / totals.tools : null,
+    avgToolDurationMs: totals.durationCount > 0 ? totals.durationSum / totals.durationCount : null,
+    promptCount: totals.prompts,
+    eventCount: totals.events,
+    byTool,
+  };
+}

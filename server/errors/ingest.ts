@@ -1,0 +1,67 @@
+import type { WorkdeckEnv } from "../env";
+import type { Db } from "../db/client";
+import type { EventBus } from "../events/bus";
+import type { ProjectRegistry } from "../projects/service";
+import { prepareReport, storeReport, type StoredReport } from "./ingest-store";
+import { ingestThread } from "./ingest-thread";
+import type { IngestSummary, ReportFormat } from "@/lib/schemas/errors";
+
+/** What the errors services need from the runtime (tests build it from a temp database). */
+export type ErrorsDeps = { db: Db; bus: EventBus; projects: Pick<ProjectRegistry, "get"> };
+
+export type IngestInput = {
+  projectSlug: string;
+  body: Uint8Array | string;
+  format?: "auto" | ReportFormat;
+  /** Where the report came from (a CI build URL, say); defaults to the report's own metadata. */
+  source?: string;
+  branch?: string;
+  commit?: string;
+};
+
+/** The same, with the body as it streams in (POST /api/reports). */
+export type StreamedIngestInput = Omit<IngestInput, "body"> & { body: AsyncIterable<Uint8Array> };
+
+/**
+ * The one ingest path behind `workdeck ingest`, `POST /api/reports` and the reporter: parse with
+ * the classifier, store the run, every result, the failure groups and their triage in ONE
+ * transaction, then publish. Bad input throws AppError before anything is written; a report
+ * already ingested (same bytes) returns its summary with `duplicate: true` and changes nothing.
+ *
+ * This form runs on the calling thread: right for the CLI and scripts, which have nothing else to
+ * serve. The server uses ingestReportInWorker.
+ */
+export function ingestReport(deps: ErrorsDeps, input: IngestInput): IngestSummary {
+  const started = performance.now();
+  const project = deps.projects.get(input.projectSlug);
+  const stored = storeReport(deps.db.$client, project.slug, prepareReport(input.body, input.format), input);
+  return publish(deps.bus, stored, started);
+}
+
+/**
+ * ingestReport off the request thread (issue 10: a 36 MB report held the event loop for 3.4 s).
+ * The body streams to a worker thread as it arrives; the worker parses, prepares and stores it
+ * with its own SQLite connection; this thread publishes the events, so subscribers see them as
+ * before. The project is checked first, before any byte is read.
+ */
+export async function ingestReportInWorker(deps: ErrorsDeps & { env: Pick<WorkdeckEnv, "appRoot"> }, input: StreamedIngestInput): Promise<IngestSummary> {
+  const started = performance.now();
+  const project = deps.projects.get(input.projectSlug);
+  const sqlite = deps.db.$client;
+  const origin = { source: input.source, branch: input.branch, commit: input.commit };
+  let stored: StoredReport;
+  if (sqlite.memory) {
+    // A worker cannot open another connection to an in-memory database: ingest here.
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of input.body) chunks.push(chunk);
+    stored = storeReport(sqlite, project.slug, prepareReport(Buffer.concat(chunks), input.format), origin);
+  } else {
+    stored = await ingestThread(deps.env.appRoot).run({ dbPath: sqlite.name, projectSlug: project.slug, format: input.format ?? "auto", origin }, input.body);
+  }
+  return publish(deps.bus, stored, started);
+}
+
+function publish(bus: EventBus, stored: StoredReport, started: number): IngestSummary {
+  for (const event of stored.events) bus.publish(event);
+  return { ...stored.summary, durationMs: performance.now() - started };
+}

@@ -1,0 +1,51 @@
+import { tracked } from "@trpc/server";
+import { z } from "zod";
+import * as errors from "./service";
+import {
+  AssignSessionInputSchema,
+  CreateSpecProposalInputSchema,
+  LinkProposalInputSchema,
+  ListFailuresInputSchema,
+  ProposalDraftInputSchema,
+  TriageFailureInputSchema,
+} from "@/lib/schemas/errors";
+import { createTRPCRouter, publicProcedure } from "../trpc/init";
+
+const failureId = z.object({ failureId: z.number().int().positive() });
+
+export const errorsRouter = createTRPCRouter({
+  listFailures: publicProcedure.input(ListFailuresInputSchema.optional()).query(({ ctx, input }) => errors.listFailures(ctx.runtime, input ?? {})),
+
+  getFailure: publicProcedure.input(failureId).query(({ ctx, input }) => errors.getFailure(ctx.runtime, input)),
+
+  triageFailure: publicProcedure.input(TriageFailureInputSchema).mutation(({ ctx, input }) => errors.triageFailure(ctx.runtime, input)),
+
+  assignSession: publicProcedure.input(AssignSessionInputSchema).mutation(({ ctx, input }) => errors.assignSession(ctx.runtime, input)),
+
+  classifyFailure: publicProcedure.input(failureId).mutation(({ ctx, input }) => errors.classifyFailure(ctx.runtime, input)),
+
+  /** The New proposal form's fields pre-filled with the failure's evidence, and the /specs/new link that opens it. */
+  proposalDraft: publicProcedure.input(ProposalDraftInputSchema).query(({ ctx, input }) => errors.proposalDraft(ctx.runtime, input)),
+
+  /** Creates the OpenSpec change from the draft (fields given replace the draft's) and links it (spec_change_id). */
+  createSpecProposal: publicProcedure.input(CreateSpecProposalInputSchema).mutation(({ ctx, input }) => errors.createSpecProposal(ctx.runtime, input)),
+
+  /** Links an existing change of the failure's project to it (null unlinks). */
+  linkProposal: publicProcedure.input(LinkProposalInputSchema).mutation(({ ctx, input }) => errors.linkProposal(ctx.runtime, input)),
+
+  stats: publicProcedure
+    .input(z.object({ projectId: z.string().max(63).optional() }).optional())
+    .query(({ ctx, input }) => errors.stats(ctx.runtime, input ?? {})),
+
+  /** New failures, updates and triage changes, live; resumes after `lastEventId` without gaps. */
+  subscribe: publicProcedure
+    .input(z.object({ projectId: z.string().max(63).optional(), lastEventId: z.coerce.number().int().nullish() }).optional())
+    .subscription(async function* ({ ctx, input, signal }) {
+      const stream = ctx.runtime.bus.stream({
+        filter: { projectSlug: input?.projectId, types: ["errors.reportIngested", "errors.failureNew", "errors.failureUpdated", "errors.triaged", "projects.changed"] },
+        lastEventId: input?.lastEventId ?? null,
+        signal,
+      });
+      for await (const event of stream) yield tracked(String(event.id), event);
+    }),
+});

@@ -1,0 +1,11 @@
+import { getSettings, notificationService } from "../notifications/settings";
+import { SendTestInputSchema } from "@/lib/schemas/notifications";
+import { createTRPCRouter, publicProcedure } from "../trpc/init";
+
+export const settingsRouter = createTRPCRouter({
+  /** Effective configuration (secrets as env var names), hooks per project, notification targets, recent deliveries. */
+  get: publicProcedure.query(({ ctx }) => getSettings(ctx.runtime)),
+
+  /** Sends a test message to one target (or every target) now and returns the recorded deliveries. */
+  sendTestNotification: publicProcedure.input(SendTestInputSchema.optional()).mutation(({ ctx, input }) => notificationService(ctx.runtime).sendTest(input ?? {})),
+});

@@ -1,0 +1,21 @@
+import { tracked } from "@trpc/server";
+import { z } from "zod";
+import * as work from "./service";
+import { ActivityInputSchema, ListAllInputSchema, WorkSubscribeInputSchema } from "@/lib/schemas/work";
+import { createTRPCRouter, publicProcedure } from "../trpc/init";
+
+export const workRouter = createTRPCRouter({
+  /** Specs, failures, sessions and agents that need you, in one list: needs you first, then priority. */
+  listAll: publicProcedure.input(ListAllInputSchema.optional()).query(({ ctx, input }) => work.listAll(ctx.runtime, input ?? {})),
+
+  stats: publicProcedure.input(z.object({ projectId: z.string().max(63).optional() }).optional()).query(({ ctx, input }) => work.stats(ctx.runtime, input ?? {})),
+
+  /** The activity timeline: specs created/archived, failures new/resolved, sessions, triage, account limits. */
+  activity: publicProcedure.input(ActivityInputSchema.optional()).query(({ ctx, input }) => work.activity(ctx.runtime, input ?? {})),
+
+  /** One live feed of spec, error, session and agent events; resumes after `lastEventId` without gaps. */
+  subscribe: publicProcedure.input(WorkSubscribeInputSchema.optional()).subscription(async function* ({ ctx, input, signal }) {
+    const stream = ctx.runtime.bus.stream({ filter: { projectSlug: input?.projectId, types: work.WORK_EVENT_TYPES }, lastEventId: input?.lastEventId ?? null, signal });
+    for await (const event of stream) if (work.isWorkEvent(event)) yield tracked(String(event.id), event);
+  }),
+});

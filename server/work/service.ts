@@ -1,0 +1,367 @@
+/**
+ * All Work (issue 6): OpenSpec changes, failure groups, Workdeck sessions and agents that need a
+ * person, merged into one prioritised list. Reads what the other services already keep (the
+ * OpenSpec snapshot cache, the failure/triage tables, sessions, the agents summary table) and
+ * caches the merged, sorted list per project until the bus says something changed.
+ *
+ * Raw SQL with narrow columns on purpose: the list must be built in well under 50 ms with 5,000
+ * failure groups, so it never goes through errors.listFailures (sparklines, rationales, messages).
+ */
+import type { Db } from "../db/client";
+import type { EventBus } from "../events/bus";
+import type { OpenSpecService } from "../specs/service";
+import { sessionsWaitingOnPermission } from "../sessions/permissions";
+import { WORK_EVENT_TYPES, isWorkEvent } from "@/lib/schemas/event-scope";
+import type { WorkdeckEvent } from "@/lib/schemas/events";
+import {
+  ActivityInputSchema,
+  ListAllInputSchema,
+  WorkStatusSchema,
+  WorkTypeSchema,
+  agentHref,
+  changeItemHref,
+  failureHref,
+  sessionHref,
+  type ActivityInput,
+  type ActivityItem,
+  type ActivityKind,
+  type ListAllInput,
+  type WorkFilter,
+  type WorkItem,
+  type WorkStats,
+  type WorkStatus,
+} from "@/lib/schemas/work";
+
+export type WorkDeps = {
+  db: Db;
+  bus: EventBus;
+  openspec: Pick<OpenSpecService, "listChanges">;
+  now?: () => number;
+};
+
+/** Bounds staleness of time-based states (an agent that went quiet) between bus events. */
+const CACHE_TTL_MS = 10_000;
+/** Sessions shown: the most recent ones; older finished sessions live on the Sessions tab. */
+const SESSION_LIMIT = 500;
+/** The agents summary's own staleness rule (agents.ts): silent for a day = gone. */
+const AGENT_STALE_MS = 24 * 3600_000;
+
+/** Order of the status groups: what needs a person first, finished work last. */
+const STATUS_RANK: Record<WorkStatus, number> = { needs_you: 0, in_progress: 1, failed: 2, open: 3, done: 4, ignored: 5 };
+
+const ACTIVE_SESSION = new Set(["queued", "running"]);
+const FAILED_SESSION = new Set(["failed", "crashed", "interrupted"]);
+
+// Which events change the list is shared with the browser's live dispatcher.
+export { WORK_EVENT_TYPES, isWorkEvent };
+
+type Cache = { lists: Map<string, { at: number; items: WorkItem[] }>; off: () => void };
+const caches = new WeakMap<EventBus, Cache>();
+
+function cacheFor(bus: EventBus): Cache {
+  let cache = caches.get(bus);
+  if (!cache) {
+    const lists = new Map<string, { at: number; items: WorkItem[] }>();
+    const off = bus.on((event) => {
+      if (isWorkEvent(event)) lists.clear();
+    });
+    cache = { lists, off };
+    caches.set(bus, cache);
+  }
+  return cache;
+}
+
+/** Drops the cached lists (tests; a runtime closing). */
+export function invalidateWork(bus: EventBus): void {
+  caches.get(bus)?.lists.clear();
+}
+
+// ----- listAll ---------------------------------------------------------------
+
+/** Every work item of a project (or all projects), "needs you" first, then by priority. */
+export async function listAll(deps: WorkDeps, raw: ListAllInput = {}): Promise<WorkItem[]> {
+  const input = ListAllInputSchema.parse(raw);
+  const items = await merged(deps, input.projectId);
+  return input.filter ? applyFilter(items, input.filter) : items;
+}
+
+export async function stats(deps: WorkDeps, raw: { projectId?: string } = {}): Promise<WorkStats> {
+  // Read before the list: an event after this id may or may not be counted, and the feed replays it.
+  const lastEventId = deps.bus.latestId();
+  const items = await merged(deps, raw.projectId);
+  const byStatus = Object.fromEntries(WorkStatusSchema.options.map((s) => [s, 0])) as WorkStats["byStatus"];
+  const byType = Object.fromEntries(WorkTypeSchema.options.map((t) => [t, 0])) as WorkStats["byType"];
+  for (const item of items) {
+    byStatus[item.status] = (byStatus[item.status] ?? 0) + 1;
+    byType[item.type] = (byType[item.type] ?? 0) + 1;
+  }
+  return { total: items.length, byStatus, byType, lastEventId };
+}
+
+async function merged(deps: WorkDeps, projectId: string | undefined): Promise<WorkItem[]> {
+  const cache = cacheFor(deps.bus);
+  const key = projectId ?? "";
+  const now = deps.now?.() ?? Date.now();
+  const hit = cache.lists.get(key);
+  if (hit && now - hit.at < CACHE_TTL_MS) return hit.items;
+  const items = await build(deps, projectId, now);
+  cache.lists.set(key, { at: now, items });
+  return items;
+}
+
+function applyFilter(items: WorkItem[], f: WorkFilter): WorkItem[] {
+  const q = f.search?.trim().toLowerCase();
+  return items.filter(
+    (i) =>
+      (!f.status?.length || f.status.includes(i.status)) &&
+      (!f.types?.length || f.types.includes(i.type)) &&
+      (!f.from || i.updatedAt >= f.from) &&
+      (!f.to || i.updatedAt <= f.to) &&
+      (!q || i.title.toLowerCase().includes(q) || i.key.toLowerCase().includes(q) || (i.projectSlug ?? "").includes(q)),
+  );
+}
+
+type FailureRow = [id: number, project: string, titlePath: string, pwProject: string, resolvedAt: number | null, active: number, lastSeen: number, pattern: string, decision: string, priority: number, sessionId: number | null, specChangeId: string | null];
+type SessionRow = { id: number; project_slug: string; session_type: string; work_item_kind: string | null; work_item_ref: string | null; status: string; prompt: string; priority: number; created_at: number; ended_at: number | null; started_at: number | null; cost_usd: number };
+type AgentRow = { session_id: string; project_slug: string | null; workdeck_session_id: number | null; status: string; last_event_at: number; needs_you_reason: string | null; cwd: string | null };
+
+async function build(deps: WorkDeps, projectId: string | undefined, now: number): Promise<WorkItem[]> {
+  const sqlite = deps.db.$client;
+  const changes = await deps.openspec.listChanges(projectId ? { projectId } : {});
+  const byProject = projectId ? " WHERE f.project_slug = ?" : "";
+  const params = projectId ? [projectId] : [];
+  const failures = sqlite
+    .prepare(
+      `SELECT f.id, f.project_slug, c.title_path, c.project_name, f.resolved_at, f.active, f.last_seen_at, f.pattern,
+              t.decision, t.priority, t.assigned_session_id, t.spec_change_id
+       FROM test_failures f JOIN test_cases c ON c.id = f.test_case_id JOIN error_triage t ON t.test_failure_id = f.id${byProject}`,
+    )
+    .raw(true)
+    .all(...params) as FailureRow[];
+  const sessions = sqlite
+    .prepare(
+      `SELECT id, project_slug, session_type, work_item_kind, work_item_ref, status, substr(prompt, 1, 200) AS prompt, priority, created_at, ended_at, started_at, cost_usd
+       FROM sessions ${projectId ? "WHERE project_slug = ?" : ""} ORDER BY id DESC LIMIT ${SESSION_LIMIT}`,
+    )
+    .all(...params) as SessionRow[];
+  const agents = sqlite
+    .prepare(
+      `SELECT session_id, project_slug, workdeck_session_id, status, last_event_at, needs_you_reason, cwd FROM agent_sessions
+       WHERE status IN ('active', 'needs_you') AND last_event_at >= ?${projectId ? " AND project_slug = ?" : ""}`,
+    )
+    .all(now - AGENT_STALE_MS, ...params) as AgentRow[];
+
+  // Links between domains, by id.
+  const sessionById = new Map(sessions.map((s) => [s.id, s]));
+  const latestSessionFor = new Map<string, SessionRow>();
+  for (const s of sessions) {
+    if (!s.work_item_kind || !s.work_item_ref) continue;
+    const k = s.work_item_kind === "spec" ? `spec:${s.project_slug}/${s.work_item_ref}` : `error:${s.work_item_ref}`;
+    if (!latestSessionFor.has(k)) latestSessionFor.set(k, s); // sessions come newest first
+  }
+  const needsYouSessions = new Set<number>();
+  for (const a of agents) if (a.status === "needs_you" && a.workdeck_session_id !== null) needsYouSessions.add(a.workdeck_session_id);
+  // A launched session waiting on a tool permission asked from the page (issue 11).
+  const waitingOnPermission = sessionsWaitingOnPermission(deps.db);
+  for (const id of waitingOnPermission) needsYouSessions.add(id);
+  const failureStatus = new Map<number, string>();
+  const failureForChange = new Map<string, { id: number; status: string }>();
+  for (const f of failures) {
+    const status = f[4] !== null ? "resolved" : f[5] ? "active" : "inactive";
+    failureStatus.set(f[0], status);
+    if (f[11]) failureForChange.set(`${f[1]}/${f[11]}`, { id: f[0], status });
+  }
+
+  const items: WorkItem[] = [];
+
+  for (const c of changes) {
+    if (c.nested) continue;
+    const session = latestSessionFor.get(`spec:${c.projectSlug}/${c.id}`);
+    const sessionActive = session ? ACTIVE_SESSION.has(session.status) : false;
+    const progress = c.totalTasks ? c.completedTasks / c.totalTasks : 0;
+    const status: WorkStatus = session && needsYouSessions.has(session.id) ? "needs_you" : c.group === "completed" ? "done" : sessionActive || (c.group === "active" && c.completedTasks > 0) ? "in_progress" : "open";
+    items.push({
+      key: `change:${c.projectSlug}/${c.id}`,
+      type: "change",
+      status,
+      detail: c.group === "draft" ? "draft" : c.group === "completed" ? "ready to archive" : `${c.completedTasks}/${c.totalTasks} tasks`,
+      projectSlug: c.projectSlug,
+      title: c.title,
+      // Spec work: further along ranks higher (closest to done), a change with no tasks lowest.
+      priority: c.group === "draft" ? 2 : progress >= 0.5 ? 4 : 3,
+      updatedAt: new Date(c.lastModified),
+      href: changeItemHref(c.projectSlug, c.id),
+      links: {
+        session: session ? { id: session.id, status: session.status } : null,
+        change: null,
+        failure: failureForChange.get(`${c.projectSlug}/${c.id}`) ?? null,
+      },
+      tag: c.group,
+    });
+  }
+
+  for (const f of failures) {
+    const [id, project, titlePath, pwProject, resolvedAt, , lastSeen, pattern, decision, priority, assigned, specChangeId] = f;
+    const sessionRow = (assigned !== null ? sessionById.get(assigned) : undefined) ?? latestSessionFor.get(`error:${id}`);
+    const session = sessionRow ? { id: sessionRow.id, status: sessionRow.status } : assigned !== null ? { id: assigned, status: "unknown" } : null;
+    const resolved = resolvedAt !== null;
+    const status: WorkStatus = resolved
+      ? "done"
+      : decision === "ignore"
+        ? "ignored"
+        : sessionRow && needsYouSessions.has(sessionRow.id)
+          ? "needs_you"
+          : sessionRow && ACTIVE_SESSION.has(sessionRow.status)
+            ? "in_progress"
+            : "open";
+    const title = (JSON.parse(titlePath) as string[]).join(" › ");
+    items.push({
+      key: `failure:${id}`,
+      type: "failure",
+      status,
+      detail: resolved ? "resolved" : decision === "pending" ? `${pattern} · untriaged` : `${pattern} · ${decision.replace(/_/g, " ")}`,
+      projectSlug: project,
+      title: pwProject ? `${title} [${pwProject}]` : title,
+      priority,
+      updatedAt: new Date(resolvedAt ?? lastSeen),
+      href: failureHref(id),
+      links: { session, change: specChangeId ? { projectSlug: project, id: specChangeId } : null, failure: null },
+      tag: decision,
+    });
+  }
+
+  for (const s of sessions) {
+    const failureId = s.work_item_kind === "error" ? Number(s.work_item_ref) : null;
+    const fStatus = failureId !== null ? failureStatus.get(failureId) : undefined;
+    const status: WorkStatus = needsYouSessions.has(s.id)
+      ? "needs_you"
+      : ACTIVE_SESSION.has(s.status)
+        ? "in_progress"
+        : FAILED_SESSION.has(s.status)
+          ? "failed"
+          : "done";
+    const subject = s.work_item_kind === "spec" ? `Implement ${s.work_item_ref}` : s.work_item_kind === "error" ? `Fix failure #${s.work_item_ref}` : firstLine(s.prompt);
+    items.push({
+      key: `session:${s.id}`,
+      type: "session",
+      status,
+      // A remediation whose failure passed since says so: the fix worked.
+      detail: waitingOnPermission.has(s.id) ? "waiting for a tool permission" : fStatus === "resolved" ? `${s.status} · failure resolved` : s.status,
+      projectSlug: s.project_slug,
+      title: `Session #${s.id}: ${subject}`,
+      priority: Math.max(1, Math.min(5, s.priority)),
+      updatedAt: new Date(s.ended_at ?? s.started_at ?? s.created_at),
+      href: sessionHref(s.id),
+      links: {
+        session: { id: s.id, status: s.status },
+        change: s.work_item_kind === "spec" && s.work_item_ref ? { projectSlug: s.project_slug, id: s.work_item_ref } : null,
+        failure: failureId !== null ? { id: failureId, status: fStatus ?? "unknown" } : null,
+      },
+      tag: s.session_type,
+    });
+  }
+
+  for (const a of agents) {
+    // A Workdeck session's agent is shown through its session item.
+    if (a.status !== "needs_you" || a.workdeck_session_id !== null) continue;
+    items.push({
+      key: `agent:${a.session_id}`,
+      type: "agent",
+      status: "needs_you",
+      detail: a.needs_you_reason ?? "waiting for you",
+      projectSlug: a.project_slug,
+      title: `Agent in ${a.cwd ? a.cwd.split("/").slice(-2).join("/") : a.session_id.slice(0, 8)}`,
+      priority: 5,
+      updatedAt: new Date(a.last_event_at),
+      href: agentHref(a.session_id),
+      links: { session: null, change: null, failure: null },
+      tag: null,
+    });
+  }
+
+  return items.sort(compareItems);
+}
+
+function compareItems(a: WorkItem, b: WorkItem): number {
+  return (
+    STATUS_RANK[a.status] - STATUS_RANK[b.status] ||
+    b.priority - a.priority ||
+    b.updatedAt.getTime() - a.updatedAt.getTime() ||
+    (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)
+  );
+}
+
+function firstLine(text: string): string {
+  const line = text.split("\n").find((l) => l.trim()) ?? "manual session";
+  return line.length > 80 ? `${line.slice(0, 79)}…` : line;
+}
+
+// ----- activity ----------------------------------------------------------------
+
+const TERMINAL_SESSION = ["completed", "failed", "stopped", "crashed", "interrupted"];
+
+/** SQL condition per activity kind over the events table (json_extract for the payload-level ones). */
+const KIND_SQL: Record<ActivityKind, string> = {
+  spec_created: "type = 'openspec.proposalCreated'",
+  spec_archived: "type = 'openspec.archived'",
+  failure_new: "type = 'errors.failureNew'",
+  failure_resolved: "(type = 'errors.failureUpdated' AND json_array_length(payload, '$.resolvedIds') > 0)",
+  triage: "(type = 'errors.triaged' AND json_extract(payload, '$.reviewedByHuman') = 1)",
+  session_started: "(type = 'sessions.event' AND json_extract(payload, '$.eventType') = 'workdeck/run_started')",
+  session_finished: `(type = 'sessions.updated' AND json_extract(payload, '$.status') IN (${TERMINAL_SESSION.map((s) => `'${s}'`).join(",")}))`,
+  needs_you: "(type = 'agents.needsYou' OR (type = 'sessions.event' AND json_extract(payload, '$.eventType') = 'workdeck/permission_requested'))",
+  account_limited: "(type = 'sessions.event' AND json_extract(payload, '$.eventType') IN ('workdeck/account_parked', 'workdeck/account_needs_login'))",
+};
+
+/** The timeline beside the list: newest first, paged by event id. */
+export function activity(deps: Pick<WorkDeps, "db">, raw: ActivityInput = {}): ActivityItem[] {
+  const input = ActivityInputSchema.parse(raw);
+  const kinds = input.types?.length ? input.types : (Object.keys(KIND_SQL) as ActivityKind[]);
+  const where = [`(${kinds.map((k) => KIND_SQL[k]).join(" OR ")})`];
+  const params: (string | number)[] = [];
+  if (input.before) {
+    where.push("id < ?");
+    params.push(input.before);
+  }
+  if (input.projectId) {
+    where.push("project_slug = ?");
+    params.push(input.projectId);
+  }
+  const rows = deps.db.$client
+    .prepare(`SELECT id, type, project_slug, payload, created_at FROM events WHERE ${where.join(" AND ")} ORDER BY id DESC LIMIT ?`)
+    .all(...params, input.limit ?? 50) as { id: number; type: string; project_slug: string | null; payload: string; created_at: number }[];
+  const parkedPayload = deps.db.$client.prepare("SELECT payload FROM session_events WHERE session_id = ? AND seq = ?");
+  return rows.map((r) => {
+    const e = JSON.parse(r.payload) as WorkdeckEvent;
+    const base = { id: r.id, at: new Date(r.created_at), projectSlug: r.project_slug };
+    switch (e.type) {
+      case "openspec.proposalCreated":
+        return { ...base, kind: "spec_created", text: `Proposal created: ${e.title}`, href: changeItemHref(e.projectSlug, e.changeId) };
+      case "openspec.archived":
+        return { ...base, kind: "spec_archived", text: `Change archived: ${e.changeId}`, href: null };
+      case "errors.failureNew":
+        return { ...base, kind: "failure_new", text: `${e.count} new failure ${e.count === 1 ? "group" : "groups"}`, href: e.count === 1 && e.failureIds[0] ? failureHref(e.failureIds[0]) : `/errors?project=${encodeURIComponent(e.projectSlug)}` };
+      case "errors.failureUpdated":
+        return { ...base, kind: "failure_resolved", text: `${e.resolvedIds.length} ${e.resolvedIds.length === 1 ? "failure" : "failures"} resolved (passed in a later run)`, href: e.resolvedIds.length === 1 ? failureHref(e.resolvedIds[0]!) : `/errors?project=${encodeURIComponent(e.projectSlug)}&status=resolved` };
+      case "errors.triaged":
+        return { ...base, kind: "triage", text: `Failure #${e.failureId} triaged: ${e.decision.replace(/_/g, " ")} (priority ${e.priority})`, href: failureHref(e.failureId) };
+      case "sessions.updated":
+        return { ...base, kind: "session_finished", text: `Session #${e.sessionId} ${e.status}`, href: sessionHref(e.sessionId) };
+      case "agents.needsYou":
+        return { ...base, kind: "needs_you", text: `An agent needs you${e.reason ? `: ${e.reason}` : ""}`, href: agentHref(e.sessionId) };
+      case "sessions.event": {
+        if (e.eventType === "workdeck/run_started") return { ...base, kind: "session_started", text: `Session #${e.sessionId} started`, href: sessionHref(e.sessionId) };
+        if (e.eventType === "workdeck/permission_requested") return { ...base, kind: "needs_you", text: `Session #${e.sessionId} asks permission for a tool`, href: sessionHref(e.sessionId) };
+        const stored = parkedPayload.get(e.sessionId, e.seq) as { payload: string } | undefined;
+        const p = stored ? (JSON.parse(stored.payload) as { accountId?: string; until?: string }) : {};
+        const text =
+          e.eventType === "workdeck/account_parked"
+            ? `Account ${p.accountId ?? "?"} hit its usage limit${p.until ? ` (parked until ${new Date(p.until).toISOString().slice(11, 16)} UTC)` : ""}`
+            : `Account ${p.accountId ?? "?"} needs a new login`;
+        return { ...base, kind: "account_limited", text, href: "/settings" };
+      }
+      default:
+        return { ...base, kind: "spec_created", text: e.type, href: null };
+    }
+  }) as ActivityItem[];
+}
