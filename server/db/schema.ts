@@ -475,3 +475,4 @@ export const serverLeases = sqliteTable("server_leases", {
   startedAt: integer("started_at", { mode: "timestamp_ms" }).notNull(),
   heartbeatAt: integer("heartbeat_at", { mode: "timestamp_ms" }).notNull(),
 });
+export * from "../dependencies/schema";
