@@ -476,3 +476,4 @@ export const serverLeases = sqliteTable("server_leases", {
   heartbeatAt: integer("heartbeat_at", { mode: "timestamp_ms" }).notNull(),
 });
 export * from "../dependencies/schema";
+export * from "../webhooks/schema";
