@@ -12,6 +12,7 @@ import { servedDemoRoot } from "./projects/demo-workspace";
 import { discoverProjects, ProjectRegistry } from "./projects/service";
 import { sweepWorktrees } from "./sessions/land";
 import { startNotifications } from "./notifications/service";
+import { watchDependencies } from "./dependencies/service";
 import { SessionRunner } from "./sessions/service";
 import { OpenSpecWatcher } from "./specs/watcher";
 
@@ -91,6 +92,9 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
   });
   // Only the server does: a one-shot CLI command must not mark another process's sessions interrupted.
   if (opts.sessions ?? opts.watch) sessions.recover();
+  // Dependencies (issue 17): archives are written down; the server's queue rechecks blocked sessions
+  // when a blocker may have moved (a CLI process never starts sessions).
+  const stopDependencies = watchDependencies({ db, bus, projects }, opts.sessions ?? opts.watch ? () => sessions.schedule() : undefined);
   if (opts.warm) await openspec.warm();
 
   const rescanMs = (config.config.rescanMinutes ?? 5) * 60_000;
@@ -147,6 +151,7 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
     async close() {
       if (rescanTimer) clearInterval(rescanTimer);
       if (agentsTimer) clearInterval(agentsTimer);
+      stopDependencies();
       for (const t of retentionTimers) clearTimeout(t);
       history?.close();
       await notifications?.close();

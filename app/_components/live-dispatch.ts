@@ -164,6 +164,10 @@ export function touchedBy(trpc: Trpc, event: WorkdeckEvent): Touch[] {
       if (event.eventType.startsWith("workdeck/permission_")) projectLists("burst", trpc.agents.listActive);
       work();
       break;
+    case "work.dependenciesChanged":
+      // The board and All Work show blockers (issue 17).
+      work();
+      break;
     case "sessions.updated":
       touch(`sessions.get#${event.sessionId}`, trpc.sessions.get.queryFilter({ id: event.sessionId }));
       projectLists("burst", trpc.sessions.list);

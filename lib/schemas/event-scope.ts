@@ -39,6 +39,7 @@ export const WORK_EVENT_TYPES: WorkdeckEventType[] = [
   "agents.ended",
   "sessions.updated",
   "sessions.event",
+  "work.dependenciesChanged",
 ];
 
 /** Stream messages that mean something to All Work (the rest are a session's output). */

@@ -123,6 +123,14 @@ export const SessionsUpdatedEventSchema = z.object({
   status: z.string(),
 });
 
+/** Work item dependencies (issue 17): one was added or removed, or a side moved (archived, renamed). */
+export const WorkDependenciesChangedEventSchema = z.object({
+  type: z.literal("work.dependenciesChanged"),
+  projectSlug: z.string().nullable(),
+  blocker: z.string(),
+  blocked: z.string(),
+});
+
 export const WorkdeckEventSchema = z.discriminatedUnion("type", [
   OpenSpecChangedEventSchema,
   OpenSpecProposalCreatedEventSchema,
@@ -137,6 +145,7 @@ export const WorkdeckEventSchema = z.discriminatedUnion("type", [
   AgentsEndedEventSchema,
   SessionsEventEventSchema,
   SessionsUpdatedEventSchema,
+  WorkDependenciesChangedEventSchema,
 ]);
 
 export type WorkdeckEventInput = z.infer<typeof WorkdeckEventSchema>;

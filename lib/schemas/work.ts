@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { BlockerSchema } from "./dependencies";
 
 /**
  * All Work (issue 6): OpenSpec changes, failure groups, Workdeck sessions and agents that need
@@ -42,6 +43,8 @@ export const WorkItemSchema = z.object({
   links: WorkLinksSchema,
   /** Triage decision for failures, session type for sessions, group for changes. */
   tag: z.string().nullable(),
+  /** What this item waits for (issue 17), with each blocker's state; a session also lists its work item's. */
+  blockedBy: z.array(BlockerSchema),
 });
 export type WorkItem = z.infer<typeof WorkItemSchema>;
 

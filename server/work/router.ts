@@ -1,6 +1,8 @@
 import { tracked } from "@trpc/server";
 import { z } from "zod";
 import * as work from "./service";
+import { addDependency, removeDependency } from "../dependencies/service";
+import { DependencyInputSchema } from "@/lib/schemas/dependencies";
 import { ActivityInputSchema, ListAllInputSchema, WorkSubscribeInputSchema } from "@/lib/schemas/work";
 import { createTRPCRouter, publicProcedure } from "../trpc/init";
 
@@ -12,6 +14,10 @@ export const workRouter = createTRPCRouter({
 
   /** The activity timeline: specs created/archived, failures new/resolved, sessions, triage, account limits. */
   activity: publicProcedure.input(ActivityInputSchema.optional()).query(({ ctx, input }) => work.activity(ctx.runtime, input ?? {})),
+
+  /** "blocked waits for blocker" (issue 17); a cycle is refused with its path named. */
+  addDependency: publicProcedure.input(DependencyInputSchema).mutation(({ ctx, input }) => addDependency(ctx.runtime, input)),
+  removeDependency: publicProcedure.input(DependencyInputSchema).mutation(({ ctx, input }) => removeDependency(ctx.runtime, input)),
 
   /** One live feed of spec, error, session and agent events; resumes after `lastEventId` without gaps. */
   subscribe: publicProcedure.input(WorkSubscribeInputSchema.optional()).subscription(async function* ({ ctx, input, signal }) {

@@ -11,6 +11,8 @@ import type { Db } from "../db/client";
 import type { EventBus } from "../events/bus";
 import type { OpenSpecService } from "../specs/service";
 import { sessionsWaitingOnPermission } from "../sessions/permissions";
+import { attachBlockers, listEdges } from "../dependencies/service";
+import type { ProjectRegistry } from "../projects/service";
 import { WORK_EVENT_TYPES, isWorkEvent } from "@/lib/schemas/event-scope";
 import type { WorkdeckEvent } from "@/lib/schemas/events";
 import {
@@ -36,6 +38,8 @@ export type WorkDeps = {
   db: Db;
   bus: EventBus;
   openspec: Pick<OpenSpecService, "listChanges">;
+  /** Finds a change's folder for its dependencies (issue 17); without it change blockers read as broken. */
+  projects?: Pick<ProjectRegistry, "find">;
   now?: () => number;
 };
 
@@ -172,7 +176,7 @@ async function build(deps: WorkDeps, projectId: string | undefined, now: number)
     if (f[11]) failureForChange.set(`${f[1]}/${f[11]}`, { id: f[0], status });
   }
 
-  const items: WorkItem[] = [];
+  const items: Omit<WorkItem, "blockedBy">[] = [];
 
   for (const c of changes) {
     if (c.nested) continue;
@@ -279,7 +283,7 @@ async function build(deps: WorkDeps, projectId: string | undefined, now: number)
     });
   }
 
-  return items.sort(compareItems);
+  return attachBlockers(items, listEdges(deps)).sort(compareItems);
 }
 
 function compareItems(a: WorkItem, b: WorkItem): number {
