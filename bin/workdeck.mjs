@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Entry for the `workdeck` command: loads the TypeScript sources through tsx
-// with the repo's tsconfig (for its path aliases), wherever it is run from.
+// Entry for the `workdeck` command, wherever it is run from. It runs the compiled server
+// (dist/server/, `npm run build:server`) when that build matches the sources, and otherwise
+// loads the TypeScript sources through tsx with the repo's tsconfig (for its path aliases).
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const appRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
@@ -15,9 +16,34 @@ if (args[0] === "hooks" && args[1] === "send" && !args.includes("--help") && !ar
 }
 process.env.NEXT_TELEMETRY_DISABLED ??= "1";
 process.env.WORKDECK_APP_ROOT ??= appRoot;
-const { register } = await import("tsx/esm/api");
-register({ tsconfig: path.join(appRoot, "tsconfig.json") });
-const { main } = await import("../server/cli/main.ts");
-const code = await main(process.argv.slice(2));
-// `serve` never resolves; everything else exits with its status once output is flushed.
+const { main } = await loadCli();
+const code = await main(args);
+// `serve` never resolves. Everything else is done: exit once stdout and stderr are flushed,
+// whatever timer or handle a library left behind.
 process.exitCode = code;
+await Promise.all([process.stdout, process.stderr].map((s) => new Promise((resolve) => s.write("", () => resolve()))));
+process.exit(code);
+
+/**
+ * The compiled CLI when it is fresh (see bundle.mjs). `build` and `serve --build-if-needed`
+ * compile it first when it is missing or stale.
+ */
+async function loadCli() {
+  const { compiledEntry } = await import("./bundle.mjs");
+  const building = args[0] === "build" || (args[0] === "serve" && args.includes("--build-if-needed") && !args.includes("--dev"));
+  if (building && process.env.WORKDECK_SERVER_BUILD !== "off" && !compiledEntry(appRoot, "cli.mjs", { WORKDECK_SERVER_BUILD: "auto" })) {
+    const { buildServer } = await import("../scripts/build-server.mjs");
+    await buildServer();
+  }
+  let file;
+  try {
+    file = compiledEntry(appRoot, "cli.mjs");
+  } catch (err) {
+    process.stderr.write(`workdeck: ${err.message}\n`);
+    process.exit(1);
+  }
+  if (file) return import(pathToFileURL(file).href);
+  const { register } = await import("tsx/esm/api");
+  register({ tsconfig: path.join(appRoot, "tsconfig.json") });
+  return import("../server/cli/main.ts");
+}

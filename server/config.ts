@@ -47,16 +47,39 @@ export function parseConfig(raw: unknown, file?: string): WorkdeckConfig {
 
 async function importConfigModule(file: string): Promise<unknown> {
   if (file.endsWith(".json")) return JSON.parse(fs.readFileSync(file, "utf8"));
-  // TypeScript configs go through tsx so a plain `node` process can load them.
   const mod: { default?: unknown } = file.endsWith(".ts") || file.endsWith(".mts")
-    ? await (await import("tsx/esm/api")).tsImport(pathToFileURL(file).href, import.meta.url)
+    ? await importTypeScript(file)
     : await import(`${pathToFileURL(file).href}?t=${Date.now()}`);
-  // tsx may wrap a default export once more depending on the module format.
+  // A CommonJS config may wrap its default export once more.
   let value: unknown = mod.default ?? mod;
   if (value && typeof value === "object" && "default" in value && Object.keys(value).length === 1) {
     value = (value as { default: unknown }).default;
   }
   return value;
+}
+
+/**
+ * A TypeScript config, compiled with esbuild (tsx's compiler) into one module held in memory: a
+ * plain `node` process loads it without tsx's loader hooks, which cost every CLI call a thread
+ * and most of a second (issue 12). Its own imports are bundled in; `import.meta` and the
+ * `require` bundled CommonJS code calls still name the config file.
+ */
+async function importTypeScript(file: string): Promise<{ default?: unknown }> {
+  const esbuild = await import("esbuild");
+  const url = pathToFileURL(file).href;
+  const result = await esbuild.build({
+    entryPoints: [file],
+    bundle: true,
+    write: false,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    logLevel: "silent",
+    define: { "import.meta.url": JSON.stringify(url), "import.meta.filename": JSON.stringify(file), "import.meta.dirname": JSON.stringify(path.dirname(file)) },
+    banner: { js: `import { createRequire as __configRequire } from "node:module"; const require = __configRequire(${JSON.stringify(url)});` },
+  });
+  const code = result.outputFiles[0]!.text;
+  return import(`data:text/javascript;base64,${Buffer.from(code).toString("base64")}`);
 }
 
 /** `~` and relative paths in the config are resolved against home and the config's folder. */
