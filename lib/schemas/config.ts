@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AutomationRuleSchema, IntegrationsConfigSchema, ProjectRailwaySchema, RepositorySchema } from "./integrations";
 import { ProjectNotificationsSchema, SlackConfigSchema } from "./notifications";
 
 /**
@@ -32,6 +33,10 @@ export const ProjectConfigSchema = z.strictObject({
   notifications: ProjectNotificationsSchema.optional(),
   /** Session options for this project, over `claude.defaults` (per-launch overrides win over both). */
   claude: ClaudeDefaultsSchema.optional(),
+  /** GitHub/GitLab webhooks map to this project by it (issue 15). */
+  repository: RepositorySchema.optional(),
+  /** Railway deployments map to this project by it (issue 15). */
+  railway: ProjectRailwaySchema.optional(),
 });
 
 export const ClaudeAccountConfigSchema = z.strictObject({
@@ -75,6 +80,10 @@ export const WorkdeckConfigSchema = z.strictObject({
       baseUrl: z.string().url().optional(),
     })
     .optional(),
+  /** Inbound webhooks and the Railway poller (issue 15). */
+  integrations: IntegrationsConfigSchema.optional(),
+  /** What a failed deploy, a failed CI run or a persistent failure starts (issue 15). */
+  automations: z.array(AutomationRuleSchema).max(50).optional(),
 });
 
 export type WorkdeckConfig = z.infer<typeof WorkdeckConfigSchema>;

@@ -39,6 +39,8 @@ export const WORK_EVENT_TYPES: WorkdeckEventType[] = [
   "agents.ended",
   "sessions.updated",
   "sessions.event",
+  "integrations.changed",
+  "automations.ran",
   "work.dependenciesChanged",
 ];
 

@@ -131,6 +131,25 @@ export const WorkDependenciesChangedEventSchema = z.object({
   blocked: z.string(),
 });
 
+/** Webhooks and deploys (issue 15): a `ci`, `review` or `deploy` item, or a deploy of the timeline, changed. */
+export const IntegrationsChangedEventSchema = z.object({
+  type: z.literal("integrations.changed"),
+  projectSlug: z.string(),
+  kind: z.enum(["ci", "review", "deploy"]),
+  /** The work item, when one opened, reopened, updated or resolved. */
+  itemId: z.number().int().nullable(),
+  change: z.enum(["opened", "reopened", "updated", "resolved", "none"]),
+  /** The deploy of the timeline, for `deploy`. */
+  deployId: z.number().int().nullable(),
+});
+
+/** An automation rule acted on an item (issue 15): launched a session, notified, or was held back. */
+export const AutomationsRanEventSchema = z.object({
+  type: z.literal("automations.ran"),
+  projectSlug: z.string(),
+  runId: z.number().int(),
+});
+
 export const WorkdeckEventSchema = z.discriminatedUnion("type", [
   OpenSpecChangedEventSchema,
   OpenSpecProposalCreatedEventSchema,
@@ -145,6 +164,8 @@ export const WorkdeckEventSchema = z.discriminatedUnion("type", [
   AgentsEndedEventSchema,
   SessionsEventEventSchema,
   SessionsUpdatedEventSchema,
+  IntegrationsChangedEventSchema,
+  AutomationsRanEventSchema,
   WorkDependenciesChangedEventSchema,
 ]);
 

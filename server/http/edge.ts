@@ -1,6 +1,8 @@
 import type http from "node:http";
 import { serveHookPost, type HookPostDeps } from "./hook-post";
 import { checkRequest, stampClientAddress, type Credentials } from "./security";
+import { serveWebhookPost } from "../webhooks/http";
+import { webhookRoute, type WebhookDeps } from "../webhooks/ingest";
 
 /** Body limit checked at the edge; routes apply their own, smaller or larger. */
 export const EDGE_BODY_LIMIT = 256 * 1024 * 1024;
@@ -12,6 +14,8 @@ export type EdgeOptions = {
   token: string | undefined;
   credentials: Credentials;
   hooks: HookPostDeps;
+  /** `POST /api/webhooks/*` (issue 15), authenticated by their senders' signatures; absent = left to Next. */
+  webhooks?: WebhookDeps;
   /** Next's handler once it is prepared; until then everything but hooks answers 503. */
   next(): http.RequestListener | null;
 };
@@ -39,6 +43,11 @@ export function edgeHandler(opts: EdgeOptions): http.RequestListener {
     }
     if (req.method === "POST" && HOOKS_PATH.test(reqUrl.pathname)) {
       void serveHookPost(opts.hooks, req, res);
+      return;
+    }
+    const webhook = opts.webhooks && req.method === "POST" ? webhookRoute(reqUrl.pathname) : null;
+    if (webhook) {
+      void serveWebhookPost(opts.webhooks!, webhook, req, res);
       return;
     }
     const next = opts.next();

@@ -58,13 +58,26 @@ const AGENT_SCOPE: { method: string | null; path: RegExp }[] = [
   { method: null, path: /^\/api\/mcp\/?$/ },
 ];
 
+/**
+ * Inbound webhooks (issue 15): GitHub, GitLab and Railway reach them from outside, without the
+ * Workdeck token, through whatever name the tunnel or proxy has. Exactly these POSTs skip the
+ * Host and token checks: each is authenticated by its sender's signature or secret instead
+ * (server/webhooks/ingest.ts), before anything is parsed or stored.
+ */
+const WEBHOOK_PATH = /^\/api\/webhooks\/(?:github|gitlab|railway\/[^/]{1,300})\/?$/;
+
+export function isWebhookPost(req: Pick<RequestFacts, "method" | "pathname">): boolean {
+  return req.method.toUpperCase() === "POST" && WEBHOOK_PATH.test(req.pathname);
+}
+
 export function checkRequest(
   req: RequestFacts,
   opts: { bindHost: string; token: string | undefined; maxBodyBytes: number; credentials?: Credentials },
 ): Verdict {
   const hostHeader = header(req.headers, "host") ?? "";
+  const webhook = isWebhookPost(req);
   // DNS rebinding: a page on evil.example resolving to 127.0.0.1 sends Host: evil.example.
-  if (isLoopbackAddress(opts.bindHost) && !isLoopbackAddress(hostnameOf(hostHeader))) {
+  if (!webhook && isLoopbackAddress(opts.bindHost) && !isLoopbackAddress(hostnameOf(hostHeader))) {
     return { ok: false, status: 403, message: `Host "${hostHeader.slice(0, 100)}" is not allowed on a loopback-only server` };
   }
 
@@ -85,7 +98,7 @@ export function checkRequest(
     return { ok: false, status: 413, message: `Request body of ${length} bytes exceeds the limit of ${opts.maxBodyBytes} bytes` };
   }
 
-  if (opts.token && !PUBLIC_PATHS.some((p) => p.test(req.pathname))) return authenticate(req, opts.token, opts.credentials);
+  if (opts.token && !webhook && !PUBLIC_PATHS.some((p) => p.test(req.pathname))) return authenticate(req, opts.token, opts.credentials);
   return { ok: true };
 }
 

@@ -3,7 +3,7 @@ import http from "node:http";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import type { WorkdeckEnv } from "../env";
+import { readSecret, type WorkdeckEnv } from "../env";
 import { startRuntime, stopRuntime, type Runtime } from "../runtime-boot";
 import { authCredentials } from "../auth/credentials";
 import { edgeHandler } from "./edge";
@@ -44,7 +44,7 @@ export async function serve(env: WorkdeckEnv, opts: { buildIfNeeded?: boolean; d
     // Hooks are answered as soon as the database is open, before Next is prepared (issue 12).
     // Login sessions and agent tokens live in the database, so every server process on it agrees.
     let nextHandle: http.RequestListener | null = null;
-    handler = edgeHandler({ bindHost: env.host, token: env.token, credentials: authCredentials(runtime.db), hooks: runtime, next: () => nextHandle });
+    handler = edgeHandler({ bindHost: env.host, token: env.token, credentials: authCredentials(runtime.db), hooks: runtime, webhooks: { ...runtime, readSecret: (name) => readSecret(name) }, next: () => nextHandle });
     const { default: next } = await import("next");
     const nextApp = next({ dev: Boolean(opts.dev), dir: env.appRoot, hostname: env.host, port: env.port });
     app = nextApp;
