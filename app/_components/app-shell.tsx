@@ -12,6 +12,7 @@ import { useSelectedProject } from "./selected-project";
 
 const TABS = [
   { label: "All Work", href: "/work" },
+  { label: "Board", href: "/board" },
   { label: "Specs", href: "/specs" },
   { label: "Errors", href: "/errors" },
   { label: "Sessions", href: "/sessions" },
