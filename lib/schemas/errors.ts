@@ -161,6 +161,9 @@ export const FailureDetailSchema = FailureGroupSchema.extend({
 });
 export type FailureDetail = z.infer<typeof FailureDetailSchema>;
 
+/** The input of errors.getFailure/classifyFailure (and the MCP get_failure tool). */
+export const FailureIdInputSchema = z.object({ failureId: z.number().int().positive() });
+
 export const TriageFailureInputSchema = z.object({
   failureId: z.number().int().positive(),
   decision: DecisionSchema,

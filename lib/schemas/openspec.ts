@@ -105,3 +105,35 @@ export const CreateProposalInputSchema = z.object({
   changeId: z.string().trim().max(100).optional(),
 });
 export type CreateProposalInput = z.infer<typeof CreateProposalInputSchema>;
+
+/** Inputs of openspec.listChanges/showChange/listSpecs/showSpec, shared by the router and the MCP tools. */
+export const ListChangesInputSchema = z.object({ projectId: z.string().max(63).optional(), status: z.array(ChangeGroupSchema).optional() });
+export const ChangeRefInputSchema = z.object({ projectId: z.string().min(1).max(63), changeId: z.string().min(1).max(200) });
+export const ListSpecsInputSchema = z.object({ projectId: z.string().max(63).optional() });
+export const SpecRefInputSchema = z.object({ projectId: z.string().min(1).max(63), specId: z.string().min(1).max(400) });
+
+const SingleLine = (label: string, max: number) => z.string().trim().min(1, `${label} is empty`).max(max).regex(/^[^\r\n]+$/, `${label} is one line`);
+
+/**
+ * A spec delta added to a change (`specs/<capability>/spec.md`, `## ADDED Requirements`): what
+ * makes a new proposal valid for OpenSpec, which wants at least one delta per change.
+ */
+export const AddSpecDeltaInputSchema = z.object({
+  projectId: z.string().min(1).max(63),
+  changeId: z.string().min(1).max(200),
+  capability: z.string().regex(/^[a-z0-9][a-z0-9-]{0,99}$/, "A capability is lowercase letters, digits and hyphens (its folder under specs/)"),
+  requirements: z
+    .array(
+      z.object({
+        name: SingleLine("A requirement name", 200),
+        text: z.string().trim().min(1).max(5000).regex(/\b(SHALL|MUST)\b/, "A requirement's text says SHALL or MUST"),
+        scenarios: z
+          .array(z.object({ name: SingleLine("A scenario name", 200), steps: z.array(SingleLine("A step", 1000)).min(1).max(30) }))
+          .min(1, "Each requirement needs at least one scenario")
+          .max(30),
+      }),
+    )
+    .min(1)
+    .max(50),
+});
+export type AddSpecDeltaInput = z.infer<typeof AddSpecDeltaInputSchema>;

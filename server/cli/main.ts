@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from "commander";
 import { readEnv } from "../env";
 import { registerErrorsCommands } from "./errors";
 import { registerHooksCommands } from "./hooks";
+import { registerMcpCommand } from "./mcp";
 import { registerOpenSpecCommands } from "./openspec";
 
 /**
@@ -101,6 +102,7 @@ export async function main(argv: string[]): Promise<number> {
   registerOpenSpecCommands(program);
   registerErrorsCommands(program);
   registerHooksCommands(program);
+  registerMcpCommand(program);
 
   try {
     await program.parseAsync(argv, { from: "user" });

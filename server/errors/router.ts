@@ -4,6 +4,7 @@ import * as errors from "./service";
 import {
   AssignSessionInputSchema,
   CreateSpecProposalInputSchema,
+  FailureIdInputSchema,
   LinkProposalInputSchema,
   ListFailuresInputSchema,
   ProposalDraftInputSchema,
@@ -11,7 +12,7 @@ import {
 } from "@/lib/schemas/errors";
 import { createTRPCRouter, publicProcedure } from "../trpc/init";
 
-const failureId = z.object({ failureId: z.number().int().positive() });
+const failureId = FailureIdInputSchema;
 
 export const errorsRouter = createTRPCRouter({
   listFailures: publicProcedure.input(ListFailuresInputSchema.optional()).query(({ ctx, input }) => errors.listFailures(ctx.runtime, input ?? {})),

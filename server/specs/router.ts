@@ -1,23 +1,24 @@
 import { tracked } from "@trpc/server";
 import { z } from "zod";
-import { ChangeGroupSchema, CreateProposalInputSchema } from "@/lib/schemas/openspec";
+import { AddSpecDeltaInputSchema, ChangeRefInputSchema, CreateProposalInputSchema, ListChangesInputSchema, ListSpecsInputSchema, SpecRefInputSchema } from "@/lib/schemas/openspec";
 import { createTRPCRouter, publicProcedure } from "../trpc/init";
+import { addSpecDelta } from "./deltas";
 
-const projectItem = z.object({ projectId: z.string().min(1).max(63), changeId: z.string().min(1).max(200) });
+const projectItem = ChangeRefInputSchema;
 
 export const openspecRouter = createTRPCRouter({
   listChanges: publicProcedure
-    .input(z.object({ projectId: z.string().max(63).optional(), status: z.array(ChangeGroupSchema).optional() }).optional())
+    .input(ListChangesInputSchema.optional())
     .query(({ ctx, input }) => ctx.runtime.openspec.listChanges(input ?? {})),
 
   listSpecs: publicProcedure
-    .input(z.object({ projectId: z.string().max(63).optional() }).optional())
+    .input(ListSpecsInputSchema.optional())
     .query(({ ctx, input }) => ctx.runtime.openspec.listSpecs(input ?? {})),
 
   showChange: publicProcedure.input(projectItem).query(({ ctx, input }) => ctx.runtime.openspec.showChange(input)),
 
   showSpec: publicProcedure
-    .input(z.object({ projectId: z.string().min(1).max(63), specId: z.string().min(1).max(400) }))
+    .input(SpecRefInputSchema)
     .query(({ ctx, input }) => ctx.runtime.openspec.showSpec(input)),
 
   validateChange: publicProcedure
@@ -27,6 +28,9 @@ export const openspecRouter = createTRPCRouter({
   previewArchive: publicProcedure.input(projectItem).query(({ ctx, input }) => ctx.runtime.openspec.previewArchive(input)),
 
   createProposal: publicProcedure.input(CreateProposalInputSchema).mutation(({ ctx, input }) => ctx.runtime.openspec.createProposal(input)),
+
+  /** Adds specs/<capability>/spec.md (ADDED requirements with scenarios) to a change; never overwrites one. */
+  addSpecDelta: publicProcedure.input(AddSpecDeltaInputSchema).mutation(({ ctx, input }) => addSpecDelta(ctx.runtime, input)),
 
   archiveChange: publicProcedure
     .input(projectItem.extend({ skipSpecs: z.boolean().optional() }))
