@@ -1,4 +1,6 @@
 import type http from "node:http";
+import { serveMcpRequest } from "../mcp/http";
+import type { McpDeps } from "../mcp/server";
 import { serveHookPost, type HookPostDeps } from "./hook-post";
 import { checkRequest, stampClientAddress, type Credentials } from "./security";
 import { serveWebhookPost } from "../webhooks/http";
@@ -8,12 +10,15 @@ import { webhookRoute, type WebhookDeps } from "../webhooks/ingest";
 export const EDGE_BODY_LIMIT = 256 * 1024 * 1024;
 
 const HOOKS_PATH = /^\/api\/hooks\/?$/;
+const MCP_PATH = /^\/api\/mcp\/?$/;
 
 export type EdgeOptions = {
   bindHost: string;
   token: string | undefined;
   credentials: Credentials;
   hooks: HookPostDeps;
+  /** `/api/mcp` (Streamable HTTP, server/mcp/http.ts), answered here after the same checks; absent = left to Next. */
+  mcp?: McpDeps;
   /** `POST /api/webhooks/*` (issue 15), authenticated by their senders' signatures; absent = left to Next. */
   webhooks?: WebhookDeps;
   /** Next's handler once it is prepared; until then everything but hooks answers 503. */
@@ -43,6 +48,10 @@ export function edgeHandler(opts: EdgeOptions): http.RequestListener {
     }
     if (req.method === "POST" && HOOKS_PATH.test(reqUrl.pathname)) {
       void serveHookPost(opts.hooks, req, res);
+      return;
+    }
+    if (opts.mcp && MCP_PATH.test(reqUrl.pathname)) {
+      void serveMcpRequest(opts.mcp, req, res, reqUrl);
       return;
     }
     const webhook = opts.webhooks && req.method === "POST" ? webhookRoute(reqUrl.pathname) : null;
