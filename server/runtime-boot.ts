@@ -95,6 +95,8 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
   // Dependencies (issue 17): archives are written down; the server's queue rechecks blocked sessions
   // when a blocker may have moved (a CLI process never starts sessions).
   const stopDependencies = watchDependencies({ db, bus, projects }, opts.sessions ?? opts.watch ? () => sessions.schedule() : undefined);
+  // Sessions another process queued (`workdeck mcp` over stdio only queues) start here; their bus rows arrive by polling.
+  if (opts.sessions ?? opts.watch) bus.on((e) => e.type === "sessions.updated" && e.status === "queued" && setImmediate(() => sessions.schedule()));
   if (opts.warm) await openspec.warm();
 
   const rescanMs = (config.config.rescanMinutes ?? 5) * 60_000;
