@@ -1,4 +1,5 @@
 import { benchAgents } from "./agents";
+import { benchCli } from "./cli";
 import { benchErrors } from "./errors";
 import { benchHooksHttp } from "./hooks-http";
 import { benchIngestHooks } from "./ingest-hooks";
@@ -19,6 +20,8 @@ async function main() {
   printRows(await benchIngestHooks());
   process.stdout.write("\nHook ingest over HTTP (issue 12)\n");
   printRows(await benchHooksHttp());
+  process.stdout.write("\nCLI and server processes (issue 12)\n");
+  printRows(await benchCli());
   process.stdout.write("\nAgents (issue 5)\n");
   printRows(await benchAgents());
   process.stdout.write("\nAll Work (issue 6)\n");

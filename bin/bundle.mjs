@@ -2,7 +2,8 @@
  * The compiled server (dist/server/, written by scripts/build-server.mjs) and whether it still
  * matches the sources. WORKDECK_SERVER_BUILD chooses: `auto` (default) runs the build when it is
  * fresh and the sources through tsx otherwise; `off` always runs the sources; `required` runs the
- * build or fails (tests and CI that must exercise the compiled code). Each build goes to its own folder named in dist/server/current.json, so a
+ * current build even if sources changed since, and fails when there is none (tests and benches
+ * that must exercise the compiled code, never quietly the sources). Each build goes to its own folder named in dist/server/current.json, so a
  * rebuild never pulls a lazily loaded chunk from under a process still running the previous one.
  */
 import { createHash } from "node:crypto";
@@ -47,16 +48,13 @@ export function freshBundle(appRoot, entry = "cli.mjs") {
   return fs.existsSync(file) ? file : null;
 }
 
-/**
- * The compiled file to run for `entry` under WORKDECK_SERVER_BUILD, or null to run the sources.
- * `required` with no fresh build throws.
- */
+/** The compiled file to run for `entry` under WORKDECK_SERVER_BUILD, or null to run the sources. */
 export function compiledEntry(appRoot, entry, env = process.env) {
   const mode = env.WORKDECK_SERVER_BUILD || "auto";
   if (mode === "off") return null;
-  const file = freshBundle(appRoot, entry);
-  if (!file && mode === "required") {
-    throw new Error(`WORKDECK_SERVER_BUILD=required but the compiled server is ${currentBuild(appRoot) ? "older than its sources" : "missing"}: run \`npm run build:server\``);
-  }
+  if (mode !== "required") return freshBundle(appRoot, entry);
+  const build = currentBuild(appRoot);
+  const file = build && path.join(build.path, entry);
+  if (!file || !fs.existsSync(file)) throw new Error("WORKDECK_SERVER_BUILD=required but there is no compiled server: run `npm run build:server`");
   return file;
 }

@@ -1,0 +1,262 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import readline from "node:readline";
+import { isDeepStrictEqual } from "node:util";
+import Database from "better-sqlite3";
+import { hookSession } from "../tests/support/hook-payloads";
+import { generateOpenSpecRoot } from "./generate-openspec";
+import { generatePlaywrightReport } from "./generate-playwright";
+import { percentile, type BenchRow } from "./stats";
+
+const repoRoot = path.resolve(import.meta.dirname, "..");
+const WORKDECK = path.join(repoRoot, "bin", "workdeck.mjs");
+const OFFICIAL = path.join(repoRoot, "node_modules/@fission-ai/openspec/bin/openspec.js");
+const NEXT_BIN = path.join(repoRoot, "node_modules/next/dist/bin/next");
+const RUNS = Number(process.env.BENCH_CLI_RUNS ?? 7);
+const SERVE_ROUNDS = Number(process.env.BENCH_SERVE_ROUNDS ?? 3);
+const NEXT_LOCK = "/tmp/workdeck-next.lock";
+
+type Ctx = { dir: string; root: string; env: NodeJS.ProcessEnv };
+type Started = { url: string; firstAnswerMs: number; pid: number; stop(): Promise<void> };
+
+/**
+ * Issue 12: the CLI and the server as whole processes, side by side in one run. The compiled
+ * `workdeck` (dist/server, built first if stale) against the official OpenSpec CLI on the same
+ * root, against the same commands run from source through tsx (WORKDECK_SERVER_BUILD=off, the
+ * "before"), and `workdeck serve` against `next start` of the same .next build: time from spawn
+ * to the first answer of GET /login (a page that needs no data, so both can answer it) and RSS
+ * once idle. Runs are interleaved so a machine's drift hits every side alike.
+ */
+export async function benchCli(): Promise<BenchRow[]> {
+  const build = spawnSync(process.execPath, [path.join(repoRoot, "scripts/build-server.mjs"), "--if-needed"], { stdio: ["ignore", "inherit", "inherit"] });
+  if (build.status !== 0) throw new Error("npm run build:server failed");
+  if (!fs.existsSync(path.join(repoRoot, ".next", "BUILD_ID"))) throw new Error("no .next build: run `npm run build` first");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "workdeck-bench-cli-"));
+  try {
+    const root = path.join(dir, "workspace", "big");
+    generateOpenSpecRoot(root, { changeCount: 1000, specCount: 200 });
+    const configPath = path.join(dir, "config.json");
+    fs.writeFileSync(configPath, JSON.stringify({ projects: [{ slug: "big", path: root }] }));
+    // Compiled or nothing: a stale build must fail the bench, not quietly measure tsx.
+    const env = { ...withoutToken(process.env), WORKDECK_SERVER_BUILD: "required", WORKDECK_DB: path.join(dir, "workdeck.db"), WORKDECK_CONFIG: configPath, WORKDECK_LOG_LEVEL: "warn", NEXT_TELEMETRY_DISABLED: "1", HOME: dir };
+    const ctx: Ctx = { dir, root, env };
+    const rows = [...benchCommands(ctx), ...(await benchServe(ctx))];
+    return rows;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function benchCommands(ctx: Ctx): BenchRow[] {
+  const source = { ...ctx.env, WORKDECK_SERVER_BUILD: "off" };
+  // Ten runs of 2,000 tests (through the CLI, as CI pipelines do) give errors list real groups.
+  const ingest: number[] = [];
+  for (let run = 1; run <= 10; run++) {
+    const file = path.join(ctx.dir, `report-${run}.json`);
+    fs.writeFileSync(file, generatePlaywrightReport({ tests: 2000, run }));
+    ingest.push(timed(WORKDECK, ["ingest", file, "--project", "big", "--json"], ctx.env).ms);
+  }
+
+  const officialEnv = { ...ctx.env, OPENSPEC_TELEMETRY: "0", DO_NOT_TRACK: "1", OPENSPEC_NO_UPDATE_CHECK: "1", NO_COLOR: "1" };
+  const expected = JSON.parse(timed(OFFICIAL, ["list", "--json"], officialEnv, ctx.root).stdout) as unknown;
+  const listArgs = ["openspec", "list", "--json", "--root", ctx.root];
+  const errorsArgs = ["errors", "list", "--project", "big", "--json"];
+  const t = { official: [] as number[], list: [] as number[], errors: [] as number[], listSource: [] as number[], errorsSource: [] as number[] };
+  let groups = 0;
+  for (let i = 0; i <= RUNS; i++) {
+    const official = timed(OFFICIAL, ["list", "--json"], officialEnv, ctx.root);
+    const list = timed(WORKDECK, listArgs, ctx.env);
+    // A fast wrong answer is not a fast answer.
+    if (!isDeepStrictEqual(JSON.parse(list.stdout), expected)) throw new Error("workdeck openspec list --json differs from the official CLI's answer");
+    const errors = timed(WORKDECK, errorsArgs, ctx.env);
+    groups = (JSON.parse(errors.stdout) as unknown[]).length;
+    if (i === 0) continue; // warm-up: the file cache, not counted
+    t.official.push(official.ms);
+    t.list.push(list.ms);
+    t.errors.push(errors.ms);
+    if (i <= 3) {
+      t.listSource.push(timed(WORKDECK, listArgs, source).ms);
+      t.errorsSource.push(timed(WORKDECK, errorsArgs, source).ms);
+    }
+  }
+  if (groups === 0) throw new Error("errors list --json answered no failure groups after the ingests");
+  const p50 = (v: number[]) => percentile(v, 50);
+  return [
+    { name: "`workdeck openspec list --json`, 1,000 changes (compiled, p50)", value: p50(t.list), unit: "ms" },
+    { name: "official `openspec list --json` on the same root (p50)", value: p50(t.official), unit: "ms" },
+    { name: "ratio: workdeck / official CLI", value: p50(t.list) / p50(t.official), unit: "x", target: 0.5 },
+    { name: "`workdeck openspec list --json` from source (tsx, before)", value: p50(t.listSource), unit: "ms" },
+    { name: `\`workdeck errors list --json\`, ${groups} groups (compiled, p50)`, value: p50(t.errors), unit: "ms", target: 400 },
+    { name: "`workdeck errors list --json` from source (tsx, before)", value: p50(t.errorsSource), unit: "ms" },
+    { name: "`workdeck ingest` of a 2,000-test report (compiled, p50 of 10)", value: p50(ingest), unit: "ms" },
+  ];
+}
+
+async function benchServe(ctx: Ctx): Promise<BenchRow[]> {
+  const lock = await holdNextLock();
+  try {
+    const first = { serve: [] as number[], next: [] as number[] };
+    const rss = { serve: [] as number[], next: [] as number[] };
+    let hooks: BenchRow[] = [];
+    let tabsRss = NaN;
+    for (let round = 0; round < SERVE_ROUNDS; round++) {
+      for (const kind of round % 2 ? (["next", "serve"] as const) : (["serve", "next"] as const)) {
+        const s = kind === "serve" ? await startServe(ctx.env) : await startNext(ctx.env);
+        try {
+          first[kind].push(s.firstAnswerMs);
+          rss[kind].push(await idleRss(s));
+          if (kind === "serve" && round === 0) {
+            hooks = benchHooksSend(ctx, s.url);
+            for (const tab of ["/work", "/specs", "/errors", "/sessions", "/settings"]) await get(`${s.url}${tab}`);
+            tabsRss = await idleRss(s);
+          }
+        } finally {
+          await s.stop();
+        }
+      }
+    }
+    const before = await startServe({ ...ctx.env, WORKDECK_SERVER_BUILD: "off" });
+    let beforeRss: number;
+    try {
+      beforeRss = await idleRss(before);
+    } finally {
+      await before.stop();
+    }
+    const p50 = (v: number[]) => percentile(v, 50);
+    return [
+      ...hooks,
+      { name: `\`workdeck serve\` spawn → first answer of GET /login (compiled, p50 of ${SERVE_ROUNDS})`, value: p50(first.serve), unit: "ms" },
+      { name: "`next start` of the same build, spawn → first answer of GET /login (p50)", value: p50(first.next), unit: "ms" },
+      { name: "ratio: workdeck serve / next start, first answer", value: p50(first.serve) / p50(first.next), unit: "x" },
+      { name: "`workdeck serve` from source (tsx, before), spawn → first answer", value: before.firstAnswerMs, unit: "ms" },
+      { name: "`workdeck serve` idle RSS (compiled, p50)", value: p50(rss.serve), unit: "MB", target: 150 },
+      { name: "`next start` idle RSS (p50)", value: p50(rss.next), unit: "MB" },
+      { name: "`workdeck serve` idle RSS from source (tsx, before)", value: beforeRss, unit: "MB" },
+      { name: "`workdeck serve` RSS after each tab rendered once (compiled)", value: tabsRss, unit: "MB" },
+    ];
+  } finally {
+    await lock.release();
+  }
+}
+
+/** `workdeck hooks send` as a `command` hook runs it: a payload on stdin, posted to the server. */
+function benchHooksSend(ctx: Ctx, url: string): BenchRow[] {
+  const h = hookSession("bench-hooks-send", ctx.root);
+  const env = { ...ctx.env, WORKDECK_URL: url, WORKDECK_SPOOL_DIR: path.join(ctx.dir, "spool") };
+  const times: number[] = [];
+  for (let i = 0; i <= RUNS * 2; i++) {
+    const payload = JSON.stringify(h.pre(`toolu_${i}`, "Bash", { command: "npm test", description: "Run the tests" }));
+    const r = timed(WORKDECK, ["hooks", "send"], env, undefined, payload);
+    if (i > 0) times.push(r.ms);
+  }
+  const db = new Database(ctx.env.WORKDECK_DB!, { readonly: true });
+  const stored = (db.prepare("SELECT count(*) AS n FROM hooks WHERE session_id = ?").get("bench-hooks-send") as { n: number }).n;
+  db.close();
+  if (stored !== RUNS * 2 + 1) throw new Error(`hooks send: ${stored} of ${RUNS * 2 + 1} events stored`);
+  return [
+    { name: `\`workdeck hooks send\` to a running server (p50 of ${times.length})`, value: percentile(times, 50), unit: "ms", target: 100 },
+    { name: "`workdeck hooks send` (max)", value: Math.max(...times), unit: "ms" },
+  ];
+}
+
+function timed(script: string, args: string[], env: NodeJS.ProcessEnv, cwd = repoRoot, input?: string): { ms: number; stdout: string } {
+  const start = performance.now();
+  const r = spawnSync(process.execPath, [script, ...args], { cwd, env, input, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+  const ms = performance.now() - start;
+  if (r.status !== 0) throw new Error(`${path.basename(script)} ${args.join(" ")} exited ${r.status}: ${r.stderr}`);
+  return { ms, stdout: r.stdout };
+}
+
+function startServe(env: NodeJS.ProcessEnv): Promise<Started> {
+  return startAndWait((port) => spawn(process.execPath, [WORKDECK, "serve", "--port", String(port)], { cwd: repoRoot, env, stdio: "ignore", detached: true }));
+}
+
+function startNext(env: NodeJS.ProcessEnv): Promise<Started> {
+  return startAndWait((port) => spawn(process.execPath, [NEXT_BIN, "start", "-p", String(port), "-H", "127.0.0.1"], { cwd: repoRoot, env, stdio: "ignore", detached: true }));
+}
+
+/** Spawns, then asks GET /login every 10 ms until it answers 200. */
+async function startAndWait(start: (port: number) => ChildProcess): Promise<Started> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const t0 = performance.now();
+  const proc = start(port);
+  let exited = false;
+  proc.once("exit", () => (exited = true));
+  const stop = async () => {
+    if (exited) return;
+    const gone = new Promise((r) => proc.once("exit", r));
+    process.kill(-proc.pid!, "SIGTERM");
+    await Promise.race([gone, new Promise((r) => setTimeout(r, 10_000))]);
+    if (!exited) process.kill(-proc.pid!, "SIGKILL");
+  };
+  while (performance.now() - t0 < 120_000) {
+    if (exited) throw new Error(`the server exited before it answered (${url})`);
+    if ((await get(`${url}/login`).catch(() => 0)) === 200) return { url, firstAnswerMs: performance.now() - t0, pid: proc.pid!, stop };
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  await stop();
+  throw new Error(`no answer from ${url} within 120 s`);
+}
+
+/** RSS once idle: after a second answer and three quiet seconds. */
+async function idleRss(s: Started): Promise<number> {
+  await get(`${s.url}/login`);
+  await new Promise((r) => setTimeout(r, 3000));
+  const kb = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${s.pid}/status`, "utf8"))?.[1];
+  return Number(kb ?? NaN) / 1024;
+}
+
+function get(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode ?? 0));
+      })
+      .on("error", reject);
+  });
+}
+
+/**
+ * The .next lock for the whole serve section (a build must not swap the files being served), held
+ * by a `flock` child, so waiting for it is not counted in any server's start.
+ */
+async function holdNextLock(): Promise<{ release(): Promise<void> }> {
+  const holder = spawn("flock", [NEXT_LOCK, "-c", "echo locked; exec sleep 100000"], { stdio: ["ignore", "pipe", "inherit"], detached: true });
+  await new Promise<void>((resolve, reject) => {
+    readline.createInterface({ input: holder.stdout! }).once("line", () => resolve());
+    holder.once("exit", (code) => reject(new Error(`flock ${NEXT_LOCK} exited (${code})`)));
+  });
+  return {
+    async release() {
+      const gone = new Promise((r) => holder.once("exit", r));
+      process.kill(-holder.pid!, "SIGTERM");
+      await gone;
+    },
+  };
+}
+
+/** Loopback needs no token; the bench calls as a local user does. */
+function withoutToken(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { WORKDECK_TOKEN: _token, ...rest } = env;
+  return rest;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = http.createServer().listen(0, "127.0.0.1", () => {
+      const port = (s.address() as AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { printRows } = await import("./stats");
+  printRows(await benchCli());
+}
