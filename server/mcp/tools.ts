@@ -1,10 +1,12 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { DependencyInputSchema, type WorkItemRef } from "@/lib/schemas/dependencies";
 import { CreateSpecProposalInputSchema, FailureIdInputSchema, ListFailuresInputSchema, TriageFailureInputSchema } from "@/lib/schemas/errors";
 import { AddSpecDeltaInputSchema, ChangeRefInputSchema, CreateProposalInputSchema, ListChangesInputSchema, ListSpecsInputSchema, SpecRefInputSchema } from "@/lib/schemas/openspec";
 import { SessionIdInputSchema, StartSessionInputSchema } from "@/lib/schemas/sessions";
 import { changeItemHref, failureHref, ListAllInputSchema, sessionHref, WorkFilterSchema } from "@/lib/schemas/work";
 import { isAppError } from "../app-error";
+import { addDependency, removeDependency } from "../dependencies/service";
 import * as errors from "../errors/service";
 import { addSpecDelta } from "../specs/deltas";
 import type { Runtime } from "../runtime";
@@ -197,6 +199,31 @@ export function registerTools(server: McpServer, deps: ToolDeps, scope: McpScope
   );
 
   server.registerTool(
+    "add_dependency",
+    {
+      title: "Add a dependency",
+      description:
+        "Records that one work item waits for another: blocker and blocked are {kind:'error', failureId}, {kind:'spec', projectId, changeId} or {kind:'session', sessionId}. A session on a blocked item stays queued until every blocker is resolved. A cycle is refused.",
+      inputSchema: DependencyInputSchema,
+    },
+    (input) =>
+      run(() => {
+        for (const ref of [input.blocker, input.blocked]) refInScope(deps, scope, ref);
+        return addDependency(deps, input);
+      }),
+  );
+
+  server.registerTool(
+    "remove_dependency",
+    { title: "Remove a dependency", description: "Removes a dependency recorded with add_dependency.", inputSchema: DependencyInputSchema },
+    (input) =>
+      run(() => {
+        for (const ref of [input.blocker, input.blocked]) refInScope(deps, scope, ref);
+        return removeDependency(deps, input);
+      }),
+  );
+
+  server.registerTool(
     "get_session",
     {
       title: "Get a session",
@@ -211,6 +238,13 @@ export function registerTools(server: McpServer, deps: ToolDeps, scope: McpScope
         return session;
       }),
   );
+}
+
+function refInScope(deps: ToolDeps, scope: McpScope, ref: WorkItemRef): void {
+  if (!scope.projectSlug) return;
+  if (ref.kind === "error") inScopeFailure(deps, scope, ref.failureId);
+  else if (ref.kind === "spec") scopedProject(scope, ref.projectId);
+  else assertInScope(scope, deps.sessions.get({ id: ref.sessionId }).projectSlug, `Session ${ref.sessionId}`);
 }
 
 function inScopeFailure(deps: ToolDeps, scope: McpScope, failureId: number): void {

@@ -94,7 +94,7 @@ describe.each(Object.keys(transports))("Workdeck MCP over %s", (name) => {
     const client = await open(w);
     const { tools } = await client.listTools();
     const names = tools.map((t) => t.name);
-    for (const tool of ["list_work", "get_failure", "list_changes", "show_change", "create_proposal", "triage_failure", "start_session"]) expect(names).toContain(tool);
+    for (const tool of ["list_work", "get_failure", "list_changes", "show_change", "create_proposal", "triage_failure", "start_session", "add_dependency"]) expect(names).toContain(tool);
     const create = tools.find((t) => t.name === "create_proposal")!;
     expect(create.inputSchema.required).toEqual(expect.arrayContaining(["projectId", "title", "description"]));
     const triage = tools.find((t) => t.name === "triage_failure")!;
@@ -142,6 +142,14 @@ describe.each(Object.keys(transports))("Workdeck MCP over %s", (name) => {
     expect(JSON.parse(stdout).items[0]).toMatchObject({ id: "export-notes-as-csv", valid: true });
     const shown = json(await client.callTool({ name: "show_change", arguments: { projectId: "sample", changeId: "export-notes-as-csv" } }));
     expect(shown).toMatchObject({ id: "export-notes-as-csv", title: "Export notes as CSV" });
+    // The failure blocks the change; the reverse would be a cycle.
+    const change = { kind: "spec", projectId: "sample", changeId: "export-notes-as-csv" };
+    const failure = { kind: "error", failureId: w.failureId };
+    const dep = await client.callTool({ name: "add_dependency", arguments: { blocker: failure, blocked: change } });
+    expect(dep.isError).toBeFalsy();
+    const cycle = await client.callTool({ name: "add_dependency", arguments: { blocker: change, blocked: failure } });
+    expect(cycle.isError).toBe(true);
+    expect(text(cycle)).toMatch(/cycle/);
     const listed = JSON.parse(text(await client.callTool({ name: "list_changes", arguments: { projectId: "sample" } }))) as { id: string }[];
     expect(listed.map((c) => c.id)).toContain("export-notes-as-csv");
   });
