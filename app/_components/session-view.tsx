@@ -169,6 +169,12 @@ function SessionHeader({ session: s }: { session: Session }) {
           </div>
         ))}
       </dl>
+      {s.status === "queued" && s.exitReason === "blocked" ? (
+        // Dependencies (issue 17): it starts by itself once these are resolved.
+        <p role="status" className="mb-6 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:bg-amber-950/50 dark:text-amber-200" data-testid="session-blocked">
+          Queued. {s.exitMessage}; it starts by itself once they are resolved.
+        </p>
+      ) : null}
       {s.exitReason && !isActive(s.status) ? (
         <p className={`mb-6 rounded-md px-3 py-2 text-sm ${s.status === "completed" ? "bg-emerald-50 text-emerald-900 dark:bg-emerald-950/50 dark:text-emerald-200" : "bg-amber-50 text-amber-900 dark:bg-amber-950/50 dark:text-amber-200"}`} data-testid="session-exit">
           Ended: <span className="font-mono">{s.exitReason}</span>

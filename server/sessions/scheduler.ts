@@ -9,6 +9,7 @@ import { recheckNeedsLogin, type RecheckContext } from "./account-use";
 import { claudeBinary, launchRun, shutdownRun, type ActiveRun, type RunContext } from "./run";
 import type { RunnerTuning, SessionsDeps } from "./deps";
 import type { SessionStore } from "./store";
+import { describeBlockers, sessionGate } from "../dependencies/service";
 
 /**
  * The queue: at most `claude.maxConcurrent` sessions running in this process, the rest started
@@ -98,6 +99,32 @@ export class SessionScheduler {
     return [...this.active.values()].filter((r) => !accountId || r.accountId === accountId).length;
   }
 
+  /**
+   * Dependencies (issue 17): a session whose item waits for another stays queued with the blocker
+   * named (its exit message, shown on its page), and is cancelled when a blocker was ignored or
+   * discarded. The bus wakes the queue when a blocker moves (dependencies/service.ts).
+   */
+  private heldByDependencies(s: typeof sessions.$inferSelect): boolean {
+    const gate = sessionGate(this.deps, s);
+    if (gate.action === "start") {
+      if (s.exitReason === "blocked") this.store.update(s.id, { exitReason: null, exitMessage: null });
+      return false;
+    }
+    if (gate.action === "cancel") {
+      this.store.update(s.id, { status: "stopped", exitReason: "blocker_dropped", exitMessage: gate.message, endedAt: new Date() });
+      this.store.note(s.id, "workdeck/cancelled", { reason: "blocker_dropped", message: gate.message, blockers: gate.blockers });
+      this.store.publishUpdated(s.id);
+      return true;
+    }
+    const text = `Waiting for ${describeBlockers(gate.blockers)}`;
+    if (s.exitReason !== "blocked" || s.exitMessage !== text) {
+      this.store.update(s.id, { exitReason: "blocked", exitMessage: text });
+      this.store.note(s.id, "workdeck/blocked", { message: text, blockers: gate.blockers });
+      this.store.publishUpdated(s.id);
+    }
+    return true;
+  }
+
   /** Starts queued sessions while there is room, highest priority first. */
   schedule(): void {
     if (this.closed) return;
@@ -113,6 +140,7 @@ export class SessionScheduler {
         nextWake = Math.min(nextWake ?? Infinity, s.notBefore.getTime());
         continue;
       }
+      if (this.heldByDependencies(s)) continue;
       const options = s.options as SessionOptions;
       const { account, until } = this.pool.pick({ sticky: s.accountId, pinned: options.accountId ?? null, env: this.deps.baseEnv });
       if (!account) {
