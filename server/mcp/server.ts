@@ -1,13 +1,13 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { Runtime } from "../runtime";
+import { MCP_SERVER_NAME } from "./name";
 import { registerResources } from "./resources";
 import type { McpScope } from "./scope";
 import { registerTools } from "./tools";
 
 export type McpDeps = Pick<Runtime, "db" | "bus" | "projects" | "openspec" | "sessions" | "config" | "log">;
 
-/** The name sessions see the tools under: `mcp__workdeck__<tool>`. */
-export const MCP_SERVER_NAME = "workdeck";
+export { MCP_SERVER_NAME };
 
 /** One MCP server over the runtime's services, narrowed to `scope`; one per connection (stdio) or request (HTTP). */
 export function createWorkdeckMcpServer(deps: McpDeps, scope: McpScope): McpServer {

@@ -16,6 +16,7 @@ import { killGroup, killRunProcesses, newProcessMark, PROCESS_MARK_VAR } from ".
 import { InputQueue, transcriptSaved } from "./state";
 import type { SessionPermissions } from "./permissions";
 import { childEnv, copyTranscript, transcriptDirs } from "./account-use";
+import { sessionMcpServers, withWorkdeckTools } from "../mcp/attach";
 import { sleep, type RunnerTuning, type SessionsDeps } from "./deps";
 import type { SessionRow, SessionStore } from "./store";
 
@@ -106,9 +107,12 @@ export function launchRun(ctx: RunContext, s: SessionRow, account: PoolAccount):
     timer: null,
     done: Promise.resolve(),
   };
+  const env = childEnv(pool, deps, account, s.id);
+  // Workdeck's own MCP server, scoped to the project, with this run's agent token (mcp/attach.ts).
+  const mcpServers = sessionMcpServers(options.mcpServers, deps.hooks, s.projectSlug, env.WORKDECK_AGENT_TOKEN);
   const sdkOptions: Options = {
     cwd: s.cwd,
-    env: childEnv(pool, deps, account, s.id),
+    env,
     settings: launchSettings(pool, deps, account, s.cwd),
     pathToClaudeCodeExecutable: claudeBinary(deps.claudePath),
     abortController: abort,
@@ -119,10 +123,10 @@ export function launchRun(ctx: RunContext, s: SessionRow, account: PoolAccount):
     // Asked of the user on the session page; bypassPermissions never asks.
     canUseTool: options.permissionMode === "bypassPermissions" ? undefined : ctx.permissions.handler(s.id, ctx.tuning.permissionTimeoutMs ?? (options.timeoutMinutes ?? 10) * 60_000),
     allowDangerouslySkipPermissions: options.permissionMode === "bypassPermissions" ? true : undefined,
-    allowedTools: options.allowedTools,
+    allowedTools: withWorkdeckTools(options.allowedTools, mcpServers),
     maxTurns: options.maxTurns,
     maxBudgetUsd: options.maxBudgetUsd,
-    mcpServers: options.mcpServers as Options["mcpServers"],
+    mcpServers: mcpServers as Options["mcpServers"],
     strictMcpConfig: options.mcpServers ? true : undefined,
     // MCP server configs (their env and headers) over stdin rather than the command line other
     // users can read; an older binary named by WORKDECK_CLAUDE_PATH only reads them from argv.
