@@ -342,3 +342,16 @@ function split(text: string, size = 12): string[] {
 function estimateTokens(text: string): number {
   return Math.max(1, Math.ceil(text.length / 4));
 }
+
+/** A main-loop request that offers this tool (e.g. `mcp__workdeck__create_proposal` from an attached MCP server). */
+export const offersTool = (name: string) => (req: LoggedRequest) => req.main && (req.body?.tools ?? []).some((t) => t.name === name);
+
+/** The last tool_result the request carries back: its text and whether the tool reported an error. */
+export function lastToolResult(req: LoggedRequest): { text: string; isError: boolean } | null {
+  const last = req.body?.messages.at(-1);
+  const block = Array.isArray(last?.content) ? last.content.find((b) => b.type === "tool_result") : undefined;
+  if (!block) return null;
+  const content = block.content;
+  const text = typeof content === "string" ? content : Array.isArray(content) ? content.map((c: { text?: string }) => c.text ?? "").join("") : "";
+  return { text, isError: block.is_error === true };
+}

@@ -1,0 +1,93 @@
+/**
+ * A session Workdeck launches has Workdeck's MCP server attached: the REAL Claude Code binary,
+ * run by the session runner against the local fake Messages API, is offered
+ * `mcp__workdeck__create_proposal`, calls it (the fake is scripted to), and the proposal lands in
+ * the project through `/api/mcp` of serve's edge, authenticated with the run's agent token.
+ */
+import fs from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { authCredentials } from "@/server/auth/credentials";
+import { readEnv } from "@/server/env";
+import { edgeHandler } from "@/server/http/edge";
+import type { Runtime } from "@/server/runtime";
+import { startRuntime, stopRuntime } from "@/server/runtime-boot";
+import { afterToolResult, FakeAnthropic, lastToolResult, offersTool } from "../support/fake-anthropic";
+import { repoRoot, tempDir } from "../support/temp";
+
+const TOKEN = "mcp-session-token-0123456789abcdef";
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  await stopRuntime();
+  for (const c of cleanups.splice(0).reverse()) await c();
+  vi.unstubAllEnvs();
+});
+
+/** serve's pieces: a listener first (the port goes into the sessions' MCP config), then the runtime, then the edge. */
+async function serveWorld(fake: FakeAnthropic, extraConfig: Record<string, unknown> = {}): Promise<{ dir: string; runtime: Runtime }> {
+  const dir = tempDir("workdeck-mcp-session-");
+  const project = path.join(dir, "sample");
+  fs.mkdirSync(path.join(project, "openspec", "changes"), { recursive: true });
+  const config = path.join(dir, "config.json");
+  fs.writeFileSync(config, JSON.stringify({ projects: [{ slug: "sample", path: project }], claude: { defaults: { permissionMode: "acceptEdits", worktrees: false, timeoutMinutes: 3 } }, ...extraConfig }));
+  let handler: http.RequestListener | null = null;
+  const server = http.createServer((req, res) => (handler ? handler(req, res) : res.writeHead(503).end()));
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  cleanups.push(() => new Promise((r) => (server.closeAllConnections(), server.close(r))));
+  fs.mkdirSync(path.join(dir, "claude-config"));
+  // What the Claude child inherits (the runtime reads the environment once, at start).
+  for (const [k, v] of Object.entries({
+    ANTHROPIC_BASE_URL: fake.url,
+    HOME: dir,
+    CLAUDE_CONFIG_DIR: path.join(dir, "claude-config"),
+    CLAUDE_CODE_OAUTH_TOKEN: "sk-ant-oat01-fake-mcp",
+    IS_SANDBOX: "1",
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+    DISABLE_AUTOUPDATER: "1",
+  }))
+    vi.stubEnv(k, v);
+  const env = {
+    ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent", WORKDECK_TOKEN: TOKEN }),
+    appRoot: repoRoot,
+    port: (server.address() as AddressInfo).port,
+  };
+  const runtime = await startRuntime(env, { watch: false, sessions: true });
+  handler = edgeHandler({ bindHost: "127.0.0.1", token: TOKEN, credentials: authCredentials(runtime.db), hooks: runtime, mcp: runtime, next: () => null });
+  return { dir, runtime };
+}
+
+describe("sessions Workdeck launches have its MCP server", () => {
+  it("files a proposal from inside a launched session with mcp__workdeck__create_proposal", async () => {
+    const fake = await FakeAnthropic.start();
+    cleanups.push(() => fake.close());
+    const { dir, runtime } = await serveWorld(fake);
+    const proposal = {
+      projectId: "sample",
+      title: "Flaky login retry",
+      description: "The login test fails one run in ten on a slow CI runner; specify the retry.",
+      tasks: ["Specify the retry behaviour"],
+    };
+    fake.when((req) => offersTool("mcp__workdeck__create_proposal")(req) && !afterToolResult(req), { kind: "tool_use", name: "mcp__workdeck__create_proposal", input: proposal, text: "Filing it." }, { times: 1 });
+    fake.when(afterToolResult, { kind: "text", text: "Filed the proposal." }, { times: 1 });
+
+    const { id } = await runtime.sessions.start({ projectId: "sample", prompt: "File a proposal for the flaky login test." });
+    const ended = await runtime.sessions.waitForEnd(id, 150_000);
+    expect(ended).toMatchObject({ status: "completed" });
+
+    // Claude Code was offered Workdeck's tools and called one; the answer came back without error.
+    const answered = fake.requests.find((r) => r.main && lastToolResult(r));
+    expect(answered, "no request carried a tool result").toBeDefined();
+    const result = lastToolResult(answered!)!;
+    expect(result.isError).toBe(false);
+    expect(JSON.parse(result.text)).toMatchObject({ projectSlug: "sample", changeId: "flaky-login-retry" });
+    // The change is on disk and the runtime lists it.
+    expect(fs.readFileSync(path.join(dir, "sample", "openspec", "changes", "flaky-login-retry", "proposal.md"), "utf8")).toContain("slow CI runner");
+    expect((await runtime.openspec.listChanges({ projectId: "sample" })).map((c) => c.id)).toContain("flaky-login-retry");
+    // The tool ran without a permission request (allowed for launched sessions).
+    const events = runtime.sessions.events({ id });
+    expect(events.some((e) => e.type === "workdeck/permission_requested")).toBe(false);
+  }, 200_000);
+});
