@@ -9,9 +9,9 @@ import { useTRPC } from "@/lib/trpc/react";
 import { PROJECT_PARAM, specHref } from "@/lib/url-state";
 import { useSelectedProject } from "./selected-project";
 
-type Entry = { id: string; group: "Actions" | "Projects" | "Changes" | "Specs" | "Failures" | "Sessions"; label: string; hint: string; href: string };
+type Entry = { id: string; group: "Actions" | "Projects" | "Changes" | "Specs" | "Failures" | "Deploys & CI" | "Sessions"; label: string; hint: string; href: string };
 
-const GROUPS: Entry["group"][] = ["Actions", "Projects", "Changes", "Specs", "Failures", "Sessions"];
+const GROUPS: Entry["group"][] = ["Actions", "Projects", "Changes", "Specs", "Failures", "Deploys & CI", "Sessions"];
 /** Per group: cmdk renders every item it is given, so a search over 5,000 failures shows the best few. */
 const PER_GROUP = 8;
 const FUSE_OPTIONS = { threshold: 0.4, ignoreLocation: true, includeScore: true, keys: [{ name: "label", weight: 3 }, "hint", "id"] };
@@ -88,6 +88,8 @@ export function CommandPalette() {
       } else if (item.type === "failure") {
         out.push({ id: item.key, group: "Failures", label: item.title, hint: `${project} · ${item.detail}`, href: item.href });
         if (item.status === "open") out.push({ id: `triage:${item.key}`, group: "Actions", label: `Triage: ${item.title}`, hint: project, href: item.href });
+      } else if (item.type === "ci" || item.type === "review" || item.type === "deploy") {
+        out.push({ id: item.key, group: "Deploys & CI", label: item.title, hint: `${project} · ${item.detail}`, href: item.href });
       } else {
         out.push({ id: item.key, group: "Sessions", label: item.title, hint: `${project} · ${item.detail}`, href: item.href });
       }

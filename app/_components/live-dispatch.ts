@@ -164,6 +164,13 @@ export function touchedBy(trpc: Trpc, event: WorkdeckEvent): Touch[] {
       if (event.eventType.startsWith("workdeck/permission_")) projectLists("burst", trpc.agents.listActive);
       work();
       break;
+    case "integrations.changed":
+    case "automations.ran":
+      // Webhooks, the Railway poller and automations (issue 15): the deploys page and All Work.
+      projectLists("burst", trpc.deploys.timeline, trpc.deploys.items);
+      touch("deploys.automations", trpc.deploys.automations.pathFilter());
+      work();
+      break;
     case "work.dependenciesChanged":
       // The board and All Work show blockers (issue 17).
       work();

@@ -12,7 +12,7 @@ import { WORK_STATUS_LABEL, WORK_TYPE_LABEL } from "./work-url-state";
 /** Fixed heights: the virtualiser never measures, so 5,000 rows cost what 30 do. */
 const ROW_HEIGHT = 64;
 
-const TYPE_TONE: Record<WorkType, "blue" | "red" | "violet" | "amber"> = { change: "blue", failure: "red", session: "violet", agent: "amber" };
+const TYPE_TONE: Record<WorkType, "blue" | "red" | "violet" | "amber"> = { change: "blue", failure: "red", session: "violet", agent: "amber", ci: "red", review: "blue", deploy: "red" };
 const STATUS_TONE: Record<WorkStatus, "violet" | "blue" | "red" | "amber" | "green" | "neutral"> = {
   needs_you: "violet",
   in_progress: "blue",

@@ -68,7 +68,7 @@ export const WORK_STATUS_LABEL: Record<WorkStatus, string> = {
   ignored: "Ignored",
 };
 
-export const WORK_TYPE_LABEL: Record<WorkType, string> = { change: "Spec change", failure: "Failure", session: "Session", agent: "Agent" };
+export const WORK_TYPE_LABEL: Record<WorkType, string> = { change: "Spec change", failure: "Failure", session: "Session", agent: "Agent", ci: "CI run", review: "Review", deploy: "Deploy" };
 
 export const ACTIVITY_LABEL: Record<ActivityKind, string> = {
   spec_created: "Specs created",
@@ -80,4 +80,8 @@ export const ACTIVITY_LABEL: Record<ActivityKind, string> = {
   session_finished: "Sessions finished",
   needs_you: "Needs you",
   account_limited: "Account limits",
+  ci: "CI runs",
+  deploy: "Deploys",
+  review: "Reviews",
+  automation: "Automations",
 };

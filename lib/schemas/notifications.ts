@@ -5,7 +5,7 @@ import { z } from "zod";
  * Secrets never appear here: the config names the environment variables that hold them.
  */
 
-export const NotificationKindSchema = z.enum(["failure_persistent", "session_finished", "session_failed", "session_needs_you", "account_limited"]);
+export const NotificationKindSchema = z.enum(["failure_persistent", "session_finished", "session_failed", "session_needs_you", "account_limited", "ci_failed", "ci_fixed", "deploy_failed", "deploy_succeeded", "automation"]);
 export type NotificationKind = z.infer<typeof NotificationKindSchema>;
 
 export const NOTIFICATION_KIND_LABEL: Record<NotificationKind, string> = {
@@ -14,6 +14,11 @@ export const NOTIFICATION_KIND_LABEL: Record<NotificationKind, string> = {
   session_failed: "A session failed",
   session_needs_you: "A session needs you",
   account_limited: "An account hit its usage limit",
+  ci_failed: "A CI run failed",
+  ci_fixed: "CI passes again",
+  deploy_failed: "A deploy failed",
+  deploy_succeeded: "A deploy succeeded",
+  automation: "An automation acted",
 };
 
 const EnvNameSchema = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable name");

@@ -6,7 +6,8 @@ import { BlockerSchema } from "./dependencies";
  * a person, as one prioritised list. The services own their own types; these are the merged view.
  */
 
-export const WorkTypeSchema = z.enum(["change", "failure", "session", "agent"]);
+/** `ci`, `review` and `deploy` arrive by webhook or poller (issue 15, server/webhooks). */
+export const WorkTypeSchema = z.enum(["change", "failure", "session", "agent", "ci", "review", "deploy"]);
 export type WorkType = z.infer<typeof WorkTypeSchema>;
 
 /**
@@ -82,6 +83,10 @@ export const ActivityKindSchema = z.enum([
   "session_finished",
   "needs_you",
   "account_limited",
+  "ci",
+  "deploy",
+  "review",
+  "automation",
 ]);
 export type ActivityKind = z.infer<typeof ActivityKindSchema>;
 

@@ -26,6 +26,11 @@ const EMOJI: Record<MessageInput["kind"], string> = {
   session_failed: ":x:",
   session_needs_you: ":raising_hand:",
   account_limited: ":hourglass:",
+  ci_failed: ":rotating_light:",
+  ci_fixed: ":large_green_circle:",
+  deploy_failed: ":boom:",
+  deploy_succeeded: ":rocket:",
+  automation: ":robot_face:",
   test: ":wave:",
 };
 

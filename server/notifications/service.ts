@@ -13,6 +13,7 @@ import type { EventBus } from "../events/bus";
 import type { Logger } from "../logger";
 import { AppError } from "../app-error";
 import { buildMessage, checkMessage, escapeMrkdwn, type MessageInput, type SlackMessage } from "./blocks";
+import { integrationNotes } from "../webhooks/notes";
 import type { WorkdeckEvent } from "@/lib/schemas/events";
 import {
   NotificationKindSchema,
@@ -257,7 +258,7 @@ export class NotificationService {
 
 // ----- what an event means ----------------------------------------------------------
 
-const INTERESTING = new Set(["errors.failureNew", "errors.failureUpdated", "sessions.updated", "agents.needsYou", "sessions.event"]);
+const INTERESTING = new Set(["errors.failureNew", "errors.failureUpdated", "sessions.updated", "agents.needsYou", "sessions.event", "integrations.changed", "automations.ran"]);
 
 function interesting(e: WorkdeckEvent): boolean {
   if (!INTERESTING.has(e.type)) return false;
@@ -367,6 +368,10 @@ function describe(deps: Pick<NotificationsDeps, "db" | "baseUrl">, e: WorkdeckEv
         },
       ];
     }
+    case "integrations.changed":
+    case "automations.ran":
+      // Deploys, CI runs and automations (issue 15).
+      return integrationNotes(deps, e);
     default:
       return [];
   }

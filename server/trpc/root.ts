@@ -8,6 +8,7 @@ import { projectsRouter } from "../projects/router";
 import { sessionsRouter } from "../sessions/router";
 import { settingsRouter } from "../settings/router";
 import { workRouter } from "../work/router";
+import { deploysRouter } from "../webhooks/router";
 
 export const appRouter = createTRPCRouter({
   projects: projectsRouter,
@@ -19,6 +20,7 @@ export const appRouter = createTRPCRouter({
   work: workRouter,
   settings: settingsRouter,
   events: eventsRouter,
+  deploys: deploysRouter,
 });
 
 export type AppRouter = typeof appRouter;

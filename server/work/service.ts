@@ -11,6 +11,7 @@ import type { Db } from "../db/client";
 import type { EventBus } from "../events/bus";
 import type { OpenSpecService } from "../specs/service";
 import { sessionsWaitingOnPermission } from "../sessions/permissions";
+import { INTEGRATION_ACTIVITY_SQL, integrationActivity, integrationWorkItems } from "../webhooks/work-items";
 import { attachBlockers, listEdges } from "../dependencies/service";
 import type { ProjectRegistry } from "../projects/service";
 import { WORK_EVENT_TYPES, isWorkEvent } from "@/lib/schemas/event-scope";
@@ -283,6 +284,9 @@ async function build(deps: WorkDeps, projectId: string | undefined, now: number)
     });
   }
 
+  // CI runs, reviews and deploys (issue 15): read by their own domain.
+  items.push(...integrationWorkItems(deps.db, projectId, needsYouSessions));
+
   return attachBlockers(items, listEdges(deps)).sort(compareItems);
 }
 
@@ -315,6 +319,7 @@ const KIND_SQL: Record<ActivityKind, string> = {
   session_finished: `(type = 'sessions.updated' AND json_extract(payload, '$.status') IN (${TERMINAL_SESSION.map((s) => `'${s}'`).join(",")}))`,
   needs_you: "(type = 'agents.needsYou' OR (type = 'sessions.event' AND json_extract(payload, '$.eventType') = 'workdeck/permission_requested'))",
   account_limited: "(type = 'sessions.event' AND json_extract(payload, '$.eventType') IN ('workdeck/account_parked', 'workdeck/account_needs_login'))",
+  ...INTEGRATION_ACTIVITY_SQL,
 };
 
 /** The timeline beside the list: newest first, paged by event id. */
@@ -364,6 +369,9 @@ export function activity(deps: Pick<WorkDeps, "db">, raw: ActivityInput = {}): A
             : `Account ${p.accountId ?? "?"} needs a new login`;
         return { ...base, kind: "account_limited", text, href: "/settings" };
       }
+      case "integrations.changed":
+      case "automations.ran":
+        return integrationActivity(deps.db, e, base);
       default:
         return { ...base, kind: "spec_created", text: e.type, href: null };
     }

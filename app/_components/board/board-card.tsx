@@ -7,7 +7,7 @@ import type { WorkItem, WorkType } from "@/lib/schemas/work";
 import { Badge } from "../ui";
 import { WORK_TYPE_LABEL } from "../work-url-state";
 
-const TYPE_TONE: Record<WorkType, "blue" | "red" | "violet" | "amber"> = { change: "blue", failure: "red", session: "violet", agent: "amber" };
+const TYPE_TONE: Record<WorkType, "blue" | "red" | "violet" | "amber"> = { change: "blue", failure: "red", session: "violet", agent: "amber", ci: "red", review: "blue", deploy: "red" };
 
 export type CardDrag = { ref: Ref<HTMLLIElement>; listeners: HTMLAttributes<HTMLLIElement>; style: CSSProperties; dragging: boolean };
 

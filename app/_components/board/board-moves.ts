@@ -36,6 +36,8 @@ export function planMove(item: WorkItem, to: ColumnId): MovePlan {
   if (from === to) return refuse(`It is already in ${label(to)}.`);
   if (to === "needs_you") return refuse("Needs you is where agents waiting for a person appear; a move cannot put work there.");
   if (item.type === "agent") return refuse("An outside agent is answered in its own terminal; the board cannot move it.");
+  // Webhook items (issue 15) follow their provider: a later success resolves them.
+  if (item.type === "ci" || item.type === "review" || item.type === "deploy") return refuse("A CI run, review or deploy follows its provider: a later success or a merge resolves it.");
   const active = item.links.session && (item.links.session.status === "running" || item.links.session.status === "queued") ? item.links.session : null;
   const waiting = item.blockedBy.filter(isHolding);
   const note = waiting.length ? `The session waits for ${waiting.map((b) => b.label).join(", ")} and starts by itself once they are resolved.` : null;

@@ -1,0 +1,114 @@
+import type { Db } from "../db/client";
+import type { WorkdeckEvent } from "@/lib/schemas/events";
+import { deploysHref } from "@/lib/schemas/integrations";
+import type { ActivityItem, WorkItem, WorkStatus } from "@/lib/schemas/work";
+
+/**
+ * The `ci`, `review` and `deploy` items as All Work shows them (issue 15), read by
+ * server/work/service.ts beside its own kinds: one query, narrow columns, the latest
+ * automation session of each item joined in.
+ */
+
+type Row = {
+  id: number;
+  kind: "ci" | "review" | "deploy";
+  project_slug: string;
+  provider: string;
+  status: string;
+  title: string;
+  detail: string;
+  occurrences: number;
+  priority: number;
+  last_seen_at: number;
+  resolved_at: number | null;
+  refs: string | null;
+  session_id: number | null;
+  session_status: string | null;
+};
+
+const ACTIVE_SESSION = new Set(["queued", "running"]);
+
+export function integrationWorkItems(db: Db, projectId: string | undefined, needsYouSessions: ReadonlySet<number>): Omit<WorkItem, "blockedBy">[] {
+  const rows = db.$client
+    .prepare(
+      `SELECT i.id, i.kind, i.project_slug, i.provider, i.status, i.title, i.detail, i.occurrences, i.priority, i.last_seen_at, i.resolved_at, i.refs,
+              s.id AS session_id, s.status AS session_status
+       FROM integration_items i
+       LEFT JOIN sessions s ON s.id = COALESCE(
+         (SELECT r.session_id FROM automation_runs r WHERE r.item_key = i.kind || ':' || i.id AND r.session_id IS NOT NULL ORDER BY r.id DESC LIMIT 1),
+         json_extract(i.refs, '$.sessionId'))
+       ${projectId ? "WHERE i.project_slug = ?" : ""}`,
+    )
+    .all(...(projectId ? [projectId] : [])) as Row[];
+  return rows.map((r) => {
+    const refs = r.refs ? (JSON.parse(r.refs) as { changeId?: string; failureId?: number }) : {};
+    const session = r.session_id !== null ? { id: r.session_id, status: r.session_status ?? "unknown" } : null;
+    const status: WorkStatus =
+      r.status === "resolved"
+        ? "done"
+        : session && needsYouSessions.has(session.id)
+          ? "needs_you"
+          : session && ACTIVE_SESSION.has(session.status) && r.kind !== "review"
+            ? "in_progress"
+            : "open";
+    return {
+      key: `${r.kind}:${r.id}`,
+      type: r.kind,
+      status,
+      detail: r.status === "resolved" ? (r.kind === "review" ? r.detail : "resolved") : r.occurrences > 1 ? `${r.detail} · ${r.occurrences} times` : r.detail,
+      projectSlug: r.project_slug,
+      title: r.title,
+      priority: r.priority,
+      updatedAt: new Date(r.resolved_at ?? r.last_seen_at),
+      href: deploysHref(r.project_slug, r.id),
+      links: {
+        session,
+        change: refs.changeId ? { projectSlug: r.project_slug, id: refs.changeId } : null,
+        failure: refs.failureId !== undefined ? { id: refs.failureId, status: "unknown" } : null,
+      },
+      tag: r.provider,
+    };
+  });
+}
+
+/** The timeline's kinds for this domain, as conditions over the events table. */
+export const INTEGRATION_ACTIVITY_SQL = {
+  ci: "(type = 'integrations.changed' AND json_extract(payload, '$.kind') = 'ci' AND json_extract(payload, '$.change') IN ('opened', 'reopened', 'resolved'))",
+  deploy: "(type = 'integrations.changed' AND json_extract(payload, '$.kind') = 'deploy' AND json_extract(payload, '$.change') IN ('opened', 'reopened', 'resolved'))",
+  review: "(type = 'integrations.changed' AND json_extract(payload, '$.kind') = 'review' AND json_extract(payload, '$.change') IN ('opened', 'resolved'))",
+  automation: "type = 'automations.ran'",
+} as const;
+
+type Base = { id: number; at: Date; projectSlug: string | null };
+
+/** One timeline line for an integrations or automations event; null for any other event. */
+export function integrationActivity(db: Db, e: WorkdeckEvent, base: Base): ActivityItem | null {
+  const sqlite = db.$client;
+  if (e.type === "integrations.changed") {
+    const item = e.itemId !== null ? (sqlite.prepare("SELECT title, detail FROM integration_items WHERE id = ?").get(e.itemId) as { title: string; detail: string } | undefined) : undefined;
+    const title = item?.title ?? `${e.kind} item`;
+    const text =
+      e.change === "resolved"
+        ? e.kind === "review"
+          ? `${title} ${item?.detail ?? "closed"}`
+          : `Resolved by a later success: ${title}`
+        : e.change === "reopened"
+          ? `Failing again: ${title}`
+          : title;
+    return { ...base, kind: e.kind, text, href: deploysHref(e.projectSlug, e.itemId ?? undefined) };
+  }
+  if (e.type === "automations.ran") {
+    const run = sqlite.prepare("SELECT trigger, action, status, reason, session_id, item_key FROM automation_runs WHERE id = ?").get(e.runId) as
+      | { trigger: string; action: string; status: string; reason: string | null; session_id: number | null; item_key: string }
+      | undefined;
+    const text = !run
+      ? "Automation ran"
+      : run.status === "launched"
+        ? `Automation (${run.trigger.replace(/_/g, " ")}) launched session #${run.session_id}`
+        : run.status === "notified"
+          ? `Automation (${run.trigger.replace(/_/g, " ")}) notified for ${run.item_key}`
+          : `Automation (${run.trigger.replace(/_/g, " ")}) held back: ${run.reason ?? run.status}`;
+    return { ...base, kind: "automation", text, href: run?.session_id ? `/sessions/${run.session_id}` : "/settings/automations" };
+  }
+  return null;
+}
