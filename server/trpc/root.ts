@@ -1,5 +1,6 @@
 import { createCallerFactory, createTRPCRouter } from "./init";
 import { agentsRouter } from "../agents/router";
+import { claudeConfigRouter } from "../claude-config/router";
 import { accountsRouter } from "../accounts/router";
 import { errorsRouter } from "../errors/router";
 import { eventsRouter } from "../events/router";
@@ -20,6 +21,7 @@ export const appRouter = createTRPCRouter({
   work: workRouter,
   settings: settingsRouter,
   events: eventsRouter,
+  claudeConfig: claudeConfigRouter,
   deploys: deploysRouter,
 });
 
