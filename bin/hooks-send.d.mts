@@ -6,5 +6,6 @@ export declare function sendHook(opts: {
   env: Record<string, string | undefined>;
   appRoot: string;
   stdin?: NodeJS.ReadableStream;
+  stderr?: { write(s: string): unknown };
   now?: () => number;
 }): Promise<{ delivered: number; spooled: number; dropped: number }>;

@@ -18,7 +18,7 @@ const FLUSH_MAX_ENTRIES = 500;
 const STDIN_MAX_BYTES = 4 * 1024 * 1024;
 
 /**
- * @param {{ env: Record<string, string | undefined>, appRoot: string, stdin?: NodeJS.ReadableStream, now?: () => number }} opts
+ * @param {{ env: Record<string, string | undefined>, appRoot: string, stdin?: NodeJS.ReadableStream, stderr?: { write(s: string): unknown }, now?: () => number }} opts
  * @returns {Promise<{ delivered: number, spooled: number, dropped: number }>}
  */
 export async function sendHook(opts) {
@@ -32,6 +32,7 @@ export async function sendHook(opts) {
 
   // Older events first, so the server sees a session in order.
   let serverUp = true;
+  let spoolHeld = 0;
   const claimed = claimSpool(spool);
   if (claimed) {
     const pending = readSpool(claimed);
@@ -48,12 +49,21 @@ export async function sendHook(opts) {
     const rest = pending.slice(i);
     fs.rmSync(claimed, { force: true });
     if (rest.length) appendSpool(spool, rest);
+    spoolHeld = rest.length;
   }
   if (entry) {
     const outcome = serverUp ? await post(target, entry) : "retry";
     if (outcome === "retry") {
       appendSpool(spool, [entry]);
       stats.spooled++;
+      // Once per spool: the send that starts one says so (Claude Code shows a hook's stderr in its
+      // transcript), the ones that add to it stay quiet rather than repeat it on every tool call.
+      if (spoolHeld === 0 && !otherSpoolHeld(spool)) {
+        (opts.stderr ?? process.stderr).write(
+          `workdeck: ${target.url.origin} did not take the hook event; keeping events in ${spool} until it answers. ` +
+            `Wrong address? Run \`workdeck hooks install --project <slug> --url <server URL>\` or set WORKDECK_URL.\n`,
+        );
+      }
     } else if (outcome === "ok") stats.delivered++;
     else stats.dropped++;
   }
@@ -63,10 +73,12 @@ export async function sendHook(opts) {
 /**
  * A session Workdeck launched carries WORKDECK_AGENT_TOKEN (scoped to hook posts, revoked when its
  * run ends) and never WORKDECK_TOKEN; a session the user started reads their WORKDECK_TOKEN.
+ * The address: WORKDECK_URL (a launched session's own server), else WORKDECK_HOOK_URL (what
+ * `hooks install` recorded in the command), else the default port.
  * @param {Record<string, string | undefined>} env
  */
 function targetOf(env) {
-  const base = (env.WORKDECK_URL || "http://127.0.0.1:3000").replace(/\/+$/, "");
+  const base = (env.WORKDECK_URL || env.WORKDECK_HOOK_URL || "http://127.0.0.1:3000").replace(/\/+$/, "");
   return { url: new URL(`${base}/api/hooks`), token: env.WORKDECK_AGENT_TOKEN || env.WORKDECK_TOKEN || undefined };
 }
 
@@ -108,6 +120,21 @@ function post(target, entry) {
     req.on("error", () => done("retry"));
     req.end(data);
   });
+}
+
+/**
+ * Whether the spool already held entries before this send appended its own (another send may
+ * have claimed it meanwhile; its `.sending` file counts as the same spool).
+ */
+function otherSpoolHeld(spool) {
+  try {
+    const lines = fs.readFileSync(spool, "utf8").split("\n").filter(Boolean).length;
+    if (lines > 1) return true;
+    const base = path.basename(spool);
+    return fs.readdirSync(path.dirname(spool)).some((n) => n.startsWith(`${base}.`) && n.endsWith(".sending"));
+  } catch {
+    return false;
+  }
 }
 
 /** Takes the spool for this process (two hooks firing at once must not send it twice). */

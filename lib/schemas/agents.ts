@@ -144,3 +144,16 @@ export const AgentsSubscribeInputSchema = z.object({
   projectId: z.string().max(63).optional(),
   lastEventId: z.coerce.number().int().nullish(),
 });
+
+/** Settings' "Send test event": which project's installed hook to run. */
+export const SendTestHookInputSchema = z.object({ projectId: z.string().min(1).max(63) });
+
+export const HookTestResultSchema = z.object({
+  delivered: z.boolean(),
+  /** ISO time the test event was stored, when it arrived. */
+  receivedAt: z.string().nullable(),
+  /** The server the installed command posts to (null: nothing installed). */
+  url: z.string().nullable(),
+  message: z.string(),
+});
+export type HookTestResult = z.infer<typeof HookTestResultSchema>;

@@ -34,10 +34,43 @@ type Settings = { hooks?: Record<string, MatcherGroup[]>; [k: string]: unknown }
 /**
  * The command our hooks run: node with the absolute path of bin/workdeck.mjs. Claude Code hands
  * the string to a shell (`sh -c`), so the path is quoted for the shell; JSON quoting let `$`,
- * backquotes and `"` in a folder name expand or run.
+ * backquotes and `"` in a folder name expand or run. With `url`, the server's address rides in
+ * WORKDECK_HOOK_URL (an assignment prefix, so bin/workdeck.mjs needs no flag parsing): without
+ * it `hooks send` assumed 127.0.0.1:3000 and a server on any other port never heard a thing.
  */
-export function hookCommand(appRoot: string): string {
-  return `node ${shellQuote(path.join(appRoot, "bin", "workdeck.mjs"))} hooks send`;
+export function hookCommand(appRoot: string, url?: string): string {
+  const prefix = url ? `WORKDECK_HOOK_URL=${shellQuote(url)} ` : "";
+  return `${prefix}node ${shellQuote(path.join(appRoot, "bin", "workdeck.mjs"))} hooks send`;
+}
+
+/**
+ * A server URL fit for a settings file everybody can read: http(s), no credentials, no query.
+ * Returns the normalised origin + path, or throws a BAD_REQUEST naming what is wrong.
+ */
+export function hookServerUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new AppError("BAD_REQUEST", `"${raw}" is not a URL; give the server's address, such as http://127.0.0.1:3000.`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new AppError("BAD_REQUEST", `The server URL must be http or https, not ${url.protocol}`);
+  if (url.username || url.password) throw new AppError("BAD_REQUEST", "The server URL must not carry a user or password: it is written into a settings file. Hooks read WORKDECK_TOKEN from the environment.");
+  if (url.search || url.hash) throw new AppError("BAD_REQUEST", "The server URL must not carry a query or a fragment.");
+  // A quote is legal in a path but would make the recorded command harder to read back.
+  return `${url.origin}${url.pathname.replace(/\/+$/, "").replace(/'/g, "%27")}`;
+}
+
+/** Where this install's `serve` listens (a wildcard bind is reached on loopback). */
+export function localServerUrl(env: { host: string; port: number }): string {
+  const host = env.host === "0.0.0.0" || env.host === "::" || env.host === "" ? "127.0.0.1" : env.host.includes(":") ? `[${env.host}]` : env.host;
+  return `http://${host}:${env.port}`;
+}
+
+/** The URL an installed command records (null: an older install, which defaults to :3000). */
+export function installedHookUrl(command: string): string | null {
+  const m = /^WORKDECK_HOOK_URL='([^']*)'\s/.exec(command);
+  return m ? m[1]! : null;
 }
 
 /**
@@ -61,13 +94,13 @@ export function isOurHook(hook: HookEntry): boolean {
 export type InstallResult = { file: string; action: "installed" | "updated" | "unchanged" | "uninstalled" | "absent"; events: string[] };
 
 /** Merges (or with `uninstall`, removes) our hooks; other hooks and settings are left as they were. */
-export function installHooks(opts: { settingsFile: string; appRoot: string; uninstall?: boolean }): InstallResult {
+export function installHooks(opts: { settingsFile: string; appRoot: string; url?: string; uninstall?: boolean }): InstallResult {
   const file = opts.settingsFile;
   const exists = fs.existsSync(file);
   const original = exists ? readSettings(file) : {};
   const next = withoutOurHooks(structuredClone(original));
   if (!opts.uninstall) {
-    const command = hookCommand(opts.appRoot);
+    const command = hookCommand(opts.appRoot, opts.url);
     next.hooks ??= {};
     for (const { event, matcher } of HOOK_EVENTS) {
       const groups = (next.hooks[event] ??= []);

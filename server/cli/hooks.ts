@@ -22,10 +22,11 @@ export function registerHooksCommands(program: Command): void {
     .description("merge our hooks into a project's .claude/settings.json (or <config-dir>/settings.json)")
     .requiredOption("--project <slug>", "the project whose Claude settings get the hooks")
     .option("--config-dir <dir>", "a Claude config dir (CLAUDE_CONFIG_DIR) instead of the project's .claude/")
+    .option("--url <url>", "the server hooks post to (default: http://WORKDECK_HOST:WORKDECK_PORT, i.e. this install's own serve address)")
     .option("--uninstall", "remove only the hooks Workdeck added")
     .option("--json", "print the result as JSON")
-    .action(async (opts: { project: string; configDir?: string; uninstall?: boolean; json?: boolean }) => {
-      const [{ readEnv }, { loadConfig }, { discoverProjects }, { installHooks }, { servedDemoRoot }] = await Promise.all([
+    .action(async (opts: { project: string; configDir?: string; url?: string; uninstall?: boolean; json?: boolean }) => {
+      const [{ readEnv }, { loadConfig }, { discoverProjects }, { installHooks, hookServerUrl, localServerUrl }, { servedDemoRoot }] = await Promise.all([
         import("../env"),
         import("../config"),
         import("../projects/service"),
@@ -39,9 +40,11 @@ export function registerHooksCommands(program: Command): void {
       const project = projects.find((p) => p.slug === opts.project);
       if (!project) throw new Error(`Unknown project "${opts.project}". Known: ${projects.map((p) => p.slug).join(", ") || "(none)"}`);
       const settingsFile = opts.configDir ? path.resolve(opts.configDir, "settings.json") : path.join(project.path, ".claude", "settings.json");
-      const result = installHooks({ settingsFile, appRoot: env.appRoot, uninstall: opts.uninstall });
+      // The address goes into the command, so a server on any port hears its hooks.
+      const url = hookServerUrl(opts.url ?? localServerUrl(env));
+      const result = installHooks({ settingsFile, appRoot: env.appRoot, url, uninstall: opts.uninstall });
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ project: project.slug, ...result }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ project: project.slug, ...result, ...(opts.uninstall ? {} : { url }) }, null, 2)}\n`);
         return;
       }
       const what = {
@@ -51,6 +54,6 @@ export function registerHooksCommands(program: Command): void {
         uninstalled: "Removed the Workdeck hooks from",
         absent: "No Workdeck hooks in",
       }[result.action];
-      process.stdout.write(`${what} ${result.file}\n`);
+      process.stdout.write(`${what} ${result.file}${opts.uninstall || result.action === "absent" ? "" : ` (events go to ${url})`}\n`);
     });
 }

@@ -8,7 +8,8 @@ import path from "node:path";
 import type { LoadedConfig } from "../config";
 import { readSecret } from "../env";
 import type { Runtime } from "../runtime";
-import { HOOK_EVENTS, isOurHook } from "../agents/hooks-settings";
+import { HOOK_EVENTS, installedHookUrl, isOurHook } from "../agents/hooks-settings";
+import { installedHookCommand, lastHookEventAt } from "../agents/hook-test";
 import { NotificationService, notificationsFor } from "./service";
 import { resolveInsideProject } from "../projects/paths";
 import { databaseStats, DEFAULT_RETENTION_DAYS, type DatabaseStats } from "../db/retention";
@@ -24,6 +25,10 @@ export type HooksStatus = {
   /** Events the agents view needs that are missing. */
   missing: string[];
   problem: string | null;
+  /** The server the installed command posts to (null: none installed, or an older install that assumes :3000). */
+  url: string | null;
+  /** When this project's last hook event arrived (ISO), from any session. */
+  lastEventAt: string | null;
 };
 
 export type SecretRef = { env: string; set: boolean };
@@ -56,7 +61,10 @@ export function getSettings(deps: SettingsDeps, secrets: (name: string) => strin
     configFile: deps.config.file ? path.basename(deps.config.file) : null,
     effective: effectiveConfig(deps.config),
     secrets: secretNames(deps.config).map((env) => ({ env, set: Boolean(secrets(env)) })),
-    hooks: deps.projects.all().map((p) => hooksStatus(p.slug, p.path)),
+    hooks: deps.projects.all().map((p) => {
+      const at = lastHookEventAt(deps, p.slug);
+      return { ...hooksStatus(p.slug, p.path), lastEventAt: at === null ? null : new Date(at).toISOString() };
+    }),
     targets: service.targets(),
     deliveries: service.deliveries(20),
     database: databaseStats(deps),
@@ -90,7 +98,7 @@ function secretNames(loaded: LoadedConfig): string[] {
 export function hooksStatus(projectSlug: string, projectPath: string): HooksStatus {
   const rel = path.join(".claude", "settings.json");
   const file = path.join(projectPath, rel);
-  const base = { projectSlug, settingsFile: rel, exists: false, events: [] as string[], missing: HOOK_EVENTS.map((e) => e.event), problem: null as string | null };
+  const base = { projectSlug, settingsFile: rel, exists: false, events: [] as string[], missing: HOOK_EVENTS.map((e) => e.event), problem: null as string | null, url: null as string | null, lastEventAt: null };
   if (!fs.existsSync(file)) return base;
   // A settings file linked from elsewhere (/etc/passwd) is not read: a parse error would quote it.
   let real: string;
@@ -104,7 +112,8 @@ export function hooksStatus(projectSlug: string, projectPath: string): HooksStat
     const events = Object.entries(settings.hooks ?? {})
       .filter(([, groups]) => Array.isArray(groups) && groups.some((g) => Array.isArray(g?.hooks) && g.hooks.some((h) => isOurHook(h as Parameters<typeof isOurHook>[0]))))
       .map(([event]) => event);
-    return { ...base, exists: true, events, missing: HOOK_EVENTS.map((e) => e.event).filter((e) => !events.includes(e)) };
+    const command = installedHookCommand(projectPath);
+    return { ...base, exists: true, events, missing: HOOK_EVENTS.map((e) => e.event).filter((e) => !events.includes(e)), url: command ? installedHookUrl(command) : null };
   } catch (err) {
     return { ...base, exists: true, problem: `Cannot read ${rel}: ${err instanceof Error ? err.message : String(err)}` };
   }

@@ -1,5 +1,7 @@
 import { getSettings, notificationService } from "../notifications/settings";
 import { SendTestInputSchema } from "@/lib/schemas/notifications";
+import { SendTestHookInputSchema } from "@/lib/schemas/agents";
+import { sendTestHookEvent } from "../agents/hook-test";
 import { createTRPCRouter, publicProcedure } from "../trpc/init";
 
 export const settingsRouter = createTRPCRouter({
@@ -7,5 +9,8 @@ export const settingsRouter = createTRPCRouter({
   get: publicProcedure.query(({ ctx }) => getSettings(ctx.runtime)),
 
   /** Sends a test message to one target (or every target) now and returns the recorded deliveries. */
+  /** Runs the project's installed hook command with a test event; says whether it reached this server. */
+  sendTestHookEvent: publicProcedure.input(SendTestHookInputSchema).mutation(({ ctx, input }) => sendTestHookEvent(ctx.runtime, input)),
+
   sendTestNotification: publicProcedure.input(SendTestInputSchema.optional()).mutation(({ ctx, input }) => notificationService(ctx.runtime).sendTest(input ?? {})),
 });

@@ -11,6 +11,8 @@ import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { POST } from "@/app/api/hooks/route";
 import { readEnv } from "@/server/env";
+import { sendTestHookEvent } from "@/server/agents/hook-test";
+import { getSettings } from "@/server/notifications/settings";
 import { startRuntime, stopRuntime, type Runtime } from "@/server/runtime-boot";
 import { hookSession } from "../support/hook-payloads";
 import { repoRoot, tempDir } from "../support/temp";
@@ -97,6 +99,30 @@ describe("workdeck hooks send", () => {
     expect(spooled(spool)).toEqual([]);
   });
 
+  it("says on stderr, once per spool, that it is spooling and where the events are going", async () => {
+    const dir = tempDir();
+    const spool = path.join(dir, "spool");
+    const down = await closedPortUrl();
+    const h = hookSession("quiet-session", dir);
+    const first = await send(h.sessionStart(), { WORKDECK_URL: down, WORKDECK_SPOOL_DIR: spool });
+    expect(first.code).toBe(0);
+    expect(first.stderr.trim().split("\n")).toHaveLength(1);
+    expect(first.stderr).toContain(`${down} did not take the hook event; keeping events in ${path.join(spool, "hooks.ndjson")}`);
+    expect(first.stderr).toMatch(/workdeck hooks install --project <slug> --url/);
+    // The same spool growing: quiet (it would otherwise repeat on every tool call).
+    const second = await send(h.prompt("again"), { WORKDECK_URL: down, WORKDECK_SPOOL_DIR: spool });
+    expect(second.stderr).toBe("");
+    expect(spooled(spool)).toHaveLength(2);
+
+    // Delivered: the spool is gone; the next outage starts a new spool and says so again.
+    const { url } = await serveHooks(dir, dir);
+    const third = await send(h.prompt("up"), { WORKDECK_URL: url, WORKDECK_SPOOL_DIR: spool });
+    expect(third.stderr).toBe("");
+    expect(spooled(spool)).toEqual([]);
+    const fourth = await send(h.prompt("down again"), { WORKDECK_URL: down, WORKDECK_SPOOL_DIR: spool });
+    expect(fourth.stderr).toMatch(/did not take the hook event/);
+  });
+
   it("the spool is bounded: the oldest entries are dropped", async () => {
     const dir = tempDir();
     const spool = path.join(dir, "spool");
@@ -121,7 +147,8 @@ describe("workdeck hooks install", () => {
     fs.mkdirSync(path.join(project, "openspec"), { recursive: true });
     const config = path.join(dir, "config.json");
     fs.writeFileSync(config, JSON.stringify({ projects: [{ slug: "billing-api", path: project }] }));
-    const env = { ...process.env, WORKDECK_CONFIG: config, WORKDECK_DB: path.join(dir, "w.db") };
+    const env: Record<string, string | undefined> = { ...process.env, WORKDECK_CONFIG: config, WORKDECK_DB: path.join(dir, "w.db") };
+    for (const k of ["WORKDECK_URL", "WORKDECK_PORT", "PORT", "WORKDECK_HOST"]) delete env[k];
     const cli = (...args: string[]) => run(process.execPath, [bin, "hooks", ...args], { env }).then(
       (r) => ({ code: 0, ...r }),
       (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
@@ -149,7 +176,10 @@ describe("workdeck hooks install", () => {
     expect(after.permissions).toEqual(foreign.permissions);
     expect(Object.keys(after.hooks)).toEqual(expect.arrayContaining(["SessionStart", "UserPromptSubmit", "PreToolUse", "PostToolUse", "PostToolUseFailure", "Notification", "PermissionRequest", "Stop", "SessionEnd"]));
     expect(after.hooks.PreToolUse[0]).toEqual(foreign.hooks.PreToolUse[0]);
-    expect(after.hooks.PreToolUse[1]).toEqual({ matcher: "*", hooks: [{ type: "command", command: `node '${path.join(repoRoot, "bin", "workdeck.mjs")}' hooks send`, timeout: 5 }] });
+    expect(after.hooks.PreToolUse[1]).toEqual({
+      matcher: "*",
+      hooks: [{ type: "command", command: `WORKDECK_HOOK_URL='http://127.0.0.1:3000' node '${path.join(repoRoot, "bin", "workdeck.mjs")}' hooks send`, timeout: 5 }],
+    });
     expect(after.hooks.SessionStart[0]).not.toHaveProperty("matcher");
     expect(after.hooks.Stop[0]).toEqual(foreign.hooks.Stop[0]);
 
@@ -199,6 +229,65 @@ describe("workdeck hooks install", () => {
     const again = await cli("install", "--project", "billing-api");
     expect(again.stdout).toMatch(/Updated the Workdeck hooks/);
     expect(JSON.parse(fs.readFileSync(settings, "utf8")).hooks.SessionStart).toHaveLength(1);
+  });
+
+  it("records the server's URL in the command, so the installed hook reaches a server on any port", async () => {
+    const { dir, project, cli, settings } = await setup();
+    const { runtime, url } = await serveHooks(dir, project);
+    expect(url).not.toMatch(/:3000$/);
+    const res = await cli("install", "--project", "billing-api", "--url", `${url}/`, "--json");
+    expect(JSON.parse(res.stdout)).toMatchObject({ action: "installed", url });
+    const command = JSON.parse(fs.readFileSync(settings, "utf8")).hooks.SessionStart[0].hooks[0].command as string;
+    expect(command).toBe(`WORKDECK_HOOK_URL='${url}' node '${path.join(repoRoot, "bin", "workdeck.mjs")}' hooks send`);
+
+    // As Claude Code runs it: sh -c, no WORKDECK_URL in the environment.
+    const { WORKDECK_URL: _u, ...env } = process.env;
+    const h = hookSession("any-port-session", project);
+    const ran = await new Promise<{ stderr: string }>((resolve) => {
+      const child = execFile("sh", ["-c", command], { cwd: project, env: { ...env, WORKDECK_SPOOL_DIR: path.join(dir, "spool") } }, (_e, _o, stderr) => resolve({ stderr }));
+      child.stdin!.end(JSON.stringify(h.sessionStart()));
+    });
+    expect(ran.stderr).toBe("");
+    expect(runtime.db.$client.prepare("SELECT event, session_id FROM hooks").all()).toEqual([{ event: "SessionStart", session_id: "any-port-session" }]);
+
+    // Without --url: where this install's serve listens (WORKDECK_HOST / WORKDECK_PORT).
+    const byPort = await run(process.execPath, [bin, "hooks", "install", "--project", "billing-api", "--json"], {
+      env: { ...env, WORKDECK_CONFIG: path.join(dir, "config.json"), WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_PORT: "4123", WORKDECK_HOST: "0.0.0.0" },
+    });
+    expect(JSON.parse(byPort.stdout)).toMatchObject({ action: "updated", url: "http://127.0.0.1:4123" });
+
+    // A URL with credentials would sit in a readable settings file: refused, nothing written.
+    const before = fs.readFileSync(settings, "utf8");
+    const secret = await cli("install", "--project", "billing-api", "--url", "http://me:pw@127.0.0.1:4000");
+    expect(secret.code).toBe(1);
+    expect(secret.stderr).toMatch(/must not carry a user or password/);
+    const junk = await cli("install", "--project", "billing-api", "--url", "ftp://x");
+    expect(junk.stderr).toMatch(/must be http or https/);
+    expect(fs.readFileSync(settings, "utf8")).toBe(before);
+  });
+
+  it("Settings: per project the recorded URL and when the last event arrived; Send test event runs the installed hook", async () => {
+    const { dir, project, cli } = await setup();
+    const { runtime, url } = await serveHooks(dir, project);
+    const none = await sendTestHookEvent(runtime, { projectId: "billing-api" });
+    expect(none).toMatchObject({ delivered: false, url: null, message: expect.stringMatching(/workdeck hooks install --project billing-api/) });
+    expect(getSettings(runtime).hooks[0]).toMatchObject({ projectSlug: "billing-api", url: null, lastEventAt: null });
+
+    // Installed for another port: the test says where it went and that it did not arrive.
+    const down = await closedPortUrl();
+    await cli("install", "--project", "billing-api", "--url", down);
+    const wrong = await sendTestHookEvent(runtime, { projectId: "billing-api" });
+    expect(wrong).toMatchObject({ delivered: false, url: down, message: expect.stringContaining(`${down}, which did not take the event`) });
+    expect(getSettings(runtime).hooks[0]!.lastEventAt).toBeNull();
+
+    await cli("install", "--project", "billing-api", "--url", url);
+    const ok = await sendTestHookEvent(runtime, { projectId: "billing-api" });
+    expect(ok).toMatchObject({ delivered: true, url });
+    const status = getSettings(runtime).hooks[0]!;
+    expect(status).toMatchObject({ url, lastEventAt: ok.receivedAt });
+    expect(status.missing).toEqual([]);
+
+    await expect(sendTestHookEvent(runtime, { projectId: "nope" })).rejects.toThrow(/nope/);
   });
 
   it("--config-dir writes <dir>/settings.json; unknown project and broken settings are clear errors that change nothing", async () => {
