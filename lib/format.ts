@@ -41,3 +41,61 @@ export function localDay(value: string | number | Date): string {
   const pad = (n: number) => String(n).padStart(2, "0");
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 }
+
+/**
+ * Priority in words (issue 13): the stored scale stays 1–5 with 5 the most urgent, which the
+ * triage rules and the API keep; people read the word.
+ */
+export const PRIORITY_WORDS = { 5: "Urgent", 4: "High", 3: "Medium", 2: "Low", 1: "Minimal" } as const;
+export type PriorityWord = (typeof PRIORITY_WORDS)[keyof typeof PRIORITY_WORDS];
+
+export function priorityWord(priority: number): PriorityWord {
+  const p = Math.min(5, Math.max(1, Math.round(priority))) as keyof typeof PRIORITY_WORDS;
+  return PRIORITY_WORDS[p];
+}
+
+/**
+ * One vocabulary for every status a page shows (work items, sessions, agents, failures, triage,
+ * changes), so "Running" or "Needs you" means the same on every tab. Keyed by the stored value;
+ * the same value always reads the same, whichever domain it comes from.
+ */
+export const STATUS_WORDS = {
+  // Work items (All Work, the board)
+  needs_you: "Needs you",
+  in_progress: "In progress",
+  open: "Open",
+  failed: "Failed",
+  done: "Done",
+  ignored: "Ignored",
+  // Sessions
+  queued: "Queued",
+  running: "Running",
+  completed: "Completed",
+  stopped: "Stopped",
+  interrupted: "Interrupted",
+  crashed: "Crashed",
+  // Agents (hooks)
+  ended: "Ended",
+  // Failures
+  active: "Active",
+  inactive: "Inactive",
+  resolved: "Resolved",
+  // Triage decisions
+  pending: "Pending",
+  needs_spec: "Needs spec",
+  one_off_fix: "One-off fix",
+  ignore: "Ignore",
+  // Failure patterns
+  new: "New",
+  flaky: "Flaky",
+  recurring: "Recurring",
+  persistent: "Persistent",
+  // Changes
+  draft: "Draft",
+} as const;
+export type StatusValue = keyof typeof STATUS_WORDS;
+
+/** The word for a stored status; an unknown value reads as itself, with its underscores spaced. */
+export function statusWord(value: string): string {
+  return (STATUS_WORDS as Record<string, string>)[value] ?? value.replace(/_/g, " ");
+}
