@@ -62,7 +62,6 @@ function benchCommands(ctx: Ctx): BenchRow[] {
   }
 
   const officialEnv = { ...ctx.env, OPENSPEC_TELEMETRY: "0", DO_NOT_TRACK: "1", OPENSPEC_NO_UPDATE_CHECK: "1", NO_COLOR: "1" };
-  const expected = JSON.parse(timed(OFFICIAL, ["list", "--json"], officialEnv, ctx.root).stdout) as unknown;
   const listArgs = ["openspec", "list", "--json", "--root", ctx.root];
   const errorsArgs = ["errors", "list", "--project", "big", "--json"];
   const t = { official: [] as number[], list: [] as number[], errors: [] as number[], listSource: [] as number[], errorsSource: [] as number[] };
@@ -71,7 +70,11 @@ function benchCommands(ctx: Ctx): BenchRow[] {
     const official = timed(OFFICIAL, ["list", "--json"], officialEnv, ctx.root);
     const list = timed(WORKDECK, listArgs, ctx.env);
     // A fast wrong answer is not a fast answer.
-    if (!isDeepStrictEqual(JSON.parse(list.stdout), expected)) throw new Error("workdeck openspec list --json differs from the official CLI's answer");
+    if (!isDeepStrictEqual(JSON.parse(list.stdout), JSON.parse(official.stdout))) {
+      fs.writeFileSync(path.join(os.tmpdir(), "workdeck-bench-openspec-official.json"), official.stdout);
+      fs.writeFileSync(path.join(os.tmpdir(), "workdeck-bench-openspec-workdeck.json"), list.stdout);
+      throw new Error(`workdeck openspec list --json differs from the official CLI's answer (both kept in ${os.tmpdir()}/workdeck-bench-openspec-*.json)`);
+    }
     const errors = timed(WORKDECK, errorsArgs, ctx.env);
     groups = (JSON.parse(errors.stdout) as unknown[]).length;
     if (i === 0) continue; // warm-up: the file cache, not counted

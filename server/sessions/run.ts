@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { query, type Options, type Query, type SpawnOptions } from "@anthropic-ai/claude-agent-sdk";
+import type { Options, Query, SpawnOptions } from "@anthropic-ai/claude-agent-sdk";
 import { and, eq } from "drizzle-orm";
 import { classifyRun, parseMessage, RunAccounting, type ClaudeMessage, type Outcome, type ResultMessage } from "@/packages/claude-session/src/index";
 import type { SessionOptions, SessionRun, SessionStatus } from "@/lib/schemas/sessions";
@@ -32,7 +32,8 @@ const CONTINUE_TEXT = "Continue the task where you left off.";
 export type ActiveRun = {
   sessionId: number;
   accountId: string;
-  query: Query;
+  /** The SDK query once the SDK is imported (lazily, on the first run). */
+  query: Promise<Query>;
   input: InputQueue;
   abort: AbortController;
   child: ChildProcess | null;
@@ -96,7 +97,7 @@ export function launchRun(ctx: RunContext, s: SessionRow, account: PoolAccount):
   const active: ActiveRun = {
     sessionId: s.id,
     accountId: account.id,
-    query: null as unknown as Query,
+    query: null as unknown as Promise<Query>,
     input,
     abort,
     child: null,
@@ -127,6 +128,9 @@ export function launchRun(ctx: RunContext, s: SessionRow, account: PoolAccount):
     maxTurns: options.maxTurns,
     maxBudgetUsd: options.maxBudgetUsd,
     mcpServers: mcpServers as Options["mcpServers"],
+    // The launch's sub-agent runs the main thread (overrides.agent).
+    agents: options.agent && options.agentDefinition ? { [options.agent]: options.agentDefinition } : undefined,
+    agent: options.agent && options.agentDefinition ? options.agent : undefined,
     strictMcpConfig: options.mcpServers ? true : undefined,
     // MCP server configs (their env and headers) over stdin rather than the command line other
     // users can read; an older binary named by WORKDECK_CLAUDE_PATH only reads them from argv.
@@ -144,7 +148,8 @@ export function launchRun(ctx: RunContext, s: SessionRow, account: PoolAccount):
       return child;
     },
   };
-  active.query = query({ prompt: input, options: sdkOptions });
+  // Imported on the first run: CLI commands and servers that never start one do not load the SDK (issue 12).
+  active.query = import("@anthropic-ai/claude-agent-sdk").then(({ query }) => query({ prompt: input, options: sdkOptions }));
   if (options.timeoutMinutes) {
     active.timer = setTimeout(() => void ctx.stop(s.id, "timeout").catch(() => {}), options.timeoutMinutes * 60_000);
     active.timer.unref();
@@ -159,7 +164,7 @@ export async function stopRun(ctx: RunContext, run: ActiveRun, reason: "stopped"
   run.stopping = reason;
   ctx.store.note(run.sessionId, "workdeck/stop_requested", { reason });
   try {
-    await Promise.race([run.query.interrupt(), sleep(ctx.tuning.stopGraceMs)]);
+    await Promise.race([run.query.then((q) => q.interrupt()), sleep(ctx.tuning.stopGraceMs)]);
   } catch {
     // The process may already be gone.
   }
@@ -189,7 +194,7 @@ async function consume(ctx: RunContext, s: SessionRow, active: ActiveRun, run: S
   let last: ResultMessage | null = null;
   let thrown: string | null = null;
   try {
-    for await (const raw of active.query) {
+    for await (const raw of await active.query) {
       const m = parseMessage(raw);
       store.note(s.id, eventType(raw), raw);
       if (m.kind !== "stream_event") seen.push(m);

@@ -136,6 +136,29 @@ describe("the compiled CLI", () => {
     }
   });
 
+  it("one-shot commands load neither the Agent SDK nor Next", async () => {
+    const { dir, root, workdeck } = workspace();
+    await workdeck("required", "ingest", path.join(reports, "run-1.json"), "--project", "billing-api");
+    // Preloaded into the command: a resolve hook that fails the import of either package.
+    fs.writeFileSync(
+      path.join(dir, "refuse.mjs"),
+      "export async function resolve(specifier, context, next) {\n" +
+        "  if (/^(@anthropic-ai\\/claude-agent-sdk|next)(\\/|$)/.test(specifier)) throw new Error(`loaded ${specifier}`);\n" +
+        "  return next(specifier, context);\n}\n",
+    );
+    const guard = path.join(dir, "guard.mjs");
+    fs.writeFileSync(guard, `import { register } from "node:module";\nregister("./refuse.mjs", import.meta.url);\n`);
+    const guarded = async (...args: string[]) => {
+      const { stdout } = await run(process.execPath, ["--import", guard, BIN, ...args], {
+        env: { ...process.env, WORKDECK_SERVER_BUILD: "required", WORKDECK_DB: path.join(dir, "workdeck.db"), WORKDECK_CONFIG: path.join(dir, "config.json") },
+      });
+      return stdout;
+    };
+    expect(JSON.parse(await guarded("errors", "list", "--project", "billing-api", "--json")).length).toBeGreaterThan(0);
+    expect(JSON.parse(await guarded("sessions", "list", "--json"))).toEqual([]);
+    expect(JSON.parse(await guarded("openspec", "list", "--json", "--root", root)).changes.length).toBeGreaterThan(0);
+  });
+
   it("refuses to run without a build when one is required, with one line saying what to do", async () => {
     const { dir } = workspace();
     // A checkout of its own, with the entry but no dist/: nothing to run.
