@@ -69,6 +69,29 @@ export function listActive(deps: AgentsDeps, input: ListActiveInput = {}): Agent
   return rows.filter((r) => !(r.status === "stopped" && now - r.last_event_at >= idle)).map((r) => toAgentSession(r, now, idle));
 }
 
+/** The narrow view of a live agent other domains read (All Work). */
+export type AgentSummary = {
+  sessionId: string;
+  projectSlug: string | null;
+  workdeckSessionId: number | null;
+  status: "active" | "needs_you";
+  lastEventAt: number;
+  needsYouReason: string | null;
+  cwd: string | null;
+};
+
+/** Agents active or waiting for a person, not silent past the staleness rule (STALE_MS). */
+export function liveAgentSummaries(deps: Pick<AgentsDeps, "db" | "now">, input: { projectId?: string; now?: number } = {}): AgentSummary[] {
+  const now = input.now ?? deps.now?.() ?? Date.now();
+  return deps.db.$client
+    .prepare(
+      `SELECT session_id AS sessionId, project_slug AS projectSlug, workdeck_session_id AS workdeckSessionId, status, last_event_at AS lastEventAt,
+              needs_you_reason AS needsYouReason, cwd FROM agent_sessions
+       WHERE status IN ('active', 'needs_you') AND last_event_at >= ?${input.projectId ? " AND project_slug = ?" : ""}`,
+    )
+    .all(now - STALE_MS, ...(input.projectId ? [input.projectId] : [])) as AgentSummary[];
+}
+
 function toAgentSession(r: SessionRow, now: number, idle: number): AgentSession {
   const silentMs = now - r.last_event_at;
   return {

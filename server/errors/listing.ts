@@ -264,13 +264,14 @@ export function getFailure(deps: Pick<ErrorsDeps, "db">, input: { failureId: num
   const group = readGroup(deps, input.failureId);
   const sqlite = deps.db.$client;
   const { repo_path } = sqlite.prepare("SELECT repo_path FROM test_cases WHERE id = ?").get(group.testCaseId) as { repo_path: string | null };
+  // seq > 0: a run still being staged by an ingest (seq 0, ingest-plan.ts) is not shown until it lands.
   const runs = (
     sqlite
       .prepare(
         `SELECT r.id, r.seq, coalesce(r.started_at, r.ingested_at) AS at, r.branch, r."commit", r.source,
            tr.status, tr.retries, tr.duration_ms, tr.fingerprint, tr.attempts
          FROM test_results tr JOIN reports r ON r.id = tr.report_id
-         WHERE tr.test_case_id = ? ORDER BY r.seq`,
+         WHERE tr.test_case_id = ? AND r.seq > 0 ORDER BY r.seq`,
       )
       .all(group.testCaseId) as {
       id: number;
@@ -357,4 +358,37 @@ export function stats(deps: Pick<ErrorsDeps, "db">, input: { projectId?: string 
   }
   out.agreementRate = out.reviewed > 0 ? Math.round((out.agreed / out.reviewed) * 1000) / 1000 : null;
   return out;
+}
+
+/** The narrow view of a failure group other domains read (All Work): no messages, sparklines or rationales. */
+export type FailureSummary = {
+  id: number;
+  projectSlug: string;
+  titlePath: string[];
+  /** The Playwright project ("" when none). */
+  projectName: string;
+  status: FailureStatus;
+  resolvedAt: number | null;
+  lastSeenAt: number;
+  pattern: Pattern;
+  decision: Decision;
+  priority: number;
+  assignedSessionId: number | null;
+  specChangeId: string | null;
+};
+
+/**
+ * Every failure group of a project (or all), as FailureSummary. One indexed pass over groups and
+ * their triage, cheap enough for All Work to build its list from with 5,000 groups.
+ */
+export function failureSummaries(deps: Pick<ErrorsDeps, "db">, input: { projectId?: string } = {}): FailureSummary[] {
+  const rows = deps.db.$client
+    .prepare(
+      `SELECT f.id AS id, f.project_slug AS projectSlug, c.title_path AS titlePath, c.project_name AS projectName, ${STATUS_SQL} AS status,
+              f.resolved_at AS resolvedAt, f.last_seen_at AS lastSeenAt, f.pattern AS pattern, t.decision AS decision, t.priority AS priority,
+              t.assigned_session_id AS assignedSessionId, t.spec_change_id AS specChangeId
+       FROM test_failures f JOIN test_cases c ON c.id = f.test_case_id JOIN error_triage t ON t.test_failure_id = f.id${input.projectId ? " WHERE f.project_slug = ?" : ""}`,
+    )
+    .all(...(input.projectId ? [input.projectId] : [])) as (Omit<FailureSummary, "titlePath"> & { titlePath: string })[];
+  return rows.map((r) => ({ ...r, titlePath: JSON.parse(r.titlePath) as string[] }));
 }

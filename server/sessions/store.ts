@@ -159,3 +159,30 @@ export function toSession(r: SessionRow): Session {
     runs: r.runs as SessionRun[],
   };
 }
+
+/** The narrow view of a session other domains read (All Work): times in ms, the prompt cut to 200 characters. */
+export type SessionSummary = {
+  id: number;
+  projectSlug: string;
+  sessionType: string;
+  workItemKind: string | null;
+  workItemRef: string | null;
+  status: string;
+  prompt: string;
+  priority: number;
+  createdAt: number;
+  startedAt: number | null;
+  endedAt: number | null;
+  costUsd: number;
+};
+
+/** The most recent sessions of a project (or all), newest first. */
+export function sessionSummaries(deps: { db: Db }, input: { projectId?: string; limit: number }): SessionSummary[] {
+  return deps.db.$client
+    .prepare(
+      `SELECT id, project_slug AS projectSlug, session_type AS sessionType, work_item_kind AS workItemKind, work_item_ref AS workItemRef, status,
+              substr(prompt, 1, 200) AS prompt, priority, created_at AS createdAt, started_at AS startedAt, ended_at AS endedAt, cost_usd AS costUsd
+       FROM sessions ${input.projectId ? "WHERE project_slug = ?" : ""} ORDER BY id DESC LIMIT ?`,
+    )
+    .all(...(input.projectId ? [input.projectId] : []), input.limit) as SessionSummary[];
+}

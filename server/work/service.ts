@@ -4,13 +4,19 @@
  * OpenSpec snapshot cache, the failure/triage tables, sessions, the agents summary table) and
  * caches the merged, sorted list per project until the bus says something changed.
  *
- * Raw SQL with narrow columns on purpose: the list must be built in well under 50 ms with 5,000
- * failure groups, so it never goes through errors.listFailures (sparklines, rationales, messages).
+ * Each domain is read through its own narrow summary function (errors.failureSummaries,
+ * sessionSummaries, liveAgentSummaries), never its tables: the list must be built in well under
+ * 50 ms with 5,000 failure groups, so it never goes through errors.listFailures (sparklines,
+ * rationales, messages).
  */
 import type { Db } from "../db/client";
 import type { EventBus } from "../events/bus";
 import type { OpenSpecService } from "../specs/service";
 import { sessionsWaitingOnPermission } from "../sessions/permissions";
+import { sessionSummaries, type SessionSummary } from "../sessions/store";
+import { failureSummaries } from "../errors/service";
+import type { FailureStatus } from "@/lib/schemas/errors";
+import { liveAgentSummaries } from "../agents/service";
 import { INTEGRATION_ACTIVITY_SQL, integrationActivity, integrationWorkItems } from "../webhooks/work-items";
 import { attachBlockers, listEdges } from "../dependencies/service";
 import type { ProjectRegistry } from "../projects/service";
@@ -48,8 +54,6 @@ export type WorkDeps = {
 const CACHE_TTL_MS = 10_000;
 /** Sessions shown: the most recent ones; older finished sessions live on the Sessions tab. */
 const SESSION_LIMIT = 500;
-/** The agents summary's own staleness rule (agents.ts): silent for a day = gone. */
-const AGENT_STALE_MS = 24 * 3600_000;
 
 /** Order of the status groups: what needs a person first, finished work last. */
 const STATUS_RANK: Record<WorkStatus, number> = { needs_you: 0, in_progress: 1, failed: 2, open: 3, done: 4, ignored: 5 };
@@ -126,55 +130,30 @@ function applyFilter(items: WorkItem[], f: WorkFilter): WorkItem[] {
   );
 }
 
-type FailureRow = [id: number, project: string, titlePath: string, pwProject: string, resolvedAt: number | null, active: number, lastSeen: number, pattern: string, decision: string, priority: number, sessionId: number | null, specChangeId: string | null];
-type SessionRow = { id: number; project_slug: string; session_type: string; work_item_kind: string | null; work_item_ref: string | null; status: string; prompt: string; priority: number; created_at: number; ended_at: number | null; started_at: number | null; cost_usd: number };
-type AgentRow = { session_id: string; project_slug: string | null; workdeck_session_id: number | null; status: string; last_event_at: number; needs_you_reason: string | null; cwd: string | null };
-
 async function build(deps: WorkDeps, projectId: string | undefined, now: number): Promise<WorkItem[]> {
-  const sqlite = deps.db.$client;
   const changes = await deps.openspec.listChanges(projectId ? { projectId } : {});
-  const byProject = projectId ? " WHERE f.project_slug = ?" : "";
-  const params = projectId ? [projectId] : [];
-  const failures = sqlite
-    .prepare(
-      `SELECT f.id, f.project_slug, c.title_path, c.project_name, f.resolved_at, f.active, f.last_seen_at, f.pattern,
-              t.decision, t.priority, t.assigned_session_id, t.spec_change_id
-       FROM test_failures f JOIN test_cases c ON c.id = f.test_case_id JOIN error_triage t ON t.test_failure_id = f.id${byProject}`,
-    )
-    .raw(true)
-    .all(...params) as FailureRow[];
-  const sessions = sqlite
-    .prepare(
-      `SELECT id, project_slug, session_type, work_item_kind, work_item_ref, status, substr(prompt, 1, 200) AS prompt, priority, created_at, ended_at, started_at, cost_usd
-       FROM sessions ${projectId ? "WHERE project_slug = ?" : ""} ORDER BY id DESC LIMIT ${SESSION_LIMIT}`,
-    )
-    .all(...params) as SessionRow[];
-  const agents = sqlite
-    .prepare(
-      `SELECT session_id, project_slug, workdeck_session_id, status, last_event_at, needs_you_reason, cwd FROM agent_sessions
-       WHERE status IN ('active', 'needs_you') AND last_event_at >= ?${projectId ? " AND project_slug = ?" : ""}`,
-    )
-    .all(now - AGENT_STALE_MS, ...params) as AgentRow[];
+  const failures = failureSummaries(deps, { projectId });
+  const sessions = sessionSummaries(deps, { projectId, limit: SESSION_LIMIT });
+  const agents = liveAgentSummaries(deps, { projectId, now });
 
   // Links between domains, by id.
   const sessionById = new Map(sessions.map((s) => [s.id, s]));
-  const latestSessionFor = new Map<string, SessionRow>();
+  const latestSessionFor = new Map<string, SessionSummary>();
   for (const s of sessions) {
-    if (!s.work_item_kind || !s.work_item_ref) continue;
-    const k = s.work_item_kind === "spec" ? `spec:${s.project_slug}/${s.work_item_ref}` : `error:${s.work_item_ref}`;
+    if (!s.workItemKind || !s.workItemRef) continue;
+    const k = s.workItemKind === "spec" ? `spec:${s.projectSlug}/${s.workItemRef}` : `error:${s.workItemRef}`;
     if (!latestSessionFor.has(k)) latestSessionFor.set(k, s); // sessions come newest first
   }
   const needsYouSessions = new Set<number>();
-  for (const a of agents) if (a.status === "needs_you" && a.workdeck_session_id !== null) needsYouSessions.add(a.workdeck_session_id);
+  for (const a of agents) if (a.status === "needs_you" && a.workdeckSessionId !== null) needsYouSessions.add(a.workdeckSessionId);
   // A launched session waiting on a tool permission asked from the page (issue 11).
   const waitingOnPermission = sessionsWaitingOnPermission(deps.db);
   for (const id of waitingOnPermission) needsYouSessions.add(id);
-  const failureStatus = new Map<number, string>();
-  const failureForChange = new Map<string, { id: number; status: string }>();
+  const failureStatus = new Map<number, FailureStatus>();
+  const failureForChange = new Map<string, { id: number; status: FailureStatus }>();
   for (const f of failures) {
-    const status = f[4] !== null ? "resolved" : f[5] ? "active" : "inactive";
-    failureStatus.set(f[0], status);
-    if (f[11]) failureForChange.set(`${f[1]}/${f[11]}`, { id: f[0], status });
+    failureStatus.set(f.id, f.status);
+    if (f.specChangeId) failureForChange.set(`${f.projectSlug}/${f.specChangeId}`, { id: f.id, status: f.status });
   }
 
   const items: Omit<WorkItem, "blockedBy">[] = [];
@@ -206,10 +185,10 @@ async function build(deps: WorkDeps, projectId: string | undefined, now: number)
   }
 
   for (const f of failures) {
-    const [id, project, titlePath, pwProject, resolvedAt, , lastSeen, pattern, decision, priority, assigned, specChangeId] = f;
+    const { id, projectSlug: project, titlePath, projectName: pwProject, resolvedAt, lastSeenAt: lastSeen, pattern, decision, priority, assignedSessionId: assigned, specChangeId } = f;
     const sessionRow = (assigned !== null ? sessionById.get(assigned) : undefined) ?? latestSessionFor.get(`error:${id}`);
     const session = sessionRow ? { id: sessionRow.id, status: sessionRow.status } : assigned !== null ? { id: assigned, status: "unknown" } : null;
-    const resolved = resolvedAt !== null;
+    const resolved = f.status === "resolved";
     const status: WorkStatus = resolved
       ? "done"
       : decision === "ignore"
@@ -219,7 +198,7 @@ async function build(deps: WorkDeps, projectId: string | undefined, now: number)
           : sessionRow && ACTIVE_SESSION.has(sessionRow.status)
             ? "in_progress"
             : "open";
-    const title = (JSON.parse(titlePath) as string[]).join(" › ");
+    const title = titlePath.join(" › ");
     items.push({
       key: `failure:${id}`,
       type: "failure",
@@ -236,7 +215,7 @@ async function build(deps: WorkDeps, projectId: string | undefined, now: number)
   }
 
   for (const s of sessions) {
-    const failureId = s.work_item_kind === "error" ? Number(s.work_item_ref) : null;
+    const failureId = s.workItemKind === "error" ? Number(s.workItemRef) : null;
     const fStatus = failureId !== null ? failureStatus.get(failureId) : undefined;
     const status: WorkStatus = needsYouSessions.has(s.id)
       ? "needs_you"
@@ -245,40 +224,40 @@ async function build(deps: WorkDeps, projectId: string | undefined, now: number)
         : FAILED_SESSION.has(s.status)
           ? "failed"
           : "done";
-    const subject = s.work_item_kind === "spec" ? `Implement ${s.work_item_ref}` : s.work_item_kind === "error" ? `Fix failure #${s.work_item_ref}` : firstLine(s.prompt);
+    const subject = s.workItemKind === "spec" ? `Implement ${s.workItemRef}` : s.workItemKind === "error" ? `Fix failure #${s.workItemRef}` : firstLine(s.prompt);
     items.push({
       key: `session:${s.id}`,
       type: "session",
       status,
       // A remediation whose failure passed since says so: the fix worked.
       detail: waitingOnPermission.has(s.id) ? "waiting for a tool permission" : fStatus === "resolved" ? `${s.status} · failure resolved` : s.status,
-      projectSlug: s.project_slug,
+      projectSlug: s.projectSlug,
       title: `Session #${s.id}: ${subject}`,
       priority: Math.max(1, Math.min(5, s.priority)),
-      updatedAt: new Date(s.ended_at ?? s.started_at ?? s.created_at),
+      updatedAt: new Date(s.endedAt ?? s.startedAt ?? s.createdAt),
       href: sessionHref(s.id),
       links: {
         session: { id: s.id, status: s.status },
-        change: s.work_item_kind === "spec" && s.work_item_ref ? { projectSlug: s.project_slug, id: s.work_item_ref } : null,
+        change: s.workItemKind === "spec" && s.workItemRef ? { projectSlug: s.projectSlug, id: s.workItemRef } : null,
         failure: failureId !== null ? { id: failureId, status: fStatus ?? "unknown" } : null,
       },
-      tag: s.session_type,
+      tag: s.sessionType,
     });
   }
 
   for (const a of agents) {
     // A Workdeck session's agent is shown through its session item.
-    if (a.status !== "needs_you" || a.workdeck_session_id !== null) continue;
+    if (a.status !== "needs_you" || a.workdeckSessionId !== null) continue;
     items.push({
-      key: `agent:${a.session_id}`,
+      key: `agent:${a.sessionId}`,
       type: "agent",
       status: "needs_you",
-      detail: a.needs_you_reason ?? "waiting for you",
-      projectSlug: a.project_slug,
-      title: `Agent in ${a.cwd ? a.cwd.split("/").slice(-2).join("/") : a.session_id.slice(0, 8)}`,
+      detail: a.needsYouReason ?? "waiting for you",
+      projectSlug: a.projectSlug,
+      title: `Agent in ${a.cwd ? a.cwd.split("/").slice(-2).join("/") : a.sessionId.slice(0, 8)}`,
       priority: 5,
-      updatedAt: new Date(a.last_event_at),
-      href: agentHref(a.session_id),
+      updatedAt: new Date(a.lastEventAt),
+      href: agentHref(a.sessionId),
       links: { session: null, change: null, failure: null },
       tag: null,
     });
