@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ClaudeNameSchema } from "./claude-config";
 import { ProjectSlugSchema } from "./config";
 
 /** Sessions (issue 4): Claude Code runs launched by Workdeck, one per work item. */
@@ -30,6 +31,8 @@ export const SessionOverridesSchema = z.strictObject({
   priority: z.number().int().min(1).max(5).optional(),
   /** Pin the session to one account of the pool. */
   accountId: z.string().max(63).optional(),
+  /** Run as this sub-agent of the project (`.claude/agents/<agent>.md`), passed with the SDK's `agents` and `agent`. */
+  agent: ClaudeNameSchema.optional(),
 });
 export type SessionOverrides = z.infer<typeof SessionOverridesSchema>;
 
@@ -66,6 +69,9 @@ export type SessionOptions = {
   worktrees?: boolean;
   mcpServers?: Record<string, unknown>;
   accountId?: string;
+  agent?: string;
+  /** The sub-agent's file as it was when the session was started (a resume runs the same agent). */
+  agentDefinition?: { description: string; prompt: string; tools?: string[]; model?: string };
 };
 
 /** `sessions.promptPreview`: what `start` would run with, so the launch form can show (and edit) it. */

@@ -31,6 +31,7 @@ import { SessionStore } from "./store";
 import { SessionScheduler } from "./scheduler";
 import { claudeBinary, stopRun } from "./run";
 import { assertUsableAccount, recheckAccount, recheckNeedsLogin } from "./account-use";
+import { subagentDefinition } from "../claude-config/service";
 
 export type { RunnerTuning, SessionsDeps } from "./deps";
 export { backoff } from "./run";
@@ -89,6 +90,7 @@ export class SessionRunner {
     const project = this.deps.projects.get(input.projectId);
     if (!fs.existsSync(project.path)) throw new AppError("UNPROCESSABLE", `The folder of project "${project.slug}" no longer exists: ${project.path}`, "project_path_missing");
     const options = this.effectiveOptions(project.slug, input.overrides ?? {});
+    if (options.agent) options.agentDefinition = subagentDefinition(this.deps, { projectId: project.slug, name: options.agent });
     this.binary();
     assertUsableAccount(this.accounts, options, this.deps.baseEnv);
 

@@ -11,6 +11,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { authCredentials } from "@/server/auth/credentials";
 import { readEnv } from "@/server/env";
+import { saveSubagent } from "@/server/claude-config/service";
 import { edgeHandler } from "@/server/http/edge";
 import type { Runtime } from "@/server/runtime";
 import { startRuntime, stopRuntime } from "@/server/runtime-boot";
@@ -89,5 +90,30 @@ describe("sessions Workdeck launches have its MCP server", () => {
     // The tool ran without a permission request (allowed for launched sessions).
     const events = runtime.sessions.events({ id });
     expect(events.some((e) => e.type === "workdeck/permission_requested")).toBe(false);
+  }, 200_000);
+
+  it("runs a session as the sub-agent picked at launch: Claude Code gets it through the SDK's agents/agent", async () => {
+    const fake = await FakeAnthropic.start();
+    cleanups.push(() => fake.close());
+    const { runtime } = await serveWorld(fake);
+    saveSubagent(runtime, {
+      projectId: "sample",
+      version: null,
+      fields: { name: "flake-hunter", description: "Finds why a test is flaky.", tools: ["Read", "Grep"], prompt: "You are FLAKE-HUNTER-7. Look for timing assumptions." },
+    });
+    fake.queue({ kind: "text", text: "Looked." });
+    const { id } = await runtime.sessions.start({ projectId: "sample", prompt: "Why is login flaky?", overrides: { agent: "flake-hunter" } });
+    expect(await runtime.sessions.waitForEnd(id, 150_000)).toMatchObject({ status: "completed" });
+    const main = fake.requests.filter((r) => r.main);
+    expect(main.length).toBeGreaterThan(0);
+    // The main thread runs as the agent: its prompt is the system prompt the API receives, its tool list is the agent's.
+    expect(JSON.stringify(main[0]!.body!.system)).toContain("FLAKE-HUNTER-7");
+    const tools = (main[0]!.body!.tools ?? []).map((t) => t.name).filter((n) => !n.startsWith("mcp__"));
+    expect(tools).toEqual(expect.arrayContaining(["Grep", "Read"]));
+    for (const other of ["Bash", "Edit", "Write"]) expect(tools).not.toContain(other);
+    const init = runtime.sessions.events({ id }).find((e) => e.type === "system/init");
+    expect((init?.payload as { agents?: string[] }).agents).toContain("flake-hunter");
+    // A sub-agent the project does not have is refused before anything starts.
+    await expect(runtime.sessions.start({ projectId: "sample", prompt: "x", overrides: { agent: "nobody" } })).rejects.toMatchObject({ code: "NOT_FOUND" });
   }, 200_000);
 });
