@@ -12,6 +12,7 @@ import { servedDemoRoot } from "./projects/demo-workspace";
 import { discoverProjects, ProjectRegistry } from "./projects/service";
 import { sweepWorktrees } from "./sessions/land";
 import { startNotifications } from "./notifications/service";
+import { startBackground } from "./automations/background";
 import { watchDependencies } from "./dependencies/service";
 import { SessionRunner } from "./sessions/service";
 import { OpenSpecWatcher } from "./specs/watcher";
@@ -138,6 +139,8 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
         baseUrl: (config.config.notifications?.baseUrl ?? `http://${env.host.includes(":") ? `[${env.host}]` : env.host}:${env.port}`).replace(/\/$/, ""),
       })
     : null;
+  // Automations and the Railway poller (issue 15): the server only, one process per database.
+  const background = opts.watch ? startBackground({ db, bus, config, sessions, log, readSecret: (name) => readSecret(name) }) : null;
 
   return {
     env,
@@ -156,6 +159,7 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
       stopDependencies();
       for (const t of retentionTimers) clearTimeout(t);
       history?.close();
+      await background?.close();
       await notifications?.close();
       bus.stopPolling();
       await watcher?.close();

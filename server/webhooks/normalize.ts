@@ -48,6 +48,8 @@ export type DeployEvent = {
   commitMessage: string | null;
   branch: string | null;
   at: number;
+  /** When the deployment began (the poller knows it; a webhook's first delivery is taken as the start). */
+  startedAt?: number;
   logTail: string | null;
 };
 

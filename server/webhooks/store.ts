@@ -144,7 +144,7 @@ function applyDeploy(deps: StoreDeps, projectSlug: string, n: DeployEvent, now: 
         `INSERT INTO deploys (project_slug, provider, deployment_id, service_id, service_name, environment_name, status, commit_sha, commit_message, branch, started_at, finished_at, updated_at, log_tail)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(projectSlug, n.provider, n.deploymentId, n.serviceId, n.serviceName, n.environmentName, n.status, n.commitSha, n.commitMessage, n.branch, n.at, terminal ? n.at : null, n.at, n.logTail);
+      .run(projectSlug, n.provider, n.deploymentId, n.serviceId, n.serviceName, n.environmentName, n.status, n.commitSha, n.commitMessage, n.branch, n.startedAt ?? n.at, terminal ? n.at : null, n.at, n.logTail);
     deployId = Number(info.lastInsertRowid);
   } else {
     // Deliveries can arrive out of order: a BUILDING after the SUCCESS it preceded changes nothing.

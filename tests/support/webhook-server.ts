@@ -18,7 +18,7 @@ export const WEBHOOK_SECRETS: Record<string, string> = {
 
 export const TOKEN = "webhook-test-token-0123456789abcdef";
 
-export type WebhookServer = { runtime: Runtime; url: string; dir: string; workspace: string };
+export type WebhookServer = { runtime: Runtime; url: string; dir: string; workspace: string; secrets: Record<string, string> };
 
 /**
  * A runtime on a temp database and a copy of the demo workspace, behind the edge `workdeck serve`
@@ -26,7 +26,9 @@ export type WebhookServer = { runtime: Runtime; url: string; dir: string; worksp
  * `billing-api` names repository acme/billing-api (GitHub), acme/platform/billing-api is GitLab's
  * and Railway project prj-7f3a.
  */
-export async function startWebhookServer(extra: { config?: Record<string, unknown>; env?: Record<string, string>; secrets?: Record<string, string> } = {}): Promise<WebhookServer> {
+export async function startWebhookServer(
+  extra: { config?: Record<string, unknown>; env?: Record<string, string>; secrets?: Record<string, string>; sessions?: boolean } = {},
+): Promise<WebhookServer> {
   const dir = tempDir();
   const workspace = tempDemoWorkspace();
   const config = path.join(dir, "config.json");
@@ -49,7 +51,7 @@ export async function startWebhookServer(extra: { config?: Record<string, unknow
     ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent", WORKDECK_TOKEN: TOKEN, ...extra.env }),
     appRoot: repoRoot,
   };
-  const runtime = await startRuntime(env, { watch: false });
+  const runtime = await startRuntime(env, { watch: false, sessions: extra.sessions ?? false });
   const secrets = { ...WEBHOOK_SECRETS, ...extra.secrets };
   const server = http.createServer(
     edgeHandler({
@@ -65,7 +67,7 @@ export async function startWebhookServer(extra: { config?: Record<string, unknow
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const close = () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r())));
   closers.push(close);
-  return { runtime, url, dir, workspace };
+  return { runtime, url, dir, workspace, secrets };
 }
 
 const closers: (() => Promise<void>)[] = [];

@@ -1,0 +1,75 @@
+import type { LoadedConfig } from "../config";
+import type { Db } from "../db/client";
+import type { EventBus } from "../events/bus";
+import type { Logger } from "../logger";
+import type { SessionRunner } from "../sessions/service";
+import { RailwayPoller } from "../deploys/poller";
+import { IntegrationLock } from "./lock";
+import { AutomationRunner } from "./service";
+
+export type BackgroundDeps = {
+  db: Db;
+  bus: EventBus;
+  config: LoadedConfig;
+  sessions: Pick<SessionRunner, "start" | "promptPreview">;
+  log: Pick<Logger, "warn" | "error" | "info">;
+  readSecret(name: string): string | undefined;
+  /** How often the lock is renewed (and taken over from a holder that stopped). Default 10 s. */
+  heartbeatMs?: number;
+};
+
+export type Background = { lock: IntegrationLock; automations: AutomationRunner; poller: RailwayPoller; close(): Promise<void> };
+
+/**
+ * The server's background work of issue 15, in the one process holding the `integrations` lock:
+ * automations act on the bus's events (other processes' too, through its polling) and the
+ * Railway poller runs on its interval. The others stand by and take over within the lock's TTL.
+ */
+export function startBackground(deps: BackgroundDeps): Background {
+  const lock = new IntegrationLock(deps.db, "integrations");
+  const automations = new AutomationRunner(deps);
+  const poller = new RailwayPoller(deps);
+  const rules = deps.config.config.automations?.length ?? 0;
+  let closed = false;
+  const tick = () => {
+    try {
+      lock.tryHold();
+    } catch (err) {
+      deps.log.warn({ err }, "integrations lock could not be renewed");
+    }
+  };
+  tick();
+  const heartbeat = setInterval(tick, deps.heartbeatMs ?? 10_000);
+  heartbeat.unref();
+  const off = deps.bus.on((event) => {
+    if (closed || !lock.isHeld()) return;
+    if (event.type !== "integrations.changed" && event.type !== "errors.failureNew" && event.type !== "errors.failureUpdated") return;
+    // After publish() returns: an automation never runs inside the writer's transaction or call.
+    setImmediate(() => {
+      if (rules) void automations.handle(event);
+      void poller.onEvent(event);
+    });
+  });
+  let polling: Promise<unknown> | null = null;
+  const poll = () => {
+    if (closed || polling || !lock.isHeld()) return;
+    polling = poller.pollOnce().finally(() => (polling = null));
+  };
+  const pollTimer = poller.enabled ? setInterval(poll, poller.intervalMs) : null;
+  pollTimer?.unref();
+  if (poller.enabled) setImmediate(poll);
+  return {
+    lock,
+    automations,
+    poller,
+    async close() {
+      closed = true;
+      off();
+      clearInterval(heartbeat);
+      if (pollTimer) clearInterval(pollTimer);
+      await polling;
+      await automations.idle();
+      lock.release();
+    },
+  };
+}

@@ -1,0 +1,156 @@
+import type { LoadedConfig } from "../config";
+import type { Db } from "../db/client";
+import type { EventBus } from "../events/bus";
+import type { Logger } from "../logger";
+import type { SessionRunner } from "../sessions/service";
+import { AUTOMATION_DEFAULT_PER_HOUR, type AutomationRule, type AutomationTrigger } from "@/lib/schemas/integrations";
+import type { WorkdeckEvent } from "@/lib/schemas/events";
+import { remediationPrompt } from "./prompt";
+
+/**
+ * Automations (issue 15): `automations: [{ on, project?, action, prompt? }]`. A failed deploy or
+ * CI run (an item opened or reopened) or a failure that became persistent either notifies (an
+ * `automations.ran` event the Slack worker turns into a message) or launches a remediation
+ * session through the sessions service's public `start`, with a prompt built from the evidence.
+ *
+ * Each run is claimed in one IMMEDIATE transaction, unique per (event, rule, item), so two
+ * processes seeing the same event act once; the same transaction checks that no session of the
+ * item is still queued or running and the project's launches of the last hour, so a flapping
+ * pipeline cannot start fifty agents.
+ */
+
+export type AutomationDeps = {
+  db: Db;
+  bus: EventBus;
+  config: LoadedConfig;
+  sessions: Pick<SessionRunner, "start" | "promptPreview">;
+  log: Pick<Logger, "warn" | "error">;
+  now?: () => number;
+};
+
+type Trigger = { trigger: AutomationTrigger; projectSlug: string; itemKey: string; eventId: number };
+
+const HOUR = 3600_000;
+
+export class AutomationRunner {
+  private readonly pending = new Set<Promise<unknown>>();
+
+  constructor(private readonly deps: AutomationDeps) {}
+
+  /** Every rule that applies to the event, acted on; resolves when each launch has been answered. */
+  async handle(event: WorkdeckEvent): Promise<void> {
+    const rules = this.deps.config.config.automations ?? [];
+    if (!rules.length) return;
+    for (const t of this.triggers(event)) {
+      rules.forEach((rule, index) => {
+        if (rule.on !== t.trigger || (rule.project && rule.project !== t.projectSlug)) return;
+        const p = this.act(t, rule, index).catch((err) => this.deps.log.error({ err, itemKey: t.itemKey }, "automation failed"));
+        this.pending.add(p);
+        void p.finally(() => this.pending.delete(p));
+      });
+    }
+    await this.idle();
+  }
+
+  async idle(): Promise<void> {
+    while (this.pending.size) await Promise.allSettled([...this.pending]);
+  }
+
+  private triggers(e: WorkdeckEvent): Trigger[] {
+    if (e.type === "integrations.changed") {
+      if (e.itemId === null || (e.change !== "opened" && e.change !== "reopened") || e.kind === "review") return [];
+      return [{ trigger: e.kind === "ci" ? "ci_failed" : "deploy_failed", projectSlug: e.projectSlug, itemKey: `${e.kind}:${e.itemId}`, eventId: e.id }];
+    }
+    if ((e.type === "errors.failureNew" || e.type === "errors.failureUpdated") && e.failureIds.length) {
+      const rows = this.deps.db.$client
+        .prepare(`SELECT id FROM test_failures WHERE id IN (${e.failureIds.map(() => "?").join(",")}) AND pattern = 'persistent' AND resolved_at IS NULL`)
+        .all(...e.failureIds) as { id: number }[];
+      return rows.map((r) => ({ trigger: "failure_persistent" as const, projectSlug: e.projectSlug, itemKey: `failure:${r.id}`, eventId: e.id }));
+    }
+    return [];
+  }
+
+  private async act(t: Trigger, rule: AutomationRule, ruleIndex: number): Promise<void> {
+    const claimed = this.claim(t, rule, ruleIndex);
+    if (!claimed) return;
+    if (claimed.status !== "launching") {
+      this.publish(t.projectSlug, claimed.id);
+      return;
+    }
+    try {
+      const input = await this.launchInput(t, rule);
+      const { id } = await this.deps.sessions.start(input);
+      this.finish(claimed.id, "launched", null, id);
+    } catch (err) {
+      this.finish(claimed.id, "failed", err instanceof Error ? err.message.slice(0, 500) : String(err), null);
+    }
+    this.publish(t.projectSlug, claimed.id);
+  }
+
+  /** The run row, or null when this (event, rule, item) was already handled (another process, a replayed event). */
+  private claim(t: Trigger, rule: AutomationRule, ruleIndex: number): { id: number; status: string } | null {
+    const sqlite = this.deps.db.$client;
+    const now = this.deps.now?.() ?? Date.now();
+    return sqlite
+      .transaction(() => {
+        const insert = (status: string, reason: string | null) => {
+          const info = sqlite
+            .prepare(
+              `INSERT INTO automation_runs (item_key, trigger, rule_index, action, project_slug, status, reason, event_id, created_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id, rule_index, item_key) DO NOTHING`,
+            )
+            .run(t.itemKey, t.trigger, ruleIndex, rule.action, t.projectSlug, status, reason, t.eventId, now);
+          return info.changes ? { id: Number(info.lastInsertRowid), status } : null;
+        };
+        if (t.trigger === "failure_persistent" && this.alreadyActedOnStreak(t, ruleIndex)) return null;
+        if (rule.action === "notify") return insert("notified", null);
+        const busy = sqlite
+          .prepare(
+            `SELECT r.session_id, s.status FROM automation_runs r LEFT JOIN sessions s ON s.id = r.session_id
+             WHERE r.item_key = ? AND (r.status = 'launching' OR (r.status = 'launched' AND s.status IN ('queued', 'running'))) LIMIT 1`,
+          )
+          .get(t.itemKey) as { session_id: number | null } | undefined;
+        if (busy) return insert("skipped", busy.session_id ? `Session #${busy.session_id} is already working on ${t.itemKey}` : `A session for ${t.itemKey} is starting`);
+        const limit = rule.maxSessionsPerHour ?? AUTOMATION_DEFAULT_PER_HOUR;
+        const { n } = sqlite
+          .prepare("SELECT COUNT(*) AS n FROM automation_runs WHERE project_slug = ? AND action = 'launch_session' AND status IN ('launching', 'launched') AND created_at > ?")
+          .get(t.projectSlug, now - HOUR) as { n: number };
+        if (n >= limit) return insert("rate_limited", `${n} automated sessions in ${t.projectSlug} in the last hour (limit ${limit})`);
+        return insert("launching", null);
+      })
+      .immediate();
+  }
+
+  /** A persistent failure is acted on once per streak: again only after it was resolved in between. */
+  private alreadyActedOnStreak(t: Trigger, ruleIndex: number): boolean {
+    const failureId = Number(t.itemKey.slice("failure:".length));
+    const row = this.deps.db.$client
+      .prepare(
+        `SELECT 1 FROM automation_runs r WHERE r.item_key = ? AND r.rule_index = ? AND r.status IN ('launching', 'launched', 'notified')
+         AND r.created_at >= COALESCE((SELECT first_seen_at FROM test_failures WHERE id = ?), 0) LIMIT 1`,
+      )
+      .get(t.itemKey, ruleIndex, failureId);
+    return Boolean(row);
+  }
+
+  private async launchInput(t: Trigger, rule: AutomationRule) {
+    if (t.trigger === "failure_persistent") {
+      const workItem = { kind: "error" as const, failureId: Number(t.itemKey.slice("failure:".length)) };
+      if (!rule.prompt) return { projectId: t.projectSlug, workItem };
+      // The rule's instructions before the evidence prompt the sessions service builds for the failure.
+      const preview = await this.deps.sessions.promptPreview({ projectId: t.projectSlug, workItem });
+      return { projectId: t.projectSlug, workItem, prompt: `${rule.prompt}\n\n${preview.prompt}` };
+    }
+    const itemId = Number(t.itemKey.split(":")[1]);
+    const item = this.deps.db.$client.prepare("SELECT * FROM integration_items WHERE id = ?").get(itemId) as Parameters<typeof remediationPrompt>[0];
+    return { projectId: t.projectSlug, prompt: remediationPrompt(item, rule.prompt), overrides: { priority: 5 } };
+  }
+
+  private finish(runId: number, status: "launched" | "failed", reason: string | null, sessionId: number | null): void {
+    this.deps.db.$client.prepare("UPDATE automation_runs SET status = ?, reason = ?, session_id = ? WHERE id = ?").run(status, reason, sessionId, runId);
+  }
+
+  private publish(projectSlug: string, runId: number): void {
+    this.deps.bus.publish({ type: "automations.ran", projectSlug, runId });
+  }
+}

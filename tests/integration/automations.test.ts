@@ -1,0 +1,129 @@
+/**
+ * Automations (issue 15): failure → item → automation → session, with the real Claude Code binary
+ * against the local fake of the Messages API and the Slack fake receiving the messages. The
+ * background (lock, bus listener, automations) is the one `workdeck serve` starts.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import type { HeaderBlock } from "@slack/types";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { startBackground, type Background } from "@/server/automations/background";
+import { NotificationService } from "@/server/notifications/service";
+import { stopRuntime } from "@/server/runtime-boot";
+import { workflowRunCompleted } from "../fixtures/webhooks/github";
+import { deploymentEvent } from "../fixtures/webhooks/railway";
+import { FakeAnthropic, mainAsking } from "../support/fake-anthropic";
+import { startFakeSlack } from "../support/fake-slack";
+import { closeWebhookServers, rows, sendGithub, sendRailway, startWebhookServer, type WebhookServer } from "../support/webhook-server";
+
+const closers: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of closers.splice(0).reverse()) await c();
+  await closeWebhookServers();
+  await stopRuntime();
+  vi.unstubAllEnvs();
+});
+
+const at = (n: number) => new Date(Date.UTC(2026, 11, 4, 10, n)).toISOString();
+
+type Run = { id: number; item_key: string; trigger: string; action: string; status: string; reason: string | null; session_id: number | null };
+const runs = (s: WebhookServer) => rows<Run>(s.runtime, "SELECT * FROM automation_runs ORDER BY id");
+
+async function world(automations: unknown[]) {
+  const fake = await FakeAnthropic.start();
+  closers.push(() => fake.close());
+  const slack = await startFakeSlack();
+  closers.push(slack.close);
+  const home = fs.mkdtempSync(path.join(process.env.TMPDIR ?? "/tmp", "workdeck-automations-"));
+  closers.push(async () => fs.rmSync(home, { recursive: true, force: true }));
+  fs.mkdirSync(path.join(home, "claude-config"));
+  // What the Claude child inherits (the runtime reads the environment once, at start).
+  for (const [k, v] of Object.entries({
+    ANTHROPIC_BASE_URL: fake.url,
+    HOME: home,
+    CLAUDE_CONFIG_DIR: path.join(home, "claude-config"),
+    CLAUDE_CODE_OAUTH_TOKEN: "sk-ant-oat01-fake-automations",
+    IS_SANDBOX: "1",
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+    DISABLE_AUTOUPDATER: "1",
+  }))
+    vi.stubEnv(k, v);
+  const s = await startWebhookServer({
+    sessions: true,
+    config: { automations, claude: { defaults: { permissionMode: "acceptEdits", worktrees: false, timeoutMinutes: 3 } }, notifications: { slack: { webhookUrlEnv: "SLACK_HOOK" } } },
+  });
+  const readSecret = (name: string) => (name === "SLACK_HOOK" ? `${slack.url}/hooks/T1/QA/secret` : s.secrets[name]);
+  const background: Background = startBackground({ ...s.runtime, readSecret });
+  closers.push(() => background.close());
+  const notifications = new NotificationService({ ...s.runtime, readSecret, baseUrl: "http://workdeck.test", retry: { maxAttempts: 1 } }).start();
+  closers.push(() => notifications.close());
+  return { fake, slack, s, background, notifications };
+}
+
+describe("launch_session", () => {
+  it("a failed deploy launches one remediation session built from the evidence; it completes against the fake API and Slack hears of both", async () => {
+    const { fake, slack, s, background, notifications } = await world([{ on: "deploy_failed", action: "launch_session", prompt: "Fix the failed deploy." }]);
+    fake.when(mainAsking("Fix the failed deploy."), { kind: "text", text: "The Dockerfile copied the wrong folder; fixed it." });
+
+    await sendRailway(s.url, deploymentEvent({ type: "Deployment.failed", deploymentId: "dep-77", commitMessage: "Move the build output", timestamp: at(4) }));
+    await vi.waitFor(() => expect(runs(s)).toEqual([expect.objectContaining({ trigger: "deploy_failed", status: "launched" })]), { timeout: 20_000 });
+    await background.automations.idle();
+    const sessionId = runs(s)[0]!.session_id!;
+    const ended = await s.runtime.sessions.waitForEnd(sessionId, 150_000);
+    expect(ended).toMatchObject({ status: "completed" });
+
+    const asked = fake.mainRequests.find(mainAsking("Fix the failed deploy."));
+    expect(asked).toBeDefined();
+    const prompt = JSON.stringify(asked!.body);
+    expect(prompt).toContain("Railway deployment dep-77 of api in production: FAILED.");
+    expect(prompt).toContain("Move the build output");
+
+    await notifications.idle();
+    const titles = slack.received.map((r) => (r.body.blocks[0] as HeaderBlock).text.text);
+    expect(titles).toEqual(expect.arrayContaining([":boom: Deploy failed: api (production)", `:robot_face: Remediation session #${sessionId} started`]));
+  }, 200_000);
+
+  it("one session per item at a time, and a per-project rate limit", async () => {
+    const { fake, s, background } = await world([
+      { on: "deploy_failed", action: "launch_session", maxSessionsPerHour: 1 },
+      { on: "ci_failed", action: "launch_session", maxSessionsPerHour: 1 },
+    ]);
+    // The remediation never answers: its session stays running.
+    fake.when(mainAsking("A deployment of this project failed"), { kind: "hang" });
+
+    await sendRailway(s.url, deploymentEvent({ type: "Deployment.failed", deploymentId: "dep-1", timestamp: at(1) }));
+    await vi.waitFor(() => expect(runs(s).map((r) => r.status)).toEqual(["launched"]), { timeout: 20_000 });
+    const sessionId = runs(s)[0]!.session_id!;
+    await vi.waitFor(() => expect(s.runtime.sessions.get({ id: sessionId }).status).toBe("running"), { timeout: 60_000 });
+
+    // The deploy flaps: fixed, then failing again while its session still runs.
+    await sendRailway(s.url, deploymentEvent({ type: "Deployment.deployed", deploymentId: "dep-2", timestamp: at(5) }));
+    await sendRailway(s.url, deploymentEvent({ type: "Deployment.failed", deploymentId: "dep-3", timestamp: at(9) }));
+    // Another item of the same project within the hour.
+    await sendGithub(s.url, "workflow_run", workflowRunCompleted({ conclusion: "failure" }));
+    await vi.waitFor(() => expect(runs(s)).toHaveLength(3), { timeout: 20_000 });
+    await background.automations.idle();
+
+    expect(runs(s).map((r) => [r.trigger, r.status])).toEqual([
+      ["deploy_failed", "launched"],
+      ["deploy_failed", "skipped"],
+      ["ci_failed", "rate_limited"],
+    ]);
+    expect(runs(s)[1]!.reason).toBe(`Session #${sessionId} is already working on ${runs(s)[0]!.item_key}`);
+    expect(runs(s)[2]!.reason).toMatch(/1 automated sessions in billing-api in the last hour \(limit 1\)/);
+    expect(rows(s.runtime, "SELECT id FROM sessions")).toHaveLength(1);
+    await s.runtime.sessions.stop({ id: sessionId });
+  }, 200_000);
+});
+
+describe("notify", () => {
+  it("a failed CI run with a notify rule sends the automation message and starts nothing", async () => {
+    const { slack, s, background, notifications } = await world([{ on: "ci_failed", action: "notify" }]);
+    await sendGithub(s.url, "workflow_run", workflowRunCompleted({ conclusion: "failure" }));
+    await vi.waitFor(() => expect(runs(s)).toEqual([expect.objectContaining({ status: "notified", action: "notify" })]), { timeout: 20_000 });
+    await background.automations.idle();
+    await notifications.idle();
+    await vi.waitFor(() => expect(slack.received.map((r) => (r.body.blocks[0] as HeaderBlock).text.text)).toContain(":robot_face: Automation: ci failed"), { timeout: 10_000 });
+    expect(rows(s.runtime, "SELECT id FROM sessions")).toEqual([]);
+  }, 60_000);
+});
