@@ -16,6 +16,8 @@ const TABS = [
   { label: "Specs", href: "/specs" },
   { label: "Errors", href: "/errors" },
   { label: "Sessions", href: "/sessions" },
+  { label: "Ask", href: "/ask" },
+  { label: "Agents & skills", href: "/agents-config" },
 ] as const;
 
 /** `since`: the event id the server render read up to, where the tab's one event stream starts. */

@@ -5,6 +5,7 @@ import { useRouter } from "next/navigation";
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import type { SessionOptions, SessionOverrides, WorkItem } from "@/lib/schemas/sessions";
 import { useTRPC } from "@/lib/trpc/react";
+import { SubagentPicker } from "./agents-config/agent-picker";
 import { sessionHref, workItemLabel } from "./session-format";
 import { useSelectedProject } from "./selected-project";
 import { Button, ErrorState, Skeleton } from "./ui";
@@ -88,6 +89,7 @@ function LaunchForm({ titleId, initialProject, workItem, onCancel }: { titleId: 
     }
   }, [preview.data, preview.isError, workItem]);
 
+  const [agent, setAgent] = useState("");
   const [errors, setErrors] = useState<FieldErrors>({});
   const start = useMutation(
     trpc.sessions.start.mutationOptions({
@@ -105,7 +107,7 @@ function LaunchForm({ titleId, initialProject, workItem, onCancel }: { titleId: 
     if (!projectId) next.project = "Pick the project the session works in.";
     const builtPrompt = preview.data?.prompt ?? "";
     if (!prompt.trim()) next.prompt = workItem ? "The prompt is empty: restore it or write one." : "Write what the session should do.";
-    const overrides: SessionOverrides = { permissionMode: options.permissionMode || undefined, worktrees: options.worktrees };
+    const overrides: SessionOverrides = { permissionMode: options.permissionMode || undefined, worktrees: options.worktrees, ...(agent ? { agent } : {}) };
     if (options.model.trim()) {
       if (!/^[\w.:\[\]-]{1,100}$/.test(options.model.trim())) next.model = "A model is a name like sonnet, opus or claude-sonnet-4-5.";
       else overrides.model = options.model.trim();
@@ -230,6 +232,7 @@ function LaunchForm({ titleId, initialProject, workItem, onCancel }: { titleId: 
             <input id="launch-budget" inputMode="decimal" value={options.maxBudgetUsd} onChange={(e) => set("maxBudgetUsd", e.target.value)} placeholder="no cap" className={field} aria-invalid={Boolean(errors.maxBudgetUsd)} aria-describedby={errors.maxBudgetUsd ? "launch-budget-error" : undefined} />
             {errorText("launch-budget-error", errors.maxBudgetUsd)}
           </div>
+          <SubagentPicker projectId={projectId} value={agent} onChange={setAgent} className={field} />
           <label className="col-span-2 flex items-center gap-2 self-end pb-1.5 text-sm">
             <input type="checkbox" checked={options.worktrees} onChange={(e) => set("worktrees", e.target.checked)} className="size-4 accent-zinc-900 dark:accent-zinc-100" />
             Run in its own git worktree
