@@ -150,6 +150,7 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
     projects,
     openspec,
     sessions,
+    notifications,
     log,
     warnings,
     rescan,

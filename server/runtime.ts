@@ -6,6 +6,7 @@ import type { Logger } from "./logger";
 import type { OpenSpecService } from "./specs/service";
 import type { ProjectRegistry } from "./projects/service";
 import type { SessionRunner } from "./sessions/service";
+import type { NotificationService } from "./notifications/service";
 
 /**
  * Everything long-lived in one process: the database, the bus, the project
@@ -26,6 +27,8 @@ export type Runtime = {
   openspec: OpenSpecService;
   /** The session runner (issue 4): one per process. */
   sessions: SessionRunner;
+  /** Slack and webhook notifications off the bus (issue 6): the server's only (null in a one-shot CLI runtime). */
+  notifications: NotificationService | null;
   log: Logger;
   warnings: string[];
   rescan(): Promise<void>;

@@ -399,17 +399,7 @@ function permissionNote(e: Extract<WorkdeckEvent, { type: "sessions.event" }>, p
 
 // ----- one per runtime -----------------------------------------------------------------
 
-const services = new WeakMap<EventBus, NotificationService>();
-
-/** The runtime's notification service (created by runtime-boot; routers look it up by bus). */
-export function notificationsFor(bus: EventBus): NotificationService | undefined {
-  return services.get(bus);
-}
-
+/** The server's service, started on the bus; runtime-boot keeps it on the runtime (`runtime.notifications`). */
 export function startNotifications(deps: NotificationsDeps): NotificationService {
-  const existing = services.get(deps.bus);
-  if (existing) return existing;
-  const service = new NotificationService(deps).start();
-  services.set(deps.bus, service);
-  return service;
+  return new NotificationService(deps).start();
 }

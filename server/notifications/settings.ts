@@ -10,7 +10,7 @@ import { readSecret } from "../env";
 import type { Runtime } from "../runtime";
 import { HOOK_EVENTS, installedHookUrl, isOurHook } from "../agents/hooks-settings";
 import { installedHookCommand, lastHookEventAt } from "../agents/hook-test";
-import { NotificationService, notificationsFor } from "./service";
+import { NotificationService } from "./service";
 import { resolveInsideProject } from "../projects/paths";
 import { databaseStats, DEFAULT_RETENTION_DAYS, type DatabaseStats } from "../db/retention";
 import type { NotificationDelivery, NotificationTarget } from "@/lib/schemas/notifications";
@@ -45,12 +45,12 @@ export type SettingsView = {
   database: DatabaseStats;
 };
 
-type SettingsDeps = Pick<Runtime, "config" | "projects" | "db" | "bus" | "log" | "env">;
+type SettingsDeps = Pick<Runtime, "config" | "projects" | "db" | "bus" | "log" | "env" | "notifications">;
 
 /** The runtime's service, or (a one-shot CLI runtime) one that is never started on the bus. */
 export function notificationService(deps: SettingsDeps, secrets: (name: string) => string | undefined = (n) => readSecret(n)): NotificationService {
   return (
-    notificationsFor(deps.bus) ??
+    deps.notifications ??
     new NotificationService({ db: deps.db, bus: deps.bus, config: deps.config, log: deps.log, readSecret: secrets, baseUrl: deps.config.config.notifications?.baseUrl ?? `http://${deps.env.host}:${deps.env.port}` })
   );
 }
