@@ -14,6 +14,7 @@ import { sweepWorktrees } from "./sessions/land";
 import { startNotifications } from "./notifications/service";
 import { startBackground } from "./automations/background";
 import { watchDependencies } from "./dependencies/service";
+import { watchHealth } from "./sessions/health";
 import { SessionRunner } from "./sessions/service";
 import { OpenSpecWatcher } from "./specs/watcher";
 
@@ -95,6 +96,8 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
   if (opts.sessions ?? opts.watch) sessions.recover();
   // Dependencies (issue 17): archives are written down; the server's queue rechecks blocked sessions
   // when a blocker may have moved (a CLI process never starts sessions).
+  // Agent health (issue 17): the server watches its running sessions' heartbeats.
+  const health = opts.watch ? watchHealth({ db, bus, log, stuckMinutes: config.config.agents?.stuckMinutes }) : null;
   const stopDependencies = watchDependencies({ db, bus, projects }, opts.sessions ?? opts.watch ? () => sessions.schedule() : undefined);
   // Sessions another process queued (`workdeck mcp` over stdio only queues) start here; their bus rows arrive by polling.
   if (opts.sessions ?? opts.watch) bus.on((e) => e.type === "sessions.updated" && e.status === "queued" && setImmediate(() => sessions.schedule()));
@@ -158,6 +161,7 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
       if (rescanTimer) clearInterval(rescanTimer);
       if (agentsTimer) clearInterval(agentsTimer);
       stopDependencies();
+      health?.close();
       for (const t of retentionTimers) clearTimeout(t);
       history?.close();
       await background?.close();

@@ -171,6 +171,11 @@ export function touchedBy(trpc: Trpc, event: WorkdeckEvent): Touch[] {
       touch("deploys.automations", trpc.deploys.automations.pathFilter());
       work();
       break;
+    case "sessions.health":
+      // Agent health (issue 17): the session's page, All Work and the board.
+      touch(`sessions.get#${event.sessionId}`, trpc.sessions.get.queryFilter({ id: event.sessionId }));
+      work();
+      break;
     case "work.dependenciesChanged":
       // The board and All Work show blockers (issue 17).
       work();

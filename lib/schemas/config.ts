@@ -64,6 +64,8 @@ export const WorkdeckConfigSchema = z.strictObject({
     .strictObject({
       /** No hook event for this long shows "idle for N min"; a Stop nothing followed for this long ends the session. Default 5. */
       idleMinutes: z.number().positive().max(24 * 60).optional(),
+      /** A running session with no stream message or hook event for this long is "stuck" (issue 17: board, All Work, Slack). Default 10. */
+      stuckMinutes: z.number().positive().max(24 * 60).optional(),
     })
     .optional(),
   /** How long hook events and bus events are kept (issue 10 item 8); the server prunes older ones hourly. */

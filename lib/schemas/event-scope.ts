@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { SubscribeInputSchema } from "./common";
 import { SessionIdSchema } from "./agents";
 import type { WorkdeckEvent, WorkdeckEventType } from "./events";
 
@@ -14,10 +15,8 @@ import type { WorkdeckEvent, WorkdeckEventType } from "./events";
  * conversation lines (`sessionIds`) and Claude Code's tool calls (`agentSessionIds`, or
  * `allAgentActivity` for the agents table).
  */
-export const EventsSubscribeInputSchema = z.object({
-  /** Only this project's events and project-less ones; the UI leaves it unset and filters per query. */
-  projectId: z.string().max(63).optional(),
-  lastEventId: z.coerce.number().int().nullish(),
+/** `projectId`: only this project's events and project-less ones; the UI leaves it unset and filters per query. */
+export const EventsSubscribeInputSchema = SubscribeInputSchema.extend({
   sessionIds: z.array(z.number().int().positive()).max(50).optional(),
   agentSessionIds: z.array(SessionIdSchema).max(50).optional(),
   allAgentActivity: z.boolean().optional(),
@@ -42,6 +41,7 @@ export const WORK_EVENT_TYPES: WorkdeckEventType[] = [
   "integrations.changed",
   "automations.ran",
   "work.dependenciesChanged",
+  "sessions.health",
 ];
 
 /** Stream messages that mean something to All Work (the rest are a session's output). */

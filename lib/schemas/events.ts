@@ -150,6 +150,17 @@ export const AutomationsRanEventSchema = z.object({
   runId: z.number().int(),
 });
 
+/** Agent health (issue 17): a running session became active, idle or stuck, or ended failed. Published once per change. */
+export const SessionsHealthEventSchema = z.object({
+  type: z.literal("sessions.health"),
+  projectSlug: z.string(),
+  sessionId: z.number().int(),
+  health: z.enum(["active", "idle", "stuck", "failed"]),
+  previous: z.enum(["active", "idle", "stuck", "failed"]).nullable(),
+  /** Its last stream message or hook event (ms). */
+  lastProgressAt: z.number(),
+});
+
 export const WorkdeckEventSchema = z.discriminatedUnion("type", [
   OpenSpecChangedEventSchema,
   OpenSpecProposalCreatedEventSchema,
@@ -167,6 +178,7 @@ export const WorkdeckEventSchema = z.discriminatedUnion("type", [
   IntegrationsChangedEventSchema,
   AutomationsRanEventSchema,
   WorkDependenciesChangedEventSchema,
+  SessionsHealthEventSchema,
 ]);
 
 export type WorkdeckEventInput = z.infer<typeof WorkdeckEventSchema>;

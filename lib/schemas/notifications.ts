@@ -5,7 +5,7 @@ import { z } from "zod";
  * Secrets never appear here: the config names the environment variables that hold them.
  */
 
-export const NotificationKindSchema = z.enum(["failure_persistent", "session_finished", "session_failed", "session_needs_you", "account_limited", "ci_failed", "ci_fixed", "deploy_failed", "deploy_succeeded", "automation"]);
+export const NotificationKindSchema = z.enum(["failure_persistent", "session_finished", "session_failed", "session_needs_you", "account_limited", "ci_failed", "ci_fixed", "deploy_failed", "deploy_succeeded", "automation", "session_stuck"]);
 export type NotificationKind = z.infer<typeof NotificationKindSchema>;
 
 export const NOTIFICATION_KIND_LABEL: Record<NotificationKind, string> = {
@@ -19,6 +19,7 @@ export const NOTIFICATION_KIND_LABEL: Record<NotificationKind, string> = {
   deploy_failed: "A deploy failed",
   deploy_succeeded: "A deploy succeeded",
   automation: "An automation acted",
+  session_stuck: "A running session got stuck (or recovered)",
 };
 
 const EnvNameSchema = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable name");

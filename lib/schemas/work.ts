@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { SubscribeInputSchema } from "./common";
 import { BlockerSchema } from "./dependencies";
 
 /**
@@ -46,6 +47,8 @@ export const WorkItemSchema = z.object({
   tag: z.string().nullable(),
   /** What this item waits for (issue 17), with each blocker's state; a session also lists its work item's. */
   blockedBy: z.array(BlockerSchema),
+  /** Agent health of the session (or of the session working on it): active, idle, stuck or failed (issue 17); absent on kinds without sessions. */
+  health: z.enum(["active", "idle", "stuck", "failed"]).nullable().optional(),
 });
 export type WorkItem = z.infer<typeof WorkItemSchema>;
 
@@ -110,7 +113,7 @@ export const ActivityItemSchema = z.object({
 });
 export type ActivityItem = z.infer<typeof ActivityItemSchema>;
 
-export const WorkSubscribeInputSchema = z.object({ projectId: z.string().max(63).optional(), lastEventId: z.coerce.number().int().nullish() });
+export const WorkSubscribeInputSchema = SubscribeInputSchema;
 
 export const failureHref = (id: number) => `/errors/${id}`;
 export const sessionHref = (id: number) => `/sessions/${id}`;

@@ -43,6 +43,9 @@ const AUTO_ALLOWED = [
   "create_failure_proposal",
   "add_dependency",
   "get_session",
+  "list_agents",
+  "get_agent",
+  "list_skills",
 ].map((tool) => `mcp__${MCP_SERVER_NAME}__${tool}`);
 
 export function withWorkdeckTools(allowed: string[] | undefined, servers: Record<string, unknown> | undefined): string[] | undefined {

@@ -11,6 +11,7 @@ import * as errors from "../errors/service";
 import { addSpecDelta } from "../specs/deltas";
 import type { Runtime } from "../runtime";
 import * as work from "../work/service";
+import { registerClaudeConfigTools } from "./claude-tools";
 import { assertInScope, scopedProject, type McpScope } from "./scope";
 
 /**
@@ -222,6 +223,8 @@ export function registerTools(server: McpServer, deps: ToolDeps, scope: McpScope
         return removeDependency(deps, input);
       }),
   );
+
+  registerClaudeConfigTools(server, deps, scope, run);
 
   server.registerTool(
     "get_session",

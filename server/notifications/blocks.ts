@@ -31,6 +31,7 @@ const EMOJI: Record<MessageInput["kind"], string> = {
   deploy_failed: ":boom:",
   deploy_succeeded: ":rocket:",
   automation: ":robot_face:",
+  session_stuck: ":hourglass_flowing_sand:",
   test: ":wave:",
 };
 

@@ -258,12 +258,14 @@ export class NotificationService {
 
 // ----- what an event means ----------------------------------------------------------
 
-const INTERESTING = new Set(["errors.failureNew", "errors.failureUpdated", "sessions.updated", "agents.needsYou", "sessions.event", "integrations.changed", "automations.ran"]);
+const INTERESTING = new Set(["errors.failureNew", "errors.failureUpdated", "sessions.updated", "agents.needsYou", "sessions.event", "integrations.changed", "automations.ran", "sessions.health"]);
 
 function interesting(e: WorkdeckEvent): boolean {
   if (!INTERESTING.has(e.type)) return false;
   if (e.type === "sessions.event") return e.eventType === "workdeck/account_parked" || e.eventType === "workdeck/permission_requested";
   if (e.type === "sessions.updated") return ["completed", "failed", "crashed"].includes(e.status);
+  // Agent health (issue 17): getting stuck and getting over it; a failure already has session_failed.
+  if (e.type === "sessions.health") return e.health === "stuck" || e.previous === "stuck";
   return true;
 }
 
@@ -364,6 +366,24 @@ function describe(deps: Pick<NotificationsDeps, "db" | "baseUrl">, e: WorkdeckEv
             body: `Parked${p.until ? ` until ${p.until.slice(0, 16).replace("T", " ")} UTC` : ""}; session #${e.sessionId} continues on another account when one is free.`,
             fields: p.limitType ? [["Limit", p.limitType]] : [],
             link: link("/settings"),
+          },
+        },
+      ];
+    }
+    case "sessions.health": {
+      const minutes = Math.max(1, Math.round((e.at - e.lastProgressAt) / 60_000));
+      const stuck = e.health === "stuck";
+      return [
+        {
+          kind: "session_stuck",
+          projectSlug: e.projectSlug,
+          // One message per episode, even from a restarted server: the episode is its last progress.
+          dedupeKey: `session_stuck:${e.sessionId}:${e.health}:${e.lastProgressAt}`,
+          message: {
+            title: stuck ? `Session #${e.sessionId} looks stuck` : `Session #${e.sessionId} is moving again`,
+            body: stuck ? `No stream message or hook event for ${minutes} min while running.` : `It was stuck; now ${e.health}.`,
+            fields: [["Health", e.health]],
+            link: link(`/sessions/${e.sessionId}`),
           },
         },
       ];

@@ -1,5 +1,6 @@
 import { createCallerFactory, createTRPCRouter } from "./init";
 import { agentsRouter } from "../agents/router";
+import { askRouter } from "../ask/router";
 import { claudeConfigRouter } from "../claude-config/router";
 import { accountsRouter } from "../accounts/router";
 import { errorsRouter } from "../errors/router";
@@ -22,6 +23,7 @@ export const appRouter = createTRPCRouter({
   settings: settingsRouter,
   events: eventsRouter,
   claudeConfig: claudeConfigRouter,
+  ask: askRouter,
   deploys: deploysRouter,
 });
 

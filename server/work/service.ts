@@ -19,6 +19,8 @@ import type { FailureStatus } from "@/lib/schemas/errors";
 import { liveAgentSummaries } from "../agents/service";
 import { INTEGRATION_ACTIVITY_SQL, integrationActivity, integrationWorkItems } from "../webhooks/work-items";
 import { attachBlockers, listEdges } from "../dependencies/service";
+import { attachHealth, DEFAULT_STUCK_MINUTES, runningHealth } from "../sessions/health";
+import type { LoadedConfig } from "../config";
 import type { ProjectRegistry } from "../projects/service";
 import { WORK_EVENT_TYPES, isWorkEvent } from "@/lib/schemas/event-scope";
 import type { WorkdeckEvent } from "@/lib/schemas/events";
@@ -47,6 +49,8 @@ export type WorkDeps = {
   openspec: Pick<OpenSpecService, "listChanges">;
   /** Finds a change's folder for its dependencies (issue 17); without it change blockers read as broken. */
   projects?: Pick<ProjectRegistry, "find">;
+  /** `agents.stuckMinutes` (agent health, issue 17). */
+  config?: Pick<LoadedConfig, "config">;
   now?: () => number;
 };
 
@@ -156,7 +160,7 @@ async function build(deps: WorkDeps, projectId: string | undefined, now: number)
     if (f.specChangeId) failureForChange.set(`${f.projectSlug}/${f.specChangeId}`, { id: f.id, status: f.status });
   }
 
-  const items: Omit<WorkItem, "blockedBy">[] = [];
+  const items: Omit<WorkItem, "blockedBy" | "health">[] = [];
 
   for (const c of changes) {
     if (c.nested) continue;
@@ -266,7 +270,8 @@ async function build(deps: WorkDeps, projectId: string | undefined, now: number)
   // CI runs, reviews and deploys (issue 15): read by their own domain.
   items.push(...integrationWorkItems(deps.db, projectId, needsYouSessions));
 
-  return attachBlockers(items, listEdges(deps)).sort(compareItems);
+  const health = runningHealth(deps.db, { now, stuckMs: (deps.config?.config.agents?.stuckMinutes ?? DEFAULT_STUCK_MINUTES) * 60_000 });
+  return attachHealth(attachBlockers(items, listEdges(deps)), health).sort(compareItems);
 }
 
 function compareItems(a: WorkItem, b: WorkItem): number {

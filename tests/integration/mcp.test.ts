@@ -164,6 +164,23 @@ describe.each(Object.keys(transports))("Workdeck MCP over %s", (name) => {
     expect(json(await client.callTool({ name: "get_failure", arguments: { failureId: w.failureId } }))).toMatchObject({ id: w.failureId, decision: "ignore" });
   });
 
+  it("creates a sub-agent and a skill in the project's .claude folder, and edits one only with its version", async () => {
+    const w = await world();
+    const client = await open(w);
+    const fields = { name: "triager", description: "Triages new Playwright failures.", tools: ["Read"], prompt: "You triage failures." };
+    const saved = await client.callTool({ name: "save_agent", arguments: { projectId: "sample", version: null, fields } });
+    expect(saved.isError).toBeFalsy();
+    expect(fs.readFileSync(path.join(w.dir, "sample", ".claude", "agents", "triager.md"), "utf8")).toContain("description: Triages new Playwright failures.");
+    const stale = await client.callTool({ name: "save_agent", arguments: { projectId: "sample", version: "0".repeat(64), fields: { ...fields, prompt: "Overwrite?" } } });
+    expect(stale.isError).toBe(true);
+    expect(text(stale)).toMatch(/changed on disk/);
+    const skill = await client.callTool({ name: "save_skill", arguments: { projectId: "sample", version: null, fields: { name: "triage-rules", description: "Workdeck's triage rules.", body: "Persistent failures need a spec." } } });
+    expect(skill.isError).toBeFalsy();
+    expect(fs.existsSync(path.join(w.dir, "sample", ".claude", "skills", "triage-rules", "SKILL.md"))).toBe(true);
+    const listed = JSON.parse(text(await client.callTool({ name: "list_agents", arguments: { projectId: "sample" } }))) as { name: string; problems: string[] }[];
+    expect(listed).toEqual([expect.objectContaining({ name: "triager", problems: [] })]);
+  });
+
   it("answers bad input with a tool error and changes nothing", async () => {
     const w = await world();
     const client = await open(w);

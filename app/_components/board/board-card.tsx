@@ -32,7 +32,7 @@ export function BoardCard({
   drag?: CardDrag;
 }) {
   const waiting = item.blockedBy.filter(isHolding);
-  const health = (item as WorkItem & { health?: string | null }).health ?? null;
+  const health = item.health ?? null;
   return (
     <li
       ref={drag?.ref}
@@ -40,6 +40,7 @@ export function BoardCard({
       style={drag?.style}
       data-testid="board-card"
       data-key={item.key}
+      data-drag={drag ? "on" : undefined}
       tabIndex={tabbable ? 0 : -1}
       aria-label={item.title}
       aria-describedby="board-keys"
@@ -48,7 +49,7 @@ export function BoardCard({
       className={`rounded-md border border-zinc-200 bg-white p-2.5 text-sm shadow-sm outline-none focus-visible:ring-2 focus-visible:ring-blue-500 dark:border-zinc-800 dark:bg-zinc-900 ${drag?.dragging ? "opacity-60" : ""} ${drag ? "cursor-grab touch-none" : ""}`}
     >
       <div className="mb-1 flex items-center gap-1.5">
-        <Badge tone={TYPE_TONE[item.type]}>{WORK_TYPE_LABEL[item.type]}</Badge>
+        <Badge tone={TYPE_TONE[item.type] ?? "neutral"}>{WORK_TYPE_LABEL[item.type]}</Badge>
         <span className="text-xs tabular-nums text-zinc-500" title="Priority">
           P{item.priority}
         </span>
