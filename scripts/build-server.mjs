@@ -60,6 +60,8 @@ export async function buildServer({ ifNeeded = false, quiet = false } = {}) {
   // Also what decides how they compile: the lockfile (bundled packages' versions), tsconfig, this script.
   inputs.push("package-lock.json", "tsconfig.json", "scripts/build-server.mjs");
   inputs.sort();
+  // What each chunk imports, statically or not (tests check what a process loads at start).
+  fs.writeFileSync(path.join(outdir, "meta.json"), JSON.stringify(result.metafile));
   const pointer = { dir: id, stamp: inputStamp(appRoot, inputs), inputs };
   // Replaced by a rename: a process starting meanwhile reads the old pointer or the new one, whole.
   const tmp = path.join(root, `${POINTER}.${process.pid}.tmp`);

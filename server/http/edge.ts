@@ -1,5 +1,4 @@
 import type http from "node:http";
-import { serveMcpRequest } from "../mcp/http";
 import type { McpDeps } from "../mcp/server";
 import { serveHookPost, type HookPostDeps } from "./hook-post";
 import { checkRequest, stampClientAddress, type Credentials } from "./security";
@@ -11,6 +10,12 @@ export const EDGE_BODY_LIMIT = 256 * 1024 * 1024;
 
 const HOOKS_PATH = /^\/api\/hooks\/?$/;
 const MCP_PATH = /^\/api\/mcp\/?$/;
+
+/**
+ * Imported on the first `/api/mcp` request: the MCP SDK and its JSON Schema validator hold about
+ * 25 MB that a server no MCP client talks to never needs (issue 12).
+ */
+let mcpHttp: Promise<typeof import("../mcp/http")> | null = null;
 
 export type EdgeOptions = {
   bindHost: string;
@@ -51,7 +56,12 @@ export function edgeHandler(opts: EdgeOptions): http.RequestListener {
       return;
     }
     if (opts.mcp && MCP_PATH.test(reqUrl.pathname)) {
-      void serveMcpRequest(opts.mcp, req, res, reqUrl);
+      const deps = opts.mcp;
+      (mcpHttp ??= import("../mcp/http"))
+        .then(({ serveMcpRequest }) => serveMcpRequest(deps, req, res, reqUrl))
+        .catch(() => {
+          if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" }).end(JSON.stringify({ error: "Internal error" }));
+        });
       return;
     }
     const webhook = opts.webhooks && req.method === "POST" ? webhookRoute(reqUrl.pathname) : null;

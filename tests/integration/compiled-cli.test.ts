@@ -159,6 +159,17 @@ describe("the compiled CLI", () => {
     expect(JSON.parse(await guarded("openspec", "list", "--json", "--root", root)).changes.length).toBeGreaterThan(0);
   });
 
+  it("the server loads the MCP SDK, the Agent SDK and the config compiler only when it uses them", () => {
+    const meta = JSON.parse(fs.readFileSync(path.join(repoRoot, "dist/server", built.dir, "meta.json"), "utf8")) as Metafile;
+    // What `workdeck serve` loads before its first request: the CLI entry, then serve.ts's static imports.
+    const atStart = staticGraph(meta, ["server/cli/main.ts", "server/http/serve.ts"]);
+    expect(atStart.inputs.some((f) => f.startsWith("server/http/"))).toBe(true);
+    expect(atStart.inputs.filter((f) => f.includes("node_modules/@modelcontextprotocol/"))).toEqual([]);
+    expect(atStart.external.filter((p) => /^(@anthropic-ai\/claude-agent-sdk|esbuild|tsx)(\/|$)/.test(p))).toEqual([]);
+    // They are still reachable, through import() where they are needed.
+    expect(staticGraph(meta, ["server/mcp/http.ts"]).inputs.some((f) => f.includes("node_modules/@modelcontextprotocol/"))).toBe(true);
+  });
+
   it("refuses to run without a build when one is required, with one line saying what to do", async () => {
     const { dir } = workspace();
     // A checkout of its own, with the entry but no dist/: nothing to run.
@@ -170,3 +181,24 @@ describe("the compiled CLI", () => {
     expect((err as { stderr: string }).stderr).toBe("workdeck: WORKDECK_SERVER_BUILD=required but there is no compiled server: run `npm run build:server`\n");
   });
 });
+
+type Metafile = { outputs: Record<string, { entryPoint?: string; inputs: Record<string, unknown>; imports: { path: string; kind: string; external?: boolean }[] }> };
+
+/** The inputs and external packages an output loads with its static imports, from esbuild's metafile. */
+function staticGraph(meta: Metafile, entryPoints: string[]): { inputs: string[]; external: string[] } {
+  const todo = Object.keys(meta.outputs).filter((f) => entryPoints.includes(meta.outputs[f]!.entryPoint ?? ""));
+  expect(todo.length).toBe(entryPoints.length);
+  const seen = new Set<string>();
+  const external = new Set<string>();
+  while (todo.length) {
+    const file = todo.pop()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    for (const imp of meta.outputs[file]!.imports) {
+      if (imp.kind !== "import-statement") continue;
+      if (imp.external) external.add(imp.path);
+      else todo.push(imp.path);
+    }
+  }
+  return { inputs: [...seen].flatMap((f) => Object.keys(meta.outputs[f]!.inputs)), external: [...external] };
+}
