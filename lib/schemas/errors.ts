@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { TestErrorSchema } from "@workdeck/error-classifier/model";
+import { SpecDeltasSchema } from "./openspec";
 
 /**
  * Error triage domain types (issue 3), shared by the errors router, the ingest
@@ -234,6 +235,8 @@ export const ProposalDraftSchema = z.object({
   href: z.string(),
   /** The change already linked to this failure, if any (createSpecProposal refuses a second one). */
   specChangeId: z.string().nullable(),
+  /** A first delta (one ADDED requirement with a scenario from the test), so the change validates (issue 13). */
+  specDeltas: SpecDeltasSchema.optional(),
 });
 export type ProposalDraft = z.infer<typeof ProposalDraftSchema>;
 
@@ -247,6 +250,8 @@ export const CreateSpecProposalInputSchema = z.object({
   tasks: z.array(z.string()).optional(),
   /** Explicit change id; otherwise derived from the title. */
   changeId: z.string().optional(),
+  /** Replaces the draft's delta specs. */
+  specDeltas: SpecDeltasSchema.optional(),
 });
 export type CreateSpecProposalInput = z.infer<typeof CreateSpecProposalInputSchema>;
 

@@ -94,6 +94,40 @@ export const ArchivePreviewSchema = z.object({
 export type ArchivePreview = z.infer<typeof ArchivePreviewSchema>;
 
 /** Input of the New proposal form, shared by the form, the router and the service. */
+const DraftLine = (label: string, max: number) => z.string().trim().min(1, `${label} is empty`).max(max).regex(/^[^\r\n]+$/, `${label} is one line`);
+
+/** A requirement as the proposal form and the MCP tools write it: SHALL/MUST text and at least one scenario. */
+export const RequirementDraftSchema = z.object({
+  name: DraftLine("A requirement name", 200),
+  text: z.string().trim().min(1, "A requirement needs its text").max(5000).regex(/\b(SHALL|MUST)\b/, "A requirement's text says SHALL or MUST"),
+  scenarios: z
+    .array(z.object({ name: DraftLine("A scenario name", 200), steps: z.array(DraftLine("A step", 1000)).min(1, "A scenario needs at least one step").max(30) }))
+    .min(1, "Each requirement needs at least one scenario")
+    .max(30),
+});
+export type RequirementDraft = z.infer<typeof RequirementDraftSchema>;
+
+/** One operation of a delta spec (`## ADDED|MODIFIED|REMOVED|RENAMED Requirements`). */
+export const DeltaOperationSchema = z.discriminatedUnion("op", [
+  z.object({ op: z.literal("ADDED"), requirement: RequirementDraftSchema }),
+  /** The whole requirement as it will read after the change (prefilled from the current spec). */
+  z.object({ op: z.literal("MODIFIED"), requirement: RequirementDraftSchema }),
+  z.object({ op: z.literal("REMOVED"), name: DraftLine("The removed requirement's name", 200), reason: z.string().trim().max(2000).optional(), migration: z.string().trim().max(2000).optional() }),
+  z.object({ op: z.literal("RENAMED"), from: DraftLine("The old name", 200), to: DraftLine("The new name", 200) }),
+]);
+export type DeltaOperation = z.infer<typeof DeltaOperationSchema>;
+
+export const CapabilitySchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,99}$/, "A capability is lowercase letters, digits and hyphens (its folder under specs/)");
+
+/** The capabilities a proposal touches and what it does to each one's requirements. */
+export const CapabilityDeltaSchema = z.object({ capability: CapabilitySchema, operations: z.array(DeltaOperationSchema).min(1, "Say what changes in this capability").max(50) });
+export type CapabilityDelta = z.infer<typeof CapabilityDeltaSchema>;
+
+export const SpecDeltasSchema = z
+  .array(CapabilityDeltaSchema)
+  .max(20)
+  .refine((list) => new Set(list.map((c) => c.capability)).size === list.length, "Each capability appears once");
+
 export const CreateProposalInputSchema = z.object({
   projectId: z.string().min(1),
   title: z.string().trim().min(3, "Title needs at least 3 characters").max(120, "Keep the title under 120 characters"),
@@ -103,8 +137,49 @@ export const CreateProposalInputSchema = z.object({
   tasks: z.array(z.string().trim().min(1).max(500)).max(200).optional(),
   /** Optional explicit id; otherwise derived from the title. */
   changeId: z.string().trim().max(100).optional(),
+  /**
+   * Capabilities touched and their requirement deltas (issue 13). With them the change validates
+   * as OpenSpec wants (a change needs at least one delta); a draft that would not validate is refused.
+   */
+  specDeltas: SpecDeltasSchema.optional(),
 });
 export type CreateProposalInput = z.infer<typeof CreateProposalInputSchema>;
+
+/** The files of a change the editor opens: the proposal, design, tasks and its delta specs. */
+export const ChangeFileSchema = z.union([
+  z.enum(["proposal.md", "design.md", "tasks.md"]),
+  z.string().regex(/^specs\/[a-z0-9][a-z0-9-]{0,99}\/spec\.md$/, "A delta spec is specs/<capability>/spec.md"),
+]);
+export const ReadChangeFileInputSchema = z.object({ projectId: z.string().min(1).max(63), changeId: z.string().min(1).max(200), file: ChangeFileSchema });
+export type ReadChangeFileInput = z.infer<typeof ReadChangeFileInputSchema>;
+
+/** A file as the editor opened it; `version` (mtime + content hash, "absent" for a file not yet there) guards the write. */
+export const ChangeFileContentSchema = z.object({ file: z.string(), content: z.string(), version: z.string(), exists: z.boolean() });
+export type ChangeFileContent = z.infer<typeof ChangeFileContentSchema>;
+
+export const WriteChangeFileInputSchema = ReadChangeFileInputSchema.extend({
+  content: z.string().max(512 * 1024, "Keep the file under 512 KB"),
+  /** The version read; a file changed on disk since then is not overwritten (409). */
+  version: z.string().min(1).max(200),
+});
+export type WriteChangeFileInput = z.infer<typeof WriteChangeFileInputSchema>;
+
+/** Ticks (or unticks) one task of tasks.md, named by its line and text as the page showed them. */
+export const SetTaskDoneInputSchema = z.object({
+  projectId: z.string().min(1).max(63),
+  changeId: z.string().min(1).max(200),
+  line: z.number().int().positive(),
+  text: z.string().max(2000),
+  done: z.boolean(),
+});
+export type SetTaskDoneInput = z.infer<typeof SetTaskDoneInputSchema>;
+
+/** A main spec's requirements in the shape a MODIFIED delta takes (the form prefills from it). */
+export const SpecRequirementsSchema = z.object({
+  specId: z.string(),
+  requirements: z.array(z.object({ name: z.string(), text: z.string(), scenarios: z.array(z.object({ name: z.string(), steps: z.array(z.string()) })) })),
+});
+export type SpecRequirements = z.infer<typeof SpecRequirementsSchema>;
 
 /** Inputs of openspec.listChanges/showChange/listSpecs/showSpec, shared by the router and the MCP tools. */
 export const ListChangesInputSchema = z.object({ projectId: z.string().max(63).optional(), status: z.array(ChangeGroupSchema).optional() });

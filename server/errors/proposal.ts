@@ -2,12 +2,14 @@
  * Spec proposals from failures: the New proposal form's draft (the failure's evidence), creating
  * the OpenSpec change from it, and linking a failure to a change.
  */
+import path from "node:path";
 import { AppError } from "../app-error";
 import type { RecentRun } from "./groups";
 import type { ErrorsDeps } from "./ingest";
 import type { OpenSpecService } from "../specs/service";
 import { getFailure, groupRow } from "./listing";
 import { publishTriaged } from "./triage";
+import type { CapabilityDelta } from "@/lib/schemas/openspec";
 import { CreateSpecProposalInputSchema, LinkProposalInputSchema, type CreateSpecProposalInput, type FailureGroup, type LinkProposalInput, type ProposalDraft } from "@/lib/schemas/errors";
 
 /** What the proposal procedures need beyond the errors deps: the OpenSpec service (runtime.openspec). */
@@ -111,6 +113,8 @@ export function proposalDraft(deps: Pick<ErrorsDeps, "db">, input: { failureId: 
     clip(`Make ${detail.runErrorKind ? `the ${RUN_ERROR_LABEL[detail.runErrorKind]}` : `\`${shortName}\``} pass again (Workdeck failure #${detail.id})`, 500),
   ];
 
+  const specDeltas = [failureDelta(detail, shortName, message)];
+
   const href = (description: string) => {
     const q = new URLSearchParams({ project: detail.projectSlug, title, description, whatChanges, impact, tasks: tasks.join("\n"), failureId: String(detail.id) });
     return `/specs/new?${q.toString()}`;
@@ -135,6 +139,39 @@ export function proposalDraft(deps: Pick<ErrorsDeps, "db">, input: { failureId: 
     tasks,
     href: href(description),
     specChangeId: detail.specChangeId,
+    specDeltas,
+  };
+}
+
+const oneLine = (text: string, max: number) => clip(text.replace(/\s+/g, " ").trim(), max);
+
+/**
+ * The draft's first delta: one ADDED requirement, in the capability named after the spec file,
+ * with the test as its scenario. OpenSpec refuses a change without a delta, and a proposal from a
+ * failure used to have none; the person rewrites the wording, the structure already validates.
+ */
+function failureDelta(detail: ReturnType<typeof getFailure>, shortName: string, message: string): CapabilityDelta {
+  const base = path.posix.basename(detail.file).replace(/\.(spec|test|e2e)?\.?[cm]?[jt]sx?$/, "");
+  const capability = base.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 100) || "behaviour";
+  const test = detail.runErrorKind ? `the ${RUN_ERROR_LABEL[detail.runErrorKind]} of \`${detail.file}\`` : `\`${detail.titlePath.join(" › ")}\``;
+  const firstLine = oneLine(message.split("\n").find((l) => l.trim()) ?? "", 300);
+  return {
+    capability,
+    operations: [
+      {
+        op: "ADDED",
+        requirement: {
+          name: oneLine(detail.heuristics.notImplemented ? `Implement ${shortName}` : shortName, 200),
+          text: `The system SHALL behave as ${test} expects${detail.projectName ? ` (Playwright project \`${detail.projectName}\`)` : ""}.`,
+          scenarios: [
+            {
+              name: oneLine(shortName, 200),
+              steps: [oneLine(`**WHEN** ${test} runs`, 1000), oneLine(`**THEN** it passes${firstLine ? ` (today: ${firstLine})` : ""}`, 1000)],
+            },
+          ],
+        },
+      },
+    ],
   };
 }
 
@@ -160,6 +197,7 @@ export async function createSpecProposal(
     impact: input.impact ?? draft.impact,
     tasks: input.tasks ?? draft.tasks,
     changeId: input.changeId,
+    specDeltas: input.specDeltas ?? draft.specDeltas,
   });
   setSpecChange(deps, input.failureId, created.changeId);
   return { ...created, failure: publishTriaged(deps, input.failureId) };

@@ -7,6 +7,7 @@ import type { Logger } from "../logger";
 import { assertChangeStaysInside, assertSpecFileStaysInside, leavingLinks, LeavingLinkLog, openspecRel, projectRoot, withholdLeaving } from "./links";
 import { assertChangeId, assertSpecId, resolveInsideProject } from "../projects/paths";
 import type { ProjectRegistry } from "../projects/service";
+import { assertDraftValid, createChangeInput } from "./drafts";
 import {
   CreateProposalInputSchema,
   type ArchivePreview,
@@ -112,14 +113,9 @@ export class OpenSpecService {
     const project = this.readableProject(input.projectId);
     // The new folder must not land outside through a linked openspec/ or changes/.
     resolveInsideProject(projectRoot(project), `${openspecRel(project)}/changes`);
-    const result = await parser.createChange(project.openspecRoot, {
-      id: input.changeId || undefined,
-      title: input.title,
-      why: input.description,
-      whatChanges: input.whatChanges,
-      impact: input.impact,
-      tasks: input.tasks,
-    });
+    // With deltas, a draft the validator would refuse is never written (issue 13).
+    assertDraftValid(project, input);
+    const result = await parser.createChange(project.openspecRoot, createChangeInput(input));
     if (!result.ok) throw new AppError(result.code === "change_exists" ? "CONFLICT" : "BAD_REQUEST", result.message, result.code);
     this.invalidateProject(project.slug);
     this.bus.publish({ type: "openspec.proposalCreated", projectSlug: project.slug, changeId: result.id, title: input.title });

@@ -28,7 +28,9 @@ export {
   type RecoveryOutcome,
 } from './archive/fs';
 export { createChange, type CreateChangeOptions, type CreateChangeResult } from './write/fs';
-export { deriveChangeId, validateChangeName, type CreateChangeInput } from './write/proposal';
+export { deriveChangeId, draftChangeIssues, validateChangeName, type CreateChangeInput } from './write/proposal';
+export { overlayTree, renderDeltaSpec, type DeltaOperationDraft, type RequirementDraft, type ScenarioDraft } from './write/delta';
+export { parseTaskLines } from './tasks';
 export { OpenSpecTree } from './tree';
 export { ShowError } from './show';
 export type { ChangeDetails, ChangeDeltaDetail, NamedRequirement, NamedScenario, SpecDetails } from './details';

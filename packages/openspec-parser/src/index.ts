@@ -15,3 +15,4 @@ export * from './details';
 export * from './archive/merge';
 export * from './archive/plan';
 export * from './write/proposal';
+export * from './write/delta';

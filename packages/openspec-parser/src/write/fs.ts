@@ -61,6 +61,8 @@ export async function createChange(root: string, input: CreateChangeInput, optio
         await fsp.mkdir(staging, { recursive: true });
         for (const [name, content] of Object.entries(plan.files)) {
           await hook(`write:${name}`);
+          // Delta specs sit in specs/<capability>/ inside the change.
+          await fsp.mkdir(path.dirname(path.join(staging, name)), { recursive: true });
           await writeSynced(path.join(staging, name), content);
         }
         await hook('publish');

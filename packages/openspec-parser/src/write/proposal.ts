@@ -4,6 +4,9 @@
  * from a title (Workdeck's own), the files a new change gets, and the plan.
  */
 import type { OpenSpecTree } from '../tree';
+import type { ValidationIssue } from '../schemas';
+import { changeIssues } from '../validate';
+import { overlayTree } from './delta';
 
 export const DEFAULT_SCHEMA = 'spec-driven';
 /** Derived ids stay short enough to read in a list; explicit ids may go to the CLI's 200. */
@@ -100,6 +103,8 @@ export interface CreateChangeInput extends ProposalInput {
   /** Explicit id; otherwise derived from the title. */
   id?: string;
   tasks?: string[] | TaskGroup[];
+  /** Delta specs by capability (`specs/<capability>/spec.md` inside the change), already rendered. */
+  specs?: Record<string, string>;
 }
 
 export type CreateChangeCode = 'change_exists' | 'change_name_invalid';
@@ -117,5 +122,22 @@ export function planCreateChange(tree: OpenSpecTree, input: CreateChangeInput, n
   if (tree.lkind(dir) !== undefined) return { ok: false, code: 'change_exists', message: `Change '${id}' already exists at ${dir}` };
   const files: Record<string, string> = { '.openspec.yaml': renderChangeMetadata(DEFAULT_SCHEMA, now), 'proposal.md': renderProposal(input) };
   if (input.tasks && input.tasks.length > 0) files['tasks.md'] = renderTasks(input.tasks);
+  for (const [capability, content] of Object.entries(input.specs ?? {})) {
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(capability)) return { ok: false, code: 'change_name_invalid', message: `Capability "${capability}" must be lowercase letters, digits and hyphens` };
+    files[`specs/${capability}/spec.md`] = content;
+  }
   return { ok: true, id, dir, schema: DEFAULT_SCHEMA, files };
+}
+
+/**
+ * The issues `validate <id>` would report for the change this input creates, read against the
+ * real root (the main specs a MODIFIED delta names included). The plan's own refusal (a taken or
+ * bad id) comes back as one ERROR on `id`.
+ */
+export function draftChangeIssues(tree: OpenSpecTree, input: CreateChangeInput, now: Date): { id: string; issues: ValidationIssue[] } {
+  const plan = planCreateChange(tree, input, now);
+  const id = input.id !== undefined ? input.id : deriveChangeId(input.title);
+  if (!plan.ok) return { id, issues: [{ level: 'ERROR', path: 'id', message: plan.message }] };
+  const files = Object.fromEntries(Object.entries(plan.files).map(([name, content]) => [`${plan.dir}/${name}`, content]));
+  return { id, issues: changeIssues(overlayTree(tree, files), plan.id) };
 }
