@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { SubscribeInputSchema } from "./common";
 
 /**
  * Agent activity domain types (issue 5), shared by the hooks ingest endpoint,
@@ -139,11 +140,7 @@ export const AgentMetricsSchema = z.object({
 });
 export type AgentMetrics = z.infer<typeof AgentMetricsSchema>;
 
-export const AgentsSubscribeInputSchema = z.object({
-  sessionId: SessionIdSchema.optional(),
-  projectId: z.string().max(63).optional(),
-  lastEventId: z.coerce.number().int().nullish(),
-});
+export const AgentsSubscribeInputSchema = SubscribeInputSchema.extend({ sessionId: SessionIdSchema.optional() });
 
 /** Settings' "Send test event": which project's installed hook to run. */
 export const SendTestHookInputSchema = z.object({ projectId: z.string().min(1).max(63) });

@@ -11,17 +11,18 @@ export type LandInput = z.infer<typeof LandInputSchema>;
 
 export type LandedMode = "merged" | "discarded";
 
-export type LandResult = {
-  id: number;
-  landed: LandedMode;
+export const LandResultSchema = z.object({
+  id: z.number().int(),
+  landed: z.enum(["merged", "discarded"]),
   /** Merged: the commit of the base branch that now holds the work (null when it was already there). */
-  landedCommit: string | null;
+  landedCommit: z.string().nullable(),
   /** The session's last commit, uncommitted work included (a discarded one stays reachable until git gc). */
-  branchCommit: string | null;
-  baseBranch: string | null;
+  branchCommit: z.string().nullable(),
+  baseBranch: z.string().nullable(),
   /** How the base branch moved: a fast-forward, a merge commit, or not at all (nothing new). */
-  how: "fast_forward" | "merge_commit" | "up_to_date" | null;
-};
+  how: z.enum(["fast_forward", "merge_commit", "up_to_date"]).nullable(),
+});
+export type LandResult = z.infer<typeof LandResultSchema>;
 
 export const DIFF_FILE_STATUSES = ["added", "modified", "deleted", "renamed", "copied", "type_changed"] as const;
 export type DiffFileStatus = (typeof DIFF_FILE_STATUSES)[number];

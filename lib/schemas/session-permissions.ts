@@ -13,15 +13,16 @@ export const AnswerPermissionInputSchema = z.object({
 });
 export type AnswerPermissionInput = z.infer<typeof AnswerPermissionInputSchema>;
 
-export type PendingPermission = {
-  requestId: string;
-  toolName: string;
-  input: Record<string, unknown>;
+export const PendingPermissionSchema = z.object({
+  requestId: z.string(),
+  toolName: z.string(),
+  input: z.record(z.string(), z.unknown()),
   /** The rule "Allow always" adds for this session, as Claude Code writes it (e.g. `Bash(npm test:*)`). */
-  rule: string;
+  rule: z.string(),
   /** Why Claude Code asks, when it says. */
-  reason: string | null;
-  askedAt: number;
+  reason: z.string().nullable(),
+  askedAt: z.number(),
   /** When it is denied unless answered. */
-  expiresAt: number;
-};
+  expiresAt: z.number(),
+});
+export type PendingPermission = z.infer<typeof PendingPermissionSchema>;

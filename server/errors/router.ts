@@ -10,6 +10,7 @@ import {
   ProposalDraftInputSchema,
   TriageFailureInputSchema,
 } from "@/lib/schemas/errors";
+import { ProjectFilterInputSchema, SubscribeInputSchema } from "@/lib/schemas/common";
 import { createTRPCRouter, publicProcedure } from "../trpc/init";
 
 const failureId = FailureIdInputSchema;
@@ -35,12 +36,12 @@ export const errorsRouter = createTRPCRouter({
   linkProposal: publicProcedure.input(LinkProposalInputSchema).mutation(({ ctx, input }) => errors.linkProposal(ctx.runtime, input)),
 
   stats: publicProcedure
-    .input(z.object({ projectId: z.string().max(63).optional() }).optional())
+    .input(ProjectFilterInputSchema.optional())
     .query(({ ctx, input }) => errors.stats(ctx.runtime, input ?? {})),
 
   /** New failures, updates and triage changes, live; resumes after `lastEventId` without gaps. */
   subscribe: publicProcedure
-    .input(z.object({ projectId: z.string().max(63).optional(), lastEventId: z.coerce.number().int().nullish() }).optional())
+    .input(SubscribeInputSchema.optional())
     .subscription(async function* ({ ctx, input, signal }) {
       const stream = ctx.runtime.bus.stream({
         filter: { projectSlug: input?.projectId, types: ["errors.reportIngested", "errors.failureNew", "errors.failureUpdated", "errors.triaged", "projects.changed"] },
