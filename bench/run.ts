@@ -8,6 +8,7 @@ import { benchSessionsBrowser } from "./sessions-browser";
 import { benchSessionsServer } from "./sessions-server";
 import { printRows } from "./stats";
 import { benchWork } from "./work";
+import { benchWebhooks } from "./webhooks";
 
 /** `npm run bench`: figures as absolute numbers and ratios to their targets. */
 async function main() {
@@ -26,6 +27,8 @@ async function main() {
   printRows(await benchAgents());
   process.stdout.write("\nAll Work (issue 6)\n");
   printRows(await benchWork());
+  process.stdout.write("\nWebhook ingest (issue 15)\n");
+  printRows(await benchWebhooks());
   process.stdout.write("\nSessions (issue 4)\n");
   printRows(await benchSessionsServer());
   printRows(await benchSessionsBrowser());

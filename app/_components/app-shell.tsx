@@ -16,6 +16,7 @@ const TABS = [
   { label: "Specs", href: "/specs" },
   { label: "Errors", href: "/errors" },
   { label: "Sessions", href: "/sessions" },
+  { label: "Deploys", href: "/deploys" },
   { label: "Ask", href: "/ask" },
   { label: "Agents & skills", href: "/agents-config" },
 ] as const;

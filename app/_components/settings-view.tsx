@@ -23,6 +23,8 @@ export function SettingsView() {
         </p>
       </div>
 
+      <p className="text-sm"><a className="underline" href="/settings/automations">Automations</a>: what failed deploys, CI runs and persistent failures start (issue 15).</p>
+
       <Section title="Notification targets" id="targets" count={s?.targets.length}>
         {!s ? <Skeleton className="h-16 w-full" /> : s.targets.length === 0 ? (
           <p className="text-sm text-zinc-500">No Slack target configured. Set <code>notifications.slack.webhookUrlEnv</code> (or <code>botTokenEnv</code> and <code>channel</code>) in the config.</p>

@@ -112,7 +112,10 @@ export class FakeRailway {
     const { query, variables } = JSON.parse(raw) as { query: string; variables?: Record<string, unknown> };
     this.queries.push({ query, authorized });
     const send = (status: number, body: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
-    if (!authorized) return send(200, { errors: [{ message: "Not Authorized" }], data: null });
+    if (!authorized) {
+      send(200, { errors: [{ message: "Not Authorized" }], data: null });
+      return;
+    }
     const result = await graphql({ schema, source: query, variableValues: variables, rootValue: this.root() });
     send(200, result);
   }
