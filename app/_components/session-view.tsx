@@ -16,6 +16,7 @@ import { formatElapsed, formatTokens, formatUsd, isActive, sessionDurationMs, ST
 import { SessionHookTimeline } from "./session-hook-timeline";
 import { SessionLand } from "./session-land";
 import { SessionPermissions } from "./session-permissions";
+import { SessionAgents } from "./agents-config/session-agents";
 import { useSelectedProject } from "./selected-project";
 import { Badge, Button, ErrorState, ListSkeleton, Section, Skeleton } from "./ui";
 
@@ -71,6 +72,7 @@ export function SessionView({ id }: { id: number }) {
   return (
     <div data-testid="session-view" data-live={live ? "true" : "false"} data-status={s.status}>
       <SessionHeader session={s} />
+      <SessionAgents session={s} events={events.data} />
       <div className="grid gap-8 xl:grid-cols-[minmax(0,1fr)_22rem]">
         <div className="min-w-0 space-y-8">
           <Section id="conversation" title="Conversation">
