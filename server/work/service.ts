@@ -201,7 +201,10 @@ async function build(deps: WorkDeps, projectId: string | undefined, now: number)
           ? "needs_you"
           : sessionRow && ACTIVE_SESSION.has(sessionRow.status)
             ? "in_progress"
-            : "open";
+            : // Nobody has triaged a failure that fails every run: a person has to decide (issue 13).
+              decision === "pending" && pattern === "persistent" && f.status === "active"
+              ? "needs_you"
+              : "open";
     const title = titlePath.join(" › ");
     items.push({
       key: `failure:${id}`,
