@@ -31,7 +31,8 @@ export async function benchIngestHooks(): Promise<BenchRow[]> {
     const config = path.join(dir, "config.json");
     fs.writeFileSync(config, JSON.stringify({ projects: [{ slug: "bench", path: project }] }));
     const env = { ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "ingest.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent" }), appRoot: repoRoot };
-    await startRuntime(env, { watch: false });
+    // As the server runs: WAL checkpoints in a background thread, not in commits.
+    await startRuntime(env, { watch: false, checkpoint: true });
 
     const report = Buffer.from(generatePlaywrightReport({ tests: 60_000, run: 1 }));
     const hooks = hookTraffic(project);

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { loadConfig } from "./config";
 import { migrateDatabase, openDatabase } from "./db/client";
+import { startCheckpointer } from "./db/checkpointer";
 import { inheritedEnvironment, readSecret, type WorkdeckEnv } from "./env";
 import { EventBus } from "./events/bus";
 import { createLogger } from "./logger";
@@ -27,6 +28,8 @@ type RuntimeOptions = {
   warm?: boolean;
   /** Recover and schedule sessions at start (default: when watching, i.e. the server). */
   sessions?: boolean;
+  /** Checkpoint the WAL from a background thread, not inside commits (default: when watching, i.e. the server). */
+  checkpoint?: boolean;
 };
 
 export function startRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {}): Promise<Runtime> {
@@ -50,6 +53,7 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
   const config = await loadConfig({ appRoot: env.appRoot, configPath: env.configPath });
   const db = openDatabase(env.dbPath);
   migrateDatabase(db, path.join(env.appRoot, "drizzle"));
+  const checkpointer = (opts.checkpoint ?? opts.watch) ? startCheckpointer(db, env.appRoot) : null;
   const bus = new EventBus(db);
   const projects = new ProjectRegistry(db);
   const openspec = new OpenSpecService(projects, bus, log);
@@ -169,6 +173,7 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
       bus.stopPolling();
       await watcher?.close();
       await sessions.close();
+      await checkpointer?.close();
       db.$client.close();
     },
   };

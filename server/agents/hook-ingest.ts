@@ -4,6 +4,7 @@ import type { Statement } from "better-sqlite3";
 import type { Db } from "../db/client";
 import { AppError } from "../app-error";
 import type { EventBus } from "../events/bus";
+import { requestWriteTurn, releaseWriteTurn } from "../db/write-turn";
 import { knownWorkdeckSession, toolDuration } from "./hook-checks";
 import type { ProjectRegistry } from "../projects/service";
 import { HookPayloadSchema, type AgentStatus, type HookIngestResult, type HookPayload } from "@/lib/schemas/agents";
@@ -185,6 +186,8 @@ export function ingestHook(deps: AgentsDeps, input: HookIngestInput): HookIngest
 
 /** Events per transaction at most; past this a batch commits at once instead of waiting for the turn to end. */
 const MAX_BATCH = 256;
+/** While another writer holds the lock, a batch tries again this often, without blocking the event loop. */
+const RETRY_MS = 1;
 
 type Pending = { hook: ParsedHook; resolve(result: HookIngestResult): void; reject(err: unknown): void };
 
@@ -193,19 +196,28 @@ type Pending = { hook: ParsedHook; resolve(result: HookIngestResult): void; reje
  * event loop (or MAX_BATCH of them) is stored in ONE transaction; if it fails, each event is
  * retried in its own, so a failing one costs only itself. Its promise resolves after the commit, so an answer never
  * acknowledges an event a crash could still lose, and bus listeners hear of it only then.
+ *
+ * The write lock is asked for without waiting (issue 10 item 6): SQLite's busy handler sleeps on
+ * the calling thread, which here is the event loop, so while a report ingest held the lock no
+ * request was served. A batch that finds it taken stays queued, raises the write-turn flag (the
+ * ingest worker gives way between two of its chunks) and tries again RETRY_MS later, with
+ * whatever arrived meanwhile; after the connection's busy_timeout it fails, as a waiting writer would.
  */
 export class HookCommitter {
   private queue: Pending[] = [];
   private scheduled = false;
+  private busySince: number | null = null;
   // Built once: better-sqlite3 wraps a transaction function anew on every .transaction() call.
   private readonly commitAllTx;
   private readonly commitOneTx;
+  private readonly busyTimeoutMs: number;
 
   constructor(private readonly deps: AgentsDeps) {
     const sqlite = deps.db.$client;
     const s = prepared(deps.db);
     this.commitAllTx = sqlite.transaction((batch: Pending[]): Outcome[] => batch.map((p): Outcome => ({ ok: true, ...writeHook(deps, s, p.hook) })));
     this.commitOneTx = sqlite.transaction((hook: ParsedHook) => writeHook(deps, s, hook));
+    this.busyTimeoutMs = sqlite.pragma("busy_timeout", { simple: true }) as number;
   }
 
   /** Validates at once (AppError, nothing queued) and resolves once the event is committed. */
@@ -218,48 +230,81 @@ export class HookCommitter {
     }
     return new Promise<HookIngestResult>((resolve, reject) => {
       this.queue.push({ hook, resolve, reject });
-      if (this.queue.length >= MAX_BATCH) this.flush();
-      else if (!this.scheduled) {
-        this.scheduled = true;
-        // setImmediate runs after this turn's I/O callbacks: every body that arrived with this one joins the batch.
-        setImmediate(() => {
-          this.scheduled = false;
-          this.flush();
-        });
-      }
+      if (this.queue.length >= MAX_BATCH && this.busySince === null) this.flush();
+      else this.schedule();
     });
   }
 
-    /** Commits what is queued now. */
+  private schedule(delayMs = 0): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    const run = () => {
+      this.scheduled = false;
+      this.flush();
+    };
+    // setImmediate runs after this turn's I/O callbacks: every body that arrived with this one joins the batch.
+    if (delayMs > 0) setTimeout(run, delayMs);
+    else setImmediate(run);
+  }
+
+  /** Commits what is queued now (or, if another writer holds the lock, leaves it queued and tries again shortly). */
   flush(): void {
     const batch = this.queue.splice(0);
     if (batch.length === 0) return;
     let outcomes: Outcome[];
     try {
       outcomes = this.commitAll(batch);
-    } catch {
-      // Rare (a constraint, a trigger, a full disk): each event alone, so one failure costs only itself.
-      outcomes = batch.map((p): Outcome => {
-        try {
-          return { ok: true, ...this.commitOne(p.hook) };
-        } catch (err) {
-          return { ok: false, err };
+    } catch (err) {
+      if (isBusy(err)) {
+        this.busySince ??= performance.now();
+        if (performance.now() - this.busySince < this.busyTimeoutMs) {
+          // Not started: nothing was written. Back to the front of the queue, in order.
+          this.queue.unshift(...batch);
+          requestWriteTurn();
+          this.schedule(RETRY_MS);
+          return;
         }
-      });
+        outcomes = batch.map((): Outcome => ({ ok: false, err }));
+      } else {
+        // Rare (a constraint, a trigger, a full disk): each event alone, so one failure costs only itself.
+        outcomes = batch.map((p): Outcome => {
+          try {
+            return { ok: true, ...this.commitOne(p.hook) };
+          } catch (err) {
+            return { ok: false, err };
+          }
+        });
+      }
     }
+    this.busySince = null;
+    releaseWriteTurn();
     for (const [i, o] of outcomes.entries()) {
       if (o.ok) for (const e of o.events) this.deps.bus.emitCommitted(e);
       if (o.ok) batch[i]!.resolve(o.result);
       else batch[i]!.reject(o.err);
     }
+    if (this.queue.length > 0) this.schedule();
   }
 
   private commitAll(batch: Pending[]): Outcome[] {
-    return this.commitAllTx.immediate(batch);
+    // Not a prepared statement: SQLite applies this pragma when it compiles it, not when it runs.
+    const sqlite = this.deps.db.$client;
+    sqlite.pragma("busy_timeout = 0");
+    try {
+      return this.commitAllTx.immediate(batch);
+    } finally {
+      sqlite.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
+    }
   }
   private commitOne(hook: ParsedHook): { result: HookIngestResult; events: WorkdeckEvent[] } {
     return this.commitOneTx.immediate(hook);
   }
+}
+
+/** SQLITE_BUSY (checked by code: the error class may come from another module copy). */
+function isBusy(err: unknown): boolean {
+  const code = typeof err === "object" && err !== null ? (err as { code?: unknown }).code : undefined;
+  return code === "SQLITE_BUSY";
 }
 
 type Outcome = { ok: true; result: HookIngestResult; events: WorkdeckEvent[] } | { ok: false; err: unknown };

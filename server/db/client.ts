@@ -7,18 +7,32 @@ import * as schema from "./schema";
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
+/** After a checkpoint resets the WAL, its file is cut back to this (a big ingest must not leave a huge file behind). */
+const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
+
+export type OpenOptions = {
+  /**
+   * Pages in the WAL past which a commit also checkpoints (SQLite's default is 1,000). The server
+   * sets 0 and checkpoints from a background thread instead (checkpointer.ts): a checkpoint inside
+   * a commit made that commit, and every writer queued behind it, wait (issue 12).
+   */
+  autoCheckpoint?: number;
+};
+
 /**
  * Opens (creating if needed) the SQLite file. Called lazily: `next build`
  * imports route modules, and a native handle opened at import time would
  * leak into the build.
  */
-export function openDatabase(dbPath: string): Db {
+export function openDatabase(dbPath: string, opts: OpenOptions = {}): Db {
   if (dbPath !== ":memory:") fs.mkdirSync(path.dirname(dbPath), { recursive: true });
   const sqlite = new Database(dbPath);
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("busy_timeout = 5000");
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("synchronous = NORMAL");
+  sqlite.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
+  if (opts.autoCheckpoint !== undefined) sqlite.pragma(`wal_autocheckpoint = ${Math.max(0, Math.floor(opts.autoCheckpoint))}`);
   return drizzle(sqlite, { schema }) as Db;
 }
 

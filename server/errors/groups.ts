@@ -3,9 +3,10 @@
  * affected test case after a report) and `errors.classifyFailure` (one test case on demand), so
  * both go through exactly the same rules.
  *
- * Raw prepared statements instead of the Drizzle query builder: ingest recomputes thousands of
- * groups inside one transaction, and the builder's per-call SQL generation and row mapping were
- * the largest cost in the 10,000-test bench. The tables are still defined in db/schema.ts.
+ * Planning (read, compute, compare) is apart from applying, and only rows that change are written:
+ * ingest plans on a snapshot before it takes the write lock that every other writer waits on.
+ * Raw prepared statements instead of the Drizzle query builder: its per-call SQL generation and
+ * row mapping were the largest cost in the 10,000-test bench. The tables are in db/schema.ts.
  */
 import type Database from "better-sqlite3";
 import { classifyTest, type Fingerprint, type HistoryEntry, type TestClassification, type TestOutcome } from "@workdeck/error-classifier";
@@ -64,15 +65,30 @@ export function recentRuns(letters: string, recentSeq: number, latestSeq: number
 type ReportRow = { id: number; seq: number; at: number };
 type CaseRow = { id: number; file: string; repo_path: string | null };
 type HistoryRow = { test_case_id: number; report_id: number; status: TestOutcome; fingerprint_meta: string | null };
+/** A group and its triage row as stored: what a recomputation is compared against, so unchanged rows are not written. */
 type GroupRow = {
   id: number;
   test_case_id: number;
   fingerprint: string;
+  first_report_id: number;
   last_report_id: number;
+  last_seen_at: number;
   occurrences: number;
+  consecutive_failures: number;
+  pattern: string;
   active: number;
+  heuristics: string;
+  last_message: string;
   resolved_at: number | null;
+  resolved_report_id: number | null;
   triage_id: number | null;
+  suggested_decision: string | null;
+  decision_rule: string | null;
+  rationale: string | null;
+  confidence: number | null;
+  priority: number | null;
+  suggested_priority: number | null;
+  reviewed_by_human: number | null;
 };
 
 export type ReclassifyOutcome = {
@@ -83,6 +99,44 @@ export type ReclassifyOutcome = {
   classifications: Map<number, TestClassification | null>;
 };
 
+/** A run not visible yet (an ingest's staged report): classified as if it were the project's latest. */
+export type PendingRun = { id: number; seq: number; at: number };
+
+type GroupValues = {
+  projectSlug: string;
+  testCaseId: number;
+  fingerprint: string;
+  firstReportId: number;
+  lastReportId: number;
+  lastSeenAt: number;
+  occurrences: number;
+  consecutiveFailures: number;
+  pattern: string;
+  active: number;
+  heuristics: string;
+  lastMessage: string;
+  resolvedAt: number | null;
+  resolvedReportId: number | null;
+};
+type TriageValues = { suggestedDecision: string; decisionRule: string; rationale: string; confidence: number; priority: number };
+
+/** One row to write; `id` is the group's (an insert gets it when applied). */
+type Write =
+  | { kind: "insert"; values: GroupValues; triage: TriageValues }
+  | { kind: "update"; id: number; values: GroupValues | null; triage: TriageValues | null; insertTriage: boolean; resolved: boolean }
+  | { kind: "older"; id: number; occurrences: number; resolvedAt: number | null; resolvedReportId: number | null; resolved: boolean };
+
+export type ReclassifyPlan = {
+  writes: Write[];
+  classifications: Map<number, TestClassification | null>;
+  /**
+   * Sparkline letters for test cases that get their first group here, from their stored results:
+   * ingest keeps letters only for cases that have a group (the only ones anyone reads).
+   */
+  firstLetters: Map<number, string>;
+  latestSeq: number;
+};
+
 /**
  * Re-runs the rules for the given test cases of one project over their whole history (in report
  * order) and writes the result: the group of the latest fingerprint carries the classification;
@@ -91,14 +145,25 @@ export type ReclassifyOutcome = {
  * human-set priorities are never touched. Call inside a transaction.
  */
 export function reclassifyTestCases(sqlite: Database.Database, projectSlug: string, testCaseIds: readonly number[], now = Date.now()): ReclassifyOutcome {
-  const outcome: ReclassifyOutcome = { newIds: [], updatedIds: [], resolvedIds: [], classifications: new Map() };
-  if (testCaseIds.length === 0) return outcome;
+  return applyReclassify(sqlite, planReclassify(sqlite, projectSlug, testCaseIds), now);
+}
+
+/**
+ * The reading and computing half of reclassifyTestCases: what would change, and nothing written.
+ * Ingest runs it on a snapshot before it takes the write lock (issue 10: every other writer waits
+ * on that lock), with its staged run as `pending`, then applies only the rows that differ.
+ */
+export function planReclassify(sqlite: Database.Database, projectSlug: string, testCaseIds: readonly number[], pending?: PendingRun): ReclassifyPlan {
+  const plan: ReclassifyPlan = { writes: [], classifications: new Map(), firstLetters: new Map(), latestSeq: 0 };
+  if (testCaseIds.length === 0) return plan;
 
   const reports = sqlite
     .prepare("SELECT id, seq, coalesce(started_at, ingested_at) AS at FROM reports WHERE project_slug = ? ORDER BY seq")
     .all(projectSlug) as ReportRow[];
+  if (pending) reports.push(pending);
   const latest = reports.at(-1);
-  if (!latest) return outcome;
+  if (!latest) return plan;
+  plan.latestSeq = latest.seq;
   const bySeq = new Map(reports.map((r) => [r.seq, r]));
   const seqById = new Map(reports.map((r) => [r.id, r.seq]));
 
@@ -114,18 +179,21 @@ export function reclassifyTestCases(sqlite: Database.Database, projectSlug: stri
       .prepare(`SELECT test_case_id, report_id, status, fingerprint_meta FROM test_results WHERE test_case_id IN (${marks}) ORDER BY test_case_id, report_id`)
       .all(...ids) as HistoryRow[];
     for (const row of rows) {
+      // Results of runs not (yet) stored as the project's (another ingest's staged run) are not history.
       const seq = seqById.get(row.report_id);
       if (seq === undefined) continue;
       const entry: HistoryEntry = { reportId: seq, status: row.status };
       if (row.fingerprint_meta) entry.fingerprint = { ...(JSON.parse(row.fingerprint_meta) as StoredFingerprint), signature: "" };
-      if (row.status === "expected") lastPass.set(row.test_case_id, seq);
+      if (row.status === "expected") lastPass.set(row.test_case_id, Math.max(seq, lastPass.get(row.test_case_id) ?? 0));
       let list = histories.get(row.test_case_id);
       if (!list) histories.set(row.test_case_id, (list = []));
       list.push(entry);
     }
     const groupRows = sqlite
       .prepare(
-        `SELECT f.id, f.test_case_id, f.fingerprint, f.last_report_id, f.occurrences, f.active, f.resolved_at, t.id AS triage_id
+        `SELECT f.id, f.test_case_id, f.fingerprint, f.first_report_id, f.last_report_id, f.last_seen_at, f.occurrences, f.consecutive_failures,
+           f.pattern, f.active, f.heuristics, f.last_message, f.resolved_at, f.resolved_report_id, t.id AS triage_id, t.suggested_decision,
+           t.decision_rule, t.rationale, t.confidence, t.priority, t.suggested_priority, t.reviewed_by_human
          FROM test_failures f LEFT JOIN error_triage t ON t.test_failure_id = f.id WHERE f.test_case_id IN (${marks})`,
       )
       .all(...ids) as GroupRow[];
@@ -136,38 +204,14 @@ export function reclassifyTestCases(sqlite: Database.Database, projectSlug: stri
     }
   }
 
-  const insertGroup = sqlite.prepare(
-    `INSERT INTO test_failures (project_slug, test_case_id, fingerprint, first_report_id, last_report_id, last_seen_at, occurrences,
-       consecutive_failures, pattern, active, heuristics, last_message, resolved_at, resolved_report_id, created_at, updated_at)
-     VALUES (@projectSlug, @testCaseId, @fingerprint, @firstReportId, @lastReportId, @lastSeenAt, @occurrences,
-       @consecutiveFailures, @pattern, @active, @heuristics, @lastMessage, @resolvedAt, @resolvedReportId, @now, @now)`,
-  );
-  const updateGroup = sqlite.prepare(
-    `UPDATE test_failures SET first_report_id = @firstReportId, last_report_id = @lastReportId, last_seen_at = @lastSeenAt,
-       occurrences = @occurrences, consecutive_failures = @consecutiveFailures, pattern = @pattern, active = @active,
-       heuristics = @heuristics, last_message = @lastMessage, resolved_at = @resolvedAt, resolved_report_id = @resolvedReportId, updated_at = @now
-     WHERE id = @id`,
-  );
-  const updateOlderGroup = sqlite.prepare(
-    "UPDATE test_failures SET active = 0, occurrences = @occurrences, resolved_at = @resolvedAt, resolved_report_id = @resolvedReportId, updated_at = @now WHERE id = @id",
-  );
-  const insertTriage = sqlite.prepare(
-    `INSERT INTO error_triage (test_failure_id, decision, suggested_decision, decision_rule, rationale, confidence, priority, suggested_priority, reviewed_by_human, updated_at)
-     VALUES (@failureId, 'pending', @suggestedDecision, @decisionRule, @rationale, @confidence, @priority, @priority, 0, @now)`,
-  );
-  // A human decision and a human-chosen priority win; the suggestion beside them keeps moving.
-  const updateTriage = sqlite.prepare(
-    `UPDATE error_triage SET suggested_decision = @suggestedDecision, decision_rule = @decisionRule, rationale = @rationale,
-       confidence = @confidence, suggested_priority = @priority, priority = CASE WHEN reviewed_by_human THEN priority ELSE @priority END, updated_at = @now
-     WHERE test_failure_id = @failureId`,
-  );
-
   for (const testCaseId of testCaseIds) {
     const testCase = cases.get(testCaseId);
     const history = histories.get(testCaseId);
     if (!testCase || !history) continue;
+    // Report ids order the pending run wrongly only if it was staged before an earlier-seq run: order by seq.
+    history.sort((a, b) => (a.reportId as number) - (b.reportId as number));
     const c = classifyTest({ file: testCase.repo_path ?? testCase.file, history, latestReportId: latest.seq });
-    outcome.classifications.set(testCaseId, c);
+    plan.classifications.set(testCaseId, c);
     if (!c) continue;
 
     const passedAt = lastPass.get(testCaseId);
@@ -180,7 +224,7 @@ export function reclassifyTestCases(sqlite: Database.Database, projectSlug: stri
     const existing = groups.get(testCaseId) ?? [];
     const current = summaries.get(c.fingerprint.hash)!;
     const lastEntry = findLast(history, (e) => e.reportId === c.lastSeen);
-    const values = {
+    const values: GroupValues = {
       projectSlug,
       testCaseId,
       fingerprint: c.fingerprint.hash,
@@ -194,43 +238,140 @@ export function reclassifyTestCases(sqlite: Database.Database, projectSlug: stri
       heuristics: JSON.stringify(c.heuristics),
       lastMessage: (lastEntry?.fingerprint as StoredFingerprint | undefined)?.message ?? c.fingerprint.headline,
       ...resolution(current.lastSeen as number),
-      now,
     };
-    const triage = {
-      suggestedDecision: c.suggestedDecision,
-      decisionRule: c.decisionRule,
-      rationale: c.rationale,
-      confidence: c.confidence,
-      priority: c.priority,
-      now,
-    };
+    const triage: TriageValues = { suggestedDecision: c.suggestedDecision, decisionRule: c.decisionRule, rationale: c.rationale, confidence: c.confidence, priority: c.priority };
 
     const group = existing.find((g) => g.fingerprint === c.fingerprint.hash);
-    let groupId: number;
     if (group) {
-      groupId = group.id;
-      updateGroup.run({ ...values, id: groupId });
-      outcome.updatedIds.push(groupId);
-      if (values.resolvedAt !== null && group.resolved_at === null) outcome.resolvedIds.push(groupId);
+      const groupChanged = !sameGroup(group, values);
+      const triageChanged = group.triage_id === null || !sameTriage(group, triage);
+      if (groupChanged || triageChanged) {
+        plan.writes.push({
+          kind: "update",
+          id: group.id,
+          values: groupChanged ? values : null,
+          triage: triageChanged ? triage : null,
+          insertTriage: group.triage_id === null,
+          resolved: values.resolvedAt !== null && group.resolved_at === null,
+        });
+      }
     } else {
-      groupId = Number(insertGroup.run(values).lastInsertRowid);
-      outcome.newIds.push(groupId);
+      plan.writes.push({ kind: "insert", values, triage });
+      if (existing.length === 0) plan.firstLetters.set(testCaseId, lettersFromHistory(history, latest.seq));
     }
-    if (group?.triage_id != null) updateTriage.run({ ...triage, failureId: groupId });
-    else insertTriage.run({ ...triage, failureId: groupId });
 
     // Groups of earlier fingerprints of the same test: no longer the test's current failure.
     for (const older of existing) {
-      if (older.id === groupId || older.resolved_at !== null) continue;
+      if (older.id === group?.id || older.resolved_at !== null) continue;
       const summary = summaries.get(older.fingerprint);
       const lastSeenSeq = summary ? (summary.lastSeen as number) : (seqById.get(older.last_report_id) ?? 0);
       const res = resolution(lastSeenSeq);
-      updateOlderGroup.run({ id: older.id, occurrences: summary?.occurrences ?? older.occurrences, ...res, now });
-      outcome.updatedIds.push(older.id);
-      if (res.resolvedAt !== null) outcome.resolvedIds.push(older.id);
+      const occurrences = summary?.occurrences ?? older.occurrences;
+      if (older.active === 0 && older.occurrences === occurrences && older.resolved_at === res.resolvedAt && older.resolved_report_id === res.resolvedReportId) continue;
+      plan.writes.push({ kind: "older", id: older.id, occurrences, ...res, resolved: res.resolvedAt !== null });
     }
   }
+  return plan;
+}
+
+function sameGroup(g: GroupRow, v: GroupValues): boolean {
+  return (
+    g.first_report_id === v.firstReportId &&
+    g.last_report_id === v.lastReportId &&
+    g.last_seen_at === v.lastSeenAt &&
+    g.occurrences === v.occurrences &&
+    g.consecutive_failures === v.consecutiveFailures &&
+    g.pattern === v.pattern &&
+    g.active === v.active &&
+    g.heuristics === v.heuristics &&
+    g.last_message === v.lastMessage &&
+    g.resolved_at === v.resolvedAt &&
+    g.resolved_report_id === v.resolvedReportId
+  );
+}
+
+function sameTriage(g: GroupRow, t: TriageValues): boolean {
+  return (
+    g.suggested_decision === t.suggestedDecision &&
+    g.decision_rule === t.decisionRule &&
+    g.rationale === t.rationale &&
+    g.confidence === t.confidence &&
+    g.suggested_priority === t.priority &&
+    (g.reviewed_by_human === 1 || g.priority === t.priority)
+  );
+}
+
+/** A case's letters over the project's last RECENT_RUNS reports up to `latestSeq`, from its history (entries by seq). */
+export function lettersFromHistory(history: readonly HistoryEntry[], latestSeq: number): string {
+  const bySeq = new Map(history.map((e) => [e.reportId as number, e.status]));
+  let out = "";
+  for (let seq = Math.max(1, latestSeq - RECENT_RUNS + 1); seq <= latestSeq; seq++) {
+    const status = bySeq.get(seq);
+    out += status ? LETTER[status] : "-";
+  }
+  return out;
+}
+
+/** Writes a plan (inside a transaction); returns the outcome with the new groups' ids. */
+export function applyReclassify(sqlite: Database.Database, plan: ReclassifyPlan, now = Date.now()): ReclassifyOutcome {
+  const outcome: ReclassifyOutcome = { newIds: [], updatedIds: [], resolvedIds: [], classifications: plan.classifications };
+  if (plan.writes.length === 0) return outcome;
+  const s = statementsFor(sqlite);
+  for (const w of plan.writes) {
+    if (w.kind === "insert") {
+      const id = Number(s.insertGroup.run({ ...w.values, now }).lastInsertRowid);
+      s.insertTriage.run({ ...w.triage, failureId: id, now });
+      outcome.newIds.push(id);
+      continue;
+    }
+    if (w.kind === "update") {
+      if (w.values) s.updateGroup.run({ ...w.values, id: w.id, now });
+      if (w.insertTriage) s.insertTriage.run({ ...w.triage!, failureId: w.id, now });
+      else if (w.triage) s.updateTriage.run({ ...w.triage, failureId: w.id, now });
+    } else {
+      s.updateOlderGroup.run({ id: w.id, occurrences: w.occurrences, resolvedAt: w.resolvedAt, resolvedReportId: w.resolvedReportId, now });
+    }
+    outcome.updatedIds.push(w.id);
+    if (w.resolved) outcome.resolvedIds.push(w.id);
+  }
   return outcome;
+}
+
+type Statements = Record<"insertGroup" | "updateGroup" | "updateOlderGroup" | "insertTriage" | "updateTriage", Database.Statement>;
+const statements = new WeakMap<Database.Database, Statements>();
+
+function statementsFor(sqlite: Database.Database): Statements {
+  let s = statements.get(sqlite);
+  if (s) return s;
+  s = {
+    insertGroup: sqlite.prepare(
+      `INSERT INTO test_failures (project_slug, test_case_id, fingerprint, first_report_id, last_report_id, last_seen_at, occurrences,
+         consecutive_failures, pattern, active, heuristics, last_message, resolved_at, resolved_report_id, created_at, updated_at)
+       VALUES (@projectSlug, @testCaseId, @fingerprint, @firstReportId, @lastReportId, @lastSeenAt, @occurrences,
+         @consecutiveFailures, @pattern, @active, @heuristics, @lastMessage, @resolvedAt, @resolvedReportId, @now, @now)`,
+    ),
+    updateGroup: sqlite.prepare(
+      `UPDATE test_failures SET first_report_id = @firstReportId, last_report_id = @lastReportId, last_seen_at = @lastSeenAt,
+         occurrences = @occurrences, consecutive_failures = @consecutiveFailures, pattern = @pattern, active = @active,
+         heuristics = @heuristics, last_message = @lastMessage, resolved_at = @resolvedAt, resolved_report_id = @resolvedReportId, updated_at = @now
+       WHERE id = @id`,
+    ),
+    updateOlderGroup: sqlite.prepare(
+      "UPDATE test_failures SET active = 0, occurrences = @occurrences, resolved_at = @resolvedAt, resolved_report_id = @resolvedReportId, updated_at = @now WHERE id = @id",
+    ),
+    insertTriage: sqlite.prepare(
+      `INSERT INTO error_triage (test_failure_id, decision, suggested_decision, decision_rule, rationale, confidence, priority, suggested_priority, reviewed_by_human, updated_at)
+       VALUES (@failureId, 'pending', @suggestedDecision, @decisionRule, @rationale, @confidence, @priority, @priority, 0, @now)`,
+    ),
+    // A human decision and a human-chosen priority win; the suggestion beside them keeps moving.
+    updateTriage: sqlite.prepare(
+      `UPDATE error_triage SET suggested_decision = @suggestedDecision, decision_rule = @decisionRule, rationale = @rationale,
+         confidence = @confidence, suggested_priority = @priority, priority = CASE WHEN reviewed_by_human THEN priority ELSE @priority END, updated_at = @now
+       WHERE test_failure_id = @failureId`,
+    ),
+  };
+  statements.set(sqlite, s);
+  return s;
 }
 
 function findLast<T>(items: readonly T[], predicate: (item: T) => boolean): T | undefined {

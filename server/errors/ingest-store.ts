@@ -2,11 +2,12 @@
  * The two halves of a report ingest, apart so that ingest.ts can run them on the request thread
  * (CLI, tests) or on a worker thread (POST /api/reports):
  * - prepareReport: parse, normalise, fingerprint, compress. CPU only, no database.
- * - storeReport: the run, every result, the failure groups and their triage in ONE immediate
- *   transaction. It returns the events to publish instead of publishing: the bus and its
- *   subscribers live on the main thread.
- * Everything CPU-bound, and every row, is ready before the transaction (ingest-plan.ts), so the
- * write lock, which every other writer (hook ingest above all) waits on, is held only to move them.
+ * - storeReport: the run, every result, the failure groups and their triage, shown to readers all
+ *   at once. It returns the events to publish instead of publishing: the bus and its subscribers
+ *   live on the main thread.
+ * Rows are staged invisibly in short transactions and the groups planned before the write lock,
+ * which every other writer (hook ingest above all) waits on (ingest-plan.ts): the last, visible
+ * step writes only what changed.
  */
 import { createHash } from "node:crypto";
 import { deflateRawSync } from "node:zlib";
@@ -24,8 +25,8 @@ import {
   type TestResult,
 } from "@workdeck/error-classifier";
 import { AppError } from "../app-error";
-import { MESSAGE_LIMIT, reclassifyTestCases, type StoredFingerprint } from "./groups";
-import { applyPlan, planHolds, planWrite } from "./ingest-plan";
+import { MESSAGE_LIMIT, type ReclassifyOutcome, type StoredFingerprint } from "./groups";
+import { discardStage, planFlip, showStage, stageRun, sweepAbandonedStages, writeFirstLetters } from "./ingest-plan";
 import type { IngestSummary, ReportFormat, StoredAttempt } from "@/lib/schemas/errors";
 import type { WorkdeckEventInput } from "@/lib/schemas/events";
 
@@ -86,8 +87,26 @@ function prepareTest(test: TestResult, rootDirs: readonly string[]): PreparedTes
 /**
  * Stores a prepared report for a project (whose slug the caller has checked). A report already
  * ingested (same bytes) changes nothing and returns its summary with `duplicate: true`.
+ * Staged in short transactions, then shown with one small one (ingest-plan.ts): readers see the
+ * whole run or none of it, and no other writer waits long.
  */
 export function storeReport(sqlite: Database.Database, projectSlug: string, prepared: PreparedReport, origin: ReportOrigin = {}): StoredReport {
+  const cache = sqlite.pragma("cache_size", { simple: true }) as number;
+  sqlite.pragma(`cache_size = -${INGEST_CACHE_KIB}`);
+  try {
+    return store(sqlite, projectSlug, prepared, origin);
+  } finally {
+    sqlite.pragma(`cache_size = ${cache}`);
+  }
+}
+
+/**
+ * Pages an ingest may keep in memory: its last transaction touches rows all over the big tables,
+ * and with SQLite's default 2 MB it spilled pages mid-transaction, under the lock.
+ */
+const INGEST_CACHE_KIB = 64 * 1024;
+
+function store(sqlite: Database.Database, projectSlug: string, prepared: PreparedReport, origin: ReportOrigin): StoredReport {
   const { report, format, contentHash } = prepared;
   const warnings = [...report.warnings];
   const now = Date.now();
@@ -96,70 +115,58 @@ export function storeReport(sqlite: Database.Database, projectSlug: string, prep
     sqlite.prepare("SELECT id, seq, format, stats, run_errors, test_count, warnings FROM reports WHERE project_slug = ? AND content_hash = ?").get(projectSlug, contentHash) as
       | DuplicateRow
       | undefined;
+  const known = findDuplicate();
+  if (known) return { summary: duplicateSummary(projectSlug, known), events: [] };
 
-  // Before the write lock: new cases, the snapshot, the staged rows (ingest-plan.ts).
-  let plan = planWrite(sqlite, projectSlug, prepared);
-  const write = sqlite.transaction(() => {
-    // Inside the IMMEDIATE transaction (it holds the write lock): two processes sending the same
-    // report at once cannot both get past this check.
-    const duplicate = findDuplicate();
-    if (duplicate) return { duplicate };
-    // Another report of the project landed since the snapshot: plan again, under the lock this time.
-    if (!planHolds(sqlite, projectSlug, plan)) plan = planWrite(sqlite, projectSlug, prepared);
-    const { seq } = plan;
-    const startedAt = report.startTime ? Date.parse(report.startTime) : NaN;
-    if (plan.duplicateKeys > 0) {
-      warnings.push(`${plan.duplicateKeys} test(s) appeared more than once under the same identity; only the first result of each was kept.`);
-    }
-    const reportId = Number(
-      sqlite
-        .prepare(
-          `INSERT INTO reports (project_slug, seq, content_hash, format, source, branch, "commit", started_at, duration_ms, stats, run_errors, test_count, warnings, ingested_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          projectSlug,
-          seq,
-          contentHash,
-          format,
-          origin.source ?? report.metadata.ciBuildUrl ?? null,
-          origin.branch ?? report.metadata.gitBranch ?? null,
-          origin.commit ?? report.metadata.gitCommit ?? null,
-          Number.isFinite(startedAt) ? startedAt : null,
-          report.durationMs === undefined ? null : Math.round(report.durationMs),
-          JSON.stringify(report.stats),
-          JSON.stringify(report.runErrors),
-          report.tests.length,
-          JSON.stringify(warnings),
-          now,
-        ).lastInsertRowid,
-    );
-    applyPlan(sqlite, reportId, plan);
-
-    // Every unresolved group of the project is re-evaluated too: a test absent from (or passing
-    // in) this report is no longer active, and one that passed is resolved.
-    const affected = new Set(plan.affected);
-    for (const row of sqlite.prepare("SELECT DISTINCT test_case_id AS id FROM test_failures WHERE project_slug = ? AND resolved_at IS NULL").all(projectSlug) as {
-      id: number;
-    }[]) {
-      affected.add(row.id);
-    }
-    const outcome = reclassifyTestCases(sqlite, projectSlug, [...affected], now);
-    return { written: { reportId, seq, outcome } };
+  sweepAbandonedStages(sqlite, now);
+  const startedAt = report.startTime ? Date.parse(report.startTime) : NaN;
+  const stage = stageRun(sqlite, projectSlug, prepared, {
+    contentHash,
+    format,
+    source: origin.source ?? report.metadata.ciBuildUrl ?? null,
+    branch: origin.branch ?? report.metadata.gitBranch ?? null,
+    commit: origin.commit ?? report.metadata.gitCommit ?? null,
+    startedAt: Number.isFinite(startedAt) ? startedAt : null,
+    durationMs: report.durationMs === undefined ? null : Math.round(report.durationMs),
+    stats: JSON.stringify(report.stats),
+    runErrors: JSON.stringify(report.runErrors),
+    testCount: report.tests.length,
+    ingestedAt: now,
   });
+  if (stage.duplicateKeys > 0) {
+    warnings.push(`${stage.duplicateKeys} test(s) appeared more than once under the same identity; only the first result of each was kept.`);
+  }
 
-  let result: ReturnType<typeof write>;
+  let result: { duplicate: DuplicateRow } | { written: { seq: number; outcome: ReclassifyOutcome } };
   try {
-    result = write.immediate();
+    // Planned on a snapshot (a read transaction), without the lock.
+    const plan = sqlite.transaction(() => planFlip(sqlite, projectSlug, stage))();
+    writeFirstLetters(sqlite, plan);
+    result = sqlite
+      .transaction(() => {
+        // Inside the IMMEDIATE transaction (it holds the write lock): two processes sending the same
+        // report at once cannot both get past this check.
+        const duplicate = findDuplicate();
+        if (duplicate) return { duplicate };
+        return { written: showStage(sqlite, projectSlug, prepared, stage, plan, warnings, now) };
+      })
+      .immediate();
   } catch (err) {
     // Belt and braces for the same race through another path (a connection without the lock):
     // the unique (project, content hash) index refused the second copy; answer as a duplicate.
     const duplicate = isUniqueViolation(err) ? findDuplicate() : undefined;
-    if (!duplicate) throw err;
+    if (!duplicate) {
+      discardStage(sqlite, stage);
+      throw err;
+    }
     result = { duplicate };
   }
-  if ("duplicate" in result && result.duplicate) return { summary: duplicateSummary(projectSlug, result.duplicate), events: [] };
-  const { reportId, seq, outcome } = (result as { written: { reportId: number; seq: number; outcome: ReturnType<typeof reclassifyTestCases> } }).written;
+  if ("duplicate" in result) {
+    discardStage(sqlite, stage);
+    return { summary: duplicateSummary(projectSlug, result.duplicate), events: [] };
+  }
+  const reportId = stage.reportId;
+  const { seq, outcome } = result.written;
 
   const events: WorkdeckEventInput[] = [
     { type: "errors.reportIngested", projectSlug, reportId, seq, tests: report.tests.length, unexpected: report.stats.unexpected, flaky: report.stats.flaky },

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { AppError, type AppErrorCode } from "../app-error";
+import { writeTurnBuffer } from "../db/write-turn";
 import type { ReportOrigin, StoredReport } from "./ingest-store";
 import type { ReportFormat } from "@/lib/schemas/errors";
 
@@ -12,7 +13,14 @@ import type { ReportFormat } from "@/lib/schemas/errors";
  */
 
 /** Main -> worker. */
-export type JobStart = { dbPath: string; projectSlug: string; format: "auto" | ReportFormat; origin: ReportOrigin };
+export type JobStart = {
+  dbPath: string;
+  projectSlug: string;
+  format: "auto" | ReportFormat;
+  origin: ReportOrigin;
+  /** The main connection's wal_autocheckpoint: 0 when a background checkpointer runs (the worker's commits must not checkpoint either). */
+  autoCheckpoint: number;
+};
 export type IngestRequest =
   | ({ type: "start"; job: number } & JobStart)
   | { type: "chunk"; job: number; data: Uint8Array }
@@ -87,7 +95,8 @@ class IngestThread {
       this.worker.ref();
       return this.worker;
     }
-    const worker = new Worker(this.entry);
+    // The write-turn flag: the worker's chunked writes give way to this thread's waiting writers.
+    const worker = new Worker(this.entry, { workerData: { writeTurn: writeTurnBuffer() } });
     worker.on("message", (reply: IngestReply) => {
       const waiter = this.settle(reply.job);
       if (!waiter) return;

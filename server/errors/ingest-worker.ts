@@ -48,7 +48,7 @@ function runJob(id: number, job: Job): IngestReply {
     const body = Buffer.concat(job.chunks, job.bytes);
     job.chunks = [];
     const prepared = prepareReport(body, job.start.format, job.hash.digest("hex"));
-    const db = openDatabase(job.start.dbPath);
+    const db = openDatabase(job.start.dbPath, { autoCheckpoint: job.start.autoCheckpoint });
     try {
       return { type: "stored", job: id, stored: storeReport(db.$client, job.start.projectSlug, prepared, job.start.origin) };
     } finally {

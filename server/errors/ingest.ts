@@ -24,8 +24,8 @@ export type StreamedIngestInput = Omit<IngestInput, "body"> & { body: AsyncItera
 
 /**
  * The one ingest path behind `workdeck ingest`, `POST /api/reports` and the reporter: parse with
- * the classifier, store the run, every result, the failure groups and their triage in ONE
- * transaction, then publish. Bad input throws AppError before anything is written; a report
+ * the classifier, store the run, every result, the failure groups and their triage (visible all
+ * at once: ingest-plan.ts), then publish. Bad input throws AppError before anything is written; a report
  * already ingested (same bytes) returns its summary with `duplicate: true` and changes nothing.
  *
  * This form runs on the calling thread: right for the CLI and scripts, which have nothing else to
@@ -56,7 +56,8 @@ export async function ingestReportInWorker(deps: ErrorsDeps & { env: Pick<Workde
     for await (const chunk of input.body) chunks.push(chunk);
     stored = storeReport(sqlite, project.slug, prepareReport(Buffer.concat(chunks), input.format), origin);
   } else {
-    stored = await ingestThread(deps.env.appRoot).run({ dbPath: sqlite.name, projectSlug: project.slug, format: input.format ?? "auto", origin }, input.body);
+    const autoCheckpoint = sqlite.pragma("wal_autocheckpoint", { simple: true }) as number;
+    stored = await ingestThread(deps.env.appRoot).run({ dbPath: sqlite.name, projectSlug: project.slug, format: input.format ?? "auto", origin, autoCheckpoint }, input.body);
   }
   return publish(deps.bus, stored, started);
 }

@@ -196,6 +196,22 @@ describe("POST /api/hooks at the edge", () => {
     expect(count(reader(dbPath), "SELECT count(*) AS n FROM hooks")).toBe(1);
   });
 
+  it("waits for a write lock another writer holds without blocking the server, and stores the hooks once it is free", async () => {
+    const { url, project, dbPath } = await start();
+    // Another writer (a report ingest, say) holds the lock.
+    const other = new Database(dbPath);
+    cleanups.push(() => other.close());
+    other.exec("BEGIN IMMEDIATE");
+    const pending = Promise.all(["a", "b"].map((s) => post(url, JSON.stringify(hookSession(`wait-${s}`, project).prompt("go")))));
+    // The event loop stays free meanwhile: other requests are answered (here: a 503 from the edge, Next is not prepared).
+    const page = await fetch(`${url}/work`);
+    expect(page.status).toBe(503);
+    expect(count(reader(dbPath), "SELECT count(*) AS n FROM hooks")).toBe(0);
+    other.exec("COMMIT");
+    expect((await pending).map((a) => a.status)).toEqual([201, 201]);
+    expect(count(reader(dbPath), "SELECT count(*) AS n FROM hooks")).toBe(2);
+  });
+
   it("stays as strict as the edge: no token 401, a wrong Origin 403, an agent token of a running session 201, huge or bad bodies 413/400, nothing stored", async () => {
     const { runtime, url, project, dbPath } = await start({ WORKDECK_TOKEN: TOKEN, WORKDECK_MAX_HOOK_BYTES: "65536" });
     const body = JSON.stringify(hookSession("strict", project).prompt("hi"));

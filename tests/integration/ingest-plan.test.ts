@@ -1,16 +1,18 @@
 /**
- * The write plan of an ingest (issue 10 item 6): worked out from a snapshot before the write lock,
- * it must notice when another report of the project lands in between, and what the plan inserted
- * early (new test cases) must stay invisible until the run itself is stored.
+ * The write plan of an ingest (issue 10 item 6): the run is staged in short transactions where no
+ * reader sees it, the groups are planned on a snapshot without the write lock, and one small
+ * transaction shows everything at once. It must notice when another report of the project lands
+ * in between, and write only the group rows that change.
  */
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { migrateDatabase, openDatabase } from "@/server/db/client";
+import { migrateDatabase, openDatabase, type Db } from "@/server/db/client";
 import { EventBus } from "@/server/events/bus";
-import { listFailures } from "@/server/errors/service";
+import { getFailure, listFailures } from "@/server/errors/service";
 import { ingestReport } from "@/server/errors/ingest";
-import { planHolds, planWrite } from "@/server/errors/ingest-plan";
+import { planReclassify, reclassifyTestCases } from "@/server/errors/groups";
+import { discardStage, flipHolds, planFlip, showStage, stageRun, sweepAbandonedStages, type ReportValues } from "@/server/errors/ingest-plan";
 import { prepareReport, storeReport } from "@/server/errors/ingest-store";
 import { ProjectRegistry } from "@/server/projects/service";
 import { sharedPath } from "../support/shared";
@@ -19,54 +21,121 @@ import { repoRoot, tempDir } from "../support/temp";
 const sampleReports = sharedPath("playwright-sample", "reports");
 const readRun = (run: number) => fs.readFileSync(path.join(sampleReports, `run-${run}.json`));
 
-function database() {
-  const file = path.join(tempDir(), "w.db");
+function database(file = path.join(tempDir(), "w.db")) {
   const db = openDatabase(file);
   migrateDatabase(db, path.join(repoRoot, "drizzle"));
-  return { file, db };
+  const projects = new ProjectRegistry(db);
+  projects.replace([{ slug: "sample", name: "sample", path: repoRoot, openspecRoot: repoRoot, source: "config" as const, problem: null }]);
+  return { file, db, deps: { db, bus: new EventBus(db), projects } };
 }
 
+const values = (contentHash: string): ReportValues => ({
+  contentHash,
+  format: "json",
+  source: null,
+  branch: null,
+  commit: null,
+  startedAt: null,
+  durationMs: null,
+  stats: "{}",
+  runErrors: "[]",
+  testCount: 0,
+  ingestedAt: Date.now(),
+});
+
+/** Everything a person can see of the project's failures: the list, each group's detail, the counts. */
+function view(deps: ReturnType<typeof database>["deps"]) {
+  const list = listFailures(deps, { projectId: "sample" });
+  const details = list.map((g) => getFailure(deps, { failureId: g.id }));
+  const visibleResults = (deps.db.$client.prepare("SELECT count(*) AS n FROM test_results tr JOIN reports r ON r.id = tr.report_id WHERE r.project_slug = 'sample'").get() as { n: number }).n;
+  const reports = (deps.db.$client.prepare("SELECT count(*) AS n FROM reports WHERE project_slug = 'sample'").get() as { n: number }).n;
+  return { list, details, visibleResults, reports };
+}
+
+/** The same, without ids and clocks: to compare two databases. */
+function shape(deps: ReturnType<typeof database>["deps"]) {
+  return listFailures(deps, { projectId: "sample" })
+    .map((g) => ({ key: `${g.file} ${g.titlePath.join(" > ")}`, fp: g.fingerprint, pattern: g.pattern, occurrences: g.occurrences, recentRuns: g.recentRuns, status: g.status, active: g.active }))
+    .sort((a, b) => (a.key + a.fp).localeCompare(b.key + b.fp));
+}
+
+const count = (db: Db, sql: string) => (db.$client.prepare(sql).get() as { n: number }).n;
+
 describe("ingest write plan", () => {
-  it("no longer holds once another report of the project lands after the snapshot", () => {
-    const { file, db } = database();
+  it("stages a run no reader sees, then shows it all at once, as if written in one go", () => {
+    const { db, deps } = database();
+    ingestReport(deps, { projectSlug: "sample", body: readRun(1) });
+    const before = view(deps);
+
+    const prepared = prepareReport(readRun(2));
+    const stage = stageRun(db.$client, "sample", prepared, values(prepared.contentHash));
+    const plan = db.$client.transaction(() => planFlip(db.$client, "sample", stage))();
+    // Staged: every result is stored, and nothing a reader asks for has changed.
+    expect(count(db, `SELECT count(*) AS n FROM test_results WHERE report_id = ${stage.reportId}`)).toBe(stage.run.size);
+    expect(view(deps)).toEqual(before);
+
+    db.$client.transaction(() => showStage(db.$client, "sample", prepared, stage, plan, [], Date.now())).immediate();
+    const { deps: clean } = database();
+    for (const run of [1, 2]) ingestReport(clean, { projectSlug: "sample", body: readRun(run) });
+    expect(shape(deps)).toEqual(shape(clean));
+    expect(view(deps).visibleResults).toBe(view(clean).visibleResults);
+  });
+
+  it("plans again under the lock when another report of the project lands after the snapshot", () => {
+    const { file, db, deps } = database();
     const other = openDatabase(file);
     try {
-      const plan = planWrite(db.$client, "sample", prepareReport(readRun(2)));
-      expect(plan.seq).toBe(1);
-      expect(planHolds(db.$client, "sample", plan)).toBe(true);
+      ingestReport(deps, { projectSlug: "sample", body: readRun(1) });
+      const prepared = prepareReport(readRun(3));
+      const stage = stageRun(db.$client, "sample", prepared, values(prepared.contentHash));
+      const plan = db.$client.transaction(() => planFlip(db.$client, "sample", stage))();
+      expect(plan.seq).toBe(2);
+      expect(flipHolds(db.$client, "sample", plan)).toBe(true);
 
-      storeReport(other.$client, "sample", prepareReport(readRun(1)));
-      expect(planHolds(db.$client, "sample", plan)).toBe(false);
-      // Another project's report does not matter to this one's plan.
-      const fresh = planWrite(db.$client, "sample", prepareReport(readRun(2)));
-      storeReport(other.$client, "elsewhere", prepareReport(readRun(1)));
-      expect(planHolds(db.$client, "sample", fresh)).toBe(true);
+      // Another process stores run 2 meanwhile: the staged run lands after it, as run 3.
+      storeReport(other.$client, "sample", prepareReport(readRun(2)));
+      expect(flipHolds(db.$client, "sample", plan)).toBe(false);
+      const shown = db.$client.transaction(() => showStage(db.$client, "sample", prepared, stage, plan, [], Date.now())).immediate();
+      expect(shown.seq).toBe(3);
+
+      const { deps: clean } = database();
+      for (const run of [1, 2, 3]) ingestReport(clean, { projectSlug: "sample", body: readRun(run) });
+      expect(shape(deps)).toEqual(shape(clean));
     } finally {
       other.$client.close();
-      db.$client.close();
     }
   });
 
-  it("inserts new test cases before the run, invisible until the run is stored, and the run classifies as if written at once", () => {
-    const { db } = database();
-    const projects = new ProjectRegistry(db);
-    projects.replace([{ slug: "sample", name: "sample", path: repoRoot, openspecRoot: repoRoot, source: "config" as const, problem: null }]);
-    const deps = { db, bus: new EventBus(db), projects };
-
-    planWrite(db.$client, "sample", prepareReport(readRun(1)));
-    const cases = (db.$client.prepare("SELECT count(*) AS n FROM test_cases").get() as { n: number }).n;
-    expect(cases).toBe(32);
-    expect(listFailures(deps, { projectId: "sample" })).toEqual([]);
-    expect((db.$client.prepare("SELECT count(*) AS n FROM test_results").get() as { n: number }).n).toBe(0);
-
-    // The next ingest reuses those cases; the outcome is the one of a database that never saw the plan.
+  it("writes only the group rows that change: planning again with nothing new writes nothing", () => {
+    const { db, deps } = database();
     for (const run of [1, 2, 3]) ingestReport(deps, { projectSlug: "sample", body: readRun(run) });
-    const { db: clean } = database();
-    const cleanDeps = { db: clean, bus: new EventBus(clean), projects };
-    for (const run of [1, 2, 3]) ingestReport(cleanDeps, { projectSlug: "sample", body: readRun(run) });
-    const view = (d: typeof deps) =>
-      listFailures(d, { projectId: "sample" }).map((g) => ({ key: `${g.file} ${g.titlePath.join(" > ")}`, pattern: g.pattern, occurrences: g.occurrences, recentRuns: g.recentRuns, status: g.status }));
-    expect(view(deps)).toEqual(view(cleanDeps));
-    expect((db.$client.prepare("SELECT count(*) AS n FROM test_cases").get() as { n: number }).n).toBe(cases);
+    const cases = (db.$client.prepare("SELECT DISTINCT test_case_id FROM test_failures").pluck().all() as number[]).sort((a, b) => a - b);
+    expect(cases.length).toBeGreaterThan(5);
+    expect(planReclassify(db.$client, "sample", cases).writes).toEqual([]);
+    const outcome = db.$client.transaction(() => reclassifyTestCases(db.$client, "sample", cases))();
+    expect(outcome).toMatchObject({ newIds: [], updatedIds: [], resolvedIds: [] });
+  });
+
+  it("a staged run that is given up (or whose process died) leaves nothing behind", () => {
+    const { db, deps } = database();
+    ingestReport(deps, { projectSlug: "sample", body: readRun(1) });
+    const rows = () => ({ results: count(db, "SELECT count(*) AS n FROM test_results"), reports: count(db, "SELECT count(*) AS n FROM reports") });
+    const before = rows();
+
+    const prepared = prepareReport(readRun(2));
+    const stage = stageRun(db.$client, "sample", prepared, values(prepared.contentHash));
+    expect(rows().results).toBeGreaterThan(before.results);
+    discardStage(db.$client, stage);
+    expect(rows()).toEqual(before);
+
+    // A stage of a process that is gone: swept by the next ingest (here: a pid that cannot exist).
+    const orphan = stageRun(db.$client, "sample", prepared, values(prepared.contentHash));
+    db.$client.prepare("UPDATE reports SET project_slug = replace(project_slug, ?, 'pending:2147483646:') WHERE id = ?").run(`pending:${process.pid}:`, orphan.reportId);
+    expect(sweepAbandonedStages(db.$client)).toBe(1);
+    expect(rows()).toEqual(before);
+    ingestReport(deps, { projectSlug: "sample", body: readRun(2) });
+    const { deps: clean } = database();
+    for (const run of [1, 2]) ingestReport(clean, { projectSlug: "sample", body: readRun(run) });
+    expect(shape(deps)).toEqual(shape(clean));
   });
 });
