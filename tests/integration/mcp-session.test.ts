@@ -11,6 +11,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { authCredentials } from "@/server/auth/credentials";
 import { readEnv } from "@/server/env";
+import { listAsks, startAsk } from "@/server/ask/service";
 import { saveSubagent } from "@/server/claude-config/service";
 import { edgeHandler } from "@/server/http/edge";
 import type { Runtime } from "@/server/runtime";
@@ -115,5 +116,26 @@ describe("sessions Workdeck launches have its MCP server", () => {
     expect((init?.payload as { agents?: string[] }).agents).toContain("flake-hunter");
     // A sub-agent the project does not have is refused before anything starts.
     await expect(runtime.sessions.start({ projectId: "sample", prompt: "x", overrides: { agent: "nobody" } })).rejects.toMatchObject({ code: "NOT_FOUND" });
+  }, 200_000);
+
+  it("the Ask chat is a session in the project with Workdeck's tools: a question creates a skill, and the conversation is listed", async () => {
+    const fake = await FakeAnthropic.start();
+    cleanups.push(() => fake.close());
+    const { dir, runtime } = await serveWorld(fake);
+    const skill = { projectId: "sample", version: null, fields: { name: "flaky-tests", description: "How this project handles flaky tests.", body: "Retry once, then file a proposal." } };
+    // save_skill writes into .claude: it asks, and the loop below answers like the Ask page's Allow button.
+    fake.when((req) => offersTool("mcp__workdeck__save_skill")(req) && !afterToolResult(req), { kind: "tool_use", name: "mcp__workdeck__save_skill", input: skill }, { times: 1 });
+    fake.when(afterToolResult, { kind: "text", text: "Created the flaky-tests skill." }, { times: 1 });
+    const { id } = await startAsk(runtime, { projectId: "sample", text: "Create a skill about flaky tests." });
+    const deadline = Date.now() + 120_000;
+    while (Date.now() < deadline && runtime.sessions.get({ id }).status !== "completed") {
+      for (const p of runtime.sessions.pendingPermissions({ id })) runtime.sessions.answerPermission({ id, requestId: p.requestId, allow: true });
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(runtime.sessions.get({ id })).toMatchObject({ status: "completed", cwd: path.join(dir, "sample"), sessionType: "manual" });
+    expect(fs.readFileSync(path.join(dir, "sample", ".claude", "skills", "flaky-tests", "SKILL.md"), "utf8")).toContain("Retry once, then file a proposal.");
+    // The write was asked for (save_skill is not among the tools allowed without asking).
+    expect(runtime.sessions.events({ id }).some((e) => e.type === "workdeck/permission_requested" && JSON.stringify(e.payload).includes("mcp__workdeck__save_skill"))).toBe(true);
+    expect(listAsks(runtime, { projectId: "sample" })).toEqual([expect.objectContaining({ id, question: "Create a skill about flaky tests.", status: "completed" })]);
   }, 200_000);
 });
