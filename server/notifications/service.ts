@@ -10,6 +10,7 @@ import { IncomingWebhook } from "@slack/webhook";
 import type { LoadedConfig } from "../config";
 import type { Db } from "../db/client";
 import type { EventBus } from "../events/bus";
+import { backoffDelay } from "@/lib/backoff";
 import type { Logger } from "../logger";
 import { AppError } from "../app-error";
 import { buildMessage, checkMessage, escapeMrkdwn, type MessageInput, type SlackMessage } from "./blocks";
@@ -180,7 +181,7 @@ export class NotificationService {
         this.deps.log.warn({ target: job.target.id, kind: job.kind, err: message }, "notification failed");
         return "failed";
       }
-      const delay = Math.min(this.deps.retry?.maxMs ?? 60_000, (this.deps.retry?.baseMs ?? 1000) * 2 ** (attempt - 1));
+      const delay = backoffDelay(attempt - 1, { baseMs: this.deps.retry?.baseMs ?? 1000, maxMs: this.deps.retry?.maxMs ?? 60_000 });
       const timer = setTimeout(() => {
         this.retries.delete(timer);
         this.track(this.deliver(job, rowId, attempt + 1));

@@ -6,6 +6,7 @@ import type { Options, Query, SpawnOptions } from "@anthropic-ai/claude-agent-sd
 import { and, eq } from "drizzle-orm";
 import { classifyRun, parseMessage, RunAccounting, type ClaudeMessage, type Outcome, type ResultMessage } from "@/packages/claude-session/src/index";
 import type { SessionOptions, SessionRun, SessionStatus } from "@/lib/schemas/sessions";
+import { backoffDelay } from "@/lib/backoff";
 import { sessions } from "../db/schema";
 import { AppError } from "../app-error";
 import type { AccountPool, PoolAccount } from "../accounts/service";
@@ -265,7 +266,7 @@ function finish(ctx: RunContext, id: number, active: ActiveRun, outcome: Outcome
         store.update(id, { status: "failed", exitReason: "transient", exitMessage: text, endedAt: now });
         return;
       }
-      const delay = backoff(s.attempts, tuning.retryBaseMs, tuning.retryMaxMs);
+      const delay = backoffDelay(s.attempts, { baseMs: tuning.retryBaseMs, maxMs: tuning.retryMaxMs, jitter: true });
       store.update(id, { status: "queued", attempts: s.attempts + 1, notBefore: new Date(Date.now() + delay), exitReason: "transient", exitMessage: text });
       store.note(id, "workdeck/retry_scheduled", { attempt: s.attempts + 1, delayMs: delay, reason: outcome.reason });
       return;
@@ -333,11 +334,6 @@ function eventType(raw: unknown): string {
   return type === "system" && typeof m.subtype === "string" ? `system/${m.subtype}` : type;
 }
 
-/** Exponential backoff with full jitter. */
-export function backoff(attempt: number, baseMs: number, maxMs: number): number {
-  const cap = Math.min(maxMs, baseMs * 2 ** attempt);
-  return Math.round(cap / 2 + Math.random() * (cap / 2));
-}
 
 /** Whether a settings file already runs `workdeck hooks send` (unreadable or absent: no). */
 function hasOurHooks(file: string): boolean {

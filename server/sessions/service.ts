@@ -34,7 +34,6 @@ import { assertUsableAccount, recheckAccount, recheckNeedsLogin } from "./accoun
 import { subagentDefinition } from "../claude-config/service";
 
 export type { RunnerTuning, SessionsDeps } from "./deps";
-export { backoff } from "./run";
 
 /**
  * The session runner: one per process (runtime-boot puts it on the runtime, which lives on
