@@ -8,6 +8,8 @@ import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { authCredentials } from "@/server/auth/credentials";
 import { readEnv } from "@/server/env";
@@ -29,7 +31,7 @@ afterEach(async () => {
 });
 
 /** serve's pieces: a listener first (the port goes into the sessions' MCP config), then the runtime, then the edge. */
-async function serveWorld(fake: FakeAnthropic, extraConfig: Record<string, unknown> = {}): Promise<{ dir: string; runtime: Runtime }> {
+async function serveWorld(fake: FakeAnthropic, extraConfig: Record<string, unknown> = {}): Promise<{ dir: string; runtime: Runtime; env: Record<string, string> }> {
   const dir = tempDir("workdeck-mcp-session-");
   const project = path.join(dir, "sample");
   fs.mkdirSync(path.join(project, "openspec", "changes"), { recursive: true });
@@ -51,14 +53,15 @@ async function serveWorld(fake: FakeAnthropic, extraConfig: Record<string, unkno
     DISABLE_AUTOUPDATER: "1",
   }))
     vi.stubEnv(k, v);
+  const vars = { WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent", WORKDECK_TOKEN: TOKEN };
   const env = {
-    ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent", WORKDECK_TOKEN: TOKEN }),
+    ...readEnv({ ...process.env, ...vars }),
     appRoot: repoRoot,
     port: (server.address() as AddressInfo).port,
   };
   const runtime = await startRuntime(env, { watch: false, sessions: true });
   handler = edgeHandler({ bindHost: "127.0.0.1", token: TOKEN, credentials: authCredentials(runtime.db), hooks: runtime, mcp: runtime, next: () => null });
-  return { dir, runtime };
+  return { dir, runtime, env: vars };
 }
 
 describe("sessions Workdeck launches have its MCP server", () => {
@@ -137,5 +140,24 @@ describe("sessions Workdeck launches have its MCP server", () => {
     // The write was asked for (save_skill is not among the tools allowed without asking).
     expect(runtime.sessions.events({ id }).some((e) => e.type === "workdeck/permission_requested" && JSON.stringify(e.payload).includes("mcp__workdeck__save_skill"))).toBe(true);
     expect(listAsks(runtime, { projectId: "sample" })).toEqual([expect.objectContaining({ id, question: "Create a skill about flaky tests.", status: "completed" })]);
+  }, 200_000);
+
+  it("start_session over stdio (`workdeck mcp`) only queues; the running server starts the session", async () => {
+    const fake = await FakeAnthropic.start();
+    cleanups.push(() => fake.close());
+    const { runtime, env } = await serveWorld(fake);
+    // What `workdeck serve` does: relay the rows other processes write.
+    runtime.bus.startPolling(100);
+    fake.queue({ kind: "text", text: "Queued work done." });
+    const client = new Client({ name: "t", version: "1" });
+    await client.connect(
+      new StdioClientTransport({ command: process.execPath, args: [path.join(repoRoot, "bin/workdeck.mjs"), "mcp", "--project", "sample"], cwd: repoRoot, env: { ...(process.env as Record<string, string>), ...env }, stderr: "pipe" }),
+    );
+    cleanups.push(() => client.close());
+    const answer = await client.callTool({ name: "start_session", arguments: { projectId: "sample", prompt: "Do the queued work." } });
+    expect(answer.isError).toBeFalsy();
+    const { id } = JSON.parse((answer.content as { text: string }[])[0]!.text) as { id: number };
+    expect(await runtime.sessions.waitForEnd(id, 150_000)).toMatchObject({ status: "completed" });
+    expect(runtime.sessions.events({ id }).some((e) => e.type === "result")).toBe(true);
   }, 200_000);
 });
