@@ -1,6 +1,7 @@
 import type http from "node:http";
 import type { McpDeps } from "../mcp/server";
 import { serveHookPost, type HookPostDeps } from "./hook-post";
+import { serveReportPost, type ReportPostDeps } from "./report-post";
 import { checkRequest, stampClientAddress, type Credentials } from "./security";
 import { serveWebhookPost } from "../webhooks/http";
 import { webhookRoute, type WebhookDeps } from "../webhooks/ingest";
@@ -9,6 +10,7 @@ import { webhookRoute, type WebhookDeps } from "../webhooks/ingest";
 export const EDGE_BODY_LIMIT = 256 * 1024 * 1024;
 
 const HOOKS_PATH = /^\/api\/hooks\/?$/;
+const REPORTS_PATH = /^\/api\/reports\/?$/;
 const MCP_PATH = /^\/api\/mcp\/?$/;
 
 /**
@@ -22,6 +24,8 @@ export type EdgeOptions = {
   token: string | undefined;
   credentials: Credentials;
   hooks: HookPostDeps;
+  /** `POST /api/reports`, streamed to the ingest worker from here (issue 12); absent = left to Next. */
+  reports?: ReportPostDeps;
   /** `/api/mcp` (Streamable HTTP, server/mcp/http.ts), answered here after the same checks; absent = left to Next. */
   mcp?: McpDeps;
   /** `POST /api/webhooks/*` (issue 15), authenticated by their senders' signatures; absent = left to Next. */
@@ -32,8 +36,8 @@ export type EdgeOptions = {
 
 /**
  * `workdeck serve`'s request handler: binding, token (incl. agent tokens), Host, Origin and body
- * size checks on every request, then `POST /api/hooks` answered here (the hot path: every tool
- * call of every agent, issue 12) and everything else handed to Next.
+ * size checks on every request, then `POST /api/hooks` (the hot path: every tool call of every
+ * agent, issue 12) and `POST /api/reports` answered here, and everything else handed to Next.
  */
 export function edgeHandler(opts: EdgeOptions): http.RequestListener {
   return (req, res) => {
@@ -53,6 +57,10 @@ export function edgeHandler(opts: EdgeOptions): http.RequestListener {
     }
     if (req.method === "POST" && HOOKS_PATH.test(reqUrl.pathname)) {
       void serveHookPost(opts.hooks, req, res);
+      return;
+    }
+    if (opts.reports && req.method === "POST" && REPORTS_PATH.test(reqUrl.pathname)) {
+      void serveReportPost(opts.reports, req, res, reqUrl);
       return;
     }
     if (opts.mcp && MCP_PATH.test(reqUrl.pathname)) {

@@ -1,16 +1,16 @@
 /**
- * POST /api/reports fed hostile bodies (issue 10 item 7): every one is answered with a 4xx JSON
- * error a person can act on, nothing is stored, and no response names a path of the server (the
- * repo, the temp folder, the database) or carries a stack trace.
+ * POST /api/reports fed hostile bodies (issue 10 item 7), at the edge and through the route: every
+ * one is answered with a 4xx JSON error a person can act on, nothing is stored, and no response
+ * names a path of the server (the repo, the temp folder, the database) or carries a stack trace.
  */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { POST } from "@/app/api/reports/route";
 import { readEnv } from "@/server/env";
 import type { Runtime } from "@/server/runtime";
 import { startRuntime, stopRuntime } from "@/server/runtime-boot";
+import { reportPoster, TRANSPORTS, type Transport } from "../support/report-transport";
 import { sharedPath } from "../support/shared";
 import { repoRoot } from "../support/temp";
 
@@ -127,8 +127,8 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const post = (query: string, body: BodyInit) =>
-  POST(new Request(`http://127.0.0.1/api/reports?project=sample${query}`, { method: "POST", body, duplex: "half" } as RequestInit));
+/** Through the edge (`workdeck serve`) or the Next route handler: both must answer alike. */
+const poster = (transport: Transport) => async (query: string, body: BodyInit | Uint8Array) => (await reportPoster(runtime, transport))(query, body);
 
 const storedRows = () =>
   ["reports", "test_cases", "test_results", "test_failures", "events"].map((t) => (runtime.db.$client.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n);
@@ -149,7 +149,9 @@ function expectSafeError(name: string, status: number, text: string) {
   expect(text, `${name}: no leaked file content`).not.toContain("root:x:0:0");
 }
 
-describe("POST /api/reports with hostile bodies", () => {
+describe.each(TRANSPORTS)("POST /api/reports with hostile bodies (%s)", (transport: Transport) => {
+  const post = (query: string, body: BodyInit | Uint8Array) => poster(transport)(`?project=sample${query}`, body);
+
   it.each(HOSTILE)("%s: a 4xx with an actionable message, no server path, nothing stored", async (name, query, body, says) => {
     const before = storedRows();
     const res = await post(query, body as BodyInit);
@@ -161,13 +163,14 @@ describe("POST /api/reports with hostile bodies", () => {
 
   it("a project slug that tries to walk out is a 4xx that names no path", async () => {
     for (const slug of ["../../etc/passwd", dir, "%00", "sample\u0000x"]) {
-      const res = await POST(new Request(`http://127.0.0.1/api/reports?project=${encodeURIComponent(slug)}`, { method: "POST", body: sample }));
+      const res = await poster(transport)(`?project=${encodeURIComponent(slug)}`, sample);
       expectSafeError(slug, res.status, await res.text());
     }
   });
 
   it("a valid report with a huge failure message is stored, not refused", async () => {
-    const message = `Error: expected a diff\n${"- line\n+ other\n".repeat(200_000)}`;
+    // Its own text per door: the same bytes twice would be answered as a duplicate.
+    const message = `Error: expected a diff (${transport})\n${"- line\n+ other\n".repeat(200_000)}`;
     const body = report({}, {}, { status: "unexpected", results: [{ status: "failed", duration: 5, retry: 0, errors: [{ message }] }] });
     const res = await post("", body);
     expect(res.status, (await res.clone().text()).slice(0, 300)).toBe(201);

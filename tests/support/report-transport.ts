@@ -1,0 +1,77 @@
+/**
+ * POST /api/reports by either of its two doors, for tests that must hold for both: `workdeck
+ * serve`'s edge (a real HTTP listener with the edge handler serve uses, Next never prepared) and
+ * the Next route handler called in-process. Both answer a web Response.
+ */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach } from "vitest";
+import { POST } from "@/app/api/reports/route";
+import { authCredentials } from "@/server/auth/credentials";
+import { edgeHandler } from "@/server/http/edge";
+import type { Runtime } from "@/server/runtime";
+
+export type Transport = "edge" | "route";
+export const TRANSPORTS: Transport[] = ["edge", "route"];
+
+export type ReportPost = (query: string, body: BodyInit | Uint8Array, headers?: Record<string, string>) => Promise<Response>;
+
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of closers.splice(0)) await c();
+});
+
+export async function reportPoster(runtime: Runtime, transport: Transport): Promise<ReportPost> {
+  if (transport === "route") {
+    return (query, body, headers = {}) => POST(new Request(`http://127.0.0.1/api/reports${query}`, { method: "POST", body: body as BodyInit, headers, duplex: "half" } as RequestInit));
+  }
+  const url = await edgeServer(runtime);
+  return (query, body, headers = {}) => httpPost(`${url}/api/reports${query}`, body, headers);
+}
+
+/** The edge serve uses, on a free port, for this runtime. */
+export async function edgeServer(runtime: Runtime): Promise<string> {
+  const server = http.createServer(
+    edgeHandler({ bindHost: "127.0.0.1", token: runtime.env.token, credentials: authCredentials(runtime.db), hooks: runtime, reports: runtime, next: () => null }),
+  );
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  closers.push(() => new Promise((r) => (server.closeAllConnections(), server.close(() => r()))));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** A raw POST over Node http, the body written with backpressure (a stream is pulled only as the socket takes it). */
+export function httpPost(url: string, body: BodyInit | Uint8Array, headers: Record<string, string> = {}): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: "POST", headers, agent: false });
+    let answered = false;
+    req.on("response", (res) => {
+      answered = true;
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolve(new Response(Buffer.concat(chunks), { status: res.statusCode ?? 0, headers: { "content-type": String(res.headers["content-type"] ?? "") } })));
+      res.on("error", reject);
+    });
+    // A refused upload closes the connection; the answer has already arrived by then.
+    req.on("error", (err) => (answered ? undefined : reject(err)));
+    void write(req, body).catch(() => req.destroy());
+  });
+}
+
+async function write(req: http.ClientRequest, body: BodyInit | Uint8Array): Promise<void> {
+  if (typeof body === "string" || body instanceof Uint8Array) {
+    req.end(body);
+    return;
+  }
+  if (body instanceof ReadableStream) {
+    const reader = body.getReader();
+    for (;;) {
+      if (req.destroyed) return void reader.cancel();
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (!req.write(value)) await new Promise<void>((r) => (req.once("drain", r), req.once("close", r)));
+    }
+    req.end();
+    return;
+  }
+  throw new Error("httpPost: unsupported body type");
+}
