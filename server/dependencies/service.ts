@@ -175,12 +175,13 @@ export function attachBlockers<T extends { key: string; type: string; detail: st
   const index = blockedByIndex(edges);
   return items.map((item) => {
     let blockedBy = index.get(item.key) ?? [];
-    if (item.type === "session") {
+    // Only a session still waiting to start inherits: once it ran, its work item's blockers are not its own.
+    if (item.type === "session" && item.links.session?.status === "queued") {
       const workKey = item.links.failure ? `failure:${item.links.failure.id}` : item.links.change ? `change:${item.links.change.projectSlug}/${item.links.change.id}` : null;
       const inherited = workKey ? (index.get(workKey) ?? []).map((b) => ({ ...b, via: workKey })) : [];
       if (inherited.length) blockedBy = [...blockedBy, ...inherited];
       const holding = blockedBy.filter(isHolding);
-      if (item.links.session?.status === "queued" && holding.length) return { ...item, blockedBy, detail: `queued · waiting for ${describeBlockers(holding)}` };
+      if (holding.length) return { ...item, blockedBy, detail: `queued · waiting for ${describeBlockers(holding)}` };
     }
     return { ...item, blockedBy };
   });

@@ -44,7 +44,7 @@ describe("agent health", () => {
     deps.config.config.agents = { stuckMinutes: 5 };
     deps.config.config.notifications = { slack: { webhookUrlEnv: "SLACK_WEBHOOK_URL" } };
     const runner = new SessionRunner(deps, { stopGraceMs: 2_000 });
-    closers.push(() => deps.db.$client.close(), () => runner.close());
+    closers.push(() => void deps.db.$client.close(), () => runner.close());
     const slack = await fakeSlack();
     const notes = new NotificationService({ db: deps.db, bus: deps.bus, config: deps.config, log: deps.log, readSecret: () => slack.url, baseUrl: "http://workdeck.test" }).start();
     closers.push(() => notes.close());

@@ -23,10 +23,12 @@ const base: WorkItem = {
 const item = (patch: Partial<WorkItem>): WorkItem => ({ ...base, ...patch });
 
 describe("board moves", () => {
-  it("puts failed sessions under Needs you and ignored failures under Done", () => {
-    expect(columnOf({ status: "failed" })).toBe("needs_you");
-    expect(columnOf({ status: "ignored" })).toBe("done");
-    expect(columnOf({ status: "in_progress" })).toBe("in_progress");
+  it("puts failed sessions and changes ready to archive under Needs you, ignored failures under Done", () => {
+    expect(columnOf({ status: "failed", type: "session" })).toBe("needs_you");
+    expect(columnOf({ status: "ignored", type: "failure" })).toBe("done");
+    expect(columnOf({ status: "in_progress", type: "change" })).toBe("in_progress");
+    // Every task ticked, not archived yet: a person's move.
+    expect(columnOf({ status: "done", type: "change" })).toBe("needs_you");
   });
 
   it("launches a remediation for a failure moved to In progress, and names what it waits for", () => {
@@ -39,6 +41,7 @@ describe("board moves", () => {
     expect(planMove(item({}), "done")).toMatchObject({ ok: true, action: { kind: "triage", decision: "ignore" }, confirm: expect.stringContaining("Ignore failure #7") });
     const change = item({ key: "change:billing-api/add-x", type: "change", tag: "active" });
     expect(planMove(change, "done")).toMatchObject({ ok: true, action: { kind: "archive", changeId: "add-x" }, confirm: expect.stringContaining("Archive change add-x") });
+    expect(planMove({ ...change, status: "done", tag: "completed" }, "done")).toMatchObject({ ok: true, action: { kind: "archive", changeId: "add-x" } });
     expect(planMove(change, "in_progress")).toMatchObject({ ok: true, action: { kind: "launch", workItem: { kind: "spec", changeId: "add-x" } } });
     expect(planMove(item({ status: "done" }), "in_progress")).toMatchObject({ ok: false, reason: expect.stringContaining("resolved") });
     expect(planMove(item({ status: "in_progress", links: { session: { id: 3, status: "running" }, change: null, failure: null } }), "open")).toMatchObject({ ok: false, reason: expect.stringContaining("Session #3") });

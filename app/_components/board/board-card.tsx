@@ -61,7 +61,8 @@ export function BoardCard({
           </span>
         ) : null}
       </div>
-      <Link href={item.href} tabIndex={-1} className="line-clamp-2 font-medium hover:underline">
+      {/* Not natively draggable: the browser's link drag would cancel the card's pointer drag. */}
+      <Link href={item.href} tabIndex={-1} draggable={false} className="line-clamp-2 font-medium hover:underline">
         {item.title}
       </Link>
       <p className="mt-1 truncate text-xs text-zinc-500 dark:text-zinc-400">

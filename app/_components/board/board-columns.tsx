@@ -32,11 +32,15 @@ export function BoardColumns({ items, nameOf, showProject, dnd }: { items: WorkI
   const byKey = useMemo(() => new Map(items.map((i) => [i.key, i])), [items]);
   const tabbableKey = focusKey && byKey.has(focusKey) ? focusKey : (BOARD_COLUMNS.map((c) => columns.get(c.id)![0]).find(Boolean)?.key ?? null);
 
-  // A moved card lands in another column after the refetch: keep the focus on it.
+  // A card moved from the keyboard lands in another column after the refetch (a new element, so
+  // the focus fell to the page): put it back on the card, unless a dialog or a field has it.
+  const keyboardUsed = useRef(false);
   useEffect(() => {
-    if (!focusKey || !boardRef.current?.contains(document.activeElement) || menuFor) return;
-    const el = boardRef.current.querySelector<HTMLElement>(`[data-testid="board-card"][data-key="${CSS.escape(focusKey)}"]`);
-    if (el && document.activeElement !== el) el.focus();
+    if (!keyboardUsed.current || !focusKey || menuFor) return;
+    const active = document.activeElement;
+    if (active && active !== document.body && !(active instanceof HTMLElement && active.dataset.testid === "board-card")) return;
+    const el = boardRef.current?.querySelector<HTMLElement>(`[data-testid="board-card"][data-key="${CSS.escape(focusKey)}"]`);
+    if (el && active !== el) el.focus();
   }, [items, focusKey, menuFor]);
 
   function focusCard(key: string) {
@@ -50,6 +54,7 @@ export function BoardColumns({ items, nameOf, showProject, dnd }: { items: WorkI
     const list = columns.get(BOARD_COLUMNS[col]!.id)!.slice(0, COLUMN_LIMIT);
     const row = list.findIndex((i) => i.key === item.key);
     let next: WorkItem | undefined;
+    keyboardUsed.current = true;
     if (e.key === "ArrowDown") next = list[row + 1];
     else if (e.key === "ArrowUp") next = list[row - 1];
     else if (e.key === "ArrowLeft" || e.key === "ArrowRight") {

@@ -16,7 +16,9 @@ export const BOARD_COLUMNS = [
 
 export type ColumnId = (typeof BOARD_COLUMNS)[number]["id"];
 
-export function columnOf(item: Pick<WorkItem, "status">): ColumnId {
+export function columnOf(item: Pick<WorkItem, "status" | "type">): ColumnId {
+  // A change whose tasks are all ticked is done but not archived: archiving it is up to a person.
+  if (item.type === "change" && item.status === "done") return "needs_you";
   return BOARD_COLUMNS.find((c) => (c.statuses as readonly WorkStatus[]).includes(item.status))!.id;
 }
 

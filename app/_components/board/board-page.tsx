@@ -5,7 +5,7 @@ import Fuse from "fuse.js";
 import dynamic from "next/dynamic";
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
-import { useDeferredValue, useEffect, useMemo, useState } from "react";
+import { useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
 import { localDay, plural } from "@/lib/format";
 import { WorkStatusSchema, WorkTypeSchema, type WorkItem } from "@/lib/schemas/work";
 import { useTRPC } from "@/lib/trpc/react";
@@ -45,14 +45,26 @@ export function BoardPage() {
 
   // Dragging loads after the first paint; until then (and without a pointer) the keyboard path works.
   const [dnd, setDnd] = useState<DragLayer | null>(null);
+  // The columns remount with the drag layer: a card that had the focus gets it back.
+  const refocus = useRef<string | null>(null);
   useEffect(() => {
     if (view !== "columns") return;
     let live = true;
-    void import("./board-dnd").then((m) => live && setDnd(() => m.dragLayer));
+    void import("./board-dnd").then((m) => {
+      if (!live) return;
+      const active = document.activeElement;
+      refocus.current = active instanceof HTMLElement && active.dataset.testid === "board-card" ? (active.dataset.key ?? null) : null;
+      setDnd(() => m.dragLayer);
+    });
     return () => {
       live = false;
     };
   }, [view]);
+  useEffect(() => {
+    if (!dnd || !refocus.current) return;
+    document.querySelector<HTMLElement>(`[data-testid="board-card"][data-key="${CSS.escape(refocus.current)}"]`)?.focus();
+    refocus.current = null;
+  }, [dnd]);
 
   const viewHref = (v: "columns" | "graph") => {
     const next = new URLSearchParams(params);
