@@ -62,9 +62,9 @@ export async function sendTestHookEvent(deps: Deps, input: { projectId: string }
   let stderr = "";
   try {
     stderr = await new Promise<string>((resolve) => {
-      const childEnv: NodeJS.ProcessEnv = { ...env, WORKDECK_SPOOL_DIR: spoolDir };
+      const childEnv: Record<string, string | undefined> = { ...env, WORKDECK_SPOOL_DIR: spoolDir };
       if (deps.env.token) childEnv.WORKDECK_TOKEN = deps.env.token;
-      const child = execFile("sh", ["-c", command], { cwd: project.path, timeout: RUN_TIMEOUT_MS, env: childEnv }, (_err, _out, err) => resolve(String(err ?? "")));
+      const child = execFile("sh", ["-c", command], { cwd: project.path, timeout: RUN_TIMEOUT_MS, env: childEnv as NodeJS.ProcessEnv }, (_err, _out, err) => resolve(String(err ?? "")));
       child.stdin?.end(JSON.stringify(payload));
     });
   } finally {

@@ -149,7 +149,7 @@ describe("workdeck hooks install", () => {
     fs.writeFileSync(config, JSON.stringify({ projects: [{ slug: "billing-api", path: project }] }));
     const env: Record<string, string | undefined> = { ...process.env, WORKDECK_CONFIG: config, WORKDECK_DB: path.join(dir, "w.db") };
     for (const k of ["WORKDECK_URL", "WORKDECK_PORT", "PORT", "WORKDECK_HOST"]) delete env[k];
-    const cli = (...args: string[]) => run(process.execPath, [bin, "hooks", ...args], { env }).then(
+    const cli = (...args: string[]) => run(process.execPath, [bin, "hooks", ...args], { env: env as NodeJS.ProcessEnv }).then(
       (r) => ({ code: 0, ...r }),
       (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
     );

@@ -1,0 +1,245 @@
+"use client";
+
+import { useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from "react";
+import { plural, priorityWord, statusWord } from "@/lib/format";
+import type { Decision, FailureGroup } from "@/lib/schemas/errors";
+import { useTRPC, useTRPCClient } from "@/lib/trpc/react";
+import { DecisionBadge, PatternBadge } from "../errors-badges";
+import { failureHref } from "../errors-url-state";
+import { RelativeTime } from "../relative-time";
+import { Badge, Button, ErrorState } from "../ui";
+import { clusterFailures, formatRate, type FailureCluster } from "./cluster-model";
+
+/** Rows shown at once; "Show more" adds a page (thousands of groups stay light without a virtualiser). */
+const PAGE = 200;
+const DECISIONS: Decision[] = ["needs_spec", "one_off_fix", "ignore"];
+
+/**
+ * The Errors tab's list (issue 13 item 3): one row per test + fingerprint with its Playwright
+ * projects as chips (each with its own pattern, linking to its group), triage for the whole row,
+ * bulk triage of the selected rows, and keyboard: j / k move, Enter opens, x selects.
+ */
+export function ErrorsClusters({ rows, showProject, nameOf }: { rows: FailureGroup[]; showProject: boolean; nameOf(slug: string): string }) {
+  const clusters = useMemo(() => clusterFailures(rows), [rows]);
+  const router = useRouter();
+  const id = useId();
+  const [limit, setLimit] = useState(PAGE);
+  const [active, setActive] = useState(0);
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const listRef = useRef<HTMLUListElement>(null);
+  const shown = clusters.slice(0, limit);
+  const current = Math.min(active, Math.max(0, shown.length - 1));
+
+  // Selection survives refetches only for rows still there.
+  useEffect(() => {
+    setSelected((s) => {
+      const keys = new Set(clusters.map((c) => c.key));
+      const next = new Set([...s].filter((k) => keys.has(k)));
+      return next.size === s.size ? s : next;
+    });
+  }, [clusters]);
+
+  const toggle = (key: string) =>
+    setSelected((s) => {
+      const next = new Set(s);
+      if (next.has(key)) next.delete(key);
+      else next.add(key);
+      return next;
+    });
+
+  function focusRow(index: number) {
+    const next = Math.max(0, Math.min(shown.length - 1, index));
+    setActive(next);
+    listRef.current?.querySelector<HTMLElement>(`[data-index="${next}"]`)?.focus();
+  }
+
+  function onKeyDown(e: KeyboardEvent<HTMLUListElement>) {
+    // Typing in the row's controls is not navigation.
+    if ((e.target as HTMLElement).closest("input, select, textarea, button:not([data-row])")) return;
+    if (e.metaKey || e.ctrlKey || e.altKey) return;
+    const c = shown[current];
+    const keys: Record<string, () => void> = {
+      j: () => focusRow(current + 1),
+      ArrowDown: () => focusRow(current + 1),
+      k: () => focusRow(current - 1),
+      ArrowUp: () => focusRow(current - 1),
+      Enter: () => c && router.push(failureHref(c.groups[0]!.id)),
+      x: () => c && toggle(c.key),
+    };
+    const run = keys[e.key];
+    if (run) {
+      e.preventDefault();
+      run();
+    }
+  }
+
+  const chosen = clusters.filter((c) => selected.has(c.key));
+  return (
+    <div className="space-y-2">
+      <p className="text-xs text-zinc-500 dark:text-zinc-400" aria-live="polite">
+        {plural(clusters.length, "failing test")} ({plural(rows.length, "group")} across Playwright projects) · <kbd>j</kbd>/<kbd>k</kbd> move, <kbd>Enter</kbd> opens, <kbd>x</kbd> selects
+      </p>
+      {chosen.length ? <BulkTriage clusters={chosen} onDone={() => setSelected(new Set())} /> : null}
+      <ul ref={listRef} role="listbox" aria-label="Failing tests" aria-multiselectable="true" onKeyDown={onKeyDown} className="divide-y divide-zinc-200 rounded-lg border border-zinc-200 dark:divide-zinc-800 dark:border-zinc-800">
+        {shown.map((c, i) => (
+          <ClusterRow
+            key={c.key}
+            id={`${id}-${i}`}
+            index={i}
+            cluster={c}
+            active={i === current}
+            selected={selected.has(c.key)}
+            onSelect={() => toggle(c.key)}
+            onFocus={() => setActive(i)}
+            project={showProject ? nameOf(c.projectSlug) : null}
+          />
+        ))}
+      </ul>
+      {clusters.length > limit ? (
+        <Button onClick={() => setLimit((n) => n + PAGE)}>
+          Show more ({clusters.length - limit} left)
+        </Button>
+      ) : null}
+    </div>
+  );
+}
+
+function ClusterRow({
+  id,
+  index,
+  cluster: c,
+  active,
+  selected,
+  onSelect,
+  onFocus,
+  project,
+}: {
+  id: string;
+  index: number;
+  cluster: FailureCluster;
+  active: boolean;
+  selected: boolean;
+  onSelect(): void;
+  onFocus(): void;
+  project: string | null;
+}) {
+  const title = c.titlePath.length ? c.titlePath.join(" › ") : c.file;
+  const first = c.groups[0]!;
+  return (
+    <li
+      id={id}
+      role="option"
+      aria-selected={selected}
+      aria-label={title}
+      data-index={index}
+      data-row
+      tabIndex={active ? 0 : -1}
+      onFocus={onFocus}
+      className="flex flex-col gap-2 px-3 py-2.5 outline-none focus-visible:bg-blue-50 focus-visible:ring-2 focus-visible:ring-blue-500 sm:flex-row sm:items-start dark:focus-visible:bg-blue-950"
+    >
+      <div className="flex min-w-0 flex-1 items-start gap-2">
+        <input type="checkbox" checked={selected} onChange={onSelect} aria-label={`Select ${title}`} tabIndex={-1} className="mt-1 size-4 shrink-0" />
+        <div className="min-w-0 flex-1">
+          <Link href={failureHref(first.id)} tabIndex={-1} className="block break-words font-medium hover:underline">
+            {title}
+          </Link>
+          <p className="truncate font-mono text-xs text-zinc-500 dark:text-zinc-400" title={c.lastMessage}>
+            {c.file}
+            {project ? ` · ${project}` : ""} · {c.lastMessage.split("\n")[0]}
+          </p>
+          <ul className="mt-1.5 flex flex-wrap gap-1.5" aria-label="Playwright projects">
+            {c.groups.map((g) => (
+              <li key={g.id}>
+                <Link
+                  href={failureHref(g.id)}
+                  tabIndex={-1}
+                  className="inline-flex items-center gap-1 rounded-full border border-zinc-300 px-2 py-0.5 text-xs hover:bg-zinc-100 dark:border-zinc-700 dark:hover:bg-zinc-800"
+                  title={`${g.projectName || "default"}: ${statusWord(g.pattern)}, ${statusWord(g.decision)}, ${g.occurrences} occurrences`}
+                >
+                  <span className="font-mono">{g.projectName || "default"}</span>
+                  <PatternBadge pattern={g.pattern} />
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </div>
+      </div>
+      <div className="flex flex-wrap items-center gap-2 pl-6 text-xs sm:w-[22rem] sm:shrink-0 sm:justify-end sm:pl-0">
+        {c.decision === "mixed" ? <Badge tone="amber">mixed decisions</Badge> : <DecisionBadge decision={c.decision} suggested={first.suggestedDecision} />}
+        <Badge tone={c.priority >= 5 ? "red" : c.priority >= 4 ? "amber" : "neutral"} title={`Priority ${c.priority} of 5`}>
+          {priorityWord(c.priority)}
+        </Badge>
+        <span title={`Flaky in ${c.flakiness.flaky} of the ${c.flakiness.ran} recent runs in which it ran`} className="tabular-nums">
+          flaky {formatRate(c.flakiness)}
+        </span>
+        <span className="tabular-nums">{plural(c.occurrences, "occurrence")}</span>
+        <RelativeTime value={c.lastSeenAt.toISOString()} />
+      </div>
+    </li>
+  );
+}
+
+/** One decision for every group of the selected rows (a row's triage is its groups' triage). */
+function BulkTriage({ clusters, onDone }: { clusters: FailureCluster[]; onDone(): void }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const id = useId();
+  const [decision, setDecision] = useState<Decision>("needs_spec");
+  const [rationale, setRationale] = useState("");
+  const groups = clusters.flatMap((c) => c.groups);
+  const client = useTRPCClient();
+  const [error, setError] = useState<string | null>(null);
+  const [pending, setPending] = useState(false);
+  async function apply() {
+    setPending(true);
+    setError(null);
+    const failures: string[] = [];
+    for (const g of groups) {
+      try {
+        await client.errors.triageFailure.mutate({ failureId: g.id, decision, rationale: rationale.trim() || undefined });
+      } catch (e) {
+        failures.push(`#${g.id}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    await queryClient.invalidateQueries({ queryKey: trpc.errors.listFailures.queryKey() });
+    await queryClient.invalidateQueries({ queryKey: trpc.errors.stats.queryKey() });
+    setPending(false);
+    if (failures.length) setError(failures.slice(0, 3).join("; "));
+    else onDone();
+  }
+  return (
+    <section aria-label="Triage selected" className="flex flex-wrap items-end gap-2 rounded-lg border border-blue-300 bg-blue-50 p-3 text-sm dark:border-blue-800 dark:bg-blue-950">
+      <p className="w-full font-medium">
+        {plural(clusters.length, "test")} selected ({plural(groups.length, "group")})
+      </p>
+      <div className="space-y-1">
+        <label htmlFor={`${id}-d`} className="block text-xs font-medium">
+          Decision
+        </label>
+        <select id={`${id}-d`} value={decision} onChange={(e) => setDecision(e.target.value as Decision)} className="rounded-md border border-zinc-300 bg-white px-2 py-1 dark:border-zinc-700 dark:bg-zinc-950">
+          {DECISIONS.map((d) => (
+            <option key={d} value={d}>
+              {statusWord(d)}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="min-w-0 flex-1 space-y-1">
+        <label htmlFor={`${id}-r`} className="block text-xs font-medium">
+          Why (needed when it goes against the suggestion)
+        </label>
+        <input id={`${id}-r`} value={rationale} onChange={(e) => setRationale(e.target.value)} className="block w-full rounded-md border border-zinc-300 bg-white px-2 py-1 dark:border-zinc-700 dark:bg-zinc-950" />
+      </div>
+      <Button variant="primary" disabled={pending} onClick={apply}>
+        {pending ? "Applying…" : "Apply to selected"}
+      </Button>
+      <Button variant="ghost" onClick={onDone}>
+        Clear selection
+      </Button>
+      {error ? <ErrorState title="Some groups were not triaged" message={error} /> : null}
+    </section>
+  );
+}

@@ -1,0 +1,48 @@
+/** Clustering of failure groups for the Errors tab (issue 13 item 3), over the real sample reports' groups. */
+import { describe, expect, it } from "vitest";
+import { clusterFailures, flakinessOf } from "@/app/_components/errors-clusters/cluster-model";
+import type { FailureGroup } from "@/lib/schemas/errors";
+
+const group = (id: number, projectName: string, over: Partial<FailureGroup> = {}): FailureGroup =>
+  ({
+    id,
+    projectSlug: "p",
+    testCaseId: id,
+    file: "e2e/login.spec.ts",
+    titlePath: ["login", "locks account"],
+    projectName,
+    fingerprint: "fp1",
+    pattern: "recurring",
+    active: true,
+    status: "active",
+    occurrences: 3,
+    decision: "pending",
+    suggestedDecision: "needs_spec",
+    priority: 3,
+    lastMessage: "boom",
+    lastSeen: { id: 1, seq: 1, at: new Date(1_700_000_000_000 + id) },
+    recentRuns: ["failed", "failed", "passed"],
+    ...over,
+  }) as FailureGroup;
+
+describe("clusterFailures", () => {
+  it("one row per test + fingerprint across Playwright projects; another fingerprint or test is another row", () => {
+    const rows = [
+      group(1, "desktop-chrome", { pattern: "persistent", priority: 5 }),
+      group(2, "tablet"),
+      group(3, "firefox", { decision: "needs_spec" }),
+      group(4, "webkit", { fingerprint: "fp2" }),
+      group(5, "desktop-chrome", { titlePath: ["login", "other"] }),
+    ];
+    const clusters = clusterFailures(rows);
+    expect(clusters.map((c) => c.groups.map((g) => g.id))).toEqual([[1, 3, 2], [4], [5]]);
+    const [first] = clusters;
+    expect(first).toMatchObject({ pattern: "persistent", priority: 5, decision: "mixed", occurrences: 9 });
+    expect(first!.groups.map((g) => g.projectName)).toEqual(["desktop-chrome", "firefox", "tablet"]);
+  });
+
+  it("flakiness rate: flaky runs among the runs the test ran in, over every project's recent runs", () => {
+    expect(flakinessOf([{ recentRuns: ["flaky", "passed", "absent", "skipped"] }, { recentRuns: ["failed", "flaky"] }])).toEqual({ flaky: 2, ran: 4, rate: 0.5 });
+    expect(flakinessOf([{ recentRuns: ["absent", "skipped"] }]).rate).toBeNull();
+  });
+});
