@@ -1,13 +1,11 @@
+import { XMLParser, XMLValidator } from "fast-xml-parser";
+
 /**
- * A minimal, strict XML reader for JUnit reports.
- *
- * Written here because no XML parser is installed (node_modules has none, and the brief forbids
- * adding dependencies from this package). JUnit files are small, machine-written XML, so we
- * support exactly what they use: the XML declaration, comments, processing instructions, a
- * DOCTYPE without internal subset, elements, attributes (single or double quoted), text, CDATA
- * and the five predefined entities plus numeric character references. Anything malformed
- * (unclosed or mismatched tags, a bare `<`, unknown entities) throws `XmlError` with a
- * line/column, instead of guessing.
+ * A strict XML reader for JUnit reports, on fast-xml-parser: its validator finds malformed XML
+ * (with a line and column), its parser builds the tree. What JUnit readers rely on and the
+ * library leaves open is checked here: one root element, and entities (only the five predefined
+ * ones and character references; `&nbsp;` is an error, not text). Anything malformed throws
+ * `XmlError` with a line/column, instead of guessing.
  */
 export interface XmlElement {
   name: string;
@@ -28,28 +26,45 @@ export class XmlError extends Error {
   }
 }
 
-const NAME = /[A-Za-z_:][-A-Za-z0-9_:.]*/y;
 const ENTITIES: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
+const CDATA = "#cdata";
+const TEXT = "#text";
+const ATTRIBUTES = ":@";
+
+// Entities are decoded here (processEntities off): the library keeps unknown ones as text and
+// does not decode character references.
+const parser = new XMLParser({
+  preserveOrder: true,
+  ignoreAttributes: false,
+  attributeNamePrefix: "",
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: false,
+  processEntities: false,
+  cdataPropName: CDATA,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+});
+
+type OrderedNode = Record<string, unknown> & { [ATTRIBUTES]?: Record<string, string> };
 
 export function parseXml(source: string): XmlElement {
   const text = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
-  let pos = 0;
-  const stack: XmlElement[] = [];
-  let root: XmlElement | undefined;
-
-  const fail = (message: string, at = pos): never => {
-    let line = 1;
-    let lineStart = 0;
-    for (let i = 0; i < at && i < text.length; i++) if (text.charCodeAt(i) === 10) {
-      line++;
-      lineStart = i + 1;
-    }
-    throw new XmlError(message, line, at - lineStart + 1);
+  const position = (at: number): [number, number] => {
+    const before = text.slice(0, Math.max(0, at));
+    const line = before.split("\n").length;
+    return [line, at - before.lastIndexOf("\n")];
   };
+  const fail = (message: string, at: number): never => {
+    throw new XmlError(message, ...position(at));
+  };
+  const valid = XMLValidator.validate(text, { allowBooleanAttributes: false });
+  if (valid !== true) throw new XmlError(validatorMessage(valid.err.msg, text), valid.err.line, valid.err.col);
 
-  const decode = (raw: string, at: number): string =>
+  const decode = (raw: string): string =>
     raw.includes("&")
       ? raw.replace(/&([^;\s&]*);?/g, (match, name: string) => {
+          const at = text.indexOf(match);
           if (!match.endsWith(";")) fail(`Unterminated entity "${match}"`, at);
           if (name.startsWith("#x") || name.startsWith("#X")) return codePoint(Number.parseInt(name.slice(2), 16), at);
           if (name.startsWith("#")) return codePoint(Number.parseInt(name.slice(1), 10), at);
@@ -58,98 +73,42 @@ export function parseXml(source: string): XmlElement {
           return value as string;
         })
       : raw;
-
   const codePoint = (n: number, at: number): string => {
     if (!Number.isInteger(n) || n < 0 || n > 0x10ffff) fail("Invalid character reference", at);
     return String.fromCodePoint(n);
   };
 
-  const addText = (value: string): void => {
-    const current = stack.at(-1);
-    if (current) current.text += value;
-    else if (value.trim() !== "") fail("Text outside the root element");
-  };
-
-  const readName = (): string => {
-    NAME.lastIndex = pos;
-    const m = NAME.exec(text);
-    if (!m) fail("Expected a name");
-    pos = NAME.lastIndex;
-    return (m as RegExpExecArray)[0];
-  };
-
-  const skipSpace = (): void => {
-    while (pos < text.length && /\s/.test(text[pos] as string)) pos++;
-  };
-
-  const skipPast = (terminator: string, what: string): void => {
-    const end = text.indexOf(terminator, pos);
-    if (end < 0) fail(`Unterminated ${what}`);
-    pos = end + terminator.length;
-  };
-
-  while (pos < text.length) {
-    const lt = text.indexOf("<", pos);
-    if (lt < 0) {
-      addText(decode(text.slice(pos), pos));
-      break;
+  const toElement = (node: OrderedNode): XmlElement => {
+    const name = Object.keys(node).find((k) => k !== ATTRIBUTES)!;
+    const attributes: Record<string, string> = {};
+    for (const [key, value] of Object.entries(node[ATTRIBUTES] ?? {})) attributes[key] = decode(value);
+    const element: XmlElement = { name, attributes, children: [], text: "" };
+    for (const child of node[name] as OrderedNode[]) {
+      if (TEXT in child) element.text += decode(String(child[TEXT]));
+      else if (CDATA in child) element.text += (child[CDATA] as OrderedNode[]).map((t) => String(t[TEXT] ?? "")).join("");
+      else element.children.push(toElement(child));
     }
-    if (lt > pos) addText(decode(text.slice(pos, lt), pos));
-    pos = lt;
-    if (text.startsWith("<!--", pos)) skipPast("-->", "comment");
-    else if (text.startsWith("<![CDATA[", pos)) {
-      const end = text.indexOf("]]>", pos);
-      if (end < 0) fail("Unterminated CDATA section");
-      addText(text.slice(pos + 9, end));
-      pos = end + 3;
-    } else if (text.startsWith("<?", pos)) skipPast("?>", "processing instruction");
-    else if (text.startsWith("<!DOCTYPE", pos)) {
-      if (stack.length > 0 || root) fail("DOCTYPE after the root element");
-      skipPast(">", "DOCTYPE");
-    } else if (text.startsWith("</", pos)) {
-      pos += 2;
-      const name = readName();
-      skipSpace();
-      if (text[pos] !== ">") fail(`Expected ">" to close </${name}`);
-      pos++;
-      const open = stack.pop();
-      if (!open) fail(`Closing tag </${name}> without an opening tag`, lt);
-      else if (open.name !== name) fail(`Closing tag </${name}> does not match <${open.name}>`, lt);
-    } else {
-      pos++;
-      const element: XmlElement = { name: readName(), attributes: {}, children: [], text: "" };
-      for (;;) {
-        const before = pos;
-        skipSpace();
-        if (text.startsWith("/>", pos) || text[pos] === ">") break;
-        if (pos === before) fail(`Expected whitespace or ">" in <${element.name}>`);
-        if (pos >= text.length) fail(`Unterminated tag <${element.name}>`, lt);
-        const attr = readName();
-        skipSpace();
-        if (text[pos] !== "=") fail(`Attribute "${attr}" has no value`);
-        pos++;
-        skipSpace();
-        const quote = text[pos];
-        if (quote !== '"' && quote !== "'") fail(`Attribute "${attr}" value must be quoted`);
-        const end = text.indexOf(quote as string, pos + 1);
-        if (end < 0) fail(`Unterminated value of attribute "${attr}"`);
-        const raw = text.slice(pos + 1, end);
-        if (raw.includes("<")) fail(`"<" in the value of attribute "${attr}"`, pos);
-        element.attributes[attr] = decode(raw, pos);
-        pos = end + 1;
-      }
-      const selfClosing = text[pos] === "/";
-      pos += selfClosing ? 2 : 1;
-      const parent = stack.at(-1);
-      if (parent) parent.children.push(element);
-      else if (root) fail("More than one root element", lt);
-      else root = element;
-      if (!selfClosing) stack.push(element);
-    }
-  }
-  if (stack.length > 0) fail(`Unclosed element <${stack.at(-1)?.name}> at the end of the document`, text.length);
-  if (!root) fail("No root element", 0);
-  return root as XmlElement;
+    return element;
+  };
+
+  const top = (parser.parse(text) as OrderedNode[]).filter((n) => !(TEXT in n && String(n[TEXT]).trim() === ""));
+  const elements = top.filter((n) => !(TEXT in n) && !(CDATA in n));
+  if (top.some((n) => TEXT in n)) fail("Text outside the root element", 0);
+  if (elements.length > 1) fail("More than one root element", text.indexOf("<", text.indexOf(">") + 1));
+  if (elements.length === 0) fail("No root element", 0);
+  return toElement(elements[0]!);
+}
+
+/** The validator's words, in the terms this package's callers (and their tests) use. */
+function validatorMessage(msg: string, text: string): string {
+  const closing = /^Expected closing tag '([^']+)' .* instead of closing tag '([^']+)'/.exec(msg);
+  if (closing) return `Closing tag </${closing[2]}> does not match <${closing[1]}>`;
+  const unclosed = /^Unclosed tag '([^']+)'/.exec(msg);
+  if (unclosed) return `Unclosed element <${unclosed[1]}> at the end of the document`;
+  const noValue = /^Attribute '([^']+)' is without value/.exec(msg);
+  if (noValue) return new RegExp(`\\s${noValue[1]}\\s*=`).test(text) ? `Attribute "${noValue[1]}" value must be quoted` : `Attribute "${noValue[1]}" has no value`;
+  if (/^char '.' is not expected/.test(msg) && !text.trimStart().startsWith("<")) return "Text outside the root element";
+  return msg;
 }
 
 export function childrenNamed(element: XmlElement, name: string): XmlElement[] {
