@@ -137,6 +137,8 @@ export const StoredAttemptSchema = z.object({
   durationMs: z.number(),
   errors: z.array(StoredErrorSchema),
   attachmentNames: z.array(z.string()),
+  /** Files the report points at (never sent to the browser with their paths: see failureEvidence). */
+  attachments: z.array(z.object({ name: z.string(), contentType: z.string(), path: z.string().optional() })).optional(),
 });
 export type StoredAttempt = z.infer<typeof StoredAttemptSchema>;
 

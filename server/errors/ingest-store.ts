@@ -275,5 +275,6 @@ function storedAttempts(test: TestResult): StoredAttempt[] {
       return out;
     }),
     attachmentNames: a.attachmentNames,
+    ...(a.attachments?.length ? { attachments: a.attachments } : {}),
   }));
 }

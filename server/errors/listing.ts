@@ -308,6 +308,8 @@ export function getFailure(deps: Pick<ErrorsDeps, "db">, input: { failureId: num
 /** Ingest drops raw texts equal to the clean ones (no ANSI in them); give both back. */
 function withRawText(attempts: StoredAttempt[]): StoredAttempt[] {
   for (const a of attempts) {
+    // The file's path stays on the server: the page asks /api/attachments/… by position (attachments.ts).
+    if (a.attachments) a.attachments = a.attachments.map(({ name, contentType }) => ({ name, contentType }));
     for (const e of a.errors) {
       if (!e.messageRaw) e.messageRaw = e.message;
       if (e.stack !== undefined) e.stackRaw ??= e.stack;

@@ -12,6 +12,7 @@ import {
 } from "@/lib/schemas/errors";
 import { ProjectFilterInputSchema, SubscribeInputSchema } from "@/lib/schemas/common";
 import { createTRPCRouter, publicProcedure } from "../trpc/init";
+import { reachableAttachments } from "./attachments";
 
 const failureId = FailureIdInputSchema;
 
@@ -25,6 +26,9 @@ export const errorsRouter = createTRPCRouter({
   assignSession: publicProcedure.input(AssignSessionInputSchema).mutation(({ ctx, input }) => errors.assignSession(ctx.runtime, input)),
 
   classifyFailure: publicProcedure.input(failureId).mutation(({ ctx, input }) => errors.classifyFailure(ctx.runtime, input)),
+
+  /** The report files of a failure's recent runs (by position, never by path) and whether this server can serve each. */
+  evidence: publicProcedure.input(failureId).query(({ ctx, input }) => reachableAttachments(ctx.runtime, input.failureId)),
 
   /** The New proposal form's fields pre-filled with the failure's evidence, and the /specs/new link that opens it. */
   proposalDraft: publicProcedure.input(ProposalDraftInputSchema).query(({ ctx, input }) => errors.proposalDraft(ctx.runtime, input)),

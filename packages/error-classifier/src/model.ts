@@ -54,6 +54,8 @@ export const AttemptSchema = z.object({
   startTime: z.string().optional(),
   errors: z.array(TestErrorSchema),
   attachmentNames: z.array(z.string()),
+  /** Attachments written to files (screenshot, video, trace), as the report names them; served when reachable. */
+  attachments: z.array(z.object({ name: z.string(), contentType: z.string(), path: z.string() })).optional(),
   /** Runtime annotations, e.g. `test.skip(true, 'why')`. */
   annotations: z.array(AnnotationSchema),
 });

@@ -36,7 +36,8 @@ export type PwError = z.infer<typeof PwErrorSchema>;
 
 const PwAnnotationSchema = z.object({ type: identityText("an annotation type", MAX_NAME_CHARS), description: z.string().optional() });
 
-const PwAttachmentSchema = z.object({ name: z.string(), contentType: z.string().optional() });
+// `path`: where Playwright wrote the file (screenshots, videos, traces), absolute on the machine that ran it.
+const PwAttachmentSchema = z.object({ name: z.string(), contentType: z.string().optional(), path: z.string().max(4096).optional() });
 
 const PwResultSchema = z.object({
   status: AttemptStatusSchema,

@@ -225,6 +225,7 @@ function normalizeAttempt(result: PwResult, paths: PathMapper): Attempt {
     startTime: result.startTime,
     errors: formatted.map((e, i) => toTestError(e, i === 0 ? result.error : undefined, paths)),
     attachmentNames: result.attachments.map((a) => a.name),
+    attachments: result.attachments.flatMap((a) => (a.path ? [{ name: a.name, contentType: a.contentType ?? "application/octet-stream", path: a.path }] : [])),
     annotations: result.annotations.map(toAnnotation),
   };
 }

@@ -1,0 +1,100 @@
+/**
+ * Evidence on the failure page (issue 13 item 4): the files a Playwright report points at
+ * (screenshots, videos, traces), served when this server can reach them. The browser names an
+ * attachment by position (failure, run, attempt, index) and never sees a path; the stored path is
+ * used only if it lies inside the project folder, or, written on another machine (CI), when its
+ * `test-results/…` tail exists under the project folder. Links leaving the project are refused.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { inflateRawSync } from "node:zlib";
+import { AppError } from "../app-error";
+import { resolveInsideProject } from "../projects/paths";
+import type { ProjectRegistry } from "../projects/service";
+import type { Db } from "../db/client";
+import type { StoredAttempt } from "@/lib/schemas/errors";
+import { groupRow } from "./listing";
+
+export type AttachmentRef = { failureId: number; reportId: number; retry: number; index: number };
+export type ResolvedAttachment = { file: string; size: number; name: string; contentType: string; disposition: "inline" | "attachment"; fileName: string };
+
+/** What the browser may render inline; anything else is downloaded. */
+const INLINE = /^(image\/(png|jpeg|gif|webp)|video\/(webm|mp4)|text\/(plain|markdown))$/;
+const EXTENSION: Record<string, string> = { "application/zip": ".zip", "image/png": ".png", "image/jpeg": ".jpg", "video/webm": ".webm", "video/mp4": ".mp4", "text/markdown": ".md", "text/plain": ".txt" };
+
+function storedAttempts(db: Db, testCaseId: number, reportId: number): StoredAttempt[] {
+  const row = db.$client.prepare("SELECT attempts FROM test_results WHERE test_case_id = ? AND report_id = ?").get(testCaseId, reportId) as { attempts: Buffer | string | null } | undefined;
+  if (!row?.attempts) return [];
+  return JSON.parse(typeof row.attempts === "string" ? row.attempts : inflateRawSync(row.attempts).toString("utf8")) as StoredAttempt[];
+}
+
+/** The stored path as a path inside the project, or null when it cannot be one. */
+function candidates(projectRoot: string, stored: string): string[] {
+  const out: string[] = [];
+  const normal = stored.replace(/\\/g, "/");
+  if (path.isAbsolute(stored)) {
+    const rel = path.relative(projectRoot, stored);
+    if (rel && !rel.startsWith("..") && !path.isAbsolute(rel)) out.push(rel.split(path.sep).join("/"));
+  } else out.push(normal);
+  // Written on another machine: the same test-results/ tail under this checkout.
+  const at = normal.lastIndexOf("/test-results/");
+  if (at >= 0) out.push(normal.slice(at + 1));
+  return out;
+}
+
+export function resolveAttachment(deps: { db: Db; projects: Pick<ProjectRegistry, "get"> }, ref: AttachmentRef): ResolvedAttachment {
+  const group = groupRow(deps, ref.failureId);
+  const attempt = storedAttempts(deps.db, group.test_case_id, ref.reportId).find((a) => a.retry === ref.retry);
+  const att = attempt?.attachments?.[ref.index];
+  if (!att?.path) throw new AppError("NOT_FOUND", "No such attachment for this failure.");
+  const project = deps.projects.get(group.project_slug);
+  const root = fs.realpathSync(project.path);
+  for (const rel of candidates(root, att.path)) {
+    let file: string;
+    try {
+      file = resolveInsideProject(root, rel);
+    } catch {
+      continue; // A link that leaves the project: never served.
+    }
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(file);
+    } catch {
+      continue;
+    }
+    if (!stat.isFile()) continue;
+    const contentType = att.contentType.toLowerCase();
+    const inline = INLINE.test(contentType);
+    const base = att.name.replace(/[^\w.-]+/g, "-").slice(0, 80) || "attachment";
+    return {
+      file,
+      size: stat.size,
+      name: att.name,
+      contentType: inline ? (contentType === "text/markdown" ? "text/plain; charset=utf-8" : contentType) : contentType === "application/zip" ? "application/zip" : "application/octet-stream",
+      disposition: inline ? "inline" : "attachment",
+      fileName: path.extname(base) ? base : `${base}${EXTENSION[contentType] ?? ""}`,
+    };
+  }
+  throw new AppError("NOT_FOUND", `The file of "${att.name}" is not reachable from this server (it stays on the machine that ran the tests).`, "attachment_unreachable");
+}
+
+/** Which attachments of a failure's runs can be served, by position, for the page to show. */
+export function reachableAttachments(deps: { db: Db; projects: Pick<ProjectRegistry, "get"> }, failureId: number): { reportId: number; retry: number; index: number; name: string; contentType: string; reachable: boolean }[] {
+  const group = groupRow(deps, failureId);
+  const rows = deps.db.$client
+    .prepare("SELECT report_id AS reportId FROM test_results WHERE test_case_id = ? AND attempts IS NOT NULL ORDER BY report_id DESC LIMIT 20")
+    .all(group.test_case_id) as { reportId: number }[];
+  const out: ReturnType<typeof reachableAttachments> = [];
+  for (const { reportId } of rows)
+    for (const a of storedAttempts(deps.db, group.test_case_id, reportId))
+      (a.attachments ?? []).forEach((att, index) => {
+        let reachable = true;
+        try {
+          resolveAttachment(deps, { failureId, reportId, retry: a.retry, index });
+        } catch {
+          reachable = false;
+        }
+        out.push({ reportId, retry: a.retry, index, name: att.name, contentType: att.contentType, reachable });
+      });
+  return out;
+}
