@@ -49,6 +49,17 @@ export const ClaudeAccountConfigSchema = z.strictObject({
 export const WorkdeckConfigSchema = z.strictObject({
   scan: z.array(z.string().min(1)).optional(),
   rescanMinutes: z.number().positive().max(24 * 60).optional(),
+  /**
+   * Opens a failing line in your editor from the failure page (issue 13): a URL template with
+   * {path} (absolute, in the project's checkout), {line} and {column}, e.g.
+   * "vscode://file/{path}:{line}:{column}" or "idea://open?file={path}&line={line}". Unset: no link.
+   */
+  editorUrl: z
+    .string()
+    .max(500)
+    .regex(/\{path\}/, "editorUrl must contain {path}")
+    .refine((v) => !/^\s*(javascript|data|vbscript):/i.test(v), "editorUrl must not be a script URL")
+    .optional(),
   projects: z.array(ProjectConfigSchema).optional(),
   claude: z
     .strictObject({

@@ -78,13 +78,49 @@ export function resolveAttachment(deps: { db: Db; projects: Pick<ProjectRegistry
   throw new AppError("NOT_FOUND", `The file of "${att.name}" is not reachable from this server (it stays on the machine that ran the tests).`, "attachment_unreachable");
 }
 
+export type EvidenceAttachment = { reportId: number; retry: number; index: number; name: string; contentType: string; reachable: boolean };
+export type FailureEvidence = {
+  attachments: EvidenceAttachment[];
+  /** The failing line in the project (relative), and the editor link when `editorUrl` is configured. */
+  source: { file: string; line: number; column: number; href: string | null } | null;
+};
+
+/** `errors.evidence`: the attachments of the failure's recent runs and its failing line. */
+export function failureEvidence(deps: { db: Db; projects: Pick<ProjectRegistry, "get">; config: { config: { editorUrl?: string } } }, failureId: number): FailureEvidence {
+  return { attachments: reachableAttachments(deps, failureId), source: failingLine(deps, failureId) };
+}
+
+function failingLine(deps: { db: Db; projects: Pick<ProjectRegistry, "get">; config: { config: { editorUrl?: string } } }, failureId: number): FailureEvidence["source"] {
+  const group = groupRow(deps, failureId);
+  const last = deps.db.$client
+    .prepare("SELECT report_id AS reportId FROM test_results WHERE test_case_id = ? AND fingerprint = ? AND attempts IS NOT NULL ORDER BY report_id DESC LIMIT 1")
+    .get(group.test_case_id, group.fingerprint) as { reportId: number } | undefined;
+  if (!last) return null;
+  const location = storedAttempts(deps.db, group.test_case_id, last.reportId)
+    .flatMap((a) => a.errors)
+    .find((e) => e.location)?.location;
+  if (!location) return null;
+  const { repo_path } = deps.db.$client.prepare("SELECT repo_path FROM test_cases WHERE id = ?").get(group.test_case_id) as { repo_path: string | null };
+  // The location is relative to Playwright's rootDir; the spec's own path is known relative to the repository.
+  const rel = location.file === group.file && repo_path ? repo_path : location.file;
+  if (path.isAbsolute(rel) || rel.split("/").includes("..")) return { file: rel, line: location.line, column: location.column, href: null };
+  const template = deps.config.config.editorUrl;
+  const href = template
+    ? template
+        .replaceAll("{path}", encodeURI(path.join(deps.projects.get(group.project_slug).path, rel)))
+        .replaceAll("{line}", String(location.line))
+        .replaceAll("{column}", String(location.column))
+    : null;
+  return { file: rel, line: location.line, column: location.column, href };
+}
+
 /** Which attachments of a failure's runs can be served, by position, for the page to show. */
-export function reachableAttachments(deps: { db: Db; projects: Pick<ProjectRegistry, "get"> }, failureId: number): { reportId: number; retry: number; index: number; name: string; contentType: string; reachable: boolean }[] {
+export function reachableAttachments(deps: { db: Db; projects: Pick<ProjectRegistry, "get"> }, failureId: number): EvidenceAttachment[] {
   const group = groupRow(deps, failureId);
   const rows = deps.db.$client
     .prepare("SELECT report_id AS reportId FROM test_results WHERE test_case_id = ? AND attempts IS NOT NULL ORDER BY report_id DESC LIMIT 20")
     .all(group.test_case_id) as { reportId: number }[];
-  const out: ReturnType<typeof reachableAttachments> = [];
+  const out: EvidenceAttachment[] = [];
   for (const { reportId } of rows)
     for (const a of storedAttempts(deps.db, group.test_case_id, reportId))
       (a.attachments ?? []).forEach((att, index) => {

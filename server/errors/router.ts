@@ -12,7 +12,7 @@ import {
 } from "@/lib/schemas/errors";
 import { ProjectFilterInputSchema, SubscribeInputSchema } from "@/lib/schemas/common";
 import { createTRPCRouter, publicProcedure } from "../trpc/init";
-import { reachableAttachments } from "./attachments";
+import { failureEvidence } from "./attachments";
 
 const failureId = FailureIdInputSchema;
 
@@ -27,8 +27,8 @@ export const errorsRouter = createTRPCRouter({
 
   classifyFailure: publicProcedure.input(failureId).mutation(({ ctx, input }) => errors.classifyFailure(ctx.runtime, input)),
 
-  /** The report files of a failure's recent runs (by position, never by path) and whether this server can serve each. */
-  evidence: publicProcedure.input(failureId).query(({ ctx, input }) => reachableAttachments(ctx.runtime, input.failureId)),
+  /** The report files of a failure's recent runs (by position, never by path), whether this server can serve each, and the failing line (with the editor link when configured). */
+  evidence: publicProcedure.input(failureId).query(({ ctx, input }) => failureEvidence(ctx.runtime, input.failureId)),
 
   /** The New proposal form's fields pre-filled with the failure's evidence, and the /specs/new link that opens it. */
   proposalDraft: publicProcedure.input(ProposalDraftInputSchema).query(({ ctx, input }) => errors.proposalDraft(ctx.runtime, input)),

@@ -31,7 +31,7 @@ describe("failure evidence", () => {
     const project = path.join(dir, "sample");
     fs.mkdirSync(path.join(project, "openspec"), { recursive: true });
     const config = path.join(dir, "config.json");
-    fs.writeFileSync(config, JSON.stringify({ projects: [{ slug: "sample", path: project }] }));
+    fs.writeFileSync(config, JSON.stringify({ projects: [{ slug: "sample", path: project }], editorUrl: "vscode://file/{path}:{line}:{column}" }));
     const runtime = await startRuntime({ ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent" }), appRoot: repoRoot }, { watch: false });
     const api = createCaller(createContext(runtime));
 
@@ -56,8 +56,10 @@ describe("failure evidence", () => {
     fs.writeFileSync(path.join(project, tail(`${traceDir}/trace.zip`)), Buffer.from("PK\x05\x06" + "\0".repeat(18), "binary"));
 
     const failure = (await api.errors.listFailures({ projectId: "sample" })).find((f) => f.titlePath.at(-1)?.includes("locks account") && f.projectName === "desktop-chrome")!;
-    const evidence = await api.errors.evidence({ failureId: failure.id });
+    const { attachments: evidence, source } = await api.errors.evidence({ failureId: failure.id });
     expect(JSON.stringify(evidence)).not.toMatch(/\/ci\/|test-results|sample\//);
+    // The failing line links to the checkout through the configured editor URL.
+    expect(source).toEqual({ file: "tests/e2e/login.spec.ts", line: 19, column: 58, href: `vscode://file/${project}/tests/e2e/login.spec.ts:19:58` });
     const byName = (name: string, retry: number) => evidence.find((e) => e.name === name && e.retry === retry)!;
     expect(byName("screenshot", 0)).toMatchObject({ contentType: "image/png", reachable: true });
     expect(byName("trace", 0)).toMatchObject({ contentType: "application/zip", reachable: true });
