@@ -140,7 +140,7 @@ export function registerTools(server: McpServer, deps: ToolDeps, scope: McpScope
     {
       title: "Create an OpenSpec proposal",
       description:
-        "Files a new OpenSpec change (proposal.md, tasks.md) in the project's openspec/changes folder: a title, why (description, 20+ characters), optionally what changes, impact and tasks. The change id is derived from the title unless given. OpenSpec wants at least one spec delta per change: add one with add_spec_delta.",
+        "Files a new OpenSpec change (proposal.md, tasks.md) in the project's openspec/changes folder: a title, why (description, 20+ characters), optionally what changes, impact and tasks. The change id is derived from the title unless given. OpenSpec wants at least one spec delta per change: give specDeltas (capability + ADDED/MODIFIED/REMOVED/RENAMED requirements; a draft that would not validate is refused), or add one later with add_spec_delta.",
       inputSchema: CreateProposalInputSchema,
     },
     (input) =>

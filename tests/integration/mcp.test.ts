@@ -140,6 +140,19 @@ describe.each(Object.keys(transports))("Workdeck MCP over %s", (name) => {
     expect(text(again)).toMatch(/already has a delta/);
     const { stdout } = await promisify(execFile)(process.execPath, [OFFICIAL_OPENSPEC, "validate", "export-notes-as-csv", "--json", "--no-interactive"], { cwd: path.join(w.dir, "sample") }).catch((e: { stdout: string }) => e);
     expect(JSON.parse(stdout).items[0]).toMatchObject({ id: "export-notes-as-csv", valid: true });
+    // In one call: the proposal with its delta.
+    const whole = await client.callTool({
+      name: "create_proposal",
+      arguments: {
+        projectId: "sample",
+        title: "Import notes from CSV",
+        description: "People move from other tools with their notes in CSV files.",
+        specDeltas: [{ capability: "notes-import", operations: [{ op: "ADDED", requirement: { name: "CSV import", text: "The system SHALL import notes from a CSV file.", scenarios: [{ name: "Import", steps: ["**WHEN** a person uploads a CSV", "**THEN** each row becomes a note"] }] } }] }],
+      },
+    });
+    expect(whole.isError, text(whole)).toBeFalsy();
+    const both = await promisify(execFile)(process.execPath, [OFFICIAL_OPENSPEC, "validate", "import-notes-from-csv", "--json", "--no-interactive"], { cwd: path.join(w.dir, "sample") }).catch((e: { stdout: string }) => e);
+    expect(JSON.parse(both.stdout).items[0]).toMatchObject({ id: "import-notes-from-csv", valid: true });
     const shown = json(await client.callTool({ name: "show_change", arguments: { projectId: "sample", changeId: "export-notes-as-csv" } }));
     expect(shown).toMatchObject({ id: "export-notes-as-csv", title: "Export notes as CSV" });
     // The failure blocks the change; the reverse would be a cycle.
