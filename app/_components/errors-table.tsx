@@ -6,7 +6,6 @@ import { useRouter } from "next/navigation";
 import { useId, useRef, useState, type KeyboardEvent } from "react";
 import type { FailureGroup } from "@/lib/schemas/errors";
 import { DecisionBadge, PatternBadge, PriorityBadge, StatusBadge } from "./errors-badges";
-import { recentRunsOf, runErrorKindOf } from "./errors-optional-api";
 import { failureHref } from "./errors-url-state";
 import { RelativeTime } from "./relative-time";
 import { Badge } from "./ui";
@@ -154,8 +153,8 @@ export function ErrorsTable({ rows, showProject, nameOf }: { rows: FailureGroup[
 }
 
 function FailureCells({ row, showProject, nameOf }: { row: FailureGroup; showProject: boolean; nameOf(slug: string): string }) {
-  const runs = recentRunsOf(row);
-  const runError = runErrorKindOf(row);
+  const runs = row.recentRuns.length ? row.recentRuns : null;
+  const runError = row.runErrorKind;
   const title = row.titlePath.join(" › ");
   let col = 0;
   const cell = (children: React.ReactNode, className = "") => (

@@ -7,11 +7,10 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { formatDateTime, plural } from "@/lib/format";
 import type { FailureDetail, StoredError } from "@/lib/schemas/errors";
-import { useTRPC } from "@/lib/trpc/react";
-import { changeHref, PROJECT_PARAM } from "@/lib/url-state";
+import { useTRPC, useTRPCClient } from "@/lib/trpc/react";
+import { changeHref } from "@/lib/url-state";
 import { AnsiText } from "./ansi-text";
 import { DecisionBadge, PatternBadge, PriorityBadge, StatusBadge } from "./errors-badges";
-import { localProposalDraft, runErrorKindOf, useOptionalErrorsApi, type ProposalDraft } from "./errors-optional-api";
 import { failureHref } from "./errors-url-state";
 import { FailureHistory, runErrors } from "./failure-history";
 import { FailureTriage } from "./failure-triage";
@@ -75,8 +74,8 @@ function FailureBody({ failure }: { failure: FailureDetail }) {
             <span aria-hidden>·</span>
             <span>{failure.titlePath.join(" › ")}</span>
             <span aria-hidden>·</span>
-            {runErrorKindOf(failure) ? (
-              <Badge tone="red">run-level error: {runErrorKindOf(failure)!.replace("-", " ")}</Badge>
+            {failure.runErrorKind ? (
+              <Badge tone="red">run-level error: {failure.runErrorKind.replace("-", " ")}</Badge>
             ) : (
               <span>
                 Playwright project <span className="font-medium">{failure.projectName}</span>
@@ -234,27 +233,9 @@ function RulesPanel({ failure }: { failure: FailureDetail }) {
   );
 }
 
-/** `/specs/new` reads its pre-fill from the query string; `failureId` makes the form link the change back here. */
-function proposalHref(draft: ProposalDraft, failure: FailureDetail): string {
-  if (draft.href?.startsWith("/specs/new?") && draft.href.includes("failureId=")) return draft.href;
-  const params = new URLSearchParams();
-  const set = (key: string, value: string | undefined) => {
-    if (value?.trim()) params.set(key, value);
-  };
-  set(PROJECT_PARAM, draft.projectId ?? failure.projectSlug);
-  set("title", draft.title);
-  set("description", draft.description);
-  set("whatChanges", draft.whatChanges);
-  set("impact", draft.impact);
-  set("tasks", Array.isArray(draft.tasks) ? draft.tasks.join("\n") : draft.tasks);
-  set("changeId", draft.changeId);
-  params.set("failureId", String(failure.id));
-  return `/specs/new?${params.toString()}`;
-}
-
 function SpecProposalPanel({ failure }: { failure: FailureDetail }) {
   const router = useRouter();
-  const api = useOptionalErrorsApi();
+  const client = useTRPCClient();
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const needsSpec = failure.decision === "needs_spec" || (failure.decision === "pending" && failure.suggestedDecision === "needs_spec");
@@ -278,8 +259,9 @@ function SpecProposalPanel({ failure }: { failure: FailureDetail }) {
     setBusy(true);
     setError(null);
     try {
-      const draft = (await api.proposalDraft(failure.id)) ?? localProposalDraft(failure);
-      router.push(proposalHref(draft, failure));
+      // The server's draft carries the `/specs/new?…&failureId=` link, pre-filled with the evidence.
+      const draft = await client.errors.proposalDraft.query({ failureId: failure.id });
+      router.push(draft.href);
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
       setBusy(false);

@@ -6,9 +6,8 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useId, useState, type ReactNode } from "react";
 import { CreateProposalInputSchema, type CreateProposalInput } from "@/lib/schemas/openspec";
-import { useTRPC } from "@/lib/trpc/react";
+import { useTRPC, useTRPCClient } from "@/lib/trpc/react";
 import { changeHref } from "@/lib/url-state";
-import { useOptionalErrorsApi } from "./errors-optional-api";
 import { failureHref } from "./errors-url-state";
 import { PageHeader } from "./page-header";
 import { useSelectedProject } from "./selected-project";
@@ -59,7 +58,7 @@ export function ProposalForm({ prefill }: { prefill: ProposalPrefill }) {
   const { slug, projects } = useSelectedProject();
   const [errors, setErrors] = useState<FieldErrors>({});
   const [linkError, setLinkError] = useState<{ message: string; href: string } | null>(null);
-  const errorsApi = useOptionalErrorsApi();
+  const trpcClient = useTRPCClient();
   const create = useMutation(
     trpc.openspec.createProposal.mutationOptions({
       async onSuccess(result) {
@@ -67,11 +66,9 @@ export function ProposalForm({ prefill }: { prefill: ProposalPrefill }) {
           // The proposal exists either way; a failed link is reported (with the way to the
           // new change), not retried.
           try {
-            if (await errorsApi.linkProposal(prefill.failureId, result.changeId)) {
-              router.push(failureHref(prefill.failureId));
-              return;
-            }
-            setLinkError({ message: "This server cannot link proposals to failures yet.", href: changeHref(result.projectSlug, result.changeId) });
+            await trpcClient.errors.linkProposal.mutate({ failureId: prefill.failureId, changeId: result.changeId });
+            router.push(failureHref(prefill.failureId));
+            return;
           } catch (error) {
             setLinkError({ message: error instanceof Error ? error.message : String(error), href: changeHref(result.projectSlug, result.changeId) });
           }
