@@ -82,7 +82,7 @@ export async function benchFrontend(): Promise<BenchRow[]> {
 }
 
 /** Ingests the sample runs, reports one agent through hooks, runs one session; returns the pages to measure. */
-async function seed(browser: Browser, baseURL: string, workspace: string): Promise<[string, string][]> {
+export async function seed(browser: Browser, baseURL: string, workspace: string): Promise<[string, string][]> {
   const post = async (route: string, body: unknown, init: RequestInit = {}) => {
     const res = await fetch(`${baseURL}${route}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), ...init });
     if (!res.ok) throw new Error(`bench frontend: POST ${route}: ${res.status} ${await res.text()}`);
@@ -109,9 +109,9 @@ async function seed(browser: Browser, baseURL: string, workspace: string): Promi
   const sessionId = started.result.data.id;
   for (const deadline = Date.now() + 120_000; ; ) {
     const res = await fetch(`${baseURL}/api/trpc/sessions.get?input=${encodeURIComponent(JSON.stringify({ id: sessionId }))}`);
-    const state = ((await res.json()) as { result?: { data?: { state?: string } } }).result?.data?.state;
-    if (state && !["queued", "starting", "running"].includes(state)) break;
-    if (Date.now() > deadline) throw new Error(`bench frontend: session ${sessionId} still ${state} after 120 s`);
+    const status = ((await res.json()) as { result?: { data?: { status?: string } } }).result?.data?.status;
+    if (status && !["queued", "running"].includes(status)) break;
+    if (Date.now() > deadline) throw new Error(`bench frontend: session ${sessionId} still ${status} after 120 s`);
     await new Promise((r) => setTimeout(r, 250));
   }
 
@@ -119,11 +119,13 @@ async function seed(browser: Browser, baseURL: string, workspace: string): Promi
   const page = await browser.newPage();
   const firstLink = async (url: string, pattern: RegExp): Promise<string> => {
     await page.goto(`${baseURL}${url}`);
-    await page.waitForLoadState("networkidle");
-    const hrefs = await page.locator("a[href]").evaluateAll((as) => as.map((a) => a.getAttribute("href") ?? ""));
-    const href = hrefs.find((h) => pattern.test(h.split("?")[0]!));
-    if (!href) throw new Error(`bench frontend: no link like ${pattern} on ${url}`);
-    return href;
+    // Some lists render on the client (virtualised tables): wait for the link, not for the network.
+    const handle = await page.waitForFunction(
+      (source) => [...document.querySelectorAll("a[href]")].map((a) => a.getAttribute("href") ?? "").find((h) => new RegExp(source).test(h.split("?")[0]!)),
+      pattern.source,
+      { timeout: 30_000 },
+    );
+    return (await handle.jsonValue()) as string;
   };
   try {
     const change = await firstLink(`/specs?project=${PROJECT}`, /^\/specs\/[^/]+\/changes\/[^/]+$/);

@@ -4,7 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { ClaudeAccount } from "@/lib/schemas/sessions";
 import { useTRPC } from "@/lib/trpc/react";
 import { formatElapsed, formatTokens, formatUsd, toTime } from "./session-format";
-import { useNow } from "./session-view";
+import { useNow } from "./use-now";
 import { Badge, Button, ErrorState, ListSkeleton, Section } from "./ui";
 
 const STATE_TONE = { available: "green", limited: "amber", needs_login: "red", disabled: "neutral" } as const;

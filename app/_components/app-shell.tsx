@@ -4,8 +4,8 @@ import Link from "next/link";
 import { usePathname } from "next/navigation";
 import type { ReactNode } from "react";
 import { PROJECT_PARAM } from "@/lib/url-state";
-import { CommandPalette, OPEN_PALETTE_EVENT } from "./command-palette";
 import { LiveEventsProvider, LiveUpdates } from "./live-updates";
+import { OPEN_PALETTE_EVENT, PaletteLauncher } from "./palette-launcher";
 import { ProjectProblems } from "./project-problems";
 import { ProjectSelector } from "./project-selector";
 import { useSelectedProject } from "./selected-project";
@@ -89,7 +89,7 @@ export function AppShell({ children, signedIn = false, since = null }: { childre
           </div>
         </header>
         <ProjectProblems />
-        <CommandPalette />
+        <PaletteLauncher />
         <main id="main" className="mx-auto w-full max-w-7xl flex-1 px-4 py-6">
           {children}
         </main>

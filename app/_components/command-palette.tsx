@@ -4,7 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import { Command } from "cmdk";
 import Fuse from "fuse.js";
 import { useRouter } from "next/navigation";
-import { useDeferredValue, useEffect, useMemo, useState } from "react";
+import { useDeferredValue, useMemo, useState } from "react";
 import { useTRPC } from "@/lib/trpc/react";
 import { PROJECT_PARAM, specHref } from "@/lib/url-state";
 import { useSelectedProject } from "./selected-project";
@@ -33,36 +33,17 @@ function searchWords(fuse: Fuse<Entry>, q: string): Entry[] {
   return [...(scores ?? new Map<Entry, number>())].sort((a, b) => a[1] - b[1]).map(([entry]) => entry);
 }
 
-/** Opens on Cmd+K / Ctrl+K anywhere; also through the header's button (a custom event). */
-export const OPEN_PALETTE_EVENT = "workdeck:open-palette";
-
 /**
  * The command palette: jump to any project, change, spec, failure or session by fuzzy name, or run
  * an action (new proposal, launch session, triage). cmdk gives the listbox semantics and arrow /
  * Enter navigation; Fuse ranks (cmdk's own filter is turned off, it would score every item).
+ * Loaded on demand by the shell's PaletteLauncher, which owns the shortcut and the open state.
  */
-export function CommandPalette() {
-  const [open, setOpen] = useState(false);
+export function CommandPalette({ open, onOpenChange: setOpen }: { open: boolean; onOpenChange: (open: boolean) => void }) {
   const [search, setSearch] = useState("");
   const router = useRouter();
   const trpc = useTRPC();
   const { slug, projects, nameOf } = useSelectedProject();
-
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if ((e.key === "k" || e.key === "K") && (e.metaKey || e.ctrlKey)) {
-        e.preventDefault();
-        setOpen((o) => !o);
-      }
-    };
-    const onOpen = () => setOpen(true);
-    window.addEventListener("keydown", onKey);
-    window.addEventListener(OPEN_PALETTE_EVENT, onOpen);
-    return () => {
-      window.removeEventListener("keydown", onKey);
-      window.removeEventListener(OPEN_PALETTE_EVENT, onOpen);
-    };
-  }, []);
 
   // Fetched on first open, then kept fresh by the pages' live invalidations.
   const work = useQuery({ ...trpc.work.listAll.queryOptions({}), enabled: open });

@@ -7,7 +7,7 @@ import { SessionStatusSchema, type Session, type SessionStatus } from "@/lib/sch
 import { useTRPC } from "@/lib/trpc/react";
 import { RelativeTime } from "./relative-time";
 import { formatElapsed, formatUsd, isActive, readStatusFilter, sessionDurationMs, sessionHref, sessionsListInput, STATUS_TONE, TYPE_LABEL, workItemHref, workItemLabel } from "./session-format";
-import { useNow } from "./session-view";
+import { useNow } from "./use-now";
 import { useSelectedProject } from "./selected-project";
 import { Badge, EmptyState, ErrorState, ListSkeleton } from "./ui";
 

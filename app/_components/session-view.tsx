@@ -19,17 +19,7 @@ import { SessionPermissions } from "./session-permissions";
 import { SessionAgents } from "./agents-config/session-agents";
 import { useSelectedProject } from "./selected-project";
 import { Badge, Button, ErrorState, ListSkeleton, Section, Skeleton } from "./ui";
-
-/** Ticks once a second while `on`, for live durations. */
-export function useNow(on: boolean): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    if (!on) return;
-    const t = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(t);
-  }, [on]);
-  return now;
-}
+import { useNow } from "./use-now";
 
 /**
  * One launched session: its stored events as a conversation, kept current by the tab's one
