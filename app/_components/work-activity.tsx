@@ -8,7 +8,7 @@ import { useTRPC } from "@/lib/trpc/react";
 import { RelativeTime } from "./relative-time";
 import { useSelectedProject } from "./selected-project";
 import { Button, Skeleton } from "./ui";
-import { useWorkFilters } from "./work-board";
+import { useWorkFilters } from "./use-work-filters";
 import { ACTIVITY_LABEL, activityInput } from "./work-url-state";
 
 /** The timeline beside the list, read from the events table, filterable by event type (in the URL). */

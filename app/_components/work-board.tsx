@@ -6,20 +6,17 @@ import { useDeferredValue, useMemo } from "react";
 import { localDay, plural } from "@/lib/format";
 import { WorkStatusSchema, WorkTypeSchema, type WorkItem, type WorkStats, type WorkStatus } from "@/lib/schemas/work";
 import { useTRPC } from "@/lib/trpc/react";
-import { ChipGroup, ClearFiltersButton, DateRangeFields, FilterPanel, SearchField, useFilterFields, useUrlFilters } from "./filter-controls";
+import { ChipGroup, ClearFiltersButton, DateRangeFields, FilterPanel, SearchField, useFilterFields } from "./filter-controls";
 import { PageHeader } from "./page-header";
 import { useSelectedProject } from "./selected-project";
 import { EmptyState, ErrorState, ListSkeleton, Skeleton } from "./ui";
 import { WorkActivity } from "./work-activity";
 import { WorkList } from "./work-list";
-import { listAllInput, readWorkFilters, WORK_STATUS_LABEL, WORK_TYPE_LABEL, writeWorkFilters, type WorkFilters } from "./work-url-state";
+import { useWorkFilters } from "./use-work-filters";
+import { listAllInput, WORK_STATUS_LABEL, WORK_TYPE_LABEL } from "./work-url-state";
 
 /** Fuzzy, typo-tolerant; `ignoreLocation` so a word deep in a title still matches. */
 const FUSE_OPTIONS = { threshold: 0.35, ignoreLocation: true, keys: [{ name: "title", weight: 2 }, "detail", "projectSlug", "key"] };
-
-export function useWorkFilters() {
-  return useUrlFilters<WorkFilters>(readWorkFilters, writeWorkFilters);
-}
 
 export function WorkBoard() {
   const trpc = useTRPC();

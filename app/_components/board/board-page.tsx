@@ -13,7 +13,7 @@ import { ChipGroup, ClearFiltersButton, FilterPanel, SearchField, useFilterField
 import { PageHeader } from "../page-header";
 import { useSelectedProject } from "../selected-project";
 import { EmptyState, ErrorState, ListSkeleton, Skeleton } from "../ui";
-import { useWorkFilters } from "../work-board";
+import { useWorkFilters } from "../use-work-filters";
 import { listAllInput, WORK_STATUS_LABEL, WORK_TYPE_LABEL } from "../work-url-state";
 import { BoardColumns, type DragLayer } from "./board-columns";
 
