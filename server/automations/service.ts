@@ -31,6 +31,8 @@ export type AutomationDeps = {
 type Trigger = { trigger: AutomationTrigger; projectSlug: string; itemKey: string; eventId: number };
 
 const HOUR = 3600_000;
+/** DESIGN.md's triage rules: persistent = 5 or more consecutive failure runs. */
+const PERSISTENT_RUNS = 5;
 
 export class AutomationRunner {
   private readonly pending = new Set<Promise<unknown>>();
@@ -63,8 +65,9 @@ export class AutomationRunner {
     }
     if ((e.type === "errors.failureNew" || e.type === "errors.failureUpdated") && e.failureIds.length) {
       const rows = this.deps.db.$client
-        .prepare(`SELECT id FROM test_failures WHERE id IN (${e.failureIds.map(() => "?").join(",")}) AND pattern = 'persistent' AND resolved_at IS NULL`)
-        .all(...e.failureIds) as { id: number }[];
+        // The report that made it persistent, not every later one of the same streak (a pass resets the count).
+        .prepare(`SELECT id FROM test_failures WHERE id IN (${e.failureIds.map(() => "?").join(",")}) AND pattern = 'persistent' AND resolved_at IS NULL AND consecutive_failures = ?`)
+        .all(...e.failureIds, PERSISTENT_RUNS) as { id: number }[];
       return rows.map((r) => ({ trigger: "failure_persistent" as const, projectSlug: e.projectSlug, itemKey: `failure:${r.id}`, eventId: e.id }));
     }
     return [];
@@ -102,7 +105,6 @@ export class AutomationRunner {
             .run(t.itemKey, t.trigger, ruleIndex, rule.action, t.projectSlug, status, reason, t.eventId, now);
           return info.changes ? { id: Number(info.lastInsertRowid), status } : null;
         };
-        if (t.trigger === "failure_persistent" && this.alreadyActedOnStreak(t, ruleIndex)) return null;
         if (rule.action === "notify") return insert("notified", null);
         const busy = sqlite
           .prepare(
@@ -119,18 +121,6 @@ export class AutomationRunner {
         return insert("launching", null);
       })
       .immediate();
-  }
-
-  /** A persistent failure is acted on once per streak: again only after it was resolved in between. */
-  private alreadyActedOnStreak(t: Trigger, ruleIndex: number): boolean {
-    const failureId = Number(t.itemKey.slice("failure:".length));
-    const row = this.deps.db.$client
-      .prepare(
-        `SELECT 1 FROM automation_runs r WHERE r.item_key = ? AND r.rule_index = ? AND r.status IN ('launching', 'launched', 'notified')
-         AND r.created_at >= COALESCE((SELECT first_seen_at FROM test_failures WHERE id = ?), 0) LIMIT 1`,
-      )
-      .get(t.itemKey, ruleIndex, failureId);
-    return Boolean(row);
   }
 
   private async launchInput(t: Trigger, rule: AutomationRule) {

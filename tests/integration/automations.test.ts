@@ -8,12 +8,14 @@ import path from "node:path";
 import type { HeaderBlock } from "@slack/types";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { startBackground, type Background } from "@/server/automations/background";
+import { ingestReport } from "@/server/errors/ingest";
 import { NotificationService } from "@/server/notifications/service";
 import { stopRuntime } from "@/server/runtime-boot";
 import { workflowRunCompleted } from "../fixtures/webhooks/github";
 import { deploymentEvent } from "../fixtures/webhooks/railway";
 import { FakeAnthropic, mainAsking } from "../support/fake-anthropic";
 import { startFakeSlack } from "../support/fake-slack";
+import { sharedPath } from "../support/shared";
 import { closeWebhookServers, rows, sendGithub, sendRailway, startWebhookServer, type WebhookServer } from "../support/webhook-server";
 
 const closers: (() => Promise<unknown>)[] = [];
@@ -125,5 +127,33 @@ describe("notify", () => {
     await notifications.idle();
     await vi.waitFor(() => expect(slack.received.map((r) => (r.body.blocks[0] as HeaderBlock).text.text)).toContain(":robot_face: Automation: ci failed"), { timeout: 10_000 });
     expect(rows(s.runtime, "SELECT id FROM sessions")).toEqual([]);
+  }, 60_000);
+});
+
+describe("failure_persistent", () => {
+  it("acts once per failure, on the report that makes it persistent, not again while the streak goes on", async () => {
+    const { s, background } = await world([{ on: "failure_persistent", project: "billing-api", action: "notify" }]);
+    const run1 = fs.readFileSync(path.join(sharedPath("playwright-sample", "reports"), "run-1.json"), "utf8");
+    const runAt = (i: number) => {
+      const r = JSON.parse(run1) as { stats: { startTime: string } };
+      r.stats.startTime = new Date(Date.parse(r.stats.startTime) + i * 3600_000).toISOString();
+      return JSON.stringify(r);
+    };
+    for (let i = 0; i < 4; i++) ingestReport(s.runtime, { projectSlug: "billing-api", body: runAt(i) });
+    await new Promise((r) => setImmediate(r));
+    await background.automations.idle();
+    expect(runs(s)).toEqual([]); // recurring, not yet persistent
+    ingestReport(s.runtime, { projectSlug: "billing-api", body: runAt(4) });
+    await vi.waitFor(() => expect(runs(s).length).toBeGreaterThan(0), { timeout: 10_000 });
+    await background.automations.idle();
+    const first = runs(s);
+    expect(new Set(first.map((r) => r.trigger))).toEqual(new Set(["failure_persistent"]));
+    expect(first.every((r) => r.status === "notified" && r.item_key.startsWith("failure:"))).toBe(true);
+    expect(new Set(first.map((r) => r.item_key)).size).toBe(first.length);
+
+    ingestReport(s.runtime, { projectSlug: "billing-api", body: runAt(5) });
+    await new Promise((r) => setTimeout(r, 200));
+    await background.automations.idle();
+    expect(runs(s)).toHaveLength(first.length);
   }, 60_000);
 });
