@@ -130,6 +130,26 @@ describe("notify", () => {
   }, 60_000);
 });
 
+describe("several servers on one database", () => {
+  it("only the process holding the integrations lock acts on an event", async () => {
+    const { s, background } = await world([{ on: "ci_failed", action: "notify" }]);
+    // A second server's background on the same database: it stands by.
+    const second = startBackground({ ...s.runtime, readSecret: (name) => s.secrets[name] });
+    closers.push(() => second.close());
+    expect([background.lock.isHeld(), second.lock.isHeld()]).toEqual([true, false]);
+    const seen: Promise<void>[] = [];
+    const off = s.runtime.bus.on((e) => void seen.push(second.automations.handle(e)));
+    closers.push(async () => off());
+
+    await sendGithub(s.url, "workflow_run", workflowRunCompleted({ conclusion: "failure" }));
+    await vi.waitFor(() => expect(runs(s)).toHaveLength(1), { timeout: 20_000 });
+    // Even a stand-by that handles the same event itself (a race) finds it claimed.
+    await Promise.all(seen);
+    await background.automations.idle();
+    expect(runs(s)).toEqual([expect.objectContaining({ status: "notified" })]);
+  }, 60_000);
+});
+
 describe("failure_persistent", () => {
   it("acts once per failure, on the report that makes it persistent, not again while the streak goes on", async () => {
     const { s, background } = await world([{ on: "failure_persistent", project: "billing-api", action: "notify" }]);
