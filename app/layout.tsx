@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import type { ReactNode } from "react";
-import { HydrationMarker } from "./_components/hydration-marker";
+import { HydrationMarker } from "./_components/shell/hydration-marker";
 import { TRPCReactProvider } from "@/lib/trpc/react";
 import "./globals.css";
 

@@ -1,7 +1,7 @@
 import { cookies } from "next/headers";
 import type { ReactNode } from "react";
-import { AppShell } from "@/app/_components/app-shell";
-import { SelectedProjectProvider } from "@/app/_components/selected-project";
+import { AppShell } from "@/app/_components/shell/app-shell";
+import { SelectedProjectProvider } from "@/app/_components/shell/selected-project";
 import { getQueryClient, HydrateClient, trpc } from "@/lib/trpc/server";
 import { PROJECT_COOKIE } from "@/lib/url-state";
 import { getRuntime } from "@/server/runtime";

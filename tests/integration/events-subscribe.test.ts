@@ -10,7 +10,7 @@ import { QueryClient } from "@tanstack/react-query";
 import { createTRPCClient, unstable_localLink } from "@trpc/client";
 import { createTRPCOptionsProxy } from "@trpc/tanstack-react-query";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { LiveDispatcher } from "@/app/_components/live-dispatch";
+import { LiveDispatcher } from "@/app/_components/shell/live-dispatch";
 import type { WorkdeckEventInput } from "@/lib/schemas/events";
 import type { SessionEvent } from "@/lib/schemas/sessions";
 import { transformer } from "@/lib/trpc/transformer";

@@ -7,7 +7,7 @@ import { QueryClient } from "@tanstack/react-query";
 import { createTRPCClient } from "@trpc/client";
 import { createTRPCOptionsProxy } from "@trpc/tanstack-react-query";
 import { describe, expect, it } from "vitest";
-import { LiveDispatcher } from "@/app/_components/live-dispatch";
+import { LiveDispatcher } from "@/app/_components/shell/live-dispatch";
 import type { WorkdeckEvent, WorkdeckEventInput } from "@/lib/schemas/events";
 import type { AppRouter } from "@/server/trpc/root";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fileTree, patchRows, wordSegments } from "@/app/_components/session-diff-model";
+import { fileTree, patchRows, wordSegments } from "@/app/_components/sessions/session-diff-model";
 import type { DiffFile } from "@/lib/schemas/session-land";
 
 /** The session review's rows and file tree (issue 11): what the page renders, from git's patch text. */

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { AskView } from "@/app/_components/ask/ask-view";
-import { PageHeader } from "@/app/_components/page-header";
+import { PageHeader } from "@/app/_components/shell/page-header";
 import { getQueryClient, HydrateClient, selectedProjectFor, trpc } from "@/lib/trpc/server";
 import { paramsFromRecord, PROJECT_PARAM } from "@/lib/url-state";
 

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { BoardPage } from "@/app/_components/board/board-page";
-import { listAllInput, readWorkFilters } from "@/app/_components/work-url-state";
+import { listAllInput, readWorkFilters } from "@/app/_components/work/work-url-state";
 import { getQueryClient, HydrateClient, selectedProjectFor, trpc } from "@/lib/trpc/server";
 import { paramsFromRecord, PROJECT_PARAM } from "@/lib/url-state";
 

@@ -1,4 +1,4 @@
-import { ListSkeleton, PageHeaderSkeleton, Skeleton } from "@/app/_components/ui";
+import { ListSkeleton, PageHeaderSkeleton, Skeleton } from "@/app/_components/ui/ui";
 
 export default function ErrorsLoading() {
   return (

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
-import { ErrorsBoard } from "@/app/_components/errors-board";
-import { listFailuresInput, readErrorsFilters, statsInput } from "@/app/_components/errors-url-state";
+import { ErrorsBoard } from "@/app/_components/errors/errors-board";
+import { listFailuresInput, readErrorsFilters, statsInput } from "@/app/_components/errors/errors-url-state";
 import { getQueryClient, HydrateClient, selectedProjectFor, trpc } from "@/lib/trpc/server";
 import { paramsFromRecord, PROJECT_PARAM } from "@/lib/url-state";
 

@@ -1,13 +1,13 @@
 import type { Metadata } from "next";
-import { AccountsBanner, AccountsPanel } from "@/app/_components/accounts-panel";
-import { agentInput } from "@/app/_components/agents-format";
-import { AgentsPanel } from "@/app/_components/agents-panel";
-import { LaunchSessionButton } from "@/app/_components/launch-dialog";
-import { PageHeader } from "@/app/_components/page-header";
-import { SessionCosts } from "@/app/_components/session-costs";
-import { readStatusFilter, sessionsListInput } from "@/app/_components/session-format";
-import { SessionList } from "@/app/_components/session-list";
-import { Section } from "@/app/_components/ui";
+import { AccountsBanner, AccountsPanel } from "@/app/_components/sessions/accounts-panel";
+import { agentInput } from "@/app/_components/agents/agents-format";
+import { AgentsPanel } from "@/app/_components/agents/agents-panel";
+import { LaunchSessionButton } from "@/app/_components/sessions/launch-dialog";
+import { PageHeader } from "@/app/_components/shell/page-header";
+import { SessionCosts } from "@/app/_components/sessions/session-costs";
+import { readStatusFilter, sessionsListInput } from "@/app/_components/sessions/session-format";
+import { SessionList } from "@/app/_components/sessions/session-list";
+import { Section } from "@/app/_components/ui/ui";
 import { getQueryClient, HydrateClient, selectedProjectFor, trpc } from "@/lib/trpc/server";
 import { paramsFromRecord, PROJECT_PARAM } from "@/lib/url-state";
 

@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { SettingsView } from "@/app/_components/settings-view";
+import { SettingsView } from "@/app/_components/settings/settings-view";
 import { getQueryClient, HydrateClient, trpc } from "@/lib/trpc/server";
 
 export const metadata: Metadata = { title: "Settings" };

@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { SpecsBoard } from "@/app/_components/specs-board";
+import { SpecsBoard } from "@/app/_components/specs/specs-board";
 import { getQueryClient, HydrateClient, selectedProjectFor, trpc } from "@/lib/trpc/server";
 import { listInput, paramsFromRecord, PROJECT_PARAM } from "@/lib/url-state";
 

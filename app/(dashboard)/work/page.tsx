@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
-import { WorkBoard } from "@/app/_components/work-board";
-import { activityInput, listAllInput, readWorkFilters } from "@/app/_components/work-url-state";
+import { WorkBoard } from "@/app/_components/work/work-board";
+import { activityInput, listAllInput, readWorkFilters } from "@/app/_components/work/work-url-state";
 import { getQueryClient, HydrateClient, selectedProjectFor, trpc } from "@/lib/trpc/server";
 import { paramsFromRecord, PROJECT_PARAM } from "@/lib/url-state";
 

@@ -2,8 +2,8 @@
 
 import { useState } from "react";
 import type { SkillFile, SubagentFile } from "@/lib/schemas/claude-config";
-import { useSelectedProject } from "../selected-project";
-import { Badge, Button, EmptyState, ErrorState, ListSkeleton, Section } from "../ui";
+import { useSelectedProject } from "../shell/selected-project";
+import { Badge, Button, EmptyState, ErrorState, ListSkeleton, Section } from "../ui/ui";
 import { ClaudeFileEditor, type EditorKind } from "./claude-file-editor";
 import { useClaudeFiles } from "./use-claude-files";
 

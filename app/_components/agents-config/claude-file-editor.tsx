@@ -2,7 +2,7 @@
 
 import { useId, useState, type FormEvent } from "react";
 import type { SkillFile, SubagentFile } from "@/lib/schemas/claude-config";
-import { Button, ErrorState } from "../ui";
+import { Button, ErrorState } from "../ui/ui";
 import { useClaudeFiles } from "./use-claude-files";
 
 export type EditorKind = "agent" | "skill";

@@ -1,7 +1,7 @@
 "use client";
 
 import type { Session, SessionEvent } from "@/lib/schemas/sessions";
-import { Badge } from "../ui";
+import { Badge } from "../ui/ui";
 import { agentsUsed } from "./session-agents-model";
 
 /** "Ran as … · sub-agents … · skills …" on a session page; nothing when it used none. */

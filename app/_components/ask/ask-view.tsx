@@ -5,9 +5,9 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useId, useState, type FormEvent } from "react";
 import { useTRPC } from "@/lib/trpc/react";
-import { SessionView } from "../session-view";
-import { useSelectedProject } from "../selected-project";
-import { Badge, Button, EmptyState, ErrorState } from "../ui";
+import { SessionView } from "../sessions/session-view";
+import { useSelectedProject } from "../shell/selected-project";
+import { Badge, Button, EmptyState, ErrorState } from "../ui/ui";
 
 /**
  * The Ask page: conversations with a Claude Code session that has Workdeck's MCP server. A

@@ -4,8 +4,8 @@ import Link from "next/link";
 import type { CSSProperties, HTMLAttributes, KeyboardEvent, Ref } from "react";
 import { isHolding } from "@/lib/schemas/dependencies";
 import type { WorkItem, WorkType } from "@/lib/schemas/work";
-import { Badge } from "../ui";
-import { WORK_TYPE_LABEL } from "../work-url-state";
+import { Badge } from "../ui/ui";
+import { WORK_TYPE_LABEL } from "../work/work-url-state";
 
 const TYPE_TONE: Record<WorkType, "blue" | "red" | "violet" | "amber"> = { change: "blue", failure: "red", session: "violet", agent: "amber", ci: "red", review: "blue", deploy: "red" };
 

@@ -2,7 +2,7 @@
 
 import { useEffect, useMemo, useRef, useState, type ComponentType, type KeyboardEvent, type ReactNode } from "react";
 import type { WorkItem } from "@/lib/schemas/work";
-import { Button, buttonClass } from "../ui";
+import { Button, buttonClass } from "../ui/ui";
 import { BoardCard, type CardDrag } from "./board-card";
 import { BOARD_COLUMNS, columnOf, label, planMove, type ColumnId } from "./board-moves";
 import { useBoardMove } from "./use-board-move";

@@ -7,7 +7,7 @@ import { useRouter } from "next/navigation";
 import { useMemo } from "react";
 import type { BlockerState } from "@/lib/schemas/dependencies";
 import type { WorkItem } from "@/lib/schemas/work";
-import { EmptyState } from "../ui";
+import { EmptyState } from "../ui/ui";
 
 /**
  * `/board?view=graph` (issue 17): the dependency graph, blockers on the left of what waits for

@@ -9,12 +9,12 @@ import { useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
 import { localDay, plural } from "@/lib/format";
 import { WorkStatusSchema, WorkTypeSchema, type WorkItem } from "@/lib/schemas/work";
 import { useTRPC } from "@/lib/trpc/react";
-import { ChipGroup, ClearFiltersButton, FilterPanel, SearchField, useFilterFields } from "../filter-controls";
-import { PageHeader } from "../page-header";
-import { useSelectedProject } from "../selected-project";
-import { EmptyState, ErrorState, ListSkeleton, Skeleton } from "../ui";
-import { useWorkFilters } from "../use-work-filters";
-import { listAllInput, WORK_STATUS_LABEL, WORK_TYPE_LABEL } from "../work-url-state";
+import { ChipGroup, ClearFiltersButton, FilterPanel, SearchField, useFilterFields } from "../ui/filter-controls";
+import { PageHeader } from "../shell/page-header";
+import { useSelectedProject } from "../shell/selected-project";
+import { EmptyState, ErrorState, ListSkeleton, Skeleton } from "../ui/ui";
+import { useWorkFilters } from "../work/use-work-filters";
+import { listAllInput, WORK_STATUS_LABEL, WORK_TYPE_LABEL } from "../work/work-url-state";
 import { BoardColumns, type DragLayer } from "./board-columns";
 
 // React Flow and dagre only load for the graph view.

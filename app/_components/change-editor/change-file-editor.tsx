@@ -6,9 +6,9 @@ import Link from "next/link";
 import { useEffect, useId, useState } from "react";
 import { useTRPC } from "@/lib/trpc/react";
 import { changeHref } from "@/lib/url-state";
-import { Markdown } from "../markdown";
-import { PageHeader } from "../page-header";
-import { Button, ErrorState, Notice } from "../ui";
+import { Markdown } from "../ui/markdown";
+import { PageHeader } from "../shell/page-header";
+import { Button, ErrorState, Notice } from "../ui/ui";
 
 const INPUT = "block w-full rounded-md border border-zinc-300 bg-white px-2.5 py-1.5 text-sm dark:border-zinc-700 dark:bg-zinc-950";
 const BASE_FILES = ["proposal.md", "design.md", "tasks.md"] as const;

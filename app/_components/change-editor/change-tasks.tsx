@@ -4,8 +4,8 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import type { ChangeDetail } from "@/lib/schemas/openspec";
 import { useTRPC } from "@/lib/trpc/react";
-import { ProgressBar } from "../progress-bar";
-import { ErrorState } from "../ui";
+import { ProgressBar } from "../ui/progress-bar";
+import { ErrorState } from "../ui/ui";
 
 /**
  * Tasks of a change, tickable (issue 13 item 1): each box writes tasks.md through

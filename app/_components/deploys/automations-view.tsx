@@ -2,8 +2,8 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/lib/trpc/react";
-import { RelativeTime } from "../relative-time";
-import { Badge, ErrorState, Section, Skeleton } from "../ui";
+import { RelativeTime } from "../ui/relative-time";
+import { Badge, ErrorState, Section, Skeleton } from "../ui/ui";
 
 const RUN_TONE: Record<string, "green" | "red" | "amber" | "neutral"> = { launched: "green", notified: "green", failed: "red", rate_limited: "amber", skipped: "neutral", launching: "amber" };
 

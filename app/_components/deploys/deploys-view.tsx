@@ -3,9 +3,9 @@
 import { useQuery } from "@tanstack/react-query";
 import type { Deploy, IntegrationItem } from "@/lib/schemas/integrations";
 import { useTRPC } from "@/lib/trpc/react";
-import { RelativeTime } from "../relative-time";
-import { useSelectedProject } from "../selected-project";
-import { Badge, EmptyState, ErrorState, Section, Skeleton } from "../ui";
+import { RelativeTime } from "../ui/relative-time";
+import { useSelectedProject } from "../shell/selected-project";
+import { Badge, EmptyState, ErrorState, Section, Skeleton } from "../ui/ui";
 
 /** How many deploys the timeline shows. */
 const TIMELINE_LIMIT = 20;

@@ -7,10 +7,10 @@ import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from 
 import { plural, priorityWord, statusWord } from "@/lib/format";
 import type { Decision, FailureGroup } from "@/lib/schemas/errors";
 import { useTRPC, useTRPCClient } from "@/lib/trpc/react";
-import { DecisionBadge, PatternBadge } from "../errors-badges";
-import { failureHref } from "../errors-url-state";
-import { RelativeTime } from "../relative-time";
-import { Badge, Button, ErrorState } from "../ui";
+import { DecisionBadge, PatternBadge } from "../errors/errors-badges";
+import { failureHref } from "../errors/errors-url-state";
+import { RelativeTime } from "../ui/relative-time";
+import { Badge, Button, ErrorState } from "../ui/ui";
 import { clusterFailures, formatRate, type FailureCluster } from "./cluster-model";
 
 /** Rows shown at once; "Show more" adds a page (thousands of groups stay light without a virtualiser). */

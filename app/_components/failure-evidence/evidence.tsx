@@ -2,7 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/lib/trpc/react";
-import { Section } from "../ui";
+import { Section } from "../ui/ui";
 
 const url = (failureId: number, a: { reportId: number; retry: number; index: number }) => `/api/attachments/${failureId}/${a.reportId}/${a.retry}/${a.index}`;
 

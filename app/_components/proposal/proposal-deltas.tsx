@@ -4,7 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useEffect, useId, useState } from "react";
 import type { CapabilityDelta, DeltaOperation, RequirementDraft, ValidationIssue } from "@/lib/schemas/openspec";
 import { useTRPC } from "@/lib/trpc/react";
-import { Badge, Button } from "../ui";
+import { Badge, Button } from "../ui/ui";
 
 /**
  * The proposal form's requirements step (issue 13 item 1): the capabilities a change touches and,

@@ -2,8 +2,8 @@
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "@/lib/trpc/react";
-import { RelativeTime } from "../relative-time";
-import { Badge, Button } from "../ui";
+import { RelativeTime } from "../ui/relative-time";
+import { Badge, Button } from "../ui/ui";
 
 type HooksStatus = {
   projectSlug: string;

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
-import { FailureView } from "@/app/_components/failure-view";
+import { FailureView } from "@/app/_components/errors/failure-view";
 import { getQueryClient, HydrateClient, trpc } from "@/lib/trpc/server";
 
 type Props = { params: Promise<{ failureId: string }> };

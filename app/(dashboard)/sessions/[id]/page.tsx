@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
-import { SessionView } from "@/app/_components/session-view";
+import { SessionView } from "@/app/_components/sessions/session-view";
 import { getQueryClient, HydrateClient, trpc } from "@/lib/trpc/server";
 
 type Props = { params: Promise<{ id: string }> };

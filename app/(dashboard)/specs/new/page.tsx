@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { ProposalForm, type ProposalPrefill } from "@/app/_components/proposal-form";
+import { ProposalForm, type ProposalPrefill } from "@/app/_components/specs/proposal-form";
 import { paramsFromRecord } from "@/lib/url-state";
 
 export const metadata: Metadata = { title: "New proposal" };

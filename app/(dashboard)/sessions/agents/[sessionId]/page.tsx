@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { AgentTimeline } from "@/app/_components/agent-timeline";
+import { AgentTimeline } from "@/app/_components/agents/agent-timeline";
 import { getQueryClient, HydrateClient, trpc } from "@/lib/trpc/server";
 
 type Props = { params: Promise<{ sessionId: string }> };

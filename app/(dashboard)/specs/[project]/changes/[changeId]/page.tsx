@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { ChangeView } from "@/app/_components/change-view";
+import { ChangeView } from "@/app/_components/specs/change-view";
 import { getQueryClient, HydrateClient, projectName, trpc } from "@/lib/trpc/server";
 import { decodeSegment } from "@/lib/url-state";
 

@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { SpecView } from "@/app/_components/spec-view";
+import { SpecView } from "@/app/_components/specs/spec-view";
 import { getQueryClient, HydrateClient, projectName, trpc } from "@/lib/trpc/server";
 import { decodeSegment } from "@/lib/url-state";
 

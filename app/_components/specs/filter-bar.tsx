@@ -1,0 +1,27 @@
+"use client";
+
+import { ChangeGroupSchema, type ChangeGroup } from "@/lib/schemas/openspec";
+import { readFilters, writeFilters, type SpecsFilters } from "@/lib/url-state";
+import { ChipGroup, ClearFiltersButton, DateRangeFields, FilterPanel, SearchField, useFilterFields, useUrlFilters } from "../ui/filter-controls";
+
+// Re-exported: the URL-filter hooks lived here first.
+export { useMirror, useUrlFilters } from "../ui/filter-controls";
+
+const GROUP_LABEL: Record<ChangeGroup, string> = { draft: "Draft", active: "Active", completed: "Completed" };
+
+export function useSpecsFilters() {
+  return useUrlFilters<SpecsFilters>(readFilters, writeFilters);
+}
+
+export function FilterBar() {
+  const [filters, update] = useSpecsFilters();
+  const { local, set, clear, active } = useFilterFields(filters, update, { q: "", status: [], from: null, to: null });
+  return (
+    <FilterPanel margin="mb-6">
+      <SearchField value={local.q} placeholder="Change or spec id, title…" onChange={(q) => set("q", q, "replace")} />
+      <ChipGroup legend="Status" options={ChangeGroupSchema.options} labels={GROUP_LABEL} value={local.status} onChange={(next) => set("status", next)} wrap={false} />
+      <DateRangeFields label="Modified" from={local.from} to={local.to} onFrom={(day) => set("from", day)} onTo={(day) => set("to", day)} />
+      <ClearFiltersButton active={active} onClear={clear} />
+    </FilterPanel>
+  );
+}

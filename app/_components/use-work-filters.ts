@@ -1,9 +1,0 @@
-"use client";
-
-import { useUrlFilters } from "./filter-controls";
-import { readWorkFilters, writeWorkFilters, type WorkFilters } from "./work-url-state";
-
-/** All Work's filters, read from and written to the URL (the board and its activity timeline share them). */
-export function useWorkFilters() {
-  return useUrlFilters<WorkFilters>(readWorkFilters, writeWorkFilters);
-}

@@ -1,0 +1,114 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import Fuse from "fuse.js";
+import { useDeferredValue, useMemo } from "react";
+import { localDay, plural } from "@/lib/format";
+import { WorkStatusSchema, WorkTypeSchema, type WorkItem, type WorkStats, type WorkStatus } from "@/lib/schemas/work";
+import { useTRPC } from "@/lib/trpc/react";
+import { ChipGroup, ClearFiltersButton, DateRangeFields, FilterPanel, SearchField, useFilterFields } from "../ui/filter-controls";
+import { PageHeader } from "../shell/page-header";
+import { useSelectedProject } from "../shell/selected-project";
+import { EmptyState, ErrorState, ListSkeleton, Skeleton } from "../ui/ui";
+import { WorkActivity } from "./work-activity";
+import { WorkList } from "./work-list";
+import { useWorkFilters } from "./use-work-filters";
+import { listAllInput, WORK_STATUS_LABEL, WORK_TYPE_LABEL } from "./work-url-state";
+
+/** Fuzzy, typo-tolerant; `ignoreLocation` so a word deep in a title still matches. */
+const FUSE_OPTIONS = { threshold: 0.35, ignoreLocation: true, keys: [{ name: "title", weight: 2 }, "detail", "projectSlug", "key"] };
+
+export function WorkBoard() {
+  const trpc = useTRPC();
+  const { slug, nameOf } = useSelectedProject();
+  const [filters] = useWorkFilters();
+  const list = useQuery(trpc.work.listAll.queryOptions(listAllInput(slug, filters)));
+  const stats = useQuery(trpc.work.stats.queryOptions(slug ? { projectId: slug } : {}));
+  const q = useDeferredValue(filters.q);
+  const fuse = useMemo(() => (list.data ? new Fuse(list.data, FUSE_OPTIONS) : null), [list.data]);
+  const visible = useMemo(() => {
+    let rows: WorkItem[] = list.data ?? [];
+    if (filters.from) rows = rows.filter((r) => localDay(r.updatedAt) >= filters.from!);
+    if (filters.to) rows = rows.filter((r) => localDay(r.updatedAt) <= filters.to!);
+    if (fuse && q.trim()) {
+      const hits = new Set(fuse.search(q.trim()).map((r) => r.item));
+      rows = rows.filter((r) => hits.has(r));
+    }
+    return rows;
+  }, [list.data, filters.from, filters.to, fuse, q]);
+
+  return (
+    <>
+      <PageHeader section="All Work" sectionHref="/work" title="All Work" subtitle="Spec changes, test failures and sessions across projects, most urgent first. Press Ctrl+K to jump anywhere." />
+      <WorkStatsBar stats={stats.data} isError={stats.isError} />
+      <WorkFilterBar />
+      <div className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_20rem]">
+        <div>
+          {list.isPending ? (
+            <ListSkeleton rows={6} label="Loading work" />
+          ) : list.isError ? (
+            <ErrorState title="Could not load work items" message={list.error.message} />
+          ) : visible.length === 0 ? (
+            <EmptyState title={list.data.length ? "No work matches these filters" : "Nothing to do yet"}>
+              {list.data.length ? null : "Spec changes, failures from ingested test reports and sessions appear here."}
+            </EmptyState>
+          ) : (
+            <>
+              <p className="mb-2 text-xs text-zinc-500 dark:text-zinc-400" aria-live="polite">
+                {visible.length === list.data.length ? plural(visible.length, "item") : `${visible.length} of ${plural(list.data.length, "item")}`}
+              </p>
+              <WorkList rows={visible} showProject={!slug} nameOf={nameOf} />
+            </>
+          )}
+        </div>
+        <WorkActivity />
+      </div>
+    </>
+  );
+}
+
+const STATUS_TONE: Record<WorkStatus, string> = {
+  needs_you: "text-violet-700 dark:text-violet-300",
+  in_progress: "text-blue-700 dark:text-blue-300",
+  failed: "text-red-700 dark:text-red-300",
+  open: "text-amber-700 dark:text-amber-300",
+  done: "text-emerald-700 dark:text-emerald-300",
+  ignored: "text-zinc-500",
+};
+
+function WorkStatsBar({ stats, isError }: { stats: WorkStats | undefined; isError: boolean }) {
+  if (isError) return null;
+  if (!stats) return <Skeleton className="mb-4 h-14 w-full" />;
+  return (
+    <section aria-label="Work counts" className="mb-4 flex flex-wrap gap-3">
+      <div className="rounded-lg border border-zinc-200 px-3 py-2 dark:border-zinc-800">
+        <p className="text-xs text-zinc-500 dark:text-zinc-400">Total</p>
+        <p className="text-lg font-semibold tabular-nums" data-testid="work-total">{stats.total}</p>
+      </div>
+      {WorkStatusSchema.options.map((s) => (
+        <div key={s} className="rounded-lg border border-zinc-200 px-3 py-2 dark:border-zinc-800" data-testid={`work-count-${s}`}>
+          <p className="text-xs text-zinc-500 dark:text-zinc-400">{WORK_STATUS_LABEL[s]}</p>
+          <p className={`text-lg font-semibold tabular-nums ${STATUS_TONE[s]}`}>{stats.byStatus[s] ?? 0}</p>
+        </div>
+      ))}
+      <div className="ml-auto self-end text-xs text-zinc-500 dark:text-zinc-400">
+        {WorkTypeSchema.options.map((t) => `${stats.byType[t] ?? 0} ${WORK_TYPE_LABEL[t].toLowerCase()}${(stats.byType[t] ?? 0) === 1 ? "" : "s"}`).join(" · ")}
+      </div>
+    </section>
+  );
+}
+
+function WorkFilterBar() {
+  const [filters, update] = useWorkFilters();
+  // The activity timeline's filter is not part of this bar, so Clear leaves it alone.
+  const { local, set, clear, active } = useFilterFields(filters, update, { q: "", type: [], status: [], from: null, to: null });
+  return (
+    <FilterPanel>
+      <SearchField value={local.q} placeholder="Title, project, status…" onChange={(q) => set("q", q, "replace")} />
+      <ChipGroup look="toggle" legend="Type" options={WorkTypeSchema.options} labels={WORK_TYPE_LABEL} value={local.type} onChange={(next) => set("type", next)} />
+      <ChipGroup look="toggle" legend="Status" options={WorkStatusSchema.options} labels={WORK_STATUS_LABEL} value={local.status} onChange={(next) => set("status", next)} />
+      <DateRangeFields label="Updated" from={local.from} to={local.to} onFrom={(day) => set("from", day)} onTo={(day) => set("to", day)} />
+      <ClearFiltersButton active={active} onClear={clear} />
+    </FilterPanel>
+  );
+}

@@ -1,0 +1,92 @@
+"use client";
+
+import { useVirtualizer } from "@tanstack/react-virtual";
+import Link from "next/link";
+import { useRef } from "react";
+import type { WorkItem, WorkStatus, WorkType } from "@/lib/schemas/work";
+import { changeItemHref, failureHref, sessionHref } from "@/lib/schemas/work";
+import { RelativeTime } from "../ui/relative-time";
+import { Badge } from "../ui/ui";
+import { WORK_STATUS_LABEL, WORK_TYPE_LABEL } from "./work-url-state";
+
+/** Fixed heights: the virtualiser never measures, so 5,000 rows cost what 30 do. */
+const ROW_HEIGHT = 64;
+
+const TYPE_TONE: Record<WorkType, "blue" | "red" | "violet" | "amber"> = { change: "blue", failure: "red", session: "violet", agent: "amber", ci: "red", review: "blue", deploy: "red" };
+const STATUS_TONE: Record<WorkStatus, "violet" | "blue" | "red" | "amber" | "green" | "neutral"> = {
+  needs_you: "violet",
+  in_progress: "blue",
+  failed: "red",
+  open: "amber",
+  done: "green",
+  ignored: "neutral",
+};
+
+/** The merged list, virtualised; each row a link to the item with its type, status and links. */
+export function WorkList({ rows, showProject, nameOf }: { rows: WorkItem[]; showProject: boolean; nameOf(slug: string): string }) {
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 8, getItemKey: (i) => rows[i]?.key ?? i });
+  return (
+    <div ref={scrollRef} className="max-h-[70vh] overflow-auto rounded-lg border border-zinc-200 dark:border-zinc-800">
+      <ul aria-label="Work items" className="relative" style={{ height: virtualizer.getTotalSize() }}>
+        {virtualizer.getVirtualItems().map((v) => {
+          const item = rows[v.index]!;
+          return (
+            <li
+              key={v.key}
+              data-testid="work-row"
+              data-key={item.key}
+              className="absolute inset-x-0 flex items-center gap-3 border-b border-zinc-100 px-3 dark:border-zinc-800/70"
+              style={{ height: ROW_HEIGHT, transform: `translateY(${v.start}px)` }}
+            >
+              <Badge tone={TYPE_TONE[item.type]}>{WORK_TYPE_LABEL[item.type]}</Badge>
+              <div className="min-w-0 flex-1">
+                <Link href={item.href} className="block truncate text-sm font-medium hover:underline">
+                  {item.title}
+                </Link>
+                <p className="flex items-center gap-2 truncate text-xs text-zinc-500 dark:text-zinc-400">
+                  <span data-testid="work-detail">{item.detail}</span>
+                  {showProject && item.projectSlug ? <span>· {nameOf(item.projectSlug)}</span> : null}
+                  <WorkLinks item={item} />
+                </p>
+              </div>
+              <span className="text-xs tabular-nums text-zinc-500" title="Priority">
+                P{item.priority}
+              </span>
+              <span className="w-20 text-right text-xs text-zinc-500">
+                <RelativeTime value={new Date(item.updatedAt).toISOString()} />
+              </span>
+              <span className="w-24 text-right">
+                <Badge tone={STATUS_TONE[item.status]}>{WORK_STATUS_LABEL[item.status]}</Badge>
+              </span>
+            </li>
+          );
+        })}
+      </ul>
+    </div>
+  );
+}
+
+function WorkLinks({ item }: { item: WorkItem }) {
+  const { session, change, failure } = item.links;
+  const link = "text-zinc-600 underline-offset-2 hover:underline dark:text-zinc-300";
+  return (
+    <>
+      {session && item.type !== "session" ? (
+        <Link className={link} href={sessionHref(session.id)}>
+          · session #{session.id} ({session.status})
+        </Link>
+      ) : null}
+      {change ? (
+        <Link className={link} href={changeItemHref(change.projectSlug, change.id)}>
+          · proposal {change.id}
+        </Link>
+      ) : null}
+      {failure ? (
+        <Link className={link} href={failureHref(failure.id)}>
+          · failure #{failure.id} {failure.status === "resolved" ? "(resolved)" : ""}
+        </Link>
+      ) : null}
+    </>
+  );
+}
