@@ -45,9 +45,12 @@ export function startBackground(deps: BackgroundDeps): Background {
     if (closed || !lock.isHeld()) return;
     if (event.type !== "integrations.changed" && event.type !== "errors.failureNew" && event.type !== "errors.failureUpdated") return;
     // After publish() returns: an automation never runs inside the writer's transaction or call.
+    // A failed deploy's log tail is fetched first, so a remediation prompt carries it.
     setImmediate(() => {
-      if (rules) void automations.handle(event);
-      void poller.onEvent(event);
+      void poller
+        .onEvent(event)
+        .then(() => (rules ? automations.handle(event) : undefined))
+        .catch((err) => deps.log.error({ err }, "automation failed"));
     });
   });
   let polling: Promise<unknown> | null = null;

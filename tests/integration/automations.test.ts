@@ -14,6 +14,7 @@ import { stopRuntime } from "@/server/runtime-boot";
 import { workflowRunCompleted } from "../fixtures/webhooks/github";
 import { deploymentEvent } from "../fixtures/webhooks/railway";
 import { FakeAnthropic, mainAsking } from "../support/fake-anthropic";
+import { FakeRailway } from "../support/fake-railway";
 import { startFakeSlack } from "../support/fake-slack";
 import { sharedPath } from "../support/shared";
 import { closeWebhookServers, rows, sendGithub, sendRailway, startWebhookServer, type WebhookServer } from "../support/webhook-server";
@@ -31,7 +32,7 @@ const at = (n: number) => new Date(Date.UTC(2026, 11, 4, 10, n)).toISOString();
 type Run = { id: number; item_key: string; trigger: string; action: string; status: string; reason: string | null; session_id: number | null };
 const runs = (s: WebhookServer) => rows<Run>(s.runtime, "SELECT * FROM automation_runs ORDER BY id");
 
-async function world(automations: unknown[]) {
+async function world(automations: unknown[], extra: { config?: Record<string, unknown>; secrets?: Record<string, string> } = {}) {
   const fake = await FakeAnthropic.start();
   closers.push(() => fake.close());
   const slack = await startFakeSlack();
@@ -52,7 +53,8 @@ async function world(automations: unknown[]) {
     vi.stubEnv(k, v);
   const s = await startWebhookServer({
     sessions: true,
-    config: { automations, claude: { defaults: { permissionMode: "acceptEdits", worktrees: false, timeoutMinutes: 3 } }, notifications: { slack: { webhookUrlEnv: "SLACK_HOOK" } } },
+    config: { automations, claude: { defaults: { permissionMode: "acceptEdits", worktrees: false, timeoutMinutes: 3 } }, notifications: { slack: { webhookUrlEnv: "SLACK_HOOK" } }, ...extra.config },
+    secrets: extra.secrets,
   });
   const readSecret = (name: string) => (name === "SLACK_HOOK" ? `${slack.url}/hooks/T1/QA/secret` : s.secrets[name]);
   const background: Background = startBackground({ ...s.runtime, readSecret });
@@ -83,6 +85,25 @@ describe("launch_session", () => {
     await notifications.idle();
     const titles = slack.received.map((r) => (r.body.blocks[0] as HeaderBlock).text.text);
     expect(titles).toEqual(expect.arrayContaining([":boom: Deploy failed: api (production)", `:robot_face: Remediation session #${sessionId} started`]));
+  }, 200_000);
+
+  it("with a Railway token, the remediation prompt carries the failed deploy's log tail", async () => {
+    const railway = await FakeRailway.start();
+    closers.push(() => railway.close());
+    railway.addProject("prj-7f3a", { services: { "svc-api": "api" }, environments: { "env-production": "production" } });
+    railway.upsertDeployment("prj-7f3a", { id: "dep-88", status: "FAILED", buildLogs: ["> tsc -p .", "npm ERR! Missing script: \"build:server\""] });
+    const { fake, s, background } = await world([{ on: "deploy_failed", action: "launch_session" }], {
+      config: { integrations: { railway: { webhookSecretEnv: "RAILWAY_WEBHOOK_SECRET", tokenEnv: "RAILWAY_TOKEN", apiUrl: railway.url, pollSeconds: 3600 } } },
+      secrets: { RAILWAY_TOKEN: railway.token },
+    });
+    fake.when(mainAsking("A deployment of this project failed"), { kind: "text", text: "Added the build:server script." });
+    await sendRailway(s.url, deploymentEvent({ type: "Deployment.failed", deploymentId: "dep-88", timestamp: at(2) }));
+    await vi.waitFor(() => expect(runs(s)).toEqual([expect.objectContaining({ status: "launched" })]), { timeout: 20_000 });
+    await background.automations.idle();
+    expect(await s.runtime.sessions.waitForEnd(runs(s)[0]!.session_id!, 150_000)).toMatchObject({ status: "completed" });
+    const asked = JSON.stringify(fake.mainRequests.find(mainAsking("A deployment of this project failed"))!.body);
+    expect(asked).toContain("Log tail:");
+    expect(asked).toContain("Missing script:");
   }, 200_000);
 
   it("one session per item at a time, and a per-project rate limit", async () => {
