@@ -1,5 +1,4 @@
 import { tracked } from "@trpc/server";
-import { z } from "zod";
 import * as errors from "./service";
 import {
   AssignSessionInputSchema,

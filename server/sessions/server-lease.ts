@@ -56,7 +56,10 @@ export class ServerLease {
 export function liveLeaseIds(db: Db, now = Date.now()): Set<string> {
   const live = new Set<string>();
   const dead: string[] = [];
-  for (const lease of db.select().from(serverLeases).all()) (leaseAlive(lease, now) ? live.add(lease.id) : dead.push(lease.id));
+  for (const lease of db.select().from(serverLeases).all()) {
+    if (leaseAlive(lease, now)) live.add(lease.id);
+    else dead.push(lease.id);
+  }
   if (dead.length) db.delete(serverLeases).where(inArray(serverLeases.id, dead)).run();
   return live;
 }

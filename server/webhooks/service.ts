@@ -47,8 +47,14 @@ export function integrationItems(deps: { db: Db }, raw: z.input<typeof Integrati
   const input = IntegrationItemsInputSchema.parse(raw);
   const where: string[] = [];
   const params: unknown[] = [];
-  if (input.projectId) (where.push("i.project_slug = ?"), params.push(input.projectId));
-  if (input.kinds?.length) (where.push(`i.kind IN (${input.kinds.map(() => "?").join(",")})`), params.push(...input.kinds));
+  if (input.projectId) {
+    where.push("i.project_slug = ?");
+    params.push(input.projectId);
+  }
+  if (input.kinds?.length) {
+    where.push(`i.kind IN (${input.kinds.map(() => "?").join(",")})`);
+    params.push(...input.kinds);
+  }
   if (!input.includeResolved) where.push("i.status = 'open'");
   const rows = deps.db.$client
     .prepare(

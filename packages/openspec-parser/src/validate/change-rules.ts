@@ -31,7 +31,6 @@ export type ChangeRule = (ctx: ChangeContext) => ValidationIssue[];
 
 const issue = (level: ValidationIssue['level'], path: string, message: string, line?: number): ValidationIssue => ({ level, path, ...(line !== undefined ? { line } : {}), message });
 const q = (s: string) => `"${s}"`;
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 export const ZERO_DELTAS =
   'Change must have at least one delta. No deltas found. Ensure your change has a specs/ directory with capability folders (e.g. specs/http-server/spec.md) containing .md files that use delta headers (## ADDED/MODIFIED/REMOVED/RENAMED Requirements) and that each requirement includes at least one "#### Scenario:" block. If this change intentionally modifies no specs (pure refactor, tooling, docs), set "skip_specs: true" in the change\'s .openspec.yaml instead. Tip: run "openspec change show <change-id> --json --deltas-only" to inspect parsed deltas.';
