@@ -20,6 +20,7 @@ const SECONDS = Number(process.env.BENCH_HOOK_SECONDS ?? 5);
 const WORKDECK_ROOT = process.env.BENCH_WORKDECK_ROOT ?? repoRoot;
 /** Node flags for the served process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where its time goes. */
 const NODE_ARGS = (process.env.BENCH_WORKDECK_NODE_ARGS ?? "").split(" ").filter(Boolean);
+const START_TIMEOUT_S = Number(process.env.BENCH_START_TIMEOUT_S ?? 1200);
 
 type Server = { name: string; url: string; proc: ChildProcess; pid: () => number; rows(prefix: string): number; stop(): Promise<void> };
 type Load = { acked: number; failed: number; latencies: number[]; seconds: number };
@@ -45,12 +46,16 @@ export async function benchHooksHttp(): Promise<BenchRow[]> {
 
     // Warm-up (JIT, statement caches, Next's lazy parts) on both, not counted.
     for (const s of servers) await load(s.url, project, "warm", 1);
-    const totals = new Map<Server, Load & { lost: number; rss: number }>(servers.map((s) => [s, { acked: 0, failed: 0, latencies: [], seconds: 0, lost: 0, rss: 0 }]));
+    const totals = new Map<Server, Load & { lost: number; rss: number; cpuMs: number }>(
+      servers.map((s) => [s, { acked: 0, failed: 0, latencies: [], seconds: 0, lost: 0, rss: 0, cpuMs: 0 }]),
+    );
     for (let round = 0; round < ROUNDS; round++) {
       for (const s of round % 2 ? [...servers].reverse() : servers) {
         const prefix = `r${round}`;
+        const cpuBefore = cpuMs(s.pid());
         const l = await load(s.url, project, prefix, SECONDS);
         const t = totals.get(s)!;
+        t.cpuMs += cpuMs(s.pid()) - cpuBefore;
         t.acked += l.acked;
         t.failed += l.failed;
         t.latencies.push(...l.latencies);
@@ -70,6 +75,9 @@ export async function benchHooksHttp(): Promise<BenchRow[]> {
       { name: "hook ingest over HTTP, workdeck p50", value: percentile(w.latencies, 50), unit: "ms" },
       { name: "hook ingest over HTTP, ceiling p99", value: percentile(c.latencies, 99), unit: "ms" },
       { name: "hook ingest over HTTP, ceiling p50", value: percentile(c.latencies, 50), unit: "ms" },
+      // CPU time of the server process per stored event: what each event costs, whatever else the machine runs.
+      { name: "hook ingest over HTTP, workdeck CPU per event (server process)", value: w.cpuMs / w.acked, unit: "ms" },
+      { name: "hook ingest over HTTP, ceiling CPU per event (server process)", value: c.cpuMs / c.acked, unit: "ms" },
       { name: "hook ingest over HTTP, workdeck events lost (answered 201, not stored; target 0)", value: w.lost, unit: "x", target: 1 },
       { name: "hook ingest over HTTP, workdeck refused or failed posts", value: w.failed, unit: "x" },
       { name: "hook ingest over HTTP, workdeck RSS idle", value: idleRss.workdeck, unit: "MB" },
@@ -151,8 +159,9 @@ async function startWorkdeck(dir: string, project: string): Promise<Server> {
     stdio: ["ignore", "pipe", "inherit"],
     detached: true,
   });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("workdeck serve did not start within 180 s")), 180_000);
+  const started = new Promise<void>((resolve, reject) => {
+    // The wait includes flock's: an e2e run or a build may hold the .next lock for minutes.
+    const timer = setTimeout(() => reject(new Error(`workdeck serve did not start within ${START_TIMEOUT_S} s (or the .next lock stayed taken)`)), START_TIMEOUT_S * 1000);
     readline.createInterface({ input: proc.stdout! }).on("line", (line) => {
       if (line.startsWith("Workdeck is running at")) {
         clearTimeout(timer);
@@ -160,6 +169,11 @@ async function startWorkdeck(dir: string, project: string): Promise<Server> {
       }
     });
     proc.once("exit", (code) => reject(new Error(`workdeck serve exited (${code}) before it answered`)));
+  });
+  await started.catch((err: unknown) => {
+    // Not left behind waiting for the lock (its process group: flock and the server under it).
+    if (proc.exitCode === null) process.kill(-proc.pid!, "SIGKILL");
+    throw err;
   });
   return server("workdeck", `http://127.0.0.1:${port}`, proc, dbPath, () => childPid(proc.pid!));
 }
@@ -204,6 +218,15 @@ function childPid(pid: number): number {
   const children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean);
   return children.length ? Number(children[0]) : pid;
 }
+
+/** User + system CPU time of a process (all its threads), from /proc. */
+function cpuMs(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  // Fields 14 and 15 of stat (utime, stime), counted from the state field (3rd).
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+}
+/** Linux reports CPU time in USER_HZ ticks, 100 a second on every mainstream build. */
+const CLOCK_TICKS = 100;
 
 function rssMb(pid: number): number {
   const kb = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];

@@ -287,13 +287,14 @@ export class HookCommitter {
   }
 
   private commitAll(batch: Pending[]): Outcome[] {
-    // Not a prepared statement: SQLite applies this pragma when it compiles it, not when it runs.
+    // exec, not a prepared statement (SQLite applies this pragma when it compiles it, not when it
+    // runs) nor .pragma() (which reads rows back: six times the cost, per batch).
     const sqlite = this.deps.db.$client;
-    sqlite.pragma("busy_timeout = 0");
+    sqlite.exec("PRAGMA busy_timeout = 0");
     try {
       return this.commitAllTx.immediate(batch);
     } finally {
-      sqlite.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
+      sqlite.exec(`PRAGMA busy_timeout = ${this.busyTimeoutMs}`);
     }
   }
   private commitOne(hook: ParsedHook): { result: HookIngestResult; events: WorkdeckEvent[] } {
@@ -436,14 +437,28 @@ export function endedEvent(row: SessionRow): WorkdeckEventInput {
   };
 }
 
+/**
+ * cwd -> project per project list (a rescan that changes the projects makes a new list): every
+ * hook carries its cwd, and agents stay in a handful of folders.
+ */
+const cwdProjects = new WeakMap<readonly unknown[], Map<string, string | null>>();
+const CWD_CACHE_LIMIT = 1000;
+
 /** The project whose folder contains the cwd (the deepest, when projects nest). */
 export function projectForCwd(deps: Pick<AgentsDeps, "projects">, cwd: string): string | null {
+  const list = deps.projects.all();
+  let cache = cwdProjects.get(list);
+  if (!cache) cwdProjects.set(list, (cache = new Map()));
+  const known = cache.get(cwd);
+  if (known !== undefined) return known;
   const target = path.resolve(cwd);
   let best: { slug: string; length: number } | null = null;
-  for (const p of deps.projects.all()) {
+  for (const p of list) {
     const root = path.resolve(p.path);
     if (target !== root && !target.startsWith(root.endsWith(path.sep) ? root : root + path.sep)) continue;
     if (!best || root.length > best.length) best = { slug: p.slug, length: root.length };
   }
+  if (cache.size >= CWD_CACHE_LIMIT) cache.clear();
+  cache.set(cwd, best?.slug ?? null);
   return best?.slug ?? null;
 }
