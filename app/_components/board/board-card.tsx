@@ -6,6 +6,7 @@ import { isHolding } from "@/lib/schemas/dependencies";
 import type { WorkItem, WorkType } from "@/lib/schemas/work";
 import { Badge } from "../ui/ui";
 import { WORK_TYPE_LABEL } from "../work/work-url-state";
+import { priorityWord } from "@/lib/format";
 
 const TYPE_TONE: Record<WorkType, "blue" | "red" | "violet" | "amber"> = { change: "blue", failure: "red", session: "violet", agent: "amber", ci: "red", review: "blue", deploy: "red" };
 
@@ -51,7 +52,7 @@ export function BoardCard({
       <div className="mb-1 flex items-center gap-1.5">
         <Badge tone={TYPE_TONE[item.type] ?? "neutral"}>{WORK_TYPE_LABEL[item.type]}</Badge>
         <span className="text-xs tabular-nums text-zinc-500" title="Priority">
-          P{item.priority}
+          {priorityWord(item.priority)}
         </span>
         {health ? (
           <span data-testid="board-health" className="ml-auto">

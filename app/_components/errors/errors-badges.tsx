@@ -1,4 +1,5 @@
 import type { Decision, FailureStatus, Pattern, SuggestedDecision } from "@/lib/schemas/errors";
+import { priorityWord } from "@/lib/format";
 import { Badge } from "../ui/ui";
 
 /** Labels and tones for the triage vocabulary, shared by the list and the detail page. */
@@ -37,7 +38,7 @@ export function PriorityBadge({ priority }: { priority: number }) {
   const tone = priority >= 5 ? "red" : priority >= 4 ? "amber" : "neutral";
   return (
     <Badge tone={tone} title={`Priority ${priority} of 5 (5 is the most urgent)`}>
-      P{priority}
+      {priorityWord(priority)}
     </Badge>
   );
 }

@@ -8,7 +8,10 @@ import type { ErrorStats, FailureGroup } from "@/lib/schemas/errors";
 import { useTRPC } from "@/lib/trpc/react";
 import { DECISION_LABEL, PATTERN_LABEL } from "./errors-badges";
 import { ErrorsFilterBar, useErrorsFilters } from "./errors-filter-bar";
+import Link from "next/link";
+import { usePathname, useSearchParams } from "next/navigation";
 import { ErrorsTable } from "./errors-table";
+import { ErrorsClusters } from "../errors-clusters/errors-clusters";
 import { listFailuresInput, statsInput, type ErrorsFilters } from "./errors-url-state";
 import { PageHeader } from "../shell/page-header";
 import { useSelectedProject } from "../shell/selected-project";
@@ -35,6 +38,7 @@ export function ErrorsBoard() {
   const { slug, nameOf } = useSelectedProject();
   const [filters] = useErrorsFilters();
   const list = useQuery(trpc.errors.listFailures.queryOptions(listFailuresInput(slug, filters)));
+  const groupsView = useSearchParams().get("view") === "groups";
   const stats = useQuery(trpc.errors.stats.queryOptions(statsInput(slug)));
 
   // Matching thousands of rows on every key press would make typing lag; React renders the old list until it catches up.
@@ -69,7 +73,9 @@ export function ErrorsBoard() {
               <p className="mb-2 text-xs text-zinc-500 dark:text-zinc-400" aria-live="polite">
                 {visible.length === list.data.length ? plural(visible.length, "failure group") : `${visible.length} of ${plural(list.data.length, "failure group")}`}
               </p>
-              <ErrorsTable rows={visible} showProject={!slug} nameOf={nameOf} />
+              <ViewSwitch groups={groupsView} />
+              {/* One row per test across Playwright projects (issue 13); ?view=groups keeps the API's groups, one per project. */}
+              {groupsView ? <ErrorsTable rows={visible} showProject={!slug} nameOf={nameOf} /> : <ErrorsClusters rows={visible} showProject={!slug} nameOf={nameOf} />}
             </>
           )}
         </>
@@ -134,5 +140,29 @@ function HowToSendReports({ slug }: { slug: string | null }) {
         </li>
       </ul>
     </EmptyState>
+  );
+}
+
+/** Tests (clustered, the default) or the API's groups, one per Playwright project; in the URL. */
+function ViewSwitch({ groups }: { groups: boolean }) {
+  const pathname = usePathname();
+  const params = useSearchParams();
+  const href = (view: string | null) => {
+    const next = new URLSearchParams(params.toString());
+    if (view) next.set("view", view);
+    else next.delete("view");
+    const q = next.toString();
+    return q ? `${pathname}?${q}` : pathname;
+  };
+  const tab = "rounded-md px-2.5 py-1 text-xs aria-[current=page]:bg-zinc-200 dark:aria-[current=page]:bg-zinc-800";
+  return (
+    <nav aria-label="Errors view" className="mb-2 flex gap-1">
+      <Link href={href(null)} aria-current={groups ? undefined : "page"} className={tab}>
+        By test
+      </Link>
+      <Link href={href("groups")} aria-current={groups ? "page" : undefined} className={tab}>
+        By Playwright project
+      </Link>
+    </nav>
   );
 }

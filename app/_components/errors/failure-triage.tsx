@@ -6,6 +6,7 @@ import type { Decision, FailureDetail } from "@/lib/schemas/errors";
 import { useTRPC } from "@/lib/trpc/react";
 import { DecisionBadge } from "./errors-badges";
 import { Button, ErrorState } from "../ui/ui";
+import { priorityWord } from "@/lib/format";
 
 const CHOICES: { value: Exclude<Decision, "pending">; hint: string }[] = [
   { value: "needs_spec", hint: "The behaviour is unspecified or unbuilt: write an OpenSpec proposal." },
@@ -60,14 +61,14 @@ export function FailureTriage({ failure }: { failure: FailureDetail }) {
         <dt className="text-zinc-500 dark:text-zinc-400">Suggested</dt>
         <dd data-testid="suggested-decision">
           <span className="font-mono">{failure.suggestedDecision}</span>
-          <span className="ml-1.5 text-xs text-zinc-500">priority {failure.suggestedPriority}</span>
+          <span className="ml-1.5 text-xs text-zinc-500">priority {priorityWord(failure.suggestedPriority).toLowerCase()}</span>
         </dd>
         <dt className="text-zinc-500 dark:text-zinc-400">Decision</dt>
         <dd data-testid="human-decision">
           {reviewed ? (
             <>
               <span className="font-mono">{failure.decision}</span>
-              <span className="ml-1.5 text-xs text-zinc-500">by a person · priority {failure.priority}</span>
+              <span className="ml-1.5 text-xs text-zinc-500">by a person · priority {priorityWord(failure.priority).toLowerCase()}</span>
             </>
           ) : (
             <DecisionBadge decision={failure.decision} suggested={failure.suggestedDecision} />
@@ -145,8 +146,7 @@ export function FailureTriage({ failure }: { failure: FailureDetail }) {
             <select id={`${id}-priority`} value={priority} onChange={(e) => setPriority(Number(e.target.value))} className={`${INPUT} w-28`}>
               {[5, 4, 3, 2, 1].map((p) => (
                 <option key={p} value={p}>
-                  {p}
-                  {p === 5 ? " (urgent)" : p === 1 ? " (low)" : ""}
+                  {priorityWord(p)}
                 </option>
               ))}
             </select>

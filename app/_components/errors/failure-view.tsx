@@ -12,6 +12,7 @@ import { changeHref } from "@/lib/url-state";
 import { AnsiText } from "../ui/ansi-text";
 import { DecisionBadge, PatternBadge, PriorityBadge, StatusBadge } from "./errors-badges";
 import { failureHref } from "./errors-url-state";
+import { FailureEvidence } from "../failure-evidence/evidence";
 import { FailureHistory, runErrors } from "./failure-history";
 import { FailureTriage } from "./failure-triage";
 import { LaunchSessionButton } from "../sessions/launch-dialog";
@@ -120,6 +121,7 @@ function FailureBody({ failure }: { failure: FailureDetail }) {
               <p className="text-sm text-zinc-500 dark:text-zinc-400">None in the latest occurrence.</p>
             )}
           </Section>
+          <FailureEvidence failureId={failure.id} />
           <Section id="history" title="Run history" count={failure.runs.length}>
             {first && last ? (
               <p className="text-xs text-zinc-500 dark:text-zinc-400">
@@ -156,7 +158,9 @@ function FailureBody({ failure }: { failure: FailureDetail }) {
 
 function ErrorBlock({ error, index }: { error: StoredError; index: number | null }) {
   // Playwright puts the code frame in the message; `snippet` is only shown when it adds something.
-  const snippet = error.snippetRaw && !error.messageRaw.includes(error.snippet ?? "\u0000") ? error.snippetRaw : null;
+  // Compared without colours: the raw message colours the frame differently from the raw snippet,
+  // so the raw texts never matched and the frame showed twice (issue 13).
+  const snippet = error.snippetRaw && error.snippet && !error.message.includes(error.snippet.trim()) ? error.snippetRaw : null;
   return (
     <div className="space-y-2" data-testid="error-block">
       {index ? <p className="text-xs font-medium text-zinc-500">Error {index}</p> : null}

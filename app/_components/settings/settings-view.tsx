@@ -6,6 +6,7 @@ import type { DatabaseStats } from "@/server/db/retention";
 import { useTRPC } from "@/lib/trpc/react";
 import { RelativeTime } from "../ui/relative-time";
 import { Badge, Button, ErrorState, Section, Skeleton } from "../ui/ui";
+import { HooksRow } from "../settings-hooks/hooks-row";
 
 /** Read-only: what the server runs with. Changing it means editing projects.config.ts (or the env). */
 export function SettingsView() {
@@ -83,13 +84,7 @@ export function SettingsView() {
         {!s ? <Skeleton className="h-16 w-full" /> : (
           <ul className="space-y-1 text-sm">
             {s.hooks.map((h) => (
-              <li key={h.projectSlug} className="flex items-center gap-2" data-testid="hooks-row">
-                <span className="w-48 truncate font-medium">{h.projectSlug}</span>
-                {h.problem ? <Badge tone="red">unreadable</Badge> : h.events.length === 0 ? <Badge>not installed</Badge> : h.missing.length ? <Badge tone="amber">partial</Badge> : <Badge tone="green">installed</Badge>}
-                <span className="text-xs text-zinc-500">
-                  {h.problem ?? (h.events.length ? `${h.events.length} events in ${h.settingsFile}${h.missing.length ? `; missing ${h.missing.join(", ")}` : ""}` : `workdeck hooks install --project ${h.projectSlug}`)}
-                </span>
-              </li>
+              <HooksRow key={h.projectSlug} h={h} />
             ))}
           </ul>
         )}

@@ -7,7 +7,7 @@ export function ProjectSelector() {
   const { slug, projects, projectsLoaded, select } = useSelectedProject();
   return (
     <div className="flex items-center gap-2">
-      <label htmlFor="project-selector" className="text-xs font-medium text-zinc-500 dark:text-zinc-400">
+      <label htmlFor="project-selector" className="sr-only text-xs font-medium text-zinc-500 sm:not-sr-only dark:text-zinc-400">
         Project
       </label>
       <select
@@ -15,7 +15,7 @@ export function ProjectSelector() {
         value={slug ?? ""}
         disabled={!projectsLoaded}
         onChange={(e) => select(e.target.value || null)}
-        className="h-7 min-w-40 rounded-md border border-zinc-300 bg-white px-2 text-sm dark:border-zinc-700 dark:bg-zinc-900"
+        className="h-7 w-32 min-w-0 rounded-md sm:w-auto sm:min-w-40 border border-zinc-300 bg-white px-2 text-sm dark:border-zinc-700 dark:bg-zinc-900"
       >
         <option value="">All projects</option>
         {projects.map((p) => (

@@ -4,17 +4,17 @@ import { useQuery } from "@tanstack/react-query";
 import { TRPCClientError } from "@trpc/client";
 import Link from "next/link";
 import { useState } from "react";
-import type { ChangeDetail, DeltaView } from "@/lib/schemas/openspec";
-import { plural } from "@/lib/format";
+import type { DeltaView } from "@/lib/schemas/openspec";
+import { plural, statusWord } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc/react";
-import { specHref } from "@/lib/url-state";
+import { changeHref, specHref } from "@/lib/url-state";
+import { ChangeTasks } from "../change-editor/change-tasks";
 import { ArchiveDialog } from "./archive-dialog";
 import { LaunchSessionButton } from "../sessions/launch-dialog";
 import { Markdown } from "../ui/markdown";
 import { PageHeader } from "../shell/page-header";
-import { ProgressBar } from "../ui/progress-bar";
 import { RelativeTime } from "../ui/relative-time";
-import { Badge, Button, EmptyState, ErrorState, ListSkeleton, Section, Skeleton } from "../ui/ui";
+import { Badge, Button, buttonClass, EmptyState, ErrorState, ListSkeleton, Section, Skeleton } from "../ui/ui";
 import { IssueTable, ValidationBadge } from "./validation";
 
 const GROUP_TONE = { draft: "neutral", active: "blue", completed: "green" } as const;
@@ -54,7 +54,7 @@ export function ChangeView({ projectId, changeId }: { projectId: string; changeI
         subtitle={
           <span className="flex flex-wrap items-center gap-2">
             <span className="font-mono">{c.id}</span>
-            <Badge tone={GROUP_TONE[c.group]}>{c.group}</Badge>
+            <Badge tone={GROUP_TONE[c.group]}>{statusWord(c.group === "completed" ? "completed" : c.group)}</Badge>
             <ValidationBadge validation={c.validation} />
             <span>
               modified <RelativeTime value={c.lastModified} />
@@ -64,6 +64,9 @@ export function ChangeView({ projectId, changeId }: { projectId: string; changeI
         actions={
           <>
             <LaunchSessionButton projectId={projectId} workItem={{ kind: "spec", changeId: c.id }} variant="secondary" />
+            <Link href={`${changeHref(projectId, c.id)}/edit`} className={buttonClass("secondary")}>
+              Edit files
+            </Link>
             <Button variant="secondary" onClick={() => setArchiveOpen(true)}>
               Archive
             </Button>
@@ -91,7 +94,7 @@ export function ChangeView({ projectId, changeId }: { projectId: string; changeI
         </div>
         <aside className="space-y-8">
           <Section id="tasks" title="Tasks">
-            <Tasks change={c} />
+            <ChangeTasks projectId={projectId} change={c} />
           </Section>
           {c.files.length ? (
             <Section id="files" title="Files" count={c.files.length}>
@@ -107,26 +110,6 @@ export function ChangeView({ projectId, changeId }: { projectId: string; changeI
         </aside>
       </div>
     </>
-  );
-}
-
-function Tasks({ change }: { change: ChangeDetail }) {
-  if (!change.tasks.length) return <p className="text-sm text-zinc-500 dark:text-zinc-400">No tasks.md yet: this change is a draft.</p>;
-  return (
-    <div className="space-y-3">
-      <ProgressBar done={change.completedTasks} total={change.totalTasks} />
-      {/* Read-only: tasks are ticked in tasks.md (by a person or an agent); the page follows the file. */}
-      <ul className="space-y-1.5" aria-label="Tasks">
-        {change.tasks.map((t) => (
-          <li key={t.line}>
-            <label className="flex items-start gap-2 text-sm">
-              <input type="checkbox" checked={t.done} disabled readOnly className="mt-0.5 size-3.5 shrink-0 accent-emerald-600" />
-              <span className={t.done ? "text-zinc-500 line-through decoration-zinc-300 dark:text-zinc-500 dark:decoration-zinc-700" : undefined}>{t.text}</span>
-            </label>
-          </li>
-        ))}
-      </ul>
-    </div>
   );
 }
 

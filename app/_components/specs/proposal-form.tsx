@@ -1,11 +1,12 @@
 "use client";
 
-import { useMutation } from "@tanstack/react-query";
+import { useMutation, useQuery } from "@tanstack/react-query";
 import { TRPCClientError } from "@trpc/client";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useId, useState, type ReactNode } from "react";
-import { CreateProposalInputSchema, type CreateProposalInput } from "@/lib/schemas/openspec";
+import { useEffect, useId, useRef, useState, type ReactNode } from "react";
+import { CreateProposalInputSchema, type CapabilityDelta, type CreateProposalInput } from "@/lib/schemas/openspec";
+import { cleanDeltas, emptyRequirement, LiveValidation, ProposalDeltas, useLiveValidation } from "../proposal/proposal-deltas";
 import { useTRPC, useTRPCClient } from "@/lib/trpc/react";
 import { changeHref } from "@/lib/url-state";
 import { failureHref } from "../errors/errors-url-state";
@@ -59,6 +60,25 @@ export function ProposalForm({ prefill }: { prefill: ProposalPrefill }) {
   const [errors, setErrors] = useState<FieldErrors>({});
   const [linkError, setLinkError] = useState<{ message: string; href: string } | null>(null);
   const trpcClient = useTRPCClient();
+  const formRef = useRef<HTMLFormElement>(null);
+  // The requirements step (issue 13): a change needs at least one delta to validate.
+  const [deltas, setDeltas] = useState<CapabilityDelta[]>([{ capability: "", operations: [{ op: "ADDED", requirement: emptyRequirement() }] }]);
+  const [touched, setTouched] = useState(false);
+  const [snapshot, setSnapshot] = useState<CreateProposalInput | null>(null);
+  // From a failure: its draft carries a first delta (the test as the scenario).
+  const draft = useQuery({ ...trpc.errors.proposalDraft.queryOptions({ failureId: prefill.failureId ?? 0 }), enabled: Boolean(prefill.failureId) });
+  useEffect(() => {
+    if (draft.data?.specDeltas?.length && !touched) setDeltas(draft.data.specDeltas);
+  }, [draft.data, touched]);
+  useEffect(() => {
+    if (formRef.current) setSnapshot(toInput(new FormData(formRef.current)));
+  }, []);
+  const changeDeltas = (next: CapabilityDelta[]) => {
+    setTouched(true);
+    setDeltas(next);
+  };
+  const liveInput = snapshot ? { ...snapshot, specDeltas: cleanDeltas(deltas) } : null;
+  const live = useLiveValidation(liveInput ?? { projectId: "" }, Boolean(liveInput?.projectId));
   const create = useMutation(
     trpc.openspec.createProposal.mutationOptions({
       async onSuccess(result) {
@@ -90,9 +110,10 @@ export function ProposalForm({ prefill }: { prefill: ProposalPrefill }) {
 
   function onSubmit(e: React.FormEvent<HTMLFormElement>) {
     e.preventDefault();
-    const parsed = CreateProposalInputSchema.safeParse(toInput(new FormData(e.currentTarget)));
-    if (!parsed.success) {
-      const next = errorsFrom(parsed.error.issues);
+    const parsed = CreateProposalInputSchema.safeParse({ ...toInput(new FormData(e.currentTarget)), specDeltas: cleanDeltas(deltas) });
+    if (!parsed.success || !deltas.length) {
+      const next = parsed.success ? {} : errorsFrom(parsed.error.issues);
+      if (!deltas.length) next.specDeltas = "Add at least one capability with a requirement: OpenSpec refuses a change without one.";
       setErrors(next);
       // Move focus to the first problem so keyboard and screen-reader users land on it.
       const first = Object.keys(next)[0];
@@ -133,8 +154,8 @@ export function ProposalForm({ prefill }: { prefill: ProposalPrefill }) {
 
   return (
     <>
-      <PageHeader section="Specs" sectionHref="/specs" crumbs={[{ label: "New proposal" }]} title="New proposal" subtitle="Writes proposal.md and tasks.md under openspec/changes/ in the chosen project." />
-      <form noValidate onSubmit={onSubmit} className="max-w-3xl space-y-5" aria-label="New proposal">
+      <PageHeader section="Specs" sectionHref="/specs" crumbs={[{ label: "New proposal" }]} title="New proposal" subtitle="Writes proposal.md, tasks.md and the delta specs under openspec/changes/ in the chosen project, checked live by the validator the Specs tab uses." />
+      <form ref={formRef} noValidate onSubmit={onSubmit} onChange={(e) => setSnapshot(toInput(new FormData(e.currentTarget)))} className="max-w-3xl space-y-5" aria-label="New proposal">
         {linkError ? (
           <ErrorState title="The proposal was created but not linked to the failure" message={linkError.message}>
             <p className="mt-2">
@@ -168,6 +189,9 @@ export function ProposalForm({ prefill }: { prefill: ProposalPrefill }) {
         {field("whatChanges", "What changes", <textarea {...aria("whatChanges")} defaultValue={prefill.whatChanges} rows={4} className={INPUT} />, "Bullet points are fine.")}
         {field("impact", "Impact", <textarea {...aria("impact")} defaultValue={prefill.impact} rows={3} className={INPUT} />, "Affected specs, code, APIs, people.")}
         {field("tasks", "Tasks", <textarea {...aria("tasks")} defaultValue={prefill.tasks} rows={5} className={`${INPUT} font-mono`} />, "One per line; they become checkboxes in tasks.md.")}
+        <ProposalDeltas projectId={snapshot?.projectId || defaultProject} value={deltas} onChange={changeDeltas} issues={live.data?.issues ?? []} />
+        {errors.specDeltas ? <p className="text-xs text-red-600 dark:text-red-400">{errors.specDeltas}</p> : null}
+        <LiveValidation state={live.data} pending={live.isFetching} />
         <div className="flex items-center gap-2">
           <Button type="submit" variant="primary" disabled={create.isPending || create.isSuccess}>
             {create.isPending ? "Creating…" : "Create proposal"}

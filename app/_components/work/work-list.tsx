@@ -8,6 +8,7 @@ import { changeItemHref, failureHref, sessionHref } from "@/lib/schemas/work";
 import { RelativeTime } from "../ui/relative-time";
 import { Badge } from "../ui/ui";
 import { WORK_STATUS_LABEL, WORK_TYPE_LABEL } from "./work-url-state";
+import { priorityWord } from "@/lib/format";
 
 /** Fixed heights: the virtualiser never measures, so 5,000 rows cost what 30 do. */
 const ROW_HEIGHT = 64;
@@ -51,7 +52,7 @@ export function WorkList({ rows, showProject, nameOf }: { rows: WorkItem[]; show
                 </p>
               </div>
               <span className="text-xs tabular-nums text-zinc-500" title="Priority">
-                P{item.priority}
+                {priorityWord(item.priority)}
               </span>
               <span className="w-20 text-right text-xs text-zinc-500">
                 <RelativeTime value={new Date(item.updatedAt).toISOString()} />
