@@ -39,7 +39,7 @@ const rows = (page: Page): Locator => page.locator('[data-testid="failure-row"]'
 const row = (page: Page, title: string, pwProject = "desktop-chrome"): Locator => rows(page).filter({ hasText: title }).filter({ hasText: pwProject });
 
 async function openFailure(page: Page, title: string, pwProject = "desktop-chrome"): Promise<void> {
-  await page.goto("/errors?project=billing-api");
+  await page.goto("/errors?project=billing-api&view=groups");
   await waitForHydration(page);
   await row(page, title, pwProject).getByRole("link").click();
   await expect(page).toHaveURL(/\/errors\/\d+$/);
@@ -47,7 +47,7 @@ async function openFailure(page: Page, title: string, pwProject = "desktop-chrom
 }
 
 test("reports posted while the tab is open appear without a reload; the pattern filter lives in the URL", async ({ page, request, app }) => {
-  await page.goto("/errors?project=billing-api");
+  await page.goto("/errors?project=billing-api&view=groups");
   await waitForHydration(page);
   // Nothing ingested yet: the empty state says how to send a report.
   await expect(page.getByText("No test failures yet")).toBeVisible();
@@ -136,7 +136,7 @@ test("a failure shows its rendered error and history; accepting and overriding s
   await expect(page.getByTestId("overridden-suggestion")).toContainText("one_off_fix");
   await expect(page.getByTestId("human-rationale")).toContainText("autosave timer is being rewritten");
 
-  await page.goto("/errors?project=billing-api");
+  await page.goto("/errors?project=billing-api&view=groups");
   await waitForHydration(page);
   await expect(row(page, "strips emoji")).toContainText("one_off_fix");
   await expect(row(page, "autosaves draft")).toContainText("ignore");
@@ -220,7 +220,7 @@ function generatedReport(count: number): unknown {
 
 test("the table is virtualised: 2,000 failures, a few dozen rows in the DOM, the last reachable by keyboard and scroll", async ({ page, request, app }) => {
   await postReport(request, app, "web-storefront", generatedReport(2000));
-  await page.goto("/errors?project=web-storefront");
+  await page.goto("/errors?project=web-storefront&view=groups");
   await waitForHydration(page);
   await expect(page.getByText("2000 failure groups")).toBeVisible({ timeout: 20_000 });
   await expect(grid(page)).toHaveAttribute("aria-rowcount", "2001");

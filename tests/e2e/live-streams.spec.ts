@@ -57,7 +57,7 @@ test("with /work, /errors and a session page open, a fourth tab still loads; eve
   await expect.poll(() => fake.requests.some(mainAsking("ONE-STREAM")), { timeout: 60_000 }).toBe(true);
 
   const work = await open(context, "/work?project=billing-api", (p) => expect(p.getByRole("heading", { level: 1, name: "All Work" })).toBeVisible());
-  const errors = await open(context, "/errors?project=billing-api", (p) => expect(p.getByRole("heading", { level: 1, name: "Errors" })).toBeVisible());
+  const errors = await open(context, "/errors?project=billing-api&view=groups", (p) => expect(p.getByRole("heading", { level: 1, name: "Errors" })).toBeVisible());
   // The third tab: it used to wait forever behind the first two tabs' seven streams.
   const session = await open(context, `/sessions/${sessionId}`, async (p) => {
     await expect(p.getByTestId("session-status")).toHaveText("running", { timeout: 20_000 });

@@ -37,7 +37,7 @@ test("Launch session from a failure: the prompt is shown, the output streams in,
     { kind: "text", text: "The selector was stale; fixed it." },
   );
 
-  await page.goto("/errors?project=billing-api");
+  await page.goto("/errors?project=billing-api&view=groups");
   await waitForHydration(page);
   const firstRow = page.locator('[data-testid="failure-row"]').first();
   await firstRow.getByRole("link").first().click();

@@ -171,6 +171,16 @@ test("New proposal validates on the client, writes the change to disk, and repor
   await page.getByLabel("Why").fill("Large attachments restart from zero after a dropped connection, wasting metered data.");
   await page.getByLabel("What changes").fill("- Uploads resume from the last acknowledged chunk");
   await page.getByLabel("Tasks").fill("Persist chunk offsets\nResume from the stored offset");
+  // The requirements step (issue 13): without a delta OpenSpec refuses the change.
+  const fillRequirement = async () => {
+    const step = page.getByRole("group", { name: "Capability 1" });
+    await step.getByLabel("Capability", { exact: true }).fill("uploads");
+    await step.getByLabel("Requirement name").fill("Resumable upload");
+    await step.getByLabel("Requirement text").fill("The app SHALL resume an interrupted upload from the last acknowledged chunk.");
+    await step.getByLabel("Scenario", { exact: true }).fill("Connection drops");
+    await step.getByLabel("Steps").fill("**WHEN** the connection drops mid-upload\n**THEN** the upload resumes where it stopped");
+  };
+  await fillRequirement();
   await page.getByRole("button", { name: "Create proposal" }).click();
 
   await expect(page).toHaveURL(/\/specs\/mobile-sync\/changes\/[a-z0-9-]+$/);
@@ -186,6 +196,7 @@ test("New proposal validates on the client, writes the change to disk, and repor
   await page.goto(`/specs/new?${query}`);
   await waitForHydration(page);
   await expect(page.getByLabel("Title")).toHaveValue(title);
+  await fillRequirement();
   await page.getByRole("button", { name: "Create proposal" }).click();
   await expect(page.getByRole("alert").filter({ hasText: "A change with that id exists already" })).toBeVisible();
   await expect(page).toHaveURL(/\/specs\/new/);
