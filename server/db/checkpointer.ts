@@ -9,12 +9,15 @@ import type { Db } from "./client";
  * connection sets wal_autocheckpoint = 0 and a worker thread with its own connection checkpoints
  * instead (checkpointer-worker.mjs, plain JavaScript: it needs nothing but better-sqlite3).
  *
- * PASSIVE checkpoints never wait for or block anyone; once one has copied the whole WAL, the next
- * writer starts it over from the beginning, so it stays about as long as what is written between
- * two checkpoints. Only a reader that never lets go could keep it growing: past `hardLimitPages`
- * the thread runs a RESTART checkpoint, which waits (a bounded time) for readers to move on.
+ * PASSIVE checkpoints never wait for or block anyone, and once one has copied the whole WAL the
+ * next writer starts it over from the beginning. But a write that lands while one is copying
+ * (under steady hook traffic, most of them) leaves the WAL to grow on: past `restartAbovePages`,
+ * right after a PASSIVE one has copied nearly everything, the thread runs a RESTART checkpoint. It
+ * waits (50 ms at most, then tries again later) for the writer of the moment, copies the few
+ * frames left, and makes the next writer start the WAL over, which bounds it. A reader holding an
+ * old snapshot (an ingest planning) only delays that until it is done.
  */
-export type CheckpointerOptions = { intervalMs?: number; hardLimitPages?: number };
+export type CheckpointerOptions = { intervalMs?: number; restartAbovePages?: number };
 
 export type Checkpointer = { close(): Promise<void> };
 
@@ -24,7 +27,7 @@ export function startCheckpointer(db: Db, appRoot: string, opts: CheckpointerOpt
   if (sqlite.memory) return null;
   sqlite.pragma("wal_autocheckpoint = 0");
   const worker = new Worker(path.join(appRoot, "server", "db", "checkpointer-worker.mjs"), {
-    workerData: { dbPath: sqlite.name, intervalMs: opts.intervalMs ?? 250, hardLimitPages: opts.hardLimitPages ?? 16_384 },
+    workerData: { dbPath: sqlite.name, intervalMs: opts.intervalMs ?? 250, restartAbovePages: opts.restartAbovePages ?? 4096 },
   });
   // It must never keep the process alive, and its failure must not take the server down: the
   // connection then goes back to checkpointing in its commits.
