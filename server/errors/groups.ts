@@ -9,7 +9,10 @@
  * row mapping were the largest cost in the 10,000-test bench. The tables are in db/schema.ts.
  */
 import type Database from "better-sqlite3";
-import { classifyTest, type Fingerprint, type HistoryEntry, type TestClassification, type TestOutcome } from "@workdeck/error-classifier";
+// Its modules, not the package index: reading groups needs none of the report parsers (issue 12).
+import { classifyTest, type HistoryEntry, type TestClassification } from "@workdeck/error-classifier/classify";
+import type { Fingerprint } from "@workdeck/error-classifier/fingerprint";
+import type { TestOutcome } from "@workdeck/error-classifier/model";
 
 /** What we keep of a result's fingerprint (the signature is long and only useful for debugging). */
 export type StoredFingerprint = Omit<Fingerprint, "signature"> & {
@@ -123,6 +126,8 @@ type TriageValues = { suggestedDecision: string; decisionRule: string; rationale
 /** One row to write; `id` is the group's (an insert gets it when applied). */
 type Write =
   | { kind: "insert"; values: GroupValues; triage: TriageValues }
+  /** A group inserted ahead, hidden (ingest-plan.ts), now shown: only its triage row is left to write. */
+  | { kind: "adopt"; id: number; values: GroupValues; triage: TriageValues }
   | { kind: "update"; id: number; values: GroupValues | null; triage: TriageValues | null; insertTriage: boolean; resolved: boolean }
   | { kind: "older"; id: number; occurrences: number; resolvedAt: number | null; resolvedReportId: number | null; resolved: boolean };
 
@@ -194,9 +199,10 @@ export function planReclassify(sqlite: Database.Database, projectSlug: string, t
         `SELECT f.id, f.test_case_id, f.fingerprint, f.first_report_id, f.last_report_id, f.last_seen_at, f.occurrences, f.consecutive_failures,
            f.pattern, f.active, f.heuristics, f.last_message, f.resolved_at, f.resolved_report_id, t.id AS triage_id, t.suggested_decision,
            t.decision_rule, t.rationale, t.confidence, t.priority, t.suggested_priority, t.reviewed_by_human
-         FROM test_failures f LEFT JOIN error_triage t ON t.test_failure_id = f.id WHERE f.test_case_id IN (${marks})`,
+         FROM test_failures f LEFT JOIN error_triage t ON t.test_failure_id = f.id WHERE f.test_case_id IN (${marks}) AND f.project_slug = ?`,
       )
-      .all(...ids) as GroupRow[];
+      // Of the project only: a group an ingest inserted ahead of its flip (ingest-plan.ts) is not one yet.
+      .all(...ids, projectSlug) as GroupRow[];
     for (const g of groupRows) {
       let list = groups.get(g.test_case_id);
       if (!list) groups.set(g.test_case_id, (list = []));
@@ -312,13 +318,54 @@ export function lettersFromHistory(history: readonly HistoryEntry[], latestSeq: 
   return out;
 }
 
+/**
+ * Inserts, ahead of the flip and hidden under `marker` (in place of the project's slug, with no
+ * triage row: every reader joins both), the groups of cases that have none yet; their writes
+ * become "adopt". Returns how many. Cases with a group keep theirs as inserts: a group's page
+ * lists the test's other groups without that join.
+ */
+export function insertHiddenGroups(sqlite: Database.Database, plan: ReclassifyPlan, marker: string, chunk: (write: () => void) => void, size: number): number {
+  const insert = sqlite.prepare(
+    `INSERT INTO test_failures (project_slug, test_case_id, fingerprint, first_report_id, last_report_id, last_seen_at, occurrences,
+       consecutive_failures, pattern, active, heuristics, last_message, resolved_at, resolved_report_id, created_at, updated_at)
+     VALUES (@marker, @testCaseId, @fingerprint, @firstReportId, @lastReportId, @lastSeenAt, @occurrences,
+       @consecutiveFailures, @pattern, @active, @heuristics, @lastMessage, @resolvedAt, @resolvedReportId, @now, @now)
+     ON CONFLICT (test_case_id, fingerprint) DO NOTHING`,
+  );
+  const now = Date.now();
+  const indexes = plan.writes.flatMap((w, i) => (w.kind === "insert" && plan.firstLetters.has(w.values.testCaseId) ? [i] : []));
+  let adopted = 0;
+  for (let i = 0; i < indexes.length; i += size) {
+    chunk(() => {
+      for (const at of indexes.slice(i, i + size)) {
+        const w = plan.writes[at] as Extract<Write, { kind: "insert" }>;
+        const info = insert.run({ ...w.values, marker, now });
+        // A conflict (another ingest's hidden group for the same failure) stays an insert for the flip.
+        if (info.changes === 1) {
+          plan.writes[at] = { kind: "adopt", id: Number(info.lastInsertRowid), values: w.values, triage: w.triage };
+          adopted++;
+        }
+      }
+    });
+  }
+  return adopted;
+}
+
 /** Writes a plan (inside a transaction); returns the outcome with the new groups' ids. */
 export function applyReclassify(sqlite: Database.Database, plan: ReclassifyPlan, now = Date.now()): ReclassifyOutcome {
   const outcome: ReclassifyOutcome = { newIds: [], updatedIds: [], resolvedIds: [], classifications: plan.classifications };
   if (plan.writes.length === 0) return outcome;
   const s = statementsFor(sqlite);
   for (const w of plan.writes) {
+    if (w.kind === "adopt") {
+      s.insertTriage.run({ ...w.triage, failureId: w.id, now });
+      outcome.newIds.push(w.id);
+      continue;
+    }
     if (w.kind === "insert") {
+      // A group another ingest inserted ahead for the same failure, not shown yet: this one wins
+      // (that ingest notices at its flip and plans again under the lock).
+      s.dropHidden.run(w.values.testCaseId, w.values.fingerprint);
       const id = Number(s.insertGroup.run({ ...w.values, now }).lastInsertRowid);
       s.insertTriage.run({ ...w.triage, failureId: id, now });
       outcome.newIds.push(id);
@@ -337,7 +384,7 @@ export function applyReclassify(sqlite: Database.Database, plan: ReclassifyPlan,
   return outcome;
 }
 
-type Statements = Record<"insertGroup" | "updateGroup" | "updateOlderGroup" | "insertTriage" | "updateTriage", Database.Statement>;
+type Statements = Record<"insertGroup" | "dropHidden" | "updateGroup" | "updateOlderGroup" | "insertTriage" | "updateTriage", Database.Statement>;
 const statements = new WeakMap<Database.Database, Statements>();
 
 function statementsFor(sqlite: Database.Database): Statements {
@@ -350,6 +397,7 @@ function statementsFor(sqlite: Database.Database): Statements {
        VALUES (@projectSlug, @testCaseId, @fingerprint, @firstReportId, @lastReportId, @lastSeenAt, @occurrences,
          @consecutiveFailures, @pattern, @active, @heuristics, @lastMessage, @resolvedAt, @resolvedReportId, @now, @now)`,
     ),
+    dropHidden: sqlite.prepare("DELETE FROM test_failures WHERE test_case_id = ? AND fingerprint = ? AND substr(project_slug, 1, 8) = 'pending:'"),
     updateGroup: sqlite.prepare(
       `UPDATE test_failures SET first_report_id = @firstReportId, last_report_id = @lastReportId, last_seen_at = @lastSeenAt,
          occurrences = @occurrences, consecutive_failures = @consecutiveFailures, pattern = @pattern, active = @active,

@@ -7,17 +7,18 @@
  *   - the run as a *staged* report: its row carries a marker (`pending:…`, never a valid slug)
  *     instead of the project's slug and no seq, so no reader sees it or its results (every reader
  *     of results joins reports of a project), then its results, a thousand rows per transaction;
- * - planFlip, on a snapshot without the lock: the failure groups recomputed with the staged run as
- *   the project's latest (only rows that change are kept) and the sparkline letters;
- * - applyFlip, under the lock: the report row gets its slug and seq, which shows the run and all
- *   its results at once, and the planned group, triage and letter rows are written. Small: it
- *   grows with what changed, not with the size of the report.
+ * - prepareFlip, without the lock held throughout: the failure groups recomputed on a snapshot
+ *   with the staged run as the project's latest (only rows that change are kept), the sparkline
+ *   letters; then, in chunks, the first groups of tests that had none, hidden like the run;
+ * - showStage, under the lock: the report row gets its slug and seq, which shows the run and all
+ *   its results at once, the hidden groups get theirs, and the rest of the plan (triage rows,
+ *   changed groups, letters) is written. Small: it grows with what changed, not with the report.
  * A process killed in between leaves a staged run nobody sees; sweepAbandonedStages removes it.
  */
 import type Database from "better-sqlite3";
 import { runStagePassed, type NormalizedReport, type StageKind, type TestOutcome, type TestResult } from "@workdeck/error-classifier";
 import { yieldToWaitingWriters } from "../db/write-turn";
-import { advanceRecent, applyReclassify, planReclassify, statusLetter, type ReclassifyOutcome, type ReclassifyPlan } from "./groups";
+import { advanceRecent, applyReclassify, insertHiddenGroups, planReclassify, statusLetter, type ReclassifyOutcome, type ReclassifyPlan } from "./groups";
 
 /** A prepared report as staging reads it (ingest-store.ts prepares them; declared here so neither imports the other). */
 export type PlanInput = {
@@ -57,7 +58,13 @@ export type Stage = {
   at: number;
 };
 
-export type FlipPlan = { seq: number; reclassify: ReclassifyPlan; letters: Map<number, string> };
+export type FlipPlan = {
+  seq: number;
+  reclassify: ReclassifyPlan;
+  letters: Map<number, string>;
+  /** Groups inserted ahead, hidden under the stage's marker (prepareFlip). */
+  hidden: number;
+};
 
 const CHUNK = 1000;
 const PENDING_PREFIX = "pending:";
@@ -154,7 +161,28 @@ export function planFlip(sqlite: Database.Database, projectSlug: string, stage: 
     if (status !== undefined) letters.set(row.id, advanceRecent(row.recent_statuses, row.recent_seq, seq - 1) + statusLetter(status));
   }
   for (const [id, l] of reclassify.firstLetters) letters.set(id, l);
-  return { seq, reclassify, letters };
+  return { seq, reclassify, letters, hidden: 0 };
+}
+
+/**
+ * Everything before the flip that does not need the lock held throughout: the plan, on a snapshot
+ * (a read transaction); then, in chunks, what no reader can see yet: the letters of cases getting
+ * their first group, and those groups themselves, hidden (groups.ts insertHiddenGroups).
+ */
+export function prepareFlip(sqlite: Database.Database, projectSlug: string, stage: Stage): FlipPlan {
+  const plan = sqlite.transaction(() => planFlip(sqlite, projectSlug, stage))();
+  writeFirstLetters(sqlite, plan);
+  plan.hidden = insertHiddenGroups(
+    sqlite,
+    plan.reclassify,
+    stage.marker,
+    (write) => {
+      yieldToWaitingWriters();
+      sqlite.transaction(write).immediate();
+    },
+    CHUNK,
+  );
+  return plan;
 }
 
 /**
@@ -162,7 +190,7 @@ export function planFlip(sqlite: Database.Database, projectSlug: string, stage: 
  * reader looks at the letters of a case without a group, so they may be written early (and a
  * case that got a group meanwhile, from another ingest, is left to the flip, which plans again).
  */
-export function writeFirstLetters(sqlite: Database.Database, plan: FlipPlan): void {
+function writeFirstLetters(sqlite: Database.Database, plan: FlipPlan): void {
   const set = sqlite.prepare(
     "UPDATE test_cases SET recent_statuses = ?, recent_seq = ? WHERE id = ? AND NOT EXISTS (SELECT 1 FROM test_failures WHERE test_case_id = test_cases.id)",
   );
@@ -174,6 +202,7 @@ export function writeFirstLetters(sqlite: Database.Database, plan: FlipPlan): vo
     yieldToWaitingWriters();
     writeChunk.immediate(ids.slice(i, i + CHUNK));
   }
+  // The flip writes them again only if it has to plan again.
   for (const id of ids) plan.letters.delete(id);
 }
 
@@ -202,9 +231,14 @@ export function topUpStage(sqlite: Database.Database, projectSlug: string, prepa
  */
 export function showStage(sqlite: Database.Database, projectSlug: string, prepared: PlanInput, stage: Stage, plan: FlipPlan, warnings: string[], now: number) {
   let flip = plan;
-  if (!flipHolds(sqlite, projectSlug, plan)) {
+  const hidden = sqlite.prepare("SELECT count(*) AS n FROM test_failures WHERE project_slug = ?").get(stage.marker) as { n: number };
+  // Another report of the project landed, or another ingest took over one of the hidden groups.
+  if (!flipHolds(sqlite, projectSlug, plan) || hidden.n !== plan.hidden) {
+    sqlite.prepare("DELETE FROM test_failures WHERE project_slug = ?").run(stage.marker);
     topUpStage(sqlite, projectSlug, prepared, stage);
     flip = planFlip(sqlite, projectSlug, stage);
+  } else if (plan.hidden > 0) {
+    sqlite.prepare("UPDATE test_failures SET project_slug = ? WHERE project_slug = ?").run(projectSlug, stage.marker);
   }
   return { seq: flip.seq, outcome: applyFlip(sqlite, projectSlug, stage, flip, warnings, now) };
 }
@@ -234,6 +268,7 @@ export function discardStage(sqlite: Database.Database, stage: Pick<Stage, "repo
     }).immediate();
     from = ids.at(-1)!;
   }
+  sqlite.prepare("DELETE FROM test_failures WHERE project_slug = ?").run(stage.marker);
   sqlite.prepare("DELETE FROM reports WHERE id = ? AND project_slug = ?").run(stage.reportId, stage.marker);
 }
 

@@ -26,7 +26,7 @@ import {
 } from "@workdeck/error-classifier";
 import { AppError } from "../app-error";
 import { MESSAGE_LIMIT, type ReclassifyOutcome, type StoredFingerprint } from "./groups";
-import { discardStage, planFlip, showStage, stageRun, sweepAbandonedStages, writeFirstLetters } from "./ingest-plan";
+import { discardStage, prepareFlip, showStage, stageRun, sweepAbandonedStages } from "./ingest-plan";
 import type { IngestSummary, ReportFormat, StoredAttempt } from "@/lib/schemas/errors";
 import type { WorkdeckEventInput } from "@/lib/schemas/events";
 
@@ -139,9 +139,8 @@ function store(sqlite: Database.Database, projectSlug: string, prepared: Prepare
 
   let result: { duplicate: DuplicateRow } | { written: { seq: number; outcome: ReclassifyOutcome } };
   try {
-    // Planned on a snapshot (a read transaction), without the lock.
-    const plan = sqlite.transaction(() => planFlip(sqlite, projectSlug, stage))();
-    writeFirstLetters(sqlite, plan);
+    // Planned on a snapshot, and what no reader sees written ahead, without holding the lock.
+    const plan = prepareFlip(sqlite, projectSlug, stage);
     result = sqlite
       .transaction(() => {
         // Inside the IMMEDIATE transaction (it holds the write lock): two processes sending the same

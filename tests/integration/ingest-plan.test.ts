@@ -9,10 +9,10 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { migrateDatabase, openDatabase, type Db } from "@/server/db/client";
 import { EventBus } from "@/server/events/bus";
-import { getFailure, listFailures } from "@/server/errors/service";
+import { failureSummaries, getFailure, listFailures } from "@/server/errors/service";
 import { ingestReport } from "@/server/errors/ingest";
 import { planReclassify, reclassifyTestCases } from "@/server/errors/groups";
-import { discardStage, flipHolds, planFlip, showStage, stageRun, sweepAbandonedStages, type ReportValues } from "@/server/errors/ingest-plan";
+import { discardStage, flipHolds, prepareFlip, showStage, stageRun, sweepAbandonedStages, type ReportValues } from "@/server/errors/ingest-plan";
 import { prepareReport, storeReport } from "@/server/errors/ingest-store";
 import { ProjectRegistry } from "@/server/projects/service";
 import { sharedPath } from "../support/shared";
@@ -47,9 +47,11 @@ const values = (contentHash: string): ReportValues => ({
 function view(deps: ReturnType<typeof database>["deps"]) {
   const list = listFailures(deps, { projectId: "sample" });
   const details = list.map((g) => getFailure(deps, { failureId: g.id }));
+  // All Work reads every project's groups at once.
+  const everywhere = failureSummaries(deps);
   const visibleResults = (deps.db.$client.prepare("SELECT count(*) AS n FROM test_results tr JOIN reports r ON r.id = tr.report_id WHERE r.project_slug = 'sample'").get() as { n: number }).n;
   const reports = (deps.db.$client.prepare("SELECT count(*) AS n FROM reports WHERE project_slug = 'sample'").get() as { n: number }).n;
-  return { list, details, visibleResults, reports };
+  return { list, details, everywhere, visibleResults, reports };
 }
 
 /** The same, without ids and clocks: to compare two databases. */
@@ -69,9 +71,11 @@ describe("ingest write plan", () => {
 
     const prepared = prepareReport(readRun(2));
     const stage = stageRun(db.$client, "sample", prepared, values(prepared.contentHash));
-    const plan = db.$client.transaction(() => planFlip(db.$client, "sample", stage))();
-    // Staged: every result is stored, and nothing a reader asks for has changed.
+    const plan = prepareFlip(db.$client, "sample", stage);
+    // Staged: every result is stored, the first groups of tests new to failing too, and nothing a reader asks for has changed.
     expect(count(db, `SELECT count(*) AS n FROM test_results WHERE report_id = ${stage.reportId}`)).toBe(stage.run.size);
+    expect(plan.hidden).toBeGreaterThan(0);
+    expect(count(db, `SELECT count(*) AS n FROM test_failures WHERE project_slug = '${stage.marker}'`)).toBe(plan.hidden);
     expect(view(deps)).toEqual(before);
 
     db.$client.transaction(() => showStage(db.$client, "sample", prepared, stage, plan, [], Date.now())).immediate();
@@ -88,7 +92,7 @@ describe("ingest write plan", () => {
       ingestReport(deps, { projectSlug: "sample", body: readRun(1) });
       const prepared = prepareReport(readRun(3));
       const stage = stageRun(db.$client, "sample", prepared, values(prepared.contentHash));
-      const plan = db.$client.transaction(() => planFlip(db.$client, "sample", stage))();
+      const plan = prepareFlip(db.$client, "sample", stage);
       expect(plan.seq).toBe(2);
       expect(flipHolds(db.$client, "sample", plan)).toBe(true);
 
@@ -119,18 +123,26 @@ describe("ingest write plan", () => {
   it("a staged run that is given up (or whose process died) leaves nothing behind", () => {
     const { db, deps } = database();
     ingestReport(deps, { projectSlug: "sample", body: readRun(1) });
-    const rows = () => ({ results: count(db, "SELECT count(*) AS n FROM test_results"), reports: count(db, "SELECT count(*) AS n FROM reports") });
+    const rows = () => ({
+    results: count(db, "SELECT count(*) AS n FROM test_results"),
+    reports: count(db, "SELECT count(*) AS n FROM reports"),
+    groups: count(db, "SELECT count(*) AS n FROM test_failures"),
+  });
     const before = rows();
 
     const prepared = prepareReport(readRun(2));
     const stage = stageRun(db.$client, "sample", prepared, values(prepared.contentHash));
     expect(rows().results).toBeGreaterThan(before.results);
+    prepareFlip(db.$client, "sample", stage);
     discardStage(db.$client, stage);
     expect(rows()).toEqual(before);
 
     // A stage of a process that is gone: swept by the next ingest (here: a pid that cannot exist).
     const orphan = stageRun(db.$client, "sample", prepared, values(prepared.contentHash));
-    db.$client.prepare("UPDATE reports SET project_slug = replace(project_slug, ?, 'pending:2147483646:') WHERE id = ?").run(`pending:${process.pid}:`, orphan.reportId);
+    prepareFlip(db.$client, "sample", orphan);
+    const dead = orphan.marker.replace(`pending:${process.pid}:`, "pending:2147483646:");
+    db.$client.prepare("UPDATE reports SET project_slug = ? WHERE id = ?").run(dead, orphan.reportId);
+    db.$client.prepare("UPDATE test_failures SET project_slug = ? WHERE project_slug = ?").run(dead, orphan.marker);
     expect(sweepAbandonedStages(db.$client)).toBe(1);
     expect(rows()).toEqual(before);
     ingestReport(deps, { projectSlug: "sample", body: readRun(2) });
