@@ -62,7 +62,7 @@ export async function benchWork(): Promise<BenchRow[]> {
     try {
       const cold: number[] = [];
       for (let i = 0; i < 30; i++) {
-        invalidateWork(runtime.bus);
+        invalidateWork(runtime);
         cold.push(await timeAsync(() => listAll(runtime, {})));
       }
       const filtered: number[] = [];

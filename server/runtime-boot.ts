@@ -17,6 +17,7 @@ import { startBackground } from "./automations/background";
 import { watchDependencies } from "./dependencies/service";
 import { watchHealth } from "./sessions/health";
 import { SessionRunner } from "./sessions/service";
+import { WorkCache } from "./work/cache";
 import { OpenSpecWatcher } from "./specs/watcher";
 
 export type { Runtime } from "./runtime";
@@ -136,6 +137,7 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
   // Hook events and bus events past `retention.days` (issue 10 item 8): soon after start, then hourly.
   const history = opts.watch ? startRetention({ db, config, log }) : null;
   // Notifications (issue 6): the server only (it also relays events CLI processes store), off the bus.
+  const workCache = new WorkCache(bus);
   const notifications = opts.watch
     ? startNotifications({
         db,
@@ -158,6 +160,7 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
     openspec,
     sessions,
     notifications,
+    workCache,
     log,
     warnings,
     rescan,
@@ -170,6 +173,7 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
       history?.close();
       await background?.close();
       await notifications?.close();
+      workCache.close();
       bus.stopPolling();
       await watcher?.close();
       await sessions.close();

@@ -7,6 +7,7 @@ import type { OpenSpecService } from "./specs/service";
 import type { ProjectRegistry } from "./projects/service";
 import type { SessionRunner } from "./sessions/service";
 import type { NotificationService } from "./notifications/service";
+import type { WorkCache } from "./work/cache";
 
 /**
  * Everything long-lived in one process: the database, the bus, the project
@@ -29,6 +30,8 @@ export type Runtime = {
   sessions: SessionRunner;
   /** Slack and webhook notifications off the bus (issue 6): the server's only (null in a one-shot CLI runtime). */
   notifications: NotificationService | null;
+  /** All Work's merged lists, until the bus says they changed. */
+  workCache: WorkCache;
   log: Logger;
   warnings: string[];
   rescan(): Promise<void>;

@@ -11,6 +11,7 @@
  */
 import type { Db } from "../db/client";
 import type { EventBus } from "../events/bus";
+import type { WorkCache } from "./cache";
 import type { OpenSpecService } from "../specs/service";
 import { sessionsWaitingOnPermission } from "../sessions/permissions";
 import { sessionSummaries, type SessionSummary } from "../sessions/store";
@@ -52,6 +53,8 @@ export type WorkDeps = {
   /** `agents.stuckMinutes` (agent health, issue 17). */
   config?: Pick<LoadedConfig, "config">;
   now?: () => number;
+  /** The runtime's list cache; without one (a test's hand-built deps) every call builds the list. */
+  workCache?: WorkCache;
 };
 
 /** Bounds staleness of time-based states (an agent that went quiet) between bus events. */
@@ -68,25 +71,9 @@ const FAILED_SESSION = new Set(["failed", "crashed", "interrupted"]);
 // Which events change the list is shared with the browser's live dispatcher.
 export { WORK_EVENT_TYPES, isWorkEvent };
 
-type Cache = { lists: Map<string, { at: number; items: WorkItem[] }>; off: () => void };
-const caches = new WeakMap<EventBus, Cache>();
-
-function cacheFor(bus: EventBus): Cache {
-  let cache = caches.get(bus);
-  if (!cache) {
-    const lists = new Map<string, { at: number; items: WorkItem[] }>();
-    const off = bus.on((event) => {
-      if (isWorkEvent(event)) lists.clear();
-    });
-    cache = { lists, off };
-    caches.set(bus, cache);
-  }
-  return cache;
-}
-
-/** Drops the cached lists (tests; a runtime closing). */
-export function invalidateWork(bus: EventBus): void {
-  caches.get(bus)?.lists.clear();
+/** Drops the cached lists (tests, benchmarks). */
+export function invalidateWork(deps: Pick<WorkDeps, "workCache">): void {
+  deps.workCache?.invalidate();
 }
 
 // ----- listAll ---------------------------------------------------------------
@@ -112,13 +99,13 @@ export async function stats(deps: WorkDeps, raw: { projectId?: string } = {}): P
 }
 
 async function merged(deps: WorkDeps, projectId: string | undefined): Promise<WorkItem[]> {
-  const cache = cacheFor(deps.bus);
+  const cache = deps.workCache;
   const key = projectId ?? "";
   const now = deps.now?.() ?? Date.now();
-  const hit = cache.lists.get(key);
+  const hit = cache?.get(key);
   if (hit && now - hit.at < CACHE_TTL_MS) return hit.items;
   const items = await build(deps, projectId, now);
-  cache.lists.set(key, { at: now, items });
+  cache?.set(key, { at: now, items });
   return items;
 }
 

@@ -34,7 +34,7 @@ describe("All Work", () => {
     expect(activity(s.runtime, { types: ["ci"] })).toEqual([expect.objectContaining({ kind: "ci", text: "CI failed: CI on main", projectSlug: "billing-api" })]);
 
     await sendGithub(s.url, "workflow_run", workflowRunCompleted({ conclusion: "success", branch: "main" }));
-    invalidateWork(s.runtime.bus);
+    invalidateWork(s.runtime);
     const [after] = (await listAll(s.runtime, { projectId: "billing-api" })).filter((i) => i.type === "ci");
     expect(after).toMatchObject({ key: ci!.key, status: "done", detail: "resolved" });
     expect(activity(s.runtime, { types: ["ci"] })[0]).toMatchObject({ text: "Resolved by a later success: CI failed: CI on main" });
