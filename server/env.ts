@@ -25,6 +25,14 @@ const EnvSchema = z.object({
   WORKDECK_MAX_HOOK_BYTES: z.coerce.number().int().positive().default(256 * 1024),
   WORKDECK_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   WORKDECK_CLAUDE_PATH: z.string().optional(),
+  /** Redis for cross-instance events (issue 14): redis://[user:pass@]host:port[/db], or rediss://. */
+  WORKDECK_REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\/[^\s]+$/, "WORKDECK_REDIS_URL must be a redis:// or rediss:// URL")
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
+  /** How long a dead leader keeps the background jobs before another instance takes them (ms). */
+  WORKDECK_LEADER_TTL_MS: z.coerce.number().int().min(300).max(3_600_000).default(30_000),
   NODE_ENV: z.string().optional(),
 });
 
@@ -44,6 +52,10 @@ export type WorkdeckEnv = {
   maxHookBytes: number;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
   claudePath: string | undefined;
+  /** Redis for cross-instance event announcements; undefined = polling the table alone. */
+  redisUrl: string | undefined;
+  /** TTL of the leader lock that keeps background jobs on one process per database. */
+  leaderTtlMs: number;
 };
 
 export class EnvError extends Error {}
@@ -71,6 +83,8 @@ export function readEnv(source: Record<string, string | undefined> = process.env
     maxHookBytes: e.WORKDECK_MAX_HOOK_BYTES,
     logLevel: e.WORKDECK_LOG_LEVEL,
     claudePath: e.WORKDECK_CLAUDE_PATH,
+    redisUrl: e.WORKDECK_REDIS_URL,
+    leaderTtlMs: e.WORKDECK_LEADER_TTL_MS,
   };
 }
 

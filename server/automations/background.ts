@@ -5,6 +5,7 @@ import type { Logger } from "../logger";
 import type { SessionRunner } from "../sessions/service";
 import { RailwayPoller } from "../deploys/poller";
 import { IntegrationLock } from "./lock";
+import type { LeaderLock } from "../leader";
 import { AutomationRunner } from "./service";
 
 export type BackgroundDeps = {
@@ -16,6 +17,8 @@ export type BackgroundDeps = {
   readSecret(name: string): string | undefined;
   /** How often the lock is renewed (and taken over from a holder that stopped). Default 10 s. */
   heartbeatMs?: number;
+  /** The runtime's leader lock (server/leader.ts), so these jobs run where the others do; default: an own `integrations` lock. */
+  lock?: LeaderLock;
 };
 
 export type Background = { lock: IntegrationLock; automations: AutomationRunner; poller: RailwayPoller; close(): Promise<void> };
@@ -26,7 +29,7 @@ export type Background = { lock: IntegrationLock; automations: AutomationRunner;
  * Railway poller runs on its interval. The others stand by and take over within the lock's TTL.
  */
 export function startBackground(deps: BackgroundDeps): Background {
-  const lock = new IntegrationLock(deps.db, "integrations");
+  const lock = deps.lock ?? new IntegrationLock(deps.db, "integrations");
   const automations = new AutomationRunner(deps);
   const poller = new RailwayPoller(deps);
   const rules = deps.config.config.automations?.length ?? 0;

@@ -3,6 +3,7 @@ import { and, asc, eq, gt, inArray, isNull, or } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { events } from "../db/schema";
 import type { WorkdeckEvent, WorkdeckEventInput, WorkdeckEventType } from "@/lib/schemas/events";
+import type { EventNotifier } from "./notifier";
 
 export type EventFilter = {
   projectSlug?: string;
@@ -29,6 +30,11 @@ export type StreamOptions = {
 /** Rows per back-fill query. */
 const PAGE = 1000;
 const DEFAULT_MAX_QUEUE = 1000;
+/**
+ * With a notifier up, the table is still swept this often: pub/sub is at-most-once, and one-shot
+ * CLI writers (`workdeck ingest`) announce nothing.
+ */
+const SWEEP_WITH_NOTIFIER_MS = 2_000;
 
 /**
  * Ends a stream whose consumer fell more than `maxQueue` events behind (a stalled browser, a
@@ -59,6 +65,11 @@ export class EventBus {
   /** Ids this process published itself since the last poll, so polling does not emit them twice. */
   private readonly ownSincePoll = new Set<number>();
   private pollTimer: NodeJS.Timeout | null = null;
+  private lastPollAt = 0;
+  /** Cross-instance announcements (notifier.ts); null = polling alone (one host, one file). */
+  private notifier: EventNotifier | null = null;
+  /** Ids committed in this turn, announced together once it ends (a burst is one message). */
+  private unannounced: number[] = [];
 
   constructor(private readonly db: Db) {
     // Many SSE subscribers are normal for a dashboard; the default of 10 would warn.
@@ -90,6 +101,31 @@ export class EventBus {
     // Marked here, not in append(): a rolled-back row's id may be reused by another process's event.
     if (this.pollTimer) this.ownSincePoll.add(event.id);
     this.emitter.emit("event", event);
+    if (this.notifier && this.unannounced.push(event.id) === 1) setImmediate(() => this.flushAnnouncements());
+  }
+
+  /**
+   * Other `workdeck serve` processes on the database (issue 14): committed ids are announced
+   * through `notifier`, and what the others announce is fetched from the table at once and
+   * emitted here. The table stays the source (resume by id works on any instance); the poll
+   * remains as a slow sweep, and as the fallback at full rate while the notifier is down.
+   */
+  useNotifier(notifier: EventNotifier): void {
+    this.notifier = notifier;
+    notifier.onAnnounce(() => {
+      if (!this.pollTimer) return;
+      try {
+        this.pollForeign();
+      } catch {
+        // The database is closing with the process; the next sweep (if any) catches up.
+      }
+    });
+  }
+
+  private flushAnnouncements(): void {
+    const ids = this.unannounced;
+    this.unannounced = [];
+    this.notifier?.announce(ids);
   }
 
   /**
@@ -100,7 +136,11 @@ export class EventBus {
   startPolling(intervalMs = 500): void {
     if (this.pollTimer) return;
     this.polledUpTo = this.latestId();
-    this.pollTimer = setInterval(() => this.pollForeign(), intervalMs);
+    this.pollTimer = setInterval(() => {
+      // A notifier that is up announces foreign rows: then only the slow sweep runs.
+      if (this.notifier?.ready() && Date.now() - this.lastPollAt < SWEEP_WITH_NOTIFIER_MS) return;
+      this.pollForeign();
+    }, intervalMs);
     this.pollTimer.unref();
   }
 
@@ -111,6 +151,7 @@ export class EventBus {
 
   /** Emits every row written by other processes since the last poll, page by page; returns how many. */
   pollForeign(): number {
+    this.lastPollAt = Date.now();
     let emitted = 0;
     for (let page = this.since(this.polledUpTo); page.length > 0; page = page.length < PAGE ? [] : this.since(this.polledUpTo)) {
       for (const event of page) {

@@ -65,6 +65,15 @@ export class NotificationService {
     return this;
   }
 
+  /**
+   * Stops listening, keeping what is in flight: another instance became the leader (server/leader.ts)
+   * and delivers from now on. start() listens again.
+   */
+  stop(): void {
+    this.off?.();
+    this.off = null;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     this.off?.();

@@ -26,6 +26,8 @@ export type SessionsDeps = {
    * instead (never this one). Absent = launched sessions get no extra hooks.
    */
   hooks?: { appRoot: string; url: string; token?: string; spoolDir?: string };
+  /** Whether this process runs the database's background jobs (server/leader.ts, issue 14); absent = it does. */
+  isLeader?: () => boolean;
 };
 
 export type RunnerTuning = {

@@ -53,7 +53,11 @@ export class SessionScheduler {
     const recovered = this.recoverOrphans();
     this.schedule();
     if (this.tuning.accountCheckMs > 0 && !this.checkTimer) {
-      this.checkTimer = setInterval(() => void recheckNeedsLogin(this.recheckContext).catch((err) => this.deps.log.warn({ err }, "account recheck failed")), this.tuning.accountCheckMs);
+      // One process per database rechecks (issue 14): the account states are shared rows.
+      this.checkTimer = setInterval(() => {
+        if (this.deps.isLeader?.() === false) return;
+        void recheckNeedsLogin(this.recheckContext).catch((err) => this.deps.log.warn({ err }, "account recheck failed"));
+      }, this.tuning.accountCheckMs);
       this.checkTimer.unref();
     }
     // Another server on this database may crash while this one runs: its sessions are orphans then.
