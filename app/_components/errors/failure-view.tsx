@@ -95,7 +95,7 @@ function FailureBody({ failure }: { failure: FailureDetail }) {
         </span>
       </div>
 
-      <div className="grid gap-8 xl:grid-cols-[minmax(0,1fr)_24rem]">
+      <div className="grid grid-cols-[minmax(0,1fr)] gap-8 xl:grid-cols-[minmax(0,1fr)_24rem]">
         <div className="min-w-0 space-y-8">
           <Section id="error" title={latest ? `Error in run #${latest.report.seq}` : "Error"}>
             {errors.length ? (

@@ -63,7 +63,7 @@ export function SessionView({ id }: { id: number }) {
     <div data-testid="session-view" data-live={live ? "true" : "false"} data-status={s.status}>
       <SessionHeader session={s} />
       <SessionAgents session={s} events={events.data} />
-      <div className="grid gap-8 xl:grid-cols-[minmax(0,1fr)_22rem]">
+      <div className="grid grid-cols-[minmax(0,1fr)] gap-8 xl:grid-cols-[minmax(0,1fr)_22rem]">
         <div className="min-w-0 space-y-8">
           <Section id="conversation" title="Conversation">
             {events.isPending ? (

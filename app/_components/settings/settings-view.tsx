@@ -57,6 +57,7 @@ export function SettingsView() {
 
       <Section title="Accounts" id="accounts" count={accounts.data?.length}>
         {!accounts.data ? <Skeleton className="h-16 w-full" /> : (
+<div className="overflow-x-auto">
           <table className="w-full text-left text-sm">
             <thead className="text-xs text-zinc-500">
               <tr><th className="py-1">Account</th><th>State</th><th>Sessions</th><th>Cost</th><th>Token env</th><th>Note</th></tr>
@@ -77,6 +78,7 @@ export function SettingsView() {
               ))}
             </tbody>
           </table>
+          </div>
         )}
       </Section>
 

@@ -75,7 +75,7 @@ export function ChangeView({ projectId, changeId }: { projectId: string; changeI
       />
       <ArchiveDialog projectId={projectId} changeId={c.id} open={archiveOpen} onClose={() => setArchiveOpen(false)} />
 
-      <div className="grid gap-8 lg:grid-cols-[minmax(0,1fr)_20rem]">
+      <div className="grid grid-cols-[minmax(0,1fr)] gap-8 lg:grid-cols-[minmax(0,1fr)_20rem]">
         <div className="min-w-0 space-y-8">
           <Section id="proposal" title="Proposal">
             {c.proposal ? <Markdown className="rounded-lg border border-zinc-200 p-4 dark:border-zinc-800">{c.proposal}</Markdown> : <EmptyState title="No proposal.md" />}

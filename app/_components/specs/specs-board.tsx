@@ -97,7 +97,7 @@ export function SpecsBoard() {
         </Notice>
       ) : null}
       <FilterBar />
-      <div className="grid gap-8 xl:grid-cols-[minmax(0,1fr)_22rem]">
+      <div className="grid grid-cols-[minmax(0,1fr)] gap-8 xl:grid-cols-[minmax(0,1fr)_22rem]">
         <div className="space-y-8">
           {changes.isPending ? (
             <ListSkeleton rows={5} label="Loading changes" />

@@ -19,7 +19,7 @@ export function InlineIssues({ issues, max = 3 }: { issues: ValidationIssue[]; m
       {shown.slice(0, max).map((issue, i) => (
         <li key={i} className="flex items-baseline gap-2 text-xs text-zinc-600 dark:text-zinc-400">
           <Badge tone={LEVEL_TONE[issue.level]}>{issue.level}</Badge>
-          <span className="line-clamp-2 min-w-0 break-words" title={issue.message}>
+          <span className="line-clamp-2 min-w-0 break-words [overflow-wrap:anywhere]" title={issue.message}>
             {issue.message}
             {issue.path ? <span className="ml-1 font-mono text-zinc-400 dark:text-zinc-500">{issue.path}{issue.line ? `:${issue.line}` : ""}</span> : null}
           </span>

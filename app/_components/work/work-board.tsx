@@ -42,7 +42,7 @@ export function WorkBoard() {
       <PageHeader section="All Work" sectionHref="/work" title="All Work" subtitle="Spec changes, test failures and sessions across projects, most urgent first. Press Ctrl+K to jump anywhere." />
       <WorkStatsBar stats={stats.data} isError={stats.isError} />
       <WorkFilterBar />
-      <div className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_20rem]">
+      <div className="grid grid-cols-[minmax(0,1fr)] gap-6 lg:grid-cols-[minmax(0,1fr)_20rem]">
         <div>
           {list.isPending ? (
             <ListSkeleton rows={6} label="Loading work" />

@@ -37,10 +37,13 @@ export function WorkList({ rows, showProject, nameOf }: { rows: WorkItem[]; show
               key={v.key}
               data-testid="work-row"
               data-key={item.key}
-              className="absolute inset-x-0 flex items-center gap-3 border-b border-zinc-100 px-3 dark:border-zinc-800/70"
+              className="absolute inset-x-0 flex items-center gap-2 border-b border-zinc-100 px-2 sm:gap-3 sm:px-3 dark:border-zinc-800/70"
               style={{ height: ROW_HEIGHT, transform: `translateY(${v.start}px)` }}
             >
-              <Badge tone={TYPE_TONE[item.type]}>{WORK_TYPE_LABEL[item.type]}</Badge>
+              {/* Narrow windows keep the title and the status; type, priority and time come back from sm up (issue 13). */}
+              <span className="hidden shrink-0 sm:inline-flex">
+                <Badge tone={TYPE_TONE[item.type]}>{WORK_TYPE_LABEL[item.type]}</Badge>
+              </span>
               <div className="min-w-0 flex-1">
                 <Link href={item.href} className="block truncate text-sm font-medium hover:underline">
                   {item.title}
@@ -51,13 +54,13 @@ export function WorkList({ rows, showProject, nameOf }: { rows: WorkItem[]; show
                   <WorkLinks item={item} />
                 </p>
               </div>
-              <span className="text-xs tabular-nums text-zinc-500" title="Priority">
+              <span className="hidden text-xs tabular-nums text-zinc-500 sm:inline" title="Priority">
                 {priorityWord(item.priority)}
               </span>
-              <span className="w-20 text-right text-xs text-zinc-500">
+              <span className="hidden w-20 text-right text-xs text-zinc-500 md:inline">
                 <RelativeTime value={new Date(item.updatedAt).toISOString()} />
               </span>
-              <span className="w-24 text-right">
+              <span className="shrink-0 text-right sm:w-24">
                 <Badge tone={STATUS_TONE[item.status]}>{WORK_STATUS_LABEL[item.status]}</Badge>
               </span>
             </li>
