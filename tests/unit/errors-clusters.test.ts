@@ -46,3 +46,17 @@ describe("clusterFailures", () => {
     expect(flakinessOf([{ recentRuns: ["absent", "skipped"] }]).rate).toBeNull();
   });
 });
+
+describe("branchHistories", () => {
+  const run = (seq: number, branch: string | null, status: "unexpected" | "flaky" | "expected") =>
+    ({ report: { id: seq, seq, at: new Date(0), branch, commit: null, source: null }, status, retries: 0, durationMs: 1, fingerprint: null, inGroup: true, attempts: [] }) as const;
+  it("splits the runs by the branch their report names, latest branch first; nothing to split without branches", async () => {
+    const { branchHistories } = await import("@/app/_components/failure-evidence/branch-history");
+    expect(branchHistories([run(1, null, "unexpected")])).toBeNull();
+    const split = branchHistories([run(1, "main", "expected"), run(2, "feat/x", "unexpected"), run(3, "main", "expected"), run(4, "feat/x", "unexpected")])!;
+    expect(split.map((b) => [b.branch, b.failed, b.passed])).toEqual([
+      ["feat/x", 2, 0],
+      ["main", 0, 2],
+    ]);
+  });
+});

@@ -13,6 +13,7 @@ import { AnsiText } from "../ui/ansi-text";
 import { DecisionBadge, PatternBadge, PriorityBadge, StatusBadge } from "./errors-badges";
 import { failureHref } from "./errors-url-state";
 import { FailureEvidence } from "../failure-evidence/evidence";
+import { BranchHistoryList } from "../failure-evidence/branch-history";
 import { FailureHistory, runErrors } from "./failure-history";
 import { FailureTriage } from "./failure-triage";
 import { LaunchSessionButton } from "../sessions/launch-dialog";
@@ -128,6 +129,7 @@ function FailureBody({ failure }: { failure: FailureDetail }) {
                 First run #{first.report.seq} ({formatDateTime(first.report.at)}), last run #{last.report.seq} ({formatDateTime(last.report.at)}).
               </p>
             ) : null}
+            <BranchHistoryList runs={failure.runs} />
             <FailureHistory runs={failure.runs} />
           </Section>
           {failure.siblings.length ? (
