@@ -41,6 +41,7 @@ export const WORK_EVENT_TYPES: WorkdeckEventType[] = [
   "integrations.changed",
   "automations.ran",
   "work.dependenciesChanged",
+  "sessions.health",
 ];
 
 /** Stream messages that mean something to All Work (the rest are a session's output). */

@@ -47,6 +47,8 @@ export const WorkItemSchema = z.object({
   tag: z.string().nullable(),
   /** What this item waits for (issue 17), with each blocker's state; a session also lists its work item's. */
   blockedBy: z.array(BlockerSchema),
+  /** Agent health of the session (or of the session working on it): active, idle, stuck or failed (issue 17); absent on kinds without sessions. */
+  health: z.enum(["active", "idle", "stuck", "failed"]).nullable().optional(),
 });
 export type WorkItem = z.infer<typeof WorkItemSchema>;
 
