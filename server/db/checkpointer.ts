@@ -11,7 +11,7 @@ import type { Db } from "./client";
  *
  * PASSIVE checkpoints never wait for or block anyone, and once one has copied the whole WAL the
  * next writer starts it over from the beginning. But a write that lands while one is copying
- * (under steady hook traffic, most of them) leaves the WAL to grow on: past `restartAbovePages`,
+ * (under steady hook traffic, most of them) leaves the WAL to grow on: past `restartAbovePages` (64 MB of 4 KB pages, the size the WAL is cut back to),
  * right after a PASSIVE one has copied nearly everything, the thread runs a RESTART checkpoint. It
  * waits (50 ms at most, then tries again later) for the writer of the moment, copies the few
  * frames left, and makes the next writer start the WAL over, which bounds it. A reader holding an
@@ -27,7 +27,7 @@ export function startCheckpointer(db: Db, appRoot: string, opts: CheckpointerOpt
   if (sqlite.memory) return null;
   sqlite.pragma("wal_autocheckpoint = 0");
   const worker = new Worker(path.join(appRoot, "server", "db", "checkpointer-worker.mjs"), {
-    workerData: { dbPath: sqlite.name, intervalMs: opts.intervalMs ?? 250, restartAbovePages: opts.restartAbovePages ?? 4096 },
+    workerData: { dbPath: sqlite.name, intervalMs: opts.intervalMs ?? 250, restartAbovePages: opts.restartAbovePages ?? 16_384 },
   });
   // It must never keep the process alive, and its failure must not take the server down: the
   // connection then goes back to checkpointing in its commits.

@@ -66,7 +66,8 @@ export type FlipPlan = {
   hidden: number;
 };
 
-const CHUNK = 1000;
+/** Rows per transaction while staging: under CPU contention a lock holder may be descheduled, so each hold is kept small. */
+const CHUNK = 250;
 const PENDING_PREFIX = "pending:";
 /** A staged run older than this is abandoned even if a process of its pid still runs (pids are reused). */
 const ABANDONED_AFTER_MS = 3600_000;

@@ -27,7 +27,7 @@ describe("background WAL checkpointer", () => {
     const db = openDatabase(file);
     migrateDatabase(db, path.join(repoRoot, "drizzle"));
     const sqlite = db.$client;
-    // Small numbers so that a few megabytes show it: the server's are 250 ms and 16 MB.
+    // Small numbers so that a few megabytes show it: the server's are 250 ms and 64 MB.
     const checkpointer = startCheckpointer(db, repoRoot, { intervalMs: 20, restartAbovePages: 256 });
     stops.push(checkpointer);
     expect(sqlite.pragma("wal_autocheckpoint", { simple: true })).toBe(0);
