@@ -1,7 +1,7 @@
 /** Clustering of failure groups for the Errors tab (issue 13 item 3), over the real sample reports' groups. */
 import { describe, expect, it } from "vitest";
 import { clusterFailures, flakinessOf } from "@/app/_components/errors-clusters/cluster-model";
-import type { FailureGroup } from "@/lib/schemas/errors";
+import type { FailureGroup, FailureRun } from "@/lib/schemas/errors";
 
 const group = (id: number, projectName: string, over: Partial<FailureGroup> = {}): FailureGroup =>
   ({
@@ -48,8 +48,15 @@ describe("clusterFailures", () => {
 });
 
 describe("branchHistories", () => {
-  const run = (seq: number, branch: string | null, status: "unexpected" | "flaky" | "expected") =>
-    ({ report: { id: seq, seq, at: new Date(0), branch, commit: null, source: null }, status, retries: 0, durationMs: 1, fingerprint: null, inGroup: true, attempts: [] }) as const;
+  const run = (seq: number, branch: string | null, status: "unexpected" | "flaky" | "expected"): FailureRun => ({
+    report: { id: seq, seq, at: new Date(0), branch, commit: null, source: null },
+    status,
+    retries: 0,
+    durationMs: 1,
+    fingerprint: null,
+    inGroup: true,
+    attempts: [],
+  });
   it("splits the runs by the branch their report names, latest branch first; nothing to split without branches", async () => {
     const { branchHistories } = await import("@/app/_components/failure-evidence/branch-history");
     expect(branchHistories([run(1, null, "unexpected")])).toBeNull();
