@@ -55,9 +55,17 @@ export function removeDependency(deps: DependenciesDeps, raw: DependencyInput): 
   return { removed };
 }
 
+/** Announced under the waiting item's project, so that project's open lists and boards refresh. */
 function publish(deps: DependenciesDeps, blocker: string, blocked: string): void {
-  const ref = keyRef(blocked);
-  deps.bus.publish({ type: "work.dependenciesChanged", projectSlug: ref?.kind === "spec" ? ref.projectId : null, blocker, blocked });
+  deps.bus.publish({ type: "work.dependenciesChanged", projectSlug: projectOf(deps.db, blocked) ?? projectOf(deps.db, blocker), blocker, blocked });
+}
+
+function projectOf(db: Db, key: string): string | null {
+  const ref = keyRef(key);
+  if (!ref) return null;
+  if (ref.kind === "spec") return ref.projectId;
+  const row = (ref.kind === "error" ? db.$client.prepare("SELECT project_slug FROM test_failures WHERE id = ?").get(ref.failureId) : db.$client.prepare("SELECT project_slug FROM sessions WHERE id = ?").get(ref.sessionId)) as { project_slug: string } | undefined;
+  return row?.project_slug ?? null;
 }
 
 /** The item must exist now; returns a change's proposal fingerprint (null for the other kinds). */

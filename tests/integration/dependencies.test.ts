@@ -39,13 +39,22 @@ afterEach(() => stopRuntime());
 
 describe("work dependencies", () => {
   it("listAll carries blockedBy, and removeDependency takes it away", async () => {
-    const { api, failures } = await start();
-    const [a] = failures;
+    const { runtime, api, failures } = await start();
+    const [a, b] = failures;
+    const heard: unknown[] = [];
+    runtime.bus.on((e) => e.type === "work.dependenciesChanged" && heard.push(e));
     await api.work.addDependency({ blocker: failure(a!), blocked: change("add-multi-currency-pricing") });
+    // Announced under the waiting item's project (a failure's too), so that project's open views refresh.
+    await api.work.addDependency({ blocker: failure(a!), blocked: failure(b!) });
+    expect(heard).toMatchObject([
+      { projectSlug: P, blocker: `failure:${a}`, blocked: `change:${P}/add-multi-currency-pricing` },
+      { projectSlug: P, blocker: `failure:${a}`, blocked: `failure:${b}` },
+    ]);
     const items = await api.work.listAll({ projectId: P });
     const blocked = items.find((i) => i.key === `change:${P}/add-multi-currency-pricing`)!;
     expect(blocked.blockedBy).toEqual([{ key: `failure:${a}`, state: "open", label: `failure #${a}`, via: null }]);
     expect(items.find((i) => i.key === `failure:${a}`)!.blockedBy).toEqual([]);
+    expect(items.find((i) => i.key === `failure:${b}`)!.blockedBy).toHaveLength(1);
 
     expect(await api.work.removeDependency({ blocker: failure(a!), blocked: change("add-multi-currency-pricing") })).toEqual({ removed: true });
     expect((await api.work.listAll({ projectId: P })).find((i) => i.key === blocked.key)!.blockedBy).toEqual([]);
