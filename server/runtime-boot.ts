@@ -6,7 +6,7 @@ import { inheritedEnvironment, readSecret, type WorkdeckEnv } from "./env";
 import { EventBus } from "./events/bus";
 import { createLogger } from "./logger";
 import { RUNTIME_KEY, type Runtime, type RuntimeHolder } from "./runtime";
-import { sweepEnded } from "./agents/service";
+import { HookCommitter, sweepEnded } from "./agents/service";
 import { startRetention } from "./db/retention";
 import { OpenSpecService } from "./specs/service";
 import { servedDemoRoot } from "./projects/demo-workspace";
@@ -138,6 +138,7 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
   const history = opts.watch ? startRetention({ db, config, log }) : null;
   // Notifications (issue 6): the server only (it also relays events CLI processes store), off the bus.
   const workCache = new WorkCache(bus);
+  const hookCommitter = new HookCommitter({ db, bus, projects, config });
   const notifications = opts.watch
     ? startNotifications({
         db,
@@ -161,6 +162,7 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
     sessions,
     notifications,
     workCache,
+    hookCommitter,
     log,
     warnings,
     rescan,

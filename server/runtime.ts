@@ -8,6 +8,7 @@ import type { ProjectRegistry } from "./projects/service";
 import type { SessionRunner } from "./sessions/service";
 import type { NotificationService } from "./notifications/service";
 import type { WorkCache } from "./work/cache";
+import type { HookCommitter } from "./agents/hook-ingest";
 
 /**
  * Everything long-lived in one process: the database, the bus, the project
@@ -32,6 +33,8 @@ export type Runtime = {
   notifications: NotificationService | null;
   /** All Work's merged lists, until the bus says they changed. */
   workCache: WorkCache;
+  /** Commits hook events in groups (POST /api/hooks): one per process, so batches never interleave. */
+  hookCommitter: HookCommitter;
   log: Logger;
   warnings: string[];
   rescan(): Promise<void>;

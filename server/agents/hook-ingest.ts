@@ -310,15 +310,6 @@ function isBusy(err: unknown): boolean {
 
 type Outcome = { ok: true; result: HookIngestResult; events: WorkdeckEvent[] } | { ok: false; err: unknown };
 
-const committers = new WeakMap<Db, HookCommitter>();
-
-/** The process's committer for this database (one per connection, so batches never interleave). */
-export function hookCommitter(deps: AgentsDeps): HookCommitter {
-  let c = committers.get(deps.db);
-  if (!c) committers.set(deps.db, (c = new HookCommitter(deps)));
-  return c;
-}
-
 type Step = {
   sessionId: string;
   event: string;

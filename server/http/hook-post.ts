@@ -1,10 +1,10 @@
 import type http from "node:http";
 import { AppError, HTTP_STATUS, isAppError } from "../app-error";
 import type { Logger } from "../logger";
-import { hookCommitter, type AgentsDeps } from "../agents/hook-ingest";
+import type { HookCommitter } from "../agents/hook-ingest";
 
-/** What the hook endpoint needs of the runtime (tests build it from a temp database). */
-export type HookPostDeps = AgentsDeps & { env: { maxHookBytes: number }; log: Pick<Logger, "error"> };
+/** What the hook endpoint needs of the runtime: its hook committer (one per process, so batches never interleave). */
+export type HookPostDeps = { hookCommitter: Pick<HookCommitter, "submit">; env: { maxHookBytes: number }; log: Pick<Logger, "error"> };
 
 /** A request as the endpoint sees it, whichever server carries it (the edge's Node request, or Next's web Request). */
 export type HookRequest = {
@@ -26,7 +26,7 @@ export type HookRequest = {
 export async function hookPost(deps: HookPostDeps, req: HookRequest): Promise<{ status: number; body: unknown }> {
   try {
     const body = await req.readBody(deps.env.maxHookBytes);
-    const result = await hookCommitter(deps).submit({
+    const result = await deps.hookCommitter.submit({
       body,
       firedAt: positiveInt(req.header("x-workdeck-fired-at")),
       workdeckSessionId: positiveInt(req.header("x-workdeck-session-id")),
