@@ -171,4 +171,16 @@ test("360 px: the shell, lists and item pages fit without sideways scrolling; Ag
   await page.goto("/work");
   await waitForHydration(page);
   await expect(page.getByRole("link", { name: "Agents", exact: true })).toBeVisible();
+  await page.getByRole("link", { name: "Agents", exact: true }).click();
+  await expect(page).toHaveURL(/\/agents/);
+  await expect(page.getByRole("heading", { level: 1, name: "Agents" })).toBeVisible();
+
+  // Settings: per project, the last hook event and a test event that says where it went.
+  await page.goto("/settings");
+  await waitForHydration(page);
+  const hooks = page.getByRole("listitem", { name: "Hooks of billing-api" });
+  await expect(hooks.getByTestId("hooks-last-event")).toHaveText("no event yet");
+  await hooks.getByRole("button", { name: "Send test event for billing-api" }).click();
+  await expect(hooks.getByRole("status")).toContainText("workdeck hooks install --project billing-api");
+  await shot(page, info, "settings-hooks");
 });
