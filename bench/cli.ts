@@ -21,7 +21,7 @@ const SERVE_ROUNDS = Number(process.env.BENCH_SERVE_ROUNDS ?? 3);
 const NEXT_LOCK = "/tmp/workdeck-next.lock";
 
 type Ctx = { dir: string; root: string; env: NodeJS.ProcessEnv };
-type Started = { url: string; firstAnswerMs: number; pid: number; stop(): Promise<void> };
+type Started = { url: string; firstAnswerMs: number; pid: number; logFile: string; stop(): Promise<void> };
 
 /**
  * Issue 12: the CLI and the server as whole processes, side by side in one run. The compiled
@@ -120,6 +120,8 @@ async function benchServe(ctx: Ctx): Promise<BenchRow[]> {
             for (const tab of ["/work", "/specs", "/errors", "/sessions", "/settings"]) await get(`${s.url}${tab}`);
             tabsRss = await idleRss(s);
           }
+        } catch (err) {
+          throw new Error(`${kind}: ${(err as Error).message}\n${fs.readFileSync(s.logFile, "utf8").slice(-2000)}`);
         } finally {
           await s.stop();
         }
@@ -182,19 +184,23 @@ function timed(script: string, args: string[], env: NodeJS.ProcessEnv, cwd = rep
 }
 
 function startServe(env: NodeJS.ProcessEnv): Promise<Started> {
-  return startAndWait((port) => spawn(process.execPath, [WORKDECK, "serve", "--port", String(port)], { cwd: repoRoot, env, stdio: "ignore", detached: true }));
+  return startAndWait((port, log) => spawn(process.execPath, [WORKDECK, "serve", "--port", String(port)], { cwd: repoRoot, env, stdio: ["ignore", "ignore", log], detached: true }));
 }
 
 function startNext(env: NodeJS.ProcessEnv): Promise<Started> {
-  return startAndWait((port) => spawn(process.execPath, [NEXT_BIN, "start", "-p", String(port), "-H", "127.0.0.1"], { cwd: repoRoot, env, stdio: "ignore", detached: true }));
+  return startAndWait((port, log) => spawn(process.execPath, [NEXT_BIN, "start", "-p", String(port), "-H", "127.0.0.1"], { cwd: repoRoot, env, stdio: ["ignore", "ignore", log], detached: true }));
 }
 
 /** Spawns, then asks GET /login every 10 ms until it answers 200. */
-async function startAndWait(start: (port: number) => ChildProcess): Promise<Started> {
+async function startAndWait(start: (port: number, log: number) => ChildProcess): Promise<Started> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  // Its stderr, for the error a failed run reports.
+  const logFile = path.join(os.tmpdir(), `workdeck-bench-server-${port}.log`);
+  const log = fs.openSync(logFile, "w");
   const t0 = performance.now();
-  const proc = start(port);
+  const proc = start(port, log);
+  fs.closeSync(log);
   let exited = false;
   proc.once("exit", () => (exited = true));
   const stop = async () => {
@@ -205,8 +211,8 @@ async function startAndWait(start: (port: number) => ChildProcess): Promise<Star
     if (!exited) process.kill(-proc.pid!, "SIGKILL");
   };
   while (performance.now() - t0 < 120_000) {
-    if (exited) throw new Error(`the server exited before it answered (${url})`);
-    if ((await get(`${url}/login`).catch(() => 0)) === 200) return { url, firstAnswerMs: performance.now() - t0, pid: proc.pid!, stop };
+    if (exited) throw new Error(`the server exited before it answered (${url}):\n${fs.readFileSync(logFile, "utf8").slice(-2000)}`);
+    if ((await get(`${url}/login`).catch(() => 0)) === 200) return { url, firstAnswerMs: performance.now() - t0, pid: proc.pid!, logFile, stop };
     await new Promise((r) => setTimeout(r, 10));
   }
   await stop();
@@ -223,12 +229,13 @@ async function idleRss(s: Started): Promise<number> {
 
 function get(url: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    http
-      .get(url, (res) => {
-        res.resume();
-        res.on("end", () => resolve(res.statusCode ?? 0));
-      })
-      .on("error", reject);
+    const req = http.get(url, (res) => {
+      res.on("error", reject);
+      res.resume();
+      res.on("end", () => resolve(res.statusCode ?? 0));
+    });
+    req.on("error", (err) => reject(new Error(`GET ${url}: ${err.message}`)));
+    req.setTimeout(60_000, () => req.destroy(new Error("no answer within 60 s")));
   });
 }
 

@@ -1,23 +1,21 @@
 import path from "node:path";
-import { loadConfig } from "./config";
-import { migrateDatabase, openDatabase } from "./db/client";
 import { startCheckpointer } from "./db/checkpointer";
 import { inheritedEnvironment, readSecret, type WorkdeckEnv } from "./env";
-import { EventBus } from "./events/bus";
 import { createLogger } from "./logger";
+import { intervalJob, LeaderElection } from "./leader";
+import { startEventRelay } from "./events/relay";
 import { RUNTIME_KEY, type Runtime, type RuntimeHolder } from "./runtime";
 import { HookCommitter, sweepEnded } from "./agents/service";
 import { startRetention } from "./db/retention";
 import { OpenSpecService } from "./specs/service";
-import { servedDemoRoot } from "./projects/demo-workspace";
-import { discoverProjects, ProjectRegistry } from "./projects/service";
 import { sweepWorktrees } from "./sessions/land";
-import { startNotifications } from "./notifications/service";
+import { NotificationService } from "./notifications/service";
 import { startBackground } from "./automations/background";
 import { watchDependencies } from "./dependencies/service";
 import { watchHealth } from "./sessions/health";
 import { SessionRunner } from "./sessions/service";
 import { WorkCache } from "./work/cache";
+import { openStore, registerProjects } from "./store";
 import { OpenSpecWatcher } from "./specs/watcher";
 
 export type { Runtime } from "./runtime";
@@ -51,31 +49,25 @@ export async function stopRuntime(): Promise<void> {
 
 export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {}): Promise<Runtime> {
   const log = createLogger(env.logLevel);
-  const config = await loadConfig({ appRoot: env.appRoot, configPath: env.configPath });
-  const db = openDatabase(env.dbPath);
-  migrateDatabase(db, path.join(env.appRoot, "drizzle"));
+  const store = await openStore(env);
+  const { config, db, bus, projects } = store;
   const checkpointer = (opts.checkpoint ?? opts.watch) ? startCheckpointer(db, env.appRoot) : null;
-  const bus = new EventBus(db);
-  const projects = new ProjectRegistry(db);
   const openspec = new OpenSpecService(projects, bus, log);
   const watcher = opts.watch ? new OpenSpecWatcher(openspec, log) : null;
-  // A long-running server also relays events other processes stored (CLI ingest).
-  if (opts.watch) bus.startPolling();
+  // A long-running server also relays events other processes stored (CLI ingest, other instances: Redis when set).
+  const relay = opts.watch ? startEventRelay(bus, env, log) : null;
+  // Background jobs run in one server per database (issue 14): registered below, started by start().
+  const leader = opts.watch ? new LeaderElection({ db, log }, "leader", env.leaderTtlMs) : null;
   const warnings: string[] = [];
-  // With nothing configured the demo is served from a copy beside the database, never from examples/ (issue 11).
-  const demoRoot = servedDemoRoot(env, config);
 
   async function rescan() {
-    const found = discoverProjects(config, env.appRoot, demoRoot);
+    const found = registerProjects(store, (removed) => {
+      for (const slug of removed) openspec.invalidateProject(slug);
+    });
     // Logged when they first appear, not on every rescan (a skipped link would repeat every few minutes).
     const known = new Set(warnings);
     for (const w of found.warnings) if (!known.has(w)) log.warn(w);
     warnings.splice(0, warnings.length, ...found.warnings);
-    const diff = projects.replace(found.projects);
-    if (diff.added.length || diff.removed.length) {
-      for (const slug of diff.removed) openspec.invalidateProject(slug);
-      bus.publish({ type: "projects.changed", projectSlug: null, slugs: [...diff.added, ...diff.removed] });
-    }
     await openspec.recoverInterruptedWrites();
     if (watcher) await watcher.watch(projects.all());
   }
@@ -96,32 +88,25 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
     worktreesDir: path.join(env.dbPath === ":memory:" ? env.appRoot : path.dirname(env.dbPath), "worktrees"),
     // Launched sessions report their hook events back to this server, linked to their session.
     hooks: { appRoot: env.appRoot, url: `http://${hookHost(env.host)}:${env.port}`, token: env.token },
+    isLeader: leader ? () => leader.isLeader() : undefined,
   });
   // Only the server does: a one-shot CLI command must not mark another process's sessions interrupted.
   if (opts.sessions ?? opts.watch) sessions.recover();
   // Dependencies (issue 17): archives are written down; the server's queue rechecks blocked sessions
   // when a blocker may have moved (a CLI process never starts sessions).
   // Agent health (issue 17): the server watches its running sessions' heartbeats.
-  const health = opts.watch ? watchHealth({ db, bus, log, stuckMinutes: config.config.agents?.stuckMinutes }) : null;
+  leader?.whileLeading("session health", () => watchHealth({ db, bus, log, stuckMinutes: config.config.agents?.stuckMinutes }));
   const stopDependencies = watchDependencies({ db, bus, projects }, opts.sessions ?? opts.watch ? () => sessions.schedule() : undefined);
   // Sessions another process queued (`workdeck mcp` over stdio only queues) start here; their bus rows arrive by polling.
   if (opts.sessions ?? opts.watch) bus.on((e) => e.type === "sessions.updated" && e.status === "queued" && setImmediate(() => sessions.schedule()));
   if (opts.warm) await openspec.warm();
 
   const rescanMs = (config.config.rescanMinutes ?? 5) * 60_000;
-  const rescanTimer = opts.watch ? setInterval(() => void rescan().catch((err) => log.error({ err }, "rescan failed")), rescanMs) : null;
-  rescanTimer?.unref();
+  leader?.whileLeading("rescan", intervalJob(log, "rescan", rescan, rescanMs));
+  // The others follow the leader's rescans: their registries and watchers are their own.
+  const offRescan = leader ? bus.on((e) => e.type === "projects.changed" && !leader.isLeader() && void rescan().catch((err) => log.error({ err }, "rescan failed"))) : null;
   // Agents (issue 5): a Stop nothing followed for the idle period ends the session, with a notice.
-  const agentsTimer = opts.watch
-    ? setInterval(() => {
-        try {
-          sweepEnded({ db, bus, projects, config });
-        } catch (err) {
-          log.error({ err }, "agents sweep failed");
-        }
-      }, 30_000)
-    : null;
-  agentsTimer?.unref();
+  leader?.whileLeading("agents sweep", intervalJob(log, "agents sweep", () => sweepEnded({ db, bus, projects, config }), 30_000));
   // Worktree retention (issue 11): hourly, and once shortly after start.
   const retentionDays = config.config.claude?.worktreeRetentionDays;
   const sweep = () => {
@@ -132,15 +117,14 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
       log.error({ err }, "worktree retention sweep failed");
     }
   };
-  const retentionTimers = opts.watch && retentionDays ? [setTimeout(sweep, 5_000), setInterval(sweep, 3600_000)] : [];
-  for (const t of retentionTimers) t.unref();
+  if (retentionDays) leader?.whileLeading("worktree retention", intervalJob(log, "worktree retention", sweep, 3600_000, 5_000));
   // Hook events and bus events past `retention.days` (issue 10 item 8): soon after start, then hourly.
-  const history = opts.watch ? startRetention({ db, config, log }) : null;
-  // Notifications (issue 6): the server only (it also relays events CLI processes store), off the bus.
+  leader?.whileLeading("history retention", () => startRetention({ db, config, log }));
+  // Notifications (issue 6): the server only (it also relays events CLI processes store), off the bus; the leader delivers.
   const workCache = new WorkCache(bus);
   const hookCommitter = new HookCommitter({ db, bus, projects, config });
   const notifications = opts.watch
-    ? startNotifications({
+    ? new NotificationService({
         db,
         bus,
         config,
@@ -149,8 +133,10 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
         baseUrl: (config.config.notifications?.baseUrl ?? `http://${env.host.includes(":") ? `[${env.host}]` : env.host}:${env.port}`).replace(/\/$/, ""),
       })
     : null;
-  // Automations and the Railway poller (issue 15): the server only, one process per database.
-  const background = opts.watch ? startBackground({ db, bus, config, sessions, log, readSecret: (name) => readSecret(name) }) : null;
+  if (notifications) leader?.whileLeading("notifications", () => (notifications.start(), { close: () => notifications.stop() }));
+  // Automations and the Railway poller (issue 15): the server only, one process per database (the leader's lock).
+  const background = opts.watch ? startBackground({ db, bus, config, sessions, log, readSecret: (name) => readSecret(name), lock: leader?.lock }) : null;
+  leader?.start();
 
   return {
     env,
@@ -167,16 +153,13 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
     warnings,
     rescan,
     async close() {
-      if (rescanTimer) clearInterval(rescanTimer);
-      if (agentsTimer) clearInterval(agentsTimer);
+      offRescan?.();
+      await leader?.close();
       stopDependencies();
-      health?.close();
-      for (const t of retentionTimers) clearTimeout(t);
-      history?.close();
       await background?.close();
       await notifications?.close();
       workCache.close();
-      bus.stopPolling();
+      await relay?.close();
       await watcher?.close();
       await sessions.close();
       await checkpointer?.close();

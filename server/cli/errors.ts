@@ -5,7 +5,8 @@ import type { FailureGroup } from "@/lib/schemas/errors";
 
 /**
  * `workdeck ingest <report> --project <slug>` (what CI pipelines call) and
- * `workdeck errors list --project <slug> --json`. Both open the runtime without watchers, go
+ * `workdeck errors list --project <slug> --json`. Both open only the store (config, database,
+ * projects; not the session runner or the OpenSpec service, issue 12), go
  * through the same services as the HTTP endpoint and the router, and exit non-zero with a
  * one-line message on bad input (main.ts prints thrown errors).
  */
@@ -22,11 +23,11 @@ export function registerErrorsCommands(program: Command): void {
     .option("--source <source>", "where the run comes from, e.g. a CI build URL")
     .option("--json", "print the ingest summary as JSON")
     .action(async (file: string, opts: { project: string; format: "auto" | "json" | "junit"; branch?: string; commit?: string; source?: string; json?: boolean }) => {
-      await withRuntime(async (runtime) => {
-        const limit = runtime.env.maxReportBytes;
+      await withStore(async (store) => {
+        const limit = store.env.maxReportBytes;
         const body = file === "-" ? await readStdin(limit) : readReportFile(file, limit);
         const { ingestReport } = await import("../errors/ingest");
-        const summary = ingestReport(runtime, { projectSlug: opts.project, body, format: opts.format, branch: opts.branch, commit: opts.commit, source: opts.source });
+        const summary = ingestReport(store, { projectSlug: opts.project, body, format: opts.format, branch: opts.branch, commit: opts.commit, source: opts.source });
         if (opts.json) {
           process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
           return;
@@ -54,13 +55,13 @@ export function registerErrorsCommands(program: Command): void {
     .option("--search <text>", "substring of file, title, Playwright project or message")
     .option("--json", "print JSON (one object per failure group)")
     .action(async (opts: { project?: string; pattern?: string[]; decision?: string[]; status?: string[]; search?: string; json?: boolean }) => {
-      await withRuntime(async (runtime) => {
-        if (opts.project) runtime.projects.get(opts.project); // unknown slug: a clear error, not an empty list
-        const { listFailures } = await import("../errors/service");
+      await withStore(async (store) => {
+        if (opts.project) store.projects.get(opts.project); // unknown slug: a clear error, not an empty list
+        const { listFailures } = await import("../errors/listing");
         const { ListFailuresInputSchema } = await import("@/lib/schemas/errors");
         const parsed = ListFailuresInputSchema.safeParse({ projectId: opts.project, pattern: opts.pattern, decision: opts.decision, status: opts.status, search: opts.search });
         if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `--${String(i.path[0])}: ${i.message}`).join("; "));
-        const groups = listFailures(runtime, parsed.data);
+        const groups = listFailures(store, parsed.data);
         if (opts.json) {
           process.stdout.write(`${JSON.stringify(groups.map(toCliJson), null, 2)}\n`);
           return;
@@ -172,12 +173,15 @@ function bytes(n: number): string {
   return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KB` : `${n} bytes`;
 }
 
-async function withRuntime(fn: (runtime: import("../runtime-boot").Runtime) => Promise<void>): Promise<void> {
-  const [{ createRuntime }, { readEnv }] = await Promise.all([import("../runtime-boot"), import("../env")]);
-  const runtime = await createRuntime(readEnv(), { watch: false });
+async function withStore(fn: (store: import("../store").Store) => Promise<void>): Promise<void> {
+  const [{ openStore, registerProjects }, { readEnv }] = await Promise.all([import("../store"), import("../env")]);
+  const env = readEnv();
+  const store = await openStore(env);
   try {
-    await fn(runtime);
+    const { warnings } = registerProjects(store);
+    if (env.logLevel !== "silent" && env.logLevel !== "error") for (const w of warnings) process.stderr.write(`workdeck: warning: ${w}\n`);
+    await fn(store);
   } finally {
-    await runtime.close();
+    store.db.$client.close();
   }
 }

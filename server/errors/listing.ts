@@ -8,7 +8,8 @@
  * returns list columns only (messages cut to LIST_MESSAGE_LIMIT), and maps rows by hand.
  */
 import { inflateRawSync } from "node:zlib";
-import { stripAnsi } from "@workdeck/error-classifier";
+// The module, not the package index: listing needs none of the report parsers (issue 12).
+import { stripAnsi } from "@workdeck/error-classifier/ansi";
 import { AppError } from "../app-error";
 import { recentRuns, type RecentRun } from "./groups";
 import type { ErrorsDeps } from "./ingest";
