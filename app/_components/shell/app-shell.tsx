@@ -16,6 +16,7 @@ const TABS = [
   { label: "Specs", href: "/specs" },
   { label: "Errors", href: "/errors" },
   { label: "Sessions", href: "/sessions" },
+  { label: "Agents", href: "/agents" },
   { label: "Deploys", href: "/deploys" },
   { label: "Ask", href: "/ask" },
   { label: "Agents & skills", href: "/agents-config" },
@@ -33,14 +34,15 @@ export function AppShell({ children, signedIn = false, since = null }: { childre
           Skip to content
         </a>
         <header className="sticky top-0 z-30 border-b border-zinc-200 bg-white/90 backdrop-blur dark:border-zinc-800 dark:bg-zinc-950/90">
-          <div className="mx-auto flex h-12 max-w-7xl items-center gap-6 px-4">
-            <Link href={`/work${suffix}`} className="flex items-center gap-2 text-sm font-semibold tracking-tight">
+          {/* Down to 360 px: brand and tools on one row, the tabs in their own sideways-scrolling row (issue 13). */}
+          <div className="mx-auto flex max-w-7xl flex-wrap items-center gap-x-6 px-3 sm:px-4 lg:h-12 lg:flex-nowrap">
+            <Link href={`/work${suffix}`} className="flex h-12 items-center gap-2 text-sm font-semibold tracking-tight">
               <span aria-hidden className="grid size-5 place-items-center rounded bg-zinc-900 text-[10px] font-bold text-white dark:bg-zinc-100 dark:text-zinc-900">
                 W
               </span>
               Workdeck
             </Link>
-            <nav aria-label="Sections" className="flex h-full items-stretch gap-1">
+            <nav aria-label="Sections" className="order-last -mx-3 flex h-10 w-[calc(100%+1.5rem)] items-stretch gap-1 overflow-x-auto px-2 [scrollbar-width:none] lg:order-none lg:mx-0 lg:h-full lg:w-auto lg:overflow-visible lg:px-0">
               {TABS.map((tab) => {
                 const active = pathname === tab.href || pathname.startsWith(`${tab.href}/`);
                 return (
@@ -48,7 +50,7 @@ export function AppShell({ children, signedIn = false, since = null }: { childre
                     key={tab.href}
                     href={`${tab.href}${suffix}`}
                     aria-current={active ? "page" : undefined}
-                    className={`-mb-px flex items-center border-b-2 px-2.5 text-sm transition-colors ${
+                    className={`-mb-px flex shrink-0 items-center whitespace-nowrap border-b-2 px-2.5 text-sm transition-colors ${
                       active
                         ? "border-zinc-900 font-medium text-zinc-900 dark:border-zinc-100 dark:text-zinc-100"
                         : "border-transparent text-zinc-500 hover:text-zinc-900 dark:text-zinc-400 dark:hover:text-zinc-100"
@@ -59,7 +61,7 @@ export function AppShell({ children, signedIn = false, since = null }: { childre
                 );
               })}
             </nav>
-            <div className="ml-auto flex items-center gap-4">
+            <div className="ml-auto flex min-w-0 items-center gap-3 sm:gap-4">
               <button
                 type="button"
                 onClick={() => window.dispatchEvent(new Event(OPEN_PALETTE_EVENT))}
@@ -90,7 +92,7 @@ export function AppShell({ children, signedIn = false, since = null }: { childre
         </header>
         <ProjectProblems />
         <PaletteLauncher />
-        <main id="main" className="mx-auto w-full max-w-7xl flex-1 px-4 py-6">
+        <main id="main" className="mx-auto w-full min-w-0 max-w-7xl flex-1 px-3 py-4 sm:px-4 sm:py-6">
           {children}
         </main>
       </div>
