@@ -1,4 +1,5 @@
-import { ChangeGroupSchema, type ChangeGroup } from "@/lib/schemas/openspec";
+import type { ChangeGroup } from "@/lib/schemas/openspec";
+import { CHANGE_GROUPS } from "@/lib/schemas/values";
 
 /**
  * The Specs filters live in the query string so a filtered view can be
@@ -26,7 +27,7 @@ export function readFilters(params: ParamSource): SpecsFilters {
   const status = (params.get("status") ?? "")
     .split(",")
     .map((s) => s.trim())
-    .filter((s): s is ChangeGroup => ChangeGroupSchema.safeParse(s).success);
+    .filter((s): s is ChangeGroup => (CHANGE_GROUPS as readonly string[]).includes(s));
   const from = params.get("from");
   const to = params.get("to");
   return {
@@ -41,7 +42,7 @@ export function readFilters(params: ParamSource): SpecsFilters {
 export function writeFilters(base: URLSearchParams, patch: Partial<SpecsFilters>): URLSearchParams {
   const next = new URLSearchParams(base);
   const set = (key: string, value: string | null | undefined) => (value ? next.set(key, value) : next.delete(key));
-  if (patch.status) set("status", ChangeGroupSchema.options.filter((g) => patch.status!.includes(g)).join(","));
+  if (patch.status) set("status", CHANGE_GROUPS.filter((g) => patch.status!.includes(g)).join(","));
   if ("from" in patch) set("from", patch.from);
   if ("to" in patch) set("to", patch.to);
   if ("q" in patch) set("q", patch.q?.trim() ? patch.q : null);

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { TestErrorSchema } from "@workdeck/error-classifier/model";
 import { SpecDeltasSchema } from "./openspec";
+import { DECISIONS, FAILURE_STATUSES, PATTERNS } from "./values";
 
 /**
  * Error triage domain types (issue 3), shared by the errors router, the ingest
@@ -8,11 +9,11 @@ import { SpecDeltasSchema } from "./openspec";
  * packages/error-classifier; these are what the app stores and returns.
  */
 
-export const PatternSchema = z.enum(["new", "flaky", "recurring", "persistent"]);
+export const PatternSchema = z.enum(PATTERNS);
 export type Pattern = z.infer<typeof PatternSchema>;
 
 /** `pending` until a person accepts the suggestion or picks another. */
-export const DecisionSchema = z.enum(["needs_spec", "one_off_fix", "ignore", "pending"]);
+export const DecisionSchema = z.enum(DECISIONS);
 export type Decision = z.infer<typeof DecisionSchema>;
 
 /** What the engine can suggest. */
@@ -25,7 +26,7 @@ export const DecisionRuleSchema = z.enum(["persistent", "recurring", "feature-no
  * `active`: failed in the project's latest report; `inactive`: not failing there but not seen
  * passing since either (skipped, absent, or now failing differently); `resolved`: passed later.
  */
-export const FailureStatusSchema = z.enum(["active", "inactive", "resolved"]);
+export const FailureStatusSchema = z.enum(FAILURE_STATUSES);
 export type FailureStatus = z.infer<typeof FailureStatusSchema>;
 
 export const TestOutcomeSchema = z.enum(["expected", "unexpected", "flaky", "skipped"]);

@@ -1,27 +1,13 @@
-import { z } from "zod";
-import { SubscribeInputSchema } from "./common";
-import { SessionIdSchema } from "./agents";
 import type { WorkdeckEvent, WorkdeckEventType } from "./events";
+import type { EventsSubscribeInput } from "./events-subscribe";
 
 /**
  * What an event is about, shared by the server (which events a tab's one stream carries) and the
- * browser (which cached queries an event touches). Plain data and Zod, so both bundles import it.
+ * browser (which cached queries an event touches). Plain data without Zod (the input schema is in
+ * events-subscribe.ts), so the browser bundle that imports it carries no Zod.
  */
 
-/**
- * `events.subscribe`: every bus event on one stream, so a tab holds one SSE connection (browsers
- * allow six per origin over HTTP/1.1). Two kinds are high-volume and only meaningful to a page
- * that shows them in full, so they ride along only when asked for: a launched session's
- * conversation lines (`sessionIds`) and Claude Code's tool calls (`agentSessionIds`, or
- * `allAgentActivity` for the agents table).
- */
-/** `projectId`: only this project's events and project-less ones; the UI leaves it unset and filters per query. */
-export const EventsSubscribeInputSchema = SubscribeInputSchema.extend({
-  sessionIds: z.array(z.number().int().positive()).max(50).optional(),
-  agentSessionIds: z.array(SessionIdSchema).max(50).optional(),
-  allAgentActivity: z.boolean().optional(),
-});
-export type EventsSubscribeInput = z.infer<typeof EventsSubscribeInputSchema>;
+export type { EventsSubscribeInput };
 
 /** Event types after which All Work's merged list may differ (sessions.event is only a stream message). */
 export const WORK_EVENT_TYPES: WorkdeckEventType[] = [

@@ -1,8 +1,9 @@
 import { z } from "zod";
+import { CHANGE_GROUPS } from "./values";
 
 /** The dashboard's view of OpenSpec items. The parser package owns the official shapes. */
 
-export const ChangeGroupSchema = z.enum(["draft", "active", "completed"]);
+export const ChangeGroupSchema = z.enum(CHANGE_GROUPS);
 export type ChangeGroup = z.infer<typeof ChangeGroupSchema>;
 
 export const ValidationIssueSchema = z.object({

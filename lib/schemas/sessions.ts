@@ -1,11 +1,12 @@
 import { z } from "zod";
 import { ClaudeNameSchema } from "./claude-config";
 import { ProjectSlugSchema } from "./config";
+import { SESSION_STATUSES } from "./values";
 
 /** Sessions (issue 4): Claude Code runs launched by Workdeck, one per work item. */
 
 export const SessionTypeSchema = z.enum(["manual", "spec_implementation", "error_remediation"]);
-export const SessionStatusSchema = z.enum(["queued", "running", "completed", "failed", "stopped", "interrupted", "crashed"]);
+export const SessionStatusSchema = z.enum(SESSION_STATUSES);
 export type SessionType = z.infer<typeof SessionTypeSchema>;
 export type SessionStatus = z.infer<typeof SessionStatusSchema>;
 

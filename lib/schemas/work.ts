@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { SubscribeInputSchema } from "./common";
 import { BlockerSchema } from "./dependencies";
+import { ACTIVITY_KINDS, WORK_STATUSES, WORK_TYPES } from "./values";
 
 /**
  * All Work (issue 6): OpenSpec changes, failure groups, Workdeck sessions and agents that need
@@ -8,7 +9,7 @@ import { BlockerSchema } from "./dependencies";
  */
 
 /** `ci`, `review` and `deploy` arrive by webhook or poller (issue 15, server/webhooks). */
-export const WorkTypeSchema = z.enum(["change", "failure", "session", "agent", "ci", "review", "deploy"]);
+export const WorkTypeSchema = z.enum(WORK_TYPES);
 export type WorkType = z.infer<typeof WorkTypeSchema>;
 
 /**
@@ -16,7 +17,7 @@ export type WorkType = z.infer<typeof WorkTypeSchema>;
  * (a session runs, a change is being ticked off), `open` (to do), `failed` (a session that ended
  * badly), `done` (completed, resolved) and `ignored` (triaged away).
  */
-export const WorkStatusSchema = z.enum(["needs_you", "in_progress", "open", "failed", "done", "ignored"]);
+export const WorkStatusSchema = z.enum(WORK_STATUSES);
 export type WorkStatus = z.infer<typeof WorkStatusSchema>;
 
 export const WorkLinksSchema = z.object({
@@ -76,21 +77,7 @@ export const WorkStatsSchema = z.object({
 export type WorkStats = z.infer<typeof WorkStatsSchema>;
 
 /** What the activity timeline shows; each kind is one or more bus event types. */
-export const ActivityKindSchema = z.enum([
-  "spec_created",
-  "spec_archived",
-  "failure_new",
-  "failure_resolved",
-  "triage",
-  "session_started",
-  "session_finished",
-  "needs_you",
-  "account_limited",
-  "ci",
-  "deploy",
-  "review",
-  "automation",
-]);
+export const ActivityKindSchema = z.enum(ACTIVITY_KINDS);
 export type ActivityKind = z.infer<typeof ActivityKindSchema>;
 
 export const ActivityInputSchema = z.object({
@@ -115,7 +102,4 @@ export type ActivityItem = z.infer<typeof ActivityItemSchema>;
 
 export const WorkSubscribeInputSchema = SubscribeInputSchema;
 
-export const failureHref = (id: number) => `/errors/${id}`;
-export const sessionHref = (id: number) => `/sessions/${id}`;
-export const agentHref = (sessionId: string) => `/sessions/agents/${encodeURIComponent(sessionId)}`;
-export const changeItemHref = (projectSlug: string, changeId: string) => `/specs/${encodeURIComponent(projectSlug)}/changes/${encodeURIComponent(changeId)}`;
+export { agentHref, changeItemHref, failureHref, sessionHref } from "./values";

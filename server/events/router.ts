@@ -1,5 +1,6 @@
 import { tracked } from "@trpc/server";
-import { EventsSubscribeInputSchema, isWanted } from "@/lib/schemas/event-scope";
+import { isWanted } from "@/lib/schemas/event-scope";
+import { EventsSubscribeInputSchema } from "@/lib/schemas/events-subscribe";
 import { createTRPCRouter, publicProcedure } from "../trpc/init";
 
 export const eventsRouter = createTRPCRouter({

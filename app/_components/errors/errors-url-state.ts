@@ -1,4 +1,5 @@
-import { DecisionSchema, FailureStatusSchema, PatternSchema, type Decision, type FailureStatus, type ListFailuresInput, type Pattern } from "@/lib/schemas/errors";
+import type { Decision, FailureStatus, ListFailuresInput, Pattern } from "@/lib/schemas/errors";
+import { DECISIONS, FAILURE_STATUSES, PATTERNS } from "@/lib/schemas/values";
 
 /**
  * The Errors tab's filters, read from and written to the query string so a
@@ -31,9 +32,9 @@ export function readErrorsFilters(params: ParamSource): ErrorsFilters {
   const from = params.get("from");
   const to = params.get("to");
   return {
-    pattern: readList(params, "pattern", PatternSchema.options),
-    decision: readList(params, "decision", DecisionSchema.options),
-    status: readList(params, "status", FailureStatusSchema.options),
+    pattern: readList(params, "pattern", PATTERNS),
+    decision: readList(params, "decision", DECISIONS),
+    status: readList(params, "status", FAILURE_STATUSES),
     q: (params.get("q") ?? "").slice(0, 200),
     from: from && DAY.test(from) ? from : null,
     to: to && DAY.test(to) ? to : null,
@@ -44,9 +45,9 @@ export function readErrorsFilters(params: ParamSource): ErrorsFilters {
 export function writeErrorsFilters(base: URLSearchParams, patch: Partial<ErrorsFilters>): URLSearchParams {
   const next = new URLSearchParams(base);
   const set = (key: string, value: string | null | undefined) => (value ? next.set(key, value) : next.delete(key));
-  if (patch.pattern) set("pattern", PatternSchema.options.filter((o) => patch.pattern!.includes(o)).join(","));
-  if (patch.decision) set("decision", DecisionSchema.options.filter((o) => patch.decision!.includes(o)).join(","));
-  if (patch.status) set("status", FailureStatusSchema.options.filter((o) => patch.status!.includes(o)).join(","));
+  if (patch.pattern) set("pattern", PATTERNS.filter((o) => patch.pattern!.includes(o)).join(","));
+  if (patch.decision) set("decision", DECISIONS.filter((o) => patch.decision!.includes(o)).join(","));
+  if (patch.status) set("status", FAILURE_STATUSES.filter((o) => patch.status!.includes(o)).join(","));
   if ("q" in patch) set("q", patch.q?.trim() ? patch.q : null);
   if ("from" in patch) set("from", patch.from);
   if ("to" in patch) set("to", patch.to);

@@ -1,4 +1,5 @@
-import { SessionStatusSchema, type Session, type SessionStatus, type SessionType, type WorkItem } from "@/lib/schemas/sessions";
+import type { Session, SessionStatus, SessionType, WorkItem } from "@/lib/schemas/sessions";
+import { SESSION_STATUSES } from "@/lib/schemas/values";
 import { changeHref } from "@/lib/url-state";
 
 /** Display helpers for launched sessions, shared by the list, the session page and the cost views. */
@@ -75,7 +76,7 @@ export function toTime(value: Date | string | number | null | undefined): number
 /** The status filter lives in `?status=` (canonical order), so a filtered list can be bookmarked. */
 export function readStatusFilter(params: { get(name: string): string | null }): SessionStatus[] {
   const values = (params.get("status") ?? "").split(",");
-  return SessionStatusSchema.options.filter((s) => values.includes(s));
+  return SESSION_STATUSES.filter((s) => values.includes(s));
 }
 
 export function sessionsListInput(projectId: string | null, status: SessionStatus[]): { projectId?: string; status?: SessionStatus[]; limit: number } {

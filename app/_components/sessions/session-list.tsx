@@ -3,7 +3,8 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
-import { SessionStatusSchema, type Session, type SessionStatus } from "@/lib/schemas/sessions";
+import type { Session, SessionStatus } from "@/lib/schemas/sessions";
+import { SESSION_STATUSES } from "@/lib/schemas/values";
 import { useTRPC } from "@/lib/trpc/react";
 import { RelativeTime } from "../ui/relative-time";
 import { formatElapsed, formatUsd, isActive, readStatusFilter, sessionDurationMs, sessionHref, sessionsListInput, STATUS_TONE, TYPE_LABEL, workItemHref, workItemLabel } from "./session-format";
@@ -28,7 +29,7 @@ export function SessionList() {
   function toggle(s: SessionStatus) {
     const next = status.includes(s) ? status.filter((x) => x !== s) : [...status, s];
     const params = new URLSearchParams(searchParams.toString());
-    const value = SessionStatusSchema.options.filter((o) => next.includes(o)).join(",");
+    const value = SESSION_STATUSES.filter((o) => next.includes(o)).join(",");
     if (value) params.set("status", value);
     else params.delete("status");
     const q = params.toString();
@@ -44,7 +45,7 @@ export function SessionList() {
         <span className="mr-1 text-xs font-medium text-zinc-500 dark:text-zinc-400" aria-hidden>
           Status
         </span>
-        {SessionStatusSchema.options.map((s) => (
+        {SESSION_STATUSES.map((s) => (
           <button
             key={s}
             type="button"

@@ -3,7 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import Link from "next/link";
-import { ActivityKindSchema } from "@/lib/schemas/work";
+import { ACTIVITY_KINDS } from "@/lib/schemas/values";
 import { useTRPC } from "@/lib/trpc/react";
 import { RelativeTime } from "../ui/relative-time";
 import { useSelectedProject } from "../shell/selected-project";
@@ -25,7 +25,7 @@ export function WorkActivity() {
     <aside aria-label="Activity" className="space-y-3">
       <h2 className="text-xs font-semibold uppercase tracking-wide text-zinc-500 dark:text-zinc-400">Activity</h2>
       <div role="group" aria-label="Activity types" className="flex flex-wrap gap-1">
-        {ActivityKindSchema.options.map((k) => {
+        {ACTIVITY_KINDS.map((k) => {
           const on = kinds.includes(k);
           return (
             <button

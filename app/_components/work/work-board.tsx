@@ -4,7 +4,8 @@ import { useQuery } from "@tanstack/react-query";
 import Fuse from "fuse.js";
 import { useDeferredValue, useMemo } from "react";
 import { localDay, plural } from "@/lib/format";
-import { WorkStatusSchema, WorkTypeSchema, type WorkItem, type WorkStats, type WorkStatus } from "@/lib/schemas/work";
+import { WORK_STATUSES, WORK_TYPES } from "@/lib/schemas/values";
+import type { WorkItem, WorkStats, WorkStatus } from "@/lib/schemas/work";
 import { useTRPC } from "@/lib/trpc/react";
 import { ChipGroup, ClearFiltersButton, DateRangeFields, FilterPanel, SearchField, useFilterFields } from "../ui/filter-controls";
 import { PageHeader } from "../shell/page-header";
@@ -85,14 +86,14 @@ function WorkStatsBar({ stats, isError }: { stats: WorkStats | undefined; isErro
         <p className="text-xs text-zinc-500 dark:text-zinc-400">Total</p>
         <p className="text-lg font-semibold tabular-nums" data-testid="work-total">{stats.total}</p>
       </div>
-      {WorkStatusSchema.options.map((s) => (
+      {WORK_STATUSES.map((s) => (
         <div key={s} className="rounded-lg border border-zinc-200 px-3 py-2 dark:border-zinc-800" data-testid={`work-count-${s}`}>
           <p className="text-xs text-zinc-500 dark:text-zinc-400">{WORK_STATUS_LABEL[s]}</p>
           <p className={`text-lg font-semibold tabular-nums ${STATUS_TONE[s]}`}>{stats.byStatus[s] ?? 0}</p>
         </div>
       ))}
       <div className="ml-auto self-end text-xs text-zinc-500 dark:text-zinc-400">
-        {WorkTypeSchema.options.map((t) => `${stats.byType[t] ?? 0} ${WORK_TYPE_LABEL[t].toLowerCase()}${(stats.byType[t] ?? 0) === 1 ? "" : "s"}`).join(" · ")}
+        {WORK_TYPES.map((t) => `${stats.byType[t] ?? 0} ${WORK_TYPE_LABEL[t].toLowerCase()}${(stats.byType[t] ?? 0) === 1 ? "" : "s"}`).join(" · ")}
       </div>
     </section>
   );
@@ -105,8 +106,8 @@ function WorkFilterBar() {
   return (
     <FilterPanel>
       <SearchField value={local.q} placeholder="Title, project, status…" onChange={(q) => set("q", q, "replace")} />
-      <ChipGroup look="toggle" legend="Type" options={WorkTypeSchema.options} labels={WORK_TYPE_LABEL} value={local.type} onChange={(next) => set("type", next)} />
-      <ChipGroup look="toggle" legend="Status" options={WorkStatusSchema.options} labels={WORK_STATUS_LABEL} value={local.status} onChange={(next) => set("status", next)} />
+      <ChipGroup look="toggle" legend="Type" options={WORK_TYPES} labels={WORK_TYPE_LABEL} value={local.type} onChange={(next) => set("type", next)} />
+      <ChipGroup look="toggle" legend="Status" options={WORK_STATUSES} labels={WORK_STATUS_LABEL} value={local.status} onChange={(next) => set("status", next)} />
       <DateRangeFields label="Updated" from={local.from} to={local.to} onFrom={(day) => set("from", day)} onTo={(day) => set("to", day)} />
       <ClearFiltersButton active={active} onClear={clear} />
     </FilterPanel>

@@ -4,7 +4,7 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 import Link from "next/link";
 import { useRef } from "react";
 import type { WorkItem, WorkStatus, WorkType } from "@/lib/schemas/work";
-import { changeItemHref, failureHref, sessionHref } from "@/lib/schemas/work";
+import { changeItemHref, failureHref, sessionHref } from "@/lib/schemas/values";
 import { RelativeTime } from "../ui/relative-time";
 import { Badge } from "../ui/ui";
 import { WORK_STATUS_LABEL, WORK_TYPE_LABEL } from "./work-url-state";

@@ -1,4 +1,5 @@
-import { ActivityKindSchema, WorkStatusSchema, WorkTypeSchema, type ActivityKind, type ListAllInput, type WorkStatus, type WorkType } from "@/lib/schemas/work";
+import { ACTIVITY_KINDS, WORK_STATUSES, WORK_TYPES } from "@/lib/schemas/values";
+import type { ActivityKind, ListAllInput, WorkStatus, WorkType } from "@/lib/schemas/work";
 
 /**
  * All Work's filters in the query string (bookmarkable). Plain functions: the server page uses
@@ -28,21 +29,21 @@ export function readWorkFilters(params: ParamSource): WorkFilters {
   const from = params.get("from");
   const to = params.get("to");
   return {
-    status: readList(params, "status", WorkStatusSchema.options),
-    type: readList(params, "type", WorkTypeSchema.options),
+    status: readList(params, "status", WORK_STATUSES),
+    type: readList(params, "type", WORK_TYPES),
     q: (params.get("q") ?? "").slice(0, 200),
     from: from && DAY.test(from) ? from : null,
     to: to && DAY.test(to) ? to : null,
-    activity: readList(params, "activity", ActivityKindSchema.options),
+    activity: readList(params, "activity", ACTIVITY_KINDS),
   };
 }
 
 export function writeWorkFilters(base: URLSearchParams, patch: Partial<WorkFilters>): URLSearchParams {
   const next = new URLSearchParams(base);
   const set = (key: string, value: string | null | undefined) => (value ? next.set(key, value) : next.delete(key));
-  if (patch.status) set("status", WorkStatusSchema.options.filter((o) => patch.status!.includes(o)).join(","));
-  if (patch.type) set("type", WorkTypeSchema.options.filter((o) => patch.type!.includes(o)).join(","));
-  if (patch.activity) set("activity", ActivityKindSchema.options.filter((o) => patch.activity!.includes(o)).join(","));
+  if (patch.status) set("status", WORK_STATUSES.filter((o) => patch.status!.includes(o)).join(","));
+  if (patch.type) set("type", WORK_TYPES.filter((o) => patch.type!.includes(o)).join(","));
+  if (patch.activity) set("activity", ACTIVITY_KINDS.filter((o) => patch.activity!.includes(o)).join(","));
   if ("q" in patch) set("q", patch.q?.trim() ? patch.q : null);
   if ("from" in patch) set("from", patch.from);
   if ("to" in patch) set("to", patch.to);
