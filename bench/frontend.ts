@@ -142,6 +142,8 @@ export async function seed(browser: Browser, baseURL: string, workspace: string)
       ["failure page", `${baseURL}${failure}`],
       ["session page", `${baseURL}/sessions/${sessionId}`],
       ["agent page", `${baseURL}${agent}`],
+      // No app code but the root layout (React, Next's router, the tRPC + React Query provider): the floor under every tab.
+      ["login page (the floor)", `${baseURL}/login`],
     ];
   } finally {
     await page.close();

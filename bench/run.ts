@@ -1,6 +1,7 @@
 import { benchAgents } from "./agents";
 import { benchCli } from "./cli";
 import { benchErrors } from "./errors";
+import { benchFrontend } from "./frontend";
 import { benchHooksHttp } from "./hooks-http";
 import { benchIngestHooks } from "./ingest-hooks";
 import { benchOpenSpec } from "./openspec";
@@ -32,6 +33,8 @@ async function main() {
   process.stdout.write("\nSessions (issue 4)\n");
   printRows(await benchSessionsServer());
   printRows(await benchSessionsBrowser());
+  process.stdout.write("\nFront end: gzipped JS and LCP per tab (issue 12)\n");
+  printRows(await benchFrontend());
 }
 
 main().catch((err) => {
