@@ -11,7 +11,9 @@
 import { randomUUID } from "node:crypto";
 import os from "node:os";
 import type { Db } from "./db/client";
-import type { Logger } from "./logger";
+
+/** The logger calls the election makes (a pino logger fits). */
+export type LeaderLog = Record<"info" | "warn" | "error", (obj: object, msg: string) => void>;
 
 export const DEFAULT_LEADER_TTL_MS = 30_000;
 
@@ -71,7 +73,7 @@ export class LeaderElection {
   private heldUntil = 0;
 
   constructor(
-    private readonly deps: { db: Db; log: Pick<Logger, "info" | "warn" | "error"> },
+    private readonly deps: { db: Db; log: LeaderLog },
     name = "leader",
     ttlMs = DEFAULT_LEADER_TTL_MS,
   ) {
@@ -157,7 +159,7 @@ export class LeaderElection {
 }
 
 /** A job that calls `run` every `everyMs` (and once after `firstAfterMs`, when given), errors logged. */
-export function intervalJob(log: Pick<Logger, "error">, name: string, run: () => unknown, everyMs: number, firstAfterMs?: number): () => LeaderJob {
+export function intervalJob(log: Pick<LeaderLog, "error">, name: string, run: () => unknown, everyMs: number, firstAfterMs?: number): () => LeaderJob {
   return () => {
     const safe = () => {
       try {

@@ -11,7 +11,7 @@ export type ServeOptions = { dbPath: string; configPath: string; token?: string;
  * A real `workdeck serve` child on a free port, ready once /api/health answers.
  * Shared by the e2e fixtures and the benches so both measure the same server.
  */
-export async function serveWorkdeck(opts: ServeOptions): Promise<{ baseURL: string; stop(): Promise<void> }> {
+export async function serveWorkdeck(opts: ServeOptions): Promise<{ baseURL: string; pid: number; stop(): Promise<void>; kill(): Promise<void> }> {
   const port = await freePort();
   const child = spawn(process.execPath, [path.join(repoRoot, "bin/workdeck.mjs"), "serve", "--port", String(port)], {
     cwd: repoRoot,
@@ -29,7 +29,14 @@ export async function serveWorkdeck(opts: ServeOptions): Promise<{ baseURL: stri
   });
   const baseURL = `http://127.0.0.1:${port}`;
   await waitForServer(child, baseURL, opts.token);
-  return { baseURL, stop: () => stopChild(child) };
+  // kill(): a SIGKILL, for tests of what survives a crashed instance (issue 14).
+  const kill = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once("exit", r));
+    child.kill("SIGKILL");
+    await exited;
+  };
+  return { baseURL, pid: child.pid!, stop: () => stopChild(child), kill };
 }
 
 async function waitForServer(child: ChildProcess, baseURL: string, token?: string): Promise<void> {
@@ -52,7 +59,8 @@ async function waitForServer(child: ChildProcess, baseURL: string, token?: strin
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
+  // A child ended by a signal has no exit code, only a signal code: it is gone all the same.
+  if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((r) => child.once("exit", r));
   child.kill("SIGTERM");
   const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
