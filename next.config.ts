@@ -8,10 +8,6 @@ const nextConfig: NextConfig = {
     // so a build on a 2-core machine does not starve everything else.
     cpus: 1,
   },
-  typescript: {
-    // `npm run typecheck` checks types once; the build does not repeat it.
-    ignoreBuildErrors: true,
-  },
   poweredByHeader: false,
   reactStrictMode: true,
 };
