@@ -70,6 +70,9 @@ export class EventBus {
   private notifier: EventNotifier | null = null;
   /** Ids committed in this turn, announced together once it ends (a burst is one message). */
   private unannounced: number[] = [];
+  /** Highest id emitted here, this process's or another's (kept while polling). */
+  private seenUpTo = 0;
+  private relayQueued = false;
 
   constructor(private readonly db: Db) {
     // Many SSE subscribers are normal for a dashboard; the default of 10 would warn.
@@ -98,8 +101,14 @@ export class EventBus {
 
   /** Emits an appended event to live listeners (after its transaction committed). */
   emitCommitted(event: WorkdeckEvent): void {
-    // Marked here, not in append(): a rolled-back row's id may be reused by another process's event.
-    if (this.pollTimer) this.ownSincePoll.add(event.id);
+    if (this.pollTimer) {
+      // Another instance committed rows below this one that have not arrived yet: emit them first,
+      // so listeners see ids in order (a stream skips an id below one it has yielded).
+      if (this.notifier && event.id > this.seenUpTo + 1) this.pollForeign(event.id);
+      // Marked here, not in append(): a rolled-back row's id may be reused by another process's event.
+      this.ownSincePoll.add(event.id);
+      if (event.id > this.seenUpTo) this.seenUpTo = event.id;
+    }
     this.emitter.emit("event", event);
     if (this.notifier && this.unannounced.push(event.id) === 1) setImmediate(() => this.flushAnnouncements());
   }
@@ -112,13 +121,19 @@ export class EventBus {
    */
   useNotifier(notifier: EventNotifier): void {
     this.notifier = notifier;
+    // One fetch per turn however many announcements arrived in it.
     notifier.onAnnounce(() => {
-      if (!this.pollTimer) return;
-      try {
-        this.pollForeign();
-      } catch {
-        // The database is closing with the process; the next sweep (if any) catches up.
-      }
+      if (!this.pollTimer || this.relayQueued) return;
+      this.relayQueued = true;
+      setImmediate(() => {
+        this.relayQueued = false;
+        if (!this.pollTimer) return;
+        try {
+          this.pollForeign();
+        } catch {
+          // The database is closing with the process; the next sweep (if any) catches up.
+        }
+      });
     });
   }
 
@@ -135,7 +150,7 @@ export class EventBus {
    */
   startPolling(intervalMs = 500): void {
     if (this.pollTimer) return;
-    this.polledUpTo = this.latestId();
+    this.polledUpTo = this.seenUpTo = this.latestId();
     this.pollTimer = setInterval(() => {
       // A notifier that is up announces foreign rows: then only the slow sweep runs.
       if (this.notifier?.ready() && Date.now() - this.lastPollAt < SWEEP_WITH_NOTIFIER_MS) return;
@@ -149,13 +164,15 @@ export class EventBus {
     this.pollTimer = null;
   }
 
-  /** Emits every row written by other processes since the last poll, page by page; returns how many. */
-  pollForeign(): number {
+  /** Emits every row (below `below`) written by other processes since the last poll, page by page; returns how many. */
+  pollForeign(below = Number.POSITIVE_INFINITY): number {
     this.lastPollAt = Date.now();
     let emitted = 0;
     for (let page = this.since(this.polledUpTo); page.length > 0; page = page.length < PAGE ? [] : this.since(this.polledUpTo)) {
       for (const event of page) {
+        if (event.id >= below) return emitted;
         this.polledUpTo = event.id;
+        if (event.id > this.seenUpTo) this.seenUpTo = event.id;
         if (this.ownSincePoll.delete(event.id)) continue;
         this.emitter.emit("event", event);
         emitted++;

@@ -92,6 +92,22 @@ describe("cross-instance events through Redis", () => {
     expect(new Set(c.seen).size).toBe(300);
   });
 
+  it("an instance's own event committed right after another's is emitted after it, so its streams miss neither", async () => {
+    const file = path.join(tempDir(), "shared.db");
+    const a = await instance(file);
+    const b = await instance(file);
+    const controller = new AbortController();
+    const stream = b.bus.stream({ signal: controller.signal });
+    const firstPull = stream.next();
+    // a commits first; b commits before a's announcement can have reached it (same turn).
+    a.bus.publish(changed("a-first"));
+    b.bus.publish(changed("b-second"));
+    const out = [label((await firstPull).value as WorkdeckEvent), label((await stream.next()).value as WorkdeckEvent)];
+    controller.abort();
+    expect(out).toEqual(["a-first", "b-second"]);
+    expect(b.seen).toEqual(["a-first", "b-second"]);
+  });
+
   it("resume by id works on any instance: a stream on one back-fills what another published", async () => {
     const file = path.join(tempDir(), "shared.db");
     const a = await instance(file);
