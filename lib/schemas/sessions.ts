@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ClaudeNameSchema } from "./claude-config";
 import { ProjectSlugSchema } from "./config";
+import { WorkItemRefSchema } from "./dependencies";
 import { SESSION_STATUSES } from "./values";
 
 /** Sessions (issue 4): Claude Code runs launched by Workdeck, one per work item. */
@@ -12,11 +13,16 @@ export type SessionStatus = z.infer<typeof SessionStatusSchema>;
 
 export const ACTIVE_STATUSES = ["queued", "running"] as const satisfies readonly SessionStatus[];
 
-export const WorkItemSchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("error"), failureId: z.number().int().positive() }),
-  z.object({ kind: z.literal("spec"), changeId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,99}$/, "a change id is lowercase letters, digits and hyphens") }),
-]);
-export type WorkItem = z.infer<typeof WorkItemSchema>;
+/**
+ * What a session works on: a work item reference (dependencies.ts) of a kind a session is launched on.
+ * A change's project is the session's own `projectId`, so its reference leaves it out.
+ */
+export const SessionWorkItemSchema = z.discriminatedUnion("kind", [WorkItemRefSchema.options[0], WorkItemRefSchema.options[1].omit({ projectId: true })]);
+export type SessionWorkItem = z.infer<typeof SessionWorkItemSchema>;
+/** @deprecated `WorkItem` is All Work's item (lib/schemas/work.ts); use SessionWorkItemSchema. */
+export const WorkItemSchema = SessionWorkItemSchema;
+/** @deprecated use SessionWorkItem. */
+export type WorkItem = SessionWorkItem;
 
 /** Per-launch overrides of the project's `claude.defaults`. Positivity is checked by the service (a clear message for -1). */
 export const SessionOverridesSchema = z.strictObject({
@@ -39,7 +45,7 @@ export type SessionOverrides = z.infer<typeof SessionOverridesSchema>;
 
 export const StartSessionInputSchema = z.object({
   projectId: ProjectSlugSchema,
-  workItem: WorkItemSchema.optional(),
+  workItem: SessionWorkItemSchema.optional(),
   /** Required for a manual session; replaces the built prompt otherwise (the edited prompt of the launch form). */
   prompt: z.string().min(1).max(200_000).optional(),
   overrides: SessionOverridesSchema.optional(),
@@ -100,7 +106,7 @@ export type SessionRun = {
 export type Session = {
   id: number;
   sessionType: SessionType;
-  workItem: WorkItem | null;
+  workItem: SessionWorkItem | null;
   status: SessionStatus;
   projectSlug: string;
   claudeSessionId: string | null;

@@ -14,7 +14,7 @@ import {
   type SessionOptions,
   type SessionStatus,
   type StartSessionInput,
-  type WorkItem,
+  type SessionWorkItem,
 } from "@/lib/schemas/sessions";
 import { AnswerPermissionInputSchema, type AnswerPermissionInput, type PendingPermission } from "@/lib/schemas/session-permissions";
 import type { SessionDiff } from "@/lib/schemas/session-land";
@@ -250,7 +250,7 @@ export class SessionRunner {
   // ----- helpers -----
 
   /** The session type, built prompt and priority of a work item (none = manual, empty prompt). */
-  private async workItemPrompt(projectSlug: string, workItem: WorkItem | undefined): Promise<{ sessionType: Session["sessionType"]; prompt: string; priority: number }> {
+  private async workItemPrompt(projectSlug: string, workItem: SessionWorkItem | undefined): Promise<{ sessionType: Session["sessionType"]; prompt: string; priority: number }> {
     if (workItem?.kind === "error") {
       const failure = getFailure(this.deps, { failureId: workItem.failureId });
       if (failure.projectSlug !== projectSlug) throw new AppError("BAD_REQUEST", `Failure ${failure.id} belongs to project "${failure.projectSlug}", not "${projectSlug}"`);

@@ -8,7 +8,7 @@ import {
   type SessionOptions,
   type SessionRun,
   type SessionStatus,
-  type WorkItem,
+  type SessionWorkItem,
 } from "@/lib/schemas/sessions";
 import type { Db } from "../db/client";
 import { sessionEvents, sessions } from "../db/schema";
@@ -128,7 +128,7 @@ export class SessionStore {
 }
 
 export function toSession(r: SessionRow): Session {
-  const workItem: WorkItem | null =
+  const workItem: SessionWorkItem | null =
     r.workItemKind === "error" ? { kind: "error", failureId: Number(r.workItemRef) } : r.workItemKind === "spec" ? { kind: "spec", changeId: r.workItemRef ?? "" } : null;
   return {
     id: r.id,
