@@ -1,9 +1,11 @@
 import fs from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { POST as postHookRoute } from "@/app/api/hooks/route";
-import { POST as postReportRoute } from "@/app/api/reports/route";
+import { authCredentials } from "@/server/auth/credentials";
 import { readEnv } from "@/server/env";
+import { edgeHandler } from "@/server/http/edge";
 import { startRuntime, stopRuntime } from "@/server/runtime-boot";
 import { ingestThread } from "@/server/errors/ingest-thread";
 import { hookSession } from "../tests/support/hook-payloads";
@@ -14,12 +16,11 @@ const repoRoot = path.resolve(import.meta.dirname, "..");
 
 /** Hook traffic while the report ingests: one POST every 10 ms (100/s, a busy machine of agents), fired on schedule. */
 const HOOK_INTERVAL_MS = 10;
-/** How the upload arrives: 64 KB chunks, as a socket delivers them. */
-const UPLOAD_CHUNK = 64 * 1024;
 
 /**
  * Issue 10 item 6: hook POST latency while a 60,000-test (about 36 MB) Playwright report ingests,
- * both through the route handlers in this process, so a blocked event loop shows. Hooks are fired
+ * both over loopback HTTP to the edge `workdeck serve` answers them with (before Next), served in
+ * this process, so a blocked event loop shows. Hooks are fired
  * on a fixed schedule, not one after another, and each latency is counted from the moment its
  * POST was due: a hook that could not even be sent because the loop was busy counts its wait.
  */
@@ -32,7 +33,13 @@ export async function benchIngestHooks(): Promise<BenchRow[]> {
     fs.writeFileSync(config, JSON.stringify({ projects: [{ slug: "bench", path: project }] }));
     const env = { ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "ingest.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent" }), appRoot: repoRoot };
     // As the server runs: WAL checkpoints in a background thread, not in commits.
-    await startRuntime(env, { watch: false, checkpoint: true });
+    const runtime = await startRuntime(env, { watch: false, checkpoint: true });
+    const server = http.createServer(
+      edgeHandler({ bindHost: "127.0.0.1", token: undefined, credentials: authCredentials(runtime.db), hooks: runtime, reports: runtime, next: () => null }),
+    );
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    closeServer = () => new Promise((r) => (server.closeAllConnections(), server.close(() => r())));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
     const report = Buffer.from(generatePlaywrightReport({ tests: 60_000, run: 1 }));
     const hooks = hookTraffic(project);
@@ -45,7 +52,7 @@ export async function benchIngestHooks(): Promise<BenchRow[]> {
 
     // Hooks while the big report uploads, parses and stores.
     const started = performance.now();
-    const ingest = expectStatus(postReport(uploadStream(report)), 201).then(() => performance.now() - started);
+    const ingest = expectStatus(postReport(report), 201).then(() => performance.now() - started);
     const [during, stall] = await Promise.all([hooksDuring(hooks, ingest), longestStall(ingest)]);
     const ingestMs = await ingest;
 
@@ -63,6 +70,8 @@ export async function benchIngestHooks(): Promise<BenchRow[]> {
       { name: `hook POST p99 with no ingest (reference, ${idle.length} hooks)`, value: percentile(idle, 99), unit: "ms" },
     ];
   } finally {
+    await closeServer?.();
+    agent.destroy();
     await ingestThread(repoRoot).stop();
     await stopRuntime();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -120,27 +129,29 @@ function hookTraffic(cwd: string): () => unknown {
   };
 }
 
-function uploadStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
-  let offset = 0;
-  return new ReadableStream({
-    pull(controller) {
-      if (offset >= bytes.byteLength) return controller.close();
-      controller.enqueue(bytes.subarray(offset, offset + UPLOAD_CHUNK));
-      offset += UPLOAD_CHUNK;
-    },
+let url = "";
+let closeServer: (() => Promise<void>) | undefined;
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+
+/** One POST over loopback; the body is written as the socket takes it. */
+function post(pathAndQuery: string, body: string | Buffer): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${url}${pathAndQuery}`, { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
+    });
+    req.on("error", reject);
+    req.end(body);
   });
 }
 
-const postHook = (payload: unknown) =>
-  postHookRoute(new Request("http://127.0.0.1/api/hooks", { method: "POST", body: JSON.stringify(payload), headers: { "content-type": "application/json" } }));
+const postHook = (payload: unknown) => post("/api/hooks", JSON.stringify(payload));
+const postReport = (body: Buffer) => post("/api/reports?project=bench", body);
 
-const postReport = (body: BodyInit) =>
-  postReportRoute(new Request("http://127.0.0.1/api/reports?project=bench", { method: "POST", body, duplex: "half" } as RequestInit));
-
-async function expectStatus(response: Promise<Response>, status: number): Promise<void> {
+async function expectStatus(response: Promise<{ status: number; text: string }>, status: number): Promise<void> {
   const res = await response;
-  if (res.status !== status) throw new Error(`${res.url} answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
-  await res.arrayBuffer();
+  if (res.status !== status) throw new Error(`answered ${res.status}: ${res.text.slice(0, 300)}`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
