@@ -90,50 +90,53 @@ export type PromptPreview = {
   options: SessionOptions;
 };
 
-export type SessionRun = {
-  n: number;
-  accountId: string;
-  resumed: boolean;
-  startedAt: number;
-  endedAt: number | null;
-  costUsd: number;
-  inputTokens: number;
-  outputTokens: number;
-  numTurns: number;
-  outcome: string | null;
-};
+export const SessionRunSchema = z.looseObject({
+  n: z.number(),
+  accountId: z.string(),
+  resumed: z.boolean(),
+  startedAt: z.number(),
+  endedAt: z.number().nullable(),
+  costUsd: z.number(),
+  inputTokens: z.number(),
+  outputTokens: z.number(),
+  numTurns: z.number(),
+  outcome: z.string().nullable(),
+});
+export type SessionRun = z.infer<typeof SessionRunSchema>;
 
-export type Session = {
-  id: number;
-  sessionType: SessionType;
-  workItem: SessionWorkItem | null;
-  status: SessionStatus;
-  projectSlug: string;
-  claudeSessionId: string | null;
-  accountId: string | null;
-  cwd: string;
-  worktreePath: string | null;
-  branch: string | null;
+/** `sessions.get` (a contract other tools read, DESIGN.md): the output schema is the type. Options and runs are stored JSON, passed through whole. */
+export const SessionSchema = z.object({
+  id: z.number(),
+  sessionType: SessionTypeSchema,
+  workItem: SessionWorkItemSchema.nullable(),
+  status: SessionStatusSchema,
+  projectSlug: z.string(),
+  claudeSessionId: z.string().nullable(),
+  accountId: z.string().nullable(),
+  cwd: z.string(),
+  worktreePath: z.string().nullable(),
+  branch: z.string().nullable(),
   /** The branch the project had checked out at launch: where Merge lands the session's branch. */
-  baseBranch: string | null;
+  baseBranch: z.string().nullable(),
   /** Set once the worktree is gone (landed, discarded, or removed after the retention period; then the branch is kept). */
-  worktreeRemovedAt: Date | null;
+  worktreeRemovedAt: z.date().nullable(),
   /** How the work landed (`sessions.land`); null while it has not. */
-  landed: { mode: "merged" | "discarded"; commit: string | null; branchCommit: string | null; at: Date } | null;
-  prompt: string;
-  options: SessionOptions;
-  priority: number;
-  createdAt: Date;
-  startedAt: Date | null;
-  endedAt: Date | null;
-  costUsd: number;
-  inputTokens: number;
-  outputTokens: number;
-  numTurns: number;
-  exitReason: string | null;
-  exitMessage: string | null;
-  runs: SessionRun[];
-};
+  landed: z.object({ mode: z.enum(["merged", "discarded"]), commit: z.string().nullable(), branchCommit: z.string().nullable(), at: z.date() }).nullable(),
+  prompt: z.string(),
+  options: z.custom<SessionOptions>((v) => typeof v === "object" && v !== null),
+  priority: z.number(),
+  createdAt: z.date(),
+  startedAt: z.date().nullable(),
+  endedAt: z.date().nullable(),
+  costUsd: z.number(),
+  inputTokens: z.number(),
+  outputTokens: z.number(),
+  numTurns: z.number(),
+  exitReason: z.string().nullable(),
+  exitMessage: z.string().nullable(),
+  runs: z.array(SessionRunSchema),
+});
+export type Session = z.infer<typeof SessionSchema>;
 
 export type SessionEvent = {
   /** Per-session sequence number, from 1: the cursor of `events({after})` and `onEvents({lastEventId})`. */

@@ -7,6 +7,7 @@ import {
   PromptPreviewInputSchema,
   SendInputSchema,
   SessionIdInputSchema,
+  SessionSchema,
   StartSessionInputSchema,
 } from "@/lib/schemas/sessions";
 import { LandInputSchema, LandResultSchema } from "@/lib/schemas/session-land";
@@ -31,7 +32,7 @@ export const sessionsRouter = createTRPCRouter({
   /** The prompt `start` would build for the work item (empty for manual) and the effective options, to show and edit before launch. */
   promptPreview: publicProcedure.input(PromptPreviewInputSchema).query(({ ctx, input }) => ctx.runtime.sessions.promptPreview(input)),
 
-  get: publicProcedure.input(SessionIdInputSchema).query(({ ctx, input }) => ctx.runtime.sessions.get(input)),
+  get: publicProcedure.input(SessionIdInputSchema).output(SessionSchema).query(({ ctx, input }) => ctx.runtime.sessions.get(input)),
 
   list: publicProcedure.input(ListSessionsInputSchema.optional()).query(({ ctx, input }) => ctx.runtime.sessions.list(input ?? {})),
 
