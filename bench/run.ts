@@ -1,4 +1,5 @@
 import { benchAgents } from "./agents";
+import { benchBoard } from "./board";
 import { benchCli } from "./cli";
 import { benchErrors } from "./errors";
 import { benchFrontend } from "./frontend";
@@ -28,6 +29,8 @@ async function main() {
   printRows(await benchAgents());
   process.stdout.write("\nAll Work (issue 6)\n");
   printRows(await benchWork());
+  process.stdout.write("\nBoard and dependencies (issue 17)\n");
+  printRows(await benchBoard());
   process.stdout.write("\nWebhook ingest (issue 15)\n");
   printRows(await benchWebhooks());
   process.stdout.write("\nSessions (issue 4)\n");
