@@ -37,6 +37,9 @@ export async function benchIngestHooks(): Promise<BenchRow[]> {
     const server = http.createServer(
       edgeHandler({ bindHost: "127.0.0.1", token: undefined, credentials: authCredentials(runtime.db), hooks: runtime, reports: runtime, next: () => null }),
     );
+    // The bench's client keeps sockets alive between phases: a server closing an idle one as the
+    // client picks it up answers ECONNRESET (Node's default keep-alive timeout is 5 s).
+    server.keepAliveTimeout = 120_000;
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     closeServer = () => new Promise((r) => (server.closeAllConnections(), server.close(() => r())));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
