@@ -1,11 +1,12 @@
 import { benchAgents } from "./agents";
 import { benchBoard } from "./board";
-import { benchCli } from "./cli";
+import { benchCliCommands, benchServeProcesses } from "./cli";
 import { benchErrors } from "./errors";
 import { benchFrontend } from "./frontend";
 import { benchHooksHttp } from "./hooks-http";
 import { benchIngestHooks } from "./ingest-hooks";
 import { benchOpenSpec } from "./openspec";
+import { benchScaleout } from "./scaleout";
 import { benchSessionsBrowser } from "./sessions-browser";
 import { benchSessionsServer } from "./sessions-server";
 import { printRows } from "./stats";
@@ -24,7 +25,8 @@ async function main() {
   process.stdout.write("\nHook ingest over HTTP (issue 12)\n");
   printRows(await benchHooksHttp());
   process.stdout.write("\nCLI and server processes (issue 12)\n");
-  printRows(await benchCli());
+  printRows(await benchCliCommands());
+  printRows(await benchServeProcesses());
   process.stdout.write("\nAgents (issue 5)\n");
   printRows(await benchAgents());
   process.stdout.write("\nAll Work (issue 6)\n");
@@ -33,6 +35,8 @@ async function main() {
   printRows(await benchBoard());
   process.stdout.write("\nWebhook ingest (issue 15)\n");
   printRows(await benchWebhooks());
+  process.stdout.write("\nScale-out: two serve processes on one database (issue 14)\n");
+  printRows(await benchScaleout());
   process.stdout.write("\nSessions (issue 4)\n");
   printRows(await benchSessionsServer());
   printRows(await benchSessionsBrowser());
