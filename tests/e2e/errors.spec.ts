@@ -132,7 +132,7 @@ test("a failure shows its rendered error and history; accepting and overriding s
   await page.reload();
   await waitForHydration(page);
   await expect(page.getByTestId("human-decision")).toContainText("ignore");
-  await expect(page.getByTestId("human-decision")).toContainText("priority 2");
+  await expect(page.getByTestId("human-decision")).toContainText("priority low");
   await expect(page.getByTestId("overridden-suggestion")).toContainText("one_off_fix");
   await expect(page.getByTestId("human-rationale")).toContainText("autosave timer is being rewritten");
 

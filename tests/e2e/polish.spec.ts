@@ -1,8 +1,23 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { APIRequestContext, Page, TestInfo } from "@playwright/test";
-import { expect, test, waitForHydration, type WorkdeckServer } from "./fixtures";
+import { test as base, type APIRequestContext, type Page, type TestInfo } from "@playwright/test";
+import { expect, startWorkdeck, waitForHydration, type WorkdeckServer } from "./fixtures";
+
+// A server of this file's own: these tests tick tasks, rewrite proposals and triage failures,
+// which the other files' expectations about the demo workspace must not see.
+const test = base.extend<{ app: WorkdeckServer }, { polishServer: WorkdeckServer }>({
+  polishServer: [
+    async ({}, use) => {
+      const server = await startWorkdeck();
+      await use(server.info);
+      await server.stop();
+    },
+    { scope: "worker", timeout: 120_000 },
+  ],
+  app: async ({ polishServer }, use) => use(polishServer),
+  baseURL: async ({ polishServer }, use) => use(polishServer.baseURL),
+});
 
 /**
  * Daily-driver polish (issue 13) against a real server in Chromium, each with a screenshot:
