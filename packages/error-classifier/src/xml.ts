@@ -33,6 +33,8 @@ const ATTRIBUTES = ":@";
 
 // Entities are decoded here (processEntities off): the library keeps unknown ones as text and
 // does not decode character references.
+const MAX_DEPTH = 256;
+
 const parser = new XMLParser({
   preserveOrder: true,
   ignoreAttributes: false,
@@ -44,6 +46,8 @@ const parser = new XMLParser({
   cdataPropName: CDATA,
   ignoreDeclaration: true,
   ignorePiTags: true,
+  // JUnit nests four or five levels; the cap keeps a hostile document from recursing without end.
+  maxNestedTags: MAX_DEPTH,
 });
 
 type OrderedNode = Record<string, unknown> & { [ATTRIBUTES]?: Record<string, string> };
@@ -91,7 +95,15 @@ export function parseXml(source: string): XmlElement {
     return element;
   };
 
-  const top = (parser.parse(text) as OrderedNode[]).filter((n) => !(TEXT in n && String(n[TEXT]).trim() === ""));
+  let parsed: OrderedNode[];
+  try {
+    parsed = parser.parse(text) as OrderedNode[];
+  } catch (error) {
+    // The library throws plain Errors (depth cap and the like); callers expect an XmlError they can answer 4xx with.
+    fail(error instanceof Error && /nested/i.test(error.message) ? `Elements nested more than ${MAX_DEPTH} deep` : "Malformed XML", 0);
+    throw error;
+  }
+  const top = parsed.filter((n) => !(TEXT in n && String(n[TEXT]).trim() === ""));
   const elements = top.filter((n) => !(TEXT in n) && !(CDATA in n));
   if (top.some((n) => TEXT in n)) fail("Text outside the root element", 0);
   if (elements.length > 1) fail("More than one root element", text.indexOf("<", text.indexOf(">") + 1));
