@@ -51,12 +51,11 @@ async function closedPortUrl(): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
-/** Runs `workdeck hooks send` with the payload on stdin; resolves with exit code and wall time. */
-function send(payload: unknown, env: Record<string, string>): Promise<{ code: number | null; ms: number; stderr: string }> {
-  const started = performance.now();
+/** Runs `workdeck hooks send` with the payload on stdin; resolves with its exit code and stderr. */
+function send(payload: unknown, env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
     const child = execFile(process.execPath, [bin, "hooks", "send"], { env: { ...process.env, ...env } }, (err, _stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, ms: performance.now() - started, stderr });
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr });
     });
     child.stdin!.end(typeof payload === "string" ? payload : JSON.stringify(payload));
   });
@@ -79,8 +78,7 @@ describe("workdeck hooks send", () => {
     const first = await send(h.sessionStart(), { WORKDECK_URL: down, WORKDECK_SPOOL_DIR: spool });
     const second = await send(h.prompt("hello"), { WORKDECK_URL: down, WORKDECK_SPOOL_DIR: spool });
     expect([first.code, second.code]).toEqual([0, 0]);
-    // Node's own start is most of it; the budget is what a tool call can afford.
-    expect(Math.max(first.ms, second.ms)).toBeLessThan(1500);
+    // How fast it exits is a bench figure (bench/cli.ts: hooks send), not a test assertion.
     expect(spooled(spool).map((e) => JSON.parse(e.body).hook_event_name)).toEqual(["SessionStart", "UserPromptSubmit"]);
     const firedAt = spooled(spool)[0]!.firedAt;
 
