@@ -48,7 +48,6 @@ export function FailureEvidence({ failureId }: { failureId: number }) {
                   <p className="text-xs text-zinc-500">Not reachable from this server (it stays on the machine that ran the tests).</p>
                 ) : a.contentType.startsWith("image/") ? (
                   <a href={url(failureId, a)} target="_blank" rel="noreferrer">
-                    {/* eslint-disable-next-line @next/next/no-img-element -- a report file, not a static asset */}
                     <img src={url(failureId, a)} alt={`${a.name}, attempt ${a.retry + 1}`} className="max-h-80 w-full rounded object-contain" />
                   </a>
                 ) : a.contentType.startsWith("video/") ? (

@@ -3,7 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { TRPCClientError } from "@trpc/client";
 import Link from "next/link";
-import { useEffect, useMemo, useState, type FormEvent } from "react";
+import { useMemo, useState, type FormEvent } from "react";
 import type { Session, SessionEvent } from "@/lib/schemas/sessions";
 import { useTRPC } from "@/lib/trpc/react";
 import { useLiveEvents, useLiveFailed } from "../shell/live-updates";

@@ -143,7 +143,10 @@ const BYTE_UNITS = ["byte", "kilobyte", "megabyte", "gigabyte", "terabyte"] as c
 /** "812 kB", "1.4 GB": decimal units, as file managers show sizes. */
 function formatBytes(bytes: number): string {
   let i = 0;
-  while (bytes >= 1000 && i < BYTE_UNITS.length - 1) (bytes /= 1000), i++;
+  while (bytes >= 1000 && i < BYTE_UNITS.length - 1) {
+    bytes /= 1000;
+    i++;
+  }
   return new Intl.NumberFormat("en", { style: "unit", unit: BYTE_UNITS[i], unitDisplay: "short", maximumFractionDigits: i === 0 ? 0 : 1 }).format(bytes);
 }
 
