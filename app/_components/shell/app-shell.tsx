@@ -17,9 +17,9 @@ const TABS = [
   { label: "Errors", href: "/errors" },
   { label: "Sessions", href: "/sessions" },
   { label: "Agents", href: "/agents" },
-  { label: "Deploys", href: "/deploys" },
   { label: "Ask", href: "/ask" },
   { label: "Agents & skills", href: "/agents-config" },
+  { label: "Deploys", href: "/deploys" },
 ] as const;
 
 /** `since`: the event id the server render read up to, where the tab's one event stream starts. */
