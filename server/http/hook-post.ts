@@ -43,9 +43,23 @@ export async function hookPost(deps: HookPostDeps, req: HookRequest): Promise<{ 
 }
 
 /** The edge's side: a Node request and response, no web streams in between. */
-export async function serveHookPost(deps: HookPostDeps, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+export function serveHookPost(deps: HookPostDeps, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  return serveNodePost(req, res, (io) => hookPost(deps, io));
+}
+
+/**
+ * Answers one JSON POST on the edge's Node request and response, for every endpoint that takes a
+ * `HookRequest` (hooks, webhooks). A refused upload is not read to its end: the connection closes
+ * rather than drain it; `closeAfter` names other answers that leave the body unread.
+ */
+export async function serveNodePost(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  answer: (io: HookRequest) => Promise<{ status: number; body: unknown }>,
+  closeAfter: (status: number) => boolean = () => false,
+): Promise<void> {
   let refused = false;
-  const { status, body } = await hookPost(deps, {
+  const { status, body } = await answer({
     readBody: (limit) =>
       readNodeBody(req, limit).catch((err: unknown) => {
         refused = true;
@@ -57,9 +71,8 @@ export async function serveHookPost(deps: HookPostDeps, req: http.IncomingMessag
     },
   });
   const json = JSON.stringify(body);
-  // A refused upload is not read to its end: close the connection rather than drain it.
   const headers: http.OutgoingHttpHeaders = { "content-type": "application/json", "content-length": Buffer.byteLength(json) };
-  if (refused) headers.connection = "close";
+  if (refused || closeAfter(status)) headers.connection = "close";
   res.writeHead(status, headers).end(json);
 }
 
