@@ -1,47 +1,29 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
-import Fuse from "fuse.js";
 import dynamic from "next/dynamic";
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
-import { useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
-import { localDay, plural } from "@/lib/format";
-import { WorkStatusSchema, WorkTypeSchema, type WorkItem } from "@/lib/schemas/work";
-import { useTRPC } from "@/lib/trpc/react";
+import { useEffect, useRef, useState } from "react";
+import { plural } from "@/lib/format";
+import { WorkStatusSchema, WorkTypeSchema } from "@/lib/schemas/work";
 import { ChipGroup, ClearFiltersButton, FilterPanel, SearchField, useFilterFields } from "../ui/filter-controls";
 import { PageHeader } from "../shell/page-header";
 import { useSelectedProject } from "../shell/selected-project";
 import { EmptyState, ErrorState, ListSkeleton, Skeleton } from "../ui/ui";
 import { useWorkFilters } from "../work/use-work-filters";
-import { listAllInput, WORK_STATUS_LABEL, WORK_TYPE_LABEL } from "../work/work-url-state";
+import { useVisibleWorkItems } from "../work/use-visible-work";
+import { WORK_STATUS_LABEL, WORK_TYPE_LABEL } from "../work/work-url-state";
 import { BoardColumns, type DragLayer } from "./board-columns";
 
 // React Flow and dagre only load for the graph view.
 const BoardGraph = dynamic(() => import("./board-graph"), { ssr: false, loading: () => <Skeleton className="h-[70vh] w-full" /> });
 
-const FUSE_OPTIONS = { threshold: 0.35, ignoreLocation: true, keys: [{ name: "title", weight: 2 }, "detail", "projectSlug", "key"] };
-
 /** `/board` (issue 17): All Work's items by status in columns, or (`?view=graph`) their dependency graph. */
 export function BoardPage() {
-  const trpc = useTRPC();
   const params = useSearchParams();
   const view = params.get("view") === "graph" ? "graph" : "columns";
   const { slug, nameOf } = useSelectedProject();
-  const [filters] = useWorkFilters();
-  const list = useQuery(trpc.work.listAll.queryOptions(listAllInput(slug, filters)));
-  const q = useDeferredValue(filters.q);
-  const fuse = useMemo(() => (list.data ? new Fuse(list.data, FUSE_OPTIONS) : null), [list.data]);
-  const visible = useMemo(() => {
-    let rows: WorkItem[] = list.data ?? [];
-    if (filters.from) rows = rows.filter((r) => localDay(r.updatedAt) >= filters.from!);
-    if (filters.to) rows = rows.filter((r) => localDay(r.updatedAt) <= filters.to!);
-    if (fuse && q.trim()) {
-      const hits = new Set(fuse.search(q.trim()).map((r) => r.item));
-      rows = rows.filter((r) => hits.has(r));
-    }
-    return rows;
-  }, [list.data, filters.from, filters.to, fuse, q]);
+  const { list, visible } = useVisibleWorkItems(slug);
 
   // Dragging loads after the first paint; until then (and without a pointer) the keyboard path works.
   const [dnd, setDnd] = useState<DragLayer | null>(null);

@@ -1,11 +1,9 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import Fuse from "fuse.js";
-import { useDeferredValue, useMemo } from "react";
-import { localDay, plural } from "@/lib/format";
+import { plural } from "@/lib/format";
 import { WORK_STATUSES, WORK_TYPES } from "@/lib/schemas/values";
-import type { WorkItem, WorkStats, WorkStatus } from "@/lib/schemas/work";
+import type { WorkStats, WorkStatus } from "@/lib/schemas/work";
 import { useTRPC } from "@/lib/trpc/react";
 import { ChipGroup, ClearFiltersButton, DateRangeFields, FilterPanel, SearchField, useFilterFields } from "../ui/filter-controls";
 import { PageHeader } from "../shell/page-header";
@@ -14,29 +12,14 @@ import { EmptyState, ErrorState, ListSkeleton, Skeleton } from "../ui/ui";
 import { WorkActivity } from "./work-activity";
 import { WorkList } from "./work-list";
 import { useWorkFilters } from "./use-work-filters";
-import { listAllInput, WORK_STATUS_LABEL, WORK_TYPE_LABEL } from "./work-url-state";
-
-/** Fuzzy, typo-tolerant; `ignoreLocation` so a word deep in a title still matches. */
-const FUSE_OPTIONS = { threshold: 0.35, ignoreLocation: true, keys: [{ name: "title", weight: 2 }, "detail", "projectSlug", "key"] };
+import { useVisibleWorkItems } from "./use-visible-work";
+import { WORK_STATUS_LABEL, WORK_TYPE_LABEL } from "./work-url-state";
 
 export function WorkBoard() {
   const trpc = useTRPC();
   const { slug, nameOf } = useSelectedProject();
-  const [filters] = useWorkFilters();
-  const list = useQuery(trpc.work.listAll.queryOptions(listAllInput(slug, filters)));
+  const { list, visible } = useVisibleWorkItems(slug);
   const stats = useQuery(trpc.work.stats.queryOptions(slug ? { projectId: slug } : {}));
-  const q = useDeferredValue(filters.q);
-  const fuse = useMemo(() => (list.data ? new Fuse(list.data, FUSE_OPTIONS) : null), [list.data]);
-  const visible = useMemo(() => {
-    let rows: WorkItem[] = list.data ?? [];
-    if (filters.from) rows = rows.filter((r) => localDay(r.updatedAt) >= filters.from!);
-    if (filters.to) rows = rows.filter((r) => localDay(r.updatedAt) <= filters.to!);
-    if (fuse && q.trim()) {
-      const hits = new Set(fuse.search(q.trim()).map((r) => r.item));
-      rows = rows.filter((r) => hits.has(r));
-    }
-    return rows;
-  }, [list.data, filters.from, filters.to, fuse, q]);
 
   return (
     <>
