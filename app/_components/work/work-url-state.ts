@@ -1,3 +1,4 @@
+import { STATUS_WORDS } from "@/lib/format";
 import { ACTIVITY_KINDS, WORK_STATUSES, WORK_TYPES } from "@/lib/schemas/values";
 import type { ActivityKind, ListAllInput, WorkStatus, WorkType } from "@/lib/schemas/work";
 
@@ -60,14 +61,8 @@ export function activityInput(projectId: string | null, kinds: ActivityKind[]) {
   return { ...(projectId ? { projectId } : {}), ...(kinds.length ? { types: kinds } : {}), limit: 50 };
 }
 
-export const WORK_STATUS_LABEL: Record<WorkStatus, string> = {
-  needs_you: "Needs you",
-  in_progress: "In progress",
-  open: "Open",
-  failed: "Failed",
-  done: "Done",
-  ignored: "Ignored",
-};
+/** The work statuses' words come from the one status vocabulary, so they read the same on every tab. */
+export const WORK_STATUS_LABEL = Object.fromEntries(WORK_STATUSES.map((s) => [s, STATUS_WORDS[s]])) as Record<WorkStatus, string>;
 
 export const WORK_TYPE_LABEL: Record<WorkType, string> = { change: "Spec change", failure: "Failure", session: "Session", agent: "Agent", ci: "CI run", review: "Review", deploy: "Deploy" };
 
