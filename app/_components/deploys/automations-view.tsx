@@ -4,6 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/lib/trpc/react";
 import { RelativeTime } from "../ui/relative-time";
 import { Badge, ErrorState, Section, Skeleton } from "../ui/ui";
+import { PageIntro } from "../ui/page-intro";
 
 const RUN_TONE: Record<string, "green" | "red" | "amber" | "neutral"> = { launched: "green", notified: "green", failed: "red", rate_limited: "amber", skipped: "neutral", launching: "amber" };
 
@@ -15,12 +16,9 @@ export function AutomationsView() {
   const v = view.data;
   return (
     <div className="space-y-8">
-      <div>
-        <h1 className="text-xl font-semibold tracking-tight">Automations</h1>
-        <p className="mt-1 text-sm text-zinc-500 dark:text-zinc-400">
-          <code>automations</code> in projects.config.ts: on a failed deploy, a failed CI run or a persistent failure, notify or launch a remediation session. One session per item at a time; each project has an hourly limit.
-        </p>
-      </div>
+      <PageIntro title="Automations">
+        <code>automations</code> in projects.config.ts: on a failed deploy, a failed CI run or a persistent failure, notify or launch a remediation session. One session per item at a time; each project has an hourly limit.
+      </PageIntro>
       <Section title="Rules" id="rules" count={v?.rules.length}>
         {!v ? <Skeleton className="h-16 w-full" /> : v.rules.length === 0 ? (
           <p className="text-sm text-zinc-500">No rules. Add <code>{`automations: [{ on: "deploy_failed", action: "launch_session" }]`}</code> to the config.</p>

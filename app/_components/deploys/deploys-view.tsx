@@ -6,6 +6,7 @@ import { useTRPC } from "@/lib/trpc/react";
 import { RelativeTime } from "../ui/relative-time";
 import { useSelectedProject } from "../shell/selected-project";
 import { Badge, EmptyState, ErrorState, Section, Skeleton } from "../ui/ui";
+import { PageIntro } from "../ui/page-intro";
 
 /** How many deploys the timeline shows. */
 const TIMELINE_LIMIT = 20;
@@ -28,12 +29,9 @@ export function DeploysView() {
   if (timeline.isError) return <ErrorState title="Could not load deploys" message={timeline.error.message} />;
   return (
     <div className="space-y-8">
-      <div>
-        <h1 className="text-xl font-semibold tracking-tight">Deploys{slug ? ` · ${nameOf(slug)}` : ""}</h1>
-        <p className="mt-1 text-sm text-zinc-500 dark:text-zinc-400">
-          What GitHub, GitLab and Railway reported by webhook (or the Railway poller): deploys, failed CI runs and reviews of changes. A later success resolves an item.
-        </p>
-      </div>
+      <PageIntro title={`Deploys${slug ? ` · ${nameOf(slug)}` : ""}`}>
+        What GitHub, GitLab and Railway reported by webhook (or the Railway poller): deploys, failed CI runs and reviews of changes. A later success resolves an item.
+      </PageIntro>
 
       <Section title="Deploy timeline" id="timeline" count={timeline.data?.length}>
         {!timeline.data ? <Skeleton className="h-24 w-full" /> : timeline.data.length === 0 ? (

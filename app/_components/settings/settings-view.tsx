@@ -7,6 +7,7 @@ import { useTRPC } from "@/lib/trpc/react";
 import { RelativeTime } from "../ui/relative-time";
 import { Badge, Button, ErrorState, Section, Skeleton } from "../ui/ui";
 import { HooksRow } from "../settings-hooks/hooks-row";
+import { PageIntro } from "../ui/page-intro";
 
 /** Read-only: what the server runs with. Changing it means editing projects.config.ts (or the env). */
 export function SettingsView() {
@@ -17,12 +18,9 @@ export function SettingsView() {
   const s = settings.data;
   return (
     <div className="space-y-8">
-      <div>
-        <h1 className="text-xl font-semibold tracking-tight">Settings</h1>
-        <p className="mt-1 text-sm text-zinc-500 dark:text-zinc-400">
-          The effective configuration{s?.configFile ? ` (from ${s.configFile})` : " (no config file: defaults)"}. Secrets are never shown: only the names of the environment variables that hold them.
-        </p>
-      </div>
+      <PageIntro title="Settings">
+        The effective configuration{s?.configFile ? ` (from ${s.configFile})` : " (no config file: defaults)"}. Secrets are never shown: only the names of the environment variables that hold them.
+      </PageIntro>
 
       <p className="text-sm"><a className="underline" href="/settings/automations">Automations</a>: what failed deploys, CI runs and persistent failures start (issue 15).</p>
 
