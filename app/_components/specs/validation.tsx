@@ -1,5 +1,6 @@
 import type { ValidationIssue, ValidationState } from "@/lib/schemas/openspec";
 import { plural } from "@/lib/format";
+import { BorderedTable } from "../ui/bordered-table";
 import { Badge } from "../ui/ui";
 
 export function ValidationBadge({ validation }: { validation: ValidationState }) {
@@ -34,27 +35,15 @@ export function InlineIssues({ issues, max = 3 }: { issues: ValidationIssue[]; m
 export function IssueTable({ issues }: { issues: ValidationIssue[] }) {
   if (!issues.length) return <p className="text-sm text-zinc-500 dark:text-zinc-400">No validation issues.</p>;
   return (
-    <div className="overflow-x-auto rounded-lg border border-zinc-200 dark:border-zinc-800">
-      <table className="w-full text-left text-sm">
-        <thead className="bg-zinc-50 text-xs text-zinc-500 dark:bg-zinc-900 dark:text-zinc-400">
-          <tr>
-            <th scope="col" className="px-3 py-2 font-medium">Level</th>
-            <th scope="col" className="px-3 py-2 font-medium">Path</th>
-            <th scope="col" className="px-3 py-2 font-medium">Line</th>
-            <th scope="col" className="px-3 py-2 font-medium">Message</th>
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
-          {issues.map((issue, i) => (
-            <tr key={i} className="align-top">
-              <td className="px-3 py-2"><Badge tone={LEVEL_TONE[issue.level]}>{issue.level}</Badge></td>
-              <td className="px-3 py-2 font-mono text-xs">{issue.path || "—"}</td>
-              <td className="px-3 py-2 font-mono text-xs tabular-nums">{issue.line ?? "—"}</td>
-              <td className="px-3 py-2">{issue.message}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <BorderedTable columns={["Level", "Path", "Line", "Message"]}>
+      {issues.map((issue, i) => (
+        <tr key={i} className="align-top">
+          <td className="px-3 py-2"><Badge tone={LEVEL_TONE[issue.level]}>{issue.level}</Badge></td>
+          <td className="px-3 py-2 font-mono text-xs">{issue.path || "—"}</td>
+          <td className="px-3 py-2 font-mono text-xs tabular-nums">{issue.line ?? "—"}</td>
+          <td className="px-3 py-2">{issue.message}</td>
+        </tr>
+      ))}
+    </BorderedTable>
   );
 }
