@@ -1,7 +1,6 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { TRPCClientError } from "@trpc/client";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
@@ -19,6 +18,7 @@ import { FailureTriage } from "./failure-triage";
 import { LaunchSessionButton } from "../sessions/launch-dialog";
 import { PageHeader } from "../shell/page-header";
 import { Badge, Button, ErrorState, ListSkeleton, Section, Skeleton } from "../ui/ui";
+import { DetailLoadError } from "../shell/detail-load-error";
 
 export function FailureView({ failureId }: { failureId: number }) {
   const trpc = useTRPC();
@@ -32,21 +32,7 @@ export function FailureView({ failureId }: { failureId: number }) {
       </>
     );
   }
-  if (failure.isError) {
-    const notFound = failure.error instanceof TRPCClientError && failure.error.data?.code === "NOT_FOUND";
-    return (
-      <>
-        <PageHeader section="Errors" sectionHref="/errors" crumbs={[{ label: `Failure ${failureId}` }]} title={`Failure ${failureId}`} />
-        <ErrorState title={notFound ? "No such failure group" : "Could not load this failure"} message={failure.error.message}>
-          <p className="mt-2">
-            <Link href="/errors" className="underline">
-              Back to Errors
-            </Link>
-          </p>
-        </ErrorState>
-      </>
-    );
-  }
+  if (failure.isError) return <DetailLoadError header={{ section: "Errors", sectionHref: "/errors", crumbs: [{ label: `Failure ${failureId}` }], title: `Failure ${failureId}` }} error={failure.error} missing="No such failure group" failed="Could not load this failure" />;
   return <FailureBody failure={failure.data} />;
 }
 

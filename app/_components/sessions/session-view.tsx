@@ -1,7 +1,6 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { TRPCClientError } from "@trpc/client";
 import Link from "next/link";
 import { useMemo, useState, type FormEvent } from "react";
 import type { Session, SessionEvent } from "@/lib/schemas/sessions";
@@ -20,6 +19,7 @@ import { SessionAgents } from "../agents-config/session-agents";
 import { useSelectedProject } from "../shell/selected-project";
 import { Badge, Button, ErrorState, ListSkeleton, Section, Skeleton } from "../ui/ui";
 import { useNow } from "../ui/use-now";
+import { DetailLoadError } from "../shell/detail-load-error";
 
 /**
  * One launched session: its stored events as a conversation, kept current by the tab's one
@@ -42,21 +42,7 @@ export function SessionView({ id }: { id: number }) {
       </>
     );
   }
-  if (session.isError) {
-    const notFound = session.error instanceof TRPCClientError && session.error.data?.code === "NOT_FOUND";
-    return (
-      <>
-        <PageHeader section="Sessions" sectionHref="/sessions" crumbs={[{ label: `Session ${id}` }]} title={`Session ${id}`} />
-        <ErrorState title={notFound ? "No such session" : "Could not load this session"} message={session.error.message}>
-          <p className="mt-2">
-            <Link href="/sessions" className="underline">
-              Back to Sessions
-            </Link>
-          </p>
-        </ErrorState>
-      </>
-    );
-  }
+  if (session.isError) return <DetailLoadError header={{ section: "Sessions", sectionHref: "/sessions", crumbs: [{ label: `Session ${id}` }], title: `Session ${id}` }} error={session.error} missing="No such session" failed="Could not load this session" />;
 
   const s = session.data;
   return (

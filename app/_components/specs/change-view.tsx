@@ -1,7 +1,6 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import { TRPCClientError } from "@trpc/client";
 import Link from "next/link";
 import { useState } from "react";
 import type { DeltaView } from "@/lib/schemas/openspec";
@@ -14,8 +13,9 @@ import { LaunchSessionButton } from "../sessions/launch-dialog";
 import { Markdown } from "../ui/markdown";
 import { PageHeader } from "../shell/page-header";
 import { RelativeTime } from "../ui/relative-time";
-import { Badge, Button, buttonClass, EmptyState, ErrorState, ListSkeleton, Section, Skeleton } from "../ui/ui";
+import { Badge, Button, buttonClass, EmptyState, ListSkeleton, Section, Skeleton } from "../ui/ui";
 import { IssueTable, ValidationBadge } from "./validation";
+import { DetailLoadError } from "../shell/detail-load-error";
 
 const GROUP_TONE = { draft: "neutral", active: "blue", completed: "green" } as const;
 
@@ -25,22 +25,7 @@ export function ChangeView({ projectId, changeId }: { projectId: string; changeI
   const [archiveOpen, setArchiveOpen] = useState(false);
 
   if (change.isPending) return <DetailSkeleton projectId={projectId} label={changeId} />;
-  if (change.isError) {
-    const notFound = change.error instanceof TRPCClientError && change.error.data?.code === "NOT_FOUND";
-    return (
-      <>
-        <PageHeader section="Specs" sectionHref="/specs" projectSlug={projectId} crumbs={[{ label: changeId }]} title={changeId} />
-        <ErrorState title={notFound ? "This change is not in the project any more" : "Could not load this change"} message={change.error.message}>
-          <p className="mt-2">
-            <Link href="/specs" className="underline">
-              Back to Specs
-            </Link>
-            {notFound ? " — it may have been archived or deleted." : null}
-          </p>
-        </ErrorState>
-      </>
-    );
-  }
+  if (change.isError) return <DetailLoadError header={{ section: "Specs", sectionHref: "/specs", projectSlug: projectId, crumbs: [{ label: changeId }], title: changeId }} error={change.error} missing="This change is not in the project any more" failed="Could not load this change" missingNote=" — it may have been archived or deleted." />;
 
   const c = change.data;
   return (

@@ -1,15 +1,14 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import { TRPCClientError } from "@trpc/client";
-import Link from "next/link";
 import { plural } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc/react";
 import { DetailSkeleton } from "./change-view";
 import { Markdown } from "../ui/markdown";
 import { PageHeader } from "../shell/page-header";
-import { EmptyState, ErrorState, Section } from "../ui/ui";
+import { EmptyState, Section } from "../ui/ui";
 import { IssueTable, ValidationBadge } from "./validation";
+import { DetailLoadError } from "../shell/detail-load-error";
 
 export function SpecView({ projectId, specId }: { projectId: string; specId: string }) {
   const trpc = useTRPC();
@@ -17,21 +16,7 @@ export function SpecView({ projectId, specId }: { projectId: string; specId: str
   const crumbs = specId.split("/").map((label) => ({ label }));
 
   if (spec.isPending) return <DetailSkeleton projectId={projectId} label={specId} />;
-  if (spec.isError) {
-    const notFound = spec.error instanceof TRPCClientError && spec.error.data?.code === "NOT_FOUND";
-    return (
-      <>
-        <PageHeader section="Specs" sectionHref="/specs" projectSlug={projectId} crumbs={crumbs} title={specId} />
-        <ErrorState title={notFound ? "No such spec in this project" : "Could not load this spec"} message={spec.error.message}>
-          <p className="mt-2">
-            <Link href="/specs" className="underline">
-              Back to Specs
-            </Link>
-          </p>
-        </ErrorState>
-      </>
-    );
-  }
+  if (spec.isError) return <DetailLoadError header={{ section: "Specs", sectionHref: "/specs", projectSlug: projectId, crumbs, title: specId }} error={spec.error} missing="No such spec in this project" failed="Could not load this spec" />;
 
   const s = spec.data;
   return (
