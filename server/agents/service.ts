@@ -104,10 +104,7 @@ function toAgentSession(r: SessionRow, now: number, idle: number): AgentSession 
     lastEventAt: new Date(r.last_event_at),
     lastEvent: r.last_event,
     currentTool: r.current_tool,
-    toolCount: r.tool_count,
-    failureCount: r.failure_count,
-    successRate: r.tool_count > 0 ? (r.tool_count - r.failure_count) / r.tool_count : null,
-    avgToolDurationMs: r.duration_count > 0 ? r.duration_sum_ms / r.duration_count : null,
+    ...toolRates(r.tool_count, r.failure_count, r.duration_sum_ms, r.duration_count),
     promptCount: r.prompt_count,
     eventCount: r.event_count,
     idleMinutes: r.status !== "ended" && silentMs >= idle ? Math.floor(silentMs / 60_000) : null,
@@ -237,12 +234,19 @@ export function getMetrics(deps: AgentsDeps, input: GetMetricsInput = {}): Agent
     sessions: totals.sessions,
     activeSessions: totals.active,
     needsYou: totals.needsYou,
-    toolCount: totals.tools,
-    failureCount: totals.failures,
-    successRate: totals.tools > 0 ? (totals.tools - totals.failures) / totals.tools : null,
-    avgToolDurationMs: totals.durationCount > 0 ? totals.durationSum / totals.durationCount : null,
+    ...toolRates(totals.tools, totals.failures, totals.durationSum, totals.durationCount),
     promptCount: totals.prompts,
     eventCount: totals.events,
     byTool,
+  };
+}
+
+/** One rule for tool counts, success rate and mean duration, for one session and across sessions. */
+function toolRates(tools: number, failures: number, durationSum: number, durationCount: number) {
+  return {
+    toolCount: tools,
+    failureCount: failures,
+    successRate: tools > 0 ? (tools - failures) / tools : null,
+    avgToolDurationMs: durationCount > 0 ? durationSum / durationCount : null,
   };
 }
