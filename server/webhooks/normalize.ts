@@ -102,43 +102,18 @@ export function normalizeGithub(event: string, payload: unknown): Normalized | I
     case "workflow_run": {
       const p = GhWorkflowRun.parse(payload);
       const run = p.workflow_run;
-      if (p.action !== "completed") return { ignored: `workflow_run ${p.action}` };
-      const outcome = ciOutcome(run.conclusion);
-      if (!outcome) return { ignored: `workflow_run concluded ${run.conclusion ?? "without a conclusion"}` };
       const name = run.name ?? "workflow";
-      return {
-        kind: "ci",
-        provider: "github",
-        repository: p.repository.full_name,
-        outcome,
-        workflow: name,
-        branch: run.head_branch,
-        commitSha: run.head_sha,
-        url: run.html_url,
-        conclusion: run.conclusion!,
-        evidence: `GitHub Actions workflow "${name}" run${run.run_number ? ` #${run.run_number}` : ""} concluded ${run.conclusion}${run.head_branch ? ` on ${run.head_branch}` : ""}${run.head_sha ? ` at ${run.head_sha.slice(0, 12)}` : ""}.${run.display_title ? `\nRun title: ${run.display_title}` : ""}${run.html_url ? `\nRun: ${run.html_url}` : ""}`,
-      };
+      const ci = { workflow: name, branch: run.head_branch, commitSha: run.head_sha, url: run.html_url, conclusion: run.conclusion };
+      const links = `${run.display_title ? `\nRun title: ${run.display_title}` : ""}${run.html_url ? `\nRun: ${run.html_url}` : ""}`;
+      return githubCi(event, p.action, p.repository.full_name, ci, `GitHub Actions workflow "${name}" run${run.run_number ? ` #${run.run_number}` : ""}`, links);
     }
     case "check_suite": {
       const p = GhCheckSuite.parse(payload);
       const suite = p.check_suite;
-      if (p.action !== "completed") return { ignored: `check_suite ${p.action}` };
-      const outcome = ciOutcome(suite.conclusion);
-      if (!outcome) return { ignored: `check_suite concluded ${suite.conclusion ?? "without a conclusion"}` };
       const name = suite.app?.name ?? suite.app?.slug ?? "checks";
       const url = p.repository.html_url && suite.head_sha ? `${p.repository.html_url}/commit/${suite.head_sha}/checks` : null;
-      return {
-        kind: "ci",
-        provider: "github",
-        repository: p.repository.full_name,
-        outcome,
-        workflow: name,
-        branch: suite.head_branch,
-        commitSha: suite.head_sha,
-        url,
-        conclusion: suite.conclusion!,
-        evidence: `GitHub check suite "${name}" concluded ${suite.conclusion}${suite.head_branch ? ` on ${suite.head_branch}` : ""}${suite.head_sha ? ` at ${suite.head_sha.slice(0, 12)}` : ""}.${url ? `\nChecks: ${url}` : ""}`,
-      };
+      const ci = { workflow: name, branch: suite.head_branch, commitSha: suite.head_sha, url, conclusion: suite.conclusion };
+      return githubCi(event, p.action, p.repository.full_name, ci, `GitHub check suite "${name}"`, url ? `\nChecks: ${url}` : "");
     }
     case "pull_request": {
       const p = GhPullRequest.parse(payload);
@@ -160,6 +135,17 @@ export function normalizeGithub(event: string, payload: unknown): Normalized | I
     default:
       return { ignored: `GitHub event "${event.slice(0, 60)}" is not one Workdeck tracks` };
   }
+}
+
+type CiFields = Pick<CiEvent, "workflow" | "branch" | "commitSha" | "url"> & { conclusion: string | null };
+
+/** A GitHub workflow run or check suite: once completed with a conclusion Workdeck reads, a CI event; otherwise ignored. */
+function githubCi(event: string, action: string, repository: string, ci: CiFields, subject: string, links: string): CiEvent | Ignored {
+  if (action !== "completed") return { ignored: `${event} ${action}` };
+  const outcome = ciOutcome(ci.conclusion);
+  if (!outcome) return { ignored: `${event} concluded ${ci.conclusion ?? "without a conclusion"}` };
+  const where = `${ci.branch ? ` on ${ci.branch}` : ""}${ci.commitSha ? ` at ${ci.commitSha.slice(0, 12)}` : ""}`;
+  return { kind: "ci", provider: "github", repository, outcome, ...ci, conclusion: ci.conclusion!, evidence: `${subject} concluded ${ci.conclusion}${where}.${links}` };
 }
 
 function ciOutcome(conclusion: string | null): "failed" | "passed" | null {
