@@ -32,6 +32,34 @@ export const ARCHIVE_DIR = 'openspec/changes/archive';
 /** Tree paths are `/`-joined and relative to the project (the folder holding `openspec/`). */
 export const join = (...parts: string[]): string => parts.filter((p) => p !== '').join('/');
 
+/**
+ * Puts `files` (tree paths → content) into `snapshot`, creating the directories their paths imply
+ * (parents first). `addEntry` lists a new name in its directory: building a tree pushes, an overlay
+ * copies the listing so the snapshot it started from stays as it was.
+ */
+export function addFiles(
+  snapshot: TreeSnapshot,
+  files: Record<string, string>,
+  mtimeMs: number,
+  addEntry: (dir: string, name: string, kind: 'dir' | 'file') => void,
+): void {
+  const ensureDir = (dir: string): void => {
+    if (snapshot.dirs[dir]) return;
+    const slash = dir.lastIndexOf('/');
+    const parent = slash < 0 ? '' : dir.slice(0, slash);
+    ensureDir(parent);
+    snapshot.dirs[dir] = { mtimeMs, entries: [] };
+    addEntry(parent, dir.slice(slash + 1), 'dir');
+  };
+  for (const [rel, content] of Object.entries(files)) {
+    const slash = rel.lastIndexOf('/');
+    const parent = slash < 0 ? '' : rel.slice(0, slash);
+    ensureDir(parent);
+    addEntry(parent, rel.slice(slash + 1), 'file');
+    snapshot.files[rel] = { content, mtimeMs };
+  }
+}
+
 export class OpenSpecTree {
   /** Per-snapshot memo of derived values (parsed documents), keyed by the caller. */
   readonly memo = new Map<string, unknown>();
@@ -41,21 +69,9 @@ export class OpenSpecTree {
   /** A tree from `path → content`; directories are implied by the paths. */
   static fromFiles(files: Record<string, string>, mtimeMs = 0): OpenSpecTree {
     const snapshot: TreeSnapshot = { dirs: { '': { mtimeMs, entries: [] } }, files: {}, links: {} };
-    const ensureDir = (dir: string): void => {
-      if (snapshot.dirs[dir]) return;
-      const slash = dir.lastIndexOf('/');
-      const parent = slash < 0 ? '' : dir.slice(0, slash);
-      ensureDir(parent);
-      snapshot.dirs[dir] = { mtimeMs, entries: [] };
-      snapshot.dirs[parent]!.entries.push({ name: dir.slice(slash + 1), kind: 'dir' });
-    };
-    for (const [rel, content] of Object.entries(files)) {
-      const slash = rel.lastIndexOf('/');
-      const parent = slash < 0 ? '' : rel.slice(0, slash);
-      ensureDir(parent);
-      snapshot.dirs[parent]!.entries.push({ name: rel.slice(slash + 1), kind: 'file' });
-      snapshot.files[rel] = { content, mtimeMs };
-    }
+    addFiles(snapshot, files, mtimeMs, (dir, name, kind) => {
+      snapshot.dirs[dir]!.entries.push({ name, kind });
+    });
     return new OpenSpecTree(snapshot);
   }
 

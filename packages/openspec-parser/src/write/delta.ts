@@ -4,7 +4,7 @@
  * with draft files laid over a real root, so a draft is checked by the very validator that reads
  * the root (the main specs it modifies included) before anything is written.
  */
-import { OpenSpecTree, join, type TreeSnapshot } from '../tree';
+import { addFiles, OpenSpecTree, join, type TreeSnapshot } from '../tree';
 
 export interface ScenarioDraft {
   name: string;
@@ -57,27 +57,13 @@ export function renderDeltaSpec(ops: DeltaOperationDraft[]): string {
 export function overlayTree(tree: OpenSpecTree, files: Record<string, string>, mtimeMs = Date.now()): OpenSpecTree {
   const base = tree.snapshot;
   const snapshot: TreeSnapshot = { ...base, dirs: { ...base.dirs }, files: { ...base.files }, links: { ...base.links } };
-  const ensureDir = (dir: string): void => {
-    if (snapshot.dirs[dir]) return;
-    const slash = dir.lastIndexOf('/');
-    const parent = slash < 0 ? '' : dir.slice(0, slash);
-    ensureDir(parent);
-    snapshot.dirs[dir] = { mtimeMs, entries: [] };
-    addEntry(parent, dir.slice(slash + 1), 'dir');
-  };
   const addEntry = (dir: string, name: string, kind: 'dir' | 'file'): void => {
     const listing = snapshot.dirs[dir]!;
     if (listing.entries.some((e) => e.name === name)) return;
     // Copy on write: the base snapshot's listing stays as it was.
     snapshot.dirs[dir] = { ...listing, entries: [...listing.entries, { name, kind }] };
   };
-  for (const [rel, content] of Object.entries(files)) {
-    const slash = rel.lastIndexOf('/');
-    const parent = slash < 0 ? '' : rel.slice(0, slash);
-    ensureDir(parent);
-    addEntry(parent, rel.slice(slash + 1), 'file');
-    snapshot.files[rel] = { content, mtimeMs };
-  }
+  addFiles(snapshot, files, mtimeMs, addEntry);
   return new OpenSpecTree(snapshot);
 }
 
