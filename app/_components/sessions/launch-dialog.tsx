@@ -9,6 +9,7 @@ import { SubagentPicker } from "../agents-config/agent-picker";
 import { sessionHref, workItemLabel } from "./session-format";
 import { useSelectedProject } from "../shell/selected-project";
 import { Button, ErrorState, Skeleton } from "../ui/ui";
+import { useModalDialog } from "../ui/use-modal-dialog";
 
 const PERMISSION_MODES = [
   { value: "default", label: "default (ask; headless runs deny)" },
@@ -32,16 +33,8 @@ export function LaunchSessionButton({ projectId, workItem, variant = "primary" }
 }
 
 export function LaunchDialog({ projectId, workItem, open, onClose }: { projectId: string | null; workItem?: WorkItem; open: boolean; onClose(): void }) {
-  const ref = useRef<HTMLDialogElement>(null);
+  const ref = useModalDialog(open);
   const titleId = useId();
-
-  // showModal() gives focus trapping, Escape and an inert background for free.
-  useEffect(() => {
-    const dialog = ref.current;
-    if (!dialog) return;
-    if (open && !dialog.open) dialog.showModal();
-    if (!open && dialog.open) dialog.close();
-  }, [open]);
 
   return (
     <dialog

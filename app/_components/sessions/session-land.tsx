@@ -1,12 +1,13 @@
 "use client";
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useId, useRef, useState } from "react";
+import { useId, useState } from "react";
 import type { Session } from "@/lib/schemas/sessions";
 import { useTRPC } from "@/lib/trpc/react";
 import { RelativeTime } from "../ui/relative-time";
 import { isActive } from "./session-format";
 import { Button, ErrorState } from "../ui/ui";
+import { useModalDialog } from "../ui/use-modal-dialog";
 
 /**
  * Landing a finished session's work: Merge puts its branch on the branch the project had
@@ -117,15 +118,8 @@ export function SessionLand({ session: s }: { session: Session }) {
 }
 
 function DiscardDialog(props: { open: boolean; sessionId: number; branch: string; pending: boolean; error: string | null; onConfirm(): void; onClose(): void }) {
-  const ref = useRef<HTMLDialogElement>(null);
+  const ref = useModalDialog(props.open);
   const titleId = useId();
-  // showModal() gives focus trapping, Escape and an inert background.
-  useEffect(() => {
-    const dialog = ref.current;
-    if (!dialog) return;
-    if (props.open && !dialog.open) dialog.showModal();
-    if (!props.open && dialog.open) dialog.close();
-  }, [props.open]);
   return (
     <dialog
       ref={ref}

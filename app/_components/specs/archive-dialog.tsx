@@ -2,10 +2,11 @@
 
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
-import { useEffect, useId, useRef } from "react";
+import { useId } from "react";
 import { plural } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc/react";
 import { Badge, Button, ErrorState, Skeleton } from "../ui/ui";
+import { useModalDialog } from "../ui/use-modal-dialog";
 
 /**
  * Archive asks first and shows what will happen: the folder it becomes, what
@@ -15,7 +16,7 @@ import { Badge, Button, ErrorState, Skeleton } from "../ui/ui";
 export function ArchiveDialog({ projectId, changeId, open, onClose }: { projectId: string; changeId: string; open: boolean; onClose(): void }) {
   const trpc = useTRPC();
   const router = useRouter();
-  const ref = useRef<HTMLDialogElement>(null);
+  const ref = useModalDialog(open);
   const titleId = useId();
   const preview = useQuery({ ...trpc.openspec.previewArchive.queryOptions({ projectId, changeId }), enabled: open, staleTime: 0 });
   const archive = useMutation(
@@ -26,14 +27,6 @@ export function ArchiveDialog({ projectId, changeId, open, onClose }: { projectI
       },
     }),
   );
-
-  // showModal() gives focus trapping, Escape and an inert background for free.
-  useEffect(() => {
-    const dialog = ref.current;
-    if (!dialog) return;
-    if (open && !dialog.open) dialog.showModal();
-    if (!open && dialog.open) dialog.close();
-  }, [open]);
 
   const p = preview.data;
   const canConfirm = Boolean(p && !p.refusal) && !archive.isPending && !archive.isSuccess;
