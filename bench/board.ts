@@ -1,7 +1,6 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { chromium } from "@playwright/test";
 import { readEnv } from "@/server/env";
 import { createRuntime } from "@/server/runtime-boot";
 import { addDependency } from "@/server/dependencies/service";
@@ -13,6 +12,7 @@ import { serveWorkdeck } from "../tests/support/workdeck-server";
 import { generateOpenSpecRoot } from "./generate-openspec";
 import { generatePlaywrightReport } from "./generate-playwright";
 import { percentile, timeAsync, type BenchRow } from "./stats";
+import { launchChromium } from "../tests/support/chromium";
 
 const repoRoot = path.resolve(import.meta.dirname, "..");
 const DEPENDENCIES = 2000;
@@ -113,10 +113,7 @@ async function benchBoardPageLoad(data: { configPath: string; dbPath: string; it
   buildIfNeeded();
   const server = await serveWorkdeck(data);
   try {
-    const browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-    });
+    const browser = await launchChromium();
     try {
       const firstCard: number[] = [];
       const load: number[] = [];

@@ -3,12 +3,14 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
-import { chromium, type Browser } from "@playwright/test";
+import { type Browser } from "@playwright/test";
 import { hookSession } from "../tests/support/hook-payloads";
 import { FakeAnthropic } from "../tests/support/fake-anthropic";
 import { startWorkdeck } from "../tests/e2e/fixtures";
 import buildIfNeeded from "../tests/e2e/global-setup";
 import { percentile, type BenchRow } from "./stats";
+import { launchChromium } from "../tests/support/chromium";
+import { fakeClaudeEnv } from "../tests/support/claude-env";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const sampleDir = path.resolve(repoRoot, "../shared/playwright-sample/reports");
@@ -46,20 +48,10 @@ export async function benchFrontend(): Promise<BenchRow[]> {
     () => ({ kind: "text", text: "## Done\n\nThe **checkout** test passes again:\n\n- fixed the `cart` total\n- added a test" }),
   );
   let server: Awaited<ReturnType<typeof startWorkdeck>> | null = null;
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  const browser = await launchChromium();
   try {
     server = await startWorkdeck({
-      env: {
-        ANTHROPIC_BASE_URL: fake.url,
-        ANTHROPIC_API_KEY: "sk-fake",
-        IS_SANDBOX: "1",
-        CLAUDE_CONFIG_DIR: claudeConfig,
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-        DISABLE_AUTOUPDATER: "1",
-      },
+      env: fakeClaudeEnv(fake.url, claudeConfig),
     });
     const { baseURL, workspace } = server.info;
     const pages = await seed(browser, baseURL, workspace);

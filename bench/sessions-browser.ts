@@ -1,11 +1,12 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { chromium } from "@playwright/test";
 import { FakeAnthropic, type LoggedRequest } from "../tests/support/fake-anthropic";
 import { startWorkdeck } from "../tests/e2e/fixtures";
 import buildIfNeeded from "../tests/e2e/global-setup";
 import { percentile, type BenchRow } from "./stats";
+import { launchChromium } from "../tests/support/chromium";
+import { fakeClaudeEnv } from "../tests/support/claude-env";
 
 const MARKERS = 40;
 const PROJECT = "billing-api";
@@ -58,20 +59,10 @@ export async function benchSessionsBrowser(): Promise<BenchRow[]> {
     },
   );
   let server: Awaited<ReturnType<typeof startWorkdeck>> | null = null;
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  const browser = await launchChromium();
   try {
     server = await startWorkdeck({
-      env: {
-        ANTHROPIC_BASE_URL: fake.url,
-        ANTHROPIC_API_KEY: "sk-fake",
-        IS_SANDBOX: "1",
-        CLAUDE_CONFIG_DIR: claudeConfig,
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-        DISABLE_AUTOUPDATER: "1",
-      },
+      env: fakeClaudeEnv(fake.url, claudeConfig),
     });
     const { baseURL } = server.info;
     // A plain JSON body: the app's transformer only tags Dates, so an input without any is as-is.

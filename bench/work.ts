@@ -1,7 +1,6 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { chromium } from "@playwright/test";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { readEnv } from "@/server/env";
 import { createRuntime } from "@/server/runtime-boot";
@@ -14,6 +13,7 @@ import { serveWorkdeck } from "../tests/support/workdeck-server";
 import { generateOpenSpecRoot } from "./generate-openspec";
 import { generatePlaywrightReport } from "./generate-playwright";
 import { percentile, timeAsync, type BenchRow } from "./stats";
+import { launchChromium } from "../tests/support/chromium";
 
 const repoRoot = path.resolve(import.meta.dirname, "..");
 
@@ -126,10 +126,7 @@ async function benchWorkPageLoad(data: { configPath: string; dbPath: string; ite
   buildIfNeeded();
   const server = await serveWorkdeck(data);
   try {
-    const browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-    });
+    const browser = await launchChromium();
     try {
       const firstRow: number[] = [];
       const load: number[] = [];

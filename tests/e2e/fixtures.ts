@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { test as base, expect, type Page } from "@playwright/test";
 import { FakeAnthropic } from "../support/fake-anthropic";
 import { serveWorkdeck } from "../support/workdeck-server";
+import { fakeClaudeEnv } from "../support/claude-env";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -54,14 +55,7 @@ export const testWithFakeClaude = () => base.extend<{ app: WorkdeckServer }, { f
     async ({ fake }, use) => {
       const claudeConfig = fs.mkdtempSync(path.join(os.tmpdir(), "workdeck-e2e-claude-"));
       const server = await startWorkdeck({
-        env: {
-          ANTHROPIC_BASE_URL: fake.url,
-          ANTHROPIC_API_KEY: "sk-fake",
-          IS_SANDBOX: "1",
-          CLAUDE_CONFIG_DIR: claudeConfig,
-          CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-          DISABLE_AUTOUPDATER: "1",
-        },
+        env: fakeClaudeEnv(fake.url, claudeConfig),
       });
       await use(server.info);
       await server.stop();
