@@ -1,8 +1,6 @@
-import fs from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { APIRequestContext, Locator, Page } from "@playwright/test";
 import { mainAsking } from "../support/fake-anthropic";
+import { passingReport, readSampleRun } from "../support/playwright-reports";
 import { expect, test, testWithFakeClaude, waitForHydration, type WorkdeckServer } from "./fixtures";
 
 /**
@@ -16,29 +14,7 @@ import { expect, test, testWithFakeClaude, waitForHydration, type WorkdeckServer
 
 test.use({ viewport: { width: 1440, height: 1400 } });
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const sampleDir = path.resolve(repoRoot, "../shared/playwright-sample/reports");
 const LOCKS = "locks account after 5 failed attempts";
-
-type PwSuite = { specs?: { title: string; tests: { status: string; results: Record<string, unknown>[] }[] }[]; suites?: PwSuite[] };
-const readRun1 = () => JSON.parse(fs.readFileSync(path.join(sampleDir, "run-1.json"), "utf8")) as { suites: PwSuite[]; stats: { startTime: string } };
-
-/** Run 1 an hour later with `title` passing: the fix landed. */
-function passingReport(title: string) {
-  const report = readRun1();
-  report.stats.startTime = new Date(Date.parse(report.stats.startTime) + 3600_000).toISOString();
-  const walk = (suite: PwSuite) => {
-    for (const spec of suite.specs ?? [])
-      if (spec.title === title)
-        for (const t of spec.tests) {
-          t.status = "expected";
-          t.results = [{ ...t.results[0], status: "passed", retry: 0, error: undefined, errors: [] }];
-        }
-    for (const child of suite.suites ?? []) walk(child);
-  };
-  report.suites.forEach(walk);
-  return report;
-}
 
 async function postReport(request: APIRequestContext, app: WorkdeckServer, report: unknown, project = "billing-api"): Promise<void> {
   const res = await request.post(`${app.baseURL}/api/reports?project=${project}`, { data: report });
@@ -61,7 +37,7 @@ test("a report's failures appear beside the specs, triage shows up, a passing ru
   await expect(page.getByRole("region", { name: "Work counts" })).toBeVisible();
   await expect(page.getByRole("status").filter({ hasText: "Live" })).toBeVisible({ timeout: 20_000 });
 
-  await postReport(request, app, readRun1(), SHARED_PROJECT);
+  await postReport(request, app, readSampleRun(1), SHARED_PROJECT);
   // Live: the failures arrive without a reload.
   await expect(failureRow(page)).toBeVisible();
   await expect(failureRow(page)).toContainText("Failure");
@@ -143,7 +119,7 @@ flow("the whole flow: report in, item live, triaged, a session launched from it 
   await expect(failureRow(page)).toHaveCount(0);
 
   // 1. A report comes in: the failure appears without a reload.
-  await postReport(request, app, readRun1());
+  await postReport(request, app, readSampleRun(1));
   await expect(failureRow(page)).toBeVisible();
   await expect(failureRow(page)).toContainText("untriaged");
   await expect(failureRow(page)).toContainText("Open");

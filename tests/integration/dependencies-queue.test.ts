@@ -16,30 +16,10 @@ import { FakeAnthropic } from "../support/fake-anthropic";
 import { harnessDeps, harnessSpec } from "../support/session-harness";
 import { sharedPath } from "../support/shared";
 import { repoRoot, tempDir } from "../support/temp";
+import { passingReport } from "../support/playwright-reports";
 
 const LOCKS = "locks account after 5 failed attempts";
 const reports = sharedPath("playwright-sample", "reports");
-
-type PwResult = { status: string; retry: number; error?: unknown; errors: unknown[] };
-type PwSuite = { title: string; specs?: { title: string; tests: { status: string; results: PwResult[] }[] }[]; suites?: PwSuite[] };
-type PwReport = { suites: PwSuite[]; stats: { startTime: string } };
-
-/** Run 1 again, an hour later, with `title` passing everywhere: the blocker's fix landed. */
-function passingReport(title: string): string {
-  const report = JSON.parse(fs.readFileSync(path.join(reports, "run-1.json"), "utf8")) as PwReport;
-  report.stats.startTime = new Date(Date.parse(report.stats.startTime) + 3600_000).toISOString();
-  const walk = (suite: PwSuite) => {
-    for (const spec of suite.specs ?? [])
-      if (spec.title === title)
-        for (const t of spec.tests) {
-          t.status = "expected";
-          t.results = [{ ...t.results[0]!, status: "passed", retry: 0, error: undefined, errors: [] }];
-        }
-    for (const child of suite.suites ?? []) walk(child);
-  };
-  report.suites.forEach(walk);
-  return JSON.stringify(report);
-}
 
 let cleanup: (() => Promise<void>) | null = null;
 afterEach(async () => {
@@ -81,7 +61,7 @@ describe("the session queue obeys dependencies", () => {
     expect(item.detail).toBe(`queued · waiting for failure #${blocker}`);
     expect(item.blockedBy).toEqual([{ key: `failure:${blocker}`, state: "open", label: `failure #${blocker}`, via: `failure:${blocked}` }]);
 
-    ingestReport(deps, { projectSlug: "demo", body: passingReport(LOCKS) });
+    ingestReport(deps, { projectSlug: "demo", body: JSON.stringify(passingReport(LOCKS)) });
     const done = await runner.waitForEnd(id, 120_000);
     expect(done).toMatchObject({ status: "completed", exitReason: "success" });
     expect(fake.mainRequests.length).toBeGreaterThan(0);
@@ -104,7 +84,7 @@ describe("the session queue obeys dependencies", () => {
 
   it("starts a session at once when its item's blockers are already resolved", async () => {
     const { fake, deps, runner, blocker, blocked } = await setup();
-    ingestReport(deps, { projectSlug: "demo", body: passingReport(LOCKS) });
+    ingestReport(deps, { projectSlug: "demo", body: JSON.stringify(passingReport(LOCKS)) });
     fake.queue({ kind: "text", text: "Fixed it." });
     const { id } = await runner.start({ projectId: "demo", workItem: { kind: "error", failureId: blocked } });
     expect(runner.get({ id }).exitReason).not.toBe("blocked");

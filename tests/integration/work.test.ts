@@ -12,33 +12,10 @@ import { startRuntime, stopRuntime } from "@/server/runtime-boot";
 import { ingestReport } from "@/server/errors/ingest";
 import { createContext } from "@/server/trpc/init";
 import { createCaller } from "@/server/trpc/root";
-import { sharedPath } from "../support/shared";
 import { repoRoot, tempDir } from "../support/temp";
+import { passingReport, readSampleRun } from "../support/playwright-reports";
 
-const reports = sharedPath("playwright-sample", "reports");
-const readRun = (n: number) => JSON.parse(fs.readFileSync(path.join(reports, `run-${n}.json`), "utf8")) as PwReport;
 const LOCKS = "locks account after 5 failed attempts";
-
-type PwResult = { status: string; retry: number; error?: unknown; errors: unknown[] };
-type PwSuite = { title: string; specs?: { title: string; tests: { status: string; projectName: string; results: PwResult[] }[] }[]; suites?: PwSuite[] };
-type PwReport = { config: unknown; suites: PwSuite[]; errors: unknown[]; stats: { startTime: string } };
-
-/** Run 1 again, an hour later, with `title` passing everywhere: the failure's fix landed. */
-export function passingReport(title: string): PwReport {
-  const report = readRun(1);
-  report.stats.startTime = new Date(Date.parse(report.stats.startTime) + 3600_000).toISOString();
-  const walk = (suite: PwSuite) => {
-    for (const spec of suite.specs ?? [])
-      if (spec.title === title)
-        for (const t of spec.tests) {
-          t.status = "expected";
-          t.results = [{ ...t.results[0]!, status: "passed", retry: 0, error: undefined, errors: [] }];
-        }
-    for (const child of suite.suites ?? []) walk(child);
-  };
-  report.suites.forEach(walk);
-  return report;
-}
 
 async function start() {
   const dir = tempDir();
@@ -61,7 +38,7 @@ describe("work: All Work", () => {
     expect(before.every((i) => i.type === "change")).toBe(true);
     expect(before.length).toBeGreaterThan(0);
 
-    ingestReport(runtime, { projectSlug: "billing-api", body: JSON.stringify(readRun(1)) });
+    ingestReport(runtime, { projectSlug: "billing-api", body: JSON.stringify(readSampleRun(1)) });
     const items = await api.work.listAll({ projectId: "billing-api" });
     const failures = items.filter((i) => i.type === "failure");
     expect(failures).toHaveLength(8);
@@ -124,7 +101,7 @@ describe("work: All Work", () => {
 
   it("shows sessions linked to their work item, and a remediation whose failure passed as resolved", async () => {
     const { runtime, api } = await start();
-    ingestReport(runtime, { projectSlug: "billing-api", body: JSON.stringify(readRun(1)) });
+    ingestReport(runtime, { projectSlug: "billing-api", body: JSON.stringify(readSampleRun(1)) });
     const failure = (await api.work.listAll({ projectId: "billing-api", filter: { types: ["failure"] } })).find((f) => f.title.includes(LOCKS))!;
     const failureId = Number(failure.key.split(":")[1]);
     // A finished remediation session, as the runner stores it (running one needs the claude binary).
@@ -158,7 +135,7 @@ describe("work: All Work", () => {
     const subscriber = createCaller(createContext(runtime), { signal: controller.signal });
     void api;
     const stream = await subscriber.work.subscribe({ projectId: "billing-api", lastEventId: 0 });
-    ingestReport(runtime, { projectSlug: "billing-api", body: JSON.stringify(readRun(1)) });
+    ingestReport(runtime, { projectSlug: "billing-api", body: JSON.stringify(readSampleRun(1)) });
     runtime.bus.publish({ type: "sessions.event", projectSlug: "billing-api", sessionId: 1, seq: 5, eventType: "assistant" });
     runtime.bus.publish({ type: "sessions.updated", projectSlug: "billing-api", sessionId: 1, status: "running" });
     const seen: { id: string; type: string }[] = [];
