@@ -18,6 +18,7 @@ import { FakeRailway } from "../support/fake-railway";
 import { startFakeSlack } from "../support/fake-slack";
 import { sharedPath } from "../support/shared";
 import { closeWebhookServers, rows, sendGithub, sendRailway, startWebhookServer, type WebhookServer } from "../support/webhook-server";
+import { fakeClaudeChildEnv } from "../support/claude-env";
 
 const closers: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -41,16 +42,7 @@ async function world(automations: unknown[], extra: { config?: Record<string, un
   closers.push(async () => fs.rmSync(home, { recursive: true, force: true }));
   fs.mkdirSync(path.join(home, "claude-config"));
   // What the Claude child inherits (the runtime reads the environment once, at start).
-  for (const [k, v] of Object.entries({
-    ANTHROPIC_BASE_URL: fake.url,
-    HOME: home,
-    CLAUDE_CONFIG_DIR: path.join(home, "claude-config"),
-    CLAUDE_CODE_OAUTH_TOKEN: "sk-ant-oat01-fake-automations",
-    IS_SANDBOX: "1",
-    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-    DISABLE_AUTOUPDATER: "1",
-  }))
-    vi.stubEnv(k, v);
+  for (const [k, v] of Object.entries(fakeClaudeChildEnv(fake.url, home, "sk-ant-oat01-fake-automations"))) vi.stubEnv(k, v);
   const s = await startWebhookServer({
     sessions: true,
     config: { automations, claude: { defaults: { permissionMode: "acceptEdits", worktrees: false, timeoutMinutes: 3 } }, notifications: { slack: { webhookUrlEnv: "SLACK_HOOK" } }, ...extra.config },

@@ -20,6 +20,7 @@ import type { Runtime } from "@/server/runtime";
 import { startRuntime, stopRuntime } from "@/server/runtime-boot";
 import { afterToolResult, FakeAnthropic, lastToolResult, offersTool } from "../support/fake-anthropic";
 import { repoRoot, tempDir } from "../support/temp";
+import { fakeClaudeChildEnv } from "../support/claude-env";
 
 const TOKEN = "mcp-session-token-0123456789abcdef";
 
@@ -43,16 +44,7 @@ async function serveWorld(fake: FakeAnthropic, extraConfig: Record<string, unkno
   cleanups.push(() => new Promise((r) => (server.closeAllConnections(), server.close(r))));
   fs.mkdirSync(path.join(dir, "claude-config"));
   // What the Claude child inherits (the runtime reads the environment once, at start).
-  for (const [k, v] of Object.entries({
-    ANTHROPIC_BASE_URL: fake.url,
-    HOME: dir,
-    CLAUDE_CONFIG_DIR: path.join(dir, "claude-config"),
-    CLAUDE_CODE_OAUTH_TOKEN: "sk-ant-oat01-fake-mcp",
-    IS_SANDBOX: "1",
-    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-    DISABLE_AUTOUPDATER: "1",
-  }))
-    vi.stubEnv(k, v);
+  for (const [k, v] of Object.entries(fakeClaudeChildEnv(fake.url, dir, "sk-ant-oat01-fake-mcp"))) vi.stubEnv(k, v);
   const vars = { WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent", WORKDECK_TOKEN: TOKEN };
   const env = {
     ...readEnv({ ...process.env, ...vars }),
