@@ -73,3 +73,23 @@ function readTree(dir: string, base = dir): Record<string, string> {
   }
   return out;
 }
+
+describe("list --json lastModified with sub-millisecond mtimes", () => {
+  it("reports the same instant as the official CLI (rounded, not truncated)", async () => {
+    const officialRoot = path.join(tempDemoWorkspace(), "billing-api");
+    const oursRoot = path.join(tempDemoWorkspace(), "billing-api");
+    // 0.7 ms past a whole millisecond: truncating and rounding disagree by 1 ms.
+    const seconds = Date.parse("2025-03-04T05:06:07.123Z") / 1000 + 0.0007;
+    for (const root of [officialRoot, oursRoot]) {
+      for (const file of fs.readdirSync(path.join(root, "openspec/changes"), { recursive: true, withFileTypes: true })) {
+        const full = path.join(file.parentPath, file.name);
+        fs.utimesSync(full, seconds, seconds);
+      }
+    }
+    const official = (await exec(OFFICIAL, ["list", "--json"], officialRoot)).json as { changes: { lastModified: string }[] };
+    const ours = (await exec(WORKDECK, ["openspec", "list", "--json", "--root", oursRoot], repoRoot)).json as { changes: { lastModified: string }[] };
+    expect(official.changes.length).toBeGreaterThan(0);
+    expect(official.changes.map((c) => c.lastModified)).toContain("2025-03-04T05:06:07.124Z");
+    expect(ours.changes.map((c) => c.lastModified)).toEqual(official.changes.map((c) => c.lastModified));
+  });
+});

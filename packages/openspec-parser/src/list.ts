@@ -33,7 +33,8 @@ export function listChanges(tree: OpenSpecTree, options: { sort?: ChangeSort } =
         name,
         completedTasks: completed,
         totalTasks: total,
-        lastModified: new Date(lastModified(tree, dir)).toISOString(),
+        // Sub-millisecond mtimes round to the nearest millisecond, as the official CLI reports them.
+        lastModified: new Date(Math.round(lastModified(tree, dir))).toISOString(),
         status: total === 0 ? 'no-tasks' : completed === total ? 'complete' : 'in-progress',
         ...(nested ? { nested } : {}),
       };
