@@ -152,6 +152,8 @@ export class EventBus {
     if (this.pollTimer) return;
     this.polledUpTo = this.seenUpTo = this.latestId();
     this.pollTimer = setInterval(() => {
+      // A database closed before the bus was stopped (a test's teardown, a dying process): stop quietly.
+      if (!this.db.$client.open) return this.stopPolling();
       // A notifier that is up announces foreign rows: then only the slow sweep runs.
       if (this.notifier?.ready() && Date.now() - this.lastPollAt < SWEEP_WITH_NOTIFIER_MS) return;
       this.pollForeign();

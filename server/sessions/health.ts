@@ -102,11 +102,15 @@ export function watchHealth(deps: { db: Db; bus: EventBus; log: Logger; stuckMin
  * All Work's items with `health`: a running session's (and that of the session working on a
  * failure or change), or `failed` for a session that ended so; a running session's detail says it.
  */
-export function attachHealth<T extends { type: string; detail: string; links: { session: { id: number; status: string } | null } }>(items: T[], running: Map<number, SessionHealth>): (T & { health: Health | null })[] {
+export function attachHealth<T extends { type: string; status?: string; detail: string; links: { session: { id: number; status: string } | null } }>(
+  items: T[],
+  running: Map<number, SessionHealth>,
+): (T & { health: Health | null })[] {
   return items.map((item) => {
     const s = item.links.session;
     const health = s ? (running.get(s.id)?.health ?? (item.type === "session" ? endedHealth(s.status) : null)) : null;
-    if (item.type === "session" && s && running.has(s.id)) return { ...item, health, detail: `${item.detail} · ${health}` };
+    // A session waiting on a person is idle by definition: its detail already says what it waits for.
+    if (item.type === "session" && s && running.has(s.id) && item.status !== "needs_you") return { ...item, health, detail: `${item.detail} · ${health}` };
     return { ...item, health };
   });
 }

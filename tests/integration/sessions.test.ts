@@ -426,13 +426,19 @@ describe("sessions runner (real Claude Code binary, fake API)", () => {
   it("a launched session gets our hooks through its launch settings; its hook events arrive linked to the Workdeck session", async () => {
     const root = tempDir("workdeck-session-hooks-");
     // A hooks endpoint over the same ingest the server uses (POST /api/hooks), filled in once the harness exists.
-    let ingest: ((body: string, workdeckSessionId: number | undefined) => void) | null = null;
+    let ingest: ((body: string, workdeckSessionId: number | undefined) => unknown) | null = null;
     const server = http.createServer(async (req, res) => {
       const chunks: Buffer[] = [];
       for await (const c of req) chunks.push(c as Buffer);
       const header = req.headers["x-workdeck-session-id"];
-      ingest?.(Buffer.concat(chunks).toString("utf8"), typeof header === "string" ? Number(header) : undefined);
-      res.writeHead(201, { "content-type": "application/json" }).end("{}");
+      // Sessions also get Workdeck's MCP server at this base URL (/api/mcp): not served here.
+      if (!req.url?.startsWith("/api/hooks")) return void res.writeHead(404).end();
+      try {
+        await ingest?.(Buffer.concat(chunks).toString("utf8"), typeof header === "string" ? Number(header) : undefined);
+        res.writeHead(201, { "content-type": "application/json" }).end("{}");
+      } catch (error) {
+        res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ error: String(error) }));
+      }
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     try {
