@@ -74,7 +74,8 @@ describe("two workdeck serve processes on one database, with Redis", () => {
     redis = await startRedis();
     stops.push(() => redis.stop());
     [a, b] = (await cluster("redis", 2, { WORKDECK_REDIS_URL: redis.url })).servers as [Server, Server];
-  }, 300_000);
+    // The first describe may run `next build` on a fresh checkout, inside a busy Vitest run.
+  }, 900_000);
 
   it("a report ingested through one is listed by the other", async () => {
     const res = await fetch(`${a.baseURL}/api/reports?project=sample&branch=main`, { method: "POST", body: report, headers: { "content-type": "application/json" } });
