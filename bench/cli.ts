@@ -1,7 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import readline from "node:readline";
@@ -10,6 +9,7 @@ import Database from "better-sqlite3";
 import { hookSession } from "../tests/support/hook-payloads";
 import { generateOpenSpecRoot } from "./generate-openspec";
 import { generatePlaywrightReport } from "./generate-playwright";
+import { freePort, rssMb, withoutToken } from "./local-process";
 import { percentile, type BenchRow } from "./stats";
 
 const repoRoot = path.resolve(import.meta.dirname, "..");
@@ -248,8 +248,7 @@ async function startAndWait(start: (port: number, log: number) => ChildProcess):
 async function idleRss(s: Started): Promise<number> {
   await get(`${s.url}/login`);
   await new Promise((r) => setTimeout(r, 3000));
-  const kb = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${s.pid}/status`, "utf8"))?.[1];
-  return Number(kb ?? NaN) / 1024;
+  return rssMb(s.pid);
 }
 
 function get(url: string): Promise<number> {
@@ -281,21 +280,6 @@ async function holdNextLock(): Promise<{ release(): Promise<void> }> {
       await gone;
     },
   };
-}
-
-/** Loopback needs no token; the bench calls as a local user does. */
-function withoutToken(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const { WORKDECK_TOKEN: _token, ...rest } = env;
-  return rest;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = http.createServer().listen(0, "127.0.0.1", () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import readline from "node:readline";
 import Database from "better-sqlite3";
 import { hookSession } from "../tests/support/hook-payloads";
+import { freePort, rssMb, withoutToken } from "./local-process";
 import { percentile, type BenchRow } from "./stats";
 
 const repoRoot = path.resolve(import.meta.dirname, "..");
@@ -227,26 +227,6 @@ function cpuMs(pid: number): number {
 }
 /** Linux reports CPU time in USER_HZ ticks, 100 a second on every mainstream build. */
 const CLOCK_TICKS = 100;
-
-function rssMb(pid: number): number {
-  const kb = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
-  return Number(kb ?? NaN) / 1024;
-}
-
-/** Loopback needs no token; the bench posts as a local hook does. */
-function withoutToken(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const { WORKDECK_TOKEN: _token, ...rest } = env;
-  return rest;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = http.createServer().listen(0, "127.0.0.1", () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { printRows } = await import("./stats");
