@@ -36,7 +36,10 @@ export default defineConfig(
     rules: {
       "import-x/no-cycle": ["error", { ignoreExternal: true }],
       // Unused bindings are errors, except the deliberate `_name` ones (a skipped tuple slot, an unused callback parameter).
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none", ignoreRestSiblings: true }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none", ignoreRestSiblings: true },
+      ],
       // `x!` is the codebase's way to say "checked just above" (map lookups, regex groups, array ends under noUncheckedIndexedAccess).
       "@typescript-eslint/no-non-null-assertion": "off",
       // `delete env[name]` is how a child's environment loses a variable (and a copy loses a key); a Map would not be an env.

@@ -22,14 +22,21 @@ export async function benchAgents(): Promise<BenchRow[]> {
     fs.mkdirSync(path.join(project, "openspec"), { recursive: true });
     const config = path.join(dir, "config.json");
     fs.writeFileSync(config, JSON.stringify({ projects: [{ slug: "bench", path: project }] }));
-    const env = { ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "agents.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent" }), appRoot: repoRoot };
+    const env = {
+      ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "agents.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent" }),
+      appRoot: repoRoot,
+    };
     const runtime = await startRuntime(env, { watch: false });
 
     // 1. Sustained ingest: 20 agents, each a realistic mix (Pre/Post pairs, prompts, stops).
     const controller = new AbortController();
     let consumed = 0;
     const consumer = (async () => {
-      for await (const _ of runtime.bus.stream({ filter: { types: ["agents.activity", "agents.needsYou", "agents.ended"] }, signal: controller.signal })) consumed++;
+      for await (const _ of runtime.bus.stream({
+        filter: { types: ["agents.activity", "agents.needsYou", "agents.ended"] },
+        signal: controller.signal,
+      }))
+        consumed++;
     })();
     const bodies = ingestMix(project, 20, 10_000);
     for (let i = 0; i < 200; i++) await post(bodies[i % bodies.length]!); // warm-up
@@ -64,8 +71,19 @@ export async function benchAgents(): Promise<BenchRow[]> {
     await stopRuntime();
 
     return [
-      { name: `agents hook ingest through POST /api/hooks, subscription open (${consumed.toLocaleString("en")} events consumed)`, value: perSecond, unit: "/s", target: 2000, higherIsBetter: true },
-      { name: `agents.listActive p50, ${(total / 1e6).toFixed(2)}M stored events, ${active} active sessions`, value: percentile(latencies, 50), unit: "ms", target: 20 },
+      {
+        name: `agents hook ingest through POST /api/hooks, subscription open (${consumed.toLocaleString("en")} events consumed)`,
+        value: perSecond,
+        unit: "/s",
+        target: 2000,
+        higherIsBetter: true,
+      },
+      {
+        name: `agents.listActive p50, ${(total / 1e6).toFixed(2)}M stored events, ${active} active sessions`,
+        value: percentile(latencies, 50),
+        unit: "ms",
+        target: 20,
+      },
       { name: "agents.listActive p95, same", value: percentile(latencies, 95), unit: "ms", target: 20 },
       { name: "agents.listActive p50, one project", value: percentile(filtered, 50), unit: "ms", target: 20 },
       { name: "agents seeding 1M events (setup, batched inserts)", value: seedMs, unit: "ms" },
@@ -93,7 +111,9 @@ function ingestMix(cwd: string, agents: number, count: number): string[] {
     const input = { file_path: `src/file-${step}.ts`, command: "npm test" };
     if (step % 20 === 0) out.push(JSON.stringify(h.prompt(`task ${step}`)));
     out.push(JSON.stringify(h.pre(id, tool, input)));
-    out.push(JSON.stringify(step % 9 === 0 ? h.failure(id, tool, input, "Exit code 1") : h.post(id, tool, input, { stdout: "ok", stderr: "" })));
+    out.push(
+      JSON.stringify(step % 9 === 0 ? h.failure(id, tool, input, "Exit code 1") : h.post(id, tool, input, { stdout: "ok", stderr: "" })),
+    );
     if (step % 20 === 19) out.push(JSON.stringify(h.stop("done")));
   }
   return out.slice(0, count);
@@ -110,19 +130,51 @@ function seedMillion(sqlite: import("better-sqlite3").Database, now: number): vo
   );
   const SESSIONS = 10_000;
   const PER = 100;
-  const payload = JSON.stringify({ session_id: "x", hook_event_name: "PostToolUse", tool_name: "Read", tool_input: { file_path: "src/a.ts" }, tool_response: { type: "text" } });
+  const payload = JSON.stringify({
+    session_id: "x",
+    hook_event_name: "PostToolUse",
+    tool_name: "Read",
+    tool_input: { file_path: "src/a.ts" },
+    tool_response: { type: "text" },
+  });
   const batch = sqlite.transaction((from: number) => {
     for (let s = from; s < from + 100; s++) {
       const sessionId = `seed-${s}`;
       const start = now - 30 * 24 * 3600_000 + s * 60_000;
       for (let e = 0; e < PER; e++) {
         const isPost = e % 2 === 1;
-        insertHook.run(sessionId, isPost ? "PostToolUse" : "PreToolUse", "Read", `seed_${s}_${e >> 1}`, "/bench", s % 3 === 0 ? "bench" : null, payload, start + e * 1000, isPost ? 1000 : null, isPost ? 1 : null);
+        insertHook.run(
+          sessionId,
+          isPost ? "PostToolUse" : "PreToolUse",
+          "Read",
+          `seed_${s}_${e >> 1}`,
+          "/bench",
+          s % 3 === 0 ? "bench" : null,
+          payload,
+          start + e * 1000,
+          isPost ? 1000 : null,
+          isPost ? 1 : null,
+        );
       }
       // The last 50 sessions are still running; the rest ended.
       const running = s >= SESSIONS - 50;
       const last = running ? now - (SESSIONS - s) * 1000 : start + PER * 1000;
-      insertSession.run(sessionId, s % 3 === 0 ? "bench" : null, running ? "active" : "ended", start, last, running ? "PostToolUse" : "SessionEnd", PER / 2, 0, (PER / 2) * 1000, PER / 2, 1, PER, running ? null : last, running ? null : "other");
+      insertSession.run(
+        sessionId,
+        s % 3 === 0 ? "bench" : null,
+        running ? "active" : "ended",
+        start,
+        last,
+        running ? "PostToolUse" : "SessionEnd",
+        PER / 2,
+        0,
+        (PER / 2) * 1000,
+        PER / 2,
+        1,
+        PER,
+        running ? null : last,
+        running ? null : "other",
+      );
     }
   });
   for (let s = 0; s < SESSIONS; s += 100) batch(s);

@@ -33,18 +33,23 @@ export async function benchBoard(onRows?: (rows: BenchRow[]) => void): Promise<B
     const configPath = path.join(dir, "config.json");
     fs.writeFileSync(configPath, JSON.stringify({ projects: [{ slug: "big", path: project }] }));
     const dbPath = path.join(dir, "bench.db");
-    const env = { ...readEnv({ ...process.env, WORKDECK_DB: dbPath, WORKDECK_CONFIG: configPath, WORKDECK_LOG_LEVEL: "warn" }), appRoot: repoRoot };
+    const env = {
+      ...readEnv({ ...process.env, WORKDECK_DB: dbPath, WORKDECK_CONFIG: configPath, WORKDECK_LOG_LEVEL: "warn" }),
+      appRoot: repoRoot,
+    };
     const runtime = await createRuntime(env, { watch: false, warm: true });
     let rows: BenchRow[];
     let items: number;
     try {
-      for (let run = 1; run <= 3; run++) ingestReport(runtime, { projectSlug: "big", body: generatePlaywrightReport({ tests: 5000, run, seed: 7, fragileEvery: 1 }) });
+      for (let run = 1; run <= 3; run++)
+        ingestReport(runtime, { projectSlug: "big", body: generatePlaywrightReport({ tests: 5000, run, seed: 7, fragileEvery: 1 }) });
       const insert = runtime.db.$client.prepare(
         `INSERT INTO sessions (session_type, work_item_kind, work_item_ref, status, project_slug, cwd, prompt, options, priority, created_at, started_at, ended_at, cost_usd)
          VALUES ('error_remediation', 'error', ?, ?, 'big', '.', 'Fix it', '{}', 3, ?, ?, ?, 0.5)`,
       );
       const now = Date.now();
-      for (let i = 1; i <= 300; i++) insert.run(String(i), i % 3 ? "completed" : "running", now - i * 1000, now - i * 1000, i % 3 ? now : null);
+      for (let i = 1; i <= 300; i++)
+        insert.run(String(i), i % 3 ? "completed" : "running", now - i * 1000, now - i * 1000, i % 3 ? now : null);
 
       const cold = async () => {
         const times: number[] = [];
@@ -76,11 +81,26 @@ export async function benchBoard(onRows?: (rows: BenchRow[]) => void): Promise<B
       const after = await cold();
       const withBlockers = (await listAll(runtime, {})).filter((i) => i.blockedBy.length).length;
       rows = [
-        { name: `work.listAll p50, built from scratch, no dependencies (${items.toLocaleString("en")} items; today's figure)`, value: percentile(before, 50), unit: "ms", target: 50 },
-        { name: `work.listAll p50, built from scratch, ${DEPENDENCIES.toLocaleString("en")} dependencies (${withBlockers.toLocaleString("en")} items blocked)`, value: percentile(after, 50), unit: "ms", target: 50 },
+        {
+          name: `work.listAll p50, built from scratch, no dependencies (${items.toLocaleString("en")} items; today's figure)`,
+          value: percentile(before, 50),
+          unit: "ms",
+          target: 50,
+        },
+        {
+          name: `work.listAll p50, built from scratch, ${DEPENDENCIES.toLocaleString("en")} dependencies (${withBlockers.toLocaleString("en")} items blocked)`,
+          value: percentile(after, 50),
+          unit: "ms",
+          target: 50,
+        },
         { name: "work.listAll p95, built from scratch, with the dependencies", value: percentile(after, 95), unit: "ms" },
         { name: "work.listAll with dependencies / without (p50)", value: percentile(after, 50) / percentile(before, 50), unit: "x" },
-        { name: `work.addDependency p50 (cycle check over up to ${DEPENDENCIES.toLocaleString("en")} edges)`, value: percentile(adds, 50), unit: "ms", target: 50 },
+        {
+          name: `work.addDependency p50 (cycle check over up to ${DEPENDENCIES.toLocaleString("en")} edges)`,
+          value: percentile(adds, 50),
+          unit: "ms",
+          target: 50,
+        },
       ];
     } finally {
       await runtime.close();
@@ -124,16 +144,24 @@ async function benchBoardPageLoad(data: { configPath: string; dbPath: string; it
           const page = await context.newPage();
           let bytes = 0;
           page.on("response", (res) => {
-            if (res.url().endsWith(".js")) void res.body().then((b) => (bytes += b.length)).catch(() => undefined);
+            if (res.url().endsWith(".js"))
+              void res
+                .body()
+                .then((b) => (bytes += b.length))
+                .catch(() => undefined);
           });
           await page.addInitScript(FIRST_CARD_PROBE);
           await page.goto(`${server.baseURL}/board`, { waitUntil: "load", timeout: 60_000 });
           await page.locator('[data-testid="board-card"]').first().waitFor({ state: "visible", timeout: 60_000 });
           const t = await page.evaluate(() => {
             const nav = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming | undefined;
-            return { firstCard: (window as unknown as { __firstCardAt?: number }).__firstCardAt ?? NaN, load: nav ? nav.loadEventStart - nav.startTime : NaN };
+            return {
+              firstCard: (window as unknown as { __firstCardAt?: number }).__firstCardAt ?? NaN,
+              load: nav ? nav.loadEventStart - nav.startTime : NaN,
+            };
           });
-          if (!Number.isFinite(t.firstCard) || !Number.isFinite(t.load)) throw new Error(`Board page load: no timing (${JSON.stringify(t)})`);
+          if (!Number.isFinite(t.firstCard) || !Number.isFinite(t.load))
+            throw new Error(`Board page load: no timing (${JSON.stringify(t)})`);
           if (run === 0) continue; // warm-up
           firstCard.push(t.firstCard);
           load.push(t.load);
@@ -143,7 +171,12 @@ async function benchBoardPageLoad(data: { configPath: string; dbPath: string; it
         }
       }
       return [
-        { name: `Board first page load p50, navigation start → first card visible (${data.items.toLocaleString("en")} items, ${DEPENDENCIES.toLocaleString("en")} dependencies, ${PAGE_LOAD_RUNS} runs)`, value: percentile(firstCard, 50), unit: "ms", target: 1000 },
+        {
+          name: `Board first page load p50, navigation start → first card visible (${data.items.toLocaleString("en")} items, ${DEPENDENCIES.toLocaleString("en")} dependencies, ${PAGE_LOAD_RUNS} runs)`,
+          value: percentile(firstCard, 50),
+          unit: "ms",
+          target: 1000,
+        },
         { name: "Board first page load max, navigation start → first card visible", value: Math.max(...firstCard), unit: "ms" },
         { name: "Board first page load p50, navigation start → load event", value: percentile(load, 50), unit: "ms", target: 1000 },
         { name: "Board JavaScript read by the page (columns view, drag layer included)", value: transferred / 1024, unit: "KB" },

@@ -42,7 +42,9 @@ export function benchServeProcesses(): Promise<BenchRow[]> {
 }
 
 async function withWorkspace(fn: (ctx: Ctx) => Promise<BenchRow[]>): Promise<BenchRow[]> {
-  const build = spawnSync(process.execPath, [path.join(repoRoot, "scripts/build-server.mjs"), "--if-needed"], { stdio: ["ignore", "inherit", "inherit"] });
+  const build = spawnSync(process.execPath, [path.join(repoRoot, "scripts/build-server.mjs"), "--if-needed"], {
+    stdio: ["ignore", "inherit", "inherit"],
+  });
   if (build.status !== 0) throw new Error("npm run build:server failed");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "workdeck-bench-cli-"));
   try {
@@ -51,7 +53,15 @@ async function withWorkspace(fn: (ctx: Ctx) => Promise<BenchRow[]>): Promise<Ben
     const configPath = path.join(dir, "config.json");
     fs.writeFileSync(configPath, JSON.stringify({ projects: [{ slug: "big", path: root }] }));
     // Compiled or nothing: a stale build must fail the bench, not quietly measure tsx.
-    const env = { ...withoutToken(process.env), WORKDECK_SERVER_BUILD: "required", WORKDECK_DB: path.join(dir, "workdeck.db"), WORKDECK_CONFIG: configPath, WORKDECK_LOG_LEVEL: "warn", NEXT_TELEMETRY_DISABLED: "1", HOME: dir };
+    const env = {
+      ...withoutToken(process.env),
+      WORKDECK_SERVER_BUILD: "required",
+      WORKDECK_DB: path.join(dir, "workdeck.db"),
+      WORKDECK_CONFIG: configPath,
+      WORKDECK_LOG_LEVEL: "warn",
+      NEXT_TELEMETRY_DISABLED: "1",
+      HOME: dir,
+    };
     return await fn({ dir, root, env });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -71,7 +81,13 @@ function benchCommands(ctx: Ctx): BenchRow[] {
   const officialEnv = { ...ctx.env, OPENSPEC_TELEMETRY: "0", DO_NOT_TRACK: "1", OPENSPEC_NO_UPDATE_CHECK: "1", NO_COLOR: "1" };
   const listArgs = ["openspec", "list", "--json", "--root", ctx.root];
   const errorsArgs = ["errors", "list", "--project", "big", "--json"];
-  const t = { official: [] as number[], list: [] as number[], errors: [] as number[], listSource: [] as number[], errorsSource: [] as number[] };
+  const t = {
+    official: [] as number[],
+    list: [] as number[],
+    errors: [] as number[],
+    listSource: [] as number[],
+    errorsSource: [] as number[],
+  };
   let groups = 0;
   for (let i = 0; i <= RUNS; i++) {
     const official = timed(OFFICIAL, ["list", "--json"], officialEnv, ctx.root);
@@ -81,7 +97,9 @@ function benchCommands(ctx: Ctx): BenchRow[] {
     if (!isDeepStrictEqual(withoutMtimes(list.stdout), withoutMtimes(official.stdout))) {
       fs.writeFileSync(path.join(os.tmpdir(), "workdeck-bench-openspec-official.json"), official.stdout);
       fs.writeFileSync(path.join(os.tmpdir(), "workdeck-bench-openspec-workdeck.json"), list.stdout);
-      throw new Error(`workdeck openspec list --json differs from the official CLI's answer (both kept in ${os.tmpdir()}/workdeck-bench-openspec-*.json)`);
+      throw new Error(
+        `workdeck openspec list --json differs from the official CLI's answer (both kept in ${os.tmpdir()}/workdeck-bench-openspec-*.json)`,
+      );
     }
     const errors = timed(WORKDECK, errorsArgs, ctx.env);
     groups = (JSON.parse(errors.stdout) as unknown[]).length;
@@ -119,10 +137,15 @@ async function benchServe(big: Ctx): Promise<BenchRow[]> {
   const lock = await holdNextLock();
   try {
     // Both servers serve the same build: the current one, made first if the sources changed.
-    const build = spawnSync(process.execPath, [WORKDECK, "build", "--if-needed"], { cwd: repoRoot, stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+    const build = spawnSync(process.execPath, [WORKDECK, "build", "--if-needed"], {
+      cwd: repoRoot,
+      stdio: ["ignore", "inherit", "inherit"],
+      env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
+    });
     if (build.status !== 0) {
       // Sources mid-edit may not build; the previous build still compares the two servers.
-      if (!fs.existsSync(path.join(repoRoot, ".next", "BUILD_ID"))) throw new Error("workdeck build --if-needed failed and there is no earlier build");
+      if (!fs.existsSync(path.join(repoRoot, ".next", "BUILD_ID")))
+        throw new Error("workdeck build --if-needed failed and there is no earlier build");
       process.stderr.write("bench: the build failed; measuring the previous .next build\n");
     }
     const first = { serve: [] as number[], next: [] as number[] };
@@ -162,7 +185,11 @@ async function benchServe(big: Ctx): Promise<BenchRow[]> {
     const p50 = (v: number[]) => percentile(v, 50);
     return [
       ...hooks,
-      { name: `\`workdeck serve\` spawn → first answer of GET /login (compiled, p50 of ${SERVE_ROUNDS})`, value: p50(first.serve), unit: "ms" },
+      {
+        name: `\`workdeck serve\` spawn → first answer of GET /login (compiled, p50 of ${SERVE_ROUNDS})`,
+        value: p50(first.serve),
+        unit: "ms",
+      },
       { name: "`next start` of the same build, spawn → first answer of GET /login (p50)", value: p50(first.next), unit: "ms" },
       { name: "ratio: workdeck serve / next start, first answer", value: p50(first.serve) / p50(first.next), unit: "x" },
       { name: "`workdeck serve` from source (tsx, before), spawn → first answer", value: before.firstAnswerMs, unit: "ms" },
@@ -209,11 +236,25 @@ function timed(script: string, args: string[], env: NodeJS.ProcessEnv, cwd = rep
 }
 
 function startServe(env: NodeJS.ProcessEnv): Promise<Started> {
-  return startAndWait((port, log) => spawn(process.execPath, [WORKDECK, "serve", "--port", String(port)], { cwd: repoRoot, env, stdio: ["ignore", "ignore", log], detached: true }));
+  return startAndWait((port, log) =>
+    spawn(process.execPath, [WORKDECK, "serve", "--port", String(port)], {
+      cwd: repoRoot,
+      env,
+      stdio: ["ignore", "ignore", log],
+      detached: true,
+    }),
+  );
 }
 
 function startNext(env: NodeJS.ProcessEnv): Promise<Started> {
-  return startAndWait((port, log) => spawn(process.execPath, [NEXT_BIN, "start", "-p", String(port), "-H", "127.0.0.1"], { cwd: repoRoot, env, stdio: ["ignore", "ignore", log], detached: true }));
+  return startAndWait((port, log) =>
+    spawn(process.execPath, [NEXT_BIN, "start", "-p", String(port), "-H", "127.0.0.1"], {
+      cwd: repoRoot,
+      env,
+      stdio: ["ignore", "ignore", log],
+      detached: true,
+    }),
+  );
 }
 
 /** Spawns, then asks GET /login every 10 ms until it answers 200. */
@@ -237,7 +278,8 @@ async function startAndWait(start: (port: number, log: number) => ChildProcess):
   };
   while (performance.now() - t0 < 120_000) {
     if (exited) throw new Error(`the server exited before it answered (${url}):\n${fs.readFileSync(logFile, "utf8").slice(-2000)}`);
-    if ((await get(`${url}/login`).catch(() => 0)) === 200) return { url, firstAnswerMs: performance.now() - t0, pid: proc.pid!, logFile, stop };
+    if ((await get(`${url}/login`).catch(() => 0)) === 200)
+      return { url, firstAnswerMs: performance.now() - t0, pid: proc.pid!, logFile, stop };
     await new Promise((r) => setTimeout(r, 10));
   }
   await stop();
@@ -268,7 +310,10 @@ function get(url: string): Promise<number> {
  * by a `flock` child, so waiting for it is not counted in any server's start.
  */
 async function holdNextLock(): Promise<{ release(): Promise<void> }> {
-  const holder = spawn("flock", [NEXT_LOCK, "-c", "echo locked; exec sleep 100000"], { stdio: ["ignore", "pipe", "inherit"], detached: true });
+  const holder = spawn("flock", [NEXT_LOCK, "-c", "echo locked; exec sleep 100000"], {
+    stdio: ["ignore", "pipe", "inherit"],
+    detached: true,
+  });
   await new Promise<void>((resolve, reject) => {
     readline.createInterface({ input: holder.stdout! }).once("line", () => resolve());
     holder.once("exit", (code) => reject(new Error(`flock ${NEXT_LOCK} exited (${code})`)));

@@ -49,7 +49,8 @@ export async function benchErrors(): Promise<BenchRow[]> {
     // 2. 100 runs of 5,000 tests, then listFailures as the Errors tab calls it.
     const many = freshDeps(dir, "list");
     const seedStart = performance.now();
-    for (let run = 1; run <= 100; run++) ingestReport(many, { projectSlug: "bench", body: generatePlaywrightReport({ tests: 5_000, run, seed: 11 }) });
+    for (let run = 1; run <= 100; run++)
+      ingestReport(many, { projectSlug: "bench", body: generatePlaywrightReport({ tests: 5_000, run, seed: 11 }) });
     const seedMs = performance.now() - seedStart;
     const groups = listFailures(many, { projectId: "bench" }).length;
     const list: number[] = [];
@@ -69,13 +70,27 @@ export async function benchErrors(): Promise<BenchRow[]> {
     many.db.$client.close();
 
     return [
-      { name: "errors ingest, 10,000-test report, empty project (parse + store + classify)", value: first.durationMs, unit: "ms", target: 2000 },
+      {
+        name: "errors ingest, 10,000-test report, empty project (parse + store + classify)",
+        value: first.durationMs,
+        unit: "ms",
+        target: 2000,
+      },
       { name: "errors ingest, 10,000-test report, 21st run (history of 20 runs)", value: withHistory.durationMs, unit: "ms", target: 2000 },
-      { name: `errors.listFailures p50, 100 runs × 5,000 tests (${groups} groups, all returned)`, value: percentile(list, 50), unit: "ms", target: 50 },
+      {
+        name: `errors.listFailures p50, 100 runs × 5,000 tests (${groups} groups, all returned)`,
+        value: percentile(list, 50),
+        unit: "ms",
+        target: 50,
+      },
       { name: "errors.listFailures p95, same", value: percentile(list, 95), unit: "ms" },
       { name: "errors.listFailures p50, filtered (status + pattern + search)", value: percentile(filtered, 50), unit: "ms", target: 50 },
       { name: "errors ingest of 100 × 5,000-test reports (setup, mean per report)", value: seedMs / 100, unit: "ms" },
-      { name: `errors database size per million results (${results.toLocaleString("en")} stored)`, value: (sizeMb * 1_000_000) / results, unit: "MB" },
+      {
+        name: `errors database size per million results (${results.toLocaleString("en")} stored)`,
+        value: (sizeMb * 1_000_000) / results,
+        unit: "MB",
+      },
     ];
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -61,8 +61,21 @@ export async function benchFrontend(): Promise<BenchRow[]> {
       await visit(browser, url);
       const visits = [];
       for (let i = 0; i < VISITS; i++) visits.push(await visit(browser, url));
-      rows.push({ name: `${label}: gzipped JS (${visits[0]!.scripts} scripts)`, value: visits[0]!.jsGzipBytes / 1024, unit: "KB", target: JS_TARGET_KB });
-      rows.push({ name: `${label}: LCP, median of ${VISITS} cold-cache visits`, value: percentile(visits.map((v) => v.lcp), 50), unit: "ms", target: LCP_TARGET_MS });
+      rows.push({
+        name: `${label}: gzipped JS (${visits[0]!.scripts} scripts)`,
+        value: visits[0]!.jsGzipBytes / 1024,
+        unit: "KB",
+        target: JS_TARGET_KB,
+      });
+      rows.push({
+        name: `${label}: LCP, median of ${VISITS} cold-cache visits`,
+        value: percentile(
+          visits.map((v) => v.lcp),
+          50,
+        ),
+        unit: "ms",
+        target: LCP_TARGET_MS,
+      });
     }
     return rows;
   } finally {
@@ -76,11 +89,17 @@ export async function benchFrontend(): Promise<BenchRow[]> {
 /** Ingests the sample runs, reports one agent through hooks, runs one session; returns the pages to measure. */
 export async function seed(browser: Browser, baseURL: string, workspace: string): Promise<[string, string][]> {
   const post = async (route: string, body: unknown, init: RequestInit = {}) => {
-    const res = await fetch(`${baseURL}${route}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), ...init });
+    const res = await fetch(`${baseURL}${route}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+      ...init,
+    });
     if (!res.ok) throw new Error(`bench frontend: POST ${route}: ${res.status} ${await res.text()}`);
     return res.json() as Promise<unknown>;
   };
-  for (const n of [1, 2, 3]) await post(`/api/reports?project=${PROJECT}`, JSON.parse(fs.readFileSync(path.join(sampleDir, `run-${n}.json`), "utf8")));
+  for (const n of [1, 2, 3])
+    await post(`/api/reports?project=${PROJECT}`, JSON.parse(fs.readFileSync(path.join(sampleDir, `run-${n}.json`), "utf8")));
 
   const agentId = "bench0a1-0000-4000-8000-000000000001";
   const h = hookSession(agentId, path.join(workspace, PROJECT, "src"));
@@ -99,7 +118,7 @@ export async function seed(browser: Browser, baseURL: string, workspace: string)
     overrides: { permissionMode: "bypassPermissions", maxTurns: 3, worktrees: false },
   })) as { result: { data: { id: number } } };
   const sessionId = started.result.data.id;
-  for (const deadline = Date.now() + 120_000; ; ) {
+  for (const deadline = Date.now() + 120_000; ;) {
     const res = await fetch(`${baseURL}/api/trpc/sessions.get?input=${encodeURIComponent(JSON.stringify({ id: sessionId }))}`);
     const status = ((await res.json()) as { result?: { data?: { status?: string } } }).result?.data?.status;
     if (status && !["queued", "running"].includes(status)) break;
@@ -113,7 +132,10 @@ export async function seed(browser: Browser, baseURL: string, workspace: string)
     await page.goto(`${baseURL}${url}`);
     // Some lists render on the client (virtualised tables): wait for the link, not for the network.
     const handle = await page.waitForFunction(
-      (source) => [...document.querySelectorAll("a[href]")].map((a) => a.getAttribute("href") ?? "").find((h) => new RegExp(source).test(h.split("?")[0]!)),
+      (source) =>
+        [...document.querySelectorAll("a[href]")]
+          .map((a) => a.getAttribute("href") ?? "")
+          .find((h) => new RegExp(source).test(h.split("?")[0]!)),
       pattern.source,
       { timeout: 30_000 },
     );
@@ -155,7 +177,12 @@ async function visit(browser: Browser, url: string): Promise<{ jsGzipBytes: numb
     const bodies: Promise<number>[] = [];
     page.on("response", (res) => {
       if (res.request().resourceType() !== "script" || !res.ok()) return;
-      bodies.push(res.body().then((b) => gzipSync(b).length, () => 0));
+      bodies.push(
+        res.body().then(
+          (b) => gzipSync(b).length,
+          () => 0,
+        ),
+      );
     });
     await page.goto(url, { waitUntil: "load" });
     await page.waitForLoadState("networkidle");

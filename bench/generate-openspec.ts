@@ -15,7 +15,15 @@ export function generateOpenSpecRoot(root: string, opts: { changeCount: number; 
   for (let s = 0; s < opts.specCount; s++) {
     const cap = `capability-${String(s).padStart(3, "0")}`;
     const reqs = 3 + (s % 4);
-    const body = [`# ${cap} Specification`, "", "## Purpose", `Capability ${s} keeps the behaviour of area ${s % 17} predictable for every client that depends on it.`, "", "## Requirements", ""];
+    const body = [
+      `# ${cap} Specification`,
+      "",
+      "## Purpose",
+      `Capability ${s} keeps the behaviour of area ${s % 17} predictable for every client that depends on it.`,
+      "",
+      "## Requirements",
+      "",
+    ];
     for (let r = 0; r < reqs; r++) body.push(...requirement(`Behaviour ${r}`, `The system SHALL handle case ${r} of capability ${s}.`));
     fs.mkdirSync(path.join(specsDir, cap), { recursive: true });
     fs.writeFileSync(path.join(specsDir, cap, "spec.md"), body.join("\n"));
@@ -28,7 +36,19 @@ export function generateOpenSpecRoot(root: string, opts: { changeCount: number; 
     fs.mkdirSync(path.join(dir, "specs", cap), { recursive: true });
     fs.writeFileSync(
       path.join(dir, "proposal.md"),
-      [`# Change: Improve area ${c % 31} (${c})`, "", "## Why", `Users of area ${c % 31} hit a limitation that slows them down every day; this change removes it.`, "", "## What Changes", `- Add a new behaviour to ${cap}`, "", "## Impact", `- Affected specs: ${cap}`, ""].join("\n"),
+      [
+        `# Change: Improve area ${c % 31} (${c})`,
+        "",
+        "## Why",
+        `Users of area ${c % 31} hit a limitation that slows them down every day; this change removes it.`,
+        "",
+        "## What Changes",
+        `- Add a new behaviour to ${cap}`,
+        "",
+        "## Impact",
+        `- Affected specs: ${cap}`,
+        "",
+      ].join("\n"),
     );
     const total = c % 9;
     const done = total === 0 ? 0 : c % (total + 1);
@@ -37,11 +57,23 @@ export function generateOpenSpecRoot(root: string, opts: { changeCount: number; 
     fs.writeFileSync(path.join(dir, "tasks.md"), tasks.join("\n") + "\n");
     fs.writeFileSync(
       path.join(dir, "specs", cap, "spec.md"),
-      ["## ADDED Requirements", "", ...requirement(`New behaviour from change ${c}`, `The system SHALL support the improvement made by change ${c}.`)].join("\n"),
+      [
+        "## ADDED Requirements",
+        "",
+        ...requirement(`New behaviour from change ${c}`, `The system SHALL support the improvement made by change ${c}.`),
+      ].join("\n"),
     );
   }
 }
 
 function requirement(name: string, text: string): string[] {
-  return [`### Requirement: ${name}`, text, "", `#### Scenario: ${name} works`, "- **WHEN** a client asks for it", "- **THEN** the system answers correctly", ""];
+  return [
+    `### Requirement: ${name}`,
+    text,
+    "",
+    `#### Scenario: ${name} works`,
+    "- **WHEN** a client asks for it",
+    "- **THEN** the system answers correctly",
+    "",
+  ];
 }

@@ -80,7 +80,16 @@ export function generatePlaywrightReport(opts: GenerateOptions): string {
         const oneOff = !fragile && !flaky && roll < oneOffRate;
         const skipped = !fragile && !flaky && !oneOff && i % 97 === 5;
         const duration = 200 + Math.floor(r() * 800);
-        const base = { workerIndex: i % 4, parallelIndex: i % 4, duration, stdout: [], stderr: [], startTime, annotations: [], attachments: [] as unknown[] };
+        const base = {
+          workerIndex: i % 4,
+          parallelIndex: i % 4,
+          duration,
+          stdout: [],
+          stderr: [],
+          startTime,
+          annotations: [],
+          attachments: [] as unknown[],
+        };
         let results: unknown[];
         let status: string;
         if (fragile || oneOff) {
@@ -113,7 +122,17 @@ export function generatePlaywrightReport(opts: GenerateOptions): string {
           title: `handles case ${i}`,
           ok: status !== "unexpected",
           tags: [],
-          tests: [{ timeout: 15000, annotations: [], expectedStatus: skipped ? "skipped" : "passed", projectId: "chromium", projectName: "chromium", results, status }],
+          tests: [
+            {
+              timeout: 15000,
+              annotations: [],
+              expectedStatus: skipped ? "skipped" : "passed",
+              projectId: "chromium",
+              projectName: "chromium",
+              results,
+              status,
+            },
+          ],
           id: `${f}-${d}-${t}`,
           file,
           line,
@@ -125,7 +144,12 @@ export function generatePlaywrightReport(opts: GenerateOptions): string {
     files.push({ title: file, file, line: 0, column: 0, specs: [], suites: describes });
   }
   return JSON.stringify({
-    config: { configFile: `${ROOT}/playwright.config.ts`, rootDir: `${ROOT}/tests`, version: "1.65.1", projects: [{ id: "chromium", name: "chromium", testDir: `${ROOT}/tests`, retries: 1 }] },
+    config: {
+      configFile: `${ROOT}/playwright.config.ts`,
+      rootDir: `${ROOT}/tests`,
+      version: "1.65.1",
+      projects: [{ id: "chromium", name: "chromium", testDir: `${ROOT}/tests`, retries: 1 }],
+    },
     suites: files,
     errors: [],
     stats,

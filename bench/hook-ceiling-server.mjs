@@ -6,7 +6,9 @@ import Database from "better-sqlite3";
 const db = new Database(process.argv[2]);
 db.pragma("journal_mode = WAL");
 db.pragma("synchronous = NORMAL");
-db.exec("CREATE TABLE IF NOT EXISTS hooks (id INTEGER PRIMARY KEY, session_id TEXT NOT NULL, event TEXT, payload TEXT NOT NULL, received_at INTEGER NOT NULL)");
+db.exec(
+  "CREATE TABLE IF NOT EXISTS hooks (id INTEGER PRIMARY KEY, session_id TEXT NOT NULL, event TEXT, payload TEXT NOT NULL, received_at INTEGER NOT NULL)",
+);
 const insert = db.prepare("INSERT INTO hooks (session_id, event, payload, received_at) VALUES (?, ?, ?, ?)");
 
 const server = http.createServer((req, res) => {

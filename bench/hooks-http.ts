@@ -129,7 +129,9 @@ function agentTraffic(sessionId: string, cwd: string): () => string {
     const pre = n++ % 2 === 0;
     if (call % 2 === 0) {
       const input = { command: "npm test -- --run", description: "Run the unit tests" };
-      return JSON.stringify(pre ? h.pre(id, "Bash", input) : h.post(id, "Bash", input, { stdout, stderr: "", interrupted: false, isImage: false }));
+      return JSON.stringify(
+        pre ? h.pre(id, "Bash", input) : h.post(id, "Bash", input, { stdout, stderr: "", interrupted: false, isImage: false }),
+      );
     }
     const input = { file_path: `${cwd}/src/add.ts` };
     const result = { type: "text", file: { filePath: input.file_path, content: fileText, numLines: 90, startLine: 1, totalLines: 90 } };
@@ -139,10 +141,14 @@ function agentTraffic(sessionId: string, cwd: string): () => string {
 
 function postOnce(agent: http.Agent, url: string, body: string): Promise<number> {
   return new Promise((resolve) => {
-    const req = http.request(`${url}/api/hooks`, { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on("end", () => resolve(res.statusCode ?? 0));
-    });
+    const req = http.request(
+      `${url}/api/hooks`,
+      { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on("error", () => resolve(0));
     req.end(body);
   });
@@ -154,14 +160,36 @@ async function startWorkdeck(dir: string, project: string): Promise<Server> {
   fs.writeFileSync(config, JSON.stringify({ projects: [{ slug: "bench", path: project }] }));
   const dbPath = path.join(dir, "workdeck.db");
   const port = await freePort();
-  const proc = spawn("flock", ["/tmp/workdeck-next.lock", process.execPath, ...NODE_ARGS, path.join(WORKDECK_ROOT, "bin", "workdeck.mjs"), "serve", "--port", String(port)], {
-    env: { ...withoutToken(process.env), WORKDECK_DB: dbPath, WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "warn", NEXT_TELEMETRY_DISABLED: "1", HOME: dir },
-    stdio: ["ignore", "pipe", "inherit"],
-    detached: true,
-  });
+  const proc = spawn(
+    "flock",
+    [
+      "/tmp/workdeck-next.lock",
+      process.execPath,
+      ...NODE_ARGS,
+      path.join(WORKDECK_ROOT, "bin", "workdeck.mjs"),
+      "serve",
+      "--port",
+      String(port),
+    ],
+    {
+      env: {
+        ...withoutToken(process.env),
+        WORKDECK_DB: dbPath,
+        WORKDECK_CONFIG: config,
+        WORKDECK_LOG_LEVEL: "warn",
+        NEXT_TELEMETRY_DISABLED: "1",
+        HOME: dir,
+      },
+      stdio: ["ignore", "pipe", "inherit"],
+      detached: true,
+    },
+  );
   const started = new Promise<void>((resolve, reject) => {
     // The wait includes flock's: an e2e run or a build may hold the .next lock for minutes.
-    const timer = setTimeout(() => reject(new Error(`workdeck serve did not start within ${START_TIMEOUT_S} s (or the .next lock stayed taken)`)), START_TIMEOUT_S * 1000);
+    const timer = setTimeout(
+      () => reject(new Error(`workdeck serve did not start within ${START_TIMEOUT_S} s (or the .next lock stayed taken)`)),
+      START_TIMEOUT_S * 1000,
+    );
     readline.createInterface({ input: proc.stdout! }).on("line", (line) => {
       if (line.startsWith("Workdeck is running at")) {
         clearTimeout(timer);
@@ -180,7 +208,10 @@ async function startWorkdeck(dir: string, project: string): Promise<Server> {
 
 async function startCeiling(dir: string): Promise<Server> {
   const dbPath = path.join(dir, "ceiling.db");
-  const proc = spawn(process.execPath, [path.join(repoRoot, "bench", "hook-ceiling-server.mjs"), dbPath], { stdio: ["ignore", "pipe", "inherit"], detached: true });
+  const proc = spawn(process.execPath, [path.join(repoRoot, "bench", "hook-ceiling-server.mjs"), dbPath], {
+    stdio: ["ignore", "pipe", "inherit"],
+    detached: true,
+  });
   const port = await new Promise<string>((resolve, reject) => {
     readline.createInterface({ input: proc.stdout! }).once("line", resolve);
     proc.once("exit", (code) => reject(new Error(`the ceiling server exited (${code})`)));
@@ -197,7 +228,11 @@ function server(name: string, url: string, proc: ChildProcess, dbPath: string, p
     rows(prefix) {
       const db = new Database(dbPath, { readonly: true });
       try {
-        return (db.prepare("SELECT count(*) AS n FROM hooks WHERE session_id >= ? AND session_id < ?").get(prefix, `${prefix}\uffff`) as { n: number }).n;
+        return (
+          db.prepare("SELECT count(*) AS n FROM hooks WHERE session_id >= ? AND session_id < ?").get(prefix, `${prefix}\uffff`) as {
+            n: number;
+          }
+        ).n;
       } finally {
         db.close();
       }

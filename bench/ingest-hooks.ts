@@ -31,11 +31,21 @@ export async function benchIngestHooks(): Promise<BenchRow[]> {
     fs.mkdirSync(path.join(project, "openspec"), { recursive: true });
     const config = path.join(dir, "config.json");
     fs.writeFileSync(config, JSON.stringify({ projects: [{ slug: "bench", path: project }] }));
-    const env = { ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "ingest.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent" }), appRoot: repoRoot };
+    const env = {
+      ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "ingest.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent" }),
+      appRoot: repoRoot,
+    };
     // As the server runs: WAL checkpoints in a background thread, not in commits.
     const runtime = await startRuntime(env, { watch: false, checkpoint: true });
     const server = http.createServer(
-      edgeHandler({ bindHost: "127.0.0.1", token: undefined, credentials: authCredentials(runtime.db), hooks: runtime, reports: runtime, next: () => null }),
+      edgeHandler({
+        bindHost: "127.0.0.1",
+        token: undefined,
+        credentials: authCredentials(runtime.db),
+        hooks: runtime,
+        reports: runtime,
+        next: () => null,
+      }),
     );
     // The bench's client keeps sockets alive between phases: a server closing an idle one as the
     // client picks it up answers ECONNRESET (Node's default keep-alive timeout is 5 s).
@@ -128,7 +138,9 @@ function hookTraffic(cwd: string): () => unknown {
     const id = `tu-${n++}`;
     if (step === 0) return agent.prompt("fix the failing test");
     if (step === 5) return agent.stop();
-    return step % 2 ? agent.pre(id, "Bash", { command: "npm test" }) : agent.post(id, "Bash", { command: "npm test" }, { stdout: "ok", stderr: "" });
+    return step % 2
+      ? agent.pre(id, "Bash", { command: "npm test" })
+      : agent.post(id, "Bash", { command: "npm test" }, { stdout: "ok", stderr: "" });
   };
 }
 
@@ -139,11 +151,15 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 /** One POST over loopback; the body is written as the socket takes it. */
 function post(pathAndQuery: string, body: string | Buffer): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(`${url}${pathAndQuery}`, { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
-    });
+    const req = http.request(
+      `${url}${pathAndQuery}`,
+      { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
+      },
+    );
     req.on("error", reject);
     req.end(body);
   });

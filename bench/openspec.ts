@@ -20,7 +20,10 @@ export async function benchOpenSpec(): Promise<BenchRow[]> {
     generateOpenSpecRoot(project, { changeCount: 1000, specCount: 200 });
     const configPath = path.join(dir, "config.json");
     fs.writeFileSync(configPath, JSON.stringify({ projects: [{ slug: "big", path: project }] }));
-    const env = { ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "bench.db"), WORKDECK_CONFIG: configPath, WORKDECK_LOG_LEVEL: "warn" }), appRoot: repoRoot };
+    const env = {
+      ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "bench.db"), WORKDECK_CONFIG: configPath, WORKDECK_LOG_LEVEL: "warn" }),
+      appRoot: repoRoot,
+    };
     const runtime = await createRuntime(env, { watch: true });
     try {
       const cold: number[] = [];
@@ -31,7 +34,12 @@ export async function benchOpenSpec(): Promise<BenchRow[]> {
 
       const url = `http://127.0.0.1/api/trpc/openspec.listChanges?input=${encodeURIComponent(JSON.stringify({ projectId: "big" }))}`;
       const callList = async () => {
-        const res = await fetchRequestHandler({ endpoint: "/api/trpc", req: new Request(url), router: appRouter, createContext: () => createContext(runtime) });
+        const res = await fetchRequestHandler({
+          endpoint: "/api/trpc",
+          req: new Request(url),
+          router: appRouter,
+          createContext: () => createContext(runtime),
+        });
         const body = (await res.json()) as { result?: { data?: unknown[] } };
         // A fast error is not a fast list: make sure the figure measures the real answer.
         if (res.status !== 200 || body.result?.data?.length !== 1000) throw new Error(`listChanges answered ${res.status}`);
@@ -58,7 +66,10 @@ export async function benchOpenSpec(): Promise<BenchRow[]> {
       const bin = path.join(repoRoot, "node_modules/@fission-ai/openspec/bin/openspec.js");
       for (let i = 0; i < 3; i++) {
         const start = performance.now();
-        const r = spawnSync(process.execPath, [bin, "list", "--json"], { cwd: project, env: { ...process.env, OPENSPEC_TELEMETRY: "0", DO_NOT_TRACK: "1", OPENSPEC_NO_UPDATE_CHECK: "1", NO_COLOR: "1" } });
+        const r = spawnSync(process.execPath, [bin, "list", "--json"], {
+          cwd: project,
+          env: { ...process.env, OPENSPEC_TELEMETRY: "0", DO_NOT_TRACK: "1", OPENSPEC_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
+        });
         if (r.status !== 0) throw new Error(`official openspec list failed: ${r.stderr}`);
         official.push(performance.now() - start);
       }

@@ -33,7 +33,11 @@ export async function benchScaleout(): Promise<BenchRow[]> {
     const b = await serveWorkdeck({ dbPath, configPath, env });
     stops.push(b.stop);
     const report = fs.readFileSync(sharedPath("playwright-sample", "reports", "run-1.json"));
-    const res = await fetch(`${a.baseURL}/api/reports?project=sample`, { method: "POST", body: report, headers: { "content-type": "application/json" } });
+    const res = await fetch(`${a.baseURL}/api/reports?project=sample`, {
+      method: "POST",
+      body: report,
+      headers: { "content-type": "application/json" },
+    });
     if (res.status !== 201) throw new Error(`report ingest answered ${res.status}`);
     const [failure] = await trpcQuery<{ id: number }[]>(b.baseURL, "errors.listFailures");
     if (!failure) throw new Error("the sample report produced no failure");
@@ -46,7 +50,11 @@ export async function benchScaleout(): Promise<BenchRow[]> {
           const decision = i % 2 ? "needs_spec" : "one_off_fix";
           const before = live.events.length;
           await trpcMutate(a.baseURL, "errors.triageFailure", { failureId: failure.id, decision, rationale: "bench" });
-          const event = await live.next((e) => live.events.indexOf(e) >= before && isTriage(e, failure.id, decision), "the triage event on B", 10_000);
+          const event = await live.next(
+            (e) => live.events.indexOf(e) >= before && isTriage(e, failure.id, decision),
+            "the triage event on B",
+            10_000,
+          );
           const arrived = Date.now();
           if (i > 0) latencies.push(arrived - event.at);
         }
@@ -73,4 +81,3 @@ export async function benchScaleout(): Promise<BenchRow[]> {
 function isTriage(e: WorkdeckEvent, failureId: number, decision: string): boolean {
   return e.type === "errors.triaged" && e.failureId === failureId && e.decision === decision;
 }
-

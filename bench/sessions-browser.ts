@@ -19,7 +19,10 @@ declare global {
 }
 
 function toolResults(req: LoggedRequest): number {
-  return (req.body?.messages ?? []).reduce((n, m) => n + (Array.isArray(m.content) ? m.content.filter((b) => b.type === "tool_result").length : 0), 0);
+  return (req.body?.messages ?? []).reduce(
+    (n, m) => n + (Array.isArray(m.content) ? m.content.filter((b) => b.type === "tool_result").length : 0),
+    0,
+  );
 }
 
 /**
@@ -50,7 +53,13 @@ export async function benchSessionsBrowser(): Promise<BenchRow[]> {
     (r) => r.main,
     (r) => {
       const done = toolResults(r);
-      if (done === 0) return { kind: "tool_use", name: "Bash", input: { command: `while [ ! -e '${gate}' ]; do sleep 0.02; done` }, text: "Waiting for the page." };
+      if (done === 0)
+        return {
+          kind: "tool_use",
+          name: "Bash",
+          input: { command: `while [ ! -e '${gate}' ]; do sleep 0.02; done` },
+          text: "Waiting for the page.",
+        };
       const marker = markers[done - 1];
       if (!marker) return { kind: "text", text: "All markers sent." };
       // pick() runs just before answer() writes the response synchronously: this is its send time.
@@ -69,7 +78,11 @@ export async function benchSessionsBrowser(): Promise<BenchRow[]> {
     const res = await fetch(`${baseURL}/api/trpc/sessions.start`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ projectId: PROJECT, prompt: "Bench: run the commands you are given.", overrides: { permissionMode: "bypassPermissions", maxTurns: MARKERS + 10, worktrees: false } }),
+      body: JSON.stringify({
+        projectId: PROJECT,
+        prompt: "Bench: run the commands you are given.",
+        overrides: { permissionMode: "bypassPermissions", maxTurns: MARKERS + 10, worktrees: false },
+      }),
     });
     if (!res.ok) throw new Error(`sessions.start: ${res.status} ${await res.text()}`);
     const id = ((await res.json()) as { result: { data: { id: number } } }).result.data.id;
@@ -108,7 +121,11 @@ export async function benchSessionsBrowser(): Promise<BenchRow[]> {
     });
     await page.close();
     return [
-      { name: `session message, fake API -> rendered in the browser, p50 (${MARKERS} messages, real claude + workdeck serve + Chromium)`, value: percentile(latencies, 50), unit: "ms" },
+      {
+        name: `session message, fake API -> rendered in the browser, p50 (${MARKERS} messages, real claude + workdeck serve + Chromium)`,
+        value: percentile(latencies, 50),
+        unit: "ms",
+      },
       { name: "session message, fake API -> rendered in the browser, p95", value: percentile(latencies, 95), unit: "ms", target: 150 },
       { name: "session message, fake API -> rendered in the browser, max", value: Math.max(...latencies), unit: "ms" },
     ];

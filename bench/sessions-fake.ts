@@ -11,7 +11,10 @@ const chars = Number(process.env.BENCH_TEXT_CHARS ?? 2_000);
 const text = "Streaming a long explanation of the change, one small delta at a time. ".repeat(Math.ceil(chars / 72)).slice(0, chars);
 
 function toolResults(req: LoggedRequest): number {
-  return (req.body?.messages ?? []).reduce((n, m) => n + (Array.isArray(m.content) ? m.content.filter((b) => b.type === "tool_result").length : 0), 0);
+  return (req.body?.messages ?? []).reduce(
+    (n, m) => n + (Array.isArray(m.content) ? m.content.filter((b) => b.type === "tool_result").length : 0),
+    0,
+  );
 }
 
 const fake = await FakeAnthropic.start();

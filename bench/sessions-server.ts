@@ -26,10 +26,14 @@ const TEXT_CHARS = 2_000;
  */
 export async function benchSessionsServer(): Promise<BenchRow[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "workdeck-bench-sessions-"));
-  const fakeProcess = spawn(path.join(repoRoot, "node_modules", ".bin", "tsx"), ["--tsconfig", path.join(repoRoot, "tsconfig.json"), path.join(repoRoot, "bench", "sessions-fake.ts")], {
-    env: { ...process.env, BENCH_TURNS: String(TURNS), BENCH_TEXT_CHARS: String(TEXT_CHARS) },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const fakeProcess = spawn(
+    path.join(repoRoot, "node_modules", ".bin", "tsx"),
+    ["--tsconfig", path.join(repoRoot, "tsconfig.json"), path.join(repoRoot, "bench", "sessions-fake.ts")],
+    {
+      env: { ...process.env, BENCH_TURNS: String(TURNS), BENCH_TEXT_CHARS: String(TEXT_CHARS) },
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   let runner: SessionRunner | null = null;
   try {
     const url = await new Promise<string>((resolve, reject) => {
@@ -45,7 +49,13 @@ export async function benchSessionsServer(): Promise<BenchRow[]> {
     const bus = new EventBus(db);
     const projects = new ProjectRegistry(db);
     projects.replace([{ slug: "bench", name: "Bench", path: project, openspecRoot: project, source: "config", problem: null }]);
-    const config: LoadedConfig = { config: { claude: { maxConcurrent: SESSIONS, defaults: { permissionMode: "bypassPermissions", worktrees: false, maxTurns: TURNS + 5 } } }, file: undefined, baseDir: dir };
+    const config: LoadedConfig = {
+      config: {
+        claude: { maxConcurrent: SESSIONS, defaults: { permissionMode: "bypassPermissions", worktrees: false, maxTurns: TURNS + 5 } },
+      },
+      file: undefined,
+      baseDir: dir,
+    };
     runner = new SessionRunner({
       db,
       bus,
@@ -73,7 +83,8 @@ export async function benchSessionsServer(): Promise<BenchRow[]> {
     const cpuBefore = process.cpuUsage();
     const start = performance.now();
     const ids: number[] = [];
-    for (let i = 0; i < SESSIONS; i++) ids.push((await runner.start({ projectId: "bench", prompt: `Bench session ${i}: run true ${TURNS} times` })).id);
+    for (let i = 0; i < SESSIONS; i++)
+      ids.push((await runner.start({ projectId: "bench", prompt: `Bench session ${i}: run true ${TURNS} times` })).id);
     // One live subscriber per session, as open session pages would be.
     const abort = new AbortController();
     let delivered = 0;
@@ -88,19 +99,33 @@ export async function benchSessionsServer(): Promise<BenchRow[]> {
     bus.publish({ type: "sessions.updated", projectSlug: "bench", sessionId: ids[0]!, status: "completed" });
     await Promise.allSettled(subscribers);
 
-    const events = (db.$client.prepare(`SELECT count(*) AS n FROM session_events WHERE session_id IN (${ids.join(",")})`).get() as { n: number }).n;
+    const events = (
+      db.$client.prepare(`SELECT count(*) AS n FROM session_events WHERE session_id IN (${ids.join(",")})`).get() as { n: number }
+    ).n;
     const completed = ended.filter((s) => s.status === "completed").length;
-    if (completed !== SESSIONS) throw new Error(`bench sessions: ${completed}/${SESSIONS} completed (${ended.map((s) => `${s.status}:${s.exitMessage}`).join("; ")})`);
+    if (completed !== SESSIONS)
+      throw new Error(
+        `bench sessions: ${completed}/${SESSIONS} completed (${ended.map((s) => `${s.status}:${s.exitMessage}`).join("; ")})`,
+      );
     const cpuMs = (cpu.user + cpu.system) / 1000;
     await runner.close();
     runner = null;
     db.$client.close();
     return [
-      { name: `sessions server CPU, ${SESSIONS} sessions streaming at once (${TURNS} turns each, ${(wallMs / 1000).toFixed(1)} s wall)`, value: cpuMs, unit: "ms" },
+      {
+        name: `sessions server CPU, ${SESSIONS} sessions streaming at once (${TURNS} turns each, ${(wallMs / 1000).toFixed(1)} s wall)`,
+        value: cpuMs,
+        unit: "ms",
+      },
       { name: "sessions server CPU share of one core over that run", value: (cpuMs / wallMs) * 100, unit: "%" },
       { name: "sessions server RSS peak over that run", value: rssPeak / (1024 * 1024), unit: "MB" },
       { name: "sessions server RSS growth over that run", value: (rssPeak - rssBefore) / (1024 * 1024), unit: "MB" },
-      { name: `session events stored per second (${events} events, ${delivered} delivered live)`, value: events / (wallMs / 1000), unit: "/s", higherIsBetter: true },
+      {
+        name: `session events stored per second (${events} events, ${delivered} delivered live)`,
+        value: events / (wallMs / 1000),
+        unit: "/s",
+        higherIsBetter: true,
+      },
     ];
   } finally {
     await runner?.close();

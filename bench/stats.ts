@@ -24,7 +24,10 @@ export function printRows(rows: BenchRow[]): void {
   for (const r of rows) {
     const value = r.unit === "x" ? `${r.value.toFixed(1)}x` : `${r.value.toFixed(r.value < 10 ? 2 : 0)} ${r.unit}`;
     const met = r.target === undefined ? false : r.higherIsBetter ? r.value > r.target : r.value < r.target;
-    const target = r.target === undefined ? "" : `  (target ${r.higherIsBetter ? ">" : "<"} ${r.target} ${r.unit}: ${met ? "met" : "MISSED"}, ${(r.value / r.target).toFixed(2)} of target)`;
+    const target =
+      r.target === undefined
+        ? ""
+        : `  (target ${r.higherIsBetter ? ">" : "<"} ${r.target} ${r.unit}: ${met ? "met" : "MISSED"}, ${(r.value / r.target).toFixed(2)} of target)`;
     process.stdout.write(`${r.name.padEnd(width)}  ${value.padStart(10)}${target}\n`);
   }
 }

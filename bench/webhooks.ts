@@ -38,7 +38,9 @@ export async function benchWebhooks(): Promise<BenchRow[]> {
     // Signed up front: the senders measure the server, not HMAC in the bench process.
     const bodies = await Promise.all(
       Array.from({ length: 100 }, async (_, i) => {
-        const body = JSON.stringify(workflowRunCompleted({ conclusion: i % 3 === 0 ? "success" : "failure", name: `wf-${i % 50}`, branch: "main", runId: 1000 + i }));
+        const body = JSON.stringify(
+          workflowRunCompleted({ conclusion: i % 3 === 0 ? "success" : "failure", name: `wf-${i % 50}`, branch: "main", runId: 1000 + i }),
+        );
         return { body, signature: await webhooks.sign(body) };
       }),
     );
@@ -47,7 +49,12 @@ export async function benchWebhooks(): Promise<BenchRow[]> {
       const start = performance.now();
       const res = await fetch(`${server.baseURL}/api/webhooks/github`, {
         method: "POST",
-        headers: { "content-type": "application/json", "x-github-event": "workflow_run", "x-github-delivery": delivery, "x-hub-signature-256": b.signature },
+        headers: {
+          "content-type": "application/json",
+          "x-github-event": "workflow_run",
+          "x-github-delivery": delivery,
+          "x-hub-signature-256": b.signature,
+        },
         body: b.body,
       });
       await res.arrayBuffer();
@@ -81,7 +88,12 @@ export async function benchWebhooks(): Promise<BenchRow[]> {
       { name: `webhook ingest p99 (${SENDERS} senders)`, value: percentile(latencies, 99), unit: "ms" },
       { name: "webhook deliveries answered", value: latencies.length / seconds, unit: "/s", higherIsBetter: true },
       { name: `webhook replays acknowledged 200, not stored (of ${SENDERS * Math.floor(PER_SENDER / 10)})`, value: replays, unit: "x" },
-      { name: "webhook deliveries lost or refused (answered 201 not stored, or not 2xx; target 0)", value: Math.max(0, stored - rows) + failed, unit: "x", target: 1 },
+      {
+        name: "webhook deliveries lost or refused (answered 201 not stored, or not 2xx; target 0)",
+        value: Math.max(0, stored - rows) + failed,
+        unit: "x",
+        target: 1,
+      },
     ];
   } finally {
     await server.stop();

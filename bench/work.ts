@@ -30,16 +30,21 @@ async function seedWork(dir: string): Promise<{ runtime: Runtime; items: number;
   const configPath = path.join(dir, "config.json");
   fs.writeFileSync(configPath, JSON.stringify({ projects: [{ slug: "big", path: project }] }));
   const dbPath = path.join(dir, "bench.db");
-  const env = { ...readEnv({ ...process.env, WORKDECK_DB: dbPath, WORKDECK_CONFIG: configPath, WORKDECK_LOG_LEVEL: "warn" }), appRoot: repoRoot };
+  const env = {
+    ...readEnv({ ...process.env, WORKDECK_DB: dbPath, WORKDECK_CONFIG: configPath, WORKDECK_LOG_LEVEL: "warn" }),
+    appRoot: repoRoot,
+  };
   const runtime = await createRuntime(env, { watch: false, warm: true });
   try {
-    for (let run = 1; run <= 3; run++) ingestReport(runtime, { projectSlug: "big", body: generatePlaywrightReport({ tests: 5000, run, seed: 7, fragileEvery: 1 }) });
+    for (let run = 1; run <= 3; run++)
+      ingestReport(runtime, { projectSlug: "big", body: generatePlaywrightReport({ tests: 5000, run, seed: 7, fragileEvery: 1 }) });
     const insert = runtime.db.$client.prepare(
       `INSERT INTO sessions (session_type, work_item_kind, work_item_ref, status, project_slug, cwd, prompt, options, priority, created_at, started_at, ended_at, cost_usd)
        VALUES ('error_remediation', 'error', ?, ?, 'big', '.', 'Fix it', '{}', 3, ?, ?, ?, 0.5)`,
     );
     const now = Date.now();
-    for (let i = 1; i <= 300; i++) insert.run(String(i), i % 3 ? "completed" : "running", now - i * 1000, now - i * 1000, i % 3 ? now : null);
+    for (let i = 1; i <= 300; i++)
+      insert.run(String(i), i % 3 ? "completed" : "running", now - i * 1000, now - i * 1000, i % 3 ? now : null);
     const items = (await listAll(runtime, {})).length;
     if (items < 5000) throw new Error(`only ${items} work items`);
     return { runtime, items, configPath, dbPath };
@@ -66,11 +71,17 @@ export async function benchWork(): Promise<BenchRow[]> {
         cold.push(await timeAsync(() => listAll(runtime, {})));
       }
       const filtered: number[] = [];
-      for (let i = 0; i < 30; i++) filtered.push(await timeAsync(() => listAll(runtime, { filter: { status: ["open"], types: ["failure"], search: "checkout" } })));
+      for (let i = 0; i < 30; i++)
+        filtered.push(await timeAsync(() => listAll(runtime, { filter: { status: ["open"], types: ["failure"], search: "checkout" } })));
 
       const url = `http://127.0.0.1/api/trpc/work.listAll?input=${encodeURIComponent(JSON.stringify({}))}`;
       const call = async () => {
-        const res = await fetchRequestHandler({ endpoint: "/api/trpc", req: new Request(url), router: appRouter, createContext: () => createContext(runtime) });
+        const res = await fetchRequestHandler({
+          endpoint: "/api/trpc",
+          req: new Request(url),
+          router: appRouter,
+          createContext: () => createContext(runtime),
+        });
         const body = (await res.json()) as { result?: { data?: unknown[] } };
         if (res.status !== 200 || body.result?.data?.length !== items) throw new Error(`work.listAll answered ${res.status}`);
       };
@@ -81,7 +92,12 @@ export async function benchWork(): Promise<BenchRow[]> {
       for (let i = 0; i < 30; i++) act.push(await timeAsync(() => activity(runtime, { limit: 50 })));
 
       rows = [
-        { name: `work.listAll p50, built from scratch (${items.toLocaleString("en")} items: failures, changes, sessions)`, value: percentile(cold, 50), unit: "ms", target: 50 },
+        {
+          name: `work.listAll p50, built from scratch (${items.toLocaleString("en")} items: failures, changes, sessions)`,
+          value: percentile(cold, 50),
+          unit: "ms",
+          target: 50,
+        },
         { name: "work.listAll p95, built from scratch", value: percentile(cold, 95), unit: "ms" },
         { name: "work.listAll p50, cached, filtered (status + type + search)", value: percentile(filtered, 50), unit: "ms", target: 50 },
         { name: "work.listAll p50 through the tRPC HTTP handler, cached (incl. serialisation)", value: percentile(http, 50), unit: "ms" },
@@ -140,9 +156,13 @@ async function benchWorkPageLoad(data: { configPath: string; dbPath: string; ite
           await page.locator('[data-testid="work-row"]').first().waitFor({ state: "visible", timeout: 60_000 });
           const t = await page.evaluate(() => {
             const nav = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming | undefined;
-            return { firstRow: (window as unknown as { __firstRowAt?: number }).__firstRowAt ?? NaN, load: nav ? nav.loadEventStart - nav.startTime : NaN };
+            return {
+              firstRow: (window as unknown as { __firstRowAt?: number }).__firstRowAt ?? NaN,
+              load: nav ? nav.loadEventStart - nav.startTime : NaN,
+            };
           });
-          if (!Number.isFinite(t.firstRow) || !Number.isFinite(t.load)) throw new Error(`All Work page load: no timing (${JSON.stringify(t)})`);
+          if (!Number.isFinite(t.firstRow) || !Number.isFinite(t.load))
+            throw new Error(`All Work page load: no timing (${JSON.stringify(t)})`);
           if (run === 0) continue; // warm-up
           firstRow.push(t.firstRow);
           load.push(t.load);
@@ -151,7 +171,12 @@ async function benchWorkPageLoad(data: { configPath: string; dbPath: string; ite
         }
       }
       return [
-        { name: `All Work first page load p50, navigation start → first row visible (${data.items.toLocaleString("en")} items, localhost, ${PAGE_LOAD_RUNS} runs)`, value: percentile(firstRow, 50), unit: "ms", target: 1000 },
+        {
+          name: `All Work first page load p50, navigation start → first row visible (${data.items.toLocaleString("en")} items, localhost, ${PAGE_LOAD_RUNS} runs)`,
+          value: percentile(firstRow, 50),
+          unit: "ms",
+          target: 1000,
+        },
         { name: "All Work first page load max, navigation start → first row visible", value: Math.max(...firstRow), unit: "ms" },
         { name: "All Work first page load p50, navigation start → load event", value: percentile(load, 50), unit: "ms", target: 1000 },
       ];

@@ -55,6 +55,7 @@ export function compiledEntry(appRoot, entry, env = process.env) {
   if (mode !== "required") return freshBundle(appRoot, entry);
   const build = currentBuild(appRoot);
   const file = build && path.join(build.path, entry);
-  if (!file || !fs.existsSync(file)) throw new Error("WORKDECK_SERVER_BUILD=required but there is no compiled server: run `npm run build:server`");
+  if (!file || !fs.existsSync(file))
+    throw new Error("WORKDECK_SERVER_BUILD=required but there is no compiled server: run `npm run build:server`");
   return file;
 }

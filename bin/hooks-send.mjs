@@ -96,7 +96,11 @@ export function spoolPath(env, appRoot) {
 function post(target, entry) {
   return new Promise((resolve) => {
     const data = Buffer.from(entry.body, "utf8");
-    const headers = { "content-type": "application/json", "content-length": String(data.byteLength), "x-workdeck-fired-at": String(entry.firedAt) };
+    const headers = {
+      "content-type": "application/json",
+      "content-length": String(data.byteLength),
+      "x-workdeck-fired-at": String(entry.firedAt),
+    };
     if (entry.workdeckSessionId) headers["x-workdeck-session-id"] = String(entry.workdeckSessionId);
     if (target.token) headers.authorization = `Bearer ${target.token}`;
     const lib = target.url.protocol === "https:" ? https : http;
@@ -110,7 +114,9 @@ function post(target, entry) {
     const req = lib.request(target.url, { method: "POST", headers }, (res) => {
       res.resume();
       const status = res.statusCode ?? 0;
-      res.on("end", () => done(status < 300 ? "ok" : status >= 500 || status === 401 || status === 403 || status === 429 ? "retry" : "drop"));
+      res.on("end", () =>
+        done(status < 300 ? "ok" : status >= 500 || status === 401 || status === 403 || status === 429 ? "retry" : "drop"),
+      );
       res.on("error", () => done("retry"));
     });
     const timer = setTimeout(() => {

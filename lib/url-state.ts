@@ -60,7 +60,11 @@ export function paramsFromRecord(record: Record<string, string | string[] | unde
 }
 
 /** The URL param wins over the remembered cookie; unknown slugs mean "All projects". */
-export function resolveProject(urlValue: string | null | undefined, cookieValue: string | null | undefined, known: readonly string[]): string | null {
+export function resolveProject(
+  urlValue: string | null | undefined,
+  cookieValue: string | null | undefined,
+  known: readonly string[],
+): string | null {
   const candidate = urlValue || cookieValue || null;
   return candidate && known.includes(candidate) ? candidate : null;
 }

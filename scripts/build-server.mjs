@@ -22,7 +22,18 @@ export const ENTRIES = { cli: "server/cli/main.ts", "ingest-worker": "server/err
  * Kept as imports of node_modules: better-sqlite3 is native; next, the Agent SDK and tsx are large
  * and locate their own files (binaries, loaders, .next); pino starts worker threads by file path.
  */
-const EXTERNAL = ["better-sqlite3", "next", "next/*", "@anthropic-ai/claude-agent-sdk", "tsx", "tsx/*", "pino", "chokidar", "proper-lockfile", "esbuild"];
+const EXTERNAL = [
+  "better-sqlite3",
+  "next",
+  "next/*",
+  "@anthropic-ai/claude-agent-sdk",
+  "tsx",
+  "tsx/*",
+  "pino",
+  "chokidar",
+  "proper-lockfile",
+  "esbuild",
+];
 
 /** Builds kept besides the current one, for processes still running them (their chunks load lazily). */
 const KEEP_OLD = 3;
@@ -68,7 +79,10 @@ export async function buildServer({ ifNeeded = false, quiet = false } = {}) {
   fs.writeFileSync(tmp, JSON.stringify(pointer, null, 1));
   fs.renameSync(tmp, path.join(root, POINTER));
   pruneOldBuilds(root, id);
-  if (!quiet) process.stderr.write(`[workdeck] compiled the server into ${path.relative(appRoot, outdir)} (${inputs.length} sources, ${Math.round(performance.now() - started)} ms)\n`);
+  if (!quiet)
+    process.stderr.write(
+      `[workdeck] compiled the server into ${path.relative(appRoot, outdir)} (${inputs.length} sources, ${Math.round(performance.now() - started)} ms)\n`,
+    );
   return path.join(outdir, "cli.mjs");
 }
 

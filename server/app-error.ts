@@ -3,7 +3,8 @@
  * transport maps (tRPC code, HTTP status, CLI exit) and a message a person
  * can act on.
  */
-export type AppErrorCode = "BAD_REQUEST" | "NOT_FOUND" | "CONFLICT" | "FORBIDDEN" | "UNAUTHORIZED" | "PAYLOAD_TOO_LARGE" | "UNPROCESSABLE" | "INTERNAL";
+export type AppErrorCode =
+  "BAD_REQUEST" | "NOT_FOUND" | "CONFLICT" | "FORBIDDEN" | "UNAUTHORIZED" | "PAYLOAD_TOO_LARGE" | "UNPROCESSABLE" | "INTERNAL";
 
 /** A brand that survives module duplication: Next bundles route handlers
  * separately from the runtime loaded through tsx, so `instanceof AppError`

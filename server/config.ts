@@ -22,7 +22,13 @@ export type LoadedConfig = {
   baseDir: string;
 };
 
-const CONFIG_CANDIDATES = ["projects.config.ts", "projects.config.mts", "projects.config.mjs", "projects.config.js", "projects.config.json"];
+const CONFIG_CANDIDATES = [
+  "projects.config.ts",
+  "projects.config.mts",
+  "projects.config.mjs",
+  "projects.config.js",
+  "projects.config.json",
+];
 
 /** Finds, imports and validates the config. A bad file throws a ConfigError naming the field. */
 export async function loadConfig(opts: { appRoot: string; configPath?: string }): Promise<LoadedConfig> {
@@ -47,9 +53,10 @@ export function parseConfig(raw: unknown, file?: string): WorkdeckConfig {
 
 async function importConfigModule(file: string): Promise<unknown> {
   if (file.endsWith(".json")) return JSON.parse(fs.readFileSync(file, "utf8"));
-  const mod: { default?: unknown } = file.endsWith(".ts") || file.endsWith(".mts")
-    ? await importTypeScript(file)
-    : await import(`${pathToFileURL(file).href}?t=${Date.now()}`);
+  const mod: { default?: unknown } =
+    file.endsWith(".ts") || file.endsWith(".mts")
+      ? await importTypeScript(file)
+      : await import(`${pathToFileURL(file).href}?t=${Date.now()}`);
   // A CommonJS config may wrap its default export once more.
   let value: unknown = mod.default ?? mod;
   if (value && typeof value === "object" && "default" in value && Object.keys(value).length === 1) {
@@ -75,8 +82,14 @@ async function importTypeScript(file: string): Promise<{ default?: unknown }> {
     platform: "node",
     target: "node20",
     logLevel: "silent",
-    define: { "import.meta.url": JSON.stringify(url), "import.meta.filename": JSON.stringify(file), "import.meta.dirname": JSON.stringify(path.dirname(file)) },
-    banner: { js: `import { createRequire as __configRequire } from "node:module"; const require = __configRequire(${JSON.stringify(url)});` },
+    define: {
+      "import.meta.url": JSON.stringify(url),
+      "import.meta.filename": JSON.stringify(file),
+      "import.meta.dirname": JSON.stringify(path.dirname(file)),
+    },
+    banner: {
+      js: `import { createRequire as __configRequire } from "node:module"; const require = __configRequire(${JSON.stringify(url)});`,
+    },
   });
   const code = result.outputFiles[0]!.text;
   return import(`data:text/javascript;base64,${Buffer.from(code).toString("base64")}`);

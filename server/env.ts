@@ -18,11 +18,23 @@ const EnvSchema = z.object({
     .min(16, "WORKDECK_TOKEN must be at least 16 characters")
     .optional()
     .or(z.literal("").transform(() => undefined)),
-  WORKDECK_MAX_BODY_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
+  WORKDECK_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024),
   /** POST /api/reports: Playwright reports of big suites are tens of MB. */
-  WORKDECK_MAX_REPORT_BYTES: z.coerce.number().int().positive().default(100 * 1024 * 1024),
+  WORKDECK_MAX_REPORT_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(100 * 1024 * 1024),
   /** POST /api/hooks: one hook payload (a Read of a big file carries it whole in tool_response). */
-  WORKDECK_MAX_HOOK_BYTES: z.coerce.number().int().positive().default(256 * 1024),
+  WORKDECK_MAX_HOOK_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(256 * 1024),
   WORKDECK_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   WORKDECK_CLAUDE_PATH: z.string().optional(),
   /** Redis for cross-instance events (issue 14): redis://[user:pass@]host:port[/db], or rediss://. */

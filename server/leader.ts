@@ -112,7 +112,10 @@ export class LeaderElection {
     }
     if (held && !this.leading) {
       this.leading = true;
-      this.deps.log.info({ lock: this.lock.name, owner: this.lock.owner, jobs: this.jobs.map((j) => j.name) }, "leading: background jobs run in this process");
+      this.deps.log.info(
+        { lock: this.lock.name, owner: this.lock.owner, jobs: this.jobs.map((j) => j.name) },
+        "leading: background jobs run in this process",
+      );
       for (const job of this.jobs) this.startJob(job);
     } else if (!held && this.leading) {
       this.leading = false;
@@ -159,7 +162,13 @@ export class LeaderElection {
 }
 
 /** A job that calls `run` every `everyMs` (and once after `firstAfterMs`, when given), errors logged. */
-export function intervalJob(log: Pick<LeaderLog, "error">, name: string, run: () => unknown, everyMs: number, firstAfterMs?: number): () => LeaderJob {
+export function intervalJob(
+  log: Pick<LeaderLog, "error">,
+  name: string,
+  run: () => unknown,
+  everyMs: number,
+  firstAfterMs?: number,
+): () => LeaderJob {
   return () => {
     const safe = () => {
       try {

@@ -96,17 +96,25 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
   // when a blocker may have moved (a CLI process never starts sessions).
   // Agent health (issue 17): the server watches its running sessions' heartbeats.
   leader?.whileLeading("session health", () => watchHealth({ db, bus, log, stuckMinutes: config.config.agents?.stuckMinutes }));
-  const stopDependencies = watchDependencies({ db, bus, projects }, opts.sessions ?? opts.watch ? () => sessions.schedule() : undefined);
+  const stopDependencies = watchDependencies({ db, bus, projects }, (opts.sessions ?? opts.watch) ? () => sessions.schedule() : undefined);
   // Sessions another process queued (`workdeck mcp` over stdio only queues) start here; their bus rows arrive by polling.
-  if (opts.sessions ?? opts.watch) bus.on((e) => e.type === "sessions.updated" && e.status === "queued" && setImmediate(() => sessions.schedule()));
+  if (opts.sessions ?? opts.watch)
+    bus.on((e) => e.type === "sessions.updated" && e.status === "queued" && setImmediate(() => sessions.schedule()));
   if (opts.warm) await openspec.warm();
 
   const rescanMs = (config.config.rescanMinutes ?? 5) * 60_000;
   leader?.whileLeading("rescan", intervalJob(log, "rescan", rescan, rescanMs));
   // The others follow the leader's rescans: their registries and watchers are their own.
-  const offRescan = leader ? bus.on((e) => e.type === "projects.changed" && !leader.isLeader() && void rescan().catch((err) => log.error({ err }, "rescan failed"))) : null;
+  const offRescan = leader
+    ? bus.on(
+        (e) => e.type === "projects.changed" && !leader.isLeader() && void rescan().catch((err) => log.error({ err }, "rescan failed")),
+      )
+    : null;
   // Agents (issue 5): a Stop nothing followed for the idle period ends the session, with a notice.
-  leader?.whileLeading("agents sweep", intervalJob(log, "agents sweep", () => sweepEnded({ db, bus, projects, config }), 30_000));
+  leader?.whileLeading(
+    "agents sweep",
+    intervalJob(log, "agents sweep", () => sweepEnded({ db, bus, projects, config }), 30_000),
+  );
   // Worktree retention (issue 11): hourly, and once shortly after start.
   const retentionDays = config.config.claude?.worktreeRetentionDays;
   const sweep = () => {
@@ -130,12 +138,16 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
         config,
         log,
         readSecret: (name) => readSecret(name),
-        baseUrl: (config.config.notifications?.baseUrl ?? `http://${env.host.includes(":") ? `[${env.host}]` : env.host}:${env.port}`).replace(/\/$/, ""),
+        baseUrl: (
+          config.config.notifications?.baseUrl ?? `http://${env.host.includes(":") ? `[${env.host}]` : env.host}:${env.port}`
+        ).replace(/\/$/, ""),
       })
     : null;
   if (notifications) leader?.whileLeading("notifications", () => (notifications.start(), { close: () => notifications.stop() }));
   // Automations and the Railway poller (issue 15): the server only, one process per database (the leader's lock).
-  const background = opts.watch ? startBackground({ db, bus, config, sessions, log, readSecret: (name) => readSecret(name), lock: leader?.lock }) : null;
+  const background = opts.watch
+    ? startBackground({ db, bus, config, sessions, log, readSecret: (name) => readSecret(name), lock: leader?.lock })
+    : null;
   leader?.start();
 
   return {

@@ -19,7 +19,9 @@ export default async function DashboardLayout({ children }: { children: ReactNod
   return (
     <HydrateClient>
       <SelectedProjectProvider cookieProject={cookieProject}>
-        <AppShell signedIn={signedIn} since={since}>{children}</AppShell>
+        <AppShell signedIn={signedIn} since={since}>
+          {children}
+        </AppShell>
       </SelectedProjectProvider>
     </HydrateClient>
   );

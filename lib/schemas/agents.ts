@@ -83,7 +83,16 @@ export const GetActivityInputSchema = z.object({
 });
 export type GetActivityInput = z.input<typeof GetActivityInputSchema>;
 
-export const TimelineKindSchema = z.enum(["session_start", "prompt", "tool", "notification", "permission_request", "stop", "session_end", "other"]);
+export const TimelineKindSchema = z.enum([
+  "session_start",
+  "prompt",
+  "tool",
+  "notification",
+  "permission_request",
+  "stop",
+  "session_end",
+  "other",
+]);
 export type TimelineKind = z.infer<typeof TimelineKindSchema>;
 
 /** One line of a session's timeline. A tool call is one item (its Pre and Post joined on tool_use_id). */

@@ -17,8 +17,21 @@ export const ClaudeNameSchema = z
 /** The file's content hash when it was read; a save or delete naming another one is refused (edited on disk meanwhile). */
 export const FileVersionSchema = z.string().regex(/^[0-9a-f]{64}$/, "version is the hash a read returned");
 
-const Description = z.string().trim().min(1, "A description is required: Claude decides when to use it from this").max(1024, "Keep the description under 1024 characters");
-const ToolList = z.array(z.string().trim().min(1).max(200).regex(/^[^,\r\n]+$/, "One tool per entry")).max(100);
+const Description = z
+  .string()
+  .trim()
+  .min(1, "A description is required: Claude decides when to use it from this")
+  .max(1024, "Keep the description under 1024 characters");
+const ToolList = z
+  .array(
+    z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .regex(/^[^,\r\n]+$/, "One tool per entry"),
+  )
+  .max(100);
 
 export const SubagentFieldsSchema = z.object({
   name: ClaudeNameSchema,
@@ -26,7 +39,13 @@ export const SubagentFieldsSchema = z.object({
   /** Tools it may use; none listed = every tool of the session. */
   tools: ToolList.optional(),
   /** `sonnet`, `opus`, `haiku`, `inherit` or a full model id; none = the session's. */
-  model: z.string().trim().min(1).max(100).regex(/^[A-Za-z0-9._:-]+$/, "A model is an alias or a model id").optional(),
+  model: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .regex(/^[A-Za-z0-9._:-]+$/, "A model is an alias or a model id")
+    .optional(),
   prompt: z.string().trim().min(1, "The system prompt is empty").max(100_000),
 });
 export type SubagentFields = z.infer<typeof SubagentFieldsSchema>;
@@ -56,8 +75,16 @@ export const ProjectInputSchema = z.object({ projectId: ProjectSlugSchema });
 export const ClaudeItemInputSchema = z.object({ projectId: ProjectSlugSchema, name: ClaudeNameSchema });
 
 /** `version: null` creates (refused when the file exists); a version updates the file read with it. */
-export const SaveSubagentInputSchema = z.object({ projectId: ProjectSlugSchema, version: FileVersionSchema.nullable(), fields: SubagentFieldsSchema });
-export const SaveSkillInputSchema = z.object({ projectId: ProjectSlugSchema, version: FileVersionSchema.nullable(), fields: SkillFieldsSchema });
+export const SaveSubagentInputSchema = z.object({
+  projectId: ProjectSlugSchema,
+  version: FileVersionSchema.nullable(),
+  fields: SubagentFieldsSchema,
+});
+export const SaveSkillInputSchema = z.object({
+  projectId: ProjectSlugSchema,
+  version: FileVersionSchema.nullable(),
+  fields: SkillFieldsSchema,
+});
 export const DeleteClaudeItemInputSchema = ClaudeItemInputSchema.extend({ version: FileVersionSchema });
 export type SaveSubagentInput = z.infer<typeof SaveSubagentInputSchema>;
 export type SaveSkillInput = z.infer<typeof SaveSkillInputSchema>;

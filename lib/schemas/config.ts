@@ -43,12 +43,19 @@ export const ClaudeAccountConfigSchema = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, "an account id is letters, digits, '.', '_' or '-'"),
   configDir: z.string().min(1),
   /** Name of the environment variable holding a `claude setup-token` OAuth token; never the token itself. */
-  oauthTokenEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable name").optional(),
+  oauthTokenEnv: z
+    .string()
+    .regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable name")
+    .optional(),
 });
 
 export const WorkdeckConfigSchema = z.strictObject({
   scan: z.array(z.string().min(1)).optional(),
-  rescanMinutes: z.number().positive().max(24 * 60).optional(),
+  rescanMinutes: z
+    .number()
+    .positive()
+    .max(24 * 60)
+    .optional(),
   /**
    * Opens a failing line in your editor from the failure page (issue 13): a URL template with
    * {path} (absolute, in the project's checkout), {line} and {column}, e.g.
@@ -74,9 +81,17 @@ export const WorkdeckConfigSchema = z.strictObject({
   agents: z
     .strictObject({
       /** No hook event for this long shows "idle for N min"; a Stop nothing followed for this long ends the session. Default 5. */
-      idleMinutes: z.number().positive().max(24 * 60).optional(),
+      idleMinutes: z
+        .number()
+        .positive()
+        .max(24 * 60)
+        .optional(),
       /** A running session with no stream message or hook event for this long is "stuck" (issue 17: board, All Work, Slack). Default 10. */
-      stuckMinutes: z.number().positive().max(24 * 60).optional(),
+      stuckMinutes: z
+        .number()
+        .positive()
+        .max(24 * 60)
+        .optional(),
     })
     .optional(),
   /** How long hook events and bus events are kept (issue 10 item 8); the server prunes older ones hourly. */

@@ -31,7 +31,13 @@ export const WORK_EVENT_TYPES: WorkdeckEventType[] = [
 ];
 
 /** Stream messages that mean something to All Work (the rest are a session's output). */
-const WORK_SESSION_MESSAGES = new Set(["workdeck/run_started", "workdeck/account_parked", "workdeck/account_needs_login", "workdeck/permission_requested", "workdeck/permission_answered"]);
+const WORK_SESSION_MESSAGES = new Set([
+  "workdeck/run_started",
+  "workdeck/account_parked",
+  "workdeck/account_needs_login",
+  "workdeck/permission_requested",
+  "workdeck/permission_answered",
+]);
 
 /** A tool call's hook events: thousands a minute from a busy agent. */
 export function isToolCall(event: WorkdeckEvent): event is Extract<WorkdeckEvent, { type: "agents.activity" }> {
@@ -47,14 +53,31 @@ export function isWorkEvent(event: WorkdeckEvent): boolean {
 }
 
 /** Stream messages that change the session's row: its Claude session id, its totals, its runs and account. */
-export const SESSION_ROW_MESSAGES = new Set(["system/init", "result", "workdeck/run_started", "workdeck/run_ended", "workdeck/account_switched"]);
+export const SESSION_ROW_MESSAGES = new Set([
+  "system/init",
+  "result",
+  "workdeck/run_started",
+  "workdeck/run_ended",
+  "workdeck/account_switched",
+]);
 
 /** Stream messages that change the accounts view: cost, rate-limit readings, parking, logins. */
-export const ACCOUNT_MESSAGES = new Set(["result", "rate_limit_event", "workdeck/account_switched", "workdeck/account_parked", "workdeck/account_needs_login"]);
+export const ACCOUNT_MESSAGES = new Set([
+  "result",
+  "rate_limit_event",
+  "workdeck/account_switched",
+  "workdeck/account_parked",
+  "workdeck/account_needs_login",
+]);
 
 /** A launched session's message that only its own page shows (assistant text, tool results, token deltas). */
 export function isConversationLine(event: WorkdeckEvent): event is Extract<WorkdeckEvent, { type: "sessions.event" }> {
-  return event.type === "sessions.event" && !SESSION_ROW_MESSAGES.has(event.eventType) && !ACCOUNT_MESSAGES.has(event.eventType) && !WORK_SESSION_MESSAGES.has(event.eventType);
+  return (
+    event.type === "sessions.event" &&
+    !SESSION_ROW_MESSAGES.has(event.eventType) &&
+    !ACCOUNT_MESSAGES.has(event.eventType) &&
+    !WORK_SESSION_MESSAGES.has(event.eventType)
+  );
 }
 
 /** Whether `events.subscribe` with this input forwards the event. */

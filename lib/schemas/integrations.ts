@@ -98,8 +98,15 @@ export const DeploySchema = z.object({
 });
 export type Deploy = z.infer<typeof DeploySchema>;
 
-export const DeployTimelineInputSchema = z.object({ projectId: z.string().max(63).optional(), limit: z.number().int().min(1).max(200).optional() });
-export const IntegrationItemsInputSchema = z.object({ projectId: z.string().max(63).optional(), kinds: z.array(IntegrationKindSchema).optional(), includeResolved: z.boolean().optional() });
+export const DeployTimelineInputSchema = z.object({
+  projectId: z.string().max(63).optional(),
+  limit: z.number().int().min(1).max(200).optional(),
+});
+export const IntegrationItemsInputSchema = z.object({
+  projectId: z.string().max(63).optional(),
+  kinds: z.array(IntegrationKindSchema).optional(),
+  includeResolved: z.boolean().optional(),
+});
 
 export const AutomationRunSchema = z.object({
   id: z.number().int(),
@@ -115,4 +122,5 @@ export const AutomationRunSchema = z.object({
 });
 export type AutomationRun = z.infer<typeof AutomationRunSchema>;
 
-export const deploysHref = (projectSlug: string, itemId?: number) => `/deploys?project=${encodeURIComponent(projectSlug)}${itemId ? `#item-${itemId}` : ""}`;
+export const deploysHref = (projectSlug: string, itemId?: number) =>
+  `/deploys?project=${encodeURIComponent(projectSlug)}${itemId ? `#item-${itemId}` : ""}`;

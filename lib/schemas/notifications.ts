@@ -5,7 +5,19 @@ import { z } from "zod";
  * Secrets never appear here: the config names the environment variables that hold them.
  */
 
-export const NotificationKindSchema = z.enum(["failure_persistent", "session_finished", "session_failed", "session_needs_you", "account_limited", "ci_failed", "ci_fixed", "deploy_failed", "deploy_succeeded", "automation", "session_stuck"]);
+export const NotificationKindSchema = z.enum([
+  "failure_persistent",
+  "session_finished",
+  "session_failed",
+  "session_needs_you",
+  "account_limited",
+  "ci_failed",
+  "ci_fixed",
+  "deploy_failed",
+  "deploy_succeeded",
+  "automation",
+  "session_stuck",
+]);
 export type NotificationKind = z.infer<typeof NotificationKindSchema>;
 
 export const NOTIFICATION_KIND_LABEL: Record<NotificationKind, string> = {

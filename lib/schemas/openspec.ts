@@ -86,7 +86,14 @@ export const ArchivePreviewSchema = z.object({
   archivedAs: z.string().nullable(),
   incompleteTasks: z.number().int(),
   specUpdates: z.array(
-    z.object({ spec: z.string(), added: z.number().int(), modified: z.number().int(), removed: z.number().int(), renamed: z.number().int(), created: z.boolean() }),
+    z.object({
+      spec: z.string(),
+      added: z.number().int(),
+      modified: z.number().int(),
+      removed: z.number().int(),
+      renamed: z.number().int(),
+      created: z.boolean(),
+    }),
   ),
   warnings: z.array(z.string()),
   /** The official refusal (code and message) when archive would not proceed. */
@@ -95,14 +102,30 @@ export const ArchivePreviewSchema = z.object({
 export type ArchivePreview = z.infer<typeof ArchivePreviewSchema>;
 
 /** Input of the New proposal form, shared by the form, the router and the service. */
-const DraftLine = (label: string, max: number) => z.string().trim().min(1, `${label} is empty`).max(max).regex(/^[^\r\n]+$/, `${label} is one line`);
+const DraftLine = (label: string, max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1, `${label} is empty`)
+    .max(max)
+    .regex(/^[^\r\n]+$/, `${label} is one line`);
 
 /** A requirement as the proposal form and the MCP tools write it: SHALL/MUST text and at least one scenario. */
 export const RequirementDraftSchema = z.object({
   name: DraftLine("A requirement name", 200),
-  text: z.string().trim().min(1, "A requirement needs its text").max(5000).regex(/\b(SHALL|MUST)\b/, "A requirement's text says SHALL or MUST"),
+  text: z
+    .string()
+    .trim()
+    .min(1, "A requirement needs its text")
+    .max(5000)
+    .regex(/\b(SHALL|MUST)\b/, "A requirement's text says SHALL or MUST"),
   scenarios: z
-    .array(z.object({ name: DraftLine("A scenario name", 200), steps: z.array(DraftLine("A step", 1000)).min(1, "A scenario needs at least one step").max(30) }))
+    .array(
+      z.object({
+        name: DraftLine("A scenario name", 200),
+        steps: z.array(DraftLine("A step", 1000)).min(1, "A scenario needs at least one step").max(30),
+      }),
+    )
     .min(1, "Each requirement needs at least one scenario")
     .max(30),
 });
@@ -113,15 +136,25 @@ export const DeltaOperationSchema = z.discriminatedUnion("op", [
   z.object({ op: z.literal("ADDED"), requirement: RequirementDraftSchema }),
   /** The whole requirement as it will read after the change (prefilled from the current spec). */
   z.object({ op: z.literal("MODIFIED"), requirement: RequirementDraftSchema }),
-  z.object({ op: z.literal("REMOVED"), name: DraftLine("The removed requirement's name", 200), reason: z.string().trim().max(2000).optional(), migration: z.string().trim().max(2000).optional() }),
+  z.object({
+    op: z.literal("REMOVED"),
+    name: DraftLine("The removed requirement's name", 200),
+    reason: z.string().trim().max(2000).optional(),
+    migration: z.string().trim().max(2000).optional(),
+  }),
   z.object({ op: z.literal("RENAMED"), from: DraftLine("The old name", 200), to: DraftLine("The new name", 200) }),
 ]);
 export type DeltaOperation = z.infer<typeof DeltaOperationSchema>;
 
-export const CapabilitySchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,99}$/, "A capability is lowercase letters, digits and hyphens (its folder under specs/)");
+export const CapabilitySchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,99}$/, "A capability is lowercase letters, digits and hyphens (its folder under specs/)");
 
 /** The capabilities a proposal touches and what it does to each one's requirements. */
-export const CapabilityDeltaSchema = z.object({ capability: CapabilitySchema, operations: z.array(DeltaOperationSchema).min(1, "Say what changes in this capability").max(50) });
+export const CapabilityDeltaSchema = z.object({
+  capability: CapabilitySchema,
+  operations: z.array(DeltaOperationSchema).min(1, "Say what changes in this capability").max(50),
+});
 export type CapabilityDelta = z.infer<typeof CapabilityDeltaSchema>;
 
 export const SpecDeltasSchema = z
@@ -151,7 +184,11 @@ export const ChangeFileSchema = z.union([
   z.enum(["proposal.md", "design.md", "tasks.md"]),
   z.string().regex(/^specs\/[a-z0-9][a-z0-9-]{0,99}\/spec\.md$/, "A delta spec is specs/<capability>/spec.md"),
 ]);
-export const ReadChangeFileInputSchema = z.object({ projectId: z.string().min(1).max(63), changeId: z.string().min(1).max(200), file: ChangeFileSchema });
+export const ReadChangeFileInputSchema = z.object({
+  projectId: z.string().min(1).max(63),
+  changeId: z.string().min(1).max(200),
+  file: ChangeFileSchema,
+});
 export type ReadChangeFileInput = z.infer<typeof ReadChangeFileInputSchema>;
 
 /** A file as the editor opened it; `version` (mtime + content hash, "absent" for a file not yet there) guards the write. */
@@ -178,7 +215,9 @@ export type SetTaskDoneInput = z.infer<typeof SetTaskDoneInputSchema>;
 /** A main spec's requirements in the shape a MODIFIED delta takes (the form prefills from it). */
 export const SpecRequirementsSchema = z.object({
   specId: z.string(),
-  requirements: z.array(z.object({ name: z.string(), text: z.string(), scenarios: z.array(z.object({ name: z.string(), steps: z.array(z.string()) })) })),
+  requirements: z.array(
+    z.object({ name: z.string(), text: z.string(), scenarios: z.array(z.object({ name: z.string(), steps: z.array(z.string()) })) }),
+  ),
 });
 export type SpecRequirements = z.infer<typeof SpecRequirementsSchema>;
 
@@ -188,7 +227,13 @@ export const ChangeRefInputSchema = z.object({ projectId: z.string().min(1).max(
 export const ListSpecsInputSchema = z.object({ projectId: z.string().max(63).optional() });
 export const SpecRefInputSchema = z.object({ projectId: z.string().min(1).max(63), specId: z.string().min(1).max(400) });
 
-const SingleLine = (label: string, max: number) => z.string().trim().min(1, `${label} is empty`).max(max).regex(/^[^\r\n]+$/, `${label} is one line`);
+const SingleLine = (label: string, max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1, `${label} is empty`)
+    .max(max)
+    .regex(/^[^\r\n]+$/, `${label} is one line`);
 
 /**
  * A spec delta added to a change (`specs/<capability>/spec.md`, `## ADDED Requirements`): what
@@ -197,12 +242,19 @@ const SingleLine = (label: string, max: number) => z.string().trim().min(1, `${l
 export const AddSpecDeltaInputSchema = z.object({
   projectId: z.string().min(1).max(63),
   changeId: z.string().min(1).max(200),
-  capability: z.string().regex(/^[a-z0-9][a-z0-9-]{0,99}$/, "A capability is lowercase letters, digits and hyphens (its folder under specs/)"),
+  capability: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,99}$/, "A capability is lowercase letters, digits and hyphens (its folder under specs/)"),
   requirements: z
     .array(
       z.object({
         name: SingleLine("A requirement name", 200),
-        text: z.string().trim().min(1).max(5000).regex(/\b(SHALL|MUST)\b/, "A requirement's text says SHALL or MUST"),
+        text: z
+          .string()
+          .trim()
+          .min(1)
+          .max(5000)
+          .regex(/\b(SHALL|MUST)\b/, "A requirement's text says SHALL or MUST"),
         scenarios: z
           .array(z.object({ name: SingleLine("A scenario name", 200), steps: z.array(SingleLine("A step", 1000)).min(1).max(30) }))
           .min(1, "Each requirement needs at least one scenario")

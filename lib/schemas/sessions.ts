@@ -17,7 +17,10 @@ export const ACTIVE_STATUSES = ["queued", "running"] as const satisfies readonly
  * What a session works on: a work item reference (dependencies.ts) of a kind a session is launched on.
  * A change's project is the session's own `projectId`, so its reference leaves it out.
  */
-export const SessionWorkItemSchema = z.discriminatedUnion("kind", [WorkItemRefSchema.options[0], WorkItemRefSchema.options[1].omit({ projectId: true })]);
+export const SessionWorkItemSchema = z.discriminatedUnion("kind", [
+  WorkItemRefSchema.options[0],
+  WorkItemRefSchema.options[1].omit({ projectId: true }),
+]);
 export type SessionWorkItem = z.infer<typeof SessionWorkItemSchema>;
 /** @deprecated `WorkItem` is All Work's item (lib/schemas/work.ts); use SessionWorkItemSchema. */
 export const WorkItemSchema = SessionWorkItemSchema;
@@ -54,7 +57,11 @@ export type StartSessionInput = z.infer<typeof StartSessionInputSchema>;
 
 export const SessionIdInputSchema = z.object({ id: z.number().int().positive() });
 export const SendInputSchema = z.object({ id: z.number().int().positive(), text: z.string().trim().min(1).max(100_000) });
-export const EventsInputSchema = z.object({ id: z.number().int().positive(), after: z.number().int().min(0).optional(), limit: z.number().int().min(1).max(5000).optional() });
+export const EventsInputSchema = z.object({
+  id: z.number().int().positive(),
+  after: z.number().int().min(0).optional(),
+  limit: z.number().int().min(1).max(5000).optional(),
+});
 export const OnEventsInputSchema = z.object({ id: z.number().int().positive(), lastEventId: z.coerce.number().int().min(0).nullish() });
 export const ListSessionsInputSchema = z.object({
   projectId: ProjectSlugSchema.optional(),
@@ -121,7 +128,9 @@ export const SessionSchema = z.object({
   /** Set once the worktree is gone (landed, discarded, or removed after the retention period; then the branch is kept). */
   worktreeRemovedAt: z.date().nullable(),
   /** How the work landed (`sessions.land`); null while it has not. */
-  landed: z.object({ mode: z.enum(["merged", "discarded"]), commit: z.string().nullable(), branchCommit: z.string().nullable(), at: z.date() }).nullable(),
+  landed: z
+    .object({ mode: z.enum(["merged", "discarded"]), commit: z.string().nullable(), branchCommit: z.string().nullable(), at: z.date() })
+    .nullable(),
   prompt: z.string(),
   options: z.custom<SessionOptions>((v) => typeof v === "object" && v !== null),
   priority: z.number(),

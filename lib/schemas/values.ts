@@ -33,4 +33,5 @@ export const SESSION_STATUSES = ["queued", "running", "completed", "failed", "st
 export const failureHref = (id: number) => `/errors/${id}`;
 export const sessionHref = (id: number) => `/sessions/${id}`;
 export const agentHref = (sessionId: string) => `/sessions/agents/${encodeURIComponent(sessionId)}`;
-export const changeItemHref = (projectSlug: string, changeId: string) => `/specs/${encodeURIComponent(projectSlug)}/changes/${encodeURIComponent(changeId)}`;
+export const changeItemHref = (projectSlug: string, changeId: string) =>
+  `/specs/${encodeURIComponent(projectSlug)}/changes/${encodeURIComponent(changeId)}`;

@@ -3,7 +3,15 @@ import { TRPCClientError } from "@trpc/client";
 import { transformer } from "./transformer";
 
 /** HTTP statuses retrying cannot fix: a missing change stays missing. */
-const NO_RETRY_CODES = new Set(["BAD_REQUEST", "UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND", "CONFLICT", "UNPROCESSABLE_CONTENT", "PAYLOAD_TOO_LARGE"]);
+const NO_RETRY_CODES = new Set([
+  "BAD_REQUEST",
+  "UNAUTHORIZED",
+  "FORBIDDEN",
+  "NOT_FOUND",
+  "CONFLICT",
+  "UNPROCESSABLE_CONTENT",
+  "PAYLOAD_TOO_LARGE",
+]);
 
 export function createQueryClient(): QueryClient {
   return new QueryClient({

@@ -42,7 +42,11 @@ export async function selectedProjectFor(urlValue: string | null | undefined): P
   const cookieValue = (await cookies()).get(PROJECT_COOKIE)?.value;
   try {
     const { projects } = await getQueryClient().fetchQuery(trpc.projects.list.queryOptions());
-    const slug = resolveProject(urlValue, cookieValue, projects.map((p) => p.slug));
+    const slug = resolveProject(
+      urlValue,
+      cookieValue,
+      projects.map((p) => p.slug),
+    );
     return { slug, name: projects.find((p) => p.slug === slug)?.name ?? null };
   } catch {
     return { slug: null, name: null };

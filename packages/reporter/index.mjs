@@ -89,7 +89,12 @@ export async function sendReport(body, options) {
     attempts++;
     let transient = false;
     try {
-      const res = await fetch(endpoint, { method: "POST", body: /** @type {BodyInit} */ (body), headers, signal: AbortSignal.timeout(options.timeoutMs || 30_000) });
+      const res = await fetch(endpoint, {
+        method: "POST",
+        body: /** @type {BodyInit} */ (body),
+        headers,
+        signal: AbortSignal.timeout(options.timeoutMs || 30_000),
+      });
       const text = await res.text();
       /** @type {any} */
       let json;
@@ -128,7 +133,12 @@ export function formatSummary(s, url) {
   const link = `${url}/errors?project=${encodeURIComponent(String(s.projectSlug))}`;
   if (s.duplicate) return `${PREFIX} this run was already ingested as run #${s.seq} of "${s.projectSlug}"; nothing changed. ${link}`;
   const st = s.stats ?? {};
-  const counts = [`${st.unexpected ?? 0} failed`, `${st.flaky ?? 0} flaky`, `${st.skipped ?? 0} skipped`, `${st.expected ?? 0} passed`].join(", ");
+  const counts = [
+    `${st.unexpected ?? 0} failed`,
+    `${st.flaky ?? 0} flaky`,
+    `${st.skipped ?? 0} skipped`,
+    `${st.expected ?? 0} passed`,
+  ].join(", ");
   const failures = `failure groups: ${s.failuresNew ?? 0} new, ${s.failuresUpdated ?? 0} updated, ${s.failuresResolved ?? 0} resolved`;
   const runErrors = s.runErrors ? `; ${s.runErrors} run-level error${s.runErrors === 1 ? "" : "s"}` : "";
   return `${PREFIX} run #${s.seq} of "${s.projectSlug}" ingested: ${s.tests} tests (${counts}); ${failures}${runErrors}. ${link}`;
@@ -188,8 +198,12 @@ async function createJsonReporter(configDir, outputFile) {
   }
   if (runner?.runnerReporters?.createReporters) {
     /** @type {any[]} */
-    const reporters = await runner.runnerReporters.createReporters({ configDir, config: { reporter: [], tags: [] } }, "test", [["json", { outputFile }]]);
-    const json = reporters.find((r) => r?.constructor?.name === "JSONReporter") ?? reporters.find((r) => typeof r?.printsToStdio === "function" && !r.printsToStdio());
+    const reporters = await runner.runnerReporters.createReporters({ configDir, config: { reporter: [], tags: [] } }, "test", [
+      ["json", { outputFile }],
+    ]);
+    const json =
+      reporters.find((r) => r?.constructor?.name === "JSONReporter") ??
+      reporters.find((r) => typeof r?.printsToStdio === "function" && !r.printsToStdio());
     if (json) return json;
   }
   if (typeof Legacy === "function") return new Legacy({ outputFile, configDir });
@@ -197,7 +211,12 @@ async function createJsonReporter(configDir, outputFile) {
 }
 
 /** Environment variables that would redirect or trim Playwright's json reporter output. */
-const JSON_ENV = ["PLAYWRIGHT_JSON_OUTPUT_FILE", "PLAYWRIGHT_JSON_OUTPUT_DIR", "PLAYWRIGHT_JSON_OUTPUT_NAME", "PLAYWRIGHT_JSON_ONLY_FAILURES"];
+const JSON_ENV = [
+  "PLAYWRIGHT_JSON_OUTPUT_FILE",
+  "PLAYWRIGHT_JSON_OUTPUT_DIR",
+  "PLAYWRIGHT_JSON_OUTPUT_NAME",
+  "PLAYWRIGHT_JSON_ONLY_FAILURES",
+];
 
 /**
  * Runs Playwright's own json reporter over the finished run, into a temp file, and returns the text.

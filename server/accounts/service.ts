@@ -41,11 +41,20 @@ export class AccountPool {
   constructor(private readonly deps: AccountsDeps) {
     const configured = deps.config.config.claude?.accounts ?? [];
     this.accounts = configured.length
-      ? configured.map((a) => ({ id: a.id, configDir: resolveConfigPath(a.configDir, deps.config.baseDir), oauthTokenEnv: a.oauthTokenEnv ?? null, implicit: false }))
+      ? configured.map((a) => ({
+          id: a.id,
+          configDir: resolveConfigPath(a.configDir, deps.config.baseDir),
+          oauthTokenEnv: a.oauthTokenEnv ?? null,
+          implicit: false,
+        }))
       : [{ id: IMPLICIT_ACCOUNT, configDir: null, oauthTokenEnv: null, implicit: true }];
     const now = new Date();
     for (const a of this.accounts) {
-      deps.db.insert(claudeAccounts).values({ id: a.id, configDir: a.configDir, updatedAt: now }).onConflictDoUpdate({ target: claudeAccounts.id, set: { configDir: a.configDir } }).run();
+      deps.db
+        .insert(claudeAccounts)
+        .values({ id: a.id, configDir: a.configDir, updatedAt: now })
+        .onConflictDoUpdate({ target: claudeAccounts.id, set: { configDir: a.configDir } })
+        .run();
     }
   }
 
@@ -69,8 +78,10 @@ export class AccountPool {
    * is a configuration problem the user fixes, so it disables the account with that message.
    */
   problem(a: PoolAccount, env: Record<string, string | undefined>): string | null {
-    if (a.configDir && !fs.existsSync(a.configDir)) return `Claude account "${a.id}": config directory ${a.configDir} does not exist (create it and log in: CLAUDE_CONFIG_DIR=${a.configDir} claude /login)`;
-    if (a.oauthTokenEnv && !env[a.oauthTokenEnv]) return `Claude account "${a.id}": environment variable ${a.oauthTokenEnv} (its OAuth token) is not set`;
+    if (a.configDir && !fs.existsSync(a.configDir))
+      return `Claude account "${a.id}": config directory ${a.configDir} does not exist (create it and log in: CLAUDE_CONFIG_DIR=${a.configDir} claude /login)`;
+    if (a.oauthTokenEnv && !env[a.oauthTokenEnv])
+      return `Claude account "${a.id}": environment variable ${a.oauthTokenEnv} (its OAuth token) is not set`;
     return null;
   }
 
@@ -78,10 +89,15 @@ export class AccountPool {
    * The account a run goes to: the sticky one if it can run, else the first available in
    * config order (skipping `exclude`). Null with `until` = when the earliest parked one frees up.
    */
-  pick(opts: { sticky?: string | null; pinned?: string | null; exclude?: string[]; env: Record<string, string | undefined> }): { account: PoolAccount | null; until: Date | null } {
+  pick(opts: { sticky?: string | null; pinned?: string | null; exclude?: string[]; env: Record<string, string | undefined> }): {
+    account: PoolAccount | null;
+    until: Date | null;
+  } {
     const now = Date.now();
     const candidates = opts.pinned ? this.accounts.filter((a) => a.id === opts.pinned) : this.accounts;
-    const ordered = opts.sticky ? [...candidates.filter((a) => a.id === opts.sticky), ...candidates.filter((a) => a.id !== opts.sticky)] : candidates;
+    const ordered = opts.sticky
+      ? [...candidates.filter((a) => a.id === opts.sticky), ...candidates.filter((a) => a.id !== opts.sticky)]
+      : candidates;
     let until: Date | null = null;
     for (const a of ordered) {
       if (opts.exclude?.includes(a.id)) continue;
@@ -91,7 +107,8 @@ export class AccountPool {
         continue;
       }
       const s = this.state(a.id, now);
-      if (s.state === "disabled" && /does not exist|is not set/.test(this.row(a.id)?.lastError ?? "")) this.set(a.id, { state: "available", lastError: null });
+      if (s.state === "disabled" && /does not exist|is not set/.test(this.row(a.id)?.lastError ?? ""))
+        this.set(a.id, { state: "available", lastError: null });
       if (this.state(a.id, now).state === "available") return { account: a, until: null };
       if (s.state === "limited" && s.limitedUntil && (!until || s.limitedUntil < until)) until = s.limitedUntil;
     }
@@ -136,7 +153,10 @@ export class AccountPool {
    * check releases a needs_login account only once its credentials changed since they were
    * rejected; an explicit recheck (the user says "I logged in") releases it at once.
    */
-  async recheck(id: string, opts: { binary: string | undefined; env: Record<string, string | undefined>; periodic?: boolean }): Promise<AccountCheck> {
+  async recheck(
+    id: string,
+    opts: { binary: string | undefined; env: Record<string, string | undefined>; periodic?: boolean },
+  ): Promise<AccountCheck> {
     const a = this.find(id);
     if (!a) throw new AppError("NOT_FOUND", `No Claude account "${id}". Configured: ${this.accounts.map((x) => x.id).join(", ")}`);
     const problem = this.problem(a, opts.env);
@@ -244,25 +264,35 @@ export function loginHint(a: PoolAccount): string {
 /** `claude auth status` (JSON; exit 0 = logged in, 1 = not). */
 function authStatus(binary: string, env: Record<string, string | undefined>): Promise<AccountCheck> {
   return new Promise((resolve) => {
-    execFile(binary, ["auth", "status"], { env: env as NodeJS.ProcessEnv, timeout: AUTH_STATUS_TIMEOUT_MS, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
-      let parsed: { loggedIn?: unknown; authMethod?: unknown; subscriptionType?: unknown } = {};
-      try {
-        parsed = JSON.parse(stdout) as typeof parsed;
-      } catch {
-        // older versions or a broken binary: judged by the exit code
-      }
-      const exit = err ? ((err as NodeJS.ErrnoException & { code?: unknown }).code ?? 1) : 0;
-      const loggedIn = exit === 0 && parsed.loggedIn !== false;
-      const message = loggedIn
-        ? null
-        : stderr.trim().slice(0, 500) || (typeof exit === "string" ? `could not run ${binary} (${exit})` : parsed.loggedIn === false ? `authMethod ${String(parsed.authMethod ?? "none")}` : `exit ${String(exit)}`);
-      resolve({
-        at: new Date(),
-        loggedIn,
-        authMethod: typeof parsed.authMethod === "string" ? parsed.authMethod : null,
-        subscriptionType: typeof parsed.subscriptionType === "string" ? parsed.subscriptionType : null,
-        message,
-      });
-    });
+    execFile(
+      binary,
+      ["auth", "status"],
+      { env: env as NodeJS.ProcessEnv, timeout: AUTH_STATUS_TIMEOUT_MS, maxBuffer: 1 << 20 },
+      (err, stdout, stderr) => {
+        let parsed: { loggedIn?: unknown; authMethod?: unknown; subscriptionType?: unknown } = {};
+        try {
+          parsed = JSON.parse(stdout) as typeof parsed;
+        } catch {
+          // older versions or a broken binary: judged by the exit code
+        }
+        const exit = err ? ((err as NodeJS.ErrnoException & { code?: unknown }).code ?? 1) : 0;
+        const loggedIn = exit === 0 && parsed.loggedIn !== false;
+        const message = loggedIn
+          ? null
+          : stderr.trim().slice(0, 500) ||
+            (typeof exit === "string"
+              ? `could not run ${binary} (${exit})`
+              : parsed.loggedIn === false
+                ? `authMethod ${String(parsed.authMethod ?? "none")}`
+                : `exit ${String(exit)}`);
+        resolve({
+          at: new Date(),
+          loggedIn,
+          authMethod: typeof parsed.authMethod === "string" ? parsed.authMethod : null,
+          subscriptionType: typeof parsed.subscriptionType === "string" ? parsed.subscriptionType : null,
+          message,
+        });
+      },
+    );
   });
 }

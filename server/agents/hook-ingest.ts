@@ -7,9 +7,12 @@ import type { EventBus } from "../events/bus";
 import { requestWriteTurn, releaseWriteTurn } from "../db/write-turn";
 import { knownWorkdeckSession, toolDuration } from "./hook-checks";
 import type { ProjectRegistry } from "../projects/service";
-import { HookPayloadSchema, type AgentStatus, type HookIngestResult, type HookPayload } from "@/lib/schemas/agents";
+import { HookPayloadSchema, type HookIngestResult, type HookPayload } from "@/lib/schemas/agents";
 import type { WorkdeckConfig } from "@/lib/schemas/config";
-import type { WorkdeckEvent, WorkdeckEventInput } from "@/lib/schemas/events";
+import type { WorkdeckEvent } from "@/lib/schemas/events";
+import { endedEvent, nextSession, type SessionRow } from "./session-state";
+
+export { endedEvent, type SessionRow } from "./session-state";
 
 /** What the agents services need from the runtime; tests build it from a temp database and inject the clock. */
 export type AgentsDeps = {
@@ -30,32 +33,24 @@ export type HookIngestInput = {
 
 const TOOL_DONE = new Set(["PostToolUse", "PostToolUseFailure"]);
 
-export type SessionRow = {
-  session_id: string;
-  project_slug: string | null;
-  workdeck_session_id: number | null;
-  cwd: string | null;
-  status: AgentStatus;
-  needs_you_reason: string | null;
-  started_at: number;
-  last_event_at: number;
-  last_event: string;
-  current_tool: string | null;
-  current_tool_use_id: string | null;
-  tool_count: number;
-  failure_count: number;
-  duration_sum_ms: number;
-  duration_count: number;
-  prompt_count: number;
-  event_count: number;
-  ended_at: number | null;
-  end_reason: string | null;
-};
-
 type Statements = {
   getSession: Statement<[string], SessionRow>;
   findPre: Statement<[string, string], { received_at: number }>;
-  insertHook: Statement<[string, string, string | null, string | null, string | null, string | null, number | null, string, number, number | null, number | null]>;
+  insertHook: Statement<
+    [
+      string,
+      string,
+      string | null,
+      string | null,
+      string | null,
+      string | null,
+      number | null,
+      string,
+      number,
+      number | null,
+      number | null,
+    ]
+  >;
   upsertSession: Statement<Record<string, unknown>>;
 };
 
@@ -67,7 +62,9 @@ function prepared(db: Db): Statements {
     const sqlite = db.$client;
     s = {
       getSession: sqlite.prepare("SELECT * FROM agent_sessions WHERE session_id = ?"),
-      findPre: sqlite.prepare("SELECT received_at FROM hooks WHERE tool_use_id = ? AND session_id = ? AND event = 'PreToolUse' ORDER BY id DESC LIMIT 1"),
+      findPre: sqlite.prepare(
+        "SELECT received_at FROM hooks WHERE tool_use_id = ? AND session_id = ? AND event = 'PreToolUse' ORDER BY id DESC LIMIT 1",
+      ),
       insertHook: sqlite.prepare(
         `INSERT INTO hooks (session_id, event, tool_name, tool_use_id, cwd, project_slug, workdeck_session_id, payload, received_at, duration_ms, success)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -102,14 +99,21 @@ const HOOK_FIELDS = Object.keys(HookPayloadSchema.shape);
 
 /** JSON + schema checks, before any write: bad input throws AppError and changes nothing. */
 function parseHook(deps: Pick<AgentsDeps, "now">, input: HookIngestInput): ParsedHook {
-  const text = typeof input.body === "string" ? input.body : Buffer.from(input.body.buffer, input.body.byteOffset, input.body.byteLength).toString("utf8");
+  const text =
+    typeof input.body === "string"
+      ? input.body
+      : Buffer.from(input.body.buffer, input.body.byteOffset, input.body.byteLength).toString("utf8");
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new AppError("BAD_REQUEST", `The body is not JSON (${(err as Error).message}); send the hook payload exactly as Claude Code passes it.`);
+    throw new AppError(
+      "BAD_REQUEST",
+      `The body is not JSON (${(err as Error).message}); send the hook payload exactly as Claude Code passes it.`,
+    );
   }
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new AppError("BAD_REQUEST", "The body must be one JSON object: a Claude Code hook payload.");
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw))
+    throw new AppError("BAD_REQUEST", "The body must be one JSON object: a Claude Code hook payload.");
   // Only the fields it names: the loose schema would copy every key of a large payload, kept whole anyway.
   const fields: Record<string, unknown> = {};
   for (const key of HOOK_FIELDS) if (key in raw) fields[key] = (raw as Record<string, unknown>)[key];
@@ -151,8 +155,19 @@ function writeHook(deps: AgentsDeps, s: Statements, h: ParsedHook): { result: Ho
   }
 
   const id = Number(
-    s.insertHook.run(payload.session_id, event, toolName, toolUseId, cwd, projectSlug, workdeckSessionId, h.text, at, durationMs, success === null ? null : success ? 1 : 0)
-      .lastInsertRowid,
+    s.insertHook.run(
+      payload.session_id,
+      event,
+      toolName,
+      toolUseId,
+      cwd,
+      projectSlug,
+      workdeckSessionId,
+      h.text,
+      at,
+      durationMs,
+      success === null ? null : success ? 1 : 0,
+    ).lastInsertRowid,
   );
 
   const next = nextSession(prev, { sessionId: payload.session_id, event, at, toolName, toolUseId, payload, durationMs, success });
@@ -162,12 +177,30 @@ function writeHook(deps: AgentsDeps, s: Statements, h: ParsedHook): { result: Ho
   s.upsertSession.run(next);
 
   // The bus rows go in the same transaction as the hook row: both are stored, or neither.
-  events.push(deps.bus.append({ type: "agents.activity", projectSlug, sessionId: payload.session_id, hookId: id, event, toolName, status: next.status }));
+  events.push(
+    deps.bus.append({
+      type: "agents.activity",
+      projectSlug,
+      sessionId: payload.session_id,
+      hookId: id,
+      event,
+      toolName,
+      status: next.status,
+    }),
+  );
   if (next.status === "needs_you" && (prev?.status !== "needs_you" || prev.needs_you_reason !== next.needs_you_reason)) {
     events.push(deps.bus.append({ type: "agents.needsYou", projectSlug, sessionId: payload.session_id, reason: next.needs_you_reason }));
   }
   if (next.status === "ended" && prev?.status !== "ended") events.push(deps.bus.append(endedEvent(next)));
-  const result = { id, sessionId: payload.session_id, event, projectSlug, status: next.status, durationMs, ...(warnings.length ? { warnings } : {}) };
+  const result = {
+    id,
+    sessionId: payload.session_id,
+    event,
+    projectSlug,
+    status: next.status,
+    durationMs,
+    ...(warnings.length ? { warnings } : {}),
+  };
   return { result, events };
 }
 
@@ -215,7 +248,9 @@ export class HookCommitter {
   constructor(private readonly deps: AgentsDeps) {
     const sqlite = deps.db.$client;
     const s = prepared(deps.db);
-    this.commitAllTx = sqlite.transaction((batch: Pending[]): Outcome[] => batch.map((p): Outcome => ({ ok: true, ...writeHook(deps, s, p.hook) })));
+    this.commitAllTx = sqlite.transaction((batch: Pending[]): Outcome[] =>
+      batch.map((p): Outcome => ({ ok: true, ...writeHook(deps, s, p.hook) })),
+    );
     this.commitOneTx = sqlite.transaction((hook: ParsedHook) => writeHook(deps, s, hook));
     this.busyTimeoutMs = sqlite.pragma("busy_timeout", { simple: true }) as number;
   }
@@ -309,124 +344,6 @@ function isBusy(err: unknown): boolean {
 }
 
 type Outcome = { ok: true; result: HookIngestResult; events: WorkdeckEvent[] } | { ok: false; err: unknown };
-
-type Step = {
-  sessionId: string;
-  event: string;
-  at: number;
-  toolName: string | null;
-  toolUseId: string | null;
-  payload: Record<string, unknown>;
-  durationMs: number | null;
-  success: boolean | null;
-};
-
-/** The session summary after one more event: the status rules of issue 5 in one place. */
-function nextSession(prev: SessionRow | undefined, step: Step): SessionRow {
-  const row: SessionRow = prev
-    ? { ...prev }
-    : {
-        session_id: step.sessionId,
-        project_slug: null,
-        workdeck_session_id: null,
-        cwd: null,
-        status: "active",
-        needs_you_reason: null,
-        started_at: step.at,
-        last_event_at: step.at,
-        last_event: step.event,
-        current_tool: null,
-        current_tool_use_id: null,
-        tool_count: 0,
-        failure_count: 0,
-        duration_sum_ms: 0,
-        duration_count: 0,
-        prompt_count: 0,
-        event_count: 0,
-        ended_at: null,
-        end_reason: null,
-      };
-  // A spooled event delivered late must not move the clock backwards.
-  row.last_event_at = Math.max(row.last_event_at, step.at);
-  row.started_at = Math.min(row.started_at, step.at);
-  row.last_event = step.event;
-  row.event_count++;
-
-  const wakeUp = () => {
-    row.status = "active";
-    row.needs_you_reason = null;
-    row.ended_at = null;
-    row.end_reason = null;
-  };
-  switch (step.event) {
-    case "SessionStart":
-      wakeUp();
-      row.current_tool = row.current_tool_use_id = null;
-      break;
-    case "UserPromptSubmit":
-      wakeUp();
-      row.prompt_count++;
-      row.current_tool = row.current_tool_use_id = null;
-      break;
-    case "PreToolUse":
-      wakeUp();
-      row.current_tool = step.toolName;
-      row.current_tool_use_id = step.toolUseId;
-      break;
-    case "PostToolUse":
-    case "PostToolUseFailure":
-      wakeUp();
-      row.tool_count++;
-      if (!step.success) row.failure_count++;
-      if (step.durationMs !== null) {
-        row.duration_sum_ms += step.durationMs;
-        row.duration_count++;
-      }
-      if (row.current_tool_use_id === step.toolUseId || !step.toolUseId) row.current_tool = row.current_tool_use_id = null;
-      break;
-    case "Notification":
-    case "PermissionRequest":
-      row.status = "needs_you";
-      row.needs_you_reason = needsYouReason(step);
-      break;
-    case "Stop":
-    case "StopFailure":
-      // The turn is over; "Stop with no follow-up" becomes ended after the idle period (sweepEnded).
-      row.status = "stopped";
-      row.needs_you_reason = null;
-      row.current_tool = row.current_tool_use_id = null;
-      break;
-    case "SessionEnd":
-      row.status = "ended";
-      row.needs_you_reason = null;
-      row.current_tool = row.current_tool_use_id = null;
-      row.ended_at = step.at;
-      row.end_reason = typeof step.payload.reason === "string" ? step.payload.reason : "other";
-      break;
-    default:
-      // Unknown and informational events (MessageDisplay, PostToolBatch, SubagentStart, …) are
-      // activity: they refresh the clock, but say nothing about waiting or ending.
-      break;
-  }
-  return row;
-}
-
-function needsYouReason(step: Step): string {
-  if (typeof step.payload.message === "string" && step.payload.message) return step.payload.message.slice(0, 500);
-  if (step.event === "PermissionRequest") return `Permission to use ${step.toolName ?? "a tool"}`;
-  return "Waiting for you";
-}
-
-export function endedEvent(row: SessionRow): WorkdeckEventInput {
-  return {
-    type: "agents.ended",
-    projectSlug: row.project_slug,
-    sessionId: row.session_id,
-    reason: row.end_reason ?? "other",
-    toolCount: row.tool_count,
-    failureCount: row.failure_count,
-  };
-}
 
 /**
  * cwd -> project per project list (a rescan that changes the projects makes a new list): every

@@ -28,7 +28,9 @@ export function installedHookCommand(projectPath: string): string | null {
     return null;
   }
   try {
-    const settings = JSON.parse(fs.readFileSync(file, "utf8")) as { hooks?: Record<string, { hooks?: { type?: unknown; command?: unknown }[] }[]> };
+    const settings = JSON.parse(fs.readFileSync(file, "utf8")) as {
+      hooks?: Record<string, { hooks?: { type?: unknown; command?: unknown }[] }[]>;
+    };
     for (const groups of Object.values(settings.hooks ?? {})) {
       for (const group of Array.isArray(groups) ? groups : []) {
         for (const hook of Array.isArray(group?.hooks) ? group.hooks : []) if (isOurHook(hook)) return hook.command as string;
@@ -42,7 +44,8 @@ export function installedHookCommand(projectPath: string): string | null {
 
 /** When the project's last hook event arrived (ms), from the per-session summary (small, indexed by session). */
 export function lastHookEventAt(deps: Pick<Runtime, "db">, projectSlug: string): number | null {
-  const row = deps.db.$client.prepare("SELECT MAX(last_event_at) AS at FROM agent_sessions WHERE project_slug = ?").get(projectSlug) as { at: number | null } | undefined;
+  const row = deps.db.$client.prepare("SELECT MAX(last_event_at) AS at FROM agent_sessions WHERE project_slug = ?").get(projectSlug) as
+    { at: number | null } | undefined;
   return row?.at ?? null;
 }
 
@@ -50,7 +53,12 @@ export async function sendTestHookEvent(deps: Deps, input: { projectId: string }
   const project = deps.projects.get(input.projectId);
   const command = installedHookCommand(project.path);
   if (!command) {
-    return { delivered: false, receivedAt: null, url: null, message: `No Workdeck hooks in .claude/settings.json. Run \`workdeck hooks install --project ${project.slug}\` first.` };
+    return {
+      delivered: false,
+      receivedAt: null,
+      url: null,
+      message: `No Workdeck hooks in .claude/settings.json. Run \`workdeck hooks install --project ${project.slug}\` first.`,
+    };
   }
   const url = installedHookUrl(command) ?? "http://127.0.0.1:3000";
   const sessionId = `workdeck-test-${randomUUID()}`;
@@ -64,14 +72,26 @@ export async function sendTestHookEvent(deps: Deps, input: { projectId: string }
     stderr = await new Promise<string>((resolve) => {
       const childEnv: Record<string, string | undefined> = { ...env, WORKDECK_SPOOL_DIR: spoolDir };
       if (deps.env.token) childEnv.WORKDECK_TOKEN = deps.env.token;
-      const child = execFile("sh", ["-c", command], { cwd: project.path, timeout: RUN_TIMEOUT_MS, env: childEnv as NodeJS.ProcessEnv }, (_err, _out, err) => resolve(String(err ?? "")));
+      const child = execFile(
+        "sh",
+        ["-c", command],
+        { cwd: project.path, timeout: RUN_TIMEOUT_MS, env: childEnv as NodeJS.ProcessEnv },
+        (_err, _out, err) => resolve(String(err ?? "")),
+      );
       child.stdin?.end(JSON.stringify(payload));
     });
   } finally {
     fs.rmSync(spoolDir, { recursive: true, force: true });
   }
-  const row = deps.db.$client.prepare("SELECT received_at AS at FROM hooks WHERE session_id = ? ORDER BY id LIMIT 1").get(sessionId) as { at: number } | undefined;
-  if (row) return { delivered: true, receivedAt: new Date(row.at).toISOString(), url, message: `The test event reached Workdeck through the installed hook (${url}).` };
+  const row = deps.db.$client.prepare("SELECT received_at AS at FROM hooks WHERE session_id = ? ORDER BY id LIMIT 1").get(sessionId) as
+    { at: number } | undefined;
+  if (row)
+    return {
+      delivered: true,
+      receivedAt: new Date(row.at).toISOString(),
+      url,
+      message: `The test event reached Workdeck through the installed hook (${url}).`,
+    };
   const spooled = /did not take the hook event/.test(stderr);
   return {
     delivered: false,

@@ -54,8 +54,13 @@ export function hookServerUrl(raw: string): string {
   } catch {
     throw new AppError("BAD_REQUEST", `"${raw}" is not a URL; give the server's address, such as http://127.0.0.1:3000.`);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new AppError("BAD_REQUEST", `The server URL must be http or https, not ${url.protocol}`);
-  if (url.username || url.password) throw new AppError("BAD_REQUEST", "The server URL must not carry a user or password: it is written into a settings file. Hooks read WORKDECK_TOKEN from the environment.");
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new AppError("BAD_REQUEST", `The server URL must be http or https, not ${url.protocol}`);
+  if (url.username || url.password)
+    throw new AppError(
+      "BAD_REQUEST",
+      "The server URL must not carry a user or password: it is written into a settings file. Hooks read WORKDECK_TOKEN from the environment.",
+    );
   if (url.search || url.hash) throw new AppError("BAD_REQUEST", "The server URL must not carry a query or a fragment.");
   // A quote is legal in a path but would make the recorded command harder to read back.
   return `${url.origin}${url.pathname.replace(/\/+$/, "").replace(/'/g, "%27")}`;
@@ -63,7 +68,8 @@ export function hookServerUrl(raw: string): string {
 
 /** Where this install's `serve` listens (a wildcard bind is reached on loopback). */
 export function localServerUrl(env: { host: string; port: number }): string {
-  const host = env.host === "0.0.0.0" || env.host === "::" || env.host === "" ? "127.0.0.1" : env.host.includes(":") ? `[${env.host}]` : env.host;
+  const host =
+    env.host === "0.0.0.0" || env.host === "::" || env.host === "" ? "127.0.0.1" : env.host.includes(":") ? `[${env.host}]` : env.host;
   return `http://${host}:${env.port}`;
 }
 
@@ -121,7 +127,10 @@ function readSettings(file: string): Settings {
   try {
     text = fs.readFileSync(file, "utf8");
   } catch (err) {
-    throw new AppError("BAD_REQUEST", `Cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); nothing was changed.`);
+    throw new AppError(
+      "BAD_REQUEST",
+      `Cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); nothing was changed.`,
+    );
   }
   let parsed: unknown;
   try {
@@ -129,7 +138,8 @@ function readSettings(file: string): Settings {
   } catch (err) {
     throw new AppError("UNPROCESSABLE", `${file} is not valid JSON (${(err as Error).message}); fix it first, it was left untouched.`);
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new AppError("UNPROCESSABLE", `${file} must hold a JSON object; it was left untouched.`);
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    throw new AppError("UNPROCESSABLE", `${file} must hold a JSON object; it was left untouched.`);
   const hooks = (parsed as Settings).hooks;
   if (hooks !== undefined && (typeof hooks !== "object" || hooks === null || Array.isArray(hooks))) {
     throw new AppError("UNPROCESSABLE", `${file}: "hooks" must be an object of event names; it was left untouched.`);

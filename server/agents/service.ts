@@ -137,7 +137,9 @@ export function getActivity(deps: AgentsDeps, input: GetActivityInput): AgentAct
   // A tool call is two rows; read enough for `limit` items, newest first.
   const rows = (
     deps.db.$client
-      .prepare("SELECT id, event, tool_name, tool_use_id, payload, received_at, duration_ms, success FROM hooks WHERE session_id = ? ORDER BY id DESC LIMIT ?")
+      .prepare(
+        "SELECT id, event, tool_name, tool_use_id, payload, received_at, duration_ms, success FROM hooks WHERE session_id = ? ORDER BY id DESC LIMIT ?",
+      )
       .all(input.sessionId, limit * 2 + 1) as HookRow[]
   ).reverse();
   const truncated = rows.length > limit * 2;
@@ -148,7 +150,17 @@ export function getActivity(deps: AgentsDeps, input: GetActivityInput): AgentAct
   for (const h of rows) {
     if (NOT_IN_TIMELINE.has(h.event)) continue;
     const p = JSON.parse(h.payload) as Record<string, unknown>;
-    const base = { id: h.id, at: new Date(h.received_at), event: h.event, toolName: h.tool_name, toolUseId: h.tool_use_id, toolStatus: null, error: null, durationMs: null, text: null };
+    const base = {
+      id: h.id,
+      at: new Date(h.received_at),
+      event: h.event,
+      toolName: h.tool_name,
+      toolUseId: h.tool_use_id,
+      toolStatus: null,
+      error: null,
+      durationMs: null,
+      text: null,
+    };
     switch (h.event) {
       case "PreToolUse": {
         const item: TimelineItem = { ...base, kind: "tool", toolStatus: "running", input: p.tool_input };
@@ -183,7 +195,12 @@ export function getActivity(deps: AgentsDeps, input: GetActivityInput): AgentAct
         break;
       case "Stop":
       case "StopFailure":
-        items.push({ ...base, kind: "stop", text: str(p.last_assistant_message), error: h.event === "StopFailure" ? (str(p.error) ?? "failed") : null });
+        items.push({
+          ...base,
+          kind: "stop",
+          text: str(p.last_assistant_message),
+          error: h.event === "StopFailure" ? (str(p.error) ?? "failed") : null,
+        });
         break;
       case "SessionEnd":
         items.push({ ...base, kind: "session_end", text: str(p.reason) });
@@ -218,8 +235,19 @@ export function getMetrics(deps: AgentsDeps, input: GetMetricsInput = {}): Agent
       idle: now - idleMs(deps),
       ...(input.sessionId ? { session: input.sessionId } : {}),
       ...(input.projectId ? { project: input.projectId } : {}),
-    }) as { sessions: number; active: number; needsYou: number; tools: number; failures: number; durationSum: number; durationCount: number; prompts: number; events: number };
-  if (input.sessionId && totals.sessions === 0) throw new AppError("NOT_FOUND", `No hook events from Claude Code session ${input.sessionId}.`);
+    }) as {
+    sessions: number;
+    active: number;
+    needsYou: number;
+    tools: number;
+    failures: number;
+    durationSum: number;
+    durationCount: number;
+    prompts: number;
+    events: number;
+  };
+  if (input.sessionId && totals.sessions === 0)
+    throw new AppError("NOT_FOUND", `No hook events from Claude Code session ${input.sessionId}.`);
   const byTool = input.sessionId
     ? (
         deps.db.$client

@@ -27,7 +27,14 @@ export function listAsks(deps: AskDeps, raw: { projectId?: string } = {}): AskCo
   return deps.sessions
     .list({ projectId: input.projectId, limit: 1000 })
     .filter((s) => s.prompt.startsWith(ASK_MARKER))
-    .map((s) => ({ id: s.id, projectSlug: s.projectSlug, status: s.status, question: questionOf(s.prompt), createdAt: s.createdAt, costUsd: s.costUsd }));
+    .map((s) => ({
+      id: s.id,
+      projectSlug: s.projectSlug,
+      status: s.status,
+      question: questionOf(s.prompt),
+      createdAt: s.createdAt,
+      costUsd: s.costUsd,
+    }));
 }
 
 function questionOf(prompt: string): string {

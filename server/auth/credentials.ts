@@ -30,8 +30,12 @@ export function createLoginSession(db: Db, now = Date.now()): { id: string; expi
   const id = secret();
   const expiresAt = new Date(now + LOGIN_TTL_MS);
   db.transaction((tx) => {
-    tx.delete(authTokens).where(and(eq(authTokens.kind, "login"), lte(authTokens.expiresAt, new Date(now)))).run();
-    tx.insert(authTokens).values({ tokenHash: hash(id), kind: "login", createdAt: new Date(now), expiresAt }).run();
+    tx.delete(authTokens)
+      .where(and(eq(authTokens.kind, "login"), lte(authTokens.expiresAt, new Date(now))))
+      .run();
+    tx.insert(authTokens)
+      .values({ tokenHash: hash(id), kind: "login", createdAt: new Date(now), expiresAt })
+      .run();
   });
   return { id, expiresAt };
 }
@@ -46,7 +50,9 @@ export function isLoginSession(db: Db, id: string, now = Date.now()): boolean {
 }
 
 export function endLoginSession(db: Db, id: string): void {
-  db.delete(authTokens).where(and(eq(authTokens.tokenHash, hash(id)), eq(authTokens.kind, "login"))).run();
+  db.delete(authTokens)
+    .where(and(eq(authTokens.tokenHash, hash(id)), eq(authTokens.kind, "login")))
+    .run();
 }
 
 // ----- agent tokens -----
@@ -59,8 +65,12 @@ export function mintAgentToken(db: Db, sessionId: number, now = Date.now()): str
   const token = `${AGENT_TOKEN_PREFIX}${secret()}`;
   db.transaction((tx) => {
     const running = tx.select({ id: sessions.id }).from(sessions).where(eq(sessions.status, "running"));
-    tx.delete(authTokens).where(and(eq(authTokens.kind, "agent"), notInArray(authTokens.sessionId, running))).run();
-    tx.insert(authTokens).values({ tokenHash: hash(token), kind: "agent", sessionId, createdAt: new Date(now) }).run();
+    tx.delete(authTokens)
+      .where(and(eq(authTokens.kind, "agent"), notInArray(authTokens.sessionId, running)))
+      .run();
+    tx.insert(authTokens)
+      .values({ tokenHash: hash(token), kind: "agent", sessionId, createdAt: new Date(now) })
+      .run();
   });
   return token;
 }
@@ -79,7 +89,9 @@ export function agentTokenSession(db: Db, token: string): number | null {
 
 /** Ends every agent token of a session (its run ended). */
 export function revokeAgentTokens(db: Db, sessionId: number): void {
-  db.delete(authTokens).where(and(eq(authTokens.kind, "agent"), eq(authTokens.sessionId, sessionId))).run();
+  db.delete(authTokens)
+    .where(and(eq(authTokens.kind, "agent"), eq(authTokens.sessionId, sessionId)))
+    .run();
 }
 
 // ----- the login throttle -----
@@ -103,8 +115,12 @@ export function loginRetryAfterSeconds(db: Db, address: string, now = Date.now()
 
 export function recordLoginFailure(db: Db, address: string, now = Date.now()): void {
   db.transaction((tx) => {
-    tx.delete(loginFailures).where(lt(loginFailures.at, new Date(now - LOGIN_WINDOW_MS))).run();
-    tx.insert(loginFailures).values({ address, at: new Date(now) }).run();
+    tx.delete(loginFailures)
+      .where(lt(loginFailures.at, new Date(now - LOGIN_WINDOW_MS)))
+      .run();
+    tx.insert(loginFailures)
+      .values({ address, at: new Date(now) })
+      .run();
   });
 }
 

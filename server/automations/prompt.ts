@@ -1,9 +1,21 @@
 /** The remediation prompt of a failed deploy or CI run (issue 15): the rule's instructions, then the evidence. */
 
-type ItemRow = { kind: string; project_slug: string; provider: string; title: string; detail: string; url: string | null; branch: string | null; commit_sha: string | null; evidence: string; occurrences: number };
+type ItemRow = {
+  kind: string;
+  project_slug: string;
+  provider: string;
+  title: string;
+  detail: string;
+  url: string | null;
+  branch: string | null;
+  commit_sha: string | null;
+  evidence: string;
+  occurrences: number;
+};
 
 const DEFAULT_INSTRUCTIONS: Record<string, string> = {
-  deploy: "A deployment of this project failed. Find the cause from the evidence below (the log tail first), fix it in the code or the build configuration, and check that the build passes locally. Do not deploy; say what you changed and why.",
+  deploy:
+    "A deployment of this project failed. Find the cause from the evidence below (the log tail first), fix it in the code or the build configuration, and check that the build passes locally. Do not deploy; say what you changed and why.",
   ci: "A CI run of this project failed. Reproduce the failing job locally from the evidence below, fix the cause (not the test, unless the test is wrong), and run the job's command again. Say what you changed and why.",
 };
 

@@ -61,14 +61,28 @@ export class AutomationRunner {
   private triggers(e: WorkdeckEvent): Trigger[] {
     if (e.type === "integrations.changed") {
       if (e.itemId === null || (e.change !== "opened" && e.change !== "reopened") || e.kind === "review") return [];
-      return [{ trigger: e.kind === "ci" ? "ci_failed" : "deploy_failed", projectSlug: e.projectSlug, itemKey: `${e.kind}:${e.itemId}`, eventId: e.id }];
+      return [
+        {
+          trigger: e.kind === "ci" ? "ci_failed" : "deploy_failed",
+          projectSlug: e.projectSlug,
+          itemKey: `${e.kind}:${e.itemId}`,
+          eventId: e.id,
+        },
+      ];
     }
     if ((e.type === "errors.failureNew" || e.type === "errors.failureUpdated") && e.failureIds.length) {
       const rows = this.deps.db.$client
         // The report that made it persistent, not every later one of the same streak (a pass resets the count).
-        .prepare(`SELECT id FROM test_failures WHERE id IN (${e.failureIds.map(() => "?").join(",")}) AND pattern = 'persistent' AND resolved_at IS NULL AND consecutive_failures = ?`)
+        .prepare(
+          `SELECT id FROM test_failures WHERE id IN (${e.failureIds.map(() => "?").join(",")}) AND pattern = 'persistent' AND resolved_at IS NULL AND consecutive_failures = ?`,
+        )
         .all(...e.failureIds, PERSISTENT_RUNS) as { id: number }[];
-      return rows.map((r) => ({ trigger: "failure_persistent" as const, projectSlug: e.projectSlug, itemKey: `failure:${r.id}`, eventId: e.id }));
+      return rows.map((r) => ({
+        trigger: "failure_persistent" as const,
+        projectSlug: e.projectSlug,
+        itemKey: `failure:${r.id}`,
+        eventId: e.id,
+      }));
     }
     return [];
   }
@@ -112,10 +126,16 @@ export class AutomationRunner {
              WHERE r.item_key = ? AND (r.status = 'launching' OR (r.status = 'launched' AND s.status IN ('queued', 'running'))) LIMIT 1`,
           )
           .get(t.itemKey) as { session_id: number | null } | undefined;
-        if (busy) return insert("skipped", busy.session_id ? `Session #${busy.session_id} is already working on ${t.itemKey}` : `A session for ${t.itemKey} is starting`);
+        if (busy)
+          return insert(
+            "skipped",
+            busy.session_id ? `Session #${busy.session_id} is already working on ${t.itemKey}` : `A session for ${t.itemKey} is starting`,
+          );
         const limit = rule.maxSessionsPerHour ?? AUTOMATION_DEFAULT_PER_HOUR;
         const { n } = sqlite
-          .prepare("SELECT COUNT(*) AS n FROM automation_runs WHERE project_slug = ? AND action = 'launch_session' AND status IN ('launching', 'launched') AND created_at > ?")
+          .prepare(
+            "SELECT COUNT(*) AS n FROM automation_runs WHERE project_slug = ? AND action = 'launch_session' AND status IN ('launching', 'launched') AND created_at > ?",
+          )
           .get(t.projectSlug, now - HOUR) as { n: number };
         if (n >= limit) return insert("rate_limited", `${n} automated sessions in ${t.projectSlug} in the last hour (limit ${limit})`);
         return insert("launching", null);
@@ -132,12 +152,16 @@ export class AutomationRunner {
       return { projectId: t.projectSlug, workItem, prompt: `${rule.prompt}\n\n${preview.prompt}` };
     }
     const itemId = Number(t.itemKey.split(":")[1]);
-    const item = this.deps.db.$client.prepare("SELECT * FROM integration_items WHERE id = ?").get(itemId) as Parameters<typeof remediationPrompt>[0];
+    const item = this.deps.db.$client.prepare("SELECT * FROM integration_items WHERE id = ?").get(itemId) as Parameters<
+      typeof remediationPrompt
+    >[0];
     return { projectId: t.projectSlug, prompt: remediationPrompt(item, rule.prompt), overrides: { priority: 5 } };
   }
 
   private finish(runId: number, status: "launched" | "failed", reason: string | null, sessionId: number | null): void {
-    this.deps.db.$client.prepare("UPDATE automation_runs SET status = ?, reason = ?, session_id = ? WHERE id = ?").run(status, reason, sessionId, runId);
+    this.deps.db.$client
+      .prepare("UPDATE automation_runs SET status = ?, reason = ?, session_id = ? WHERE id = ?")
+      .run(status, reason, sessionId, runId);
   }
 
   private publish(projectSlug: string, runId: number): void {

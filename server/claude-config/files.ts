@@ -24,7 +24,8 @@ export function parseFrontmatter(text: string): Frontmatter {
   try {
     const data = YAML.parse(m[1] ?? "") as unknown;
     if (data === null || data === undefined) return { data: {}, body, problem: null };
-    if (typeof data !== "object" || Array.isArray(data)) return { data: null, body, problem: "The frontmatter is not a set of key: value fields" };
+    if (typeof data !== "object" || Array.isArray(data))
+      return { data: null, body, problem: "The frontmatter is not a set of key: value fields" };
     return { data: data as Record<string, unknown>, body, problem: null };
   } catch (err) {
     return { data: null, body, problem: `The frontmatter is not valid YAML: ${(err as Error).message.split("\n")[0]}` };
@@ -70,7 +71,8 @@ export function writeChecked(file: string, content: string, version: string | nu
         // A hard link fails when the name exists: create-only, with no window between check and write.
         fs.linkSync(tmp, file);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === "EEXIST") throw new AppError("CONFLICT", `${label} already exists; open it to edit it`, "exists");
+        if ((err as NodeJS.ErrnoException).code === "EEXIST")
+          throw new AppError("CONFLICT", `${label} already exists; open it to edit it`, "exists");
         throw err;
       }
     } else {
@@ -92,6 +94,11 @@ function assertVersion(file: string, version: string, label: string): void {
   const current = readIfExists(file);
   if (!current) throw new AppError("NOT_FOUND", `${label} no longer exists on disk`, "gone");
   if (current.version !== version) {
-    throw new AppError("CONFLICT", `${label} was changed on disk since it was opened; reload it and apply your edit again`, "edited_on_disk", { version: current.version });
+    throw new AppError(
+      "CONFLICT",
+      `${label} was changed on disk since it was opened; reload it and apply your edit again`,
+      "edited_on_disk",
+      { version: current.version },
+    );
   }
 }

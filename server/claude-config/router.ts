@@ -1,4 +1,10 @@
-import { ClaudeItemInputSchema, DeleteClaudeItemInputSchema, ProjectInputSchema, SaveSkillInputSchema, SaveSubagentInputSchema } from "@/lib/schemas/claude-config";
+import {
+  ClaudeItemInputSchema,
+  DeleteClaudeItemInputSchema,
+  ProjectInputSchema,
+  SaveSkillInputSchema,
+  SaveSubagentInputSchema,
+} from "@/lib/schemas/claude-config";
 import { createTRPCRouter, publicProcedure } from "../trpc/init";
 import * as claude from "./service";
 

@@ -63,7 +63,10 @@ export function saveSubagent(deps: ClaudeConfigDeps, raw: SaveSubagentInput): Su
   const file = resolveInsideProject(root, rel);
   const kept = keptKeys(readIfExists(file)?.text, AGENT_KEYS);
   const f = input.fields;
-  const content = renderFrontmatter({ name: f.name, description: f.description, tools: f.tools?.join(", "), model: f.model, ...kept }, f.prompt);
+  const content = renderFrontmatter(
+    { name: f.name, description: f.description, tools: f.tools?.join(", "), model: f.model, ...kept },
+    f.prompt,
+  );
   writeChecked(file, content, input.version, `The sub-agent "${f.name}"`);
   return readSubagentFile(root, f.name)!;
 }
@@ -76,9 +79,13 @@ export function deleteSubagent(deps: ClaudeConfigDeps, raw: DeleteClaudeItemInpu
 }
 
 /** The definition the SDK's `agents` option takes, from the project's file; refused when Claude Code would not load it. */
-export function subagentDefinition(deps: ClaudeConfigDeps, raw: { projectId: string; name: string }): { description: string; prompt: string; tools?: string[]; model?: string } {
+export function subagentDefinition(
+  deps: ClaudeConfigDeps,
+  raw: { projectId: string; name: string },
+): { description: string; prompt: string; tools?: string[]; model?: string } {
   const agent = getSubagent(deps, raw);
-  if (agent.problems.length) throw new AppError("UNPROCESSABLE", `The sub-agent "${agent.name}" cannot be used: ${agent.problems.join("; ")}`, "invalid_agent");
+  if (agent.problems.length)
+    throw new AppError("UNPROCESSABLE", `The sub-agent "${agent.name}" cannot be used: ${agent.problems.join("; ")}`, "invalid_agent");
   const f = agent.fields as SubagentFields;
   return { description: f.description, prompt: f.prompt, ...(f.tools ? { tools: f.tools } : {}), ...(f.model ? { model: f.model } : {}) };
 }
@@ -126,7 +133,10 @@ export function saveSkill(deps: ClaudeConfigDeps, raw: SaveSkillInput): SkillFil
   const file = resolveInsideProject(root, `${SKILLS_DIR}/${input.fields.name}/SKILL.md`);
   const kept = keptKeys(readIfExists(file)?.text, SKILL_KEYS);
   const f = input.fields;
-  const content = renderFrontmatter({ name: f.name, description: f.description, "allowed-tools": f.allowedTools?.join(", "), ...kept }, f.body);
+  const content = renderFrontmatter(
+    { name: f.name, description: f.description, "allowed-tools": f.allowedTools?.join(", "), ...kept },
+    f.body,
+  );
   writeChecked(file, content, input.version, `The skill "${f.name}"`);
   return readSkillFile(root, f.name)!;
 }
@@ -146,7 +156,12 @@ function readSkillFile(root: string, name: string): SkillFile | null {
   if (!read) return null;
   const fm = parseFrontmatter(read.text);
   const d = fm.data ?? {};
-  const fields: Partial<SkillFields> = { name: str(d.name), description: str(d.description), allowedTools: toolList(d["allowed-tools"]), body: fm.body.trim() };
+  const fields: Partial<SkillFields> = {
+    name: str(d.name),
+    description: str(d.description),
+    allowedTools: toolList(d["allowed-tools"]),
+    body: fm.body.trim(),
+  };
   const problems = fm.problem ? [fm.problem] : issues(SkillFieldsSchema.safeParse(fields));
   if (fields.name && fields.name !== name && !fm.problem) problems.push(`The name "${fields.name}" must match the folder name ${name}`);
   return { name, file: rel, version: read.version, problems, fields };
@@ -166,7 +181,9 @@ function entries(dir: string): fs.Dirent[] {
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : typeof v === "number" ? String(v) : undefined);
 
 function issues(result: { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } }): string[] {
-  return result.success ? [] : (result.error?.issues ?? []).map((i) => (i.path.length ? `${i.path.map(String).join(".")}: ${i.message}` : i.message));
+  return result.success
+    ? []
+    : (result.error?.issues ?? []).map((i) => (i.path.length ? `${i.path.map(String).join(".")}: ${i.message}` : i.message));
 }
 
 /** Frontmatter keys of the existing file that Workdeck does not edit, kept on save. */

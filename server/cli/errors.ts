@@ -22,27 +22,39 @@ export function registerErrorsCommands(program: Command): void {
     .option("--commit <sha>", "git commit of the run (default: from the report)")
     .option("--source <source>", "where the run comes from, e.g. a CI build URL")
     .option("--json", "print the ingest summary as JSON")
-    .action(async (file: string, opts: { project: string; format: "auto" | "json" | "junit"; branch?: string; commit?: string; source?: string; json?: boolean }) => {
-      await withStore(async (store) => {
-        const limit = store.env.maxReportBytes;
-        const body = file === "-" ? await readStdin(limit) : readReportFile(file, limit);
-        const { ingestReport } = await import("../errors/ingest");
-        const summary = ingestReport(store, { projectSlug: opts.project, body, format: opts.format, branch: opts.branch, commit: opts.commit, source: opts.source });
-        if (opts.json) {
-          process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-          return;
-        }
-        const s = summary.stats;
-        const lines = summary.duplicate
-          ? [`Already ingested as run ${summary.seq} of ${summary.projectSlug}; nothing changed.`]
-          : [
-              `Ingested run ${summary.seq} of ${summary.projectSlug}: ${summary.tests} tests (${s.expected} passed, ${s.unexpected} failed, ${s.flaky} flaky, ${s.skipped} skipped).`,
-              `Failure groups: ${summary.failuresNew} new, ${summary.failuresUpdated} updated, ${summary.failuresResolved} resolved.`,
-            ];
-        for (const w of summary.warnings) lines.push(`warning: ${w}`);
-        process.stdout.write(`${lines.join("\n")}\n`);
-      });
-    });
+    .action(
+      async (
+        file: string,
+        opts: { project: string; format: "auto" | "json" | "junit"; branch?: string; commit?: string; source?: string; json?: boolean },
+      ) => {
+        await withStore(async (store) => {
+          const limit = store.env.maxReportBytes;
+          const body = file === "-" ? await readStdin(limit) : readReportFile(file, limit);
+          const { ingestReport } = await import("../errors/ingest");
+          const summary = ingestReport(store, {
+            projectSlug: opts.project,
+            body,
+            format: opts.format,
+            branch: opts.branch,
+            commit: opts.commit,
+            source: opts.source,
+          });
+          if (opts.json) {
+            process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+            return;
+          }
+          const s = summary.stats;
+          const lines = summary.duplicate
+            ? [`Already ingested as run ${summary.seq} of ${summary.projectSlug}; nothing changed.`]
+            : [
+                `Ingested run ${summary.seq} of ${summary.projectSlug}: ${summary.tests} tests (${s.expected} passed, ${s.unexpected} failed, ${s.flaky} flaky, ${s.skipped} skipped).`,
+                `Failure groups: ${summary.failuresNew} new, ${summary.failuresUpdated} updated, ${summary.failuresResolved} resolved.`,
+              ];
+          for (const w of summary.warnings) lines.push(`warning: ${w}`);
+          process.stdout.write(`${lines.join("\n")}\n`);
+        });
+      },
+    );
 
   const errors = program.command("errors").description("failure groups and their triage");
   errors
@@ -54,30 +66,38 @@ export function registerErrorsCommands(program: Command): void {
     .option("--status <status...>", "active | inactive | resolved")
     .option("--search <text>", "substring of file, title, Playwright project or message")
     .option("--json", "print JSON (one object per failure group)")
-    .action(async (opts: { project?: string; pattern?: string[]; decision?: string[]; status?: string[]; search?: string; json?: boolean }) => {
-      await withStore(async (store) => {
-        if (opts.project) store.projects.get(opts.project); // unknown slug: a clear error, not an empty list
-        const { listFailures } = await import("../errors/listing");
-        const { ListFailuresInputSchema } = await import("@/lib/schemas/errors");
-        const parsed = ListFailuresInputSchema.safeParse({ projectId: opts.project, pattern: opts.pattern, decision: opts.decision, status: opts.status, search: opts.search });
-        if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `--${String(i.path[0])}: ${i.message}`).join("; "));
-        const groups = listFailures(store, parsed.data);
-        if (opts.json) {
-          process.stdout.write(`${JSON.stringify(groups.map(toCliJson), null, 2)}\n`);
-          return;
-        }
-        if (groups.length === 0) {
-          process.stdout.write("No failure groups.\n");
-          return;
-        }
-        for (const g of groups) {
-          process.stdout.write(
-            `#${g.id} [${g.status}] ${g.pattern.padEnd(10)} P${g.priority} ${g.decision === "pending" ? `suggested ${g.suggestedDecision}` : g.decision}  ` +
-              `${g.file} › ${g.titlePath.join(" › ")} (${g.projectName})  ${g.occurrences}×\n    ${g.lastMessage.split("\n")[0]}\n`,
-          );
-        }
-      });
-    });
+    .action(
+      async (opts: { project?: string; pattern?: string[]; decision?: string[]; status?: string[]; search?: string; json?: boolean }) => {
+        await withStore(async (store) => {
+          if (opts.project) store.projects.get(opts.project); // unknown slug: a clear error, not an empty list
+          const { listFailures } = await import("../errors/listing");
+          const { ListFailuresInputSchema } = await import("@/lib/schemas/errors");
+          const parsed = ListFailuresInputSchema.safeParse({
+            projectId: opts.project,
+            pattern: opts.pattern,
+            decision: opts.decision,
+            status: opts.status,
+            search: opts.search,
+          });
+          if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `--${String(i.path[0])}: ${i.message}`).join("; "));
+          const groups = listFailures(store, parsed.data);
+          if (opts.json) {
+            process.stdout.write(`${JSON.stringify(groups.map(toCliJson), null, 2)}\n`);
+            return;
+          }
+          if (groups.length === 0) {
+            process.stdout.write("No failure groups.\n");
+            return;
+          }
+          for (const g of groups) {
+            process.stdout.write(
+              `#${g.id} [${g.status}] ${g.pattern.padEnd(10)} P${g.priority} ${g.decision === "pending" ? `suggested ${g.suggestedDecision}` : g.decision}  ` +
+                `${g.file} › ${g.titlePath.join(" › ")} (${g.projectName})  ${g.occurrences}×\n    ${g.lastMessage.split("\n")[0]}\n`,
+            );
+          }
+        });
+      },
+    );
 }
 
 /** The CLI's JSON: the group with the names issue 3 lists first, dates as ISO strings. */
@@ -166,7 +186,9 @@ function readError(file: string, err: unknown): Error {
 }
 
 function tooLarge(what: string, size: number, limit: number, atLeast = false): Error {
-  return new Error(`${what} is ${atLeast ? "over " : ""}${bytes(size)}; reports are limited to ${bytes(limit)} (set WORKDECK_MAX_REPORT_BYTES to change it).`);
+  return new Error(
+    `${what} is ${atLeast ? "over " : ""}${bytes(size)}; reports are limited to ${bytes(limit)} (set WORKDECK_MAX_REPORT_BYTES to change it).`,
+  );
 }
 
 function bytes(n: number): string {

@@ -10,7 +10,9 @@ export function registerHooksCommands(program: Command): void {
   const hooks = program.command("hooks").description("Claude Code hooks: report agent activity to Workdeck");
   hooks
     .command("send")
-    .description("send one hook payload from stdin to the server (WORKDECK_URL, WORKDECK_AGENT_TOKEN or WORKDECK_TOKEN); always exits 0, spools while the server is down")
+    .description(
+      "send one hook payload from stdin to the server (WORKDECK_URL, WORKDECK_AGENT_TOKEN or WORKDECK_TOKEN); always exits 0, spools while the server is down",
+    )
     .action(async () => {
       const { readEnv } = await import("../env");
       const { sendHook } = await import("../../bin/hooks-send.mjs");
@@ -26,20 +28,23 @@ export function registerHooksCommands(program: Command): void {
     .option("--uninstall", "remove only the hooks Workdeck added")
     .option("--json", "print the result as JSON")
     .action(async (opts: { project: string; configDir?: string; url?: string; uninstall?: boolean; json?: boolean }) => {
-      const [{ readEnv }, { loadConfig }, { discoverProjects }, { installHooks, hookServerUrl, localServerUrl }, { servedDemoRoot }] = await Promise.all([
-        import("../env"),
-        import("../config"),
-        import("../projects/service"),
-        import("../agents/hooks-settings"),
-        import("../projects/demo-workspace"),
-      ]);
+      const [{ readEnv }, { loadConfig }, { discoverProjects }, { installHooks, hookServerUrl, localServerUrl }, { servedDemoRoot }] =
+        await Promise.all([
+          import("../env"),
+          import("../config"),
+          import("../projects/service"),
+          import("../agents/hooks-settings"),
+          import("../projects/demo-workspace"),
+        ]);
       const env = readEnv();
       // The config alone names the projects; no database is opened. The demo is the server's copy, never examples/.
       const loaded = await loadConfig({ appRoot: env.appRoot, configPath: env.configPath });
       const { projects } = discoverProjects(loaded, env.appRoot, servedDemoRoot(env, loaded));
       const project = projects.find((p) => p.slug === opts.project);
       if (!project) throw new Error(`Unknown project "${opts.project}". Known: ${projects.map((p) => p.slug).join(", ") || "(none)"}`);
-      const settingsFile = opts.configDir ? path.resolve(opts.configDir, "settings.json") : path.join(project.path, ".claude", "settings.json");
+      const settingsFile = opts.configDir
+        ? path.resolve(opts.configDir, "settings.json")
+        : path.join(project.path, ".claude", "settings.json");
       // The address goes into the command, so a server on any port hears its hooks.
       const url = hookServerUrl(opts.url ?? localServerUrl(env));
       const result = installHooks({ settingsFile, appRoot: env.appRoot, url, uninstall: opts.uninstall });

@@ -93,7 +93,11 @@ export async function main(argv: string[]): Promise<number> {
           endedAt: s.endedAt?.toISOString() ?? null,
         }));
         if (opts.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-        else for (const r of rows) process.stdout.write(`${r.id}\t${r.status}\t${r.projectSlug}\t${r.accountId ?? "-"}\t$${r.costUsd.toFixed(4)}\t${r.exitReason ?? ""}\n`);
+        else
+          for (const r of rows)
+            process.stdout.write(
+              `${r.id}\t${r.status}\t${r.projectSlug}\t${r.accountId ?? "-"}\t$${r.costUsd.toFixed(4)}\t${r.exitReason ?? ""}\n`,
+            );
       } finally {
         await runtime.close();
       }

@@ -12,7 +12,11 @@ export function registerMcpCommand(program: Command): void {
     .description("serve Workdeck's MCP tools and resources over stdio")
     .option("--project <slug>", "only this project's work")
     .action(async (opts: { project?: string }) => {
-      const [{ readEnv }, { createRuntime }, { runStdioMcp }] = await Promise.all([import("../env"), import("../runtime-boot"), import("../mcp/stdio")]);
+      const [{ readEnv }, { createRuntime }, { runStdioMcp }] = await Promise.all([
+        import("../env"),
+        import("../runtime-boot"),
+        import("../mcp/stdio"),
+      ]);
       const runtime = await createRuntime(readEnv(), { watch: false });
       try {
         if (opts.project) runtime.projects.get(opts.project);

@@ -47,7 +47,11 @@ function humanSummary(command: string, json: unknown): string {
   if (Array.isArray(j.status)) return (j.status as { message: string }[]).map((s) => `Error: ${s.message}`).join("\n");
   if (command === "list" && Array.isArray(j.changes)) {
     const rows = j.changes as { name: string; completedTasks: number; totalTasks: number; status: string }[];
-    return rows.length ? ["Changes:", ...rows.map((c) => `  ${c.name}  ${c.totalTasks ? `${c.completedTasks}/${c.totalTasks} tasks` : "No tasks"}`)].join("\n") : "No active changes found.";
+    return rows.length
+      ? ["Changes:", ...rows.map((c) => `  ${c.name}  ${c.totalTasks ? `${c.completedTasks}/${c.totalTasks} tasks` : "No tasks"}`)].join(
+          "\n",
+        )
+      : "No active changes found.";
   }
   if (command === "list" && Array.isArray(j.specs)) {
     const rows = j.specs as { id: string; requirementCount: number }[];
@@ -56,7 +60,9 @@ function humanSummary(command: string, json: unknown): string {
   if (command === "validate" && Array.isArray(j.items)) {
     const items = j.items as { id: string; type: string; valid: boolean; issues: { level: string; path: string; message: string }[] }[];
     return items
-      .map((it) => [`${it.valid ? "✓" : "✗"} ${it.type} ${it.id}`, ...it.issues.map((i) => `    ${i.level} ${i.path}: ${i.message}`)].join("\n"))
+      .map((it) =>
+        [`${it.valid ? "✓" : "✗"} ${it.type} ${it.id}`, ...it.issues.map((i) => `    ${i.level} ${i.path}: ${i.message}`)].join("\n"),
+      )
       .join("\n");
   }
   return JSON.stringify(json, null, 2);

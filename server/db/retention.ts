@@ -39,7 +39,9 @@ export function retentionDays(deps: Pick<RetentionDeps, "config">): number {
  * (migration 0009) finds them without reading the table, and a small batch keeps each write lock short.
  */
 function pruneBatch(db: Db, { table, at }: (typeof TABLES)[number], cutoff: number, batch: number): number {
-  return db.$client.prepare(`DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE ${at} < ? ORDER BY ${at} LIMIT ?)`).run(cutoff, batch).changes;
+  return db.$client
+    .prepare(`DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE ${at} < ? ORDER BY ${at} LIMIT ?)`)
+    .run(cutoff, batch).changes;
 }
 
 /**
@@ -65,7 +67,10 @@ export async function pruneHistory(deps: RetentionDeps, opts: { batch?: number; 
  * Sweeps shortly after start and then every `everyMs` (default hourly) while the server runs.
  * Sweeps never overlap; a failed one is logged and the next runs as planned.
  */
-export function startRetention(deps: RetentionDeps & { log: Logger }, opts: { firstAfterMs?: number; everyMs?: number } = {}): { close(): void } {
+export function startRetention(
+  deps: RetentionDeps & { log: Logger },
+  opts: { firstAfterMs?: number; everyMs?: number } = {},
+): { close(): void } {
   let running = false;
   const closing = new AbortController();
   const sweep = async () => {
@@ -73,7 +78,8 @@ export function startRetention(deps: RetentionDeps & { log: Logger }, opts: { fi
     running = true;
     try {
       const pruned = await pruneHistory(deps, { signal: closing.signal });
-      if (pruned.hooks || pruned.events) deps.log.info({ ...pruned, days: retentionDays(deps) }, "pruned hook events and bus events past their retention");
+      if (pruned.hooks || pruned.events)
+        deps.log.info({ ...pruned, days: retentionDays(deps) }, "pruned hook events and bus events past their retention");
     } catch (err) {
       deps.log.error({ err }, "history retention sweep failed");
     } finally {
@@ -117,7 +123,8 @@ export function databaseStats(deps: Pick<RetentionDeps, "db" | "config">): Datab
   const walBytes = sqlite.memory ? null : size(`${sqlite.name}-wal`);
   const pageSize = sqlite.pragma("page_size", { simple: true }) as number;
   const freePages = sqlite.pragma("freelist_count", { simple: true }) as number;
-  const oldest = (table: Table, at: string) => (sqlite.prepare(`SELECT ${at} AS at FROM ${table} ORDER BY id LIMIT 1`).get() as { at: number } | undefined)?.at ?? null;
+  const oldest = (table: Table, at: string) =>
+    (sqlite.prepare(`SELECT ${at} AS at FROM ${table} ORDER BY id LIMIT 1`).get() as { at: number } | undefined)?.at ?? null;
   return {
     fileBytes,
     walBytes,

@@ -12,8 +12,12 @@ export const projects = sqliteTable("projects", {
   source: text("source").notNull(),
   /** Whether the last discovery pass still found it; gone projects keep their history. */
   present: integer("present", { mode: "boolean" }).notNull().default(true),
-  createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull().default(sql`(unixepoch() * 1000)`),
-  updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull().default(sql`(unixepoch() * 1000)`),
+  createdAt: integer("created_at", { mode: "timestamp_ms" })
+    .notNull()
+    .default(sql`(unixepoch() * 1000)`),
+  updatedAt: integer("updated_at", { mode: "timestamp_ms" })
+    .notNull()
+    .default(sql`(unixepoch() * 1000)`),
 });
 
 /**
@@ -68,7 +72,10 @@ export const reports = sqliteTable(
     warnings: text("warnings", { mode: "json" }).notNull(),
     ingestedAt: integer("ingested_at", { mode: "timestamp_ms" }).notNull(),
   },
-  (t) => [uniqueIndex("reports_project_hash_unique").on(t.projectSlug, t.contentHash), uniqueIndex("reports_project_seq_unique").on(t.projectSlug, t.seq)],
+  (t) => [
+    uniqueIndex("reports_project_hash_unique").on(t.projectSlug, t.contentHash),
+    uniqueIndex("reports_project_seq_unique").on(t.projectSlug, t.seq),
+  ],
 );
 
 /** A stable test identity: project + spec file + title path + Playwright project (`key` = the classifier's testKey). */
@@ -244,7 +251,9 @@ export const hooks = sqliteTable(
     // A session's timeline, in order.
     index("hooks_session_id_idx").on(t.sessionId, t.id),
     // Pairing a Post with its Pre.
-    index("hooks_tool_use_idx").on(t.toolUseId).where(sql`${t.toolUseId} IS NOT NULL`),
+    index("hooks_tool_use_idx")
+      .on(t.toolUseId)
+      .where(sql`${t.toolUseId} IS NOT NULL`),
     // Retention (issue 10 item 8) deletes by age without scanning the table.
     index("hooks_received_at_idx").on(t.receivedAt),
   ],
@@ -342,7 +351,9 @@ export const sessions = sqliteTable(
     /** Transient retries used by the current run. */
     attempts: integer("attempts").notNull().default(0),
     /** Each run: account, times, own cost/tokens/turns, outcome. */
-    runs: text("runs", { mode: "json" }).notNull().default(sql`'[]'`),
+    runs: text("runs", { mode: "json" })
+      .notNull()
+      .default(sql`'[]'`),
     /** The branch the project had checked out at launch (what Merge lands on); null = detached HEAD or no worktree. */
     baseBranch: text("base_branch"),
     /** The session branch's last commit, uncommitted work included, when its worktree was removed (land or retention). */
@@ -355,7 +366,10 @@ export const sessions = sqliteTable(
     landedCommit: text("landed_commit"),
     landedAt: integer("landed_at", { mode: "timestamp_ms" }),
   },
-  (t) => [index("sessions_status_priority_idx").on(t.status, t.priority, t.id), index("sessions_project_created_idx").on(t.projectSlug, t.createdAt)],
+  (t) => [
+    index("sessions_status_priority_idx").on(t.status, t.priority, t.id),
+    index("sessions_project_created_idx").on(t.projectSlug, t.createdAt),
+  ],
 );
 
 /** Every stream-json message of a session, in order (`seq` per session, from 1). */
@@ -423,7 +437,10 @@ export const notificationDeliveries = sqliteTable(
     updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
     sentAt: integer("sent_at", { mode: "timestamp_ms" }),
   },
-  (t) => [uniqueIndex("notification_deliveries_dedupe_unique").on(t.dedupeKey, t.target), index("notification_deliveries_created_idx").on(t.createdAt)],
+  (t) => [
+    uniqueIndex("notification_deliveries_dedupe_unique").on(t.dedupeKey, t.target),
+    index("notification_deliveries_created_idx").on(t.createdAt),
+  ],
 );
 
 // ----- Auth (issue 10) -----

@@ -27,7 +27,15 @@ import {
 /** `projects` finds a change's folder; without it every change side reads as broken. */
 export type DependenciesDeps = { db: Db; bus: EventBus; projects?: Pick<ProjectRegistry, "find"> };
 
-type Row = { id: number; blocker: string; blocked: string; blocker_archived_as: string | null; blocked_archived_as: string | null; blocker_fingerprint: string | null; blocked_fingerprint: string | null };
+type Row = {
+  id: number;
+  blocker: string;
+  blocked: string;
+  blocker_archived_as: string | null;
+  blocked_archived_as: string | null;
+  blocker_fingerprint: string | null;
+  blocked_fingerprint: string | null;
+};
 type Side = "blocker" | "blocked";
 
 // ----- add / remove ------------------------------------------------------------
@@ -39,9 +47,14 @@ export function addDependency(deps: DependenciesDeps, raw: DependencyInput): { b
   if (blocker === blocked) throw new AppError("BAD_REQUEST", `A work item cannot wait for itself (${blocker})`, "self_dependency");
   const fingerprints = { blocker: requireExisting(deps, input.blocker), blocked: requireExisting(deps, input.blocked) };
   const cycle = findPath(deps.db, blocked, blocker);
-  if (cycle) throw new AppError("CONFLICT", `That would make a cycle: ${[blocker, ...cycle].join(" → ")}`, "dependency_cycle", { cycle: [blocker, ...cycle] });
+  if (cycle)
+    throw new AppError("CONFLICT", `That would make a cycle: ${[blocker, ...cycle].join(" → ")}`, "dependency_cycle", {
+      cycle: [blocker, ...cycle],
+    });
   const inserted = deps.db.$client
-    .prepare("INSERT OR IGNORE INTO work_dependencies (blocker, blocked, blocker_fingerprint, blocked_fingerprint, created_at) VALUES (?, ?, ?, ?, ?)")
+    .prepare(
+      "INSERT OR IGNORE INTO work_dependencies (blocker, blocked, blocker_fingerprint, blocked_fingerprint, created_at) VALUES (?, ?, ?, ?, ?)",
+    )
     .run(blocker, blocked, fingerprints.blocker, fingerprints.blocked, Date.now());
   if (inserted.changes) publish(deps, blocker, blocked);
   return { blocker, blocked };
@@ -50,21 +63,31 @@ export function addDependency(deps: DependenciesDeps, raw: DependencyInput): { b
 export function removeDependency(deps: DependenciesDeps, raw: DependencyInput): { removed: boolean } {
   const input = DependencyInputSchema.parse(raw);
   const [blocker, blocked] = [refKey(input.blocker), refKey(input.blocked)];
-  const removed = deps.db.$client.prepare("DELETE FROM work_dependencies WHERE blocker = ? AND blocked = ?").run(blocker, blocked).changes > 0;
+  const removed =
+    deps.db.$client.prepare("DELETE FROM work_dependencies WHERE blocker = ? AND blocked = ?").run(blocker, blocked).changes > 0;
   if (removed) publish(deps, blocker, blocked);
   return { removed };
 }
 
 /** Announced under the waiting item's project, so that project's open lists and boards refresh. */
 function publish(deps: DependenciesDeps, blocker: string, blocked: string): void {
-  deps.bus.publish({ type: "work.dependenciesChanged", projectSlug: projectOf(deps.db, blocked) ?? projectOf(deps.db, blocker), blocker, blocked });
+  deps.bus.publish({
+    type: "work.dependenciesChanged",
+    projectSlug: projectOf(deps.db, blocked) ?? projectOf(deps.db, blocker),
+    blocker,
+    blocked,
+  });
 }
 
 function projectOf(db: Db, key: string): string | null {
   const ref = keyRef(key);
   if (!ref) return null;
   if (ref.kind === "spec") return ref.projectId;
-  const row = (ref.kind === "error" ? db.$client.prepare("SELECT project_slug FROM test_failures WHERE id = ?").get(ref.failureId) : db.$client.prepare("SELECT project_slug FROM sessions WHERE id = ?").get(ref.sessionId)) as { project_slug: string } | undefined;
+  const row = (
+    ref.kind === "error"
+      ? db.$client.prepare("SELECT project_slug FROM test_failures WHERE id = ?").get(ref.failureId)
+      : db.$client.prepare("SELECT project_slug FROM sessions WHERE id = ?").get(ref.sessionId)
+  ) as { project_slug: string } | undefined;
   return row?.project_slug ?? null;
 }
 
@@ -72,11 +95,13 @@ function projectOf(db: Db, key: string): string | null {
 function requireExisting(deps: DependenciesDeps, ref: WorkItemRef): string | null {
   const sqlite = deps.db.$client;
   if (ref.kind === "error") {
-    if (!sqlite.prepare("SELECT 1 FROM test_failures WHERE id = ?").get(ref.failureId)) throw new AppError("NOT_FOUND", `No failure #${ref.failureId}`);
+    if (!sqlite.prepare("SELECT 1 FROM test_failures WHERE id = ?").get(ref.failureId))
+      throw new AppError("NOT_FOUND", `No failure #${ref.failureId}`);
     return null;
   }
   if (ref.kind === "session") {
-    if (!sqlite.prepare("SELECT 1 FROM sessions WHERE id = ?").get(ref.sessionId)) throw new AppError("NOT_FOUND", `No session #${ref.sessionId}`);
+    if (!sqlite.prepare("SELECT 1 FROM sessions WHERE id = ?").get(ref.sessionId))
+      throw new AppError("NOT_FOUND", `No session #${ref.sessionId}`);
     return null;
   }
   const dir = changeDir(deps, ref.projectId, ref.changeId);
@@ -97,7 +122,9 @@ function findPath(db: Db, from: string, to: string): string[] | null {
   for (const r of sqlite.prepare("SELECT blocker, blocked FROM work_dependencies").all() as { blocker: string; blocked: string }[]) {
     (out.get(r.blocker) ?? out.set(r.blocker, []).get(r.blocker)!).push(r.blocked);
   }
-  const sessionsOf = sqlite.prepare("SELECT id FROM sessions WHERE work_item_kind = ? AND work_item_ref = ? AND (? IS NULL OR project_slug = ?)");
+  const sessionsOf = sqlite.prepare(
+    "SELECT id FROM sessions WHERE work_item_kind = ? AND work_item_ref = ? AND (? IS NULL OR project_slug = ?)",
+  );
   const next = (key: string): string[] => {
     const ref = keyRef(key);
     const inherited =
@@ -133,7 +160,12 @@ export function listEdges(deps: Pick<DependenciesDeps, "db" | "projects">): Depe
   const read = () => deps.db.$client.prepare("SELECT * FROM work_dependencies ORDER BY id").all() as Row[];
   let rows = read();
   // A waiting change that was renamed keeps its dependencies under its new name.
-  if (rows.some((r) => r.blocked.startsWith("change:") && !r.blocked_archived_as && changeState(deps, r, "blocked").label.includes("(renamed from"))) rows = read();
+  if (
+    rows.some(
+      (r) => r.blocked.startsWith("change:") && !r.blocked_archived_as && changeState(deps, r, "blocked").label.includes("(renamed from"),
+    )
+  )
+    rows = read();
   const states = blockerStates(deps, rows);
   return rows.map((r, i) => ({ blocker: r.blocker, blocked: r.blocked, ...states[i]! }));
 }
@@ -141,15 +173,21 @@ export function listEdges(deps: Pick<DependenciesDeps, "db" | "projects">): Depe
 /** blockedBy per work item key, for All Work: a session also lists what its work item waits on. */
 export function blockedByIndex(edges: DependencyEdge[]): Map<string, Blocker[]> {
   const index = new Map<string, Blocker[]>();
-  for (const e of edges) (index.get(e.blocked) ?? index.set(e.blocked, []).get(e.blocked)!).push({ key: e.blocker, state: e.state, label: e.label, via: null });
+  for (const e of edges)
+    (index.get(e.blocked) ?? index.set(e.blocked, []).get(e.blocked)!).push({ key: e.blocker, state: e.state, label: e.label, via: null });
   return index;
 }
 
 /** A session's blockers: its own, then its work item's (named as inherited). */
-export function sessionBlockers(deps: Pick<DependenciesDeps, "db" | "projects">, s: { id: number; workItemKind: string | null; workItemRef: string | null; projectSlug: string }): Blocker[] {
+export function sessionBlockers(
+  deps: Pick<DependenciesDeps, "db" | "projects">,
+  s: { id: number; workItemKind: string | null; workItemRef: string | null; projectSlug: string },
+): Blocker[] {
   const own = `session:${s.id}`;
   const item = workItemKey(s);
-  const rows = deps.db.$client.prepare("SELECT * FROM work_dependencies WHERE blocked IN (?, ?) ORDER BY id").all(own, item ?? own) as Row[];
+  const rows = deps.db.$client
+    .prepare("SELECT * FROM work_dependencies WHERE blocked IN (?, ?) ORDER BY id")
+    .all(own, item ?? own) as Row[];
   if (!rows.length) return [];
   const states = blockerStates(deps, rows);
   return rows.map((r, i) => ({ key: r.blocker, ...states[i]!, via: r.blocked === own ? null : r.blocked }));
@@ -165,12 +203,17 @@ export function workItemKey(s: { workItemKind: string | null; workItemRef: strin
  * What the queue does with a queued session: start it, let it wait (a blocker is open or broken),
  * or cancel it (a blocker was ignored or discarded; the message names it).
  */
-export type Gate = { action: "start" } | { action: "wait"; blockers: Blocker[] } | { action: "cancel"; message: string; blockers: Blocker[] };
+export type Gate =
+  { action: "start" } | { action: "wait"; blockers: Blocker[] } | { action: "cancel"; message: string; blockers: Blocker[] };
 
-export function sessionGate(deps: Pick<DependenciesDeps, "db" | "projects">, s: { id: number; workItemKind: string | null; workItemRef: string | null; projectSlug: string }): Gate {
+export function sessionGate(
+  deps: Pick<DependenciesDeps, "db" | "projects">,
+  s: { id: number; workItemKind: string | null; workItemRef: string | null; projectSlug: string },
+): Gate {
   const blockers = sessionBlockers(deps, s);
   const dropped = blockers.filter((b) => b.state === "dropped");
-  if (dropped.length) return { action: "cancel", blockers, message: `Cancelled: it was waiting for ${dropped.map((b) => b.label).join(", ")}` };
+  if (dropped.length)
+    return { action: "cancel", blockers, message: `Cancelled: it was waiting for ${dropped.map((b) => b.label).join(", ")}` };
   const holding = blockers.filter(isHolding);
   return holding.length ? { action: "wait", blockers: holding } : { action: "start" };
 }
@@ -179,13 +222,24 @@ export function sessionGate(deps: Pick<DependenciesDeps, "db" | "projects">, s: 
  * All Work's items with `blockedBy`: each item's own blockers, and for a session those of its
  * work item too (named as inherited). A queued session says what it waits for.
  */
-export function attachBlockers<T extends { key: string; type: string; detail: string; links: { session: { status: string } | null; change: { projectSlug: string; id: string } | null; failure: { id: number } | null } }>(items: T[], edges: DependencyEdge[]): (T & { blockedBy: Blocker[] })[] {
+export function attachBlockers<
+  T extends {
+    key: string;
+    type: string;
+    detail: string;
+    links: { session: { status: string } | null; change: { projectSlug: string; id: string } | null; failure: { id: number } | null };
+  },
+>(items: T[], edges: DependencyEdge[]): (T & { blockedBy: Blocker[] })[] {
   const index = blockedByIndex(edges);
   return items.map((item) => {
     let blockedBy = index.get(item.key) ?? [];
     // Only a session still waiting to start inherits: once it ran, its work item's blockers are not its own.
     if (item.type === "session" && item.links.session?.status === "queued") {
-      const workKey = item.links.failure ? `failure:${item.links.failure.id}` : item.links.change ? `change:${item.links.change.projectSlug}/${item.links.change.id}` : null;
+      const workKey = item.links.failure
+        ? `failure:${item.links.failure.id}`
+        : item.links.change
+          ? `change:${item.links.change.projectSlug}/${item.links.change.id}`
+          : null;
       const inherited = workKey ? (index.get(workKey) ?? []).map((b) => ({ ...b, via: workKey })) : [];
       if (inherited.length) blockedBy = [...blockedBy, ...inherited];
       const holding = blockedBy.filter(isHolding);
@@ -207,12 +261,25 @@ export function describeBlockers(blockers: Blocker[]): string {
  */
 function blockerStates(deps: Pick<DependenciesDeps, "db" | "projects">, rows: Row[]): { state: BlockerState; label: string }[] {
   const sqlite = deps.db.$client;
-  const ids = (prefix: string) => JSON.stringify([...new Set(rows.filter((r) => r.blocker.startsWith(prefix)).map((r) => Number(r.blocker.slice(prefix.length))))]);
+  const ids = (prefix: string) =>
+    JSON.stringify([...new Set(rows.filter((r) => r.blocker.startsWith(prefix)).map((r) => Number(r.blocker.slice(prefix.length))))]);
   const failures = new Map(
-    (sqlite.prepare("SELECT f.id, f.resolved_at, t.decision FROM test_failures f LEFT JOIN error_triage t ON t.test_failure_id = f.id WHERE f.id IN (SELECT value FROM json_each(?))").all(ids("failure:")) as { id: number; resolved_at: number | null; decision: string | null }[]).map((f) => [f.id, f]),
+    (
+      sqlite
+        .prepare(
+          "SELECT f.id, f.resolved_at, t.decision FROM test_failures f LEFT JOIN error_triage t ON t.test_failure_id = f.id WHERE f.id IN (SELECT value FROM json_each(?))",
+        )
+        .all(ids("failure:")) as { id: number; resolved_at: number | null; decision: string | null }[]
+    ).map((f) => [f.id, f]),
   );
   const sessions = new Map(
-    (sqlite.prepare("SELECT id, status, landed FROM sessions WHERE id IN (SELECT value FROM json_each(?))").all(ids("session:")) as { id: number; status: string; landed: string | null }[]).map((s) => [s.id, s]),
+    (
+      sqlite.prepare("SELECT id, status, landed FROM sessions WHERE id IN (SELECT value FROM json_each(?))").all(ids("session:")) as {
+        id: number;
+        status: string;
+        landed: string | null;
+      }[]
+    ).map((s) => [s.id, s]),
   );
   return rows.map((r) => {
     const key = r.blocker;
@@ -250,10 +317,18 @@ function changeState(deps: Pick<DependenciesDeps, "db" | "projects">, r: Row, si
 }
 
 /** A change folder that is gone: archived (`changes/archive/<date>-<id>`) or renamed (same proposal). */
-function followChange(deps: Pick<DependenciesDeps, "db">, r: Row, side: Side, dir: string, changeId: string): { archivedAs?: string; renamedTo?: string } | null {
+function followChange(
+  deps: Pick<DependenciesDeps, "db">,
+  r: Row,
+  side: Side,
+  dir: string,
+  changeId: string,
+): { archivedAs?: string; renamedTo?: string } | null {
   const changes = path.dirname(dir);
   const archive = path.join(changes, "archive");
-  const archivedAs = safeList(archive).find((name) => name === changeId || (name.endsWith(`-${changeId}`) && /^\d{4}-\d{2}-\d{2}-/.test(name)));
+  const archivedAs = safeList(archive).find(
+    (name) => name === changeId || (name.endsWith(`-${changeId}`) && /^\d{4}-\d{2}-\d{2}-/.test(name)),
+  );
   const sqlite = deps.db.$client;
   if (archivedAs) {
     sqlite.prepare(`UPDATE work_dependencies SET ${side}_archived_as = ? WHERE id = ?`).run(archivedAs, r.id);
@@ -282,7 +357,10 @@ function changeDir(deps: Pick<DependenciesDeps, "projects">, projectSlug: string
 
 function fingerprint(changeDir: string): string | null {
   try {
-    return crypto.createHash("sha256").update(fs.readFileSync(path.join(changeDir, "proposal.md"))).digest("hex");
+    return crypto
+      .createHash("sha256")
+      .update(fs.readFileSync(path.join(changeDir, "proposal.md")))
+      .digest("hex");
   } catch {
     return null;
   }
@@ -328,8 +406,12 @@ export function watchDependencies(deps: DependenciesDeps, onMaybeUnblocked?: () 
     if (event.type === "openspec.archived") {
       const key = `change:${event.projectSlug}/${event.changeId}`;
       const sqlite = deps.db.$client;
-      sqlite.prepare("UPDATE work_dependencies SET blocker_archived_as = ? WHERE blocker = ? AND blocker_archived_as IS NULL").run(event.archivedAs, key);
-      sqlite.prepare("UPDATE work_dependencies SET blocked_archived_as = ? WHERE blocked = ? AND blocked_archived_as IS NULL").run(event.archivedAs, key);
+      sqlite
+        .prepare("UPDATE work_dependencies SET blocker_archived_as = ? WHERE blocker = ? AND blocker_archived_as IS NULL")
+        .run(event.archivedAs, key);
+      sqlite
+        .prepare("UPDATE work_dependencies SET blocked_archived_as = ? WHERE blocked = ? AND blocked_archived_as IS NULL")
+        .run(event.archivedAs, key);
     }
     if (!onMaybeUnblocked || pending || !mayUnblock(event)) return;
     pending = true;

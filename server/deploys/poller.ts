@@ -60,7 +60,12 @@ export class RailwayPoller {
             startedAt: Date.parse(d.createdAt),
             logTail: null,
           });
-          const applied = applyDelivery(this.deps, p.slug, { source: "railway_poll", deliveryId: `poll:${d.id}:${d.status}`, event: `Deployment.${d.status.toLowerCase()}` }, n);
+          const applied = applyDelivery(
+            this.deps,
+            p.slug,
+            { source: "railway_poll", deliveryId: `poll:${d.id}:${d.status}`, event: `Deployment.${d.status.toLowerCase()}` },
+            n,
+          );
           if (!applied.duplicate) stored++;
           if (!applied.duplicate && FAILED_DEPLOY.has(d.status)) await this.fetchLogs(p.slug, d.id);
         }
@@ -73,8 +78,16 @@ export class RailwayPoller {
 
   /** A failed deploy that arrived by webhook: its log tail, fetched once the item opened. */
   async onEvent(e: WorkdeckEvent): Promise<void> {
-    if (!this.api || e.type !== "integrations.changed" || e.kind !== "deploy" || (e.change !== "opened" && e.change !== "reopened") || e.deployId === null) return;
-    const row = this.deps.db.$client.prepare("SELECT deployment_id, log_tail FROM deploys WHERE id = ?").get(e.deployId) as { deployment_id: string; log_tail: string | null } | undefined;
+    if (
+      !this.api ||
+      e.type !== "integrations.changed" ||
+      e.kind !== "deploy" ||
+      (e.change !== "opened" && e.change !== "reopened") ||
+      e.deployId === null
+    )
+      return;
+    const row = this.deps.db.$client.prepare("SELECT deployment_id, log_tail FROM deploys WHERE id = ?").get(e.deployId) as
+      { deployment_id: string; log_tail: string | null } | undefined;
     if (row && !row.log_tail) await this.fetchLogs(e.projectSlug, row.deployment_id);
   }
 

@@ -59,7 +59,10 @@ export class RailwayApi {
 
   async project(projectId: string, first = 10): Promise<RailwayProject> {
     type Edges<T> = { edges: { node: T }[] };
-    const data = await this.query<{ project: { services: Edges<{ id: string; name: string }>; environments: Edges<{ id: string; name: string }> }; deployments: Edges<RailwayDeployment> }>(PROJECT_QUERY, { projectId, first });
+    const data = await this.query<{
+      project: { services: Edges<{ id: string; name: string }>; environments: Edges<{ id: string; name: string }> };
+      deployments: Edges<RailwayDeployment>;
+    }>(PROJECT_QUERY, { projectId, first });
     return {
       services: new Map(data.project.services.edges.map((e) => [e.node.id, e.node.name])),
       environments: new Map(data.project.environments.edges.map((e) => [e.node.id, e.node.name])),

@@ -16,14 +16,30 @@ import type { StoredAttempt } from "@/lib/schemas/errors";
 import { groupRow } from "./listing";
 
 export type AttachmentRef = { failureId: number; reportId: number; retry: number; index: number };
-export type ResolvedAttachment = { file: string; size: number; name: string; contentType: string; disposition: "inline" | "attachment"; fileName: string };
+export type ResolvedAttachment = {
+  file: string;
+  size: number;
+  name: string;
+  contentType: string;
+  disposition: "inline" | "attachment";
+  fileName: string;
+};
 
 /** What the browser may render inline; anything else is downloaded. */
 const INLINE = /^(image\/(png|jpeg|gif|webp)|video\/(webm|mp4)|text\/(plain|markdown))$/;
-const EXTENSION: Record<string, string> = { "application/zip": ".zip", "image/png": ".png", "image/jpeg": ".jpg", "video/webm": ".webm", "video/mp4": ".mp4", "text/markdown": ".md", "text/plain": ".txt" };
+const EXTENSION: Record<string, string> = {
+  "application/zip": ".zip",
+  "image/png": ".png",
+  "image/jpeg": ".jpg",
+  "video/webm": ".webm",
+  "video/mp4": ".mp4",
+  "text/markdown": ".md",
+  "text/plain": ".txt",
+};
 
 function storedAttempts(db: Db, testCaseId: number, reportId: number): StoredAttempt[] {
-  const row = db.$client.prepare("SELECT attempts FROM test_results WHERE test_case_id = ? AND report_id = ?").get(testCaseId, reportId) as { attempts: Buffer | string | null } | undefined;
+  const row = db.$client.prepare("SELECT attempts FROM test_results WHERE test_case_id = ? AND report_id = ?").get(testCaseId, reportId) as
+    { attempts: Buffer | string | null } | undefined;
   if (!row?.attempts) return [];
   return JSON.parse(typeof row.attempts === "string" ? row.attempts : inflateRawSync(row.attempts).toString("utf8")) as StoredAttempt[];
 }
@@ -70,12 +86,22 @@ export function resolveAttachment(deps: { db: Db; projects: Pick<ProjectRegistry
       file,
       size: stat.size,
       name: att.name,
-      contentType: inline ? (contentType === "text/markdown" ? "text/plain; charset=utf-8" : contentType) : contentType === "application/zip" ? "application/zip" : "application/octet-stream",
+      contentType: inline
+        ? contentType === "text/markdown"
+          ? "text/plain; charset=utf-8"
+          : contentType
+        : contentType === "application/zip"
+          ? "application/zip"
+          : "application/octet-stream",
       disposition: inline ? "inline" : "attachment",
       fileName: path.extname(base) ? base : `${base}${EXTENSION[contentType] ?? ""}`,
     };
   }
-  throw new AppError("NOT_FOUND", `The file of "${att.name}" is not reachable from this server (it stays on the machine that ran the tests).`, "attachment_unreachable");
+  throw new AppError(
+    "NOT_FOUND",
+    `The file of "${att.name}" is not reachable from this server (it stays on the machine that ran the tests).`,
+    "attachment_unreachable",
+  );
 }
 
 export type EvidenceAttachment = { reportId: number; retry: number; index: number; name: string; contentType: string; reachable: boolean };
@@ -86,21 +112,31 @@ export type FailureEvidence = {
 };
 
 /** `errors.evidence`: the attachments of the failure's recent runs and its failing line. */
-export function failureEvidence(deps: { db: Db; projects: Pick<ProjectRegistry, "get">; config: { config: { editorUrl?: string } } }, failureId: number): FailureEvidence {
+export function failureEvidence(
+  deps: { db: Db; projects: Pick<ProjectRegistry, "get">; config: { config: { editorUrl?: string } } },
+  failureId: number,
+): FailureEvidence {
   return { attachments: reachableAttachments(deps, failureId), source: failingLine(deps, failureId) };
 }
 
-function failingLine(deps: { db: Db; projects: Pick<ProjectRegistry, "get">; config: { config: { editorUrl?: string } } }, failureId: number): FailureEvidence["source"] {
+function failingLine(
+  deps: { db: Db; projects: Pick<ProjectRegistry, "get">; config: { config: { editorUrl?: string } } },
+  failureId: number,
+): FailureEvidence["source"] {
   const group = groupRow(deps, failureId);
   const last = deps.db.$client
-    .prepare("SELECT report_id AS reportId FROM test_results WHERE test_case_id = ? AND fingerprint = ? AND attempts IS NOT NULL ORDER BY report_id DESC LIMIT 1")
+    .prepare(
+      "SELECT report_id AS reportId FROM test_results WHERE test_case_id = ? AND fingerprint = ? AND attempts IS NOT NULL ORDER BY report_id DESC LIMIT 1",
+    )
     .get(group.test_case_id, group.fingerprint) as { reportId: number } | undefined;
   if (!last) return null;
   const location = storedAttempts(deps.db, group.test_case_id, last.reportId)
     .flatMap((a) => a.errors)
     .find((e) => e.location)?.location;
   if (!location) return null;
-  const { repo_path } = deps.db.$client.prepare("SELECT repo_path FROM test_cases WHERE id = ?").get(group.test_case_id) as { repo_path: string | null };
+  const { repo_path } = deps.db.$client.prepare("SELECT repo_path FROM test_cases WHERE id = ?").get(group.test_case_id) as {
+    repo_path: string | null;
+  };
   // The location is relative to Playwright's rootDir; the spec's own path is known relative to the repository.
   const rel = location.file === group.file && repo_path ? repo_path : location.file;
   if (path.isAbsolute(rel) || rel.split("/").includes("..")) return { file: rel, line: location.line, column: location.column, href: null };
@@ -118,7 +154,9 @@ function failingLine(deps: { db: Db; projects: Pick<ProjectRegistry, "get">; con
 export function reachableAttachments(deps: { db: Db; projects: Pick<ProjectRegistry, "get"> }, failureId: number): EvidenceAttachment[] {
   const group = groupRow(deps, failureId);
   const rows = deps.db.$client
-    .prepare("SELECT report_id AS reportId FROM test_results WHERE test_case_id = ? AND attempts IS NOT NULL ORDER BY report_id DESC LIMIT 20")
+    .prepare(
+      "SELECT report_id AS reportId FROM test_results WHERE test_case_id = ? AND attempts IS NOT NULL ORDER BY report_id DESC LIMIT 20",
+    )
     .all(group.test_case_id) as { reportId: number }[];
   const out: EvidenceAttachment[] = [];
   for (const { reportId } of rows)

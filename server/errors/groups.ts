@@ -149,7 +149,12 @@ export type ReclassifyPlan = {
  * occurrence is resolved (and reopened if the same failure comes back). Human decisions and
  * human-set priorities are never touched. Call inside a transaction.
  */
-export function reclassifyTestCases(sqlite: Database.Database, projectSlug: string, testCaseIds: readonly number[], now = Date.now()): ReclassifyOutcome {
+export function reclassifyTestCases(
+  sqlite: Database.Database,
+  projectSlug: string,
+  testCaseIds: readonly number[],
+  now = Date.now(),
+): ReclassifyOutcome {
   return applyReclassify(sqlite, planReclassify(sqlite, projectSlug, testCaseIds), now);
 }
 
@@ -158,7 +163,12 @@ export function reclassifyTestCases(sqlite: Database.Database, projectSlug: stri
  * Ingest runs it on a snapshot before it takes the write lock (issue 10: every other writer waits
  * on that lock), with its staged run as `pending`, then applies only the rows that differ.
  */
-export function planReclassify(sqlite: Database.Database, projectSlug: string, testCaseIds: readonly number[], pending?: PendingRun): ReclassifyPlan {
+export function planReclassify(
+  sqlite: Database.Database,
+  projectSlug: string,
+  testCaseIds: readonly number[],
+  pending?: PendingRun,
+): ReclassifyPlan {
   const plan: ReclassifyPlan = { writes: [], classifications: new Map(), firstLetters: new Map(), latestSeq: 0 };
   if (testCaseIds.length === 0) return plan;
 
@@ -179,9 +189,12 @@ export function planReclassify(sqlite: Database.Database, projectSlug: string, t
   const groups = new Map<number, GroupRow[]>();
   for (const ids of chunks([...new Set(testCaseIds)])) {
     const marks = ids.map(() => "?").join(",");
-    for (const row of sqlite.prepare(`SELECT id, file, repo_path FROM test_cases WHERE id IN (${marks})`).all(...ids) as CaseRow[]) cases.set(row.id, row);
+    for (const row of sqlite.prepare(`SELECT id, file, repo_path FROM test_cases WHERE id IN (${marks})`).all(...ids) as CaseRow[])
+      cases.set(row.id, row);
     const rows = sqlite
-      .prepare(`SELECT test_case_id, report_id, status, fingerprint_meta FROM test_results WHERE test_case_id IN (${marks}) ORDER BY test_case_id, report_id`)
+      .prepare(
+        `SELECT test_case_id, report_id, status, fingerprint_meta FROM test_results WHERE test_case_id IN (${marks}) ORDER BY test_case_id, report_id`,
+      )
       .all(...ids) as HistoryRow[];
     for (const row of rows) {
       // Results of runs not (yet) stored as the project's (another ingest's staged run) are not history.
@@ -245,7 +258,13 @@ export function planReclassify(sqlite: Database.Database, projectSlug: string, t
       lastMessage: (lastEntry?.fingerprint as StoredFingerprint | undefined)?.message ?? c.fingerprint.headline,
       ...resolution(current.lastSeen as number),
     };
-    const triage: TriageValues = { suggestedDecision: c.suggestedDecision, decisionRule: c.decisionRule, rationale: c.rationale, confidence: c.confidence, priority: c.priority };
+    const triage: TriageValues = {
+      suggestedDecision: c.suggestedDecision,
+      decisionRule: c.decisionRule,
+      rationale: c.rationale,
+      confidence: c.confidence,
+      priority: c.priority,
+    };
 
     const group = existing.find((g) => g.fingerprint === c.fingerprint.hash);
     if (group) {
@@ -273,7 +292,13 @@ export function planReclassify(sqlite: Database.Database, projectSlug: string, t
       const lastSeenSeq = summary ? (summary.lastSeen as number) : (seqById.get(older.last_report_id) ?? 0);
       const res = resolution(lastSeenSeq);
       const occurrences = summary?.occurrences ?? older.occurrences;
-      if (older.active === 0 && older.occurrences === occurrences && older.resolved_at === res.resolvedAt && older.resolved_report_id === res.resolvedReportId) continue;
+      if (
+        older.active === 0 &&
+        older.occurrences === occurrences &&
+        older.resolved_at === res.resolvedAt &&
+        older.resolved_report_id === res.resolvedReportId
+      )
+        continue;
       plan.writes.push({ kind: "older", id: older.id, occurrences, ...res, resolved: res.resolvedAt !== null });
     }
   }
@@ -324,7 +349,13 @@ export function lettersFromHistory(history: readonly HistoryEntry[], latestSeq: 
  * become "adopt". Returns how many. Cases with a group keep theirs as inserts: a group's page
  * lists the test's other groups without that join.
  */
-export function insertHiddenGroups(sqlite: Database.Database, plan: ReclassifyPlan, marker: string, chunk: (write: () => void) => void, size: number): number {
+export function insertHiddenGroups(
+  sqlite: Database.Database,
+  plan: ReclassifyPlan,
+  marker: string,
+  chunk: (write: () => void) => void,
+  size: number,
+): number {
   const insert = sqlite.prepare(
     `INSERT INTO test_failures (project_slug, test_case_id, fingerprint, first_report_id, last_report_id, last_seen_at, occurrences,
        consecutive_failures, pattern, active, heuristics, last_message, resolved_at, resolved_report_id, created_at, updated_at)
@@ -384,7 +415,10 @@ export function applyReclassify(sqlite: Database.Database, plan: ReclassifyPlan,
   return outcome;
 }
 
-type Statements = Record<"insertGroup" | "dropHidden" | "updateGroup" | "updateOlderGroup" | "insertTriage" | "updateTriage", Database.Statement>;
+type Statements = Record<
+  "insertGroup" | "dropHidden" | "updateGroup" | "updateOlderGroup" | "insertTriage" | "updateTriage",
+  Database.Statement
+>;
 const statements = new WeakMap<Database.Database, Statements>();
 
 function statementsFor(sqlite: Database.Database): Statements {
@@ -397,7 +431,9 @@ function statementsFor(sqlite: Database.Database): Statements {
        VALUES (@projectSlug, @testCaseId, @fingerprint, @firstReportId, @lastReportId, @lastSeenAt, @occurrences,
          @consecutiveFailures, @pattern, @active, @heuristics, @lastMessage, @resolvedAt, @resolvedReportId, @now, @now)`,
     ),
-    dropHidden: sqlite.prepare("DELETE FROM test_failures WHERE test_case_id = ? AND fingerprint = ? AND substr(project_slug, 1, 8) = 'pending:'"),
+    dropHidden: sqlite.prepare(
+      "DELETE FROM test_failures WHERE test_case_id = ? AND fingerprint = ? AND substr(project_slug, 1, 8) = 'pending:'",
+    ),
     updateGroup: sqlite.prepare(
       `UPDATE test_failures SET first_report_id = @firstReportId, last_report_id = @lastReportId, last_seen_at = @lastSeenAt,
          occurrences = @occurrences, consecutive_failures = @consecutiveFailures, pattern = @pattern, active = @active,

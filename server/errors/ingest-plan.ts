@@ -18,7 +18,15 @@
 import type Database from "better-sqlite3";
 import { runStagePassed, type NormalizedReport, type StageKind, type TestOutcome, type TestResult } from "@workdeck/error-classifier";
 import { yieldToWaitingWriters } from "../db/write-turn";
-import { advanceRecent, applyReclassify, insertHiddenGroups, planReclassify, statusLetter, type ReclassifyOutcome, type ReclassifyPlan } from "./groups";
+import {
+  advanceRecent,
+  applyReclassify,
+  insertHiddenGroups,
+  planReclassify,
+  statusLetter,
+  type ReclassifyOutcome,
+  type ReclassifyPlan,
+} from "./groups";
 
 /** A prepared report as staging reads it (ingest-store.ts prepares them; declared here so neither imports the other). */
 export type PlanInput = {
@@ -77,7 +85,8 @@ type CaseRow = { id: number; key: string; run_error_kind: string | null };
 /** Stages the run (see the file comment); inserts the project's new test cases on the way. */
 export function stageRun(sqlite: Database.Database, projectSlug: string, prepared: PlanInput, values: ReportValues): Stage {
   const cases = new Map<string, CaseRow>();
-  for (const row of sqlite.prepare("SELECT id, key, run_error_kind FROM test_cases WHERE project_slug = ?").all(projectSlug) as CaseRow[]) cases.set(row.key, row);
+  for (const row of sqlite.prepare("SELECT id, key, run_error_kind FROM test_cases WHERE project_slug = ?").all(projectSlug) as CaseRow[])
+    cases.set(row.key, row);
   insertNewCases(sqlite, projectSlug, prepared, cases);
 
   const { reportId, marker, fromResultId } = sqlite
@@ -142,11 +151,15 @@ export function stageRun(sqlite: Database.Database, projectSlug: string, prepare
  * for a consistent snapshot, or under the write lock). Writes nothing.
  */
 export function planFlip(sqlite: Database.Database, projectSlug: string, stage: Stage): FlipPlan {
-  const { seq } = sqlite.prepare("SELECT coalesce(max(seq), 0) + 1 AS seq FROM reports WHERE project_slug = ?").get(projectSlug) as { seq: number };
+  const { seq } = sqlite.prepare("SELECT coalesce(max(seq), 0) + 1 AS seq FROM reports WHERE project_slug = ?").get(projectSlug) as {
+    seq: number;
+  };
   // Every unresolved group of the project is re-evaluated too: a test absent from (or passing
   // in) this report is no longer active, and one that passed is resolved.
   const affected = new Set(stage.failing);
-  for (const row of sqlite.prepare("SELECT DISTINCT test_case_id AS id FROM test_failures WHERE project_slug = ? AND resolved_at IS NULL").all(projectSlug) as { id: number }[]) {
+  for (const row of sqlite
+    .prepare("SELECT DISTINCT test_case_id AS id FROM test_failures WHERE project_slug = ? AND resolved_at IS NULL")
+    .all(projectSlug) as { id: number }[]) {
     affected.add(row.id);
   }
   const reclassify = planReclassify(sqlite, projectSlug, [...affected], { id: stage.reportId, seq, at: stage.at });
@@ -155,7 +168,9 @@ export function planFlip(sqlite: Database.Database, projectSlug: string, stage: 
   // a case's first group gets them from its history (planReclassify).
   const letters = new Map<number, string>();
   const withGroups = sqlite
-    .prepare("SELECT id, recent_statuses, recent_seq FROM test_cases WHERE id IN (SELECT test_case_id FROM test_failures WHERE project_slug = ?)")
+    .prepare(
+      "SELECT id, recent_statuses, recent_seq FROM test_cases WHERE id IN (SELECT test_case_id FROM test_failures WHERE project_slug = ?)",
+    )
     .all(projectSlug) as { id: number; recent_statuses: string; recent_seq: number }[];
   for (const row of withGroups) {
     const status = stage.run.get(row.id);
@@ -209,7 +224,9 @@ function writeFirstLetters(sqlite: Database.Database, plan: FlipPlan): void {
 
 /** Under the write lock: does the plan still describe the project (no other report of it landed since)? */
 export function flipHolds(sqlite: Database.Database, projectSlug: string, plan: FlipPlan): boolean {
-  const { seq } = sqlite.prepare("SELECT coalesce(max(seq), 0) AS seq FROM reports WHERE project_slug = ?").get(projectSlug) as { seq: number };
+  const { seq } = sqlite.prepare("SELECT coalesce(max(seq), 0) AS seq FROM reports WHERE project_slug = ?").get(projectSlug) as {
+    seq: number;
+  };
   return seq === plan.seq - 1;
 }
 
@@ -218,9 +235,14 @@ export function flipHolds(sqlite: Database.Database, projectSlug: string, plan: 
  * passes for run-error cases it created, as stageRun would have staged them.
  */
 export function topUpStage(sqlite: Database.Database, projectSlug: string, prepared: PlanInput, stage: Stage): void {
-  const insert = sqlite.prepare("INSERT INTO test_results (report_id, test_case_id, status, retries, duration_ms) VALUES (?, ?, 'expected', 0, 0)");
-  for (const row of sqlite.prepare("SELECT id, key, run_error_kind FROM test_cases WHERE project_slug = ? AND run_error_kind IS NOT NULL").all(projectSlug) as CaseRow[]) {
-    if (stage.run.has(row.id) || prepared.failingStages.has(row.key) || !runStagePassed(row.run_error_kind as StageKind, prepared.report)) continue;
+  const insert = sqlite.prepare(
+    "INSERT INTO test_results (report_id, test_case_id, status, retries, duration_ms) VALUES (?, ?, 'expected', 0, 0)",
+  );
+  for (const row of sqlite
+    .prepare("SELECT id, key, run_error_kind FROM test_cases WHERE project_slug = ? AND run_error_kind IS NOT NULL")
+    .all(projectSlug) as CaseRow[]) {
+    if (stage.run.has(row.id) || prepared.failingStages.has(row.key) || !runStagePassed(row.run_error_kind as StageKind, prepared.report))
+      continue;
     stage.run.set(row.id, "expected");
     insert.run(stage.reportId, row.id);
   }
@@ -230,7 +252,15 @@ export function topUpStage(sqlite: Database.Database, projectSlug: string, prepa
  * Under the write lock: shows the staged run with the plan made on the snapshot, or, if another
  * report of the project landed since, with one made again now.
  */
-export function showStage(sqlite: Database.Database, projectSlug: string, prepared: PlanInput, stage: Stage, plan: FlipPlan, warnings: string[], now: number) {
+export function showStage(
+  sqlite: Database.Database,
+  projectSlug: string,
+  prepared: PlanInput,
+  stage: Stage,
+  plan: FlipPlan,
+  warnings: string[],
+  now: number,
+) {
   let flip = plan;
   const hidden = sqlite.prepare("SELECT count(*) AS n FROM test_failures WHERE project_slug = ?").get(stage.marker) as { n: number };
   // Another report of the project landed, or another ingest took over one of the hidden groups.
@@ -245,7 +275,14 @@ export function showStage(sqlite: Database.Database, projectSlug: string, prepar
 }
 
 /** Under the write lock: the run becomes the project's report `plan.seq`, and the planned rows are written. */
-export function applyFlip(sqlite: Database.Database, projectSlug: string, stage: Stage, plan: FlipPlan, warnings: string[], now: number): ReclassifyOutcome {
+export function applyFlip(
+  sqlite: Database.Database,
+  projectSlug: string,
+  stage: Stage,
+  plan: FlipPlan,
+  warnings: string[],
+  now: number,
+): ReclassifyOutcome {
   const shown = sqlite
     .prepare("UPDATE reports SET project_slug = ?, seq = ?, warnings = ? WHERE id = ? AND project_slug = ?")
     .run(projectSlug, plan.seq, JSON.stringify(warnings), stage.reportId, stage.marker);
@@ -260,13 +297,15 @@ export function applyFlip(sqlite: Database.Database, projectSlug: string, stage:
 export function discardStage(sqlite: Database.Database, stage: Pick<Stage, "reportId" | "fromResultId" | "marker">): void {
   const pick = sqlite.prepare("SELECT id FROM test_results WHERE id > ? AND report_id = ? ORDER BY id LIMIT ?").pluck();
   const remove = sqlite.prepare("DELETE FROM test_results WHERE id = ?");
-  for (let from = stage.fromResultId; ; ) {
+  for (let from = stage.fromResultId; ;) {
     const ids = pick.all(from, stage.reportId, CHUNK) as number[];
     if (ids.length === 0) break;
     yieldToWaitingWriters();
-    sqlite.transaction(() => {
-      for (const id of ids) remove.run(id);
-    }).immediate();
+    sqlite
+      .transaction(() => {
+        for (const id of ids) remove.run(id);
+      })
+      .immediate();
     from = ids.at(-1)!;
   }
   sqlite.prepare("DELETE FROM test_failures WHERE project_slug = ?").run(stage.marker);
@@ -275,7 +314,9 @@ export function discardStage(sqlite: Database.Database, stage: Pick<Stage, "repo
 
 /** Staged runs left by a process that died mid-ingest (or so long ago that it must have): removed. */
 export function sweepAbandonedStages(sqlite: Database.Database, now = Date.now()): number {
-  const staged = sqlite.prepare("SELECT id, project_slug FROM reports WHERE substr(project_slug, 1, ?) = ?").all(PENDING_PREFIX.length, PENDING_PREFIX) as { id: number; project_slug: string }[];
+  const staged = sqlite
+    .prepare("SELECT id, project_slug FROM reports WHERE substr(project_slug, 1, ?) = ?")
+    .all(PENDING_PREFIX.length, PENDING_PREFIX) as { id: number; project_slug: string }[];
   let removed = 0;
   for (const row of staged) {
     const [pid, startedAt, fromResultId] = row.project_slug.slice(PENDING_PREFIX.length).split(":").map(Number) as [number, number, number];
@@ -307,14 +348,26 @@ function insertNewCases(sqlite: Database.Database, projectSlug: string, prepared
   );
   const list = [...fresh.values()];
   const insertChunk = sqlite.transaction((chunk: TestResult[]) => {
-    for (const test of chunk) insert.run(projectSlug, test.key, test.file, test.repoPath ?? null, JSON.stringify(test.titlePath), test.projectName, test.repeatIndex, test.runError ?? null);
+    for (const test of chunk)
+      insert.run(
+        projectSlug,
+        test.key,
+        test.file,
+        test.repoPath ?? null,
+        JSON.stringify(test.titlePath),
+        test.projectName,
+        test.repeatIndex,
+        test.runError ?? null,
+      );
   });
   for (let i = 0; i < list.length; i += CHUNK) {
     yieldToWaitingWriters();
     insertChunk.immediate(list.slice(i, i + CHUNK));
   }
   // Read back by key rather than trusting lastInsertRowid: another process may have inserted some first.
-  for (const row of sqlite.prepare("SELECT id, key, run_error_kind FROM test_cases WHERE project_slug = ? AND id > ?").all(projectSlug, lastCaseId) as CaseRow[]) {
+  for (const row of sqlite
+    .prepare("SELECT id, key, run_error_kind FROM test_cases WHERE project_slug = ? AND id > ?")
+    .all(projectSlug, lastCaseId) as CaseRow[]) {
     cases.set(row.key, row);
   }
   // And any a concurrent ingest of the same project inserted before our ids.

@@ -80,7 +80,10 @@ function prepareTest(test: TestResult, rootDirs: readonly string[]): PreparedTes
   const fp = entry.fingerprint!;
   const { signature: _signature, ...rest } = fp;
   const first = entry.errors?.[0];
-  const stored: StoredFingerprint = { ...rest, message: first ? splitCodeFrame(first.message).text.slice(0, MESSAGE_LIMIT) || fp.headline : fp.headline };
+  const stored: StoredFingerprint = {
+    ...rest,
+    message: first ? splitCodeFrame(first.message).text.slice(0, MESSAGE_LIMIT) || fp.headline : fp.headline,
+  };
   return { test, fingerprint: fp.hash, meta: JSON.stringify(stored), attempts: deflateRawSync(JSON.stringify(storedAttempts(test))) };
 }
 
@@ -90,7 +93,12 @@ function prepareTest(test: TestResult, rootDirs: readonly string[]): PreparedTes
  * Staged in short transactions, then shown with one small one (ingest-plan.ts): readers see the
  * whole run or none of it, and no other writer waits long.
  */
-export function storeReport(sqlite: Database.Database, projectSlug: string, prepared: PreparedReport, origin: ReportOrigin = {}): StoredReport {
+export function storeReport(
+  sqlite: Database.Database,
+  projectSlug: string,
+  prepared: PreparedReport,
+  origin: ReportOrigin = {},
+): StoredReport {
   const cache = sqlite.pragma("cache_size", { simple: true }) as number;
   sqlite.pragma(`cache_size = -${INGEST_CACHE_KIB}`);
   try {
@@ -112,9 +120,9 @@ function store(sqlite: Database.Database, projectSlug: string, prepared: Prepare
   const now = Date.now();
 
   const findDuplicate = () =>
-    sqlite.prepare("SELECT id, seq, format, stats, run_errors, test_count, warnings FROM reports WHERE project_slug = ? AND content_hash = ?").get(projectSlug, contentHash) as
-      | DuplicateRow
-      | undefined;
+    sqlite
+      .prepare("SELECT id, seq, format, stats, run_errors, test_count, warnings FROM reports WHERE project_slug = ? AND content_hash = ?")
+      .get(projectSlug, contentHash) as DuplicateRow | undefined;
   const known = findDuplicate();
   if (known) return { summary: duplicateSummary(projectSlug, known), events: [] };
 
@@ -134,7 +142,9 @@ function store(sqlite: Database.Database, projectSlug: string, prepared: Prepare
     ingestedAt: now,
   });
   if (stage.duplicateKeys > 0) {
-    warnings.push(`${stage.duplicateKeys} test(s) appeared more than once under the same identity; only the first result of each was kept.`);
+    warnings.push(
+      `${stage.duplicateKeys} test(s) appeared more than once under the same identity; only the first result of each was kept.`,
+    );
   }
 
   let result: { duplicate: DuplicateRow } | { written: { seq: number; outcome: ReclassifyOutcome } };
@@ -168,10 +178,24 @@ function store(sqlite: Database.Database, projectSlug: string, prepared: Prepare
   const { seq, outcome } = result.written;
 
   const events: WorkdeckEventInput[] = [
-    { type: "errors.reportIngested", projectSlug, reportId, seq, tests: report.tests.length, unexpected: report.stats.unexpected, flaky: report.stats.flaky },
+    {
+      type: "errors.reportIngested",
+      projectSlug,
+      reportId,
+      seq,
+      tests: report.tests.length,
+      unexpected: report.stats.unexpected,
+      flaky: report.stats.flaky,
+    },
   ];
   if (outcome.newIds.length > 0) {
-    events.push({ type: "errors.failureNew", projectSlug, reportId, failureIds: outcome.newIds.slice(0, EVENT_ID_LIMIT), count: outcome.newIds.length });
+    events.push({
+      type: "errors.failureNew",
+      projectSlug,
+      reportId,
+      failureIds: outcome.newIds.slice(0, EVENT_ID_LIMIT),
+      count: outcome.newIds.length,
+    });
   }
   if (outcome.updatedIds.length > 0) {
     events.push({
@@ -202,7 +226,15 @@ function store(sqlite: Database.Database, projectSlug: string, prepared: Prepare
   };
 }
 
-type DuplicateRow = { id: number; seq: number; format: ReportFormat; stats: string; run_errors: string; test_count: number; warnings: string };
+type DuplicateRow = {
+  id: number;
+  seq: number;
+  format: ReportFormat;
+  stats: string;
+  run_errors: string;
+  test_count: number;
+  warnings: string;
+};
 
 function duplicateSummary(projectSlug: string, duplicate: DuplicateRow): StoredReport["summary"] {
   return {
@@ -217,7 +249,10 @@ function duplicateSummary(projectSlug: string, duplicate: DuplicateRow): StoredR
     failuresNew: 0,
     failuresUpdated: 0,
     failuresResolved: 0,
-    warnings: [`This report was already ingested as run ${duplicate.seq}; nothing was stored again.`, ...(JSON.parse(duplicate.warnings) as string[])],
+    warnings: [
+      `This report was already ingested as run ${duplicate.seq}; nothing was stored again.`,
+      ...(JSON.parse(duplicate.warnings) as string[]),
+    ],
   };
 }
 
@@ -249,9 +284,18 @@ function parse(body: Uint8Array | string, format: ReportFormat, detected: Report
       // The parsers' own hint names their functions; here the fix is the format the caller asked for.
       if ((err.code === "NOT_JSON" || err.code === "NOT_XML") && detected !== format && !looksLikeHtml(head(body))) {
         const is = detected === "junit" ? "XML (JUnit?)" : "JSON, not XML";
-        throw new AppError("BAD_REQUEST", `The report is ${is}, but the ${format} format was asked for. Ask for ${detected}, or leave the format out to have it detected.`, err.code);
+        throw new AppError(
+          "BAD_REQUEST",
+          `The report is ${is}, but the ${format} format was asked for. Ask for ${detected}, or leave the format out to have it detected.`,
+          err.code,
+        );
       }
-      throw new AppError(err.code === "NO_TESTS" ? "UNPROCESSABLE" : "BAD_REQUEST", err.message, err.code, err.details.length ? err.details.slice(0, 20) : undefined);
+      throw new AppError(
+        err.code === "NO_TESTS" ? "UNPROCESSABLE" : "BAD_REQUEST",
+        err.message,
+        err.code,
+        err.details.length ? err.details.slice(0, 20) : undefined,
+      );
     }
     throw err;
   }

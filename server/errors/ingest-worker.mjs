@@ -14,7 +14,9 @@ const appRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../.
 const compiled = compiledEntry(appRoot, "ingest-worker.mjs");
 const { serveIngestJobs } = compiled
   ? await import(pathToFileURL(compiled).href)
-  : await (await import("tsx/esm/api")).tsImport(path.join(appRoot, "server/errors/ingest-worker.ts"), {
+  : await (
+      await import("tsx/esm/api")
+    ).tsImport(path.join(appRoot, "server/errors/ingest-worker.ts"), {
       parentURL: import.meta.url,
       tsconfig: path.join(appRoot, "tsconfig.json"),
     });

@@ -44,7 +44,10 @@ export function ingestReport(deps: ErrorsDeps, input: IngestInput): IngestSummar
  * with its own SQLite connection; this thread publishes the events, so subscribers see them as
  * before. The project is checked first, before any byte is read.
  */
-export async function ingestReportInWorker(deps: ErrorsDeps & { env: Pick<WorkdeckEnv, "appRoot"> }, input: StreamedIngestInput): Promise<IngestSummary> {
+export async function ingestReportInWorker(
+  deps: ErrorsDeps & { env: Pick<WorkdeckEnv, "appRoot"> },
+  input: StreamedIngestInput,
+): Promise<IngestSummary> {
   const started = performance.now();
   const project = deps.projects.get(input.projectSlug);
   const sqlite = deps.db.$client;
@@ -57,7 +60,10 @@ export async function ingestReportInWorker(deps: ErrorsDeps & { env: Pick<Workde
     stored = storeReport(sqlite, project.slug, prepareReport(Buffer.concat(chunks), input.format), origin);
   } else {
     const autoCheckpoint = sqlite.pragma("wal_autocheckpoint", { simple: true }) as number;
-    stored = await ingestThread(deps.env.appRoot).run({ dbPath: sqlite.name, projectSlug: project.slug, format: input.format ?? "auto", origin, autoCheckpoint }, input.body);
+    stored = await ingestThread(deps.env.appRoot).run(
+      { dbPath: sqlite.name, projectSlug: project.slug, format: input.format ?? "auto", origin, autoCheckpoint },
+      input.body,
+    );
   }
   return publish(deps.bus, stored, started);
 }

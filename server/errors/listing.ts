@@ -72,7 +72,10 @@ const GROUP_COLUMN_LIST = (messageLimit: number | null): [string, keyof GroupRow
   ["c.recent_seq", "recent_seq"],
   ["c.run_error_kind", "run_error_kind"],
 ];
-const GROUP_COLUMNS = (messageLimit: number | null) => GROUP_COLUMN_LIST(messageLimit).map(([expr, alias]) => `${expr} AS ${alias}`).join(", ");
+const GROUP_COLUMNS = (messageLimit: number | null) =>
+  GROUP_COLUMN_LIST(messageLimit)
+    .map(([expr, alias]) => `${expr} AS ${alias}`)
+    .join(", ");
 const COLUMN_INDEX = Object.fromEntries(GROUP_COLUMN_LIST(null).map(([, alias], i) => [alias, i])) as Record<keyof GroupRow, number>;
 
 /** A named row (single-row reads) in the column order of the list's array rows. */
@@ -217,7 +220,9 @@ export function listFailures(deps: Pick<ErrorsDeps, "db">, raw: ListFailuresInpu
   inList(STATUS_SQL, asList(input.status));
   if (input.search?.trim()) {
     const like = `%${input.search.trim().replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
-    where.push("(c.file LIKE ? ESCAPE '\\' OR c.title_path LIKE ? ESCAPE '\\' OR c.project_name LIKE ? ESCAPE '\\' OR f.last_message LIKE ? ESCAPE '\\')");
+    where.push(
+      "(c.file LIKE ? ESCAPE '\\' OR c.title_path LIKE ? ESCAPE '\\' OR c.project_name LIKE ? ESCAPE '\\' OR f.last_message LIKE ? ESCAPE '\\')",
+    );
     params.push(like, like, like, like);
   }
   if (input.from) {
@@ -243,7 +248,10 @@ export function listFailures(deps: Pick<ErrorsDeps, "db">, raw: ListFailuresInpu
       JOIN reports fr ON fr.id = f.first_report_id
       JOIN reports lr ON lr.id = f.last_report_id
     ORDER BY picked.ord`;
-  const rows = deps.db.$client.prepare(sql).raw(true).all(...params, input.limit ?? DEFAULT_LIST_LIMIT) as unknown[][];
+  const rows = deps.db.$client
+    .prepare(sql)
+    .raw(true)
+    .all(...params, input.limit ?? DEFAULT_LIST_LIMIT) as unknown[][];
   const recent = new RecentRunsReader(deps.db.$client, input.projectId);
   return rows.map((r) => toGroup(r, recent));
 }
@@ -255,7 +263,8 @@ export function readGroup(deps: Pick<ErrorsDeps, "db">, failureId: number, messa
 }
 
 export function groupRow(deps: Pick<ErrorsDeps, "db">, failureId: number, messageLimit: number | null = null): GroupRow {
-  const row = deps.db.$client.prepare(`SELECT ${GROUP_COLUMNS(messageLimit)} ${GROUP_FROM} WHERE f.id = ?`).get(failureId) as GroupRow | undefined;
+  const row = deps.db.$client.prepare(`SELECT ${GROUP_COLUMNS(messageLimit)} ${GROUP_FROM} WHERE f.id = ?`).get(failureId) as
+    GroupRow | undefined;
   if (!row) throw new AppError("NOT_FOUND", `No failure group with id ${failureId}`);
   return row;
 }
@@ -264,7 +273,9 @@ export function groupRow(deps: Pick<ErrorsDeps, "db">, failureId: number, messag
 export function getFailure(deps: Pick<ErrorsDeps, "db">, input: { failureId: number }): FailureDetail {
   const group = readGroup(deps, input.failureId);
   const sqlite = deps.db.$client;
-  const { repo_path } = sqlite.prepare("SELECT repo_path FROM test_cases WHERE id = ?").get(group.testCaseId) as { repo_path: string | null };
+  const { repo_path } = sqlite.prepare("SELECT repo_path FROM test_cases WHERE id = ?").get(group.testCaseId) as {
+    repo_path: string | null;
+  };
   // seq > 0: a run still being staged by an ingest (seq 0, ingest-plan.ts) is not shown until it lands.
   const runs = (
     sqlite
@@ -287,21 +298,31 @@ export function getFailure(deps: Pick<ErrorsDeps, "db">, input: { failureId: num
       fingerprint: string | null;
       attempts: Buffer | string | null;
     }[]
-  ).map(
-    (r): FailureRun => ({
-      report: { id: r.id, seq: r.seq, at: new Date(r.at), branch: r.branch, commit: r.commit, source: r.source },
-      status: r.status,
-      retries: r.retries,
-      durationMs: r.duration_ms,
-      fingerprint: r.fingerprint,
-      inGroup: r.fingerprint === group.fingerprint,
-      attempts: r.attempts ? withRawText(JSON.parse(typeof r.attempts === "string" ? r.attempts : inflateRawSync(r.attempts).toString("utf8")) as StoredAttempt[]) : [],
-    }),
-  );
+  ).map((r): FailureRun => ({
+    report: { id: r.id, seq: r.seq, at: new Date(r.at), branch: r.branch, commit: r.commit, source: r.source },
+    status: r.status,
+    retries: r.retries,
+    durationMs: r.duration_ms,
+    fingerprint: r.fingerprint,
+    inGroup: r.fingerprint === group.fingerprint,
+    attempts: r.attempts
+      ? withRawText(
+          JSON.parse(typeof r.attempts === "string" ? r.attempts : inflateRawSync(r.attempts).toString("utf8")) as StoredAttempt[],
+        )
+      : [],
+  }));
   const siblings = (
     sqlite
-      .prepare(`SELECT id, fingerprint, ${STATUS_SQL.replaceAll("f.", "")} AS status, occurrences, substr(last_message, 1, 300) AS last_message FROM test_failures WHERE test_case_id = ? AND id != ? ORDER BY id`)
-      .all(group.testCaseId, group.id) as { id: number; fingerprint: string; status: FailureStatus; occurrences: number; last_message: string }[]
+      .prepare(
+        `SELECT id, fingerprint, ${STATUS_SQL.replaceAll("f.", "")} AS status, occurrences, substr(last_message, 1, 300) AS last_message FROM test_failures WHERE test_case_id = ? AND id != ? ORDER BY id`,
+      )
+      .all(group.testCaseId, group.id) as {
+      id: number;
+      fingerprint: string;
+      status: FailureStatus;
+      occurrences: number;
+      last_message: string;
+    }[]
   ).map((s) => ({ id: s.id, fingerprint: s.fingerprint, status: s.status, occurrences: s.occurrences, lastMessage: s.last_message }));
   return { ...group, repoPath: repo_path, runs, siblings };
 }

@@ -10,7 +10,14 @@ import type { OpenSpecService } from "../specs/service";
 import { getFailure, groupRow } from "./listing";
 import { publishTriaged } from "./triage";
 import type { CapabilityDelta } from "@/lib/schemas/openspec";
-import { CreateSpecProposalInputSchema, LinkProposalInputSchema, type CreateSpecProposalInput, type FailureGroup, type LinkProposalInput, type ProposalDraft } from "@/lib/schemas/errors";
+import {
+  CreateSpecProposalInputSchema,
+  LinkProposalInputSchema,
+  type CreateSpecProposalInput,
+  type FailureGroup,
+  type LinkProposalInput,
+  type ProposalDraft,
+} from "@/lib/schemas/errors";
 
 /** What the proposal procedures need beyond the errors deps: the OpenSpec service (runtime.openspec). */
 export type ProposalDeps = ErrorsDeps & { openspec: Pick<OpenSpecService, "createProposal" | "showChange"> };
@@ -49,7 +56,9 @@ export function proposalDraft(deps: Pick<ErrorsDeps, "db">, input: { failureId: 
   const testName = detail.runErrorKind
     ? `${RUN_ERROR_LABEL[detail.runErrorKind]} (${detail.file})`
     : `${detail.file} › ${detail.titlePath.join(" › ")}${detail.projectName ? ` [${detail.projectName}]` : ""}`;
-  const shortName = detail.runErrorKind ? `${RUN_ERROR_LABEL[detail.runErrorKind]} in ${detail.file}` : (detail.titlePath.at(-1) ?? detail.file);
+  const shortName = detail.runErrorKind
+    ? `${RUN_ERROR_LABEL[detail.runErrorKind]} in ${detail.file}`
+    : (detail.titlePath.at(-1) ?? detail.file);
   const title = clip(`${detail.heuristics.notImplemented ? "Implement" : "Specify"}: ${shortName}`, 120);
 
   const occurrences = detail.runs.filter((r) => r.inGroup);
@@ -69,7 +78,8 @@ export function proposalDraft(deps: Pick<ErrorsDeps, "db">, input: { failureId: 
     if (modules >= 0) return abs.slice(modules + 1);
     return abs.split("/").slice(-2).join("/");
   };
-  for (let k = 0; k < stackLines.length; k++) stackLines[k] = stackLines[k]!.replace(/(?<![\w.:])\/(?:[^\s/:()]+\/)+[^\s/:()]+/g, shortPath);
+  for (let k = 0; k < stackLines.length; k++)
+    stackLines[k] = stackLines[k]!.replace(/(?<![\w.:])\/(?:[^\s/:()]+\/)+[^\s/:()]+/g, shortPath);
   const failedRuns = detail.runs.filter((r) => r.status === "unexpected").map((r) => r.report.seq);
   const flakyRuns = detail.runs.filter((r) => r.status === "flaky").map((r) => r.report.seq);
   const message = clip(detail.lastMessage.split("\n").slice(0, 12).join("\n"), 1200);
@@ -110,13 +120,24 @@ export function proposalDraft(deps: Pick<ErrorsDeps, "db">, input: { failureId: 
   const tasks = [
     clip(`Write the requirement and scenarios for ${shortName}`, 500),
     detail.heuristics.notImplemented ? "Implement the feature" : "Implement the specified behaviour",
-    clip(`Make ${detail.runErrorKind ? `the ${RUN_ERROR_LABEL[detail.runErrorKind]}` : `\`${shortName}\``} pass again (Workdeck failure #${detail.id})`, 500),
+    clip(
+      `Make ${detail.runErrorKind ? `the ${RUN_ERROR_LABEL[detail.runErrorKind]}` : `\`${shortName}\``} pass again (Workdeck failure #${detail.id})`,
+      500,
+    ),
   ];
 
   const specDeltas = [failureDelta(detail, shortName, message)];
 
   const href = (description: string) => {
-    const q = new URLSearchParams({ project: detail.projectSlug, title, description, whatChanges, impact, tasks: tasks.join("\n"), failureId: String(detail.id) });
+    const q = new URLSearchParams({
+      project: detail.projectSlug,
+      title,
+      description,
+      whatChanges,
+      impact,
+      tasks: tasks.join("\n"),
+      failureId: String(detail.id),
+    });
     return `/specs/new?${q.toString()}`;
   };
   // The link must stay a reasonable URL: shorten the evidence until it fits.
@@ -152,8 +173,15 @@ const oneLine = (text: string, max: number) => clip(text.replace(/\s+/g, " ").tr
  */
 function failureDelta(detail: ReturnType<typeof getFailure>, shortName: string, message: string): CapabilityDelta {
   const base = path.posix.basename(detail.file).replace(/\.(spec|test|e2e)?\.?[cm]?[jt]sx?$/, "");
-  const capability = base.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 100) || "behaviour";
-  const test = detail.runErrorKind ? `the ${RUN_ERROR_LABEL[detail.runErrorKind]} of \`${detail.file}\`` : `\`${detail.titlePath.join(" › ")}\``;
+  const capability =
+    base
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-+|-+$/g, "")
+      .slice(0, 100) || "behaviour";
+  const test = detail.runErrorKind
+    ? `the ${RUN_ERROR_LABEL[detail.runErrorKind]} of \`${detail.file}\``
+    : `\`${detail.titlePath.join(" › ")}\``;
   const firstLine = oneLine(message.split("\n").find((l) => l.trim()) ?? "", 300);
   return {
     capability,
@@ -166,7 +194,10 @@ function failureDelta(detail: ReturnType<typeof getFailure>, shortName: string, 
           scenarios: [
             {
               name: oneLine(shortName, 200),
-              steps: [oneLine(`**WHEN** ${test} runs`, 1000), oneLine(`**THEN** it passes${firstLine ? ` (today: ${firstLine})` : ""}`, 1000)],
+              steps: [
+                oneLine(`**WHEN** ${test} runs`, 1000),
+                oneLine(`**THEN** it passes${firstLine ? ` (today: ${firstLine})` : ""}`, 1000),
+              ],
             },
           ],
         },
@@ -186,7 +217,10 @@ export async function createSpecProposal(
   const input = CreateSpecProposalInputSchema.parse(raw);
   const before = groupRow(deps, input.failureId);
   if (before.spec_change_id) {
-    throw new AppError("CONFLICT", `Failure #${input.failureId} is already linked to the change "${before.spec_change_id}"; unlink it first (errors.linkProposal with changeId null).`);
+    throw new AppError(
+      "CONFLICT",
+      `Failure #${input.failureId} is already linked to the change "${before.spec_change_id}"; unlink it first (errors.linkProposal with changeId null).`,
+    );
   }
   const draft = proposalDraft(deps, { failureId: input.failureId });
   const created = await deps.openspec.createProposal({
@@ -213,5 +247,7 @@ export async function linkProposal(deps: ProposalDeps, raw: LinkProposalInput): 
 }
 
 function setSpecChange(deps: Pick<ErrorsDeps, "db">, failureId: number, changeId: string | null): void {
-  deps.db.$client.prepare("UPDATE error_triage SET spec_change_id = ?, updated_at = ? WHERE test_failure_id = ?").run(changeId, Date.now(), failureId);
+  deps.db.$client
+    .prepare("UPDATE error_triage SET spec_change_id = ?, updated_at = ? WHERE test_failure_id = ?")
+    .run(changeId, Date.now(), failureId);
 }

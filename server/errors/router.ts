@@ -16,7 +16,9 @@ import { failureEvidence } from "./attachments";
 const failureId = FailureIdInputSchema;
 
 export const errorsRouter = createTRPCRouter({
-  listFailures: publicProcedure.input(ListFailuresInputSchema.optional()).query(({ ctx, input }) => errors.listFailures(ctx.runtime, input ?? {})),
+  listFailures: publicProcedure
+    .input(ListFailuresInputSchema.optional())
+    .query(({ ctx, input }) => errors.listFailures(ctx.runtime, input ?? {})),
 
   getFailure: publicProcedure.input(failureId).query(({ ctx, input }) => errors.getFailure(ctx.runtime, input)),
 
@@ -33,24 +35,25 @@ export const errorsRouter = createTRPCRouter({
   proposalDraft: publicProcedure.input(ProposalDraftInputSchema).query(({ ctx, input }) => errors.proposalDraft(ctx.runtime, input)),
 
   /** Creates the OpenSpec change from the draft (fields given replace the draft's) and links it (spec_change_id). */
-  createSpecProposal: publicProcedure.input(CreateSpecProposalInputSchema).mutation(({ ctx, input }) => errors.createSpecProposal(ctx.runtime, input)),
+  createSpecProposal: publicProcedure
+    .input(CreateSpecProposalInputSchema)
+    .mutation(({ ctx, input }) => errors.createSpecProposal(ctx.runtime, input)),
 
   /** Links an existing change of the failure's project to it (null unlinks). */
   linkProposal: publicProcedure.input(LinkProposalInputSchema).mutation(({ ctx, input }) => errors.linkProposal(ctx.runtime, input)),
 
-  stats: publicProcedure
-    .input(ProjectFilterInputSchema.optional())
-    .query(({ ctx, input }) => errors.stats(ctx.runtime, input ?? {})),
+  stats: publicProcedure.input(ProjectFilterInputSchema.optional()).query(({ ctx, input }) => errors.stats(ctx.runtime, input ?? {})),
 
   /** New failures, updates and triage changes, live; resumes after `lastEventId` without gaps. */
-  subscribe: publicProcedure
-    .input(SubscribeInputSchema.optional())
-    .subscription(async function* ({ ctx, input, signal }) {
-      const stream = ctx.runtime.bus.stream({
-        filter: { projectSlug: input?.projectId, types: ["errors.reportIngested", "errors.failureNew", "errors.failureUpdated", "errors.triaged", "projects.changed"] },
-        lastEventId: input?.lastEventId ?? null,
-        signal,
-      });
-      for await (const event of stream) yield tracked(String(event.id), event);
-    }),
+  subscribe: publicProcedure.input(SubscribeInputSchema.optional()).subscription(async function* ({ ctx, input, signal }) {
+    const stream = ctx.runtime.bus.stream({
+      filter: {
+        projectSlug: input?.projectId,
+        types: ["errors.reportIngested", "errors.failureNew", "errors.failureUpdated", "errors.triaged", "projects.changed"],
+      },
+      lastEventId: input?.lastEventId ?? null,
+      signal,
+    });
+    for await (const event of stream) yield tracked(String(event.id), event);
+  }),
 });

@@ -19,7 +19,10 @@ export function triageFailure(deps: ErrorsDeps, raw: TriageFailureInput): Failur
   const before = groupRow(deps, input.failureId);
   const rationale = input.rationale?.trim() || null;
   if (input.decision !== "pending" && input.decision !== before.suggested_decision && !rationale) {
-    throw new AppError("BAD_REQUEST", `Say why you decide "${input.decision}" against the suggested "${before.suggested_decision}" (rationale is required).`);
+    throw new AppError(
+      "BAD_REQUEST",
+      `Say why you decide "${input.decision}" against the suggested "${before.suggested_decision}" (rationale is required).`,
+    );
   }
   const now = Date.now();
   if (input.decision === "pending") {
@@ -35,7 +38,15 @@ export function triageFailure(deps: ErrorsDeps, raw: TriageFailureInput): Failur
         `UPDATE error_triage SET decision = ?, reviewed_by_human = 1, reviewed_at = ?, overridden_suggestion = ?,
            human_rationale = ?, priority = coalesce(?, priority), updated_at = ? WHERE test_failure_id = ?`,
       )
-      .run(input.decision, now, input.decision === before.suggested_decision ? null : before.suggested_decision, rationale, input.priority ?? null, now, input.failureId);
+      .run(
+        input.decision,
+        now,
+        input.decision === before.suggested_decision ? null : before.suggested_decision,
+        rationale,
+        input.priority ?? null,
+        now,
+        input.failureId,
+      );
   }
   return publishTriaged(deps, input.failureId);
 }
@@ -48,7 +59,9 @@ export function assignSession(deps: ErrorsDeps, raw: { failureId: number; sessio
   if (input.sessionId !== null && !deps.db.$client.prepare("SELECT 1 FROM sessions WHERE id = ?").get(input.sessionId)) {
     throw new AppError("NOT_FOUND", `No session with id ${input.sessionId}`);
   }
-  deps.db.$client.prepare("UPDATE error_triage SET assigned_session_id = ?, updated_at = ? WHERE test_failure_id = ?").run(input.sessionId, Date.now(), input.failureId);
+  deps.db.$client
+    .prepare("UPDATE error_triage SET assigned_session_id = ?, updated_at = ? WHERE test_failure_id = ?")
+    .run(input.sessionId, Date.now(), input.failureId);
   return publishTriaged(deps, input.failureId);
 }
 
@@ -84,8 +97,19 @@ export function classifyFailure(deps: ErrorsDeps, input: { failureId: number }):
   if (!c) throw new AppError("UNPROCESSABLE", `Test case ${before.test_case_id} has no failure in its history any more.`);
   const changed = [...outcome.newIds, ...outcome.updatedIds];
   if (changed.length > 0) {
-    deps.bus.publish({ type: "errors.failureUpdated", projectSlug: before.project_slug, reportId: null, failureIds: changed, count: changed.length, resolvedIds: outcome.resolvedIds });
+    deps.bus.publish({
+      type: "errors.failureUpdated",
+      projectSlug: before.project_slug,
+      reportId: null,
+      failureIds: changed,
+      count: changed.length,
+      resolvedIds: outcome.resolvedIds,
+    });
   }
   const { fingerprint, ...rest } = c;
-  return { failure: readGroup(deps, input.failureId, LIST_MESSAGE_LIMIT), classification: { ...rest, fingerprint: fingerprint.hash }, currentGroup: fingerprint.hash === before.fingerprint };
+  return {
+    failure: readGroup(deps, input.failureId, LIST_MESSAGE_LIMIT),
+    classification: { ...rest, fingerprint: fingerprint.hash },
+    currentGroup: fingerprint.hash === before.fingerprint,
+  };
 }

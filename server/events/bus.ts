@@ -208,7 +208,13 @@ export class EventBus {
     const conditions = [gt(events.id, afterId)];
     if (filter.projectSlug) conditions.push(or(eq(events.projectSlug, filter.projectSlug), isNull(events.projectSlug))!);
     if (filter.types) conditions.push(inArray(events.type, [...filter.types]));
-    const rows = this.db.select().from(events).where(and(...conditions)).orderBy(asc(events.id)).limit(limit).all();
+    const rows = this.db
+      .select()
+      .from(events)
+      .where(and(...conditions))
+      .orderBy(asc(events.id))
+      .limit(limit)
+      .all();
     return rows.map((r) => ({ ...(r.payload as WorkdeckEventInput), id: r.id, at: r.createdAt.getTime() }) as WorkdeckEvent);
   }
 

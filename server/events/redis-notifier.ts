@@ -90,6 +90,9 @@ export class RedisNotifier implements EventNotifier {
   private down(err: unknown): void {
     if (this.closed || this.reportedDown) return;
     this.reportedDown = true;
-    this.log.warn({ err: err instanceof Error ? err.message : String(err) }, "Redis unreachable: cross-instance events fall back to polling the events table");
+    this.log.warn(
+      { err: err instanceof Error ? err.message : String(err) },
+      "Redis unreachable: cross-instance events fall back to polling the events table",
+    );
   }
 }

@@ -9,7 +9,11 @@ import { RedisNotifier } from "./redis-notifier";
  * Without it, polling alone stays: the single-host fallback. A PostgreSQL LISTEN/NOTIFY notifier
  * slots in here once the store can run on PostgreSQL.
  */
-export function startEventRelay(bus: EventBus, env: { redisUrl: string | undefined }, log: Pick<Logger, "info" | "warn">): { notifier: EventNotifier | null; close(): Promise<void> } {
+export function startEventRelay(
+  bus: EventBus,
+  env: { redisUrl: string | undefined },
+  log: Pick<Logger, "info" | "warn">,
+): { notifier: EventNotifier | null; close(): Promise<void> } {
   bus.startPolling();
   if (!env.redisUrl) return { notifier: null, close: async () => bus.stopPolling() };
   const notifier = new RedisNotifier(env.redisUrl, log);

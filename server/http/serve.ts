@@ -44,7 +44,16 @@ export async function serve(env: WorkdeckEnv, opts: { buildIfNeeded?: boolean; d
     // Hooks are answered as soon as the database is open, before Next is prepared (issue 12).
     // Login sessions and agent tokens live in the database, so every server process on it agrees.
     let nextHandle: http.RequestListener | null = null;
-    handler = edgeHandler({ bindHost: env.host, token: env.token, credentials: authCredentials(runtime.db), hooks: runtime, reports: runtime, webhooks: { ...runtime, readSecret: (name) => readSecret(name) }, mcp: runtime, next: () => nextHandle });
+    handler = edgeHandler({
+      bindHost: env.host,
+      token: env.token,
+      credentials: authCredentials(runtime.db),
+      hooks: runtime,
+      reports: runtime,
+      webhooks: { ...runtime, readSecret: (name) => readSecret(name) },
+      mcp: runtime,
+      next: () => nextHandle,
+    });
     const { default: next } = await import("next");
     const nextApp = next({ dev: Boolean(opts.dev), dir: env.appRoot, hostname: env.host, port: env.port });
     app = nextApp;

@@ -6,15 +6,30 @@ import type { McpScope } from "./scope";
 import { scopedProject } from "./scope";
 
 /** Sub-agents and skills of a project (the claudeConfig router's schemas and service), for the Ask chat and agents. */
-export function registerClaudeConfigTools(server: McpServer, deps: claude.ClaudeConfigDeps, scope: McpScope, run: (fn: () => unknown) => Promise<CallToolResult>): void {
+export function registerClaudeConfigTools(
+  server: McpServer,
+  deps: claude.ClaudeConfigDeps,
+  scope: McpScope,
+  run: (fn: () => unknown) => Promise<CallToolResult>,
+): void {
   server.registerTool(
     "list_agents",
-    { title: "List sub-agents", description: "The project's Claude Code sub-agents (.claude/agents) with their version (needed to edit one) and any problem.", inputSchema: ProjectInputSchema, annotations: { readOnlyHint: true } },
+    {
+      title: "List sub-agents",
+      description: "The project's Claude Code sub-agents (.claude/agents) with their version (needed to edit one) and any problem.",
+      inputSchema: ProjectInputSchema,
+      annotations: { readOnlyHint: true },
+    },
     (input) => run(() => claude.listSubagents(deps, { projectId: scopedProject(scope, input.projectId)! })),
   );
   server.registerTool(
     "get_agent",
-    { title: "Get a sub-agent", description: "One sub-agent's fields and version.", inputSchema: ClaudeItemInputSchema, annotations: { readOnlyHint: true } },
+    {
+      title: "Get a sub-agent",
+      description: "One sub-agent's fields and version.",
+      inputSchema: ClaudeItemInputSchema,
+      annotations: { readOnlyHint: true },
+    },
     (input) => run(() => claude.getSubagent(deps, { ...input, projectId: scopedProject(scope, input.projectId)! })),
   );
   server.registerTool(
@@ -29,14 +44,20 @@ export function registerClaudeConfigTools(server: McpServer, deps: claude.Claude
   );
   server.registerTool(
     "list_skills",
-    { title: "List skills", description: "The project's Claude Code skills (.claude/skills/<name>/SKILL.md) with their version and any problem.", inputSchema: ProjectInputSchema, annotations: { readOnlyHint: true } },
+    {
+      title: "List skills",
+      description: "The project's Claude Code skills (.claude/skills/<name>/SKILL.md) with their version and any problem.",
+      inputSchema: ProjectInputSchema,
+      annotations: { readOnlyHint: true },
+    },
     (input) => run(() => claude.listSkills(deps, { projectId: scopedProject(scope, input.projectId)! })),
   );
   server.registerTool(
     "save_skill",
     {
       title: "Create or edit a skill",
-      description: "Writes .claude/skills/<name>/SKILL.md: name, description, optional allowed tools, and the instructions. version null creates; to edit, pass the version list_skills returned.",
+      description:
+        "Writes .claude/skills/<name>/SKILL.md: name, description, optional allowed tools, and the instructions. version null creates; to edit, pass the version list_skills returned.",
       inputSchema: SaveSkillInputSchema,
     },
     (input) => run(() => claude.saveSkill(deps, { ...input, projectId: scopedProject(scope, input.projectId)! })),

@@ -45,18 +45,25 @@ function requestScope(deps: McpDeps, req: http.IncomingMessage, url: URL): Scope
   const token = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? "")?.[1]?.trim();
   if (token?.startsWith(AGENT_TOKEN_PREFIX)) {
     const sessionId = agentTokenSession(deps.db, token);
-    const row = sessionId === null ? undefined : deps.db.select({ projectSlug: sessions.projectSlug }).from(sessions).where(eq(sessions.id, sessionId)).get();
+    const row =
+      sessionId === null
+        ? undefined
+        : deps.db.select({ projectSlug: sessions.projectSlug }).from(sessions).where(eq(sessions.id, sessionId)).get();
     // The edge accepted the token a moment ago; its run may have ended since.
     if (!row || sessionId === null) return { ok: false, status: 401, message: "This agent token's session is no longer running" };
-    if (asked && asked !== row.projectSlug) return { ok: false, status: 403, message: `This agent token belongs to project "${row.projectSlug}", not "${asked.slice(0, 63)}"` };
+    if (asked && asked !== row.projectSlug)
+      return { ok: false, status: 403, message: `This agent token belongs to project "${row.projectSlug}", not "${asked.slice(0, 63)}"` };
     return { ok: true, scope: { projectSlug: row.projectSlug, sessionId } };
   }
   if (!asked) return { ok: true, scope: UNSCOPED };
   const slug = ProjectSlugSchema.safeParse(asked);
-  if (!slug.success || !deps.projects.all().some((p) => p.slug === slug.data)) return { ok: false, status: 404, message: `No project "${asked.slice(0, 63)}"` };
+  if (!slug.success || !deps.projects.all().some((p) => p.slug === slug.data))
+    return { ok: false, status: 404, message: `No project "${asked.slice(0, 63)}"` };
   return { ok: true, scope: { projectSlug: slug.data, sessionId: null } };
 }
 
 function reply(res: http.ServerResponse, status: number, message: string): void {
-  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32000, message }, id: null }));
+  res
+    .writeHead(status, { "content-type": "application/json" })
+    .end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32000, message }, id: null }));
 }

@@ -48,7 +48,14 @@ export function registerResources(server: McpServer, deps: ResourceDeps, scope: 
     new ResourceTemplate("workdeck://specs/{projectId}/{specId}", {
       list: async () => {
         const specs = await deps.openspec.listSpecs({ projectId: scope.projectSlug ?? undefined });
-        return { resources: specs.map((s) => ({ uri: specUri(s.projectSlug, s.id), name: `${s.projectSlug}/${s.id}`, title: s.id, mimeType: JSON_TYPE })) };
+        return {
+          resources: specs.map((s) => ({
+            uri: specUri(s.projectSlug, s.id),
+            name: `${s.projectSlug}/${s.id}`,
+            title: s.id,
+            mimeType: JSON_TYPE,
+          })),
+        };
       },
     }),
     { title: "OpenSpec spec", description: "A current spec with its requirements and scenarios", mimeType: JSON_TYPE },
@@ -63,7 +70,11 @@ export function registerResources(server: McpServer, deps: ResourceDeps, scope: 
     "failure",
     new ResourceTemplate("workdeck://failures/{failureId}", {
       list: () => {
-        const failures = errors.listFailures(deps, { projectId: scope.projectSlug ?? undefined, status: "active", limit: FAILURE_LIST_LIMIT });
+        const failures = errors.listFailures(deps, {
+          projectId: scope.projectSlug ?? undefined,
+          status: "active",
+          limit: FAILURE_LIST_LIMIT,
+        });
         return {
           resources: failures.map((f) => ({
             uri: `workdeck://failures/${f.id}`,

@@ -19,7 +19,11 @@ export const UNSCOPED: McpScope = { projectSlug: null, sessionId: null };
 export function scopedProject(scope: McpScope, projectId: string | undefined): string | undefined {
   if (!scope.projectSlug) return projectId;
   if (projectId !== undefined && projectId !== scope.projectSlug) {
-    throw new AppError("FORBIDDEN", `This MCP connection is scoped to project "${scope.projectSlug}"; "${projectId}" is out of reach.`, "out_of_scope");
+    throw new AppError(
+      "FORBIDDEN",
+      `This MCP connection is scoped to project "${scope.projectSlug}"; "${projectId}" is out of reach.`,
+      "out_of_scope",
+    );
   }
   return scope.projectSlug;
 }
@@ -27,6 +31,10 @@ export function scopedProject(scope: McpScope, projectId: string | undefined): s
 /** Refuses an item (failure, session) whose project is outside the scope. */
 export function assertInScope(scope: McpScope, projectSlug: string, what: string): void {
   if (scope.projectSlug && projectSlug !== scope.projectSlug) {
-    throw new AppError("FORBIDDEN", `${what} belongs to project "${projectSlug}"; this MCP connection is scoped to "${scope.projectSlug}".`, "out_of_scope");
+    throw new AppError(
+      "FORBIDDEN",
+      `${what} belongs to project "${projectSlug}"; this MCP connection is scoped to "${scope.projectSlug}".`,
+      "out_of_scope",
+    );
   }
 }

@@ -1,8 +1,20 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { DependencyInputSchema, type WorkItemRef } from "@/lib/schemas/dependencies";
-import { CreateSpecProposalInputSchema, FailureIdInputSchema, ListFailuresInputSchema, TriageFailureInputSchema } from "@/lib/schemas/errors";
-import { AddSpecDeltaInputSchema, ChangeRefInputSchema, CreateProposalInputSchema, ListChangesInputSchema, ListSpecsInputSchema, SpecRefInputSchema } from "@/lib/schemas/openspec";
+import {
+  CreateSpecProposalInputSchema,
+  FailureIdInputSchema,
+  ListFailuresInputSchema,
+  TriageFailureInputSchema,
+} from "@/lib/schemas/errors";
+import {
+  AddSpecDeltaInputSchema,
+  ChangeRefInputSchema,
+  CreateProposalInputSchema,
+  ListChangesInputSchema,
+  ListSpecsInputSchema,
+  SpecRefInputSchema,
+} from "@/lib/schemas/openspec";
 import { SessionIdInputSchema, StartSessionInputSchema } from "@/lib/schemas/sessions";
 import { changeItemHref, failureHref, ListAllInputSchema, sessionHref, WorkFilterSchema } from "@/lib/schemas/work";
 import { isAppError } from "../app-error";
@@ -44,7 +56,8 @@ export function registerTools(server: McpServer, deps: ToolDeps, scope: McpScope
     "list_failures",
     {
       title: "List failures",
-      description: "Playwright failure groups (a test + a normalised error) with pattern, suggested and human decision, priority and occurrences.",
+      description:
+        "Playwright failure groups (a test + a normalised error) with pattern, suggested and human decision, priority and occurrences.",
       // Without from/to, like list_work.
       inputSchema: ListFailuresInputSchema.omit({ from: true, to: true }),
       annotations: { readOnlyHint: true },
@@ -148,7 +161,11 @@ export function registerTools(server: McpServer, deps: ToolDeps, scope: McpScope
         scopedProject(scope, input.projectId);
         const created = await deps.openspec.createProposal(input);
         // Not the server's path: the agent addresses the change by project and id.
-        return { projectSlug: created.projectSlug, changeId: created.changeId, link: changeItemHref(created.projectSlug, created.changeId) };
+        return {
+          projectSlug: created.projectSlug,
+          changeId: created.changeId,
+          link: changeItemHref(created.projectSlug, created.changeId),
+        };
       }),
   );
 
@@ -179,7 +196,12 @@ export function registerTools(server: McpServer, deps: ToolDeps, scope: McpScope
       run(async () => {
         inScopeFailure(deps, scope, input.failureId);
         const created = await errors.createSpecProposal(deps, input);
-        return { projectSlug: created.projectSlug, changeId: created.changeId, link: changeItemHref(created.projectSlug, created.changeId), failure: created.failure };
+        return {
+          projectSlug: created.projectSlug,
+          changeId: created.changeId,
+          link: changeItemHref(created.projectSlug, created.changeId),
+          failure: created.failure,
+        };
       }),
   );
 

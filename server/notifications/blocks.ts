@@ -47,17 +47,30 @@ export function buildMessage(m: MessageInput): SlackMessage {
   const section: SectionBlock = {
     type: "section",
     text: { type: "mrkdwn", text: cut(m.body || " ", 3000) },
-    ...(m.fields?.length ? { fields: m.fields.slice(0, 10).map(([label, value]) => ({ type: "mrkdwn" as const, text: cut(`*${escapeMrkdwn(label)}*\n${value}`, 2000) })) } : {}),
+    ...(m.fields?.length
+      ? {
+          fields: m.fields
+            .slice(0, 10)
+            .map(([label, value]) => ({ type: "mrkdwn" as const, text: cut(`*${escapeMrkdwn(label)}*\n${value}`, 2000) })),
+        }
+      : {}),
   };
   const blocks: KnownBlock[] = [header, section];
   if (m.link) {
     const actions: ActionsBlock = {
       type: "actions",
-      elements: [{ type: "button", text: { type: "plain_text", text: "Open in Workdeck" }, url: cut(m.link, 3000), action_id: "open_workdeck" }],
+      elements: [
+        { type: "button", text: { type: "plain_text", text: "Open in Workdeck" }, url: cut(m.link, 3000), action_id: "open_workdeck" },
+      ],
     };
     blocks.push(actions);
   }
-  const context: ContextBlock = { type: "context", elements: [{ type: "mrkdwn", text: cut(`Workdeck${m.project ? ` · ${escapeMrkdwn(m.project)}` : ""} · ${m.kind.replace(/_/g, " ")}`, 2000) }] };
+  const context: ContextBlock = {
+    type: "context",
+    elements: [
+      { type: "mrkdwn", text: cut(`Workdeck${m.project ? ` · ${escapeMrkdwn(m.project)}` : ""} · ${m.kind.replace(/_/g, " ")}`, 2000) },
+    ],
+  };
   blocks.push(context);
   return { text: cut(`${m.title}${m.project ? ` (${m.project})` : ""}`, 3000), blocks };
 }
@@ -69,7 +82,8 @@ export function checkMessage(message: { text?: unknown; blocks?: unknown }): str
   const problems: string[] = [];
   const textOf = (t: unknown, where: string, max: number, plainOnly = false) => {
     const o = t as { type?: unknown; text?: unknown } | undefined;
-    if (!o || (o.type !== "plain_text" && o.type !== "mrkdwn")) return problems.push(`${where}: a text object needs type plain_text or mrkdwn`);
+    if (!o || (o.type !== "plain_text" && o.type !== "mrkdwn"))
+      return problems.push(`${where}: a text object needs type plain_text or mrkdwn`);
     if (plainOnly && o.type !== "plain_text") problems.push(`${where}: must be plain_text`);
     if (typeof o.text !== "string" || o.text.length === 0) problems.push(`${where}: empty text`);
     else if (o.text.length > max) problems.push(`${where}: longer than ${max}`);

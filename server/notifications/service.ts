@@ -13,8 +13,8 @@ import type { EventBus } from "../events/bus";
 import { backoffDelay } from "@/lib/backoff";
 import type { Logger } from "../logger";
 import { AppError } from "../app-error";
-import { buildMessage, checkMessage, escapeMrkdwn, type MessageInput, type SlackMessage } from "./blocks";
-import { integrationNotes } from "../webhooks/notes";
+import { buildMessage, checkMessage, type SlackMessage } from "./blocks";
+import { describe, interesting } from "./describe";
 import type { WorkdeckEvent } from "@/lib/schemas/events";
 import {
   NotificationKindSchema,
@@ -39,7 +39,14 @@ export type NotificationsDeps = {
 };
 
 type Target = { id: string; kind: "webhook" | "bot"; env: string; channel: string | null };
-type Job = { kind: NotificationKind | "test"; projectSlug: string | null; dedupeKey: string; eventId: number | null; message: SlackMessage; target: Target };
+type Job = {
+  kind: NotificationKind | "test";
+  projectSlug: string | null;
+  dedupeKey: string;
+  eventId: number | null;
+  message: SlackMessage;
+  target: Target;
+};
 
 const ALL_KINDS = NotificationKindSchema.options;
 
@@ -103,7 +110,15 @@ export class NotificationService {
         for (const e of events) if (!existing.events.includes(e)) existing.events.push(e);
         return;
       }
-      out.set(t.id, { id: t.id, kind: t.kind, env: t.env, configured: Boolean(this.deps.readSecret(t.env)), channel: t.channel, projects: [project], events: [...events] });
+      out.set(t.id, {
+        id: t.id,
+        kind: t.kind,
+        env: t.env,
+        configured: Boolean(this.deps.readSecret(t.env)),
+        channel: t.channel,
+        projects: [project],
+        events: [...events],
+      });
     };
     const routed = (slug: string | null) => this.route(slug);
     for (const t of routed(null).targets) add(t, "*", routed(null).events);
@@ -125,7 +140,8 @@ export class NotificationService {
     const webhookEnv = own?.webhookUrlEnv ?? slack?.webhookUrlEnv;
     if (webhookEnv) targets.push({ id: `webhook:${webhookEnv}`, kind: "webhook", env: webhookEnv, channel: null });
     const channel = own?.channel ?? slack?.channel;
-    if (slack?.botTokenEnv && channel) targets.push({ id: `bot:${slack.botTokenEnv}:${channel}`, kind: "bot", env: slack.botTokenEnv, channel });
+    if (slack?.botTokenEnv && channel)
+      targets.push({ id: `bot:${slack.botTokenEnv}:${channel}`, kind: "bot", env: slack.botTokenEnv, channel });
     return { targets, events: own?.events ?? slack?.events ?? ALL_KINDS };
   }
 
@@ -157,7 +173,8 @@ export class NotificationService {
       const { targets, events } = this.route(n.projectSlug);
       if (!events.includes(n.kind)) continue;
       const message = buildMessage({ ...n.message, kind: n.kind, project: n.projectSlug });
-      for (const target of targets) jobs.push({ kind: n.kind, projectSlug: n.projectSlug, dedupeKey: n.dedupeKey, eventId: event.id, message, target });
+      for (const target of targets)
+        jobs.push({ kind: n.kind, projectSlug: n.projectSlug, dedupeKey: n.dedupeKey, eventId: event.id, message, target });
     }
     return jobs;
   }
@@ -230,8 +247,21 @@ export class NotificationService {
 
   deliveries(limit = 50): NotificationDelivery[] {
     const rows = this.deps.db.$client
-      .prepare("SELECT id, kind, project_slug, target, status, attempts, last_error, text, created_at, sent_at FROM notification_deliveries ORDER BY id DESC LIMIT ?")
-      .all(limit) as { id: number; kind: string; project_slug: string | null; target: string; status: DeliveryStatus; attempts: number; last_error: string | null; text: string; created_at: number; sent_at: number | null }[];
+      .prepare(
+        "SELECT id, kind, project_slug, target, status, attempts, last_error, text, created_at, sent_at FROM notification_deliveries ORDER BY id DESC LIMIT ?",
+      )
+      .all(limit) as {
+      id: number;
+      kind: string;
+      project_slug: string | null;
+      target: string;
+      status: DeliveryStatus;
+      attempts: number;
+      last_error: string | null;
+      text: string;
+      created_at: number;
+      sent_at: number | null;
+    }[];
     return rows.map((r) => ({
       id: r.id,
       kind: r.kind,
@@ -250,12 +280,30 @@ export class NotificationService {
   async sendTest(input: { targetId?: string }): Promise<NotificationDelivery[]> {
     const all = this.targets();
     const chosen = input.targetId ? all.filter((t) => t.id === input.targetId) : all;
-    if (input.targetId && chosen.length === 0) throw new AppError("NOT_FOUND", `No notification target "${input.targetId}" in the configuration`);
-    if (chosen.length === 0) throw new AppError("BAD_REQUEST", "No notification target is configured: set notifications.slack.webhookUrlEnv (or botTokenEnv and channel) in the config");
+    if (input.targetId && chosen.length === 0)
+      throw new AppError("NOT_FOUND", `No notification target "${input.targetId}" in the configuration`);
+    if (chosen.length === 0)
+      throw new AppError(
+        "BAD_REQUEST",
+        "No notification target is configured: set notifications.slack.webhookUrlEnv (or botTokenEnv and channel) in the config",
+      );
     const ids: number[] = [];
     for (const t of chosen) {
-      const message = buildMessage({ kind: "test", title: "Workdeck test notification", body: "Notifications from Workdeck reach this channel.", link: `${this.deps.baseUrl}/settings`, project: null });
-      const job: Job = { kind: "test", projectSlug: null, dedupeKey: `test:${Date.now()}:${Math.random().toString(36).slice(2)}`, eventId: null, message, target: { id: t.id, kind: t.kind, env: t.env, channel: t.channel } };
+      const message = buildMessage({
+        kind: "test",
+        title: "Workdeck test notification",
+        body: "Notifications from Workdeck reach this channel.",
+        link: `${this.deps.baseUrl}/settings`,
+        project: null,
+      });
+      const job: Job = {
+        kind: "test",
+        projectSlug: null,
+        dedupeKey: `test:${Date.now()}:${Math.random().toString(36).slice(2)}`,
+        eventId: null,
+        message,
+        target: { id: t.id, kind: t.kind, env: t.env, channel: t.channel },
+      };
       const id = this.record(job)!;
       ids.push(id);
       const attempt = this.deliver(job, id, this.deps.retry?.maxAttempts ?? 5);
@@ -264,167 +312,6 @@ export class NotificationService {
     }
     return this.deliveries(200).filter((d) => ids.includes(d.id));
   }
-}
-
-// ----- what an event means ----------------------------------------------------------
-
-const INTERESTING = new Set(["errors.failureNew", "errors.failureUpdated", "sessions.updated", "agents.needsYou", "sessions.event", "integrations.changed", "automations.ran", "sessions.health"]);
-
-function interesting(e: WorkdeckEvent): boolean {
-  if (!INTERESTING.has(e.type)) return false;
-  if (e.type === "sessions.event") return e.eventType === "workdeck/account_parked" || e.eventType === "workdeck/permission_requested";
-  if (e.type === "sessions.updated") return ["completed", "failed", "crashed"].includes(e.status);
-  // Agent health (issue 17): getting stuck and getting over it; a failure already has session_failed.
-  if (e.type === "sessions.health") return e.health === "stuck" || e.previous === "stuck";
-  return true;
-}
-
-type Note = { kind: NotificationKind; projectSlug: string | null; dedupeKey: string; message: Omit<MessageInput, "kind" | "project"> };
-
-const money = (n: number) => `$${n.toFixed(2)}`;
-
-function describe(deps: Pick<NotificationsDeps, "db" | "baseUrl">, e: WorkdeckEvent): Note[] {
-  const sqlite = deps.db.$client;
-  const link = (p: string) => `${deps.baseUrl}${p}`;
-  switch (e.type) {
-    case "errors.failureNew":
-    case "errors.failureUpdated": {
-      if (e.failureIds.length === 0) return [];
-      const rows = sqlite
-        .prepare(
-          `SELECT f.id, f.project_slug, c.file, c.title_path, c.project_name, f.consecutive_failures, substr(f.last_message, 1, 400) AS msg, t.priority, t.decision
-           FROM test_failures f JOIN test_cases c ON c.id = f.test_case_id JOIN error_triage t ON t.test_failure_id = f.id
-           WHERE f.id IN (${e.failureIds.map(() => "?").join(",")}) AND f.pattern = 'persistent' AND f.resolved_at IS NULL`,
-        )
-        .all(...e.failureIds) as { id: number; project_slug: string; file: string; title_path: string; project_name: string; consecutive_failures: number; msg: string; priority: number; decision: string }[];
-      return rows.map((r) => {
-        const title = (JSON.parse(r.title_path) as string[]).join(" › ");
-        return {
-          kind: "failure_persistent",
-          projectSlug: r.project_slug,
-          dedupeKey: `failure_persistent:${r.id}`,
-          message: {
-            title: `Persistent failure: ${title}`,
-            body: `\`${escapeMrkdwn(r.file)}\`${r.project_name ? ` [${escapeMrkdwn(r.project_name)}]` : ""} failed ${r.consecutive_failures} runs in a row.\n>${escapeMrkdwn(r.msg.split("\n")[0] ?? "")}`,
-            fields: [
-              ["Priority", String(r.priority)],
-              ["Decision", r.decision.replace(/_/g, " ")],
-            ],
-            link: link(`/errors/${r.id}`),
-          },
-        } satisfies Note;
-      });
-    }
-    case "sessions.updated": {
-      const s = sqlite
-        .prepare("SELECT id, project_slug, session_type, work_item_kind, work_item_ref, status, cost_usd, num_turns, exit_reason, substr(exit_message, 1, 500) AS exit_message, ended_at, started_at, account_id FROM sessions WHERE id = ?")
-        .get(e.sessionId) as
-        | { id: number; project_slug: string; session_type: string; work_item_kind: string | null; work_item_ref: string | null; status: string; cost_usd: number; num_turns: number; exit_reason: string | null; exit_message: string | null; ended_at: number | null; started_at: number | null; account_id: string | null }
-        | undefined;
-      if (!s || s.status !== e.status) return [];
-      const kind: NotificationKind = s.status === "completed" ? "session_finished" : "session_failed";
-      const subject = s.work_item_kind === "spec" ? `implementing ${s.work_item_ref}` : s.work_item_kind === "error" ? `fixing failure #${s.work_item_ref}` : s.session_type;
-      const minutes = s.started_at && s.ended_at ? Math.max(1, Math.round((s.ended_at - s.started_at) / 60_000)) : null;
-      return [
-        {
-          kind,
-          projectSlug: s.project_slug,
-          dedupeKey: `${kind}:${s.id}:${s.ended_at ?? 0}`,
-          message: {
-            title: `Session #${s.id} ${s.status === "completed" ? "finished" : s.status}`,
-            body: `${escapeMrkdwn(subject)}${s.exit_message && s.status !== "completed" ? `\n>${escapeMrkdwn(s.exit_message.split("\n")[0] ?? "")}` : ""}`,
-            fields: [
-              ["Cost", money(s.cost_usd)],
-              ["Turns", String(s.num_turns)],
-              ...(minutes ? ([["Duration", `${minutes} min`]] as [string, string][]) : []),
-              ...(s.exit_reason ? ([["Outcome", s.exit_reason]] as [string, string][]) : []),
-              ...(s.account_id ? ([["Account", s.account_id]] as [string, string][]) : []),
-            ],
-            link: link(`/sessions/${s.id}`),
-          },
-        },
-      ];
-    }
-    case "agents.needsYou": {
-      const agent = sqlite.prepare("SELECT workdeck_session_id, cwd FROM agent_sessions WHERE session_id = ?").get(e.sessionId) as { workdeck_session_id: number | null; cwd: string | null } | undefined;
-      const href = agent?.workdeck_session_id ? `/sessions/${agent.workdeck_session_id}` : `/sessions/agents/${encodeURIComponent(e.sessionId)}`;
-      return [
-        {
-          kind: "session_needs_you",
-          projectSlug: e.projectSlug,
-          dedupeKey: `session_needs_you:${e.id}`,
-          message: {
-            title: agent?.workdeck_session_id ? `Session #${agent.workdeck_session_id} needs you` : "A Claude Code session needs you",
-            body: escapeMrkdwn(e.reason ?? "It is waiting for a permission or for input."),
-            fields: agent?.cwd ? [["Folder", `\`${escapeMrkdwn(agent.cwd)}\``]] : [],
-            link: link(href),
-          },
-        },
-      ];
-    }
-    case "sessions.event": {
-      const row = sqlite.prepare("SELECT payload FROM session_events WHERE session_id = ? AND seq = ?").get(e.sessionId, e.seq) as { payload: string } | undefined;
-      if (e.eventType === "workdeck/permission_requested") return permissionNote(e, row ? (JSON.parse(row.payload) as PermissionAsk) : {}, link);
-      const p = row ? (JSON.parse(row.payload) as { accountId?: string; until?: string; limitType?: string | null }) : {};
-      return [
-        {
-          kind: "account_limited",
-          projectSlug: e.projectSlug,
-          dedupeKey: `account_limited:${p.accountId ?? "?"}:${p.until ?? e.id}`,
-          message: {
-            title: `Account ${p.accountId ?? "?"} hit its usage limit`,
-            body: `Parked${p.until ? ` until ${p.until.slice(0, 16).replace("T", " ")} UTC` : ""}; session #${e.sessionId} continues on another account when one is free.`,
-            fields: p.limitType ? [["Limit", p.limitType]] : [],
-            link: link("/settings"),
-          },
-        },
-      ];
-    }
-    case "sessions.health": {
-      const minutes = Math.max(1, Math.round((e.at - e.lastProgressAt) / 60_000));
-      const stuck = e.health === "stuck";
-      return [
-        {
-          kind: "session_stuck",
-          projectSlug: e.projectSlug,
-          // One message per episode, even from a restarted server: the episode is its last progress.
-          dedupeKey: `session_stuck:${e.sessionId}:${e.health}:${e.lastProgressAt}`,
-          message: {
-            title: stuck ? `Session #${e.sessionId} looks stuck` : `Session #${e.sessionId} is moving again`,
-            body: stuck ? `No stream message or hook event for ${minutes} min while running.` : `It was stuck; now ${e.health}.`,
-            fields: [["Health", e.health]],
-            link: link(`/sessions/${e.sessionId}`),
-          },
-        },
-      ];
-    }
-    case "integrations.changed":
-    case "automations.ran":
-      // Deploys, CI runs and automations (issue 15).
-      return integrationNotes(deps, e);
-    default:
-      return [];
-  }
-}
-
-type PermissionAsk = { requestId?: string; toolName?: string; rule?: string; input?: Record<string, unknown> };
-
-/** A launched session waits on a tool permission (issue 11): answered on its page. */
-function permissionNote(e: Extract<WorkdeckEvent, { type: "sessions.event" }>, p: PermissionAsk, link: (p: string) => string): Note[] {
-  const command = typeof p.input?.command === "string" ? p.input.command : typeof p.input?.file_path === "string" ? p.input.file_path : null;
-  return [
-    {
-      kind: "session_needs_you",
-      projectSlug: e.projectSlug,
-      dedupeKey: `session_needs_you:${e.sessionId}:${p.requestId ?? e.id}`,
-      message: {
-        title: `Session #${e.sessionId} needs you`,
-        body: `It asks permission to use ${escapeMrkdwn(p.toolName ?? "a tool")}${command ? `: \`${escapeMrkdwn(command.slice(0, 300))}\`` : ""}.`,
-        fields: p.rule ? [["Allow always adds", `\`${escapeMrkdwn(p.rule)}\``]] : [],
-        link: link(`/sessions/${e.sessionId}`),
-      },
-    },
-  ];
 }
 
 // ----- one per runtime -----------------------------------------------------------------

@@ -48,10 +48,20 @@ export type SettingsView = {
 type SettingsDeps = Pick<Runtime, "config" | "projects" | "db" | "bus" | "log" | "env" | "notifications">;
 
 /** The runtime's service, or (a one-shot CLI runtime) one that is never started on the bus. */
-export function notificationService(deps: SettingsDeps, secrets: (name: string) => string | undefined = (n) => readSecret(n)): NotificationService {
+export function notificationService(
+  deps: SettingsDeps,
+  secrets: (name: string) => string | undefined = (n) => readSecret(n),
+): NotificationService {
   return (
     deps.notifications ??
-    new NotificationService({ db: deps.db, bus: deps.bus, config: deps.config, log: deps.log, readSecret: secrets, baseUrl: deps.config.config.notifications?.baseUrl ?? `http://${deps.env.host}:${deps.env.port}` })
+    new NotificationService({
+      db: deps.db,
+      bus: deps.bus,
+      config: deps.config,
+      log: deps.log,
+      readSecret: secrets,
+      baseUrl: deps.config.config.notifications?.baseUrl ?? `http://${deps.env.host}:${deps.env.port}`,
+    })
   );
 }
 
@@ -98,7 +108,16 @@ function secretNames(loaded: LoadedConfig): string[] {
 export function hooksStatus(projectSlug: string, projectPath: string): HooksStatus {
   const rel = path.join(".claude", "settings.json");
   const file = path.join(projectPath, rel);
-  const base = { projectSlug, settingsFile: rel, exists: false, events: [] as string[], missing: HOOK_EVENTS.map((e) => e.event), problem: null as string | null, url: null as string | null, lastEventAt: null };
+  const base = {
+    projectSlug,
+    settingsFile: rel,
+    exists: false,
+    events: [] as string[],
+    missing: HOOK_EVENTS.map((e) => e.event),
+    problem: null as string | null,
+    url: null as string | null,
+    lastEventAt: null,
+  };
   if (!fs.existsSync(file)) return base;
   // A settings file linked from elsewhere (/etc/passwd) is not read: a parse error would quote it.
   let real: string;
@@ -110,10 +129,20 @@ export function hooksStatus(projectSlug: string, projectPath: string): HooksStat
   try {
     const settings = JSON.parse(fs.readFileSync(real, "utf8")) as { hooks?: Record<string, { hooks?: unknown[] }[]> };
     const events = Object.entries(settings.hooks ?? {})
-      .filter(([, groups]) => Array.isArray(groups) && groups.some((g) => Array.isArray(g?.hooks) && g.hooks.some((h) => isOurHook(h as Parameters<typeof isOurHook>[0]))))
+      .filter(
+        ([, groups]) =>
+          Array.isArray(groups) &&
+          groups.some((g) => Array.isArray(g?.hooks) && g.hooks.some((h) => isOurHook(h as Parameters<typeof isOurHook>[0]))),
+      )
       .map(([event]) => event);
     const command = installedHookCommand(projectPath);
-    return { ...base, exists: true, events, missing: HOOK_EVENTS.map((e) => e.event).filter((e) => !events.includes(e)), url: command ? installedHookUrl(command) : null };
+    return {
+      ...base,
+      exists: true,
+      events,
+      missing: HOOK_EVENTS.map((e) => e.event).filter((e) => !events.includes(e)),
+      url: command ? installedHookUrl(command) : null,
+    };
   } catch (err) {
     return { ...base, exists: true, problem: `Cannot read ${rel}: ${err instanceof Error ? err.message : String(err)}` };
   }

@@ -39,7 +39,11 @@ export function prepareDemoWorkspace(opts: { appRoot: string; target: string }):
     try {
       git(building, ["init", "-q", "-b", "main"]);
       git(building, ["add", "-A"]);
-      git(building, ["commit", "-q", "--no-verify", "--no-gpg-sign", "-m", "Demo workspace (copied from examples/demo-workspace by Workdeck)"], identityEnv(building));
+      git(
+        building,
+        ["commit", "-q", "--no-verify", "--no-gpg-sign", "-m", "Demo workspace (copied from examples/demo-workspace by Workdeck)"],
+        identityEnv(building),
+      );
     } catch {
       // No usable git: the demo is still served, its sessions just run without worktrees.
       fs.rmSync(path.join(building, ".git"), { recursive: true, force: true });

@@ -9,7 +9,8 @@ import { AppError } from "../app-error";
 const ITEM_SEGMENT = /^(?!\.{1,2}$)[A-Za-z0-9._-]{1,200}$/;
 
 export function assertChangeId(id: string): string {
-  if (!ITEM_SEGMENT.test(id)) throw new AppError("BAD_REQUEST", `Invalid change id "${printable(id)}": use letters, digits, '.', '_' or '-'`);
+  if (!ITEM_SEGMENT.test(id))
+    throw new AppError("BAD_REQUEST", `Invalid change id "${printable(id)}": use letters, digits, '.', '_' or '-'`);
   return id;
 }
 
@@ -38,7 +39,8 @@ export function resolveInside(root: string, ...segments: string[]): string {
   let probe = target;
   while (!fs.existsSync(probe) && probe !== rootReal) probe = path.dirname(probe);
   const probeReal = realOrResolved(probe);
-  if (!isWithin(rootReal, probeReal)) throw new AppError("FORBIDDEN", `Path leaves the project root through a link: ${printable(segments.join("/"))}`);
+  if (!isWithin(rootReal, probeReal))
+    throw new AppError("FORBIDDEN", `Path leaves the project root through a link: ${printable(segments.join("/"))}`);
   return target;
 }
 

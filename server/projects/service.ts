@@ -48,7 +48,9 @@ export function discoverProjects(loaded: LoadedConfig, appRoot: string, demoRoot
       if (entry.name.startsWith(".")) continue;
       // A linked folder may lead anywhere (/usr, a whole disk): scanning never follows one.
       if (entry.isSymbolicLink()) {
-        warnings.push(`Skipped ${label}/${entry.name}: it is a link, and scanning does not follow links. List it under "projects" in the config to use it.`);
+        warnings.push(
+          `Skipped ${label}/${entry.name}: it is a link, and scanning does not follow links. List it under "projects" in the config to use it.`,
+        );
         continue;
       }
       if (!entry.isDirectory()) continue;
@@ -57,7 +59,8 @@ export function discoverProjects(loaded: LoadedConfig, appRoot: string, demoRoot
       const slug = slugify(entry.name);
       if (!slug) continue;
       if (found.has(slug)) {
-        if (found.get(slug)!.path !== root) warnings.push(`Scanned folder ${label}/${entry.name} has the same slug "${slug}" as another project; skipped.`);
+        if (found.get(slug)!.path !== root)
+          warnings.push(`Scanned folder ${label}/${entry.name} has the same slug "${slug}" as another project; skipped.`);
         continue;
       }
       found.set(slug, makeProject(slug, titleCase(entry.name), root, root, useDemo ? "demo" : "scan"));
@@ -89,7 +92,26 @@ export function slugify(name: string): string {
 }
 
 /** Words that read as acronyms in a folder name ("billing-api" → "Billing API"). */
-const ACRONYMS = new Set(["api", "ui", "ux", "ci", "cd", "cli", "db", "sdk", "id", "io", "ios", "ml", "ai", "qa", "sso", "http", "grpc", "sql"]);
+const ACRONYMS = new Set([
+  "api",
+  "ui",
+  "ux",
+  "ci",
+  "cd",
+  "cli",
+  "db",
+  "sdk",
+  "id",
+  "io",
+  "ios",
+  "ml",
+  "ai",
+  "qa",
+  "sso",
+  "http",
+  "grpc",
+  "sql",
+]);
 
 function titleCase(folder: string): string {
   return folder
@@ -114,7 +136,15 @@ export class ProjectRegistry {
     this.db.transaction((tx) => {
       for (const p of next) {
         tx.insert(projects)
-          .values({ slug: p.slug, name: p.name, path: p.path, openspecPath: p.openspecRoot, source: p.source, present: true, updatedAt: now })
+          .values({
+            slug: p.slug,
+            name: p.name,
+            path: p.path,
+            openspecPath: p.openspecRoot,
+            source: p.source,
+            present: true,
+            updatedAt: now,
+          })
           .onConflictDoUpdate({
             target: projects.slug,
             set: { name: p.name, path: p.path, openspecPath: p.openspecRoot, source: p.source, present: true, updatedAt: now },

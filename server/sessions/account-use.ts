@@ -17,7 +17,10 @@ type Env = Record<string, string | undefined>;
 /** Refuses a launch no configured account can run: an unknown pinned one, or none usable. */
 export function assertUsableAccount(pool: AccountPool, options: SessionOptions, env: Env): void {
   if (options.accountId && !pool.find(options.accountId)) {
-    throw new AppError("BAD_REQUEST", `Unknown Claude account "${options.accountId}". Configured: ${pool.accounts.map((a) => a.id).join(", ")}`);
+    throw new AppError(
+      "BAD_REQUEST",
+      `Unknown Claude account "${options.accountId}". Configured: ${pool.accounts.map((a) => a.id).join(", ")}`,
+    );
   }
   const usable = pool.accounts.filter((a) => (!options.accountId || a.id === options.accountId) && !pool.problem(a, env));
   if (!usable.length) {
@@ -37,7 +40,8 @@ export type RecheckContext = {
 /** `claude auth status` for one account, then its state (accounts.recheck). */
 export async function recheckAccount(ctx: RecheckContext, raw: { id: string }): Promise<AccountRecheckResult> {
   const { id } = AccountIdInputSchema.parse(raw);
-  if (!ctx.pool.find(id)) throw new AppError("NOT_FOUND", `No Claude account "${id}". Configured: ${ctx.pool.accounts.map((a) => a.id).join(", ")}`);
+  if (!ctx.pool.find(id))
+    throw new AppError("NOT_FOUND", `No Claude account "${id}". Configured: ${ctx.pool.accounts.map((a) => a.id).join(", ")}`);
   const check = await ctx.pool.recheck(id, { binary: ctx.binary(), env: ctx.deps.baseEnv });
   ctx.schedule();
   const account = ctx.pool.list((a) => ctx.runningCount(a)).find((a) => a.id === id)!;
@@ -63,7 +67,12 @@ export async function recheckNeedsLogin(ctx: RecheckContext): Promise<string[]> 
  * to reach this server. Never WORKDECK_TOKEN: an agent runs arbitrary code, so it gets a token
  * minted for this run that only posts hooks (security.ts) and dies with the run.
  */
-export function childEnv(pool: AccountPool, deps: Pick<SessionsDeps, "db" | "baseEnv" | "hooks">, account: PoolAccount, sessionId: number): Env {
+export function childEnv(
+  pool: AccountPool,
+  deps: Pick<SessionsDeps, "db" | "baseEnv" | "hooks">,
+  account: PoolAccount,
+  sessionId: number,
+): Env {
   const env: Env = { ...pool.childEnv(account, deps.baseEnv), CLAUDE_CODE_ENTRYPOINT: "sdk-ts", WORKDECK_SESSION_ID: String(sessionId) };
   delete env.WORKDECK_TOKEN;
   const h = deps.hooks;

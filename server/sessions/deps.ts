@@ -44,7 +44,13 @@ export type RunnerTuning = {
   permissionTimeoutMs?: number;
 };
 
-export const DEFAULT_TUNING: RunnerTuning = { maxRetries: 3, retryBaseMs: 2_000, retryMaxMs: 60_000, stopGraceMs: 5_000, accountCheckMs: 5 * 60_000 };
+export const DEFAULT_TUNING: RunnerTuning = {
+  maxRetries: 3,
+  retryBaseMs: 2_000,
+  retryMaxMs: 60_000,
+  stopGraceMs: 5_000,
+  accountCheckMs: 5 * 60_000,
+};
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -26,7 +26,7 @@ type RawEntry = { path: string; oldPath: string | null; status: DiffFileStatus; 
 function rawEntries(repo: string, from: string, to: string): RawEntry[] {
   const tokens = git(repo, ["diff", "--raw", "-z", "-M", "--abbrev=40", "--no-ext-diff", from, to]).split("\0");
   const out: RawEntry[] = [];
-  for (let i = 0; i < tokens.length; ) {
+  for (let i = 0; i < tokens.length;) {
     const meta = tokens[i];
     if (!meta?.startsWith(":")) {
       i++;
@@ -37,7 +37,12 @@ function rawEntries(repo: string, from: string, to: string): RawEntry[] {
     const two = letter === "R" || letter === "C";
     const oldPath = two ? tokens[i + 1]! : null;
     const p = two ? tokens[i + 2]! : tokens[i + 1]!;
-    out.push({ path: p, oldPath, status: STATUS[letter] ?? "modified", oids: [oldOid ?? "", newOid ?? ""].filter((o) => o && !NULL_OID.test(o)) });
+    out.push({
+      path: p,
+      oldPath,
+      status: STATUS[letter] ?? "modified",
+      oids: [oldOid ?? "", newOid ?? ""].filter((o) => o && !NULL_OID.test(o)),
+    });
     i += two ? 3 : 2;
   }
   return out;
@@ -47,7 +52,7 @@ function rawEntries(repo: string, from: string, to: string): RawEntry[] {
 function numstat(repo: string, from: string, to: string): Map<string, { added: number; removed: number; binary: boolean }> {
   const tokens = git(repo, ["diff", "--numstat", "-z", "-M", "--no-ext-diff", from, to]).split("\0");
   const out = new Map<string, { added: number; removed: number; binary: boolean }>();
-  for (let i = 0; i < tokens.length; ) {
+  for (let i = 0; i < tokens.length;) {
     const rec = tokens[i]!;
     if (!rec) {
       i++;
@@ -95,7 +100,16 @@ export function diffFiles(repo: string, from: string, to: string): DiffFile[] {
       bytes += size;
       shownFiles++;
     }
-    return { path: e.path, oldPath: e.oldPath, status: e.status, added: c.added, removed: c.removed, binary: c.binary, patch: null, omitted };
+    return {
+      path: e.path,
+      oldPath: e.oldPath,
+      status: e.status,
+      added: c.added,
+      removed: c.removed,
+      binary: c.binary,
+      patch: null,
+      omitted,
+    };
   });
   const shown = files.filter((f) => !f.omitted);
   if (!shown.length) return files;

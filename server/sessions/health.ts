@@ -53,7 +53,10 @@ export function endedHealth(status: string): Health | null {
  * kept per session in memory; a restarted server publishes a session's state again only when it
  * is stuck or failed (the notification's dedupe key holds that to one message per episode).
  */
-export function watchHealth(deps: { db: Db; bus: EventBus; log: Logger; stuckMinutes?: number }, intervalMs = 15_000): { tick(now?: number): void; close(): void } {
+export function watchHealth(
+  deps: { db: Db; bus: EventBus; log: Logger; stuckMinutes?: number },
+  intervalMs = 15_000,
+): { tick(now?: number): void; close(): void } {
   const stuckMs = (deps.stuckMinutes ?? DEFAULT_STUCK_MINUTES) * 60_000;
   const last = new Map<number, Health>();
   const tick = (now = Date.now()) => {
@@ -64,16 +67,33 @@ export function watchHealth(deps: { db: Db; bus: EventBus; log: Logger; stuckMin
       last.set(h.sessionId, h.health);
       // First sight of an active session is its start, not news.
       if (before === null && h.health === "active") continue;
-      deps.bus.publish({ type: "sessions.health", projectSlug: h.projectSlug, sessionId: h.sessionId, health: h.health, previous: before, lastProgressAt: h.lastProgressAt });
+      deps.bus.publish({
+        type: "sessions.health",
+        projectSlug: h.projectSlug,
+        sessionId: h.sessionId,
+        health: h.health,
+        previous: before,
+        lastProgressAt: h.lastProgressAt,
+      });
     }
     // Sessions that stopped running: failed ones say so, the others leave the watch quietly.
     const gone = [...last.keys()].filter((id) => !current.has(id));
     if (!gone.length) return;
-    const ended = deps.db.$client.prepare(`SELECT id, project_slug, status, ended_at FROM sessions WHERE id IN (SELECT value FROM json_each(?))`).all(JSON.stringify(gone)) as { id: number; project_slug: string; status: string; ended_at: number | null }[];
+    const ended = deps.db.$client
+      .prepare(`SELECT id, project_slug, status, ended_at FROM sessions WHERE id IN (SELECT value FROM json_each(?))`)
+      .all(JSON.stringify(gone)) as { id: number; project_slug: string; status: string; ended_at: number | null }[];
     for (const s of ended) {
       const before = last.get(s.id) ?? null;
       last.delete(s.id);
-      if (endedHealth(s.status) === "failed") deps.bus.publish({ type: "sessions.health", projectSlug: s.project_slug, sessionId: s.id, health: "failed", previous: before, lastProgressAt: s.ended_at ?? now });
+      if (endedHealth(s.status) === "failed")
+        deps.bus.publish({
+          type: "sessions.health",
+          projectSlug: s.project_slug,
+          sessionId: s.id,
+          health: "failed",
+          previous: before,
+          lastProgressAt: s.ended_at ?? now,
+        });
     }
   };
   const safeTick = () => {
@@ -102,15 +122,15 @@ export function watchHealth(deps: { db: Db; bus: EventBus; log: Logger; stuckMin
  * All Work's items with `health`: a running session's (and that of the session working on a
  * failure or change), or `failed` for a session that ended so; a running session's detail says it.
  */
-export function attachHealth<T extends { type: string; status?: string; detail: string; links: { session: { id: number; status: string } | null } }>(
-  items: T[],
-  running: Map<number, SessionHealth>,
-): (T & { health: Health | null })[] {
+export function attachHealth<
+  T extends { type: string; status?: string; detail: string; links: { session: { id: number; status: string } | null } },
+>(items: T[], running: Map<number, SessionHealth>): (T & { health: Health | null })[] {
   return items.map((item) => {
     const s = item.links.session;
     const health = s ? (running.get(s.id)?.health ?? (item.type === "session" ? endedHealth(s.status) : null)) : null;
     // A session waiting on a person is idle by definition: its detail already says what it waits for.
-    if (item.type === "session" && s && running.has(s.id) && item.status !== "needs_you") return { ...item, health, detail: `${item.detail} · ${health}` };
+    if (item.type === "session" && s && running.has(s.id) && item.status !== "needs_you")
+      return { ...item, health, detail: `${item.detail} · ${health}` };
     return { ...item, health };
   });
 }

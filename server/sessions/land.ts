@@ -8,7 +8,17 @@ import type { EventBus } from "../events/bus";
 import type { Logger } from "../logger";
 import type { ProjectRegistry } from "../projects/service";
 import { sessionDiff } from "./diff";
-import { deleteBranch, git, gitResult, identityEnv, listWorktrees, removeWorktree, repositoryTop, resolveCommit, snapshotCommit } from "./worktree";
+import {
+  deleteBranch,
+  git,
+  gitResult,
+  identityEnv,
+  listWorktrees,
+  removeWorktree,
+  repositoryTop,
+  resolveCommit,
+  snapshotCommit,
+} from "./worktree";
 
 /**
  * Review and land (issue 11, DESIGN "Steering sessions"): a finished session's branch is merged
@@ -47,7 +57,11 @@ function repositoryOf(deps: LandDeps, s: Row): string {
       // not a repository (any more): try the next
     }
   }
-  throw new AppError("UNPROCESSABLE", `The git repository of session ${s.id} (project "${s.projectSlug}") cannot be found any more`, "no_repository");
+  throw new AppError(
+    "UNPROCESSABLE",
+    `The git repository of session ${s.id} (project "${s.projectSlug}") cannot be found any more`,
+    "no_repository",
+  );
 }
 
 function liveWorktree(s: Row): string | null {
@@ -60,7 +74,11 @@ function isAncestor(repo: string, a: string, b: string): boolean {
 
 /** Git's own messages name absolute paths now and then; a response never does. */
 function scrub(text: string, repo: string): string {
-  return text.split(repo).join("<project>").replace(/(?<![\w<])\/[^\s'":]+/g, "<path>").trim();
+  return text
+    .split(repo)
+    .join("<project>")
+    .replace(/(?<![\w<])\/[^\s'":]+/g, "<path>")
+    .trim();
 }
 
 /** A git command that failed unexpectedly becomes an error a person can act on: git's first line, no server path. */
@@ -78,7 +96,15 @@ function explainGit<T>(what: string, fn: () => T): T {
 
 /** The files git lists (tab-indented) under "would be overwritten by merge". */
 function listedFiles(stderr: string): string[] {
-  return [...new Set(stderr.split("\n").filter((l) => l.startsWith("\t")).map((l) => l.trim()).filter(Boolean))];
+  return [
+    ...new Set(
+      stderr
+        .split("\n")
+        .filter((l) => l.startsWith("\t"))
+        .map((l) => l.trim())
+        .filter(Boolean),
+    ),
+  ];
 }
 
 /** Moves `branch` from `from` to `to` (a descendant): by a fast-forward where it is checked out, else by the ref alone. */
@@ -87,7 +113,12 @@ function advanceBranch(repo: string, branch: string, from: string, to: string, s
   if (!checkedOut) {
     // Compare-and-swap: a commit made meanwhile fails this instead of being lost.
     const r = gitResult(repo, ["update-ref", "-m", `workdeck: merge session ${sessionId}`, `refs/heads/${branch}`, to, from]);
-    if (r.code !== 0) throw new AppError("CONFLICT", `The branch "${branch}" moved while session ${sessionId} was being merged; nothing was changed. Merge again.`, "branch_moved");
+    if (r.code !== 0)
+      throw new AppError(
+        "CONFLICT",
+        `The branch "${branch}" moved while session ${sessionId} was being merged; nothing was changed. Merge again.`,
+        "branch_moved",
+      );
     return;
   }
   // git checks the user's uncommitted and untracked files against every path the fast-forward touches, all before writing any.
@@ -102,7 +133,11 @@ function advanceBranch(repo: string, branch: string, from: string, to: string, s
       { files },
     );
   }
-  throw new AppError("CONFLICT", `The project checkout could not take the merge: ${scrub(r.stderr.split("\n").find((l) => l.trim()) ?? "git refused", checkedOut.path)}. Nothing was changed.`, "checkout_refused");
+  throw new AppError(
+    "CONFLICT",
+    `The project checkout could not take the merge: ${scrub(r.stderr.split("\n").find((l) => l.trim()) ?? "git refused", checkedOut.path)}. Nothing was changed.`,
+    "checkout_refused",
+  );
 }
 
 /** Lands `tip` on the session's base branch; refuses with the conflicting files named before anything is written. */
@@ -116,7 +151,12 @@ function mergeOnto(repo: string, s: Row, tip: string): Pick<LandResult, "landedC
     );
   }
   const target = resolveCommit(repo, `refs/heads/${base}`);
-  if (!target) throw new AppError("UNPROCESSABLE", `The branch "${base}" session ${s.id} started from no longer exists, so there is nothing to merge it into`, "base_branch_missing");
+  if (!target)
+    throw new AppError(
+      "UNPROCESSABLE",
+      `The branch "${base}" session ${s.id} started from no longer exists, so there is nothing to merge it into`,
+      "base_branch_missing",
+    );
   if (isAncestor(repo, tip, target)) return { landedCommit: target, how: "up_to_date" };
   if (isAncestor(repo, target, tip)) {
     advanceBranch(repo, base, target, tip, s.id);
@@ -134,7 +174,11 @@ function mergeOnto(repo: string, s: Row, tip: string): Pick<LandResult, "landedC
   }
   if (r.code !== 0) throw new AppError("UNPROCESSABLE", `git could not compute the merge: ${scrub(r.stderr, repo)}`, "merge_failed");
   const tree = r.stdout.split("\n")[0]!.trim();
-  const commit = git(repo, ["commit-tree", tree, "-p", target, "-p", tip, "-m", `Merge ${s.branch} (Workdeck session ${s.id}) into ${base}`], identityEnv(repo));
+  const commit = git(
+    repo,
+    ["commit-tree", tree, "-p", target, "-p", tip, "-m", `Merge ${s.branch} (Workdeck session ${s.id}) into ${base}`],
+    identityEnv(repo),
+  );
   advanceBranch(repo, base, target, commit, s.id);
   return { landedCommit: commit, how: "merge_commit" };
 }
@@ -154,17 +198,31 @@ export function landSession(deps: LandDeps, raw: LandInput): LandResult {
 function land(deps: LandDeps, id: number, mode: LandInput["mode"]): LandResult {
   const s = row(deps.db, id);
   if (s.status === "queued" || s.status === "running") {
-    throw new AppError("CONFLICT", `Session ${id} is still ${s.status}: stop it or let it finish before you merge or discard its work`, "still_running");
+    throw new AppError(
+      "CONFLICT",
+      `Session ${id} is still ${s.status}: stop it or let it finish before you merge or discard its work`,
+      "still_running",
+    );
   }
   if (s.landed) throw new AppError("CONFLICT", `Session ${id} was already ${s.landed}`, "already_landed");
-  if (!s.branch || !s.baseCommit) throw new AppError("UNPROCESSABLE", `Session ${id} has no worktree branch (the project is not a git repository, or worktrees were off), so there is nothing to land`, "no_worktree");
+  if (!s.branch || !s.baseCommit)
+    throw new AppError(
+      "UNPROCESSABLE",
+      `Session ${id} has no worktree branch (the project is not a git repository, or worktrees were off), so there is nothing to land`,
+      "no_worktree",
+    );
   const repo = repositoryOf(deps, s);
   const worktree = liveWorktree(s);
   // The work as it is: the branch plus whatever the agent left uncommitted (as an object only, until it lands).
   const tip = worktree
     ? snapshotCommit(worktree, `Workdeck session ${id}: uncommitted work`).commit
     : (resolveCommit(repo, `refs/heads/${s.branch}`) ?? (s.branchCommit ? resolveCommit(repo, s.branchCommit) : null));
-  if (!tip && mode === "merge") throw new AppError("UNPROCESSABLE", `The branch ${s.branch} of session ${id} no longer exists, so there is nothing to merge`, "branch_missing");
+  if (!tip && mode === "merge")
+    throw new AppError(
+      "UNPROCESSABLE",
+      `The branch ${s.branch} of session ${id} no longer exists, so there is nothing to merge`,
+      "branch_missing",
+    );
 
   const merged = mode === "merge" ? mergeOnto(repo, s, tip!) : { landedCommit: null, how: null };
   // The work has landed (or was dropped on purpose) from here on: a clean-up git refuses
@@ -179,11 +237,24 @@ function land(deps: LandDeps, id: number, mode: LandInput["mode"]): LandResult {
   const now = new Date();
   deps.db
     .update(sessions)
-    .set({ landed: mode === "merge" ? "merged" : "discarded", landedCommit: merged.landedCommit, landedAt: now, branchCommit: tip ?? s.branchCommit, worktreeRemovedAt: s.worktreeRemovedAt ?? now })
+    .set({
+      landed: mode === "merge" ? "merged" : "discarded",
+      landedCommit: merged.landedCommit,
+      landedAt: now,
+      branchCommit: tip ?? s.branchCommit,
+      worktreeRemovedAt: s.worktreeRemovedAt ?? now,
+    })
     .where(eq(sessions.id, id))
     .run();
   announce(deps, s);
-  return { id, landed: mode === "merge" ? "merged" : "discarded", landedCommit: merged.landedCommit, branchCommit: tip ?? s.branchCommit, baseBranch: s.baseBranch, how: merged.how };
+  return {
+    id,
+    landed: mode === "merge" ? "merged" : "discarded",
+    landedCommit: merged.landedCommit,
+    branchCommit: tip ?? s.branchCommit,
+    baseBranch: s.baseBranch,
+    how: merged.how,
+  };
 }
 
 /**
@@ -197,7 +268,15 @@ export function sweepWorktrees(deps: LandDeps, opts: { days: number; now?: Date 
   const due = deps.db
     .select()
     .from(sessions)
-    .where(and(isNotNull(sessions.worktreePath), isNull(sessions.worktreeRemovedAt), isNull(sessions.landed), notInArray(sessions.status, ["queued", "running"]), lt(sessions.endedAt, cutoff)))
+    .where(
+      and(
+        isNotNull(sessions.worktreePath),
+        isNull(sessions.worktreeRemovedAt),
+        isNull(sessions.landed),
+        notInArray(sessions.status, ["queued", "running"]),
+        lt(sessions.endedAt, cutoff),
+      ),
+    )
     .all();
   const removed: number[] = [];
   for (const s of due) {
@@ -206,7 +285,10 @@ export function sweepWorktrees(deps: LandDeps, opts: { days: number; now?: Date 
       const worktree = liveWorktree(s);
       let kept = s.branch ? resolveCommit(repo, `refs/heads/${s.branch}`) : null;
       if (worktree) {
-        const snap = snapshotCommit(worktree, `Workdeck session ${s.id}: uncommitted work, kept when its worktree was removed after ${opts.days} days`);
+        const snap = snapshotCommit(
+          worktree,
+          `Workdeck session ${s.id}: uncommitted work, kept when its worktree was removed after ${opts.days} days`,
+        );
         if (snap.dirty) {
           const ref = gitResult(worktree, ["symbolic-ref", "-q", "HEAD"]).stdout.trim() || `refs/heads/${s.branch}`;
           git(worktree, ["update-ref", "-m", "workdeck: worktree retention", ref, snap.commit, snap.head]);
@@ -230,10 +312,16 @@ export function sweepWorktrees(deps: LandDeps, opts: { days: number; now?: Date 
  */
 export function prepareResume(deps: LandDeps, id: number): void {
   const s = row(deps.db, id);
-  if (s.landed) throw new AppError("CONFLICT", `Session ${id} was ${s.landed}: its worktree and branch are gone, so it cannot be resumed. Start a new session instead.`, "already_landed");
+  if (s.landed)
+    throw new AppError(
+      "CONFLICT",
+      `Session ${id} was ${s.landed}: its worktree and branch are gone, so it cannot be resumed. Start a new session instead.`,
+      "already_landed",
+    );
   if (!s.worktreeRemovedAt || !s.worktreePath || !s.branch) return;
   const repo = repositoryOf(deps, s);
-  if (!resolveCommit(repo, `refs/heads/${s.branch}`)) throw new AppError("CONFLICT", `The branch ${s.branch} of session ${id} no longer exists, so it cannot be resumed`, "branch_missing");
+  if (!resolveCommit(repo, `refs/heads/${s.branch}`))
+    throw new AppError("CONFLICT", `The branch ${s.branch} of session ${id} no longer exists, so it cannot be resumed`, "branch_missing");
   gitResult(repo, ["worktree", "prune"]);
   explainGit(`Could not bring back the worktree of session ${id}`, () => git(repo, ["worktree", "add", s.worktreePath!, s.branch!]));
   deps.db.update(sessions).set({ worktreeRemovedAt: null }).where(eq(sessions.id, id)).run();
@@ -242,6 +330,13 @@ export function prepareResume(deps: LandDeps, id: number): void {
 /** `sessions.diff`: the review of what the session changed. */
 export function reviewSession(deps: LandDeps, id: number): SessionDiff {
   const s = row(deps.db, id);
-  if (!s.worktreePath || !s.baseCommit) throw new AppError("UNPROCESSABLE", `Session ${id} has no worktree (the project is not a git repository, or worktrees are off)`, "no_worktree");
-  return explainGit(`Could not compute the diff of session ${id}`, () => sessionDiff({ ...s, baseCommit: s.baseCommit!, projectPath: deps.projects.find(s.projectSlug)?.path ?? null }));
+  if (!s.worktreePath || !s.baseCommit)
+    throw new AppError(
+      "UNPROCESSABLE",
+      `Session ${id} has no worktree (the project is not a git repository, or worktrees are off)`,
+      "no_worktree",
+    );
+  return explainGit(`Could not compute the diff of session ${id}`, () =>
+    sessionDiff({ ...s, baseCommit: s.baseCommit!, projectPath: deps.projects.find(s.projectSlug)?.path ?? null }),
+  );
 }

@@ -13,7 +13,11 @@ import { AppError } from "../app-error";
 
 type Entry = PendingPermission & { suggestions: PermissionUpdate[]; settle: (result: PermissionResult, how: string) => void };
 
-export type PermissionNote = (sessionId: number, type: "workdeck/permission_requested" | "workdeck/permission_answered", payload: Record<string, unknown>) => void;
+export type PermissionNote = (
+  sessionId: number,
+  type: "workdeck/permission_requested" | "workdeck/permission_answered",
+  payload: Record<string, unknown>,
+) => void;
 
 export class SessionPermissions {
   private readonly waiting = new Map<number, Map<string, Entry>>();
@@ -41,19 +45,42 @@ export class SessionPermissions {
             clearTimeout(timer);
             opts.signal.removeEventListener("abort", onAbort);
             if (!this.waiting.get(sessionId)?.delete(requestId)) return;
-            this.note(sessionId, "workdeck/permission_answered", { requestId, toolName, allow: result.behavior === "allow", how, message: result.behavior === "deny" ? result.message : null });
+            this.note(sessionId, "workdeck/permission_answered", {
+              requestId,
+              toolName,
+              allow: result.behavior === "allow",
+              how,
+              message: result.behavior === "deny" ? result.message : null,
+            });
             resolve({ ...result, toolUseID: opts.toolUseID });
           },
         };
         const minutes = Math.max(1, Math.round(timeoutMs / 60_000));
-        const timer = setTimeout(() => entry.settle({ behavior: "deny", message: `Nobody answered this permission request within ${minutes} min; it was denied. Continue without it.` }, "timeout"), timeoutMs);
+        const timer = setTimeout(
+          () =>
+            entry.settle(
+              {
+                behavior: "deny",
+                message: `Nobody answered this permission request within ${minutes} min; it was denied. Continue without it.`,
+              },
+              "timeout",
+            ),
+          timeoutMs,
+        );
         timer.unref();
         const onAbort = () => entry.settle({ behavior: "deny", message: "The session is ending." }, "aborted");
         opts.signal.addEventListener("abort", onAbort, { once: true });
         let forSession = this.waiting.get(sessionId);
         if (!forSession) this.waiting.set(sessionId, (forSession = new Map()));
         forSession.set(requestId, entry);
-        this.note(sessionId, "workdeck/permission_requested", { requestId, toolName, input, rule: entry.rule, reason: entry.reason, expiresAt: entry.expiresAt });
+        this.note(sessionId, "workdeck/permission_requested", {
+          requestId,
+          toolName,
+          input,
+          rule: entry.rule,
+          reason: entry.reason,
+          expiresAt: entry.expiresAt,
+        });
       });
   }
 
@@ -64,27 +91,38 @@ export class SessionPermissions {
   answer(raw: AnswerPermissionInput): { ok: true } {
     const input = AnswerPermissionInputSchema.parse(raw);
     const entry = this.waiting.get(input.id)?.get(input.requestId);
-    if (!entry) throw new AppError("NOT_FOUND", `Session ${input.id} is not waiting on permission request "${input.requestId}" (answered, timed out or the run ended)`, "no_permission_request");
+    if (!entry)
+      throw new AppError(
+        "NOT_FOUND",
+        `Session ${input.id} is not waiting on permission request "${input.requestId}" (answered, timed out or the run ended)`,
+        "no_permission_request",
+      );
     if (!input.allow) {
       entry.settle({ behavior: "deny", message: input.message || "The user denied this tool use." }, "user");
       return { ok: true };
     }
     // "Always" = the rule for the rest of this session only, never written to the user's settings.
     const updatedPermissions = input.always ? sessionRules(entry.toolName, entry.suggestions) : undefined;
-    entry.settle({ behavior: "allow", updatedInput: entry.input, ...(updatedPermissions ? { updatedPermissions } : {}) }, input.always ? "user_always" : "user");
+    entry.settle(
+      { behavior: "allow", updatedInput: entry.input, ...(updatedPermissions ? { updatedPermissions } : {}) },
+      input.always ? "user_always" : "user",
+    );
     return { ok: true };
   }
 
   /** The run ended: whatever still waits is moot. */
   clear(sessionId: number): void {
-    for (const e of [...(this.waiting.get(sessionId)?.values() ?? [])]) e.settle({ behavior: "deny", message: "The session ended." }, "run_ended");
+    for (const e of [...(this.waiting.get(sessionId)?.values() ?? [])])
+      e.settle({ behavior: "deny", message: "The session ended." }, "run_ended");
     this.waiting.delete(sessionId);
   }
 }
 
 /** The suggested allow rules, kept for this session only; the tool itself when Claude Code suggests none. */
 function sessionRules(toolName: string, suggestions: PermissionUpdate[]): PermissionUpdate[] {
-  const rules = suggestions.filter((s) => s.type === "addRules" && s.behavior === "allow").map((s) => ({ ...s, destination: "session" as const }));
+  const rules = suggestions
+    .filter((s) => s.type === "addRules" && s.behavior === "allow")
+    .map((s) => ({ ...s, destination: "session" as const }));
   return rules.length ? rules : [{ type: "addRules", rules: [{ toolName }], behavior: "allow", destination: "session" }];
 }
 

@@ -42,7 +42,12 @@ export function errorRemediationPrompt(f: FailureDetail): string {
 }
 
 export function specImplementationPrompt(c: ChangeDetail, tasksPath: string): string {
-  const deltas = c.deltas.map((d) => `- ${d.operation} ${d.spec}: ${d.rename ? `${d.rename.from} → ${d.rename.to}` : (d.requirement?.name ?? d.requirement?.text.slice(0, 120) ?? "")}`).join("\n");
+  const deltas = c.deltas
+    .map(
+      (d) =>
+        `- ${d.operation} ${d.spec}: ${d.rename ? `${d.rename.from} → ${d.rename.to}` : (d.requirement?.name ?? d.requirement?.text.slice(0, 120) ?? "")}`,
+    )
+    .join("\n");
   return [
     `Implement the OpenSpec change \`${c.id}\`.`,
     "",

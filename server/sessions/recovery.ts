@@ -26,8 +26,20 @@ export function recoverOrphanedRuns(db: Db, selfLease: string): RecoveredRun[] {
     if (s.ownerLease && live.has(s.ownerLease)) continue;
     const claimed = db
       .update(sessions)
-      .set({ status: "interrupted", exitReason: "interrupted", exitMessage: "The Workdeck server stopped while this session ran", endedAt: new Date(), pid: null })
-      .where(and(eq(sessions.id, s.id), eq(sessions.status, "running"), s.ownerLease ? eq(sessions.ownerLease, s.ownerLease) : isNull(sessions.ownerLease)))
+      .set({
+        status: "interrupted",
+        exitReason: "interrupted",
+        exitMessage: "The Workdeck server stopped while this session ran",
+        endedAt: new Date(),
+        pid: null,
+      })
+      .where(
+        and(
+          eq(sessions.id, s.id),
+          eq(sessions.status, "running"),
+          s.ownerLease ? eq(sessions.ownerLease, s.ownerLease) : isNull(sessions.ownerLease),
+        ),
+      )
       .run();
     if (claimed.changes === 0) continue;
     // A pid a dead server recorded may be somebody else's by now: it is ours only if it carries the

@@ -4,7 +4,14 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import type { Options, Query, SpawnOptions } from "@anthropic-ai/claude-agent-sdk";
 import { and, eq } from "drizzle-orm";
-import { classifyRun, parseMessage, RunAccounting, type ClaudeMessage, type Outcome, type ResultMessage } from "@/packages/claude-session/src/index";
+import {
+  classifyRun,
+  parseMessage,
+  RunAccounting,
+  type ClaudeMessage,
+  type Outcome,
+  type ResultMessage,
+} from "@/packages/claude-session/src/index";
 import type { SessionOptions, SessionRun, SessionStatus } from "@/lib/schemas/sessions";
 import { backoffDelay } from "@/lib/backoff";
 import { sessions } from "../db/schema";
@@ -67,17 +74,38 @@ export type RunContext = {
 export function launchRun(ctx: RunContext, s: SessionRow, account: PoolAccount): void {
   const { deps, store, pool } = ctx;
   const runs = (s.runs as SessionRun[]) ?? [];
-  const saved = s.claudeSessionId && runs.length ? transcriptSaved(transcriptDirs(pool, deps.baseEnv, account, s.accountId), s.claudeSessionId) : false;
+  const saved =
+    s.claudeSessionId && runs.length ? transcriptSaved(transcriptDirs(pool, deps.baseEnv, account, s.accountId), s.claudeSessionId) : false;
   const resumeId = saved ? s.claudeSessionId : null;
   const text = resumeId ? (s.pendingText ?? CONTINUE_TEXT) : s.pendingText ? `${s.prompt}\n\n${s.pendingText}` : s.prompt;
   const previousAccount = s.accountId;
-  const run: SessionRun = { n: runs.length + 1, accountId: account.id, resumed: !!resumeId, startedAt: Date.now(), endedAt: null, costUsd: 0, inputTokens: 0, outputTokens: 0, numTurns: 0, outcome: null };
+  const run: SessionRun = {
+    n: runs.length + 1,
+    accountId: account.id,
+    resumed: !!resumeId,
+    startedAt: Date.now(),
+    endedAt: null,
+    costUsd: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    numTurns: 0,
+    outcome: null,
+  };
   const mark = newProcessMark();
   // Taken only while still queued (another server on this database may have taken it), as this
   // process's (its lease), with the mark its processes will carry.
   const claimed = deps.db
     .update(sessions)
-    .set({ status: "running", ownerLease: ctx.lease.acquire(), processMark: mark, accountId: account.id, startedAt: s.startedAt ?? new Date(), notBefore: null, pendingText: null, runs: [...runs, run] })
+    .set({
+      status: "running",
+      ownerLease: ctx.lease.acquire(),
+      processMark: mark,
+      accountId: account.id,
+      startedAt: s.startedAt ?? new Date(),
+      notBefore: null,
+      pendingText: null,
+      runs: [...runs, run],
+    })
     .where(and(eq(sessions.id, s.id), eq(sessions.status, "queued")))
     .run();
   if (claimed.changes === 0) return;
@@ -87,7 +115,12 @@ export function launchRun(ctx: RunContext, s: SessionRow, account: PoolAccount):
     store.note(s.id, "workdeck/account_switched", { from: previousAccount, to: account.id, transcriptCopied: moved });
   }
   pool.addUsage(account.id, { costUsd: 0, inputTokens: 0, outputTokens: 0 }, previousAccount !== account.id);
-  store.note(s.id, "workdeck/run_started", { run: run.n, accountId: account.id, resume: resumeId, ...(s.claudeSessionId && runs.length && !saved ? { transcriptMissing: s.claudeSessionId } : {}) });
+  store.note(s.id, "workdeck/run_started", {
+    run: run.n,
+    accountId: account.id,
+    resume: resumeId,
+    ...(s.claudeSessionId && runs.length && !saved ? { transcriptMissing: s.claudeSessionId } : {}),
+  });
   store.note(s.id, "workdeck/user_message", { text });
   store.publishUpdated(s.id);
 
@@ -123,7 +156,10 @@ export function launchRun(ctx: RunContext, s: SessionRow, account: PoolAccount):
     fallbackModel: options.fallbackModel,
     permissionMode: options.permissionMode,
     // Asked of the user on the session page; bypassPermissions never asks.
-    canUseTool: options.permissionMode === "bypassPermissions" ? undefined : ctx.permissions.handler(s.id, ctx.tuning.permissionTimeoutMs ?? (options.timeoutMinutes ?? 10) * 60_000),
+    canUseTool:
+      options.permissionMode === "bypassPermissions"
+        ? undefined
+        : ctx.permissions.handler(s.id, ctx.tuning.permissionTimeoutMs ?? (options.timeoutMinutes ?? 10) * 60_000),
     allowDangerouslySkipPermissions: options.permissionMode === "bypassPermissions" ? true : undefined,
     allowedTools: withWorkdeckTools(options.allowedTools, mcpServers),
     maxTurns: options.maxTurns,
@@ -139,7 +175,12 @@ export function launchRun(ctx: RunContext, s: SessionRow, account: PoolAccount):
     // Own spawn: a process group per run (so a kill takes the tools' children too) and the pid
     // in the row (so a restarted server can kill an orphan).
     spawnClaudeCodeProcess: (o: SpawnOptions) => {
-      const child = spawn(o.command, o.args, { cwd: o.cwd, env: { ...(o.env as NodeJS.ProcessEnv), [PROCESS_MARK_VAR]: mark }, stdio: ["pipe", "pipe", "pipe"], detached: true });
+      const child = spawn(o.command, o.args, {
+        cwd: o.cwd,
+        env: { ...(o.env as NodeJS.ProcessEnv), [PROCESS_MARK_VAR]: mark },
+        stdio: ["pipe", "pipe", "pipe"],
+        detached: true,
+      });
       active.child = child;
       child.stderr?.on("data", (d: Buffer) => (active.stderr = (active.stderr + d.toString("utf8")).slice(-8_000)));
       child.on("exit", (code, signal) => (active.exit = { code, signal }));
@@ -205,7 +246,12 @@ async function consume(ctx: RunContext, s: SessionRow, active: ActiveRun, run: S
         last = m.msg;
         accounting.observe(m.msg);
         const totals = accounting.session;
-        store.update(s.id, { costUsd: totals.costUsd, inputTokens: totals.inputTokens, outputTokens: totals.outputTokens, numTurns: totals.numTurns });
+        store.update(s.id, {
+          costUsd: totals.costUsd,
+          inputTokens: totals.inputTokens,
+          outputTokens: totals.outputTokens,
+          numTurns: totals.numTurns,
+        });
         active.input.resultArrived();
       }
     }
@@ -214,7 +260,8 @@ async function consume(ctx: RunContext, s: SessionRow, active: ActiveRun, run: S
   }
   ctx.permissions.clear(s.id);
   // The SDK may return before the child's exit event: give it a moment.
-  for (let i = 0; i < 40 && active.child && !active.exit && active.child.exitCode === null && active.child.signalCode === null; i++) await sleep(25);
+  for (let i = 0; i < 40 && active.child && !active.exit && active.child.exitCode === null && active.child.signalCode === null; i++)
+    await sleep(25);
   const exit = active.exit ?? (active.child ? { code: active.child.exitCode, signal: active.child.signalCode } : null);
   if (active.timer) clearTimeout(active.timer);
   if (active.child?.pid && active.child.exitCode === null && active.child.signalCode === null) killGroup(active.child.pid, "SIGKILL");
@@ -226,10 +273,19 @@ async function consume(ctx: RunContext, s: SessionRow, active: ActiveRun, run: S
   // shut-down or crashed run (issue 10 item 5); a completed run's background jobs are left be.
   if (active.stopping || outcome.kind === "crashed") killRunProcesses({ mark: active.mark, pid: null });
   const runTotals = accounting.run;
-  const runs = (store.row(s.id).runs as SessionRun[]).map((r) => (r.n === run.n ? { ...r, ...runTotals, endedAt: Date.now(), outcome: active.stopping ?? outcome.kind } : r));
+  const runs = (store.row(s.id).runs as SessionRun[]).map((r) =>
+    r.n === run.n ? { ...r, ...runTotals, endedAt: Date.now(), outcome: active.stopping ?? outcome.kind } : r,
+  );
   pool.addUsage(active.accountId, runTotals, false);
   store.update(s.id, { runs, pid: null });
-  store.note(s.id, "workdeck/run_ended", { run: run.n, outcome, exit, stopping: active.stopping, stderr: active.stderr.trim().slice(-2_000) || null, thrown });
+  store.note(s.id, "workdeck/run_ended", {
+    run: run.n,
+    outcome,
+    exit,
+    stopping: active.stopping,
+    stderr: active.stderr.trim().slice(-2_000) || null,
+    thrown,
+  });
   finish(ctx, s.id, active, outcome);
   store.publishUpdated(s.id);
   ctx.schedule();
@@ -267,7 +323,13 @@ function finish(ctx: RunContext, id: number, active: ActiveRun, outcome: Outcome
         return;
       }
       const delay = backoffDelay(s.attempts, { baseMs: tuning.retryBaseMs, maxMs: tuning.retryMaxMs, jitter: true });
-      store.update(id, { status: "queued", attempts: s.attempts + 1, notBefore: new Date(Date.now() + delay), exitReason: "transient", exitMessage: text });
+      store.update(id, {
+        status: "queued",
+        attempts: s.attempts + 1,
+        notBefore: new Date(Date.now() + delay),
+        exitReason: "transient",
+        exitMessage: text,
+      });
       store.note(id, "workdeck/retry_scheduled", { attempt: s.attempts + 1, delayMs: delay, reason: outcome.reason });
       return;
     }
@@ -295,11 +357,16 @@ function requeue(ctx: RunContext, id: number, s: SessionRow, reason: string, tex
 function launchSettings(pool: AccountPool, deps: SessionsDeps, account: PoolAccount, cwd: string): Options["settings"] {
   const h = deps.hooks;
   if (!h) return undefined;
-  const files = [path.join(pool.configDirOf(account, deps.baseEnv), "settings.json"), path.join(cwd, ".claude", "settings.json"), path.join(cwd, ".claude", "settings.local.json")];
+  const files = [
+    path.join(pool.configDirOf(account, deps.baseEnv), "settings.json"),
+    path.join(cwd, ".claude", "settings.json"),
+    path.join(cwd, ".claude", "settings.local.json"),
+  ];
   if (files.some(hasOurHooks)) return undefined;
   const command = hookCommand(h.appRoot);
   const hooks: Record<string, { matcher?: string; hooks: { type: "command"; command: string; timeout: number }[] }[]> = {};
-  for (const { event, matcher } of HOOK_EVENTS) hooks[event] = [{ ...(matcher ? { matcher } : {}), hooks: [{ type: "command", command, timeout: 5 }] }];
+  for (const { event, matcher } of HOOK_EVENTS)
+    hooks[event] = [{ ...(matcher ? { matcher } : {}), hooks: [{ type: "command", command, timeout: 5 }] }];
   return { hooks } as Options["settings"];
 }
 
@@ -310,7 +377,11 @@ export function claudeBinary(configured: string | undefined): string | undefined
       fs.accessSync(configured, fs.constants.X_OK);
       if (!fs.statSync(configured).isFile()) throw new Error("not a file");
     } catch {
-      throw new AppError("UNPROCESSABLE", `The Claude Code binary ${configured} (WORKDECK_CLAUDE_PATH) does not exist or is not executable`, "claude_missing");
+      throw new AppError(
+        "UNPROCESSABLE",
+        `The Claude Code binary ${configured} (WORKDECK_CLAUDE_PATH) does not exist or is not executable`,
+        "claude_missing",
+      );
     }
     return configured;
   }
@@ -334,11 +405,12 @@ function eventType(raw: unknown): string {
   return type === "system" && typeof m.subtype === "string" ? `system/${m.subtype}` : type;
 }
 
-
 /** Whether a settings file already runs `workdeck hooks send` (unreadable or absent: no). */
 function hasOurHooks(file: string): boolean {
   try {
-    const settings = JSON.parse(fs.readFileSync(file, "utf8")) as { hooks?: Record<string, { hooks?: { type?: unknown; command?: unknown }[] }[]> };
+    const settings = JSON.parse(fs.readFileSync(file, "utf8")) as {
+      hooks?: Record<string, { hooks?: { type?: unknown; command?: unknown }[] }[]>;
+    };
     return Object.values(settings.hooks ?? {}).some((groups) => groups.some((g) => (g.hooks ?? []).some((hook) => isOurHook(hook))));
   } catch {
     return false;

@@ -40,7 +40,13 @@ export class SessionScheduler {
     this.lease = new ServerLease(deps.db);
     const schedule = () => this.schedule();
     this.runContext = { deps, tuning, store, pool, permissions, lease: this.lease, active: this.active, schedule, stop };
-    this.recheckContext = { pool, deps, binary: () => claudeBinary(deps.claudePath), schedule, runningCount: (id) => this.runningCount(id) };
+    this.recheckContext = {
+      pool,
+      deps,
+      binary: () => claudeBinary(deps.claudePath),
+      schedule,
+      runningCount: (id) => this.runningCount(id),
+    };
   }
 
   /**
@@ -75,7 +81,11 @@ export class SessionScheduler {
   private recoverOrphans(): { interrupted: number[]; killed: number[] } {
     const recovered = recoverOrphanedRuns(this.deps.db, this.lease.acquire());
     for (const r of recovered) {
-      this.store.note(r.id, "workdeck/interrupted", { reason: "server_restart", killedPid: r.killedPid, killedProcesses: r.killedProcesses });
+      this.store.note(r.id, "workdeck/interrupted", {
+        reason: "server_restart",
+        killedPid: r.killedPid,
+        killedProcesses: r.killedProcesses,
+      });
       this.store.publishUpdated(r.id);
     }
     return { interrupted: recovered.map((r) => r.id), killed: recovered.flatMap((r) => (r.killedPid ? [r.killedPid] : [])) };
@@ -92,7 +102,10 @@ export class SessionScheduler {
     if (runs.length) {
       // Bounded wait for the runs to record their end; the timer is cleared so a CLI process exits at once.
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([Promise.allSettled(runs.map((r) => r.done)), new Promise<void>((resolve) => (timer = setTimeout(resolve, 5_000)))]);
+      await Promise.race([
+        Promise.allSettled(runs.map((r) => r.done)),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, 5_000))),
+      ]);
       clearTimeout(timer);
     }
     // Whatever did not record its end in time is an orphan for the next server to recover.
@@ -137,7 +150,12 @@ export class SessionScheduler {
     const max = this.deps.config.config.claude?.maxConcurrent ?? 3;
     const now = Date.now();
     let nextWake: number | null = null;
-    const queued = this.deps.db.select().from(sessions).where(eq(sessions.status, "queued")).orderBy(desc(sessions.priority), asc(sessions.id)).all();
+    const queued = this.deps.db
+      .select()
+      .from(sessions)
+      .where(eq(sessions.status, "queued"))
+      .orderBy(desc(sessions.priority), asc(sessions.id))
+      .all();
     for (const s of queued) {
       if (this.active.size >= max) break;
       if (s.notBefore && s.notBefore.getTime() > now) {

@@ -31,7 +31,17 @@ export class ServerLease {
   acquire(): string {
     if (this.timer) return this.id;
     const now = new Date();
-    this.db.insert(serverLeases).values({ id: this.id, host: thisHost(), pid: process.pid, pidStart: processStartTime(process.pid), startedAt: now, heartbeatAt: now }).run();
+    this.db
+      .insert(serverLeases)
+      .values({
+        id: this.id,
+        host: thisHost(),
+        pid: process.pid,
+        pidStart: processStartTime(process.pid),
+        startedAt: now,
+        heartbeatAt: now,
+      })
+      .run();
     this.timer = setInterval(() => {
       try {
         this.db.update(serverLeases).set({ heartbeatAt: new Date() }).where(eq(serverLeases.id, this.id)).run();

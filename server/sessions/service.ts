@@ -58,7 +58,9 @@ export class SessionRunner {
     this.accounts = new AccountPool(deps);
     this.store = new SessionStore(deps);
     this.permissions = new SessionPermissions((id, type, payload) => this.store.note(id, type, payload));
-    this.scheduler = new SessionScheduler(deps, this.tuning, this.store, this.accounts, this.permissions, (id, reason) => this.stop({ id }, reason));
+    this.scheduler = new SessionScheduler(deps, this.tuning, this.store, this.accounts, this.permissions, (id, reason) =>
+      this.stop({ id }, reason),
+    );
   }
 
   // ----- lifecycle -----
@@ -87,7 +89,12 @@ export class SessionRunner {
   async start(raw: StartSessionInput): Promise<{ id: number }> {
     const input = StartSessionInputSchema.parse(raw);
     const project = this.deps.projects.get(input.projectId);
-    if (!fs.existsSync(project.path)) throw new AppError("UNPROCESSABLE", `The folder of project "${project.slug}" no longer exists: ${project.path}`, "project_path_missing");
+    if (!fs.existsSync(project.path))
+      throw new AppError(
+        "UNPROCESSABLE",
+        `The folder of project "${project.slug}" no longer exists: ${project.path}`,
+        "project_path_missing",
+      );
     const options = this.effectiveOptions(project.slug, input.overrides ?? {});
     if (options.agent) options.agentDefinition = subagentDefinition(this.deps, { projectId: project.slug, name: options.agent });
     this.binary();
@@ -120,7 +127,14 @@ export class SessionRunner {
     try {
       if (options.worktrees !== false) {
         const wt = createWorktree({ projectPath: project.path, root: path.join(this.deps.worktreesDir, project.slug), sessionId: row.id });
-        if (wt) this.store.update(row.id, { cwd: wt.cwd, worktreePath: wt.worktreePath, branch: wt.branch, baseCommit: wt.baseCommit, baseBranch: wt.baseBranch });
+        if (wt)
+          this.store.update(row.id, {
+            cwd: wt.cwd,
+            worktreePath: wt.worktreePath,
+            branch: wt.branch,
+            baseCommit: wt.baseCommit,
+            baseBranch: wt.baseBranch,
+          });
       }
     } catch (err) {
       this.deps.db.delete(sessions).where(eq(sessions.id, row.id)).run();
@@ -159,7 +173,11 @@ export class SessionRunner {
     const s = this.store.row(input.id);
     const run = this.scheduler.active.get(input.id);
     if (!run || run.input.closed || run.stopping) {
-      throw new AppError("CONFLICT", `Session ${input.id} is ${s.status === "running" ? "finishing" : s.status}: only a running session takes messages; resume it with a new message instead`, "not_running");
+      throw new AppError(
+        "CONFLICT",
+        `Session ${input.id} is ${s.status === "running" ? "finishing" : s.status}: only a running session takes messages; resume it with a new message instead`,
+        "not_running",
+      );
     }
     run.input.push(input.text);
     this.store.note(input.id, "workdeck/user_message", { text: input.text });
@@ -185,10 +203,19 @@ export class SessionRunner {
   resume(raw: { id: number; text: string }): { id: number } {
     const input = SendInputSchema.parse(raw);
     const s = this.store.row(input.id);
-    if (s.status === "running" || s.status === "queued") throw new AppError("CONFLICT", `Session ${input.id} is ${s.status}: send it a message instead`, "not_finished");
+    if (s.status === "running" || s.status === "queued")
+      throw new AppError("CONFLICT", `Session ${input.id} is ${s.status}: send it a message instead`, "not_finished");
     // A landed session has no branch left; one past worktree retention gets its worktree back.
     prepareResume(this.deps, input.id);
-    this.store.update(input.id, { status: "queued", pendingText: input.text, endedAt: null, exitReason: null, exitMessage: null, attempts: 0, notBefore: null });
+    this.store.update(input.id, {
+      status: "queued",
+      pendingText: input.text,
+      endedAt: null,
+      exitReason: null,
+      exitMessage: null,
+      attempts: 0,
+      notBefore: null,
+    });
     this.store.note(input.id, "workdeck/resume_requested", { text: input.text });
     this.store.publishUpdated(input.id);
     this.schedule();
@@ -250,15 +277,23 @@ export class SessionRunner {
   // ----- helpers -----
 
   /** The session type, built prompt and priority of a work item (none = manual, empty prompt). */
-  private async workItemPrompt(projectSlug: string, workItem: SessionWorkItem | undefined): Promise<{ sessionType: Session["sessionType"]; prompt: string; priority: number }> {
+  private async workItemPrompt(
+    projectSlug: string,
+    workItem: SessionWorkItem | undefined,
+  ): Promise<{ sessionType: Session["sessionType"]; prompt: string; priority: number }> {
     if (workItem?.kind === "error") {
       const failure = getFailure(this.deps, { failureId: workItem.failureId });
-      if (failure.projectSlug !== projectSlug) throw new AppError("BAD_REQUEST", `Failure ${failure.id} belongs to project "${failure.projectSlug}", not "${projectSlug}"`);
+      if (failure.projectSlug !== projectSlug)
+        throw new AppError("BAD_REQUEST", `Failure ${failure.id} belongs to project "${failure.projectSlug}", not "${projectSlug}"`);
       return { sessionType: "error_remediation", prompt: errorRemediationPrompt(failure), priority: failure.priority };
     }
     if (workItem?.kind === "spec") {
       const change = await this.deps.openspec.showChange({ projectId: projectSlug, changeId: workItem.changeId });
-      return { sessionType: "spec_implementation", prompt: specImplementationPrompt(change, path.join("openspec", "changes", change.id, "tasks.md")), priority: 3 };
+      return {
+        sessionType: "spec_implementation",
+        prompt: specImplementationPrompt(change, path.join("openspec", "changes", change.id, "tasks.md")),
+        priority: 3,
+      };
     }
     return { sessionType: "manual", prompt: "", priority: 3 };
   }
@@ -279,9 +314,11 @@ export class SessionRunner {
       ["timeoutMinutes", "timeoutMinutes"],
     ] as const) {
       const v = o[key];
-      if (v !== undefined && !(v > 0)) throw new AppError("BAD_REQUEST", `The ${label} must be greater than 0 (got ${v})`, "invalid_option");
+      if (v !== undefined && !(v > 0))
+        throw new AppError("BAD_REQUEST", `The ${label} must be greater than 0 (got ${v})`, "invalid_option");
     }
-    if (o.maxTurns !== undefined && !Number.isInteger(o.maxTurns)) throw new AppError("BAD_REQUEST", `maxTurns must be a whole number (got ${o.maxTurns})`, "invalid_option");
+    if (o.maxTurns !== undefined && !Number.isInteger(o.maxTurns))
+      throw new AppError("BAD_REQUEST", `maxTurns must be a whole number (got ${o.maxTurns})`, "invalid_option");
     return o;
   }
 }

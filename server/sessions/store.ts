@@ -41,13 +41,16 @@ export class SessionStore {
   note(id: number, type: string, payload: unknown): void {
     let seq = this.seqs.get(id);
     if (seq === undefined) {
-      const r = this.deps.db.$client.prepare("SELECT max(seq) AS seq FROM session_events WHERE session_id = ?").get(id) as { seq: number | null };
+      const r = this.deps.db.$client.prepare("SELECT max(seq) AS seq FROM session_events WHERE session_id = ?").get(id) as {
+        seq: number | null;
+      };
       seq = r.seq ?? 0;
     }
     seq++;
     this.seqs.set(id, seq);
     this.deps.db.insert(sessionEvents).values({ sessionId: id, seq, type, payload, at: new Date() }).run();
-    const project = (this.deps.db.$client.prepare("SELECT project_slug FROM sessions WHERE id = ?").get(id) as { project_slug: string }).project_slug;
+    const project = (this.deps.db.$client.prepare("SELECT project_slug FROM sessions WHERE id = ?").get(id) as { project_slug: string })
+      .project_slug;
     this.deps.bus.publish({ type: "sessions.event", projectSlug: project, sessionId: id, seq, eventType: type });
   }
 
@@ -129,7 +132,11 @@ export class SessionStore {
 
 export function toSession(r: SessionRow): Session {
   const workItem: SessionWorkItem | null =
-    r.workItemKind === "error" ? { kind: "error", failureId: Number(r.workItemRef) } : r.workItemKind === "spec" ? { kind: "spec", changeId: r.workItemRef ?? "" } : null;
+    r.workItemKind === "error"
+      ? { kind: "error", failureId: Number(r.workItemRef) }
+      : r.workItemKind === "spec"
+        ? { kind: "spec", changeId: r.workItemRef ?? "" }
+        : null;
   return {
     id: r.id,
     sessionType: r.sessionType as Session["sessionType"],
@@ -142,7 +149,10 @@ export function toSession(r: SessionRow): Session {
     worktreePath: r.worktreePath,
     baseBranch: r.baseBranch,
     worktreeRemovedAt: r.worktreeRemovedAt,
-    landed: r.landed === "merged" || r.landed === "discarded" ? { mode: r.landed, commit: r.landedCommit, branchCommit: r.branchCommit, at: r.landedAt! } : null,
+    landed:
+      r.landed === "merged" || r.landed === "discarded"
+        ? { mode: r.landed, commit: r.landedCommit, branchCommit: r.branchCommit, at: r.landedAt! }
+        : null,
     branch: r.branch,
     prompt: r.prompt,
     options: r.options as SessionOptions,

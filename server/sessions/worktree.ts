@@ -28,8 +28,19 @@ export function git(cwd: string, args: string[], env: Record<string, string | un
 }
 
 /** Runs git and hands back the exit code with both streams: for commands whose non-zero exit is an answer (merge-tree, merge). */
-export function gitResult(cwd: string, args: string[], env: Record<string, string | undefined> = {}, input?: string): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync("git", [...READ_CONFIG, ...args], { cwd, encoding: "utf8", env: { ...inheritedEnvironment(), ...env } as NodeJS.ProcessEnv, input, maxBuffer: 64 * 1024 * 1024 });
+export function gitResult(
+  cwd: string,
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  input?: string,
+): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync("git", [...READ_CONFIG, ...args], {
+    cwd,
+    encoding: "utf8",
+    env: { ...inheritedEnvironment(), ...env } as NodeJS.ProcessEnv,
+    input,
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (r.error) throw r.error;
   return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
 }

@@ -12,5 +12,7 @@ export const settingsRouter = createTRPCRouter({
   /** Runs the project's installed hook command with a test event; says whether it reached this server. */
   sendTestHookEvent: publicProcedure.input(SendTestHookInputSchema).mutation(({ ctx, input }) => sendTestHookEvent(ctx.runtime, input)),
 
-  sendTestNotification: publicProcedure.input(SendTestInputSchema.optional()).mutation(({ ctx, input }) => notificationService(ctx.runtime).sendTest(input ?? {})),
+  sendTestNotification: publicProcedure
+    .input(SendTestInputSchema.optional())
+    .mutation(({ ctx, input }) => notificationService(ctx.runtime).sendTest(input ?? {})),
 });

@@ -15,7 +15,10 @@ type DeltaDeps = { projects: ProjectRegistry; openspec: Pick<OpenSpecService, "s
  * whole or not at all (written beside, then hard-linked into place, which fails when the file
  * exists): an existing delta is never overwritten (409).
  */
-export async function addSpecDelta(deps: DeltaDeps, raw: AddSpecDeltaInput): Promise<{ projectSlug: string; changeId: string; file: string }> {
+export async function addSpecDelta(
+  deps: DeltaDeps,
+  raw: AddSpecDeltaInput,
+): Promise<{ projectSlug: string; changeId: string; file: string }> {
   const input = AddSpecDeltaInputSchema.parse(raw);
   const project = deps.projects.get(input.projectId);
   const change = await deps.openspec.showChange({ projectId: project.slug, changeId: input.changeId });
@@ -28,7 +31,8 @@ export async function addSpecDelta(deps: DeltaDeps, raw: AddSpecDeltaInput): Pro
   try {
     fs.linkSync(tmp, file);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "EEXIST") throw new AppError("CONFLICT", `The change "${change.id}" already has a delta for "${input.capability}"`, "delta_exists");
+    if ((err as NodeJS.ErrnoException).code === "EEXIST")
+      throw new AppError("CONFLICT", `The change "${change.id}" already has a delta for "${input.capability}"`, "delta_exists");
     throw err;
   } finally {
     fs.rmSync(tmp, { force: true });
@@ -39,7 +43,11 @@ export async function addSpecDelta(deps: DeltaDeps, raw: AddSpecDeltaInput): Pro
 
 function renderDelta(input: AddSpecDeltaInput): string {
   const blocks = input.requirements.map((r) =>
-    [`### Requirement: ${r.name}`, r.text, ...r.scenarios.map((s) => [`#### Scenario: ${s.name}`, ...s.steps.map((step) => `- ${step}`)].join("\n"))].join("\n\n"),
+    [
+      `### Requirement: ${r.name}`,
+      r.text,
+      ...r.scenarios.map((s) => [`#### Scenario: ${s.name}`, ...s.steps.map((step) => `- ${step}`)].join("\n")),
+    ].join("\n\n"),
   );
   return `## ADDED Requirements\n\n${blocks.join("\n\n")}\n`;
 }

@@ -9,7 +9,15 @@ import { AppError } from "../app-error";
 import { assertSpecId, resolveInsideProject } from "../projects/paths";
 import type { ProjectRegistry } from "../projects/service";
 import { assertSpecFileStaysInside, openspecRel, projectRoot } from "./links";
-import { CreateProposalInputSchema, type CapabilityDelta, type CreateProposalInput, type SpecDetail, type SpecRequirements, type ValidationIssue, type ValidationState } from "@/lib/schemas/openspec";
+import {
+  CreateProposalInputSchema,
+  type CapabilityDelta,
+  type CreateProposalInput,
+  type SpecDetail,
+  type SpecRequirements,
+  type ValidationIssue,
+  type ValidationState,
+} from "@/lib/schemas/openspec";
 import type { Project } from "@/lib/schemas/project";
 
 // Structural, so the service can import this file without a cycle.
@@ -17,7 +25,12 @@ type DraftDeps = { projects: ProjectRegistry; openspec: { showSpec(input: { proj
 
 /** Same shape and rule as the Specs tab's states (non-strict: only ERRORs fail). */
 function toValidationState(valid: boolean, issues: ValidationIssue[]): ValidationState {
-  return { valid, errors: issues.filter((i) => i.level === "ERROR").length, warnings: issues.filter((i) => i.level === "WARNING").length, issues };
+  return {
+    valid,
+    errors: issues.filter((i) => i.level === "ERROR").length,
+    warnings: issues.filter((i) => i.level === "WARNING").length,
+    issues,
+  };
 }
 
 /** Delta files by capability, as the parser writes them inside the change. */
@@ -70,7 +83,14 @@ export function assertDraftValid(project: Project, input: CreateProposalInput): 
   const state = checkDraft(project, input);
   const errors = state.issues.filter((i) => i.level === "ERROR" && i.path !== "id");
   if (errors.length) {
-    throw new AppError("UNPROCESSABLE", `The proposal would not validate: ${errors.slice(0, 3).map((e) => `${e.path}: ${e.message}`).join("; ")}`, "proposal_invalid");
+    throw new AppError(
+      "UNPROCESSABLE",
+      `The proposal would not validate: ${errors
+        .slice(0, 3)
+        .map((e) => `${e.path}: ${e.message}`)
+        .join("; ")}`,
+      "proposal_invalid",
+    );
   }
 }
 

@@ -25,7 +25,10 @@ import type { Project } from "@/lib/schemas/project";
 
 type EditorDeps = {
   projects: ProjectRegistry;
-  openspec: { showChange(input: { projectId: string; changeId: string }): Promise<unknown>; onFilesChanged(slug: string, relPaths: string[]): void };
+  openspec: {
+    showChange(input: { projectId: string; changeId: string }): Promise<unknown>;
+    onFilesChanged(slug: string, relPaths: string[]): void;
+  };
 };
 
 const ABSENT = "absent";
@@ -90,13 +93,22 @@ async function underLock<T>(project: Project, fn: () => Promise<T>): Promise<T> 
     return await parser.withOpenSpecLock(project.openspecRoot, fn, { waitMs: 5000 });
   } catch (err) {
     // The parser's message names the folder; ours does not.
-    if (err instanceof parser.LockBusyError) throw new AppError("CONFLICT", "Another Workdeck operation is writing to this project's OpenSpec files; try again in a moment.", "openspec_locked");
+    if (err instanceof parser.LockBusyError)
+      throw new AppError(
+        "CONFLICT",
+        "Another Workdeck operation is writing to this project's OpenSpec files; try again in a moment.",
+        "openspec_locked",
+      );
     throw err;
   }
 }
 
 function changedOnDisk(file: string): AppError {
-  return new AppError("CONFLICT", `${file} changed on disk since you opened it; reload it (your text is kept in the editor) and apply your edit again.`, "file_changed");
+  return new AppError(
+    "CONFLICT",
+    `${file} changed on disk since you opened it; reload it (your text is kept in the editor) and apply your edit again.`,
+    "file_changed",
+  );
 }
 
 /** `openspec.writeChangeFile`: refused with 409 when the file is not at the version the editor read. */

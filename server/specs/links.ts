@@ -43,7 +43,12 @@ export function leavingLinks(project: Project): string[] {
 const WITHHELD_MESSAGE = "links outside the project, so Workdeck does not read it; replace the link with the file itself";
 
 function withheldValidation(links: string[]): ValidationState {
-  return { valid: false, errors: links.length, warnings: 0, issues: links.map((l) => ({ level: "ERROR" as const, path: l, message: `${l} ${WITHHELD_MESSAGE}` })) };
+  return {
+    valid: false,
+    errors: links.length,
+    warnings: 0,
+    issues: links.map((l) => ({ level: "ERROR" as const, path: l, message: `${l} ${WITHHELD_MESSAGE}` })),
+  };
 }
 
 /**

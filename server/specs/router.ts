@@ -24,15 +24,11 @@ export const openspecRouter = createTRPCRouter({
     .input(ListChangesInputSchema.optional())
     .query(({ ctx, input }) => ctx.runtime.openspec.listChanges(input ?? {})),
 
-  listSpecs: publicProcedure
-    .input(ListSpecsInputSchema.optional())
-    .query(({ ctx, input }) => ctx.runtime.openspec.listSpecs(input ?? {})),
+  listSpecs: publicProcedure.input(ListSpecsInputSchema.optional()).query(({ ctx, input }) => ctx.runtime.openspec.listSpecs(input ?? {})),
 
   showChange: publicProcedure.input(projectItem).query(({ ctx, input }) => ctx.runtime.openspec.showChange(input)),
 
-  showSpec: publicProcedure
-    .input(SpecRefInputSchema)
-    .query(({ ctx, input }) => ctx.runtime.openspec.showSpec(input)),
+  showSpec: publicProcedure.input(SpecRefInputSchema).query(({ ctx, input }) => ctx.runtime.openspec.showSpec(input)),
 
   validateChange: publicProcedure
     .input(projectItem.extend({ strict: z.boolean().optional() }))
@@ -67,14 +63,15 @@ export const openspecRouter = createTRPCRouter({
     .mutation(({ ctx, input }) => ctx.runtime.openspec.archiveChange(input)),
 
   /** Live changes to OpenSpec content; resumes after `lastEventId` without gaps. */
-  subscribe: publicProcedure
-    .input(SubscribeInputSchema.optional())
-    .subscription(async function* ({ ctx, input, signal }) {
-      const stream = ctx.runtime.bus.stream({
-        filter: { projectSlug: input?.projectId, types: ["openspec.changed", "openspec.proposalCreated", "openspec.archived", "projects.changed"] },
-        lastEventId: input?.lastEventId ?? null,
-        signal,
-      });
-      for await (const event of stream) yield tracked(String(event.id), event);
-    }),
+  subscribe: publicProcedure.input(SubscribeInputSchema.optional()).subscription(async function* ({ ctx, input, signal }) {
+    const stream = ctx.runtime.bus.stream({
+      filter: {
+        projectSlug: input?.projectId,
+        types: ["openspec.changed", "openspec.proposalCreated", "openspec.archived", "projects.changed"],
+      },
+      lastEventId: input?.lastEventId ?? null,
+      signal,
+    });
+    for await (const event of stream) yield tracked(String(event.id), event);
+  }),
 });

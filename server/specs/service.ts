@@ -4,7 +4,15 @@ import * as parser from "@workdeck/openspec-parser/fs";
 import type { EventBus } from "../events/bus";
 import { AppError } from "../app-error";
 import type { Logger } from "../logger";
-import { assertChangeStaysInside, assertSpecFileStaysInside, leavingLinks, LeavingLinkLog, openspecRel, projectRoot, withholdLeaving } from "./links";
+import {
+  assertChangeStaysInside,
+  assertSpecFileStaysInside,
+  leavingLinks,
+  LeavingLinkLog,
+  openspecRel,
+  projectRoot,
+  withholdLeaving,
+} from "./links";
 import { assertChangeId, assertSpecId, resolveInsideProject } from "../projects/paths";
 import type { ProjectRegistry } from "../projects/service";
 import { assertDraftValid, createChangeInput } from "./drafts";
@@ -122,7 +130,11 @@ export class OpenSpecService {
     return { projectSlug: project.slug, changeId: result.id, path: path.relative(project.path, result.path) };
   }
 
-  async archiveChange(input: { projectId: string; changeId: string; skipSpecs?: boolean }): Promise<{ archivedAs: string; specsUpdated: boolean; warnings: string[] }> {
+  async archiveChange(input: {
+    projectId: string;
+    changeId: string;
+    skipSpecs?: boolean;
+  }): Promise<{ archivedAs: string; specsUpdated: boolean; warnings: string[] }> {
     const project = this.readableProject(input.projectId);
     const id = assertChangeId(input.changeId);
     assertChangeStaysInside(project, id, { specs: true });
@@ -138,7 +150,10 @@ export class OpenSpecService {
   /** Reads every project once so the first page load is served from memory. */
   async warm(): Promise<void> {
     await Promise.all(
-      this.projects.all().filter((p) => !p.problem).map((p) => this.snapshot(p).catch((err) => this.log.warn({ err, project: p.slug }, "warm-up read failed"))),
+      this.projects
+        .all()
+        .filter((p) => !p.problem)
+        .map((p) => this.snapshot(p).catch((err) => this.log.warn({ err, project: p.slug }, "warm-up read failed"))),
     );
   }
 
@@ -164,7 +179,13 @@ export class OpenSpecService {
       if (parts[0] === "changes" && parts[1] && parts[1] !== "archive") changeIds.add(parts[1]);
       if (parts[0] === "specs" && parts.length > 1) specIds.add(parts.slice(1, parts.at(-1) === "spec.md" ? -1 : undefined).join("/"));
     }
-    this.bus.publish({ type: "openspec.changed", projectSlug: slug, changeIds: [...changeIds], specIds: [...specIds], paths: relPaths.slice(0, 50) });
+    this.bus.publish({
+      type: "openspec.changed",
+      projectSlug: slug,
+      changeIds: [...changeIds],
+      specIds: [...specIds],
+      paths: relPaths.slice(0, 50),
+    });
   }
 
   invalidateProject(slug: string): void {
@@ -196,9 +217,13 @@ export class OpenSpecService {
       pending.catch(() => {
         if (this.snapshots.get(project.slug) === pending) this.snapshots.delete(project.slug);
       });
-      pending.then(() => {
-        if ((this.generation.get(project.slug) ?? 0) !== gen && this.snapshots.get(project.slug) === pending) this.snapshots.delete(project.slug);
-      }, () => {});
+      pending.then(
+        () => {
+          if ((this.generation.get(project.slug) ?? 0) !== gen && this.snapshots.get(project.slug) === pending)
+            this.snapshots.delete(project.slug);
+        },
+        () => {},
+      );
     }
     return pending;
   }
@@ -208,7 +233,8 @@ export class OpenSpecService {
     const links = leavingLinks(project);
     this.leaving.note(project.slug, links);
     const base = openspecRel(project);
-    if (links.includes(base)) throw new AppError("UNPROCESSABLE", `${base}/ links outside the project, so Workdeck does not read it.`, "link_leaves_project");
+    if (links.includes(base))
+      throw new AppError("UNPROCESSABLE", `${base}/ links outside the project, so Workdeck does not read it.`, "link_leaves_project");
     return withholdLeaving(await readSnapshot(project), links, base);
   }
 

@@ -71,7 +71,11 @@ export class OpenSpecWatcher {
     const base = openspecRel(project);
     const guard = new LinkGuard(realProject, root, base, this.limits.maxEntries, (what, rel) => {
       if (what === "link") this.log.warn({ project: slug, link: rel }, "openspec watcher: skipped a link that leaves the project");
-      else this.log.warn({ project: slug, limit: this.limits.maxEntries }, "openspec watcher: entry limit reached; further files are not watched");
+      else
+        this.log.warn(
+          { project: slug, limit: this.limits.maxEntries },
+          "openspec watcher: entry limit reached; further files are not watched",
+        );
     });
     // openspec/ itself may be the link (discovery flags it; a link made since is caught here).
     if (guard.leaves(root)) {

@@ -36,7 +36,8 @@ const t = initTRPC.context<TrpcContext>().create({
   errorFormatter({ shape, error }) {
     const app = isAppError(error.cause) ? error.cause : null;
     // By name, not instanceof: the runtime and the route bundle may hold different copies of zod.
-    const zod = error.cause?.name === "ZodError" ? (error.cause as unknown as { issues: { path: PropertyKey[]; message: string }[] }) : null;
+    const zod =
+      error.cause?.name === "ZodError" ? (error.cause as unknown as { issues: { path: PropertyKey[]; message: string }[] }) : null;
     return {
       ...shape,
       data: {

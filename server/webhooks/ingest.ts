@@ -69,13 +69,28 @@ export async function webhookPost(deps: WebhookDeps, route: WebhookRoute, req: W
     let links: Links = {};
     if (normalized.kind === "review") {
       links = await reviewLinks(deps, project, normalized);
-      if (!links.changeId && links.failureId === undefined && links.sessionId === undefined && (normalized.action === "open" || normalized.action === "update")) {
+      if (
+        !links.changeId &&
+        links.failureId === undefined &&
+        links.sessionId === undefined &&
+        (normalized.action === "open" || normalized.action === "update")
+      ) {
         return { status: 202, body: { ignored: "The pull/merge request touches no change, failure or session of the project" } };
       }
     }
     const applied = applyDelivery(deps, project, delivery, normalized, links);
     if (applied.duplicate) return { status: 200, body: { duplicate: true, deliveryId: delivery.deliveryId } };
-    return { status: 201, body: { deliveryId: delivery.deliveryId, project, kind: normalized.kind, itemId: applied.itemId, change: applied.change, deployId: applied.deployId } };
+    return {
+      status: 201,
+      body: {
+        deliveryId: delivery.deliveryId,
+        project,
+        kind: normalized.kind,
+        itemId: applied.itemId,
+        change: applied.change,
+        deployId: applied.deployId,
+      },
+    };
   } catch (err) {
     if (isAppError(err)) return { status: HTTP_STATUS[err.code], body: { error: { code: err.code, message: err.message } } };
     deps.log.error({ err }, "webhook ingest failed");
@@ -83,12 +98,17 @@ export async function webhookPost(deps: WebhookDeps, route: WebhookRoute, req: W
   }
 }
 
-async function authenticateAndRead(deps: WebhookDeps, route: WebhookRoute, req: WebhookRequest): Promise<{ normalized: Normalized | Ignored; delivery: Delivery }> {
+async function authenticateAndRead(
+  deps: WebhookDeps,
+  route: WebhookRoute,
+  req: WebhookRequest,
+): Promise<{ normalized: Normalized | Ignored; delivery: Delivery }> {
   const integrations = deps.config.config.integrations;
   if (route.source === "github") {
     const env = integrations?.github?.webhookSecretEnv;
     const secret = env ? deps.readSecret(env) : undefined;
-    if (!secret) throw new AppError("NOT_FOUND", "GitHub webhooks are not enabled: set integrations.github.webhookSecretEnv and that variable");
+    if (!secret)
+      throw new AppError("NOT_FOUND", "GitHub webhooks are not enabled: set integrations.github.webhookSecretEnv and that variable");
     const signature = req.header("x-hub-signature-256");
     if (!signature) throw new AppError("UNAUTHORIZED", "X-Hub-Signature-256 is missing");
     const body = await readText(req);
@@ -100,14 +120,18 @@ async function authenticateAndRead(deps: WebhookDeps, route: WebhookRoute, req: 
     const payload = parseJson(body);
     const normalized = parsed(() => normalizeGithub(event, payload), `GitHub ${event}`);
     const action = typeof (payload as { action?: unknown }).action === "string" ? `.${(payload as { action: string }).action}` : "";
-    return { normalized, delivery: { source: "github", deliveryId: req.header("x-github-delivery") ?? hash(body), event: `${event}${action}`.slice(0, 100) } };
+    return {
+      normalized,
+      delivery: { source: "github", deliveryId: req.header("x-github-delivery") ?? hash(body), event: `${event}${action}`.slice(0, 100) },
+    };
   }
   if (route.source === "gitlab") {
     const env = integrations?.gitlab?.tokenEnv;
     const secret = env ? deps.readSecret(env) : undefined;
     if (!secret) throw new AppError("NOT_FOUND", "GitLab webhooks are not enabled: set integrations.gitlab.tokenEnv and that variable");
     const token = req.header("x-gitlab-token");
-    if (!token || !tokensEqual(token, secret)) throw new AppError("UNAUTHORIZED", token ? "X-Gitlab-Token does not match the configured token" : "X-Gitlab-Token is missing");
+    if (!token || !tokensEqual(token, secret))
+      throw new AppError("UNAUTHORIZED", token ? "X-Gitlab-Token does not match the configured token" : "X-Gitlab-Token is missing");
     const body = await readText(req);
     const payload = parseJson(body);
     const normalized = parsed(() => normalizeGitlab(payload), "GitLab");
@@ -116,13 +140,18 @@ async function authenticateAndRead(deps: WebhookDeps, route: WebhookRoute, req: 
   }
   const env = integrations?.railway?.webhookSecretEnv;
   const secret = env ? deps.readSecret(env) : undefined;
-  if (!secret) throw new AppError("NOT_FOUND", "Railway webhooks are not enabled: set integrations.railway.webhookSecretEnv and that variable");
-  if (!route.pathSecret || !tokensEqual(route.pathSecret, secret)) throw new AppError("UNAUTHORIZED", "The secret in the webhook URL does not match");
+  if (!secret)
+    throw new AppError("NOT_FOUND", "Railway webhooks are not enabled: set integrations.railway.webhookSecretEnv and that variable");
+  if (!route.pathSecret || !tokensEqual(route.pathSecret, secret))
+    throw new AppError("UNAUTHORIZED", "The secret in the webhook URL does not match");
   const body = await readText(req);
   const payload = parseJson(body);
   const normalized = parsed(() => normalizeRailway(payload), "Railway");
   // Railway sends no delivery id: a replay is the same body.
-  return { normalized, delivery: { source: "railway", deliveryId: hash(body), event: String((payload as { type?: unknown }).type ?? "railway").slice(0, 100) } };
+  return {
+    normalized,
+    delivery: { source: "railway", deliveryId: hash(body), event: String((payload as { type?: unknown }).type ?? "railway").slice(0, 100) },
+  };
 }
 
 async function readText(req: WebhookRequest): Promise<string> {
@@ -150,7 +179,10 @@ function parsed<T>(fn: () => T, what: string): T {
   } catch (err) {
     if (err instanceof ZodError) {
       const issue = err.issues[0];
-      throw new AppError("BAD_REQUEST", `Not a ${what} payload of the documented shape: ${issue?.path.join(".") || "(root)"}: ${issue?.message ?? "invalid"}`);
+      throw new AppError(
+        "BAD_REQUEST",
+        `Not a ${what} payload of the documented shape: ${issue?.path.join(".") || "(root)"}: ${issue?.message ?? "invalid"}`,
+      );
     }
     throw err;
   }
@@ -177,13 +209,14 @@ async function reviewLinks(deps: WebhookDeps, project: string, n: ReviewEvent): 
   const sqlite = deps.db.$client;
   const failure = /(?:failure\s*#?|\/errors\/)(\d{1,9})\b/.exec(text);
   if (failure) {
-    const row = sqlite.prepare("SELECT id FROM test_failures WHERE id = ? AND project_slug = ?").get(Number(failure[1]), project) as { id: number } | undefined;
+    const row = sqlite.prepare("SELECT id FROM test_failures WHERE id = ? AND project_slug = ?").get(Number(failure[1]), project) as
+      { id: number } | undefined;
     if (row) links.failureId = row.id;
   }
   if (n.branch) {
-    const s = sqlite.prepare("SELECT id, work_item_kind, work_item_ref FROM sessions WHERE branch = ? AND project_slug = ? ORDER BY id DESC LIMIT 1").get(n.branch, project) as
-      | { id: number; work_item_kind: string | null; work_item_ref: string | null }
-      | undefined;
+    const s = sqlite
+      .prepare("SELECT id, work_item_kind, work_item_ref FROM sessions WHERE branch = ? AND project_slug = ? ORDER BY id DESC LIMIT 1")
+      .get(n.branch, project) as { id: number; work_item_kind: string | null; work_item_ref: string | null } | undefined;
     if (s) {
       links.sessionId = s.id;
       if (s.work_item_kind === "spec" && s.work_item_ref) links.changeId ??= s.work_item_ref;

@@ -87,7 +87,13 @@ const GhWorkflowRun = z.object({
 const GhCheckSuite = z.object({
   action: str,
   repository: GhRepo,
-  check_suite: z.object({ id: z.number(), conclusion: opt, head_branch: opt, head_sha: opt, app: z.object({ name: opt, slug: opt }).nullish() }),
+  check_suite: z.object({
+    id: z.number(),
+    conclusion: opt,
+    head_branch: opt,
+    head_sha: opt,
+    app: z.object({ name: opt, slug: opt }).nullish(),
+  }),
 });
 
 const GhPullRequest = z.object({
@@ -105,7 +111,14 @@ export function normalizeGithub(event: string, payload: unknown): Normalized | I
       const name = run.name ?? "workflow";
       const ci = { workflow: name, branch: run.head_branch, commitSha: run.head_sha, url: run.html_url, conclusion: run.conclusion };
       const links = `${run.display_title ? `\nRun title: ${run.display_title}` : ""}${run.html_url ? `\nRun: ${run.html_url}` : ""}`;
-      return githubCi(event, p.action, p.repository.full_name, ci, `GitHub Actions workflow "${name}" run${run.run_number ? ` #${run.run_number}` : ""}`, links);
+      return githubCi(
+        event,
+        p.action,
+        p.repository.full_name,
+        ci,
+        `GitHub Actions workflow "${name}" run${run.run_number ? ` #${run.run_number}` : ""}`,
+        links,
+      );
     }
     case "check_suite": {
       const p = GhCheckSuite.parse(payload);
@@ -117,7 +130,16 @@ export function normalizeGithub(event: string, payload: unknown): Normalized | I
     }
     case "pull_request": {
       const p = GhPullRequest.parse(payload);
-      const action = ({ opened: "open", reopened: "open", ready_for_review: "open", synchronize: "update", edited: "update", closed: p.pull_request.merged ? "merge" : "close" } as const)[p.action as "opened"];
+      const action = (
+        {
+          opened: "open",
+          reopened: "open",
+          ready_for_review: "open",
+          synchronize: "update",
+          edited: "update",
+          closed: p.pull_request.merged ? "merge" : "close",
+        } as const
+      )[p.action as "opened"];
       if (!action) return { ignored: `pull_request ${p.action}` };
       return {
         kind: "review",
@@ -145,7 +167,15 @@ function githubCi(event: string, action: string, repository: string, ci: CiField
   const outcome = ciOutcome(ci.conclusion);
   if (!outcome) return { ignored: `${event} concluded ${ci.conclusion ?? "without a conclusion"}` };
   const where = `${ci.branch ? ` on ${ci.branch}` : ""}${ci.commitSha ? ` at ${ci.commitSha.slice(0, 12)}` : ""}`;
-  return { kind: "ci", provider: "github", repository, outcome, ...ci, conclusion: ci.conclusion!, evidence: `${subject} concluded ${ci.conclusion}${where}.${links}` };
+  return {
+    kind: "ci",
+    provider: "github",
+    repository,
+    outcome,
+    ...ci,
+    conclusion: ci.conclusion!,
+    evidence: `${subject} concluded ${ci.conclusion}${where}.${links}`,
+  };
 }
 
 function ciOutcome(conclusion: string | null): "failed" | "passed" | null {
@@ -211,7 +241,9 @@ export function normalizeGitlab(payload: unknown): Normalized | Ignored {
   if (kind === "merge_request") {
     const p = GlMergeRequest.parse(payload);
     const a = p.object_attributes;
-    const action = ({ open: "open", reopen: "open", update: "update", merge: "merge", close: "close" } as const)[(a.action ?? "") as "open"];
+    const action = ({ open: "open", reopen: "open", update: "update", merge: "merge", close: "close" } as const)[
+      (a.action ?? "") as "open"
+    ];
     if (!action) return { ignored: `merge_request ${a.action ?? "without an action"}` };
     return {
       kind: "review",

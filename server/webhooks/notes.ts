@@ -10,7 +10,12 @@ import type { NotificationKind } from "@/lib/schemas/notifications";
  * the run or deployment on the provider's site.
  */
 
-export type IntegrationNote = { kind: NotificationKind; projectSlug: string | null; dedupeKey: string; message: Omit<MessageInput, "kind" | "project"> };
+export type IntegrationNote = {
+  kind: NotificationKind;
+  projectSlug: string | null;
+  dedupeKey: string;
+  message: Omit<MessageInput, "kind" | "project">;
+};
 
 const TAIL_LINES = 12;
 
@@ -20,7 +25,19 @@ export function integrationNotes(deps: { db: Db; baseUrl: string }, e: WorkdeckE
   if (e.type === "integrations.changed") {
     if (e.kind === "deploy" && e.deployId !== null) {
       const d = sqlite.prepare("SELECT * FROM deploys WHERE id = ?").get(e.deployId) as
-        | { id: number; deployment_id: string; service_name: string | null; environment_name: string | null; status: string; commit_sha: string | null; commit_message: string | null; branch: string | null; started_at: number; finished_at: number | null; log_tail: string | null }
+        | {
+            id: number;
+            deployment_id: string;
+            service_name: string | null;
+            environment_name: string | null;
+            status: string;
+            commit_sha: string | null;
+            commit_message: string | null;
+            branch: string | null;
+            started_at: number;
+            finished_at: number | null;
+            log_tail: string | null;
+          }
         | undefined;
       if (!d) return [];
       const failed = d.status === "FAILED" || d.status === "CRASHED";
@@ -38,20 +55,37 @@ export function integrationNotes(deps: { db: Db; baseUrl: string }, e: WorkdeckE
           message: {
             title: failed ? `Deploy ${d.status === "CRASHED" ? "crashed" : "failed"}: ${where}` : `Deployed: ${where}`,
             body: [
-              d.commit_sha ? `\`${escapeMrkdwn(d.commit_sha.slice(0, 7))}\` ${escapeMrkdwn((d.commit_message ?? "").split("\n")[0] ?? "")}` : `Deployment \`${escapeMrkdwn(d.deployment_id)}\``,
+              d.commit_sha
+                ? `\`${escapeMrkdwn(d.commit_sha.slice(0, 7))}\` ${escapeMrkdwn((d.commit_message ?? "").split("\n")[0] ?? "")}`
+                : `Deployment \`${escapeMrkdwn(d.deployment_id)}\``,
               tail ? `\`\`\`${escapeMrkdwn(tail.slice(-1500))}\`\`\`` : null,
             ]
               .filter(Boolean)
               .join("\n"),
-            fields: [["Status", d.status], ...(d.branch ? ([["Branch", escapeMrkdwn(d.branch)]] as [string, string][]) : []), ...(seconds !== null ? ([["Duration", `${seconds} s`]] as [string, string][]) : [])],
+            fields: [
+              ["Status", d.status],
+              ...(d.branch ? ([["Branch", escapeMrkdwn(d.branch)]] as [string, string][]) : []),
+              ...(seconds !== null ? ([["Duration", `${seconds} s`]] as [string, string][]) : []),
+            ],
             link: link(deploysHref(e.projectSlug, e.itemId ?? undefined)),
           },
         },
       ];
     }
     if (e.kind === "ci" && e.itemId !== null && e.change !== "updated" && e.change !== "none") {
-      const i = sqlite.prepare("SELECT id, title, detail, url, branch, commit_sha, evidence, occurrences FROM integration_items WHERE id = ?").get(e.itemId) as
-        | { id: number; title: string; detail: string; url: string | null; branch: string | null; commit_sha: string | null; evidence: string; occurrences: number }
+      const i = sqlite
+        .prepare("SELECT id, title, detail, url, branch, commit_sha, evidence, occurrences FROM integration_items WHERE id = ?")
+        .get(e.itemId) as
+        | {
+            id: number;
+            title: string;
+            detail: string;
+            url: string | null;
+            branch: string | null;
+            commit_sha: string | null;
+            evidence: string;
+            occurrences: number;
+          }
         | undefined;
       if (!i) return [];
       const fixed = e.change === "resolved";
@@ -63,7 +97,11 @@ export function integrationNotes(deps: { db: Db; baseUrl: string }, e: WorkdeckE
           message: {
             title: fixed ? i.title.replace(/^CI failed: /, "CI passes again: ") : i.title,
             body: `${escapeMrkdwn(i.evidence.split("\n").slice(0, 6).join("\n"))}${i.url ? `\n<${i.url}|Open the run>` : ""}`,
-            fields: [["Conclusion", escapeMrkdwn(i.detail)], ...(i.commit_sha ? ([["Commit", `\`${i.commit_sha.slice(0, 7)}\``]] as [string, string][]) : []), ...(i.occurrences > 1 && !fixed ? ([["Times", String(i.occurrences)]] as [string, string][]) : [])],
+            fields: [
+              ["Conclusion", escapeMrkdwn(i.detail)],
+              ...(i.commit_sha ? ([["Commit", `\`${i.commit_sha.slice(0, 7)}\``]] as [string, string][]) : []),
+              ...(i.occurrences > 1 && !fixed ? ([["Times", String(i.occurrences)]] as [string, string][]) : []),
+            ],
             link: link(deploysHref(e.projectSlug, i.id)),
           },
         },
@@ -72,20 +110,38 @@ export function integrationNotes(deps: { db: Db; baseUrl: string }, e: WorkdeckE
     return [];
   }
   if (e.type === "automations.ran") {
-    const r = sqlite.prepare("SELECT id, item_key, trigger, action, status, reason, session_id FROM automation_runs WHERE id = ?").get(e.runId) as
+    const r = sqlite
+      .prepare("SELECT id, item_key, trigger, action, status, reason, session_id FROM automation_runs WHERE id = ?")
+      .get(e.runId) as
       | { id: number; item_key: string; trigger: string; action: string; status: string; reason: string | null; session_id: number | null }
       | undefined;
     if (!r || (r.status !== "launched" && r.status !== "notified" && r.status !== "rate_limited")) return [];
     const itemId = Number(r.item_key.split(":")[1]);
-    const href = r.session_id ? `/sessions/${r.session_id}` : r.item_key.startsWith("failure:") ? `/errors/${itemId}` : deploysHref(e.projectSlug, itemId);
+    const href = r.session_id
+      ? `/sessions/${r.session_id}`
+      : r.item_key.startsWith("failure:")
+        ? `/errors/${itemId}`
+        : deploysHref(e.projectSlug, itemId);
     const title =
-      r.status === "launched" ? `Remediation session #${r.session_id} started` : r.status === "notified" ? `Automation: ${r.trigger.replace(/_/g, " ")}` : `Automation held back: ${r.trigger.replace(/_/g, " ")}`;
+      r.status === "launched"
+        ? `Remediation session #${r.session_id} started`
+        : r.status === "notified"
+          ? `Automation: ${r.trigger.replace(/_/g, " ")}`
+          : `Automation held back: ${r.trigger.replace(/_/g, " ")}`;
     return [
       {
         kind: "automation",
         projectSlug: e.projectSlug,
         dedupeKey: `automation:${r.id}`,
-        message: { title, body: escapeMrkdwn(r.reason ?? `For ${r.item_key}, by the ${r.trigger} rule.`), fields: [["Rule", r.trigger], ["Action", r.action.replace(/_/g, " ")]], link: link(href) },
+        message: {
+          title,
+          body: escapeMrkdwn(r.reason ?? `For ${r.item_key}, by the ${r.trigger} rule.`),
+          fields: [
+            ["Rule", r.trigger],
+            ["Action", r.action.replace(/_/g, " ")],
+          ],
+          link: link(href),
+        },
       },
     ];
   }

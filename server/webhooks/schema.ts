@@ -20,7 +20,10 @@ export const webhookDeliveries = sqliteTable(
     projectSlug: text("project_slug"),
     receivedAt: integer("received_at", { mode: "timestamp_ms" }).notNull(),
   },
-  (t) => [uniqueIndex("webhook_deliveries_source_id_unique").on(t.source, t.deliveryId), index("webhook_deliveries_received_idx").on(t.receivedAt)],
+  (t) => [
+    uniqueIndex("webhook_deliveries_source_id_unique").on(t.source, t.deliveryId),
+    index("webhook_deliveries_received_idx").on(t.receivedAt),
+  ],
 );
 
 /**
@@ -58,7 +61,10 @@ export const integrationItems = sqliteTable(
     lastSeenAt: integer("last_seen_at", { mode: "timestamp_ms" }).notNull(),
     resolvedAt: integer("resolved_at", { mode: "timestamp_ms" }),
   },
-  (t) => [uniqueIndex("integration_items_subject_unique").on(t.subjectKey), index("integration_items_project_idx").on(t.projectSlug, t.status)],
+  (t) => [
+    uniqueIndex("integration_items_subject_unique").on(t.subjectKey),
+    index("integration_items_project_idx").on(t.projectSlug, t.status),
+  ],
 );
 
 /** The deploy timeline: one row per deployment, its latest status. */
@@ -83,7 +89,10 @@ export const deploys = sqliteTable(
     updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
     logTail: text("log_tail"),
   },
-  (t) => [uniqueIndex("deploys_deployment_unique").on(t.provider, t.deploymentId), index("deploys_project_idx").on(t.projectSlug, t.startedAt)],
+  (t) => [
+    uniqueIndex("deploys_deployment_unique").on(t.provider, t.deploymentId),
+    index("deploys_project_idx").on(t.projectSlug, t.startedAt),
+  ],
 );
 
 /** What each automation rule did for an item: the one-session-per-item check and the per-project rate limit read it. */

@@ -13,7 +13,19 @@ import type { z } from "zod";
 
 /** Reads behind the deploys page and the automations settings (issue 15). */
 
-type DeployRow = { id: number; project_slug: string; deployment_id: string; service_name: string | null; environment_name: string | null; status: string; commit_sha: string | null; commit_message: string | null; branch: string | null; started_at: number; finished_at: number | null };
+type DeployRow = {
+  id: number;
+  project_slug: string;
+  deployment_id: string;
+  service_name: string | null;
+  environment_name: string | null;
+  status: string;
+  commit_sha: string | null;
+  commit_message: string | null;
+  branch: string | null;
+  started_at: number;
+  finished_at: number | null;
+};
 
 /** The last N deploys of a project (or of all), newest first. */
 export function deployTimeline(deps: { db: Db }, raw: z.input<typeof DeployTimelineInputSchema> = {}): Deploy[] {
@@ -40,7 +52,24 @@ export function deployTimeline(deps: { db: Db }, raw: z.input<typeof DeployTimel
   }));
 }
 
-type ItemRow = { id: number; kind: IntegrationItem["kind"]; project_slug: string; provider: string; status: "open" | "resolved"; title: string; detail: string; url: string | null; branch: string | null; commit_sha: string | null; evidence: string; occurrences: number; first_seen_at: number; last_seen_at: number; resolved_at: number | null; session_id: number | null };
+type ItemRow = {
+  id: number;
+  kind: IntegrationItem["kind"];
+  project_slug: string;
+  provider: string;
+  status: "open" | "resolved";
+  title: string;
+  detail: string;
+  url: string | null;
+  branch: string | null;
+  commit_sha: string | null;
+  evidence: string;
+  occurrences: number;
+  first_seen_at: number;
+  last_seen_at: number;
+  resolved_at: number | null;
+  session_id: number | null;
+};
 
 /** `ci`, `review` and `deploy` items with their evidence, open first. */
 export function integrationItems(deps: { db: Db }, raw: z.input<typeof IntegrationItemsInputSchema> = {}): IntegrationItem[] {
@@ -93,8 +122,21 @@ export function automationsView(deps: { db: Db; config: LoadedConfig; readSecret
   const { config } = deps.config;
   const set = (env: string | undefined) => Boolean(env && deps.readSecret(env));
   const runs = deps.db.$client
-    .prepare("SELECT id, item_key, trigger, rule_index, action, project_slug, status, reason, session_id, created_at FROM automation_runs ORDER BY id DESC LIMIT 50")
-    .all() as { id: number; item_key: string; trigger: string; rule_index: number; action: string; project_slug: string; status: string; reason: string | null; session_id: number | null; created_at: number }[];
+    .prepare(
+      "SELECT id, item_key, trigger, rule_index, action, project_slug, status, reason, session_id, created_at FROM automation_runs ORDER BY id DESC LIMIT 50",
+    )
+    .all() as {
+    id: number;
+    item_key: string;
+    trigger: string;
+    rule_index: number;
+    action: string;
+    project_slug: string;
+    status: string;
+    reason: string | null;
+    session_id: number | null;
+    created_at: number;
+  }[];
   return {
     rules: (config.automations ?? []).map((r, index) => ({ ...r, index, perHour: r.maxSessionsPerHour ?? AUTOMATION_DEFAULT_PER_HOUR })),
     integrations: {
@@ -103,6 +145,17 @@ export function automationsView(deps: { db: Db; config: LoadedConfig; readSecret
       railwayWebhook: set(config.integrations?.railway?.webhookSecretEnv),
       railwayPolling: set(config.integrations?.railway?.tokenEnv),
     },
-    runs: runs.map((r) => ({ id: r.id, itemKey: r.item_key, trigger: r.trigger, ruleIndex: r.rule_index, action: r.action, projectSlug: r.project_slug, status: r.status, reason: r.reason, sessionId: r.session_id, createdAt: new Date(r.created_at) })),
+    runs: runs.map((r) => ({
+      id: r.id,
+      itemKey: r.item_key,
+      trigger: r.trigger,
+      ruleIndex: r.rule_index,
+      action: r.action,
+      projectSlug: r.project_slug,
+      status: r.status,
+      reason: r.reason,
+      sessionId: r.session_id,
+      createdAt: new Date(r.created_at),
+    })),
   };
 }

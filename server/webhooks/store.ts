@@ -17,7 +17,12 @@ export type Delivery = { source: "github" | "gitlab" | "railway" | "railway_poll
 
 export type Links = { changeId?: string; failureId?: number; sessionId?: number };
 
-export type Applied = { duplicate: boolean; itemId: number | null; change: "opened" | "reopened" | "updated" | "resolved" | "none"; deployId: number | null };
+export type Applied = {
+  duplicate: boolean;
+  itemId: number | null;
+  change: "opened" | "reopened" | "updated" | "resolved" | "none";
+  deployId: number | null;
+};
 
 const PRIORITY = { ci: 4, review: 3, deploy: 5 } as const;
 
@@ -27,7 +32,9 @@ export function applyDelivery(deps: StoreDeps, projectSlug: string, delivery: De
   const run = sqlite.transaction((): Applied => {
     const now = Date.now();
     const stored = sqlite
-      .prepare("INSERT INTO webhook_deliveries (source, delivery_id, event, project_slug, received_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (source, delivery_id) DO NOTHING")
+      .prepare(
+        "INSERT INTO webhook_deliveries (source, delivery_id, event, project_slug, received_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (source, delivery_id) DO NOTHING",
+      )
       .run(delivery.source, delivery.deliveryId, delivery.event, projectSlug, now);
     if (!stored.changes) return { duplicate: true, itemId: null, change: "none", deployId: null };
     let result: Omit<Applied, "duplicate">;
@@ -35,7 +42,16 @@ export function applyDelivery(deps: StoreDeps, projectSlug: string, delivery: De
     else if (n.kind === "review") result = { ...applyReview(deps, projectSlug, n, links, now), deployId: null };
     else result = applyDeploy(deps, projectSlug, n, now);
     if (result.change !== "none" || result.deployId !== null) {
-      events.push(deps.bus.append({ type: "integrations.changed", projectSlug, kind: n.kind, itemId: result.itemId, change: result.change, deployId: result.deployId } satisfies WorkdeckEventInput));
+      events.push(
+        deps.bus.append({
+          type: "integrations.changed",
+          projectSlug,
+          kind: n.kind,
+          itemId: result.itemId,
+          change: result.change,
+          deployId: result.deployId,
+        } satisfies WorkdeckEventInput),
+      );
     }
     return { duplicate: false, ...result };
   });
@@ -60,12 +76,24 @@ type ItemInput = {
 };
 
 /** A failing subject opens (or reopens) its item; a passing one resolves it, if open. */
-function upsertItem(deps: StoreDeps, projectSlug: string, failing: boolean, it: ItemInput, now: number, countOccurrence = true): ItemChange {
+function upsertItem(
+  deps: StoreDeps,
+  projectSlug: string,
+  failing: boolean,
+  it: ItemInput,
+  now: number,
+  countOccurrence = true,
+): ItemChange {
   const sqlite = deps.db.$client;
-  const existing = sqlite.prepare("SELECT id, status FROM integration_items WHERE subject_key = ?").get(it.subjectKey) as { id: number; status: string } | undefined;
+  const existing = sqlite.prepare("SELECT id, status FROM integration_items WHERE subject_key = ?").get(it.subjectKey) as
+    { id: number; status: string } | undefined;
   if (!failing) {
     if (!existing || existing.status !== "open") return { itemId: existing?.id ?? null, change: "none" };
-    sqlite.prepare("UPDATE integration_items SET status = 'resolved', resolved_at = ?, last_seen_at = ?, detail = ?, url = COALESCE(?, url), commit_sha = COALESCE(?, commit_sha) WHERE id = ?").run(now, now, it.detail, it.url, it.commitSha, existing.id);
+    sqlite
+      .prepare(
+        "UPDATE integration_items SET status = 'resolved', resolved_at = ?, last_seen_at = ?, detail = ?, url = COALESCE(?, url), commit_sha = COALESCE(?, commit_sha) WHERE id = ?",
+      )
+      .run(now, now, it.detail, it.url, it.commitSha, existing.id);
     return { itemId: existing.id, change: "resolved" };
   }
   const refs = it.refs ? JSON.stringify(it.refs) : null;
@@ -75,7 +103,22 @@ function upsertItem(deps: StoreDeps, projectSlug: string, failing: boolean, it: 
         `INSERT INTO integration_items (kind, project_slug, provider, subject_key, status, title, detail, url, branch, commit_sha, evidence, refs, occurrences, priority, first_seen_at, last_seen_at)
          VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)`,
       )
-      .run(it.kind, projectSlug, it.provider, it.subjectKey, it.title, it.detail, it.url, it.branch, it.commitSha, it.evidence, refs, PRIORITY[it.kind], now, now);
+      .run(
+        it.kind,
+        projectSlug,
+        it.provider,
+        it.subjectKey,
+        it.title,
+        it.detail,
+        it.url,
+        it.branch,
+        it.commitSha,
+        it.evidence,
+        refs,
+        PRIORITY[it.kind],
+        now,
+        now,
+      );
     return { itemId: Number(info.lastInsertRowid), change: "opened" };
   }
   sqlite
@@ -136,7 +179,9 @@ function applyReview(deps: StoreDeps, projectSlug: string, n: ReviewEvent, links
 function applyDeploy(deps: StoreDeps, projectSlug: string, n: DeployEvent, now: number): ItemChange & { deployId: number | null } {
   const sqlite = deps.db.$client;
   const terminal = TERMINAL_DEPLOY.has(n.status);
-  const prior = sqlite.prepare("SELECT id, status, updated_at FROM deploys WHERE provider = ? AND deployment_id = ?").get(n.provider, n.deploymentId) as { id: number; status: string; updated_at: number } | undefined;
+  const prior = sqlite
+    .prepare("SELECT id, status, updated_at FROM deploys WHERE provider = ? AND deployment_id = ?")
+    .get(n.provider, n.deploymentId) as { id: number; status: string; updated_at: number } | undefined;
   let deployId: number;
   if (!prior) {
     const info = sqlite
@@ -144,7 +189,22 @@ function applyDeploy(deps: StoreDeps, projectSlug: string, n: DeployEvent, now: 
         `INSERT INTO deploys (project_slug, provider, deployment_id, service_id, service_name, environment_name, status, commit_sha, commit_message, branch, started_at, finished_at, updated_at, log_tail)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(projectSlug, n.provider, n.deploymentId, n.serviceId, n.serviceName, n.environmentName, n.status, n.commitSha, n.commitMessage, n.branch, n.startedAt ?? n.at, terminal ? n.at : null, n.at, n.logTail);
+      .run(
+        projectSlug,
+        n.provider,
+        n.deploymentId,
+        n.serviceId,
+        n.serviceName,
+        n.environmentName,
+        n.status,
+        n.commitSha,
+        n.commitMessage,
+        n.branch,
+        n.startedAt ?? n.at,
+        terminal ? n.at : null,
+        n.at,
+        n.logTail,
+      );
     deployId = Number(info.lastInsertRowid);
   } else {
     // Deliveries can arrive out of order: a BUILDING after the SUCCESS it preceded changes nothing.
@@ -156,13 +216,27 @@ function applyDeploy(deps: StoreDeps, projectSlug: string, n: DeployEvent, now: 
          commit_sha = COALESCE(?, commit_sha), commit_message = COALESCE(?, commit_message), branch = COALESCE(?, branch),
          service_name = COALESCE(?, service_name), environment_name = COALESCE(?, environment_name), log_tail = COALESCE(?, log_tail) WHERE id = ?`,
       )
-      .run(n.status, terminal ? 1 : 0, Math.max(n.at, prior.updated_at), Math.max(n.at, prior.updated_at), n.commitSha, n.commitMessage, n.branch, n.serviceName, n.environmentName, n.logTail, prior.id);
+      .run(
+        n.status,
+        terminal ? 1 : 0,
+        Math.max(n.at, prior.updated_at),
+        Math.max(n.at, prior.updated_at),
+        n.commitSha,
+        n.commitMessage,
+        n.branch,
+        n.serviceName,
+        n.environmentName,
+        n.logTail,
+        prior.id,
+      );
     deployId = prior.id;
   }
   if (!terminal || n.status === "REMOVED" || n.status === "SKIPPED") return { itemId: null, change: "none", deployId };
   // Only the newest deployment of a service speaks for it: an older one failing late reopens nothing.
   const newer = sqlite
-    .prepare("SELECT 1 FROM deploys WHERE project_slug = ? AND provider = ? AND service_id IS ? AND environment_name IS ? AND started_at > (SELECT started_at FROM deploys WHERE id = ?) LIMIT 1")
+    .prepare(
+      "SELECT 1 FROM deploys WHERE project_slug = ? AND provider = ? AND service_id IS ? AND environment_name IS ? AND started_at > (SELECT started_at FROM deploys WHERE id = ?) LIMIT 1",
+    )
     .get(projectSlug, n.provider, n.serviceId, n.environmentName, deployId);
   if (newer) return { itemId: null, change: "none", deployId };
   const service = n.serviceName ?? n.serviceId ?? "service";
@@ -189,10 +263,15 @@ function applyDeploy(deps: StoreDeps, projectSlug: string, n: DeployEvent, now: 
   return { ...item, deployId };
 }
 
-export function deployEvidence(n: Pick<DeployEvent, "deploymentId" | "status" | "serviceName" | "environmentName" | "commitSha" | "commitMessage" | "branch">, logTail: string | null): string {
+export function deployEvidence(
+  n: Pick<DeployEvent, "deploymentId" | "status" | "serviceName" | "environmentName" | "commitSha" | "commitMessage" | "branch">,
+  logTail: string | null,
+): string {
   return [
     `Railway deployment ${n.deploymentId} of ${n.serviceName ?? "a service"}${n.environmentName ? ` in ${n.environmentName}` : ""}: ${n.status}.`,
-    n.commitSha ? `Commit ${n.commitSha.slice(0, 12)}${n.branch ? ` on ${n.branch}` : ""}${n.commitMessage ? `: ${n.commitMessage.split("\n")[0]}` : ""}` : null,
+    n.commitSha
+      ? `Commit ${n.commitSha.slice(0, 12)}${n.branch ? ` on ${n.branch}` : ""}${n.commitMessage ? `: ${n.commitMessage.split("\n")[0]}` : ""}`
+      : null,
     logTail ? `Log tail:\n${logTail}` : null,
   ]
     .filter(Boolean)
@@ -206,16 +285,47 @@ export function attachLogTail(deps: StoreDeps, projectSlug: string, deploymentId
   sqlite
     .transaction(() => {
       const d = sqlite.prepare("SELECT * FROM deploys WHERE provider = 'railway' AND deployment_id = ?").get(deploymentId) as
-        | { id: number; status: string; service_name: string | null; environment_name: string | null; commit_sha: string | null; commit_message: string | null; branch: string | null; log_tail: string | null }
+        | {
+            id: number;
+            status: string;
+            service_name: string | null;
+            environment_name: string | null;
+            commit_sha: string | null;
+            commit_message: string | null;
+            branch: string | null;
+            log_tail: string | null;
+          }
         | undefined;
       if (!d || d.log_tail === logTail) return;
       sqlite.prepare("UPDATE deploys SET log_tail = ? WHERE id = ?").run(logTail, d.id);
-      const item = sqlite.prepare("SELECT id FROM integration_items WHERE kind = 'deploy' AND project_slug = ? AND status = 'open' AND evidence LIKE ?").get(projectSlug, `Railway deployment ${deploymentId} %`) as { id: number } | undefined;
+      const item = sqlite
+        .prepare("SELECT id FROM integration_items WHERE kind = 'deploy' AND project_slug = ? AND status = 'open' AND evidence LIKE ?")
+        .get(projectSlug, `Railway deployment ${deploymentId} %`) as { id: number } | undefined;
       if (item) {
-        const evidence = deployEvidence({ deploymentId, status: d.status, serviceName: d.service_name, environmentName: d.environment_name, commitSha: d.commit_sha, commitMessage: d.commit_message, branch: d.branch }, logTail);
+        const evidence = deployEvidence(
+          {
+            deploymentId,
+            status: d.status,
+            serviceName: d.service_name,
+            environmentName: d.environment_name,
+            commitSha: d.commit_sha,
+            commitMessage: d.commit_message,
+            branch: d.branch,
+          },
+          logTail,
+        );
         sqlite.prepare("UPDATE integration_items SET evidence = ? WHERE id = ?").run(evidence, item.id);
       }
-      events.push(deps.bus.append({ type: "integrations.changed", projectSlug, kind: "deploy", itemId: item?.id ?? null, change: item ? "updated" : "none", deployId: d.id }));
+      events.push(
+        deps.bus.append({
+          type: "integrations.changed",
+          projectSlug,
+          kind: "deploy",
+          itemId: item?.id ?? null,
+          change: item ? "updated" : "none",
+          deployId: d.id,
+        }),
+      );
     })
     .immediate();
   for (const e of events) deps.bus.emitCommitted(e);

@@ -28,7 +28,11 @@ type Row = {
 
 const ACTIVE_SESSION = new Set(["queued", "running"]);
 
-export function integrationWorkItems(db: Db, projectId: string | undefined, needsYouSessions: ReadonlySet<number>): Omit<WorkItem, "blockedBy">[] {
+export function integrationWorkItems(
+  db: Db,
+  projectId: string | undefined,
+  needsYouSessions: ReadonlySet<number>,
+): Omit<WorkItem, "blockedBy">[] {
   const rows = db.$client
     .prepare(
       `SELECT i.id, i.kind, i.project_slug, i.provider, i.status, i.title, i.detail, i.occurrences, i.priority, i.last_seen_at, i.resolved_at, i.refs,
@@ -55,7 +59,14 @@ export function integrationWorkItems(db: Db, projectId: string | undefined, need
       key: `${r.kind}:${r.id}`,
       type: r.kind,
       status,
-      detail: r.status === "resolved" ? (r.kind === "review" ? r.detail : "resolved") : r.occurrences > 1 ? `${r.detail} · ${r.occurrences} times` : r.detail,
+      detail:
+        r.status === "resolved"
+          ? r.kind === "review"
+            ? r.detail
+            : "resolved"
+          : r.occurrences > 1
+            ? `${r.detail} · ${r.occurrences} times`
+            : r.detail,
       projectSlug: r.project_slug,
       title: r.title,
       priority: r.priority,
@@ -74,8 +85,10 @@ export function integrationWorkItems(db: Db, projectId: string | undefined, need
 /** The timeline's kinds for this domain, as conditions over the events table. */
 export const INTEGRATION_ACTIVITY_SQL = {
   ci: "(type = 'integrations.changed' AND json_extract(payload, '$.kind') = 'ci' AND json_extract(payload, '$.change') IN ('opened', 'reopened', 'resolved'))",
-  deploy: "(type = 'integrations.changed' AND json_extract(payload, '$.kind') = 'deploy' AND json_extract(payload, '$.change') IN ('opened', 'reopened', 'resolved'))",
-  review: "(type = 'integrations.changed' AND json_extract(payload, '$.kind') = 'review' AND json_extract(payload, '$.change') IN ('opened', 'resolved'))",
+  deploy:
+    "(type = 'integrations.changed' AND json_extract(payload, '$.kind') = 'deploy' AND json_extract(payload, '$.change') IN ('opened', 'reopened', 'resolved'))",
+  review:
+    "(type = 'integrations.changed' AND json_extract(payload, '$.kind') = 'review' AND json_extract(payload, '$.change') IN ('opened', 'resolved'))",
   automation: "type = 'automations.ran'",
 } as const;
 
@@ -85,7 +98,11 @@ type Base = { id: number; at: Date; projectSlug: string | null };
 export function integrationActivity(db: Db, e: WorkdeckEvent, base: Base): ActivityItem | null {
   const sqlite = db.$client;
   if (e.type === "integrations.changed") {
-    const item = e.itemId !== null ? (sqlite.prepare("SELECT title, detail FROM integration_items WHERE id = ?").get(e.itemId) as { title: string; detail: string } | undefined) : undefined;
+    const item =
+      e.itemId !== null
+        ? (sqlite.prepare("SELECT title, detail FROM integration_items WHERE id = ?").get(e.itemId) as
+            { title: string; detail: string } | undefined)
+        : undefined;
     const title = item?.title ?? `${e.kind} item`;
     const text =
       e.change === "resolved"
@@ -98,9 +115,10 @@ export function integrationActivity(db: Db, e: WorkdeckEvent, base: Base): Activ
     return { ...base, kind: e.kind, text, href: deploysHref(e.projectSlug, e.itemId ?? undefined) };
   }
   if (e.type === "automations.ran") {
-    const run = sqlite.prepare("SELECT trigger, action, status, reason, session_id, item_key FROM automation_runs WHERE id = ?").get(e.runId) as
-      | { trigger: string; action: string; status: string; reason: string | null; session_id: number | null; item_key: string }
-      | undefined;
+    const run = sqlite
+      .prepare("SELECT trigger, action, status, reason, session_id, item_key FROM automation_runs WHERE id = ?")
+      .get(e.runId) as
+      { trigger: string; action: string; status: string; reason: string | null; session_id: number | null; item_key: string } | undefined;
     const text = !run
       ? "Automation ran"
       : run.status === "launched"

@@ -154,7 +154,14 @@ async function build(deps: WorkDeps, projectId: string | undefined, now: number)
     const session = latestSessionFor.get(`spec:${c.projectSlug}/${c.id}`);
     const sessionActive = session ? ACTIVE_SESSION.has(session.status) : false;
     const progress = c.totalTasks ? c.completedTasks / c.totalTasks : 0;
-    const status: WorkStatus = session && needsYouSessions.has(session.id) ? "needs_you" : c.group === "completed" ? "done" : sessionActive || (c.group === "active" && c.completedTasks > 0) ? "in_progress" : "open";
+    const status: WorkStatus =
+      session && needsYouSessions.has(session.id)
+        ? "needs_you"
+        : c.group === "completed"
+          ? "done"
+          : sessionActive || (c.group === "active" && c.completedTasks > 0)
+            ? "in_progress"
+            : "open";
     items.push({
       key: `change:${c.projectSlug}/${c.id}`,
       type: "change",
@@ -176,9 +183,25 @@ async function build(deps: WorkDeps, projectId: string | undefined, now: number)
   }
 
   for (const f of failures) {
-    const { id, projectSlug: project, titlePath, projectName: pwProject, resolvedAt, lastSeenAt: lastSeen, pattern, decision, priority, assignedSessionId: assigned, specChangeId } = f;
+    const {
+      id,
+      projectSlug: project,
+      titlePath,
+      projectName: pwProject,
+      resolvedAt,
+      lastSeenAt: lastSeen,
+      pattern,
+      decision,
+      priority,
+      assignedSessionId: assigned,
+      specChangeId,
+    } = f;
     const sessionRow = (assigned !== null ? sessionById.get(assigned) : undefined) ?? latestSessionFor.get(`error:${id}`);
-    const session = sessionRow ? { id: sessionRow.id, status: sessionRow.status } : assigned !== null ? { id: assigned, status: "unknown" } : null;
+    const session = sessionRow
+      ? { id: sessionRow.id, status: sessionRow.status }
+      : assigned !== null
+        ? { id: assigned, status: "unknown" }
+        : null;
     const resolved = f.status === "resolved";
     const status: WorkStatus = resolved
       ? "done"
@@ -218,13 +241,22 @@ async function build(deps: WorkDeps, projectId: string | undefined, now: number)
         : FAILED_SESSION.has(s.status)
           ? "failed"
           : "done";
-    const subject = s.workItemKind === "spec" ? `Implement ${s.workItemRef}` : s.workItemKind === "error" ? `Fix failure #${s.workItemRef}` : firstLine(s.prompt);
+    const subject =
+      s.workItemKind === "spec"
+        ? `Implement ${s.workItemRef}`
+        : s.workItemKind === "error"
+          ? `Fix failure #${s.workItemRef}`
+          : firstLine(s.prompt);
     items.push({
       key: `session:${s.id}`,
       type: "session",
       status,
       // A remediation whose failure passed since says so: the fix worked.
-      detail: waitingOnPermission.has(s.id) ? "waiting for a tool permission" : fStatus === "resolved" ? `${s.status} · failure resolved` : s.status,
+      detail: waitingOnPermission.has(s.id)
+        ? "waiting for a tool permission"
+        : fStatus === "resolved"
+          ? `${s.status} · failure resolved`
+          : s.status,
       projectSlug: s.projectSlug,
       title: `Session #${s.id}: ${subject}`,
       priority: Math.max(1, Math.min(5, s.priority)),
@@ -291,8 +323,10 @@ const KIND_SQL: Record<ActivityKind, string> = {
   triage: "(type = 'errors.triaged' AND json_extract(payload, '$.reviewedByHuman') = 1)",
   session_started: "(type = 'sessions.event' AND json_extract(payload, '$.eventType') = 'workdeck/run_started')",
   session_finished: `(type = 'sessions.updated' AND json_extract(payload, '$.status') IN (${TERMINAL_SESSION.map((s) => `'${s}'`).join(",")}))`,
-  needs_you: "(type = 'agents.needsYou' OR (type = 'sessions.event' AND json_extract(payload, '$.eventType') = 'workdeck/permission_requested'))",
-  account_limited: "(type = 'sessions.event' AND json_extract(payload, '$.eventType') IN ('workdeck/account_parked', 'workdeck/account_needs_login'))",
+  needs_you:
+    "(type = 'agents.needsYou' OR (type = 'sessions.event' AND json_extract(payload, '$.eventType') = 'workdeck/permission_requested'))",
+  account_limited:
+    "(type = 'sessions.event' AND json_extract(payload, '$.eventType') IN ('workdeck/account_parked', 'workdeck/account_needs_login'))",
   ...INTEGRATION_ACTIVITY_SQL,
 };
 
@@ -323,18 +357,38 @@ export function activity(deps: Pick<WorkDeps, "db">, raw: ActivityInput = {}): A
       case "openspec.archived":
         return { ...base, kind: "spec_archived", text: `Change archived: ${e.changeId}`, href: null };
       case "errors.failureNew":
-        return { ...base, kind: "failure_new", text: `${e.count} new failure ${e.count === 1 ? "group" : "groups"}`, href: e.count === 1 && e.failureIds[0] ? failureHref(e.failureIds[0]) : `/errors?project=${encodeURIComponent(e.projectSlug)}` };
+        return {
+          ...base,
+          kind: "failure_new",
+          text: `${e.count} new failure ${e.count === 1 ? "group" : "groups"}`,
+          href: e.count === 1 && e.failureIds[0] ? failureHref(e.failureIds[0]) : `/errors?project=${encodeURIComponent(e.projectSlug)}`,
+        };
       case "errors.failureUpdated":
-        return { ...base, kind: "failure_resolved", text: `${e.resolvedIds.length} ${e.resolvedIds.length === 1 ? "failure" : "failures"} resolved (passed in a later run)`, href: e.resolvedIds.length === 1 ? failureHref(e.resolvedIds[0]!) : `/errors?project=${encodeURIComponent(e.projectSlug)}&status=resolved` };
+        return {
+          ...base,
+          kind: "failure_resolved",
+          text: `${e.resolvedIds.length} ${e.resolvedIds.length === 1 ? "failure" : "failures"} resolved (passed in a later run)`,
+          href:
+            e.resolvedIds.length === 1
+              ? failureHref(e.resolvedIds[0]!)
+              : `/errors?project=${encodeURIComponent(e.projectSlug)}&status=resolved`,
+        };
       case "errors.triaged":
-        return { ...base, kind: "triage", text: `Failure #${e.failureId} triaged: ${e.decision.replace(/_/g, " ")} (priority ${e.priority})`, href: failureHref(e.failureId) };
+        return {
+          ...base,
+          kind: "triage",
+          text: `Failure #${e.failureId} triaged: ${e.decision.replace(/_/g, " ")} (priority ${e.priority})`,
+          href: failureHref(e.failureId),
+        };
       case "sessions.updated":
         return { ...base, kind: "session_finished", text: `Session #${e.sessionId} ${e.status}`, href: sessionHref(e.sessionId) };
       case "agents.needsYou":
         return { ...base, kind: "needs_you", text: `An agent needs you${e.reason ? `: ${e.reason}` : ""}`, href: agentHref(e.sessionId) };
       case "sessions.event": {
-        if (e.eventType === "workdeck/run_started") return { ...base, kind: "session_started", text: `Session #${e.sessionId} started`, href: sessionHref(e.sessionId) };
-        if (e.eventType === "workdeck/permission_requested") return { ...base, kind: "needs_you", text: `Session #${e.sessionId} asks permission for a tool`, href: sessionHref(e.sessionId) };
+        if (e.eventType === "workdeck/run_started")
+          return { ...base, kind: "session_started", text: `Session #${e.sessionId} started`, href: sessionHref(e.sessionId) };
+        if (e.eventType === "workdeck/permission_requested")
+          return { ...base, kind: "needs_you", text: `Session #${e.sessionId} asks permission for a tool`, href: sessionHref(e.sessionId) };
         const stored = parkedPayload.get(e.sessionId, e.seq) as { payload: string } | undefined;
         const p = stored ? (JSON.parse(stored.payload) as { accountId?: string; until?: string }) : {};
         const text =

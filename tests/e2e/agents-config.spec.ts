@@ -29,7 +29,9 @@ test("a sub-agent round-trips: form → file → editor on disk → form; a stal
   const list = page.getByRole("list", { name: "Sub-agents" });
   await expect(list.getByRole("button", { name: "reviewer" })).toBeVisible();
   await expect.poll(() => fs.existsSync(file)).toBe(true);
-  expect(fs.readFileSync(file, "utf8")).toBe("---\nname: reviewer\ndescription: Reviews a diff for bugs. Use after code changes.\ntools: Read, Grep\nmodel: sonnet\n---\n\nYou are a careful code reviewer.\n");
+  expect(fs.readFileSync(file, "utf8")).toBe(
+    "---\nname: reviewer\ndescription: Reviews a diff for bugs. Use after code changes.\ntools: Read, Grep\nmodel: sonnet\n---\n\nYou are a careful code reviewer.\n",
+  );
 
   // Edited in an editor: the page shows the file as it is now.
   fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("careful code reviewer", "strict code reviewer"));

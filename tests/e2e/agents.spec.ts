@@ -65,7 +65,9 @@ test("hook events appear in the Agents panel live; needs-you and completion; the
   await expect(row).toBeVisible();
   await postHook(request, app, h.sessionEnd("prompt_input_exit"));
   await expect(row).toHaveCount(0);
-  await expect(page.getByRole("status").filter({ hasText: `Agent ${sessionId.slice(0, 8)} finished` })).toContainText("2 tool calls, 1 failed");
+  await expect(page.getByRole("status").filter({ hasText: `Agent ${sessionId.slice(0, 8)} finished` })).toContainText(
+    "2 tool calls, 1 failed",
+  );
 });
 
 test("the Project selector filters the Agents panel", async ({ page, request, app }) => {

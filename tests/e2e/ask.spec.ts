@@ -14,8 +14,16 @@ test.use({ viewport: { width: 1440, height: 1200 } });
 test.setTimeout(150_000);
 
 test("asking files a proposal through Workdeck's MCP server; it appears in Specs live", async ({ page, context, fake }) => {
-  const proposal = { projectId: "billing-api", title: "Retry the flaky login", description: "The login test fails one run in ten on slow CI runners; specify a retry." };
-  fake.when((req) => offersTool("mcp__workdeck__create_proposal")(req) && !afterToolResult(req), { kind: "tool_use", name: "mcp__workdeck__create_proposal", input: proposal, text: "Filing it." }, { times: 1 });
+  const proposal = {
+    projectId: "billing-api",
+    title: "Retry the flaky login",
+    description: "The login test fails one run in ten on slow CI runners; specify a retry.",
+  };
+  fake.when(
+    (req) => offersTool("mcp__workdeck__create_proposal")(req) && !afterToolResult(req),
+    { kind: "tool_use", name: "mcp__workdeck__create_proposal", input: proposal, text: "Filing it." },
+    { times: 1 },
+  );
   fake.when(afterToolResult, { kind: "text", text: "Filed the proposal retry-the-flaky-login." }, { times: 1 });
 
   const specs = await context.newPage();

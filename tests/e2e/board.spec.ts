@@ -26,7 +26,9 @@ async function ingest(request: APIRequestContext, baseURL: string) {
 }
 
 async function workItems(request: APIRequestContext, baseURL: string): Promise<Item[]> {
-  const res = await request.get(`${baseURL}/api/trpc/work.listAll?input=${encodeURIComponent(JSON.stringify({ projectId: "billing-api" }))}`);
+  const res = await request.get(
+    `${baseURL}/api/trpc/work.listAll?input=${encodeURIComponent(JSON.stringify({ projectId: "billing-api" }))}`,
+  );
   const body = (await res.json()) as { result: { data: { json: Item[] } | Item[] } };
   const data = body.result.data;
   return Array.isArray(data) ? data : data.json;
@@ -62,10 +64,18 @@ test("dragging a failure to In progress launches its remediation session against
   const sessionId = Number(/session #(\d+) launched/.exec((await page.getByTestId("board-message").textContent()) ?? "")![1]);
   await expect.poll(() => fake.mainRequests.length, { timeout: 60_000 }).toBeGreaterThan(0);
   // The session is the failure's: its page names the failure it fixes.
-  await expect.poll(async () => (await workItems(request, app.baseURL)).find((i) => i.key === `session:${sessionId}`)?.title ?? "", { timeout: 30_000 }).toContain(`Fix failure #${key!.split(":")[1]}`);
+  await expect
+    .poll(async () => (await workItems(request, app.baseURL)).find((i) => i.key === `session:${sessionId}`)?.title ?? "", {
+      timeout: 30_000,
+    })
+    .toContain(`Fix failure #${key!.split(":")[1]}`);
 });
 
-test("keyboard only: arrows move the focus, Enter opens the move menu, a change is archived after confirming, a senseless move is refused", async ({ page, request, app }) => {
+test("keyboard only: arrows move the focus, Enter opens the move menu, a change is archived after confirming, a senseless move is refused", async ({
+  page,
+  request,
+  app,
+}) => {
   await ingest(request, app.baseURL);
   await page.goto("/board?project=billing-api&type=change");
   await waitForHydration(page);
@@ -117,7 +127,12 @@ test("the graph view draws a dependency chain and follows new dependencies live"
   const failures = items.filter((i) => i.type === "failure").map((i) => Number(i.key.split(":")[1]));
   const changes = items.filter((i) => i.type === "change").map((i) => i.key.split("/")[1]!);
   await addDependency(request, app.baseURL, { kind: "error", failureId: failures[0] }, { kind: "error", failureId: failures[1] });
-  await addDependency(request, app.baseURL, { kind: "error", failureId: failures[1] }, { kind: "spec", projectId: "billing-api", changeId: changes[0] });
+  await addDependency(
+    request,
+    app.baseURL,
+    { kind: "error", failureId: failures[1] },
+    { kind: "spec", projectId: "billing-api", changeId: changes[0] },
+  );
 
   await page.goto("/board?project=billing-api&view=graph");
   await waitForHydration(page);
@@ -130,7 +145,9 @@ test("the graph view draws a dependency chain and follows new dependencies live"
   expect(await x(`failure:${failures[1]}`)).toBeLessThan(await x(`change:billing-api/${changes[0]}`));
 
   // A cycle is refused; a new link shows up without a reload.
-  const cycle = await request.post(`${app.baseURL}/api/trpc/work.addDependency`, { data: { blocker: { kind: "spec", projectId: "billing-api", changeId: changes[0] }, blocked: { kind: "error", failureId: failures[0] } } });
+  const cycle = await request.post(`${app.baseURL}/api/trpc/work.addDependency`, {
+    data: { blocker: { kind: "spec", projectId: "billing-api", changeId: changes[0] }, blocked: { kind: "error", failureId: failures[0] } },
+  });
   expect(cycle.status()).toBe(409);
   expect(await cycle.text()).toContain("That would make a cycle");
   await addDependency(request, app.baseURL, { kind: "error", failureId: failures[2] }, { kind: "error", failureId: failures[1] });

@@ -27,7 +27,9 @@ const test = base.extend<{}, { deploysServer: { baseURL: string } }>({
       fs.writeFileSync(
         configPath,
         JSON.stringify({
-          projects: [{ slug: "billing-api", name: "Billing API", path: path.join(workspace, "billing-api"), railway: { projectId: "prj-7f3a" } }],
+          projects: [
+            { slug: "billing-api", name: "Billing API", path: path.join(workspace, "billing-api"), railway: { projectId: "prj-7f3a" } },
+          ],
           integrations: { railway: { webhookSecretEnv: "RAILWAY_WEBHOOK_SECRET" } },
         }),
       );
@@ -43,7 +45,11 @@ const test = base.extend<{}, { deploysServer: { baseURL: string } }>({
 
 test.use({ viewport: { width: 1440, height: 1200 } });
 
-test("a failed deploy appears live in All Work, is on the deploy timeline, and the next success resolves it", async ({ page, request, deploysServer }) => {
+test("a failed deploy appears live in All Work, is on the deploy timeline, and the next success resolves it", async ({
+  page,
+  request,
+  deploysServer,
+}) => {
   const hook = `${deploysServer.baseURL}/api/webhooks/railway/${SECRET}`;
   const at = (n: number) => new Date(Date.UTC(2026, 11, 4, 10, n)).toISOString();
   await page.goto("/work?project=billing-api");
@@ -52,8 +58,13 @@ test("a failed deploy appears live in All Work, is on the deploy timeline, and t
   const deployRow = page.getByTestId("work-row").filter({ hasText: "Deploy failed: api (production)" });
   await expect(deployRow).toHaveCount(0);
 
-  for (const [type, n] of [["Deployment.building", 0], ["Deployment.failed", 3]] as const) {
-    const res = await request.post(hook, { data: deploymentEvent({ type, deploymentId: "dep-e2e-1", commitMessage: "Move the build output", timestamp: at(n) }) });
+  for (const [type, n] of [
+    ["Deployment.building", 0],
+    ["Deployment.failed", 3],
+  ] as const) {
+    const res = await request.post(hook, {
+      data: deploymentEvent({ type, deploymentId: "dep-e2e-1", commitMessage: "Move the build output", timestamp: at(n) }),
+    });
     expect(res.status(), await res.text()).toBe(201);
   }
   // Live: the page was not reloaded.
@@ -67,7 +78,14 @@ test("a failed deploy appears live in All Work, is on the deploy timeline, and t
   await expect(timeline.getByRole("row").filter({ hasText: "Move the build output" })).toContainText("FAILED");
   await expect(timeline.getByRole("row").filter({ hasText: "Move the build output" })).toContainText("3 min 0 s");
 
-  const fixed = await request.post(hook, { data: deploymentEvent({ type: "Deployment.deployed", deploymentId: "dep-e2e-2", commitMessage: "Copy the right folder", timestamp: at(10) }) });
+  const fixed = await request.post(hook, {
+    data: deploymentEvent({
+      type: "Deployment.deployed",
+      deploymentId: "dep-e2e-2",
+      commitMessage: "Copy the right folder",
+      timestamp: at(10),
+    }),
+  });
   expect(fixed.status()).toBe(201);
   await expect(timeline.getByRole("row").filter({ hasText: "Copy the right folder" })).toContainText("SUCCESS");
   await expect(page.getByText("deploy · resolved")).toBeVisible();

@@ -36,7 +36,8 @@ async function waitForLive(page: Page): Promise<void> {
 const grid = (page: Page): Locator => page.getByRole("grid", { name: "Failure groups" });
 const rows = (page: Page): Locator => page.locator('[data-testid="failure-row"]');
 /** The row of one test in one Playwright project. */
-const row = (page: Page, title: string, pwProject = "desktop-chrome"): Locator => rows(page).filter({ hasText: title }).filter({ hasText: pwProject });
+const row = (page: Page, title: string, pwProject = "desktop-chrome"): Locator =>
+  rows(page).filter({ hasText: title }).filter({ hasText: pwProject });
 
 async function openFailure(page: Page, title: string, pwProject = "desktop-chrome"): Promise<void> {
   await page.goto("/errors?project=billing-api&view=groups");
@@ -46,7 +47,11 @@ async function openFailure(page: Page, title: string, pwProject = "desktop-chrom
   await expect(page.getByRole("heading", { level: 1, name: title })).toBeVisible();
 }
 
-test("reports posted while the tab is open appear without a reload; the pattern filter lives in the URL", async ({ page, request, app }) => {
+test("reports posted while the tab is open appear without a reload; the pattern filter lives in the URL", async ({
+  page,
+  request,
+  app,
+}) => {
   await page.goto("/errors?project=billing-api&view=groups");
   await waitForHydration(page);
   // Nothing ingested yet: the empty state says how to send a report.
@@ -175,7 +180,12 @@ test("a needs_spec failure opens a pre-filled proposal that is created on disk a
 
 /** A one-run report of `count` failing tests in one file, shaped like Playwright's json reporter output. */
 function generatedReport(count: number): unknown {
-  const base = readRun(1) as { config: unknown; suites: { specs: unknown[]; suites?: unknown[] }[]; errors: unknown[]; stats: Record<string, unknown> };
+  const base = readRun(1) as {
+    config: unknown;
+    suites: { specs: unknown[]; suites?: unknown[] }[];
+    errors: unknown[];
+    stats: Record<string, unknown>;
+  };
   const specs = Array.from({ length: count }, (_, i) => ({
     title: `generated failure ${String(i + 1).padStart(4, "0")}`,
     ok: false,
@@ -197,7 +207,12 @@ function generatedReport(count: number): unknown {
             parallelIndex: 0,
             status: "failed",
             duration: 12,
-            errors: [{ message: `Error: value ${i} was wrong`, location: { file: "/ci/workspace/notes-app/tests/e2e/generated.spec.ts", line: i + 1, column: 3 } }],
+            errors: [
+              {
+                message: `Error: value ${i} was wrong`,
+                location: { file: "/ci/workspace/notes-app/tests/e2e/generated.spec.ts", line: i + 1, column: 3 },
+              },
+            ],
             error: { message: `Error: value ${i} was wrong` },
             stdout: [],
             stderr: [],
@@ -218,7 +233,11 @@ function generatedReport(count: number): unknown {
   };
 }
 
-test("the table is virtualised: 2,000 failures, a few dozen rows in the DOM, the last reachable by keyboard and scroll", async ({ page, request, app }) => {
+test("the table is virtualised: 2,000 failures, a few dozen rows in the DOM, the last reachable by keyboard and scroll", async ({
+  page,
+  request,
+  app,
+}) => {
   await postReport(request, app, "web-storefront", generatedReport(2000));
   await page.goto("/errors?project=web-storefront&view=groups");
   await waitForHydration(page);

@@ -42,33 +42,36 @@ export { expect };
  * spec file gets its own fixture registration, so its own server and data,
  * even when Playwright runs several files in one worker.
  */
-export const testWithFakeClaude = () => base.extend<{ app: WorkdeckServer }, { fake: FakeAnthropic; sessionsServer: WorkdeckServer }>({
-  fake: [
-    async ({}, use) => {
-      const fake = await FakeAnthropic.start();
-      await use(fake);
-      await fake.close();
-    },
-    { scope: "worker" },
-  ],
-  sessionsServer: [
-    async ({ fake }, use) => {
-      const claudeConfig = fs.mkdtempSync(path.join(os.tmpdir(), "workdeck-e2e-claude-"));
-      const server = await startWorkdeck({
-        env: fakeClaudeEnv(fake.url, claudeConfig),
-      });
-      await use(server.info);
-      await server.stop();
-      fs.rmSync(claudeConfig, { recursive: true, force: true });
-    },
-    { scope: "worker", timeout: 120_000 },
-  ],
-  app: async ({ sessionsServer }, use) => use(sessionsServer),
-  baseURL: async ({ sessionsServer }, use) => use(sessionsServer.baseURL),
-});
+export const testWithFakeClaude = () =>
+  base.extend<{ app: WorkdeckServer }, { fake: FakeAnthropic; sessionsServer: WorkdeckServer }>({
+    fake: [
+      async ({}, use) => {
+        const fake = await FakeAnthropic.start();
+        await use(fake);
+        await fake.close();
+      },
+      { scope: "worker" },
+    ],
+    sessionsServer: [
+      async ({ fake }, use) => {
+        const claudeConfig = fs.mkdtempSync(path.join(os.tmpdir(), "workdeck-e2e-claude-"));
+        const server = await startWorkdeck({
+          env: fakeClaudeEnv(fake.url, claudeConfig),
+        });
+        await use(server.info);
+        await server.stop();
+        fs.rmSync(claudeConfig, { recursive: true, force: true });
+      },
+      { scope: "worker", timeout: 120_000 },
+    ],
+    app: async ({ sessionsServer }, use) => use(sessionsServer),
+    baseURL: async ({ sessionsServer }, use) => use(sessionsServer.baseURL),
+  });
 
 /** `env` is added to the server's environment (e.g. ANTHROPIC_BASE_URL for a fake Messages API). */
-export async function startWorkdeck(opts: { token?: string; host?: string; env?: Record<string, string> } = {}): Promise<{ info: WorkdeckServer; stop(): Promise<void> }> {
+export async function startWorkdeck(
+  opts: { token?: string; host?: string; env?: Record<string, string> } = {},
+): Promise<{ info: WorkdeckServer; stop(): Promise<void> }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "workdeck-e2e-"));
   const workspace = path.join(dir, "workspace");
   fs.cpSync(path.join(repoRoot, "examples/demo-workspace"), workspace, { recursive: true });

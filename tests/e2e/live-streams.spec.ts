@@ -48,22 +48,35 @@ async function open(context: BrowserContext, url: string, ready: (page: Page) =>
   return tab;
 }
 
-test("with /work, /errors and a session page open, a fourth tab still loads; every tab holds one event stream", async ({ context, request, app, fake }) => {
+test("with /work, /errors and a session page open, a fourth tab still loads; every tab holds one event stream", async ({
+  context,
+  request,
+  app,
+  fake,
+}) => {
   // A running session (its answer never comes), seen once Claude Code has started it.
   fake.when(mainAsking("ONE-STREAM"), { kind: "hang" }, { times: 1 });
-  const res = await request.post(`${app.baseURL}/api/trpc/sessions.start`, { data: { projectId: "billing-api", prompt: "ONE-STREAM: hold on." } });
+  const res = await request.post(`${app.baseURL}/api/trpc/sessions.start`, {
+    data: { projectId: "billing-api", prompt: "ONE-STREAM: hold on." },
+  });
   expect(res.status(), await res.text()).toBe(200);
   const sessionId = ((await res.json()) as { result: { data: { id: number } } }).result.data.id;
   await expect.poll(() => fake.requests.some(mainAsking("ONE-STREAM")), { timeout: 60_000 }).toBe(true);
 
-  const work = await open(context, "/work?project=billing-api", (p) => expect(p.getByRole("heading", { level: 1, name: "All Work" })).toBeVisible());
-  const errors = await open(context, "/errors?project=billing-api&view=groups", (p) => expect(p.getByRole("heading", { level: 1, name: "Errors" })).toBeVisible());
+  const work = await open(context, "/work?project=billing-api", (p) =>
+    expect(p.getByRole("heading", { level: 1, name: "All Work" })).toBeVisible(),
+  );
+  const errors = await open(context, "/errors?project=billing-api&view=groups", (p) =>
+    expect(p.getByRole("heading", { level: 1, name: "Errors" })).toBeVisible(),
+  );
   // The third tab: it used to wait forever behind the first two tabs' seven streams.
   const session = await open(context, `/sessions/${sessionId}`, async (p) => {
     await expect(p.getByTestId("session-status")).toHaveText("running", { timeout: 20_000 });
     await expect(p.getByTestId("session-view")).toHaveAttribute("data-live", "true", { timeout: 20_000 });
   });
-  const fourth = await open(context, "/specs?project=billing-api", (p) => expect(p.getByRole("heading", { level: 1, name: "Specs" })).toBeVisible());
+  const fourth = await open(context, "/specs?project=billing-api", (p) =>
+    expect(p.getByRole("heading", { level: 1, name: "Specs" })).toBeVisible(),
+  );
 
   const tabs = { work, errors, session, fourth };
   for (const [name, tab] of Object.entries(tabs)) {
@@ -73,7 +86,9 @@ test("with /work, /errors and a session page open, a fourth tab still loads; eve
   }
 
   // The one stream still carries what each tab shows: a report posted elsewhere reaches /errors live.
-  const posted = await request.post(`${app.baseURL}/api/reports?project=billing-api`, { data: JSON.parse(fs.readFileSync(sampleRun1, "utf8")) });
+  const posted = await request.post(`${app.baseURL}/api/reports?project=billing-api`, {
+    data: JSON.parse(fs.readFileSync(sampleRun1, "utf8")),
+  });
   expect(posted.status(), await posted.text()).toBeLessThan(300);
   await expect(errors.page.getByTestId("failure-row").first()).toBeVisible({ timeout: 20_000 });
 });

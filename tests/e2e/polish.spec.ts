@@ -66,7 +66,10 @@ test("New proposal: the requirements step checks the draft live and creates a ch
   await page.getByRole("button", { name: "Create proposal" }).click();
   await expect(page).toHaveURL(/\/specs\/billing-api\/changes\/partial-refunds-\d+$/);
   const changeId = decodeURIComponent(new URL(page.url()).pathname.split("/").pop()!);
-  const delta = fs.readFileSync(path.join(app.workspace, "billing-api", "openspec", "changes", changeId, "specs", "refunds", "spec.md"), "utf8");
+  const delta = fs.readFileSync(
+    path.join(app.workspace, "billing-api", "openspec", "changes", changeId, "specs", "refunds", "spec.md"),
+    "utf8",
+  );
   expect(delta).toContain("### Requirement: Partial refund");
   // The change page's validation says what the Specs tab says: valid.
   await expect(page.getByText(/valid/i).first()).toBeVisible();
@@ -148,8 +151,14 @@ test("Failure page: evidence from the report's files, the code frame once, a lin
   // The checkout holds the run's test-results (as a local run leaves them).
   const report = readRun(3);
   const paths: string[] = [];
-  const walk = (s: { specs?: { title: string; tests: { projectName: string; results: { attachments: { name: string; path?: string }[] }[] }[] }[]; suites?: unknown[] }) => {
-    for (const spec of s.specs ?? []) for (const t of spec.tests) if (spec.title.includes(LOCKS) && t.projectName === "desktop-chrome") for (const r of t.results) for (const a of r.attachments) if (a.name === "screenshot" && a.path) paths.push(a.path);
+  const walk = (s: {
+    specs?: { title: string; tests: { projectName: string; results: { attachments: { name: string; path?: string }[] }[] }[] }[];
+    suites?: unknown[];
+  }) => {
+    for (const spec of s.specs ?? [])
+      for (const t of spec.tests)
+        if (spec.title.includes(LOCKS) && t.projectName === "desktop-chrome")
+          for (const r of t.results) for (const a of r.attachments) if (a.name === "screenshot" && a.path) paths.push(a.path);
     for (const c of s.suites ?? []) walk(c as typeof s);
   };
   report.suites.forEach(walk);
@@ -160,7 +169,12 @@ test("Failure page: evidence from the report's files, the code frame once, a lin
   }
   await page.goto("/errors?project=billing-api");
   await waitForHydration(page);
-  await page.getByRole("listbox", { name: "Failing tests" }).getByRole("option").filter({ hasText: LOCKS }).getByRole("link", { name: "desktop-chrome" }).click();
+  await page
+    .getByRole("listbox", { name: "Failing tests" })
+    .getByRole("option")
+    .filter({ hasText: LOCKS })
+    .getByRole("link", { name: "desktop-chrome" })
+    .click();
   await expect(page).toHaveURL(/\/errors\/\d+$/);
   const evidence = page.getByRole("region", { name: "Evidence" });
   const img = evidence.getByRole("img", { name: /screenshot, attempt 1/ });
@@ -172,10 +186,21 @@ test("Failure page: evidence from the report's files, the code frame once, a lin
   await shot(page, info, "failure-evidence");
 });
 
-test("360 px: the shell, lists and item pages fit without sideways scrolling; Agents has its nav entry", async ({ page, request, app }, info) => {
+test("360 px: the shell, lists and item pages fit without sideways scrolling; Agents has its nav entry", async ({
+  page,
+  request,
+  app,
+}, info) => {
   await ingestSample(request, app);
   await page.setViewportSize({ width: 360, height: 780 });
-  for (const url of ["/work", "/errors?project=billing-api", "/specs?project=billing-api", "/specs/billing-api/changes/add-dunning-for-failed-payments", "/sessions", "/settings"]) {
+  for (const url of [
+    "/work",
+    "/errors?project=billing-api",
+    "/specs?project=billing-api",
+    "/specs/billing-api/changes/add-dunning-for-failed-payments",
+    "/sessions",
+    "/settings",
+  ]) {
     await page.goto(url);
     await waitForHydration(page);
     const width = await page.evaluate(() => document.documentElement.scrollWidth);

@@ -29,7 +29,12 @@ test("a browser without the token is sent to the login page, and the token lets 
   await page.getByLabel("Token").fill(TOKEN);
   await page.getByRole("button", { name: /log in|sign in/i }).click();
   await expect(page).toHaveURL(/\/specs/);
-  await expect(page.getByRole("link", { name: "Specs" }).or(page.getByRole("tab", { name: "Specs" })).first()).toBeVisible();
+  await expect(
+    page
+      .getByRole("link", { name: "Specs" })
+      .or(page.getByRole("tab", { name: "Specs" }))
+      .first(),
+  ).toBeVisible();
   // The cookie is a server-side session id, not the token.
   const session = (await page.context().cookies()).find((c) => c.name === "workdeck_session");
   expect(session?.value).toBeTruthy();
@@ -40,7 +45,9 @@ test("a browser without the token is sent to the login page, and the token lets 
   await page.getByRole("button", { name: "Log out" }).click();
   await expect(page).toHaveURL(/\/login\?signedOut=1/);
   await expect(page.getByText("You are signed out.")).toBeVisible();
-  const replay = await page.request.get(`${secured.baseURL}/api/trpc/projects.list`, { headers: { cookie: `workdeck_session=${session!.value}` } });
+  const replay = await page.request.get(`${secured.baseURL}/api/trpc/projects.list`, {
+    headers: { cookie: `workdeck_session=${session!.value}` },
+  });
   expect(replay.status()).toBe(401);
   await page.goto(`${secured.baseURL}/specs`);
   await expect(page).toHaveURL(/\/login\?next=%2Fspecs/);
@@ -59,12 +66,22 @@ test("the API needs the bearer token", async ({ request, secured }) => {
 test("mutations from another origin, foreign hosts and oversized bodies are refused", async ({ request, secured }) => {
   const auth = { authorization: `Bearer ${TOKEN}` };
   const create = `${secured.baseURL}/api/trpc/openspec.createProposal`;
-  const input = { projectId: "billing-api", title: "Cross site attempt", description: "This request comes from another origin and must not land." };
+  const input = {
+    projectId: "billing-api",
+    title: "Cross site attempt",
+    description: "This request comes from another origin and must not land.",
+  };
 
-  const crossSite = await request.post(create, { headers: { ...auth, origin: "http://evil.example", "content-type": "application/json" }, data: input });
+  const crossSite = await request.post(create, {
+    headers: { ...auth, origin: "http://evil.example", "content-type": "application/json" },
+    data: input,
+  });
   expect(crossSite.status()).toBe(403);
 
-  const huge = await request.post(create, { headers: { ...auth, "content-type": "application/json" }, data: { ...input, description: "x".repeat(2 * 1024 * 1024) } });
+  const huge = await request.post(create, {
+    headers: { ...auth, "content-type": "application/json" },
+    data: { ...input, description: "x".repeat(2 * 1024 * 1024) },
+  });
   expect(huge.status()).toBe(413);
 
   // Bound to loopback, a foreign Host is refused even with the token (DNS rebinding).

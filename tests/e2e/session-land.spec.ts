@@ -16,7 +16,8 @@ test.use({ viewport: { width: 1440, height: 1200 } });
 test.setTimeout(120_000);
 
 const AUTHOR = ["-c", "user.email=dev@example.com", "-c", "user.name=Dev"];
-const git = (cwd: string, ...args: string[]) => execFileSync("git", [...AUTHOR, ...args], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync("git", [...AUTHOR, ...args], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
 
 function ensureRepository(workspace: string): void {
   if (fs.existsSync(path.join(workspace, ".git"))) return;
@@ -38,11 +39,23 @@ async function finishedSession(page: Page, request: APIRequestContext, app: Work
   return id;
 }
 
-test("Review a session's changes, then Merge it from the page: the work is on main and the worktree is gone", async ({ page, request, app, fake }) => {
+test("Review a session's changes, then Merge it from the page: the work is on main and the worktree is gone", async ({
+  page,
+  request,
+  app,
+  fake,
+}) => {
   ensureRepository(app.workspace);
   fake.when(
     mainAsking("MERGE-ME"),
-    { kind: "tool_use", name: "Bash", input: { command: "printf 'landed from the page\\n' > LANDED.md && sed -i 's/Billing API is a Fastify/Billing API is a small Fastify/' openspec/config.yaml" } },
+    {
+      kind: "tool_use",
+      name: "Bash",
+      input: {
+        command:
+          "printf 'landed from the page\\n' > LANDED.md && sed -i 's/Billing API is a Fastify/Billing API is a small Fastify/' openspec/config.yaml",
+      },
+    },
     { times: 1 },
   );
   fake.when(afterToolResult, { kind: "text", text: "Wrote it." }, { times: 1 });
@@ -76,9 +89,18 @@ test("Review a session's changes, then Merge it from the page: the work is on ma
   await expect(page.getByTestId("session-diff")).toHaveAttribute("data-source", "landed");
 });
 
-test("A conflicting merge names the file and changes nothing; Discard asks first, then drops the work", async ({ page, request, app, fake }) => {
+test("A conflicting merge names the file and changes nothing; Discard asks first, then drops the work", async ({
+  page,
+  request,
+  app,
+  fake,
+}) => {
   ensureRepository(app.workspace);
-  fake.when(mainAsking("CONFLICT-ME"), { kind: "tool_use", name: "Bash", input: { command: "printf 'agent version\\n' > README.md" } }, { times: 1 });
+  fake.when(
+    mainAsking("CONFLICT-ME"),
+    { kind: "tool_use", name: "Bash", input: { command: "printf 'agent version\\n' > README.md" } },
+    { times: 1 },
+  );
   fake.when(afterToolResult, { kind: "text", text: "Rewrote the README." }, { times: 1 });
   const id = await finishedSession(page, request, app, "CONFLICT-ME");
   // Meanwhile main changed the same file.

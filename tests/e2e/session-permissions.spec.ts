@@ -15,7 +15,11 @@ test.use({ viewport: { width: 1440, height: 1200 } });
 test.setTimeout(120_000);
 
 test("approve a tool permission from the session page: the tool runs and the session completes", async ({ page, request, app, fake }) => {
-  fake.when(mainAsking("ASK-ME"), { kind: "tool_use", name: "Bash", input: { command: "printf 'approved\\n' > APPROVED.md" }, text: "Writing the file." }, { times: 1 });
+  fake.when(
+    mainAsking("ASK-ME"),
+    { kind: "tool_use", name: "Bash", input: { command: "printf 'approved\\n' > APPROVED.md" }, text: "Writing the file." },
+    { times: 1 },
+  );
   fake.when(afterToolResult, { kind: "text", text: "Wrote it after approval." }, { times: 1 });
   const res = await request.post(`${app.baseURL}/api/trpc/sessions.start`, {
     data: { projectId: "billing-api", prompt: "ASK-ME: write the file.", overrides: { permissionMode: "default" } },

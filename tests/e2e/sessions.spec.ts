@@ -28,12 +28,24 @@ async function waitForStream(page: Page): Promise<void> {
 const status = (page: Page) => page.getByTestId("session-status");
 const messages = (page: Page, kind: string) => page.locator(`[data-testid="message"][data-kind="${kind}"]`);
 
-test("Launch session from a failure: the prompt is shown, the output streams in, it completes with its cost", async ({ page, request, app, fake }) => {
-  const res = await request.post(`${app.baseURL}/api/reports?project=billing-api`, { data: JSON.parse(fs.readFileSync(sampleRun1, "utf8")) });
+test("Launch session from a failure: the prompt is shown, the output streams in, it completes with its cost", async ({
+  page,
+  request,
+  app,
+  fake,
+}) => {
+  const res = await request.post(`${app.baseURL}/api/reports?project=billing-api`, {
+    data: JSON.parse(fs.readFileSync(sampleRun1, "utf8")),
+  });
   expect(res.status(), await res.text()).toBeLessThan(300);
   // Main-loop answers in order: a tool call, then (after its result) the final text.
   fake.queue(
-    { kind: "tool_use", name: "Bash", input: { command: "echo checking the selector" }, text: "Let me look at the **failing test** first." },
+    {
+      kind: "tool_use",
+      name: "Bash",
+      input: { command: "echo checking the selector" },
+      text: "Let me look at the **failing test** first.",
+    },
     { kind: "text", text: "The selector was stale; fixed it." },
   );
 
@@ -124,13 +136,20 @@ test("Send reaches a running session; Stop ends a session whose answer hangs", a
   await expect(messages(page, "note").filter({ hasText: "Stop requested." })).toBeVisible();
 });
 
-test("The Sessions tab is live: a session launched elsewhere appears and finishes without a reload or a poll", async ({ page, request, app, fake }) => {
+test("The Sessions tab is live: a session launched elsewhere appears and finishes without a reload or a poll", async ({
+  page,
+  request,
+  app,
+  fake,
+}) => {
   fake.when(mainAsking("LIST-LIVE"), { kind: "text", text: "Listed live." }, { times: 1 });
   await page.goto("/sessions?project=billing-api");
   await waitForHydration(page);
   await expect(page.getByRole("status").filter({ hasText: "Live" })).toBeVisible({ timeout: 20_000 });
   // Launched through the API, as another tab would: only the sessions.subscribe feed can tell this page.
-  const res = await request.post(`${app.baseURL}/api/trpc/sessions.start`, { data: { projectId: "billing-api", prompt: "LIST-LIVE: say so." } });
+  const res = await request.post(`${app.baseURL}/api/trpc/sessions.start`, {
+    data: { projectId: "billing-api", prompt: "LIST-LIVE: say so." },
+  });
   expect(res.status(), await res.text()).toBe(200);
   const id = ((await res.json()) as { result: { data: { id: number } } }).result.data.id;
   const row = page.locator(`[data-testid="session-row"][data-session-id="${id}"]`);

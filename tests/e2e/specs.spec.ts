@@ -193,7 +193,11 @@ test("New proposal validates on the client, writes the change to disk, and repor
   expect(fs.readFileSync(path.join(folder, "tasks.md"), "utf8")).toContain("Persist chunk offsets");
 
   // The same title again, opened pre-filled from the query string: the id exists.
-  const query = new URLSearchParams({ project: "mobile-sync", title, description: "Same proposal again, to check that the collision is reported." });
+  const query = new URLSearchParams({
+    project: "mobile-sync",
+    title,
+    description: "Same proposal again, to check that the collision is reported.",
+  });
   await page.goto(`/specs/new?${query}`);
   await waitForHydration(page);
   await expect(page.getByLabel("Title")).toHaveValue(title);

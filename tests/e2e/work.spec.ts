@@ -28,7 +28,11 @@ const failureRow = (page: Page): Locator => rows(page).filter({ hasText: LOCKS }
 // this test posts to another demo project so its triage starts from a clean slate.
 const SHARED_PROJECT = "mobile-sync";
 
-test("a report's failures appear beside the specs, triage shows up, a passing run resolves them; filters in the URL", async ({ page, request, app }) => {
+test("a report's failures appear beside the specs, triage shows up, a passing run resolves them; filters in the URL", async ({
+  page,
+  request,
+  app,
+}) => {
   await page.goto("/work?project=mobile-sync");
   await waitForHydration(page);
   await expect(page.getByRole("heading", { level: 1, name: "All Work" })).toBeVisible();
@@ -106,72 +110,81 @@ test("Ctrl+K opens the command palette and jumps to a change by fuzzy name; Sett
 /** A server whose Claude Code children (the real binary) talk to a local fake Messages API. */
 const flow = testWithFakeClaude();
 
-flow("the whole flow: report in, item live, triaged, a session launched from it finishes, the next report passes, resolved", async ({ page, request, app, fake }) => {
-  // The real binary takes a few seconds to start on a busy 2-core machine.
-  flow.setTimeout(180_000);
-  const live = () => expect(page.getByRole("status").filter({ hasText: "Live" })).toBeVisible({ timeout: 20_000 });
-  const activity = page.getByRole("complementary", { name: "Activity" });
+flow(
+  "the whole flow: report in, item live, triaged, a session launched from it finishes, the next report passes, resolved",
+  async ({ page, request, app, fake }) => {
+    // The real binary takes a few seconds to start on a busy 2-core machine.
+    flow.setTimeout(180_000);
+    const live = () => expect(page.getByRole("status").filter({ hasText: "Live" })).toBeVisible({ timeout: 20_000 });
+    const activity = page.getByRole("complementary", { name: "Activity" });
 
-  await page.goto("/work?project=billing-api");
-  await waitForHydration(page);
-  await expect(rows(page).filter({ hasText: "Spec change" }).first()).toBeVisible();
-  await live();
-  await expect(failureRow(page)).toHaveCount(0);
+    await page.goto("/work?project=billing-api");
+    await waitForHydration(page);
+    await expect(rows(page).filter({ hasText: "Spec change" }).first()).toBeVisible();
+    await live();
+    await expect(failureRow(page)).toHaveCount(0);
 
-  // 1. A report comes in: the failure appears without a reload.
-  await postReport(request, app, readSampleRun(1));
-  await expect(failureRow(page)).toBeVisible();
-  await expect(failureRow(page)).toContainText("untriaged");
-  await expect(failureRow(page)).toContainText("Open");
+    // 1. A report comes in: the failure appears without a reload.
+    await postReport(request, app, readSampleRun(1));
+    await expect(failureRow(page)).toBeVisible();
+    await expect(failureRow(page)).toContainText("untriaged");
+    await expect(failureRow(page)).toContainText("Open");
 
-  // 2. Triaged from its page.
-  await failureRow(page).getByRole("link").first().click();
-  await expect(page).toHaveURL(/\/errors\/\d+$/);
-  const failureId = Number(/\/errors\/(\d+)$/.exec(page.url())![1]);
-  await waitForHydration(page);
-  await page.getByRole("button", { name: "Accept suggestion" }).click();
-  await expect(page.getByTestId("human-decision")).toContainText("one_off_fix");
+    // 2. Triaged from its page.
+    await failureRow(page).getByRole("link").first().click();
+    await expect(page).toHaveURL(/\/errors\/\d+$/);
+    const failureId = Number(/\/errors\/(\d+)$/.exec(page.url())![1]);
+    await waitForHydration(page);
+    await page.getByRole("button", { name: "Accept suggestion" }).click();
+    await expect(page.getByTestId("human-decision")).toContainText("one_off_fix");
 
-  // 3. A session launched from it: the fake answers its main loop with one final text.
-  fake.when(mainAsking("Fix the failing Playwright test"), { kind: "text", text: "Raised the lockout threshold check; the test passes now." }, { times: 1 });
-  await page.getByRole("button", { name: "Launch session" }).click();
-  const dialog = page.getByRole("dialog");
-  await expect(dialog.getByLabel("Prompt", { exact: true })).toHaveValue(/Fix the failing Playwright test/, { timeout: 20_000 });
-  await dialog.getByRole("button", { name: "Launch", exact: true }).click();
-  await expect(page).toHaveURL(/\/sessions\/\d+$/, { timeout: 20_000 });
-  const sessionId = Number(/\/sessions\/(\d+)$/.exec(page.url())![1]);
-  await waitForHydration(page);
-  await expect(page.getByTestId("session-view")).toHaveAttribute("data-live", "true", { timeout: 20_000 });
-  await expect(page.locator('[data-testid="message"][data-kind="assistant"]').filter({ hasText: "Raised the lockout threshold check" })).toBeVisible({ timeout: 90_000 });
-  await expect(page.getByTestId("session-status")).toHaveText("completed", { timeout: 30_000 });
+    // 3. A session launched from it: the fake answers its main loop with one final text.
+    fake.when(
+      mainAsking("Fix the failing Playwright test"),
+      { kind: "text", text: "Raised the lockout threshold check; the test passes now." },
+      { times: 1 },
+    );
+    await page.getByRole("button", { name: "Launch session" }).click();
+    const dialog = page.getByRole("dialog");
+    await expect(dialog.getByLabel("Prompt", { exact: true })).toHaveValue(/Fix the failing Playwright test/, { timeout: 20_000 });
+    await dialog.getByRole("button", { name: "Launch", exact: true }).click();
+    await expect(page).toHaveURL(/\/sessions\/\d+$/, { timeout: 20_000 });
+    const sessionId = Number(/\/sessions\/(\d+)$/.exec(page.url())![1]);
+    await waitForHydration(page);
+    await expect(page.getByTestId("session-view")).toHaveAttribute("data-live", "true", { timeout: 20_000 });
+    await expect(
+      page.locator('[data-testid="message"][data-kind="assistant"]').filter({ hasText: "Raised the lockout threshold check" }),
+    ).toBeVisible({ timeout: 90_000 });
+    await expect(page.getByTestId("session-status")).toHaveText("completed", { timeout: 30_000 });
 
-  // 4. All Work: the failure links its session with the session's status; the session is an item of its own.
-  await page.goto("/work?project=billing-api");
-  await waitForHydration(page);
-  const sessionLink = failureRow(page).getByRole("link", { name: `session #${sessionId} (completed)` });
-  await expect(sessionLink).toBeVisible();
-  await expect(sessionLink).toHaveAttribute("href", `/sessions/${sessionId}`);
-  await expect(failureRow(page)).toContainText("one off fix");
-  const sessionRow = rows(page).filter({ hasText: `Session #${sessionId}: Fix failure #${failureId}` });
-  await expect(sessionRow).toBeVisible();
-  await expect(sessionRow.getByTestId("work-detail")).toHaveText("completed");
-  await expect(sessionRow).toContainText("Done");
-  const sessionFailureLink = sessionRow.locator(`a[href="/errors/${failureId}"]`);
-  await expect(sessionFailureLink).toHaveText(`· failure #${failureId}`);
-  await expect(activity).toContainText(`Session #${sessionId} completed`);
+    // 4. All Work: the failure links its session with the session's status; the session is an item of its own.
+    await page.goto("/work?project=billing-api");
+    await waitForHydration(page);
+    const sessionLink = failureRow(page).getByRole("link", { name: `session #${sessionId} (completed)` });
+    await expect(sessionLink).toBeVisible();
+    await expect(sessionLink).toHaveAttribute("href", `/sessions/${sessionId}`);
+    await expect(failureRow(page)).toContainText("one off fix");
+    const sessionRow = rows(page).filter({ hasText: `Session #${sessionId}: Fix failure #${failureId}` });
+    await expect(sessionRow).toBeVisible();
+    await expect(sessionRow.getByTestId("work-detail")).toHaveText("completed");
+    await expect(sessionRow).toContainText("Done");
+    const sessionFailureLink = sessionRow.locator(`a[href="/errors/${failureId}"]`);
+    await expect(sessionFailureLink).toHaveText(`· failure #${failureId}`);
+    await expect(activity).toContainText(`Session #${sessionId} completed`);
 
-  // 5. The next report, where that test passes: resolved, live, and the session says so.
-  await live();
-  await postReport(request, app, passingReport(LOCKS));
-  await expect(failureRow(page).getByTestId("work-detail")).toHaveText("resolved");
-  await expect(failureRow(page)).toContainText("Done");
-  await expect(failureRow(page).getByRole("link", { name: `session #${sessionId} (completed)` })).toBeVisible();
-  await expect(sessionRow.getByTestId("work-detail")).toHaveText("completed · failure resolved");
-  await expect(sessionFailureLink).toHaveText(`· failure #${failureId} (resolved)`);
-  await expect(activity).toContainText("resolved (passed in a later run)");
+    // 5. The next report, where that test passes: resolved, live, and the session says so.
+    await live();
+    await postReport(request, app, passingReport(LOCKS));
+    await expect(failureRow(page).getByTestId("work-detail")).toHaveText("resolved");
+    await expect(failureRow(page)).toContainText("Done");
+    await expect(failureRow(page).getByRole("link", { name: `session #${sessionId} (completed)` })).toBeVisible();
+    await expect(sessionRow.getByTestId("work-detail")).toHaveText("completed · failure resolved");
+    await expect(sessionFailureLink).toHaveText(`· failure #${failureId} (resolved)`);
+    await expect(activity).toContainText("resolved (passed in a later run)");
 
-  // The failure's own page says resolved.
-  await failureRow(page).getByRole("link").first().click();
-  await expect(page).toHaveURL(new RegExp(`/errors/${failureId}$`));
-  await expect(page.locator('[aria-label="Classification"]').getByText("resolved", { exact: true })).toBeVisible();
-});
+    // The failure's own page says resolved.
+    await failureRow(page).getByRole("link").first().click();
+    await expect(page).toHaveURL(new RegExp(`/errors/${failureId}$`));
+    await expect(page.locator('[aria-label="Classification"]').getByText("resolved", { exact: true })).toBeVisible();
+  },
+);

@@ -52,12 +52,18 @@ async function edgeServer(db: Db, projects: ProjectRegistry): Promise<{ url: str
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const url = new URL(req.url ?? "/", "http://local");
-    const verdict = checkRequest({ method: req.method ?? "GET", pathname: url.pathname, headers: req.headers }, { bindHost: "127.0.0.1", token: FULL_TOKEN, maxBodyBytes: 1 << 20, credentials });
+    const verdict = checkRequest(
+      { method: req.method ?? "GET", pathname: url.pathname, headers: req.headers },
+      { bindHost: "127.0.0.1", token: FULL_TOKEN, maxBodyBytes: 1 << 20, credentials },
+    );
     let status = 200;
     if (!verdict.ok) status = verdict.status;
     else if (url.pathname === "/api/hooks") {
       const header = req.headers["x-workdeck-session-id"];
-      ingestHook(agentsDeps, { body: Buffer.concat(chunks).toString("utf8"), workdeckSessionId: typeof header === "string" ? Number(header) : undefined });
+      ingestHook(agentsDeps, {
+        body: Buffer.concat(chunks).toString("utf8"),
+        workdeckSessionId: typeof header === "string" ? Number(header) : undefined,
+      });
       status = 201;
     }
     seen.push({ method: req.method ?? "GET", path: url.pathname, authorization: req.headers.authorization, status });
@@ -84,7 +90,11 @@ describe("the token a launched agent gets", () => {
     const projects = new ProjectRegistry(db);
     projects.replace([{ slug: "demo", name: "Demo", path: project, openspecRoot: project, source: "config", problem: null }]);
     const { url, seen } = await edgeServer(db, projects);
-    const config: LoadedConfig = { config: { claude: { defaults: { permissionMode: "bypassPermissions", worktrees: false } } }, file: undefined, baseDir: root };
+    const config: LoadedConfig = {
+      config: { claude: { defaults: { permissionMode: "bypassPermissions", worktrees: false } } },
+      file: undefined,
+      baseDir: root,
+    };
     const runner = new SessionRunner({
       db,
       bus: new EventBus(db),
@@ -117,25 +127,42 @@ describe("the token a launched agent gets", () => {
     expect(session.status).toBe("completed");
 
     // What the agent saw, from its own tool output.
-    const output = JSON.stringify(runner.events({ id }).filter((e) => e.type === "user").map((e) => e.payload));
+    const output = JSON.stringify(
+      runner
+        .events({ id })
+        .filter((e) => e.type === "user")
+        .map((e) => e.payload),
+    );
     expect(output).toContain("full=none");
     expect(output).not.toContain(FULL_TOKEN);
     const agentToken = /WORKDECK_AGENT_TOKEN\\":\\"(wda_[A-Za-z0-9_-]+)/.exec(output)?.[1];
     expect(agentToken, "the agent's environment holds a scoped token").toBeDefined();
-    for (const probe of ["GET /api/trpc/projects.list -> 403", "POST /api/reports?project=demo -> 403", "POST /api/trpc/sessions.start -> 403"]) expect(output).toContain(`probe ${probe}`);
+    for (const probe of [
+      "GET /api/trpc/projects.list -> 403",
+      "POST /api/reports?project=demo -> 403",
+      "POST /api/trpc/sessions.start -> 403",
+    ])
+      expect(output).toContain(`probe ${probe}`);
 
     // Every hook event got in with that token, linked to the session, none spooled.
     const hookPosts = seen.filter((s) => s.path === "/api/hooks");
     expect(hookPosts.length).toBeGreaterThanOrEqual(4);
     expect(hookPosts.every((s) => s.authorization === `Bearer ${agentToken}` && s.status === 201)).toBe(true);
-    const events = (db.$client.prepare("SELECT event, workdeck_session_id AS w FROM hooks ORDER BY id").all() as { event: string; w: number }[]);
+    const events = db.$client.prepare("SELECT event, workdeck_session_id AS w FROM hooks ORDER BY id").all() as {
+      event: string;
+      w: number;
+    }[];
     expect(events.map((e) => e.event)).toEqual(expect.arrayContaining(["SessionStart", "PreToolUse", "PostToolUse", "Stop", "SessionEnd"]));
     expect(events.every((e) => e.w === id)).toBe(true);
     expect(fs.existsSync(path.join(root, "spool", "hooks.ndjson"))).toBe(false);
 
     // The run is over: the token is gone from the database and refused at the edge.
     expect((db.$client.prepare("SELECT count(*) AS n FROM auth_tokens WHERE kind = 'agent'").get() as { n: number }).n).toBe(0);
-    const after = await fetch(`${url}/api/hooks`, { method: "POST", headers: { authorization: `Bearer ${agentToken}`, "content-type": "application/json" }, body: "{}" });
+    const after = await fetch(`${url}/api/hooks`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${agentToken}`, "content-type": "application/json" },
+      body: "{}",
+    });
     expect(after.status).toBe(401);
     expect(JSON.stringify(db.$client.prepare("SELECT * FROM auth_tokens").all())).not.toContain(agentToken!);
   });

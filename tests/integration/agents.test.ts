@@ -23,22 +23,46 @@ async function start(config: Record<string, unknown> = {}): Promise<Started> {
   const web = path.join(dir, "web");
   for (const p of [billing, web]) fs.mkdirSync(path.join(p, "openspec"), { recursive: true });
   const file = path.join(dir, "config.json");
-  fs.writeFileSync(file, JSON.stringify({ projects: [{ slug: "billing-api", path: billing }, { slug: "web", path: web }], ...config }));
-  const env = { ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: file, WORKDECK_LOG_LEVEL: "silent" }), appRoot: repoRoot };
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      projects: [
+        { slug: "billing-api", path: billing },
+        { slug: "web", path: web },
+      ],
+      ...config,
+    }),
+  );
+  const env = {
+    ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: file, WORKDECK_LOG_LEVEL: "silent" }),
+    appRoot: repoRoot,
+  };
   return { runtime: await startRuntime(env, { watch: false }), dir, billing, web };
 }
 
 const post = (body: BodyInit, headers: Record<string, string> = {}) =>
-  POST(new Request("http://127.0.0.1/api/hooks", { method: "POST", body, headers: { "content-type": "application/json", ...headers }, duplex: "half" } as RequestInit));
+  POST(
+    new Request("http://127.0.0.1/api/hooks", {
+      method: "POST",
+      body,
+      headers: { "content-type": "application/json", ...headers },
+      duplex: "half",
+    } as RequestInit),
+  );
 
 /** The runtime with a clock the test moves. */
 function withClock(runtime: Runtime, start = Date.UTC(2026, 0, 5, 9, 0, 0)) {
   const clock = { now: start };
   const deps: AgentsDeps = { ...runtime, now: () => clock.now };
-  return { deps, clock, send: (payload: unknown, advanceMs = 0) => ((clock.now += advanceMs), ingestHook(deps, { body: JSON.stringify(payload) })) };
+  return {
+    deps,
+    clock,
+    send: (payload: unknown, advanceMs = 0) => ((clock.now += advanceMs), ingestHook(deps, { body: JSON.stringify(payload) })),
+  };
 }
 
-const count = (runtime: Runtime, table: string) => (runtime.db.$client.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+const count = (runtime: Runtime, table: string) =>
+  (runtime.db.$client.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
 
 afterEach(() => stopRuntime());
 
@@ -54,21 +78,42 @@ describe("POST /api/hooks", () => {
       expect(res.status, JSON.stringify(p)).toBe(201);
     }
     expect(count(runtime, "hooks")).toBe(payloads.length);
-    const unknown = runtime.db.$client.prepare("SELECT event, project_slug, payload FROM hooks WHERE event = 'TeammateIdle'").get() as { event: string; project_slug: string; payload: string };
+    const unknown = runtime.db.$client.prepare("SELECT event, project_slug, payload FROM hooks WHERE event = 'TeammateIdle'").get() as {
+      event: string;
+      project_slug: string;
+      payload: string;
+    };
     expect(unknown.project_slug).toBe("billing-api");
     expect(JSON.parse(unknown.payload)).toMatchObject({ some_future_field: { nested: [1, 2] } });
 
     const activity = getActivity(runtime, { sessionId: payloads[0]!.session_id });
-    expect(activity.session).toMatchObject({ projectSlug: "billing-api", status: "ended", endReason: "other", toolCount: 3, failureCount: 1, promptCount: 1 });
+    expect(activity.session).toMatchObject({
+      projectSlug: "billing-api",
+      status: "ended",
+      endReason: "other",
+      toolCount: 3,
+      failureCount: 1,
+      promptCount: 1,
+    });
     expect(activity.items.map((i) => i.kind)).toEqual(["session_start", "prompt", "other", "tool", "tool", "tool", "stop", "session_end"]);
     const [read, bash, edit] = activity.items.filter((i) => i.kind === "tool");
-    expect(read).toMatchObject({ toolName: "Read", toolStatus: "ok", input: { file_path: expect.stringContaining("app.ts") }, result: { type: "text" } });
+    expect(read).toMatchObject({
+      toolName: "Read",
+      toolStatus: "ok",
+      input: { file_path: expect.stringContaining("app.ts") },
+      result: { type: "text" },
+    });
     expect(bash).toMatchObject({ toolName: "Bash", toolStatus: "failed", error: expect.stringContaining("Exit code 1") });
     expect(edit).toMatchObject({ toolName: "Edit", toolStatus: "ok" });
     expect(activity.items.find((i) => i.kind === "stop")?.text).toBe("Fixed the failing test.");
 
     expect(seen.filter((e) => e.type === "agents.activity")).toHaveLength(payloads.length);
-    expect(seen.find((e) => e.type === "agents.ended")).toMatchObject({ projectSlug: "billing-api", reason: "other", toolCount: 3, failureCount: 1 });
+    expect(seen.find((e) => e.type === "agents.ended")).toMatchObject({
+      projectSlug: "billing-api",
+      reason: "other",
+      toolCount: 3,
+      failureCount: 1,
+    });
   });
 
   it("not JSON, 300 KB, no session_id, an array: a clear 4xx and nothing stored", async () => {
@@ -99,10 +144,15 @@ describe("POST /api/hooks", () => {
     // Only a session that exists is linked (issue 10 item 8; tests/integration/hook-integrity.test.ts).
     const launched = Number(
       runtime.db.$client
-        .prepare("INSERT INTO sessions (session_type, status, project_slug, cwd, prompt, options, created_at) VALUES ('manual', 'running', 'billing-api', '/elsewhere', 'hi', '{}', ?)")
+        .prepare(
+          "INSERT INTO sessions (session_type, status, project_slug, cwd, prompt, options, created_at) VALUES ('manual', 'running', 'billing-api', '/elsewhere', 'hi', '{}', ?)",
+        )
         .run(Date.now()).lastInsertRowid,
     );
-    const res = await post(JSON.stringify(hookSession("s-late", "/elsewhere").prompt("hi")), { "x-workdeck-fired-at": String(firedAt), "x-workdeck-session-id": String(launched) });
+    const res = await post(JSON.stringify(hookSession("s-late", "/elsewhere").prompt("hi")), {
+      "x-workdeck-fired-at": String(firedAt),
+      "x-workdeck-session-id": String(launched),
+    });
     expect(res.status).toBe(201);
     expect(await res.json()).toMatchObject({ sessionId: "s-late", projectSlug: null, status: "active" });
     const [agent] = listActive(runtime);
@@ -128,7 +178,9 @@ describe("agents service", () => {
     // A Post whose Pre never arrived: the CLI's own duration_ms.
     send(b.post("u2", "Glob", { pattern: "*" }, "ok", 55), 10);
 
-    const durations = runtime.db.$client.prepare("SELECT tool_use_id, duration_ms, success FROM hooks WHERE duration_ms IS NOT NULL ORDER BY id").all();
+    const durations = runtime.db.$client
+      .prepare("SELECT tool_use_id, duration_ms, success FROM hooks WHERE duration_ms IS NOT NULL ORDER BY id")
+      .all();
     expect(durations).toEqual([
       { tool_use_id: "t1", duration_ms: 1_200, success: 1 },
       { tool_use_id: "t2", duration_ms: 3_000, success: 0 },
@@ -137,7 +189,15 @@ describe("agents service", () => {
     ]);
 
     const one = getMetrics(deps, { sessionId: "sess-a" });
-    expect(one).toMatchObject({ sessions: 1, activeSessions: 1, toolCount: 2, failureCount: 1, successRate: 0.5, avgToolDurationMs: 2_100, promptCount: 1 });
+    expect(one).toMatchObject({
+      sessions: 1,
+      activeSessions: 1,
+      toolCount: 2,
+      failureCount: 1,
+      successRate: 0.5,
+      avgToolDurationMs: 2_100,
+      promptCount: 1,
+    });
     expect(one.byTool).toEqual([
       { toolName: "Bash", count: 1, failures: 1, avgDurationMs: 3_000 },
       { toolName: "Read", count: 1, failures: 0, avgDurationMs: 1_200 },
@@ -197,7 +257,11 @@ describe("agents service", () => {
     const c = hookSession("stops-then-more", billing);
     for (const h of [a, b, c]) send(h.prompt("go"));
     send(a.sessionEnd("prompt_input_exit"));
-    expect(listActive(deps).map((s) => s.sessionId).sort()).toEqual(["stops", "stops-then-more"]);
+    expect(
+      listActive(deps)
+        .map((s) => s.sessionId)
+        .sort(),
+    ).toEqual(["stops", "stops-then-more"]);
     expect(ended).toEqual([expect.objectContaining({ sessionId: "ends-now", reason: "prompt_input_exit" })]);
 
     send(b.stop(), 1_000);
@@ -213,7 +277,11 @@ describe("agents service", () => {
 
     // Resuming an ended session brings it back.
     send(a.sessionStart("resume"));
-    expect(listActive(deps).map((s) => s.sessionId).sort()).toEqual(["ends-now", "stops-then-more"]);
+    expect(
+      listActive(deps)
+        .map((s) => s.sessionId)
+        .sort(),
+    ).toEqual(["ends-now", "stops-then-more"]);
   });
 
   it("the router: listActive, getActivity, getMetrics and a resumable subscribe filtered by session", async () => {
@@ -238,6 +306,9 @@ describe("agents service", () => {
       if (got.length === 2) break;
     }
     controller.abort();
-    expect(got).toEqual([expect.objectContaining({ sessionId: "r1", event: "UserPromptSubmit" }), expect.objectContaining({ sessionId: "r1", event: "Stop" })]);
+    expect(got).toEqual([
+      expect.objectContaining({ sessionId: "r1", event: "UserPromptSubmit" }),
+      expect.objectContaining({ sessionId: "r1", event: "Stop" }),
+    ]);
   });
 });

@@ -62,13 +62,25 @@ async function serveWithEdge(): Promise<{ url: string; db: Awaited<ReturnType<ty
   fs.mkdirSync(path.join(dir, "p", "openspec"), { recursive: true });
   const config = path.join(dir, "config.json");
   fs.writeFileSync(config, JSON.stringify({ projects: [{ slug: "p", path: path.join(dir, "p") }] }));
-  const env = { ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent", WORKDECK_TOKEN: TOKEN }), appRoot: repoRoot };
+  const env = {
+    ...readEnv({
+      ...process.env,
+      WORKDECK_DB: path.join(dir, "w.db"),
+      WORKDECK_CONFIG: config,
+      WORKDECK_LOG_LEVEL: "silent",
+      WORKDECK_TOKEN: TOKEN,
+    }),
+    appRoot: repoRoot,
+  };
   const runtime = await startRuntime(env, { watch: false });
   const credentials = authCredentials(runtime.db);
   server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://local");
     stampClientAddress(req.headers, req.socket.remoteAddress);
-    const verdict = checkRequest({ method: req.method ?? "GET", pathname: url.pathname, headers: req.headers }, { bindHost: "127.0.0.1", token: TOKEN, maxBodyBytes: 1 << 20, credentials });
+    const verdict = checkRequest(
+      { method: req.method ?? "GET", pathname: url.pathname, headers: req.headers },
+      { bindHost: "127.0.0.1", token: TOKEN, maxBodyBytes: 1 << 20, credentials },
+    );
     if (!verdict.ok) {
       res.writeHead(verdict.status, { "content-type": "application/json" }).end(JSON.stringify({ error: verdict.message }));
       return;
@@ -142,7 +154,13 @@ describe("POST /api/login and /api/logout behind the edge", () => {
 
     // Another address (as the edge stamps it) is not affected, and its success clears its own failures.
     const fromElsewhere = (token: string) =>
-      login(new Request("http://127.0.0.1/api/login", { method: "POST", headers: { ...formHeaders, [CLIENT_ADDRESS_HEADER]: "10.0.0.2" }, body: form(token) }));
+      login(
+        new Request("http://127.0.0.1/api/login", {
+          method: "POST",
+          headers: { ...formHeaders, [CLIENT_ADDRESS_HEADER]: "10.0.0.2" },
+          body: form(token),
+        }),
+      );
     expect((await fromElsewhere("wrong-guess-elsewhere")).headers.get("location")).toMatch(/error=1/);
     const ok = await fromElsewhere(TOKEN);
     expect(ok.status).toBe(303);

@@ -30,7 +30,15 @@ afterEach(async () => {
 
 const at = (n: number) => new Date(Date.UTC(2026, 11, 4, 10, n)).toISOString();
 
-type Run = { id: number; item_key: string; trigger: string; action: string; status: string; reason: string | null; session_id: number | null };
+type Run = {
+  id: number;
+  item_key: string;
+  trigger: string;
+  action: string;
+  status: string;
+  reason: string | null;
+  session_id: number | null;
+};
 const runs = (s: WebhookServer) => rows<Run>(s.runtime, "SELECT * FROM automation_runs ORDER BY id");
 
 async function world(automations: unknown[], extra: { config?: Record<string, unknown>; secrets?: Record<string, string> } = {}) {
@@ -45,24 +53,41 @@ async function world(automations: unknown[], extra: { config?: Record<string, un
   for (const [k, v] of Object.entries(fakeClaudeChildEnv(fake.url, home, "sk-ant-oat01-fake-automations"))) vi.stubEnv(k, v);
   const s = await startWebhookServer({
     sessions: true,
-    config: { automations, claude: { defaults: { permissionMode: "acceptEdits", worktrees: false, timeoutMinutes: 3 } }, notifications: { slack: { webhookUrlEnv: "SLACK_HOOK" } }, ...extra.config },
+    config: {
+      automations,
+      claude: { defaults: { permissionMode: "acceptEdits", worktrees: false, timeoutMinutes: 3 } },
+      notifications: { slack: { webhookUrlEnv: "SLACK_HOOK" } },
+      ...extra.config,
+    },
     secrets: extra.secrets,
   });
   const readSecret = (name: string) => (name === "SLACK_HOOK" ? `${slack.url}/hooks/T1/QA/secret` : s.secrets[name]);
   const background: Background = startBackground({ ...s.runtime, readSecret });
   closers.push(() => background.close());
-  const notifications = new NotificationService({ ...s.runtime, readSecret, baseUrl: "http://workdeck.test", retry: { maxAttempts: 1 } }).start();
+  const notifications = new NotificationService({
+    ...s.runtime,
+    readSecret,
+    baseUrl: "http://workdeck.test",
+    retry: { maxAttempts: 1 },
+  }).start();
   closers.push(() => notifications.close());
   return { fake, slack, s, background, notifications };
 }
 
 describe("launch_session", () => {
   it("a failed deploy launches one remediation session built from the evidence; it completes against the fake API and Slack hears of both", async () => {
-    const { fake, slack, s, background, notifications } = await world([{ on: "deploy_failed", action: "launch_session", prompt: "Fix the failed deploy." }]);
+    const { fake, slack, s, background, notifications } = await world([
+      { on: "deploy_failed", action: "launch_session", prompt: "Fix the failed deploy." },
+    ]);
     fake.when(mainAsking("Fix the failed deploy."), { kind: "text", text: "The Dockerfile copied the wrong folder; fixed it." });
 
-    await sendRailway(s.url, deploymentEvent({ type: "Deployment.failed", deploymentId: "dep-77", commitMessage: "Move the build output", timestamp: at(4) }));
-    await vi.waitFor(() => expect(runs(s)).toEqual([expect.objectContaining({ trigger: "deploy_failed", status: "launched" })]), { timeout: 20_000 });
+    await sendRailway(
+      s.url,
+      deploymentEvent({ type: "Deployment.failed", deploymentId: "dep-77", commitMessage: "Move the build output", timestamp: at(4) }),
+    );
+    await vi.waitFor(() => expect(runs(s)).toEqual([expect.objectContaining({ trigger: "deploy_failed", status: "launched" })]), {
+      timeout: 20_000,
+    });
     await background.automations.idle();
     const sessionId = runs(s)[0]!.session_id!;
     const ended = await s.runtime.sessions.waitForEnd(sessionId, 150_000);
@@ -76,16 +101,26 @@ describe("launch_session", () => {
 
     await notifications.idle();
     const titles = slack.received.map((r) => (r.body.blocks[0] as HeaderBlock).text.text);
-    expect(titles).toEqual(expect.arrayContaining([":boom: Deploy failed: api (production)", `:robot_face: Remediation session #${sessionId} started`]));
+    expect(titles).toEqual(
+      expect.arrayContaining([":boom: Deploy failed: api (production)", `:robot_face: Remediation session #${sessionId} started`]),
+    );
   }, 200_000);
 
   it("with a Railway token, the remediation prompt carries the failed deploy's log tail", async () => {
     const railway = await FakeRailway.start();
     closers.push(() => railway.close());
     railway.addProject("prj-7f3a", { services: { "svc-api": "api" }, environments: { "env-production": "production" } });
-    railway.upsertDeployment("prj-7f3a", { id: "dep-88", status: "FAILED", buildLogs: ["> tsc -p .", "npm ERR! Missing script: \"build:server\""] });
+    railway.upsertDeployment("prj-7f3a", {
+      id: "dep-88",
+      status: "FAILED",
+      buildLogs: ["> tsc -p .", 'npm ERR! Missing script: "build:server"'],
+    });
     const { fake, s, background } = await world([{ on: "deploy_failed", action: "launch_session" }], {
-      config: { integrations: { railway: { webhookSecretEnv: "RAILWAY_WEBHOOK_SECRET", tokenEnv: "RAILWAY_TOKEN", apiUrl: railway.url, pollSeconds: 3600 } } },
+      config: {
+        integrations: {
+          railway: { webhookSecretEnv: "RAILWAY_WEBHOOK_SECRET", tokenEnv: "RAILWAY_TOKEN", apiUrl: railway.url, pollSeconds: 3600 },
+        },
+      },
       secrets: { RAILWAY_TOKEN: railway.token },
     });
     fake.when(mainAsking("A deployment of this project failed"), { kind: "text", text: "Added the build:server script." });
@@ -135,10 +170,15 @@ describe("notify", () => {
   it("a failed CI run with a notify rule sends the automation message and starts nothing", async () => {
     const { slack, s, background, notifications } = await world([{ on: "ci_failed", action: "notify" }]);
     await sendGithub(s.url, "workflow_run", workflowRunCompleted({ conclusion: "failure" }));
-    await vi.waitFor(() => expect(runs(s)).toEqual([expect.objectContaining({ status: "notified", action: "notify" })]), { timeout: 20_000 });
+    await vi.waitFor(() => expect(runs(s)).toEqual([expect.objectContaining({ status: "notified", action: "notify" })]), {
+      timeout: 20_000,
+    });
     await background.automations.idle();
     await notifications.idle();
-    await vi.waitFor(() => expect(slack.received.map((r) => (r.body.blocks[0] as HeaderBlock).text.text)).toContain(":robot_face: Automation: ci failed"), { timeout: 10_000 });
+    await vi.waitFor(
+      () => expect(slack.received.map((r) => (r.body.blocks[0] as HeaderBlock).text.text)).toContain(":robot_face: Automation: ci failed"),
+      { timeout: 10_000 },
+    );
     expect(rows(s.runtime, "SELECT id FROM sessions")).toEqual([]);
   }, 60_000);
 });

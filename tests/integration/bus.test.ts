@@ -11,7 +11,13 @@ function makeBus(file = path.join(tempDir(), "bus.db")) {
   return new EventBus(db);
 }
 
-const changed = (projectSlug: string, id: string): WorkdeckEventInput => ({ type: "openspec.changed", projectSlug, changeIds: [id], specIds: [], paths: [] });
+const changed = (projectSlug: string, id: string): WorkdeckEventInput => ({
+  type: "openspec.changed",
+  projectSlug,
+  changeIds: [id],
+  specIds: [],
+  paths: [],
+});
 
 async function take(iter: AsyncGenerator<WorkdeckEvent>, n: number): Promise<WorkdeckEvent[]> {
   const out: WorkdeckEvent[] = [];
@@ -51,7 +57,10 @@ describe("event bus", () => {
   it("filters by project and type; project-less events reach everyone", async () => {
     const bus = makeBus();
     const controller = new AbortController();
-    const pending = take(bus.stream({ filter: { projectSlug: "a", types: ["openspec.changed", "projects.changed"] }, signal: controller.signal }), 2);
+    const pending = take(
+      bus.stream({ filter: { projectSlug: "a", types: ["openspec.changed", "projects.changed"] }, signal: controller.signal }),
+      2,
+    );
     setTimeout(() => {
       bus.publish(changed("b", "x"));
       bus.publish({ type: "openspec.archived", projectSlug: "a", changeId: "y", archivedAs: "z" });
@@ -100,7 +109,8 @@ const hookActivity = (projectSlug: string | null, n: number): WorkdeckEventInput
   status: "active",
 });
 
-const label = (e: WorkdeckEvent): string => (e.type === "openspec.changed" ? `spec:${e.changeIds[0]}` : e.type === "sessions.updated" ? `session:${e.sessionId}` : e.type);
+const label = (e: WorkdeckEvent): string =>
+  e.type === "openspec.changed" ? `spec:${e.changeIds[0]}` : e.type === "sessions.updated" ? `session:${e.sessionId}` : e.type;
 
 /** Reads until the `end` marker arrives (a live event published after the stream started), so a missing event fails the test instead of hanging it. */
 async function untilMarker(iter: AsyncGenerator<WorkdeckEvent>, marker: string): Promise<string[]> {
@@ -136,8 +146,12 @@ describe("resuming by id past thousands of unrelated events (issue 10 item 4)", 
     for (let i = 0; i < 5000; i++) {
       bus.publish(hookActivity("a", i));
       if (i === 1200) expected.push(label(bus.publish(changed("a", "spec-1200"))));
-      if (i === 2600) expected.push(label(bus.publish({ type: "errors.failureNew", projectSlug: "a", reportId: 1, failureIds: [7], count: 1 })));
-      if (i === 4100) expected.push(label(bus.publish({ type: "sessions.updated", projectSlug: "a", sessionId: 41, status: "running" } as WorkdeckEventInput)));
+      if (i === 2600)
+        expected.push(label(bus.publish({ type: "errors.failureNew", projectSlug: "a", reportId: 1, failureIds: [7], count: 1 })));
+      if (i === 4100)
+        expected.push(
+          label(bus.publish({ type: "sessions.updated", projectSlug: "a", sessionId: 41, status: "running" } as WorkdeckEventInput)),
+        );
       if (i === 4999) expected.push(label(bus.publish(changed("a", "spec-last"))));
     }
     const controller = new AbortController();

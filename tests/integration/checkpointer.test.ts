@@ -22,33 +22,38 @@ async function eventually(done: () => boolean): Promise<void> {
 }
 
 describe("background WAL checkpointer", () => {
-  it("keeps checkpoints out of commits, copies the WAL into the database from its own thread, and the WAL is reused", { timeout: 120_000 }, async () => {
-    const file = path.join(tempDir(), "w.db");
-    const db = openDatabase(file);
-    migrateDatabase(db, path.join(repoRoot, "drizzle"));
-    const sqlite = db.$client;
-    // Small numbers so that a few megabytes show it: the server's are 250 ms and 64 MB.
-    const checkpointer = startCheckpointer(db, repoRoot, { intervalMs: 20, restartAbovePages: 256 });
-    stops.push(checkpointer);
-    expect(sqlite.pragma("wal_autocheckpoint", { simple: true })).toBe(0);
+  it(
+    "keeps checkpoints out of commits, copies the WAL into the database from its own thread, and the WAL is reused",
+    { timeout: 120_000 },
+    async () => {
+      const file = path.join(tempDir(), "w.db");
+      const db = openDatabase(file);
+      migrateDatabase(db, path.join(repoRoot, "drizzle"));
+      const sqlite = db.$client;
+      // Small numbers so that a few megabytes show it: the server's are 250 ms and 64 MB.
+      const checkpointer = startCheckpointer(db, repoRoot, { intervalMs: 20, restartAbovePages: 256 });
+      stops.push(checkpointer);
+      expect(sqlite.pragma("wal_autocheckpoint", { simple: true })).toBe(0);
 
-    sqlite.exec("CREATE TABLE filler (b BLOB)");
-    const insert = sqlite.prepare("INSERT INTO filler VALUES (randomblob(16000))");
-    const writeMb = (mb: number) => sqlite.transaction(() => {
-      for (let i = 0; i < (mb * MB) / 16000; i++) insert.run();
-    })();
-    const size = (f: string) => (fs.existsSync(f) ? fs.statSync(f).size : 0);
+      sqlite.exec("CREATE TABLE filler (b BLOB)");
+      const insert = sqlite.prepare("INSERT INTO filler VALUES (randomblob(16000))");
+      const writeMb = (mb: number) =>
+        sqlite.transaction(() => {
+          for (let i = 0; i < (mb * MB) / 16000; i++) insert.run();
+        })();
+      const size = (f: string) => (fs.existsSync(f) ? fs.statSync(f).size : 0);
 
-    // Each round's pages reach the database file without any commit of ours checkpointing.
-    let largestWal = 0;
-    for (let round = 1; round <= 8; round++) {
-      writeMb(2);
-      await eventually(() => size(file) >= round * 2 * MB);
-      largestWal = Math.max(largestWal, size(`${file}-wal`));
-    }
-    // 16 MB written; the WAL started over after each checkpoint instead of holding it all.
-    expect(largestWal).toBeLessThan(8 * MB);
-  });
+      // Each round's pages reach the database file without any commit of ours checkpointing.
+      let largestWal = 0;
+      for (let round = 1; round <= 8; round++) {
+        writeMb(2);
+        await eventually(() => size(file) >= round * 2 * MB);
+        largestWal = Math.max(largestWal, size(`${file}-wal`));
+      }
+      // 16 MB written; the WAL started over after each checkpoint instead of holding it all.
+      expect(largestWal).toBeLessThan(8 * MB);
+    },
+  );
 
   it("does nothing for an in-memory database", () => {
     const db = openDatabase(":memory:");

@@ -36,7 +36,11 @@ function workspace() {
   /** Exit code, stdout and stderr (`openspec validate` exits 1 on an invalid item, as the official CLI does). */
   const workdeckExit = async (mode: Mode, ...args: string[]) => {
     try {
-      const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...env, WORKDECK_SERVER_BUILD: mode }, cwd: dir, maxBuffer: 64 * 1024 * 1024 });
+      const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
+        env: { ...env, WORKDECK_SERVER_BUILD: mode },
+        cwd: dir,
+        maxBuffer: 64 * 1024 * 1024,
+      });
       return { code: 0, stdout, stderr };
     } catch (err) {
       const e = err as { code?: unknown; stdout?: string; stderr?: string };
@@ -63,9 +67,12 @@ describe("the compiled CLI", () => {
   }, 180_000);
 
   it("lists the build's inputs: every server source it compiled, none of node_modules", () => {
-    expect(built.inputs).toEqual(expect.arrayContaining(["server/cli/main.ts", "server/errors/ingest-worker.ts", "server/db/client.ts", "package-lock.json"]));
+    expect(built.inputs).toEqual(
+      expect.arrayContaining(["server/cli/main.ts", "server/errors/ingest-worker.ts", "server/db/client.ts", "package-lock.json"]),
+    );
     expect(built.inputs.filter((f) => f.includes("node_modules"))).toEqual([]);
-    for (const entry of ["cli.mjs", "ingest-worker.mjs"]) expect(fs.existsSync(path.join(repoRoot, "dist/server", built.dir, entry))).toBe(true);
+    for (const entry of ["cli.mjs", "ingest-worker.mjs"])
+      expect(fs.existsSync(path.join(repoRoot, "dist/server", built.dir, entry))).toBe(true);
   });
 
   it("migrates, ingests and lists failure groups like the sources do", async () => {
@@ -75,12 +82,17 @@ describe("the compiled CLI", () => {
       const mode: Mode = w === compiled ? "required" : "off";
       expect(await w.workdeck(mode, "db", "migrate")).toMatch(/^Migrated /);
       for (const n of [1, 2, 3]) {
-        const summary = JSON.parse(await w.workdeck(mode, "ingest", path.join(reports, `run-${n}.json`), "--project", "billing-api", "--json"));
+        const summary = JSON.parse(
+          await w.workdeck(mode, "ingest", path.join(reports, `run-${n}.json`), "--project", "billing-api", "--json"),
+        );
         expect(summary).toMatchObject({ projectSlug: "billing-api", seq: n, duplicate: false, tests: 32 });
       }
     }
     const list = async (w: typeof compiled, mode: Mode) => {
-      const groups = JSON.parse(await w.workdeck(mode, "errors", "list", "--project", "billing-api", "--json")) as Record<string, unknown>[];
+      const groups = JSON.parse(await w.workdeck(mode, "errors", "list", "--project", "billing-api", "--json")) as Record<
+        string,
+        unknown
+      >[];
       // Dates and ids are the run's own; everything else must agree.
       return groups.map(({ firstSeen: _f, lastSeen: _l, resolvedAt: _r, id: _i, ...g }) => g);
     };
@@ -93,7 +105,11 @@ describe("the compiled CLI", () => {
 
   it("answers openspec list / show / validate exactly as the sources do", async () => {
     const { root, workdeck, workdeckExit } = workspace();
-    for (const args of [["list", "--json"], ["list", "--specs", "--json"], ["validate", "--all", "--json"]]) {
+    for (const args of [
+      ["list", "--json"],
+      ["list", "--specs", "--json"],
+      ["validate", "--all", "--json"],
+    ]) {
       const fromBuild = await workdeckExit("required", "openspec", ...args, "--root", root);
       const fromSource = await workdeckExit("off", "openspec", ...args, "--root", root);
       expect(fromBuild.code).toBe(fromSource.code);
@@ -109,7 +125,9 @@ describe("the compiled CLI", () => {
     const { dir, workdeck } = workspace();
     expect(JSON.parse(await workdeck("required", "sessions", "list", "--json"))).toEqual([]);
     const settings = path.join(dir, "claude");
-    const installed = JSON.parse(await workdeck("required", "hooks", "install", "--project", "billing-api", "--config-dir", settings, "--json"));
+    const installed = JSON.parse(
+      await workdeck("required", "hooks", "install", "--project", "billing-api", "--config-dir", settings, "--json"),
+    );
     expect(installed).toMatchObject({ project: "billing-api", action: "installed" });
     expect(fs.existsSync(path.join(settings, "settings.json"))).toBe(true);
   });
@@ -118,14 +136,24 @@ describe("the compiled CLI", () => {
     const { dbPath, workdeck } = workspace();
     // The CLI creates the database and registers the project the worker stores into.
     await workdeck("required", "ingest", path.join(reports, "run-1.json"), "--project", "billing-api");
-    const worker = new Worker(path.join(repoRoot, "server/errors/ingest-worker.mjs"), { env: { ...process.env, WORKDECK_SERVER_BUILD: "required" } });
+    const worker = new Worker(path.join(repoRoot, "server/errors/ingest-worker.mjs"), {
+      env: { ...process.env, WORKDECK_SERVER_BUILD: "required" },
+    });
     try {
       const reply = new Promise<IngestReply>((resolve, reject) => {
         worker.once("message", resolve);
         worker.once("error", reject);
       });
       const send = (m: IngestRequest) => worker.postMessage(m);
-      send({ type: "start", job: 1, dbPath, projectSlug: "billing-api", format: "auto", origin: { source: "compiled-cli test" }, autoCheckpoint: 1000 });
+      send({
+        type: "start",
+        job: 1,
+        dbPath,
+        projectSlug: "billing-api",
+        format: "auto",
+        origin: { source: "compiled-cli test" },
+        autoCheckpoint: 1000,
+      });
       send({ type: "chunk", job: 1, data: new Uint8Array(fs.readFileSync(path.join(reports, "run-2.json"))) });
       send({ type: "end", job: 1 });
       const r = await reply;
@@ -150,19 +178,33 @@ describe("the compiled CLI", () => {
     const guarded = async (refuse: string[], ...args: string[]) => {
       const guard = path.join(dir, `guard-${refuse.length}.mjs`);
       const pattern = `^(${refuse.map((p) => p.replace(/[/.]/g, "\\$&")).join("|")})(/|$)`;
-      fs.writeFileSync(guard, `import { register } from "node:module";\nregister("./refuse.mjs", import.meta.url, { data: { refuse: ${JSON.stringify(pattern)} } });\n`);
+      fs.writeFileSync(
+        guard,
+        `import { register } from "node:module";\nregister("./refuse.mjs", import.meta.url, { data: { refuse: ${JSON.stringify(pattern)} } });\n`,
+      );
       const { stdout } = await run(process.execPath, ["--import", guard, BIN, ...args], {
-        env: { ...process.env, WORKDECK_SERVER_BUILD: "required", WORKDECK_DB: path.join(dir, "workdeck.db"), WORKDECK_CONFIG: path.join(dir, "config.json") },
+        env: {
+          ...process.env,
+          WORKDECK_SERVER_BUILD: "required",
+          WORKDECK_DB: path.join(dir, "workdeck.db"),
+          WORKDECK_CONFIG: path.join(dir, "config.json"),
+        },
       });
       return stdout;
     };
     const heavy = ["@anthropic-ai/claude-agent-sdk", "next"];
     // The runtime's logger and file watcher stand for the rest of it (session runner, OpenSpec service).
     const runtime = ["pino", "chokidar"];
-    expect(JSON.parse(await guarded([...heavy, ...runtime], "ingest", path.join(reports, "run-1.json"), "--project", "billing-api", "--json"))).toMatchObject({ seq: 1 });
-    expect(JSON.parse(await guarded([...heavy, ...runtime], "errors", "list", "--project", "billing-api", "--json")).length).toBeGreaterThan(0);
+    expect(
+      JSON.parse(await guarded([...heavy, ...runtime], "ingest", path.join(reports, "run-1.json"), "--project", "billing-api", "--json")),
+    ).toMatchObject({ seq: 1 });
+    expect(
+      JSON.parse(await guarded([...heavy, ...runtime], "errors", "list", "--project", "billing-api", "--json")).length,
+    ).toBeGreaterThan(0);
     expect(JSON.parse(await guarded(heavy, "sessions", "list", "--json"))).toEqual([]);
-    expect(JSON.parse(await guarded([...heavy, ...runtime], "openspec", "list", "--json", "--root", root)).changes.length).toBeGreaterThan(0);
+    expect(JSON.parse(await guarded([...heavy, ...runtime], "openspec", "list", "--json", "--root", root)).changes.length).toBeGreaterThan(
+      0,
+    );
   });
 
   it("the server loads the MCP SDK, the Agent SDK and the config compiler only when it uses them", () => {
@@ -181,14 +223,24 @@ describe("the compiled CLI", () => {
     // A checkout of its own, with the entry but no dist/: nothing to run.
     const bare = path.join(dir, "checkout");
     fs.mkdirSync(path.join(bare, "bin"), { recursive: true });
-    for (const f of ["workdeck.mjs", "bundle.mjs", "hooks-send.mjs"]) fs.copyFileSync(path.join(repoRoot, "bin", f), path.join(bare, "bin", f));
-    const err = await run(process.execPath, [path.join(bare, "bin/workdeck.mjs"), "errors", "list"], { env: { ...process.env, WORKDECK_SERVER_BUILD: "required" } }).catch((e) => e as { code: number; stderr: string });
+    for (const f of ["workdeck.mjs", "bundle.mjs", "hooks-send.mjs"])
+      fs.copyFileSync(path.join(repoRoot, "bin", f), path.join(bare, "bin", f));
+    const err = await run(process.execPath, [path.join(bare, "bin/workdeck.mjs"), "errors", "list"], {
+      env: { ...process.env, WORKDECK_SERVER_BUILD: "required" },
+    }).catch((e) => e as { code: number; stderr: string });
     expect(err).toMatchObject({ code: 1 });
-    expect((err as { stderr: string }).stderr).toBe("workdeck: WORKDECK_SERVER_BUILD=required but there is no compiled server: run `npm run build:server`\n");
+    expect((err as { stderr: string }).stderr).toBe(
+      "workdeck: WORKDECK_SERVER_BUILD=required but there is no compiled server: run `npm run build:server`\n",
+    );
   });
 });
 
-type Metafile = { outputs: Record<string, { entryPoint?: string; inputs: Record<string, unknown>; imports: { path: string; kind: string; external?: boolean }[] }> };
+type Metafile = {
+  outputs: Record<
+    string,
+    { entryPoint?: string; inputs: Record<string, unknown>; imports: { path: string; kind: string; external?: boolean }[] }
+  >;
+};
 
 /** The inputs and external packages an output loads with its static imports, from esbuild's metafile. */
 function staticGraph(meta: Metafile, entryPoints: string[]): { inputs: string[]; external: string[] } {

@@ -26,7 +26,9 @@ describe("loading projects.config.ts", () => {
     expect((await loadConfig({ appRoot: dir, configPath: path.join(dir, "a.mjs") })).config).toEqual({ rescanMinutes: 1 });
     expect((await loadConfig({ appRoot: dir, configPath: path.join(dir, "b.json") })).config).toEqual({ scan: ["~/dev"] });
     fs.writeFileSync(path.join(dir, "c.json"), `{ "claude": { "worktreeRetentionDays": 14, "defaults": { "worktrees": true } } }`);
-    expect((await loadConfig({ appRoot: dir, configPath: path.join(dir, "c.json") })).config).toEqual({ claude: { worktreeRetentionDays: 14, defaults: { worktrees: true } } });
+    expect((await loadConfig({ appRoot: dir, configPath: path.join(dir, "c.json") })).config).toEqual({
+      claude: { worktreeRetentionDays: 14, defaults: { worktrees: true } },
+    });
   });
 
   it("names the bad field", async () => {
@@ -35,7 +37,10 @@ describe("loading projects.config.ts", () => {
       [`{ "projets": [] }`, /projets: unknown field/],
       [`{ "rescanMinutes": "five" }`, /rescanMinutes: /],
       [`{ "projects": [{ "slug": "Bad Slug", "path": "." }] }`, /projects\.0\.slug: a slug is lowercase/],
-      [`{ "claude": { "accounts": [{ "id": "a", "configDir": "x", "oauthToken": "sk-..." }] } }`, /claude\.accounts\.0\.oauthToken: unknown field/],
+      [
+        `{ "claude": { "accounts": [{ "id": "a", "configDir": "x", "oauthToken": "sk-..." }] } }`,
+        /claude\.accounts\.0\.oauthToken: unknown field/,
+      ],
       [`{ "claude": { "worktreeRetentionDays": -1 } }`, /claude\.worktreeRetentionDays: /],
     ];
     for (const [body, message] of cases) {
@@ -72,7 +77,11 @@ describe("project discovery", () => {
     const ws = tempDemoWorkspace();
     fs.mkdirSync(path.join(ws, "not-a-project"));
     const { projects, warnings } = discoverProjects(
-      { config: { scan: [ws], projects: [{ slug: "billing-api", name: "Billing", path: path.join(ws, "billing-api") }] }, file: undefined, baseDir: ws },
+      {
+        config: { scan: [ws], projects: [{ slug: "billing-api", name: "Billing", path: path.join(ws, "billing-api") }] },
+        file: undefined,
+        baseDir: ws,
+      },
       repoRoot,
     );
     expect(projects.map((p) => [p.slug, p.source])).toEqual([
@@ -85,7 +94,10 @@ describe("project discovery", () => {
   });
 
   it("keeps a configured project whose folder is gone, with the problem stated", () => {
-    const { projects } = discoverProjects({ config: { projects: [{ slug: "gone", path: "/nonexistent/gone" }] }, file: undefined, baseDir: "/" }, repoRoot);
+    const { projects } = discoverProjects(
+      { config: { projects: [{ slug: "gone", path: "/nonexistent/gone" }] }, file: undefined, baseDir: "/" },
+      repoRoot,
+    );
     expect(projects[0]!.problem).toMatch(/does not exist/);
   });
 

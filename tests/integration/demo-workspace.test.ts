@@ -41,7 +41,10 @@ function fakeCheckout(): { appRoot: string; dataDir: string } {
 }
 
 const start = async (appRoot: string, dataDir: string) => {
-  runtime = await createRuntime({ ...readEnv({ WORKDECK_DB: path.join(dataDir, "workdeck.db"), WORKDECK_LOG_LEVEL: "silent" }), appRoot, configPath: undefined }, { watch: false });
+  runtime = await createRuntime(
+    { ...readEnv({ WORKDECK_DB: path.join(dataDir, "workdeck.db"), WORKDECK_LOG_LEVEL: "silent" }), appRoot, configPath: undefined },
+    { watch: false },
+  );
   return runtime;
 };
 
@@ -62,7 +65,11 @@ describe("the demo workspace with no config", () => {
     expect(execFileSync("git", ["rev-list", "--count", "HEAD"], { cwd: copy, encoding: "utf8" }).trim()).toBe("1");
     expect(execFileSync("git", ["status", "--porcelain"], { cwd: copy, encoding: "utf8" })).toBe("");
 
-    const created = await rt.openspec.createProposal({ projectId: "billing-api", title: "Demo copy proposal", description: "A proposal created on the demo workspace copy." });
+    const created = await rt.openspec.createProposal({
+      projectId: "billing-api",
+      title: "Demo copy proposal",
+      description: "A proposal created on the demo workspace copy.",
+    });
     expect(fs.existsSync(path.join(copy, "billing-api/openspec/changes", created.changeId, "proposal.md"))).toBe(true);
     expect(fingerprint(examples)).toEqual(before);
 

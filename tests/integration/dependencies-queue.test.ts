@@ -40,7 +40,9 @@ async function setup() {
     deps.db.$client.close();
   };
   ingestReport(deps, { projectSlug: "demo", body: fs.readFileSync(path.join(reports, "run-1.json"), "utf8") });
-  const groups = deps.db.$client.prepare("SELECT f.id, c.title_path FROM test_failures f JOIN test_cases c ON c.id = f.test_case_id ORDER BY f.id").all() as { id: number; title_path: string }[];
+  const groups = deps.db.$client
+    .prepare("SELECT f.id, c.title_path FROM test_failures f JOIN test_cases c ON c.id = f.test_case_id ORDER BY f.id")
+    .all() as { id: number; title_path: string }[];
   const blocker = groups.find((g) => g.title_path.includes(LOCKS))!.id;
   const blocked = groups.find((g) => !g.title_path.includes(LOCKS))!.id;
   addDependency(deps, { blocker: { kind: "error", failureId: blocker }, blocked: { kind: "error", failureId: blocked } });
@@ -77,7 +79,11 @@ describe("the session queue obeys dependencies", () => {
 
     triageFailure(deps, { failureId: blocker, decision: "ignore", rationale: "Flaky lab machine" });
     const ended = await runner.waitForEnd(id, 30_000);
-    expect(ended).toMatchObject({ status: "stopped", exitReason: "blocker_dropped", exitMessage: `Cancelled: it was waiting for failure #${blocker} (ignored)` });
+    expect(ended).toMatchObject({
+      status: "stopped",
+      exitReason: "blocker_dropped",
+      exitMessage: `Cancelled: it was waiting for failure #${blocker} (ignored)`,
+    });
     expect(fake.mainRequests).toHaveLength(0);
     expect(runner.events({ id }).map((e) => e.type)).toContain("workdeck/cancelled");
   });

@@ -24,7 +24,10 @@ async function start() {
   fs.cpSync(path.join(repoRoot, "examples/demo-workspace", P), project, { recursive: true });
   const config = path.join(dir, "config.json");
   fs.writeFileSync(config, JSON.stringify({ projects: [{ slug: P, path: project }] }));
-  const env = { ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent" }), appRoot: repoRoot };
+  const env = {
+    ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent" }),
+    appRoot: repoRoot,
+  };
   const runtime = await startRuntime(env, { watch: false });
   const api = createCaller(createContext(runtime));
   ingestReport(runtime, { projectSlug: P, body: run1() });
@@ -56,7 +59,9 @@ describe("work dependencies", () => {
     expect(items.find((i) => i.key === `failure:${a}`)!.blockedBy).toEqual([]);
     expect(items.find((i) => i.key === `failure:${b}`)!.blockedBy).toHaveLength(1);
 
-    expect(await api.work.removeDependency({ blocker: failure(a!), blocked: change("add-multi-currency-pricing") })).toEqual({ removed: true });
+    expect(await api.work.removeDependency({ blocker: failure(a!), blocked: change("add-multi-currency-pricing") })).toEqual({
+      removed: true,
+    });
     expect((await api.work.listAll({ projectId: P })).find((i) => i.key === blocked.key)!.blockedBy).toEqual([]);
   });
 
@@ -74,10 +79,14 @@ describe("work dependencies", () => {
     // A remediation session of failure a inherits a's blockers: a waiting for it would never start it.
     const sessionId = Number(
       runtime.db.$client
-        .prepare(`INSERT INTO sessions (session_type, work_item_kind, work_item_ref, status, project_slug, cwd, prompt, options, created_at) VALUES ('error_remediation', 'error', ?, 'completed', ?, '.', 'Fix it', '{}', ?)`)
+        .prepare(
+          `INSERT INTO sessions (session_type, work_item_kind, work_item_ref, status, project_slug, cwd, prompt, options, created_at) VALUES ('error_remediation', 'error', ?, 'completed', ?, '.', 'Fix it', '{}', ?)`,
+        )
         .run(String(a), P, Date.now()).lastInsertRowid,
     );
-    await expect(api.work.addDependency({ blocker: { kind: "session", sessionId }, blocked: failure(a) })).rejects.toThrow(`failure:${a} → session:${sessionId}`);
+    await expect(api.work.addDependency({ blocker: { kind: "session", sessionId }, blocked: failure(a) })).rejects.toThrow(
+      `failure:${a} → session:${sessionId}`,
+    );
     // Nothing was stored by the refusals.
     const count = runtime.db.$client.prepare("SELECT count(*) AS n FROM work_dependencies").get() as { n: number };
     expect(count.n).toBe(3);
@@ -85,10 +94,18 @@ describe("work dependencies", () => {
 
   it("refuses items that do not exist, and bad input, changing nothing", async () => {
     const { runtime, api, failures } = await start();
-    await expect(api.work.addDependency({ blocker: failure(999_999), blocked: failure(failures[0]!) })).rejects.toThrow("No failure #999999");
-    await expect(api.work.addDependency({ blocker: change("no-such-change"), blocked: failure(failures[0]!) })).rejects.toThrow(`No change "no-such-change"`);
-    await expect(api.work.addDependency({ blocker: change("../../etc"), blocked: failure(failures[0]!) })).rejects.toThrow(/lowercase letters/);
-    await expect(api.work.addDependency({ blocker: { kind: "session", sessionId: 5 }, blocked: failure(failures[0]!) })).rejects.toThrow("No session #5");
+    await expect(api.work.addDependency({ blocker: failure(999_999), blocked: failure(failures[0]!) })).rejects.toThrow(
+      "No failure #999999",
+    );
+    await expect(api.work.addDependency({ blocker: change("no-such-change"), blocked: failure(failures[0]!) })).rejects.toThrow(
+      `No change "no-such-change"`,
+    );
+    await expect(api.work.addDependency({ blocker: change("../../etc"), blocked: failure(failures[0]!) })).rejects.toThrow(
+      /lowercase letters/,
+    );
+    await expect(api.work.addDependency({ blocker: { kind: "session", sessionId: 5 }, blocked: failure(failures[0]!) })).rejects.toThrow(
+      "No session #5",
+    );
     expect((runtime.db.$client.prepare("SELECT count(*) AS n FROM work_dependencies").get() as { n: number }).n).toBe(0);
   });
 
@@ -104,7 +121,12 @@ describe("work dependencies", () => {
 
     const item = (await api.work.listAll({ projectId: P })).find((i) => i.key === `failure:${a}`)!;
     expect(item.blockedBy).toEqual([
-      { key: `change:${P}/rotate-webhook-signing-secrets`, state: "broken", label: "change rotate-webhook-signing-secrets (gone)", via: null },
+      {
+        key: `change:${P}/rotate-webhook-signing-secrets`,
+        state: "broken",
+        label: "change rotate-webhook-signing-secrets (gone)",
+        via: null,
+      },
       { key: `failure:${failures[1]}`, state: "broken", label: `failure #${failures[1]} (gone)`, via: null },
     ]);
     expect((runtime.db.$client.prepare("SELECT count(*) AS n FROM work_dependencies").get() as { n: number }).n).toBe(2);
@@ -124,20 +146,39 @@ describe("work dependencies", () => {
     // Archived through the service (what the Archive button does).
     const { archivedAs } = await runtime.openspec.archiveChange({ projectId: P, changeId: "collect-customer-tax-ids", skipSpecs: true });
     // Archived by hand (the CLI, a file manager): the folder moved under archive/.
-    fs.renameSync(path.join(changes, "add-dunning-for-failed-payments"), path.join(changes, "archive", "2026-12-01-add-dunning-for-failed-payments"));
+    fs.renameSync(
+      path.join(changes, "add-dunning-for-failed-payments"),
+      path.join(changes, "archive", "2026-12-01-add-dunning-for-failed-payments"),
+    );
     // Renamed: same proposal, new folder name.
     fs.renameSync(path.join(changes, "add-multi-currency-pricing"), path.join(changes, "add-multi-currency-prices"));
     // What the watcher reports for those moves.
-    runtime.openspec.onFilesChanged(P, ["changes/add-dunning-for-failed-payments/proposal.md", "changes/add-multi-currency-pricing/proposal.md", "changes/add-multi-currency-prices/proposal.md"]);
+    runtime.openspec.onFilesChanged(P, [
+      "changes/add-dunning-for-failed-payments/proposal.md",
+      "changes/add-multi-currency-pricing/proposal.md",
+      "changes/add-multi-currency-prices/proposal.md",
+    ]);
 
     const items = await api.work.listAll({ projectId: P });
-    expect(items.find((i) => i.key === `failure:${a}`)!.blockedBy[0]).toMatchObject({ state: "resolved", label: "change collect-customer-tax-ids (archived)" });
-    expect(items.find((i) => i.key === `failure:${b}`)!.blockedBy[0]).toMatchObject({ state: "resolved", label: "change add-dunning-for-failed-payments (archived)" });
-    expect(items.find((i) => i.key === `change:${P}/add-multi-currency-prices`)!.blockedBy).toEqual([{ key: `failure:${c}`, state: "open", label: `failure #${c}`, via: null }]);
+    expect(items.find((i) => i.key === `failure:${a}`)!.blockedBy[0]).toMatchObject({
+      state: "resolved",
+      label: "change collect-customer-tax-ids (archived)",
+    });
+    expect(items.find((i) => i.key === `failure:${b}`)!.blockedBy[0]).toMatchObject({
+      state: "resolved",
+      label: "change add-dunning-for-failed-payments (archived)",
+    });
+    expect(items.find((i) => i.key === `change:${P}/add-multi-currency-prices`)!.blockedBy).toEqual([
+      { key: `failure:${c}`, state: "open", label: `failure #${c}`, via: null },
+    ]);
     const rows = runtime.db.$client.prepare("SELECT blocker, blocked, blocker_archived_as FROM work_dependencies ORDER BY id").all();
     expect(rows).toEqual([
       { blocker: `change:${P}/collect-customer-tax-ids`, blocked: `failure:${a}`, blocker_archived_as: archivedAs },
-      { blocker: `change:${P}/add-dunning-for-failed-payments`, blocked: `failure:${b}`, blocker_archived_as: "2026-12-01-add-dunning-for-failed-payments" },
+      {
+        blocker: `change:${P}/add-dunning-for-failed-payments`,
+        blocked: `failure:${b}`,
+        blocker_archived_as: "2026-12-01-add-dunning-for-failed-payments",
+      },
       { blocker: `failure:${c}`, blocked: `change:${P}/add-multi-currency-prices`, blocker_archived_as: null },
     ]);
   });

@@ -22,8 +22,13 @@ afterEach(async () => {
 async function world(token = "railway-token-abc123") {
   const railway = await FakeRailway.start();
   closers.push(() => railway.close());
-  railway.addProject("prj-7f3a", { services: { "svc-api": "api", "svc-worker": "worker" }, environments: { "env-production": "production" } });
-  const s = await startWebhookServer({ config: { integrations: { railway: { tokenEnv: "RAILWAY_TOKEN", webhookSecretEnv: "RAILWAY_WEBHOOK_SECRET", apiUrl: railway.url } } } });
+  railway.addProject("prj-7f3a", {
+    services: { "svc-api": "api", "svc-worker": "worker" },
+    environments: { "env-production": "production" },
+  });
+  const s = await startWebhookServer({
+    config: { integrations: { railway: { tokenEnv: "RAILWAY_TOKEN", webhookSecretEnv: "RAILWAY_WEBHOOK_SECRET", apiUrl: railway.url } } },
+  });
   const poller = new RailwayPoller({ ...s.runtime, readSecret: (name) => (name === "RAILWAY_TOKEN" ? token : s.secrets[name]) });
   return { railway, s, poller };
 }
@@ -37,11 +42,24 @@ describe("Railway poller", () => {
       createdAt: "2026-12-04T10:00:00.000Z",
       updatedAt: "2026-12-04T10:02:30.000Z",
       meta: { commitHash: "abc1234def", commitMessage: "Upgrade the runtime", branch: "main" },
-      buildLogs: ["#1 [internal] load build definition", "npm ERR! code ERESOLVE", "npm ERR! ERESOLVE could not resolve", "Build failed with exit code 1"],
+      buildLogs: [
+        "#1 [internal] load build definition",
+        "npm ERR! code ERESOLVE",
+        "npm ERR! ERESOLVE could not resolve",
+        "Build failed with exit code 1",
+      ],
     });
     expect(await poller.pollOnce()).toBe(1);
     expect(deployTimeline(s.runtime, { projectId: "billing-api" })).toEqual([
-      expect.objectContaining({ deploymentId: "d-1", status: "FAILED", serviceName: "api", environmentName: "production", commitSha: "abc1234def", commitMessage: "Upgrade the runtime", durationMs: 150_000 }),
+      expect.objectContaining({
+        deploymentId: "d-1",
+        status: "FAILED",
+        serviceName: "api",
+        environmentName: "production",
+        commitSha: "abc1234def",
+        commitMessage: "Upgrade the runtime",
+        durationMs: 150_000,
+      }),
     ]);
     const [item] = integrationItems(s.runtime, { projectId: "billing-api" });
     expect(item).toMatchObject({ kind: "deploy", status: "open", title: "Deploy failed: api (production)" });
@@ -52,7 +70,12 @@ describe("Railway poller", () => {
     expect(await poller.pollOnce()).toBe(0);
     expect(railway.queries.every((q) => q.authorized)).toBe(true);
 
-    railway.upsertDeployment("prj-7f3a", { id: "d-2", status: "BUILDING", createdAt: "2026-12-04T10:10:00.000Z", updatedAt: "2026-12-04T10:10:00.000Z" });
+    railway.upsertDeployment("prj-7f3a", {
+      id: "d-2",
+      status: "BUILDING",
+      createdAt: "2026-12-04T10:10:00.000Z",
+      updatedAt: "2026-12-04T10:10:00.000Z",
+    });
     await poller.pollOnce();
     railway.upsertDeployment("prj-7f3a", { id: "d-2", status: "SUCCESS", updatedAt: "2026-12-04T10:11:00.000Z" });
     await poller.pollOnce();
@@ -65,7 +88,11 @@ describe("Railway poller", () => {
 
   it("a failed deploy delivered by webhook gets its log tail from the API", async () => {
     const { railway, s, poller } = await world();
-    railway.upsertDeployment("prj-7f3a", { id: "dep-5", status: "CRASHED", deployLogs: ["Listening on :8080", "Error: connect ECONNREFUSED 10.0.0.3:5432"] });
+    railway.upsertDeployment("prj-7f3a", {
+      id: "dep-5",
+      status: "CRASHED",
+      deployLogs: ["Listening on :8080", "Error: connect ECONNREFUSED 10.0.0.3:5432"],
+    });
     const seen: Promise<void>[] = [];
     const off = s.runtime.bus.on((e) => void seen.push(poller.onEvent(e)));
     closers.push(async () => off());

@@ -21,10 +21,20 @@ function workspace() {
   fs.mkdirSync(path.join(dir, "sample", "openspec"), { recursive: true });
   const config = path.join(dir, "config.json");
   fs.writeFileSync(config, JSON.stringify({ projects: [{ slug: "sample", path: path.join(dir, "sample") }] }));
-  const env = { ...process.env, WORKDECK_DB: path.join(dir, "workdeck.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "warn", NO_COLOR: "1" };
+  const env = {
+    ...process.env,
+    WORKDECK_DB: path.join(dir, "workdeck.db"),
+    WORKDECK_CONFIG: config,
+    WORKDECK_LOG_LEVEL: "warn",
+    NO_COLOR: "1",
+  };
   const workdeck = async (...args: string[]) => {
     try {
-      const { stdout, stderr } = await run(process.execPath, [path.join(repoRoot, "bin/workdeck.mjs"), ...args], { env, cwd: dir, maxBuffer: 64 * 1024 * 1024 });
+      const { stdout, stderr } = await run(process.execPath, [path.join(repoRoot, "bin/workdeck.mjs"), ...args], {
+        env,
+        cwd: dir,
+        maxBuffer: 64 * 1024 * 1024,
+      });
       return { code: 0, stdout, stderr };
     } catch (err) {
       const e = err as { code?: number; stdout?: string; stderr?: string };
@@ -34,7 +44,11 @@ function workspace() {
   /** Starts `workdeck …` and closes its stdout at once, like `| head` that has read enough. */
   const workdeckClosedStdout = (...args: string[]) =>
     new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [path.join(repoRoot, "bin/workdeck.mjs"), ...args], { env, cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(process.execPath, [path.join(repoRoot, "bin/workdeck.mjs"), ...args], {
+        env,
+        cwd: dir,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
       child.stdout.destroy();
       let stderr = "";
       child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
@@ -69,10 +83,28 @@ describe("workdeck ingest / errors list", () => {
       expect(got, t.key).toMatchObject({ pattern: want.class, occurrences: want.occurrences, active: want.active });
     }
     for (const g of groups) {
-      for (const field of ["file", "titlePath", "projectName", "pattern", "active", "decision", "suggestedDecision", "priority", "confidence", "rationale", "occurrences", "consecutiveFailures", "heuristics", "fingerprint", "lastMessage"]) {
+      for (const field of [
+        "file",
+        "titlePath",
+        "projectName",
+        "pattern",
+        "active",
+        "decision",
+        "suggestedDecision",
+        "priority",
+        "confidence",
+        "rationale",
+        "occurrences",
+        "consecutiveFailures",
+        "heuristics",
+        "fingerprint",
+        "lastMessage",
+      ]) {
         expect(g, field).toHaveProperty(field);
       }
-      expect(Object.keys(g.heuristics as object)).toEqual(expect.arrayContaining(["pathCategory", "notImplemented", "setupTeardown", "timeout"]));
+      expect(Object.keys(g.heuristics as object)).toEqual(
+        expect.arrayContaining(["pathCategory", "notImplemented", "setupTeardown", "timeout"]),
+      );
       expect(g.decision).toBe("pending");
     }
   });
@@ -123,7 +155,10 @@ describe("workdeck ingest / errors list", () => {
   it("`workdeck errors list | head`: a closed stdout ends quietly, without an EPIPE stack", async () => {
     const { workdeck, workdeckClosedStdout } = workspace();
     for (const n of [1, 2, 3]) expect((await workdeck("ingest", path.join(reports, `run-${n}.json`), "--project", "sample")).code).toBe(0);
-    for (const args of [["errors", "list", "--project", "sample"], ["errors", "list", "--project", "sample", "--json"]]) {
+    for (const args of [
+      ["errors", "list", "--project", "sample"],
+      ["errors", "list", "--project", "sample", "--json"],
+    ]) {
       const r = await workdeckClosedStdout(...args);
       expect(r.stderr, args.join(" ")).not.toMatch(/EPIPE|Error|at /);
       expect(r.code, args.join(" ")).toBe(0);

@@ -24,7 +24,10 @@ async function start() {
   for (const slug of ["sample", "other"]) fs.mkdirSync(path.join(dir, slug, "openspec", "changes"), { recursive: true });
   const config = path.join(dir, "config.json");
   fs.writeFileSync(config, JSON.stringify({ projects: ["sample", "other"].map((slug) => ({ slug, path: path.join(dir, slug) })) }));
-  const env = { ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent" }), appRoot: repoRoot };
+  const env = {
+    ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent" }),
+    appRoot: repoRoot,
+  };
   const runtime = await startRuntime(env, { watch: false });
   for (const n of [1, 2, 3]) ingestReport(runtime, { projectSlug: "sample", body: fs.readFileSync(path.join(reports, `run-${n}.json`)) });
   const events: WorkdeckEvent[] = [];
@@ -55,7 +58,13 @@ describe("errors: spec proposals from failures", () => {
     // The link the UI opens: the form reads these query parameters.
     const url = new URL(draft.href, "http://x");
     expect(url.pathname).toBe("/specs/new");
-    expect(Object.fromEntries(url.searchParams)).toMatchObject({ project: "sample", title: draft.title, description: draft.description, tasks: draft.tasks.join("\n"), failureId: String(pdf.id) });
+    expect(Object.fromEntries(url.searchParams)).toMatchObject({
+      project: "sample",
+      title: draft.title,
+      description: draft.description,
+      tasks: draft.tasks.join("\n"),
+      failureId: String(pdf.id),
+    });
     expect(draft.href.length).toBeLessThanOrEqual(8000);
     await expect(api.errors.proposalDraft({ failureId: 999_999 })).rejects.toMatchObject({ code: "NOT_FOUND" });
   });
@@ -63,7 +72,11 @@ describe("errors: spec proposals from failures", () => {
   it("createSpecProposal writes the change, links it, publishes errors.triaged; getFailure returns specChangeId", async () => {
     const { dir, api, events, pdf } = await start();
     const created = await api.errors.createSpecProposal({ failureId: pdf.id, title: "Accept PDF imports" });
-    expect(created).toMatchObject({ projectSlug: "sample", changeId: "accept-pdf-imports", failure: { id: pdf.id, specChangeId: "accept-pdf-imports" } });
+    expect(created).toMatchObject({
+      projectSlug: "sample",
+      changeId: "accept-pdf-imports",
+      failure: { id: pdf.id, specChangeId: "accept-pdf-imports" },
+    });
     const proposal = fs.readFileSync(path.join(dir, "sample", created.path, "proposal.md"), "utf8");
     expect(proposal).toMatch(/feature not implemented/i);
     expect(proposal).toContain("Run history");
@@ -75,14 +88,24 @@ describe("errors: spec proposals from failures", () => {
     await expect(api.errors.createSpecProposal({ failureId: pdf.id, title: "Another one" })).rejects.toMatchObject({ code: "CONFLICT" });
     // A failure of a project whose change exists already: the openspec service's CONFLICT comes through, nothing linked.
     const other = (await api.errors.listFailures({ projectId: "sample" })).find((f) => f.id !== pdf.id)!;
-    await expect(api.errors.createSpecProposal({ failureId: other.id, changeId: "accept-pdf-imports" })).rejects.toMatchObject({ code: "CONFLICT" });
+    await expect(api.errors.createSpecProposal({ failureId: other.id, changeId: "accept-pdf-imports" })).rejects.toMatchObject({
+      code: "CONFLICT",
+    });
     expect((await api.errors.getFailure({ failureId: other.id })).specChangeId).toBeNull();
   });
 
   it("linkProposal validates that the change exists in the failure's project, and null unlinks", async () => {
     const { runtime, api, pdf } = await start();
-    await runtime.openspec.createProposal({ projectId: "sample", title: "Import PDFs", description: "Users need to import PDF notes, see failure." });
-    await runtime.openspec.createProposal({ projectId: "other", title: "Elsewhere", description: "A change that lives in another project entirely." });
+    await runtime.openspec.createProposal({
+      projectId: "sample",
+      title: "Import PDFs",
+      description: "Users need to import PDF notes, see failure.",
+    });
+    await runtime.openspec.createProposal({
+      projectId: "other",
+      title: "Elsewhere",
+      description: "A change that lives in another project entirely.",
+    });
     await expect(api.errors.linkProposal({ failureId: pdf.id, changeId: "elsewhere" })).rejects.toMatchObject({ code: "NOT_FOUND" });
     await expect(api.errors.linkProposal({ failureId: pdf.id, changeId: "../../etc" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
     expect((await api.errors.getFailure({ failureId: pdf.id })).specChangeId).toBeNull();

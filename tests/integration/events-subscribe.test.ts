@@ -27,7 +27,10 @@ async function start() {
   fs.cpSync(path.join(repoRoot, "examples/demo-workspace/billing-api"), path.join(workspace, "billing-api"), { recursive: true });
   const config = path.join(dir, "config.json");
   fs.writeFileSync(config, JSON.stringify({ projects: [{ slug: "billing-api", path: path.join(workspace, "billing-api") }] }));
-  const env = { ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent" }), appRoot: repoRoot };
+  const env = {
+    ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent" }),
+    appRoot: repoRoot,
+  };
   return startRuntime(env, { watch: false });
 }
 
@@ -53,7 +56,9 @@ function subscriber(runtime: Runtime) {
 /** A launched session, as sessions.start leaves it (only the columns a read needs). */
 function insertSession(runtime: Runtime): number {
   const info = runtime.db.$client
-    .prepare("INSERT INTO sessions (session_type, status, project_slug, cwd, prompt, options, created_at) VALUES ('manual', 'running', 'billing-api', '/tmp', 'hi', '{}', ?)")
+    .prepare(
+      "INSERT INTO sessions (session_type, status, project_slug, cwd, prompt, options, created_at) VALUES ('manual', 'running', 'billing-api', '/tmp', 'hi', '{}', ?)",
+    )
     .run(Date.now());
   return Number(info.lastInsertRowid);
 }
@@ -86,7 +91,13 @@ describe("events.subscribe", () => {
     const stream = await first.caller.events.subscribe({ lastEventId: bus.latestId() });
 
     const published = [
-      bus.publish({ type: "openspec.changed", projectSlug: "billing-api", changeIds: ["add-invoices"], specIds: [], paths: ["changes/add-invoices/tasks.md"] }),
+      bus.publish({
+        type: "openspec.changed",
+        projectSlug: "billing-api",
+        changeIds: ["add-invoices"],
+        specIds: [],
+        paths: ["changes/add-invoices/tasks.md"],
+      }),
       bus.publish({ type: "errors.failureNew", projectSlug: "billing-api", reportId: 1, failureIds: [4, 5], count: 2 }),
       bus.publish({ type: "sessions.updated", projectSlug: "other", sessionId: 2, status: "running" }),
       bus.publish({ type: "agents.needsYou", projectSlug: null, sessionId: "abc", reason: "permission" }),
@@ -95,14 +106,32 @@ describe("events.subscribe", () => {
     ];
     const seen = await collect(stream, (s) => s.length === published.length);
     first.stop();
-    expect(seen.map((s) => s.type)).toEqual(["openspec.changed", "errors.failureNew", "sessions.updated", "agents.needsYou", "projects.changed", "sessions.event"]);
+    expect(seen.map((s) => s.type)).toEqual([
+      "openspec.changed",
+      "errors.failureNew",
+      "sessions.updated",
+      "agents.needsYou",
+      "projects.changed",
+      "sessions.event",
+    ]);
     expect(seen.map((s) => s.id)).toEqual(published.map((e) => String(e.id)));
     expect(seen.every((s) => s.id === String(s.bus))).toBe(true);
 
     // A reconnect with the last id it saw gets what it missed meanwhile, and nothing twice.
-    const missed = bus.publish({ type: "errors.triaged", projectSlug: "billing-api", failureId: 4, decision: "ignore", priority: 3, reviewedByHuman: true, assignedSessionId: null });
+    const missed = bus.publish({
+      type: "errors.triaged",
+      projectSlug: "billing-api",
+      failureId: 4,
+      decision: "ignore",
+      priority: 3,
+      reviewedByHuman: true,
+      assignedSessionId: null,
+    });
     const again = subscriber(runtime);
-    const replay = await collect(await again.caller.events.subscribe({ lastEventId: Number(seen[2]!.id) }), (s) => s.at(-1)?.type === "errors.triaged");
+    const replay = await collect(
+      await again.caller.events.subscribe({ lastEventId: Number(seen[2]!.id) }),
+      (s) => s.at(-1)?.type === "errors.triaged",
+    );
     again.stop();
     expect(replay.map((s) => Number(s.id))).toEqual([...published.slice(3).map((e) => e.id), missed.id]);
   });
@@ -126,14 +155,21 @@ describe("events.subscribe", () => {
     // The base stream: summaries only.
     expect(await read({})).toEqual(["sessions.updated 1"]);
     // A session page and an agent page each get their own.
-    expect(await read({ sessionIds: [1], agentSessionIds: ["def"] })).toEqual(["sessions.event 1", "agents.activity def", "sessions.updated 1"]);
+    expect(await read({ sessionIds: [1], agentSessionIds: ["def"] })).toEqual([
+      "sessions.event 1",
+      "agents.activity def",
+      "sessions.updated 1",
+    ]);
     // The agents table gets every tool call.
     expect(await read({ allAgentActivity: true })).toEqual(["agents.activity abc", "agents.activity def", "sessions.updated 1"]);
     // The project filter, for tools outside the UI: another project's events stay out.
     bus.publish({ type: "sessions.updated", projectSlug: "other", sessionId: 3, status: "queued" });
     const last = bus.publish({ type: "sessions.updated", projectSlug: "billing-api", sessionId: 4, status: "queued" });
     const s = subscriber(runtime);
-    const scoped = await collect(await s.caller.events.subscribe({ projectId: "billing-api", lastEventId: end.id }), (all) => all.at(-1)?.bus === last.id);
+    const scoped = await collect(
+      await s.caller.events.subscribe({ projectId: "billing-api", lastEventId: end.id }),
+      (all) => all.at(-1)?.bus === last.id,
+    );
     s.stop();
     expect(scoped.map((e) => e.sessionId)).toEqual([4]);
   });
@@ -142,8 +178,17 @@ describe("events.subscribe", () => {
     const runtime = await start();
     const bus = runtime.bus;
     const from = bus.latestId();
-    const before = bus.publish({ type: "errors.reportIngested", projectSlug: "billing-api", reportId: 1, seq: 1, tests: 3, unexpected: 1, flaky: 0 });
-    for (let seq = 1; seq <= 3000; seq++) bus.publish({ type: "sessions.event", projectSlug: "billing-api", sessionId: 7, seq, eventType: "stream_event" });
+    const before = bus.publish({
+      type: "errors.reportIngested",
+      projectSlug: "billing-api",
+      reportId: 1,
+      seq: 1,
+      tests: 3,
+      unexpected: 1,
+      flaky: 0,
+    });
+    for (let seq = 1; seq <= 3000; seq++)
+      bus.publish({ type: "sessions.event", projectSlug: "billing-api", sessionId: 7, seq, eventType: "stream_event" });
     const after = bus.publish({ type: "sessions.updated", projectSlug: "billing-api", sessionId: 7, status: "completed" });
     const s = subscriber(runtime);
     const seen = await collect(await s.caller.events.subscribe({ lastEventId: from }), (all) => all.at(-1)?.bus === after.id);
@@ -158,7 +203,9 @@ describe("events.subscribe", () => {
     note(runtime, id, 1, "workdeck/user_message", "fix it");
     note(runtime, id, 2, "system/init", "init");
 
-    const client = createTRPCClient<AppRouter>({ links: [unstable_localLink({ router: appRouter, createContext: async () => createContext(runtime), transformer })] });
+    const client = createTRPCClient<AppRouter>({
+      links: [unstable_localLink({ router: appRouter, createContext: async () => createContext(runtime), transformer })],
+    });
     const queryClient = new QueryClient();
     const trpc = createTRPCOptionsProxy<AppRouter>({ client, queryClient });
     const key = trpc.sessions.events.queryKey({ id });

@@ -23,7 +23,9 @@ afterEach(() => stopRuntime());
 const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==", "base64");
 
 const get = (failureId: number, reportId: number, retry: number, index: number) =>
-  GET(new Request("http://127.0.0.1/api/attachments"), { params: Promise.resolve({ failureId: String(failureId), reportId: String(reportId), retry: String(retry), index: String(index) }) });
+  GET(new Request("http://127.0.0.1/api/attachments"), {
+    params: Promise.resolve({ failureId: String(failureId), reportId: String(reportId), retry: String(retry), index: String(index) }),
+  });
 
 describe("failure evidence", () => {
   it("serves the report's screenshot and trace from the checkout by position, says which are unreachable, never names a path", async () => {
@@ -31,15 +33,26 @@ describe("failure evidence", () => {
     const project = path.join(dir, "sample");
     fs.mkdirSync(path.join(project, "openspec"), { recursive: true });
     const config = path.join(dir, "config.json");
-    fs.writeFileSync(config, JSON.stringify({ projects: [{ slug: "sample", path: project }], editorUrl: "vscode://file/{path}:{line}:{column}" }));
-    const runtime = await startRuntime({ ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent" }), appRoot: repoRoot }, { watch: false });
+    fs.writeFileSync(
+      config,
+      JSON.stringify({ projects: [{ slug: "sample", path: project }], editorUrl: "vscode://file/{path}:{line}:{column}" }),
+    );
+    const runtime = await startRuntime(
+      {
+        ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent" }),
+        appRoot: repoRoot,
+      },
+      { watch: false },
+    );
     const api = createCaller(createContext(runtime));
 
     // The real report, plus a trace on the desktop-chrome login failure (what `trace: 'retain-on-failure'` adds).
     const report = JSON.parse(fs.readFileSync(sharedPath("playwright-sample", "reports", "run-1.json"), "utf8"));
     const results: { attachments: { name: string; contentType: string; path: string }[] }[] = [];
     const walk = (s: { specs?: { title: string; tests: { projectName: string; results: typeof results }[] }[]; suites?: unknown[] }) => {
-      for (const spec of s.specs ?? []) for (const t of spec.tests) if (spec.title.includes("locks account") && t.projectName === "desktop-chrome") results.push(...t.results);
+      for (const spec of s.specs ?? [])
+        for (const t of spec.tests)
+          if (spec.title.includes("locks account") && t.projectName === "desktop-chrome") results.push(...t.results);
       for (const c of s.suites ?? []) walk(c as typeof s);
     };
     report.suites.forEach(walk);
@@ -55,11 +68,18 @@ describe("failure evidence", () => {
     fs.writeFileSync(path.join(project, tail(shot.path)), PNG);
     fs.writeFileSync(path.join(project, tail(`${traceDir}/trace.zip`)), Buffer.from("PK\x05\x06" + "\0".repeat(18), "binary"));
 
-    const failure = (await api.errors.listFailures({ projectId: "sample" })).find((f) => f.titlePath.at(-1)?.includes("locks account") && f.projectName === "desktop-chrome")!;
+    const failure = (await api.errors.listFailures({ projectId: "sample" })).find(
+      (f) => f.titlePath.at(-1)?.includes("locks account") && f.projectName === "desktop-chrome",
+    )!;
     const { attachments: evidence, source } = await api.errors.evidence({ failureId: failure.id });
     expect(JSON.stringify(evidence)).not.toMatch(/\/ci\/|test-results|sample\//);
     // The failing line links to the checkout through the configured editor URL.
-    expect(source).toEqual({ file: "tests/e2e/login.spec.ts", line: 19, column: 58, href: `vscode://file/${project}/tests/e2e/login.spec.ts:19:58` });
+    expect(source).toEqual({
+      file: "tests/e2e/login.spec.ts",
+      line: 19,
+      column: 58,
+      href: `vscode://file/${project}/tests/e2e/login.spec.ts:19:58`,
+    });
     const byName = (name: string, retry: number) => evidence.find((e) => e.name === name && e.retry === retry)!;
     expect(byName("screenshot", 0)).toMatchObject({ contentType: "image/png", reachable: true });
     expect(byName("trace", 0)).toMatchObject({ contentType: "application/zip", reachable: true });
@@ -80,7 +100,9 @@ describe("failure evidence", () => {
     expect(text).toMatch(/not reachable from this server/);
     expect(text).not.toMatch(/\/ci\/|test-results|tmp/);
     expect((await get(failure.id, 999, 0, 0)).status).toBe(404);
-    expect((await GET(new Request("http://x"), { params: Promise.resolve({ failureId: "1", reportId: "..", retry: "0", index: "0" }) })).status).toBe(400);
+    expect(
+      (await GET(new Request("http://x"), { params: Promise.resolve({ failureId: "1", reportId: "..", retry: "0", index: "0" }) })).status,
+    ).toBe(400);
 
     // The page's detail carries names and types, never the stored path.
     const detail = await api.errors.getFailure({ failureId: failure.id });

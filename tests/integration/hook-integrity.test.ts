@@ -20,15 +20,25 @@ async function start(): Promise<{ runtime: Runtime; project: string }> {
   fs.mkdirSync(path.join(project, "openspec"), { recursive: true });
   const config = path.join(dir, "config.json");
   fs.writeFileSync(config, JSON.stringify({ projects: [{ slug: "billing-api", path: project }] }));
-  const env = { ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent" }), appRoot: repoRoot };
+  const env = {
+    ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent" }),
+    appRoot: repoRoot,
+  };
   return { runtime: await startRuntime(env, { watch: false }), project };
 }
 
 const post = (payload: unknown, headers: Record<string, string> = {}) =>
-  POST(new Request("http://127.0.0.1/api/hooks", { method: "POST", body: JSON.stringify(payload), headers: { "content-type": "application/json", ...headers } }));
+  POST(
+    new Request("http://127.0.0.1/api/hooks", {
+      method: "POST",
+      body: JSON.stringify(payload),
+      headers: { "content-type": "application/json", ...headers },
+    }),
+  );
 
 type Stored = { duration_ms: number | null; workdeck_session_id: number | null };
-const stored = (runtime: Runtime, id: number) => runtime.db.$client.prepare("SELECT duration_ms, workdeck_session_id FROM hooks WHERE id = ?").get(id) as Stored;
+const stored = (runtime: Runtime, id: number) =>
+  runtime.db.$client.prepare("SELECT duration_ms, workdeck_session_id FROM hooks WHERE id = ?").get(id) as Stored;
 
 afterEach(() => stopRuntime());
 
@@ -77,7 +87,9 @@ describe("x-workdeck-session-id", () => {
     const { runtime, project } = await start();
     const real = Number(
       runtime.db.$client
-        .prepare("INSERT INTO sessions (session_type, status, project_slug, cwd, prompt, options, created_at) VALUES ('manual', 'running', 'billing-api', ?, 'hi', '{}', ?)")
+        .prepare(
+          "INSERT INTO sessions (session_type, status, project_slug, cwd, prompt, options, created_at) VALUES ('manual', 'running', 'billing-api', ?, 'hi', '{}', ?)",
+        )
         .run(project, Date.now()).lastInsertRowid,
     );
 
@@ -92,7 +104,9 @@ describe("x-workdeck-session-id", () => {
     const forgedBody = (await forged.json()) as { id: number; warnings?: string[] };
     expect(stored(runtime, forgedBody.id).workdeck_session_id).toBeNull();
     expect(forgedBody.warnings?.join("\n")).toMatch(new RegExp(`no Workdeck session ${real + 1000}`));
-    const summary = runtime.db.$client.prepare("SELECT workdeck_session_id FROM agent_sessions WHERE session_id = 'stranger'").get() as { workdeck_session_id: number | null };
+    const summary = runtime.db.$client.prepare("SELECT workdeck_session_id FROM agent_sessions WHERE session_id = 'stranger'").get() as {
+      workdeck_session_id: number | null;
+    };
     expect(summary.workdeck_session_id).toBeNull();
   });
 });

@@ -31,7 +31,13 @@ afterEach(async () => {
 async function serveHooks(dir: string, projectPath: string): Promise<{ runtime: Runtime; url: string }> {
   const config = path.join(dir, "config.json");
   fs.writeFileSync(config, JSON.stringify({ projects: [{ slug: "billing-api", path: projectPath }] }));
-  const runtime = await startRuntime({ ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent" }), appRoot: repoRoot }, { watch: false });
+  const runtime = await startRuntime(
+    {
+      ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent" }),
+      appRoot: repoRoot,
+    },
+    { watch: false },
+  );
   server = http.createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
@@ -63,7 +69,13 @@ function send(payload: unknown, env: Record<string, string>): Promise<{ code: nu
 
 const spooled = (dir: string) => {
   const file = path.join(dir, "hooks.ndjson");
-  return fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as { body: string; firedAt: number }) : [];
+  return fs.existsSync(file)
+    ? fs
+        .readFileSync(file, "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { body: string; firedAt: number })
+    : [];
 };
 
 describe("workdeck hooks send", () => {
@@ -86,7 +98,11 @@ describe("workdeck hooks send", () => {
     await new Promise((r) => setTimeout(r, 20));
     const third = await send(h.pre("t1", "Read", { file_path: "a" }), { WORKDECK_URL: url, WORKDECK_SPOOL_DIR: spool });
     expect(third.code).toBe(0);
-    const rows = runtime.db.$client.prepare("SELECT event, project_slug, received_at FROM hooks ORDER BY id").all() as { event: string; project_slug: string; received_at: number }[];
+    const rows = runtime.db.$client.prepare("SELECT event, project_slug, received_at FROM hooks ORDER BY id").all() as {
+      event: string;
+      project_slug: string;
+      received_at: number;
+    }[];
     expect(rows.map((r) => r.event)).toEqual(["SessionStart", "UserPromptSubmit", "PreToolUse"]);
     expect(rows[0]).toMatchObject({ project_slug: "billing-api", received_at: firedAt });
     expect(spooled(spool)).toEqual([]);
@@ -126,9 +142,17 @@ describe("workdeck hooks send", () => {
     const spool = path.join(dir, "spool");
     fs.mkdirSync(spool);
     const big = "x".repeat(2000);
-    const line = (i: number) => JSON.stringify({ firedAt: 1_700_000_000_000 + i, body: JSON.stringify({ session_id: "s", hook_event_name: "Stop", i, big }), workdeckSessionId: null });
+    const line = (i: number) =>
+      JSON.stringify({
+        firedAt: 1_700_000_000_000 + i,
+        body: JSON.stringify({ session_id: "s", hook_event_name: "Stop", i, big }),
+        workdeckSessionId: null,
+      });
     fs.writeFileSync(path.join(spool, "hooks.ndjson"), Array.from({ length: 600 }, (_, i) => `${line(i)}\n`).join(""));
-    const res = await send({ session_id: "s", hook_event_name: "SessionEnd" }, { WORKDECK_URL: await closedPortUrl(), WORKDECK_SPOOL_DIR: spool });
+    const res = await send(
+      { session_id: "s", hook_event_name: "SessionEnd" },
+      { WORKDECK_URL: await closedPortUrl(), WORKDECK_SPOOL_DIR: spool },
+    );
     expect(res.code).toBe(0);
     const kept = spooled(spool);
     expect(fs.statSync(path.join(spool, "hooks.ndjson")).size).toBeLessThanOrEqual(1024 * 1024);
@@ -147,10 +171,11 @@ describe("workdeck hooks install", () => {
     fs.writeFileSync(config, JSON.stringify({ projects: [{ slug: "billing-api", path: project }] }));
     const env: Record<string, string | undefined> = { ...process.env, WORKDECK_CONFIG: config, WORKDECK_DB: path.join(dir, "w.db") };
     for (const k of ["WORKDECK_URL", "WORKDECK_PORT", "PORT", "WORKDECK_HOST"]) delete env[k];
-    const cli = (...args: string[]) => run(process.execPath, [bin, "hooks", ...args], { env: env as NodeJS.ProcessEnv }).then(
-      (r) => ({ code: 0, ...r }),
-      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-    );
+    const cli = (...args: string[]) =>
+      run(process.execPath, [bin, "hooks", ...args], { env: env as NodeJS.ProcessEnv }).then(
+        (r) => ({ code: 0, ...r }),
+        (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+      );
     return { dir, project, cli, settings: path.join(project, ".claude", "settings.json") };
   }
 
@@ -172,11 +197,29 @@ describe("workdeck hooks install", () => {
     const after = JSON.parse(fs.readFileSync(settings, "utf8"));
     expect(after.model).toBe("sonnet");
     expect(after.permissions).toEqual(foreign.permissions);
-    expect(Object.keys(after.hooks)).toEqual(expect.arrayContaining(["SessionStart", "UserPromptSubmit", "PreToolUse", "PostToolUse", "PostToolUseFailure", "Notification", "PermissionRequest", "Stop", "SessionEnd"]));
+    expect(Object.keys(after.hooks)).toEqual(
+      expect.arrayContaining([
+        "SessionStart",
+        "UserPromptSubmit",
+        "PreToolUse",
+        "PostToolUse",
+        "PostToolUseFailure",
+        "Notification",
+        "PermissionRequest",
+        "Stop",
+        "SessionEnd",
+      ]),
+    );
     expect(after.hooks.PreToolUse[0]).toEqual(foreign.hooks.PreToolUse[0]);
     expect(after.hooks.PreToolUse[1]).toEqual({
       matcher: "*",
-      hooks: [{ type: "command", command: `WORKDECK_HOOK_URL='http://127.0.0.1:3000' node '${path.join(repoRoot, "bin", "workdeck.mjs")}' hooks send`, timeout: 5 }],
+      hooks: [
+        {
+          type: "command",
+          command: `WORKDECK_HOOK_URL='http://127.0.0.1:3000' node '${path.join(repoRoot, "bin", "workdeck.mjs")}' hooks send`,
+          timeout: 5,
+        },
+      ],
     });
     expect(after.hooks.SessionStart[0]).not.toHaveProperty("matcher");
     expect(after.hooks.Stop[0]).toEqual(foreign.hooks.Stop[0]);
@@ -201,7 +244,12 @@ describe("workdeck hooks install", () => {
     for (const f of ["workdeck.mjs", "hooks-send.mjs"]) fs.copyFileSync(path.join(repoRoot, "bin", f), path.join(hostile, "bin", f));
     // An install in a folder named like that (bin/workdeck.mjs takes WORKDECK_APP_ROOT as given).
     const installed = await run(process.execPath, [bin, "hooks", "install", "--project", "billing-api"], {
-      env: { ...process.env, WORKDECK_CONFIG: path.join(dir, "config.json"), WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_APP_ROOT: hostile },
+      env: {
+        ...process.env,
+        WORKDECK_CONFIG: path.join(dir, "config.json"),
+        WORKDECK_DB: path.join(dir, "w.db"),
+        WORKDECK_APP_ROOT: hostile,
+      },
     });
     expect(installed.stdout).toMatch(/Installed Workdeck hooks/);
     const command = JSON.parse(fs.readFileSync(settings, "utf8")).hooks.SessionStart[0].hooks[0].command as string;
@@ -212,8 +260,11 @@ describe("workdeck hooks install", () => {
     fs.mkdirSync(cwd);
     const h = hookSession("quoted-session", project);
     const ran = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = execFile("sh", ["-c", command], { cwd, env: { ...process.env, WORKDECK_URL: url, WORKDECK_SPOOL_DIR: path.join(dir, "spool") } }, (err, _o, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr }),
+      const child = execFile(
+        "sh",
+        ["-c", command],
+        { cwd, env: { ...process.env, WORKDECK_URL: url, WORKDECK_SPOOL_DIR: path.join(dir, "spool") } },
+        (err, _o, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr }),
       );
       child.stdin!.end(JSON.stringify(h.sessionStart()));
     });
@@ -242,15 +293,28 @@ describe("workdeck hooks install", () => {
     const { WORKDECK_URL: _u, ...env } = process.env;
     const h = hookSession("any-port-session", project);
     const ran = await new Promise<{ stderr: string }>((resolve) => {
-      const child = execFile("sh", ["-c", command], { cwd: project, env: { ...env, WORKDECK_SPOOL_DIR: path.join(dir, "spool") } }, (_e, _o, stderr) => resolve({ stderr }));
+      const child = execFile(
+        "sh",
+        ["-c", command],
+        { cwd: project, env: { ...env, WORKDECK_SPOOL_DIR: path.join(dir, "spool") } },
+        (_e, _o, stderr) => resolve({ stderr }),
+      );
       child.stdin!.end(JSON.stringify(h.sessionStart()));
     });
     expect(ran.stderr).toBe("");
-    expect(runtime.db.$client.prepare("SELECT event, session_id FROM hooks").all()).toEqual([{ event: "SessionStart", session_id: "any-port-session" }]);
+    expect(runtime.db.$client.prepare("SELECT event, session_id FROM hooks").all()).toEqual([
+      { event: "SessionStart", session_id: "any-port-session" },
+    ]);
 
     // Without --url: where this install's serve listens (WORKDECK_HOST / WORKDECK_PORT).
     const byPort = await run(process.execPath, [bin, "hooks", "install", "--project", "billing-api", "--json"], {
-      env: { ...env, WORKDECK_CONFIG: path.join(dir, "config.json"), WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_PORT: "4123", WORKDECK_HOST: "0.0.0.0" },
+      env: {
+        ...env,
+        WORKDECK_CONFIG: path.join(dir, "config.json"),
+        WORKDECK_DB: path.join(dir, "w.db"),
+        WORKDECK_PORT: "4123",
+        WORKDECK_HOST: "0.0.0.0",
+      },
     });
     expect(JSON.parse(byPort.stdout)).toMatchObject({ action: "updated", url: "http://127.0.0.1:4123" });
 
@@ -268,7 +332,11 @@ describe("workdeck hooks install", () => {
     const { dir, project, cli } = await setup();
     const { runtime, url } = await serveHooks(dir, project);
     const none = await sendTestHookEvent(runtime, { projectId: "billing-api" });
-    expect(none).toMatchObject({ delivered: false, url: null, message: expect.stringMatching(/workdeck hooks install --project billing-api/) });
+    expect(none).toMatchObject({
+      delivered: false,
+      url: null,
+      message: expect.stringMatching(/workdeck hooks install --project billing-api/),
+    });
     expect(getSettings(runtime).hooks[0]).toMatchObject({ projectSlug: "billing-api", url: null, lastEventAt: null });
 
     // Installed for another port: the test says where it went and that it did not arrive.
@@ -292,7 +360,11 @@ describe("workdeck hooks install", () => {
     const { dir, cli, settings } = await setup();
     const configDir = path.join(dir, "claude-config");
     const res = await cli("install", "--project", "billing-api", "--config-dir", configDir, "--json");
-    expect(JSON.parse(res.stdout)).toMatchObject({ project: "billing-api", action: "installed", file: path.join(configDir, "settings.json") });
+    expect(JSON.parse(res.stdout)).toMatchObject({
+      project: "billing-api",
+      action: "installed",
+      file: path.join(configDir, "settings.json"),
+    });
     expect(fs.existsSync(settings)).toBe(false);
 
     const unknown = await cli("install", "--project", "nope");

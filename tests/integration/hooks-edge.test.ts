@@ -37,7 +37,10 @@ async function start(extraEnv: Record<string, string> = {}): Promise<Started> {
   const config = path.join(dir, "config.json");
   fs.writeFileSync(config, JSON.stringify({ projects: [{ slug: "proj", path: project }] }));
   const dbPath = path.join(dir, "w.db");
-  const env = { ...readEnv({ ...process.env, WORKDECK_DB: dbPath, WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent", ...extraEnv }), appRoot: repoRoot };
+  const env = {
+    ...readEnv({ ...process.env, WORKDECK_DB: dbPath, WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent", ...extraEnv }),
+    appRoot: repoRoot,
+  };
   const runtime = await startRuntime(env, { watch: false });
   const server = http.createServer(
     edgeHandler({ bindHost: "127.0.0.1", token: env.token, credentials: authCredentials(runtime.db), hooks: runtime, next: () => null }),
@@ -58,7 +61,12 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 afterAll(() => agent.destroy());
 
 /** A raw POST over Node http (what the edge sees from `workdeck hooks send` or Claude Code's http hook). */
-function post(url: string, body: string | Buffer, headers: Record<string, string> = {}, opts: { chunked?: boolean } = {}): Promise<{ status: number; body: unknown }> {
+function post(
+  url: string,
+  body: string | Buffer,
+  headers: Record<string, string> = {},
+  opts: { chunked?: boolean } = {},
+): Promise<{ status: number; body: unknown }> {
   return new Promise((resolve, reject) => {
     const buf = typeof body === "string" ? Buffer.from(body) : body;
     const req = http.request(`${url}/api/hooks`, {
@@ -83,7 +91,14 @@ function post(url: string, body: string | Buffer, headers: Record<string, string
 }
 
 const routePost = async (body: string | Buffer, headers: Record<string, string> = {}) => {
-  const res = await POST(new Request("http://127.0.0.1/api/hooks", { method: "POST", body, headers: { "content-type": "application/json", ...headers }, duplex: "half" } as RequestInit));
+  const res = await POST(
+    new Request("http://127.0.0.1/api/hooks", {
+      method: "POST",
+      body,
+      headers: { "content-type": "application/json", ...headers },
+      duplex: "half",
+    } as RequestInit),
+  );
   return { status: res.status, body: (await res.json()) as unknown };
 };
 
@@ -109,9 +124,13 @@ describe("POST /api/hooks at the edge", () => {
     for (const via of ["route", "edge"] as const) {
       const { url, project, dbPath } = await start({ WORKDECK_TOKEN: TOKEN, WORKDECK_MAX_HOOK_BYTES: "1024" });
       for (const [, body, headers] of cases(project)) {
-        answers[via]!.push(via === "edge" ? await post(url, body, { authorization: `Bearer ${TOKEN}`, ...headers }) : await routePost(body, headers));
+        answers[via]!.push(
+          via === "edge" ? await post(url, body, { authorization: `Bearer ${TOKEN}`, ...headers }) : await routePost(body, headers),
+        );
       }
-      stored[via] = reader(dbPath).prepare("SELECT id, session_id, event, duration_ms, success, project_slug, received_at = 1000 AS late FROM hooks ORDER BY id").all();
+      stored[via] = reader(dbPath)
+        .prepare("SELECT id, session_id, event, duration_ms, success, project_slug, received_at = 1000 AS late FROM hooks ORDER BY id")
+        .all();
       for (const c of cleanups.splice(0).reverse()) await c();
       await stopRuntime();
     }
@@ -158,9 +177,15 @@ describe("POST /api/hooks at the edge", () => {
     expect(count(committed, "SELECT count(*) AS n FROM hooks WHERE project_slug = 'proj'")).toBe(16 * 25);
     // Every Post found its Pre (the pair's duration, not the CLI's 7 ms: linked even within one batch).
     expect(count(committed, "SELECT count(*) AS n FROM hooks WHERE event = 'PostToolUse' AND duration_ms IS NOT NULL")).toBe(16 * 12);
-    expect(count(committed, "SELECT count(*) AS n FROM agent_sessions WHERE event_count = 25 AND tool_count = 12 AND status = 'stopped'")).toBe(16);
-    const activity = committed.prepare("SELECT json_extract(payload, '$.hookId') AS hookId FROM events WHERE type = 'agents.activity' ORDER BY id").all() as { hookId: number }[];
-    expect(activity.map((a) => a.hookId).sort((a, b) => a - b)).toEqual((committed.prepare("SELECT id FROM hooks ORDER BY id").all() as { id: number }[]).map((r) => r.id));
+    expect(
+      count(committed, "SELECT count(*) AS n FROM agent_sessions WHERE event_count = 25 AND tool_count = 12 AND status = 'stopped'"),
+    ).toBe(16);
+    const activity = committed
+      .prepare("SELECT json_extract(payload, '$.hookId') AS hookId FROM events WHERE type = 'agents.activity' ORDER BY id")
+      .all() as { hookId: number }[];
+    expect(activity.map((a) => a.hookId).sort((a, b) => a - b)).toEqual(
+      (committed.prepare("SELECT id FROM hooks ORDER BY id").all() as { id: number }[]).map((r) => r.id),
+    );
     expect(published.sort((a, b) => a - b)).toEqual(activity.map((a) => a.hookId).sort((a, b) => a - b));
   });
 
@@ -176,7 +201,11 @@ describe("POST /api/hooks at the edge", () => {
     const answers = await Promise.all(sessions.map((s) => post(url, JSON.stringify(hookSession(s, project).prompt("go")))));
     expect(answers.map((a) => a.status)).toEqual([201, 500, 201, 201]);
     const committed = reader(dbPath);
-    expect(committed.prepare("SELECT session_id FROM hooks ORDER BY session_id").all()).toEqual([{ session_id: "ok-1" }, { session_id: "ok-2" }, { session_id: "ok-3" }]);
+    expect(committed.prepare("SELECT session_id FROM hooks ORDER BY session_id").all()).toEqual([
+      { session_id: "ok-1" },
+      { session_id: "ok-2" },
+      { session_id: "ok-3" },
+    ]);
     expect(count(committed, "SELECT count(*) AS n FROM agent_sessions WHERE session_id = 'doomed'")).toBe(0);
     expect(count(committed, "SELECT count(*) AS n FROM events WHERE type = 'agents.activity'")).toBe(3);
   });
@@ -231,7 +260,9 @@ describe("POST /api/hooks at the edge", () => {
     const now = Date.now();
     const sessionId = Number(
       runtime.db.$client
-        .prepare("INSERT INTO sessions (session_type, status, project_slug, cwd, prompt, options, created_at) VALUES ('manual', 'running', 'proj', ?, 'p', '{}', ?)")
+        .prepare(
+          "INSERT INTO sessions (session_type, status, project_slug, cwd, prompt, options, created_at) VALUES ('manual', 'running', 'proj', ?, 'p', '{}', ?)",
+        )
         .run(project, now).lastInsertRowid,
     );
     const agentToken = mintAgentToken(runtime.db, sessionId);

@@ -49,7 +49,9 @@ describe.skipIf(!fs.existsSync(claudeBin))("real Claude Code with `workdeck hook
     await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
     const workdeckUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-    await run(process.execPath, [path.join(repoRoot, "bin/workdeck.mjs"), "hooks", "install", "--project", "billing-api"], { env: workdeckEnv });
+    await run(process.execPath, [path.join(repoRoot, "bin/workdeck.mjs"), "hooks", "install", "--project", "billing-api"], {
+      env: workdeckEnv,
+    });
     expect(JSON.parse(fs.readFileSync(path.join(project, ".claude/settings.json"), "utf8")).hooks.SessionStart).toHaveLength(1);
 
     fake = await FakeAnthropic.start();
@@ -60,7 +62,7 @@ describe.skipIf(!fs.existsSync(claudeBin))("real Claude Code with `workdeck hook
     const { stdout } = await run(claudeBin, ["-p", "Run echo hooks-e2e", "--output-format", "stream-json", "--verbose"], {
       cwd: project,
       timeout: 90_000,
-      env: <Record<string, string | undefined>>{
+      env: (<Record<string, string | undefined>>{
         PATH: process.env.PATH,
         HOME: dir,
         CLAUDE_CONFIG_DIR: configDir,
@@ -72,17 +74,25 @@ describe.skipIf(!fs.existsSync(claudeBin))("real Claude Code with `workdeck hook
         // What the hook command (workdeck hooks send) reads.
         WORKDECK_URL: workdeckUrl,
         WORKDECK_SPOOL_DIR: path.join(dir, "spool"),
-      } as NodeJS.ProcessEnv,
+      }) as NodeJS.ProcessEnv,
     });
-    const frames = stdout.trim().split("\n").map((l) => JSON.parse(l) as { type: string; session_id?: string; is_error?: boolean });
+    const frames = stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { type: string; session_id?: string; is_error?: boolean });
     const result = frames.at(-1)!;
     expect(result).toMatchObject({ type: "result", is_error: false });
     const sessionId = result.session_id!;
 
-    const events = (runtime.db.$client.prepare("SELECT event, tool_name FROM hooks WHERE session_id = ? ORDER BY id").all(sessionId) as { event: string; tool_name: string | null }[]).map(
-      (r) => (r.tool_name ? `${r.event}:${r.tool_name}` : r.event),
+    const events = (
+      runtime.db.$client.prepare("SELECT event, tool_name FROM hooks WHERE session_id = ? ORDER BY id").all(sessionId) as {
+        event: string;
+        tool_name: string | null;
+      }[]
+    ).map((r) => (r.tool_name ? `${r.event}:${r.tool_name}` : r.event));
+    expect(events).toEqual(
+      expect.arrayContaining(["SessionStart", "UserPromptSubmit", "PreToolUse:Bash", "PostToolUse:Bash", "Stop", "SessionEnd"]),
     );
-    expect(events).toEqual(expect.arrayContaining(["SessionStart", "UserPromptSubmit", "PreToolUse:Bash", "PostToolUse:Bash", "Stop", "SessionEnd"]));
     expect(events.indexOf("PreToolUse:Bash")).toBeLessThan(events.indexOf("PostToolUse:Bash"));
     expect(fs.existsSync(path.join(dir, "spool", "hooks.ndjson"))).toBe(false);
 

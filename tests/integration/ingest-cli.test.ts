@@ -60,7 +60,11 @@ describe("workdeck ingest with hostile files", () => {
     const files: [string, string | Buffer, RegExp][] = [
       ["deep.json", `{"suites":[${open.repeat(3000)}{"title":"x","specs":[]}${"]}".repeat(3000)}]}`, /more than 100 levels deep/],
       ["report.json.gz", Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3]), /gzip-compressed/],
-      ["latin1.json", Buffer.concat([Buffer.from('{"suites":[{"title":"caf'), Buffer.from([0xe9]), Buffer.from('","specs":[]}]}')]), /not valid UTF-8/],
+      [
+        "latin1.json",
+        Buffer.concat([Buffer.from('{"suites":[{"title":"caf'), Buffer.from([0xe9]), Buffer.from('","specs":[]}]}')]),
+        /not valid UTF-8/,
+      ],
     ];
     for (const [name, content, says] of files) {
       fs.writeFileSync(path.join(dir, name), content);
@@ -71,8 +75,14 @@ describe("workdeck ingest with hostile files", () => {
 
   it("applies the server's report size limit to files and to stdin", async () => {
     const { workdeck, reports } = workspace({ WORKDECK_MAX_REPORT_BYTES: "4096" });
-    expectRefused(await workdeck(["ingest", sample, "--project", "sample"]), /run-1\.json is \d+\.\d KB; reports are limited to 4\.0 KB \(set WORKDECK_MAX_REPORT_BYTES/);
-    expectRefused(await workdeck(["ingest", "-", "--project", "sample"], fs.readFileSync(sample, "utf8")), /the report on stdin is over \d+\.\d KB; reports are limited to 4\.0 KB/);
+    expectRefused(
+      await workdeck(["ingest", sample, "--project", "sample"]),
+      /run-1\.json is \d+\.\d KB; reports are limited to 4\.0 KB \(set WORKDECK_MAX_REPORT_BYTES/,
+    );
+    expectRefused(
+      await workdeck(["ingest", "-", "--project", "sample"], fs.readFileSync(sample, "utf8")),
+      /the report on stdin is over \d+\.\d KB; reports are limited to 4\.0 KB/,
+    );
     expect(reports()).toBe(0);
   });
 });

@@ -23,7 +23,12 @@ function workspace() {
   fs.writeFileSync(report, generatePlaywrightReport({ tests: TESTS, run: 1 }));
   const dbPath = path.join(dir, "workdeck.db");
   const env = { ...process.env, WORKDECK_DB: dbPath, WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "warn", WORKDECK_FROM_SOURCE: "1" };
-  const ingest = () => spawn(process.execPath, [path.join(repoRoot, "bin/workdeck.mjs"), "ingest", report, "--project", "sample"], { env, cwd: dir, stdio: "ignore" });
+  const ingest = () =>
+    spawn(process.execPath, [path.join(repoRoot, "bin/workdeck.mjs"), "ingest", report, "--project", "sample"], {
+      env,
+      cwd: dir,
+      stdio: "ignore",
+    });
   return { dbPath, ingest };
 }
 
@@ -50,7 +55,10 @@ function look(dbPath: string) {
 }
 
 /** Runs `workdeck ingest` and SIGKILLs it as soon as `when` holds for what the database shows. */
-async function killWhen(w: ReturnType<typeof workspace>, when: (seen: NonNullable<ReturnType<typeof look>>) => boolean): Promise<"killed" | "finished"> {
+async function killWhen(
+  w: ReturnType<typeof workspace>,
+  when: (seen: NonNullable<ReturnType<typeof look>>) => boolean,
+): Promise<"killed" | "finished"> {
   const child = w.ingest();
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   let done = false;
@@ -80,25 +88,29 @@ function expectWholeOrNothing(dbPath: string) {
 }
 
 describe("report ingest killed mid-way", () => {
-  it("leaves the run wholly visible or not at all, and the next ingest stores it whole and clears the rest", { timeout: 600_000 }, async () => {
-    const w = workspace();
-    const stages: [string, (s: NonNullable<ReturnType<typeof look>>) => boolean][] = [
-      ["staging begun", (s) => s.staged > 0],
-      ["results half staged", (s) => s.stagedResults >= TESTS / 2],
-      ["every result staged, not shown yet", (s) => s.stagedResults >= TESTS],
-    ];
-    let killed = 0;
-    for (const [, when] of stages) {
-      if ((await killWhen(w, when)) === "killed") killed++;
-      const seen = expectWholeOrNothing(w.dbPath);
-      if (seen.reports === 1) break;
-    }
-    // Each stage was really reached and killed there (the run never landed in between).
-    expect(killed).toBe(stages.length);
+  it(
+    "leaves the run wholly visible or not at all, and the next ingest stores it whole and clears the rest",
+    { timeout: 600_000 },
+    async () => {
+      const w = workspace();
+      const stages: [string, (s: NonNullable<ReturnType<typeof look>>) => boolean][] = [
+        ["staging begun", (s) => s.staged > 0],
+        ["results half staged", (s) => s.stagedResults >= TESTS / 2],
+        ["every result staged, not shown yet", (s) => s.stagedResults >= TESTS],
+      ];
+      let killed = 0;
+      for (const [, when] of stages) {
+        if ((await killWhen(w, when)) === "killed") killed++;
+        const seen = expectWholeOrNothing(w.dbPath);
+        if (seen.reports === 1) break;
+      }
+      // Each stage was really reached and killed there (the run never landed in between).
+      expect(killed).toBe(stages.length);
 
-    expect(await killWhen(w, () => false)).toBe("finished");
-    const after = expectWholeOrNothing(w.dbPath);
-    // The killed ingests' staged runs were swept: only the stored run's results remain.
-    expect(after).toMatchObject({ reports: 1, results: TESTS, staged: 0, allResults: TESTS });
-  });
+      expect(await killWhen(w, () => false)).toBe("finished");
+      const after = expectWholeOrNothing(w.dbPath);
+      // The killed ingests' staged runs were swept: only the stored run's results remain.
+      expect(after).toMatchObject({ reports: 1, results: TESTS, staged: 0, allResults: TESTS });
+    },
+  );
 });

@@ -12,7 +12,15 @@ import { EventBus } from "@/server/events/bus";
 import { failureSummaries, getFailure, listFailures } from "@/server/errors/service";
 import { ingestReport } from "@/server/errors/ingest";
 import { planReclassify, reclassifyTestCases } from "@/server/errors/groups";
-import { discardStage, flipHolds, prepareFlip, showStage, stageRun, sweepAbandonedStages, type ReportValues } from "@/server/errors/ingest-plan";
+import {
+  discardStage,
+  flipHolds,
+  prepareFlip,
+  showStage,
+  stageRun,
+  sweepAbandonedStages,
+  type ReportValues,
+} from "@/server/errors/ingest-plan";
 import { prepareReport, storeReport } from "@/server/errors/ingest-store";
 import { ProjectRegistry } from "@/server/projects/service";
 import { sharedPath } from "../support/shared";
@@ -49,7 +57,11 @@ function view(deps: ReturnType<typeof database>["deps"]) {
   const details = list.map((g) => getFailure(deps, { failureId: g.id }));
   // All Work reads every project's groups at once.
   const everywhere = failureSummaries(deps);
-  const visibleResults = (deps.db.$client.prepare("SELECT count(*) AS n FROM test_results tr JOIN reports r ON r.id = tr.report_id WHERE r.project_slug = 'sample'").get() as { n: number }).n;
+  const visibleResults = (
+    deps.db.$client
+      .prepare("SELECT count(*) AS n FROM test_results tr JOIN reports r ON r.id = tr.report_id WHERE r.project_slug = 'sample'")
+      .get() as { n: number }
+  ).n;
   const reports = (deps.db.$client.prepare("SELECT count(*) AS n FROM reports WHERE project_slug = 'sample'").get() as { n: number }).n;
   return { list, details, everywhere, visibleResults, reports };
 }
@@ -57,7 +69,15 @@ function view(deps: ReturnType<typeof database>["deps"]) {
 /** The same, without ids and clocks: to compare two databases. */
 function shape(deps: ReturnType<typeof database>["deps"]) {
   return listFailures(deps, { projectId: "sample" })
-    .map((g) => ({ key: `${g.file} ${g.titlePath.join(" > ")}`, fp: g.fingerprint, pattern: g.pattern, occurrences: g.occurrences, recentRuns: g.recentRuns, status: g.status, active: g.active }))
+    .map((g) => ({
+      key: `${g.file} ${g.titlePath.join(" > ")}`,
+      fp: g.fingerprint,
+      pattern: g.pattern,
+      occurrences: g.occurrences,
+      recentRuns: g.recentRuns,
+      status: g.status,
+      active: g.active,
+    }))
     .sort((a, b) => (a.key + a.fp).localeCompare(b.key + b.fp));
 }
 
@@ -124,10 +144,10 @@ describe("ingest write plan", () => {
     const { db, deps } = database();
     ingestReport(deps, { projectSlug: "sample", body: readRun(1) });
     const rows = () => ({
-    results: count(db, "SELECT count(*) AS n FROM test_results"),
-    reports: count(db, "SELECT count(*) AS n FROM reports"),
-    groups: count(db, "SELECT count(*) AS n FROM test_failures"),
-  });
+      results: count(db, "SELECT count(*) AS n FROM test_results"),
+      reports: count(db, "SELECT count(*) AS n FROM reports"),
+      groups: count(db, "SELECT count(*) AS n FROM test_failures"),
+    });
     const before = rows();
 
     const prepared = prepareReport(readRun(2));

@@ -27,14 +27,20 @@ async function start(extraEnv: Record<string, string> = {}) {
   fs.mkdirSync(path.join(dir, "sample", "openspec"), { recursive: true });
   const config = path.join(dir, "config.json");
   fs.writeFileSync(config, JSON.stringify({ projects: [{ slug: "sample", path: path.join(dir, "sample") }] }));
-  const env = { ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent", ...extraEnv }), appRoot: repoRoot };
+  const env = {
+    ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent", ...extraEnv }),
+    appRoot: repoRoot,
+  };
   return { dir, runtime: await startRuntime(env, { watch: false }) };
 }
 
 const postReport = (body: BodyInit, query = "") =>
-  postReportRoute(new Request(`http://127.0.0.1/api/reports?project=sample${query}`, { method: "POST", body, duplex: "half" } as RequestInit));
+  postReportRoute(
+    new Request(`http://127.0.0.1/api/reports?project=sample${query}`, { method: "POST", body, duplex: "half" } as RequestInit),
+  );
 
-const postHook = (payload: unknown) => postHookRoute(new Request("http://127.0.0.1/api/hooks", { method: "POST", body: JSON.stringify(payload) }));
+const postHook = (payload: unknown) =>
+  postHookRoute(new Request("http://127.0.0.1/api/hooks", { method: "POST", body: JSON.stringify(payload) }));
 
 /** A body of one chunk that says when the route has read all of it. */
 function watchedBody(bytes: Uint8Array) {
@@ -92,7 +98,9 @@ describe("POST /api/reports off the request thread", () => {
       expect(res.status).toBe(201);
       viaRoute.push(await res.json());
     }
-    expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(["errors.reportIngested", "errors.failureNew", "errors.failureUpdated"]));
+    expect(events.map((e) => e.type)).toEqual(
+      expect.arrayContaining(["errors.reportIngested", "errors.failureNew", "errors.failureUpdated"]),
+    );
     expect(events.filter((e) => e.type === "errors.reportIngested").map((e) => (e as { seq: number }).seq)).toEqual([1, 2, 3]);
 
     const other = await (async () => {
@@ -103,12 +111,19 @@ describe("POST /api/reports off the request thread", () => {
       migrateDatabase(db, path.join(repoRoot, "drizzle"));
       return { db, bus: new EventBus(db), projects: runtime.projects };
     })();
-    const direct = [1, 2, 3].map((run) => ingestReport(other, { projectSlug: "sample", body: fs.readFileSync(path.join(reports, `run-${run}.json`)) }));
+    const direct = [1, 2, 3].map((run) =>
+      ingestReport(other, { projectSlug: "sample", body: fs.readFileSync(path.join(reports, `run-${run}.json`)) }),
+    );
     const strip = ({ durationMs: _d, ...rest }: { durationMs: number }) => rest;
     expect(viaRoute.map(strip)).toEqual(direct.map(strip));
     // Times are each ingest's own clock; everything else must match.
     const groups = (deps: Parameters<typeof listFailures>[0]) =>
-      listFailures(deps, { projectId: "sample" }).map(({ firstSeen, lastSeen, resolvedAt, ...g }) => ({ ...g, first: firstSeen.seq, last: lastSeen.seq, resolved: resolvedAt !== null }));
+      listFailures(deps, { projectId: "sample" }).map(({ firstSeen, lastSeen, resolvedAt, ...g }) => ({
+        ...g,
+        first: firstSeen.seq,
+        last: lastSeen.seq,
+        resolved: resolvedAt !== null,
+      }));
     expect(groups(runtime)).toEqual(groups(other));
     other.db.$client.close();
   });

@@ -35,7 +35,13 @@ interface ExpectedTest {
   file: string;
   titlePath: string[];
   project: string;
-  heuristics: { pathCategory: "e2e" | "integration" | null; notImplemented: boolean; setupTeardown: "setup" | "teardown" | null; hook: string | null; timeout: boolean };
+  heuristics: {
+    pathCategory: "e2e" | "integration" | null;
+    notImplemented: boolean;
+    setupTeardown: "setup" | "teardown" | null;
+    hook: string | null;
+    timeout: boolean;
+  };
   classification: Record<string, ExpectedClass | null>;
 }
 const expected = JSON.parse(fs.readFileSync(path.join(sampleDir, "expected.json"), "utf8")) as { runs: number[]; tests: ExpectedTest[] };
@@ -106,8 +112,14 @@ describe("ingest: the public Playwright sample, run by run", () => {
         });
         const { hook: _hook, ...heuristics } = t.heuristics;
         const h = got!.heuristics;
-        expect({ pathCategory: h.pathCategory === "other" ? null : h.pathCategory, notImplemented: h.notImplemented, setupTeardown: h.setupTeardown, timeout: h.timeout }).toEqual(heuristics);
-        const suggestion = want.class === "persistent" || want.class === "recurring" || t.heuristics.notImplemented ? "needs_spec" : "one_off_fix";
+        expect({
+          pathCategory: h.pathCategory === "other" ? null : h.pathCategory,
+          notImplemented: h.notImplemented,
+          setupTeardown: h.setupTeardown,
+          timeout: h.timeout,
+        }).toEqual(heuristics);
+        const suggestion =
+          want.class === "persistent" || want.class === "recurring" || t.heuristics.notImplemented ? "needs_spec" : "one_off_fix";
         expect(got!.suggestedDecision, t.key).toBe(suggestion);
         expect(got!.decision).toBe("pending");
         expect(got!.rationale.startsWith(`${want.class}:`), got!.rationale).toBe(true);
@@ -127,7 +139,9 @@ describe("ingest: the public Playwright sample, run by run", () => {
     const types = deps.events.map((e) => e.type);
     expect(types.filter((t) => t === "errors.reportIngested")).toHaveLength(2);
     const firstNew = deps.events.find((e) => e.type === "errors.failureNew");
-    expect(firstNew && firstNew.type === "errors.failureNew" && firstNew.count).toBe(listFailures(deps, { projectId: "sample" }).filter((g) => g.firstSeen.seq === 1).length);
+    expect(firstNew && firstNew.type === "errors.failureNew" && firstNew.count).toBe(
+      listFailures(deps, { projectId: "sample" }).filter((g) => g.firstSeen.seq === 1).length,
+    );
     expect(types).toContain("errors.failureUpdated");
   });
 
@@ -165,14 +179,46 @@ describe("ingest: the public Playwright sample, run by run", () => {
     });
 
     const cases: { name: string; input: () => Parameters<typeof ingestReport>[1]; code: string; reason?: string; message: RegExp }[] = [
-      { name: "a file that is not a Playwright report", input: () => ({ projectSlug: "sample", body: JSON.stringify({ hello: "world" }) }), code: "BAD_REQUEST", reason: "NOT_PLAYWRIGHT_REPORT", message: /Playwright/ },
-      { name: "truncated JSON", input: () => ({ projectSlug: "sample", body: readReport(2).subarray(0, 50_000) }), code: "BAD_REQUEST", reason: "TRUNCATED_JSON", message: /trunc|cut off|ends/i },
-      { name: "not JSON at all", input: () => ({ projectSlug: "sample", body: "hello, world" }), code: "BAD_REQUEST", reason: "NOT_JSON", message: /JSON/ },
-      { name: "XML that is not JUnit", input: () => ({ projectSlug: "sample", body: "<html><body>hi</body></html>" }), code: "BAD_REQUEST", reason: "NOT_JUNIT_REPORT", message: /JUnit/ },
-      { name: "an unknown project", input: () => ({ projectSlug: "nope", body: readReport(2) }), code: "NOT_FOUND", message: /Unknown project "nope"/ },
+      {
+        name: "a file that is not a Playwright report",
+        input: () => ({ projectSlug: "sample", body: JSON.stringify({ hello: "world" }) }),
+        code: "BAD_REQUEST",
+        reason: "NOT_PLAYWRIGHT_REPORT",
+        message: /Playwright/,
+      },
+      {
+        name: "truncated JSON",
+        input: () => ({ projectSlug: "sample", body: readReport(2).subarray(0, 50_000) }),
+        code: "BAD_REQUEST",
+        reason: "TRUNCATED_JSON",
+        message: /trunc|cut off|ends/i,
+      },
+      {
+        name: "not JSON at all",
+        input: () => ({ projectSlug: "sample", body: "hello, world" }),
+        code: "BAD_REQUEST",
+        reason: "NOT_JSON",
+        message: /JSON/,
+      },
+      {
+        name: "XML that is not JUnit",
+        input: () => ({ projectSlug: "sample", body: "<html><body>hi</body></html>" }),
+        code: "BAD_REQUEST",
+        reason: "NOT_JUNIT_REPORT",
+        message: /JUnit/,
+      },
+      {
+        name: "an unknown project",
+        input: () => ({ projectSlug: "nope", body: readReport(2) }),
+        code: "NOT_FOUND",
+        message: /Unknown project "nope"/,
+      },
       {
         name: "a report with 0 tests",
-        input: () => ({ projectSlug: "sample", body: JSON.stringify({ config: {}, suites: [], errors: [], stats: { expected: 0, unexpected: 0, flaky: 0, skipped: 0 } }) }),
+        input: () => ({
+          projectSlug: "sample",
+          body: JSON.stringify({ config: {}, suites: [], errors: [], stats: { expected: 0, unexpected: 0, flaky: 0, skipped: 0 } }),
+        }),
         code: "UNPROCESSABLE",
         reason: "NO_TESTS",
         message: /no tests|0 tests/i,
@@ -225,7 +271,12 @@ describe("ingest: the public Playwright sample, run by run", () => {
     expect(stats(deps, { projectId: "sample" })).toMatchObject({ reviewed: 2, agreed: 1, agreementRate: 0.5 });
 
     // Handing it back to the engine restores the suggested priority.
-    expect(triageFailure(deps, { failureId: locks.id, decision: "pending" })).toMatchObject({ decision: "pending", reviewedByHuman: false, priority: 4, overriddenSuggestion: null });
+    expect(triageFailure(deps, { failureId: locks.id, decision: "pending" })).toMatchObject({
+      decision: "pending",
+      reviewedByHuman: false,
+      priority: 4,
+      overriddenSuggestion: null,
+    });
   });
 
   it("resolves a group when its test passes in a later report, and reopens it when the failure returns", () => {
@@ -246,7 +297,12 @@ describe("ingest: the public Playwright sample, run by run", () => {
     // Run 2 again under another hash (re-serialised): the same failure comes back, same group.
     const rerun = JSON.stringify(JSON.parse(readReport(2).toString("utf8")));
     ingestReport(deps, { projectSlug: "sample", body: rerun });
-    expect(getFailure(deps, { failureId: group.id })).toMatchObject({ status: "active", resolvedAt: null, occurrences: 3, pattern: "recurring" });
+    expect(getFailure(deps, { failureId: group.id })).toMatchObject({
+      status: "active",
+      resolvedAt: null,
+      occurrences: 3,
+      pattern: "recurring",
+    });
   });
 
   it("getFailure returns every occurrence with message and stack; classifyFailure explains itself", () => {
@@ -268,7 +324,12 @@ describe("ingest: the public Playwright sample, run by run", () => {
 
     const why = classifyFailure(deps, { failureId: group.id });
     expect(why.currentGroup).toBe(true);
-    expect(why.classification).toMatchObject({ pattern: "recurring", decisionRule: "recurring", suggestedDecision: "needs_spec", failureRuns: [1, 2, 3] });
+    expect(why.classification).toMatchObject({
+      pattern: "recurring",
+      decisionRule: "recurring",
+      suggestedDecision: "needs_spec",
+      failureRuns: [1, 2, 3],
+    });
     expect(why.classification.rationale).toMatch(/^recurring: failed in 3 runs/);
   });
 
@@ -279,7 +340,10 @@ describe("ingest: the public Playwright sample, run by run", () => {
     expect(listFailures(deps, { projectId: "sample", pattern: "recurring" }).every((g) => g.pattern === "recurring")).toBe(true);
     expect(listFailures(deps, { projectId: "sample", pattern: ["flaky"] })).toHaveLength(2);
     expect(listFailures(deps, { projectId: "sample", decision: "pending" })).toHaveLength(all.length);
-    expect(listFailures(deps, { projectId: "sample", search: "PDF" }).map((g) => g.titlePath.at(-1))).toEqual(["POST /v1/notes/import accepts a PDF", "POST /v1/notes/import accepts a PDF"]);
+    expect(listFailures(deps, { projectId: "sample", search: "PDF" }).map((g) => g.titlePath.at(-1))).toEqual([
+      "POST /v1/notes/import accepts a PDF",
+      "POST /v1/notes/import accepts a PDF",
+    ]);
     expect(listFailures(deps, { projectId: "sample", search: "100%_" })).toEqual([]);
     expect(listFailures(deps, { projectId: "sample", to: new Date(0) })).toEqual([]);
     expect(listFailures(deps, { projectId: "other" })).toEqual([]);
@@ -310,15 +374,41 @@ describe("ingest: the public Playwright sample, run by run", () => {
 
   it(`recentRuns covers the last ${RECENT_RUNS} reports: absent where the test was not in the report`, () => {
     const deps = makeDeps();
-    const pass = (title: string) => ({ title, file: "a.spec.ts", line: 1, column: 1, tests: [{ projectName: "p", expectedStatus: "passed", status: "expected", results: [{ status: "passed", duration: 1, retry: 0, errors: [] }] }] });
+    const pass = (title: string) => ({
+      title,
+      file: "a.spec.ts",
+      line: 1,
+      column: 1,
+      tests: [
+        {
+          projectName: "p",
+          expectedStatus: "passed",
+          status: "expected",
+          results: [{ status: "passed", duration: 1, retry: 0, errors: [] }],
+        },
+      ],
+    });
     const fail = (title: string, n: number) => ({
       title,
       file: "a.spec.ts",
       line: 1,
       column: 1,
-      tests: [{ projectName: "p", expectedStatus: "passed", status: "unexpected", results: [{ status: "failed", duration: 1, retry: 0, errors: [{ message: `Error: boom ${n}` }] }] }],
+      tests: [
+        {
+          projectName: "p",
+          expectedStatus: "passed",
+          status: "unexpected",
+          results: [{ status: "failed", duration: 1, retry: 0, errors: [{ message: `Error: boom ${n}` }] }],
+        },
+      ],
     });
-    const body = (specs: unknown[], n: number) => JSON.stringify({ config: { rootDir: "/ci/app" }, suites: [{ title: "a.spec.ts", file: "a.spec.ts", specs }], errors: [], stats: { startTime: new Date(n * 1000).toISOString() } });
+    const body = (specs: unknown[], n: number) =>
+      JSON.stringify({
+        config: { rootDir: "/ci/app" },
+        suites: [{ title: "a.spec.ts", file: "a.spec.ts", specs }],
+        errors: [],
+        stats: { startTime: new Date(n * 1000).toISOString() },
+      });
     // "t" fails in runs 1-3, is absent in 4-20, passes in 21, fails in 22-24; "u" is in every run.
     for (let n = 1; n <= 24; n++) {
       const specs: unknown[] = [pass("u")];
@@ -334,13 +424,40 @@ describe("ingest: the public Playwright sample, run by run", () => {
 });
 
 describe("ingest: run-level errors (global setup/teardown, a spec that does not load)", () => {
-  const config = { rootDir: "/ci/app/tests", configFile: "/ci/app/playwright.config.ts", globalSetup: "/ci/app/global-setup.ts", globalTeardown: "/ci/app/global-teardown.ts" };
-  const stats = (n: number) => ({ startTime: new Date(Date.UTC(2026, 0, 1, 0, n)).toISOString(), duration: 10, expected: 0, unexpected: 0, flaky: 0, skipped: 0 });
+  const config = {
+    rootDir: "/ci/app/tests",
+    configFile: "/ci/app/playwright.config.ts",
+    globalSetup: "/ci/app/global-setup.ts",
+    globalTeardown: "/ci/app/global-teardown.ts",
+  };
+  const stats = (n: number) => ({
+    startTime: new Date(Date.UTC(2026, 0, 1, 0, n)).toISOString(),
+    duration: 10,
+    expected: 0,
+    unexpected: 0,
+    flaky: 0,
+    skipped: 0,
+  });
   const passing = [
     {
       title: "a.spec.ts",
       file: "a.spec.ts",
-      specs: [{ title: "works", file: "a.spec.ts", line: 3, column: 5, tests: [{ projectName: "chromium", expectedStatus: "passed", status: "expected", results: [{ status: "passed", duration: 5, retry: 0, errors: [] }] }] }],
+      specs: [
+        {
+          title: "works",
+          file: "a.spec.ts",
+          line: 3,
+          column: 5,
+          tests: [
+            {
+              projectName: "chromium",
+              expectedStatus: "passed",
+              status: "expected",
+              results: [{ status: "passed", duration: 5, retry: 0, errors: [] }],
+            },
+          ],
+        },
+      ],
     },
   ];
   const setupError = (port: number) => ({
@@ -348,8 +465,14 @@ describe("ingest: run-level errors (global setup/teardown, a spec that does not 
     stack: `Error: could not seed postgres://127.0.0.1:${port}/app\n    at seed (/ci/app/global-setup.ts:3:9)\n    at connect (/ci/app/node_modules/pg/lib/client.js:132:20)\n    at load (/home/runner/.cache/ms/helper.js:1:1)`,
     location: { file: "/ci/app/global-setup.ts", line: 3, column: 9 },
   });
-  const loadError = { message: "SyntaxError: /ci/app/tests/broken.spec.ts: Unexpected token (5:18)", location: { file: "/ci/app/tests/broken.spec.ts", line: 5, column: 18 } };
-  const teardownError = { message: "Error: could not stop the server on port 40123", location: { file: "/ci/app/global-teardown.ts", line: 2, column: 3 } };
+  const loadError = {
+    message: "SyntaxError: /ci/app/tests/broken.spec.ts: Unexpected token (5:18)",
+    location: { file: "/ci/app/tests/broken.spec.ts", line: 5, column: 18 },
+  };
+  const teardownError = {
+    message: "Error: could not stop the server on port 40123",
+    location: { file: "/ci/app/global-teardown.ts", line: 2, column: 3 },
+  };
   const body = (n: number, suites: unknown[], errors: unknown[]) => JSON.stringify({ config, suites, errors, stats: stats(n) });
 
   it("stores each as a run, groups each error as a synthetic case, and passes a stage only in runs that got past it", () => {
@@ -387,24 +510,49 @@ describe("ingest: run-level errors (global setup/teardown, a spec that does not 
     ingestReport(deps, { projectSlug: "sample", body: body(3, [], [loadError]) });
     groups = listFailures(deps, { projectId: "sample" });
     const load = groups.find((g) => g.runErrorKind === "load-error")!;
-    expect(load).toMatchObject({ file: "broken.spec.ts", titlePath: ["(load error)"], heuristics: { hook: null, setupTeardown: null }, recentRuns: ["absent", "absent", "failed"] });
+    expect(load).toMatchObject({
+      file: "broken.spec.ts",
+      titlePath: ["(load error)"],
+      heuristics: { hook: null, setupTeardown: null },
+      recentRuns: ["absent", "absent", "failed"],
+    });
     expect(load.lastMessage).toBe("SyntaxError: broken.spec.ts: Unexpected token (5:18)");
-    expect(groups.find((g) => g.id === setup.id)).toMatchObject({ status: "inactive", consecutiveFailures: 2, recentRuns: ["failed", "failed", "absent"] });
+    expect(groups.find((g) => g.id === setup.id)).toMatchObject({
+      status: "inactive",
+      consecutiveFailures: 2,
+      recentRuns: ["failed", "failed", "absent"],
+    });
 
     // Run 4: tests ran, then global teardown failed: setup and loading passed (resolved), teardown is new.
     const s4 = ingestReport(deps, { projectSlug: "sample", body: body(4, passing, [teardownError]) });
     expect(s4).toMatchObject({ seq: 4, tests: 1, runErrors: 1, failuresNew: 1, failuresResolved: 2 });
     groups = listFailures(deps, { projectId: "sample" });
-    expect(groups.find((g) => g.id === setup.id)).toMatchObject({ status: "resolved", recentRuns: ["failed", "failed", "absent", "passed"] });
+    expect(groups.find((g) => g.id === setup.id)).toMatchObject({
+      status: "resolved",
+      recentRuns: ["failed", "failed", "absent", "passed"],
+    });
     expect(groups.find((g) => g.id === load.id)).toMatchObject({ status: "resolved" });
     const teardown = groups.find((g) => g.runErrorKind === "global-teardown")!;
-    expect(teardown).toMatchObject({ file: "global-teardown.ts", titlePath: ["(global teardown)"], active: true, heuristics: { hook: "globalTeardown", setupTeardown: "teardown" } });
+    expect(teardown).toMatchObject({
+      file: "global-teardown.ts",
+      titlePath: ["(global teardown)"],
+      active: true,
+      heuristics: { hook: "globalTeardown", setupTeardown: "teardown" },
+    });
 
     // Run 5: global setup fails again: the same group comes back (reopened), teardown did not run (absent).
     ingestReport(deps, { projectSlug: "sample", body: body(5, [], [setupError(6001)]) });
     groups = listFailures(deps, { projectId: "sample" });
-    expect(groups.find((g) => g.id === setup.id)).toMatchObject({ status: "active", occurrences: 3, pattern: "recurring", consecutiveFailures: 1 });
-    expect(groups.find((g) => g.id === teardown.id)).toMatchObject({ status: "inactive", recentRuns: ["absent", "absent", "absent", "failed", "absent"] });
+    expect(groups.find((g) => g.id === setup.id)).toMatchObject({
+      status: "active",
+      occurrences: 3,
+      pattern: "recurring",
+      consecutiveFailures: 1,
+    });
+    expect(groups.find((g) => g.id === teardown.id)).toMatchObject({
+      status: "inactive",
+      recentRuns: ["absent", "absent", "absent", "failed", "absent"],
+    });
 
     // Run 6: a clean run resolves the teardown.
     ingestReport(deps, { projectSlug: "sample", body: body(6, passing, []) });

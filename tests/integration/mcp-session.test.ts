@@ -32,12 +32,22 @@ afterEach(async () => {
 });
 
 /** serve's pieces: a listener first (the port goes into the sessions' MCP config), then the runtime, then the edge. */
-async function serveWorld(fake: FakeAnthropic, extraConfig: Record<string, unknown> = {}): Promise<{ dir: string; runtime: Runtime; env: Record<string, string> }> {
+async function serveWorld(
+  fake: FakeAnthropic,
+  extraConfig: Record<string, unknown> = {},
+): Promise<{ dir: string; runtime: Runtime; env: Record<string, string> }> {
   const dir = tempDir("workdeck-mcp-session-");
   const project = path.join(dir, "sample");
   fs.mkdirSync(path.join(project, "openspec", "changes"), { recursive: true });
   const config = path.join(dir, "config.json");
-  fs.writeFileSync(config, JSON.stringify({ projects: [{ slug: "sample", path: project }], claude: { defaults: { permissionMode: "acceptEdits", worktrees: false, timeoutMinutes: 3 } }, ...extraConfig }));
+  fs.writeFileSync(
+    config,
+    JSON.stringify({
+      projects: [{ slug: "sample", path: project }],
+      claude: { defaults: { permissionMode: "acceptEdits", worktrees: false, timeoutMinutes: 3 } },
+      ...extraConfig,
+    }),
+  );
   let handler: http.RequestListener | null = null;
   const server = http.createServer((req, res) => (handler ? handler(req, res) : res.writeHead(503).end()));
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -52,7 +62,14 @@ async function serveWorld(fake: FakeAnthropic, extraConfig: Record<string, unkno
     port: (server.address() as AddressInfo).port,
   };
   const runtime = await startRuntime(env, { watch: false, sessions: true });
-  handler = edgeHandler({ bindHost: "127.0.0.1", token: TOKEN, credentials: authCredentials(runtime.db), hooks: runtime, mcp: runtime, next: () => null });
+  handler = edgeHandler({
+    bindHost: "127.0.0.1",
+    token: TOKEN,
+    credentials: authCredentials(runtime.db),
+    hooks: runtime,
+    mcp: runtime,
+    next: () => null,
+  });
   return { dir, runtime, env: vars };
 }
 
@@ -67,7 +84,11 @@ describe("sessions Workdeck launches have its MCP server", () => {
       description: "The login test fails one run in ten on a slow CI runner; specify the retry.",
       tasks: ["Specify the retry behaviour"],
     };
-    fake.when((req) => offersTool("mcp__workdeck__create_proposal")(req) && !afterToolResult(req), { kind: "tool_use", name: "mcp__workdeck__create_proposal", input: proposal, text: "Filing it." }, { times: 1 });
+    fake.when(
+      (req) => offersTool("mcp__workdeck__create_proposal")(req) && !afterToolResult(req),
+      { kind: "tool_use", name: "mcp__workdeck__create_proposal", input: proposal, text: "Filing it." },
+      { times: 1 },
+    );
     fake.when(afterToolResult, { kind: "text", text: "Filed the proposal." }, { times: 1 });
 
     const { id } = await runtime.sessions.start({ projectId: "sample", prompt: "File a proposal for the flaky login test." });
@@ -81,7 +102,9 @@ describe("sessions Workdeck launches have its MCP server", () => {
     expect(result.isError).toBe(false);
     expect(JSON.parse(result.text)).toMatchObject({ projectSlug: "sample", changeId: "flaky-login-retry" });
     // The change is on disk and the runtime lists it.
-    expect(fs.readFileSync(path.join(dir, "sample", "openspec", "changes", "flaky-login-retry", "proposal.md"), "utf8")).toContain("slow CI runner");
+    expect(fs.readFileSync(path.join(dir, "sample", "openspec", "changes", "flaky-login-retry", "proposal.md"), "utf8")).toContain(
+      "slow CI runner",
+    );
     expect((await runtime.openspec.listChanges({ projectId: "sample" })).map((c) => c.id)).toContain("flaky-login-retry");
     // The tool ran without a permission request (allowed for launched sessions).
     const events = runtime.sessions.events({ id });
@@ -95,10 +118,19 @@ describe("sessions Workdeck launches have its MCP server", () => {
     saveSubagent(runtime, {
       projectId: "sample",
       version: null,
-      fields: { name: "flake-hunter", description: "Finds why a test is flaky.", tools: ["Read", "Grep"], prompt: "You are FLAKE-HUNTER-7. Look for timing assumptions." },
+      fields: {
+        name: "flake-hunter",
+        description: "Finds why a test is flaky.",
+        tools: ["Read", "Grep"],
+        prompt: "You are FLAKE-HUNTER-7. Look for timing assumptions.",
+      },
     });
     fake.queue({ kind: "text", text: "Looked." });
-    const { id } = await runtime.sessions.start({ projectId: "sample", prompt: "Why is login flaky?", overrides: { agent: "flake-hunter" } });
+    const { id } = await runtime.sessions.start({
+      projectId: "sample",
+      prompt: "Why is login flaky?",
+      overrides: { agent: "flake-hunter" },
+    });
     expect(await runtime.sessions.waitForEnd(id, 150_000)).toMatchObject({ status: "completed" });
     const main = fake.requests.filter((r) => r.main);
     expect(main.length).toBeGreaterThan(0);
@@ -110,28 +142,47 @@ describe("sessions Workdeck launches have its MCP server", () => {
     const init = runtime.sessions.events({ id }).find((e) => e.type === "system/init");
     expect((init?.payload as { agents?: string[] }).agents).toContain("flake-hunter");
     // A sub-agent the project does not have is refused before anything starts.
-    await expect(runtime.sessions.start({ projectId: "sample", prompt: "x", overrides: { agent: "nobody" } })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(runtime.sessions.start({ projectId: "sample", prompt: "x", overrides: { agent: "nobody" } })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
   }, 200_000);
 
   it("the Ask chat is a session in the project with Workdeck's tools: a question creates a skill, and the conversation is listed", async () => {
     const fake = await FakeAnthropic.start();
     cleanups.push(() => fake.close());
     const { dir, runtime } = await serveWorld(fake);
-    const skill = { projectId: "sample", version: null, fields: { name: "flaky-tests", description: "How this project handles flaky tests.", body: "Retry once, then file a proposal." } };
+    const skill = {
+      projectId: "sample",
+      version: null,
+      fields: { name: "flaky-tests", description: "How this project handles flaky tests.", body: "Retry once, then file a proposal." },
+    };
     // save_skill writes into .claude: it asks, and the loop below answers like the Ask page's Allow button.
-    fake.when((req) => offersTool("mcp__workdeck__save_skill")(req) && !afterToolResult(req), { kind: "tool_use", name: "mcp__workdeck__save_skill", input: skill }, { times: 1 });
+    fake.when(
+      (req) => offersTool("mcp__workdeck__save_skill")(req) && !afterToolResult(req),
+      { kind: "tool_use", name: "mcp__workdeck__save_skill", input: skill },
+      { times: 1 },
+    );
     fake.when(afterToolResult, { kind: "text", text: "Created the flaky-tests skill." }, { times: 1 });
     const { id } = await startAsk(runtime, { projectId: "sample", text: "Create a skill about flaky tests." });
     const deadline = Date.now() + 120_000;
     while (Date.now() < deadline && runtime.sessions.get({ id }).status !== "completed") {
-      for (const p of runtime.sessions.pendingPermissions({ id })) runtime.sessions.answerPermission({ id, requestId: p.requestId, allow: true });
+      for (const p of runtime.sessions.pendingPermissions({ id }))
+        runtime.sessions.answerPermission({ id, requestId: p.requestId, allow: true });
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(runtime.sessions.get({ id })).toMatchObject({ status: "completed", cwd: path.join(dir, "sample"), sessionType: "manual" });
-    expect(fs.readFileSync(path.join(dir, "sample", ".claude", "skills", "flaky-tests", "SKILL.md"), "utf8")).toContain("Retry once, then file a proposal.");
+    expect(fs.readFileSync(path.join(dir, "sample", ".claude", "skills", "flaky-tests", "SKILL.md"), "utf8")).toContain(
+      "Retry once, then file a proposal.",
+    );
     // The write was asked for (save_skill is not among the tools allowed without asking).
-    expect(runtime.sessions.events({ id }).some((e) => e.type === "workdeck/permission_requested" && JSON.stringify(e.payload).includes("mcp__workdeck__save_skill"))).toBe(true);
-    expect(listAsks(runtime, { projectId: "sample" })).toEqual([expect.objectContaining({ id, question: "Create a skill about flaky tests.", status: "completed" })]);
+    expect(
+      runtime.sessions
+        .events({ id })
+        .some((e) => e.type === "workdeck/permission_requested" && JSON.stringify(e.payload).includes("mcp__workdeck__save_skill")),
+    ).toBe(true);
+    expect(listAsks(runtime, { projectId: "sample" })).toEqual([
+      expect.objectContaining({ id, question: "Create a skill about flaky tests.", status: "completed" }),
+    ]);
   }, 200_000);
 
   it("start_session over stdio (`workdeck mcp`) only queues; the running server starts the session", async () => {
@@ -143,7 +194,13 @@ describe("sessions Workdeck launches have its MCP server", () => {
     fake.queue({ kind: "text", text: "Queued work done." });
     const client = new Client({ name: "t", version: "1" });
     await client.connect(
-      new StdioClientTransport({ command: process.execPath, args: [path.join(repoRoot, "bin/workdeck.mjs"), "mcp", "--project", "sample"], cwd: repoRoot, env: { ...(process.env as Record<string, string>), ...env }, stderr: "pipe" }),
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [path.join(repoRoot, "bin/workdeck.mjs"), "mcp", "--project", "sample"],
+        cwd: repoRoot,
+        env: { ...(process.env as Record<string, string>), ...env },
+        stderr: "pipe",
+      }),
     );
     cleanups.push(() => client.close());
     const answer = await client.callTool({ name: "start_session", arguments: { projectId: "sample", prompt: "Do the queued work." } });

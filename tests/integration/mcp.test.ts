@@ -54,7 +54,16 @@ async function world(): Promise<World> {
 
 /** serve's edge (token, Host, Origin) with /api/mcp, Next never prepared. */
 async function edge(runtime: Runtime): Promise<string> {
-  const server = http.createServer(edgeHandler({ bindHost: "127.0.0.1", token: TOKEN, credentials: authCredentials(runtime.db), hooks: runtime, mcp: runtime, next: () => null }));
+  const server = http.createServer(
+    edgeHandler({
+      bindHost: "127.0.0.1",
+      token: TOKEN,
+      credentials: authCredentials(runtime.db),
+      hooks: runtime,
+      mcp: runtime,
+      next: () => null,
+    }),
+  );
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   cleanups.push(() => new Promise((r) => (server.closeAllConnections(), server.close(r))));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -79,7 +88,11 @@ const transports: Record<string, (w: World) => Promise<Client>> = {
       }),
     ),
   "Streamable HTTP (/api/mcp)": async (w) =>
-    connect(new StreamableHTTPClientTransport(new URL(`${await edge(w.runtime)}/api/mcp`), { requestInit: { headers: { authorization: `Bearer ${TOKEN}` } } })),
+    connect(
+      new StreamableHTTPClientTransport(new URL(`${await edge(w.runtime)}/api/mcp`), {
+        requestInit: { headers: { authorization: `Bearer ${TOKEN}` } },
+      }),
+    ),
 };
 
 type ToolAnswer = { isError?: boolean; content: { type: string; text?: string }[] };
@@ -94,11 +107,26 @@ describe.each(Object.keys(transports))("Workdeck MCP over %s", (name) => {
     const client = await open(w);
     const { tools } = await client.listTools();
     const names = tools.map((t) => t.name);
-    for (const tool of ["list_work", "get_failure", "list_changes", "show_change", "create_proposal", "triage_failure", "start_session", "add_dependency"]) expect(names).toContain(tool);
+    for (const tool of [
+      "list_work",
+      "get_failure",
+      "list_changes",
+      "show_change",
+      "create_proposal",
+      "triage_failure",
+      "start_session",
+      "add_dependency",
+    ])
+      expect(names).toContain(tool);
     const create = tools.find((t) => t.name === "create_proposal")!;
     expect(create.inputSchema.required).toEqual(expect.arrayContaining(["projectId", "title", "description"]));
     const triage = tools.find((t) => t.name === "triage_failure")!;
-    expect((triage.inputSchema.properties as Record<string, { enum?: string[] }>).decision!.enum).toEqual(["needs_spec", "one_off_fix", "ignore", "pending"]);
+    expect((triage.inputSchema.properties as Record<string, { enum?: string[] }>).decision!.enum).toEqual([
+      "needs_spec",
+      "one_off_fix",
+      "ignore",
+      "pending",
+    ]);
     const { resources } = await client.listResources();
     expect(resources.map((r) => r.uri)).toContain(`workdeck://failures/${w.failureId}`);
     const read = await client.readResource({ uri: `workdeck://failures/${w.failureId}` });
@@ -119,7 +147,11 @@ describe.each(Object.keys(transports))("Workdeck MCP over %s", (name) => {
       },
     });
     expect(answer.isError).toBeFalsy();
-    expect(json(answer)).toMatchObject({ projectSlug: "sample", changeId: "export-notes-as-csv", link: "/specs/sample/changes/export-notes-as-csv" });
+    expect(json(answer)).toMatchObject({
+      projectSlug: "sample",
+      changeId: "export-notes-as-csv",
+      link: "/specs/sample/changes/export-notes-as-csv",
+    });
     const folder = path.join(w.dir, "sample", "openspec", "changes", "export-notes-as-csv");
     expect(fs.readFileSync(path.join(folder, "proposal.md"), "utf8")).toContain("People need their notes in a spreadsheet");
     expect(fs.readFileSync(path.join(folder, "tasks.md"), "utf8")).toContain("Add the export endpoint");
@@ -130,15 +162,35 @@ describe.each(Object.keys(transports))("Workdeck MCP over %s", (name) => {
         projectId: "sample",
         changeId: "export-notes-as-csv",
         capability: "notes-export",
-        requirements: [{ name: "CSV export", text: "The system SHALL export a person's notes as CSV.", scenarios: [{ name: "Export", steps: ["**WHEN** a person exports their notes", "**THEN** they get a CSV file"] }] }],
+        requirements: [
+          {
+            name: "CSV export",
+            text: "The system SHALL export a person's notes as CSV.",
+            scenarios: [{ name: "Export", steps: ["**WHEN** a person exports their notes", "**THEN** they get a CSV file"] }],
+          },
+        ],
       },
     });
     expect(delta.isError).toBeFalsy();
-    expect(fs.readFileSync(path.join(folder, "specs", "notes-export", "spec.md"), "utf8")).toMatch(/^## ADDED Requirements\n\n### Requirement: CSV export\n/);
-    const again = await client.callTool({ name: "add_spec_delta", arguments: { projectId: "sample", changeId: "export-notes-as-csv", capability: "notes-export", requirements: [{ name: "Other", text: "It SHALL differ.", scenarios: [{ name: "x", steps: ["y"] }] }] } });
+    expect(fs.readFileSync(path.join(folder, "specs", "notes-export", "spec.md"), "utf8")).toMatch(
+      /^## ADDED Requirements\n\n### Requirement: CSV export\n/,
+    );
+    const again = await client.callTool({
+      name: "add_spec_delta",
+      arguments: {
+        projectId: "sample",
+        changeId: "export-notes-as-csv",
+        capability: "notes-export",
+        requirements: [{ name: "Other", text: "It SHALL differ.", scenarios: [{ name: "x", steps: ["y"] }] }],
+      },
+    });
     expect(again.isError).toBe(true);
     expect(text(again)).toMatch(/already has a delta/);
-    const { stdout } = await promisify(execFile)(process.execPath, [OFFICIAL_OPENSPEC, "validate", "export-notes-as-csv", "--json", "--no-interactive"], { cwd: path.join(w.dir, "sample") }).catch((e: { stdout: string }) => e);
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [OFFICIAL_OPENSPEC, "validate", "export-notes-as-csv", "--json", "--no-interactive"],
+      { cwd: path.join(w.dir, "sample") },
+    ).catch((e: { stdout: string }) => e);
     expect(JSON.parse(stdout).items[0]).toMatchObject({ id: "export-notes-as-csv", valid: true });
     // In one call: the proposal with its delta.
     const whole = await client.callTool({
@@ -147,11 +199,29 @@ describe.each(Object.keys(transports))("Workdeck MCP over %s", (name) => {
         projectId: "sample",
         title: "Import notes from CSV",
         description: "People move from other tools with their notes in CSV files.",
-        specDeltas: [{ capability: "notes-import", operations: [{ op: "ADDED", requirement: { name: "CSV import", text: "The system SHALL import notes from a CSV file.", scenarios: [{ name: "Import", steps: ["**WHEN** a person uploads a CSV", "**THEN** each row becomes a note"] }] } }] }],
+        specDeltas: [
+          {
+            capability: "notes-import",
+            operations: [
+              {
+                op: "ADDED",
+                requirement: {
+                  name: "CSV import",
+                  text: "The system SHALL import notes from a CSV file.",
+                  scenarios: [{ name: "Import", steps: ["**WHEN** a person uploads a CSV", "**THEN** each row becomes a note"] }],
+                },
+              },
+            ],
+          },
+        ],
       },
     });
     expect(whole.isError, text(whole)).toBeFalsy();
-    const both = await promisify(execFile)(process.execPath, [OFFICIAL_OPENSPEC, "validate", "import-notes-from-csv", "--json", "--no-interactive"], { cwd: path.join(w.dir, "sample") }).catch((e: { stdout: string }) => e);
+    const both = await promisify(execFile)(
+      process.execPath,
+      [OFFICIAL_OPENSPEC, "validate", "import-notes-from-csv", "--json", "--no-interactive"],
+      { cwd: path.join(w.dir, "sample") },
+    ).catch((e: { stdout: string }) => e);
     expect(JSON.parse(both.stdout).items[0]).toMatchObject({ id: "import-notes-from-csv", valid: true });
     const shown = json(await client.callTool({ name: "show_change", arguments: { projectId: "sample", changeId: "export-notes-as-csv" } }));
     expect(shown).toMatchObject({ id: "export-notes-as-csv", title: "Export notes as CSV" });
@@ -163,18 +233,26 @@ describe.each(Object.keys(transports))("Workdeck MCP over %s", (name) => {
     const cycle = await client.callTool({ name: "add_dependency", arguments: { blocker: change, blocked: failure } });
     expect(cycle.isError).toBe(true);
     expect(text(cycle)).toMatch(/cycle/);
-    const listed = JSON.parse(text(await client.callTool({ name: "list_changes", arguments: { projectId: "sample" } }))) as { id: string }[];
+    const listed = JSON.parse(text(await client.callTool({ name: "list_changes", arguments: { projectId: "sample" } }))) as {
+      id: string;
+    }[];
     expect(listed.map((c) => c.id)).toContain("export-notes-as-csv");
   });
 
   it("triages a failure: the decision is stored as a human one", async () => {
     const w = await world();
     const client = await open(w);
-    const answer = await client.callTool({ name: "triage_failure", arguments: { failureId: w.failureId, decision: "ignore", rationale: "Known flake in the CI image", priority: 2 } });
+    const answer = await client.callTool({
+      name: "triage_failure",
+      arguments: { failureId: w.failureId, decision: "ignore", rationale: "Known flake in the CI image", priority: 2 },
+    });
     expect(answer.isError).toBeFalsy();
     expect(json(answer)).toMatchObject({ id: w.failureId, decision: "ignore", priority: 2 });
     expect(getFailure(w.runtime, { failureId: w.failureId })).toMatchObject({ decision: "ignore", reviewedByHuman: true });
-    expect(json(await client.callTool({ name: "get_failure", arguments: { failureId: w.failureId } }))).toMatchObject({ id: w.failureId, decision: "ignore" });
+    expect(json(await client.callTool({ name: "get_failure", arguments: { failureId: w.failureId } }))).toMatchObject({
+      id: w.failureId,
+      decision: "ignore",
+    });
   });
 
   it("creates a sub-agent and a skill in the project's .claude folder, and edits one only with its version", async () => {
@@ -183,14 +261,29 @@ describe.each(Object.keys(transports))("Workdeck MCP over %s", (name) => {
     const fields = { name: "triager", description: "Triages new Playwright failures.", tools: ["Read"], prompt: "You triage failures." };
     const saved = await client.callTool({ name: "save_agent", arguments: { projectId: "sample", version: null, fields } });
     expect(saved.isError).toBeFalsy();
-    expect(fs.readFileSync(path.join(w.dir, "sample", ".claude", "agents", "triager.md"), "utf8")).toContain("description: Triages new Playwright failures.");
-    const stale = await client.callTool({ name: "save_agent", arguments: { projectId: "sample", version: "0".repeat(64), fields: { ...fields, prompt: "Overwrite?" } } });
+    expect(fs.readFileSync(path.join(w.dir, "sample", ".claude", "agents", "triager.md"), "utf8")).toContain(
+      "description: Triages new Playwright failures.",
+    );
+    const stale = await client.callTool({
+      name: "save_agent",
+      arguments: { projectId: "sample", version: "0".repeat(64), fields: { ...fields, prompt: "Overwrite?" } },
+    });
     expect(stale.isError).toBe(true);
     expect(text(stale)).toMatch(/changed on disk/);
-    const skill = await client.callTool({ name: "save_skill", arguments: { projectId: "sample", version: null, fields: { name: "triage-rules", description: "Workdeck's triage rules.", body: "Persistent failures need a spec." } } });
+    const skill = await client.callTool({
+      name: "save_skill",
+      arguments: {
+        projectId: "sample",
+        version: null,
+        fields: { name: "triage-rules", description: "Workdeck's triage rules.", body: "Persistent failures need a spec." },
+      },
+    });
     expect(skill.isError).toBeFalsy();
     expect(fs.existsSync(path.join(w.dir, "sample", ".claude", "skills", "triage-rules", "SKILL.md"))).toBe(true);
-    const listed = JSON.parse(text(await client.callTool({ name: "list_agents", arguments: { projectId: "sample" } }))) as { name: string; problems: string[] }[];
+    const listed = JSON.parse(text(await client.callTool({ name: "list_agents", arguments: { projectId: "sample" } }))) as {
+      name: string;
+      problems: string[];
+    }[];
     expect(listed).toEqual([expect.objectContaining({ name: "triager", problems: [] })]);
   });
 
@@ -198,13 +291,22 @@ describe.each(Object.keys(transports))("Workdeck MCP over %s", (name) => {
     const w = await world();
     const client = await open(w);
     const before = getFailure(w.runtime, { failureId: w.failureId });
-    const badDecision = await client.callTool({ name: "triage_failure", arguments: { failureId: w.failureId, decision: "delete_everything" } });
+    const badDecision = await client.callTool({
+      name: "triage_failure",
+      arguments: { failureId: w.failureId, decision: "delete_everything" },
+    });
     expect(badDecision.isError).toBe(true);
     expect(text(badDecision)).toMatch(/decision/);
-    const shortWhy = await client.callTool({ name: "create_proposal", arguments: { projectId: "sample", title: "Too short", description: "short" } });
+    const shortWhy = await client.callTool({
+      name: "create_proposal",
+      arguments: { projectId: "sample", title: "Too short", description: "short" },
+    });
     expect(shortWhy.isError).toBe(true);
     expect(text(shortWhy)).toMatch(/at least 20 characters/);
-    const unknownProject = await client.callTool({ name: "create_proposal", arguments: { projectId: "nope", title: "Lost proposal", description: "This project does not exist anywhere at all." } });
+    const unknownProject = await client.callTool({
+      name: "create_proposal",
+      arguments: { projectId: "nope", title: "Lost proposal", description: "This project does not exist anywhere at all." },
+    });
     expect(unknownProject.isError).toBe(true);
     expect(text(unknownProject)).toMatch(/nope/);
     expect(text(unknownProject)).not.toContain(w.dir);
@@ -221,9 +323,18 @@ describe("/api/mcp access", () => {
   it("needs the token, refuses a foreign Origin, and keeps an agent token to its session's project", async () => {
     const w = await world();
     const url = await edge(w.runtime);
-    const init = { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } } };
+    const init = {
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } },
+    };
     const post = (headers: Record<string, string>) =>
-      fetch(`${url}/api/mcp`, { method: "POST", headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...headers }, body: JSON.stringify(init) });
+      fetch(`${url}/api/mcp`, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...headers },
+        body: JSON.stringify(init),
+      });
     expect((await post({})).status).toBe(401);
     expect((await post({ authorization: "Bearer wrong-token-0123456789" })).status).toBe(401);
     expect((await post({ authorization: `Bearer ${TOKEN}`, origin: "http://evil.example" })).status).toBe(403);
@@ -232,16 +343,32 @@ describe("/api/mcp access", () => {
     // A running session of "sample" with its run's agent token.
     const row = w.runtime.db
       .insert(sessions)
-      .values({ sessionType: "manual", status: "running", projectSlug: "sample", cwd: path.join(w.dir, "sample"), prompt: "p", options: {}, createdAt: new Date() })
+      .values({
+        sessionType: "manual",
+        status: "running",
+        projectSlug: "sample",
+        cwd: path.join(w.dir, "sample"),
+        prompt: "p",
+        options: {},
+        createdAt: new Date(),
+      })
       .returning({ id: sessions.id })
       .get();
     const agentToken = mintAgentToken(w.runtime.db, row.id);
-    const client = await connect(new StreamableHTTPClientTransport(new URL(`${url}/api/mcp`), { requestInit: { headers: { authorization: `Bearer ${agentToken}` } } }));
-    const foreign = await client.callTool({ name: "create_proposal", arguments: { projectId: "other", title: "Reach across", description: "An agent of sample must not write into other." } });
+    const client = await connect(
+      new StreamableHTTPClientTransport(new URL(`${url}/api/mcp`), { requestInit: { headers: { authorization: `Bearer ${agentToken}` } } }),
+    );
+    const foreign = await client.callTool({
+      name: "create_proposal",
+      arguments: { projectId: "other", title: "Reach across", description: "An agent of sample must not write into other." },
+    });
     expect(foreign.isError).toBe(true);
     expect(text(foreign)).toMatch(/scoped to project "sample"/);
     expect(fs.readdirSync(path.join(w.dir, "other", "openspec", "changes"))).toEqual([]);
-    const own = await client.callTool({ name: "create_proposal", arguments: { projectId: "sample", title: "Stay at home", description: "An agent of sample files into its own project." } });
+    const own = await client.callTool({
+      name: "create_proposal",
+      arguments: { projectId: "sample", title: "Stay at home", description: "An agent of sample files into its own project." },
+    });
     expect(own.isError).toBeFalsy();
     const work = JSON.parse(text(await client.callTool({ name: "list_work", arguments: {} }))) as { projectSlug: string }[];
     expect(work.length).toBeGreaterThan(0);

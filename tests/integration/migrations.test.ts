@@ -7,7 +7,11 @@ import { repoRoot, tempDir } from "../support/temp";
 const migrations = path.join(repoRoot, "drizzle");
 
 const tables = (db: ReturnType<typeof openDatabase>) =>
-  (db.$client.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
+  (
+    db.$client.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as {
+      name: string;
+    }[]
+  ).map((r) => r.name);
 
 describe("migrations", () => {
   it("apply to an empty file, are idempotent, and set WAL and foreign keys", () => {

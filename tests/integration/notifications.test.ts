@@ -41,7 +41,8 @@ async function fakeSlack(opts: { fail?: number; delayMs?: number } = {}) {
           return;
         }
         received.push({ path: req.url ?? "", auth: req.headers.authorization, body: JSON.parse(raw) });
-        if (req.url?.startsWith("/api/")) res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true, ts: "1.2" }));
+        if (req.url?.startsWith("/api/"))
+          res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true, ts: "1.2" }));
         else res.writeHead(200).end("ok");
       };
       if (opts.delayMs) setTimeout(reply, opts.delayMs);
@@ -60,14 +61,25 @@ afterEach(async () => {
   await stopRuntime();
 });
 
-async function start(slack: { url: string }, notifications: unknown, projects: { slug: string; notifications?: unknown }[] = [{ slug: "billing-api" }]) {
+async function start(
+  slack: { url: string },
+  notifications: unknown,
+  projects: { slug: string; notifications?: unknown }[] = [{ slug: "billing-api" }],
+) {
   const dir = tempDir();
   for (const p of projects) fs.mkdirSync(path.join(dir, p.slug, "openspec", "changes"), { recursive: true });
   const config = path.join(dir, "config.json");
   fs.writeFileSync(config, JSON.stringify({ projects: projects.map((p) => ({ ...p, path: path.join(dir, p.slug) })), notifications }));
-  const env = { ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent" }), appRoot: repoRoot };
+  const env = {
+    ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent" }),
+    appRoot: repoRoot,
+  };
   const runtime = await startRuntime(env, { watch: false });
-  const secrets: Record<string, string> = { SLACK_HOOK: `${slack.url}/hooks/T1/B1/secret`, SLACK_BOT: "xoxb-test-token", QA_HOOK: `${slack.url}/hooks/T1/QA/secret` };
+  const secrets: Record<string, string> = {
+    SLACK_HOOK: `${slack.url}/hooks/T1/B1/secret`,
+    SLACK_BOT: "xoxb-test-token",
+    QA_HOOK: `${slack.url}/hooks/T1/QA/secret`,
+  };
   const service = new NotificationService({
     db: runtime.db,
     bus: runtime.bus,
@@ -90,7 +102,15 @@ function insertSession(runtime: Awaited<ReturnType<typeof start>>["runtime"], pr
         `INSERT INTO sessions (session_type, work_item_kind, work_item_ref, status, project_slug, cwd, prompt, options, priority, created_at, started_at, ended_at, cost_usd, num_turns, exit_reason, exit_message)
          VALUES ('spec_implementation', 'spec', 'add-dunning', ?, ?, '.', 'do it', '{}', 3, ?, ?, ?, 1.2345, 7, ?, ?)`,
       )
-      .run(status, project, now - 180_000, now - 120_000, now, status === "completed" ? "success" : "max_turns", status === "completed" ? "Done." : "Reached the turn limit").lastInsertRowid,
+      .run(
+        status,
+        project,
+        now - 180_000,
+        now - 120_000,
+        now,
+        status === "completed" ? "success" : "max_turns",
+        status === "completed" ? "Done." : "Reached the turn limit",
+      ).lastInsertRowid,
   );
 }
 
@@ -104,7 +124,14 @@ const waitFor = async (cond: () => boolean, ms = 3000) => {
 
 describe("notifications: Block Kit", () => {
   it("messages are KnownBlock[] at compile time and pass Slack's limits at run time", () => {
-    const message = buildMessage({ kind: "session_failed", title: "x".repeat(400), body: "y".repeat(5000), fields: Array.from({ length: 14 }, (_, i) => [`f${i}`, "v"] as [string, string]), link: "http://w/s", project: "p" });
+    const message = buildMessage({
+      kind: "session_failed",
+      title: "x".repeat(400),
+      body: "y".repeat(5000),
+      fields: Array.from({ length: 14 }, (_, i) => [`f${i}`, "v"] as [string, string]),
+      link: "http://w/s",
+      project: "p",
+    });
     const typed: KnownBlock[] = message.blocks;
     expect(checkMessage({ text: message.text, blocks: typed })).toEqual([]);
     // The limits are cut, not exceeded: header 150, section 3000, 10 fields.
@@ -116,12 +143,14 @@ describe("notifications: Block Kit", () => {
     // @ts-expect-error a header's text must be plain_text
     const wrong: HeaderBlock = { type: "header", text: { type: "mrkdwn", text: "*bold*" } };
     // ...and what Slack refuses at run time, named.
-    expect(checkMessage({ text: "t", blocks: [wrong, { type: "section" }, { type: "bogus" }, { type: "actions", elements: [] }] })).toEqual([
-      "blocks[0].text: must be plain_text",
-      "blocks[1]: text or fields required",
-      "blocks[2]: unknown type bogus",
-      "blocks[3].elements: 1 to 25",
-    ]);
+    expect(checkMessage({ text: "t", blocks: [wrong, { type: "section" }, { type: "bogus" }, { type: "actions", elements: [] }] })).toEqual(
+      [
+        "blocks[0].text: must be plain_text",
+        "blocks[1]: text or fields required",
+        "blocks[2]: unknown type bogus",
+        "blocks[3].elements: 1 to 25",
+      ],
+    );
     expect(checkMessage({ blocks: [] })).toEqual(["text: a fallback text is required", "blocks: 1 to 50 blocks"]);
   });
 });
@@ -147,11 +176,21 @@ describe("notifications: Slack", () => {
     expect(section.type).toBe("section");
     expect(section.text).toMatchObject({ type: "mrkdwn", text: "implementing add-dunning" });
     expect(section.fields?.map((f) => f.text)).toEqual(expect.arrayContaining(["*Cost*\n$1.23", "*Turns*\n7", "*Duration*\n2 min"]));
-    expect(actions).toMatchObject({ type: "actions", elements: [{ type: "button", url: `http://workdeck.test/sessions/${id}`, text: { type: "plain_text", text: "Open in Workdeck" } }] });
+    expect(actions).toMatchObject({
+      type: "actions",
+      elements: [{ type: "button", url: `http://workdeck.test/sessions/${id}`, text: { type: "plain_text", text: "Open in Workdeck" } }],
+    });
     expect(context.type).toBe("context");
 
     const [delivery] = service.deliveries();
-    expect(delivery).toMatchObject({ kind: "session_finished", projectSlug: "billing-api", target: "webhook:SLACK_HOOK", status: "sent", attempts: 1, lastError: null });
+    expect(delivery).toMatchObject({
+      kind: "session_finished",
+      projectSlug: "billing-api",
+      target: "webhook:SLACK_HOOK",
+      status: "sent",
+      attempts: 1,
+      lastError: null,
+    });
     expect(delivery!.sentAt).toBeInstanceOf(Date);
   });
 
@@ -162,10 +201,21 @@ describe("notifications: Slack", () => {
     runtime.bus.publish({ type: "sessions.updated", projectSlug: "billing-api", sessionId: id, status: "failed" });
     await waitFor(() => service.deliveries()[0]?.status === "sent");
     expect(service.deliveries()[0]).toMatchObject({ kind: "session_failed", attempts: 3, status: "sent", lastError: null });
-    expect(slack.received[0]!.body.blocks[1]).toMatchObject({ type: "section", text: { text: expect.stringContaining("Reached the turn limit") } });
+    expect(slack.received[0]!.body.blocks[1]).toMatchObject({
+      type: "section",
+      text: { text: expect.stringContaining("Reached the turn limit") },
+    });
 
     const down = await fakeSlack({ fail: 100 });
-    const broken = new NotificationService({ db: runtime.db, bus: runtime.bus, config: runtime.config, log: runtime.log, readSecret: () => `${down.url}/hooks/x`, baseUrl: "http://w", retry: { maxAttempts: 2, baseMs: 10 } });
+    const broken = new NotificationService({
+      db: runtime.db,
+      bus: runtime.bus,
+      config: runtime.config,
+      log: runtime.log,
+      readSecret: () => `${down.url}/hooks/x`,
+      baseUrl: "http://w",
+      retry: { maxAttempts: 2, baseMs: 10 },
+    });
     const [result] = await broken.sendTest({});
     expect(result).toMatchObject({ kind: "test", status: "failed", attempts: 2 });
     expect(result!.lastError).toBeTruthy();
@@ -175,7 +225,14 @@ describe("notifications: Slack", () => {
     const slack = await fakeSlack();
     const { runtime, service } = await start(
       slack,
-      { slack: { webhookUrlEnv: "SLACK_HOOK", botTokenEnv: "SLACK_BOT", channel: "#eng", events: ["session_finished", "session_failed", "account_limited"] } },
+      {
+        slack: {
+          webhookUrlEnv: "SLACK_HOOK",
+          botTokenEnv: "SLACK_BOT",
+          channel: "#eng",
+          events: ["session_finished", "session_failed", "account_limited"],
+        },
+      },
       [
         { slug: "billing-api", notifications: { slack: { channel: "#qa", events: ["session_failed"] } } },
         { slug: "quiet", notifications: { slack: { enabled: false } } },
@@ -203,7 +260,10 @@ describe("notifications: Slack", () => {
     // The settings view names env vars, never values.
     const settings = getSettings(runtime, (n) => (n === "SLACK_HOOK" ? "set" : undefined));
     expect(settings.targets.map((t) => t.id).sort()).toEqual(["bot:SLACK_BOT:#eng", "bot:SLACK_BOT:#qa", "webhook:SLACK_HOOK"]);
-    expect(settings.secrets).toEqual([{ env: "SLACK_HOOK", set: true }, { env: "SLACK_BOT", set: false }]);
+    expect(settings.secrets).toEqual([
+      { env: "SLACK_HOOK", set: true },
+      { env: "SLACK_BOT", set: false },
+    ]);
     expect(JSON.stringify(settings)).not.toContain("xoxb-test-token");
     expect(settings.hooks.map((h) => h.projectSlug).sort()).toEqual(["billing-api", "quiet", "web"]);
     expect(settings.hooks[0]).toMatchObject({ exists: false, events: [] });
@@ -232,18 +292,39 @@ describe("notifications: Slack", () => {
     expect(JSON.stringify(persistent[0]!.body.blocks)).toMatch(/failed 5 runs in a row/);
 
     // A hook-reported agent waiting for permission.
-    runtime.bus.publish({ type: "agents.needsYou", projectSlug: "billing-api", sessionId: "claude-abc", reason: "Claude needs your permission to use Bash" });
+    runtime.bus.publish({
+      type: "agents.needsYou",
+      projectSlug: "billing-api",
+      sessionId: "claude-abc",
+      reason: "Claude needs your permission to use Bash",
+    });
     // The runner parked an account after a usage limit.
     const sid = insertSession(runtime, "billing-api", "queued");
     runtime.db.$client
       .prepare("INSERT INTO session_events (session_id, seq, type, payload, at) VALUES (?, 1, 'workdeck/account_parked', ?, ?)")
       .run(sid, JSON.stringify({ accountId: "max-1", until: "2030-01-01T05:00:00.000Z", limitType: "five_hour" }), Date.now());
-    runtime.bus.publish({ type: "sessions.event", projectSlug: "billing-api", sessionId: sid, seq: 1, eventType: "workdeck/account_parked" });
+    runtime.bus.publish({
+      type: "sessions.event",
+      projectSlug: "billing-api",
+      sessionId: sid,
+      seq: 1,
+      eventType: "workdeck/account_parked",
+    });
     // A launched session asks a tool permission from its page (issue 11).
     runtime.db.$client
       .prepare("INSERT INTO session_events (session_id, seq, type, payload, at) VALUES (?, 2, 'workdeck/permission_requested', ?, ?)")
-      .run(sid, JSON.stringify({ requestId: "toolu_1", toolName: "Bash", input: { command: "npm test" }, rule: "Bash(npm test:*)" }), Date.now());
-    runtime.bus.publish({ type: "sessions.event", projectSlug: "billing-api", sessionId: sid, seq: 2, eventType: "workdeck/permission_requested" });
+      .run(
+        sid,
+        JSON.stringify({ requestId: "toolu_1", toolName: "Bash", input: { command: "npm test" }, rule: "Bash(npm test:*)" }),
+        Date.now(),
+      );
+    runtime.bus.publish({
+      type: "sessions.event",
+      projectSlug: "billing-api",
+      sessionId: sid,
+      seq: 2,
+      eventType: "workdeck/permission_requested",
+    });
     await service.idle();
     const asked = slack.received.find((r) => r.body.text === `Session #${sid} needs you (billing-api)`);
     expect(JSON.stringify(asked?.body.blocks)).toContain("npm test");

@@ -48,7 +48,8 @@ describe("workdeck openspec --json matches the official CLI", () => {
     for (const root of [officialRoot, oursRoot]) pinMtimes(root, new Date("2025-01-01T00:00:00Z"));
     const official = await exec(OFFICIAL, args, officialRoot);
     const ours = await exec(WORKDECK, ["openspec", ...args, "--root", oursRoot], repoRoot);
-    const normalise = (v: unknown, root: string) => JSON.parse(JSON.stringify(zeroDurations(v)).split(fs.realpathSync(root)).join("<ROOT>").split(root).join("<ROOT>"));
+    const normalise = (v: unknown, root: string) =>
+      JSON.parse(JSON.stringify(zeroDurations(v)).split(fs.realpathSync(root)).join("<ROOT>").split(root).join("<ROOT>"));
     expect(normalise(ours.json, oursRoot)).toEqual(normalise(official.json, officialRoot));
     expect(ours.code).toBe(official.code);
     if (args[0] === "archive") expect(readTree(oursRoot)).toEqual(readTree(officialRoot));
@@ -87,7 +88,9 @@ describe("list --json lastModified with sub-millisecond mtimes", () => {
       }
     }
     const official = (await exec(OFFICIAL, ["list", "--json"], officialRoot)).json as { changes: { lastModified: string }[] };
-    const ours = (await exec(WORKDECK, ["openspec", "list", "--json", "--root", oursRoot], repoRoot)).json as { changes: { lastModified: string }[] };
+    const ours = (await exec(WORKDECK, ["openspec", "list", "--json", "--root", oursRoot], repoRoot)).json as {
+      changes: { lastModified: string }[];
+    };
     expect(official.changes.length).toBeGreaterThan(0);
     expect(official.changes.map((c) => c.lastModified)).toContain("2025-03-04T05:06:07.124Z");
     expect(ours.changes.map((c) => c.lastModified)).toEqual(official.changes.map((c) => c.lastModified));

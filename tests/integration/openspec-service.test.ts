@@ -18,7 +18,10 @@ async function start(opts: { watch?: boolean } = {}) {
   const dir = tempDir();
   const configPath = path.join(dir, "config.json");
   fs.writeFileSync(configPath, JSON.stringify({ scan: [workspace] }));
-  const env = { ...readEnv({ WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: configPath, WORKDECK_LOG_LEVEL: "silent" }), appRoot: repoRoot };
+  const env = {
+    ...readEnv({ WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: configPath, WORKDECK_LOG_LEVEL: "silent" }),
+    appRoot: repoRoot,
+  };
   runtime = await createRuntime(env, { watch: opts.watch ?? false, warm: true });
   return { runtime, workspace };
 }
@@ -70,9 +73,15 @@ describe("OpenSpec service over the demo workspace", () => {
   it("rejects unknown projects and ids that leave the project", async () => {
     const { runtime } = await start();
     await expect(runtime.openspec.showChange({ projectId: "nope", changeId: "x" })).rejects.toMatchObject({ code: "NOT_FOUND" });
-    await expect(runtime.openspec.showChange({ projectId: "billing-api", changeId: "../../etc" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
-    await expect(runtime.openspec.showChange({ projectId: "billing-api", changeId: "no-such-change" })).rejects.toMatchObject({ code: "NOT_FOUND" });
-    await expect(runtime.openspec.showSpec({ projectId: "billing-api", specId: "../specs" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(runtime.openspec.showChange({ projectId: "billing-api", changeId: "../../etc" })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+    });
+    await expect(runtime.openspec.showChange({ projectId: "billing-api", changeId: "no-such-change" })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
+    await expect(runtime.openspec.showSpec({ projectId: "billing-api", specId: "../specs" })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+    });
   });
 
   it("creates a proposal in the official layout and refuses a collision", async () => {
@@ -90,7 +99,11 @@ describe("OpenSpec service over the demo workspace", () => {
     const listed = (await runtime.openspec.listChanges({ projectId: "mobile-sync" })).find((c) => c.id === "compress-sync-payloads");
     expect(listed).toMatchObject({ title: "Compress sync payloads", totalTasks: 2, group: "active" });
     await expect(
-      runtime.openspec.createProposal({ projectId: "mobile-sync", title: "Compress sync payloads", description: "A second proposal with the same title must be refused." }),
+      runtime.openspec.createProposal({
+        projectId: "mobile-sync",
+        title: "Compress sync payloads",
+        description: "A second proposal with the same title must be refused.",
+      }),
     ).rejects.toMatchObject({ code: "CONFLICT" });
   });
 
@@ -106,7 +119,9 @@ describe("OpenSpec service over the demo workspace", () => {
 
     const refused = await runtime.openspec.previewArchive({ projectId: "web-storefront", changeId: "improve-search-relevance" });
     expect(refused.refusal?.code).toBe("archive_spec_update_failed");
-    await expect(runtime.openspec.archiveChange({ projectId: "web-storefront", changeId: "improve-search-relevance" })).rejects.toMatchObject({
+    await expect(
+      runtime.openspec.archiveChange({ projectId: "web-storefront", changeId: "improve-search-relevance" }),
+    ).rejects.toMatchObject({
       code: "CONFLICT",
       reason: "archive_spec_update_failed",
     });
@@ -115,13 +130,17 @@ describe("OpenSpec service over the demo workspace", () => {
 
   it("sees an edit on disk: the watcher invalidates the cache and publishes an event", async () => {
     const { runtime, workspace } = await start({ watch: true });
-    const before = (await runtime.openspec.listChanges({ projectId: "mobile-sync" })).find((c) => c.id === "defer-uploads-on-metered-networks")!;
+    const before = (await runtime.openspec.listChanges({ projectId: "mobile-sync" })).find(
+      (c) => c.id === "defer-uploads-on-metered-networks",
+    )!;
     const tasks = path.join(workspace, "mobile-sync/openspec/changes/defer-uploads-on-metered-networks/tasks.md");
     const event = nextEvent(runtime, (e) => e.type === "openspec.changed" && e.projectSlug === "mobile-sync");
     fs.writeFileSync(tasks, fs.readFileSync(tasks, "utf8").replace("- [ ]", "- [x]"));
     const received = await event;
     expect(received.type === "openspec.changed" && received.changeIds).toEqual(["defer-uploads-on-metered-networks"]);
-    const after = (await runtime.openspec.listChanges({ projectId: "mobile-sync" })).find((c) => c.id === "defer-uploads-on-metered-networks")!;
+    const after = (await runtime.openspec.listChanges({ projectId: "mobile-sync" })).find(
+      (c) => c.id === "defer-uploads-on-metered-networks",
+    )!;
     expect(after.completedTasks).toBe(before.completedTasks + 1);
   });
 });

@@ -20,7 +20,14 @@ import { parsePlaywrightReport } from "@workdeck/error-classifier";
 import type { FailureGroup, IngestSummary } from "@/lib/schemas/errors";
 import { getFailure, listFailures } from "@/server/errors/service";
 import { ingestReport } from "@/server/errors/ingest";
-import { reporterPath, runPlaywright, startWorkdeck, suiteDir, type PlaywrightRun, type WorkdeckServer } from "../fixtures/playwright-suite/harness";
+import {
+  reporterPath,
+  runPlaywright,
+  startWorkdeck,
+  suiteDir,
+  type PlaywrightRun,
+  type WorkdeckServer,
+} from "../fixtures/playwright-suite/harness";
 
 const JSON_RUNS = [1, 2, 3, 4, 5, 6];
 const REPORTER_RUN = 7;
@@ -68,7 +75,10 @@ function snapshot(run: number): void {
 /** The one group of a test after a run (fails if the test's failures split into several groups). */
 function group(run: number, key: string): FailureGroup {
   const groups = after.get(run)?.get(key) ?? [];
-  expect(groups.map((g) => g.fingerprint), `${key} after run ${run}: exactly one group`).toHaveLength(1);
+  expect(
+    groups.map((g) => g.fingerprint),
+    `${key} after run ${run}: exactly one group`,
+  ).toHaveLength(1);
   return groups[0]!;
 }
 
@@ -91,7 +101,13 @@ beforeAll(async () => {
 
   for (const run of JSON_RUNS) {
     const jsonOutput = path.join(work, `run-${run}.json`);
-    const result = await runPlaywright({ config: "playwright.config.ts", reporter: "json", jsonOutput, outputDir, env: { RUN_INDEX: String(run) } });
+    const result = await runPlaywright({
+      config: "playwright.config.ts",
+      reporter: "json",
+      jsonOutput,
+      outputDir,
+      env: { RUN_INDEX: String(run) },
+    });
     runs.set(run, result);
     if (!result.report) throw new Error(`run ${run} wrote no report (exit ${result.code}): ${result.stderr.slice(0, 2000)}`);
     summaries.set(run, ingestReport(server.runtime, { projectSlug: PROJECT, body: result.report }));
@@ -117,9 +133,19 @@ beforeAll(async () => {
     const summary = ingestReport(server.runtime, { projectSlug: STAGES, body });
     stages.push({ name, summary, groups: listFailures(server.runtime, { projectId: STAGES }) });
   };
-  globalSetup = await runPlaywright({ config: "playwright.global-setup.config.ts", reporter: "json", jsonOutput: path.join(work, "global-setup.json"), outputDir });
+  globalSetup = await runPlaywright({
+    config: "playwright.global-setup.config.ts",
+    reporter: "json",
+    jsonOutput: path.join(work, "global-setup.json"),
+    outputDir,
+  });
   stage("global setup", globalSetup.report);
-  loadError = await runPlaywright({ config: "playwright.load-error.config.ts", reporter: "json", jsonOutput: path.join(work, "load-error.json"), outputDir });
+  loadError = await runPlaywright({
+    config: "playwright.load-error.config.ts",
+    reporter: "json",
+    jsonOutput: path.join(work, "load-error.json"),
+    outputDir,
+  });
   stage("load error", loadError.report);
   globalTeardown = await runPlaywright({
     config: "playwright.global-teardown.config.ts",
@@ -132,7 +158,11 @@ beforeAll(async () => {
   stage("clean run", runs.get(6)?.report);
 
   const timings = [...runs.entries()].map(([run, r]) => `run ${run}: ${(r.ms / 1000).toFixed(1)} s`);
-  timings.push(`global setup: ${(globalSetup.ms / 1000).toFixed(1)} s`, `load error: ${(loadError.ms / 1000).toFixed(1)} s`, `global teardown: ${(globalTeardown.ms / 1000).toFixed(1)} s`);
+  timings.push(
+    `global setup: ${(globalSetup.ms / 1000).toFixed(1)} s`,
+    `load error: ${(loadError.ms / 1000).toFixed(1)} s`,
+    `global teardown: ${(globalTeardown.ms / 1000).toFixed(1)} s`,
+  );
   console.info(`[playwright-real-runs] ${timings.join(", ")}`);
 }, 240_000);
 
@@ -156,10 +186,24 @@ describe("real Playwright runs of the fixture suite, ingested in order", () => {
     expect(group(3, K.persistent)).toMatchObject({ pattern: "recurring", suggestedDecision: "needs_spec", consecutiveFailures: 3 });
     expect(group(4, K.persistent)).toMatchObject({ pattern: "recurring", consecutiveFailures: 4 });
     const p5 = group(5, K.persistent);
-    expect(p5).toMatchObject({ pattern: "persistent", suggestedDecision: "needs_spec", decisionRule: "persistent", priority: 5, confidence: 0.95, consecutiveFailures: 5 });
+    expect(p5).toMatchObject({
+      pattern: "persistent",
+      suggestedDecision: "needs_spec",
+      decisionRule: "persistent",
+      priority: 5,
+      confidence: 0.95,
+      consecutiveFailures: 5,
+    });
     expect(p5.rationale).toMatch(/^persistent: failed in the last 5 consecutive runs/);
     const p7 = group(REPORTER_RUN, K.persistent);
-    expect(p7).toMatchObject({ pattern: "persistent", occurrences: 7, consecutiveFailures: 7, active: true, decision: "pending", status: "active" });
+    expect(p7).toMatchObject({
+      pattern: "persistent",
+      occurrences: 7,
+      consecutiveFailures: 7,
+      active: true,
+      decision: "pending",
+      status: "active",
+    });
     expect(p7.heuristics).toMatchObject({ pathCategory: "integration", notImplemented: false, setupTeardown: null, timeout: false });
     // The message really did vary; the fingerprint did not.
     expect(p7.fingerprint).toBe(p5.fingerprint);
@@ -168,9 +212,15 @@ describe("real Playwright runs of the fixture suite, ingested in order", () => {
     expect(messages[0]).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/v1\/jobs\/[0-9a-f-]{36} at \d{4}-/);
   });
 
-  it("\"feature not implemented\" suggests needs_spec from the first run, and resolves when fixed", () => {
+  it('"feature not implemented" suggests needs_spec from the first run, and resolves when fixed', () => {
     const g1 = group(1, K.notImplemented);
-    expect(g1).toMatchObject({ pattern: "new", suggestedDecision: "needs_spec", decisionRule: "feature-not-implemented", priority: 3, confidence: 0.8 });
+    expect(g1).toMatchObject({
+      pattern: "new",
+      suggestedDecision: "needs_spec",
+      decisionRule: "feature-not-implemented",
+      priority: 3,
+      confidence: 0.8,
+    });
     expect(g1.heuristics.notImplemented).toBe(true);
     expect(group(3, K.notImplemented)).toMatchObject({ pattern: "recurring", suggestedDecision: "needs_spec", occurrences: 3 });
     expect(group(4, K.notImplemented)).toMatchObject({ active: false, status: "resolved" });
@@ -181,7 +231,14 @@ describe("real Playwright runs of the fixture suite, ingested in order", () => {
     expect(group(2, K.recurring)).toMatchObject({ active: false });
     expect(group(3, K.recurring)).toMatchObject({ pattern: "new", active: true, occurrences: 2 });
     const g5 = group(5, K.recurring);
-    expect(g5).toMatchObject({ pattern: "recurring", suggestedDecision: "needs_spec", priority: 4, active: true, occurrences: 3, consecutiveFailures: 1 });
+    expect(g5).toMatchObject({
+      pattern: "recurring",
+      suggestedDecision: "needs_spec",
+      priority: 4,
+      active: true,
+      occurrences: 3,
+      consecutiveFailures: 1,
+    });
     expect(g5.rationale).toMatch(/^recurring: failed in 3 runs \(runs 1, 3, 5\)/);
     expect(group(6, K.recurring)).toMatchObject({ pattern: "recurring", active: false });
   });
@@ -205,7 +262,8 @@ describe("real Playwright runs of the fixture suite, ingested in order", () => {
     const detail = getFailure(server.runtime, { failureId: g.id });
     const errors = detail.runs.filter((r) => r.inGroup).map((r) => r.attempts[0]?.errors.map((e) => e.message.split("\n")[0]));
     expect(errors).toHaveLength(2);
-    for (const e of errors) expect(e).toEqual(["Error: name is required", "Error: priority is positive", "Error: createdAt is set by the server"]);
+    for (const e of errors)
+      expect(e).toEqual(["Error: name is required", "Error: priority is positive", "Error: createdAt is set by the server"]);
     expect(group(3, K.soft).status).toBe("resolved");
   });
 
@@ -259,7 +317,9 @@ describe("real Playwright runs of the fixture suite, ingested in order", () => {
     expect(runs.get(REPORTER_RUN)?.code).toBe(1); // Playwright's own verdict, untouched
     expect(server.requests).toHaveLength(1);
     expect(server.requests[0]).toMatchObject({ url: `/api/reports?project=${PROJECT}`, authorization: `Bearer ${TOKEN}`, status: 201 });
-    expect(reporterStdout).toMatch(/\[workdeck\] run #7 of "suite" ingested: 13 tests \(3 failed, 0 flaky, 0 skipped, 10 passed\); failure groups: 0 new, \d+ updated, 0 resolved\./);
+    expect(reporterStdout).toMatch(
+      /\[workdeck\] run #7 of "suite" ingested: 13 tests \(3 failed, 0 flaky, 0 skipped, 10 passed\); failure groups: 0 new, \d+ updated, 0 resolved\./,
+    );
     // Same fingerprints as the json reporter's runs: no group was split by the reporter path.
     for (const [key, groups] of after.get(REPORTER_RUN)!) {
       expect(groups, key).toHaveLength(1);
@@ -310,7 +370,11 @@ describe("real Playwright runs of the fixture suite, ingested in order", () => {
     // No absolute path of this machine in what was stored (run errors, the group's occurrences).
     const detail = getFailure(server.runtime, { failureId: g.id });
     expect(detail.runs[0]?.attempts[0]?.errors[0]?.stack).toMatch(/at globalSetup \(global-setup\.ts:3:9\)/);
-    const runErrors = (server.runtime.db.$client.prepare("SELECT run_errors FROM reports WHERE id = ?").get(first!.summary.reportId) as { run_errors: string }).run_errors;
+    const runErrors = (
+      server.runtime.db.$client.prepare("SELECT run_errors FROM reports WHERE id = ?").get(first!.summary.reportId) as {
+        run_errors: string;
+      }
+    ).run_errors;
     for (const text of [JSON.stringify(detail), runErrors]) expect(text).not.toContain(suiteDir);
   });
 
@@ -319,7 +383,14 @@ describe("real Playwright runs of the fixture suite, ingested in order", () => {
     const second = stages[1]!;
     expect(second.summary).toMatchObject({ seq: 2, tests: 0, runErrors: 1, failuresNew: 1, failuresResolved: 0 });
     const load = second.groups.find((g) => g.runErrorKind === "load-error")!;
-    expect(load).toMatchObject({ file: "syntax.spec.mjs", titlePath: ["(load error)"], projectName: "", pattern: "new", active: true, recentRuns: ["absent", "failed"] });
+    expect(load).toMatchObject({
+      file: "syntax.spec.mjs",
+      titlePath: ["(load error)"],
+      projectName: "",
+      pattern: "new",
+      active: true,
+      recentRuns: ["absent", "failed"],
+    });
     expect(load.heuristics).toMatchObject({ setupTeardown: null, hook: null });
     expect(load.lastMessage).toMatch(/^SyntaxError: syntax\.spec\.mjs: Unexpected token/);
     const setup = second.groups.find((g) => g.runErrorKind === "global-setup")!;
@@ -329,8 +400,16 @@ describe("real Playwright runs of the fixture suite, ingested in order", () => {
   it("a global teardown failure after the tests ran keeps the results, is a teardown failure, and passes the earlier stages", () => {
     expect(globalTeardown.code).toBe(1);
     const third = stages[2]!;
-    expect(third.summary).toMatchObject({ seq: 3, tests: 4, runErrors: 1, stats: { expected: 4, unexpected: 0, flaky: 0, skipped: 0 }, failuresNew: 1 });
-    const row = server.runtime.db.$client.prepare("SELECT run_errors FROM reports WHERE id = ?").get(third.summary.reportId) as { run_errors: string };
+    expect(third.summary).toMatchObject({
+      seq: 3,
+      tests: 4,
+      runErrors: 1,
+      stats: { expected: 4, unexpected: 0, flaky: 0, skipped: 0 },
+      failuresNew: 1,
+    });
+    const row = server.runtime.db.$client.prepare("SELECT run_errors FROM reports WHERE id = ?").get(third.summary.reportId) as {
+      run_errors: string;
+    };
     const stored = JSON.parse(row.run_errors) as { kind: string; message: string; location?: { file: string } }[];
     expect(stored.map((e) => e.kind)).toEqual(["global-teardown"]);
     // The teardown file sits next to the config, outside rootDir (= testDir): made relative to the config's folder.

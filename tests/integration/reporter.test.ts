@@ -9,7 +9,13 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import WorkdeckReporter, { formatFailure, formatSummary, resolveOptions, sendReport, type ResolvedOptions } from "../../packages/reporter/index.mjs";
+import WorkdeckReporter, {
+  formatFailure,
+  formatSummary,
+  resolveOptions,
+  sendReport,
+  type ResolvedOptions,
+} from "../../packages/reporter/index.mjs";
 import type { FailureGroup } from "@/lib/schemas/errors";
 import { listFailures } from "@/server/errors/service";
 import { ingestReport } from "@/server/errors/ingest";
@@ -43,9 +49,27 @@ const options = (over: Partial<ResolvedOptions> = {}): ResolvedOptions & { url: 
 describe("options", () => {
   it("takes options first, then WORKDECK_URL / WORKDECK_PROJECT / WORKDECK_TOKEN, with defaults", () => {
     const env = { WORKDECK_URL: "http://127.0.0.1:4000/", WORKDECK_PROJECT: "from-env", WORKDECK_TOKEN: "env-token" };
-    expect(resolveOptions({}, env)).toMatchObject({ url: "http://127.0.0.1:4000", project: "from-env", token: "env-token", retries: 3, retryDelayMs: 1000, timeoutMs: 30_000, enabled: true });
-    expect(resolveOptions({ url: "http://h:1", project: "p", token: "t", retries: 0 }, env)).toMatchObject({ url: "http://h:1", project: "p", token: "t", retries: 0 });
-    expect(resolveOptions({ url: "  ", retries: -1 }, {})).toMatchObject({ url: undefined, project: undefined, token: undefined, retries: 3 });
+    expect(resolveOptions({}, env)).toMatchObject({
+      url: "http://127.0.0.1:4000",
+      project: "from-env",
+      token: "env-token",
+      retries: 3,
+      retryDelayMs: 1000,
+      timeoutMs: 30_000,
+      enabled: true,
+    });
+    expect(resolveOptions({ url: "http://h:1", project: "p", token: "t", retries: 0 }, env)).toMatchObject({
+      url: "http://h:1",
+      project: "p",
+      token: "t",
+      retries: 0,
+    });
+    expect(resolveOptions({ url: "  ", retries: -1 }, {})).toMatchObject({
+      url: undefined,
+      project: undefined,
+      token: undefined,
+      retries: 3,
+    });
   });
 
   it("says what is missing instead of sending, and never throws from onEnd", async () => {
@@ -54,7 +78,9 @@ describe("options", () => {
     // Bypass env defaults for the test: the constructor read process.env, so clear what it read.
     Object.assign(reporter.options, { url: undefined, project: undefined });
     await expect(reporter.onEnd({ status: "passed", startTime: new Date(), duration: 1 })).resolves.toBeUndefined();
-    expect(lines).toEqual(["[workdeck] not sending the report: set the reporter's url (or WORKDECK_URL) and project (or WORKDECK_PROJECT)."]);
+    expect(lines).toEqual([
+      "[workdeck] not sending the report: set the reporter's url (or WORKDECK_URL) and project (or WORKDECK_PROJECT).",
+    ]);
   });
 
   it("with no Playwright json reporter to run, says so in one line and sends nothing (it never writes the format itself)", async () => {
@@ -84,7 +110,12 @@ describe("sendReport against the real route", () => {
   it("201 with the ingest summary, then 200 duplicate for the same body; the token goes as a bearer", async () => {
     const body = sampleRun(1);
     const first = await sendReport(body, options());
-    expect(first).toMatchObject({ ok: true, status: 201, attempts: 1, summary: { projectSlug: "sample", seq: 1, duplicate: false, tests: 32, failuresNew: 8 } });
+    expect(first).toMatchObject({
+      ok: true,
+      status: 201,
+      attempts: 1,
+      summary: { projectSlug: "sample", seq: 1, duplicate: false, tests: 32, failuresNew: 8 },
+    });
     expect(server.requests.at(-1)).toMatchObject({ authorization: `Bearer ${TOKEN}`, status: 201 });
     if (!first.ok) throw new Error("unreachable");
     const st = first.summary.stats;
@@ -112,7 +143,10 @@ describe("sendReport against the real route", () => {
     const down = await sendReport(sampleRun(3), options({ retries: 2 }));
     server.failNext(0, 503);
     expect(down).toMatchObject({ ok: false, status: 502, attempts: 3, transient: true, message: "temporarily unavailable" });
-    if (!down.ok) expect(formatFailure(down, server.url)).toBe("[workdeck] Workdeck did not accept the report (HTTP 502 after 3 attempts): temporarily unavailable");
+    if (!down.ok)
+      expect(formatFailure(down, server.url)).toBe(
+        "[workdeck] Workdeck did not accept the report (HTTP 502 after 3 attempts): temporarily unavailable",
+      );
 
     const url = `http://127.0.0.1:${await closedPort()}`;
     const refused = await sendReport(sampleRun(3), options({ url, retries: 2 }));
@@ -120,7 +154,11 @@ describe("sendReport against the real route", () => {
     if (!refused.ok) {
       expect(refused.message).toMatch(/ECONNREFUSED/);
       const line = formatFailure(refused, url);
-      expect(line).toMatch(new RegExp(`^\\[workdeck\\] could not reach Workdeck at ${url} \\(.*ECONNREFUSED.*; 3 attempts\\): the report was not sent\\. Test results are unaffected\\.$`));
+      expect(line).toMatch(
+        new RegExp(
+          `^\\[workdeck\\] could not reach Workdeck at ${url} \\(.*ECONNREFUSED.*; 3 attempts\\): the report was not sent\\. Test results are unaffected\\.$`,
+        ),
+      );
       expect(line).not.toContain("\n");
     }
   });
@@ -128,7 +166,13 @@ describe("sendReport against the real route", () => {
   it("does not retry 4xx: wrong token, unknown project, a report with no tests", async () => {
     const before = server.requests.length;
     const wrongToken = await sendReport(sampleRun(3), options({ token: "wrong-token-wrong-token" }));
-    expect(wrongToken).toMatchObject({ ok: false, status: 401, attempts: 1, transient: false, message: "A valid Workdeck token is required" });
+    expect(wrongToken).toMatchObject({
+      ok: false,
+      status: 401,
+      attempts: 1,
+      transient: false,
+      message: "A valid Workdeck token is required",
+    });
     const noToken = await sendReport(sampleRun(3), options({ token: undefined }));
     expect(noToken).toMatchObject({ ok: false, status: 401, attempts: 1 });
     const unknown = await sendReport(sampleRun(3), options({ project: "nope" }));
@@ -136,7 +180,10 @@ describe("sendReport against the real route", () => {
     if (!unknown.ok) expect(unknown.message).toMatch(/^NOT_FOUND: Unknown project "nope"/);
     const empty = await sendReport(JSON.stringify({ config: {}, suites: [], errors: [] }), options());
     expect(empty).toMatchObject({ ok: false, status: 422, attempts: 1 });
-    if (!empty.ok) expect(formatFailure(empty, server.url)).toMatch(/^\[workdeck\] Workdeck did not accept the report \(HTTP 422\): UNPROCESSABLE: The report contains no tests/);
+    if (!empty.ok)
+      expect(formatFailure(empty, server.url)).toMatch(
+        /^\[workdeck\] Workdeck did not accept the report \(HTTP 422\): UNPROCESSABLE: The report contains no tests/,
+      );
     expect(server.requests.length - before).toBe(4);
   });
 });
@@ -146,7 +193,20 @@ describe("real Playwright runs through the reporter", () => {
   const groupsOf = (projectId: string) =>
     Object.fromEntries(
       listFailures(server.runtime, { projectId })
-        .map((g) => [keyOf(g), { fingerprint: g.fingerprint, pattern: g.pattern, suggestedDecision: g.suggestedDecision, heuristics: g.heuristics, occurrences: g.occurrences, lastMessage: g.lastMessage }] as const)
+        .map(
+          (g) =>
+            [
+              keyOf(g),
+              {
+                fingerprint: g.fingerprint,
+                pattern: g.pattern,
+                suggestedDecision: g.suggestedDecision,
+                heuristics: g.heuristics,
+                occurrences: g.occurrences,
+                lastMessage: g.lastMessage,
+              },
+            ] as const,
+        )
         .sort(([a], [b]) => a.localeCompare(b)),
     );
 
@@ -166,7 +226,9 @@ describe("real Playwright runs through the reporter", () => {
     expect(run.code, run.stderr).toBe(1); // failing tests: Playwright's verdict, not ours
     const lines = run.stdout.split("\n").filter((l) => l.startsWith("[workdeck]"));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^\[workdeck\] run #1 of "builtin" ingested: 10 tests \(5 failed, 1 flaky, 2 skipped, 2 passed\); failure groups: 6 new, 0 updated, 0 resolved\. /);
+    expect(lines[0]).toMatch(
+      /^\[workdeck\] run #1 of "builtin" ingested: 10 tests \(5 failed, 1 flaky, 2 skipped, 2 passed\); failure groups: 6 new, 0 updated, 0 resolved\. /,
+    );
     expect(server.requests.slice(before).map((r) => [r.url, r.status])).toEqual([["/api/reports?project=builtin", 201]]);
 
     ingestReport(server.runtime, { projectSlug: "file", body: fs.readFileSync(jsonOut) });
@@ -192,7 +254,11 @@ describe("real Playwright runs through the reporter", () => {
     expect(run.code, run.stdout + run.stderr).toBe(0);
     const lines = run.stdout.split("\n").filter((l) => l.includes("[workdeck]"));
     expect(lines).toEqual([
-      expect.stringMatching(new RegExp(`^\\[workdeck\\] could not reach Workdeck at ${url} \\(.*ECONNREFUSED.*; 3 attempts\\): the report was not sent\\. Test results are unaffected\\.$`)),
+      expect.stringMatching(
+        new RegExp(
+          `^\\[workdeck\\] could not reach Workdeck at ${url} \\(.*ECONNREFUSED.*; 3 attempts\\): the report was not sent\\. Test results are unaffected\\.$`,
+        ),
+      ),
       "[workdeck] not sending the report: set the reporter's url (or WORKDECK_URL).",
     ]);
     expect(run.stderr).not.toMatch(/Error/);

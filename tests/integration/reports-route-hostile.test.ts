@@ -29,7 +29,15 @@ function report(spec: Record<string, unknown> = {}, extra: Record<string, unknow
           {
             title: "works",
             file: "a.spec.ts",
-            tests: [{ projectName: "chromium", expectedStatus: "passed", status: "expected", results: [{ status: "passed", duration: 5, retry: 0 }], ...test }],
+            tests: [
+              {
+                projectName: "chromium",
+                expectedStatus: "passed",
+                status: "expected",
+                results: [{ status: "passed", duration: 5, retry: 0 }],
+                ...test,
+              },
+            ],
             ...spec,
           },
         ],
@@ -60,7 +68,8 @@ const XXE = `<?xml version="1.0"?>
 <!DOCTYPE t [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
 <testsuites><testsuite name="a.spec.ts"><testcase name="&xxe;" classname="a.spec.ts"><failure message="&xxe;">&xxe;</failure></testcase></testsuite></testsuites>`;
 
-const bytes = (...parts: (string | number[])[]) => Buffer.concat(parts.map((p) => (typeof p === "string" ? Buffer.from(p, "utf8") : Buffer.from(p))));
+const bytes = (...parts: (string | number[])[]) =>
+  Buffer.concat(parts.map((p) => (typeof p === "string" ? Buffer.from(p, "utf8") : Buffer.from(p))));
 
 const badSpecs = (n: number) =>
   `{"suites":[{"title":"a.spec.ts","specs":[${Array(n).fill('{"title":"t","file":"a.spec.ts","tests":[{"projectName":"c","expectedStatus":"passed","status":"bogus"}]}').join(",")}]}]}`;
@@ -73,7 +82,12 @@ const HOSTILE: [string, string, string | Uint8Array, RegExp?][] = [
   ["arrays nested 200,000 levels deep", "", `{"suites":${"[".repeat(200_000)}${"]".repeat(200_000)}}`],
   ["objects nested 200,000 levels deep", "", `{"suites":[${'{"suites":['.repeat(200_000)}${"]}".repeat(200_000)}]}`],
   ["nesting that never closes", "", `{"suites":${"[".repeat(500_000)}`, /cut off/],
-  ["300,000 specs with a bad status (Zod spread its issues into a stack overflow)", "", badSpecs(300_000), /first problem: suites\.0\.specs\.0\.tests\.0\.status/],
+  [
+    "300,000 specs with a bad status (Zod spread its issues into a stack overflow)",
+    "",
+    badSpecs(300_000),
+    /first problem: suites\.0\.specs\.0\.tests\.0\.status/,
+  ],
   ["a spec with 300,000 tests", "", manyTests(300_000), /300,000 entries/],
   ["an empty body", "", "", /empty/],
   ["whitespace only", "", "  \n\t ", /empty/],
@@ -105,7 +119,12 @@ const HOSTILE: [string, string, string | Uint8Array, RegExp?][] = [
   ["JUnit with an external entity", "", XXE, /declares its own entities/],
   ["JUnit cut off", "", sampleJunit.slice(0, Math.floor(sampleJunit.length / 2)), /not well-formed XML/],
   ["JUnit nested 200,000 elements deep", "", `<testsuites>${"<x>".repeat(200_000)}${"</x>".repeat(200_000)}</testsuites>`],
-  ["JUnit with a 2 MB test name", "", `<testsuites><testsuite name="a.spec.ts"><testcase name="${"x".repeat(2 * 1024 * 1024)}" classname="a.spec.ts"/></testsuite></testsuites>`, /at most 16,384/],
+  [
+    "JUnit with a 2 MB test name",
+    "",
+    `<testsuites><testsuite name="a.spec.ts"><testcase name="${"x".repeat(2 * 1024 * 1024)}" classname="a.spec.ts"/></testsuite></testsuites>`,
+    /at most 16,384/,
+  ],
   ["JUnit sent as JSON", "&format=json", sampleJunit, /the json format was asked for\. Ask for junit/],
   ["JSON sent as JUnit", "&format=junit", sample, /the junit format was asked for\. Ask for json/],
 ];
@@ -118,7 +137,10 @@ beforeAll(async () => {
   fs.mkdirSync(path.join(dir, "sample", "openspec"), { recursive: true });
   const config = path.join(dir, "config.json");
   fs.writeFileSync(config, JSON.stringify({ projects: [{ slug: "sample", path: path.join(dir, "sample") }] }));
-  const env = { ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent" }), appRoot: repoRoot };
+  const env = {
+    ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent" }),
+    appRoot: repoRoot,
+  };
   runtime = await startRuntime(env, { watch: false });
 });
 
@@ -128,14 +150,19 @@ afterAll(async () => {
 });
 
 /** Through the edge (`workdeck serve`) or the Next route handler: both must answer alike. */
-const poster = (transport: Transport) => async (query: string, body: BodyInit | Uint8Array) => (await reportPoster(runtime, transport))(query, body);
+const poster = (transport: Transport) => async (query: string, body: BodyInit | Uint8Array) =>
+  (await reportPoster(runtime, transport))(query, body);
 
 const storedRows = () =>
-  ["reports", "test_cases", "test_results", "test_failures", "events"].map((t) => (runtime.db.$client.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n);
+  ["reports", "test_cases", "test_results", "test_failures", "events"].map(
+    (t) => (runtime.db.$client.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n,
+  );
 
 /** Absolute paths of this server that must never reach a client. */
 function serverPaths(): string[] {
-  return [repoRoot, dir, fs.realpathSync(dir), os.tmpdir(), os.homedir(), path.join(repoRoot, "node_modules"), runtime.env.dbPath].filter((p) => p.length > 1);
+  return [repoRoot, dir, fs.realpathSync(dir), os.tmpdir(), os.homedir(), path.join(repoRoot, "node_modules"), runtime.env.dbPath].filter(
+    (p) => p.length > 1,
+  );
 }
 
 function expectSafeError(name: string, status: number, text: string) {

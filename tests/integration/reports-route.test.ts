@@ -20,7 +20,10 @@ async function start(extraEnv: Record<string, string> = {}) {
   fs.mkdirSync(path.join(dir, "sample", "openspec"), { recursive: true });
   const config = path.join(dir, "config.json");
   fs.writeFileSync(config, JSON.stringify({ projects: [{ slug: "sample", path: path.join(dir, "sample") }] }));
-  const env = { ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent", ...extraEnv }), appRoot: repoRoot };
+  const env = {
+    ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent", ...extraEnv }),
+    appRoot: repoRoot,
+  };
   return startRuntime(env, { watch: false });
 }
 
@@ -90,7 +93,8 @@ describe.each(TRANSPORTS)("POST /api/reports (%s)", (transport: Transport) => {
 describe("POST /api/reports at the edge", () => {
   const TOKEN = "edge-test-token-0123456789abcdef";
   const sample = () => fs.readFileSync(path.join(reports, "run-1.json"));
-  const stored = (runtime: Awaited<ReturnType<typeof start>>) => (runtime.db.$client.prepare("SELECT count(*) AS n FROM reports").get() as { n: number }).n;
+  const stored = (runtime: Awaited<ReturnType<typeof start>>) =>
+    (runtime.db.$client.prepare("SELECT count(*) AS n FROM reports").get() as { n: number }).n;
 
   it("is as strict as every other request: no token 401, a wrong Origin 403, an agent token 403, a foreign Host 403; nothing stored", async () => {
     const runtime = await start({ WORKDECK_TOKEN: TOKEN });
@@ -99,7 +103,9 @@ describe("POST /api/reports at the edge", () => {
     // An agent token (a running session's) reaches hook posts and MCP only.
     const sessionId = Number(
       runtime.db.$client
-        .prepare("INSERT INTO sessions (session_type, status, project_slug, cwd, prompt, options, created_at) VALUES ('manual', 'running', 'sample', ?, 'p', '{}', ?)")
+        .prepare(
+          "INSERT INTO sessions (session_type, status, project_slug, cwd, prompt, options, created_at) VALUES ('manual', 'running', 'sample', ?, 'p', '{}', ?)",
+        )
         .run(repoRoot, Date.now()).lastInsertRowid,
     );
     const agentToken = mintAgentToken(runtime.db, sessionId);

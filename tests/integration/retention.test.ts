@@ -27,14 +27,19 @@ async function start(config: Record<string, unknown> = {}): Promise<{ runtime: R
   const file = path.join(dir, "config.json");
   fs.writeFileSync(file, JSON.stringify({ projects: [{ slug: "billing-api", path: project }], ...config }));
   const dbPath = path.join(dir, "w.db");
-  const env = { ...readEnv({ ...process.env, WORKDECK_DB: dbPath, WORKDECK_CONFIG: file, WORKDECK_LOG_LEVEL: "silent" }), appRoot: repoRoot };
+  const env = {
+    ...readEnv({ ...process.env, WORKDECK_DB: dbPath, WORKDECK_CONFIG: file, WORKDECK_LOG_LEVEL: "silent" }),
+    appRoot: repoRoot,
+  };
   return { runtime: await startRuntime(env, { watch: false }), project, dbPath };
 }
 
 /** `count` hook events fired at `at` (as the spool delivers late ones) and `count` bus events stored at `at`. */
 function history(runtime: Runtime, project: string, at: number, count: number, tag: string) {
   const s = hookSession(`agent-${tag}`, project);
-  const insertEvent = runtime.db.$client.prepare("INSERT INTO events (type, project_slug, payload, created_at) VALUES ('projects.changed', NULL, ?, ?)");
+  const insertEvent = runtime.db.$client.prepare(
+    "INSERT INTO events (type, project_slug, payload, created_at) VALUES ('projects.changed', NULL, ?, ?)",
+  );
   for (let i = 0; i < count; i++) {
     ingestHook({ ...runtime, now: () => at + DAY }, { body: JSON.stringify(s.prompt(`${tag} ${i}`)), firedAt: at });
     insertEvent.run(JSON.stringify({ type: "projects.changed", projectSlug: null, slugs: [tag] }), at);

@@ -29,7 +29,13 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-const changed = (id: string): WorkdeckEventInput => ({ type: "openspec.changed", projectSlug: "p", changeIds: [id], specIds: [], paths: [] });
+const changed = (id: string): WorkdeckEventInput => ({
+  type: "openspec.changed",
+  projectSlug: "p",
+  changeIds: [id],
+  specIds: [],
+  paths: [],
+});
 const label = (e: WorkdeckEvent) => (e.type === "openspec.changed" ? e.changeIds[0]! : e.type);
 
 async function until(check: () => boolean, what: string): Promise<void> {

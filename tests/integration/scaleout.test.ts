@@ -46,7 +46,8 @@ const query = <T>(s: Server, procedure: string, input?: unknown) => trpcQuery<T>
 const mutate = <T>(s: Server, procedure: string, input: unknown) => trpcMutate<T>(s.baseURL, procedure, input);
 
 type Failure = { id: number; decision: string; rationale?: string | null };
-const triaged = (failureId: number, decision: string) => (e: WorkdeckEvent) => e.type === "errors.triaged" && e.failureId === failureId && e.decision === decision;
+const triaged = (failureId: number, decision: string) => (e: WorkdeckEvent) =>
+  e.type === "errors.triaged" && e.failureId === failureId && e.decision === decision;
 
 /** A stream that is surely live: it has received an event its own server published after it opened. */
 async function liveStream(s: Server, failureId: number): Promise<LiveEvents> {
@@ -78,7 +79,11 @@ describe("two workdeck serve processes on one database, with Redis", () => {
   }, 900_000);
 
   it("a report ingested through one is listed by the other", async () => {
-    const res = await fetch(`${a.baseURL}/api/reports?project=sample&branch=main`, { method: "POST", body: report, headers: { "content-type": "application/json" } });
+    const res = await fetch(`${a.baseURL}/api/reports?project=sample&branch=main`, {
+      method: "POST",
+      body: report,
+      headers: { "content-type": "application/json" },
+    });
     expect(res.status).toBe(201);
     failures = await query<Failure[]>(b, "errors.listFailures");
     expect(failures.length).toBeGreaterThan(0);
@@ -134,7 +139,11 @@ describe("two workdeck serve processes on one database, without Redis", () => {
     const plain = await cluster("plain", 2, { WORKDECK_LEADER_TTL_MS: "1500" });
     dbPath = plain.dbPath;
     [c, d] = plain.servers as [Server, Server];
-    const res = await fetch(`${c.baseURL}/api/reports?project=sample`, { method: "POST", body: report, headers: { "content-type": "application/json" } });
+    const res = await fetch(`${c.baseURL}/api/reports?project=sample`, {
+      method: "POST",
+      body: report,
+      headers: { "content-type": "application/json" },
+    });
     expect(res.status).toBe(201);
     failureId = (await query<Failure[]>(d, "errors.listFailures"))[0]!.id;
   }, 300_000);
@@ -165,7 +174,13 @@ describe("two workdeck serve processes on one database, without Redis", () => {
     // A bus event past the retention (30 days by default), written once the leader is dead: only a
     // new leader's history retention job (its first sweep comes soon after it starts) removes it.
     const db = openDatabase(dbPath);
-    const old = Number(db.$client.prepare("INSERT INTO events (type, project_slug, payload, created_at) VALUES ('projects.changed', NULL, '{\"type\":\"projects.changed\",\"projectSlug\":null,\"slugs\":[]}', 0)").run().lastInsertRowid);
+    const old = Number(
+      db.$client
+        .prepare(
+          'INSERT INTO events (type, project_slug, payload, created_at) VALUES (\'projects.changed\', NULL, \'{"type":"projects.changed","projectSlug":null,"slugs":[]}\', 0)',
+        )
+        .run().lastInsertRowid,
+    );
     db.$client.close();
     const exists = () => {
       const check = openDatabase(dbPath);

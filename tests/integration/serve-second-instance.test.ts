@@ -35,14 +35,22 @@ beforeAll(async () => {
   spec = harnessSpec(root, fake.url);
   configPath = path.join(root, "workdeck.config.json");
   fs.writeFileSync(configPath, JSON.stringify({ projects: [{ slug: "demo", name: "Demo", path: spec.projectPath }] }));
-  live = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, "tests/support/session-host.ts"), JSON.stringify(spec), "start a background job"], {
-    cwd: repoRoot,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  live = spawn(
+    process.execPath,
+    ["--import", "tsx", path.join(repoRoot, "tests/support/session-host.ts"), JSON.stringify(spec), "start a background job"],
+    {
+      cwd: repoRoot,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let out = "";
   live.stdout!.on("data", (d) => (out += d));
   live.stderr!.on("data", (d) => (out += d));
-  sessionId = Number(await waitFor(() => /session (\d+)/.exec(out)?.[1]).catch(() => Promise.reject(new Error(`the live server did not start a session:\n${out}`))));
+  sessionId = Number(
+    await waitFor(() => /session (\d+)/.exec(out)?.[1]).catch(() =>
+      Promise.reject(new Error(`the live server did not start a session:\n${out}`)),
+    ),
+  );
   jobPid = await waitFor(() => readPid(pidFile));
   await waitFor(() => fake.requests.some(afterToolResult));
   claudePid = row().pid!;
@@ -78,10 +86,21 @@ function expectLiveServerUntouched(): void {
 }
 
 /** `workdeck serve` on the live server's database; resolves when it exits (or reports it hung). */
-async function secondServe(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; hung: boolean; stdout: string; stderr: string }> {
+async function secondServe(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; hung: boolean; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [path.join(repoRoot, "bin/workdeck.mjs"), "serve", ...args], {
     cwd: repoRoot,
-    env: { ...process.env, WORKDECK_DB: spec.dbPath, WORKDECK_CONFIG: configPath, WORKDECK_TOKEN: "", WORKDECK_LOG_LEVEL: "warn", NEXT_TELEMETRY_DISABLED: "1", ...env },
+    env: {
+      ...process.env,
+      WORKDECK_DB: spec.dbPath,
+      WORKDECK_CONFIG: configPath,
+      WORKDECK_TOKEN: "",
+      WORKDECK_LOG_LEVEL: "warn",
+      NEXT_TELEMETRY_DISABLED: "1",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";

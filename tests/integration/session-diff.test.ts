@@ -13,7 +13,11 @@ import { tempDir } from "../support/temp";
  */
 
 const git = (cwd: string, ...args: string[]) =>
-  execFileSync("git", ["-c", "user.email=dev@example.com", "-c", "user.name=Dev", ...args], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+  execFileSync("git", ["-c", "user.email=dev@example.com", "-c", "user.name=Dev", ...args], {
+    cwd,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  }).trim();
 
 function repoWithWorktree(files: Record<string, string | Buffer>) {
   const root = tempDir("workdeck-diff-");
@@ -27,7 +31,15 @@ function repoWithWorktree(files: Record<string, string | Buffer>) {
   git(project, "add", ".");
   git(project, "commit", "-q", "-m", "init");
   const wt = createWorktree({ projectPath: project, root: path.join(root, "worktrees"), sessionId: 7 })!;
-  const review = () => sessionDiff({ worktreePath: wt.worktreePath, worktreeRemovedAt: null, baseCommit: wt.baseCommit, branch: wt.branch, branchCommit: null, projectPath: project });
+  const review = () =>
+    sessionDiff({
+      worktreePath: wt.worktreePath,
+      worktreeRemovedAt: null,
+      baseCommit: wt.baseCommit,
+      branch: wt.branch,
+      branchCommit: null,
+      projectPath: project,
+    });
   return { project, wt, review };
 }
 
@@ -40,7 +52,12 @@ describe("session review diff", () => {
   });
 
   it("lists committed, staged, unstaged, new, deleted and renamed files with their counts and patches", () => {
-    const { wt, review } = repoWithWorktree({ "src/app.ts": "const a = 1;\nconst b = 2;\n", "old-name.md": lines(20, "doc"), "gone.txt": "bye\n", "keep.txt": "keep\n" });
+    const { wt, review } = repoWithWorktree({
+      "src/app.ts": "const a = 1;\nconst b = 2;\n",
+      "old-name.md": lines(20, "doc"),
+      "gone.txt": "bye\n",
+      "keep.txt": "keep\n",
+    });
     const w = wt.worktreePath;
     fs.writeFileSync(path.join(w, "committed.txt"), "c\n");
     git(w, "add", "committed.txt");
@@ -103,7 +120,8 @@ describe("session review diff", () => {
 
   it("sends patches for at most TOTAL_FILES files of a wide rewrite and lists the rest with their counts", () => {
     const { wt, review } = repoWithWorktree({ "a.txt": "a\n" });
-    for (let i = 0; i < TOTAL_FILES + 5; i++) fs.writeFileSync(path.join(wt.worktreePath, `f-${String(i).padStart(4, "0")}.txt`), "one line\n");
+    for (let i = 0; i < TOTAL_FILES + 5; i++)
+      fs.writeFileSync(path.join(wt.worktreePath, `f-${String(i).padStart(4, "0")}.txt`), "one line\n");
     const d = review();
     expect(d.totals).toEqual({ files: TOTAL_FILES + 5, added: TOTAL_FILES + 5, removed: 0 });
     expect(d.files.filter((f) => f.patch !== null)).toHaveLength(TOTAL_FILES);

@@ -44,9 +44,19 @@ describe("agent health", () => {
     deps.config.config.agents = { stuckMinutes: 5 };
     deps.config.config.notifications = { slack: { webhookUrlEnv: "SLACK_WEBHOOK_URL" } };
     const runner = new SessionRunner(deps, { stopGraceMs: 2_000 });
-    closers.push(() => void deps.db.$client.close(), () => runner.close());
+    closers.push(
+      () => void deps.db.$client.close(),
+      () => runner.close(),
+    );
     const slack = await fakeSlack();
-    const notes = new NotificationService({ db: deps.db, bus: deps.bus, config: deps.config, log: deps.log, readSecret: () => slack.url, baseUrl: "http://workdeck.test" }).start();
+    const notes = new NotificationService({
+      db: deps.db,
+      bus: deps.bus,
+      config: deps.config,
+      log: deps.log,
+      readSecret: () => slack.url,
+      baseUrl: "http://workdeck.test",
+    }).start();
     closers.push(() => notes.close());
     const published: Extract<WorkdeckEvent, { type: "sessions.health" }>[] = [];
     closers.push(deps.bus.on((e) => e.type === "sessions.health" && published.push(e)));
@@ -74,9 +84,15 @@ describe("agent health", () => {
     expect(items.find((i) => i.key === `session:${id}`)).toMatchObject({ health: "active", detail: "running · active" });
 
     watch.tick(beat.lastProgressAt + 1_000);
-    expect(published.map((e) => [e.health, e.previous])).toEqual([["stuck", "active"], ["active", "stuck"]]);
+    expect(published.map((e) => [e.health, e.previous])).toEqual([
+      ["stuck", "active"],
+      ["active", "stuck"],
+    ]);
     await notes.idle();
-    expect(slack.received.map((m) => m.text)).toEqual([expect.stringContaining(`Session #${id} looks stuck`), expect.stringContaining(`Session #${id} is moving again`)]);
+    expect(slack.received.map((m) => m.text)).toEqual([
+      expect.stringContaining(`Session #${id} looks stuck`),
+      expect.stringContaining(`Session #${id} is moving again`),
+    ]);
 
     // A stopped session leaves the watch without news; it never failed.
     await runner.stop({ id });

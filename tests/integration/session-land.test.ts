@@ -31,7 +31,8 @@ afterEach(async () => {
 });
 
 const AUTHOR = ["-c", "user.email=dev@example.com", "-c", "user.name=Dev"];
-const git = (cwd: string, ...args: string[]) => execFileSync("git", [...AUTHOR, ...args], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync("git", [...AUTHOR, ...args], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
 const gitOk = (cwd: string, ...args: string[]) => spawnSync("git", args, { cwd, stdio: "ignore" }).status === 0;
 
 async function setup(): Promise<Harness> {
@@ -51,7 +52,11 @@ async function setup(): Promise<Harness> {
   const bus = new EventBus(db);
   const projects = new ProjectRegistry(db);
   projects.replace([{ slug: "demo", name: "Demo", path: project, openspecRoot: project, source: "config", problem: null }]);
-  const config: LoadedConfig = { config: { claude: { defaults: { permissionMode: "bypassPermissions", worktrees: true } } }, file: undefined, baseDir: root };
+  const config: LoadedConfig = {
+    config: { claude: { defaults: { permissionMode: "bypassPermissions", worktrees: true } } },
+    file: undefined,
+    baseDir: root,
+  };
   const runner = new SessionRunner({
     db,
     bus,
@@ -86,7 +91,8 @@ async function sessionRunning(h: Harness, command: string): Promise<number> {
   return id;
 }
 
-const land = (h: Harness, id: number, mode: "merge" | "discard") => landSession({ db: h.db, bus: h.bus, projects: h.projects }, { id, mode });
+const land = (h: Harness, id: number, mode: "merge" | "discard") =>
+  landSession({ db: h.db, bus: h.bus, projects: h.projects }, { id, mode });
 
 /** Everything a refused merge must leave as it was. */
 function snapshot(h: Harness, id: number) {
@@ -107,7 +113,10 @@ describe("landing a session (real Claude Code binary, fake API, real git)", () =
   it("merge: committed and uncommitted work lands on the launch branch with a merge commit; the worktree and branch are gone", async () => {
     const h = await setup();
     // The agent commits one file and leaves another uncommitted.
-    const id = await sessionRunning(h, `printf 'one\\n' > committed.txt && git add committed.txt && git ${AUTHOR.join(" ")} commit -qm 'agent work' && printf 'two\\n' > loose.txt`);
+    const id = await sessionRunning(
+      h,
+      `printf 'one\\n' > committed.txt && git add committed.txt && git ${AUTHOR.join(" ")} commit -qm 'agent work' && printf 'two\\n' > loose.txt`,
+    );
     const s = h.runner.get({ id });
     expect(s).toMatchObject({ branch: `workdeck/${id}`, baseBranch: "main", landed: null });
     // The review shows both, the uncommitted one included.
@@ -183,7 +192,9 @@ describe("landing a session (real Claude Code binary, fake API, real git)", () =
     const id = await sessionRunning(h, "printf 'from the agent\\n' > hello.txt");
     fs.writeFileSync(path.join(h.project, "hello.txt"), "the user's own, not committed\n");
     const before = snapshot(h, id);
-    expect(() => land(h, id, "merge")).toThrow(expect.objectContaining({ code: "CONFLICT", reason: "checkout_dirty", details: { files: ["hello.txt"] } }));
+    expect(() => land(h, id, "merge")).toThrow(
+      expect.objectContaining({ code: "CONFLICT", reason: "checkout_dirty", details: { files: ["hello.txt"] } }),
+    );
     expect(snapshot(h, id)).toEqual(before);
     expect(fs.readFileSync(path.join(h.project, "hello.txt"), "utf8")).toBe("the user's own, not committed\n");
   });
@@ -258,7 +269,9 @@ describe("landing a session (real Claude Code binary, fake API, real git)", () =
     h.fake.queue({ kind: "hang" });
     const { id } = await h.runner.start({ projectId: "demo", prompt: "hang" });
     await h.fake.waitFor((r) => r.main);
-    expect(() => land(h, id, "merge")).toThrow(expect.objectContaining({ code: "CONFLICT", reason: "still_running", message: expect.stringContaining("still running") }));
+    expect(() => land(h, id, "merge")).toThrow(
+      expect.objectContaining({ code: "CONFLICT", reason: "still_running", message: expect.stringContaining("still running") }),
+    );
     expect(() => land(h, id, "discard")).toThrow(expect.objectContaining({ code: "CONFLICT", reason: "still_running" }));
     await h.runner.stop({ id });
     expect(fs.existsSync(h.runner.get({ id }).worktreePath!)).toBe(true);

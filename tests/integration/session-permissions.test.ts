@@ -37,7 +37,12 @@ async function setup(permissionTimeoutMs = 60_000) {
   return { runner, deps, project: spec.projectPath };
 }
 
-const write = (file: string, content: string) => ({ kind: "tool_use" as const, name: "Write", input: { file_path: file, content }, text: `Writing ${path.basename(file)}.` });
+const write = (file: string, content: string) => ({
+  kind: "tool_use" as const,
+  name: "Write",
+  input: { file_path: file, content },
+  text: `Writing ${path.basename(file)}.`,
+});
 
 /** The tool_result Claude sent back for the tool call, as the API saw it. */
 function toolResults(): string {
@@ -47,7 +52,10 @@ function toolResults(): string {
 describe("tool permissions answered from the UI", () => {
   it("asks, waits (needs you), and runs the tool once allowed; 'always' adds the rule so the next call does not ask", async () => {
     const { runner, deps, project } = await setup();
-    fake!.queue(write(path.join(project, "a.txt"), "A\n"), write(path.join(project, "b.txt"), "B\n"), { kind: "text", text: "Both written." });
+    fake!.queue(write(path.join(project, "a.txt"), "A\n"), write(path.join(project, "b.txt"), "B\n"), {
+      kind: "text",
+      text: "Both written.",
+    });
     const { id } = await runner.start({ projectId: "demo", prompt: "write two files" });
 
     const [asked] = await waitFor(() => runner.pendingPermissions({ id }).length > 0 && runner.pendingPermissions({ id }));
@@ -58,7 +66,9 @@ describe("tool permissions answered from the UI", () => {
     expect(work.find((w) => w.key === `session:${id}`)).toMatchObject({ status: "needs_you", detail: "waiting for a tool permission" });
     // The Agents panel: the hook-reported row of this launched session (hooks say "active") needs you.
     deps.db.$client
-      .prepare("INSERT INTO agent_sessions (session_id, project_slug, workdeck_session_id, status, started_at, last_event_at, last_event) VALUES ('claude-x', 'demo', ?, 'active', ?, ?, 'PreToolUse')")
+      .prepare(
+        "INSERT INTO agent_sessions (session_id, project_slug, workdeck_session_id, status, started_at, last_event_at, last_event) VALUES ('claude-x', 'demo', ?, 'active', ?, ?, 'PreToolUse')",
+      )
       .run(id, Date.now(), Date.now());
     expect(listActive(deps).find((a) => a.sessionId === "claude-x")).toMatchObject({ status: "needs_you", workdeckSessionId: id });
     expect(fs.existsSync(path.join(project, "a.txt"))).toBe(false);
@@ -71,7 +81,10 @@ describe("tool permissions answered from the UI", () => {
     expect(fs.readFileSync(path.join(project, "b.txt"), "utf8")).toBe("B\n");
     const requested = runner.events({ id }).filter((e) => e.type === "workdeck/permission_requested");
     expect(requested).toHaveLength(1);
-    expect(runner.events({ id }).find((e) => e.type === "workdeck/permission_answered")?.payload).toMatchObject({ allow: true, how: "user_always" });
+    expect(runner.events({ id }).find((e) => e.type === "workdeck/permission_answered")?.payload).toMatchObject({
+      allow: true,
+      how: "user_always",
+    });
     expect(sessionsWaitingOnPermission(deps.db).has(id)).toBe(false);
     expect(listActive(deps).find((a) => a.sessionId === "claude-x")).toMatchObject({ status: "active" });
   });
@@ -102,7 +115,10 @@ describe("tool permissions answered from the UI", () => {
 
     expect(ended).toMatchObject({ status: "completed", exitMessage: "Went on without it." });
     expect(fs.existsSync(path.join(project, "late.txt"))).toBe(false);
-    expect(runner.events({ id }).find((e) => e.type === "workdeck/permission_answered")?.payload).toMatchObject({ allow: false, how: "timeout" });
+    expect(runner.events({ id }).find((e) => e.type === "workdeck/permission_answered")?.payload).toMatchObject({
+      allow: false,
+      how: "timeout",
+    });
     expect(toolResults()).toContain("Nobody answered this permission request");
     expect(runner.pendingPermissions({ id })).toEqual([]);
   });

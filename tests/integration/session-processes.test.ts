@@ -89,15 +89,23 @@ describe("processes a session started", () => {
   it("are killed by recovery after the server that ran the session crashed (kill -9)", async () => {
     const { spec, pidFile } = await scripted();
     // The "server": another process running the session, killed without any chance to clean up.
-    const host = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, "tests/support/session-host.ts"), JSON.stringify(spec), "start a background job"], {
-      cwd: repoRoot,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const host = spawn(
+      process.execPath,
+      ["--import", "tsx", path.join(repoRoot, "tests/support/session-host.ts"), JSON.stringify(spec), "start a background job"],
+      {
+        cwd: repoRoot,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     hosts.push(host);
     let out = "";
     host.stdout!.on("data", (d) => (out += d));
     host.stderr!.on("data", (d) => (out += d));
-    const id = Number(await waitFor(() => /session (\d+)/.exec(out)?.[1]).catch(() => Promise.reject(new Error(`the host did not start a session:\n${out}`))));
+    const id = Number(
+      await waitFor(() => /session (\d+)/.exec(out)?.[1]).catch(() =>
+        Promise.reject(new Error(`the host did not start a session:\n${out}`)),
+      ),
+    );
     const pid = await escaped(pidFile);
     host.kill("SIGKILL");
     await new Promise((resolve) => host.once("exit", resolve));

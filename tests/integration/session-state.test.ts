@@ -45,7 +45,11 @@ describe("session state follows Claude Code", () => {
   it("Send while a tool runs: answered in the same turn, the session completes and the queue goes on (maxConcurrent 1)", async () => {
     const r = await setup(1);
     fake!.queue({ kind: "tool_use", name: "Bash", input: { command: "sleep 3 && echo slept" }, text: "Sleeping." });
-    fake!.when(afterToolResult, (req) => ({ kind: "text", text: lastUserText(req).includes("also say hi") ? "Slept, and hi." : "Slept." }), { times: 1 });
+    fake!.when(
+      afterToolResult,
+      (req) => ({ kind: "text", text: lastUserText(req).includes("also say hi") ? "Slept, and hi." : "Slept." }),
+      { times: 1 },
+    );
     const { id } = await r.start({ projectId: "demo", prompt: "sleep a bit" });
     const second = await r.start({ projectId: "demo", prompt: "second session" });
     await toolRunning(r, id);
@@ -100,7 +104,11 @@ describe("session state follows Claude Code", () => {
     // before that leaves nothing to resume (the next test).
     const claudeSessionId = first.get({ id }).claudeSessionId!;
     const projectsDir = path.join(lastSpec!.root, "default-config", "projects");
-    await waitFor(() => fs.existsSync(projectsDir) && fs.readdirSync(projectsDir).some((d) => fs.existsSync(path.join(projectsDir, d, `${claudeSessionId}.jsonl`))));
+    await waitFor(
+      () =>
+        fs.existsSync(projectsDir) &&
+        fs.readdirSync(projectsDir).some((d) => fs.existsSync(path.join(projectsDir, d, `${claudeSessionId}.jsonl`))),
+    );
 
     await first.close();
 
@@ -130,8 +138,15 @@ describe("session state follows Claude Code", () => {
       await r.close();
       deps.db.$client.close();
     });
-    fake.when((q) => q.main && q.credential === "tok-A" && !afterToolResult(q), { kind: "tool_use", name: "Bash", input: { command: "sleep 2 && echo slept" }, text: "Sleeping." }, { times: 1 });
-    fake.when((q) => q.credential === "tok-A" && afterToolResult(q), { kind: "usage_limit", resetsAt: Math.floor(Date.now() / 1000) + 3600 });
+    fake.when(
+      (q) => q.main && q.credential === "tok-A" && !afterToolResult(q),
+      { kind: "tool_use", name: "Bash", input: { command: "sleep 2 && echo slept" }, text: "Sleeping." },
+      { times: 1 },
+    );
+    fake.when((q) => q.credential === "tok-A" && afterToolResult(q), {
+      kind: "usage_limit",
+      resetsAt: Math.floor(Date.now() / 1000) + 3600,
+    });
     fake.when((q) => q.main && q.credential === "tok-B", { kind: "text", text: "Finished on B." });
     const { id } = await r.start({ projectId: "demo", prompt: "sleep then finish" });
 
@@ -164,6 +179,11 @@ describe("session state follows Claude Code", () => {
     const asked = JSON.stringify(fake!.mainRequests.at(-1)?.body?.messages);
     expect(asked).toContain("ORIGINAL-TASK");
     expect(asked).toContain("carry on");
-    expect(r.events({ id }).filter((e) => e.type === "workdeck/run_started").at(-1)?.payload).toMatchObject({ resume: null, transcriptMissing: expect.any(String) });
+    expect(
+      r
+        .events({ id })
+        .filter((e) => e.type === "workdeck/run_started")
+        .at(-1)?.payload,
+    ).toMatchObject({ resume: null, transcriptMissing: expect.any(String) });
   });
 });

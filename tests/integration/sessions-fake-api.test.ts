@@ -37,7 +37,12 @@ describe("fake Anthropic API + the real Claude Code binary", () => {
     const configDir = path.join(root, "account-a");
     fs.mkdirSync(cwd);
     fs.mkdirSync(configDir);
-    fake.queue({ kind: "tool_use", name: "Write", input: { file_path: path.join(cwd, "hello.txt"), content: "hello from the agent\n" }, text: "Writing the file." });
+    fake.queue({
+      kind: "tool_use",
+      name: "Write",
+      input: { file_path: path.join(cwd, "hello.txt"), content: "hello from the agent\n" },
+      text: "Writing the file.",
+    });
     fake.when(afterToolResult, { kind: "text", text: "All done." }, { times: 1 });
 
     async function* input(): AsyncGenerator<SDKUserMessage> {
@@ -46,7 +51,13 @@ describe("fake Anthropic API + the real Claude Code binary", () => {
     const messages: SDKMessage[] = [];
     for await (const m of query({
       prompt: input(),
-      options: { cwd, permissionMode: "bypassPermissions", allowDangerouslySkipPermissions: true, settingSources: [], env: childEnv(fake.url, configDir, root) },
+      options: {
+        cwd,
+        permissionMode: "bypassPermissions",
+        allowDangerouslySkipPermissions: true,
+        settingSources: [],
+        env: childEnv(fake.url, configDir, root),
+      },
     }))
       messages.push(m);
 
@@ -88,11 +99,20 @@ describe("fake Anthropic API + the real Claude Code binary", () => {
     fake = await FakeAnthropic.start();
     fake.queue({ kind: "text", text: "plain" }, { kind: "error", status: 529 });
     const post = (body: unknown) =>
-      fetch(`${fake!.url}/v1/messages`, { method: "POST", headers: { "content-type": "application/json", "x-api-key": "k" }, body: JSON.stringify(body) });
+      fetch(`${fake!.url}/v1/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-api-key": "k" },
+        body: JSON.stringify(body),
+      });
     const req = { model: "claude-sonnet-5-5", max_tokens: 10, tools: [{ name: "Bash" }], messages: [{ role: "user", content: "hi" }] };
     const ok = await post(req);
     expect(ok.headers.get("anthropic-ratelimit-unified-status")).toBe("allowed");
-    expect(await ok.json()).toMatchObject({ type: "message", role: "assistant", stop_reason: "end_turn", content: [{ type: "text", text: "plain" }] });
+    expect(await ok.json()).toMatchObject({
+      type: "message",
+      role: "assistant",
+      stop_reason: "end_turn",
+      content: [{ type: "text", text: "plain" }],
+    });
     const overloaded = await post(req);
     expect(overloaded.status).toBe(529);
     expect(await overloaded.json()).toMatchObject({ type: "error", error: { type: "overloaded_error" } });

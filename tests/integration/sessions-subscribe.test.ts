@@ -17,7 +17,10 @@ async function start() {
   fs.cpSync(path.join(repoRoot, "examples/demo-workspace/billing-api"), path.join(workspace, "billing-api"), { recursive: true });
   const config = path.join(dir, "config.json");
   fs.writeFileSync(config, JSON.stringify({ projects: [{ slug: "billing-api", path: path.join(workspace, "billing-api") }] }));
-  const env = { ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent" }), appRoot: repoRoot };
+  const env = {
+    ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent" }),
+    appRoot: repoRoot,
+  };
   return startRuntime(env, { watch: false });
 }
 
@@ -73,7 +76,10 @@ describe("sessions.subscribe", () => {
     // A reconnect with the last id it saw gets what it missed meanwhile, and nothing twice.
     const missed = bus.publish({ type: "sessions.updated", projectSlug: "billing-api", sessionId: 3, status: "queued" });
     const again = new AbortController();
-    const resumed = await createCaller(createContext(runtime), { signal: again.signal }).sessions.subscribe({ projectId: "billing-api", lastEventId: Number(seen[1]!.id) });
+    const resumed = await createCaller(createContext(runtime), { signal: again.signal }).sessions.subscribe({
+      projectId: "billing-api",
+      lastEventId: Number(seen[1]!.id),
+    });
     const replay = await collect(resumed, (s) => s.at(-1)?.sessionId === 3);
     again.abort();
     expect(replay.map((s) => Number(s.id))).toEqual([Number(seen[2]!.id), finished.id, missed.id]);

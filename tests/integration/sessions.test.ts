@@ -76,36 +76,40 @@ async function setup(
   const config: LoadedConfig = {
     config: {
       projects: opts.projectClaude ? [{ slug: "demo", path: project, claude: opts.projectClaude }] : undefined,
-      claude: { ...opts.claude, accounts: accounts.length ? accounts : undefined, defaults: { permissionMode: "bypassPermissions", worktrees: !!opts.git, ...opts.claude?.defaults } },
+      claude: {
+        ...opts.claude,
+        accounts: accounts.length ? accounts : undefined,
+        defaults: { permissionMode: "bypassPermissions", worktrees: !!opts.git, ...opts.claude?.defaults },
+      },
     },
     file: undefined,
     baseDir: root,
   };
   const deps: SessionsDeps = {
-      db,
-      bus,
-      projects,
-      openspec: opts.openspec ?? { showChange: async () => Promise.reject(new Error("no openspec in this test")) },
-      hooks: opts.hooks,
-      config,
-      log: createLogger("silent"),
-      claudePath: opts.claudePath,
-      baseEnv: {
-        PATH: process.env.PATH,
-        HOME: root,
-        ANTHROPIC_BASE_URL: fake.url,
-        CLAUDE_CONFIG_DIR: defaultConfig,
-        CLAUDE_CODE_OAUTH_TOKEN: "tok-default",
-        ANTHROPIC_API_KEY: "sk-should-be-removed-for-subscription-accounts",
-        TOKEN_A: "tok-A",
-        TOKEN_B: "tok-B",
-        IS_SANDBOX: "1",
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-        DISABLE_AUTOUPDATER: "1",
-        // One CLI-internal retry, so a persistent 529 reaches the runner quickly.
-        CLAUDE_CODE_MAX_RETRIES: "1",
-      },
-      worktreesDir: path.join(root, "worktrees"),
+    db,
+    bus,
+    projects,
+    openspec: opts.openspec ?? { showChange: async () => Promise.reject(new Error("no openspec in this test")) },
+    hooks: opts.hooks,
+    config,
+    log: createLogger("silent"),
+    claudePath: opts.claudePath,
+    baseEnv: {
+      PATH: process.env.PATH,
+      HOME: root,
+      ANTHROPIC_BASE_URL: fake.url,
+      CLAUDE_CONFIG_DIR: defaultConfig,
+      CLAUDE_CODE_OAUTH_TOKEN: "tok-default",
+      ANTHROPIC_API_KEY: "sk-should-be-removed-for-subscription-accounts",
+      TOKEN_A: "tok-A",
+      TOKEN_B: "tok-B",
+      IS_SANDBOX: "1",
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+      DISABLE_AUTOUPDATER: "1",
+      // One CLI-internal retry, so a persistent 529 reaches the runner quickly.
+      CLAUDE_CODE_MAX_RETRIES: "1",
+    },
+    worktreesDir: path.join(root, "worktrees"),
   };
   const runner = new SessionRunner(deps, { retryBaseMs: 100, retryMaxMs: 400, stopGraceMs: 3_000 });
   current = { fake, runner, db, project, root, deps };
@@ -133,7 +137,14 @@ describe("sessions runner (real Claude Code binary, fake API)", () => {
     const { id } = await h.runner.start({ projectId: "demo", prompt: "Create hello.txt" });
     const s = await h.runner.waitForEnd(id);
 
-    expect(s).toMatchObject({ status: "completed", exitReason: "success", exitMessage: "Wrote hello.txt.", accountId: "default", numTurns: 2, branch: `workdeck/${id}` });
+    expect(s).toMatchObject({
+      status: "completed",
+      exitReason: "success",
+      exitMessage: "Wrote hello.txt.",
+      accountId: "default",
+      numTurns: 2,
+      branch: `workdeck/${id}`,
+    });
     expect(s.costUsd).toBeGreaterThan(0);
     expect(s.inputTokens).toBeGreaterThan(0);
     expect(s.claudeSessionId).toMatch(/^[0-9a-f-]{36}$/);
@@ -207,7 +218,11 @@ describe("sessions runner (real Claude Code binary, fake API)", () => {
     const h = await setup();
     h.fake.when((r) => r.main, { kind: "tool_use", name: "Bash", input: { command: "echo again" } });
     const { id } = await h.runner.start({ projectId: "demo", prompt: "loop", overrides: { maxTurns: 1 } });
-    expect(await h.runner.waitForEnd(id)).toMatchObject({ status: "failed", exitReason: "max_turns", exitMessage: "Reached maximum number of turns (1)" });
+    expect(await h.runner.waitForEnd(id)).toMatchObject({
+      status: "failed",
+      exitReason: "max_turns",
+      exitMessage: "Reached maximum number of turns (1)",
+    });
 
     const b = await h.runner.start({ projectId: "demo", prompt: "spend", overrides: { maxBudgetUsd: 0.0001 } });
     const s = await h.runner.waitForEnd(b.id);
@@ -298,23 +313,35 @@ describe("sessions runner (real Claude Code binary, fake API)", () => {
     expect(next.recover()).toEqual({ interrupted: [id], killed: [pid] });
     // Read at once: the old runner (still alive in this test process) would later record the kill as a crash.
     expect(next.get({ id })).toMatchObject({ status: "interrupted", exitReason: "interrupted" });
-    expect(next.events({ id }).at(-1)).toMatchObject({ type: "workdeck/interrupted", payload: { reason: "server_restart", killedPid: pid } });
+    expect(next.events({ id }).at(-1)).toMatchObject({
+      type: "workdeck/interrupted",
+      payload: { reason: "server_restart", killedPid: pid },
+    });
     await waitFor(() => !isAlive(pid), 5_000);
     await next.close();
   });
 
   it("refuses bad input with a clear error and starts nothing", async () => {
     const h = await setup();
-    await expect(h.runner.start({ projectId: "demo", workItem: { kind: "error", failureId: 999 } })).rejects.toMatchObject({ code: "NOT_FOUND", message: "No failure group with id 999" });
+    await expect(h.runner.start({ projectId: "demo", workItem: { kind: "error", failureId: 999 } })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+      message: "No failure group with id 999",
+    });
     await expect(h.runner.start({ projectId: "demo", prompt: "x", overrides: { maxBudgetUsd: -1 } })).rejects.toMatchObject({
       code: "BAD_REQUEST",
       message: "The budget (maxBudgetUsd) must be greater than 0 (got -1)",
     });
-    await expect(h.runner.start({ projectId: "demo" })).rejects.toMatchObject({ code: "BAD_REQUEST", message: "A manual session needs a prompt" });
+    await expect(h.runner.start({ projectId: "demo" })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: "A manual session needs a prompt",
+    });
     await expect(h.runner.start({ projectId: "nope", prompt: "x" })).rejects.toMatchObject({ code: "NOT_FOUND" });
     expect(() => h.runner.send({ id: 42, text: "hi" })).toThrow(/No session with id 42/);
     fs.rmSync(h.project, { recursive: true });
-    await expect(h.runner.start({ projectId: "demo", prompt: "x" })).rejects.toMatchObject({ code: "UNPROCESSABLE", reason: "project_path_missing" });
+    await expect(h.runner.start({ projectId: "demo", prompt: "x" })).rejects.toMatchObject({
+      code: "UNPROCESSABLE",
+      reason: "project_path_missing",
+    });
     expect(h.runner.list()).toEqual([]);
     expect(h.fake.requests).toEqual([]);
   });
@@ -326,16 +353,30 @@ describe("sessions runner (real Claude Code binary, fake API)", () => {
       reason: "claude_missing",
       message: expect.stringContaining("/nonexistent (WORKDECK_CLAUDE_PATH) does not exist"),
     });
-    const h2 = { ...h, runner: new SessionRunner({ ...(h.runner as unknown as { deps: ConstructorParameters<typeof SessionRunner>[0] }).deps, claudePath: undefined }) };
+    const h2 = {
+      ...h,
+      runner: new SessionRunner({
+        ...(h.runner as unknown as { deps: ConstructorParameters<typeof SessionRunner>[0] }).deps,
+        claudePath: undefined,
+      }),
+    };
     fs.rmSync(path.join(h.root, "account-a"), { recursive: true });
-    await expect(h2.runner.start({ projectId: "demo", prompt: "x" })).rejects.toMatchObject({ code: "UNPROCESSABLE", message: expect.stringMatching(/account "a": config directory .* does not exist/) });
+    await expect(h2.runner.start({ projectId: "demo", prompt: "x" })).rejects.toMatchObject({
+      code: "UNPROCESSABLE",
+      message: expect.stringMatching(/account "a": config directory .* does not exist/),
+    });
     expect(h.runner.list()).toEqual([]);
   });
 
   it("previews the prompt and the effective options (defaults < project < launch), and runs an explicit prompt verbatim with them", async () => {
     const h = await setup({
       claude: { defaults: { model: "claude-default-model", maxTurns: 7, allowedTools: ["Read"], timeoutMinutes: 30 } },
-      projectClaude: { model: "claude-project-model", fallbackModel: "claude-fallback-model", maxBudgetUsd: 3, mcpServers: { "wd-probe": { command: "/nonexistent-mcp-server" } } },
+      projectClaude: {
+        model: "claude-project-model",
+        fallbackModel: "claude-fallback-model",
+        maxBudgetUsd: 3,
+        mcpServers: { "wd-probe": { command: "/nonexistent-mcp-server" } },
+      },
     });
     const preview = await h.runner.promptPreview({ projectId: "demo" });
     expect(preview).toEqual({
@@ -353,12 +394,18 @@ describe("sessions runner (real Claude Code binary, fake API)", () => {
         mcpServers: { "wd-probe": { command: "/nonexistent-mcp-server" } },
       },
     });
-    await expect(h.runner.promptPreview({ projectId: "demo", workItem: { kind: "error", failureId: 999 } })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(h.runner.promptPreview({ projectId: "demo", workItem: { kind: "error", failureId: 999 } })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
 
     const prompt = "  Exactly this prompt, edited by hand.\n";
     const { id } = await h.runner.start({ projectId: "demo", prompt, overrides: { model: "claude-launch-model", maxTurns: 3 } });
     const s = await h.runner.waitForEnd(id);
-    expect(s).toMatchObject({ status: "completed", prompt, options: { model: "claude-launch-model", maxTurns: 3, maxBudgetUsd: 3, fallbackModel: "claude-fallback-model" } });
+    expect(s).toMatchObject({
+      status: "completed",
+      prompt,
+      options: { model: "claude-launch-model", maxTurns: 3, maxBudgetUsd: 3, fallbackModel: "claude-fallback-model" },
+    });
     expect(h.fake.mainRequests[0]!.body!.model).toBe("claude-launch-model");
     expect(JSON.stringify(h.fake.mainRequests[0]!.body!.messages)).toContain("Exactly this prompt, edited by hand.");
     // Strict MCP config: only the configured server is known to the session.
@@ -369,8 +416,18 @@ describe("sessions runner (real Claude Code binary, fake API)", () => {
   it("launches from a spec change: the prompt says to tick tasks.md, and the agent's edit lands in the worktree", async () => {
     const tasksRel = "openspec/changes/add-export/tasks.md";
     const tasks = "## 1. Export\n- [ ] 1.1 Add the CSV export\n- [ ] 1.2 Document it\n";
-    const change = { id: "add-export", proposal: "## Why\nUsers want CSV.", design: null, tasksMarkdown: tasks, deltas: [] } as unknown as ChangeDetail;
-    const h = await setup({ git: true, files: { [tasksRel]: tasks }, openspec: { showChange: async ({ changeId }) => ({ ...change, id: changeId }) } });
+    const change = {
+      id: "add-export",
+      proposal: "## Why\nUsers want CSV.",
+      design: null,
+      tasksMarkdown: tasks,
+      deltas: [],
+    } as unknown as ChangeDetail;
+    const h = await setup({
+      git: true,
+      files: { [tasksRel]: tasks },
+      openspec: { showChange: async ({ changeId }) => ({ ...change, id: changeId }) },
+    });
     const preview = await h.runner.promptPreview({ projectId: "demo", workItem: { kind: "spec", changeId: "add-export" } });
     expect(preview.sessionType).toBe("spec_implementation");
     expect(preview.prompt).toContain(`tick it in \`${tasksRel}\``);
@@ -379,16 +436,29 @@ describe("sessions runner (real Claude Code binary, fake API)", () => {
     let id = 0;
     const file = () => path.join(h.runner.get({ id }).cwd, tasksRel);
     // The tool inputs need the worktree path, known once the session exists: answer with functions.
-    h.fake.when((r) => r.main && !JSON.stringify(r.body?.messages).includes("tool_result"), () => ({ kind: "tool_use", name: "Read", input: { file_path: file() } }), { times: 1 });
+    h.fake.when(
+      (r) => r.main && !JSON.stringify(r.body?.messages).includes("tool_result"),
+      () => ({ kind: "tool_use", name: "Read", input: { file_path: file() } }),
+      { times: 1 },
+    );
     h.fake.when(
       (r) => afterToolResult(r) && h.fake.mainRequests.filter((m) => m.answered === "tool_use").length === 1,
-      () => ({ kind: "tool_use", name: "Edit", input: { file_path: file(), old_string: "- [ ] 1.1 Add the CSV export", new_string: "- [x] 1.1 Add the CSV export" } }),
+      () => ({
+        kind: "tool_use",
+        name: "Edit",
+        input: { file_path: file(), old_string: "- [ ] 1.1 Add the CSV export", new_string: "- [x] 1.1 Add the CSV export" },
+      }),
       { times: 1 },
     );
     h.fake.when(afterToolResult, { kind: "text", text: "Ticked 1.1." }, { times: 1 });
     ({ id } = await h.runner.start({ projectId: "demo", workItem: { kind: "spec", changeId: "add-export" } }));
     const s = await h.runner.waitForEnd(id);
-    expect(s).toMatchObject({ status: "completed", sessionType: "spec_implementation", workItem: { kind: "spec", changeId: "add-export" }, exitMessage: "Ticked 1.1." });
+    expect(s).toMatchObject({
+      status: "completed",
+      sessionType: "spec_implementation",
+      workItem: { kind: "spec", changeId: "add-export" },
+      exitMessage: "Ticked 1.1.",
+    });
     expect(fs.readFileSync(file(), "utf8")).toBe(tasks.replace("- [ ] 1.1", "- [x] 1.1"));
     expect(fs.readFileSync(path.join(h.project, tasksRel), "utf8")).toBe(tasks);
     expect(h.runner.diff({ id }).files).toEqual([expect.objectContaining({ path: tasksRel, status: "modified", added: 1, removed: 1 })]);
@@ -452,11 +522,18 @@ describe("sessions runner (real Claude Code binary, fake API)", () => {
       const s = await h.runner.waitForEnd(id);
       expect(s.status).toBe("completed");
       const rows = await waitFor(() => {
-        const r = h.db.$client.prepare("SELECT event, tool_name, session_id, workdeck_session_id FROM hooks ORDER BY id").all() as { event: string; tool_name: string | null; session_id: string; workdeck_session_id: number | null }[];
+        const r = h.db.$client.prepare("SELECT event, tool_name, session_id, workdeck_session_id FROM hooks ORDER BY id").all() as {
+          event: string;
+          tool_name: string | null;
+          session_id: string;
+          workdeck_session_id: number | null;
+        }[];
         return r.some((x) => x.event === "SessionEnd") && r;
       }, 10_000);
       const events = rows.map((r) => (r.tool_name ? `${r.event}:${r.tool_name}` : r.event));
-      expect(events).toEqual(expect.arrayContaining(["SessionStart", "UserPromptSubmit", "PreToolUse:Bash", "PostToolUse:Bash", "Stop", "SessionEnd"]));
+      expect(events).toEqual(
+        expect.arrayContaining(["SessionStart", "UserPromptSubmit", "PreToolUse:Bash", "PostToolUse:Bash", "Stop", "SessionEnd"]),
+      );
       // Once each (no duplicate registration), all linked to the Workdeck session and its Claude session id.
       expect(events.filter((e) => e === "PreToolUse:Bash")).toHaveLength(1);
       expect(rows.every((r) => r.workdeck_session_id === id && r.session_id === s.claudeSessionId)).toBe(true);
@@ -469,7 +546,10 @@ describe("sessions runner (real Claude Code binary, fake API)", () => {
   it("accounts.recheck runs `claude auth status` with the account's dir and token; needs_login comes back when it passes", async () => {
     const h = await setup({ accounts: ["a", "b"] });
     h.runner.accounts.needsLogin("a", "Invalid bearer token", h.deps.baseEnv);
-    expect(h.runner.accounts.list(() => 0)[0]).toMatchObject({ state: "needs_login", loginHint: expect.stringContaining("claude setup-token") });
+    expect(h.runner.accounts.list(() => 0)[0]).toMatchObject({
+      state: "needs_login",
+      loginHint: expect.stringContaining("claude setup-token"),
+    });
 
     // The periodic check does not release it while the rejected token is unchanged...
     expect(await h.runner.recheckNeedsLogin()).toEqual([]);
@@ -477,7 +557,11 @@ describe("sessions runner (real Claude Code binary, fake API)", () => {
     // ...but does once the token changed.
     h.deps.baseEnv.TOKEN_A = "tok-A-renewed";
     expect(await h.runner.recheckNeedsLogin()).toEqual(["a"]);
-    expect(h.runner.accounts.list(() => 0)[0]).toMatchObject({ state: "available", loginHint: null, lastCheck: { loggedIn: true, authMethod: "oauth_token" } });
+    expect(h.runner.accounts.list(() => 0)[0]).toMatchObject({
+      state: "available",
+      loginHint: null,
+      lastCheck: { loggedIn: true, authMethod: "oauth_token" },
+    });
 
     // An explicit recheck releases at once; one without any login marks the account needs_login.
     h.runner.accounts.needsLogin("a", "Invalid bearer token", h.deps.baseEnv);
@@ -485,11 +569,13 @@ describe("sessions runner (real Claude Code binary, fake API)", () => {
     expect(ok).toMatchObject({ check: { loggedIn: true }, account: { id: "a", state: "available" } });
     delete h.deps.baseEnv.TOKEN_B;
     const missing = await h.runner.recheckAccount({ id: "b" });
-    expect(missing).toMatchObject({ check: { loggedIn: false, message: expect.stringContaining("TOKEN_B") }, account: { state: "disabled" } });
+    expect(missing).toMatchObject({
+      check: { loggedIn: false, message: expect.stringContaining("TOKEN_B") },
+      account: { state: "disabled" },
+    });
     await expect(h.runner.recheckAccount({ id: "nope" })).rejects.toMatchObject({ code: "NOT_FOUND" });
     expect(h.fake.requests.filter((r) => r.path === "/v1/messages")).toEqual([]);
   });
-
 });
 
 function isAlive(pid: number): boolean {

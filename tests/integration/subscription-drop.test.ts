@@ -21,7 +21,10 @@ async function start() {
   fs.mkdirSync(path.join(project, "openspec"), { recursive: true });
   const config = path.join(dir, "config.json");
   fs.writeFileSync(config, JSON.stringify({ projects: [{ slug: "billing-api", path: project }] }));
-  const env = { ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent" }), appRoot: repoRoot };
+  const env = {
+    ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent" }),
+    appRoot: repoRoot,
+  };
   return startRuntime(env, { watch: false });
 }
 
@@ -67,7 +70,13 @@ function subscribe(input: object, signal: AbortSignal, lastEventId?: string): Pr
   return GET(new Request(url, { headers, signal }));
 }
 
-const specChanged = (i: number): WorkdeckEventInput => ({ type: "openspec.changed", projectSlug: "billing-api", changeIds: [`c${i}`], specIds: [], paths: [] });
+const specChanged = (i: number): WorkdeckEventInput => ({
+  type: "openspec.changed",
+  projectSlug: "billing-api",
+  changeIds: [`c${i}`],
+  specIds: [],
+  paths: [],
+});
 const busId = (m: Sse) => (transformer.deserialize(JSON.parse(m.data)) as WorkdeckEvent).id;
 
 afterEach(() => stopRuntime());
@@ -91,7 +100,10 @@ describe("events.subscribe with a client that stops reading", () => {
     }
 
     // Only now does the browser read: what was in flight, then the error that ends the stream.
-    const stalled = await readSse(stalledResponse.body!, (m, all) => m.event === "serialized-error" || m.event === "return" || all.length > published.length);
+    const stalled = await readSse(
+      stalledResponse.body!,
+      (m, all) => m.event === "serialized-error" || m.event === "return" || all.length > published.length,
+    );
     const last = stalled.at(-1)!;
     expect(last.event).toBe("serialized-error");
     const error = transformer.deserialize(JSON.parse(last.data)) as { code: number; message: string };
@@ -104,7 +116,10 @@ describe("events.subscribe with a client that stops reading", () => {
 
     // httpSubscriptionLink reconnects with the last id it saw.
     const resumedResponse = await subscribe({ projectId: "billing-api" }, controller.signal, delivered.at(-1)?.id);
-    const resumed = await readSse(resumedResponse.body!, (_m, all) => all.filter((x) => x.event === "message").length >= published.length - delivered.length);
+    const resumed = await readSse(
+      resumedResponse.body!,
+      (_m, all) => all.filter((x) => x.event === "message").length >= published.length - delivered.length,
+    );
     controller.abort();
     const ids = [...delivered, ...resumed.filter((m) => m.event === "message")].map(busId);
     expect(ids).toEqual(published);

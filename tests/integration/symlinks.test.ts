@@ -25,9 +25,15 @@ const SECRET = "TOP-SECRET";
 
 const spec = (name: string, requirements: string[]) =>
   `# ${name} Specification\n\n## Purpose\nWhat ${name} does for the people who use it, said in enough words.\n\n## Requirements\n\n` +
-  requirements.map((r) => `### Requirement: ${r}\nThe system SHALL ${r.toLowerCase()}.\n\n#### Scenario: ${r} works\n- **WHEN** asked\n- **THEN** it does\n`).join("\n");
+  requirements
+    .map(
+      (r) =>
+        `### Requirement: ${r}\nThe system SHALL ${r.toLowerCase()}.\n\n#### Scenario: ${r} works\n- **WHEN** asked\n- **THEN** it does\n`,
+    )
+    .join("\n");
 
-const proposal = (title: string) => `# Change: ${title}\n\n## Why\nBecause the people using it asked for it twice already.\n\n## What Changes\n- ${title}\n`;
+const proposal = (title: string) =>
+  `# Change: ${title}\n\n## Why\nBecause the people using it asked for it twice already.\n\n## What Changes\n- ${title}\n`;
 
 function write(file: string, text: string) {
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -67,12 +73,18 @@ function workspace() {
 
   write(path.join(acme, "changes", "add-login", "proposal.md"), proposal("Add login"));
   write(path.join(acme, "changes", "add-login", "tasks.md"), "## 1. Build\n- [x] 1.1 Form\n- [ ] 1.2 Session\n");
-  write(path.join(acme, "changes", "add-login", "specs", "auth", "spec.md"), "## ADDED Requirements\n\n### Requirement: Logout\nThe system SHALL log out.\n\n#### Scenario: Out\n- **WHEN** asked\n- **THEN** out\n");
+  write(
+    path.join(acme, "changes", "add-login", "specs", "auth", "spec.md"),
+    "## ADDED Requirements\n\n### Requirement: Logout\nThe system SHALL log out.\n\n#### Scenario: Out\n- **WHEN** asked\n- **THEN** out\n",
+  );
   link(path.join(outside, "secret-proposal.md"), path.join(acme, "changes", "leaky-change", "proposal.md"));
   write(path.join(acme, "changes", "leaky-change", "tasks.md"), "- [ ] 1.1 Something\n");
   write(path.join(acme, "changes", "touches-leak", "proposal.md"), proposal("Touch the leak"));
   write(path.join(acme, "changes", "touches-leak", "tasks.md"), "- [x] 1.1 Done\n");
-  write(path.join(acme, "changes", "touches-leak", "specs", "leak", "spec.md"), "## ADDED Requirements\n\n### Requirement: More\nThe system SHALL do more.\n\n#### Scenario: More\n- **WHEN** asked\n- **THEN** more\n");
+  write(
+    path.join(acme, "changes", "touches-leak", "specs", "leak", "spec.md"),
+    "## ADDED Requirements\n\n### Requirement: More\nThe system SHALL do more.\n\n#### Scenario: More\n- **WHEN** asked\n- **THEN** more\n",
+  );
 
   fs.mkdirSync(path.join(ws, "far"), { recursive: true });
   link(path.join(outside, "far-openspec"), path.join(ws, "far", "openspec"));
@@ -97,7 +109,10 @@ afterEach(async () => {
 
 async function start(opts: { watch?: boolean; logLevel?: "silent" | "warn" } = {}) {
   const w = workspace();
-  const env = { ...readEnv({ WORKDECK_DB: path.join(w.dir, "w.db"), WORKDECK_CONFIG: w.configPath, WORKDECK_LOG_LEVEL: opts.logLevel ?? "silent" }), appRoot: repoRoot };
+  const env = {
+    ...readEnv({ WORKDECK_DB: path.join(w.dir, "w.db"), WORKDECK_CONFIG: w.configPath, WORKDECK_LOG_LEVEL: opts.logLevel ?? "silent" }),
+    appRoot: repoRoot,
+  };
   runtime = await createRuntime(env, { watch: opts.watch ?? false, warm: true });
   return { ...w, runtime, api: createCaller(createContext(runtime)) };
 }
@@ -168,7 +183,10 @@ describe("watching stops at the project's edge", () => {
     await reread;
     await watcher.watch(runtime.projects.all());
 
-    const skipped = lines.filter((l) => /skipped a link/.test(l.msg) && l.project === "acme").map((l) => l.link).sort();
+    const skipped = lines
+      .filter((l) => /skipped a link/.test(l.msg) && l.project === "acme")
+      .map((l) => l.link)
+      .sort();
     expect(skipped).toEqual(["openspec/changes/leaky-change/proposal.md", "openspec/specs/leak/spec.md", "openspec/usr"]);
     expect(lines.filter((l) => l.project === "cx").map((l) => l.link)).toEqual(["openspec/changes"]);
     expect(raw.join("\n")).not.toContain(dir);
@@ -198,7 +216,9 @@ describe("scanning stops at links", () => {
     for (const text of [...warnings, far.problem!]) expect(text).not.toContain(dir);
 
     expect(await api.openspec.listChanges({ projectId: "far" })).toEqual([]);
-    await expect(api.openspec.showChange({ projectId: "far", changeId: "far-change" })).rejects.toThrow(/^openspec\/ links outside the project/);
+    await expect(api.openspec.showChange({ projectId: "far", changeId: "far-change" })).rejects.toThrow(
+      /^openspec\/ links outside the project/,
+    );
     const everything = JSON.stringify([await api.openspec.listChanges(), await api.openspec.listSpecs()]);
     expect(everything).not.toContain(SECRET);
     expect(runtime.projects.find("linked")).toBeUndefined();
@@ -218,7 +238,12 @@ describe("scanning stops at links", () => {
     await runtime.rescan();
     await runtime.rescan();
     expect(runtime.warnings.filter((w) => w.includes("./ws/linked"))).toHaveLength(1);
-    expect(stderr.join("").split("\n").filter((l) => l.includes("./ws/linked"))).toHaveLength(1);
+    expect(
+      stderr
+        .join("")
+        .split("\n")
+        .filter((l) => l.includes("./ws/linked")),
+    ).toHaveLength(1);
   });
 });
 
@@ -295,7 +320,10 @@ describe("every openspec read for a request resolves inside the project", () => 
     await service.listSpecs({ projectId: "acme" });
     service.invalidateProject("acme");
     await service.listChanges({ projectId: "acme" });
-    const skipped = lines.filter((l) => /skipped a link/.test(l.msg)).map((l) => l.link).sort();
+    const skipped = lines
+      .filter((l) => /skipped a link/.test(l.msg))
+      .map((l) => l.link)
+      .sort();
     expect(skipped).toEqual(["openspec/changes/leaky-change/proposal.md", "openspec/specs/leak/spec.md", "openspec/usr"]);
     expect(raw.join("\n")).not.toMatch(/\/tmp\//);
   });
@@ -317,14 +345,22 @@ describe("other files read for a request", () => {
     const repo = path.join(dir, "repo");
     write(path.join(dir, "outside", "passwd"), `root:x:0:0:${SECRET}\n`);
     write(path.join(repo, "README.md"), "hello\n");
-    const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], { cwd: repo, encoding: "utf8" }).trim();
+    const git = (...args: string[]) =>
+      execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], { cwd: repo, encoding: "utf8" }).trim();
     git("init", "-q");
     git("add", "-A");
     git("commit", "-q", "-m", "base");
     const base = git("rev-parse", "HEAD");
     link(path.join(dir, "outside", "passwd"), path.join(repo, "leak"));
 
-    const diff = sessionDiff({ worktreePath: repo, worktreeRemovedAt: null, baseCommit: base, branch: null, branchCommit: null, projectPath: repo });
+    const diff = sessionDiff({
+      worktreePath: repo,
+      worktreeRemovedAt: null,
+      baseCommit: base,
+      branch: null,
+      branchCommit: null,
+      projectPath: repo,
+    });
     const leak = diff.files.find((f) => f.path === "leak")!;
     expect(leak.status).toBe("added");
     expect(leak.patch).toContain("new file mode 120000");

@@ -28,10 +28,19 @@ describe("All Work", () => {
     const s = await startWebhookServer();
     await sendGithub(s.url, "workflow_run", workflowRunCompleted({ conclusion: "failure", branch: "main" }));
     const [ci] = (await listAll(s.runtime, { projectId: "billing-api" })).filter((i) => i.type === "ci");
-    expect(ci).toMatchObject({ type: "ci", status: "open", title: "CI failed: CI on main", projectSlug: "billing-api", priority: 4, tag: "github" });
+    expect(ci).toMatchObject({
+      type: "ci",
+      status: "open",
+      title: "CI failed: CI on main",
+      projectSlug: "billing-api",
+      priority: 4,
+      tag: "github",
+    });
     expect(ci!.href).toMatch(/^\/deploys\?project=billing-api#item-\d+$/);
     expect((await stats(s.runtime, { projectId: "billing-api" })).byType.ci).toBe(1);
-    expect(activity(s.runtime, { types: ["ci"] })).toEqual([expect.objectContaining({ kind: "ci", text: "CI failed: CI on main", projectSlug: "billing-api" })]);
+    expect(activity(s.runtime, { types: ["ci"] })).toEqual([
+      expect.objectContaining({ kind: "ci", text: "CI failed: CI on main", projectSlug: "billing-api" }),
+    ]);
 
     await sendGithub(s.url, "workflow_run", workflowRunCompleted({ conclusion: "success", branch: "main" }));
     invalidateWork(s.runtime);
@@ -44,7 +53,15 @@ describe("All Work", () => {
     const s = await startWebhookServer();
     await sendRailway(s.url, deploymentEvent({ type: "Deployment.crashed", deploymentId: "dep-c", timestamp: at(1) }));
     const items = await listAll(s.runtime, { filter: { types: ["deploy"] } });
-    expect(items).toEqual([expect.objectContaining({ type: "deploy", status: "open", priority: 5, title: "Deploy crashed: api (production)", detail: "CRASHED" })]);
+    expect(items).toEqual([
+      expect.objectContaining({
+        type: "deploy",
+        status: "open",
+        priority: 5,
+        title: "Deploy crashed: api (production)",
+        detail: "CRASHED",
+      }),
+    ]);
   });
 });
 
@@ -65,20 +82,33 @@ describe("Slack", () => {
     closers.push(() => notifications.close());
 
     await sendRailway(s.url, deploymentEvent({ type: "Deployment.building", deploymentId: "dep-1", timestamp: at(0) }));
-    await sendRailway(s.url, deploymentEvent({ type: "Deployment.failed", deploymentId: "dep-1", commitHash: "0123456789abcdef", commitMessage: "Break the build", timestamp: at(2) }));
+    await sendRailway(
+      s.url,
+      deploymentEvent({
+        type: "Deployment.failed",
+        deploymentId: "dep-1",
+        commitHash: "0123456789abcdef",
+        commitMessage: "Break the build",
+        timestamp: at(2),
+      }),
+    );
     await sendRailway(s.url, deploymentEvent({ type: "Deployment.deployed", deploymentId: "dep-2", timestamp: at(9) }));
     await sendGithub(s.url, "workflow_run", workflowRunCompleted({ conclusion: "failure" }));
     await notifications.idle();
 
     const titles = slack.received.map((r) => (r.body.blocks[0] as HeaderBlock).text.text);
-    expect(titles).toEqual([":boom: Deploy failed: api (production)", ":rocket: Deployed: api (production)", ":rotating_light: CI failed: CI on main"]);
+    expect(titles).toEqual([
+      ":boom: Deploy failed: api (production)",
+      ":rocket: Deployed: api (production)",
+      ":rotating_light: CI failed: CI on main",
+    ]);
     for (const r of slack.received) {
       expect(r.path).toBe("/hooks/T1/QA/secret");
       expect(checkMessage(r.body)).toEqual([]);
       const button = (r.body.blocks.find((b) => b.type === "actions") as ActionsBlock).elements[0] as { url: string };
       expect(button.url).toMatch(/^http:\/\/workdeck\.test\/deploys\?project=billing-api/);
     }
-    expect(((slack.received[0]!.body.blocks[1] as SectionBlock).text!.text)).toContain("`0123456` Break the build");
-    expect(((slack.received[2]!.body.blocks[1] as SectionBlock).text!.text)).toContain("|Open the run>");
+    expect((slack.received[0]!.body.blocks[1] as SectionBlock).text!.text).toContain("`0123456` Break the build");
+    expect((slack.received[2]!.body.blocks[1] as SectionBlock).text!.text).toContain("|Open the run>");
   });
 });

@@ -7,7 +7,13 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { stopRuntime } from "@/server/runtime-boot";
 import { POST as githubRoute } from "@/app/api/webhooks/github/route";
-import { checkSuiteCompleted, pullRequestClosed, pullRequestOpened, pullRequestSynchronize, workflowRunCompleted } from "../fixtures/webhooks/github";
+import {
+  checkSuiteCompleted,
+  pullRequestClosed,
+  pullRequestOpened,
+  pullRequestSynchronize,
+  workflowRunCompleted,
+} from "../fixtures/webhooks/github";
 import { mergeRequestEvent, pipelineEvent } from "../fixtures/webhooks/gitlab";
 import { deploymentEvent } from "../fixtures/webhooks/railway";
 import { closeWebhookServers, rows, sendGithub, sendGitlab, sendRailway, startWebhookServer, TOKEN } from "../support/webhook-server";
@@ -17,7 +23,16 @@ afterEach(async () => {
   await stopRuntime();
 });
 
-type Item = { id: number; kind: string; status: string; title: string; detail: string; occurrences: number; evidence: string; refs: string | null };
+type Item = {
+  id: number;
+  kind: string;
+  status: string;
+  title: string;
+  detail: string;
+  occurrences: number;
+  evidence: string;
+  refs: string | null;
+};
 const items = (s: Awaited<ReturnType<typeof startWebhookServer>>) => rows<Item>(s.runtime, "SELECT * FROM integration_items ORDER BY id");
 const deliveries = (s: Awaited<ReturnType<typeof startWebhookServer>>) => rows(s.runtime, "SELECT * FROM webhook_deliveries");
 
@@ -30,7 +45,11 @@ describe("GitHub", () => {
     expect(items(s)).toEqual([expect.objectContaining({ kind: "ci", status: "open", title: "CI failed: CI on main", detail: "failure" })]);
     expect(items(s)[0]!.evidence).toContain('workflow "CI" run #562 concluded failure on main');
 
-    const passed = await sendGithub(s.url, "workflow_run", workflowRunCompleted({ conclusion: "success", branch: "main", sha: "f".repeat(40) }));
+    const passed = await sendGithub(
+      s.url,
+      "workflow_run",
+      workflowRunCompleted({ conclusion: "success", branch: "main", sha: "f".repeat(40) }),
+    );
     expect(passed).toMatchObject({ status: 201, body: { change: "resolved" } });
     expect(items(s)).toEqual([expect.objectContaining({ status: "resolved" })]);
   });
@@ -57,8 +76,11 @@ describe("GitHub", () => {
     const payload = workflowRunCompleted({ conclusion: "failure" });
     const unsigned = await sendGithub(s.url, "workflow_run", payload, { signature: null });
     const wrongSecret = await sendGithub(s.url, "workflow_run", payload, { secret: "not the secret" });
-    const tampered = await sendGithub(s.url, "workflow_run", payload, { signature: await signedFor(JSON.stringify(workflowRunCompleted({ conclusion: "success" }))) });
-    for (const answer of [unsigned, wrongSecret, tampered]) expect(answer).toMatchObject({ status: 401, body: { error: { code: "UNAUTHORIZED" } } });
+    const tampered = await sendGithub(s.url, "workflow_run", payload, {
+      signature: await signedFor(JSON.stringify(workflowRunCompleted({ conclusion: "success" }))),
+    });
+    for (const answer of [unsigned, wrongSecret, tampered])
+      expect(answer).toMatchObject({ status: 401, body: { error: { code: "UNAUTHORIZED" } } });
     expect(deliveries(s)).toEqual([]);
     expect(items(s)).toEqual([]);
     expect(rows(s.runtime, "SELECT * FROM events WHERE type = 'integrations.changed'")).toEqual([]);
@@ -66,9 +88,16 @@ describe("GitHub", () => {
 
   it("an event type Workdeck does not track is a 202 and stores nothing", async () => {
     const s = await startWebhookServer();
-    const answer = await sendGithub(s.url, "star", { action: "created", starred_at: "2026-12-04T10:00:00Z", repository: { full_name: "acme/billing-api" } });
+    const answer = await sendGithub(s.url, "star", {
+      action: "created",
+      starred_at: "2026-12-04T10:00:00Z",
+      repository: { full_name: "acme/billing-api" },
+    });
     expect(answer).toMatchObject({ status: 202, body: { ignored: expect.stringContaining('"star"') } });
-    const inProgress = await sendGithub(s.url, "workflow_run", { ...workflowRunCompleted({ conclusion: "failure" }), action: "in_progress" });
+    const inProgress = await sendGithub(s.url, "workflow_run", {
+      ...workflowRunCompleted({ conclusion: "failure" }),
+      action: "in_progress",
+    });
     expect(inProgress.status).toBe(202);
     expect(deliveries(s)).toEqual([]);
   });
@@ -108,8 +137,12 @@ describe("GitHub", () => {
     expect(items(s)[0]).toMatchObject({ kind: "review", status: "open", title: "Review #1347: Dunning emails" });
     expect(JSON.parse(items(s)[0]!.refs!)).toEqual({ changeId: "add-dunning-for-failed-payments" });
 
-    expect((await sendGithub(s.url, "pull_request", pullRequestSynchronize({ ...pr, sha: "a".repeat(40) }))).body).toMatchObject({ change: "updated" });
-    expect((await sendGithub(s.url, "pull_request", pullRequestClosed({ ...pr, merged: true }))).body).toMatchObject({ change: "resolved" });
+    expect((await sendGithub(s.url, "pull_request", pullRequestSynchronize({ ...pr, sha: "a".repeat(40) }))).body).toMatchObject({
+      change: "updated",
+    });
+    expect((await sendGithub(s.url, "pull_request", pullRequestClosed({ ...pr, merged: true }))).body).toMatchObject({
+      change: "resolved",
+    });
     expect(items(s)[0]).toMatchObject({ status: "resolved", detail: "merged" });
 
     const unrelated = await sendGithub(s.url, "pull_request", pullRequestOpened({ number: 9, title: "Bump deps", branch: "deps" }));
@@ -120,7 +153,11 @@ describe("GitHub", () => {
     const s = await startWebhookServer();
     const body = JSON.stringify(workflowRunCompleted({ conclusion: "failure" }));
     const request = (signature: string) =>
-      new Request("http://127.0.0.1/api/webhooks/github", { method: "POST", headers: { "x-github-event": "workflow_run", "x-github-delivery": "d-1", "x-hub-signature-256": signature }, body });
+      new Request("http://127.0.0.1/api/webhooks/github", {
+        method: "POST",
+        headers: { "x-github-event": "workflow_run", "x-github-delivery": "d-1", "x-hub-signature-256": signature },
+        body,
+      });
     // Unset, the route says the integration is off; the route reads the secret from the process environment, like `next dev`.
     expect((await githubRoute(request("sha256=" + "0".repeat(64)), { params: Promise.resolve({}) })).status).toBe(404);
     process.env.GITHUB_WEBHOOK_SECRET = "It's a Secret to Everybody";
@@ -142,7 +179,9 @@ describe("GitLab", () => {
     expect(items(s)[0]!.evidence).toContain("Failed job test/test-image (script_failure)");
     expect((await sendGitlab(s.url, "Pipeline Hook", pipelineEvent({ status: "failed" }), { uuid: "uuid-1" })).status).toBe(200);
     expect((await sendGitlab(s.url, "Pipeline Hook", pipelineEvent({ status: "running" }))).status).toBe(202);
-    expect((await sendGitlab(s.url, "Pipeline Hook", pipelineEvent({ status: "success", id: 32 }))).body).toMatchObject({ change: "resolved" });
+    expect((await sendGitlab(s.url, "Pipeline Hook", pipelineEvent({ status: "success", id: 32 }))).body).toMatchObject({
+      change: "resolved",
+    });
     expect(deliveries(s)).toHaveLength(2);
   });
 
@@ -157,10 +196,16 @@ describe("GitLab", () => {
     const s = await startWebhookServer();
     const mr = { iid: 12, title: "Hybrid logical clocks", description: "See adopt-hybrid-logical-clocks", sourceBranch: "hlc" };
     expect((await sendGitlab(s.url, "Merge Request Hook", mergeRequestEvent({ ...mr, action: "open" }))).status).toBe(201);
-    expect((await sendGitlab(s.url, "Merge Request Hook", mergeRequestEvent({ ...mr, action: "update" }))).body).toMatchObject({ change: "updated" });
+    expect((await sendGitlab(s.url, "Merge Request Hook", mergeRequestEvent({ ...mr, action: "update" }))).body).toMatchObject({
+      change: "updated",
+    });
     expect((await sendGitlab(s.url, "Merge Request Hook", mergeRequestEvent({ ...mr, action: "approved" }))).status).toBe(202);
-    expect((await sendGitlab(s.url, "Merge Request Hook", mergeRequestEvent({ ...mr, action: "merge" }))).body).toMatchObject({ change: "resolved" });
-    expect(items(s)).toEqual([expect.objectContaining({ kind: "review", title: "Review !12: Hybrid logical clocks", status: "resolved", detail: "merged" })]);
+    expect((await sendGitlab(s.url, "Merge Request Hook", mergeRequestEvent({ ...mr, action: "merge" }))).body).toMatchObject({
+      change: "resolved",
+    });
+    expect(items(s)).toEqual([
+      expect.objectContaining({ kind: "review", title: "Review !12: Hybrid logical clocks", status: "resolved", detail: "merged" }),
+    ]);
   });
 });
 
@@ -169,16 +214,22 @@ describe("Railway", () => {
 
   it("BUILDING then FAILED opens a deploy item and fills the timeline; a later SUCCESS resolves it", async () => {
     const s = await startWebhookServer();
-    expect((await sendRailway(s.url, deploymentEvent({ type: "Deployment.building", deploymentId: "dep-1", timestamp: at(0) }))).body).toMatchObject({ kind: "deploy", change: "none" });
+    expect(
+      (await sendRailway(s.url, deploymentEvent({ type: "Deployment.building", deploymentId: "dep-1", timestamp: at(0) }))).body,
+    ).toMatchObject({ kind: "deploy", change: "none" });
     const failed = await sendRailway(s.url, deploymentEvent({ type: "Deployment.failed", deploymentId: "dep-1", timestamp: at(3) }));
     expect(failed).toMatchObject({ status: 201, body: { project: "billing-api", change: "opened" } });
-    expect(items(s)).toEqual([expect.objectContaining({ kind: "deploy", status: "open", title: "Deploy failed: api (production)", detail: "FAILED" })]);
+    expect(items(s)).toEqual([
+      expect.objectContaining({ kind: "deploy", status: "open", title: "Deploy failed: api (production)", detail: "FAILED" }),
+    ]);
     const [deploy] = rows<{ status: string; started_at: number; finished_at: number }>(s.runtime, "SELECT * FROM deploys");
     expect(deploy).toMatchObject({ status: "FAILED" });
     expect(deploy!.finished_at - deploy!.started_at).toBe(3 * 60_000);
 
     await sendRailway(s.url, deploymentEvent({ type: "Deployment.building", deploymentId: "dep-2", timestamp: at(10) }));
-    expect((await sendRailway(s.url, deploymentEvent({ type: "Deployment.deployed", deploymentId: "dep-2", timestamp: at(12) }))).body).toMatchObject({ change: "resolved" });
+    expect(
+      (await sendRailway(s.url, deploymentEvent({ type: "Deployment.deployed", deploymentId: "dep-2", timestamp: at(12) }))).body,
+    ).toMatchObject({ change: "resolved" });
     expect(items(s)[0]).toMatchObject({ status: "resolved" });
   });
 

@@ -25,7 +25,13 @@ describe("work: needs you", () => {
     fs.mkdirSync(path.join(dir, "p", "openspec"), { recursive: true });
     const config = path.join(dir, "config.json");
     fs.writeFileSync(config, JSON.stringify({ projects: [{ slug: "p", path: path.join(dir, "p") }] }));
-    const runtime = await startRuntime({ ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent" }), appRoot: repoRoot }, { watch: false });
+    const runtime = await startRuntime(
+      {
+        ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent" }),
+        appRoot: repoRoot,
+      },
+      { watch: false },
+    );
     const api = createCaller(createContext(runtime));
     // Run 1 five times, an hour apart: its failures fail five runs in a row.
     const run1 = JSON.parse(fs.readFileSync(path.join(reports, "run-1.json"), "utf8")) as { stats: { startTime: string } };

@@ -23,7 +23,10 @@ async function start() {
   fs.cpSync(path.join(repoRoot, "examples/demo-workspace/billing-api"), path.join(workspace, "billing-api"), { recursive: true });
   const config = path.join(dir, "config.json");
   fs.writeFileSync(config, JSON.stringify({ projects: [{ slug: "billing-api", path: path.join(workspace, "billing-api") }] }));
-  const env = { ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent" }), appRoot: repoRoot };
+  const env = {
+    ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent" }),
+    appRoot: repoRoot,
+  };
   const runtime = await startRuntime(env, { watch: false });
   const api = createCaller(createContext(runtime));
   return { runtime, api };
@@ -50,7 +53,12 @@ describe("work: All Work", () => {
       expect(rank[a.status] < rank[b.status] || (rank[a.status] === rank[b.status] && a.priority >= b.priority)).toBe(true);
     }
     const locks = failures.find((f) => f.title.includes(LOCKS) && f.title.includes("[desktop-chrome]"))!;
-    expect(locks).toMatchObject({ status: "open", projectSlug: "billing-api", tag: "pending", href: expect.stringMatching(/^\/errors\/\d+$/) });
+    expect(locks).toMatchObject({
+      status: "open",
+      projectSlug: "billing-api",
+      tag: "pending",
+      href: expect.stringMatching(/^\/errors\/\d+$/),
+    });
     expect(locks.detail).toContain("untriaged");
 
     // Triage + a proposal linked to the failure: both sides show the link.
@@ -80,7 +88,9 @@ describe("work: All Work", () => {
     expect(after.indexOf(item)).toBeGreaterThan(after.findIndex((i) => i.status === "open"));
 
     // Filters: status, type, search and dates.
-    expect((await api.work.listAll({ projectId: "billing-api", filter: { status: ["done"], types: ["failure"] } })).map((i) => i.key)).toContain(locks.key);
+    expect(
+      (await api.work.listAll({ projectId: "billing-api", filter: { status: ["done"], types: ["failure"] } })).map((i) => i.key),
+    ).toContain(locks.key);
     expect(await api.work.listAll({ filter: { search: "no such thing anywhere" } })).toEqual([]);
     expect(await api.work.listAll({ filter: { from: new Date(Date.now() + 86_400_000) } })).toEqual([]);
 
@@ -102,7 +112,9 @@ describe("work: All Work", () => {
   it("shows sessions linked to their work item, and a remediation whose failure passed as resolved", async () => {
     const { runtime, api } = await start();
     ingestReport(runtime, { projectSlug: "billing-api", body: JSON.stringify(readSampleRun(1)) });
-    const failure = (await api.work.listAll({ projectId: "billing-api", filter: { types: ["failure"] } })).find((f) => f.title.includes(LOCKS))!;
+    const failure = (await api.work.listAll({ projectId: "billing-api", filter: { types: ["failure"] } })).find((f) =>
+      f.title.includes(LOCKS),
+    )!;
     const failureId = Number(failure.key.split(":")[1]);
     // A finished remediation session, as the runner stores it (running one needs the claude binary).
     const now = Date.now();
@@ -119,14 +131,22 @@ describe("work: All Work", () => {
     let items = await api.work.listAll({ projectId: "billing-api" });
     expect(items.find((i) => i.key === failure.key)!.links.session).toEqual({ id: sessionId, status: "completed" });
     let session = items.find((i) => i.key === `session:${sessionId}`)!;
-    expect(session).toMatchObject({ type: "session", status: "done", tag: "error_remediation", links: { failure: { id: failureId, status: "active" } } });
+    expect(session).toMatchObject({
+      type: "session",
+      status: "done",
+      tag: "error_remediation",
+      links: { failure: { id: failureId, status: "active" } },
+    });
 
     ingestReport(runtime, { projectSlug: "billing-api", body: JSON.stringify(passingReport(LOCKS)) });
     items = await api.work.listAll({ projectId: "billing-api" });
     session = items.find((i) => i.key === `session:${sessionId}`)!;
     expect(session.links.failure).toEqual({ id: failureId, status: "resolved" });
     expect(session.detail).toBe("completed · failure resolved");
-    expect((await api.work.activity({ types: ["session_finished"] }))[0]).toMatchObject({ kind: "session_finished", text: `Session #${sessionId} completed` });
+    expect((await api.work.activity({ types: ["session_finished"] }))[0]).toMatchObject({
+      kind: "session_finished",
+      text: `Session #${sessionId} completed`,
+    });
   });
 
   it("subscribe forwards spec, error and session events with tracked ids and resumes after lastEventId", async () => {

@@ -10,7 +10,9 @@ export function requireBinary(name: string, apt: string, candidates: string[] = 
   for (const c of candidates) if (fs.existsSync(c)) return c;
   const found = spawnSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" }).stdout.trim();
   if (found) return found;
-  throw new Error(`${name} is not installed: these tests start a real one. Install it (apt-get install -y ${apt}; .ci/run does). The suite fails rather than skipping without it.`);
+  throw new Error(
+    `${name} is not installed: these tests start a real one. Install it (apt-get install -y ${apt}; .ci/run does). The suite fails rather than skipping without it.`,
+  );
 }
 
 export function freePort(): Promise<number> {

@@ -21,7 +21,12 @@ import type { AddressInfo, Socket } from "node:net";
  * test can prove which account served which call.
  */
 
-export type Usage = { input_tokens?: number; output_tokens?: number; cache_read_input_tokens?: number; cache_creation_input_tokens?: number };
+export type Usage = {
+  input_tokens?: number;
+  output_tokens?: number;
+  cache_read_input_tokens?: number;
+  cache_creation_input_tokens?: number;
+};
 
 export type FakeTurn =
   /** A final answer: text, stop_reason end_turn. */
@@ -125,7 +130,11 @@ export class FakeAnthropic {
   }
 
   /** A rule checked before the queue; `times` defaults to unlimited. */
-  when(predicate: (req: LoggedRequest) => boolean, turn: FakeTurn | ((req: LoggedRequest) => FakeTurn), opts: { times?: number } = {}): this {
+  when(
+    predicate: (req: LoggedRequest) => boolean,
+    turn: FakeTurn | ((req: LoggedRequest) => FakeTurn),
+    opts: { times?: number } = {},
+  ): this {
     this.rules.push({ when: predicate, turn, times: opts.times ?? Infinity });
     return this;
   }
@@ -190,7 +199,10 @@ export class FakeAnthropic {
     } else if (req.method === "HEAD" || url.pathname === "/api/hello") {
       res.writeHead(200).end();
     } else if (url.pathname.startsWith("/api/oauth/usage")) {
-      this.json(res, 200, { five_hour: { utilization: 12, resets_at: new Date(Date.now() + 4 * 3600e3).toISOString() }, seven_day: { utilization: 30, resets_at: new Date(Date.now() + 5 * 86400e3).toISOString() } });
+      this.json(res, 200, {
+        five_hour: { utilization: 12, resets_at: new Date(Date.now() + 4 * 3600e3).toISOString() },
+        seven_day: { utilization: 30, resets_at: new Date(Date.now() + 5 * 86400e3).toISOString() },
+      });
     } else {
       // Everything else the CLI may probe (profile, settings, feature flags): a plausible empty answer.
       entry.status = 404;
@@ -227,7 +239,10 @@ export class FakeAnthropic {
         this.json(
           res,
           429,
-          { type: "error", error: { type: "rate_limit_error", message: "This request would exceed your account's rate limit. Please try again later." } },
+          {
+            type: "error",
+            error: { type: "rate_limit_error", message: "This request would exceed your account's rate limit. Please try again later." },
+          },
           {
             "anthropic-ratelimit-unified-status": "rejected",
             "anthropic-ratelimit-unified-reset": String(turn.resetsAt),
@@ -254,7 +269,14 @@ export class FakeAnthropic {
                   ? "overloaded_error"
                   : "api_error");
         const message =
-          turn.message ?? (turn.status === 401 ? "Invalid bearer token" : turn.status === 529 ? "Overloaded" : turn.status === 403 ? "OAuth token revoked" : "Internal server error");
+          turn.message ??
+          (turn.status === 401
+            ? "Invalid bearer token"
+            : turn.status === 529
+              ? "Overloaded"
+              : turn.status === 403
+                ? "OAuth token revoked"
+                : "Internal server error");
         this.json(res, turn.status, { type: "error", error: { type, message } }, turn.headers ?? {});
         return turn.status;
       }
@@ -265,7 +287,8 @@ export class FakeAnthropic {
     const blocks: ({ type: "text"; text: string } | { type: "tool_use"; id: string; name: string; input: Record<string, unknown> })[] = [];
     if (turn.text) blocks.push({ type: "text", text: turn.text });
     if (turn.kind === "tool_use") blocks.push({ type: "tool_use", id: turn.id ?? this.toolId(), name: turn.name, input: turn.input });
-    if (turn.kind === "tool_uses") for (const c of turn.calls) blocks.push({ type: "tool_use", id: c.id ?? this.toolId(), name: c.name, input: c.input });
+    if (turn.kind === "tool_uses")
+      for (const c of turn.calls) blocks.push({ type: "tool_use", id: c.id ?? this.toolId(), name: c.name, input: c.input });
     const stopReason = turn.kind === "text" ? "end_turn" : "tool_use";
     const usage = {
       input_tokens: turn.usage?.input_tokens ?? 100 + estimateTokens(JSON.stringify(body.messages)) / 100,
@@ -275,7 +298,16 @@ export class FakeAnthropic {
     };
     usage.input_tokens = Math.round(usage.input_tokens);
     const id = `msg_fake${++this.ids}`;
-    const message = { id, type: "message", role: "assistant", model: body.model, content: [] as unknown[], stop_reason: null, stop_sequence: null, usage: { ...usage, output_tokens: 1 } };
+    const message = {
+      id,
+      type: "message",
+      role: "assistant",
+      model: body.model,
+      content: [] as unknown[],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: { ...usage, output_tokens: 1 },
+    };
     const headers = { ...this.allowedHeaders, "request-id": `req_fake${entry.seq}` };
     if (!body.stream) {
       this.json(res, 200, { ...message, content: blocks, stop_reason: stopReason, usage }, headers);
@@ -288,16 +320,26 @@ export class FakeAnthropic {
       if (block.type === "text") {
         send("content_block_start", { type: "content_block_start", index, content_block: { type: "text", text: "" } });
         if (index === 0) send("ping", { type: "ping" });
-        for (const piece of split(block.text)) send("content_block_delta", { type: "content_block_delta", index, delta: { type: "text_delta", text: piece } });
+        for (const piece of split(block.text))
+          send("content_block_delta", { type: "content_block_delta", index, delta: { type: "text_delta", text: piece } });
       } else {
-        send("content_block_start", { type: "content_block_start", index, content_block: { type: "tool_use", id: block.id, name: block.name, input: {} } });
+        send("content_block_start", {
+          type: "content_block_start",
+          index,
+          content_block: { type: "tool_use", id: block.id, name: block.name, input: {} },
+        });
         const json = JSON.stringify(block.input);
         send("content_block_delta", { type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: "" } });
-        for (const piece of split(json, 24)) send("content_block_delta", { type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: piece } });
+        for (const piece of split(json, 24))
+          send("content_block_delta", { type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: piece } });
       }
       send("content_block_stop", { type: "content_block_stop", index });
     });
-    send("message_delta", { type: "message_delta", delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: usage.output_tokens } });
+    send("message_delta", {
+      type: "message_delta",
+      delta: { stop_reason: stopReason, stop_sequence: null },
+      usage: { output_tokens: usage.output_tokens },
+    });
     send("message_stop", { type: "message_stop" });
     res.end();
     return 200;
@@ -352,6 +394,7 @@ export function lastToolResult(req: LoggedRequest): { text: string; isError: boo
   const block = Array.isArray(last?.content) ? last.content.find((b) => b.type === "tool_result") : undefined;
   if (!block) return null;
   const content = block.content;
-  const text = typeof content === "string" ? content : Array.isArray(content) ? content.map((c: { text?: string }) => c.text ?? "").join("") : "";
+  const text =
+    typeof content === "string" ? content : Array.isArray(content) ? content.map((c: { text?: string }) => c.text ?? "").join("") : "";
   return { text, isError: block.is_error === true };
 }

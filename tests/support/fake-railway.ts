@@ -12,12 +12,40 @@ const SDL = /* GraphQL */ `
   scalar DateTime
   scalar JSON
 
-  enum DeploymentStatus { BUILDING CRASHED DEPLOYING FAILED INITIALIZING NEEDS_APPROVAL QUEUED REMOVED REMOVING SKIPPED SLEEPING SUCCESS WAITING }
+  enum DeploymentStatus {
+    BUILDING
+    CRASHED
+    DEPLOYING
+    FAILED
+    INITIALIZING
+    NEEDS_APPROVAL
+    QUEUED
+    REMOVED
+    REMOVING
+    SKIPPED
+    SLEEPING
+    SUCCESS
+    WAITING
+  }
 
-  input DeploymentStatusInput { in: [DeploymentStatus!], notIn: [DeploymentStatus!] }
-  input DeploymentListInput { projectId: String, serviceId: String, environmentId: String, includeDeleted: Boolean, status: DeploymentStatusInput }
+  input DeploymentStatusInput {
+    in: [DeploymentStatus!]
+    notIn: [DeploymentStatus!]
+  }
+  input DeploymentListInput {
+    projectId: String
+    serviceId: String
+    environmentId: String
+    includeDeleted: Boolean
+    status: DeploymentStatusInput
+  }
 
-  type PageInfo { hasNextPage: Boolean!, hasPreviousPage: Boolean!, startCursor: String, endCursor: String }
+  type PageInfo {
+    hasNextPage: Boolean!
+    hasPreviousPage: Boolean!
+    startCursor: String
+    endCursor: String
+  }
 
   type Deployment {
     id: String!
@@ -32,19 +60,56 @@ const SDL = /* GraphQL */ `
     url: String
     canRedeploy: Boolean!
   }
-  type QueryDeploymentsConnectionEdge { cursor: String!, node: Deployment! }
-  type QueryDeploymentsConnection { edges: [QueryDeploymentsConnectionEdge!]!, pageInfo: PageInfo! }
+  type QueryDeploymentsConnectionEdge {
+    cursor: String!
+    node: Deployment!
+  }
+  type QueryDeploymentsConnection {
+    edges: [QueryDeploymentsConnectionEdge!]!
+    pageInfo: PageInfo!
+  }
 
-  type Service { id: String!, name: String! }
-  type ProjectServicesConnectionEdge { cursor: String!, node: Service! }
-  type ProjectServicesConnection { edges: [ProjectServicesConnectionEdge!]!, pageInfo: PageInfo! }
-  type Environment { id: String!, name: String! }
-  type ProjectEnvironmentsConnectionEdge { cursor: String!, node: Environment! }
-  type ProjectEnvironmentsConnection { edges: [ProjectEnvironmentsConnectionEdge!]!, pageInfo: PageInfo! }
-  type Project { id: String!, name: String!, services: ProjectServicesConnection!, environments: ProjectEnvironmentsConnection! }
+  type Service {
+    id: String!
+    name: String!
+  }
+  type ProjectServicesConnectionEdge {
+    cursor: String!
+    node: Service!
+  }
+  type ProjectServicesConnection {
+    edges: [ProjectServicesConnectionEdge!]!
+    pageInfo: PageInfo!
+  }
+  type Environment {
+    id: String!
+    name: String!
+  }
+  type ProjectEnvironmentsConnectionEdge {
+    cursor: String!
+    node: Environment!
+  }
+  type ProjectEnvironmentsConnection {
+    edges: [ProjectEnvironmentsConnectionEdge!]!
+    pageInfo: PageInfo!
+  }
+  type Project {
+    id: String!
+    name: String!
+    services: ProjectServicesConnection!
+    environments: ProjectEnvironmentsConnection!
+  }
 
-  type LogAttribute { key: String!, value: String! }
-  type Log { message: String!, timestamp: DateTime!, severity: String, attributes: [LogAttribute!]! }
+  type LogAttribute {
+    key: String!
+    value: String!
+  }
+  type Log {
+    message: String!
+    timestamp: DateTime!
+    severity: String
+    attributes: [LogAttribute!]!
+  }
 
   type Query {
     project(id: String!): Project!
@@ -71,7 +136,10 @@ export type FakeDeployment = {
 };
 
 export class FakeRailway {
-  readonly projects = new Map<string, { name: string; services: Map<string, string>; environments: Map<string, string>; deployments: FakeDeployment[] }>();
+  readonly projects = new Map<
+    string,
+    { name: string; services: Map<string, string>; environments: Map<string, string>; deployments: FakeDeployment[] }
+  >();
   /** Every query received, in order, with whether its token was accepted. */
   readonly queries: { query: string; authorized: boolean }[] = [];
 
@@ -90,7 +158,12 @@ export class FakeRailway {
   }
 
   addProject(id: string, o: { services: Record<string, string>; environments: Record<string, string> }): void {
-    this.projects.set(id, { name: id, services: new Map(Object.entries(o.services)), environments: new Map(Object.entries(o.environments)), deployments: [] });
+    this.projects.set(id, {
+      name: id,
+      services: new Map(Object.entries(o.services)),
+      environments: new Map(Object.entries(o.environments)),
+      deployments: [],
+    });
   }
 
   /** Adds or moves a deployment (newest first, as Railway lists them). */
@@ -98,7 +171,17 @@ export class FakeRailway {
     const p = this.projects.get(projectId)!;
     const existing = p.deployments.find((x) => x.id === d.id);
     if (existing) Object.assign(existing, d);
-    else p.deployments.unshift({ createdAt: d.updatedAt ?? new Date().toISOString(), updatedAt: new Date().toISOString(), serviceId: "svc-api", environmentId: "env-production", meta: {}, buildLogs: [], deployLogs: [], ...d });
+    else
+      p.deployments.unshift({
+        createdAt: d.updatedAt ?? new Date().toISOString(),
+        updatedAt: new Date().toISOString(),
+        serviceId: "svc-api",
+        environmentId: "env-production",
+        meta: {},
+        buildLogs: [],
+        deployLogs: [],
+        ...d,
+      });
   }
 
   close(): Promise<void> {
@@ -132,7 +215,13 @@ export class FakeRailway {
       for (const [pid, p] of this.projects) for (const d of p.deployments) if (d.id === id) return { d, pid };
       throw new Error("Deployment not found");
     };
-    const logs = (lines: string[], limit?: number) => lines.slice(-(limit ?? 500)).map((message, i) => ({ message, timestamp: new Date(Date.UTC(2026, 11, 4, 10, 0, i)).toISOString(), severity: "info", attributes: [] }));
+    const logs = (lines: string[], limit?: number) =>
+      lines.slice(-(limit ?? 500)).map((message, i) => ({
+        message,
+        timestamp: new Date(Date.UTC(2026, 11, 4, 10, 0, i)).toISOString(),
+        severity: "info",
+        attributes: [],
+      }));
     return {
       project: ({ id }: { id: string }) => {
         const p = project(id);
@@ -149,7 +238,9 @@ export class FakeRailway {
       },
       deployments: ({ first, input }: { first?: number; input: { projectId?: string; serviceId?: string; environmentId?: string } }) => {
         const p = project(input.projectId ?? "");
-        const list = p.deployments.filter((d) => (!input.serviceId || d.serviceId === input.serviceId) && (!input.environmentId || d.environmentId === input.environmentId));
+        const list = p.deployments.filter(
+          (d) => (!input.serviceId || d.serviceId === input.serviceId) && (!input.environmentId || d.environmentId === input.environmentId),
+        );
         return edges(list.slice(0, first ?? 50).map((d) => deployment(d, input.projectId!)));
       },
       buildLogs: ({ deploymentId, limit }: { deploymentId: string; limit?: number }) => logs(find(deploymentId).d.buildLogs, limit),

@@ -12,7 +12,8 @@ export async function startFakeSlack(): Promise<{ url: string; received: SlackRe
     req.on("data", (c) => (raw += c));
     req.on("end", () => {
       received.push({ path: req.url ?? "", auth: req.headers.authorization, body: JSON.parse(raw) });
-      if (req.url?.startsWith("/api/")) res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true, ts: "1.2" }));
+      if (req.url?.startsWith("/api/"))
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true, ts: "1.2" }));
       else res.writeHead(200).end("ok");
     });
   });

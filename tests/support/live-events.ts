@@ -80,7 +80,11 @@ export async function trpcQuery<T>(baseURL: string, procedure: string, input?: u
 
 /** A tRPC mutation over real HTTP (POST, no Origin: a CLI-like caller). */
 export async function trpcMutate<T>(baseURL: string, procedure: string, input: unknown): Promise<T> {
-  const res = await fetch(`${baseURL}/api/trpc/${procedure}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(transformer.serialize(input)) });
+  const res = await fetch(`${baseURL}/api/trpc/${procedure}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(transformer.serialize(input)),
+  });
   return answer<T>(procedure, res);
 }
 
@@ -99,6 +103,10 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../
  */
 export function ensureNextBuild(): void {
   if (fs.existsSync(path.join(repoRoot, ".next", "BUILD_ID"))) return;
-  const result = spawnSync(process.execPath, [path.join(repoRoot, "bin/workdeck.mjs"), "build", "--if-needed"], { cwd: repoRoot, stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+  const result = spawnSync(process.execPath, [path.join(repoRoot, "bin/workdeck.mjs"), "build", "--if-needed"], {
+    cwd: repoRoot,
+    stdio: "inherit",
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
+  });
   if (result.status !== 0) throw new Error("next build failed; see the output above");
 }

@@ -3,7 +3,11 @@ import path from "node:path";
 import { sharedPath } from "./shared";
 
 type PwResult = { status: string; retry: number; error?: unknown; errors: unknown[] };
-type PwSuite = { title: string; specs?: { title: string; tests: { status: string; projectName: string; results: PwResult[] }[] }[]; suites?: PwSuite[] };
+type PwSuite = {
+  title: string;
+  specs?: { title: string; tests: { status: string; projectName: string; results: PwResult[] }[] }[];
+  suites?: PwSuite[];
+};
 export type PwReport = { config: unknown; suites: PwSuite[]; errors: unknown[]; stats: { startTime: string } };
 
 /** Run `n` of the shared Playwright sample (../shared/playwright-sample/reports/run-<n>.json), parsed. */

@@ -15,8 +15,16 @@ const PG_BIN = fs.existsSync("/usr/lib/postgresql") ? fs.readdirSync("/usr/lib/p
  * stop() shuts it down and removes the folder.
  */
 export async function startPostgres(): Promise<PostgresServer> {
-  const initdb = requireBinary("initdb", "postgresql", PG_BIN.map((b) => path.join(b, "initdb")));
-  const pgCtl = requireBinary("pg_ctl", "postgresql", PG_BIN.map((b) => path.join(b, "pg_ctl")));
+  const initdb = requireBinary(
+    "initdb",
+    "postgresql",
+    PG_BIN.map((b) => path.join(b, "initdb")),
+  );
+  const pgCtl = requireBinary(
+    "pg_ctl",
+    "postgresql",
+    PG_BIN.map((b) => path.join(b, "pg_ctl")),
+  );
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "workdeck-pg-"));
   const dataDir = path.join(root, "data");
   const as = runAs();
@@ -24,11 +32,25 @@ export async function startPostgres(): Promise<PostgresServer> {
   const port = await freePort();
   const run = (file: string, args: string[]) => {
     const r = spawnSync(file, args, { encoding: "utf8", uid: as?.uid, gid: as?.gid, cwd: root, env: { ...process.env, LC_ALL: "C" } });
-    if (r.status !== 0) throw new Error(`${path.basename(file)} ${args[0] ?? ""} failed (${r.status ?? r.signal}): ${r.error?.message ?? ""}\n${r.stdout}\n${r.stderr}`);
+    if (r.status !== 0)
+      throw new Error(
+        `${path.basename(file)} ${args[0] ?? ""} failed (${r.status ?? r.signal}): ${r.error?.message ?? ""}\n${r.stdout}\n${r.stderr}`,
+      );
   };
   try {
     run(initdb, ["-D", dataDir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]);
-    run(pgCtl, ["-D", dataDir, "-l", path.join(root, "server.log"), "-w", "-t", "60", "-o", `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off`, "start"]);
+    run(pgCtl, [
+      "-D",
+      dataDir,
+      "-l",
+      path.join(root, "server.log"),
+      "-w",
+      "-t",
+      "60",
+      "-o",
+      `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off`,
+      "start",
+    ]);
   } catch (err) {
     fs.rmSync(root, { recursive: true, force: true });
     throw err;
@@ -52,6 +74,8 @@ function runAs(): { uid: number; gid: number } | null {
     const gid = Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" }).trim());
     return { uid, gid };
   } catch {
-    throw new Error("Running as root needs a `postgres` user to run PostgreSQL as (apt-get install -y postgresql creates it; .ci/run does).");
+    throw new Error(
+      "Running as root needs a `postgres` user to run PostgreSQL as (apt-get install -y postgresql creates it; .ci/run does).",
+    );
   }
 }

@@ -35,10 +35,15 @@ export async function startRedis(): Promise<RedisServer> {
 }
 
 async function launch(bin: string, port: number): Promise<ChildProcess> {
-  const child = spawn(bin, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "notice"], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(bin, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "notice"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => (child.kill("SIGKILL"), reject(new Error(`redis-server did not start within 20 s:\n${output}`))), 20_000);
+    const timer = setTimeout(
+      () => (child.kill("SIGKILL"), reject(new Error(`redis-server did not start within 20 s:\n${output}`))),
+      20_000,
+    );
     const onData = (d: Buffer) => {
       output += d;
       if (output.includes("Ready to accept connections")) {

@@ -23,7 +23,15 @@ afterEach(async () => {
 
 export async function reportPoster(runtime: Runtime, transport: Transport): Promise<ReportPost> {
   if (transport === "route") {
-    return (query, body, headers = {}) => POST(new Request(`http://127.0.0.1/api/reports${query}`, { method: "POST", body: body as BodyInit, headers, duplex: "half" } as RequestInit));
+    return (query, body, headers = {}) =>
+      POST(
+        new Request(`http://127.0.0.1/api/reports${query}`, {
+          method: "POST",
+          body: body as BodyInit,
+          headers,
+          duplex: "half",
+        } as RequestInit),
+      );
   }
   const url = await edgeServer(runtime);
   return (query, body, headers = {}) => httpPost(`${url}/api/reports${query}`, body, headers);
@@ -32,7 +40,14 @@ export async function reportPoster(runtime: Runtime, transport: Transport): Prom
 /** The edge serve uses, on a free port, for this runtime. */
 export async function edgeServer(runtime: Runtime): Promise<string> {
   const server = http.createServer(
-    edgeHandler({ bindHost: "127.0.0.1", token: runtime.env.token, credentials: authCredentials(runtime.db), hooks: runtime, reports: runtime, next: () => null }),
+    edgeHandler({
+      bindHost: "127.0.0.1",
+      token: runtime.env.token,
+      credentials: authCredentials(runtime.db),
+      hooks: runtime,
+      reports: runtime,
+      next: () => null,
+    }),
   );
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   closers.push(() => new Promise((r) => (server.closeAllConnections(), server.close(() => r()))));
@@ -48,7 +63,14 @@ export function httpPost(url: string, body: BodyInit | Uint8Array, headers: Reco
       answered = true;
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve(new Response(Buffer.concat(chunks), { status: res.statusCode ?? 0, headers: { "content-type": String(res.headers["content-type"] ?? "") } })));
+      res.on("end", () =>
+        resolve(
+          new Response(Buffer.concat(chunks), {
+            status: res.statusCode ?? 0,
+            headers: { "content-type": String(res.headers["content-type"] ?? "") },
+          }),
+        ),
+      );
       res.on("error", reject);
     });
     // A refused upload closes the connection; the answer has already arrived by then.

@@ -32,7 +32,9 @@ export function harnessDeps(spec: HarnessSpec, repoRoot: string): SessionsDeps {
   const db = openDatabase(spec.dbPath);
   migrateDatabase(db, path.join(repoRoot, "drizzle"));
   const projects = new ProjectRegistry(db);
-  projects.replace([{ slug: "demo", name: "Demo", path: spec.projectPath, openspecRoot: spec.projectPath, source: "config", problem: null }]);
+  projects.replace([
+    { slug: "demo", name: "Demo", path: spec.projectPath, openspecRoot: spec.projectPath, source: "config", problem: null },
+  ]);
   const config: LoadedConfig = {
     config: { claude: { defaults: { permissionMode: "bypassPermissions", worktrees: false, timeoutMinutes: spec.timeoutMinutes } } },
     file: undefined,

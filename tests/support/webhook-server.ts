@@ -36,7 +36,12 @@ export async function startWebhookServer(
     config,
     JSON.stringify({
       projects: [
-        { slug: "billing-api", path: path.join(workspace, "billing-api"), repository: "acme/billing-api", railway: { projectId: "prj-7f3a" } },
+        {
+          slug: "billing-api",
+          path: path.join(workspace, "billing-api"),
+          repository: "acme/billing-api",
+          railway: { projectId: "prj-7f3a" },
+        },
         { slug: "mobile-sync", path: path.join(workspace, "mobile-sync"), repository: "acme/platform/billing-api" },
       ],
       integrations: {
@@ -48,7 +53,14 @@ export async function startWebhookServer(
     }),
   );
   const env = {
-    ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent", WORKDECK_TOKEN: TOKEN, ...extra.env }),
+    ...readEnv({
+      ...process.env,
+      WORKDECK_DB: path.join(dir, "w.db"),
+      WORKDECK_CONFIG: config,
+      WORKDECK_LOG_LEVEL: "silent",
+      WORKDECK_TOKEN: TOKEN,
+      ...extra.env,
+    }),
     appRoot: repoRoot,
   };
   const runtime = await startRuntime(env, { watch: false, sessions: extra.sessions ?? false });
@@ -84,9 +96,15 @@ async function send(url: string, body: string, headers: Record<string, string>):
 }
 
 /** A GitHub delivery, signed with the secret unless `signature` says otherwise. */
-export async function sendGithub(base: string, event: string, payload: unknown, o: { delivery?: string; signature?: string | null; secret?: string; raw?: string } = {}): Promise<Answer> {
+export async function sendGithub(
+  base: string,
+  event: string,
+  payload: unknown,
+  o: { delivery?: string; signature?: string | null; secret?: string; raw?: string } = {},
+): Promise<Answer> {
   const body = o.raw ?? JSON.stringify(payload);
-  const signature = o.signature === undefined ? await new Webhooks({ secret: o.secret ?? WEBHOOK_SECRETS.GITHUB_WEBHOOK_SECRET! }).sign(body) : o.signature;
+  const signature =
+    o.signature === undefined ? await new Webhooks({ secret: o.secret ?? WEBHOOK_SECRETS.GITHUB_WEBHOOK_SECRET! }).sign(body) : o.signature;
   return send(`${base}/api/webhooks/github`, body, {
     "x-github-event": event,
     "x-github-delivery": o.delivery ?? crypto.randomUUID(),
@@ -95,7 +113,12 @@ export async function sendGithub(base: string, event: string, payload: unknown, 
   });
 }
 
-export async function sendGitlab(base: string, event: string, payload: unknown, o: { uuid?: string; token?: string | null; raw?: string } = {}): Promise<Answer> {
+export async function sendGitlab(
+  base: string,
+  event: string,
+  payload: unknown,
+  o: { uuid?: string; token?: string | null; raw?: string } = {},
+): Promise<Answer> {
   const token = o.token === undefined ? WEBHOOK_SECRETS.GITLAB_WEBHOOK_TOKEN! : o.token;
   return send(`${base}/api/webhooks/gitlab`, o.raw ?? JSON.stringify(payload), {
     "x-gitlab-event": event,
@@ -105,7 +128,11 @@ export async function sendGitlab(base: string, event: string, payload: unknown, 
 }
 
 export async function sendRailway(base: string, payload: unknown, o: { secret?: string; raw?: string } = {}): Promise<Answer> {
-  return send(`${base}/api/webhooks/railway/${encodeURIComponent(o.secret ?? WEBHOOK_SECRETS.RAILWAY_WEBHOOK_SECRET!)}`, o.raw ?? JSON.stringify(payload), {});
+  return send(
+    `${base}/api/webhooks/railway/${encodeURIComponent(o.secret ?? WEBHOOK_SECRETS.RAILWAY_WEBHOOK_SECRET!)}`,
+    o.raw ?? JSON.stringify(payload),
+    {},
+  );
 }
 
 /** Rows of a table (the store's truth, not an API's view of it). */

@@ -11,7 +11,9 @@ export type ServeOptions = { dbPath: string; configPath: string; token?: string;
  * A real `workdeck serve` child on a free port, ready once /api/health answers.
  * Shared by the e2e fixtures and the benches so both measure the same server.
  */
-export async function serveWorkdeck(opts: ServeOptions): Promise<{ baseURL: string; pid: number; stop(): Promise<void>; kill(): Promise<void> }> {
+export async function serveWorkdeck(
+  opts: ServeOptions,
+): Promise<{ baseURL: string; pid: number; stop(): Promise<void>; kill(): Promise<void> }> {
   const port = await freePort();
   const child = spawn(process.execPath, [path.join(repoRoot, "bin/workdeck.mjs"), "serve", "--port", String(port)], {
     cwd: repoRoot,

@@ -32,24 +32,64 @@ describe("board moves", () => {
   });
 
   it("launches a remediation for a failure moved to In progress, and names what it waits for", () => {
-    const plan = planMove(item({ blockedBy: [{ key: "change:billing-api/x", state: "open", label: "change x", via: null }] }), "in_progress");
-    expect(plan).toMatchObject({ ok: true, action: { kind: "launch", projectId: "billing-api", workItem: { kind: "error", failureId: 7 } }, confirm: null });
+    const plan = planMove(
+      item({ blockedBy: [{ key: "change:billing-api/x", state: "open", label: "change x", via: null }] }),
+      "in_progress",
+    );
+    expect(plan).toMatchObject({
+      ok: true,
+      action: { kind: "launch", projectId: "billing-api", workItem: { kind: "error", failureId: 7 } },
+      confirm: null,
+    });
     expect(plan.ok && plan.note).toContain("waits for change x");
   });
 
   it("asks before ignoring a failure or archiving a change, and refuses what makes no sense", () => {
-    expect(planMove(item({}), "done")).toMatchObject({ ok: true, action: { kind: "triage", decision: "ignore" }, confirm: expect.stringContaining("Ignore failure #7") });
+    expect(planMove(item({}), "done")).toMatchObject({
+      ok: true,
+      action: { kind: "triage", decision: "ignore" },
+      confirm: expect.stringContaining("Ignore failure #7"),
+    });
     const change = item({ key: "change:billing-api/add-x", type: "change", tag: "active" });
-    expect(planMove(change, "done")).toMatchObject({ ok: true, action: { kind: "archive", changeId: "add-x" }, confirm: expect.stringContaining("Archive change add-x") });
-    expect(planMove({ ...change, status: "done", tag: "completed" }, "done")).toMatchObject({ ok: true, action: { kind: "archive", changeId: "add-x" } });
-    expect(planMove(change, "in_progress")).toMatchObject({ ok: true, action: { kind: "launch", workItem: { kind: "spec", changeId: "add-x" } } });
+    expect(planMove(change, "done")).toMatchObject({
+      ok: true,
+      action: { kind: "archive", changeId: "add-x" },
+      confirm: expect.stringContaining("Archive change add-x"),
+    });
+    expect(planMove({ ...change, status: "done", tag: "completed" }, "done")).toMatchObject({
+      ok: true,
+      action: { kind: "archive", changeId: "add-x" },
+    });
+    expect(planMove(change, "in_progress")).toMatchObject({
+      ok: true,
+      action: { kind: "launch", workItem: { kind: "spec", changeId: "add-x" } },
+    });
     expect(planMove(item({ status: "done" }), "in_progress")).toMatchObject({ ok: false, reason: expect.stringContaining("resolved") });
-    expect(planMove(item({ status: "in_progress", links: { session: { id: 3, status: "running" }, change: null, failure: null } }), "open")).toMatchObject({ ok: false, reason: expect.stringContaining("Session #3") });
-    expect(planMove(item({ type: "agent", key: "agent:abc" }), "done")).toMatchObject({ ok: false, reason: expect.stringContaining("own terminal") });
+    expect(
+      planMove(item({ status: "in_progress", links: { session: { id: 3, status: "running" }, change: null, failure: null } }), "open"),
+    ).toMatchObject({ ok: false, reason: expect.stringContaining("Session #3") });
+    expect(planMove(item({ type: "agent", key: "agent:abc" }), "done")).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining("own terminal"),
+    });
     expect(planMove(item({}), "needs_you")).toMatchObject({ ok: false });
-    const ended = item({ key: "session:4", type: "session", status: "done", links: { session: { id: 4, status: "completed" }, change: null, failure: null } });
+    const ended = item({
+      key: "session:4",
+      type: "session",
+      status: "done",
+      links: { session: { id: 4, status: "completed" }, change: null, failure: null },
+    });
     expect(planMove(ended, "in_progress")).toMatchObject({ ok: false, reason: expect.stringContaining("resumed") });
-    const running = item({ key: "session:4", type: "session", status: "in_progress", links: { session: { id: 4, status: "running" }, change: null, failure: null } });
-    expect(planMove(running, "done")).toMatchObject({ ok: true, action: { kind: "stop", sessionId: 4 }, confirm: expect.stringContaining("Stop session #4") });
+    const running = item({
+      key: "session:4",
+      type: "session",
+      status: "in_progress",
+      links: { session: { id: 4, status: "running" }, change: null, failure: null },
+    });
+    expect(planMove(running, "done")).toMatchObject({
+      ok: true,
+      action: { kind: "stop", sessionId: 4 },
+      confirm: expect.stringContaining("Stop session #4"),
+    });
   });
 });

@@ -21,28 +21,52 @@ function result(over: Partial<ResultMessage> & Record<string, unknown> = {}): Re
     total_cost_usd: 0.01,
     session_id: "s1",
     usage: { input_tokens: 100, output_tokens: 20 },
-    modelUsage: { "claude-sonnet-5-5": { inputTokens: 100, outputTokens: 20, cacheReadInputTokens: 0, cacheCreationInputTokens: 0, costUSD: 0.01 } },
+    modelUsage: {
+      "claude-sonnet-5-5": { inputTokens: 100, outputTokens: 20, cacheReadInputTokens: 0, cacheCreationInputTokens: 0, costUSD: 0.01 },
+    },
     ...over,
   });
   if (parsed.kind !== "result") throw new Error("not a result");
   return parsed.msg;
 }
 
-const errorResult = (text: string, extra: Record<string, unknown> = {}) => result({ is_error: true, result: text, total_cost_usd: 0, ...extra });
-const classify = (r: ResultMessage | null, messages: ClaudeMessage[] = [], extra: Record<string, unknown> = {}) => classifyRun({ result: r, messages, now: NOW, ...extra });
+const errorResult = (text: string, extra: Record<string, unknown> = {}) =>
+  result({ is_error: true, result: text, total_cost_usd: 0, ...extra });
+const classify = (r: ResultMessage | null, messages: ClaudeMessage[] = [], extra: Record<string, unknown> = {}) =>
+  classifyRun({ result: r, messages, now: NOW, ...extra });
 
 describe("parseMessage", () => {
   it("models the stream-json frames and keeps unknown fields and types", () => {
-    expect(parseMessage({ type: "system", subtype: "init", session_id: "s", model: "claude-opus-5-5", capabilities: ["interrupt_receipt_v1"] })).toMatchObject({
+    expect(
+      parseMessage({ type: "system", subtype: "init", session_id: "s", model: "claude-opus-5-5", capabilities: ["interrupt_receipt_v1"] }),
+    ).toMatchObject({
       kind: "init",
       msg: { session_id: "s", capabilities: ["interrupt_receipt_v1"] },
     });
-    expect(parseMessage({ type: "system", subtype: "api_retry", attempt: 1, max_retries: 10, retry_delay_ms: 500, error_status: 529, error: "overloaded" }).kind).toBe("api_retry");
+    expect(
+      parseMessage({
+        type: "system",
+        subtype: "api_retry",
+        attempt: 1,
+        max_retries: 10,
+        retry_delay_ms: 500,
+        error_status: 529,
+        error: "overloaded",
+      }).kind,
+    ).toBe("api_retry");
     expect(parseMessage({ type: "system", subtype: "model_fallback", trigger: "overloaded" }).kind).toBe("system");
-    expect(parseMessage({ type: "rate_limit_event", rate_limit_info: { status: "rejected", resetsAt: 1795252196, rateLimitType: "five_hour" } }).kind).toBe("rate_limit");
+    expect(
+      parseMessage({ type: "rate_limit_event", rate_limit_info: { status: "rejected", resetsAt: 1795252196, rateLimitType: "five_hour" } })
+        .kind,
+    ).toBe("rate_limit");
     expect(parseMessage({ type: "stream_event", event: { type: "content_block_delta" } }).kind).toBe("stream_event");
-    expect(parseMessage({ type: "user", message: { role: "user", content: [{ type: "tool_result", tool_use_id: "t" }] } }).kind).toBe("user");
-    expect(parseMessage({ type: "tool_progress", tool_use_id: "t", elapsed_time_seconds: 3 })).toEqual({ kind: "unknown", msg: { type: "tool_progress", tool_use_id: "t", elapsed_time_seconds: 3 } });
+    expect(parseMessage({ type: "user", message: { role: "user", content: [{ type: "tool_result", tool_use_id: "t" }] } }).kind).toBe(
+      "user",
+    );
+    expect(parseMessage({ type: "tool_progress", tool_use_id: "t", elapsed_time_seconds: 3 })).toEqual({
+      kind: "unknown",
+      msg: { type: "tool_progress", tool_use_id: "t", elapsed_time_seconds: 3 },
+    });
     // A known type with an unexpected shape is kept, not thrown.
     expect(parseMessage({ type: "assistant", message: "??" }).kind).toBe("unknown");
     expect(parseMessage(42)).toMatchObject({ kind: "unknown" });
@@ -106,17 +130,36 @@ describe("usage-limit texts across versions (reference §5.2, §5.3)", () => {
 describe("classifyRun (reference §5.5)", () => {
   it("success, max turns, budget, execution error", () => {
     expect(classify(result({ result: "All done." }))).toEqual({ kind: "success", text: "All done." });
-    expect(classify(result({ subtype: "error_max_turns", is_error: true, result: undefined, errors: ["Reached maximum number of turns (2)"] }))).toMatchObject({
+    expect(
+      classify(result({ subtype: "error_max_turns", is_error: true, result: undefined, errors: ["Reached maximum number of turns (2)"] })),
+    ).toMatchObject({
       kind: "max_turns",
       text: "Reached maximum number of turns (2)",
     });
-    expect(classify(result({ subtype: "error_max_budget_usd", is_error: true, result: undefined, errors: ["Reached maximum budget ($0.01)"] })).kind).toBe("budget");
-    expect(classify(result({ subtype: "error_during_execution", is_error: true, result: undefined, errors: ["No conversation found with session ID: x"] })).kind).toBe("execution_error");
+    expect(
+      classify(result({ subtype: "error_max_budget_usd", is_error: true, result: undefined, errors: ["Reached maximum budget ($0.01)"] }))
+        .kind,
+    ).toBe("budget");
+    expect(
+      classify(
+        result({
+          subtype: "error_during_execution",
+          is_error: true,
+          result: undefined,
+          errors: ["No conversation found with session ID: x"],
+        }),
+      ).kind,
+    ).toBe("execution_error");
   });
 
   it("usage limit from the rate_limit_event (exact reset, no clock guessing) beats the text", () => {
-    const messages = [parseMessage({ type: "rate_limit_event", rate_limit_info: { status: "rejected", resetsAt: 1795300000, rateLimitType: "seven_day" } })];
-    const o = classify(errorResult("You've hit your 5-hour limit · resets 6am (UTC)", { api_error: "usage_limit_reached", api_error_status: 429 }), messages);
+    const messages = [
+      parseMessage({ type: "rate_limit_event", rate_limit_info: { status: "rejected", resetsAt: 1795300000, rateLimitType: "seven_day" } }),
+    ];
+    const o = classify(
+      errorResult("You've hit your 5-hour limit · resets 6am (UTC)", { api_error: "usage_limit_reached", api_error_status: 429 }),
+      messages,
+    );
     expect(o).toMatchObject({ kind: "usage_limit", limitType: "seven_day", resetsAt: new Date(1795300000 * 1000) });
   });
 
@@ -129,7 +172,10 @@ describe("classifyRun (reference §5.5)", () => {
       api_error_status: 429,
       api_error_params: { rate_limit_info: { status: "rejected", resetsAt: 1795290000, rateLimitType: "five_hour" } },
     });
-    expect(classify(errorResult("You've hit your 5-hour limit · resets 6am (UTC)"), [frame])).toMatchObject({ kind: "usage_limit", resetsAt: new Date(1795290000 * 1000) });
+    expect(classify(errorResult("You've hit your 5-hour limit · resets 6am (UTC)"), [frame])).toMatchObject({
+      kind: "usage_limit",
+      resetsAt: new Date(1795290000 * 1000),
+    });
   });
 
   const auth = [
@@ -156,7 +202,11 @@ describe("classifyRun (reference §5.5)", () => {
 
   const transient: [string, string, number | null][] = [
     ["API Error: 529 Overloaded. This is a server-side issue, usually temporary — try again in a moment.", "overloaded", 529],
-    ["API Error: 529 Overloaded. This is a server-side issue, usually temporary — try again in a moment. If it persists, check your inference gateway (127.0.0.1).", "overloaded", null],
+    [
+      "API Error: 529 Overloaded. This is a server-side issue, usually temporary — try again in a moment. If it persists, check your inference gateway (127.0.0.1).",
+      "overloaded",
+      null,
+    ],
     ["API Error: 500 Internal server error. This is a server-side issue, usually temporary — try again in a moment.", "server_error", 500],
     ["API Error: Request rejected (429) · This request would exceed your account's rate limit.", "rate_limited", 429],
     ["API Error: Server is temporarily limiting requests (not your usage limit) · Rate limited", "rate_limited", null],
@@ -170,7 +220,10 @@ describe("classifyRun (reference §5.5)", () => {
     expect(classify(errorResult("Credit balance is too low")).kind).toBe("billing");
     expect(classify(errorResult("Prompt is too long")).kind).toBe("error");
     expect(classify(null, [], { signal: "SIGKILL" })).toMatchObject({ kind: "crashed", signal: "SIGKILL", text: "killed by SIGKILL" });
-    expect(classify(null, [], { exitCode: 1, thrown: "Claude Code process exited with code 1" })).toMatchObject({ kind: "crashed", exitCode: 1 });
+    expect(classify(null, [], { exitCode: 1, thrown: "Claude Code process exited with code 1" })).toMatchObject({
+      kind: "crashed",
+      exitCode: 1,
+    });
   });
 });
 
@@ -180,7 +233,9 @@ describe("RunAccounting (reference §3.5, observed 2.1.329)", () => {
       total_cost_usd: cost,
       num_turns: turns,
       usage: { input_tokens: own[0], output_tokens: own[1] },
-      modelUsage: { m: { inputTokens: cumulative[0], outputTokens: cumulative[1], cacheReadInputTokens: 0, cacheCreationInputTokens: 0, costUSD: cost } },
+      modelUsage: {
+        m: { inputTokens: cumulative[0], outputTokens: cumulative[1], cacheReadInputTokens: 0, cacheCreationInputTokens: 0, costUSD: cost },
+      },
     });
 
   it("in one process: latest total cost and cumulative tokens, turns summed per result", () => {

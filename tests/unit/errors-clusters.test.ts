@@ -42,7 +42,11 @@ describe("clusterFailures", () => {
   });
 
   it("flakiness rate: flaky runs among the runs the test ran in, over every project's recent runs", () => {
-    expect(flakinessOf([{ recentRuns: ["flaky", "passed", "absent", "skipped"] }, { recentRuns: ["failed", "flaky"] }])).toEqual({ flaky: 2, ran: 4, rate: 0.5 });
+    expect(flakinessOf([{ recentRuns: ["flaky", "passed", "absent", "skipped"] }, { recentRuns: ["failed", "flaky"] }])).toEqual({
+      flaky: 2,
+      ran: 4,
+      rate: 0.5,
+    });
     expect(flakinessOf([{ recentRuns: ["absent", "skipped"] }]).rate).toBeNull();
   });
 });
@@ -60,7 +64,12 @@ describe("branchHistories", () => {
   it("splits the runs by the branch their report names, latest branch first; nothing to split without branches", async () => {
     const { branchHistories } = await import("@/app/_components/failure-evidence/branch-history");
     expect(branchHistories([run(1, null, "unexpected")])).toBeNull();
-    const split = branchHistories([run(1, "main", "expected"), run(2, "feat/x", "unexpected"), run(3, "main", "expected"), run(4, "feat/x", "unexpected")])!;
+    const split = branchHistories([
+      run(1, "main", "expected"),
+      run(2, "feat/x", "unexpected"),
+      run(3, "main", "expected"),
+      run(4, "feat/x", "unexpected"),
+    ])!;
     expect(split.map((b) => [b.branch, b.failed, b.passed])).toEqual([
       ["feat/x", 2, 0],
       ["main", 0, 2],

@@ -10,7 +10,8 @@ import { repoRoot } from "../support/temp";
 const readme = fs.readFileSync(path.join(repoRoot, "README.md"), "utf8");
 
 function sources(dir: string): string[] {
-  return fs.readdirSync(path.join(repoRoot, dir), { recursive: true, withFileTypes: true })
+  return fs
+    .readdirSync(path.join(repoRoot, dir), { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile() && /\.(ts|tsx|mjs)$/.test(e.name) && !e.parentPath.includes("node_modules"))
     .map((e) => fs.readFileSync(path.join(e.parentPath, e.name), "utf8"));
 }

@@ -1,9 +1,25 @@
 import { describe, expect, it } from "vitest";
-import { assertListenAllowed, checkRequest, CLIENT_ADDRESS_HEADER, isLoopbackAddress, stampClientAddress, tokensEqual, type Credentials } from "@/server/http/security";
+import {
+  assertListenAllowed,
+  checkRequest,
+  CLIENT_ADDRESS_HEADER,
+  isLoopbackAddress,
+  stampClientAddress,
+  tokensEqual,
+  type Credentials,
+} from "@/server/http/security";
 
 const loopback = { bindHost: "127.0.0.1", token: undefined, maxBodyBytes: 1000 };
-const get = (headers: Record<string, string>, pathname = "/specs") => ({ method: "GET", pathname, headers: { host: "127.0.0.1:3000", ...headers } });
-const post = (headers: Record<string, string>, pathname = "/api/trpc/openspec.createProposal") => ({ method: "POST", pathname, headers: { host: "127.0.0.1:3000", ...headers } });
+const get = (headers: Record<string, string>, pathname = "/specs") => ({
+  method: "GET",
+  pathname,
+  headers: { host: "127.0.0.1:3000", ...headers },
+});
+const post = (headers: Record<string, string>, pathname = "/api/trpc/openspec.createProposal") => ({
+  method: "POST",
+  pathname,
+  headers: { host: "127.0.0.1:3000", ...headers },
+});
 
 describe("listening", () => {
   it("allows loopback addresses without a token", () => {
@@ -85,7 +101,11 @@ describe("issued credentials (login sessions, agent tokens)", () => {
 
   it("a browser is let in by a live login session id, never by the raw token in a cookie", () => {
     expect(checkRequest(get(at({ cookie: "a=b; workdeck_session=live-session-id" })), opts)).toEqual({ ok: true });
-    expect(checkRequest(get(at({ cookie: "workdeck_session=ended-or-unknown", accept: "text/html" })), opts)).toMatchObject({ ok: false, status: 401, redirectToLogin: true });
+    expect(checkRequest(get(at({ cookie: "workdeck_session=ended-or-unknown", accept: "text/html" })), opts)).toMatchObject({
+      ok: false,
+      status: 401,
+      redirectToLogin: true,
+    });
     expect(checkRequest(get(at({ cookie: "workdeck_token=s3cret-token-of-length" })), opts)).toMatchObject({ ok: false, status: 401 });
     expect(checkRequest(get(at({ cookie: "workdeck_session=s3cret-token-of-length" })), opts)).toMatchObject({ ok: false, status: 401 });
   });
@@ -101,7 +121,11 @@ describe("issued credentials (login sessions, agent tokens)", () => {
       ["GET", "/api/hooks"],
       ["GET", "/specs"],
     ]) {
-      expect(checkRequest({ method, pathname: path, headers: at(agent) }, opts), `${method} ${path}`).toMatchObject({ ok: false, status: 403, message: expect.stringMatching(/agent token/) });
+      expect(checkRequest({ method, pathname: path, headers: at(agent) }, opts), `${method} ${path}`).toMatchObject({
+        ok: false,
+        status: 403,
+        message: expect.stringMatching(/agent token/),
+      });
     }
     // Revoked (its run ended) or made up: not a credential at all.
     expect(checkRequest(post(at({ authorization: "Bearer wda_revoked" }), "/api/hooks"), opts)).toMatchObject({ ok: false, status: 401 });

@@ -21,7 +21,16 @@ const PATCH = [
   "",
 ].join("\n");
 
-const file = (p: string): DiffFile => ({ path: p, oldPath: null, status: "modified", added: 1, removed: 0, binary: false, patch: null, omitted: null });
+const file = (p: string): DiffFile => ({
+  path: p,
+  oldPath: null,
+  status: "modified",
+  added: 1,
+  removed: 0,
+  binary: false,
+  patch: null,
+  omitted: null,
+});
 
 describe("session diff rows", () => {
   it("numbers old and new lines, keeps git's hunk header, and marks only the words that changed", () => {
@@ -39,7 +48,10 @@ describe("session diff rows", () => {
     ]);
     const added = lines[2]!.segments;
     expect(added.map((s) => s.text).join("")).toBe("const total = price * quantity * taxRate;");
-    const marked = added.filter((s) => s.changed).map((s) => s.text).join("");
+    const marked = added
+      .filter((s) => s.changed)
+      .map((s) => s.text)
+      .join("");
     expect(marked).toContain("taxRate");
     expect(marked).not.toContain("price");
     expect(lines[1]!.segments.some((s) => s.changed)).toBe(false);
@@ -52,7 +64,10 @@ describe("session diff rows", () => {
   });
 
   it("leaves a line that changed entirely unmarked, and marks very long lines whole", () => {
-    expect(wordSegments("alpha beta", "gamma delta")).toEqual({ old: [{ text: "alpha beta", changed: false }], new: [{ text: "gamma delta", changed: false }] });
+    expect(wordSegments("alpha beta", "gamma delta")).toEqual({
+      old: [{ text: "alpha beta", changed: false }],
+      new: [{ text: "gamma delta", changed: false }],
+    });
     const long = "x".repeat(5_000);
     expect(wordSegments(long, `${long}y`).new).toEqual([{ text: `${long}y`, changed: true }]);
   });

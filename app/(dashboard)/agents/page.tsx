@@ -18,7 +18,12 @@ export default async function AgentsPage({ searchParams }: Props) {
   await getQueryClient().prefetchQuery(trpc.agents.listActive.queryOptions(agentInput(slug)));
   return (
     <HydrateClient>
-      <PageHeader section="Agents" sectionHref="/agents" title="Agents" subtitle="Claude Code sessions reporting through hooks, in any terminal or launched here: what each is doing, and who waits for you." />
+      <PageHeader
+        section="Agents"
+        sectionHref="/agents"
+        title="Agents"
+        subtitle="Claude Code sessions reporting through hooks, in any terminal or launched here: what each is doing, and who waits for you."
+      />
       <AgentsPanel />
     </HydrateClient>
   );

@@ -16,11 +16,21 @@ export default async function AskPage({ searchParams }: Props) {
   const queryClient = getQueryClient();
   await Promise.all([
     queryClient.prefetchQuery(trpc.ask.list.queryOptions(slug ? { projectId: slug } : {})),
-    ...(sessionId ? [queryClient.prefetchQuery(trpc.sessions.get.queryOptions({ id: sessionId })), queryClient.prefetchQuery(trpc.sessions.events.queryOptions({ id: sessionId }))] : []),
+    ...(sessionId
+      ? [
+          queryClient.prefetchQuery(trpc.sessions.get.queryOptions({ id: sessionId })),
+          queryClient.prefetchQuery(trpc.sessions.events.queryOptions({ id: sessionId })),
+        ]
+      : []),
   ]);
   return (
     <HydrateClient>
-      <PageHeader section="Ask" sectionHref="/ask" title="Ask" subtitle="Ask a Claude Code session that has Workdeck's tools: what it files or creates appears in the other tabs as it happens." />
+      <PageHeader
+        section="Ask"
+        sectionHref="/ask"
+        title="Ask"
+        subtitle="Ask a Claude Code session that has Workdeck's tools: what it files or creates appears in the other tabs as it happens."
+      />
       <AskView sessionId={sessionId} />
     </HydrateClient>
   );

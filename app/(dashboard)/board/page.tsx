@@ -20,7 +20,8 @@ export default async function Board({ searchParams }: Props) {
   const queryClient = getQueryClient();
   const listOptions = trpc.work.listAll.queryOptions(listAllInput(slug, readWorkFilters(params)));
   const items = await queryClient.fetchQuery(listOptions).catch(() => null);
-  if (items && items.length > SSR_ITEM_LIMIT) queryClient.setQueryData(listOptions.queryKey, items.slice(0, SSR_ITEM_LIMIT), { updatedAt: 0 });
+  if (items && items.length > SSR_ITEM_LIMIT)
+    queryClient.setQueryData(listOptions.queryKey, items.slice(0, SSR_ITEM_LIMIT), { updatedAt: 0 });
   return (
     <HydrateClient>
       <BoardPage />

@@ -6,7 +6,10 @@ export const metadata: Metadata = { title: "Settings" };
 
 export default async function SettingsPage() {
   const queryClient = getQueryClient();
-  await Promise.all([queryClient.prefetchQuery(trpc.settings.get.queryOptions()), queryClient.prefetchQuery(trpc.accounts.list.queryOptions())]);
+  await Promise.all([
+    queryClient.prefetchQuery(trpc.settings.get.queryOptions()),
+    queryClient.prefetchQuery(trpc.accounts.list.queryOptions()),
+  ]);
   return (
     <HydrateClient>
       <SettingsView />

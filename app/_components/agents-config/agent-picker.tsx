@@ -4,7 +4,17 @@ import { useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/lib/trpc/react";
 
 /** The launch form's "Sub-agent" select: the project's sub-agents Claude Code can load (`overrides.agent`). */
-export function SubagentPicker({ projectId, value, onChange, className }: { projectId: string; value: string; onChange(name: string): void; className: string }) {
+export function SubagentPicker({
+  projectId,
+  value,
+  onChange,
+  className,
+}: {
+  projectId: string;
+  value: string;
+  onChange(name: string): void;
+  className: string;
+}) {
   const trpc = useTRPC();
   const agents = useQuery({ ...trpc.claudeConfig.listAgents.queryOptions({ projectId }), enabled: Boolean(projectId), retry: false });
   const usable = (agents.data ?? []).filter((a) => a.problems.length === 0);

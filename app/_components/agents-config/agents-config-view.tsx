@@ -10,7 +10,12 @@ import { useClaudeFiles } from "./use-claude-files";
 /** The "Agents & skills" page: the selected project's `.claude/agents` and `.claude/skills`. */
 export function AgentsConfigView() {
   const { slug } = useSelectedProject();
-  if (!slug) return <EmptyState title="Pick a project">Sub-agents and skills live in a project's .claude folder: choose one with the Project selector.</EmptyState>;
+  if (!slug)
+    return (
+      <EmptyState title="Pick a project">
+        Sub-agents and skills live in a project's .claude folder: choose one with the Project selector.
+      </EmptyState>
+    );
   return <ProjectFiles key={slug} projectId={slug} />;
 }
 
@@ -19,7 +24,8 @@ function ProjectFiles({ projectId }: { projectId: string }) {
   const [editing, setEditing] = useState<{ kind: EditorKind; name: string | null } | null>(null);
   const open = (kind: EditorKind, name: string | null) => setEditing({ kind, name });
   const close = () => setEditing(null);
-  const current = (kind: EditorKind): (SubagentFile | SkillFile)[] => (kind === "agent" ? (files.agents.data ?? []) : (files.skills.data ?? []));
+  const current = (kind: EditorKind): (SubagentFile | SkillFile)[] =>
+    kind === "agent" ? (files.agents.data ?? []) : (files.skills.data ?? []);
   const editor = editing ? (
     <ClaudeFileEditor
       key={`${editing.kind}:${editing.name ?? "new"}`}
@@ -34,17 +40,26 @@ function ProjectFiles({ projectId }: { projectId: string }) {
     <div className="space-y-8">
       <Section id="subagents" title="Sub-agents" count={files.agents.data?.length}>
         <div className="mb-3 flex items-center justify-between gap-4">
-          <p className="text-sm text-zinc-500 dark:text-zinc-400">.claude/agents/&lt;name&gt;.md: a system prompt, its tools and model. Launch a session as one from the launch dialog.</p>
+          <p className="text-sm text-zinc-500 dark:text-zinc-400">
+            .claude/agents/&lt;name&gt;.md: a system prompt, its tools and model. Launch a session as one from the launch dialog.
+          </p>
           <Button variant="primary" onClick={() => open("agent", null)}>
             New sub-agent
           </Button>
         </div>
         {editing?.kind === "agent" ? <div className="mb-3">{editor}</div> : null}
-        <FileList query={files.agents} empty="No sub-agents in this project yet." onOpen={(name) => open("agent", name)} label="Sub-agents" />
+        <FileList
+          query={files.agents}
+          empty="No sub-agents in this project yet."
+          onOpen={(name) => open("agent", name)}
+          label="Sub-agents"
+        />
       </Section>
       <Section id="skills" title="Skills" count={files.skills.data?.length}>
         <div className="mb-3 flex items-center justify-between gap-4">
-          <p className="text-sm text-zinc-500 dark:text-zinc-400">.claude/skills/&lt;name&gt;/SKILL.md: instructions Claude loads when a task matches the description.</p>
+          <p className="text-sm text-zinc-500 dark:text-zinc-400">
+            .claude/skills/&lt;name&gt;/SKILL.md: instructions Claude loads when a task matches the description.
+          </p>
           <Button variant="primary" onClick={() => open("skill", null)}>
             New skill
           </Button>

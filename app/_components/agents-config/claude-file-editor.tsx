@@ -16,14 +16,23 @@ function draftOf(kind: EditorKind, file: SubagentFile | SkillFile | null): Draft
   if (!file) return { name: "", description: "", tools: "", model: "", body: "" };
   if (kind === "agent") {
     const f = (file as SubagentFile).fields;
-    return { name: file.name, description: f.description ?? "", tools: (f.tools ?? []).join(", "), model: f.model ?? "", body: f.prompt ?? "" };
+    return {
+      name: file.name,
+      description: f.description ?? "",
+      tools: (f.tools ?? []).join(", "),
+      model: f.model ?? "",
+      body: f.prompt ?? "",
+    };
   }
   const f = (file as SkillFile).fields;
   return { name: file.name, description: f.description ?? "", tools: (f.allowedTools ?? []).join(", "), model: "", body: f.body ?? "" };
 }
 
 const splitTools = (s: string) => {
-  const tools = s.split(",").map((t) => t.trim()).filter(Boolean);
+  const tools = s
+    .split(",")
+    .map((t) => t.trim())
+    .filter(Boolean);
   return tools.length ? tools : undefined;
 };
 
@@ -31,7 +40,17 @@ const splitTools = (s: string) => {
  * Create or edit one sub-agent or skill. Saves name the version the file was opened with: a file
  * edited on disk meanwhile comes back as a conflict, with "Reload from disk" to start over from it.
  */
-export function ClaudeFileEditor({ kind, projectId, file, onDone }: { kind: EditorKind; projectId: string; file: SubagentFile | SkillFile | null; onDone(): void }) {
+export function ClaudeFileEditor({
+  kind,
+  projectId,
+  file,
+  onDone,
+}: {
+  kind: EditorKind;
+  projectId: string;
+  file: SubagentFile | SkillFile | null;
+  onDone(): void;
+}) {
   const ids = useId();
   const files = useClaudeFiles(projectId);
   const [draft, setDraft] = useState<Draft>(() => draftOf(kind, file));
@@ -48,11 +67,28 @@ export function ClaudeFileEditor({ kind, projectId, file, onDone }: { kind: Edit
     const done = { onSuccess: onDone };
     if (kind === "agent") {
       files.saveAgent.mutate(
-        { projectId, version, fields: { name: draft.name.trim(), description: draft.description, tools: splitTools(draft.tools), model: draft.model.trim() || undefined, prompt: draft.body } },
+        {
+          projectId,
+          version,
+          fields: {
+            name: draft.name.trim(),
+            description: draft.description,
+            tools: splitTools(draft.tools),
+            model: draft.model.trim() || undefined,
+            prompt: draft.body,
+          },
+        },
         done,
       );
     } else {
-      files.saveSkill.mutate({ projectId, version, fields: { name: draft.name.trim(), description: draft.description, allowedTools: splitTools(draft.tools), body: draft.body } }, done);
+      files.saveSkill.mutate(
+        {
+          projectId,
+          version,
+          fields: { name: draft.name.trim(), description: draft.description, allowedTools: splitTools(draft.tools), body: draft.body },
+        },
+        done,
+      );
     }
   }
 
@@ -67,7 +103,12 @@ export function ClaudeFileEditor({ kind, projectId, file, onDone }: { kind: Edit
   }
 
   return (
-    <form onSubmit={submit} noValidate aria-label={file ? `Edit ${noun} ${file.name}` : `New ${noun}`} className="space-y-3 rounded-lg border border-zinc-200 p-4 dark:border-zinc-800">
+    <form
+      onSubmit={submit}
+      noValidate
+      aria-label={file ? `Edit ${noun} ${file.name}` : `New ${noun}`}
+      className="space-y-3 rounded-lg border border-zinc-200 p-4 dark:border-zinc-800"
+    >
       <h3 className="text-sm font-semibold">{file ? `${kind === "agent" ? "Sub-agent" : "Skill"} ${file.name}` : `New ${noun}`}</h3>
       {file?.problems.length ? (
         <ErrorState title="Claude Code would not load this file as it is" message={file.problems.join("; ")} />
@@ -77,14 +118,28 @@ export function ClaudeFileEditor({ kind, projectId, file, onDone }: { kind: Edit
           <label htmlFor={`${ids}-name`} className={labelClass}>
             Name
           </label>
-          <input id={`${ids}-name`} value={draft.name} onChange={set("name")} readOnly={Boolean(file)} placeholder="lowercase-with-hyphens" className={field} />
+          <input
+            id={`${ids}-name`}
+            value={draft.name}
+            onChange={set("name")}
+            readOnly={Boolean(file)}
+            placeholder="lowercase-with-hyphens"
+            className={field}
+          />
         </div>
         {kind === "agent" ? (
           <div>
             <label htmlFor={`${ids}-model`} className={labelClass}>
               Model
             </label>
-            <input id={`${ids}-model`} list={`${ids}-models`} value={draft.model} onChange={set("model")} placeholder="the session's" className={field} />
+            <input
+              id={`${ids}-model`}
+              list={`${ids}-models`}
+              value={draft.model}
+              onChange={set("model")}
+              placeholder="the session's"
+              className={field}
+            />
             <datalist id={`${ids}-models`}>
               <option value="inherit" />
               <option value="sonnet" />
@@ -98,19 +153,39 @@ export function ClaudeFileEditor({ kind, projectId, file, onDone }: { kind: Edit
         <label htmlFor={`${ids}-description`} className={labelClass}>
           Description
         </label>
-        <textarea id={`${ids}-description`} value={draft.description} onChange={set("description")} rows={2} placeholder="When Claude should use it" className={field} />
+        <textarea
+          id={`${ids}-description`}
+          value={draft.description}
+          onChange={set("description")}
+          rows={2}
+          placeholder="When Claude should use it"
+          className={field}
+        />
       </div>
       <div>
         <label htmlFor={`${ids}-tools`} className={labelClass}>
           {kind === "agent" ? "Tools" : "Allowed tools"}
         </label>
-        <input id={`${ids}-tools`} value={draft.tools} onChange={set("tools")} placeholder="Read, Grep, Bash (empty: all)" className={field} />
+        <input
+          id={`${ids}-tools`}
+          value={draft.tools}
+          onChange={set("tools")}
+          placeholder="Read, Grep, Bash (empty: all)"
+          className={field}
+        />
       </div>
       <div>
         <label htmlFor={`${ids}-body`} className={labelClass}>
           {kind === "agent" ? "System prompt" : "Instructions"}
         </label>
-        <textarea id={`${ids}-body`} value={draft.body} onChange={set("body")} rows={10} spellCheck={false} className={`${field} font-mono text-xs`} />
+        <textarea
+          id={`${ids}-body`}
+          value={draft.body}
+          onChange={set("body")}
+          rows={10}
+          spellCheck={false}
+          className={`${field} font-mono text-xs`}
+        />
       </div>
       {error ? (
         <ErrorState title={conflict ? "The file changed on disk" : `The ${noun} was not saved`} message={error.message}>
@@ -123,7 +198,12 @@ export function ClaudeFileEditor({ kind, projectId, file, onDone }: { kind: Edit
       ) : null}
       <div className="flex justify-end gap-2">
         {file ? (
-          <Button variant="danger" className="mr-auto" disabled={remove.isPending || !version} onClick={() => version && remove.mutate({ projectId, name: file.name, version }, { onSuccess: onDone })}>
+          <Button
+            variant="danger"
+            className="mr-auto"
+            disabled={remove.isPending || !version}
+            onClick={() => version && remove.mutate({ projectId, name: file.name, version }, { onSuccess: onDone })}
+          >
             Delete
           </Button>
         ) : null}

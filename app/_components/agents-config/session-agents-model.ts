@@ -18,7 +18,8 @@ export function agentsUsed(events: SessionEvent[], options: SessionOptions): Age
     if (!Array.isArray(content)) continue;
     for (const block of content as Block[]) {
       if (block.type !== "tool_use") continue;
-      if ((block.name === "Agent" || block.name === "Task") && typeof block.input?.subagent_type === "string") subagents.add(block.input.subagent_type);
+      if ((block.name === "Agent" || block.name === "Task") && typeof block.input?.subagent_type === "string")
+        subagents.add(block.input.subagent_type);
       if (block.name === "Skill") {
         const skill = block.input?.skill ?? block.input?.command;
         if (typeof skill === "string") skills.add(skill.replace(/^\//, ""));

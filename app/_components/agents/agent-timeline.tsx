@@ -74,9 +74,20 @@ export function AgentTimeline({ sessionId }: { sessionId: string }) {
 }
 
 function TimelineRow({ item }: { item: TimelineItem }) {
-  const tone = item.toolStatus === "failed" || item.error ? "red" : item.toolStatus === "running" ? "amber" : item.kind === "permission_request" || item.kind === "notification" ? "violet" : "neutral";
+  const tone =
+    item.toolStatus === "failed" || item.error
+      ? "red"
+      : item.toolStatus === "running"
+        ? "amber"
+        : item.kind === "permission_request" || item.kind === "notification"
+          ? "violet"
+          : "neutral";
   return (
-    <li data-testid="timeline-item" data-kind={item.kind} className="rounded-lg border border-zinc-200 px-3 py-2 text-sm dark:border-zinc-800">
+    <li
+      data-testid="timeline-item"
+      data-kind={item.kind}
+      className="rounded-lg border border-zinc-200 px-3 py-2 text-sm dark:border-zinc-800"
+    >
       <div className="flex flex-wrap items-center gap-2">
         <Badge tone={tone}>{KIND_LABEL[item.kind]}</Badge>
         {item.toolName ? <span className="font-mono text-xs font-medium">{item.toolName}</span> : null}
@@ -88,7 +99,11 @@ function TimelineRow({ item }: { item: TimelineItem }) {
         </span>
       </div>
       {item.text ? <p className="mt-1 whitespace-pre-wrap break-words">{item.text}</p> : null}
-      {item.error ? <pre className="mt-1 max-h-48 overflow-auto whitespace-pre-wrap rounded bg-red-50 p-2 font-mono text-xs text-red-800 dark:bg-red-950/40 dark:text-red-200">{item.error}</pre> : null}
+      {item.error ? (
+        <pre className="mt-1 max-h-48 overflow-auto whitespace-pre-wrap rounded bg-red-50 p-2 font-mono text-xs text-red-800 dark:bg-red-950/40 dark:text-red-200">
+          {item.error}
+        </pre>
+      ) : null}
       {item.input !== undefined ? <Payload label="Input" value={item.input} /> : null}
       {item.result !== undefined ? <Payload label="Result" value={item.result} /> : null}
     </li>
@@ -100,7 +115,9 @@ function Payload({ label, value }: { label: string; value: unknown }) {
   return (
     <details className="mt-1">
       <summary className="cursor-pointer text-xs text-zinc-500">{label}</summary>
-      <pre className="mt-1 max-h-64 overflow-auto whitespace-pre-wrap break-words rounded bg-zinc-50 p-2 font-mono text-xs dark:bg-zinc-900">{text.length > 20_000 ? `${text.slice(0, 20_000)}…` : text}</pre>
+      <pre className="mt-1 max-h-64 overflow-auto whitespace-pre-wrap break-words rounded bg-zinc-50 p-2 font-mono text-xs dark:bg-zinc-900">
+        {text.length > 20_000 ? `${text.slice(0, 20_000)}…` : text}
+      </pre>
     </details>
   );
 }

@@ -26,7 +26,12 @@ export function AgentsPanel() {
   const [completions, setCompletions] = useState<Completion[]>([]);
   const onEvent = useCallback((e: WorkdeckEvent) => {
     if (e.type !== "agents.ended") return;
-    setCompletions((prev) => [{ sessionId: e.sessionId, reason: e.reason, toolCount: e.toolCount, failureCount: e.failureCount, eventId: e.id }, ...prev].slice(0, 3));
+    setCompletions((prev) =>
+      [{ sessionId: e.sessionId, reason: e.reason, toolCount: e.toolCount, failureCount: e.failureCount, eventId: e.id }, ...prev].slice(
+        0,
+        3,
+      ),
+    );
   }, []);
   const live = useAgentsLive({ projectId: slug ?? undefined }, onEvent);
 
@@ -35,8 +40,8 @@ export function AgentsPanel() {
       <Section title="Agents" count={list.data?.length} id="agents">
         {completions.map((c) => (
           <Notice key={c.eventId} onDismiss={() => setCompletions((prev) => prev.filter((p) => p.eventId !== c.eventId))}>
-            Agent <span className="font-mono">{shortId(c.sessionId)}</span> finished ({c.reason === "stopped" ? "stopped, no follow-up" : `session end: ${c.reason}`}) after{" "}
-            {plural(c.toolCount, "tool call")}
+            Agent <span className="font-mono">{shortId(c.sessionId)}</span> finished (
+            {c.reason === "stopped" ? "stopped, no follow-up" : `session end: ${c.reason}`}) after {plural(c.toolCount, "tool call")}
             {c.failureCount ? `, ${c.failureCount} failed` : ""}.
           </Notice>
         ))}
@@ -47,7 +52,10 @@ export function AgentsPanel() {
         ) : list.data.length === 0 ? (
           <EmptyState title="No active agents">
             Claude Code sessions appear here while they run. Register the hooks with{" "}
-            <code className="rounded bg-zinc-100 px-1.5 py-0.5 font-mono text-xs dark:bg-zinc-800">workdeck hooks install --project {slug ?? "<slug>"}</code>.
+            <code className="rounded bg-zinc-100 px-1.5 py-0.5 font-mono text-xs dark:bg-zinc-800">
+              workdeck hooks install --project {slug ?? "<slug>"}
+            </code>
+            .
           </EmptyState>
         ) : (
           <AgentsTable rows={list.data} nameOf={nameOf} />
@@ -78,17 +86,34 @@ function AgentsTable({ rows, nameOf }: { rows: AgentSession[]; nameOf: (slug: st
         <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
           {rows.map((a) => (
             <tr key={a.sessionId} data-testid="agent-row" data-session-id={a.sessionId} className="hover:bg-zinc-50 dark:hover:bg-zinc-900">
-              <td className={td}>{a.projectSlug ? nameOf(a.projectSlug) : <span className="text-zinc-500" title={a.cwd ?? undefined}>no project</span>}</td>
               <td className={td}>
-                <Link href={`/sessions/agents/${encodeURIComponent(a.sessionId)}`} className="font-mono text-blue-700 hover:underline dark:text-blue-400" aria-label={`Agent ${shortId(a.sessionId)}`}>
+                {a.projectSlug ? (
+                  nameOf(a.projectSlug)
+                ) : (
+                  <span className="text-zinc-500" title={a.cwd ?? undefined}>
+                    no project
+                  </span>
+                )}
+              </td>
+              <td className={td}>
+                <Link
+                  href={`/sessions/agents/${encodeURIComponent(a.sessionId)}`}
+                  className="font-mono text-blue-700 hover:underline dark:text-blue-400"
+                  aria-label={`Agent ${shortId(a.sessionId)}`}
+                >
                   {shortId(a.sessionId)}
                 </Link>
               </td>
-              <td className={`${td} font-mono text-xs`} data-testid="agent-current-tool">{a.currentTool ?? <span className="text-zinc-400">—</span>}</td>
-              <td className={td}>
-                <span className="text-zinc-700 dark:text-zinc-300">{a.lastEvent}</span> · <RelativeTime value={a.lastEventAt.toISOString()} />
+              <td className={`${td} font-mono text-xs`} data-testid="agent-current-tool">
+                {a.currentTool ?? <span className="text-zinc-400">—</span>}
               </td>
-              <td className={`${td} text-right tabular-nums`} data-testid="agent-tool-count">{a.toolCount}</td>
+              <td className={td}>
+                <span className="text-zinc-700 dark:text-zinc-300">{a.lastEvent}</span> ·{" "}
+                <RelativeTime value={a.lastEventAt.toISOString()} />
+              </td>
+              <td className={`${td} text-right tabular-nums`} data-testid="agent-tool-count">
+                {a.toolCount}
+              </td>
               <td className={`${td} text-right tabular-nums`}>{formatRate(a.successRate)}</td>
               <td className={`${td} text-right tabular-nums`}>{formatDuration(a.avgToolDurationMs)}</td>
               <td className={td}>

@@ -21,7 +21,10 @@ export function AskView({ sessionId }: { sessionId: number | null }) {
   return (
     <div className="grid gap-6 lg:grid-cols-[16rem_1fr]">
       <nav aria-label="Conversations" className="space-y-2">
-        <Link href="/ask" className="block rounded-md border border-zinc-300 px-3 py-1.5 text-center text-sm font-medium hover:bg-zinc-50 dark:border-zinc-700 dark:hover:bg-zinc-900">
+        <Link
+          href="/ask"
+          className="block rounded-md border border-zinc-300 px-3 py-1.5 text-center text-sm font-medium hover:bg-zinc-50 dark:border-zinc-700 dark:hover:bg-zinc-900"
+        >
           New conversation
         </Link>
         <ul className="space-y-1">
@@ -62,7 +65,8 @@ function AskForm({ projectId }: { projectId: string | null }) {
       },
     }),
   );
-  if (!projectId) return <EmptyState title="Pick a project">The Ask chat works in one project: choose it with the Project selector.</EmptyState>;
+  if (!projectId)
+    return <EmptyState title="Pick a project">The Ask chat works in one project: choose it with the Project selector.</EmptyState>;
   function submit(e: FormEvent) {
     e.preventDefault();
     if (text.trim()) start.mutate({ projectId: projectId!, text });
@@ -82,7 +86,8 @@ function AskForm({ projectId }: { projectId: string | null }) {
         className="w-full resize-y rounded-md border border-zinc-300 bg-white p-2 text-sm dark:border-zinc-700 dark:bg-zinc-950"
       />
       <p className="text-xs text-zinc-500 dark:text-zinc-400">
-        A Claude Code session in {projectId} with Workdeck&apos;s tools: it can file proposals, triage failures, link work, and create sub-agents and skills. It runs under the same accounts and limits as every session.
+        A Claude Code session in {projectId} with Workdeck&apos;s tools: it can file proposals, triage failures, link work, and create
+        sub-agents and skills. It runs under the same accounts and limits as every session.
       </p>
       {start.isError ? <ErrorState title="Could not ask" message={start.error.message} /> : null}
       <div className="flex justify-end">

@@ -8,7 +8,15 @@ import { Badge } from "../ui/ui";
 import { WORK_TYPE_LABEL } from "../work/work-url-state";
 import { priorityWord } from "@/lib/format";
 
-const TYPE_TONE: Record<WorkType, "blue" | "red" | "violet" | "amber"> = { change: "blue", failure: "red", session: "violet", agent: "amber", ci: "red", review: "blue", deploy: "red" };
+const TYPE_TONE: Record<WorkType, "blue" | "red" | "violet" | "amber"> = {
+  change: "blue",
+  failure: "red",
+  session: "violet",
+  agent: "amber",
+  ci: "red",
+  review: "blue",
+  deploy: "red",
+};
 
 export type CardDrag = { ref: Ref<HTMLLIElement>; listeners: HTMLAttributes<HTMLLIElement>; style: CSSProperties; dragging: boolean };
 

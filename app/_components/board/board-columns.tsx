@@ -19,7 +19,17 @@ const CONFIRM_BUTTON = { archive: "Archive", triage: "Ignore", stop: "Stop", lau
 /** Cards per column, rendered in full up to this many; the rest are counted (the list view has them all). */
 const COLUMN_LIMIT = 200;
 
-export function BoardColumns({ items, nameOf, showProject, dnd }: { items: WorkItem[]; nameOf(slug: string): string; showProject: boolean; dnd: DragLayer | null }) {
+export function BoardColumns({
+  items,
+  nameOf,
+  showProject,
+  dnd,
+}: {
+  items: WorkItem[];
+  nameOf(slug: string): string;
+  showProject: boolean;
+  dnd: DragLayer | null;
+}) {
   const moves = useBoardMove();
   const columns = useMemo(() => {
     const by = new Map<ColumnId, WorkItem[]>(BOARD_COLUMNS.map((c) => [c.id, []]));
@@ -30,7 +40,8 @@ export function BoardColumns({ items, nameOf, showProject, dnd }: { items: WorkI
   const [menuFor, setMenuFor] = useState<string | null>(null);
   const boardRef = useRef<HTMLDivElement>(null);
   const byKey = useMemo(() => new Map(items.map((i) => [i.key, i])), [items]);
-  const tabbableKey = focusKey && byKey.has(focusKey) ? focusKey : (BOARD_COLUMNS.map((c) => columns.get(c.id)![0]).find(Boolean)?.key ?? null);
+  const tabbableKey =
+    focusKey && byKey.has(focusKey) ? focusKey : (BOARD_COLUMNS.map((c) => columns.get(c.id)![0]).find(Boolean)?.key ?? null);
 
   // A card moved from the keyboard lands in another column after the refetch (a new element, so
   // the focus fell to the page): put it back on the card, unless a dialog or a field has it.
@@ -112,7 +123,11 @@ export function BoardColumns({ items, nameOf, showProject, dnd }: { items: WorkI
                     }
                   />
                 ))}
-                {list.length > COLUMN_LIMIT ? <li className="px-1 text-xs text-zinc-500">and {list.length - COLUMN_LIMIT} more: narrow the filters, or see All Work.</li> : null}
+                {list.length > COLUMN_LIMIT ? (
+                  <li className="px-1 text-xs text-zinc-500">
+                    and {list.length - COLUMN_LIMIT} more: narrow the filters, or see All Work.
+                  </li>
+                ) : null}
               </Column>
             );
           })}
@@ -129,7 +144,12 @@ function PlainRoot({ children }: { children: ReactNode }) {
 function Column({ id, count, dnd, children }: { id: ColumnId; count: number; dnd: DragLayer | null; children: ReactNode }) {
   const drop = dnd?.useColumnDrop(id);
   return (
-    <section ref={drop?.ref} aria-label={label(id)} data-testid={`board-column-${id}`} className={`min-h-40 rounded-lg border p-2 ${drop?.over ? "border-blue-400 bg-blue-50/50 dark:bg-blue-950/30" : "border-zinc-200 bg-zinc-50 dark:border-zinc-800 dark:bg-zinc-950"}`}>
+    <section
+      ref={drop?.ref}
+      aria-label={label(id)}
+      data-testid={`board-column-${id}`}
+      className={`min-h-40 rounded-lg border p-2 ${drop?.over ? "border-blue-400 bg-blue-50/50 dark:bg-blue-950/30" : "border-zinc-200 bg-zinc-50 dark:border-zinc-800 dark:bg-zinc-950"}`}
+    >
       <h2 className="mb-2 flex items-center justify-between px-1 text-xs font-semibold uppercase tracking-wide text-zinc-500">
         {label(id)} <span className="tabular-nums">{count}</span>
       </h2>
@@ -138,7 +158,20 @@ function Column({ id, count, dnd, children }: { id: ColumnId; count: number; dnd
   );
 }
 
-function CardSlot({ item, dnd, menu, ...rest }: { item: WorkItem; dnd: DragLayer | null; menu: ReactNode; projectName: string | null; tabbable: boolean; onFocus(): void; onKeyDown(e: KeyboardEvent<HTMLLIElement>): void }) {
+function CardSlot({
+  item,
+  dnd,
+  menu,
+  ...rest
+}: {
+  item: WorkItem;
+  dnd: DragLayer | null;
+  menu: ReactNode;
+  projectName: string | null;
+  tabbable: boolean;
+  onFocus(): void;
+  onKeyDown(e: KeyboardEvent<HTMLLIElement>): void;
+}) {
   const Dragged = dnd ? DraggableCard : null;
   return (
     <>
@@ -148,7 +181,18 @@ function CardSlot({ item, dnd, menu, ...rest }: { item: WorkItem; dnd: DragLayer
   );
 }
 
-function DraggableCard({ item, dnd, ...rest }: { item: WorkItem; dnd: DragLayer; projectName: string | null; tabbable: boolean; onFocus(): void; onKeyDown(e: KeyboardEvent<HTMLLIElement>): void }) {
+function DraggableCard({
+  item,
+  dnd,
+  ...rest
+}: {
+  item: WorkItem;
+  dnd: DragLayer;
+  projectName: string | null;
+  tabbable: boolean;
+  onFocus(): void;
+  onKeyDown(e: KeyboardEvent<HTMLLIElement>): void;
+}) {
   const drag = dnd.useCardDrag(item.key);
   return <BoardCard item={item} drag={drag} {...rest} />;
 }
@@ -170,7 +214,13 @@ function MoveMenu({ item, onChoose, onClose }: { item: WorkItem; onChoose(to: Co
     e.preventDefault();
   }
   return (
-    <div ref={ref} role="menu" aria-label={`Move ${item.title}`} onKeyDown={onKey} className="rounded-md border border-zinc-300 bg-white p-1 shadow-lg dark:border-zinc-700 dark:bg-zinc-900">
+    <div
+      ref={ref}
+      role="menu"
+      aria-label={`Move ${item.title}`}
+      onKeyDown={onKey}
+      className="rounded-md border border-zinc-300 bg-white p-1 shadow-lg dark:border-zinc-700 dark:bg-zinc-900"
+    >
       {targets.map((c) => {
         const plan = planMove(item, c.id);
         return (
@@ -199,7 +249,12 @@ function MoveStatus({ moves }: { moves: ReturnType<typeof useBoardMove> }) {
   if (state.kind === "confirm") {
     const button = state.plan.action.kind === "triage" ? "Ignore" : CONFIRM_BUTTON[state.plan.action.kind];
     return (
-      <div role="alertdialog" aria-modal="false" aria-labelledby="board-confirm-text" className="mb-3 flex flex-wrap items-center gap-3 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm dark:border-amber-800 dark:bg-amber-950">
+      <div
+        role="alertdialog"
+        aria-modal="false"
+        aria-labelledby="board-confirm-text"
+        className="mb-3 flex flex-wrap items-center gap-3 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm dark:border-amber-800 dark:bg-amber-950"
+      >
         <p id="board-confirm-text" className="flex-1">
           {state.plan.confirm}
         </p>
@@ -214,7 +269,10 @@ function MoveStatus({ moves }: { moves: ReturnType<typeof useBoardMove> }) {
   }
   if (state.kind === "message") {
     return (
-      <div role={state.tone === "error" ? "alert" : "status"} className={`mb-3 flex items-center gap-3 rounded-md border p-2 text-sm ${state.tone === "error" ? "border-red-300 bg-red-50 text-red-800 dark:border-red-900 dark:bg-red-950 dark:text-red-200" : "border-zinc-200 bg-zinc-50 dark:border-zinc-800 dark:bg-zinc-900"}`}>
+      <div
+        role={state.tone === "error" ? "alert" : "status"}
+        className={`mb-3 flex items-center gap-3 rounded-md border p-2 text-sm ${state.tone === "error" ? "border-red-300 bg-red-50 text-red-800 dark:border-red-900 dark:bg-red-950 dark:text-red-200" : "border-zinc-200 bg-zinc-50 dark:border-zinc-800 dark:bg-zinc-900"}`}
+      >
         <span className="flex-1" data-testid="board-message">
           {state.text}
         </span>

@@ -31,7 +31,9 @@ function Root({ children, items, onDrop }: { children: ReactNode; items: WorkIte
       onDragStart={() => (dragging = true)}
       onDragCancel={() => setTimeout(() => (dragging = false), 0)}
       onDragEnd={onDragEnd}
-      accessibility={{ screenReaderInstructions: { draggable: "Drag with a pointer, or focus the card and press Enter for the move menu." } }}
+      accessibility={{
+        screenReaderInstructions: { draggable: "Drag with a pointer, or focus the card and press Enter for the move menu." },
+      }}
     >
       {children}
     </DndContext>

@@ -67,9 +67,18 @@ export default function BoardGraph({ items }: { items: WorkItem[] }) {
   const router = useRouter();
   const graph = useMemo(() => layoutGraph(items), [items]);
   const byKey = useMemo(() => new Map(items.map((i) => [i.key, i])), [items]);
-  if (!graph.edges.length) return <EmptyState title="No dependencies yet">Dependencies are added with work.addDependency (or an agent's add_dependency); what waits for what shows here.</EmptyState>;
+  if (!graph.edges.length)
+    return (
+      <EmptyState title="No dependencies yet">
+        Dependencies are added with work.addDependency (or an agent's add_dependency); what waits for what shows here.
+      </EmptyState>
+    );
   return (
-    <section aria-label="Dependency graph" data-testid="board-graph" className="h-[70vh] rounded-lg border border-zinc-200 dark:border-zinc-800">
+    <section
+      aria-label="Dependency graph"
+      data-testid="board-graph"
+      className="h-[70vh] rounded-lg border border-zinc-200 dark:border-zinc-800"
+    >
       <ReactFlow
         nodes={graph.nodes}
         edges={graph.edges}

@@ -66,7 +66,12 @@ export function BoardPage() {
         actions={
           <nav aria-label="Board view" className="flex gap-1 text-sm">
             {(["columns", "graph"] as const).map((v) => (
-              <Link key={v} href={viewHref(v)} aria-current={view === v ? "page" : undefined} className={`rounded-md px-2.5 py-1 ${view === v ? "bg-zinc-900 text-white dark:bg-zinc-100 dark:text-zinc-900" : "text-zinc-600 hover:bg-zinc-100 dark:text-zinc-300 dark:hover:bg-zinc-800"}`}>
+              <Link
+                key={v}
+                href={viewHref(v)}
+                aria-current={view === v ? "page" : undefined}
+                className={`rounded-md px-2.5 py-1 ${view === v ? "bg-zinc-900 text-white dark:bg-zinc-100 dark:text-zinc-900" : "text-zinc-600 hover:bg-zinc-100 dark:text-zinc-300 dark:hover:bg-zinc-800"}`}
+              >
                 {v === "columns" ? "Columns" : "Graph"}
               </Link>
             ))}
@@ -83,9 +88,15 @@ export function BoardPage() {
       ) : (
         <>
           <p className="mb-2 text-xs text-zinc-500 dark:text-zinc-400" aria-live="polite">
-            {visible.length === list.data.length ? plural(visible.length, "item") : `${visible.length} of ${plural(list.data.length, "item")}`}
+            {visible.length === list.data.length
+              ? plural(visible.length, "item")
+              : `${visible.length} of ${plural(list.data.length, "item")}`}
           </p>
-          {view === "graph" ? <BoardGraph items={visible} /> : <BoardColumns key={dnd ? "drag" : "keys"} items={visible} nameOf={nameOf} showProject={!slug} dnd={dnd} />}
+          {view === "graph" ? (
+            <BoardGraph items={visible} />
+          ) : (
+            <BoardColumns key={dnd ? "drag" : "keys"} items={visible} nameOf={nameOf} showProject={!slug} dnd={dnd} />
+          )}
         </>
       )}
     </>
@@ -99,8 +110,22 @@ function BoardFilterBar() {
   return (
     <FilterPanel>
       <SearchField value={local.q} placeholder="Title, project, status…" onChange={(q) => set("q", q, "replace")} />
-      <ChipGroup look="toggle" legend="Type" options={WorkTypeSchema.options} labels={WORK_TYPE_LABEL} value={local.type} onChange={(next) => set("type", next)} />
-      <ChipGroup look="toggle" legend="Status" options={WorkStatusSchema.options} labels={WORK_STATUS_LABEL} value={local.status} onChange={(next) => set("status", next)} />
+      <ChipGroup
+        look="toggle"
+        legend="Type"
+        options={WorkTypeSchema.options}
+        labels={WORK_TYPE_LABEL}
+        value={local.type}
+        onChange={(next) => set("type", next)}
+      />
+      <ChipGroup
+        look="toggle"
+        legend="Status"
+        options={WorkStatusSchema.options}
+        labels={WORK_STATUS_LABEL}
+        value={local.status}
+        onChange={(next) => set("status", next)}
+      />
       <ClearFiltersButton active={active} onClear={clear} />
     </FilterPanel>
   );

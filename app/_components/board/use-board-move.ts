@@ -60,7 +60,8 @@ export function useBoardMove() {
     /** A drop or a menu choice: refused with the reason, confirmed first when destructive, or done. */
     move(item: WorkItem, to: ColumnId) {
       const plan = planMove(item, to);
-      if (!plan.ok) return setState({ kind: "message", tone: "error", text: `Cannot move “${item.title}” to ${label(to)}: ${plan.reason}` });
+      if (!plan.ok)
+        return setState({ kind: "message", tone: "error", text: `Cannot move “${item.title}” to ${label(to)}: ${plan.reason}` });
       if (plan.confirm) return setState({ kind: "confirm", item, to, plan });
       void run(item, to, plan);
     },

@@ -27,7 +27,11 @@ export function ChangeFileEditor({ projectId, changeId, initialFile }: { project
   const deltaFiles = [...new Set((change.data?.deltas ?? []).map((d) => `specs/${d.spec}/spec.md`))];
   const [file, setFile] = useState(initialFile ?? "proposal.md");
   const [newCapability, setNewCapability] = useState("");
-  const opened = useQuery({ ...trpc.openspec.readChangeFile.queryOptions({ projectId, changeId, file }), staleTime: Infinity, refetchOnWindowFocus: false });
+  const opened = useQuery({
+    ...trpc.openspec.readChangeFile.queryOptions({ projectId, changeId, file }),
+    staleTime: Infinity,
+    refetchOnWindowFocus: false,
+  });
   const [text, setText] = useState<string | null>(null);
   const [version, setVersion] = useState<string | null>(null);
   const [saved, setSaved] = useState(false);
@@ -55,14 +59,20 @@ export function ChangeFileEditor({ projectId, changeId, initialFile }: { project
 
   async function reload() {
     save.reset();
-    const fresh = await queryClient.fetchQuery({ ...trpc.openspec.readChangeFile.queryOptions({ projectId, changeId, file }), staleTime: 0 });
+    const fresh = await queryClient.fetchQuery({
+      ...trpc.openspec.readChangeFile.queryOptions({ projectId, changeId, file }),
+      staleTime: 0,
+    });
     setText(fresh.content);
     setVersion(fresh.version);
   }
 
   async function overwrite() {
     // Knowingly: take the version on disk now, keep the editor's text.
-    const fresh = await queryClient.fetchQuery({ ...trpc.openspec.readChangeFile.queryOptions({ projectId, changeId, file }), staleTime: 0 });
+    const fresh = await queryClient.fetchQuery({
+      ...trpc.openspec.readChangeFile.queryOptions({ projectId, changeId, file }),
+      staleTime: 0,
+    });
     save.mutate({ projectId, changeId, file, content: text ?? "", version: fresh.version });
   }
 
@@ -89,7 +99,11 @@ export function ChangeFileEditor({ projectId, changeId, initialFile }: { project
             File
           </label>
           <select id={`${id}-file`} value={file} onChange={(e) => open(e.target.value)} className={`${INPUT} font-mono`}>
-            {[...BASE_FILES, ...deltaFiles, ...(deltaFiles.includes(file) || (BASE_FILES as readonly string[]).includes(file) ? [] : [file])].map((f) => (
+            {[
+              ...BASE_FILES,
+              ...deltaFiles,
+              ...(deltaFiles.includes(file) || (BASE_FILES as readonly string[]).includes(file) ? [] : [file]),
+            ].map((f) => (
               <option key={f} value={f}>
                 {f}
               </option>
@@ -107,7 +121,13 @@ export function ChangeFileEditor({ projectId, changeId, initialFile }: { project
             <label htmlFor={`${id}-cap`} className="block text-sm font-medium">
               New delta spec
             </label>
-            <input id={`${id}-cap`} value={newCapability} onChange={(e) => setNewCapability(e.target.value.trim())} placeholder="capability" className={`${INPUT} w-40 font-mono`} />
+            <input
+              id={`${id}-cap`}
+              value={newCapability}
+              onChange={(e) => setNewCapability(e.target.value.trim())}
+              placeholder="capability"
+              className={`${INPUT} w-40 font-mono`}
+            />
           </div>
           <Button type="submit">Open</Button>
         </form>
@@ -130,7 +150,13 @@ export function ChangeFileEditor({ projectId, changeId, initialFile }: { project
 
       <div className="mt-3 flex gap-1 sm:hidden" role="tablist" aria-label="Editor view">
         {(["write", "preview"] as const).map((t) => (
-          <button key={t} role="tab" aria-selected={tab === t} onClick={() => setTab(t)} className={`rounded-md px-3 py-1 text-sm ${tab === t ? "bg-zinc-200 dark:bg-zinc-800" : ""}`}>
+          <button
+            key={t}
+            role="tab"
+            aria-selected={tab === t}
+            onClick={() => setTab(t)}
+            className={`rounded-md px-3 py-1 text-sm ${tab === t ? "bg-zinc-200 dark:bg-zinc-800" : ""}`}
+          >
             {t === "write" ? "Write" : "Preview"}
           </button>
         ))}
@@ -154,12 +180,25 @@ export function ChangeFileEditor({ projectId, changeId, initialFile }: { project
             className={`${INPUT} min-h-[50vh] font-mono text-[13px] leading-5`}
           />
         </div>
-        <div className={`${tab === "preview" ? "" : "hidden sm:block"} min-w-0 overflow-auto rounded-lg border border-zinc-200 p-4 dark:border-zinc-800`} aria-label="Preview">
-          {text ? <Markdown>{text}</Markdown> : <p className="text-sm text-zinc-500">{opened.data && !opened.data.exists ? `${file} does not exist yet; saving creates it.` : "Empty."}</p>}
+        <div
+          className={`${tab === "preview" ? "" : "hidden sm:block"} min-w-0 overflow-auto rounded-lg border border-zinc-200 p-4 dark:border-zinc-800`}
+          aria-label="Preview"
+        >
+          {text ? (
+            <Markdown>{text}</Markdown>
+          ) : (
+            <p className="text-sm text-zinc-500">
+              {opened.data && !opened.data.exists ? `${file} does not exist yet; saving creates it.` : "Empty."}
+            </p>
+          )}
         </div>
       </div>
       <div className="mt-3 flex items-center gap-2">
-        <Button variant="primary" disabled={text === null || version === null || save.isPending || !dirty} onClick={() => save.mutate({ projectId, changeId, file, content: text ?? "", version: version ?? "absent" })}>
+        <Button
+          variant="primary"
+          disabled={text === null || version === null || save.isPending || !dirty}
+          onClick={() => save.mutate({ projectId, changeId, file, content: text ?? "", version: version ?? "absent" })}
+        >
           {save.isPending ? "Saving…" : "Save"}
         </Button>
         <Link href={changeHref(projectId, changeId)} className="text-sm underline">

@@ -44,7 +44,13 @@ export function ChangeTasks({ projectId, change }: { projectId: string; change: 
                 }}
                 className="mt-0.5 size-4 shrink-0 accent-emerald-600"
               />
-              <span className={t.done ? "text-zinc-500 line-through decoration-zinc-300 dark:text-zinc-500 dark:decoration-zinc-700" : undefined}>{t.text}</span>
+              <span
+                className={
+                  t.done ? "text-zinc-500 line-through decoration-zinc-300 dark:text-zinc-500 dark:decoration-zinc-700" : undefined
+                }
+              >
+                {t.text}
+              </span>
             </label>
           </li>
         ))}

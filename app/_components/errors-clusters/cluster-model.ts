@@ -30,7 +30,8 @@ export type Flakiness = { flaky: number; ran: number; rate: number | null };
 
 const SEVERITY: Record<Pattern, number> = { persistent: 3, recurring: 2, flaky: 1, new: 0 };
 
-export const clusterKey = (g: Pick<FailureGroup, "projectSlug" | "file" | "titlePath" | "fingerprint">): string => JSON.stringify([g.projectSlug, g.file, g.titlePath, g.fingerprint]);
+export const clusterKey = (g: Pick<FailureGroup, "projectSlug" | "file" | "titlePath" | "fingerprint">): string =>
+  JSON.stringify([g.projectSlug, g.file, g.titlePath, g.fingerprint]);
 
 export function flakinessOf(groups: Pick<FailureGroup, "recentRuns">[]): Flakiness {
   let flaky = 0;

@@ -22,7 +22,15 @@ const DECISIONS: Decision[] = ["needs_spec", "one_off_fix", "ignore"];
  * projects as chips (each with its own pattern, linking to its group), triage for the whole row,
  * bulk triage of the selected rows, and keyboard: j / k move, Enter opens, x selects.
  */
-export function ErrorsClusters({ rows, showProject, nameOf }: { rows: FailureGroup[]; showProject: boolean; nameOf(slug: string): string }) {
+export function ErrorsClusters({
+  rows,
+  showProject,
+  nameOf,
+}: {
+  rows: FailureGroup[];
+  showProject: boolean;
+  nameOf(slug: string): string;
+}) {
   const clusters = useMemo(() => clusterFailures(rows), [rows]);
   const router = useRouter();
   const id = useId();
@@ -80,10 +88,18 @@ export function ErrorsClusters({ rows, showProject, nameOf }: { rows: FailureGro
   return (
     <div className="space-y-2">
       <p className="text-xs text-zinc-500 dark:text-zinc-400" aria-live="polite">
-        {plural(clusters.length, "failing test")} ({plural(rows.length, "group")} across Playwright projects) · <kbd>j</kbd>/<kbd>k</kbd> move, <kbd>Enter</kbd> opens, <kbd>x</kbd> selects
+        {plural(clusters.length, "failing test")} ({plural(rows.length, "group")} across Playwright projects) · <kbd>j</kbd>/<kbd>k</kbd>{" "}
+        move, <kbd>Enter</kbd> opens, <kbd>x</kbd> selects
       </p>
       {chosen.length ? <BulkTriage clusters={chosen} onDone={() => setSelected(new Set())} /> : null}
-      <ul ref={listRef} role="listbox" aria-label="Failing tests" aria-multiselectable="true" onKeyDown={onKeyDown} className="divide-y divide-zinc-200 rounded-lg border border-zinc-200 dark:divide-zinc-800 dark:border-zinc-800">
+      <ul
+        ref={listRef}
+        role="listbox"
+        aria-label="Failing tests"
+        aria-multiselectable="true"
+        onKeyDown={onKeyDown}
+        className="divide-y divide-zinc-200 rounded-lg border border-zinc-200 dark:divide-zinc-800 dark:border-zinc-800"
+      >
         {shown.map((c, i) => (
           <ClusterRow
             key={c.key}
@@ -99,9 +115,7 @@ export function ErrorsClusters({ rows, showProject, nameOf }: { rows: FailureGro
         ))}
       </ul>
       {clusters.length > limit ? (
-        <Button onClick={() => setLimit((n) => n + PAGE)}>
-          Show more ({clusters.length - limit} left)
-        </Button>
+        <Button onClick={() => setLimit((n) => n + PAGE)}>Show more ({clusters.length - limit} left)</Button>
       ) : null}
     </div>
   );
@@ -141,7 +155,14 @@ function ClusterRow({
       className="flex flex-col gap-2 px-3 py-2.5 outline-none focus-visible:bg-blue-50 focus-visible:ring-2 focus-visible:ring-blue-500 sm:flex-row sm:items-start dark:focus-visible:bg-blue-950"
     >
       <div className="flex min-w-0 flex-1 items-start gap-2">
-        <input type="checkbox" checked={selected} onChange={onSelect} aria-label={`Select ${title}`} tabIndex={-1} className="mt-1 size-4 shrink-0" />
+        <input
+          type="checkbox"
+          checked={selected}
+          onChange={onSelect}
+          aria-label={`Select ${title}`}
+          tabIndex={-1}
+          className="mt-1 size-4 shrink-0"
+        />
         <div className="min-w-0 flex-1">
           <Link href={failureHref(first.id)} tabIndex={-1} className="block break-words font-medium hover:underline">
             {title}
@@ -168,7 +189,11 @@ function ClusterRow({
         </div>
       </div>
       <div className="flex flex-wrap items-center gap-2 pl-6 text-xs sm:w-[22rem] sm:shrink-0 sm:justify-end sm:pl-0">
-        {c.decision === "mixed" ? <Badge tone="amber">mixed decisions</Badge> : <DecisionBadge decision={c.decision} suggested={first.suggestedDecision} />}
+        {c.decision === "mixed" ? (
+          <Badge tone="amber">mixed decisions</Badge>
+        ) : (
+          <DecisionBadge decision={c.decision} suggested={first.suggestedDecision} />
+        )}
         <Badge tone={c.priority >= 5 ? "red" : c.priority >= 4 ? "amber" : "neutral"} title={`Priority ${c.priority} of 5`}>
           {priorityWord(c.priority)}
         </Badge>
@@ -211,7 +236,10 @@ function BulkTriage({ clusters, onDone }: { clusters: FailureCluster[]; onDone()
     else onDone();
   }
   return (
-    <section aria-label="Triage selected" className="flex flex-wrap items-end gap-2 rounded-lg border border-blue-300 bg-blue-50 p-3 text-sm dark:border-blue-800 dark:bg-blue-950">
+    <section
+      aria-label="Triage selected"
+      className="flex flex-wrap items-end gap-2 rounded-lg border border-blue-300 bg-blue-50 p-3 text-sm dark:border-blue-800 dark:bg-blue-950"
+    >
       <p className="w-full font-medium">
         {plural(clusters.length, "test")} selected ({plural(groups.length, "group")})
       </p>
@@ -219,7 +247,12 @@ function BulkTriage({ clusters, onDone }: { clusters: FailureCluster[]; onDone()
         <label htmlFor={`${id}-d`} className="block text-xs font-medium">
           Decision
         </label>
-        <select id={`${id}-d`} value={decision} onChange={(e) => setDecision(e.target.value as Decision)} className="rounded-md border border-zinc-300 bg-white px-2 py-1 dark:border-zinc-700 dark:bg-zinc-950">
+        <select
+          id={`${id}-d`}
+          value={decision}
+          onChange={(e) => setDecision(e.target.value as Decision)}
+          className="rounded-md border border-zinc-300 bg-white px-2 py-1 dark:border-zinc-700 dark:bg-zinc-950"
+        >
           {DECISIONS.map((d) => (
             <option key={d} value={d}>
               {statusWord(d)}
@@ -231,7 +264,12 @@ function BulkTriage({ clusters, onDone }: { clusters: FailureCluster[]; onDone()
         <label htmlFor={`${id}-r`} className="block text-xs font-medium">
           Why (needed when it goes against the suggestion)
         </label>
-        <input id={`${id}-r`} value={rationale} onChange={(e) => setRationale(e.target.value)} className="block w-full rounded-md border border-zinc-300 bg-white px-2 py-1 dark:border-zinc-700 dark:bg-zinc-950" />
+        <input
+          id={`${id}-r`}
+          value={rationale}
+          onChange={(e) => setRationale(e.target.value)}
+          className="block w-full rounded-md border border-zinc-300 bg-white px-2 py-1 dark:border-zinc-700 dark:bg-zinc-950"
+        />
       </div>
       <Button variant="primary" disabled={pending} onClick={apply}>
         {pending ? "Applying…" : "Apply to selected"}

@@ -7,7 +7,12 @@ import { Badge } from "../ui/ui";
 export const PATTERN_LABEL: Record<Pattern, string> = { new: "new", flaky: "flaky", recurring: "recurring", persistent: "persistent" };
 const PATTERN_TONE = { new: "blue", flaky: "amber", recurring: "violet", persistent: "red" } as const;
 
-export const DECISION_LABEL: Record<Decision, string> = { needs_spec: "needs spec", one_off_fix: "one-off fix", ignore: "ignore", pending: "pending" };
+export const DECISION_LABEL: Record<Decision, string> = {
+  needs_spec: "needs spec",
+  one_off_fix: "one-off fix",
+  ignore: "ignore",
+  pending: "pending",
+};
 const DECISION_TONE = { needs_spec: "violet", one_off_fix: "blue", ignore: "neutral", pending: "amber" } as const;
 
 export const STATUS_LABEL: Record<FailureStatus, string> = { active: "active", inactive: "inactive", resolved: "resolved" };

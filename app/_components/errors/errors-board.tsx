@@ -22,7 +22,12 @@ const FUSE_OPTIONS = { threshold: 0.35, ignoreLocation: true, includeScore: fals
 
 type Searchable = { row: FailureGroup; title: string; message: string };
 
-function applyClientFilters(rows: FailureGroup[], filters: Pick<ErrorsFilters, "from" | "to">, fuse: Fuse<Searchable> | null, q: string): FailureGroup[] {
+function applyClientFilters(
+  rows: FailureGroup[],
+  filters: Pick<ErrorsFilters, "from" | "to">,
+  fuse: Fuse<Searchable> | null,
+  q: string,
+): FailureGroup[] {
   let list = rows;
   if (filters.from) list = list.filter((r) => localDay(r.lastSeen.at) >= filters.from!);
   if (filters.to) list = list.filter((r) => localDay(r.lastSeen.at) <= filters.to!);
@@ -48,14 +53,21 @@ export function ErrorsBoard() {
     const docs: Searchable[] = list.data.map((row) => ({ row, title: row.titlePath.join(" "), message: row.lastMessage.slice(0, 200) }));
     return new Fuse(docs, { ...FUSE_OPTIONS, keys: [{ name: "title", weight: 2 }, "row.file", "row.projectName", "message"] });
   }, [list.data]);
-  const visible = useMemo(() => (list.data ? applyClientFilters(list.data, filters, fuse, q) : []), [list.data, filters.from, filters.to, fuse, q]); // eslint-disable-line react-hooks/exhaustive-deps
+  const { from, to } = filters;
+  const visible = useMemo(() => (list.data ? applyClientFilters(list.data, { from, to }, fuse, q) : []), [list.data, from, to, fuse, q]);
 
-  const filtering = filters.pattern.length + filters.decision.length + filters.status.length > 0 || Boolean(filters.from || filters.to || filters.q.trim());
+  const filtering =
+    filters.pattern.length + filters.decision.length + filters.status.length > 0 || Boolean(filters.from || filters.to || filters.q.trim());
   const nothingYet = stats.data?.total === 0 || (!filtering && list.data?.length === 0);
 
   return (
     <>
-      <PageHeader section="Errors" sectionHref="/errors" title="Errors" subtitle="Playwright failures grouped across runs, classified by the triage rules, reviewed by you." />
+      <PageHeader
+        section="Errors"
+        sectionHref="/errors"
+        title="Errors"
+        subtitle="Playwright failures grouped across runs, classified by the triage rules, reviewed by you."
+      />
       <StatsBar stats={stats.data} isError={stats.isError} />
       {nothingYet ? (
         <HowToSendReports slug={slug} />
@@ -71,11 +83,17 @@ export function ErrorsBoard() {
           ) : (
             <>
               <p className="mb-2 text-xs text-zinc-500 dark:text-zinc-400" aria-live="polite">
-                {visible.length === list.data.length ? plural(visible.length, "failure group") : `${visible.length} of ${plural(list.data.length, "failure group")}`}
+                {visible.length === list.data.length
+                  ? plural(visible.length, "failure group")
+                  : `${visible.length} of ${plural(list.data.length, "failure group")}`}
               </p>
               <ViewSwitch groups={groupsView} />
               {/* One row per test across Playwright projects (issue 13); ?view=groups keeps the API's groups, one per project. */}
-              {groupsView ? <ErrorsTable rows={visible} showProject={!slug} nameOf={nameOf} /> : <ErrorsClusters rows={visible} showProject={!slug} nameOf={nameOf} />}
+              {groupsView ? (
+                <ErrorsTable rows={visible} showProject={!slug} nameOf={nameOf} />
+              ) : (
+                <ErrorsClusters rows={visible} showProject={!slug} nameOf={nameOf} />
+              )}
             </>
           )}
         </>
@@ -90,14 +108,23 @@ function StatsBar({ stats, isError }: { stats: ErrorStats | undefined; isError: 
   const rate = stats.agreementRate === null ? "—" : `${Math.round(stats.agreementRate * 100)}%`;
   return (
     <section aria-label="Failure counts" className="mb-4 grid gap-3 sm:grid-cols-3">
-      <StatGroup title="By pattern" items={(["new", "flaky", "recurring", "persistent"] as const).map((p) => [PATTERN_LABEL[p], stats.byPattern[p] ?? 0])} />
-      <StatGroup title="By decision" items={(["pending", "needs_spec", "one_off_fix", "ignore"] as const).map((d) => [DECISION_LABEL[d], stats.byDecision[d] ?? 0])} />
+      <StatGroup
+        title="By pattern"
+        items={(["new", "flaky", "recurring", "persistent"] as const).map((p) => [PATTERN_LABEL[p], stats.byPattern[p] ?? 0])}
+      />
+      <StatGroup
+        title="By decision"
+        items={(["pending", "needs_spec", "one_off_fix", "ignore"] as const).map((d) => [DECISION_LABEL[d], stats.byDecision[d] ?? 0])}
+      />
       <div className="rounded-lg border border-zinc-200 px-3 py-2 text-sm dark:border-zinc-800">
         <h2 className="text-xs font-medium text-zinc-500 dark:text-zinc-400">Agreement with the rules</h2>
         <p className="mt-1 flex items-baseline gap-1.5">
-          <span className="font-semibold tabular-nums" data-testid="agreement-rate">{rate}</span>
+          <span className="font-semibold tabular-nums" data-testid="agreement-rate">
+            {rate}
+          </span>
           <span className="text-xs text-zinc-500 dark:text-zinc-400">
-            {stats.reviewed ? `${stats.agreed} of ${plural(stats.reviewed, "reviewed group")}` : "nothing reviewed yet"} · {plural(stats.total, "group")}
+            {stats.reviewed ? `${stats.agreed} of ${plural(stats.reviewed, "reviewed group")}` : "nothing reviewed yet"} ·{" "}
+            {plural(stats.total, "group")}
           </span>
         </p>
       </div>
@@ -127,7 +154,9 @@ function HowToSendReports({ slug }: { slug: string | null }) {
   const code = "rounded bg-zinc-100 px-1.5 py-0.5 font-mono text-xs text-zinc-800 dark:bg-zinc-800 dark:text-zinc-200";
   return (
     <EmptyState title="No test failures yet">
-      <p className="mb-3">Send a Playwright JSON report (<span className="font-mono">--reporter=json</span>) in any of these ways; failures appear here live.</p>
+      <p className="mb-3">
+        Send a Playwright JSON report (<span className="font-mono">--reporter=json</span>) in any of these ways; failures appear here live.
+      </p>
       <ul className="mx-auto max-w-xl space-y-2 text-left">
         <li>
           From CI or a terminal: <code className={code}>workdeck ingest report.json --project {project}</code>

@@ -3,7 +3,15 @@
 import { DECISIONS, FAILURE_STATUSES, PATTERNS } from "@/lib/schemas/values";
 import { DECISION_LABEL, PATTERN_LABEL, STATUS_LABEL } from "./errors-badges";
 import { readErrorsFilters, writeErrorsFilters, type ErrorsFilters } from "./errors-url-state";
-import { ChipGroup, ClearFiltersButton, DateRangeFields, FilterPanel, SearchField, useFilterFields, useUrlFilters } from "../ui/filter-controls";
+import {
+  ChipGroup,
+  ClearFiltersButton,
+  DateRangeFields,
+  FilterPanel,
+  SearchField,
+  useFilterFields,
+  useUrlFilters,
+} from "../ui/filter-controls";
 
 /** Same mechanics as the Specs filters (see useUrlFilters). */
 export function useErrorsFilters() {
@@ -12,14 +20,45 @@ export function useErrorsFilters() {
 
 export function ErrorsFilterBar() {
   const [filters, update] = useErrorsFilters();
-  const { local, set, clear, active } = useFilterFields(filters, update, { q: "", pattern: [], decision: [], status: [], from: null, to: null });
+  const { local, set, clear, active } = useFilterFields(filters, update, {
+    q: "",
+    pattern: [],
+    decision: [],
+    status: [],
+    from: null,
+    to: null,
+  });
   return (
     <FilterPanel>
       <SearchField value={local.q} placeholder="Test title, file, message…" onChange={(q) => set("q", q, "replace")} />
-      <ChipGroup legend="Pattern" options={PATTERNS} labels={PATTERN_LABEL} value={local.pattern} onChange={(next) => set("pattern", next)} />
-      <ChipGroup legend="Decision" options={DECISIONS} labels={DECISION_LABEL} value={local.decision} onChange={(next) => set("decision", next)} />
-      <ChipGroup legend="Status" options={FAILURE_STATUSES} labels={STATUS_LABEL} value={local.status} onChange={(next) => set("status", next)} />
-      <DateRangeFields label="Last seen" from={local.from} to={local.to} onFrom={(day) => set("from", day)} onTo={(day) => set("to", day)} />
+      <ChipGroup
+        legend="Pattern"
+        options={PATTERNS}
+        labels={PATTERN_LABEL}
+        value={local.pattern}
+        onChange={(next) => set("pattern", next)}
+      />
+      <ChipGroup
+        legend="Decision"
+        options={DECISIONS}
+        labels={DECISION_LABEL}
+        value={local.decision}
+        onChange={(next) => set("decision", next)}
+      />
+      <ChipGroup
+        legend="Status"
+        options={FAILURE_STATUSES}
+        labels={STATUS_LABEL}
+        value={local.status}
+        onChange={(next) => set("status", next)}
+      />
+      <DateRangeFields
+        label="Last seen"
+        from={local.from}
+        to={local.to}
+        onFrom={(day) => set("from", day)}
+        onTo={(day) => set("to", day)}
+      />
       <ClearFiltersButton active={active} onClear={clear} />
     </FilterPanel>
   );

@@ -178,7 +178,9 @@ function FailureCells({ row, showProject, nameOf }: { row: FailureGroup; showPro
       {cell(
         runError ? (
           // Not a test: the whole run failed at this stage, so there is no Playwright project.
-          <Badge tone="red" title="A run-level error, not a single test">{runError.replace("-", " ")}</Badge>
+          <Badge tone="red" title="A run-level error, not a single test">
+            {runError.replace("-", " ")}
+          </Badge>
         ) : (
           <span className="block truncate text-xs text-zinc-600 dark:text-zinc-300">{row.projectName}</span>
         ),
@@ -192,7 +194,11 @@ function FailureCells({ row, showProject, nameOf }: { row: FailureGroup; showPro
           {runs ? <Sparkline runs={runs} width={72} /> : null}
         </span>,
       )}
-      {cell(<span className="text-xs text-zinc-500 dark:text-zinc-400"><RelativeTime value={row.lastSeen.at.toISOString()} /></span>)}
+      {cell(
+        <span className="text-xs text-zinc-500 dark:text-zinc-400">
+          <RelativeTime value={row.lastSeen.at.toISOString()} />
+        </span>,
+      )}
       {showProject ? cell(<Badge>{nameOf(row.projectSlug)}</Badge>) : null}
       {cell(<StatusBadge status={row.status} />)}
     </>

@@ -59,7 +59,10 @@ export function writeErrorsFilters(base: URLSearchParams, patch: Partial<ErrorsF
  * in the browser: typing must not refetch 10,000 rows per key, and "a day"
  * is the viewer's local day, which the server does not know.
  */
-export function listFailuresInput(projectId: string | null, filters: Pick<ErrorsFilters, "pattern" | "decision" | "status">): ListFailuresInput {
+export function listFailuresInput(
+  projectId: string | null,
+  filters: Pick<ErrorsFilters, "pattern" | "decision" | "status">,
+): ListFailuresInput {
   return {
     ...(projectId ? { projectId } : {}),
     ...(filters.pattern.length ? { pattern: filters.pattern } : {}),

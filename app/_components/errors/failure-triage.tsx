@@ -14,7 +14,8 @@ const CHOICES: { value: Exclude<Decision, "pending">; hint: string }[] = [
   { value: "ignore", hint: "Not worth acting on (known, environmental, obsolete)." },
 ];
 
-const INPUT = "block w-full rounded-md border border-zinc-300 bg-white px-2.5 py-1.5 text-sm aria-[invalid=true]:border-red-500 dark:border-zinc-700 dark:bg-zinc-950";
+const INPUT =
+  "block w-full rounded-md border border-zinc-300 bg-white px-2.5 py-1.5 text-sm aria-[invalid=true]:border-red-500 dark:border-zinc-700 dark:bg-zinc-950";
 
 /**
  * Accept the engine's suggestion in one click, or pick another decision.
@@ -25,7 +26,9 @@ export function FailureTriage({ failure }: { failure: FailureDetail }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const id = useId();
-  const [choice, setChoice] = useState<Exclude<Decision, "pending">>(failure.decision === "pending" ? failure.suggestedDecision : failure.decision);
+  const [choice, setChoice] = useState<Exclude<Decision, "pending">>(
+    failure.decision === "pending" ? failure.suggestedDecision : failure.decision,
+  );
   const [reason, setReason] = useState("");
   const [priority, setPriority] = useState(failure.priority);
   const [reasonError, setReasonError] = useState<string | null>(null);
@@ -102,13 +105,27 @@ export function FailureTriage({ failure }: { failure: FailureDetail }) {
         </Button>
       ) : null}
 
-      <form onSubmit={save} noValidate className="space-y-3 border-t border-zinc-100 pt-3 dark:border-zinc-800" aria-label="Choose a decision">
+      <form
+        onSubmit={save}
+        noValidate
+        className="space-y-3 border-t border-zinc-100 pt-3 dark:border-zinc-800"
+        aria-label="Choose a decision"
+      >
         <fieldset>
-          <legend className="mb-1.5 text-xs font-medium text-zinc-500 dark:text-zinc-400">{failure.decision === "pending" ? "Or decide otherwise" : "Change the decision"}</legend>
+          <legend className="mb-1.5 text-xs font-medium text-zinc-500 dark:text-zinc-400">
+            {failure.decision === "pending" ? "Or decide otherwise" : "Change the decision"}
+          </legend>
           <div className="space-y-1">
             {CHOICES.map((c) => (
               <label key={c.value} className="flex cursor-pointer items-start gap-2 text-sm">
-                <input type="radio" name={`${id}-decision`} value={c.value} checked={choice === c.value} onChange={() => setChoice(c.value)} className="mt-1 accent-zinc-900 dark:accent-zinc-100" />
+                <input
+                  type="radio"
+                  name={`${id}-decision`}
+                  value={c.value}
+                  checked={choice === c.value}
+                  onChange={() => setChoice(c.value)}
+                  className="mt-1 accent-zinc-900 dark:accent-zinc-100"
+                />
                 <span>
                   <span className="font-mono">{c.value}</span>
                   {c.value === failure.suggestedDecision ? <span className="ml-1.5 text-xs text-zinc-500">(suggested)</span> : null}
@@ -143,7 +160,12 @@ export function FailureTriage({ failure }: { failure: FailureDetail }) {
             <label htmlFor={`${id}-priority`} className="block text-sm font-medium">
               Priority
             </label>
-            <select id={`${id}-priority`} value={priority} onChange={(e) => setPriority(Number(e.target.value))} className={`${INPUT} w-28`}>
+            <select
+              id={`${id}-priority`}
+              value={priority}
+              onChange={(e) => setPriority(Number(e.target.value))}
+              className={`${INPUT} w-28`}
+            >
               {[5, 4, 3, 2, 1].map((p) => (
                 <option key={p} value={p}>
                   {priorityWord(p)}

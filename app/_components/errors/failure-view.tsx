@@ -27,12 +27,25 @@ export function FailureView({ failureId }: { failureId: number }) {
   if (failure.isPending) {
     return (
       <>
-        <PageHeader section="Errors" sectionHref="/errors" crumbs={[{ label: `Failure ${failureId}` }]} title={<Skeleton className="h-6 w-72" />} />
+        <PageHeader
+          section="Errors"
+          sectionHref="/errors"
+          crumbs={[{ label: `Failure ${failureId}` }]}
+          title={<Skeleton className="h-6 w-72" />}
+        />
         <ListSkeleton rows={6} label="Loading failure" />
       </>
     );
   }
-  if (failure.isError) return <DetailLoadError header={{ section: "Errors", sectionHref: "/errors", crumbs: [{ label: `Failure ${failureId}` }], title: `Failure ${failureId}` }} error={failure.error} missing="No such failure group" failed="Could not load this failure" />;
+  if (failure.isError)
+    return (
+      <DetailLoadError
+        header={{ section: "Errors", sectionHref: "/errors", crumbs: [{ label: `Failure ${failureId}` }], title: `Failure ${failureId}` }}
+        error={failure.error}
+        missing="No such failure group"
+        failed="Could not load this failure"
+      />
+    );
   return <FailureBody failure={failure.data} />;
 }
 
@@ -78,7 +91,8 @@ function FailureBody({ failure }: { failure: FailureDetail }) {
         <PriorityBadge priority={failure.priority} />
         <StatusBadge status={failure.status} />
         <span className="text-xs text-zinc-500 dark:text-zinc-400">
-          {plural(failure.occurrences, "occurrence")} · {failure.consecutiveFailures} consecutive · first seen run #{failure.firstSeen.seq} ({formatDateTime(failure.firstSeen.at)}) · last seen run #{failure.lastSeen.seq} ({formatDateTime(failure.lastSeen.at)})
+          {plural(failure.occurrences, "occurrence")} · {failure.consecutiveFailures} consecutive · first seen run #{failure.firstSeen.seq}{" "}
+          ({formatDateTime(failure.firstSeen.at)}) · last seen run #{failure.lastSeen.seq} ({formatDateTime(failure.lastSeen.at)})
         </span>
       </div>
 
@@ -112,7 +126,8 @@ function FailureBody({ failure }: { failure: FailureDetail }) {
           <Section id="history" title="Run history" count={failure.runs.length}>
             {first && last ? (
               <p className="text-xs text-zinc-500 dark:text-zinc-400">
-                First run #{first.report.seq} ({formatDateTime(first.report.at)}), last run #{last.report.seq} ({formatDateTime(last.report.at)}).
+                First run #{first.report.seq} ({formatDateTime(first.report.at)}), last run #{last.report.seq} (
+                {formatDateTime(last.report.at)}).
               </p>
             ) : null}
             <BranchHistoryList runs={failure.runs} />
@@ -212,13 +227,20 @@ function RulesPanel({ failure }: { failure: FailureDetail }) {
       {result ? (
         <div role="status" className="space-y-1 rounded-md bg-zinc-50 p-3 text-sm dark:bg-zinc-900" data-testid="classification-result">
           <p className="font-medium">
-            Re-classified: {result.classification.pattern} → suggests <span className="font-mono">{result.classification.suggestedDecision}</span> (rule {result.classification.decisionRule}, priority {result.classification.priority}, confidence {Math.round(result.classification.confidence * 100)}%)
+            Re-classified: {result.classification.pattern} → suggests{" "}
+            <span className="font-mono">{result.classification.suggestedDecision}</span> (rule {result.classification.decisionRule},
+            priority {result.classification.priority}, confidence {Math.round(result.classification.confidence * 100)}%)
           </p>
           <p>{result.classification.rationale}</p>
           <p className="text-xs text-zinc-500 dark:text-zinc-400">
-            Failure runs: {result.classification.failureRuns.join(", ") || "none"} · flaky runs: {result.classification.flakyRuns.join(", ") || "none"} · {result.classification.consecutiveFailures} consecutive
+            Failure runs: {result.classification.failureRuns.join(", ") || "none"} · flaky runs:{" "}
+            {result.classification.flakyRuns.join(", ") || "none"} · {result.classification.consecutiveFailures} consecutive
           </p>
-          {!result.currentGroup ? <p className="text-xs text-amber-700 dark:text-amber-300">The test now fails differently: this verdict belongs to its newer failure group.</p> : null}
+          {!result.currentGroup ? (
+            <p className="text-xs text-amber-700 dark:text-amber-300">
+              The test now fails differently: this verdict belongs to its newer failure group.
+            </p>
+          ) : null}
         </div>
       ) : null}
     </section>
@@ -234,7 +256,10 @@ function SpecProposalPanel({ failure }: { failure: FailureDetail }) {
 
   if (failure.specChangeId) {
     return (
-      <section aria-label="Spec proposal" className="rounded-lg border border-violet-200 bg-violet-50/50 p-4 text-sm dark:border-violet-900 dark:bg-violet-950/30">
+      <section
+        aria-label="Spec proposal"
+        className="rounded-lg border border-violet-200 bg-violet-50/50 p-4 text-sm dark:border-violet-900 dark:bg-violet-950/30"
+      >
         <h2 className="text-sm font-semibold">Spec proposal</h2>
         <p className="mt-1" data-testid="linked-proposal">
           Linked to{" "}

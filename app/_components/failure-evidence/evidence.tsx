@@ -4,7 +4,8 @@ import { useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/lib/trpc/react";
 import { Section } from "../ui/ui";
 
-const url = (failureId: number, a: { reportId: number; retry: number; index: number }) => `/api/attachments/${failureId}/${a.reportId}/${a.retry}/${a.index}`;
+const url = (failureId: number, a: { reportId: number; retry: number; index: number }) =>
+  `/api/attachments/${failureId}/${a.reportId}/${a.retry}/${a.index}`;
 
 /**
  * Evidence on the failure page (issue 13 item 4): the failing line (a link into your editor when
@@ -27,11 +28,18 @@ export function FailureEvidence({ failureId }: { failureId: number }) {
           <p className="text-sm">
             Failing line:{" "}
             {data.source.href ? (
-              <a href={data.source.href} className="font-mono underline" aria-label={`Open ${data.source.file} line ${data.source.line} in your editor`}>
+              <a
+                href={data.source.href}
+                className="font-mono underline"
+                aria-label={`Open ${data.source.file} line ${data.source.line} in your editor`}
+              >
                 {data.source.file}:{data.source.line}:{data.source.column}
               </a>
             ) : (
-              <span className="font-mono" title="Set editorUrl in projects.config.ts (e.g. vscode://file/{path}:{line}:{column}) to open it in your editor">
+              <span
+                className="font-mono"
+                title="Set editorUrl in projects.config.ts (e.g. vscode://file/{path}:{line}:{column}) to open it in your editor"
+              >
                 {data.source.file}:{data.source.line}:{data.source.column}
               </span>
             )}
@@ -40,7 +48,10 @@ export function FailureEvidence({ failureId }: { failureId: number }) {
         {shown.length ? (
           <ul className="grid gap-3 sm:grid-cols-2" aria-label="Attachments">
             {shown.map((a) => (
-              <li key={`${a.retry}-${a.index}`} className="min-w-0 space-y-1 rounded-md border border-zinc-200 p-2 text-sm dark:border-zinc-800">
+              <li
+                key={`${a.retry}-${a.index}`}
+                className="min-w-0 space-y-1 rounded-md border border-zinc-200 p-2 text-sm dark:border-zinc-800"
+              >
                 <p className="text-xs text-zinc-500">
                   {a.name} · attempt {a.retry + 1}
                 </p>
@@ -48,17 +59,29 @@ export function FailureEvidence({ failureId }: { failureId: number }) {
                   <p className="text-xs text-zinc-500">Not reachable from this server (it stays on the machine that ran the tests).</p>
                 ) : a.contentType.startsWith("image/") ? (
                   <a href={url(failureId, a)} target="_blank" rel="noreferrer">
-                    <img src={url(failureId, a)} alt={`${a.name}, attempt ${a.retry + 1}`} className="max-h-80 w-full rounded object-contain" />
+                    <img
+                      src={url(failureId, a)}
+                      alt={`${a.name}, attempt ${a.retry + 1}`}
+                      className="max-h-80 w-full rounded object-contain"
+                    />
                   </a>
                 ) : a.contentType.startsWith("video/") ? (
-                  <video src={url(failureId, a)} controls preload="metadata" className="w-full rounded" aria-label={`${a.name}, attempt ${a.retry + 1}`} />
+                  <video
+                    src={url(failureId, a)}
+                    controls
+                    preload="metadata"
+                    className="w-full rounded"
+                    aria-label={`${a.name}, attempt ${a.retry + 1}`}
+                  />
                 ) : a.contentType === "application/zip" || a.name === "trace" ? (
                   <div className="space-y-1">
                     <a href={url(failureId, a)} download="trace.zip" className="underline">
                       Download trace.zip
                     </a>
                     <p className="text-xs text-zinc-500">Open it in Playwright&apos;s trace viewer:</p>
-                    <code className="block overflow-x-auto rounded bg-zinc-100 px-2 py-1 font-mono text-xs dark:bg-zinc-900">npx playwright show-trace trace.zip</code>
+                    <code className="block overflow-x-auto rounded bg-zinc-100 px-2 py-1 font-mono text-xs dark:bg-zinc-900">
+                      npx playwright show-trace trace.zip
+                    </code>
                   </div>
                 ) : (
                   <a href={url(failureId, a)} className="underline">

@@ -16,7 +16,11 @@ import { Badge, Button } from "../ui/ui";
 const INPUT = "block w-full min-w-0 rounded-md border border-zinc-300 bg-white px-2.5 py-1.5 text-sm dark:border-zinc-700 dark:bg-zinc-950";
 const OPS = ["ADDED", "MODIFIED", "REMOVED", "RENAMED"] as const;
 
-export const emptyRequirement = (): RequirementDraft => ({ name: "", text: "", scenarios: [{ name: "", steps: ["**WHEN** ", "**THEN** "] }] });
+export const emptyRequirement = (): RequirementDraft => ({
+  name: "",
+  text: "",
+  scenarios: [{ name: "", steps: ["**WHEN** ", "**THEN** "] }],
+});
 
 function emptyOperation(op: DeltaOperation["op"]): DeltaOperation {
   if (op === "REMOVED") return { op, name: "", reason: "", migration: "" };
@@ -29,15 +33,27 @@ function issuesAt(issues: ValidationIssue[], prefix: string): ValidationIssue[] 
   return issues.filter((i) => i.path === prefix || i.path.startsWith(`${prefix}.`));
 }
 
-export function ProposalDeltas({ projectId, value, onChange, issues }: { projectId: string; value: CapabilityDelta[]; onChange: (next: CapabilityDelta[]) => void; issues: ValidationIssue[] }) {
+export function ProposalDeltas({
+  projectId,
+  value,
+  onChange,
+  issues,
+}: {
+  projectId: string;
+  value: CapabilityDelta[];
+  onChange: (next: CapabilityDelta[]) => void;
+  issues: ValidationIssue[];
+}) {
   const trpc = useTRPC();
   const specs = useQuery({ ...trpc.openspec.listSpecs.queryOptions({ projectId }), enabled: Boolean(projectId) });
-  const update = (i: number, next: CapabilityDelta | null) => onChange(next === null ? value.filter((_, k) => k !== i) : value.map((c, k) => (k === i ? next : c)));
+  const update = (i: number, next: CapabilityDelta | null) =>
+    onChange(next === null ? value.filter((_, k) => k !== i) : value.map((c, k) => (k === i ? next : c)));
   return (
     <fieldset className="space-y-4 rounded-lg border border-zinc-200 p-3 sm:p-4 dark:border-zinc-800">
       <legend className="px-1 text-sm font-medium">Capabilities and requirements</legend>
       <p className="text-xs text-zinc-500 dark:text-zinc-400">
-        OpenSpec needs at least one requirement change per proposal. Name each capability the change touches (its folder under specs/), then what happens to its requirements.
+        OpenSpec needs at least one requirement change per proposal. Name each capability the change touches (its folder under specs/), then
+        what happens to its requirements.
       </p>
       {value.map((cap, i) => (
         <CapabilityEditor
@@ -78,11 +94,24 @@ function CapabilityEditor({
   const id = useId();
   const trpc = useTRPC();
   const isExisting = existing.includes(value.capability);
-  const current = useQuery({ ...trpc.openspec.specRequirements.queryOptions({ projectId, specId: value.capability }), enabled: isExisting });
-  const setOp = (k: number, next: DeltaOperation | null) => onChange({ ...value, operations: next === null ? value.operations.filter((_, j) => j !== k) : value.operations.map((o, j) => (j === k ? next : o)) });
-  const own = issues.filter((i) => i.path === `specDeltas.${index}.capability` || i.path === `specDeltas.${index}.operations` || /^specs\//.test(i.path));
+  const current = useQuery({
+    ...trpc.openspec.specRequirements.queryOptions({ projectId, specId: value.capability }),
+    enabled: isExisting,
+  });
+  const setOp = (k: number, next: DeltaOperation | null) =>
+    onChange({
+      ...value,
+      operations: next === null ? value.operations.filter((_, j) => j !== k) : value.operations.map((o, j) => (j === k ? next : o)),
+    });
+  const own = issues.filter(
+    (i) => i.path === `specDeltas.${index}.capability` || i.path === `specDeltas.${index}.operations` || /^specs\//.test(i.path),
+  );
   return (
-    <div className="space-y-3 rounded-md border border-zinc-200 p-3 dark:border-zinc-800" role="group" aria-label={`Capability ${index + 1}`}>
+    <div
+      className="space-y-3 rounded-md border border-zinc-200 p-3 dark:border-zinc-800"
+      role="group"
+      aria-label={`Capability ${index + 1}`}
+    >
       <div className="flex flex-wrap items-end gap-2">
         <div className="min-w-0 flex-1 space-y-1">
           <label htmlFor={`${id}-cap`} className="block text-sm font-medium">
@@ -119,7 +148,13 @@ function CapabilityEditor({
       ))}
       <div className="flex flex-wrap gap-2">
         {OPS.map((op) => (
-          <Button key={op} variant="ghost" disabled={op !== "ADDED" && !isExisting} title={op !== "ADDED" && !isExisting ? "Only an existing spec has requirements to modify, remove or rename" : undefined} onClick={() => onChange({ ...value, operations: [...value.operations, emptyOperation(op)] })}>
+          <Button
+            key={op}
+            variant="ghost"
+            disabled={op !== "ADDED" && !isExisting}
+            title={op !== "ADDED" && !isExisting ? "Only an existing spec has requirements to modify, remove or rename" : undefined}
+            onClick={() => onChange({ ...value, operations: [...value.operations, emptyOperation(op)] })}
+          >
             + {op.toLowerCase()}
           </Button>
         ))}
@@ -130,7 +165,19 @@ function CapabilityEditor({
 
 type CurrentRequirement = { name: string; text: string; scenarios: { name: string; steps: string[] }[] };
 
-function OperationEditor({ path, value, current, onChange, issues }: { path: string; value: DeltaOperation; current: CurrentRequirement[]; onChange: (next: DeltaOperation | null) => void; issues: ValidationIssue[] }) {
+function OperationEditor({
+  path,
+  value,
+  current,
+  onChange,
+  issues,
+}: {
+  path: string;
+  value: DeltaOperation;
+  current: CurrentRequirement[];
+  onChange: (next: DeltaOperation | null) => void;
+  issues: ValidationIssue[];
+}) {
   const id = useId();
   const err = (suffix: string) => issues.find((i) => i.path === `${path}.${suffix}`)?.message;
   const names = current.map((r) => r.name);
@@ -152,7 +199,9 @@ function OperationEditor({ path, value, current, onChange, issues }: { path: str
   return (
     <div className="space-y-2 border-l-2 border-zinc-200 pl-3 dark:border-zinc-700">
       <div className="flex items-center gap-2">
-        <Badge tone={value.op === "ADDED" ? "green" : value.op === "MODIFIED" ? "blue" : value.op === "REMOVED" ? "red" : "violet"}>{value.op}</Badge>
+        <Badge tone={value.op === "ADDED" ? "green" : value.op === "MODIFIED" ? "blue" : value.op === "REMOVED" ? "red" : "violet"}>
+          {value.op}
+        </Badge>
         <Button variant="ghost" onClick={() => onChange(null)} aria-label={`Remove this ${value.op.toLowerCase()} requirement`}>
           Remove
         </Button>
@@ -161,17 +210,36 @@ function OperationEditor({ path, value, current, onChange, issues }: { path: str
         ? pick("Requirement to modify", names.includes(value.requirement.name) ? value.requirement.name : "", (name) => {
             // Prefilled whole from the current spec: a MODIFIED block restates the requirement.
             const found = current.find((r) => r.name === name);
-            if (found) onChange({ op: "MODIFIED", requirement: { name: found.name, text: found.text, scenarios: found.scenarios.length ? found.scenarios : emptyRequirement().scenarios } });
+            if (found)
+              onChange({
+                op: "MODIFIED",
+                requirement: {
+                  name: found.name,
+                  text: found.text,
+                  scenarios: found.scenarios.length ? found.scenarios : emptyRequirement().scenarios,
+                },
+              });
           })
         : null}
       {value.op === "ADDED" || value.op === "MODIFIED" ? (
-        <RequirementFields idBase={id} value={value.requirement} onChange={(requirement) => onChange({ ...value, requirement })} err={(s) => err(`requirement.${s}`)} scenarioIssues={issues.filter((i) => i.path.startsWith(`${path}.requirement.scenarios`))} />
+        <RequirementFields
+          idBase={id}
+          value={value.requirement}
+          onChange={(requirement) => onChange({ ...value, requirement })}
+          err={(s) => err(`requirement.${s}`)}
+          scenarioIssues={issues.filter((i) => i.path.startsWith(`${path}.requirement.scenarios`))}
+        />
       ) : null}
       {value.op === "REMOVED" ? (
         <>
           {pick("Requirement to remove", value.name, (name) => onChange({ ...value, name }))}
           <TextField id={`${id}-reason`} label="Reason" value={value.reason ?? ""} onChange={(reason) => onChange({ ...value, reason })} />
-          <TextField id={`${id}-migration`} label="Migration" value={value.migration ?? ""} onChange={(migration) => onChange({ ...value, migration })} />
+          <TextField
+            id={`${id}-migration`}
+            label="Migration"
+            value={value.migration ?? ""}
+            onChange={(migration) => onChange({ ...value, migration })}
+          />
         </>
       ) : null}
       {value.op === "RENAMED" ? (
@@ -191,8 +259,31 @@ function OperationEditor({ path, value, current, onChange, issues }: { path: str
   );
 }
 
-function TextField({ id, label, value, onChange, error, area, hint }: { id: string; label: string; value: string; onChange: (v: string) => void; error?: string; area?: boolean; hint?: string }) {
-  const props = { id, value, onChange: (e: { target: { value: string } }) => onChange(e.target.value), "aria-invalid": error ? true : undefined, "aria-describedby": error ? `${id}-error` : undefined, className: INPUT };
+function TextField({
+  id,
+  label,
+  value,
+  onChange,
+  error,
+  area,
+  hint,
+}: {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (v: string) => void;
+  error?: string;
+  area?: boolean;
+  hint?: string;
+}) {
+  const props = {
+    id,
+    value,
+    onChange: (e: { target: { value: string } }) => onChange(e.target.value),
+    "aria-invalid": error ? true : undefined,
+    "aria-describedby": error ? `${id}-error` : undefined,
+    className: INPUT,
+  };
   return (
     <div className="space-y-1">
       <label htmlFor={id} className="block text-sm font-medium">
@@ -224,14 +315,37 @@ function RequirementFields({
   scenarioIssues: ValidationIssue[];
 }) {
   const setScenario = (k: number, next: RequirementDraft["scenarios"][number] | null) =>
-    onChange({ ...value, scenarios: next === null ? value.scenarios.filter((_, j) => j !== k) : value.scenarios.map((s, j) => (j === k ? next : s)) });
+    onChange({
+      ...value,
+      scenarios: next === null ? value.scenarios.filter((_, j) => j !== k) : value.scenarios.map((s, j) => (j === k ? next : s)),
+    });
   return (
     <div className="space-y-2">
-      <TextField id={`${idBase}-name`} label="Requirement name" value={value.name} onChange={(name) => onChange({ ...value, name })} error={err("name")} />
-      <TextField id={`${idBase}-text`} label="Requirement text" area value={value.text} onChange={(text) => onChange({ ...value, text })} error={err("text")} hint="Says what the system SHALL or MUST do." />
+      <TextField
+        id={`${idBase}-name`}
+        label="Requirement name"
+        value={value.name}
+        onChange={(name) => onChange({ ...value, name })}
+        error={err("name")}
+      />
+      <TextField
+        id={`${idBase}-text`}
+        label="Requirement text"
+        area
+        value={value.text}
+        onChange={(text) => onChange({ ...value, text })}
+        error={err("text")}
+        hint="Says what the system SHALL or MUST do."
+      />
       {value.scenarios.map((s, k) => (
         <div key={k} className="space-y-2 rounded-md bg-zinc-50 p-2 dark:bg-zinc-900" role="group" aria-label={`Scenario ${k + 1}`}>
-          <TextField id={`${idBase}-s${k}-name`} label="Scenario" value={s.name} onChange={(name) => setScenario(k, { ...s, name })} error={err(`scenarios.${k}.name`)} />
+          <TextField
+            id={`${idBase}-s${k}-name`}
+            label="Scenario"
+            value={s.name}
+            onChange={(name) => setScenario(k, { ...s, name })}
+            error={err(`scenarios.${k}.name`)}
+          />
           <TextField
             id={`${idBase}-s${k}-steps`}
             label="Steps"
@@ -249,7 +363,10 @@ function RequirementFields({
         </div>
       ))}
       {err("scenarios") ? <p className="text-xs text-red-600 dark:text-red-400">{err("scenarios")}</p> : null}
-      <Button variant="ghost" onClick={() => onChange({ ...value, scenarios: [...value.scenarios, { name: "", steps: ["**WHEN** ", "**THEN** "] }] })}>
+      <Button
+        variant="ghost"
+        onClick={() => onChange({ ...value, scenarios: [...value.scenarios, { name: "", steps: ["**WHEN** ", "**THEN** "] }] })}
+      >
         Add scenario
       </Button>
     </div>
@@ -261,7 +378,18 @@ export function cleanDeltas(value: CapabilityDelta[]): CapabilityDelta[] {
   return value.map((c) => ({
     ...c,
     operations: c.operations.map((o) =>
-      o.op === "ADDED" || o.op === "MODIFIED" ? { ...o, requirement: { ...o.requirement, scenarios: o.requirement.scenarios.map((s) => ({ ...s, steps: s.steps.map((x) => x.trim()).filter((x) => x && !/^\*\*(WHEN|THEN)\*\*$/.test(x)) })) } } : o,
+      o.op === "ADDED" || o.op === "MODIFIED"
+        ? {
+            ...o,
+            requirement: {
+              ...o.requirement,
+              scenarios: o.requirement.scenarios.map((s) => ({
+                ...s,
+                steps: s.steps.map((x) => x.trim()).filter((x) => x && !/^\*\*(WHEN|THEN)\*\*$/.test(x)),
+              })),
+            },
+          }
+        : o,
     ),
   }));
 }
@@ -278,14 +406,29 @@ export function useLiveValidation(draft: unknown, enabled: boolean) {
     const t = setTimeout(() => setDebounced(JSON.parse(key)), 400);
     return () => clearTimeout(t);
   }, [key]);
-  return useQuery({ ...trpc.openspec.validateProposal.queryOptions(debounced as { projectId: string }), enabled, placeholderData: (prev) => prev });
+  return useQuery({
+    ...trpc.openspec.validateProposal.queryOptions(debounced as { projectId: string }),
+    enabled,
+    placeholderData: (prev) => prev,
+  });
 }
 
-export function LiveValidation({ state, pending }: { state: { valid: boolean; errors: number; warnings: number; issues: ValidationIssue[]; changeId: string | null } | undefined; pending: boolean }) {
+export function LiveValidation({
+  state,
+  pending,
+}: {
+  state: { valid: boolean; errors: number; warnings: number; issues: ValidationIssue[]; changeId: string | null } | undefined;
+  pending: boolean;
+}) {
   if (!state) return null;
   const shown = state.issues.filter((i) => i.level !== "INFO").slice(0, 8);
   return (
-    <div role="status" aria-live="polite" aria-label="Validation" className={`rounded-md border p-3 text-sm ${state.valid ? "border-emerald-300 bg-emerald-50 dark:border-emerald-800 dark:bg-emerald-950" : "border-amber-300 bg-amber-50 dark:border-amber-800 dark:bg-amber-950"}`}>
+    <div
+      role="status"
+      aria-live="polite"
+      aria-label="Validation"
+      className={`rounded-md border p-3 text-sm ${state.valid ? "border-emerald-300 bg-emerald-50 dark:border-emerald-800 dark:bg-emerald-950" : "border-amber-300 bg-amber-50 dark:border-amber-800 dark:bg-amber-950"}`}
+    >
       <p className="font-medium">
         {state.valid ? "Valid: OpenSpec will accept this change" : `Not valid yet: ${state.errors} error${state.errors === 1 ? "" : "s"}`}
         {state.warnings ? `, ${state.warnings} warning${state.warnings === 1 ? "" : "s"}` : ""}

@@ -23,7 +23,12 @@ export function AccountsBanner() {
   return (
     <div className="mb-6 space-y-2">
       {broken.map((a) => (
-        <div key={a.id} role="alert" data-testid="account-login-banner" className="rounded-lg border border-red-200 bg-red-50 px-4 py-3 text-sm text-red-900 dark:border-red-900 dark:bg-red-950/50 dark:text-red-200">
+        <div
+          key={a.id}
+          role="alert"
+          data-testid="account-login-banner"
+          className="rounded-lg border border-red-200 bg-red-50 px-4 py-3 text-sm text-red-900 dark:border-red-900 dark:bg-red-950/50 dark:text-red-200"
+        >
           <p className="font-medium">
             Claude account <span className="font-mono">{a.id}</span> needs login — sessions skip it until it is fixed.
           </p>
@@ -74,17 +79,29 @@ export function AccountsPanel() {
 function AccountCard({ account: a, now }: { account: ClaudeAccount; now: number }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const recheck = useMutation(trpc.accounts.recheck.mutationOptions({ onSettled: () => queryClient.invalidateQueries(trpc.accounts.pathFilter()) }));
+  const recheck = useMutation(
+    trpc.accounts.recheck.mutationOptions({ onSettled: () => queryClient.invalidateQueries(trpc.accounts.pathFilter()) }),
+  );
   const until = toTime(a.limitedUntil);
   const rl = rateLimitOf(a.lastRateLimit);
   const check = (a as ClaudeAccount & { lastCheck?: { at: Date; loggedIn: boolean; message: string | null } | null }).lastCheck ?? null;
   return (
-    <li className="space-y-2 rounded-lg border border-zinc-200 p-3 text-sm dark:border-zinc-800" data-testid="account-card" data-account-id={a.id}>
+    <li
+      className="space-y-2 rounded-lg border border-zinc-200 p-3 text-sm dark:border-zinc-800"
+      data-testid="account-card"
+      data-account-id={a.id}
+    >
       <div className="flex items-center gap-2">
         <span className="font-mono font-medium">{a.id}</span>
         <Badge tone={STATE_TONE[a.state]}>{a.state.replace("_", " ")}</Badge>
         {a.implicit ? <Badge>environment login</Badge> : null}
-        <Button variant="ghost" className="ml-auto h-7 px-2 text-xs" onClick={() => recheck.mutate({ id: a.id })} disabled={recheck.isPending} aria-label={`Recheck account ${a.id}`}>
+        <Button
+          variant="ghost"
+          className="ml-auto h-7 px-2 text-xs"
+          onClick={() => recheck.mutate({ id: a.id })}
+          disabled={recheck.isPending}
+          aria-label={`Recheck account ${a.id}`}
+        >
           {recheck.isPending ? "Checking…" : "Recheck"}
         </Button>
       </div>
@@ -112,7 +129,8 @@ function AccountCard({ account: a, now }: { account: ClaudeAccount; now: number 
           <>
             <dt className="text-zinc-500">Last check</dt>
             <dd>
-              {check.loggedIn ? "logged in" : `not logged in${check.message ? `: ${check.message}` : ""}`} · {new Date(check.at).toLocaleTimeString()}
+              {check.loggedIn ? "logged in" : `not logged in${check.message ? `: ${check.message}` : ""}`} ·{" "}
+              {new Date(check.at).toLocaleTimeString()}
             </dd>
           </>
         ) : null}

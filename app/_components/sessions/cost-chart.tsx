@@ -6,7 +6,17 @@ export type CostBar = { label: string; value: number; title?: string };
  * A small bar chart as inline SVG: no chart library for a dozen bars. The picture is
  * decorative detail; `summary` (and each bar's <title>) is what assistive technology reads.
  */
-export function CostChart({ bars, summary, format, height = 96 }: { bars: CostBar[]; summary: string; format(v: number): string; height?: number }) {
+export function CostChart({
+  bars,
+  summary,
+  format,
+  height = 96,
+}: {
+  bars: CostBar[];
+  summary: string;
+  format(v: number): string;
+  height?: number;
+}) {
   const id = useId();
   const max = Math.max(...bars.map((b) => b.value), 0);
   const barWidth = 18;
@@ -15,7 +25,14 @@ export function CostChart({ bars, summary, format, height = 96 }: { bars: CostBa
   const plot = height - 16;
   return (
     <figure className="space-y-1">
-      <svg role="img" aria-labelledby={id} viewBox={`0 0 ${width} ${height}`} width={width} height={height} className="max-w-full overflow-visible text-zinc-800 dark:text-zinc-200">
+      <svg
+        role="img"
+        aria-labelledby={id}
+        viewBox={`0 0 ${width} ${height}`}
+        width={width}
+        height={height}
+        className="max-w-full overflow-visible text-zinc-800 dark:text-zinc-200"
+      >
         <title id={id}>{summary}</title>
         <line x1={0} x2={width} y1={plot + 0.5} y2={plot + 0.5} className="stroke-zinc-300 dark:stroke-zinc-700" />
         {bars.map((b, i) => {

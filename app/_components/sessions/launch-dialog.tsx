@@ -20,7 +20,15 @@ const PERMISSION_MODES = [
 type PermissionMode = (typeof PERMISSION_MODES)[number]["value"];
 
 /** "Launch session": opens the launch dialog for a work item (none = a manual prompt). */
-export function LaunchSessionButton({ projectId, workItem, variant = "primary" }: { projectId: string | null; workItem?: WorkItem; variant?: "primary" | "secondary" }) {
+export function LaunchSessionButton({
+  projectId,
+  workItem,
+  variant = "primary",
+}: {
+  projectId: string | null;
+  workItem?: WorkItem;
+  variant?: "primary" | "secondary";
+}) {
   const [open, setOpen] = useState(false);
   return (
     <>
@@ -32,7 +40,17 @@ export function LaunchSessionButton({ projectId, workItem, variant = "primary" }
   );
 }
 
-export function LaunchDialog({ projectId, workItem, open, onClose }: { projectId: string | null; workItem?: WorkItem; open: boolean; onClose(): void }) {
+export function LaunchDialog({
+  projectId,
+  workItem,
+  open,
+  onClose,
+}: {
+  projectId: string | null;
+  workItem?: WorkItem;
+  open: boolean;
+  onClose(): void;
+}) {
   const ref = useModalDialog(open);
   const titleId = useId();
 
@@ -50,7 +68,17 @@ export function LaunchDialog({ projectId, workItem, open, onClose }: { projectId
 
 type FieldErrors = Partial<Record<"project" | "prompt" | "maxTurns" | "maxBudgetUsd" | "model", string>>;
 
-function LaunchForm({ titleId, initialProject, workItem, onCancel }: { titleId: string; initialProject: string | null; workItem?: WorkItem; onCancel(): void }) {
+function LaunchForm({
+  titleId,
+  initialProject,
+  workItem,
+  onCancel,
+}: {
+  titleId: string;
+  initialProject: string | null;
+  workItem?: WorkItem;
+  onCancel(): void;
+}) {
   const trpc = useTRPC();
   const router = useRouter();
   const queryClient = useQueryClient();
@@ -65,7 +93,13 @@ function LaunchForm({ titleId, initialProject, workItem, onCancel }: { titleId: 
 
   // The form is seeded once from the preview, then belongs to the user.
   const [prompt, setPrompt] = useState<string | null>(null);
-  const [options, setOptions] = useState<{ model: string; permissionMode: PermissionMode | ""; maxTurns: string; maxBudgetUsd: string; worktrees: boolean } | null>(null);
+  const [options, setOptions] = useState<{
+    model: string;
+    permissionMode: PermissionMode | "";
+    maxTurns: string;
+    maxBudgetUsd: string;
+    worktrees: boolean;
+  } | null>(null);
   const seeded = useRef(false);
   useEffect(() => {
     if (seeded.current) return;
@@ -100,7 +134,11 @@ function LaunchForm({ titleId, initialProject, workItem, onCancel }: { titleId: 
     if (!projectId) next.project = "Pick the project the session works in.";
     const builtPrompt = preview.data?.prompt ?? "";
     if (!prompt.trim()) next.prompt = workItem ? "The prompt is empty: restore it or write one." : "Write what the session should do.";
-    const overrides: SessionOverrides = { permissionMode: options.permissionMode || undefined, worktrees: options.worktrees, ...(agent ? { agent } : {}) };
+    const overrides: SessionOverrides = {
+      permissionMode: options.permissionMode || undefined,
+      worktrees: options.worktrees,
+      ...(agent ? { agent } : {}),
+    };
     if (options.model.trim()) {
       if (!/^[\w.:\[\]-]{1,100}$/.test(options.model.trim())) next.model = "A model is a name like sonnet, opus or claude-sonnet-4-5.";
       else overrides.model = options.model.trim();
@@ -122,7 +160,8 @@ function LaunchForm({ titleId, initialProject, workItem, onCancel }: { titleId: 
     start.mutate({ projectId, ...(workItem ? { workItem } : {}), ...(sendPrompt ? { prompt: sendPrompt } : {}), overrides });
   }
 
-  const set = <K extends keyof NonNullable<typeof options>>(key: K, value: NonNullable<typeof options>[K]) => setOptions((o) => (o ? { ...o, [key]: value } : o));
+  const set = <K extends keyof NonNullable<typeof options>>(key: K, value: NonNullable<typeof options>[K]) =>
+    setOptions((o) => (o ? { ...o, [key]: value } : o));
   const field = "h-8 w-full rounded-md border border-zinc-300 bg-white px-2 text-sm dark:border-zinc-700 dark:bg-zinc-950";
   const errorText = (id: string, text?: string) =>
     text ? (
@@ -137,7 +176,9 @@ function LaunchForm({ titleId, initialProject, workItem, onCancel }: { titleId: 
         <h2 id={titleId} className="text-base font-semibold">
           Launch session {workItem ? <span className="font-normal text-zinc-500">on {workItemLabel(workItem)}</span> : null}
         </h2>
-        <p className="mt-1 text-sm text-zinc-500 dark:text-zinc-400">Claude Code runs headless in the project (its own git worktree when enabled). Review the prompt and options first.</p>
+        <p className="mt-1 text-sm text-zinc-500 dark:text-zinc-400">
+          Claude Code runs headless in the project (its own git worktree when enabled). Review the prompt and options first.
+        </p>
       </div>
 
       {!initialProject ? (
@@ -145,7 +186,14 @@ function LaunchForm({ titleId, initialProject, workItem, onCancel }: { titleId: 
           <label htmlFor="launch-project" className="block text-xs font-medium text-zinc-600 dark:text-zinc-300">
             Project
           </label>
-          <select id="launch-project" value={projectId} onChange={(e) => setProjectId(e.target.value)} className={field} aria-invalid={Boolean(errors.project)} aria-describedby={errors.project ? "launch-project-error" : undefined}>
+          <select
+            id="launch-project"
+            value={projectId}
+            onChange={(e) => setProjectId(e.target.value)}
+            className={field}
+            aria-invalid={Boolean(errors.project)}
+            aria-describedby={errors.project ? "launch-project-error" : undefined}
+          >
             <option value="">Choose a project…</option>
             {projects.map((p) => (
               <option key={p.slug} value={p.slug}>
@@ -185,12 +233,23 @@ function LaunchForm({ titleId, initialProject, workItem, onCancel }: { titleId: 
 
       {options ? (
         <fieldset className="grid grid-cols-2 gap-3 sm:grid-cols-3">
-          <legend className="mb-1 text-xs font-medium text-zinc-600 dark:text-zinc-300">Options {preview.data ? <span className="font-normal text-zinc-500">(project defaults shown)</span> : null}</legend>
+          <legend className="mb-1 text-xs font-medium text-zinc-600 dark:text-zinc-300">
+            Options {preview.data ? <span className="font-normal text-zinc-500">(project defaults shown)</span> : null}
+          </legend>
           <div>
             <label htmlFor="launch-model" className="block text-xs text-zinc-500">
               Model
             </label>
-            <input id="launch-model" list="launch-models" value={options.model} onChange={(e) => set("model", e.target.value)} placeholder="default" className={field} aria-invalid={Boolean(errors.model)} aria-describedby={errors.model ? "launch-model-error" : undefined} />
+            <input
+              id="launch-model"
+              list="launch-models"
+              value={options.model}
+              onChange={(e) => set("model", e.target.value)}
+              placeholder="default"
+              className={field}
+              aria-invalid={Boolean(errors.model)}
+              aria-describedby={errors.model ? "launch-model-error" : undefined}
+            />
             <datalist id="launch-models">
               <option value="sonnet" />
               <option value="opus" />
@@ -202,7 +261,12 @@ function LaunchForm({ titleId, initialProject, workItem, onCancel }: { titleId: 
             <label htmlFor="launch-permission" className="block text-xs text-zinc-500">
               Permission mode
             </label>
-            <select id="launch-permission" value={options.permissionMode} onChange={(e) => set("permissionMode", e.target.value as PermissionMode | "")} className={field}>
+            <select
+              id="launch-permission"
+              value={options.permissionMode}
+              onChange={(e) => set("permissionMode", e.target.value as PermissionMode | "")}
+              className={field}
+            >
               <option value="">project default</option>
               {PERMISSION_MODES.map((m) => (
                 <option key={m.value} value={m.value}>
@@ -215,19 +279,42 @@ function LaunchForm({ titleId, initialProject, workItem, onCancel }: { titleId: 
             <label htmlFor="launch-max-turns" className="block text-xs text-zinc-500">
               Max turns
             </label>
-            <input id="launch-max-turns" inputMode="numeric" value={options.maxTurns} onChange={(e) => set("maxTurns", e.target.value)} placeholder="no limit" className={field} aria-invalid={Boolean(errors.maxTurns)} aria-describedby={errors.maxTurns ? "launch-max-turns-error" : undefined} />
+            <input
+              id="launch-max-turns"
+              inputMode="numeric"
+              value={options.maxTurns}
+              onChange={(e) => set("maxTurns", e.target.value)}
+              placeholder="no limit"
+              className={field}
+              aria-invalid={Boolean(errors.maxTurns)}
+              aria-describedby={errors.maxTurns ? "launch-max-turns-error" : undefined}
+            />
             {errorText("launch-max-turns-error", errors.maxTurns)}
           </div>
           <div>
             <label htmlFor="launch-budget" className="block text-xs text-zinc-500">
               Budget (USD)
             </label>
-            <input id="launch-budget" inputMode="decimal" value={options.maxBudgetUsd} onChange={(e) => set("maxBudgetUsd", e.target.value)} placeholder="no cap" className={field} aria-invalid={Boolean(errors.maxBudgetUsd)} aria-describedby={errors.maxBudgetUsd ? "launch-budget-error" : undefined} />
+            <input
+              id="launch-budget"
+              inputMode="decimal"
+              value={options.maxBudgetUsd}
+              onChange={(e) => set("maxBudgetUsd", e.target.value)}
+              placeholder="no cap"
+              className={field}
+              aria-invalid={Boolean(errors.maxBudgetUsd)}
+              aria-describedby={errors.maxBudgetUsd ? "launch-budget-error" : undefined}
+            />
             {errorText("launch-budget-error", errors.maxBudgetUsd)}
           </div>
           <SubagentPicker projectId={projectId} value={agent} onChange={setAgent} className={field} />
           <label className="col-span-2 flex items-center gap-2 self-end pb-1.5 text-sm">
-            <input type="checkbox" checked={options.worktrees} onChange={(e) => set("worktrees", e.target.checked)} className="size-4 accent-zinc-900 dark:accent-zinc-100" />
+            <input
+              type="checkbox"
+              checked={options.worktrees}
+              onChange={(e) => set("worktrees", e.target.checked)}
+              className="size-4 accent-zinc-900 dark:accent-zinc-100"
+            />
             Run in its own git worktree
           </label>
         </fieldset>

@@ -30,7 +30,13 @@ export function costBreakdown(sessions: Session[], now: number = Date.now()) {
   const byProject = group(sessions.map((s) => ({ key: s.projectSlug, cost: s.costUsd, session: s.id })));
   // Runs carry their own account (a session may continue on another after a usage limit).
   const byAccount = group(
-    sessions.flatMap((s) => (s.runs.length ? s.runs.map((r) => ({ key: r.accountId, cost: r.costUsd, session: s.id })) : s.accountId ? [{ key: s.accountId, cost: s.costUsd, session: s.id }] : [])),
+    sessions.flatMap((s) =>
+      s.runs.length
+        ? s.runs.map((r) => ({ key: r.accountId, cost: r.costUsd, session: s.id }))
+        : s.accountId
+          ? [{ key: s.accountId, cost: s.costUsd, session: s.id }]
+          : [],
+    ),
   );
   const perDay = new Map<string, number>();
   for (const s of sessions) {
@@ -61,7 +67,10 @@ export function SessionCosts() {
       ) : list.isError ? (
         <ErrorState title="Could not load costs" message={list.error.message} />
       ) : (
-        <div className="grid gap-4 rounded-lg border border-zinc-200 p-4 md:grid-cols-[auto_1fr_1fr] dark:border-zinc-800" data-testid="session-costs">
+        <div
+          className="grid gap-4 rounded-lg border border-zinc-200 p-4 md:grid-cols-[auto_1fr_1fr] dark:border-zinc-800"
+          data-testid="session-costs"
+        >
           <div>
             <p className="text-xs text-zinc-500 dark:text-zinc-400">Total{slug ? ` · ${nameOf(slug)}` : ""}</p>
             <p className="mb-2 text-lg font-semibold tabular-nums" data-testid="cost-total">
@@ -84,7 +93,9 @@ export function SessionCosts() {
 function daySummary(days: { day: string; cost: number }[]): string {
   const total = days.reduce((s, d) => s + d.cost, 0);
   const top = days.reduce((a, b) => (b.cost > a.cost ? b : a), days[0]!);
-  return total > 0 ? `Cost per day, last ${days.length} days: ${formatUsd(total)} in all; highest ${formatUsd(top.cost)} on ${top.day}.` : `No cost in the last ${days.length} days.`;
+  return total > 0
+    ? `Cost per day, last ${days.length} days: ${formatUsd(total)} in all; highest ${formatUsd(top.cost)} on ${top.day}.`
+    : `No cost in the last ${days.length} days.`;
 }
 
 function CostTable({ caption, rows, name, mono = false }: { caption: string; rows: Totals[]; name(key: string): string; mono?: boolean }) {

@@ -44,7 +44,11 @@ function FileTree({ nodes }: { nodes: TreeNode[] }) {
       {nodes.map((n) =>
         n.file ? (
           <li key={`f:${n.path}`}>
-            <a href={`#${fileAnchor(n.file.path)}`} className="flex items-center gap-1 rounded px-1 py-0.5 hover:bg-zinc-100 dark:hover:bg-zinc-800" title={n.file.path}>
+            <a
+              href={`#${fileAnchor(n.file.path)}`}
+              className="flex items-center gap-1 rounded px-1 py-0.5 hover:bg-zinc-100 dark:hover:bg-zinc-800"
+              title={n.file.path}
+            >
               <span className="min-w-0 flex-1 truncate">{n.name}</span>
               <span className="tabular-nums text-emerald-700 dark:text-emerald-400">+{n.file.added}</span>
               <span className="tabular-nums text-red-700 dark:text-red-400">−{n.file.removed}</span>
@@ -75,7 +79,13 @@ function FileDiff({ file: f }: { file: DiffFile }) {
   const rows = useMemo(() => (f.patch ? patchRows(f.patch) : []), [f.patch]);
   const [label, tone] = STATUS_LABEL[f.status];
   return (
-    <details open id={fileAnchor(f.path)} className="overflow-hidden rounded-lg border border-zinc-200 dark:border-zinc-800" data-testid="diff-file" data-path={f.path}>
+    <details
+      open
+      id={fileAnchor(f.path)}
+      className="overflow-hidden rounded-lg border border-zinc-200 dark:border-zinc-800"
+      data-testid="diff-file"
+      data-path={f.path}
+    >
       <summary className="flex cursor-pointer flex-wrap items-center gap-2 border-b border-zinc-200 bg-zinc-50 px-3 py-1.5 dark:border-zinc-800 dark:bg-zinc-900">
         <Badge tone={tone}>{label}</Badge>
         <span className="min-w-0 flex-1 truncate font-mono text-xs font-medium">{f.oldPath ? `${f.oldPath} → ${f.path}` : f.path}</span>
@@ -89,7 +99,9 @@ function FileDiff({ file: f }: { file: DiffFile }) {
       ) : rows.length ? (
         <Rows rows={rows} />
       ) : (
-        <p className="px-3 py-2 text-sm text-zinc-500 dark:text-zinc-400">{f.oldPath ? "Renamed without changes." : "Only the file mode changed."}</p>
+        <p className="px-3 py-2 text-sm text-zinc-500 dark:text-zinc-400">
+          {f.oldPath ? "Renamed without changes." : "Only the file mode changed."}
+        </p>
       )}
     </details>
   );
@@ -114,7 +126,10 @@ function Rows({ rows }: { rows: DiffRow[] }) {
           {shown.map((row, i) => {
             if (row.kind === "hunk" || row.kind === "note") {
               return (
-                <tr key={i} className={row.kind === "hunk" ? "bg-blue-50 text-blue-800 dark:bg-blue-950/40 dark:text-blue-300" : "text-zinc-500"}>
+                <tr
+                  key={i}
+                  className={row.kind === "hunk" ? "bg-blue-50 text-blue-800 dark:bg-blue-950/40 dark:text-blue-300" : "text-zinc-500"}
+                >
                   <td colSpan={3} className="px-3">
                     {row.text}
                   </td>
@@ -134,7 +149,9 @@ function Rows({ rows }: { rows: DiffRow[] }) {
           })}
         </tbody>
       </table>
-      {shown.length < rows.length ? <p className="px-3 py-1 text-xs text-zinc-500">… {rows.length - shown.length} more lines not shown.</p> : null}
+      {shown.length < rows.length ? (
+        <p className="px-3 py-1 text-xs text-zinc-500">… {rows.length - shown.length} more lines not shown.</p>
+      ) : null}
     </div>
   );
 }

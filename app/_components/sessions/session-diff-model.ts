@@ -27,7 +27,7 @@ export function patchRows(patch: string): DiffRow[] {
     let oldNo = hunk.oldStart;
     let newNo = hunk.newStart;
     const lines = hunk.lines;
-    for (let i = 0; i < lines.length; ) {
+    for (let i = 0; i < lines.length;) {
       const line = lines[i]!;
       if (line.startsWith("\\")) {
         rows.push({ kind: "note", text: line.slice(2) });
@@ -69,7 +69,8 @@ export function patchRows(patch: string): DiffRow[] {
 
 /** The two sides of a changed line with the words that differ marked. */
 export function wordSegments(before: string, after: string): { old: Segment[]; new: Segment[] } {
-  if (before.length > WORD_DIFF_MAX || after.length > WORD_DIFF_MAX) return { old: [{ text: before, changed: true }], new: [{ text: after, changed: true }] };
+  if (before.length > WORD_DIFF_MAX || after.length > WORD_DIFF_MAX)
+    return { old: [{ text: before, changed: true }], new: [{ text: after, changed: true }] };
   const parts = diffWordsWithSpace(before, after);
   const old: Segment[] = [];
   const next: Segment[] = [];
@@ -78,7 +79,10 @@ export function wordSegments(before: string, after: string): { old: Segment[]; n
     if (!part.removed) next.push({ text: part.value, changed: Boolean(part.added) });
   }
   // A line that changed entirely reads better unmarked than as one long highlight.
-  const unchanged = old.filter((s) => !s.changed).map((s) => s.text).join("");
+  const unchanged = old
+    .filter((s) => !s.changed)
+    .map((s) => s.text)
+    .join("");
   if (!unchanged.trim()) return { old: [{ text: before, changed: false }], new: [{ text: after, changed: false }] };
   return { old, new: next };
 }
@@ -108,7 +112,9 @@ export function fileTree(files: DiffFile[]): TreeNode[] {
       const only = node.children[0]!;
       node = { ...only, name: `${node.name}/${only.name}` };
     }
-    const children = node.children.map(compact).sort((a, b) => Number(Boolean(a.file)) - Number(Boolean(b.file)) || a.name.localeCompare(b.name));
+    const children = node.children
+      .map(compact)
+      .sort((a, b) => Number(Boolean(a.file)) - Number(Boolean(b.file)) || a.name.localeCompare(b.name));
     return { ...node, children };
   };
   return root.children.map(compact).sort((a, b) => Number(Boolean(a.file)) - Number(Boolean(b.file)) || a.name.localeCompare(b.name));

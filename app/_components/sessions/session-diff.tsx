@@ -30,7 +30,12 @@ const SOURCE_NOTE: Record<SessionDiff["source"], string> = {
 export function SessionDiffView({ id, status, hasWorktree }: { id: number; status: SessionStatus; hasWorktree: boolean }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const diff = useQuery({ ...trpc.sessions.diff.queryOptions({ id }), enabled: hasWorktree, retry: false, refetchInterval: isActive(status) ? 10_000 : false });
+  const diff = useQuery({
+    ...trpc.sessions.diff.queryOptions({ id }),
+    enabled: hasWorktree,
+    retry: false,
+    refetchInterval: isActive(status) ? 10_000 : false,
+  });
 
   // A session that just finished has its final diff: fetch it once more.
   const previous = useRef(status);
@@ -39,18 +44,27 @@ export function SessionDiffView({ id, status, hasWorktree }: { id: number; statu
     previous.current = status;
   }, [status, id, queryClient, trpc]);
 
-  if (!hasWorktree) return <p className="text-sm text-zinc-500 dark:text-zinc-400">No worktree for this session (the project is not a git repository, or worktrees were off), so there is no diff to show.</p>;
+  if (!hasWorktree)
+    return (
+      <p className="text-sm text-zinc-500 dark:text-zinc-400">
+        No worktree for this session (the project is not a git repository, or worktrees were off), so there is no diff to show.
+      </p>
+    );
   if (diff.isPending) return <ListSkeleton rows={2} label="Loading the diff" />;
   if (diff.isError) return <ErrorState title="Could not compute the diff" message={diff.error.message} />;
   const d = diff.data;
-  if (d.source === "none") return <p className="text-sm text-zinc-500 dark:text-zinc-400">The session’s worktree and branch are gone, so there is no diff to show.</p>;
+  if (d.source === "none")
+    return (
+      <p className="text-sm text-zinc-500 dark:text-zinc-400">The session’s worktree and branch are gone, so there is no diff to show.</p>
+    );
   if (!d.files.length) return <p className="text-sm text-zinc-500 dark:text-zinc-400">No changes{d.branch ? ` on ${d.branch}` : ""}.</p>;
 
   return (
     <div className="space-y-3" data-testid="session-diff" data-source={d.source}>
       <p className="text-sm text-zinc-600 dark:text-zinc-300">
         <span data-testid="diff-totals">
-          {d.totals.files} {d.totals.files === 1 ? "file" : "files"} changed, <span className="text-emerald-700 dark:text-emerald-400">+{d.totals.added}</span>{" "}
+          {d.totals.files} {d.totals.files === 1 ? "file" : "files"} changed,{" "}
+          <span className="text-emerald-700 dark:text-emerald-400">+{d.totals.added}</span>{" "}
           <span className="text-red-700 dark:text-red-400">−{d.totals.removed}</span>
         </span>
         <span className="text-zinc-500 dark:text-zinc-400"> · {SOURCE_NOTE[d.source]}</span>
@@ -59,4 +73,3 @@ export function SessionDiffView({ id, status, hasWorktree }: { id: number; statu
     </div>
   );
 }
-

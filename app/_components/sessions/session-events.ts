@@ -60,9 +60,18 @@ export function buildConversation(events: readonly SessionEvent[]): Conversation
         }
         for (const block of Array.isArray(message.content) ? message.content : []) {
           if (!isObj(block)) continue;
-          if (block.type === "text" && str(block.text)?.trim()) items.push({ kind: "assistant", seq: e.seq, text: str(block.text)!, subagent });
+          if (block.type === "text" && str(block.text)?.trim())
+            items.push({ kind: "assistant", seq: e.seq, text: str(block.text)!, subagent });
           if (block.type === "tool_use") {
-            const item = { kind: "tool" as const, seq: e.seq, toolUseId: str(block.id) ?? `${e.seq}`, name: str(block.name) ?? "tool", input: block.input, result: null, subagent };
+            const item = {
+              kind: "tool" as const,
+              seq: e.seq,
+              toolUseId: str(block.id) ?? `${e.seq}`,
+              name: str(block.name) ?? "tool",
+              input: block.input,
+              result: null,
+              subagent,
+            };
             tools.set(item.toolUseId, item);
             items.push(item);
           }
@@ -84,9 +93,13 @@ export function buildConversation(events: readonly SessionEvent[]): Conversation
         const ok = p.is_error !== true && p.subtype === "success";
         const cost = num(p.total_cost_usd);
         const turns = num(p.num_turns);
-        const detail = [turns !== null ? `${turns} turn${turns === 1 ? "" : "s"}` : null, cost !== null ? formatUsd(cost) : null].filter(Boolean).join(", ");
+        const detail = [turns !== null ? `${turns} turn${turns === 1 ? "" : "s"}` : null, cost !== null ? formatUsd(cost) : null]
+          .filter(Boolean)
+          .join(", ");
         const errors = Array.isArray(p.errors) ? p.errors.filter((x): x is string => typeof x === "string") : [];
-        const text = ok ? `Finished${detail ? ` (${detail})` : ""}.` : `Ended: ${str(p.subtype) ?? "error"}${detail ? ` (${detail})` : ""}${errors.length ? ` — ${errors.join("; ")}` : str(p.result) ? ` — ${str(p.result)}` : ""}`;
+        const text = ok
+          ? `Finished${detail ? ` (${detail})` : ""}.`
+          : `Ended: ${str(p.subtype) ?? "error"}${detail ? ` (${detail})` : ""}${errors.length ? ` — ${errors.join("; ")}` : str(p.result) ? ` — ${str(p.result)}` : ""}`;
         items.push({ kind: "result", seq: e.seq, ok, text });
         break;
       }
@@ -105,23 +118,51 @@ export function buildConversation(events: readonly SessionEvent[]): Conversation
         break;
       }
       case "system/api_retry":
-        items.push({ kind: "note", seq: e.seq, tone: "amber", text: `API error${num(p.error_status) ? ` ${num(p.error_status)}` : ""}, retrying (attempt ${num(p.attempt) ?? "?"}${num(p.max_retries) ? ` of ${num(p.max_retries)}` : ""}).` });
+        items.push({
+          kind: "note",
+          seq: e.seq,
+          tone: "amber",
+          text: `API error${num(p.error_status) ? ` ${num(p.error_status)}` : ""}, retrying (attempt ${num(p.attempt) ?? "?"}${num(p.max_retries) ? ` of ${num(p.max_retries)}` : ""}).`,
+        });
         break;
       case "system/init":
-        items.push({ kind: "note", seq: e.seq, tone: "neutral", text: `Claude Code ${str(p.claude_code_version) ?? ""} started${str(p.model) ? ` on ${str(p.model)}` : ""}${str(p.permissionMode) ? `, permission mode ${str(p.permissionMode)}` : ""}.`.replace("  ", " ") });
+        items.push({
+          kind: "note",
+          seq: e.seq,
+          tone: "neutral",
+          text: `Claude Code ${str(p.claude_code_version) ?? ""} started${str(p.model) ? ` on ${str(p.model)}` : ""}${str(p.permissionMode) ? `, permission mode ${str(p.permissionMode)}` : ""}.`.replace(
+            "  ",
+            " ",
+          ),
+        });
         break;
       case "workdeck/run_started":
-        items.push({ kind: "note", seq: e.seq, tone: "blue", text: `Run ${num(p.run) ?? ""} started on account ${str(p.accountId) ?? "?"}${p.resume ? " (resuming the conversation)" : ""}.` });
+        items.push({
+          kind: "note",
+          seq: e.seq,
+          tone: "blue",
+          text: `Run ${num(p.run) ?? ""} started on account ${str(p.accountId) ?? "?"}${p.resume ? " (resuming the conversation)" : ""}.`,
+        });
         break;
       case "workdeck/run_ended": {
         const outcome = isObj(p.outcome) ? (str(p.outcome.kind) ?? str(p.outcome.reason)) : str(p.outcome);
         const stderr = str(p.stderr);
         const thrown = str(p.thrown);
-        items.push({ kind: "note", seq: e.seq, tone: thrown || stderr ? "amber" : "neutral", text: `Run ${num(p.run) ?? ""} ended${outcome ? `: ${outcome}` : ""}.${thrown ? ` ${thrown}` : ""}` });
+        items.push({
+          kind: "note",
+          seq: e.seq,
+          tone: thrown || stderr ? "amber" : "neutral",
+          text: `Run ${num(p.run) ?? ""} ended${outcome ? `: ${outcome}` : ""}.${thrown ? ` ${thrown}` : ""}`,
+        });
         break;
       }
       case "workdeck/stop_requested":
-        items.push({ kind: "note", seq: e.seq, tone: "amber", text: p.reason === "timeout" ? "Stopped: the session ran past its timeout." : "Stop requested." });
+        items.push({
+          kind: "note",
+          seq: e.seq,
+          tone: "amber",
+          text: p.reason === "timeout" ? "Stopped: the session ran past its timeout." : "Stop requested.",
+        });
         break;
       case "workdeck/resume_requested":
         items.push({ kind: "note", seq: e.seq, tone: "blue", text: "Resume requested." });
@@ -130,27 +171,66 @@ export function buildConversation(events: readonly SessionEvent[]): Conversation
         items.push({ kind: "note", seq: e.seq, tone: "red", text: "Interrupted: the server restarted while this session ran." });
         break;
       case "workdeck/account_switched":
-        items.push({ kind: "note", seq: e.seq, tone: "amber", text: `Continued on account ${str(p.to) ?? "?"} (from ${str(p.from) ?? "?"}${p.transcriptCopied ? ", transcript carried over" : ""}).` });
+        items.push({
+          kind: "note",
+          seq: e.seq,
+          tone: "amber",
+          text: `Continued on account ${str(p.to) ?? "?"} (from ${str(p.from) ?? "?"}${p.transcriptCopied ? ", transcript carried over" : ""}).`,
+        });
         break;
       case "workdeck/account_parked":
-        items.push({ kind: "note", seq: e.seq, tone: "amber", text: `Account ${str(p.accountId) ?? "?"} hit its usage limit${str(p.limitType) ? ` (${str(p.limitType)})` : ""}; parked until ${str(p.until) ? new Date(str(p.until)!).toLocaleString() : "its reset"}.` });
+        items.push({
+          kind: "note",
+          seq: e.seq,
+          tone: "amber",
+          text: `Account ${str(p.accountId) ?? "?"} hit its usage limit${str(p.limitType) ? ` (${str(p.limitType)})` : ""}; parked until ${str(p.until) ? new Date(str(p.until)!).toLocaleString() : "its reset"}.`,
+        });
         break;
       case "workdeck/account_needs_login":
-        items.push({ kind: "note", seq: e.seq, tone: "red", text: `Account ${str(p.accountId) ?? "?"} needs login${str(p.message) ? `: ${str(p.message)}` : ""}.` });
+        items.push({
+          kind: "note",
+          seq: e.seq,
+          tone: "red",
+          text: `Account ${str(p.accountId) ?? "?"} needs login${str(p.message) ? `: ${str(p.message)}` : ""}.`,
+        });
         break;
       case "workdeck/retry_scheduled":
-        items.push({ kind: "note", seq: e.seq, tone: "amber", text: `Transient failure (${str(p.reason) ?? "error"}); retry ${num(p.attempt) ?? ""} in ${Math.round((num(p.delayMs) ?? 0) / 1000)} s.` });
+        items.push({
+          kind: "note",
+          seq: e.seq,
+          tone: "amber",
+          text: `Transient failure (${str(p.reason) ?? "error"}); retry ${num(p.attempt) ?? ""} in ${Math.round((num(p.delayMs) ?? 0) / 1000)} s.`,
+        });
         break;
       case "workdeck/permission_requested":
         items.push({ kind: "note", seq: e.seq, tone: "amber", text: `Permission asked to use ${str(p.toolName) ?? "a tool"}.` });
         break;
       case "workdeck/permission_answered": {
-        const how = p.how === "timeout" ? "denied: nobody answered in time" : p.how === "user_always" ? "allowed for the rest of the session" : p.allow ? "allowed once" : p.how === "user" ? `denied${str(p.message) ? `: ${str(p.message)}` : ""}` : "withdrawn: the run ended";
-        items.push({ kind: "note", seq: e.seq, tone: p.allow ? "blue" : "amber", text: `Permission for ${str(p.toolName) ?? "a tool"} ${how}.` });
+        const how =
+          p.how === "timeout"
+            ? "denied: nobody answered in time"
+            : p.how === "user_always"
+              ? "allowed for the rest of the session"
+              : p.allow
+                ? "allowed once"
+                : p.how === "user"
+                  ? `denied${str(p.message) ? `: ${str(p.message)}` : ""}`
+                  : "withdrawn: the run ended";
+        items.push({
+          kind: "note",
+          seq: e.seq,
+          tone: p.allow ? "blue" : "amber",
+          text: `Permission for ${str(p.toolName) ?? "a tool"} ${how}.`,
+        });
         break;
       }
       case "workdeck/waiting_for_account":
-        items.push({ kind: "note", seq: e.seq, tone: "amber", text: `Waiting for an available account${str(p.until) ? ` (next one frees up ${new Date(str(p.until)!).toLocaleString()})` : ""}.` });
+        items.push({
+          kind: "note",
+          seq: e.seq,
+          tone: "amber",
+          text: `Waiting for an available account${str(p.until) ? ` (next one frees up ${new Date(str(p.until)!).toLocaleString()})` : ""}.`,
+        });
         break;
       default:
         break;

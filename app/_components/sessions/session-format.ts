@@ -79,7 +79,9 @@ export function readStatusFilter(params: { get(name: string): string | null }): 
   return SESSION_STATUSES.filter((s) => values.includes(s));
 }
 
-export function sessionsListInput(projectId: string | null, status: SessionStatus[]): { projectId?: string; status?: SessionStatus[]; limit: number } {
+export function sessionsListInput(
+  projectId: string | null,
+  status: SessionStatus[],
+): { projectId?: string; status?: SessionStatus[]; limit: number } {
   return { ...(projectId ? { projectId } : {}), ...(status.length ? { status } : {}), limit: 200 };
 }
-

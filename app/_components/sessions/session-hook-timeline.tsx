@@ -28,7 +28,11 @@ export function SessionHookTimeline({ claudeSessionId, running }: { claudeSessio
 
 function Timeline({ sessionId, running }: { sessionId: string; running: boolean }) {
   const trpc = useTRPC();
-  const activity = useQuery({ ...trpc.agents.getActivity.queryOptions({ sessionId }), retry: false, refetchInterval: running ? 5_000 : false });
+  const activity = useQuery({
+    ...trpc.agents.getActivity.queryOptions({ sessionId }),
+    retry: false,
+    refetchInterval: running ? 5_000 : false,
+  });
   useAgentsLive({ sessionId });
   const notFound = activity.error instanceof TRPCClientError && activity.error.data?.code === "NOT_FOUND";
   const items = activity.data?.items ?? [];
@@ -37,7 +41,11 @@ function Timeline({ sessionId, running }: { sessionId: string; running: boolean 
       {activity.isPending ? (
         <ListSkeleton rows={3} label="Loading the hook timeline" />
       ) : activity.isError ? (
-        <p className="text-sm text-zinc-500 dark:text-zinc-400">{notFound ? "No hook events from this session (hooks are not installed for it)." : `Hook timeline unavailable: ${activity.error.message}`}</p>
+        <p className="text-sm text-zinc-500 dark:text-zinc-400">
+          {notFound
+            ? "No hook events from this session (hooks are not installed for it)."
+            : `Hook timeline unavailable: ${activity.error.message}`}
+        </p>
       ) : (
         <>
           <ol className="space-y-1.5" aria-label="Hook events" data-testid="session-hook-timeline">

@@ -73,23 +73,33 @@ export function SessionLand({ session: s }: { session: Session }) {
             "Merge or discard the work once the session has finished."
           ) : s.baseBranch ? (
             <>
-              Merge lands <span className="font-mono">{s.branch}</span> on <span className="font-mono">{s.baseBranch}</span>, the branch the project had checked out at launch.
+              Merge lands <span className="font-mono">{s.branch}</span> on <span className="font-mono">{s.baseBranch}</span>, the branch the
+              project had checked out at launch.
             </>
           ) : (
             <>
-              No launch branch was recorded (the project was on a detached HEAD, or the session is older than this record): merge <span className="font-mono">{s.branch}</span> by hand, or discard it.
+              No launch branch was recorded (the project was on a detached HEAD, or the session is older than this record): merge{" "}
+              <span className="font-mono">{s.branch}</span> by hand, or discard it.
             </>
           )}
           {s.worktreeRemovedAt ? " Its worktree was removed after the retention period; the branch was kept." : null}
         </p>
-        <Button variant="primary" disabled={running || land.isPending || !s.baseBranch} onClick={() => land.mutate({ id: s.id, mode: "merge" })}>
+        <Button
+          variant="primary"
+          disabled={running || land.isPending || !s.baseBranch}
+          onClick={() => land.mutate({ id: s.id, mode: "merge" })}
+        >
           Merge
         </Button>
         <Button variant="danger" disabled={running || land.isPending} onClick={() => setConfirming(true)}>
           Discard
         </Button>
       </div>
-      {land.isPending ? <p className="text-xs text-zinc-500" role="status">Landing…</p> : null}
+      {land.isPending ? (
+        <p className="text-xs text-zinc-500" role="status">
+          Landing…
+        </p>
+      ) : null}
       {error && !confirming ? (
         <ErrorState title={land.variables?.mode === "discard" ? "Could not discard" : "Could not merge"} message={error.message}>
           {Array.isArray(files) && files.length ? (
@@ -117,7 +127,15 @@ export function SessionLand({ session: s }: { session: Session }) {
   );
 }
 
-function DiscardDialog(props: { open: boolean; sessionId: number; branch: string; pending: boolean; error: string | null; onConfirm(): void; onClose(): void }) {
+function DiscardDialog(props: {
+  open: boolean;
+  sessionId: number;
+  branch: string;
+  pending: boolean;
+  error: string | null;
+  onConfirm(): void;
+  onClose(): void;
+}) {
   const ref = useModalDialog(props.open);
   const titleId = useId();
   return (
@@ -133,7 +151,8 @@ function DiscardDialog(props: { open: boolean; sessionId: number; branch: string
             Discard the work of session {props.sessionId}?
           </h2>
           <p className="text-sm text-zinc-600 dark:text-zinc-300">
-            The worktree and the branch <span className="font-mono">{props.branch}</span> are removed, uncommitted changes included. The project’s own branch is not touched.
+            The worktree and the branch <span className="font-mono">{props.branch}</span> are removed, uncommitted changes included. The
+            project’s own branch is not touched.
           </p>
           {props.error ? <ErrorState title="Could not discard" message={props.error} /> : null}
           <div className="flex justify-end gap-2">

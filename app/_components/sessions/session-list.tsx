@@ -7,7 +7,19 @@ import type { Session, SessionStatus } from "@/lib/schemas/sessions";
 import { SESSION_STATUSES } from "@/lib/schemas/values";
 import { useTRPC } from "@/lib/trpc/react";
 import { RelativeTime } from "../ui/relative-time";
-import { formatElapsed, formatUsd, isActive, readStatusFilter, sessionDurationMs, sessionHref, sessionsListInput, STATUS_TONE, TYPE_LABEL, workItemHref, workItemLabel } from "./session-format";
+import {
+  formatElapsed,
+  formatUsd,
+  isActive,
+  readStatusFilter,
+  sessionDurationMs,
+  sessionHref,
+  sessionsListInput,
+  STATUS_TONE,
+  TYPE_LABEL,
+  workItemHref,
+  workItemLabel,
+} from "./session-format";
 import { useNow } from "../ui/use-now";
 import { useSelectedProject } from "../shell/selected-project";
 import { Badge, EmptyState, ErrorState, ListSkeleton } from "../ui/ui";
@@ -62,7 +74,9 @@ export function SessionList() {
       ) : list.isError ? (
         <ErrorState title="Could not load sessions" message={list.error.message} />
       ) : list.data.length === 0 ? (
-        <EmptyState title={status.length ? "No sessions with this status" : "No sessions launched yet"}>Launch one from a failure, a spec change, or with “Launch session” above.</EmptyState>
+        <EmptyState title={status.length ? "No sessions with this status" : "No sessions launched yet"}>
+          Launch one from a failure, a spec change, or with “Launch session” above.
+        </EmptyState>
       ) : (
         <div className="overflow-x-auto rounded-lg border border-zinc-200 dark:border-zinc-800">
           <table className="w-full text-sm" aria-label="Launched sessions">

@@ -37,7 +37,10 @@ function PermissionCard({ sessionId, request: p, onAnswered }: { sessionId: numb
   const answer = useMutation(trpc.sessions.answerPermission.mutationOptions({ onSuccess: onAnswered }));
   const inputId = `deny-message-${p.requestId}`;
   return (
-    <article aria-label={`Permission request: ${p.toolName}`} className="space-y-2 rounded-lg border border-amber-300 bg-amber-50 p-3 text-sm dark:border-amber-700 dark:bg-amber-950/40">
+    <article
+      aria-label={`Permission request: ${p.toolName}`}
+      className="space-y-2 rounded-lg border border-amber-300 bg-amber-50 p-3 text-sm dark:border-amber-700 dark:bg-amber-950/40"
+    >
       <p className="font-medium">
         Claude asks to use <code>{p.toolName}</code>
         {p.reason ? <span className="font-normal text-zinc-600 dark:text-zinc-300"> — {p.reason}</span> : null}
@@ -46,7 +49,8 @@ function PermissionCard({ sessionId, request: p, onAnswered }: { sessionId: numb
         {JSON.stringify(p.input, null, 2)}
       </pre>
       <p className="text-xs text-zinc-600 dark:text-zinc-300">
-        Allow always adds <code>{p.rule}</code> for the rest of this session. Unanswered, it is denied at {new Date(p.expiresAt).toLocaleTimeString()}.
+        Allow always adds <code>{p.rule}</code> for the rest of this session. Unanswered, it is denied at{" "}
+        {new Date(p.expiresAt).toLocaleTimeString()}.
       </p>
       <label htmlFor={inputId} className="block text-xs font-medium text-zinc-600 dark:text-zinc-300">
         Message if denied (optional)
@@ -60,13 +64,24 @@ function PermissionCard({ sessionId, request: p, onAnswered }: { sessionId: numb
       />
       {answer.error ? <ErrorState title="Could not answer" message={answer.error.message} /> : null}
       <div className="flex flex-wrap gap-2">
-        <Button variant="primary" disabled={answer.isPending} onClick={() => answer.mutate({ id: sessionId, requestId: p.requestId, allow: true })}>
+        <Button
+          variant="primary"
+          disabled={answer.isPending}
+          onClick={() => answer.mutate({ id: sessionId, requestId: p.requestId, allow: true })}
+        >
           Allow once
         </Button>
-        <Button disabled={answer.isPending} onClick={() => answer.mutate({ id: sessionId, requestId: p.requestId, allow: true, always: true })}>
+        <Button
+          disabled={answer.isPending}
+          onClick={() => answer.mutate({ id: sessionId, requestId: p.requestId, allow: true, always: true })}
+        >
           Allow always
         </Button>
-        <Button variant="danger" disabled={answer.isPending} onClick={() => answer.mutate({ id: sessionId, requestId: p.requestId, allow: false, message: message.trim() || undefined })}>
+        <Button
+          variant="danger"
+          disabled={answer.isPending}
+          onClick={() => answer.mutate({ id: sessionId, requestId: p.requestId, allow: false, message: message.trim() || undefined })}
+        >
           Deny
         </Button>
       </div>

@@ -11,7 +11,17 @@ import { PageHeader } from "../shell/page-header";
 import { RelativeTime } from "../ui/relative-time";
 import { SessionDiffView } from "./session-diff";
 import { buildConversation, currentToolId, type ConversationItem } from "./session-events";
-import { formatElapsed, formatTokens, formatUsd, isActive, sessionDurationMs, STATUS_TONE, TYPE_LABEL, workItemHref, workItemLabel } from "./session-format";
+import {
+  formatElapsed,
+  formatTokens,
+  formatUsd,
+  isActive,
+  sessionDurationMs,
+  STATUS_TONE,
+  TYPE_LABEL,
+  workItemHref,
+  workItemLabel,
+} from "./session-format";
 import { SessionHookTimeline } from "./session-hook-timeline";
 import { SessionLand } from "./session-land";
 import { SessionPermissions } from "./session-permissions";
@@ -37,12 +47,25 @@ export function SessionView({ id }: { id: number }) {
   if (session.isPending) {
     return (
       <>
-        <PageHeader section="Sessions" sectionHref="/sessions" crumbs={[{ label: `Session ${id}` }]} title={<Skeleton className="h-6 w-72" />} />
+        <PageHeader
+          section="Sessions"
+          sectionHref="/sessions"
+          crumbs={[{ label: `Session ${id}` }]}
+          title={<Skeleton className="h-6 w-72" />}
+        />
         <ListSkeleton rows={6} label="Loading session" />
       </>
     );
   }
-  if (session.isError) return <DetailLoadError header={{ section: "Sessions", sectionHref: "/sessions", crumbs: [{ label: `Session ${id}` }], title: `Session ${id}` }} error={session.error} missing="No such session" failed="Could not load this session" />;
+  if (session.isError)
+    return (
+      <DetailLoadError
+        header={{ section: "Sessions", sectionHref: "/sessions", crumbs: [{ label: `Session ${id}` }], title: `Session ${id}` }}
+        error={session.error}
+        missing="No such session"
+        failed="Could not load this session"
+      />
+    );
 
   const s = session.data;
   return (
@@ -83,7 +106,9 @@ function SessionHeader({ session: s }: { session: Session }) {
   const queryClient = useQueryClient();
   const { nameOf } = useSelectedProject();
   const now = useNow(isActive(s.status));
-  const stop = useMutation(trpc.sessions.stop.mutationOptions({ onSuccess: () => queryClient.invalidateQueries(trpc.sessions.pathFilter()) }));
+  const stop = useMutation(
+    trpc.sessions.stop.mutationOptions({ onSuccess: () => queryClient.invalidateQueries(trpc.sessions.pathFilter()) }),
+  );
   const duration = sessionDurationMs(s, now);
   const itemHref = workItemHref(s.workItem, s.projectSlug);
   const stats: [string, string, string][] = [
@@ -149,12 +174,19 @@ function SessionHeader({ session: s }: { session: Session }) {
       </dl>
       {s.status === "queued" && s.exitReason === "blocked" ? (
         // Dependencies (issue 17): it starts by itself once these are resolved.
-        <p role="status" className="mb-6 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:bg-amber-950/50 dark:text-amber-200" data-testid="session-blocked">
+        <p
+          role="status"
+          className="mb-6 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:bg-amber-950/50 dark:text-amber-200"
+          data-testid="session-blocked"
+        >
           Queued. {s.exitMessage}; it starts by itself once they are resolved.
         </p>
       ) : null}
       {s.exitReason && !isActive(s.status) ? (
-        <p className={`mb-6 rounded-md px-3 py-2 text-sm ${s.status === "completed" ? "bg-emerald-50 text-emerald-900 dark:bg-emerald-950/50 dark:text-emerald-200" : "bg-amber-50 text-amber-900 dark:bg-amber-950/50 dark:text-amber-200"}`} data-testid="session-exit">
+        <p
+          className={`mb-6 rounded-md px-3 py-2 text-sm ${s.status === "completed" ? "bg-emerald-50 text-emerald-900 dark:bg-emerald-950/50 dark:text-emerald-200" : "bg-amber-50 text-amber-900 dark:bg-amber-950/50 dark:text-amber-200"}`}
+          data-testid="session-exit"
+        >
           Ended: <span className="font-mono">{s.exitReason}</span>
           {s.exitMessage ? ` — ${s.exitMessage.length > 400 ? `${s.exitMessage.slice(0, 400)}…` : s.exitMessage}` : null}
         </p>
@@ -190,14 +222,22 @@ function ConversationRow({ item, current }: { item: ConversationItem; current: b
   switch (item.kind) {
     case "user":
       return (
-        <li data-testid="message" data-kind="user" className="ml-auto max-w-[85%] rounded-lg bg-zinc-100 px-3 py-2 text-sm dark:bg-zinc-800">
+        <li
+          data-testid="message"
+          data-kind="user"
+          className="ml-auto max-w-[85%] rounded-lg bg-zinc-100 px-3 py-2 text-sm dark:bg-zinc-800"
+        >
           <p className="mb-1 text-xs font-medium text-zinc-500 dark:text-zinc-400">You</p>
           <p className="max-h-72 overflow-auto whitespace-pre-wrap break-words">{item.text}</p>
         </li>
       );
     case "assistant":
       return (
-        <li data-testid="message" data-kind="assistant" className={`rounded-lg border border-zinc-200 px-3 py-2 dark:border-zinc-800 ${item.subagent ? "ml-6" : ""}`}>
+        <li
+          data-testid="message"
+          data-kind="assistant"
+          className={`rounded-lg border border-zinc-200 px-3 py-2 dark:border-zinc-800 ${item.subagent ? "ml-6" : ""}`}
+        >
           <p className="mb-1 text-xs font-medium text-zinc-500 dark:text-zinc-400">{item.subagent ? "Subagent" : "Claude"}</p>
           <Markdown className="text-sm">{item.text}</Markdown>
         </li>
@@ -216,16 +256,22 @@ function ConversationRow({ item, current }: { item: ConversationItem; current: b
         >
           <details open={current}>
             <summary className="flex cursor-pointer flex-wrap items-center gap-2">
-              <Badge tone={current ? "amber" : item.result?.isError ? "red" : "violet"}>{current ? "running" : item.result?.isError ? "failed" : "tool"}</Badge>
+              <Badge tone={current ? "amber" : item.result?.isError ? "red" : "violet"}>
+                {current ? "running" : item.result?.isError ? "failed" : "tool"}
+              </Badge>
               <span className="font-mono text-xs font-medium">{item.name}</span>
               {summary ? <span className="min-w-0 truncate font-mono text-xs text-zinc-500">{summary}</span> : null}
             </summary>
             <p className="mt-2 text-xs text-zinc-500">Input</p>
-            <pre className="mt-1 max-h-64 overflow-auto whitespace-pre-wrap break-words rounded bg-zinc-50 p-2 font-mono text-xs dark:bg-zinc-900">{input.length > 20_000 ? `${input.slice(0, 20_000)}…` : input}</pre>
+            <pre className="mt-1 max-h-64 overflow-auto whitespace-pre-wrap break-words rounded bg-zinc-50 p-2 font-mono text-xs dark:bg-zinc-900">
+              {input.length > 20_000 ? `${input.slice(0, 20_000)}…` : input}
+            </pre>
             {item.result ? (
               <>
                 <p className="mt-2 text-xs text-zinc-500">{item.result.isError ? "Error" : "Result"}</p>
-                <pre className={`mt-1 max-h-64 overflow-auto whitespace-pre-wrap break-words rounded p-2 font-mono text-xs ${item.result.isError ? "bg-red-50 text-red-800 dark:bg-red-950/40 dark:text-red-200" : "bg-zinc-50 dark:bg-zinc-900"}`}>
+                <pre
+                  className={`mt-1 max-h-64 overflow-auto whitespace-pre-wrap break-words rounded p-2 font-mono text-xs ${item.result.isError ? "bg-red-50 text-red-800 dark:bg-red-950/40 dark:text-red-200" : "bg-zinc-50 dark:bg-zinc-900"}`}
+                >
                   {item.result.text.length > 20_000 ? `${item.result.text.slice(0, 20_000)}…` : item.result.text || "(empty)"}
                 </pre>
               </>
@@ -236,19 +282,31 @@ function ConversationRow({ item, current }: { item: ConversationItem; current: b
     }
     case "error":
       return (
-        <li data-testid="message" data-kind="error" className="rounded-lg border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800 dark:border-red-900 dark:bg-red-950/50 dark:text-red-200">
+        <li
+          data-testid="message"
+          data-kind="error"
+          className="rounded-lg border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800 dark:border-red-900 dark:bg-red-950/50 dark:text-red-200"
+        >
           <p className="whitespace-pre-wrap break-words">{item.text}</p>
         </li>
       );
     case "note":
       return (
-        <li data-testid="message" data-kind="note" className={`px-1 text-xs ${item.tone === "red" ? "text-red-700 dark:text-red-300" : item.tone === "amber" ? "text-amber-700 dark:text-amber-300" : item.tone === "blue" ? "text-blue-700 dark:text-blue-300" : "text-zinc-500 dark:text-zinc-400"}`}>
+        <li
+          data-testid="message"
+          data-kind="note"
+          className={`px-1 text-xs ${item.tone === "red" ? "text-red-700 dark:text-red-300" : item.tone === "amber" ? "text-amber-700 dark:text-amber-300" : item.tone === "blue" ? "text-blue-700 dark:text-blue-300" : "text-zinc-500 dark:text-zinc-400"}`}
+        >
           {item.text}
         </li>
       );
     case "result":
       return (
-        <li data-testid="message" data-kind="result" className={`rounded-md px-3 py-2 text-sm ${item.ok ? "bg-emerald-50 text-emerald-900 dark:bg-emerald-950/50 dark:text-emerald-200" : "bg-red-50 text-red-800 dark:bg-red-950/50 dark:text-red-200"}`}>
+        <li
+          data-testid="message"
+          data-kind="result"
+          className={`rounded-md px-3 py-2 text-sm ${item.ok ? "bg-emerald-50 text-emerald-900 dark:bg-emerald-950/50 dark:text-emerald-200" : "bg-red-50 text-red-800 dark:bg-red-950/50 dark:text-red-200"}`}
+        >
           {item.text}
         </li>
       );
@@ -278,9 +336,14 @@ function Composer({ session: s }: { session: Session }) {
   }
 
   const canResume = !active && Boolean(s.claudeSessionId);
-  if (!active && !canResume) return <p className="text-xs text-zinc-500 dark:text-zinc-400">This session never reached Claude, so it cannot be resumed.</p>;
+  if (!active && !canResume)
+    return <p className="text-xs text-zinc-500 dark:text-zinc-400">This session never reached Claude, so it cannot be resumed.</p>;
   return (
-    <form onSubmit={submit} className="space-y-2 rounded-lg border border-zinc-200 p-3 dark:border-zinc-800" aria-label={active ? "Send a message" : "Resume the session"}>
+    <form
+      onSubmit={submit}
+      className="space-y-2 rounded-lg border border-zinc-200 p-3 dark:border-zinc-800"
+      aria-label={active ? "Send a message" : "Resume the session"}
+    >
       <label htmlFor="session-message" className="block text-xs font-medium text-zinc-600 dark:text-zinc-300">
         {active ? "Message to the running session" : "Resume with a new message"}
       </label>

@@ -30,10 +30,22 @@ export function HooksRow({ h }: { h: HooksStatus }) {
   );
   const installed = h.events.length > 0;
   return (
-    <li className="flex flex-col gap-1 border-b border-zinc-100 py-2 last:border-0 sm:flex-row sm:items-center sm:gap-2 dark:border-zinc-800" data-testid="hooks-row" aria-label={`Hooks of ${h.projectSlug}`}>
+    <li
+      className="flex flex-col gap-1 border-b border-zinc-100 py-2 last:border-0 sm:flex-row sm:items-center sm:gap-2 dark:border-zinc-800"
+      data-testid="hooks-row"
+      aria-label={`Hooks of ${h.projectSlug}`}
+    >
       <span className="truncate font-medium sm:w-48">{h.projectSlug}</span>
       <span className="flex flex-wrap items-center gap-2">
-        {h.problem ? <Badge tone="red">unreadable</Badge> : !installed ? <Badge>not installed</Badge> : h.missing.length ? <Badge tone="amber">partial</Badge> : <Badge tone="green">installed</Badge>}
+        {h.problem ? (
+          <Badge tone="red">unreadable</Badge>
+        ) : !installed ? (
+          <Badge>not installed</Badge>
+        ) : h.missing.length ? (
+          <Badge tone="amber">partial</Badge>
+        ) : (
+          <Badge tone="green">installed</Badge>
+        )}
         <span className="text-xs text-zinc-500">
           {h.problem ??
             (installed
@@ -50,11 +62,18 @@ export function HooksRow({ h }: { h: HooksStatus }) {
           "no event yet"
         )}
       </span>
-      <Button onClick={() => test.mutate({ projectId: h.projectSlug })} disabled={test.isPending} aria-label={`Send test event for ${h.projectSlug}`}>
+      <Button
+        onClick={() => test.mutate({ projectId: h.projectSlug })}
+        disabled={test.isPending}
+        aria-label={`Send test event for ${h.projectSlug}`}
+      >
         {test.isPending ? "Sending…" : "Send test event"}
       </Button>
       {test.data || test.error ? (
-        <p role="status" className={`w-full text-xs ${test.data?.delivered ? "text-emerald-700 dark:text-emerald-400" : "text-red-600 dark:text-red-400"}`}>
+        <p
+          role="status"
+          className={`w-full text-xs ${test.data?.delivered ? "text-emerald-700 dark:text-emerald-400" : "text-red-600 dark:text-red-400"}`}
+        >
           {test.error ? test.error.message : test.data!.message}
         </p>
       ) : null}

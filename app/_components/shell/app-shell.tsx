@@ -30,19 +30,28 @@ export function AppShell({ children, signedIn = false, since = null }: { childre
   return (
     <LiveEventsProvider since={since}>
       <div className="flex min-h-screen flex-col">
-        <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-1.5 focus:text-sm dark:focus:bg-zinc-900">
+        <a
+          href="#main"
+          className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-1.5 focus:text-sm dark:focus:bg-zinc-900"
+        >
           Skip to content
         </a>
         <header className="sticky top-0 z-30 border-b border-zinc-200 bg-white/90 backdrop-blur dark:border-zinc-800 dark:bg-zinc-950/90">
           {/* Down to 360 px: brand and tools on one row, the tabs in their own sideways-scrolling row (issue 13). */}
           <div className="mx-auto flex max-w-7xl flex-wrap items-center gap-x-6 px-3 sm:px-4 lg:h-12 lg:flex-nowrap">
             <Link href={`/work${suffix}`} className="flex h-12 items-center gap-2 text-sm font-semibold tracking-tight">
-              <span aria-hidden className="grid size-5 place-items-center rounded bg-zinc-900 text-[10px] font-bold text-white dark:bg-zinc-100 dark:text-zinc-900">
+              <span
+                aria-hidden
+                className="grid size-5 place-items-center rounded bg-zinc-900 text-[10px] font-bold text-white dark:bg-zinc-100 dark:text-zinc-900"
+              >
                 W
               </span>
               Workdeck
             </Link>
-            <nav aria-label="Sections" className="order-last -mx-3 flex h-10 w-[calc(100%+1.5rem)] items-stretch gap-1 overflow-x-auto px-2 [scrollbar-width:none] lg:order-none lg:mx-0 lg:h-full lg:w-auto lg:overflow-visible lg:px-0">
+            <nav
+              aria-label="Sections"
+              className="order-last -mx-3 flex h-10 w-[calc(100%+1.5rem)] items-stretch gap-1 overflow-x-auto px-2 [scrollbar-width:none] lg:order-none lg:mx-0 lg:h-full lg:w-auto lg:overflow-visible lg:px-0"
+            >
               {TABS.map((tab) => {
                 const active = pathname === tab.href || pathname.startsWith(`${tab.href}/`);
                 return (

@@ -9,7 +9,13 @@ import { useTRPC } from "@/lib/trpc/react";
 import { PROJECT_PARAM, specHref } from "@/lib/url-state";
 import { useSelectedProject } from "./selected-project";
 
-type Entry = { id: string; group: "Actions" | "Projects" | "Changes" | "Specs" | "Failures" | "Deploys & CI" | "Sessions"; label: string; hint: string; href: string };
+type Entry = {
+  id: string;
+  group: "Actions" | "Projects" | "Changes" | "Specs" | "Failures" | "Deploys & CI" | "Sessions";
+  label: string;
+  hint: string;
+  href: string;
+};
 
 const GROUPS: Entry["group"][] = ["Actions", "Projects", "Changes", "Specs", "Failures", "Deploys & CI", "Sessions"];
 /** Per group: cmdk renders every item it is given, so a search over 5,000 failures shows the best few. */
@@ -52,13 +58,45 @@ export function CommandPalette({ open, onOpenChange: setOpen }: { open: boolean;
   const entries = useMemo(() => {
     const q = slug ? `?${PROJECT_PARAM}=${encodeURIComponent(slug)}` : "";
     const out: Entry[] = [
-      { id: "action:new-proposal", group: "Actions", label: "New proposal", hint: slug ? `in ${nameOf(slug)}` : "OpenSpec change", href: `/specs/new${q}` },
+      {
+        id: "action:new-proposal",
+        group: "Actions",
+        label: "New proposal",
+        hint: slug ? `in ${nameOf(slug)}` : "OpenSpec change",
+        href: `/specs/new${q}`,
+      },
       { id: "action:launch-session", group: "Actions", label: "Launch session", hint: "Sessions tab", href: `/sessions${q}` },
-      { id: "action:triage", group: "Actions", label: "Triage failures", hint: "untriaged failures first", href: `/errors${q ? `${q}&` : "?"}decision=pending` },
-      { id: "action:settings", group: "Actions", label: "Settings", hint: "configuration, accounts, hooks, notifications", href: "/settings" },
+      {
+        id: "action:triage",
+        group: "Actions",
+        label: "Triage failures",
+        hint: "untriaged failures first",
+        href: `/errors${q ? `${q}&` : "?"}decision=pending`,
+      },
+      {
+        id: "action:settings",
+        group: "Actions",
+        label: "Settings",
+        hint: "configuration, accounts, hooks, notifications",
+        href: "/settings",
+      },
     ];
-    for (const p of projects) out.push({ id: `project:${p.slug}`, group: "Projects", label: p.name, hint: p.slug, href: `/work?${PROJECT_PARAM}=${encodeURIComponent(p.slug)}` });
-    for (const s of specs.data ?? []) out.push({ id: `spec:${s.projectSlug}/${s.id}`, group: "Specs", label: s.id, hint: nameOf(s.projectSlug), href: specHref(s.projectSlug, s.id) });
+    for (const p of projects)
+      out.push({
+        id: `project:${p.slug}`,
+        group: "Projects",
+        label: p.name,
+        hint: p.slug,
+        href: `/work?${PROJECT_PARAM}=${encodeURIComponent(p.slug)}`,
+      });
+    for (const s of specs.data ?? [])
+      out.push({
+        id: `spec:${s.projectSlug}/${s.id}`,
+        group: "Specs",
+        label: s.id,
+        hint: nameOf(s.projectSlug),
+        href: specHref(s.projectSlug, s.id),
+      });
     for (const item of work.data ?? []) {
       const project = item.projectSlug ? nameOf(item.projectSlug) : "";
       if (item.type === "change") {
@@ -68,7 +106,8 @@ export function CommandPalette({ open, onOpenChange: setOpen }: { open: boolean;
           out.push({ id: `launch:${item.key}`, group: "Actions", label: `Launch session: ${item.title}`, hint: project, href: item.href }); // the change page holds the Launch session button
       } else if (item.type === "failure") {
         out.push({ id: item.key, group: "Failures", label: item.title, hint: `${project} · ${item.detail}`, href: item.href });
-        if (item.status === "open") out.push({ id: `triage:${item.key}`, group: "Actions", label: `Triage: ${item.title}`, hint: project, href: item.href });
+        if (item.status === "open")
+          out.push({ id: `triage:${item.key}`, group: "Actions", label: `Triage: ${item.title}`, hint: project, href: item.href });
       } else if (item.type === "ci" || item.type === "review" || item.type === "deploy") {
         out.push({ id: item.key, group: "Deploys & CI", label: item.title, hint: `${project} · ${item.detail}`, href: item.href });
       } else {
@@ -119,7 +158,11 @@ export function CommandPalette({ open, onOpenChange: setOpen }: { open: boolean;
         {work.isPending && open ? <Command.Loading>Loading…</Command.Loading> : null}
         <Command.Empty className="px-3 py-6 text-center text-sm text-zinc-500">No matches.</Command.Empty>
         {shown.map(([group, list]) => (
-          <Command.Group key={group} heading={group} className="mb-2 [&_[cmdk-group-heading]]:px-2 [&_[cmdk-group-heading]]:py-1 [&_[cmdk-group-heading]]:text-[11px] [&_[cmdk-group-heading]]:font-semibold [&_[cmdk-group-heading]]:uppercase [&_[cmdk-group-heading]]:text-zinc-500">
+          <Command.Group
+            key={group}
+            heading={group}
+            className="mb-2 [&_[cmdk-group-heading]]:px-2 [&_[cmdk-group-heading]]:py-1 [&_[cmdk-group-heading]]:text-[11px] [&_[cmdk-group-heading]]:font-semibold [&_[cmdk-group-heading]]:uppercase [&_[cmdk-group-heading]]:text-zinc-500"
+          >
             {list.map((e) => (
               <Command.Item
                 key={e.id}

@@ -67,7 +67,10 @@ export function touchedBy(trpc: Trpc, event: WorkdeckEvent): Touch[] {
     touch(`errors.getFailure#${ids.join(",")}`, trpc.errors.getFailure.pathFilter({ predicate: hasInput("failureId", ids) }));
     // The event lists at most 500 ids: past that, every open failure of the project may have moved.
     if (!complete) {
-      touch(`errors.getFailure@${p}`, trpc.errors.getFailure.pathFilter({ predicate: (q) => (q.state.data as { projectSlug?: string } | undefined)?.projectSlug === p }));
+      touch(
+        `errors.getFailure@${p}`,
+        trpc.errors.getFailure.pathFilter({ predicate: (q) => (q.state.data as { projectSlug?: string } | undefined)?.projectSlug === p }),
+      );
     }
   };
   const changeDetails = (p: string, changeIds: readonly string[] | null) => {
@@ -141,9 +144,17 @@ export function touchedBy(trpc: Trpc, event: WorkdeckEvent): Touch[] {
     case "agents.needsYou":
     case "agents.ended": {
       const agent = [event.sessionId];
-      touch(`agents.getActivity#${event.sessionId}`, trpc.agents.getActivity.pathFilter({ predicate: hasInput("sessionId", agent) }), "hooks");
+      touch(
+        `agents.getActivity#${event.sessionId}`,
+        trpc.agents.getActivity.pathFilter({ predicate: hasInput("sessionId", agent) }),
+        "hooks",
+      );
       // Per-session metrics, and the project's (or every project's) totals.
-      touch(`agents.getMetrics#${event.sessionId}`, trpc.agents.getMetrics.pathFilter({ predicate: hasInput("sessionId", agent) }), "hooks");
+      touch(
+        `agents.getMetrics#${event.sessionId}`,
+        trpc.agents.getMetrics.pathFilter({ predicate: hasInput("sessionId", agent) }),
+        "hooks",
+      );
       touch(
         `agents.getMetrics@${project}`,
         trpc.agents.getMetrics.pathFilter({ predicate: (q) => inputOf(q)?.sessionId === undefined && seesProject(project)(q) }),
@@ -227,8 +238,16 @@ export class LiveDispatcher {
     for (const id of interest.sessionIds ?? []) this.appendConversation(id, Number.POSITIVE_INFINITY);
     const agents = interest.agentSessionIds ?? [];
     if (agents.length) {
-      this.queue("hooks", `catchUp.getActivity#${agents.join(",")}`, trpc.agents.getActivity.pathFilter({ predicate: hasInput("sessionId", agents) }));
-      this.queue("hooks", `catchUp.getMetrics#${agents.join(",")}`, trpc.agents.getMetrics.pathFilter({ predicate: hasInput("sessionId", agents) }));
+      this.queue(
+        "hooks",
+        `catchUp.getActivity#${agents.join(",")}`,
+        trpc.agents.getActivity.pathFilter({ predicate: hasInput("sessionId", agents) }),
+      );
+      this.queue(
+        "hooks",
+        `catchUp.getMetrics#${agents.join(",")}`,
+        trpc.agents.getMetrics.pathFilter({ predicate: hasInput("sessionId", agents) }),
+      );
     }
     if (interest.allAgentActivity) this.queue("hooks", "catchUp.agents", trpc.agents.pathFilter());
   }

@@ -53,7 +53,9 @@ export function LiveEventsProvider({ since, children }: { since: number | null; 
   const trpc = useTRPC();
   const client = useTRPCClient();
   const queryClient = useQueryClient();
-  const [dispatcher] = useState(() => new LiveDispatcher({ queryClient, trpc, fetchSessionEvents: (input) => client.sessions.events.query(input) }));
+  const [dispatcher] = useState(
+    () => new LiveDispatcher({ queryClient, trpc, fetchSessionEvents: (input) => client.sessions.events.query(input) }),
+  );
   useEffect(() => () => dispatcher.dispose(), [dispatcher]);
 
   const registrations = useRef(new Map<number, Registration>());
@@ -142,7 +144,11 @@ export function LiveUpdates() {
   const { live, failed } = useLiveContext();
   const label = live ? "Live" : failed ? "Offline — retrying" : "Connecting…";
   return (
-    <span className="inline-flex items-center gap-1.5 text-xs text-zinc-500 dark:text-zinc-400" role="status" title="Edits on disk and new test reports appear here without a reload">
+    <span
+      className="inline-flex items-center gap-1.5 text-xs text-zinc-500 dark:text-zinc-400"
+      role="status"
+      title="Edits on disk and new test reports appear here without a reload"
+    >
       <span aria-hidden className={`size-1.5 rounded-full ${live ? "bg-emerald-500" : failed ? "bg-red-500" : "bg-amber-400"}`} />
       {label}
     </span>

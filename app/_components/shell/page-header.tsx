@@ -32,7 +32,9 @@ export function PageHeader({
   const { slug, nameOf } = useSelectedProject();
   const project = projectSlug ?? slug;
   const trail: Crumb[] = [
-    project ? { label: nameOf(project), href: `${sectionHref}?${PROJECT_PARAM}=${encodeURIComponent(project)}` } : { label: "All projects" },
+    project
+      ? { label: nameOf(project), href: `${sectionHref}?${PROJECT_PARAM}=${encodeURIComponent(project)}` }
+      : { label: "All projects" },
     { label: section, href: project ? `${sectionHref}?${PROJECT_PARAM}=${encodeURIComponent(project)}` : sectionHref },
     ...crumbs,
   ];

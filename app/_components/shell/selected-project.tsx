@@ -57,7 +57,7 @@ export function useSelectedProject(): SelectedProject {
   const searchParams = useSearchParams();
   const pathname = usePathname();
   const router = useRouter();
-  const projects = data?.projects ?? [];
+  const projects = useMemo(() => data?.projects ?? [], [data]);
   const slug = resolveProject(
     searchParams.get(PROJECT_PARAM),
     cookie.cookieProject,

@@ -13,7 +13,17 @@ import { useModalDialog } from "../ui/use-modal-dialog";
  * merges into which spec, unfinished tasks, and — when the official CLI would
  * refuse — the refusal, with Confirm disabled.
  */
-export function ArchiveDialog({ projectId, changeId, open, onClose }: { projectId: string; changeId: string; open: boolean; onClose(): void }) {
+export function ArchiveDialog({
+  projectId,
+  changeId,
+  open,
+  onClose,
+}: {
+  projectId: string;
+  changeId: string;
+  open: boolean;
+  onClose(): void;
+}) {
   const trpc = useTRPC();
   const router = useRouter();
   const ref = useModalDialog(open);
@@ -47,7 +57,9 @@ export function ArchiveDialog({ projectId, changeId, open, onClose }: { projectI
             <h2 id={titleId} className="text-base font-semibold">
               Archive <span className="font-mono">{changeId}</span>?
             </h2>
-            <p className="mt-1 text-sm text-zinc-500 dark:text-zinc-400">Its deltas merge into the project’s specs and the folder moves under changes/archive/.</p>
+            <p className="mt-1 text-sm text-zinc-500 dark:text-zinc-400">
+              Its deltas merge into the project’s specs and the folder moves under changes/archive/.
+            </p>
           </div>
 
           {preview.isPending ? (
@@ -68,11 +80,21 @@ export function ArchiveDialog({ projectId, changeId, open, onClose }: { projectI
                 <table className="w-full text-left text-sm" aria-label="Spec updates">
                   <thead className="text-xs text-zinc-500 dark:text-zinc-400">
                     <tr>
-                      <th scope="col" className="py-1 font-medium">Spec</th>
-                      <th scope="col" className="py-1 text-right font-medium">Added</th>
-                      <th scope="col" className="py-1 text-right font-medium">Modified</th>
-                      <th scope="col" className="py-1 text-right font-medium">Removed</th>
-                      <th scope="col" className="py-1 text-right font-medium">Renamed</th>
+                      <th scope="col" className="py-1 font-medium">
+                        Spec
+                      </th>
+                      <th scope="col" className="py-1 text-right font-medium">
+                        Added
+                      </th>
+                      <th scope="col" className="py-1 text-right font-medium">
+                        Modified
+                      </th>
+                      <th scope="col" className="py-1 text-right font-medium">
+                        Removed
+                      </th>
+                      <th scope="col" className="py-1 text-right font-medium">
+                        Renamed
+                      </th>
                     </tr>
                   </thead>
                   <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">

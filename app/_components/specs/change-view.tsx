@@ -25,7 +25,16 @@ export function ChangeView({ projectId, changeId }: { projectId: string; changeI
   const [archiveOpen, setArchiveOpen] = useState(false);
 
   if (change.isPending) return <DetailSkeleton projectId={projectId} label={changeId} />;
-  if (change.isError) return <DetailLoadError header={{ section: "Specs", sectionHref: "/specs", projectSlug: projectId, crumbs: [{ label: changeId }], title: changeId }} error={change.error} missing="This change is not in the project any more" failed="Could not load this change" missingNote=" — it may have been archived or deleted." />;
+  if (change.isError)
+    return (
+      <DetailLoadError
+        header={{ section: "Specs", sectionHref: "/specs", projectSlug: projectId, crumbs: [{ label: changeId }], title: changeId }}
+        error={change.error}
+        missing="This change is not in the project any more"
+        failed="Could not load this change"
+        missingNote=" — it may have been archived or deleted."
+      />
+    );
 
   const c = change.data;
   return (
@@ -63,7 +72,11 @@ export function ChangeView({ projectId, changeId }: { projectId: string; changeI
       <div className="grid grid-cols-[minmax(0,1fr)] gap-8 lg:grid-cols-[minmax(0,1fr)_20rem]">
         <div className="min-w-0 space-y-8">
           <Section id="proposal" title="Proposal">
-            {c.proposal ? <Markdown className="rounded-lg border border-zinc-200 p-4 dark:border-zinc-800">{c.proposal}</Markdown> : <EmptyState title="No proposal.md" />}
+            {c.proposal ? (
+              <Markdown className="rounded-lg border border-zinc-200 p-4 dark:border-zinc-800">{c.proposal}</Markdown>
+            ) : (
+              <EmptyState title="No proposal.md" />
+            )}
           </Section>
           {c.design ? (
             <Section id="design" title="Design">
@@ -101,7 +114,8 @@ export function ChangeView({ projectId, changeId }: { projectId: string; changeI
 const OP_TONE = { ADDED: "green", MODIFIED: "blue", REMOVED: "red", RENAMED: "violet" } as const;
 
 function Deltas({ projectId, deltas }: { projectId: string; deltas: DeltaView[] }) {
-  if (!deltas.length) return <EmptyState title="No delta specs">Add specs/&lt;capability&gt;/spec.md to this change to say what it changes.</EmptyState>;
+  if (!deltas.length)
+    return <EmptyState title="No delta specs">Add specs/&lt;capability&gt;/spec.md to this change to say what it changes.</EmptyState>;
   const bySpec = new Map<string, DeltaView[]>();
   for (const d of deltas) bySpec.set(d.spec, [...(bySpec.get(d.spec) ?? []), d]);
   return (
@@ -121,7 +135,8 @@ function Deltas({ projectId, deltas }: { projectId: string; deltas: DeltaView[] 
                   <Badge tone={OP_TONE[d.operation]}>{d.operation}</Badge>
                   {d.rename ? (
                     <span className="text-sm">
-                      <span className="font-medium">{d.rename.from}</span> <span aria-label="renamed to">→</span> <span className="font-medium">{d.rename.to}</span>
+                      <span className="font-medium">{d.rename.from}</span> <span aria-label="renamed to">→</span>{" "}
+                      <span className="font-medium">{d.rename.to}</span>
                     </span>
                   ) : (
                     <span className="text-sm font-medium">{d.requirement?.name ?? "(unnamed requirement)"}</span>
@@ -150,7 +165,13 @@ function Deltas({ projectId, deltas }: { projectId: string; deltas: DeltaView[] 
 export function DetailSkeleton({ projectId, label }: { projectId: string; label: string }) {
   return (
     <>
-      <PageHeader section="Specs" sectionHref="/specs" projectSlug={projectId} crumbs={[{ label }]} title={<Skeleton className="h-6 w-72" />} />
+      <PageHeader
+        section="Specs"
+        sectionHref="/specs"
+        projectSlug={projectId}
+        crumbs={[{ label }]}
+        title={<Skeleton className="h-6 w-72" />}
+      />
       <ListSkeleton rows={6} label={`Loading ${label}`} />
     </>
   );

@@ -3,7 +3,15 @@
 import type { ChangeGroup } from "@/lib/schemas/openspec";
 import { CHANGE_GROUPS } from "@/lib/schemas/values";
 import { readFilters, writeFilters, type SpecsFilters } from "@/lib/url-state";
-import { ChipGroup, ClearFiltersButton, DateRangeFields, FilterPanel, SearchField, useFilterFields, useUrlFilters } from "../ui/filter-controls";
+import {
+  ChipGroup,
+  ClearFiltersButton,
+  DateRangeFields,
+  FilterPanel,
+  SearchField,
+  useFilterFields,
+  useUrlFilters,
+} from "../ui/filter-controls";
 
 // Re-exported: the URL-filter hooks lived here first.
 export { useMirror, useUrlFilters } from "../ui/filter-controls";
@@ -20,7 +28,14 @@ export function FilterBar() {
   return (
     <FilterPanel margin="mb-6">
       <SearchField value={local.q} placeholder="Change or spec id, title…" onChange={(q) => set("q", q, "replace")} />
-      <ChipGroup legend="Status" options={CHANGE_GROUPS} labels={GROUP_LABEL} value={local.status} onChange={(next) => set("status", next)} wrap={false} />
+      <ChipGroup
+        legend="Status"
+        options={CHANGE_GROUPS}
+        labels={GROUP_LABEL}
+        value={local.status}
+        onChange={(next) => set("status", next)}
+        wrap={false}
+      />
       <DateRangeFields label="Modified" from={local.from} to={local.to} onFrom={(day) => set("from", day)} onTo={(day) => set("to", day)} />
       <ClearFiltersButton active={active} onClear={clear} />
     </FilterPanel>

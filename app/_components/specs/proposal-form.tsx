@@ -14,7 +14,9 @@ import { PageHeader } from "../shell/page-header";
 import { useSelectedProject } from "../shell/selected-project";
 import { Button, ErrorState } from "../ui/ui";
 
-export type ProposalPrefill = Partial<Record<"projectId" | "title" | "description" | "whatChanges" | "impact" | "tasks" | "changeId", string>> & {
+export type ProposalPrefill = Partial<
+  Record<"projectId" | "title" | "description" | "whatChanges" | "impact" | "tasks" | "changeId", string>
+> & {
   /** Opened from a failure that needs a spec: the created change is linked back to it. */
   failureId?: number;
 };
@@ -22,7 +24,8 @@ export type ProposalPrefill = Partial<Record<"projectId" | "title" | "descriptio
 type Field = keyof CreateProposalInput;
 type FieldErrors = Partial<Record<Field, string>>;
 
-const INPUT = "block w-full rounded-md border border-zinc-300 bg-white px-2.5 py-1.5 text-sm aria-[invalid=true]:border-red-500 dark:border-zinc-700 dark:bg-zinc-950";
+const INPUT =
+  "block w-full rounded-md border border-zinc-300 bg-white px-2.5 py-1.5 text-sm aria-[invalid=true]:border-red-500 dark:border-zinc-700 dark:bg-zinc-950";
 
 /** Form values as the shared schema expects them: blank optionals are absent, tasks one per line. */
 function toInput(form: FormData): CreateProposalInput {
@@ -47,7 +50,8 @@ function errorsFrom(issues: { path: PropertyKey[] | string[]; message: string }[
   const errors: FieldErrors = {};
   for (const issue of issues) {
     const field = String(issue.path[0] ?? "") as Field;
-    if (field && !errors[field]) errors[field] = field === "tasks" && issue.path.length > 1 ? `Task ${Number(issue.path[1]) + 1}: ${issue.message}` : issue.message;
+    if (field && !errors[field])
+      errors[field] = field === "tasks" && issue.path.length > 1 ? `Task ${Number(issue.path[1]) + 1}: ${issue.message}` : issue.message;
   }
   return errors;
 }
@@ -62,11 +66,16 @@ export function ProposalForm({ prefill }: { prefill: ProposalPrefill }) {
   const trpcClient = useTRPCClient();
   const formRef = useRef<HTMLFormElement>(null);
   // The requirements step (issue 13): a change needs at least one delta to validate.
-  const [deltas, setDeltas] = useState<CapabilityDelta[]>([{ capability: "", operations: [{ op: "ADDED", requirement: emptyRequirement() }] }]);
+  const [deltas, setDeltas] = useState<CapabilityDelta[]>([
+    { capability: "", operations: [{ op: "ADDED", requirement: emptyRequirement() }] },
+  ]);
   const [touched, setTouched] = useState(false);
   const [snapshot, setSnapshot] = useState<CreateProposalInput | null>(null);
   // From a failure: its draft carries a first delta (the test as the scenario).
-  const draft = useQuery({ ...trpc.errors.proposalDraft.queryOptions({ failureId: prefill.failureId ?? 0 }), enabled: Boolean(prefill.failureId) });
+  const draft = useQuery({
+    ...trpc.errors.proposalDraft.queryOptions({ failureId: prefill.failureId ?? 0 }),
+    enabled: Boolean(prefill.failureId),
+  });
   useEffect(() => {
     if (draft.data?.specDeltas?.length && !touched) setDeltas(draft.data.specDeltas);
   }, [draft.data, touched]);
@@ -90,7 +99,10 @@ export function ProposalForm({ prefill }: { prefill: ProposalPrefill }) {
             router.push(failureHref(prefill.failureId));
             return;
           } catch (error) {
-            setLinkError({ message: error instanceof Error ? error.message : String(error), href: changeHref(result.projectSlug, result.changeId) });
+            setLinkError({
+              message: error instanceof Error ? error.message : String(error),
+              href: changeHref(result.projectSlug, result.changeId),
+            });
           }
           // Stay: the user should read that the link is missing before moving on.
           return;
@@ -124,9 +136,11 @@ export function ProposalForm({ prefill }: { prefill: ProposalPrefill }) {
     create.mutate(parsed.data);
   }
 
-  const serverError = create.error && !(create.error instanceof TRPCClientError && create.error.data?.zodIssues?.length) ? create.error : null;
+  const serverError =
+    create.error && !(create.error instanceof TRPCClientError && create.error.data?.zodIssues?.length) ? create.error : null;
   // The message check also covers a server that reports the collision without the CONFLICT code.
-  const conflict = serverError instanceof TRPCClientError && (serverError.data?.code === "CONFLICT" || /already exists/i.test(serverError.message));
+  const conflict =
+    serverError instanceof TRPCClientError && (serverError.data?.code === "CONFLICT" || /already exists/i.test(serverError.message));
 
   const field = (name: Field, label: string, control: ReactNode, hint?: string) => (
     <div className="space-y-1">
@@ -154,8 +168,21 @@ export function ProposalForm({ prefill }: { prefill: ProposalPrefill }) {
 
   return (
     <>
-      <PageHeader section="Specs" sectionHref="/specs" crumbs={[{ label: "New proposal" }]} title="New proposal" subtitle="Writes proposal.md, tasks.md and the delta specs under openspec/changes/ in the chosen project, checked live by the validator the Specs tab uses." />
-      <form ref={formRef} noValidate onSubmit={onSubmit} onChange={(e) => setSnapshot(toInput(new FormData(e.currentTarget)))} className="max-w-3xl space-y-5" aria-label="New proposal">
+      <PageHeader
+        section="Specs"
+        sectionHref="/specs"
+        crumbs={[{ label: "New proposal" }]}
+        title="New proposal"
+        subtitle="Writes proposal.md, tasks.md and the delta specs under openspec/changes/ in the chosen project, checked live by the validator the Specs tab uses."
+      />
+      <form
+        ref={formRef}
+        noValidate
+        onSubmit={onSubmit}
+        onChange={(e) => setSnapshot(toInput(new FormData(e.currentTarget)))}
+        className="max-w-3xl space-y-5"
+        aria-label="New proposal"
+      >
         {linkError ? (
           <ErrorState title="The proposal was created but not linked to the failure" message={linkError.message}>
             <p className="mt-2">
@@ -166,7 +193,10 @@ export function ProposalForm({ prefill }: { prefill: ProposalPrefill }) {
           </ErrorState>
         ) : null}
         {serverError ? (
-          <ErrorState title={conflict ? "A change with that id exists already" : "Could not create the proposal"} message={serverError.message}>
+          <ErrorState
+            title={conflict ? "A change with that id exists already" : "Could not create the proposal"}
+            message={serverError.message}
+          >
             {conflict ? <p className="mt-1">Pick another title, or set a different change id.</p> : null}
           </ErrorState>
         ) : null}
@@ -182,14 +212,49 @@ export function ProposalForm({ prefill }: { prefill: ProposalPrefill }) {
               ))}
             </select>,
           )}
-          {field("changeId", "Change id (optional)", <input {...aria("changeId")} defaultValue={prefill.changeId} placeholder="derived from the title" className={`${INPUT} font-mono`} />, "Lowercase words joined by hyphens, e.g. add-wishlist.")}
+          {field(
+            "changeId",
+            "Change id (optional)",
+            <input
+              {...aria("changeId")}
+              defaultValue={prefill.changeId}
+              placeholder="derived from the title"
+              className={`${INPUT} font-mono`}
+            />,
+            "Lowercase words joined by hyphens, e.g. add-wishlist.",
+          )}
         </div>
         {field("title", "Title", <input {...aria("title")} defaultValue={prefill.title} autoComplete="off" className={INPUT} />)}
-        {field("description", "Why", <textarea {...aria("description")} defaultValue={prefill.description} rows={4} className={INPUT} />, "The problem or opportunity, in a sentence or two.")}
-        {field("whatChanges", "What changes", <textarea {...aria("whatChanges")} defaultValue={prefill.whatChanges} rows={4} className={INPUT} />, "Bullet points are fine.")}
-        {field("impact", "Impact", <textarea {...aria("impact")} defaultValue={prefill.impact} rows={3} className={INPUT} />, "Affected specs, code, APIs, people.")}
-        {field("tasks", "Tasks", <textarea {...aria("tasks")} defaultValue={prefill.tasks} rows={5} className={`${INPUT} font-mono`} />, "One per line; they become checkboxes in tasks.md.")}
-        <ProposalDeltas projectId={snapshot?.projectId || defaultProject} value={deltas} onChange={changeDeltas} issues={live.data?.issues ?? []} />
+        {field(
+          "description",
+          "Why",
+          <textarea {...aria("description")} defaultValue={prefill.description} rows={4} className={INPUT} />,
+          "The problem or opportunity, in a sentence or two.",
+        )}
+        {field(
+          "whatChanges",
+          "What changes",
+          <textarea {...aria("whatChanges")} defaultValue={prefill.whatChanges} rows={4} className={INPUT} />,
+          "Bullet points are fine.",
+        )}
+        {field(
+          "impact",
+          "Impact",
+          <textarea {...aria("impact")} defaultValue={prefill.impact} rows={3} className={INPUT} />,
+          "Affected specs, code, APIs, people.",
+        )}
+        {field(
+          "tasks",
+          "Tasks",
+          <textarea {...aria("tasks")} defaultValue={prefill.tasks} rows={5} className={`${INPUT} font-mono`} />,
+          "One per line; they become checkboxes in tasks.md.",
+        )}
+        <ProposalDeltas
+          projectId={snapshot?.projectId || defaultProject}
+          value={deltas}
+          onChange={changeDeltas}
+          issues={live.data?.issues ?? []}
+        />
         {errors.specDeltas ? <p className="text-xs text-red-600 dark:text-red-400">{errors.specDeltas}</p> : null}
         <LiveValidation state={live.data} pending={live.isFetching} />
         <div className="flex items-center gap-2">

@@ -16,7 +16,15 @@ export function SpecView({ projectId, specId }: { projectId: string; specId: str
   const crumbs = specId.split("/").map((label) => ({ label }));
 
   if (spec.isPending) return <DetailSkeleton projectId={projectId} label={specId} />;
-  if (spec.isError) return <DetailLoadError header={{ section: "Specs", sectionHref: "/specs", projectSlug: projectId, crumbs, title: specId }} error={spec.error} missing="No such spec in this project" failed="Could not load this spec" />;
+  if (spec.isError)
+    return (
+      <DetailLoadError
+        header={{ section: "Specs", sectionHref: "/specs", projectSlug: projectId, crumbs, title: specId }}
+        error={spec.error}
+        missing="No such spec in this project"
+        failed="Could not load this spec"
+      />
+    );
 
   const s = spec.data;
   return (
@@ -37,7 +45,13 @@ export function SpecView({ projectId, specId }: { projectId: string; specId: str
       />
       <div className="max-w-4xl space-y-8">
         <Section id="purpose" title="Purpose">
-          {s.purpose ? <Markdown>{s.purpose}</Markdown> : <EmptyState title="No Purpose section">OpenSpec expects a “## Purpose” section that says why this capability exists.</EmptyState>}
+          {s.purpose ? (
+            <Markdown>{s.purpose}</Markdown>
+          ) : (
+            <EmptyState title="No Purpose section">
+              OpenSpec expects a “## Purpose” section that says why this capability exists.
+            </EmptyState>
+          )}
         </Section>
         {s.validation.issues.length ? (
           <Section id="validation" title="Validation" count={s.validation.issues.length}>
@@ -76,9 +90,14 @@ export function SpecView({ projectId, specId }: { projectId: string; specId: str
           </Section>
         ) : null}
         {/* When parsing fell short (a broken spec), the file itself is the best evidence. */}
-        <details className="rounded-lg border border-zinc-200 dark:border-zinc-800" open={!s.validation.valid && s.requirements.length === 0}>
+        <details
+          className="rounded-lg border border-zinc-200 dark:border-zinc-800"
+          open={!s.validation.valid && s.requirements.length === 0}
+        >
           <summary className="cursor-pointer px-4 py-2 text-sm font-medium">spec.md source</summary>
-          <pre className="overflow-x-auto border-t border-zinc-200 px-4 py-3 font-mono text-xs leading-5 whitespace-pre-wrap dark:border-zinc-800">{s.markdown}</pre>
+          <pre className="overflow-x-auto border-t border-zinc-200 px-4 py-3 font-mono text-xs leading-5 whitespace-pre-wrap dark:border-zinc-800">
+            {s.markdown}
+          </pre>
         </details>
       </div>
     </>

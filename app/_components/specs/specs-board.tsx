@@ -90,7 +90,8 @@ export function SpecsBoard() {
           Archived <span className="font-mono">{archived}</span>
           {archivedAs ? (
             <>
-              {" "}as <span className="font-mono">{archivedAs}</span>
+              {" "}
+              as <span className="font-mono">{archivedAs}</span>
             </>
           ) : null}
           . Its deltas were merged into the specs.
@@ -162,14 +163,20 @@ function ChangeRow({ change, projectName }: { change: ChangeSummary; projectName
             </Link>
             {isDraft && !change.validation.valid ? (
               // A fresh proposal has no deltas yet; that is what a draft is, not a failure.
-              <Badge tone="neutral" title="Drafts have no delta specs yet">draft</Badge>
+              <Badge tone="neutral" title="Drafts have no delta specs yet">
+                draft
+              </Badge>
             ) : (
               <ValidationBadge validation={change.validation} />
             )}
           </div>
           <div className="mt-0.5 flex items-center gap-2 text-xs text-zinc-500 dark:text-zinc-400">
             <span className="truncate font-mono">{change.id}</span>
-            {change.nested?.length ? <span>· groups {plural(change.nested.length, "nested change")}: {change.nested.join(", ")}</span> : null}
+            {change.nested?.length ? (
+              <span>
+                · groups {plural(change.nested.length, "nested change")}: {change.nested.join(", ")}
+              </span>
+            ) : null}
           </div>
         </div>
         {projectName ? <Badge>{projectName}</Badge> : null}

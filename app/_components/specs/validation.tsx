@@ -22,7 +22,12 @@ export function InlineIssues({ issues, max = 3 }: { issues: ValidationIssue[]; m
           <Badge tone={LEVEL_TONE[issue.level]}>{issue.level}</Badge>
           <span className="line-clamp-2 min-w-0 break-words [overflow-wrap:anywhere]" title={issue.message}>
             {issue.message}
-            {issue.path ? <span className="ml-1 font-mono text-zinc-400 dark:text-zinc-500">{issue.path}{issue.line ? `:${issue.line}` : ""}</span> : null}
+            {issue.path ? (
+              <span className="ml-1 font-mono text-zinc-400 dark:text-zinc-500">
+                {issue.path}
+                {issue.line ? `:${issue.line}` : ""}
+              </span>
+            ) : null}
           </span>
         </li>
       ))}
@@ -38,7 +43,9 @@ export function IssueTable({ issues }: { issues: ValidationIssue[] }) {
     <BorderedTable columns={["Level", "Path", "Line", "Message"]}>
       {issues.map((issue, i) => (
         <tr key={i} className="align-top">
-          <td className="px-3 py-2"><Badge tone={LEVEL_TONE[issue.level]}>{issue.level}</Badge></td>
+          <td className="px-3 py-2">
+            <Badge tone={LEVEL_TONE[issue.level]}>{issue.level}</Badge>
+          </td>
           <td className="px-3 py-2 font-mono text-xs">{issue.path || "—"}</td>
           <td className="px-3 py-2 font-mono text-xs tabular-nums">{issue.line ?? "—"}</td>
           <td className="px-3 py-2">{issue.message}</td>

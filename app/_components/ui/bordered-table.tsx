@@ -8,7 +8,9 @@ export function BorderedTable({ label, columns, children }: { label?: string; co
         <thead className="bg-zinc-50 text-xs text-zinc-500 dark:bg-zinc-900 dark:text-zinc-400">
           <tr>
             {columns.map((c) => (
-              <th key={c} scope="col" className="px-3 py-2 font-medium">{c}</th>
+              <th key={c} scope="col" className="px-3 py-2 font-medium">
+                {c}
+              </th>
             ))}
           </tr>
         </thead>

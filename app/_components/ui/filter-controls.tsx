@@ -1,7 +1,7 @@
 "use client";
 
 import { usePathname, useSearchParams } from "next/navigation";
-import { useEffect, useId, useState, type ReactNode } from "react";
+import { useId, useState, type ReactNode } from "react";
 
 /**
  * The pieces every list's filter bar is built from (Specs, Errors, All Work), so the
@@ -41,8 +41,13 @@ export function useUrlFilters<F>(
  */
 export function useMirror<T>(fromUrl: T, key: string): [T, (next: T) => void] {
   const [local, setLocal] = useState(fromUrl);
-  // Keyed on the URL value's string form: arrays are new objects every render.
-  useEffect(() => setLocal(fromUrl), [key]);
+  // Re-synced when the URL value's string form changes (arrays are new objects every render):
+  // state adjusted during render, as React's docs advise, instead of an effect.
+  const [syncedKey, setSyncedKey] = useState(key);
+  if (syncedKey !== key) {
+    setSyncedKey(key);
+    setLocal(fromUrl);
+  }
   return [local, setLocal];
 }
 
@@ -82,7 +87,11 @@ const FIELD = "h-8 rounded-md border border-zinc-300 bg-white px-2 text-sm dark:
 /** The `role="search"` panel; Specs sits further above its list than Errors and All Work. */
 export function FilterPanel({ margin = "mb-4", children }: { margin?: "mb-4" | "mb-6"; children: ReactNode }) {
   return (
-    <div role="search" aria-label="Filters" className={`${margin} flex flex-wrap items-end gap-x-5 gap-y-3 rounded-lg border border-zinc-200 bg-zinc-50/60 px-3 py-2.5 dark:border-zinc-800 dark:bg-zinc-900/40`}>
+    <div
+      role="search"
+      aria-label="Filters"
+      className={`${margin} flex flex-wrap items-end gap-x-5 gap-y-3 rounded-lg border border-zinc-200 bg-zinc-50/60 px-3 py-2.5 dark:border-zinc-800 dark:bg-zinc-900/40`}
+    >
       {children}
     </div>
   );
@@ -95,7 +104,14 @@ export function SearchField({ value, placeholder, onChange }: { value: string; p
       <label htmlFor={id} className={LABEL}>
         Search
       </label>
-      <input id={id} type="search" value={value} placeholder={placeholder} onChange={(e) => onChange(e.target.value)} className={`${FIELD} px-2.5`} />
+      <input
+        id={id}
+        type="search"
+        value={value}
+        placeholder={placeholder}
+        onChange={(e) => onChange(e.target.value)}
+        className={`${FIELD} px-2.5`}
+      />
     </div>
   );
 }
@@ -143,7 +159,10 @@ export function ChipGroup<T extends string>({
         {options.map((option) => {
           const on = value.includes(option);
           return (
-            <label key={option} className={`flex h-7 cursor-pointer select-none items-center gap-1.5 rounded-md border px-2 text-sm ${on ? style.on : style.off}`}>
+            <label
+              key={option}
+              className={`flex h-7 cursor-pointer select-none items-center gap-1.5 rounded-md border px-2 text-sm ${on ? style.on : style.off}`}
+            >
               <input
                 type="checkbox"
                 className={style.box}
@@ -181,7 +200,19 @@ export function DateRangeFields({
   );
 }
 
-function DayField({ label, value, min, max, onChange }: { label: string; value: string | null; min?: string | null; max?: string | null; onChange(next: string | null): void }) {
+function DayField({
+  label,
+  value,
+  min,
+  max,
+  onChange,
+}: {
+  label: string;
+  value: string | null;
+  min?: string | null;
+  max?: string | null;
+  onChange(next: string | null): void;
+}) {
   const id = useId();
   return (
     <div className="flex flex-col gap-1">
@@ -189,7 +220,15 @@ function DayField({ label, value, min, max, onChange }: { label: string; value: 
         {label}
       </label>
       {/* An emptied date input reports "", which means "no bound". */}
-      <input id={id} type="date" value={value ?? ""} min={min ?? undefined} max={max ?? undefined} onChange={(e) => onChange(e.target.value || null)} className={FIELD} />
+      <input
+        id={id}
+        type="date"
+        value={value ?? ""}
+        min={min ?? undefined}
+        max={max ?? undefined}
+        onChange={(e) => onChange(e.target.value || null)}
+        className={FIELD}
+      />
     </div>
   );
 }
@@ -198,7 +237,11 @@ function DayField({ label, value, min, max, onChange }: { label: string; value: 
 export function ClearFiltersButton({ active, onClear }: { active: boolean; onClear(): void }) {
   if (!active) return null;
   return (
-    <button type="button" onClick={onClear} className="h-8 rounded-md px-2 text-sm text-zinc-600 hover:bg-zinc-100 dark:text-zinc-300 dark:hover:bg-zinc-800">
+    <button
+      type="button"
+      onClick={onClear}
+      className="h-8 rounded-md px-2 text-sm text-zinc-600 hover:bg-zinc-100 dark:text-zinc-300 dark:hover:bg-zinc-800"
+    >
       Clear filters
     </button>
   );

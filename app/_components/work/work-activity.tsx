@@ -48,7 +48,15 @@ export function WorkActivity() {
         <ol className="space-y-2 border-l border-zinc-200 pl-3 dark:border-zinc-800" data-testid="activity">
           {items.map((a) => (
             <li key={a.id} className="text-sm" data-kind={a.kind}>
-              <p>{a.href ? <Link href={a.href} className="hover:underline">{a.text}</Link> : a.text}</p>
+              <p>
+                {a.href ? (
+                  <Link href={a.href} className="hover:underline">
+                    {a.text}
+                  </Link>
+                ) : (
+                  a.text
+                )}
+              </p>
               <p className="text-xs text-zinc-500 dark:text-zinc-400">
                 {ACTIVITY_LABEL[a.kind]} · {a.projectSlug ?? "all"} · <RelativeTime value={new Date(a.at).toISOString()} />
               </p>

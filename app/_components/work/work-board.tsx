@@ -23,7 +23,12 @@ export function WorkBoard() {
 
   return (
     <>
-      <PageHeader section="All Work" sectionHref="/work" title="All Work" subtitle="Spec changes, test failures and sessions across projects, most urgent first. Press Ctrl+K to jump anywhere." />
+      <PageHeader
+        section="All Work"
+        sectionHref="/work"
+        title="All Work"
+        subtitle="Spec changes, test failures and sessions across projects, most urgent first. Press Ctrl+K to jump anywhere."
+      />
       <WorkStatsBar stats={stats.data} isError={stats.isError} />
       <WorkFilterBar />
       <div className="grid grid-cols-[minmax(0,1fr)] gap-6 lg:grid-cols-[minmax(0,1fr)_20rem]">
@@ -39,7 +44,9 @@ export function WorkBoard() {
           ) : (
             <>
               <p className="mb-2 text-xs text-zinc-500 dark:text-zinc-400" aria-live="polite">
-                {visible.length === list.data.length ? plural(visible.length, "item") : `${visible.length} of ${plural(list.data.length, "item")}`}
+                {visible.length === list.data.length
+                  ? plural(visible.length, "item")
+                  : `${visible.length} of ${plural(list.data.length, "item")}`}
               </p>
               <WorkList rows={visible} showProject={!slug} nameOf={nameOf} />
             </>
@@ -67,7 +74,9 @@ function WorkStatsBar({ stats, isError }: { stats: WorkStats | undefined; isErro
     <section aria-label="Work counts" className="mb-4 flex flex-wrap gap-3">
       <div className="rounded-lg border border-zinc-200 px-3 py-2 dark:border-zinc-800">
         <p className="text-xs text-zinc-500 dark:text-zinc-400">Total</p>
-        <p className="text-lg font-semibold tabular-nums" data-testid="work-total">{stats.total}</p>
+        <p className="text-lg font-semibold tabular-nums" data-testid="work-total">
+          {stats.total}
+        </p>
       </div>
       {WORK_STATUSES.map((s) => (
         <div key={s} className="rounded-lg border border-zinc-200 px-3 py-2 dark:border-zinc-800" data-testid={`work-count-${s}`}>
@@ -76,7 +85,9 @@ function WorkStatsBar({ stats, isError }: { stats: WorkStats | undefined; isErro
         </div>
       ))}
       <div className="ml-auto self-end text-xs text-zinc-500 dark:text-zinc-400">
-        {WORK_TYPES.map((t) => `${stats.byType[t] ?? 0} ${WORK_TYPE_LABEL[t].toLowerCase()}${(stats.byType[t] ?? 0) === 1 ? "" : "s"}`).join(" · ")}
+        {WORK_TYPES.map(
+          (t) => `${stats.byType[t] ?? 0} ${WORK_TYPE_LABEL[t].toLowerCase()}${(stats.byType[t] ?? 0) === 1 ? "" : "s"}`,
+        ).join(" · ")}
       </div>
     </section>
   );
@@ -89,8 +100,22 @@ function WorkFilterBar() {
   return (
     <FilterPanel>
       <SearchField value={local.q} placeholder="Title, project, status…" onChange={(q) => set("q", q, "replace")} />
-      <ChipGroup look="toggle" legend="Type" options={WORK_TYPES} labels={WORK_TYPE_LABEL} value={local.type} onChange={(next) => set("type", next)} />
-      <ChipGroup look="toggle" legend="Status" options={WORK_STATUSES} labels={WORK_STATUS_LABEL} value={local.status} onChange={(next) => set("status", next)} />
+      <ChipGroup
+        look="toggle"
+        legend="Type"
+        options={WORK_TYPES}
+        labels={WORK_TYPE_LABEL}
+        value={local.type}
+        onChange={(next) => set("type", next)}
+      />
+      <ChipGroup
+        look="toggle"
+        legend="Status"
+        options={WORK_STATUSES}
+        labels={WORK_STATUS_LABEL}
+        value={local.status}
+        onChange={(next) => set("status", next)}
+      />
       <DateRangeFields label="Updated" from={local.from} to={local.to} onFrom={(day) => set("from", day)} onTo={(day) => set("to", day)} />
       <ClearFiltersButton active={active} onClear={clear} />
     </FilterPanel>

@@ -13,7 +13,15 @@ import { priorityWord } from "@/lib/format";
 /** Fixed heights: the virtualiser never measures, so 5,000 rows cost what 30 do. */
 const ROW_HEIGHT = 64;
 
-const TYPE_TONE: Record<WorkType, "blue" | "red" | "violet" | "amber"> = { change: "blue", failure: "red", session: "violet", agent: "amber", ci: "red", review: "blue", deploy: "red" };
+const TYPE_TONE: Record<WorkType, "blue" | "red" | "violet" | "amber"> = {
+  change: "blue",
+  failure: "red",
+  session: "violet",
+  agent: "amber",
+  ci: "red",
+  review: "blue",
+  deploy: "red",
+};
 const STATUS_TONE: Record<WorkStatus, "violet" | "blue" | "red" | "amber" | "green" | "neutral"> = {
   needs_you: "violet",
   in_progress: "blue",
@@ -26,7 +34,13 @@ const STATUS_TONE: Record<WorkStatus, "violet" | "blue" | "red" | "amber" | "gre
 /** The merged list, virtualised; each row a link to the item with its type, status and links. */
 export function WorkList({ rows, showProject, nameOf }: { rows: WorkItem[]; showProject: boolean; nameOf(slug: string): string }) {
   const scrollRef = useRef<HTMLDivElement>(null);
-  const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 8, getItemKey: (i) => rows[i]?.key ?? i });
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 8,
+    getItemKey: (i) => rows[i]?.key ?? i,
+  });
   return (
     <div ref={scrollRef} className="max-h-[70vh] overflow-auto rounded-lg border border-zinc-200 dark:border-zinc-800">
       <ul aria-label="Work items" className="relative" style={{ height: virtualizer.getTotalSize() }}>

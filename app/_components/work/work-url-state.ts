@@ -64,7 +64,15 @@ export function activityInput(projectId: string | null, kinds: ActivityKind[]) {
 /** The work statuses' words come from the one status vocabulary, so they read the same on every tab. */
 export const WORK_STATUS_LABEL = Object.fromEntries(WORK_STATUSES.map((s) => [s, STATUS_WORDS[s]])) as Record<WorkStatus, string>;
 
-export const WORK_TYPE_LABEL: Record<WorkType, string> = { change: "Spec change", failure: "Failure", session: "Session", agent: "Agent", ci: "CI run", review: "Review", deploy: "Deploy" };
+export const WORK_TYPE_LABEL: Record<WorkType, string> = {
+  change: "Spec change",
+  failure: "Failure",
+  session: "Session",
+  agent: "Agent",
+  ci: "CI run",
+  review: "Review",
+  deploy: "Deploy",
+};
 
 export const ACTIVITY_LABEL: Record<ActivityKind, string> = {
   spec_created: "Specs created",

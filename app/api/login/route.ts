@@ -1,6 +1,12 @@
 import { getRuntime } from "@/server/runtime";
 import { CLIENT_ADDRESS_HEADER, SESSION_COOKIE, tokensEqual } from "@/server/http/security";
-import { clearLoginFailures, createLoginSession, LOGIN_TTL_MS, loginRetryAfterSeconds, recordLoginFailure } from "@/server/auth/credentials";
+import {
+  clearLoginFailures,
+  createLoginSession,
+  LOGIN_TTL_MS,
+  loginRetryAfterSeconds,
+  recordLoginFailure,
+} from "@/server/auth/credentials";
 
 export const dynamic = "force-dynamic";
 

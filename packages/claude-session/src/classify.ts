@@ -52,7 +52,12 @@ export function classifyRun(obs: RunObservation): Outcome {
   const text = (r?.result ?? r?.errors?.join("\n") ?? errorFrameText(errorFrame) ?? obs.thrown ?? "").trim();
 
   if (!r) {
-    return { kind: "crashed", signal: obs.signal ?? null, exitCode: obs.exitCode ?? null, text: text || (obs.signal ? `killed by ${obs.signal}` : "the process ended without a result") };
+    return {
+      kind: "crashed",
+      signal: obs.signal ?? null,
+      exitCode: obs.exitCode ?? null,
+      text: text || (obs.signal ? `killed by ${obs.signal}` : "the process ended without a result"),
+    };
   }
   if (!r.is_error) return { kind: "success", text: r.result ?? null };
   if (r.subtype === "error_max_turns") return { kind: "max_turns", text };

@@ -10,7 +10,8 @@ export type UsageLimitText = { resetsAt: Date | null; limitType: LimitType };
 
 // "hit your … limit" (2.1.x), "usage limit reached" (1.0-2.0), "limit reached ∙ resets" (2.0 TUI),
 // "out of extra usage", "Your group's usage limit is set to $0" (team pools).
-const USAGE_LIMIT_RE = /hit your (?:[\w-]+ )?limit|usage limit reached|limit reached\s*·\s*resets|out of extra usage|usage limit is set to/i;
+const USAGE_LIMIT_RE =
+  /hit your (?:[\w-]+ )?limit|usage limit reached|limit reached\s*·\s*resets|out of extra usage|usage limit is set to/i;
 
 const LEGACY_RE = /usage limit reached\|(\d{9,})/i;
 
@@ -91,7 +92,15 @@ type WallClock = { year: number; month: number; day: number; hour: number; minut
 
 /** The wall-clock reading of an instant in a zone (undefined = the process's local zone). */
 function wallClock(at: Date, zone: string | undefined): WallClock {
-  if (!zone) return { year: at.getFullYear(), month: at.getMonth(), day: at.getDate(), hour: at.getHours(), minute: at.getMinutes(), second: at.getSeconds() };
+  if (!zone)
+    return {
+      year: at.getFullYear(),
+      month: at.getMonth(),
+      day: at.getDate(),
+      hour: at.getHours(),
+      minute: at.getMinutes(),
+      second: at.getSeconds(),
+    };
   const parts = new Intl.DateTimeFormat("en-US", {
     timeZone: zone,
     hourCycle: "h23",
@@ -103,7 +112,14 @@ function wallClock(at: Date, zone: string | undefined): WallClock {
     second: "numeric",
   }).formatToParts(at);
   const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
-  return { year: get("year"), month: get("month") - 1, day: get("day"), hour: get("hour") % 24, minute: get("minute"), second: get("second") };
+  return {
+    year: get("year"),
+    month: get("month") - 1,
+    day: get("day"),
+    hour: get("hour") % 24,
+    minute: get("minute"),
+    second: get("second"),
+  };
 }
 
 /** The instant at which the wall clock of `zone` reads the given time (month 0-based; day may overflow). */

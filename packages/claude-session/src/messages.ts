@@ -62,7 +62,12 @@ export const RateLimitInfoSchema = z.looseObject({
   resetsAt: z.number().optional(),
   rateLimitType: z.string().optional(),
   utilization: z.number().optional(),
-  unifiedWindows: z.record(z.string(), z.looseObject({ utilization: z.number().optional(), resetsAt: z.number().optional(), status: z.string().optional() })).optional(),
+  unifiedWindows: z
+    .record(
+      z.string(),
+      z.looseObject({ utilization: z.number().optional(), resetsAt: z.number().optional(), status: z.string().optional() }),
+    )
+    .optional(),
 });
 export type RateLimitInfo = z.infer<typeof RateLimitInfoSchema>;
 
@@ -70,7 +75,12 @@ export const RateLimitEventSchema = z.looseObject({ type: z.literal("rate_limit_
 
 export const AssistantMessageSchema = z.looseObject({
   type: z.literal("assistant"),
-  message: z.looseObject({ id: z.string().optional(), model: z.string().optional(), content: z.array(ContentBlockSchema), usage: UsageSchema.optional() }),
+  message: z.looseObject({
+    id: z.string().optional(),
+    model: z.string().optional(),
+    content: z.array(ContentBlockSchema),
+    usage: UsageSchema.optional(),
+  }),
   parent_tool_use_id: z.string().nullish(),
   session_id: z.string().optional(),
   /** Set on the synthetic message an API error becomes (§3.3, §5). */
@@ -148,7 +158,11 @@ export function parseMessage(raw: unknown): ClaudeMessage {
   if (type === "system") {
     const subtype = (raw as { subtype?: unknown }).subtype;
     parsed =
-      subtype === "init" ? attempt("init", SystemInitSchema) : subtype === "api_retry" ? attempt("api_retry", SystemApiRetrySchema) : attempt("system", SystemOtherSchema);
+      subtype === "init"
+        ? attempt("init", SystemInitSchema)
+        : subtype === "api_retry"
+          ? attempt("api_retry", SystemApiRetrySchema)
+          : attempt("system", SystemOtherSchema);
   } else if (type === "assistant") parsed = attempt("assistant", AssistantMessageSchema);
   else if (type === "user") parsed = attempt("user", UserMessageSchema);
   else if (type === "result") parsed = attempt("result", ResultMessageSchema);

@@ -14,7 +14,14 @@
  * so classifying a 10,000-test report with its history stays linear.
  */
 import { z } from "zod";
-import { FingerprintSchema, SetupTeardownSchema, fingerprintErrors, type ErrorLike, type Fingerprint, type SetupTeardown } from "./fingerprint";
+import {
+  FingerprintSchema,
+  SetupTeardownSchema,
+  fingerprintErrors,
+  type ErrorLike,
+  type Fingerprint,
+  type SetupTeardown,
+} from "./fingerprint";
 import {
   HookKindSchema,
   type AttemptStatus,
@@ -199,7 +206,13 @@ export function classifyTest(input: ClassifyInput, thresholds: Thresholds = DEFA
   };
 
   const decisionRule: DecisionRule =
-    pattern === "persistent" ? "persistent" : pattern === "recurring" ? "recurring" : heuristics.notImplemented ? "feature-not-implemented" : "default";
+    pattern === "persistent"
+      ? "persistent"
+      : pattern === "recurring"
+        ? "recurring"
+        : heuristics.notImplemented
+          ? "feature-not-implemented"
+          : "default";
   const suggestedDecision: SuggestedDecision = decisionRule === "default" ? "one_off_fix" : "needs_spec";
   const { priority, confidence } = score(pattern, decisionRule, heuristics, active, flakyRuns.length);
 
@@ -413,7 +426,11 @@ export function failingAttempt(result: TestResult): TestResult["attempts"][numbe
 }
 
 /** A history entry for one test result, with its fingerprint computed once. */
-export function historyEntry(result: TestResult, reportId: ReportId, options: { rootDirs?: readonly string[]; label?: string } = {}): HistoryEntry {
+export function historyEntry(
+  result: TestResult,
+  reportId: ReportId,
+  options: { rootDirs?: readonly string[]; label?: string } = {},
+): HistoryEntry {
   const entry: HistoryEntry = { reportId, status: result.status, expectedStatus: result.expectedStatus };
   if (options.label !== undefined) entry.label = options.label;
   if (result.status === "unexpected" || result.status === "flaky") {
@@ -450,7 +467,10 @@ export interface SeriesClassification {
  * Convenience for tests and batch re-classification; the ingest service will usually keep
  * histories in the database and call `classifyTest` per test.
  */
-export function classifyReportSeries(series: readonly ReportInSeries[], thresholds: Thresholds = DEFAULT_THRESHOLDS): Map<string, SeriesClassification> {
+export function classifyReportSeries(
+  series: readonly ReportInSeries[],
+  thresholds: Thresholds = DEFAULT_THRESHOLDS,
+): Map<string, SeriesClassification> {
   const histories = new Map<string, { test: TestResult; entries: HistoryEntry[] }>();
   for (const { id, report, label } of series) {
     const rootDirs = reportRootDirs(report);

@@ -4,13 +4,7 @@
  */
 import type { NormalizedReport } from "./model";
 
-export type ReportFormatErrorCode =
-  | "NOT_JSON"
-  | "TRUNCATED_JSON"
-  | "NOT_PLAYWRIGHT_REPORT"
-  | "NO_TESTS"
-  | "NOT_XML"
-  | "NOT_JUNIT_REPORT";
+export type ReportFormatErrorCode = "NOT_JSON" | "TRUNCATED_JSON" | "NOT_PLAYWRIGHT_REPORT" | "NO_TESTS" | "NOT_XML" | "NOT_JUNIT_REPORT";
 
 export class ReportFormatError extends Error {
   override readonly name = "ReportFormatError";

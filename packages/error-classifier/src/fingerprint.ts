@@ -144,7 +144,10 @@ const TEMP_SEGMENT = /^(?:tmp|temp|T)$|^(?:playwright-artifacts|playwright-trans
 export function normalizeText(text: string, rootDirs: readonly string[] = []): string {
   let s = stripAnsi(text);
   // Roots first, longest first, so the repo-relative tail survives intact.
-  for (const root of [...rootDirs].map(toPosix).filter((r) => r.length > 1).sort((a, b) => b.length - a.length)) {
+  for (const root of [...rootDirs]
+    .map(toPosix)
+    .filter((r) => r.length > 1)
+    .sort((a, b) => b.length - a.length)) {
     s = s.split(`file://${root}/`).join("").split(`${root}/`).join("");
     // The bare root only when it is a whole path (not the start of `/rootfoo`).
     s = s.replace(new RegExp(`${root.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\w.-])`, "g"), "<ROOT>");
@@ -192,7 +195,8 @@ function toPosixPaths(s: string): string {
   return s.replace(/\b[A-Za-z]:\\(?:[^\\\s'"`]+\\)*[^\\\s'"`]*/g, (p) => p.replace(/\\/g, "/"));
 }
 
-const SYSTEM_TOP = /^(?:[A-Za-z]:|home|Users|tmp|var|private|opt|srv|mnt|root|builds|ci|workspace|github|runner|usr|app|work|__w|data|Volumes|build|agent|jenkins|drone|codebuild)$/;
+const SYSTEM_TOP =
+  /^(?:[A-Za-z]:|home|Users|tmp|var|private|opt|srv|mnt|root|builds|ci|workspace|github|runner|usr|app|work|__w|data|Volumes|build|agent|jenkins|drone|codebuild)$/;
 
 function shortenAbsolutePath(match: string): string {
   const path = match.replace(/^file:\/\//, "");
@@ -323,7 +327,11 @@ export function fingerprintErrors(errors: readonly ErrorLike[], context: Fingerp
   if (signatures.length === 0) signatures = [context.expectedStatus === "failed" ? PASSED_UNEXPECTEDLY : NO_ERROR];
   const signature = signatures.join("\n---\n");
   const hook = detectHook(errors, context.structuralHook);
-  const first = errors[0] ? splitCodeFrame(errors[0].message).text.split("\n").find((l) => l.trim() !== "") : undefined;
+  const first = errors[0]
+    ? splitCodeFrame(errors[0].message)
+        .text.split("\n")
+        .find((l) => l.trim() !== "")
+    : undefined;
   return {
     hash: hashSignature(signature),
     version: FINGERPRINT_VERSION,

@@ -11,7 +11,15 @@
  * classname="<file>">`, annotations as `<property>`, attachments in `<system-out>`.
  */
 import { ReportFormatError } from "./errors";
-import { MAX_FILE_CHARS, MAX_JUNIT_NAME_CHARS, MAX_NAME_CHARS, checkIdentityText, clampDuration, decodeReportText, looksLikeHtml } from "./limits";
+import {
+  MAX_FILE_CHARS,
+  MAX_JUNIT_NAME_CHARS,
+  MAX_NAME_CHARS,
+  checkIdentityText,
+  clampDuration,
+  decodeReportText,
+  looksLikeHtml,
+} from "./limits";
 import { testKey, type Annotation, type Attempt, type NormalizedReport, type RunStats, type TestError, type TestResult } from "./model";
 import { childrenNamed, parseXml, XmlError, type XmlElement } from "./xml";
 
@@ -56,13 +64,18 @@ export function parseJUnitReport(input: string | Uint8Array, options: ParseJUnit
     root = parseXml(trimmed);
   } catch (error) {
     if (error instanceof XmlError) {
-      throw new ReportFormatError("NOT_XML", `The JUnit report is not well-formed XML: ${error.message}. Was the file cut off?`, { cause: error });
+      throw new ReportFormatError("NOT_XML", `The JUnit report is not well-formed XML: ${error.message}. Was the file cut off?`, {
+        cause: error,
+      });
     }
     throw error;
   }
   const suites = root.name === "testsuites" ? childrenNamed(root, "testsuite") : root.name === "testsuite" ? [root] : undefined;
   if (!suites) {
-    throw new ReportFormatError("NOT_JUNIT_REPORT", `The XML root is <${root.name}>, not <testsuites> or <testsuite>: this is not a JUnit report.`);
+    throw new ReportFormatError(
+      "NOT_JUNIT_REPORT",
+      `The XML root is <${root.name}>, not <testsuites> or <testsuite>: this is not a JUnit report.`,
+    );
   }
 
   const tests: TestResult[] = [];
@@ -170,7 +183,11 @@ function checkTestcaseText(name: string, file: string, project: string): void {
     ["testsuite hostname (the Playwright project)", project, MAX_NAME_CHARS],
   ] as const) {
     const problem = checkIdentityText(value, max);
-    if (problem) throw new ReportFormatError("NOT_JUNIT_REPORT", `A JUnit ${what} ${problem}, so this is not a report Playwright's junit reporter wrote.`);
+    if (problem)
+      throw new ReportFormatError(
+        "NOT_JUNIT_REPORT",
+        `A JUnit ${what} ${problem}, so this is not a report Playwright's junit reporter wrote.`,
+      );
   }
 }
 

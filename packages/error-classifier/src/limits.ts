@@ -32,7 +32,10 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
  */
 export function decodeReportText(input: Uint8Array, code: Extract<ReportFormatErrorCode, "NOT_JSON" | "NOT_XML">): string {
   if ((input[0] === 0xff && input[1] === 0xfe) || (input[0] === 0xfe && input[1] === 0xff)) {
-    throw new ReportFormatError(code, "The report is UTF-16 text (it starts with a UTF-16 byte-order mark). Send the file as UTF-8, the encoding Playwright writes.");
+    throw new ReportFormatError(
+      code,
+      "The report is UTF-16 text (it starts with a UTF-16 byte-order mark). Send the file as UTF-8, the encoding Playwright writes.",
+    );
   }
   if (input[0] === 0x1f && input[1] === 0x8b) {
     throw new ReportFormatError(code, "The report is gzip-compressed. Decompress it and send the plain file.");
@@ -40,13 +43,17 @@ export function decodeReportText(input: Uint8Array, code: Extract<ReportFormatEr
   try {
     return utf8.decode(input);
   } catch {
-    throw new ReportFormatError(code, "The report is not valid UTF-8 text: the file was damaged or re-encoded on the way. Send the file Playwright wrote, unchanged.");
+    throw new ReportFormatError(
+      code,
+      "The report is not valid UTF-8 text: the file was damaged or re-encoded on the way. Send the file Playwright wrote, unchanged.",
+    );
   }
 }
 
 /** A string field that becomes part of a stored identity: bounded, and no NUL (file names reach the filesystem). */
 export function checkIdentityText(value: string, max: number): string | undefined {
-  if (value.length > max) return `is ${value.length.toLocaleString("en")} characters long; at most ${max.toLocaleString("en")} are accepted`;
+  if (value.length > max)
+    return `is ${value.length.toLocaleString("en")} characters long; at most ${max.toLocaleString("en")} are accepted`;
   if (value.includes("\u0000")) return "contains a NUL character";
   return undefined;
 }

@@ -108,7 +108,6 @@ export const TestResultSchema = z.object({
 });
 export type TestResult = z.infer<typeof TestResultSchema>;
 
-
 /** An error not attributable to a test (Playwright's top-level `errors[]`). */
 export const RunErrorSchema = TestErrorSchema.extend({ kind: RunErrorKindSchema });
 export type RunError = z.infer<typeof RunErrorSchema>;

@@ -48,7 +48,10 @@ export class PathMapper {
     for (const root of [this.root, this.configDir].filter((r): r is string => Boolean(r)).sort((a, b) => b.length - a.length)) {
       out = out.split(`file://${root}/`).join("").split(`${root}/`).join("");
     }
-    return out.replace(ABSOLUTE_FILE_IN_TEXT, (_m, lead: string, file: string) => `${lead === "file://" ? "" : lead}${this.runErrorPath(file)}`);
+    return out.replace(
+      ABSOLUTE_FILE_IN_TEXT,
+      (_m, lead: string, file: string) => `${lead === "file://" ? "" : lead}${this.runErrorPath(file)}`,
+    );
   }
 
   repoPath(specFile: string): string | undefined {

@@ -81,7 +81,9 @@ const PwSuiteHeadSchema = z.object({
 });
 
 export type PwSuite = { title: string; file?: string; specs: PwSpec[]; suites?: PwSuite[] };
-const PwSuiteSchema: z.ZodType<PwSuite> = z.lazy(() => PwSuiteHeadSchema.extend({ specs: z.array(PwSpecSchema).default([]), suites: z.array(PwSuiteSchema).optional() }));
+const PwSuiteSchema: z.ZodType<PwSuite> = z.lazy(() =>
+  PwSuiteHeadSchema.extend({ specs: z.array(PwSpecSchema).default([]), suites: z.array(PwSuiteSchema).optional() }),
+);
 
 const PwStatsSchema = z.object({
   startTime: z.string().optional(),
@@ -164,7 +166,9 @@ export function validateReport(value: unknown): PlaywrightJsonReport {
     if (suiteHead.file !== undefined) suite.file = suiteHead.file;
     if (suiteHead.suites) {
       const children: PwSuite[] = (suite.suites = new Array(suiteHead.suites.length));
-      suiteHead.suites.forEach((child, c) => queue.push({ raw: child, path: [...path, "suites", c], depth: depth + 1, into: children, index: c }));
+      suiteHead.suites.forEach((child, c) =>
+        queue.push({ raw: child, path: [...path, "suites", c], depth: depth + 1, into: children, index: c }),
+      );
     }
     into[index] = suite;
   }

@@ -8,7 +8,15 @@ import { stripAnsi } from "./ansi";
 import { ReportFormatError } from "./errors";
 import { decodeReportText, looksLikeHtml } from "./limits";
 import { PathMapper } from "./report-paths";
-import { validateReport, type PlaywrightJsonReport, type PwError, type PwResult, type PwSpec, type PwSuite, type PwTest } from "./report-schema";
+import {
+  validateReport,
+  type PlaywrightJsonReport,
+  type PwError,
+  type PwResult,
+  type PwSpec,
+  type PwSuite,
+  type PwTest,
+} from "./report-schema";
 import {
   testKey,
   type Annotation,
@@ -155,7 +163,11 @@ function normalizeReport(report: PlaywrightJsonReport, options: ParseReportOptio
   const warnings: string[] = [];
   const partial = hasOnlyFailures(config);
   if (partial) warnings.push("The json reporter ran with onlyFailures: passing tests are not listed, so a missing test is not a pass.");
-  if (!partial && report.stats && (computed.expected !== stats.expected || computed.unexpected !== stats.unexpected || computed.flaky !== stats.flaky)) {
+  if (
+    !partial &&
+    report.stats &&
+    (computed.expected !== stats.expected || computed.unexpected !== stats.unexpected || computed.flaky !== stats.flaky)
+  ) {
     warnings.push(
       `The report's stats (${formatStats(stats)}) disagree with its tests (${formatStats(computed)}); the tests are used for classification.`,
     );
@@ -225,7 +237,9 @@ function normalizeAttempt(result: PwResult, paths: PathMapper): Attempt {
     startTime: result.startTime,
     errors: formatted.map((e, i) => toTestError(e, i === 0 ? result.error : undefined, paths)),
     attachmentNames: result.attachments.map((a) => a.name),
-    attachments: result.attachments.flatMap((a) => (a.path ? [{ name: a.name, contentType: a.contentType ?? "application/octet-stream", path: a.path }] : [])),
+    attachments: result.attachments.flatMap((a) =>
+      a.path ? [{ name: a.name, contentType: a.contentType ?? "application/octet-stream", path: a.path }] : [],
+    ),
     annotations: result.annotations.map(toAnnotation),
   };
 }
@@ -300,7 +314,8 @@ function readMetadata(config: Record<string, unknown>): RunMetadata {
     playwrightVersion: str(config.version),
     rootDir: str(config.rootDir),
     configFile: str(config.configFile),
-    gitCommit: str(git.hash) ?? str(ci.commitHash) ?? str(meta["revision.id"]) ?? str(legacyGit.commit) ?? str(meta.commit) ?? str(meta.gitCommit),
+    gitCommit:
+      str(git.hash) ?? str(ci.commitHash) ?? str(meta["revision.id"]) ?? str(legacyGit.commit) ?? str(meta.commit) ?? str(meta.gitCommit),
     gitBranch: str(git.branch) ?? str(ci.branch) ?? str(meta["revision.branch"]) ?? str(legacyGit.branch) ?? str(meta.branch),
     gitSubject: str(git.subject) ?? str(meta["revision.subject"]),
     ciBuildUrl: str(ci.buildHref) ?? str(meta["ci.link"]),
@@ -315,10 +330,11 @@ function readMetadata(config: Record<string, unknown>): RunMetadata {
 
 function projectNames(config: Record<string, unknown>, tests: readonly TestResult[]): string[] {
   const names = new Set<string>();
-  if (Array.isArray(config.projects)) for (const p of config.projects) {
-    const name = str(rec(p).name);
-    if (name !== undefined) names.add(name);
-  }
+  if (Array.isArray(config.projects))
+    for (const p of config.projects) {
+      const name = str(rec(p).name);
+      if (name !== undefined) names.add(name);
+    }
   for (const t of tests) names.add(t.projectName);
   return [...names];
 }
@@ -338,7 +354,12 @@ function hasOnlyFailures(config: Record<string, unknown>): boolean {
  */
 function toRunError(e: PwError, config: Record<string, unknown>, paths: PathMapper, noTests: boolean): RunError {
   const base = toTestError(e, undefined, paths);
-  const out: RunError = { ...base, message: paths.runErrorText(base.message), messageRaw: paths.runErrorText(base.messageRaw), kind: runErrorKind(e, config, noTests) };
+  const out: RunError = {
+    ...base,
+    message: paths.runErrorText(base.message),
+    messageRaw: paths.runErrorText(base.messageRaw),
+    kind: runErrorKind(e, config, noTests),
+  };
   for (const key of ["stack", "stackRaw", "snippet", "snippetRaw"] as const) {
     const value = base[key];
     if (value !== undefined) out[key] = paths.runErrorText(value);

@@ -118,7 +118,10 @@ function validatorMessage(msg: string, text: string): string {
   const unclosed = /^Unclosed tag '([^']+)'/.exec(msg);
   if (unclosed) return `Unclosed element <${unclosed[1]}> at the end of the document`;
   const noValue = /^Attribute '([^']+)' is without value/.exec(msg);
-  if (noValue) return new RegExp(`\\s${noValue[1]}\\s*=`).test(text) ? `Attribute "${noValue[1]}" value must be quoted` : `Attribute "${noValue[1]}" has no value`;
+  if (noValue)
+    return new RegExp(`\\s${noValue[1]}\\s*=`).test(text)
+      ? `Attribute "${noValue[1]}" value must be quoted`
+      : `Attribute "${noValue[1]}" has no value`;
   if (/^char '.' is not expected/.test(msg) && !text.trimStart().startsWith("<")) return "Text outside the root element";
   return msg;
 }

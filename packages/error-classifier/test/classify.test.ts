@@ -24,8 +24,15 @@ function history(outcomes: string, error = ASSERTION): HistoryEntry[] {
   }));
 }
 
-function classify(outcomes: string, options: { file?: string; error?: typeof ASSERTION; latestReportId?: number } = {}): TestClassification {
-  const c = classifyTest({ file: options.file ?? "tests/e2e/a.spec.ts", history: history(outcomes, options.error), latestReportId: options.latestReportId });
+function classify(
+  outcomes: string,
+  options: { file?: string; error?: typeof ASSERTION; latestReportId?: number } = {},
+): TestClassification {
+  const c = classifyTest({
+    file: options.file ?? "tests/e2e/a.spec.ts",
+    history: history(outcomes, options.error),
+    latestReportId: options.latestReportId,
+  });
   if (!c) throw new Error(`expected a classification for ${outcomes}`);
   return c;
 }
@@ -145,7 +152,8 @@ describe("decision: feature not implemented", () => {
 
   it("is not triggered by the code frame, which shows neighbouring lines", () => {
     const frameOnly = {
-      message: "Error: expect(received).toBe(expected)\n\nExpected: 202\nReceived: 501\n\n  12 |     expect(res.status()).toBe(202);\n> 13 |   });\n  14 |   test('x', () => { throw new Error('feature not implemented: y') });",
+      message:
+        "Error: expect(received).toBe(expected)\n\nExpected: 202\nReceived: 501\n\n  12 |     expect(res.status()).toBe(202);\n> 13 |   });\n  14 |   test('x', () => { throw new Error('feature not implemented: y') });",
       location: { file: "api.spec.ts", line: 13, column: 1 },
     };
     const c = classify("F", { error: frameOnly });
@@ -187,7 +195,10 @@ describe("heuristics: path category, hooks, timeouts", () => {
   });
 
   it("takes a beforeAll inferred from the report structure", () => {
-    const c = classifyTest({ file: "a.spec.ts", history: [{ reportId: 1, status: "unexpected", errors: [ASSERTION], structuralHook: "beforeAll" }] });
+    const c = classifyTest({
+      file: "a.spec.ts",
+      history: [{ reportId: 1, status: "unexpected", errors: [ASSERTION], structuralHook: "beforeAll" }],
+    });
     expect(c?.heuristics).toMatchObject({ hook: "beforeAll", setupTeardown: "setup" });
   });
 

@@ -15,7 +15,8 @@ const hash = (message: string, extra: Partial<ErrorLike> = {}, rootDirs?: string
 
 describe("normalisation of varying tokens", () => {
   it("strips ANSI, including inverse video inside diff strings", () => {
-    const coloured = 'Error: \u001b[2mexpect(\u001b[22m\u001b[31mreceived\u001b[39m\u001b[2m).\u001b[22mtoBe\nExpected: \u001b[32m"$\u001b[7m9\u001b[27m0.00"\u001b[39m';
+    const coloured =
+      'Error: \u001b[2mexpect(\u001b[22m\u001b[31mreceived\u001b[39m\u001b[2m).\u001b[22mtoBe\nExpected: \u001b[32m"$\u001b[7m9\u001b[27m0.00"\u001b[39m';
     expect(stripAnsi(coloured)).toBe('Error: expect(received).toBe\nExpected: "$90.00"');
     expect(hash(coloured)).toBe(hash('Error: expect(received).toBe\nExpected: "$90.00"'));
   });
@@ -69,7 +70,7 @@ describe("normalisation of varying tokens", () => {
 
   it("reduces a call log to its first 'waiting for' line (counts and retries vary per run)", () => {
     const run1 =
-      "Error: expect(locator).toHaveText(expected) failed\n\nLocator: locator('nav')\nExpected: \"Home\"\nTimeout: 1500ms\n\nCall log:\n  - Expect \"toHaveText\" with timeout 1500ms\n  - waiting for locator('nav')\n    10 × locator resolved to <nav class=\"primary\">…</nav>\n       - unexpected value \"Menu\"";
+      'Error: expect(locator).toHaveText(expected) failed\n\nLocator: locator(\'nav\')\nExpected: "Home"\nTimeout: 1500ms\n\nCall log:\n  - Expect "toHaveText" with timeout 1500ms\n  - waiting for locator(\'nav\')\n    10 × locator resolved to <nav class="primary">…</nav>\n       - unexpected value "Menu"';
     const run2 = run1.replace("10 ×", "7 ×");
     expect(hash(run1)).toBe(hash(run2));
     expect(normalizeErrorMessage(run1)).toContain("- waiting for locator('nav')");
@@ -89,10 +90,18 @@ describe("Playwright action timeouts: the call log's length never splits a group
     `      - waiting ${wait}`,
   ];
   const clickLog = (retries: string[][], target = "locator('#save')", html = '<button disabled id="save">Save</button>') =>
-    dim([`  - waiting for ${target}`, ...(retries.length > 0 ? [`    - locator resolved to ${html}`, "  - attempting click action", ...retries.flat()] : [])]);
-  const click = (ms: number, log: string, action = "click") => `TimeoutError: locator.${action}: Timeout ${ms}ms exceeded.\nCall log:\n${log}`;
-  const frame = (code: string) => `\n\n   8 |   await page.setContent(html);\n>  9 |   ${code}\n     |                               ^\n  10 | });\n    at /ci/app/tests/e2e/ui.spec.ts:9:31`;
-  const at = (message: string, code = 'await page.locator("#save").click({ timeout });') => ({ message: message + frame(code), location: { file: "e2e/ui.spec.ts", line: 9, column: 31 } });
+    dim([
+      `  - waiting for ${target}`,
+      ...(retries.length > 0 ? [`    - locator resolved to ${html}`, "  - attempting click action", ...retries.flat()] : []),
+    ]);
+  const click = (ms: number, log: string, action = "click") =>
+    `TimeoutError: locator.${action}: Timeout ${ms}ms exceeded.\nCall log:\n${log}`;
+  const frame = (code: string) =>
+    `\n\n   8 |   await page.setContent(html);\n>  9 |   ${code}\n     |                               ^\n  10 | });\n    at /ci/app/tests/e2e/ui.spec.ts:9:31`;
+  const at = (message: string, code = 'await page.locator("#save").click({ timeout });') => ({
+    message: message + frame(code),
+    location: { file: "e2e/ui.spec.ts", line: 9, column: 31 },
+  });
   const fp = (...errors: ErrorLike[]) => fingerprintErrors(errors, { rootDirs: ["/ci/app/tests"] });
 
   // Real outputs of the fixture suite's "saves the settings form" (300 ms, 500 ms, 1 s, 3 s).
@@ -118,18 +127,35 @@ describe("Playwright action timeouts: the call log's length never splits a group
     const base = fp(at(run1000)).hash;
     const otherLocator = click(1000, clickLog([retry("click", "2 × ", "20ms")], "getByRole('button', { name: 'Save' })"));
     expect(fp(at(otherLocator)).hash).not.toBe(base);
-    const fill = click(1000, dim(["  - waiting for locator('#save')", '    - locator resolved to <input disabled id="save"/>', '    - fill("x")', "  - attempting fill action", ...retry("fill", "2 × ", "20ms", "visible, enabled and editable")]), "fill");
+    const fill = click(
+      1000,
+      dim([
+        "  - waiting for locator('#save')",
+        '    - locator resolved to <input disabled id="save"/>',
+        '    - fill("x")',
+        "  - attempting fill action",
+        ...retry("fill", "2 × ", "20ms", "visible, enabled and editable"),
+      ]),
+      "fill",
+    );
     expect(fp(at(fill)).hash).not.toBe(base);
     // Same statement, same locator: only the kind of timeout differs (real output, test.setTimeout(2000)).
     const testTimeout = [
       { message: "\u001b[31mTest timeout of 2000ms exceeded.\u001b[39m" },
-      at(`Error: locator.click: Test timeout of 2000ms exceeded.\nCall log:\n${clickLog([["    - waiting for element to be visible, enabled and stable"]])}`),
+      at(
+        `Error: locator.click: Test timeout of 2000ms exceeded.\nCall log:\n${clickLog([["    - waiting for element to be visible, enabled and stable"]])}`,
+      ),
     ];
     const interrupted = fp(...testTimeout);
     expect(interrupted.timeout).toBe(true);
     expect(interrupted.hash).not.toBe(base);
     // ...and that test timeout is itself stable however far the interrupted click got.
-    const interruptedLater = [testTimeout[0]!, at(`Error: locator.click: Test timeout of 2000ms exceeded.\nCall log:\n${clickLog([retry("click", "2 × ", "20ms"), retry("click", "2 × ", "100ms")])}`)];
+    const interruptedLater = [
+      testTimeout[0]!,
+      at(
+        `Error: locator.click: Test timeout of 2000ms exceeded.\nCall log:\n${clickLog([retry("click", "2 × ", "20ms"), retry("click", "2 × ", "100ms")])}`,
+      ),
+    ];
     expect(fp(...interruptedLater).hash).toBe(interrupted.hash);
   });
 });
@@ -142,8 +168,14 @@ describe("what the fingerprint keeps and drops", () => {
   const message = 'Error: expect(received).toBe(expected) // Object.is equality\n\nExpected: "a"\nReceived: "b"';
 
   it("ignores the code frame's colours and the line numbers (location and frame)", () => {
-    const a = { message: `${message}\n\n${frame(19, "expect(v).toBe('a');")}\n    at /ci/app/tests/e2e/a.spec.ts:19:5`, location: { file: "e2e/a.spec.ts", line: 19, column: 5 } };
-    const b = { message: `${message}\n\n${frame(23, "expect(v).toBe('a');", true)}\n    at /ci/app/tests/e2e/a.spec.ts:23:5`, location: { file: "e2e/a.spec.ts", line: 23, column: 5 } };
+    const a = {
+      message: `${message}\n\n${frame(19, "expect(v).toBe('a');")}\n    at /ci/app/tests/e2e/a.spec.ts:19:5`,
+      location: { file: "e2e/a.spec.ts", line: 19, column: 5 },
+    };
+    const b = {
+      message: `${message}\n\n${frame(23, "expect(v).toBe('a');", true)}\n    at /ci/app/tests/e2e/a.spec.ts:23:5`,
+      location: { file: "e2e/a.spec.ts", line: 23, column: 5 },
+    };
     expect(fingerprintErrors([a]).hash).toBe(fingerprintErrors([b]).hash);
   });
 
@@ -156,7 +188,7 @@ describe("what the fingerprint keeps and drops", () => {
   });
 
   it("fingerprints expect.soft errors as a set: order does not matter, membership does", () => {
-    const e1 = { message: "Error: accents removed\n\nExpected: \"Creme\"" };
+    const e1 = { message: 'Error: accents removed\n\nExpected: "Creme"' };
     const e2 = { message: "Error: length recomputed\n\nExpected: 12\nReceived: 13" };
     const e3 = { message: "Error: marked lossy\n\nExpected: false\nReceived: true" };
     const all = fingerprintErrors([e1, e2, e3]);
@@ -181,7 +213,9 @@ describe("what the fingerprint keeps and drops", () => {
 
 describe("splitCodeFrame", () => {
   it("separates the text from the frame and the stack line", () => {
-    const split = splitCodeFrame("Error: boom\n\nExpected: 1\n\n  4 |   a();\n> 5 |   b();\n    |   ^\n  6 | });\n    at /abs/x.spec.ts:5:3");
+    const split = splitCodeFrame(
+      "Error: boom\n\nExpected: 1\n\n  4 |   a();\n> 5 |   b();\n    |   ^\n  6 | });\n    at /abs/x.spec.ts:5:3",
+    );
     expect(split.text).toBe("Error: boom\n\nExpected: 1");
     expect(split.frame).toHaveLength(4);
   });
@@ -221,7 +255,9 @@ describe("hooks and timeouts", () => {
 
   it("detects test and action timeouts, not retrying-assertion timeouts", () => {
     expect(detectTimeout([{ message: "\u001b[31mTest timeout of 3000ms exceeded.\u001b[39m" }])).toBe(true);
-    expect(detectTimeout([{ message: "Error: locator.click: Timeout 5000ms exceeded.\nCall log:\n  - waiting for locator('#b')" }])).toBe(true);
+    expect(detectTimeout([{ message: "Error: locator.click: Timeout 5000ms exceeded.\nCall log:\n  - waiting for locator('#b')" }])).toBe(
+      true,
+    );
     expect(detectTimeout([{ message: "Error: x" }], ["timedOut"])).toBe(true);
     expect(detectTimeout([{ message: "Error: expect(locator).toHaveText(expected) failed\n\nTimeout: 5000ms" }])).toBe(false);
   });

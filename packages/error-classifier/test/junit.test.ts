@@ -50,7 +50,9 @@ describe("parseJUnitReport: the sample", () => {
   });
 
   it("splits expect.soft errors of each attempt", () => {
-    const t = parseJUnitReport(junit(1)).tests.find((x) => x.key === "unit-ish/slug.spec.ts::slug > transliterates accented titles::desktop-chrome");
+    const t = parseJUnitReport(junit(1)).tests.find(
+      (x) => x.key === "unit-ish/slug.spec.ts::slug > transliterates accented titles::desktop-chrome",
+    );
     expect(t?.attempts.map((a) => a.errors.map((e) => e.message.split("\n")[0]))).toEqual([
       ["Error: accents removed", "Error: length recomputed", "Error: marked lossy"],
       ["Error: accents removed", "Error: length recomputed", "Error: marked lossy"],

@@ -29,9 +29,22 @@ function report(suites: unknown[], extra: Record<string, unknown> = {}): Record<
   };
 }
 
-const result = (status: string, errors: unknown[] = [], retry = 0) => ({ status, duration: status === "skipped" ? 0 : 12, retry, errors, attachments: [], annotations: [] });
+const result = (status: string, errors: unknown[] = [], retry = 0) => ({
+  status,
+  duration: status === "skipped" ? 0 : 12,
+  retry,
+  errors,
+  attachments: [],
+  annotations: [],
+});
 const spec = (title: string, tests: unknown[]) => ({ title, file: "e2e/a.spec.ts", line: 3, column: 3, tags: [], tests });
-const test = (status: string, results: unknown[], expectedStatus = "passed", projectName = "chromium") => ({ projectName, expectedStatus, status, annotations: [], results });
+const test = (status: string, results: unknown[], expectedStatus = "passed", projectName = "chromium") => ({
+  projectName,
+  expectedStatus,
+  status,
+  annotations: [],
+  results,
+});
 
 describe("parsePlaywrightReport: the sample", () => {
   const r: NormalizedReport = parsePlaywrightReport(run1Text);
@@ -64,7 +77,9 @@ describe("parsePlaywrightReport: the sample", () => {
   });
 
   it("keeps retries, durations, attachments and per-attempt errors with raw (ANSI) and clean text", () => {
-    const t = parsePlaywrightReport(run3Text).tests.find((x) => x.key === "e2e/login.spec.ts::login > locks account after 5 failed attempts::desktop-chrome");
+    const t = parsePlaywrightReport(run3Text).tests.find(
+      (x) => x.key === "e2e/login.spec.ts::login > locks account after 5 failed attempts::desktop-chrome",
+    );
     expect(t?.retries).toBe(1);
     expect(t?.attempts.map((a) => a.status)).toEqual(["failed", "failed"]);
     expect(t?.durationMs).toBe((t?.attempts[0]?.durationMs ?? 0) + (t?.attempts[1]?.durationMs ?? 0));
@@ -113,14 +128,25 @@ describe("parsePlaywrightReport: structure", () => {
   });
 
   it("gives repeatEach copies distinct keys", () => {
-    const r = parsePlaywrightReport(report([{ title: "f", file: "e2e/a.spec.ts", specs: [spec("t", [test("expected", [result("passed")]), test("expected", [result("passed")])])] }]));
+    const r = parsePlaywrightReport(
+      report([
+        {
+          title: "f",
+          file: "e2e/a.spec.ts",
+          specs: [spec("t", [test("expected", [result("passed")]), test("expected", [result("passed")])])],
+        },
+      ]),
+    );
     expect(r.tests.map((t) => t.key)).toEqual(["e2e/a.spec.ts::t::chromium", "e2e/a.spec.ts::t::chromium::repeat-1"]);
   });
 
   it("reads git commit and branch from Playwright's captured metadata", () => {
     const r = parsePlaywrightReport(
       report([{ title: "f", file: "a.spec.ts", specs: [spec("t", [test("expected", [result("passed")])])] }], {
-        config: { rootDir: "/r", metadata: { gitCommit: { hash: "abc123", shortHash: "abc", subject: "Fix", branch: "main" }, ci: { buildHref: "https://ci/1" } } },
+        config: {
+          rootDir: "/r",
+          metadata: { gitCommit: { hash: "abc123", shortHash: "abc", subject: "Fix", branch: "main" }, ci: { buildHref: "https://ci/1" } },
+        },
       }),
     );
     expect(r.metadata).toMatchObject({ gitCommit: "abc123", gitBranch: "main", gitSubject: "Fix", ciBuildUrl: "https://ci/1" });
@@ -131,7 +157,11 @@ describe("parsePlaywrightReport: structure", () => {
       report([{ title: "f", file: "a.spec.ts", specs: [spec("t", [test("expected", [result("passed")])])] }], {
         config: { rootDir: "/ci/app/tests", globalSetup: "/ci/app/global-setup.ts" },
         errors: [
-          { message: "Error: seed failed", stack: "Error: seed failed\n    at /ci/app/global-setup.ts:3:9", location: { file: "/ci/app/global-setup.ts", line: 3, column: 9 } },
+          {
+            message: "Error: seed failed",
+            stack: "Error: seed failed\n    at /ci/app/global-setup.ts:3:9",
+            location: { file: "/ci/app/global-setup.ts", line: 3, column: 9 },
+          },
           { message: "\u001b[31mTesting stopped early after 3 maximum allowed failures.\u001b[39m" },
         ],
       }),
@@ -174,7 +204,9 @@ describe("parsePlaywrightReport: bad input gets a ReportFormatError a person can
     const jest = catchError(() => parsePlaywrightReport(JSON.stringify({ numTotalTests: 3, testResults: [] })));
     expect(jest.code).toBe("NOT_PLAYWRIGHT_REPORT");
     expect(jest.message).toMatch(/Jest\/Vitest/);
-    const invalid = catchError(() => parsePlaywrightReport(report([{ title: "f", file: "a.spec.ts", specs: [spec("t", [test("weird", [])])] }])));
+    const invalid = catchError(() =>
+      parsePlaywrightReport(report([{ title: "f", file: "a.spec.ts", specs: [spec("t", [test("weird", [])])] }])),
+    );
     expect(invalid.code).toBe("NOT_PLAYWRIGHT_REPORT");
     expect(invalid.details.join("\n")).toMatch(/suites\.0\.specs\.0\.tests\.0\.status/);
   });
@@ -185,7 +217,9 @@ describe("parsePlaywrightReport: bad input gets a ReportFormatError a person can
     expect(empty.message).toMatch(/no tests/);
 
     const loadError = report([], {
-      errors: [{ message: "SyntaxError: Unexpected token (3:1)", location: { file: "/ci/app/tests/e2e/broken.spec.ts", line: 3, column: 1 } }],
+      errors: [
+        { message: "SyntaxError: Unexpected token (3:1)", location: { file: "/ci/app/tests/e2e/broken.spec.ts", line: 3, column: 1 } },
+      ],
     });
     const e = catchError(() => parsePlaywrightReport(loadError));
     expect(e.code).toBe("NO_TESTS");

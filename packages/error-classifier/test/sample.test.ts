@@ -31,7 +31,13 @@ interface ExpectedTest {
   titlePath: string[];
   project: string;
   outcomes: string[];
-  heuristics: { pathCategory: "e2e" | "integration" | null; notImplemented: boolean; setupTeardown: "setup" | "teardown" | null; hook: string | null; timeout: boolean };
+  heuristics: {
+    pathCategory: "e2e" | "integration" | null;
+    notImplemented: boolean;
+    setupTeardown: "setup" | "teardown" | null;
+    hook: string | null;
+    timeout: boolean;
+  };
   classification: Record<string, ExpectedClass | null>;
 }
 interface Expected {
@@ -66,7 +72,10 @@ describe("public Playwright sample: reports", () => {
 describe("public Playwright sample: classification after each run (expected.json)", () => {
   const cases = expected.runs.flatMap((run) => expected.tests.map((t) => ({ run, key: t.key, test: t })));
   const after = new Map(
-    expected.runs.map((run) => [run, classifyReportSeries(expected.runs.filter((r) => r <= run).map((r) => ({ id: r, report: report(r) })))]),
+    expected.runs.map((run) => [
+      run,
+      classifyReportSeries(expected.runs.filter((r) => r <= run).map((r) => ({ id: r, report: report(r) }))),
+    ]),
   );
 
   it.each(cases)("after run $run: $key", ({ run, key, test }) => {

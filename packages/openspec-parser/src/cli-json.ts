@@ -17,11 +17,15 @@ export type { CliJsonResult } from './commands/run';
 export async function runOpenSpecJsonOnTree(argv: readonly string[], rootDir: string, tree: OpenSpecTree): Promise<CliJsonResult> {
   const root = { path: path.resolve(rootDir), source: 'nearest' };
   let result: CliJsonResult | undefined;
-  const program = new Command('openspec').exitOverride().configureOutput({ writeOut: () => {}, writeErr: () => {} }).helpOption(false);
+  const program = new Command('openspec')
+    .exitOverride()
+    .configureOutput({ writeOut: () => {}, writeErr: () => {} })
+    .helpOption(false);
   const on = (name: string) => (positionals: Array<string | undefined>, options: Record<string, unknown>) => {
     result = runCommand(name, positionals, options, { tree, root });
   };
-  const common = (c: Command) => c.option('--json').option('--no-color').option('--store <id>').option('--no-interactive').allowUnknownOption();
+  const common = (c: Command) =>
+    c.option('--json').option('--no-color').option('--store <id>').option('--no-interactive').allowUnknownOption();
   common(program.command('list'))
     .option('--specs')
     .option('--changes')
@@ -53,12 +57,18 @@ export async function runOpenSpecJsonOnTree(argv: readonly string[], rootDir: st
     .option('--no-validate')
     .action(async (change: string | undefined, o: Record<string, unknown>) => {
       // The only command that writes: it reads the disk itself, under the lock.
-      const outcome = await archiveChange(root.path, change ?? '', { yes: Boolean(o.yes), skipSpecs: Boolean(o.skipSpecs), noValidate: o.validate === false });
+      const outcome = await archiveChange(root.path, change ?? '', {
+        yes: Boolean(o.yes),
+        skipSpecs: Boolean(o.skipSpecs),
+        noValidate: o.validate === false,
+      });
       result = { json: archiveEnvelope(outcome, root), exitCode: outcome.ok ? 0 : 1 };
     });
   for (const noun of ['change', 'spec'] as const) {
     const group = program.command(noun);
-    common(group.command('list')).option('--long').action((o) => on(`${noun} list`)([], o));
+    common(group.command('list'))
+      .option('--long')
+      .action((o) => on(`${noun} list`)([], o));
   }
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -62,7 +62,10 @@ export interface SpecDetails {
 
 /** Proposal titles of every active change (the id when there is no proposal), as `change list` shows them. */
 export function readChangeTitlesFromTree(tree: OpenSpecTree): Map<string, string> {
-  return tree.cached('titles', () => new Map(changeIds(tree).map((id) => [id, proposalTitle(tree.read(join(changeDir(id), 'proposal.md')) ?? '', id)])));
+  return tree.cached(
+    'titles',
+    () => new Map(changeIds(tree).map((id) => [id, proposalTitle(tree.read(join(changeDir(id), 'proposal.md')) ?? '', id)])),
+  );
 }
 
 export function getChangeDetailsFromTree(tree: OpenSpecTree, id: string): ChangeDetails {
@@ -77,7 +80,11 @@ export function getChangeDetailsFromTree(tree: OpenSpecTree, id: string): Change
     description: d.description,
     name: d.name ?? null,
     requirement: d.requirement
-      ? { name: d.name ?? null, text: d.requirement.text, scenarios: d.requirement.scenarios.map((s, i) => ({ name: d.scenarioNames?.[i] ?? null, rawText: s.rawText })) }
+      ? {
+          name: d.name ?? null,
+          text: d.requirement.text,
+          scenarios: d.requirement.scenarios.map((s, i) => ({ name: d.scenarioNames?.[i] ?? null, rawText: s.rawText })),
+        }
       : null,
     rename: d.rename ?? null,
   }));
@@ -111,7 +118,11 @@ export function getSpecDetailsFromTree(tree: OpenSpecTree, id: string, options: 
     exists: markdown !== undefined,
     title: h1?.title ?? id,
     purpose: view.purpose ? view.overview : null,
-    requirements: view.requirements.map((r) => ({ name: r.name, text: r.text, scenarios: r.scenarios.map((s) => ({ name: s.name, rawText: s.rawText })) })),
+    requirements: view.requirements.map((r) => ({
+      name: r.name,
+      text: r.text,
+      scenarios: r.scenarios.map((s) => ({ name: s.name, rawText: s.rawText })),
+    })),
     markdown: markdown ?? '',
     validation: validateSpecReport(tree, id, options),
     ...(parseError ? { parseError } : {}),

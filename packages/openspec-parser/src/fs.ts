@@ -4,7 +4,13 @@
  * `root` is the project folder, the one holding `openspec/`.
  */
 import path from 'node:path';
-import { getChangeDetailsFromTree, getSpecDetailsFromTree, readChangeTitlesFromTree, type ChangeDetails, type SpecDetails } from './details';
+import {
+  getChangeDetailsFromTree,
+  getSpecDetailsFromTree,
+  readChangeTitlesFromTree,
+  type ChangeDetails,
+  type SpecDetails,
+} from './details';
 import * as lists from './list';
 import { readTree } from './read';
 import type { ItemType, RootOutput, SpecListEntry, ValidationItemResult } from './schemas';
@@ -57,7 +63,11 @@ export async function listSpecs(root: string): Promise<SpecListEntry[]> {
   return lists.listSpecs(readTree(root));
 }
 
-export async function showChange(root: string, id: string, options: Omit<shows.ShowChangeOptions, 'rootPath'> = {}): Promise<shows.ShownChange> {
+export async function showChange(
+  root: string,
+  id: string,
+  options: Omit<shows.ShowChangeOptions, 'rootPath'> = {},
+): Promise<shows.ShownChange> {
   return shows.showChange(readTree(root), id, { ...options, rootPath: path.resolve(root) });
 }
 
@@ -66,7 +76,11 @@ export async function showSpec(root: string, id: string, options: Omit<shows.Sho
 }
 
 /** One item's report; without `type`, a change id wins over a spec id. */
-export async function validateItem(root: string, id: string, options: { type?: ItemType; strict?: boolean } = {}): Promise<ValidationItemResult> {
+export async function validateItem(
+  root: string,
+  id: string,
+  options: { type?: ItemType; strict?: boolean } = {},
+): Promise<ValidationItemResult> {
   const tree = readTree(root);
   const type = options.type ?? (tree.isDir(`openspec/changes/${id}`) ? 'change' : 'spec');
   return validation.itemResult(tree, id, type, { strict: options.strict, rootPath: path.resolve(root) });
@@ -74,8 +88,14 @@ export async function validateItem(root: string, id: string, options: { type?: I
 
 export type BulkScope = validation.FindingsScope;
 
-export async function validateBulk(root: string, options: { scope: BulkScope; strict?: boolean; report?: 'full' }): Promise<validation.ValidationEnvelope>;
-export async function validateBulk(root: string, options: { scope: BulkScope; strict?: boolean; report: 'findings' }): Promise<validation.ValidationFindingsEnvelope>;
+export async function validateBulk(
+  root: string,
+  options: { scope: BulkScope; strict?: boolean; report?: 'full' },
+): Promise<validation.ValidationEnvelope>;
+export async function validateBulk(
+  root: string,
+  options: { scope: BulkScope; strict?: boolean; report: 'findings' },
+): Promise<validation.ValidationFindingsEnvelope>;
 export async function validateBulk(
   root: string,
   options: { scope: BulkScope; strict?: boolean; report?: 'full' | 'findings' },
@@ -85,7 +105,12 @@ export async function validateBulk(
   const full =
     scope === 'archived'
       ? validation.validateArchived(tree)
-      : validation.validateBulk(tree, { changes: scope !== 'specs', specs: scope !== 'changes', strict: options.strict, rootPath: path.resolve(root) });
+      : validation.validateBulk(tree, {
+          changes: scope !== 'specs',
+          specs: scope !== 'changes',
+          strict: options.strict,
+          rootPath: path.resolve(root),
+        });
   return options.report === 'findings' ? validation.findings(full, scope) : full;
 }
 

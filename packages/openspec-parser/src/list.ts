@@ -59,5 +59,7 @@ export function specRequirementCount(content: string): number {
 }
 
 export function listSpecs(tree: OpenSpecTree): SpecListEntry[] {
-  return tree.cached('listSpecs', () => specIds(tree).map((id) => ({ id, requirementCount: specRequirementCount(tree.read(specPath(id)) ?? '') })));
+  return tree.cached('listSpecs', () =>
+    specIds(tree).map((id) => ({ id, requirementCount: specRequirementCount(tree.read(specPath(id)) ?? '') })),
+  );
 }

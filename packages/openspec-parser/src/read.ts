@@ -16,7 +16,8 @@ export interface ReadOptions {
   onSkip?: (relPath: string) => void;
 }
 
-const kindOf = (d: fs.Dirent | fs.Stats): EntryKind => (d.isSymbolicLink() ? 'symlink' : d.isDirectory() ? 'dir' : d.isFile() ? 'file' : 'other');
+const kindOf = (d: fs.Dirent | fs.Stats): EntryKind =>
+  d.isSymbolicLink() ? 'symlink' : d.isDirectory() ? 'dir' : d.isFile() ? 'file' : 'other';
 
 export function readTree(root: string, options: ReadOptions = {}): OpenSpecTree {
   const snapshot: TreeSnapshot = { dirs: {}, files: {}, links: {}, skipped: [] };

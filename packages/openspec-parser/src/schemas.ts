@@ -65,7 +65,12 @@ export const ChangeListEntrySchema = z.object({
 });
 export type ChangeListEntry = z.infer<typeof ChangeListEntrySchema>;
 
-export const NestedChangeWarningSchema = z.object({ code: z.literal('nested_change_directory'), name: z.string(), nested: z.array(z.string()), message: z.string() });
+export const NestedChangeWarningSchema = z.object({
+  code: z.literal('nested_change_directory'),
+  name: z.string(),
+  nested: z.array(z.string()),
+  message: z.string(),
+});
 export type NestedChangeWarning = z.infer<typeof NestedChangeWarningSchema>;
 
 export const SpecListEntrySchema = z.object({ id: z.string(), requirementCount: z.number() });

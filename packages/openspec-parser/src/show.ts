@@ -90,7 +90,8 @@ function addDiffs(tree: OpenSpecTree, id: string, deltas: ShownDelta[]): void {
       d.warning = `No matching main requirement found for "${want}" in ${d.spec}`;
       continue;
     }
-    if (near) d.warning = `Header differs from the main spec's "${near.name}" only in case or spacing; archive matches names exactly, so reconcile them before archiving`;
+    if (near)
+      d.warning = `Header differs from the main spec's "${near.name}" only in case or spacing; archive matches names exactly, so reconcile them before archiving`;
     d.diff = unifiedHunks(blockRaw((exact ?? near)!), block.raw);
   }
 }
@@ -107,13 +108,24 @@ export function showSpec(tree: OpenSpecTree, id: string, options: ShowSpecOption
   const view = readSpecView(walk(content));
   const problem = specParseProblem(view);
   if (problem) throw new ShowError(problem);
-  if (options.requirementsOnly && options.requirement !== undefined) throw new ShowError('Options --requirements and --requirement cannot be used together');
-  let requirements: Requirement[] = view.requirements.map((r) => ({ text: r.text, scenarios: r.scenarios.map((s) => ({ rawText: s.rawText })) }));
+  if (options.requirementsOnly && options.requirement !== undefined)
+    throw new ShowError('Options --requirements and --requirement cannot be used together');
+  let requirements: Requirement[] = view.requirements.map((r) => ({
+    text: r.text,
+    scenarios: r.scenarios.map((s) => ({ rawText: s.rawText })),
+  }));
   if (options.requirementsOnly || options.noScenarios) requirements = requirements.map((r) => ({ text: r.text, scenarios: [] }));
   if (options.requirement !== undefined) {
     const one = requirements[options.requirement - 1];
     if (!Number.isInteger(options.requirement) || !one) throw new ShowError(`Requirement ${options.requirement} not found`);
     requirements = [one];
   }
-  return { id, title: id, overview: view.overview, requirementCount: requirements.length, requirements, metadata: { version: '1.0.0', format: 'openspec' } };
+  return {
+    id,
+    title: id,
+    overview: view.overview,
+    requirementCount: requirements.length,
+    requirements,
+    metadata: { version: '1.0.0', format: 'openspec' },
+  };
 }

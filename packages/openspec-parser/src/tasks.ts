@@ -29,7 +29,12 @@ export function parseTaskLines(content: string): TaskLine[] {
       const text = rest.trim();
       // `3.6a` and `3.6.1` are not the id 3.6 (openspec-self make-codex-skills-only).
       const id = /^(\d+)\.(\d+)(?![\w.])/.exec(text);
-      out.push({ text, done: box.trim() === 'x' || box.trim() === 'X', line: index + 1, ...(id ? { id: { group: Number(id[1]), full: `${id[1]}.${id[2]}` } } : {}) });
+      out.push({
+        text,
+        done: box.trim() === 'x' || box.trim() === 'X',
+        line: index + 1,
+        ...(id ? { id: { group: Number(id[1]), full: `${id[1]}.${id[2]}` } } : {}),
+      });
     });
   return out;
 }

@@ -34,7 +34,8 @@ export function changeIssues(tree: OpenSpecTree, id: string, base = CHANGES_DIR)
 export function specIssues(tree: OpenSpecTree, id: string, rootPath = ''): ValidationIssue[] {
   return tree.cached(`vspec:${id}`, () => {
     const content = tree.read(specPath(id));
-    if (content === undefined) return [{ level: 'ERROR', path: 'file', message: `ENOENT: no such file or directory, open '${join(rootPath, specPath(id))}'` }];
+    if (content === undefined)
+      return [{ level: 'ERROR', path: 'file', message: `ENOENT: no such file or directory, open '${join(rootPath, specPath(id))}'` }];
     return validateSpecContent(content);
   });
 }
@@ -44,12 +45,21 @@ export function validateChangeReport(tree: OpenSpecTree, id: string, options: { 
   return { valid: isValid(issues, Boolean(options.strict)), issues };
 }
 
-export function validateSpecReport(tree: OpenSpecTree, id: string, options: { strict?: boolean; rootPath?: string } = {}): ValidationReport {
+export function validateSpecReport(
+  tree: OpenSpecTree,
+  id: string,
+  options: { strict?: boolean; rootPath?: string } = {},
+): ValidationReport {
   const issues = specIssues(tree, id, options.rootPath);
   return { valid: isValid(issues, Boolean(options.strict)), issues };
 }
 
-export function itemResult(tree: OpenSpecTree, id: string, type: ItemType, options: { strict?: boolean; rootPath?: string } = {}): ValidationItemResult {
+export function itemResult(
+  tree: OpenSpecTree,
+  id: string,
+  type: ItemType,
+  options: { strict?: boolean; rootPath?: string } = {},
+): ValidationItemResult {
   const started = performance.now();
   const report = type === 'change' ? validateChangeReport(tree, id, options) : validateSpecReport(tree, id, options);
   return { id, type, valid: report.valid, issues: report.issues, durationMs: Math.round(performance.now() - started) };
@@ -69,7 +79,10 @@ export function envelope(items: ValidationItemResult[], types: readonly ItemType
   return { items: sorted, summary: { totals: tally(sorted), byType }, version: '1.0' };
 }
 
-export function validateBulk(tree: OpenSpecTree, scope: { changes: boolean; specs: boolean; strict?: boolean; rootPath?: string }): ValidationEnvelope {
+export function validateBulk(
+  tree: OpenSpecTree,
+  scope: { changes: boolean; specs: boolean; strict?: boolean; rootPath?: string },
+): ValidationEnvelope {
   const items: ValidationItemResult[] = [];
   const types: ItemType[] = [];
   if (scope.changes) {
@@ -88,7 +101,16 @@ export function validateArchived(tree: OpenSpecTree): ValidationEnvelope {
   const items = archivedChangeIds(tree).map((id): ValidationItemResult => {
     const { total, completed } = changeProgress(tree, join(ARCHIVE_DIR, id));
     const open = total - completed;
-    const issues: ValidationIssue[] = open > 0 ? [{ level: 'ERROR', path: 'tasks.md', message: `${open} incomplete task${open === 1 ? "" : "s"} (${completed}/${total} completed)` }] : [];
+    const issues: ValidationIssue[] =
+      open > 0
+        ? [
+            {
+              level: 'ERROR',
+              path: 'tasks.md',
+              message: `${open} incomplete task${open === 1 ? '' : 's'} (${completed}/${total} completed)`,
+            },
+          ]
+        : [];
     return { id, type: 'change', valid: issues.length === 0, issues, durationMs: 0 };
   });
   return envelope(items, ['change']);

@@ -40,17 +40,30 @@ describe('archive conformance with the oracle corpus', () => {
 
         // Main specs: exactly the recorded files changed or appeared, byte for byte.
         const after = dumpTree(root, (rel) => rel === 'openspec/.workdeck.lock');
-        const changed = Object.keys(after).filter((rel) => isSpecFile(rel) && after[rel] !== before[rel]).sort();
+        const changed = Object.keys(after)
+          .filter((rel) => isSpecFile(rel) && after[rel] !== before[rel])
+          .sort();
         const expectedSpecsDir = path.join(caseDir, 'specs');
         const expectedSpecs = fs.existsSync(expectedSpecsDir) ? dumpTree(expectedSpecsDir) : {};
-        expect(changed).toEqual(Object.keys(expectedSpecs).map((rel) => `openspec/specs/${rel}`).sort());
+        expect(changed).toEqual(
+          Object.keys(expectedSpecs)
+            .map((rel) => `openspec/specs/${rel}`)
+            .sort(),
+        );
         for (const [rel, content] of Object.entries(expectedSpecs)) {
           expect(after[`openspec/specs/${rel}`], rel).toBe(content);
         }
-        const deleted = Object.keys(before).filter((rel) => isSpecFile(rel) && !(rel in after)).sort();
+        const deleted = Object.keys(before)
+          .filter((rel) => isSpecFile(rel) && !(rel in after))
+          .sort();
         const deletedFile = path.join(caseDir, 'deleted-specs.txt');
         const expectedDeleted = fs.existsSync(deletedFile)
-          ? fs.readFileSync(deletedFile, 'utf-8').split('\n').map((l) => l.trim()).filter(Boolean).sort()
+          ? fs
+              .readFileSync(deletedFile, 'utf-8')
+              .split('\n')
+              .map((l) => l.trim())
+              .filter(Boolean)
+              .sort()
           : [];
         expect(deleted).toEqual(expectedDeleted);
 

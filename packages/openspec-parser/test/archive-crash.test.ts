@@ -21,7 +21,8 @@ const fixture: Record<string, string> = {
   'openspec/changes/add-2fa/tasks.md': '## 1. Do\n- [x] 1.1 Done\n',
   'openspec/changes/add-2fa/specs/auth/spec.md': `## ADDED Requirements\n${REQ('Two factor')}\n## MODIFIED Requirements\n${REQ('Login', 'The system SHALL log users in with a password.')}`,
   'openspec/changes/add-2fa/specs/totp/spec.md': `## Purpose\nTime-based one-time passwords as a second authentication factor.\n\n## ADDED Requirements\n${REQ('Codes')}`,
-  'openspec/changes/add-2fa/specs/legacy/spec.md': '## REMOVED Requirements\n### Requirement: Export\n**Reason**: gone\n**Migration**: none\n',
+  'openspec/changes/add-2fa/specs/legacy/spec.md':
+    '## REMOVED Requirements\n### Requirement: Export\n**Reason**: gone\n**Migration**: none\n',
   'openspec/changes/other/proposal.md': '# Other\n\n## Why\nx\n\n## What Changes\n- y\n',
 };
 
@@ -96,8 +97,12 @@ describe('archive executor crash safety', () => {
         ).rejects.toBeInstanceOf(SimulatedCrash);
         const recovered = await recoverInterruptedArchive(root);
         const tree = dumpTree(root, ignoreLock);
-        const same = JSON.stringify(tree) === JSON.stringify(oldTree) ? 'old' : JSON.stringify(tree) === JSON.stringify(newTree) ? 'new' : 'neither';
-        expect(same, `crash at ${step} (${recovered}) left ${JSON.stringify(Object.keys(tree).filter((k) => !(k in oldTree) && !(k in newTree)))}`).not.toBe('neither');
+        const same =
+          JSON.stringify(tree) === JSON.stringify(oldTree) ? 'old' : JSON.stringify(tree) === JSON.stringify(newTree) ? 'new' : 'neither';
+        expect(
+          same,
+          `crash at ${step} (${recovered}) left ${JSON.stringify(Object.keys(tree).filter((k) => !(k in oldTree) && !(k in newTree)))}`,
+        ).not.toBe('neither');
         outcomes.push(`${step}=${same}`);
         // Recovery is idempotent and the next archive starts clean.
         expect(await recoverInterruptedArchive(root)).toBeNull();

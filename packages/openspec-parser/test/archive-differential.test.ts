@@ -42,7 +42,11 @@ describe('archive agrees with the official CLI on tricky fixtures', () => {
         skipSpecs: flags.includes('--skip-specs'),
         noValidate: flags.includes('--no-validate'),
       });
-      const ourJson = JSON.parse(JSON.stringify(archiveEnvelope(outcome, { path: ours, source: 'nearest' })).split(ours).join('<ROOT>'));
+      const ourJson = JSON.parse(
+        JSON.stringify(archiveEnvelope(outcome, { path: ours, source: 'nearest' }))
+          .split(ours)
+          .join('<ROOT>'),
+      );
       expect(ourJson).toEqual(officialJson);
       expect(outcome.ok ? 0 : 1).toBe(run.code);
       expect(dumpTree(ours, ignore)).toEqual(dumpTree(official, ignore));

@@ -42,7 +42,15 @@ describe('archive refusals vs the official CLI (tricky fixture)', () => {
       const run = spawnSync(process.execPath, [officialBin, ...argv], {
         cwd: root,
         encoding: 'utf8',
-        env: { ...process.env, OPENSPEC_TELEMETRY: '0', DO_NOT_TRACK: '1', OPENSPEC_NO_UPDATE_CHECK: '1', NO_COLOR: '1', TZ: 'UTC', LANG: 'C' },
+        env: {
+          ...process.env,
+          OPENSPEC_TELEMETRY: '0',
+          DO_NOT_TRACK: '1',
+          OPENSPEC_NO_UPDATE_CHECK: '1',
+          NO_COLOR: '1',
+          TZ: 'UTC',
+          LANG: 'C',
+        },
       });
       const official = JSON.parse(run.stdout) as { status: unknown[] };
       const plan = planArchive(readTree(root), id, options, new Date(), root);

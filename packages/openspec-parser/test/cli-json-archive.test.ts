@@ -12,7 +12,11 @@ afterAll(async () => {
 });
 
 describe('cli-json archive vs the official CLI', () => {
-  for (const argv of [['archive', 'legacy', '--json'], ['archive', 'add-feature', '--json', '--yes', '--no-validate'], ['archive', 'add-feature', '--json']]) {
+  for (const argv of [
+    ['archive', 'legacy', '--json'],
+    ['archive', 'add-feature', '--json', '--yes', '--no-validate'],
+    ['archive', 'add-feature', '--json'],
+  ]) {
     it(`openspec ${argv.join(' ')}`, async () => {
       const official = await copyRoot(path.join(packageRoot, 'test/fixtures/tricky'), 'cli-arch-off');
       const ours = await copyRoot(path.join(packageRoot, 'test/fixtures/tricky'), 'cli-arch-ours');

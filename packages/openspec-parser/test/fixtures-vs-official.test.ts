@@ -23,7 +23,15 @@ function runOfficial(argv: string[], cwd: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [officialBin, ...argv], {
       cwd,
-      env: { ...process.env, OPENSPEC_TELEMETRY: '0', DO_NOT_TRACK: '1', OPENSPEC_NO_UPDATE_CHECK: '1', NO_COLOR: '1', TZ: 'UTC', LANG: 'C' },
+      env: {
+        ...process.env,
+        OPENSPEC_TELEMETRY: '0',
+        DO_NOT_TRACK: '1',
+        OPENSPEC_NO_UPDATE_CHECK: '1',
+        NO_COLOR: '1',
+        TZ: 'UTC',
+        LANG: 'C',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -82,9 +82,12 @@ describe('rendering', () => {
 
   it('renders numbered task groups', () => {
     expect(renderTasks(['Write code', 'Test it'])).toBe('# Tasks\n\n## 1. Implementation\n\n- [ ] 1.1 Write code\n- [ ] 1.2 Test it\n');
-    expect(renderTasks([{ title: 'A', tasks: ['x'] }, { title: 'B', tasks: ['y', 'z'] }])).toBe(
-      '# Tasks\n\n## 1. A\n\n- [ ] 1.1 x\n\n## 2. B\n\n- [ ] 2.1 y\n- [ ] 2.2 z\n',
-    );
+    expect(
+      renderTasks([
+        { title: 'A', tasks: ['x'] },
+        { title: 'B', tasks: ['y', 'z'] },
+      ]),
+    ).toBe('# Tasks\n\n## 1. A\n\n- [ ] 1.1 x\n\n## 2. B\n\n- [ ] 2.1 y\n- [ ] 2.2 z\n');
   });
 
   it('refuses an existing id and an invalid explicit id', () => {
@@ -148,7 +151,9 @@ describe('createChange on disk, checked by the official CLI', () => {
     temps.push(officialRoot, ourRoot);
     const official = await runOfficial(officialRoot, ['new', 'change', 'first-change']);
     expect(official.code, official.stdout + official.stderr).toBe(0);
-    expect(await createChange(ourRoot, { id: 'first-change', title: 'First change', why: 'A reason that is long enough to read.' })).toMatchObject({ ok: true });
+    expect(
+      await createChange(ourRoot, { id: 'first-change', title: 'First change', why: 'A reason that is long enough to read.' }),
+    ).toMatchObject({ ok: true });
     const shape = (root: string) => {
       const tree = dumpTree(root);
       // Ours adds proposal.md (the CLI leaves it to the agent); everything else must match byte for byte.
@@ -160,9 +165,35 @@ describe('createChange on disk, checked by the official CLI', () => {
 
   it('accepts and refuses the same change names as the official CLI, with its messages', async () => {
     const names = [
-      'add-auth', '1abc', '0', 'a'.repeat(200), 'v2-api-3',
-      'Add-Auth', 'add auth', 'add_auth', '-add', 'add-', 'add--auth', 'add.auth', 'a'.repeat(201),
-      'A'.repeat(201), 'a b_', 'a_B', 'a--', '-a-', 'a.-', '_-a', ' -a', 'a\tb', 'a-.-b', 'a.--b', 'À', 'é', 'ß', '../x', 'a/b',
+      'add-auth',
+      '1abc',
+      '0',
+      'a'.repeat(200),
+      'v2-api-3',
+      'Add-Auth',
+      'add auth',
+      'add_auth',
+      '-add',
+      'add-',
+      'add--auth',
+      'add.auth',
+      'a'.repeat(201),
+      'A'.repeat(201),
+      'a b_',
+      'a_B',
+      'a--',
+      '-a-',
+      'a.-',
+      '_-a',
+      ' -a',
+      'a\tb',
+      'a-.-b',
+      'a.--b',
+      'À',
+      'é',
+      'ß',
+      '../x',
+      'a/b',
     ];
     const officialRoot = freshRoot();
     const ourRoot = freshRoot();
@@ -198,11 +229,15 @@ describe('createChange on disk, checked by the official CLI', () => {
     const root = freshRoot();
     const before = dumpTree(root);
     await expect(
-      createChange(root, { title: 'Crashy', why: 'x', tasks: ['a'] }, {
-        faultHook: (s) => {
-          if (s === 'publish') throw new Error('simulated failure');
+      createChange(
+        root,
+        { title: 'Crashy', why: 'x', tasks: ['a'] },
+        {
+          faultHook: (s) => {
+            if (s === 'publish') throw new Error('simulated failure');
+          },
         },
-      }),
+      ),
     ).rejects.toThrow('simulated failure');
     expect(dumpTree(root)).toEqual(before);
     expect(await createChange(root, { title: 'Crashy', why: 'x' })).toMatchObject({ ok: true, id: 'crashy' });

@@ -19,7 +19,10 @@ export default async function SessionPage({ params }: Props) {
   if (!id) notFound();
   const queryClient = getQueryClient();
   // A missing session renders the page's error state, not a crash.
-  await Promise.all([queryClient.prefetchQuery(trpc.sessions.get.queryOptions({ id })), queryClient.prefetchQuery(trpc.sessions.events.queryOptions({ id }))]);
+  await Promise.all([
+    queryClient.prefetchQuery(trpc.sessions.get.queryOptions({ id })),
+    queryClient.prefetchQuery(trpc.sessions.events.queryOptions({ id })),
+  ]);
   return (
     <HydrateClient>
       <SessionView id={id} />

@@ -14,7 +14,11 @@ type Props = { searchParams: Promise<Record<string, string | string[] | undefine
  */
 export default async function NewProposalPage({ searchParams }: Props) {
   const params = paramsFromRecord(await searchParams);
-  const pick = (...names: string[]) => names.map((n) => params.get(n)).find((v) => v != null)?.slice(0, 10_000) ?? undefined;
+  const pick = (...names: string[]) =>
+    names
+      .map((n) => params.get(n))
+      .find((v) => v != null)
+      ?.slice(0, 10_000) ?? undefined;
   const prefill: ProposalPrefill = {
     projectId: pick("project"),
     title: pick("title"),

@@ -9,7 +9,14 @@ import { changeProgress } from '../model/change';
 import { readTree } from '../read';
 import type { StatusEntry } from '../schemas';
 import type { OpenSpecTree } from '../tree';
-import { executeArchiveOperations, recoverUnlocked, withOpenSpecLock, type ArchiveOperation, type ExecuteOptions, type LockOptions } from './journal';
+import {
+  executeArchiveOperations,
+  recoverUnlocked,
+  withOpenSpecLock,
+  type ArchiveOperation,
+  type ExecuteOptions,
+  type LockOptions,
+} from './journal';
 import { planArchive, type ArchivePlanOptions, type ArchiveResult, type SpecUpdate } from './plan';
 
 export * from './journal';
@@ -90,7 +97,11 @@ export interface ArchivePreview {
 }
 
 /** What `archiveChange(root, id, { yes: true })` would do, without the lock and without writing. */
-export async function previewArchive(root: string, changeName: string, options: { now?: Date; skipSpecs?: boolean } = {}): Promise<ArchivePreview> {
+export async function previewArchive(
+  root: string,
+  changeName: string,
+  options: { now?: Date; skipSpecs?: boolean } = {},
+): Promise<ArchivePreview> {
   const rootPath = path.resolve(root);
   const tree = readArchiveTree(rootPath, safeName(changeName) ? changeName : '');
   const progress = safeName(changeName) ? changeProgress(tree, `openspec/changes/${changeName}`) : { total: 0, completed: 0 };
@@ -98,9 +109,21 @@ export async function previewArchive(root: string, changeName: string, options: 
   const plan = planArchive(tree, changeName, { yes: true, skipSpecs: options.skipSpecs ?? false }, options.now ?? new Date(), rootPath);
   if (!plan.ok) {
     const { status } = plan;
-    return { archivedAs: null, incompleteTasks, specUpdates: [], warnings: [], refusal: { code: status.code, message: status.message, ...(status.fix ? { fix: status.fix } : {}) } };
+    return {
+      archivedAs: null,
+      incompleteTasks,
+      specUpdates: [],
+      warnings: [],
+      refusal: { code: status.code, message: status.message, ...(status.fix ? { fix: status.fix } : {}) },
+    };
   }
-  return { archivedAs: plan.result.archivedAs, incompleteTasks: plan.incompleteTasks, specUpdates: plan.specUpdates, warnings: plan.result.warnings ?? [], refusal: null };
+  return {
+    archivedAs: plan.result.archivedAs,
+    incompleteTasks: plan.incompleteTasks,
+    specUpdates: plan.specUpdates,
+    warnings: plan.result.warnings ?? [],
+    refusal: null,
+  };
 }
 
 /** The JSON document `archive --json` prints for an outcome. */

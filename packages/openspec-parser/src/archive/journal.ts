@@ -422,7 +422,9 @@ export async function executeArchiveOperations(
       recovered = await recoverUnlocked(root);
     } catch (recoveryError) {
       const original = error instanceof Error ? error.message : String(error);
-      throw new Error(`${original} Rollback also failed: ${recoveryError instanceof Error ? recoveryError.message : String(recoveryError)}`);
+      throw new Error(
+        `${original} Rollback also failed: ${recoveryError instanceof Error ? recoveryError.message : String(recoveryError)}`,
+      );
     }
     if (committed || recovered === 'rolled-forward') return;
     throw error;
@@ -453,4 +455,3 @@ async function moveDirectory(root: string, j: ArchiveJournal, options: ExecuteOp
   await hook('move-remove-source');
   await fsp.rm(from, { recursive: true, force: true });
 }
-

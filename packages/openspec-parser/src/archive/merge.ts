@@ -21,7 +21,8 @@ export interface MergeCounts {
   renamed: number;
 }
 
-export type SpecMerge = { ok: true; content: string; counts: MergeCounts; warnings: string[]; created: boolean } | { ok: false; message: string };
+export type SpecMerge =
+  { ok: true; content: string; counts: MergeCounts; warnings: string[]; created: boolean } | { ok: false; message: string };
 
 export const PURPOSE_PLACEHOLDER = (changeId: string) => `TBD - created by archiving change ${changeId}. Update Purpose after archive.`;
 
@@ -56,13 +57,19 @@ export function mergeSpec(current: string | undefined, delta: DeltaSpec, cap: st
   );
   const created = current === undefined;
   if (created && (delta.modified.length > 0 || delta.renamed.length > 0)) {
-    return fail(`${cap}: target spec does not exist; only ADDED requirements are allowed for new specs. MODIFIED and RENAMED operations require an existing spec.`);
+    return fail(
+      `${cap}: target spec does not exist; only ADDED requirements are allowed for new specs. MODIFIED and RENAMED operations require an existing spec.`,
+    );
   }
-  if (created && delta.purpose && delta.purpose.length < 50) warnings.push(`${cap} - carried Purpose is under 50 characters; openspec validate --strict reports it as too brief.`);
-  if (created && delta.removed.length > 0) warnings.push(`${cap} - ${delta.removed.length} REMOVED requirement(s) ignored for new spec (nothing to remove).`);
+  if (created && delta.purpose && delta.purpose.length < 50)
+    warnings.push(`${cap} - carried Purpose is under 50 characters; openspec validate --strict reports it as too brief.`);
+  if (created && delta.removed.length > 0)
+    warnings.push(`${cap} - ${delta.removed.length} REMOVED requirement(s) ignored for new spec (nothing to remove).`);
   const broken = current === undefined ? [] : structureIssues(current);
   if (broken.length > 0) {
-    return fail(`${cap}: target spec is structurally invalid and cannot be updated until fixed:\n${broken.map((i) => `line ${i.line}: ${i.message}`).join('\n')}`);
+    return fail(
+      `${cap}: target spec is structurally invalid and cannot be updated until fixed:\n${broken.map((i) => `line ${i.line}: ${i.message}`).join('\n')}`,
+    );
   }
   const crlf = current !== undefined && current.includes('\r\n');
   const base = current ?? `# ${cap} Specification\n\n## Purpose\n${delta.purpose || PURPOSE_PLACEHOLDER(changeId)}\n\n## Requirements\n`;
@@ -81,7 +88,11 @@ export function mergeSpec(current: string | undefined, delta: DeltaSpec, cap: st
       if (i < 0) {
         if (find(r.to) >= 0) continue;
         const n = near(r.from);
-        return fail(n ? `${cap} RENAMED failed for header "${header(r.from)}" - only a case-insensitive match exists ("${n.name}")` : `${cap} RENAMED failed for header "${header(r.from)}" - source not found`);
+        return fail(
+          n
+            ? `${cap} RENAMED failed for header "${header(r.from)}" - only a case-insensitive match exists ("${n.name}")`
+            : `${cap} RENAMED failed for header "${header(r.from)}" - source not found`,
+        );
       }
       if (find(r.to) >= 0) return fail(`${cap} RENAMED failed for header "${header(r.to)}" - target already exists`);
       entries[i] = { name: r.to, lines: [header(r.to), ...entries[i]!.lines.slice(1)] };
@@ -132,7 +143,16 @@ export function mergeSpec(current: string | undefined, delta: DeltaSpec, cap: st
 
   const body = entries.filter((e): e is Entry => e !== null).flatMap((e) => ['', ...e.lines]);
   // Sections are separated by one blank line even where the original had none.
-  const lines = [...doc.lines.slice(0, main.section.line), '', doc.lines[main.section.line]!, '', ...lead, ...body, '', ...doc.lines.slice(end)];
+  const lines = [
+    ...doc.lines.slice(0, main.section.line),
+    '',
+    doc.lines[main.section.line]!,
+    '',
+    ...lead,
+    ...body,
+    '',
+    ...doc.lines.slice(end),
+  ];
   const text = tidy(lines);
   return { ok: true, content: crlf ? text.replace(/\n/g, '\r\n') : text, counts, warnings, created };
 }

@@ -4,7 +4,15 @@
  * The journal writer applies the plan; nothing here touches the disk.
  */
 import { parsedDelta, changeProgress, markerSet, readMetadata } from '../model/change';
-import { archivedChangeIds, changeDir, deltaSpecFiles, listedChangeNames, nestedChangeMessage, nestedChangesOf, specPath } from '../model/discovery';
+import {
+  archivedChangeIds,
+  changeDir,
+  deltaSpecFiles,
+  listedChangeNames,
+  nestedChangeMessage,
+  nestedChangesOf,
+  specPath,
+} from '../model/discovery';
 import type { StatusEntry } from '../schemas';
 import { ARCHIVE_DIR, join, type OpenSpecTree } from '../tree';
 import { changeIssues } from '../validate';
@@ -44,7 +52,10 @@ export type ArchivePlan =
       specUpdates: SpecUpdate[];
     };
 
-const refuse = (code: string, message: string, fix?: string): ArchivePlan => ({ ok: false, status: { severity: 'error', code, message, ...(fix ? { fix } : {}) } });
+const refuse = (code: string, message: string, fix?: string): ArchivePlan => ({
+  ok: false,
+  status: { severity: 'error', code, message, ...(fix ? { fix } : {}) },
+});
 
 /** Local calendar date, as the CLI names archive folders. */
 export function localDate(now: Date): string {
@@ -71,33 +82,63 @@ function unaccounted(content: string): string[] {
 const blockingErrors = (tree: OpenSpecTree, id: string) =>
   changeIssues(tree, id).filter((i) => i.level === 'ERROR' && !/^MODIFIED ".*" omits /.test(i.message));
 
-export function planArchive(tree: OpenSpecTree, id: string | undefined, options: ArchivePlanOptions, now: Date, rootPath: string): ArchivePlan {
-  if (!id) return refuse('archive_change_name_required', 'A change name is required: archive --json is non-interactive.', 'openspec archive <change-name> --json');
+export function planArchive(
+  tree: OpenSpecTree,
+  id: string | undefined,
+  options: ArchivePlanOptions,
+  now: Date,
+  rootPath: string,
+): ArchivePlan {
+  if (!id)
+    return refuse(
+      'archive_change_name_required',
+      'A change name is required: archive --json is non-interactive.',
+      'openspec archive <change-name> --json',
+    );
   if (id === '.' || id === '..') return refuse('archive_change_name_invalid', `Change name must not be '${id}'`);
   if (/[\\/]/.test(id)) return refuse('archive_change_name_invalid', 'Change name must not contain path separators');
   const dir = changeDir(id);
-  if (tree.lkind(dir) === 'symlink') return refuse('archive_change_symlink', `Change '${id}' is a symbolic link. Replace it with a real directory before archiving.`);
+  if (tree.lkind(dir) === 'symlink')
+    return refuse('archive_change_symlink', `Change '${id}' is a symbolic link. Replace it with a real directory before archiving.`);
   if (!tree.isDir(dir)) {
     const available = listedChangeNames(tree).sort((a, b) => a.localeCompare(b));
     return refuse('archive_change_not_found', `Change '${id}' not found. Available changes: ${available.join(', ')}`);
   }
   const nested = nestedChangesOf(tree, id);
   if (nested) {
-    return refuse('archive_change_is_namespace_folder', `Cannot archive '${id}': ${nestedChangeMessage(id, nested)}`, `Rename openspec/changes/${nested[0]}/ to a flat change directory, then archive it.`);
+    return refuse(
+      'archive_change_is_namespace_folder',
+      `Cannot archive '${id}': ${nestedChangeMessage(id, nested)}`,
+      `Rename openspec/changes/${nested[0]}/ to a flat change directory, then archive it.`,
+    );
   }
-  if (options.noValidate && !options.yes) return refuse('archive_confirmation_required', 'Skipping validation requires confirmation: rerun with --yes.', 'openspec archive <change-name> --json --no-validate --yes');
+  if (options.noValidate && !options.yes)
+    return refuse(
+      'archive_confirmation_required',
+      'Skipping validation requires confirmation: rerun with --yes.',
+      'openspec archive <change-name> --json --no-validate --yes',
+    );
   const files = deltaSpecFiles(tree, id);
   const metadata = readMetadata(tree, dir);
   if (!options.noValidate) {
     const errors = blockingErrors(tree, id);
     const checked = files.some((f) => parsedDelta(tree, f.path).sections.length > 0) || errors.some((e) => e.path === '.openspec.yaml');
     if (checked && errors.length > 0) {
-      return refuse('archive_validation_failed', `Validation failed for change '${id}'.`, `Run openspec validate ${id} for details, fix the errors, or rerun with --no-validate.`);
+      return refuse(
+        'archive_validation_failed',
+        `Validation failed for change '${id}'.`,
+        `Run openspec validate ${id} for details, fix the errors, or rerun with --no-validate.`,
+      );
     }
   }
   const progress = changeProgress(tree, dir);
   const incompleteTasks = Math.max(0, progress.total - progress.completed);
-  if (incompleteTasks > 0 && !options.yes) return refuse('archive_tasks_incomplete', `${incompleteTasks} incomplete task(s) found for change '${id}'.`, 'Complete the tasks or rerun with --yes.');
+  if (incompleteTasks > 0 && !options.yes)
+    return refuse(
+      'archive_tasks_incomplete',
+      `${incompleteTasks} incomplete task(s) found for change '${id}'.`,
+      'Complete the tasks or rerun with --yes.',
+    );
   const archivedAs = archiveNameFor(id, now);
   if (archivedChangeIds(tree).includes(archivedAs) || tree.lkind(join(ARCHIVE_DIR, archivedAs)) !== undefined) {
     return refuse('archive_target_exists', `Archive '${archivedAs}' already exists.`);
@@ -111,20 +152,30 @@ export function planArchive(tree: OpenSpecTree, id: string | undefined, options:
     const retire = markerSet(metadata, 'retire_capabilities');
     for (const f of files) {
       const merged = mergeSpec(tree.read(specPath(f.spec)), parsedDelta(tree, f.path), f.spec, id);
-      if (!merged.ok) return { ...refuse('archive_spec_update_failed', merged.message, 'Fix the change delta specs and rerun. No files were changed.'), ensureArchiveDir: true } as ArchivePlan;
+      if (!merged.ok)
+        return {
+          ...refuse('archive_spec_update_failed', merged.message, 'Fix the change delta specs and rerun. No files were changed.'),
+          ensureArchiveDir: true,
+        } as ArchivePlan;
       warnings.push(...merged.warnings);
       const retired = retire && !merged.created && !merged.content.includes('### Requirement:');
       const stray = retired ? unaccounted(merged.content) : [];
       if (stray.length > 0) {
         const fix = `'${f.spec}' declares retire_capabilities, but the spec holds content the merge cannot safely account for and deleting the file would take with it: ${stray.map((l) => `"${l}"`).join(', ')}. Move it into \`## Purpose\` or a canonical requirement, or delete the spec by hand.`;
-        return { ...refuse('archive_spec_validation_failed', `Rebuilt spec for '${f.spec}' failed validation. No files were changed.`, fix), ensureArchiveDir: true } as ArchivePlan;
+        return {
+          ...refuse('archive_spec_validation_failed', `Rebuilt spec for '${f.spec}' failed validation. No files were changed.`, fix),
+          ensureArchiveDir: true,
+        } as ArchivePlan;
       }
       if (!options.noValidate && !retired && validateSpecContent(merged.content).some((i) => i.level === 'ERROR')) {
         const emptied = !merged.content.includes('### Requirement:');
         const fix = emptied
           ? `This change removes the last requirement '${f.spec}' has. To retire the capability and delete its spec, add \`retire_capabilities: true\` to the change's .openspec.yaml (alongside its \`schema:\`, which that file requires), then rerun.`
           : undefined;
-        return { ...refuse('archive_spec_validation_failed', `Rebuilt spec for '${f.spec}' failed validation. No files were changed.`, fix), ensureArchiveDir: true } as ArchivePlan;
+        return {
+          ...refuse('archive_spec_validation_failed', `Rebuilt spec for '${f.spec}' failed validation. No files were changed.`, fix),
+          ensureArchiveDir: true,
+        } as ArchivePlan;
       }
       // An already-synced delta changes nothing: no write, and `specsUpdated` stays false.
       const changed = merged.created || Object.values(merged.counts).some((n) => n > 0);
@@ -137,7 +188,12 @@ export function planArchive(tree: OpenSpecTree, id: string | undefined, options:
       specUpdates.push({ spec: f.spec, created: merged.created, ...merged.counts });
       for (const k of Object.keys(totals) as Array<keyof MergeCounts>) totals[k] += merged.counts[k];
     }
-    if (!options.yes) return refuse('archive_confirmation_required', 'Spec updates require confirmation: rerun with --yes.', 'openspec archive <change-name> --json --yes');
+    if (!options.yes)
+      return refuse(
+        'archive_confirmation_required',
+        'Spec updates require confirmation: rerun with --yes.',
+        'openspec archive <change-name> --json --yes',
+      );
   }
   const specsUpdated = writes.length > 0;
   const result: ArchiveResult = {

@@ -35,7 +35,8 @@ function resolveItem(tree: OpenSpecTree, item: string, type: unknown): { type: I
   const specs = specIds(tree);
   const isChange = changes.includes(item);
   const isSpec = specs.includes(item);
-  if (isChange && isSpec) return { error: fail('ambiguous_item', `Ambiguous item '${item}' matches both a change and a spec.`, 'Pass --type change|spec.') };
+  if (isChange && isSpec)
+    return { error: fail('ambiguous_item', `Ambiguous item '${item}' matches both a change and a spec.`, 'Pass --type change|spec.') };
   if (isChange) return { type: 'change' };
   if (isSpec) return { type: 'spec' };
   const near = suggestions(item, [...changes, ...specs]);
@@ -52,9 +53,15 @@ function show(item: string | undefined, o: Options, { tree, root }: Ctx): CliJso
   const kind = resolveItem(tree, item, o.type);
   if ('error' in kind) return kind.error;
   try {
-    if (kind.type === 'change') return { json: { ...showChange(tree, item, { diff: Boolean(o.diff), rootPath: root.path }), root }, exitCode: 0 };
+    if (kind.type === 'change')
+      return { json: { ...showChange(tree, item, { diff: Boolean(o.diff), rootPath: root.path }), root }, exitCode: 0 };
     const requirement = o.requirement === undefined ? undefined : Number(o.requirement);
-    const shown = showSpec(tree, item, { requirementsOnly: Boolean(o.requirements), noScenarios: o.scenarios === false, requirement, rootPath: root.path });
+    const shown = showSpec(tree, item, {
+      requirementsOnly: Boolean(o.requirements),
+      noScenarios: o.scenarios === false,
+      requirement,
+      rootPath: root.path,
+    });
     return { json: { ...shown, root }, exitCode: 0 };
   } catch (error) {
     if (error instanceof ShowError) return fail('show_error', error.message);
@@ -62,7 +69,8 @@ function show(item: string | undefined, o: Options, { tree, root }: Ctx): CliJso
   }
 }
 
-const REPORT_FIX = 'Use --report full|findings with --all, --changes, --specs, or --archived, without an item name. Do not combine archived and active scopes.';
+const REPORT_FIX =
+  'Use --report full|findings with --all, --changes, --specs, or --archived, without an item name. Do not combine archived and active scopes.';
 
 /** Why `--type change` refuses a name before looking at the disk (it would leave changes/). */
 function changeNameProblem(name: string): string | null {
@@ -75,8 +83,10 @@ function validate(item: string | undefined, o: Options, { tree, root }: Ctx): Cl
   const strict = Boolean(o.strict);
   if (o.report !== undefined) {
     if (item) return fail('invalid_validation_report_request', 'A validation report cannot be combined with an item name.', REPORT_FIX);
-    if (o.archived && (o.all || o.changes || o.specs)) return fail('invalid_validation_report_request', 'A validation report cannot combine archived and active scopes.', REPORT_FIX);
-    if (!o.archived && !o.all && !o.changes && !o.specs) return fail('invalid_validation_report_request', 'A validation report requires an explicit bulk scope.', REPORT_FIX);
+    if (o.archived && (o.all || o.changes || o.specs))
+      return fail('invalid_validation_report_request', 'A validation report cannot combine archived and active scopes.', REPORT_FIX);
+    if (!o.archived && !o.all && !o.changes && !o.specs)
+      return fail('invalid_validation_report_request', 'A validation report requires an explicit bulk scope.', REPORT_FIX);
   }
   const done = (env: ReturnType<typeof envelope>, scope: FindingsScope | null): CliJsonResult => ({
     json: { ...(scope && o.report === 'findings' ? findings(env, scope) : env), root },
@@ -86,7 +96,10 @@ function validate(item: string | undefined, o: Options, { tree, root }: Ctx): Cl
   if (o.all || o.changes || o.specs) {
     const both = Boolean(o.all) || (Boolean(o.changes) && Boolean(o.specs));
     const scope: FindingsScope = both ? 'all' : o.changes ? 'changes' : 'specs';
-    return done(validateBulk(tree, { changes: both || Boolean(o.changes), specs: both || Boolean(o.specs), strict, rootPath: root.path }), scope);
+    return done(
+      validateBulk(tree, { changes: both || Boolean(o.changes), specs: both || Boolean(o.specs), strict, rootPath: root.path }),
+      scope,
+    );
   }
   if (!item) return fail('missing_item', 'Nothing to validate. Try one of: openspec validate --all, --changes, --specs or <item-name>.');
   const problem = o.type === 'change' ? changeNameProblem(item) : null;

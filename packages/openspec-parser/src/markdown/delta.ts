@@ -46,10 +46,22 @@ const H3 = /^###(?!#)\s+(.*)$/;
 
 export function parseDelta(text: string): DeltaSpec {
   const doc = walk(text);
-  const out: DeltaSpec = { doc, sections: [], added: [], modified: [], removed: [], renamed: [], unpaired: [], skippedHeaders: [], orphans: [], purpose: undefined };
+  const out: DeltaSpec = {
+    doc,
+    sections: [],
+    added: [],
+    modified: [],
+    removed: [],
+    renamed: [],
+    unpaired: [],
+    skippedHeaders: [],
+    orphans: [],
+    purpose: undefined,
+  };
   const covered = new Array<boolean>(doc.lines.length).fill(false);
   for (const section of doc.sections) {
-    if (section.level === 2 && section.title.toLowerCase() === 'purpose' && out.purpose === undefined) out.purpose = sectionBody(doc, section).join('\n').trim();
+    if (section.level === 2 && section.title.toLowerCase() === 'purpose' && out.purpose === undefined)
+      out.purpose = sectionBody(doc, section).join('\n').trim();
     const op = section.level === 2 ? deltaOpOf(section.title) : null;
     if (!op) continue;
     // A delta section runs to the next `## ` heading: an H1 does not end it (x1 fixture c-h1break).

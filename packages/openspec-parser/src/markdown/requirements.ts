@@ -72,7 +72,13 @@ export function readSpecView(doc: Doc): SpecView {
   const requirements = (requirementsSection?.children ?? []).map((r) => {
     const own = ownBody(doc, r);
     const fenced = doc.fenced.slice(r.line + 1, r.line + 1 + own.length);
-    return { title: r.title, name: stripRequirementPrefix(r.title), text: requirementText(own, fenced, r.title), scenarios: scenariosOf(doc, r), line: r.line };
+    return {
+      title: r.title,
+      name: stripRequirementPrefix(r.title),
+      text: requirementText(own, fenced, r.title),
+      scenarios: scenariosOf(doc, r),
+      line: r.line,
+    };
   });
   return { purpose, requirementsSection, overview, requirements };
 }
@@ -87,7 +93,10 @@ const SCENARIO_HEADER = /^####(?!#)\s+(.*)$/;
 
 /** Names compare after trimming and dropping a closing `###` run. */
 export function normalizeName(name: string): string {
-  return name.trim().replace(/\s+#+$/, '').trim();
+  return name
+    .trim()
+    .replace(/\s+#+$/, '')
+    .trim();
 }
 
 /** Case and whitespace folded: how "near misses" are detected. */
@@ -105,7 +114,12 @@ export interface RequirementBlock {
 export const blockRaw = (b: Pick<RequirementBlock, 'lines'>): string => b.lines.join('\n');
 
 /** Cut `[from, to)` into requirement blocks; lines before the first header are returned as `lead`. */
-export function cutBlocks(doc: Doc, from: number, to: number, isHeader = (i: number) => !doc.fenced[i] && REQUIREMENT_HEADER.test(doc.lines[i]!)) {
+export function cutBlocks(
+  doc: Doc,
+  from: number,
+  to: number,
+  isHeader = (i: number) => !doc.fenced[i] && REQUIREMENT_HEADER.test(doc.lines[i]!),
+) {
   const blocks: RequirementBlock[] = [];
   let lead = to;
   let current: { name: string; line: number } | null = null;
@@ -167,11 +181,18 @@ export function mainSpecBlocks(doc: Doc): MainBlocks {
 }
 
 /** Text and scenarios of a block as `show` prints them (section view of its heading). */
-export function showRequirement(doc: Doc, block: RequirementBlock): { text: string; scenarios: Array<{ rawText: string }>; scenarioNames: string[] } {
+export function showRequirement(
+  doc: Doc,
+  block: RequirementBlock,
+): { text: string; scenarios: Array<{ rawText: string }>; scenarioNames: string[] } {
   const s = doc.sections.find((x) => x.line === block.line);
   if (!s) {
     const parts = blockParts(block);
-    return { text: requirementText(parts.body, parts.bodyFenced, block.lines[0]!.replace(/^###\s*/, '').trim()), scenarios: [], scenarioNames: [] };
+    return {
+      text: requirementText(parts.body, parts.bodyFenced, block.lines[0]!.replace(/^###\s*/, '').trim()),
+      scenarios: [],
+      scenarioNames: [],
+    };
   }
   const own = ownBody(doc, s);
   const scenarios = scenariosOf(doc, s);

@@ -20,12 +20,18 @@ export interface ShownDelta {
   scenarioNames?: string[];
 }
 
-export const parsedDelta = (tree: OpenSpecTree, path: string): DeltaSpec => tree.cached(`delta:${path}`, () => parseDelta(tree.read(path) ?? ''));
+export const parsedDelta = (tree: OpenSpecTree, path: string): DeltaSpec =>
+  tree.cached(`delta:${path}`, () => parseDelta(tree.read(path) ?? ''));
 
 /** The proposal's H1 (`Change: ` dropped); the id for `# Proposal` or no H1. Read without BOM stripping, like the CLI. */
 export function proposalTitle(content: string, id: string): string {
   const m = /^#\s+(.+)$/m.exec(content);
-  const title = m ? m[1]!.trim().replace(/^Change:\s*/, '').trim() : '';
+  const title = m
+    ? m[1]!
+        .trim()
+        .replace(/^Change:\s*/, '')
+        .trim()
+    : '';
   return !title || title === 'Proposal' ? id : title;
 }
 
@@ -37,7 +43,11 @@ export function proposalProblem(content: string): string | null {
   return null;
 }
 
-const DESCRIBE: Record<Exclude<DeltaOp, 'RENAMED'>, string> = { ADDED: 'Add requirement: ', MODIFIED: 'Modify requirement: ', REMOVED: 'Remove requirement: ' };
+const DESCRIBE: Record<Exclude<DeltaOp, 'RENAMED'>, string> = {
+  ADDED: 'Add requirement: ',
+  MODIFIED: 'Modify requirement: ',
+  REMOVED: 'Remove requirement: ',
+};
 
 /** Deltas as `show <change> --json` lists them: per spec file, ADDED, MODIFIED, REMOVED, RENAMED. */
 export function shownDeltas(tree: OpenSpecTree, id: string, proposal: string | undefined, base = CHANGES_DIR): ShownDelta[] {
@@ -48,12 +58,28 @@ export function shownDeltas(tree: OpenSpecTree, id: string, proposal: string | u
     if (d.sections.length > 0) anySection = true;
     const push = (operation: Exclude<DeltaOp, 'RENAMED'>, name: string, req: Requirement & { scenarioNames?: string[] }) => {
       const requirement = { text: req.text, scenarios: req.scenarios };
-      out.push({ spec, operation, description: DESCRIBE[operation] + req.text, requirement, requirements: [requirement], name, scenarioNames: req.scenarioNames ?? [] });
+      out.push({
+        spec,
+        operation,
+        description: DESCRIBE[operation] + req.text,
+        requirement,
+        requirements: [requirement],
+        name,
+        scenarioNames: req.scenarioNames ?? [],
+      });
     };
     for (const b of d.added) push('ADDED', b.name, showRequirement(d.doc, b));
     for (const b of d.modified) push('MODIFIED', b.name, showRequirement(d.doc, b));
-    for (const r of d.removed) push('REMOVED', r.name, r.block ? showRequirement(d.doc, r.block) : { text: `Requirement: ${r.name}`, scenarios: [] });
-    for (const r of d.renamed) out.push({ spec, operation: 'RENAMED', description: `Rename requirement from "${r.from}" to "${r.to}"`, rename: { from: r.from, to: r.to }, name: r.to });
+    for (const r of d.removed)
+      push('REMOVED', r.name, r.block ? showRequirement(d.doc, r.block) : { text: `Requirement: ${r.name}`, scenarios: [] });
+    for (const r of d.renamed)
+      out.push({
+        spec,
+        operation: 'RENAMED',
+        description: `Rename requirement from "${r.from}" to "${r.to}"`,
+        rename: { from: r.from, to: r.to },
+        name: r.to,
+      });
   }
   if (out.length === 0 && !anySection && proposal !== undefined) return guessedDeltas(proposal);
   return out;

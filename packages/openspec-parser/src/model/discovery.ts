@@ -12,11 +12,16 @@ export function listedChangeNames(tree: OpenSpecTree): string[] {
 
 /** Change ids `show` and `validate` know: the listed ones without dot-directories. */
 export function changeIds(tree: OpenSpecTree): string[] {
-  return listedChangeNames(tree).filter((n) => !n.startsWith('.')).sort(byLocale);
+  return listedChangeNames(tree)
+    .filter((n) => !n.startsWith('.'))
+    .sort(byLocale);
 }
 
 export function archivedChangeIds(tree: OpenSpecTree): string[] {
-  return tree.subdirs(ARCHIVE_DIR).filter((n) => !n.startsWith('.')).sort(byLocale);
+  return tree
+    .subdirs(ARCHIVE_DIR)
+    .filter((n) => !n.startsWith('.'))
+    .sort(byLocale);
 }
 
 /** Spec ids: folders (nested allowed, dot-folders and links skipped) holding a `spec.md`. */

@@ -29,7 +29,12 @@ export interface ChangeContext {
 
 export type ChangeRule = (ctx: ChangeContext) => ValidationIssue[];
 
-const issue = (level: ValidationIssue['level'], path: string, message: string, line?: number): ValidationIssue => ({ level, path, ...(line !== undefined ? { line } : {}), message });
+const issue = (level: ValidationIssue['level'], path: string, message: string, line?: number): ValidationIssue => ({
+  level,
+  path,
+  ...(line !== undefined ? { line } : {}),
+  message,
+});
 const q = (s: string) => `"${s}"`;
 
 export const ZERO_DELTAS =
@@ -40,10 +45,20 @@ const DELTA_SECTION_LIST = '"## ADDED Requirements", "## MODIFIED Requirements",
 const parseNotes: ChangeRule = ({ files }) =>
   files.flatMap(({ rel, delta }) => [
     ...delta.unpaired.map((u) =>
-      issue('ERROR', rel, `RENAMED ${u.kind}: ${q(u.name)} has no matching ${u.kind === 'FROM' ? 'TO' : 'FROM'}: line. Write each rename as a FROM: line followed immediately by its TO: line.`, u.line + 1),
+      issue(
+        'ERROR',
+        rel,
+        `RENAMED ${u.kind}: ${q(u.name)} has no matching ${u.kind === 'FROM' ? 'TO' : 'FROM'}: line. Write each rename as a FROM: line followed immediately by its TO: line.`,
+        u.line + 1,
+      ),
     ),
     ...delta.skippedHeaders.map((h) =>
-      issue('INFO', rel, `Header ${q(`### ${h.title}`)} in ${h.op} Requirements is not a "### Requirement:" header and is ignored by validation. Use ${q(`### Requirement: ${h.title}`)} if it should be validated as a requirement.`, h.line + 1),
+      issue(
+        'INFO',
+        rel,
+        `Header ${q(`### ${h.title}`)} in ${h.op} Requirements is not a "### Requirement:" header and is ignored by validation. Use ${q(`### Requirement: ${h.title}`)} if it should be validated as a requirement.`,
+        h.line + 1,
+      ),
     ),
     ...delta.orphans.map((o) =>
       issue(
@@ -63,16 +78,25 @@ function blockChecks(op: 'ADDED' | 'MODIFIED', b: RequirementBlock, rel: string)
   const body = parts.body.filter((l, j) => l.trim() !== '' && !parts.bodyFenced[j]).join('\n');
   if (body === '') {
     out.push(
-      issue('ERROR', rel, hasShallOrMust(b.name)
-        ? `${op} ${q(b.name)} must contain SHALL or MUST in the requirement body, not only in the header. Move the SHALL/MUST statement to the line immediately after the "### Requirement: ..." header.`
-        : `${op} ${q(b.name)} is missing requirement text`),
+      issue(
+        'ERROR',
+        rel,
+        hasShallOrMust(b.name)
+          ? `${op} ${q(b.name)} must contain SHALL or MUST in the requirement body, not only in the header. Move the SHALL/MUST statement to the line immediately after the "### Requirement: ..." header.`
+          : `${op} ${q(b.name)} is missing requirement text`,
+      ),
     );
-  } else if (!hasShallOrMust(body)) out.push(issue('WARNING', rel, `${op} ${q(b.name)} should contain SHALL or MUST (RFC 2119 best practice for English specs)`));
+  } else if (!hasShallOrMust(body))
+    out.push(issue('WARNING', rel, `${op} ${q(b.name)} should contain SHALL or MUST (RFC 2119 best practice for English specs)`));
   if (!parts.scenarios.some((s) => s.hasBody)) {
     out.push(
-      issue('ERROR', rel, parts.scenarios.length > 0
-        ? `${op} ${q(b.name)} must include at least one scenario (a scenario header with no body under it does not count; add its steps, e.g. "- **WHEN** ..." and "- **THEN** ...")`
-        : `${op} ${q(b.name)} must include at least one scenario`),
+      issue(
+        'ERROR',
+        rel,
+        parts.scenarios.length > 0
+          ? `${op} ${q(b.name)} must include at least one scenario (a scenario header with no body under it does not count; add its steps, e.g. "- **WHEN** ..." and "- **THEN** ...")`
+          : `${op} ${q(b.name)} must include at least one scenario`,
+      ),
     );
   }
   return out;
@@ -104,10 +128,19 @@ function entryChecks(ctx: ChangeContext, spec: string, rel: string, d: DeltaSpec
     const current = main.find((m) => m.name === (renamedTo.get(b.name) ?? b.name));
     const loss = current && scenarioLoss(current, b);
     if (loss) {
-      out.push(issue('ERROR', rel, `MODIFIED ${q(b.name)} omits scenario(s) the current spec still has: ${loss.missing.map(q).join(', ')}. ${loss.text} Copy the omitted scenarios into the MODIFIED block (a MODIFIED requirement replaces the whole block, so archive refuses to drop them).`));
+      out.push(
+        issue(
+          'ERROR',
+          rel,
+          `MODIFIED ${q(b.name)} omits scenario(s) the current spec still has: ${loss.missing.map(q).join(', ')}. ${loss.text} Copy the omitted scenarios into the MODIFIED block (a MODIFIED requirement replaces the whole block, so archive refuses to drop them).`,
+        ),
+      );
     }
   }
-  dup('REMOVED', d.removed.map((r) => r.name));
+  dup(
+    'REMOVED',
+    d.removed.map((r) => r.name),
+  );
   const froms = new Set<string>();
   const tos = new Set<string>();
   for (const r of d.renamed) {
@@ -124,7 +157,8 @@ function entryChecks(ctx: ChangeContext, spec: string, rel: string, d: DeltaSpec
     if (added.has(n)) out.push(issue('ERROR', rel, `Requirement present in both MODIFIED and ADDED: ${q(n)}`));
   }
   for (const n of added) if (removed.has(n)) out.push(issue('ERROR', rel, `Requirement present in both ADDED and REMOVED: ${q(n)}`));
-  for (const r of d.renamed) if (removedFolded.has(foldName(r.from))) out.push(issue('ERROR', rel, `Requirement present in both RENAMED and REMOVED: ${q(r.from)}`));
+  for (const r of d.renamed)
+    if (removedFolded.has(foldName(r.from))) out.push(issue('ERROR', rel, `Requirement present in both RENAMED and REMOVED: ${q(r.from)}`));
   for (const b of d.modified) {
     const r = d.renamed.find((x) => x.from === b.name);
     if (r) out.push(issue('ERROR', rel, `MODIFIED references old name from RENAMED. Use new header for ${q(r.to)}`));
@@ -138,11 +172,19 @@ const entries: ChangeRule = (ctx) => ctx.files.flatMap((f) => (entryCount(f.delt
 const strays: ChangeRule = ({ strays: files }) =>
   files.map((rel) => {
     if (rel === 'spec.md') {
-      return issue('ERROR', rel, 'Delta spec found at specs/spec.md. Delta specs must live under a capability path (e.g. specs/<capability-path>/spec.md) — a file at the specs/ root is ignored when the change is applied or archived.');
+      return issue(
+        'ERROR',
+        rel,
+        'Delta spec found at specs/spec.md. Delta specs must live under a capability path (e.g. specs/<capability-path>/spec.md) — a file at the specs/ root is ignored when the change is applied or archived.',
+      );
     }
     const slash = rel.lastIndexOf('/');
     const target = slash < 0 ? rel.replace(/\.md$/, '') : rel.slice(0, slash);
-    return issue('ERROR', rel, `Delta spec found at specs/${rel}. Delta specs must be a spec.md inside a capability folder — this file is ignored when the change is applied or archived. Move its requirements into specs/${target}/spec.md.`);
+    return issue(
+      'ERROR',
+      rel,
+      `Delta spec found at specs/${rel}. Delta specs must be a spec.md inside a capability folder — this file is ignored when the change is applied or archived. Move its requirements into specs/${target}/spec.md.`,
+    );
   });
 
 const emptySections: ChangeRule = ({ files }) =>
@@ -150,22 +192,54 @@ const emptySections: ChangeRule = ({ files }) =>
     if (delta.sections.length === 0 || entryCount(delta) > 0) return [];
     const ops = DELTA_OPS.filter((op) => delta.sections.some((s) => s.op === op)).map((op) => `## ${op} Requirements`);
     const list = ops.length === 1 ? ops[0]! : `${ops.slice(0, -1).join(', ')} and ${ops.at(-1)}`;
-    return [issue('ERROR', rel, `Delta sections ${list} were found, but no requirement entries parsed. Ensure each section includes at least one "### Requirement:" block (REMOVED may use bullet list syntax).`)];
+    return [
+      issue(
+        'ERROR',
+        rel,
+        `Delta sections ${list} were found, but no requirement entries parsed. Ensure each section includes at least one "### Requirement:" block (REMOVED may use bullet list syntax).`,
+      ),
+    ];
   });
 
 const noSections: ChangeRule = ({ files }) =>
-  files.flatMap(({ rel, delta }) => (delta.sections.length === 0 ? [issue('ERROR', rel, 'No delta sections found. Add headers such as "## ADDED Requirements" or move non-delta notes outside specs/.')] : []));
+  files.flatMap(({ rel, delta }) =>
+    delta.sections.length === 0
+      ? [
+          issue(
+            'ERROR',
+            rel,
+            'No delta sections found. Add headers such as "## ADDED Requirements" or move non-delta notes outside specs/.',
+          ),
+        ]
+      : [],
+  );
 
 const deltaTotals: ChangeRule = ({ tree, dir, files, metadata }) => {
   const out: ValidationIssue[] = [];
   if (markerPresent(metadata, 'skip_specs') && metadata.kind === 'invalid') {
-    out.push(issue('ERROR', '.openspec.yaml', `skip_specs is set but .openspec.yaml is not valid change metadata, so the marker is not honored. Fix the metadata (${metadata.problem})`));
+    out.push(
+      issue(
+        'ERROR',
+        '.openspec.yaml',
+        `skip_specs is set but .openspec.yaml is not valid change metadata, so the marker is not honored. Fix the metadata (${metadata.problem})`,
+      ),
+    );
   }
   const skip = metadata.kind === 'valid' && markerSet(metadata, 'skip_specs');
   if (skip && tree.filesUnder(join(dir, 'specs')).length > 0) {
-    out.push(issue('ERROR', 'file', 'skip_specs is set in .openspec.yaml but spec files exist under specs/. Remove skip_specs or delete the delta spec files'));
+    out.push(
+      issue(
+        'ERROR',
+        'file',
+        'skip_specs is set in .openspec.yaml but spec files exist under specs/. Remove skip_specs or delete the delta spec files',
+      ),
+    );
   } else if (files.reduce((n, f) => n + entryCount(f.delta), 0) === 0) {
-    out.push(skip ? issue('INFO', 'file', 'skip_specs is set in .openspec.yaml: change declares no spec-level behavior changes, zero deltas accepted') : issue('ERROR', 'file', ZERO_DELTAS));
+    out.push(
+      skip
+        ? issue('INFO', 'file', 'skip_specs is set in .openspec.yaml: change declares no spec-level behavior changes, zero deltas accepted')
+        : issue('ERROR', 'file', ZERO_DELTAS),
+    );
   }
   return out;
 };
@@ -178,7 +252,14 @@ const tasks: ChangeRule = ({ tree, dir, metadata }) => {
     const first = firstListItemLine(content);
     return first === null
       ? []
-      : [issue('WARNING', 'tasks.md', 'This change counts as 0 tasks: no line in its tracked task files is a checkbox, so "openspec list" and "openspec status" report no work and "openspec archive" has nothing to flag as incomplete. Write each task as "- [ ] 1.1 Description".', first)];
+      : [
+          issue(
+            'WARNING',
+            'tasks.md',
+            'This change counts as 0 tasks: no line in its tracked task files is a checkbox, so "openspec list" and "openspec status" report no work and "openspec archive" has nothing to flag as incomplete. Write each task as "- [ ] 1.1 Description".',
+            first,
+          ),
+        ];
   }
   if (metadata.kind === 'valid' && metadata.schema !== 'spec-driven') return [];
   const out: ValidationIssue[] = [];
@@ -188,10 +269,18 @@ const tasks: ChangeRule = ({ tree, dir, metadata }) => {
     if (!t.id) continue;
     const group = [...groups].reverse().find((g) => g.line < t.line);
     if (group && group.group !== t.id.group) {
-      out.push(issue('WARNING', 'tasks.md', `Task ${q(t.id.full)} is under group ${group.group}, but its leading number points to group ${t.id.group}. Move it to group ${t.id.group} or renumber it.`, t.line));
+      out.push(
+        issue(
+          'WARNING',
+          'tasks.md',
+          `Task ${q(t.id.full)} is under group ${group.group}, but its leading number points to group ${t.id.group}. Move it to group ${t.id.group} or renumber it.`,
+          t.line,
+        ),
+      );
     }
     const first = firstLine.get(t.id.full);
-    if (first !== undefined) out.push(issue('WARNING', 'tasks.md', `Task ID ${q(t.id.full)} is duplicated; it was first declared on line ${first}.`, t.line));
+    if (first !== undefined)
+      out.push(issue('WARNING', 'tasks.md', `Task ID ${q(t.id.full)} is duplicated; it was first declared on line ${first}.`, t.line));
     else firstLine.set(t.id.full, t.line);
   }
   return out;

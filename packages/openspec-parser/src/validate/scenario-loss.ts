@@ -11,6 +11,12 @@ export function scenarioLoss(current: RequirementBlock, incoming: RequirementBlo
   const missing = had.filter((n) => !has.includes(n));
   if (missing.length === 0) return null;
   const added = has.filter((n) => !had.includes(n));
-  const adds = added.length === 0 ? 'It adds none.' : `It adds ${plural(added.length, 'scenario')} not in the current spec: ${added.map(q).join(', ')}.`;
-  return { missing, text: `The modified block has ${plural(has.length, 'scenario')}; the current spec has ${plural(had.length, 'scenario')}. ${adds}` };
+  const adds =
+    added.length === 0
+      ? 'It adds none.'
+      : `It adds ${plural(added.length, 'scenario')} not in the current spec: ${added.map(q).join(', ')}.`;
+  return {
+    missing,
+    text: `The modified block has ${plural(has.length, 'scenario')}; the current spec has ${plural(had.length, 'scenario')}. ${adds}`,
+  };
 }

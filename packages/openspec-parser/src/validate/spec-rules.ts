@@ -3,7 +3,15 @@
  * rule looks at the parsed spec and returns issues. The order of the list is
  * the order the CLI prints (tricky fixture `dup`, `fenced`; x1 `s-long`).
  */
-import { blockParts, hasShallOrMust, mainSpecBlocks, readSpecView, REQUIREMENT_HEADER, type MainBlocks, type SpecView } from '../markdown/requirements';
+import {
+  blockParts,
+  hasShallOrMust,
+  mainSpecBlocks,
+  readSpecView,
+  REQUIREMENT_HEADER,
+  type MainBlocks,
+  type SpecView,
+} from '../markdown/requirements';
 import { deltaOpOf } from '../markdown/delta';
 import { walk, type Doc } from '../markdown/walk';
 import type { ValidationIssue } from '../schemas';
@@ -31,13 +39,25 @@ export function specParseProblem(view: SpecView): string | null {
   return null;
 }
 
-const error = (path: string, message: string, line?: number): ValidationIssue => ({ level: 'ERROR', path, ...(line !== undefined ? { line } : {}), message });
-const warning = (path: string, message: string, line?: number): ValidationIssue => ({ level: 'WARNING', path, ...(line !== undefined ? { line } : {}), message });
+const error = (path: string, message: string, line?: number): ValidationIssue => ({
+  level: 'ERROR',
+  path,
+  ...(line !== undefined ? { line } : {}),
+  message,
+});
+const warning = (path: string, message: string, line?: number): ValidationIssue => ({
+  level: 'WARNING',
+  path,
+  ...(line !== undefined ? { line } : {}),
+  message,
+});
 
 /** The schema checks (zod-style dotted paths). */
 const schemaShape: SpecRule = ({ view }) => {
   if (view.requirements.length === 0) return [error('requirements', 'Spec must have at least one requirement')];
-  return view.requirements.flatMap((r, i) => (r.scenarios.length === 0 ? [error(`requirements.${i}.scenarios`, 'Requirement must have at least one scenario')] : []));
+  return view.requirements.flatMap((r, i) =>
+    r.scenarios.length === 0 ? [error(`requirements.${i}.scenarios`, 'Requirement must have at least one scenario')] : [],
+  );
 };
 
 /** Line-level structure: requirements outside `## Requirements`, duplicate names, delta headers. */
@@ -57,18 +77,37 @@ const structure: SpecRule = ({ doc, blocks }) => {
     if (req) {
       const header = line.trim();
       if (i < start || i >= end) {
-        out.push(error('file', `Requirement header "${header}" appears outside the main ## Requirements section. Main specs only parse requirements inside that section, so this requirement is currently invisible to validate, list, and archive.`, i + 1));
+        out.push(
+          error(
+            'file',
+            `Requirement header "${header}" appears outside the main ## Requirements section. Main specs only parse requirements inside that section, so this requirement is currently invisible to validate, list, and archive.`,
+            i + 1,
+          ),
+        );
         return;
       }
       const name = blocks.blocks.find((b) => b.line === i)?.name ?? '';
       const first = firstSeen.get(name);
       if (first === undefined) firstSeen.set(name, i);
-      else out.push(error('file', `Requirement header "${header}" duplicates the requirement declared on line ${first + 1}. Requirement names must be unique so spec updates cannot discard one block while updating another.`, i + 1));
+      else
+        out.push(
+          error(
+            'file',
+            `Requirement header "${header}" duplicates the requirement declared on line ${first + 1}. Requirement names must be unique so spec updates cannot discard one block while updating another.`,
+            i + 1,
+          ),
+        );
       return;
     }
     const h = /^##\s+(.+)$/.exec(line);
     if (h && deltaOpOf(h[1]!)) {
-      out.push(error('file', `Main spec contains delta header "${line.trim()}". Delta headers are only valid inside openspec/changes/<name>/specs/<capability-path>/spec.md and truncate the parsed ## Requirements section.`, i + 1));
+      out.push(
+        error(
+          'file',
+          `Main spec contains delta header "${line.trim()}". Delta headers are only valid inside openspec/changes/<name>/specs/<capability-path>/spec.md and truncate the parsed ## Requirements section.`,
+          i + 1,
+        ),
+      );
     }
   });
   return out;
@@ -92,16 +131,27 @@ const purpose: SpecRule = ({ doc, view }) => {
       ),
     ];
   }
-  if (view.overview.length < MIN_PURPOSE_LENGTH) return [warning('overview', `Purpose section is too brief (less than ${MIN_PURPOSE_LENGTH} characters)`)];
+  if (view.overview.length < MIN_PURPOSE_LENGTH)
+    return [warning('overview', `Purpose section is too brief (less than ${MIN_PURPOSE_LENGTH} characters)`)];
   return [];
 };
 
 const requirementShape: SpecRule = ({ view }) =>
   view.requirements.flatMap((r, i) => {
     const out: ValidationIssue[] = [];
-    if (r.text.length > MAX_REQUIREMENT_TEXT) out.push({ level: 'INFO', path: `requirements[${i}]`, message: 'Requirement text is very long (>500 characters). Consider breaking it down.' });
+    if (r.text.length > MAX_REQUIREMENT_TEXT)
+      out.push({
+        level: 'INFO',
+        path: `requirements[${i}]`,
+        message: 'Requirement text is very long (>500 characters). Consider breaking it down.',
+      });
     if (r.scenarios.length === 0) {
-      out.push(warning(`requirements[${i}].scenarios`, 'Requirement must have at least one scenario. Scenarios must use level-4 headers. Convert bullet lists into:\n#### Scenario: Short name\n- **WHEN** ...\n- **THEN** ...\n- **AND** ...'));
+      out.push(
+        warning(
+          `requirements[${i}].scenarios`,
+          'Requirement must have at least one scenario. Scenarios must use level-4 headers. Convert bullet lists into:\n#### Scenario: Short name\n- **WHEN** ...\n- **THEN** ...\n- **AND** ...',
+        ),
+      );
     }
     return out;
   });
@@ -114,10 +164,17 @@ const keywords: SpecRule = ({ blocks }) =>
     const path = `requirements[${i}]`;
     if (body === '') {
       return hasShallOrMust(b.name)
-        ? [error(path, `Requirement "${b.name}" must contain SHALL or MUST in the requirement body, not only in the header. Move the SHALL/MUST statement to the line immediately after the "### Requirement: ..." header.`)]
+        ? [
+            error(
+              path,
+              `Requirement "${b.name}" must contain SHALL or MUST in the requirement body, not only in the header. Move the SHALL/MUST statement to the line immediately after the "### Requirement: ..." header.`,
+            ),
+          ]
         : [error(path, `Requirement "${b.name}" must contain SHALL or MUST`)];
     }
-    return hasShallOrMust(body) ? [] : [warning(path, `Requirement "${b.name}" should contain SHALL or MUST (RFC 2119 best practice for English specs)`)];
+    return hasShallOrMust(body)
+      ? []
+      : [warning(path, `Requirement "${b.name}" should contain SHALL or MUST (RFC 2119 best practice for English specs)`)];
   });
 
 export const SPEC_RULES: SpecRule[] = [schemaShape, structure, purpose, requirementShape, keywords];

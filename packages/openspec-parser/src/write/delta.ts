@@ -27,7 +27,9 @@ export type DeltaOperationDraft =
 const ORDER = ['ADDED', 'MODIFIED', 'REMOVED', 'RENAMED'] as const;
 
 function renderRequirement(r: RequirementDraft): string {
-  const scenarios = r.scenarios.map((s) => [`#### Scenario: ${s.name.trim()}`, s.steps.map((step) => `- ${step.trim()}`).join('\n')].join('\n\n'));
+  const scenarios = r.scenarios.map((s) =>
+    [`#### Scenario: ${s.name.trim()}`, s.steps.map((step) => `- ${step.trim()}`).join('\n')].join('\n\n'),
+  );
   return [`### Requirement: ${r.name.trim()}`, r.text.trim(), ...scenarios].join('\n\n');
 }
 
@@ -40,7 +42,9 @@ export function renderDeltaSpec(ops: DeltaOperationDraft[]): string {
     const blocks = mine.map((o) => {
       if (o.op === 'RENAMED') return `- FROM: \`### Requirement: ${o.from.trim()}\`\n- TO: \`### Requirement: ${o.to.trim()}\``;
       if (o.op === 'REMOVED') {
-        const why = [o.reason?.trim() && `**Reason**: ${o.reason.trim()}`, o.migration?.trim() && `**Migration**: ${o.migration.trim()}`].filter(Boolean).join('\n');
+        const why = [o.reason?.trim() && `**Reason**: ${o.reason.trim()}`, o.migration?.trim() && `**Migration**: ${o.migration.trim()}`]
+          .filter(Boolean)
+          .join('\n');
         return why ? `### Requirement: ${o.name.trim()}\n\n${why}` : `### Requirement: ${o.name.trim()}`;
       }
       return renderRequirement(o.requirement);

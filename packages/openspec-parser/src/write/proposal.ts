@@ -87,7 +87,8 @@ export interface TaskGroup {
 
 /** tasks.md: numbered groups of `- [ ] n.m` items; a flat list is one "Implementation" group. */
 export function renderTasks(tasks: string[] | TaskGroup[]): string {
-  const groups: TaskGroup[] = tasks.length > 0 && typeof tasks[0] === 'string' ? [{ title: 'Implementation', tasks: tasks as string[] }] : (tasks as TaskGroup[]);
+  const groups: TaskGroup[] =
+    tasks.length > 0 && typeof tasks[0] === 'string' ? [{ title: 'Implementation', tasks: tasks as string[] }] : (tasks as TaskGroup[]);
   const body = groups.map((g, gi) => `## ${gi + 1}. ${g.title}\n\n${g.tasks.map((t, ti) => `- [ ] ${gi + 1}.${ti + 1} ${t}`).join('\n')}`);
   return ['# Tasks', ...body].join('\n\n') + '\n';
 }
@@ -120,10 +121,18 @@ export function planCreateChange(tree: OpenSpecTree, input: CreateChangeInput, n
   const dir = `openspec/changes/${id}`;
   // Any entry of that name refuses, like the CLI (`archive` included); the message names no absolute path.
   if (tree.lkind(dir) !== undefined) return { ok: false, code: 'change_exists', message: `Change '${id}' already exists at ${dir}` };
-  const files: Record<string, string> = { '.openspec.yaml': renderChangeMetadata(DEFAULT_SCHEMA, now), 'proposal.md': renderProposal(input) };
+  const files: Record<string, string> = {
+    '.openspec.yaml': renderChangeMetadata(DEFAULT_SCHEMA, now),
+    'proposal.md': renderProposal(input),
+  };
   if (input.tasks && input.tasks.length > 0) files['tasks.md'] = renderTasks(input.tasks);
   for (const [capability, content] of Object.entries(input.specs ?? {})) {
-    if (!/^[a-z0-9][a-z0-9-]*$/.test(capability)) return { ok: false, code: 'change_name_invalid', message: `Capability "${capability}" must be lowercase letters, digits and hyphens` };
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(capability))
+      return {
+        ok: false,
+        code: 'change_name_invalid',
+        message: `Capability "${capability}" must be lowercase letters, digits and hyphens`,
+      };
     files[`specs/${capability}/spec.md`] = content;
   }
   return { ok: true, id, dir, schema: DEFAULT_SCHEMA, files };

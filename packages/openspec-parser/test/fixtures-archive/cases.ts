@@ -63,7 +63,10 @@ export const cases: ArchiveCase[] = [
   {
     name: 'rebuilt spec invalid (last requirement removed, no marker)',
     change: 'drop-legacy',
-    files: change('drop-legacy', { '.openspec.yaml': meta(), 'specs/legacy/spec.md': '## REMOVED Requirements\n### Requirement: Export\n**Reason**: unused\n' }),
+    files: change('drop-legacy', {
+      '.openspec.yaml': meta(),
+      'specs/legacy/spec.md': '## REMOVED Requirements\n### Requirement: Export\n**Reason**: unused\n',
+    }),
   },
   {
     name: 'retire_capabilities deletes the emptied spec',
@@ -136,12 +139,16 @@ export const cases: ArchiveCase[] = [
   {
     name: 'delta validation fails (requirement without scenario)',
     change: 'bad-delta',
-    files: change('bad-delta', { 'specs/auth/spec.md': '## ADDED Requirements\n### Requirement: Captcha\nThe system SHALL show a captcha.\n' }),
+    files: change('bad-delta', {
+      'specs/auth/spec.md': '## ADDED Requirements\n### Requirement: Captcha\nThe system SHALL show a captcha.\n',
+    }),
   },
   {
     name: '--no-validate archives what validation would refuse',
     change: 'bad-delta-forced',
-    files: change('bad-delta-forced', { 'specs/auth/spec.md': '## ADDED Requirements\n### Requirement: Captcha\nThe system SHALL show a captcha.\n' }),
+    files: change('bad-delta-forced', {
+      'specs/auth/spec.md': '## ADDED Requirements\n### Requirement: Captcha\nThe system SHALL show a captcha.\n',
+    }),
     args: ['--no-validate'],
   },
   {
@@ -154,7 +161,8 @@ export const cases: ArchiveCase[] = [
     change: 'retire-noted',
     files: {
       'openspec/specs/legacy/spec.md':
-        '# legacy Specification\n\n## Purpose\nThe legacy export that old integrations still call today.\n\n## Notes\nKeep this.\n\n## Requirements\n' + req('Export'),
+        '# legacy Specification\n\n## Purpose\nThe legacy export that old integrations still call today.\n\n## Notes\nKeep this.\n\n## Requirements\n' +
+        req('Export'),
       ...change('retire-noted', {
         '.openspec.yaml': meta('retire_capabilities: true\n'),
         'specs/legacy/spec.md': '## REMOVED Requirements\n### Requirement: Export\n',
@@ -176,7 +184,11 @@ export const cases: ArchiveCase[] = [
     name: 'structurally invalid target spec',
     change: 'touch-broken',
     files: {
-      'openspec/specs/broken/spec.md': '# broken\n\n## Purpose\nA spec someone broke by pasting a delta into it.\n\n## ADDED Requirements\n' + req('Thing') + '\n## Requirements\n' + req('Other'),
+      'openspec/specs/broken/spec.md':
+        '# broken\n\n## Purpose\nA spec someone broke by pasting a delta into it.\n\n## ADDED Requirements\n' +
+        req('Thing') +
+        '\n## Requirements\n' +
+        req('Other'),
       ...change('touch-broken', { 'specs/broken/spec.md': `## ADDED Requirements\n${req('New thing')}` }),
     },
   },

@@ -13,5 +13,11 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 export default async function EditChangePage({ params, searchParams }: Props) {
   const raw = await params;
   const { file } = await searchParams;
-  return <ChangeFileEditor projectId={decodeSegment(raw.project)} changeId={decodeSegment(raw.changeId)} initialFile={typeof file === "string" ? file : undefined} />;
+  return (
+    <ChangeFileEditor
+      projectId={decodeSegment(raw.project)}
+      changeId={decodeSegment(raw.changeId)}
+      initialFile={typeof file === "string" ? file : undefined}
+    />
+  );
 }

@@ -17,7 +17,8 @@ const int = (s: string) => (/^\d{1,12}$/.test(s) ? Number(s) : null);
 export async function GET(_request: Request, { params }: Params): Promise<Response> {
   const p = await params;
   const ref = { failureId: int(p.failureId), reportId: int(p.reportId), retry: int(p.retry), index: int(p.index) };
-  if (Object.values(ref).some((v) => v === null)) return Response.json({ error: "An attachment is named by four numbers: failure, report, retry, index." }, { status: 400 });
+  if (Object.values(ref).some((v) => v === null))
+    return Response.json({ error: "An attachment is named by four numbers: failure, report, retry, index." }, { status: 400 });
   const runtime = await getRuntime();
   try {
     const a = resolveAttachment(runtime, ref as { failureId: number; reportId: number; retry: number; index: number });
@@ -34,7 +35,8 @@ export async function GET(_request: Request, { params }: Params): Promise<Respon
       },
     });
   } catch (err) {
-    if (isAppError(err)) return Response.json({ error: err.message }, { status: err.code === "NOT_FOUND" ? 404 : err.code === "FORBIDDEN" ? 403 : 400 });
+    if (isAppError(err))
+      return Response.json({ error: err.message }, { status: err.code === "NOT_FOUND" ? 404 : err.code === "FORBIDDEN" ? 403 : 400 });
     throw err;
   }
 }
