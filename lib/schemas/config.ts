@@ -68,6 +68,13 @@ export const WorkdeckConfigSchema = z.strictObject({
     .refine((v) => !/^\s*(javascript|data|vbscript):/i.test(v), "editorUrl must not be a script URL")
     .optional(),
   projects: z.array(ProjectConfigSchema).optional(),
+  /** The Errors tab (issue 13). */
+  errors: z
+    .strictObject({
+      /** The flakiness rate per test is over the project's last this many reports. Default 20, at most 100 (what is kept per test). */
+      flakinessRuns: z.number().int("errors.flakinessRuns is a whole number of runs").min(1).max(100).optional(),
+    })
+    .optional(),
   claude: z
     .strictObject({
       maxConcurrent: z.number().int().positive().max(64).optional(),

@@ -49,6 +49,17 @@ export const RecentRunSchema = z.enum(["failed", "flaky", "passed", "skipped", "
 export type RecentRun = z.infer<typeof RecentRunSchema>;
 
 /**
+ * How flaky the test is over the project's last `window` reports (`errors.flakinessRuns` in the
+ * config, default 20): flaky runs among those in which it ran (failed, flaky or passed).
+ */
+export const FlakinessSchema = z.object({
+  flaky: z.number().int().nonnegative(),
+  ran: z.number().int().nonnegative(),
+  window: z.number().int().positive(),
+});
+export type Flakiness = z.infer<typeof FlakinessSchema>;
+
+/**
  * Synthetic test cases made from run-level errors: which stage of the run failed. Their file is
  * the error's file (or "(global setup)" etc.), titlePath `["(global setup)"]`, `["(global teardown)"]`,
  * `["(load error)"]` or `["(run error)"]`, and projectName "".
@@ -105,6 +116,7 @@ export const FailureGroupSchema = z.object({
    * the project has fewer reports): the sparkline.
    */
   recentRuns: z.array(RecentRunSchema),
+  flakiness: FlakinessSchema,
   /** Set when the group is a run-level error (global setup/teardown, a spec that does not load), not a test. */
   runErrorKind: RunErrorKindSchema.nullable(),
 });

@@ -13,6 +13,7 @@ import type Database from "better-sqlite3";
 import { classifyTest, type HistoryEntry, type TestClassification } from "@workdeck/error-classifier/classify";
 import type { Fingerprint } from "@workdeck/error-classifier/fingerprint";
 import type { TestOutcome } from "@workdeck/error-classifier/model";
+import type { Flakiness } from "@/lib/schemas/errors";
 
 /** What we keep of a result's fingerprint (the signature is long and only useful for debugging). */
 export type StoredFingerprint = Omit<Fingerprint, "signature"> & {
@@ -35,6 +36,12 @@ export function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
 
 /** How many of the project's latest reports a sparkline shows. */
 export const RECENT_RUNS = 20;
+/**
+ * How many letters a test case keeps: the largest flakiness window (`errors.flakinessRuns`) the
+ * config accepts. Cases stored before the window grew have fewer; their earlier runs read as absent.
+ */
+export const KEPT_RUNS = 100;
+export const DEFAULT_FLAKINESS_RUNS = 20;
 
 export type RecentRun = "failed" | "flaky" | "passed" | "skipped" | "absent";
 
@@ -51,18 +58,30 @@ export function statusLetter(status: TestOutcome): string {
  * the test was absent from (every test in a report has its letters updated at ingest).
  */
 export function advanceRecent(letters: string, recentSeq: number, toSeq: number): string {
-  const gap = Math.min(RECENT_RUNS, Math.max(0, toSeq - recentSeq));
+  const gap = Math.min(KEPT_RUNS, Math.max(0, toSeq - recentSeq));
   const out = letters + "-".repeat(gap);
-  const keep = Math.min(RECENT_RUNS, Math.max(0, toSeq));
+  const keep = Math.min(KEPT_RUNS, Math.max(0, toSeq));
   return out.length > keep ? out.slice(out.length - keep) : out;
 }
 
 /** The sparkline: one entry per report among the project's last RECENT_RUNS up to `latestSeq`, oldest first. */
 export function recentRuns(letters: string, recentSeq: number, latestSeq: number): RecentRun[] {
-  const moved = advanceRecent(letters, recentSeq, latestSeq);
+  const moved = advanceRecent(letters, recentSeq, latestSeq).slice(-RECENT_RUNS);
   const out = new Array<RecentRun>(moved.length);
   for (let i = 0; i < moved.length; i++) out[i] = FROM_LETTER[moved[i]!] ?? "absent";
   return out;
+}
+
+/** Flaky runs among the runs the test ran in (failed, flaky or passed), over the project's last `window` reports up to `latestSeq`. */
+export function flakinessOver(letters: string, recentSeq: number, latestSeq: number, window: number): Flakiness {
+  const last = advanceRecent(letters, recentSeq, latestSeq).slice(-window);
+  let flaky = 0;
+  let ran = 0;
+  for (const l of last) {
+    if (l === "K") flaky++;
+    if (l === "K" || l === "F" || l === "P") ran++;
+  }
+  return { flaky, ran, window };
 }
 
 type ReportRow = { id: number; seq: number; at: number };
@@ -332,11 +351,11 @@ function sameTriage(g: GroupRow, t: TriageValues): boolean {
   );
 }
 
-/** A case's letters over the project's last RECENT_RUNS reports up to `latestSeq`, from its history (entries by seq). */
+/** A case's letters over the project's last KEPT_RUNS reports up to `latestSeq`, from its history (entries by seq). */
 export function lettersFromHistory(history: readonly HistoryEntry[], latestSeq: number): string {
   const bySeq = new Map(history.map((e) => [e.reportId as number, e.status]));
   let out = "";
-  for (let seq = Math.max(1, latestSeq - RECENT_RUNS + 1); seq <= latestSeq; seq++) {
+  for (let seq = Math.max(1, latestSeq - KEPT_RUNS + 1); seq <= latestSeq; seq++) {
     const status = bySeq.get(seq);
     out += status ? LETTER[status] : "-";
   }

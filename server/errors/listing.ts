@@ -11,7 +11,7 @@ import { inflateRawSync } from "node:zlib";
 // The module, not the package index: listing needs none of the report parsers (issue 12).
 import { stripAnsi } from "@workdeck/error-classifier/ansi";
 import { AppError } from "../app-error";
-import { recentRuns, type RecentRun } from "./groups";
+import { DEFAULT_FLAKINESS_RUNS, flakinessOver, recentRuns, type RecentRun } from "./groups";
 import type { ErrorsDeps } from "./ingest";
 import {
   ListFailuresInputSchema,
@@ -21,6 +21,7 @@ import {
   type FailureGroup,
   type FailureRun,
   type FailureStatus,
+  type Flakiness,
   type ListFailuresInput,
   type Pattern,
   type StoredAttempt,
@@ -134,9 +135,14 @@ export type GroupRow = {
 class RecentRunsReader {
   private readonly latest = new Map<string, number>();
   private readonly decoded = new Map<string, RecentRun[]>();
+  private readonly flakinessByKey = new Map<string, Flakiness>();
   private readonly heuristicsByText = new Map<string, FailureGroup["heuristics"]>();
 
-  constructor(sqlite: import("better-sqlite3").Database, projectSlug?: string) {
+  constructor(
+    sqlite: import("better-sqlite3").Database,
+    projectSlug?: string,
+    private readonly window = DEFAULT_FLAKINESS_RUNS,
+  ) {
     const rows = (
       projectSlug
         ? sqlite.prepare("SELECT project_slug, max(seq) AS seq FROM reports WHERE project_slug = ?").all(projectSlug)
@@ -159,7 +165,19 @@ class RecentRunsReader {
     if (!out) this.decoded.set(key, (out = recentRuns(letters, recentSeq, latest)));
     return out;
   }
+
+  flakiness(projectSlug: string, letters: string, recentSeq: number): Flakiness {
+    const latest = this.latest.get(projectSlug) ?? recentSeq;
+    const key = latest === recentSeq ? letters : `${letters}|${latest - recentSeq}`;
+    let out = this.flakinessByKey.get(key);
+    if (!out) this.flakinessByKey.set(key, (out = flakinessOver(letters, recentSeq, latest, this.window)));
+    return out;
+  }
 }
+
+/** What the list needs of the config: the flakiness window (`errors.flakinessRuns`). */
+type ListDeps = Pick<ErrorsDeps, "db"> & { config?: { config: { errors?: { flakinessRuns?: number } } } };
+const flakinessWindow = (deps: ListDeps) => deps.config?.config.errors?.flakinessRuns ?? DEFAULT_FLAKINESS_RUNS;
 
 function toGroup(a: unknown[], recent: RecentRunsReader): FailureGroup {
   const i = COLUMN_INDEX;
@@ -195,6 +213,7 @@ function toGroup(a: unknown[], recent: RecentRunsReader): FailureGroup {
     assignedSessionId: a[i.assigned_session_id] as number | null,
     specChangeId: a[i.spec_change_id] as string | null,
     recentRuns: recent.get(a[i.project_slug] as string, a[i.recent_statuses] as string, a[i.recent_seq] as number),
+    flakiness: recent.flakiness(a[i.project_slug] as string, a[i.recent_statuses] as string, a[i.recent_seq] as number),
     runErrorKind: a[i.run_error_kind] as FailureGroup["runErrorKind"],
   };
 }
@@ -202,7 +221,7 @@ function toGroup(a: unknown[], recent: RecentRunsReader): FailureGroup {
 const asList = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 /** Failure groups, most urgent first: active, then priority, then most recently seen. */
-export function listFailures(deps: Pick<ErrorsDeps, "db">, raw: ListFailuresInput = {}): FailureGroup[] {
+export function listFailures(deps: ListDeps, raw: ListFailuresInput = {}): FailureGroup[] {
   const input = ListFailuresInputSchema.parse(raw);
   const where: string[] = [];
   const params: (string | number)[] = [];
@@ -252,14 +271,14 @@ export function listFailures(deps: Pick<ErrorsDeps, "db">, raw: ListFailuresInpu
     .prepare(sql)
     .raw(true)
     .all(...params, input.limit ?? DEFAULT_LIST_LIMIT) as unknown[][];
-  const recent = new RecentRunsReader(deps.db.$client, input.projectId);
+  const recent = new RecentRunsReader(deps.db.$client, input.projectId, flakinessWindow(deps));
   return rows.map((r) => toGroup(r, recent));
 }
 
 /** One group as the list shows it (or with its whole last message). */
-export function readGroup(deps: Pick<ErrorsDeps, "db">, failureId: number, messageLimit: number | null = null): FailureGroup {
+export function readGroup(deps: ListDeps, failureId: number, messageLimit: number | null = null): FailureGroup {
   const row = groupRow(deps, failureId, messageLimit);
-  return toGroup(toArray(row), new RecentRunsReader(deps.db.$client, row.project_slug));
+  return toGroup(toArray(row), new RecentRunsReader(deps.db.$client, row.project_slug, flakinessWindow(deps)));
 }
 
 export function groupRow(deps: Pick<ErrorsDeps, "db">, failureId: number, messageLimit: number | null = null): GroupRow {
@@ -270,7 +289,7 @@ export function groupRow(deps: Pick<ErrorsDeps, "db">, failureId: number, messag
 }
 
 /** One group with its test's whole run history (every occurrence with message and stack). */
-export function getFailure(deps: Pick<ErrorsDeps, "db">, input: { failureId: number }): FailureDetail {
+export function getFailure(deps: ListDeps, input: { failureId: number }): FailureDetail {
   const group = readGroup(deps, input.failureId);
   const sqlite = deps.db.$client;
   const { repo_path } = sqlite.prepare("SELECT repo_path FROM test_cases WHERE id = ?").get(group.testCaseId) as {

@@ -22,6 +22,7 @@ const group = (id: number, projectName: string, over: Partial<FailureGroup> = {}
     lastMessage: "boom",
     lastSeen: { id: 1, seq: 1, at: new Date(1_700_000_000_000 + id) },
     recentRuns: ["failed", "failed", "passed"],
+    flakiness: { flaky: 0, ran: 3, window: 20 },
     ...over,
   }) as FailureGroup;
 
@@ -41,13 +42,14 @@ describe("clusterFailures", () => {
     expect(first!.groups.map((g) => g.projectName)).toEqual(["desktop-chrome", "firefox", "tablet"]);
   });
 
-  it("flakiness rate: flaky runs among the runs the test ran in, over every project's recent runs", () => {
-    expect(flakinessOf([{ recentRuns: ["flaky", "passed", "absent", "skipped"] }, { recentRuns: ["failed", "flaky"] }])).toEqual({
+  it("flakiness rate: flaky runs among the runs the test ran in, summed over every project's groups", () => {
+    expect(flakinessOf([{ flakiness: { flaky: 1, ran: 2, window: 20 } }, { flakiness: { flaky: 1, ran: 2, window: 20 } }])).toEqual({
       flaky: 2,
       ran: 4,
+      window: 20,
       rate: 0.5,
     });
-    expect(flakinessOf([{ recentRuns: ["absent", "skipped"] }]).rate).toBeNull();
+    expect(flakinessOf([{ flakiness: { flaky: 0, ran: 0, window: 5 } }])).toMatchObject({ rate: null, window: 5 });
   });
 });
 

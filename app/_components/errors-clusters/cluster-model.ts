@@ -25,23 +25,27 @@ export type FailureCluster = {
   flakiness: Flakiness;
 };
 
-/** Flaky runs among the runs in which the test ran (failed, flaky or passed), over the recent runs each group carries. */
-export type Flakiness = { flaky: number; ran: number; rate: number | null };
+/**
+ * Flaky runs among the runs in which the test ran (failed, flaky or passed), summed over its groups'
+ * counts; each group's are over the project's last `window` reports (`errors.flakinessRuns`).
+ */
+export type Flakiness = { flaky: number; ran: number; window: number; rate: number | null };
 
 const SEVERITY: Record<Pattern, number> = { persistent: 3, recurring: 2, flaky: 1, new: 0 };
 
 export const clusterKey = (g: Pick<FailureGroup, "projectSlug" | "file" | "titlePath" | "fingerprint">): string =>
   JSON.stringify([g.projectSlug, g.file, g.titlePath, g.fingerprint]);
 
-export function flakinessOf(groups: Pick<FailureGroup, "recentRuns">[]): Flakiness {
+export function flakinessOf(groups: Pick<FailureGroup, "flakiness">[]): Flakiness {
   let flaky = 0;
   let ran = 0;
-  for (const g of groups)
-    for (const r of g.recentRuns ?? []) {
-      if (r === "flaky") flaky++;
-      if (r === "flaky" || r === "failed" || r === "passed") ran++;
-    }
-  return { flaky, ran, rate: ran ? flaky / ran : null };
+  let window = 0;
+  for (const g of groups) {
+    flaky += g.flakiness.flaky;
+    ran += g.flakiness.ran;
+    window = Math.max(window, g.flakiness.window);
+  }
+  return { flaky, ran, window, rate: ran ? flaky / ran : null };
 }
 
 /** Clusters in the order their first group comes in the list (the API's sort stays the sort). */

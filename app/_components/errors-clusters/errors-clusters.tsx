@@ -197,7 +197,10 @@ function ClusterRow({
         <Badge tone={c.priority >= 5 ? "red" : c.priority >= 4 ? "amber" : "neutral"} title={`Priority ${c.priority} of 5`}>
           {priorityWord(c.priority)}
         </Badge>
-        <span title={`Flaky in ${c.flakiness.flaky} of the ${c.flakiness.ran} recent runs in which it ran`} className="tabular-nums">
+        <span
+          title={`Flaky in ${c.flakiness.flaky} of the ${c.flakiness.ran} runs in which it ran, over the last ${c.flakiness.window} reports`}
+          className="tabular-nums"
+        >
           flaky {formatRate(c.flakiness)}
         </span>
         <span className="tabular-nums">{plural(c.occurrences, "occurrence")}</span>
