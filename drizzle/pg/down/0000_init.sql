@@ -1,0 +1,23 @@
+-- Down path of 0000_init: drops every table it created (dependents first, by CASCADE).
+DROP TABLE IF EXISTS "agent_sessions" CASCADE;
+DROP TABLE IF EXISTS "auth_tokens" CASCADE;
+DROP TABLE IF EXISTS "automation_runs" CASCADE;
+DROP TABLE IF EXISTS "claude_accounts" CASCADE;
+DROP TABLE IF EXISTS "deploys" CASCADE;
+DROP TABLE IF EXISTS "error_triage" CASCADE;
+DROP TABLE IF EXISTS "events" CASCADE;
+DROP TABLE IF EXISTS "hooks" CASCADE;
+DROP TABLE IF EXISTS "integration_items" CASCADE;
+DROP TABLE IF EXISTS "integration_locks" CASCADE;
+DROP TABLE IF EXISTS "login_failures" CASCADE;
+DROP TABLE IF EXISTS "notification_deliveries" CASCADE;
+DROP TABLE IF EXISTS "projects" CASCADE;
+DROP TABLE IF EXISTS "reports" CASCADE;
+DROP TABLE IF EXISTS "server_leases" CASCADE;
+DROP TABLE IF EXISTS "session_events" CASCADE;
+DROP TABLE IF EXISTS "sessions" CASCADE;
+DROP TABLE IF EXISTS "test_cases" CASCADE;
+DROP TABLE IF EXISTS "test_failures" CASCADE;
+DROP TABLE IF EXISTS "test_results" CASCADE;
+DROP TABLE IF EXISTS "webhook_deliveries" CASCADE;
+DROP TABLE IF EXISTS "work_dependencies" CASCADE;
