@@ -2,13 +2,11 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { POST } from "@/app/api/hooks/route";
-import { readEnv } from "@/server/env";
 import { startRuntime, stopRuntime } from "@/server/runtime-boot";
 import { listActive } from "@/server/agents/service";
 import { hookSession } from "../tests/support/hook-payloads";
+import { emptyProject, oneProjectEnv } from "../tests/support/runtime-env";
 import { percentile, type BenchRow } from "./stats";
-
-const repoRoot = path.resolve(import.meta.dirname, "..");
 
 /**
  * Agents figures of issue 5: sustained hook events per second through POST /api/hooks (the route
@@ -18,14 +16,8 @@ const repoRoot = path.resolve(import.meta.dirname, "..");
 export async function benchAgents(): Promise<BenchRow[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "workdeck-bench-agents-"));
   try {
-    const project = path.join(dir, "bench");
-    fs.mkdirSync(path.join(project, "openspec"), { recursive: true });
-    const config = path.join(dir, "config.json");
-    fs.writeFileSync(config, JSON.stringify({ projects: [{ slug: "bench", path: project }] }));
-    const env = {
-      ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "agents.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent" }),
-      appRoot: repoRoot,
-    };
+    const project = emptyProject(dir, "bench");
+    const { env } = oneProjectEnv(dir, { slug: "bench", path: project }, { db: "agents.db" });
     const runtime = await startRuntime(env, { watch: false });
 
     // 1. Sustained ingest: 20 agents, each a realistic mix (Pre/Post pairs, prompts, stops).

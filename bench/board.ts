@@ -1,20 +1,13 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { readEnv } from "@/server/env";
-import { createRuntime } from "@/server/runtime-boot";
 import { addDependency } from "@/server/dependencies/service";
-import { ingestReport } from "@/server/errors/ingest";
-import { invalidateWork, listAll } from "@/server/work/service";
+import { listAll } from "@/server/work/service";
 import { keyRef, type WorkItemRef } from "@/lib/schemas/dependencies";
-import buildIfNeeded from "../tests/e2e/global-setup";
-import { serveWorkdeck } from "../tests/support/workdeck-server";
-import { generateOpenSpecRoot } from "./generate-openspec";
-import { generatePlaywrightReport } from "./generate-playwright";
+import { measurePageLoad } from "./page-load";
 import { percentile, timeAsync, type BenchRow } from "./stats";
-import { launchChromium } from "../tests/support/chromium";
+import { coldListAll, seedWork } from "./work";
 
-const repoRoot = path.resolve(import.meta.dirname, "..");
 const DEPENDENCIES = 2000;
 const RUNS = 30;
 const PAGE_LOAD_RUNS = 7;
@@ -28,41 +21,11 @@ const PAGE_LOAD_RUNS = 7;
 export async function benchBoard(onRows?: (rows: BenchRow[]) => void): Promise<BenchRow[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "workdeck-bench-board-"));
   try {
-    const project = path.join(dir, "workspace", "big");
-    generateOpenSpecRoot(project, { changeCount: 300, specCount: 50 });
-    const configPath = path.join(dir, "config.json");
-    fs.writeFileSync(configPath, JSON.stringify({ projects: [{ slug: "big", path: project }] }));
-    const dbPath = path.join(dir, "bench.db");
-    const env = {
-      ...readEnv({ ...process.env, WORKDECK_DB: dbPath, WORKDECK_CONFIG: configPath, WORKDECK_LOG_LEVEL: "warn" }),
-      appRoot: repoRoot,
-    };
-    const runtime = await createRuntime(env, { watch: false, warm: true });
+    const { runtime, items, configPath, dbPath } = await seedWork(dir);
     let rows: BenchRow[];
-    let items: number;
     try {
-      for (let run = 1; run <= 3; run++)
-        ingestReport(runtime, { projectSlug: "big", body: generatePlaywrightReport({ tests: 5000, run, seed: 7, fragileEvery: 1 }) });
-      const insert = runtime.db.$client.prepare(
-        `INSERT INTO sessions (session_type, work_item_kind, work_item_ref, status, project_slug, cwd, prompt, options, priority, created_at, started_at, ended_at, cost_usd)
-         VALUES ('error_remediation', 'error', ?, ?, 'big', '.', 'Fix it', '{}', 3, ?, ?, ?, 0.5)`,
-      );
-      const now = Date.now();
-      for (let i = 1; i <= 300; i++)
-        insert.run(String(i), i % 3 ? "completed" : "running", now - i * 1000, now - i * 1000, i % 3 ? now : null);
-
-      const cold = async () => {
-        const times: number[] = [];
-        for (let i = 0; i < RUNS; i++) {
-          invalidateWork(runtime);
-          times.push(await timeAsync(() => listAll(runtime, {})));
-        }
-        return times;
-      };
-      const before = await cold();
+      const before = await coldListAll(runtime, RUNS);
       const all = await listAll(runtime, {});
-      items = all.length;
-      if (items < 5000) throw new Error(`only ${items} work items`);
 
       // Dependencies only ever point forward in a fixed order of the items, so none is refused
       // as a cycle; every kind of item takes part (failures, changes, sessions).
@@ -78,7 +41,7 @@ export async function benchBoard(onRows?: (rows: BenchRow[]) => void): Promise<B
         seen.add(`${a}>${b}`);
         adds.push(await timeAsync(async () => addDependency(runtime, { blocker: refs[a]!, blocked: refs[b]! })));
       }
-      const after = await cold();
+      const after = await coldListAll(runtime, RUNS);
       const withBlockers = (await listAll(runtime, {})).filter((i) => i.blockedBy.length).length;
       rows = [
         {
@@ -113,80 +76,20 @@ export async function benchBoard(onRows?: (rows: BenchRow[]) => void): Promise<B
   }
 }
 
-/** Records `window.__firstCardAt` (ms since navigation start) once the first board card has a size. */
-const FIRST_CARD_PROBE = `(() => {
-  const check = () => {
-    if (window.__firstCardAt !== undefined) return;
-    const card = document.querySelector('[data-testid="board-card"]');
-    if (card && card.getBoundingClientRect().height > 0) window.__firstCardAt = performance.now();
-  };
-  new MutationObserver(check).observe(document, { childList: true, subtree: true, attributes: true });
-  const frame = () => {
-    check();
-    if (window.__firstCardAt === undefined) requestAnimationFrame(frame);
-  };
-  requestAnimationFrame(frame);
-})();`;
-
-/** `/board` from `workdeck serve` (the production build) in a fresh Chromium context per run, as bench/work.ts loads `/work`. */
+/** `/board` loaded by Chromium from a real server on the seeded database, as bench/work.ts loads `/work` (bench/page-load.ts). */
 async function benchBoardPageLoad(data: { configPath: string; dbPath: string; items: number }): Promise<BenchRow[]> {
-  buildIfNeeded();
-  const server = await serveWorkdeck(data);
-  try {
-    const browser = await launchChromium();
-    try {
-      const firstCard: number[] = [];
-      const load: number[] = [];
-      let transferred = 0;
-      for (let run = 0; run <= PAGE_LOAD_RUNS; run++) {
-        const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-        try {
-          const page = await context.newPage();
-          let bytes = 0;
-          page.on("response", (res) => {
-            if (res.url().endsWith(".js"))
-              void res
-                .body()
-                .then((b) => (bytes += b.length))
-                .catch(() => undefined);
-          });
-          await page.addInitScript(FIRST_CARD_PROBE);
-          await page.goto(`${server.baseURL}/board`, { waitUntil: "load", timeout: 60_000 });
-          await page.locator('[data-testid="board-card"]').first().waitFor({ state: "visible", timeout: 60_000 });
-          const t = await page.evaluate(() => {
-            const nav = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming | undefined;
-            return {
-              firstCard: (window as unknown as { __firstCardAt?: number }).__firstCardAt ?? NaN,
-              load: nav ? nav.loadEventStart - nav.startTime : NaN,
-            };
-          });
-          if (!Number.isFinite(t.firstCard) || !Number.isFinite(t.load))
-            throw new Error(`Board page load: no timing (${JSON.stringify(t)})`);
-          if (run === 0) continue; // warm-up
-          firstCard.push(t.firstCard);
-          load.push(t.load);
-          transferred = bytes;
-        } finally {
-          await context.close();
-        }
-      }
-      return [
-        {
-          name: `Board first page load p50, navigation start → first card visible (${data.items.toLocaleString("en")} items, ${DEPENDENCIES.toLocaleString("en")} dependencies, ${PAGE_LOAD_RUNS} runs)`,
-          value: percentile(firstCard, 50),
-          unit: "ms",
-          target: 1000,
-        },
-        { name: "Board first page load max, navigation start → first card visible", value: Math.max(...firstCard), unit: "ms" },
-        { name: "Board first page load p50, navigation start → load event", value: percentile(load, 50), unit: "ms", target: 1000 },
-        { name: "Board JavaScript read by the page (columns view, drag layer included)", value: transferred / 1024, unit: "KB" },
-      ];
-    } finally {
-      await browser.close();
-    }
-  } finally {
-    await server.stop();
-  }
+  const t = await measurePageLoad(data, { path: "/board", testId: "board-card", runs: PAGE_LOAD_RUNS, label: "Board", countJs: true });
+  return [
+    {
+      name: `Board first page load p50, navigation start → first card visible (${data.items.toLocaleString("en")} items, ${DEPENDENCIES.toLocaleString("en")} dependencies, ${PAGE_LOAD_RUNS} runs)`,
+      value: percentile(t.firstVisible, 50),
+      unit: "ms",
+      target: 1000,
+    },
+    { name: "Board first page load max, navigation start → first card visible", value: Math.max(...t.firstVisible), unit: "ms" },
+    { name: "Board first page load p50, navigation start → load event", value: percentile(t.load, 50), unit: "ms", target: 1000 },
+    { name: "Board JavaScript read by the page (columns view, drag layer included)", value: t.jsBytes / 1024, unit: "KB" },
+  ];
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -4,11 +4,11 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { authCredentials } from "@/server/auth/credentials";
-import { readEnv } from "@/server/env";
 import { edgeHandler } from "@/server/http/edge";
 import { startRuntime, stopRuntime } from "@/server/runtime-boot";
 import { ingestThread } from "@/server/errors/ingest-thread";
 import { hookSession } from "../tests/support/hook-payloads";
+import { emptyProject, oneProjectEnv } from "../tests/support/runtime-env";
 import { generatePlaywrightReport } from "./generate-playwright";
 import { percentile, type BenchRow } from "./stats";
 
@@ -27,14 +27,8 @@ const HOOK_INTERVAL_MS = 10;
 export async function benchIngestHooks(): Promise<BenchRow[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "workdeck-bench-ingest-"));
   try {
-    const project = path.join(dir, "bench");
-    fs.mkdirSync(path.join(project, "openspec"), { recursive: true });
-    const config = path.join(dir, "config.json");
-    fs.writeFileSync(config, JSON.stringify({ projects: [{ slug: "bench", path: project }] }));
-    const env = {
-      ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "ingest.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent" }),
-      appRoot: repoRoot,
-    };
+    const project = emptyProject(dir, "bench");
+    const { env } = oneProjectEnv(dir, { slug: "bench", path: project }, { db: "ingest.db" });
     // As the server runs: WAL checkpoints in a background thread, not in commits.
     const runtime = await startRuntime(env, { watch: false, checkpoint: true });
     const server = http.createServer(

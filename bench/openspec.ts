@@ -2,13 +2,11 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { createRuntime } from "@/server/runtime-boot";
-import { readEnv } from "@/server/env";
-import { createContext } from "@/server/trpc/init";
-import { appRouter } from "@/server/trpc/root";
 import { generateOpenSpecRoot } from "./generate-openspec";
+import { oneProjectEnv } from "../tests/support/runtime-env";
 import { percentile, timeAsync, type BenchRow } from "./stats";
+import { trpcGet } from "./trpc-get";
 
 const repoRoot = path.resolve(import.meta.dirname, "..");
 
@@ -18,12 +16,7 @@ export async function benchOpenSpec(): Promise<BenchRow[]> {
   try {
     const project = path.join(dir, "workspace", "big-project");
     generateOpenSpecRoot(project, { changeCount: 1000, specCount: 200 });
-    const configPath = path.join(dir, "config.json");
-    fs.writeFileSync(configPath, JSON.stringify({ projects: [{ slug: "big", path: project }] }));
-    const env = {
-      ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "bench.db"), WORKDECK_CONFIG: configPath, WORKDECK_LOG_LEVEL: "warn" }),
-      appRoot: repoRoot,
-    };
+    const { env } = oneProjectEnv(dir, { slug: "big", path: project }, { db: "bench.db", logLevel: "warn" });
     const runtime = await createRuntime(env, { watch: true });
     try {
       const cold: number[] = [];
@@ -32,17 +25,11 @@ export async function benchOpenSpec(): Promise<BenchRow[]> {
         cold.push(await timeAsync(() => runtime.openspec.listChanges({ projectId: "big" })));
       }
 
-      const url = `http://127.0.0.1/api/trpc/openspec.listChanges?input=${encodeURIComponent(JSON.stringify({ projectId: "big" }))}`;
+      const get = trpcGet(runtime, "openspec.listChanges", { projectId: "big" });
       const callList = async () => {
-        const res = await fetchRequestHandler({
-          endpoint: "/api/trpc",
-          req: new Request(url),
-          router: appRouter,
-          createContext: () => createContext(runtime),
-        });
-        const body = (await res.json()) as { result?: { data?: unknown[] } };
+        const res = await get();
         // A fast error is not a fast list: make sure the figure measures the real answer.
-        if (res.status !== 200 || body.result?.data?.length !== 1000) throw new Error(`listChanges answered ${res.status}`);
+        if (res.status !== 200 || res.data?.length !== 1000) throw new Error(`listChanges answered ${res.status}`);
       };
       await callList();
       const cached: number[] = [];

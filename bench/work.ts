@@ -1,21 +1,15 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-import { readEnv } from "@/server/env";
 import { createRuntime } from "@/server/runtime-boot";
 import { ingestReport } from "@/server/errors/ingest";
 import { activity, invalidateWork, listAll } from "@/server/work/service";
-import { createContext } from "@/server/trpc/init";
-import { appRouter } from "@/server/trpc/root";
-import buildIfNeeded from "../tests/e2e/global-setup";
-import { serveWorkdeck } from "../tests/support/workdeck-server";
 import { generateOpenSpecRoot } from "./generate-openspec";
 import { generatePlaywrightReport } from "./generate-playwright";
+import { oneProjectEnv } from "../tests/support/runtime-env";
+import { measurePageLoad } from "./page-load";
 import { percentile, timeAsync, type BenchRow } from "./stats";
-import { launchChromium } from "../tests/support/chromium";
-
-const repoRoot = path.resolve(import.meta.dirname, "..");
+import { trpcGet } from "./trpc-get";
 
 type Runtime = Awaited<ReturnType<typeof createRuntime>>;
 
@@ -24,16 +18,10 @@ type Runtime = Awaited<ReturnType<typeof createRuntime>>;
  * ingested through the real service (every test fragile: most fail, in a few fingerprints per test
  * across runs) and 300 sessions, in the SQLite file `dir/bench.db`. Returns the open runtime.
  */
-async function seedWork(dir: string): Promise<{ runtime: Runtime; items: number; configPath: string; dbPath: string }> {
+export async function seedWork(dir: string): Promise<{ runtime: Runtime; items: number; configPath: string; dbPath: string }> {
   const project = path.join(dir, "workspace", "big");
   generateOpenSpecRoot(project, { changeCount: 300, specCount: 50 });
-  const configPath = path.join(dir, "config.json");
-  fs.writeFileSync(configPath, JSON.stringify({ projects: [{ slug: "big", path: project }] }));
-  const dbPath = path.join(dir, "bench.db");
-  const env = {
-    ...readEnv({ ...process.env, WORKDECK_DB: dbPath, WORKDECK_CONFIG: configPath, WORKDECK_LOG_LEVEL: "warn" }),
-    appRoot: repoRoot,
-  };
+  const { env, configPath, dbPath } = oneProjectEnv(dir, { slug: "big", path: project }, { db: "bench.db", logLevel: "warn" });
   const runtime = await createRuntime(env, { watch: false, warm: true });
   try {
     for (let run = 1; run <= 3; run++)
@@ -54,6 +42,16 @@ async function seedWork(dir: string): Promise<{ runtime: Runtime; items: number;
   }
 }
 
+/** work.listAll built from scratch (its cache dropped before each call) `runs` times: the times. */
+export async function coldListAll(runtime: Runtime, runs: number): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    invalidateWork(runtime);
+    times.push(await timeAsync(() => listAll(runtime, {})));
+  }
+  return times;
+}
+
 /**
  * All Work figures of issue 6: work.listAll over more than 5,000 items (failure groups ingested
  * through the real service, 300 OpenSpec changes on disk, 300 sessions), built from scratch (cache
@@ -65,25 +63,15 @@ export async function benchWork(): Promise<BenchRow[]> {
     const { runtime, items, configPath, dbPath } = await seedWork(dir);
     let rows: BenchRow[];
     try {
-      const cold: number[] = [];
-      for (let i = 0; i < 30; i++) {
-        invalidateWork(runtime);
-        cold.push(await timeAsync(() => listAll(runtime, {})));
-      }
+      const cold = await coldListAll(runtime, 30);
       const filtered: number[] = [];
       for (let i = 0; i < 30; i++)
         filtered.push(await timeAsync(() => listAll(runtime, { filter: { status: ["open"], types: ["failure"], search: "checkout" } })));
 
-      const url = `http://127.0.0.1/api/trpc/work.listAll?input=${encodeURIComponent(JSON.stringify({}))}`;
+      const get = trpcGet(runtime, "work.listAll", {});
       const call = async () => {
-        const res = await fetchRequestHandler({
-          endpoint: "/api/trpc",
-          req: new Request(url),
-          router: appRouter,
-          createContext: () => createContext(runtime),
-        });
-        const body = (await res.json()) as { result?: { data?: unknown[] } };
-        if (res.status !== 200 || body.result?.data?.length !== items) throw new Error(`work.listAll answered ${res.status}`);
+        const res = await get();
+        if (res.status !== 200 || res.data?.length !== items) throw new Error(`work.listAll answered ${res.status}`);
       };
       await call();
       const http: number[] = [];
@@ -115,77 +103,19 @@ export async function benchWork(): Promise<BenchRow[]> {
 
 const PAGE_LOAD_RUNS = 7;
 
-/** Records `window.__firstRowAt` (ms since navigation start) once the first work row has a size. */
-const FIRST_ROW_PROBE = `(() => {
-  const check = () => {
-    if (window.__firstRowAt !== undefined) return;
-    const row = document.querySelector('[data-testid="work-row"]');
-    if (row && row.getBoundingClientRect().height > 0) window.__firstRowAt = performance.now();
-  };
-  // Mutations catch the row as it is inserted; frames catch it when layout gives it a size.
-  new MutationObserver(check).observe(document, { childList: true, subtree: true, attributes: true });
-  const frame = () => {
-    check();
-    if (window.__firstRowAt === undefined) requestAnimationFrame(frame);
-  };
-  requestAnimationFrame(frame);
-})();`;
-
-/**
- * "First page load on localhost under 1 s": `bin/workdeck.mjs serve` (the production build, built
- * first if its sources changed) on the seeded database; Chromium loads `/work` in a fresh context
- * each run (no HTTP cache), and the page itself records, from navigation start, when the list's
- * first row is in the DOM with a size (a MutationObserver installed before any script) and the
- * `load` event. One unmeasured load first warms the server (modules, the listAll cache).
- */
+/** `/work` loaded by Chromium from a real server on the seeded database (bench/page-load.ts). */
 async function benchWorkPageLoad(data: { configPath: string; dbPath: string; items: number }): Promise<BenchRow[]> {
-  buildIfNeeded();
-  const server = await serveWorkdeck(data);
-  try {
-    const browser = await launchChromium();
-    try {
-      const firstRow: number[] = [];
-      const load: number[] = [];
-      for (let run = 0; run <= PAGE_LOAD_RUNS; run++) {
-        const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-        try {
-          const page = await context.newPage();
-          // A string, not a function: tsx would wrap named arrows in a `__name` helper the page lacks.
-          await page.addInitScript(FIRST_ROW_PROBE);
-          await page.goto(`${server.baseURL}/work`, { waitUntil: "load", timeout: 60_000 });
-          await page.locator('[data-testid="work-row"]').first().waitFor({ state: "visible", timeout: 60_000 });
-          const t = await page.evaluate(() => {
-            const nav = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming | undefined;
-            return {
-              firstRow: (window as unknown as { __firstRowAt?: number }).__firstRowAt ?? NaN,
-              load: nav ? nav.loadEventStart - nav.startTime : NaN,
-            };
-          });
-          if (!Number.isFinite(t.firstRow) || !Number.isFinite(t.load))
-            throw new Error(`All Work page load: no timing (${JSON.stringify(t)})`);
-          if (run === 0) continue; // warm-up
-          firstRow.push(t.firstRow);
-          load.push(t.load);
-        } finally {
-          await context.close();
-        }
-      }
-      return [
-        {
-          name: `All Work first page load p50, navigation start → first row visible (${data.items.toLocaleString("en")} items, localhost, ${PAGE_LOAD_RUNS} runs)`,
-          value: percentile(firstRow, 50),
-          unit: "ms",
-          target: 1000,
-        },
-        { name: "All Work first page load max, navigation start → first row visible", value: Math.max(...firstRow), unit: "ms" },
-        { name: "All Work first page load p50, navigation start → load event", value: percentile(load, 50), unit: "ms", target: 1000 },
-      ];
-    } finally {
-      await browser.close();
-    }
-  } finally {
-    await server.stop();
-  }
+  const t = await measurePageLoad(data, { path: "/work", testId: "work-row", runs: PAGE_LOAD_RUNS, label: "All Work" });
+  return [
+    {
+      name: `All Work first page load p50, navigation start → first row visible (${data.items.toLocaleString("en")} items, localhost, ${PAGE_LOAD_RUNS} runs)`,
+      value: percentile(t.firstVisible, 50),
+      unit: "ms",
+      target: 1000,
+    },
+    { name: "All Work first page load max, navigation start → first row visible", value: Math.max(...t.firstVisible), unit: "ms" },
+    { name: "All Work first page load p50, navigation start → load event", value: percentile(t.load, 50), unit: "ms", target: 1000 },
+  ];
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -4,8 +4,6 @@
  * events a writer would publish are published directly, and a launched session's messages are
  * stored the way the runner stores them, so no Claude Code process is needed.
  */
-import fs from "node:fs";
-import path from "node:path";
 import { QueryClient } from "@tanstack/react-query";
 import { createTRPCClient, unstable_localLink } from "@trpc/client";
 import { createTRPCOptionsProxy } from "@trpc/tanstack-react-query";
@@ -14,23 +12,17 @@ import { LiveDispatcher } from "@/app/_components/shell/live-dispatch";
 import type { WorkdeckEventInput } from "@/lib/schemas/events";
 import type { SessionEvent } from "@/lib/schemas/sessions";
 import { transformer } from "@/lib/trpc/transformer";
-import { readEnv } from "@/server/env";
 import type { Runtime } from "@/server/runtime";
 import { startRuntime, stopRuntime } from "@/server/runtime-boot";
 import { createContext } from "@/server/trpc/init";
 import { appRouter, createCaller, type AppRouter } from "@/server/trpc/root";
-import { repoRoot, tempDir } from "../support/temp";
+import { tempDir } from "../support/temp";
+import { billingApiCopy, oneProjectEnv } from "../support/runtime-env";
 
 async function start() {
   const dir = tempDir();
-  const workspace = path.join(dir, "ws");
-  fs.cpSync(path.join(repoRoot, "examples/demo-workspace/billing-api"), path.join(workspace, "billing-api"), { recursive: true });
-  const config = path.join(dir, "config.json");
-  fs.writeFileSync(config, JSON.stringify({ projects: [{ slug: "billing-api", path: path.join(workspace, "billing-api") }] }));
-  const env = {
-    ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent" }),
-    appRoot: repoRoot,
-  };
+  const project = billingApiCopy(dir);
+  const { env } = oneProjectEnv(dir, { slug: "billing-api", path: project });
   return startRuntime(env, { watch: false });
 }
 

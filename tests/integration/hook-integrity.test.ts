@@ -4,26 +4,18 @@
  * and a Workdeck session id that names no session is not linked. Neither refuses the hook:
  * `workdeck hooks send` drops what a 4xx refuses, and Claude Code's hook must never be lost.
  */
-import fs from "node:fs";
-import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { POST } from "@/app/api/hooks/route";
-import { readEnv } from "@/server/env";
 import { startRuntime, stopRuntime, type Runtime } from "@/server/runtime-boot";
 import { getMetrics } from "@/server/agents/service";
 import { hookSession } from "../support/hook-payloads";
-import { repoRoot, tempDir } from "../support/temp";
+import { tempDir } from "../support/temp";
+import { emptyProject, oneProjectEnv } from "../support/runtime-env";
 
 async function start(): Promise<{ runtime: Runtime; project: string }> {
   const dir = tempDir();
-  const project = path.join(dir, "billing-api");
-  fs.mkdirSync(path.join(project, "openspec"), { recursive: true });
-  const config = path.join(dir, "config.json");
-  fs.writeFileSync(config, JSON.stringify({ projects: [{ slug: "billing-api", path: project }] }));
-  const env = {
-    ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent" }),
-    appRoot: repoRoot,
-  };
+  const project = emptyProject(dir, "billing-api");
+  const { env } = oneProjectEnv(dir, { slug: "billing-api", path: project });
   return { runtime: await startRuntime(env, { watch: false }), project };
 }
 

@@ -9,7 +9,6 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { POST as postReportRoute } from "@/app/api/reports/route";
 import { POST as postHookRoute } from "@/app/api/hooks/route";
-import { readEnv } from "@/server/env";
 import { startRuntime, stopRuntime } from "@/server/runtime-boot";
 import { listFailures } from "@/server/errors/service";
 import { ingestReport } from "@/server/errors/ingest";
@@ -19,18 +18,14 @@ import { generatePlaywrightReport } from "../../bench/generate-playwright";
 import { hookSession } from "../support/hook-payloads";
 import { sharedPath } from "../support/shared";
 import { repoRoot, tempDir } from "../support/temp";
+import { emptyProject, oneProjectEnv } from "../support/runtime-env";
 
 const reports = sharedPath("playwright-sample", "reports");
 
 async function start(extraEnv: Record<string, string> = {}) {
   const dir = tempDir();
-  fs.mkdirSync(path.join(dir, "sample", "openspec"), { recursive: true });
-  const config = path.join(dir, "config.json");
-  fs.writeFileSync(config, JSON.stringify({ projects: [{ slug: "sample", path: path.join(dir, "sample") }] }));
-  const env = {
-    ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent", ...extraEnv }),
-    appRoot: repoRoot,
-  };
+  const project = emptyProject(dir, "sample");
+  const { env } = oneProjectEnv(dir, { slug: "sample", path: project }, { env: extraEnv });
   return { dir, runtime: await startRuntime(env, { watch: false }) };
 }
 

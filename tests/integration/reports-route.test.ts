@@ -6,24 +6,19 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { readEnv } from "@/server/env";
 import { startRuntime, stopRuntime } from "@/server/runtime-boot";
 import { mintAgentToken } from "@/server/auth/credentials";
 import { edgeServer, httpPost, reportPoster, TRANSPORTS, type Transport } from "../support/report-transport";
 import { sharedPath } from "../support/shared";
 import { repoRoot, tempDir } from "../support/temp";
+import { emptyProject, oneProjectEnv } from "../support/runtime-env";
 
 const reports = sharedPath("playwright-sample", "reports");
 
 async function start(extraEnv: Record<string, string> = {}) {
   const dir = tempDir();
-  fs.mkdirSync(path.join(dir, "sample", "openspec"), { recursive: true });
-  const config = path.join(dir, "config.json");
-  fs.writeFileSync(config, JSON.stringify({ projects: [{ slug: "sample", path: path.join(dir, "sample") }] }));
-  const env = {
-    ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent", ...extraEnv }),
-    appRoot: repoRoot,
-  };
+  const project = emptyProject(dir, "sample");
+  const { env } = oneProjectEnv(dir, { slug: "sample", path: project }, { env: extraEnv });
   return startRuntime(env, { watch: false });
 }
 

@@ -4,27 +4,19 @@
  * until the bound, then the subscription ends with a retryable error, which is what makes tRPC's
  * httpSubscriptionLink reconnect with the last id it saw; the reconnect gets every event it missed.
  */
-import fs from "node:fs";
-import path from "node:path";
 import { retryableRpcCodes } from "@trpc/server/unstable-core-do-not-import";
 import { afterEach, describe, expect, it } from "vitest";
 import { GET } from "@/app/api/trpc/[trpc]/route";
 import type { WorkdeckEvent, WorkdeckEventInput } from "@/lib/schemas/events";
 import { transformer } from "@/lib/trpc/transformer";
-import { readEnv } from "@/server/env";
 import { startRuntime, stopRuntime } from "@/server/runtime-boot";
-import { repoRoot, tempDir } from "../support/temp";
+import { tempDir } from "../support/temp";
+import { emptyProject, oneProjectEnv } from "../support/runtime-env";
 
 async function start() {
   const dir = tempDir();
-  const project = path.join(dir, "billing-api");
-  fs.mkdirSync(path.join(project, "openspec"), { recursive: true });
-  const config = path.join(dir, "config.json");
-  fs.writeFileSync(config, JSON.stringify({ projects: [{ slug: "billing-api", path: project }] }));
-  const env = {
-    ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent" }),
-    appRoot: repoRoot,
-  };
+  const project = emptyProject(dir, "billing-api");
+  const { env } = oneProjectEnv(dir, { slug: "billing-api", path: project });
   return startRuntime(env, { watch: false });
 }
 

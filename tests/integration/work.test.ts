@@ -4,29 +4,21 @@
  * and its proposal shows it; work.activity reads the timeline from the events table;
  * work.subscribe is one live feed with tracked ids. Through the tRPC caller over a real runtime.
  */
-import fs from "node:fs";
-import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { readEnv } from "@/server/env";
 import { startRuntime, stopRuntime } from "@/server/runtime-boot";
 import { ingestReport } from "@/server/errors/ingest";
 import { createContext } from "@/server/trpc/init";
 import { createCaller } from "@/server/trpc/root";
-import { repoRoot, tempDir } from "../support/temp";
+import { tempDir } from "../support/temp";
+import { billingApiCopy, oneProjectEnv } from "../support/runtime-env";
 import { passingReport, readSampleRun } from "../support/playwright-reports";
 
 const LOCKS = "locks account after 5 failed attempts";
 
 async function start() {
   const dir = tempDir();
-  const workspace = path.join(dir, "ws");
-  fs.cpSync(path.join(repoRoot, "examples/demo-workspace/billing-api"), path.join(workspace, "billing-api"), { recursive: true });
-  const config = path.join(dir, "config.json");
-  fs.writeFileSync(config, JSON.stringify({ projects: [{ slug: "billing-api", path: path.join(workspace, "billing-api") }] }));
-  const env = {
-    ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent" }),
-    appRoot: repoRoot,
-  };
+  const project = billingApiCopy(dir);
+  const { env } = oneProjectEnv(dir, { slug: "billing-api", path: project });
   const runtime = await startRuntime(env, { watch: false });
   const api = createCaller(createContext(runtime));
   return { runtime, api };
