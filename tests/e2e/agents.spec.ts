@@ -42,7 +42,7 @@ test("hook events appear in the Agents panel live; needs-you and completion; the
   await expect(row).toContainText("50%");
 
   await postHook(request, app, h.permissionRequest("Bash", { command: "rm -rf dist" }));
-  await expect(row.getByText("needs you")).toBeVisible();
+  await expect(row.getByText("Needs you")).toBeVisible();
 
   // The timeline: prompt, the tool calls with input and the failure, the permission request.
   await row.getByRole("link", { name: `Agent ${sessionId.slice(0, 8)}` }).click();

@@ -37,7 +37,7 @@ test("asking files a proposal through Workdeck's MCP server; it appears in Specs
   await page.getByLabel("Ask Workdeck").fill("File a proposal for the flaky login test.");
   await page.getByRole("button", { name: "Ask", exact: true }).click();
   await expect(page).toHaveURL(/\/ask\?session=\d+/);
-  await expect(page.getByTestId("session-status")).toHaveText("completed", { timeout: 90_000 });
+  await expect(page.getByTestId("session-status")).toHaveText("Completed", { timeout: 90_000 });
   await expect(page.getByTestId("conversation")).toContainText("Filed the proposal retry-the-flaky-login.");
   await expect(page.getByRole("navigation", { name: "Conversations" })).toContainText("File a proposal for the flaky login test.");
 

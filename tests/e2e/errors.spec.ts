@@ -64,30 +64,30 @@ test("reports posted while the tab is open appear without a reload; the pattern 
   await postReport(request, app, "billing-api", readRun(1));
   // Run 1 has 8 unexpected tests: 8 groups, no reload.
   await expect(rows(page)).toHaveCount(8);
-  await expect(row(page, "locks account after 5 failed attempts")).toContainText("new");
+  await expect(row(page, "locks account after 5 failed attempts")).toContainText("New");
 
   await postReport(request, app, "billing-api", readRun(2));
   await postReport(request, app, "billing-api", readRun(3));
   const locks = row(page, "locks account after 5 failed attempts");
-  await expect(locks).toContainText("recurring");
-  await expect(locks).toContainText("suggested: needs_spec");
+  await expect(locks).toContainText("Recurring");
+  await expect(locks).toContainText("Suggested: Needs spec");
   await expect(locks.getByRole("img", { name: "failed in 3 of the last 3 runs" })).toBeVisible();
-  await expect(row(page, "keeps session with remember-me")).toContainText("flaky");
-  await expect(page.getByRole("region", { name: "Failure counts" })).toContainText("recurring");
+  await expect(row(page, "keeps session with remember-me")).toContainText("Flaky");
+  await expect(page.getByRole("region", { name: "Failure counts" })).toContainText("Recurring");
 
   // Filter by pattern through the UI: the URL records it and only recurring groups remain.
-  await page.getByRole("group", { name: "Pattern" }).getByRole("checkbox", { name: "recurring" }).check();
+  await page.getByRole("group", { name: "Pattern" }).getByRole("checkbox", { name: "Recurring" }).check();
   await expect(page).toHaveURL(/[?&]pattern=recurring/);
   await expect(rows(page).first()).toBeVisible();
   const count = await rows(page).count();
   expect(count).toBeGreaterThan(0);
-  for (let i = 0; i < count; i++) await expect(rows(page).nth(i)).toContainText("recurring");
+  for (let i = 0; i < count; i++) await expect(rows(page).nth(i)).toContainText("Recurring");
   await expect(row(page, "keeps session with remember-me")).toHaveCount(0);
 
   // A shared link shows the same filtered view.
   await page.reload();
   await waitForHydration(page);
-  await expect(page.getByRole("group", { name: "Pattern" }).getByRole("checkbox", { name: "recurring" })).toBeChecked();
+  await expect(page.getByRole("group", { name: "Pattern" }).getByRole("checkbox", { name: "Recurring" })).toBeChecked();
   await expect(rows(page)).toHaveCount(count);
 });
 
@@ -112,46 +112,46 @@ test("a failure shows its rendered error and history; accepting and overriding s
 
   // Re-run rules says why.
   await page.getByRole("button", { name: "Re-run rules" }).click();
-  await expect(page.getByTestId("classification-result")).toContainText("suggests one_off_fix");
+  await expect(page.getByTestId("classification-result")).toContainText("suggests One-off fix");
 
   await page.getByRole("button", { name: "Accept suggestion" }).click();
-  await expect(page.getByTestId("human-decision")).toContainText("one_off_fix");
+  await expect(page.getByTestId("human-decision")).toContainText("One-off fix");
   await expect(page.getByTestId("human-decision")).toContainText("by a person");
   await expect(page.getByRole("button", { name: "Accept suggestion" })).toHaveCount(0);
 
   // "autosaves draft" times out: suggested one_off_fix, decided ignore with a reason.
   await openFailure(page, "autosaves draft");
-  await expect(page.getByTestId("suggested-decision")).toContainText("one_off_fix");
-  await page.getByRole("radio", { name: /ignore/ }).check();
+  await expect(page.getByTestId("suggested-decision")).toContainText("One-off fix");
+  await page.getByRole("radio", { name: /Ignore/ }).check();
   await page.getByRole("button", { name: "Save decision" }).click();
   // Against the suggestion without a reason: refused, with the field marked.
-  await expect(page.getByText(/Say why you decide ignore/)).toBeVisible();
+  await expect(page.getByText(/Say why you decide Ignore/)).toBeVisible();
   await expect(page.getByLabel("Reason")).toBeFocused();
   await page.getByLabel("Reason").fill("The autosave timer is being rewritten; this test goes with it.");
   await page.getByLabel("Priority").selectOption("2");
   await page.getByRole("button", { name: "Save decision" }).click();
-  await expect(page.getByTestId("human-decision")).toContainText("ignore");
-  await expect(page.getByTestId("overridden-suggestion")).toContainText("one_off_fix");
+  await expect(page.getByTestId("human-decision")).toContainText("Ignore");
+  await expect(page.getByTestId("overridden-suggestion")).toContainText("One-off fix");
 
   // Both decisions survive a reload and show in the list and its counts.
   await page.reload();
   await waitForHydration(page);
-  await expect(page.getByTestId("human-decision")).toContainText("ignore");
+  await expect(page.getByTestId("human-decision")).toContainText("Ignore");
   await expect(page.getByTestId("human-decision")).toContainText("priority low");
-  await expect(page.getByTestId("overridden-suggestion")).toContainText("one_off_fix");
+  await expect(page.getByTestId("overridden-suggestion")).toContainText("One-off fix");
   await expect(page.getByTestId("human-rationale")).toContainText("autosave timer is being rewritten");
 
   await page.goto("/errors?project=billing-api&view=groups");
   await waitForHydration(page);
-  await expect(row(page, "strips emoji")).toContainText("one_off_fix");
-  await expect(row(page, "autosaves draft")).toContainText("ignore");
+  await expect(row(page, "strips emoji")).toContainText("One-off fix");
+  await expect(row(page, "autosaves draft")).toContainText("Ignore");
   await expect(page.getByTestId("agreement-rate")).toHaveText("50%");
 });
 
 test("a needs_spec failure opens a pre-filled proposal that is created on disk and linked back", async ({ page, request, app }) => {
   await ingestSample(request, app);
   await openFailure(page, "POST /v1/notes/import accepts a PDF");
-  await expect(page.getByTestId("suggested-decision")).toContainText("needs_spec");
+  await expect(page.getByTestId("suggested-decision")).toContainText("Needs spec");
   await expect(page.getByRole("complementary", { name: "Triage and rules" })).toContainText("Feature not implemented");
 
   await page.getByRole("button", { name: "Create spec proposal" }).click();

@@ -71,7 +71,7 @@ test("with /work, /errors and a session page open, a fourth tab still loads; eve
   );
   // The third tab: it used to wait forever behind the first two tabs' seven streams.
   const session = await open(context, `/sessions/${sessionId}`, async (p) => {
-    await expect(p.getByTestId("session-status")).toHaveText("running", { timeout: 20_000 });
+    await expect(p.getByTestId("session-status")).toHaveText("Running", { timeout: 20_000 });
     await expect(p.getByTestId("session-view")).toHaveAttribute("data-live", "true", { timeout: 20_000 });
   });
   const fourth = await open(context, "/specs?project=billing-api", (p) =>

@@ -35,7 +35,7 @@ async function finishedSession(page: Page, request: APIRequestContext, app: Work
   const id = ((await res.json()) as { result: { data: { id: number } } }).result.data.id;
   await page.goto(`/sessions/${id}`);
   await waitForHydration(page);
-  await expect(page.getByTestId("session-status")).toHaveText("completed", { timeout: 60_000 });
+  await expect(page.getByTestId("session-status")).toHaveText("Completed", { timeout: 60_000 });
   return id;
 }
 

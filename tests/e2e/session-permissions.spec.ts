@@ -36,7 +36,7 @@ test("approve a tool permission from the session page: the tool runs and the ses
 
   await ask.getByRole("button", { name: "Allow once" }).click();
 
-  await expect(page.getByTestId("session-status")).toHaveText("completed", { timeout: 60_000 });
+  await expect(page.getByTestId("session-status")).toHaveText("Completed", { timeout: 60_000 });
   await expect(ask).toHaveCount(0);
   await expect(page.getByTestId("conversation")).toContainText("Permission for Bash allowed once.");
   const cwdRes = await request.get(`${app.baseURL}/api/trpc/sessions.get?input=${encodeURIComponent(JSON.stringify({ id }))}`);

@@ -78,7 +78,7 @@ test("Launch session from a failure: the prompt is shown, the output streams in,
   await tool.locator("summary").click();
   await expect(tool).toContainText("echo checking the selector");
   await expect(messages(page, "assistant").filter({ hasText: "The selector was stale; fixed it." })).toBeVisible({ timeout: 60_000 });
-  await expect(status(page)).toHaveText("completed", { timeout: 30_000 });
+  await expect(status(page)).toHaveText("Completed", { timeout: 30_000 });
   await expect(page.getByTestId("session-cost")).not.toHaveText("$0.00");
   await expect(page.getByTestId("session-turns")).toHaveText("2");
   // The tool's result came back (Bash ran in the project).
@@ -109,13 +109,13 @@ test("Send reaches a running session; Stop ends a session whose answer hangs", a
   await waitForStream(page);
   // (fake.waitFor reports a request only once it is answered: poll the log instead.)
   await expect.poll(() => fake.requests.some(mainAsking("SLOW-TASK")), { timeout: 60_000 }).toBe(true);
-  await expect(status(page)).toHaveText("running");
+  await expect(status(page)).toHaveText("Running");
 
   await page.getByLabel("Message to the running session").fill("PING-FOLLOWUP");
   await page.getByRole("button", { name: "Send" }).click();
   await expect(messages(page, "user").filter({ hasText: "PING-FOLLOWUP" })).toBeVisible();
   await expect(messages(page, "assistant").filter({ hasText: "Got your follow-up: PONG." })).toBeVisible({ timeout: 60_000 });
-  await expect(status(page)).toHaveText("completed", { timeout: 30_000 });
+  await expect(status(page)).toHaveText("Completed", { timeout: 30_000 });
   // A finished session offers to resume instead.
   await expect(page.getByRole("button", { name: "Resume" })).toBeVisible();
 
@@ -129,9 +129,9 @@ test("Send reaches a running session; Stop ends a session whose answer hangs", a
   await expect(page).toHaveURL(/\/sessions\/\d+$/, { timeout: 20_000 });
   await waitForStream(page);
   await expect.poll(() => fake.requests.some(mainAsking("HANG-TASK")), { timeout: 60_000 }).toBe(true);
-  await expect(status(page)).toHaveText("running");
+  await expect(status(page)).toHaveText("Running");
   await page.getByRole("button", { name: "Stop" }).click();
-  await expect(status(page)).toHaveText("stopped", { timeout: 30_000 });
+  await expect(status(page)).toHaveText("Stopped", { timeout: 30_000 });
   await expect(page.getByRole("button", { name: "Stop" })).toHaveCount(0);
   await expect(messages(page, "note").filter({ hasText: "Stop requested." })).toBeVisible();
 });

@@ -52,7 +52,7 @@ test("a report's failures appear beside the specs, triage shows up, a passing ru
   await failureRow(page).getByRole("link").first().click();
   await expect(page).toHaveURL(/\/errors\/\d+$/);
   await page.getByRole("button", { name: "Accept suggestion" }).click();
-  await expect(page.getByTestId("human-decision")).toContainText("one_off_fix");
+  await expect(page.getByTestId("human-decision")).toContainText("One-off fix");
 
   await page.goto("/work?project=mobile-sync");
   await waitForHydration(page);
@@ -136,7 +136,7 @@ flow(
     const failureId = Number(/\/errors\/(\d+)$/.exec(page.url())![1]);
     await waitForHydration(page);
     await page.getByRole("button", { name: "Accept suggestion" }).click();
-    await expect(page.getByTestId("human-decision")).toContainText("one_off_fix");
+    await expect(page.getByTestId("human-decision")).toContainText("One-off fix");
 
     // 3. A session launched from it: the fake answers its main loop with one final text.
     fake.when(
@@ -155,7 +155,7 @@ flow(
     await expect(
       page.locator('[data-testid="message"][data-kind="assistant"]').filter({ hasText: "Raised the lockout threshold check" }),
     ).toBeVisible({ timeout: 90_000 });
-    await expect(page.getByTestId("session-status")).toHaveText("completed", { timeout: 30_000 });
+    await expect(page.getByTestId("session-status")).toHaveText("Completed", { timeout: 30_000 });
 
     // 4. All Work: the failure links its session with the session's status; the session is an item of its own.
     await page.goto("/work?project=billing-api");
@@ -185,6 +185,6 @@ flow(
     // The failure's own page says resolved.
     await failureRow(page).getByRole("link").first().click();
     await expect(page).toHaveURL(new RegExp(`/errors/${failureId}$`));
-    await expect(page.locator('[aria-label="Classification"]').getByText("resolved", { exact: true })).toBeVisible();
+    await expect(page.locator('[aria-label="Classification"]').getByText("Resolved", { exact: true })).toBeVisible();
   },
 );

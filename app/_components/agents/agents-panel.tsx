@@ -3,7 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useCallback, useState } from "react";
-import { plural } from "@/lib/format";
+import { plural, statusWord } from "@/lib/format";
 import type { AgentSession } from "@/lib/schemas/agents";
 import type { WorkdeckEvent } from "@/lib/schemas/events";
 import { useTRPC } from "@/lib/trpc/react";
@@ -132,13 +132,13 @@ export function AgentBadges({ agent }: { agent: AgentSession }) {
     <span className="flex flex-wrap gap-1">
       {agent.status === "needs_you" ? (
         <Badge tone="red" title={agent.needsYouReason ?? undefined}>
-          needs you
+          {statusWord("needs_you")}
         </Badge>
       ) : null}
       {agent.status === "stopped" ? <Badge tone="blue">turn finished</Badge> : null}
-      {agent.status === "ended" ? <Badge>ended</Badge> : null}
+      {agent.status === "ended" ? <Badge>{statusWord("ended")}</Badge> : null}
       {agent.idleMinutes !== null ? <Badge tone="amber">idle for {agent.idleMinutes} min</Badge> : null}
-      {agent.status === "active" && agent.idleMinutes === null ? <Badge tone="green">active</Badge> : null}
+      {agent.status === "active" && agent.idleMinutes === null ? <Badge tone="green">{statusWord("active")}</Badge> : null}
     </span>
   );
 }

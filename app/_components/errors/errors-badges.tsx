@@ -1,21 +1,22 @@
 import type { Decision, FailureStatus, Pattern, SuggestedDecision } from "@/lib/schemas/errors";
-import { priorityWord } from "@/lib/format";
+import { priorityWord, statusWord } from "@/lib/format";
 import { Badge } from "../ui/ui";
 
-/** Labels and tones for the triage vocabulary, shared by the list and the detail page. */
+/**
+ * Labels and tones for the triage vocabulary, shared by the list and the detail page. The words
+ * come from the one status vocabulary (lib/format STATUS_WORDS), so the Errors tab says what All
+ * Work and the board say.
+ */
 
-export const PATTERN_LABEL: Record<Pattern, string> = { new: "new", flaky: "flaky", recurring: "recurring", persistent: "persistent" };
+const words = <K extends string>(values: readonly K[]) => Object.fromEntries(values.map((v) => [v, statusWord(v)])) as Record<K, string>;
+
+export const PATTERN_LABEL: Record<Pattern, string> = words(["new", "flaky", "recurring", "persistent"]);
 const PATTERN_TONE = { new: "blue", flaky: "amber", recurring: "violet", persistent: "red" } as const;
 
-export const DECISION_LABEL: Record<Decision, string> = {
-  needs_spec: "needs spec",
-  one_off_fix: "one-off fix",
-  ignore: "ignore",
-  pending: "pending",
-};
+export const DECISION_LABEL: Record<Decision, string> = words(["needs_spec", "one_off_fix", "ignore", "pending"]);
 const DECISION_TONE = { needs_spec: "violet", one_off_fix: "blue", ignore: "neutral", pending: "amber" } as const;
 
-export const STATUS_LABEL: Record<FailureStatus, string> = { active: "active", inactive: "inactive", resolved: "resolved" };
+export const STATUS_LABEL: Record<FailureStatus, string> = words(["active", "inactive", "resolved"]);
 const STATUS_TONE = { active: "red", inactive: "neutral", resolved: "green" } as const;
 
 export function PatternBadge({ pattern }: { pattern: Pattern }) {
@@ -27,11 +28,11 @@ export function DecisionBadge({ decision, suggested }: { decision: Decision; sug
   if (decision === "pending") {
     return (
       <Badge tone="amber" title="Pending: nobody has reviewed the suggestion yet">
-        suggested: {suggested}
+        Suggested: {DECISION_LABEL[suggested]}
       </Badge>
     );
   }
-  return <Badge tone={DECISION_TONE[decision]}>{decision}</Badge>;
+  return <Badge tone={DECISION_TONE[decision]}>{DECISION_LABEL[decision]}</Badge>;
 }
 
 export function StatusBadge({ status }: { status: FailureStatus }) {

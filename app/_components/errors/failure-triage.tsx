@@ -4,7 +4,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import type { Decision, FailureDetail } from "@/lib/schemas/errors";
 import { useTRPC } from "@/lib/trpc/react";
-import { DecisionBadge } from "./errors-badges";
+import { DECISION_LABEL, DecisionBadge } from "./errors-badges";
 import { Button, ErrorState } from "../ui/ui";
 import { priorityWord } from "@/lib/format";
 
@@ -47,7 +47,7 @@ export function FailureTriage({ failure }: { failure: FailureDetail }) {
   function save(e: React.FormEvent<HTMLFormElement>) {
     e.preventDefault();
     if (against && !reason.trim()) {
-      setReasonError(`Say why you decide ${choice} against the suggested ${failure.suggestedDecision}.`);
+      setReasonError(`Say why you decide ${DECISION_LABEL[choice]} against the suggested ${DECISION_LABEL[failure.suggestedDecision]}.`);
       document.getElementById(`${id}-reason`)?.focus();
       return;
     }
@@ -63,14 +63,14 @@ export function FailureTriage({ failure }: { failure: FailureDetail }) {
       <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-1.5 text-sm" aria-label="Decision">
         <dt className="text-zinc-500 dark:text-zinc-400">Suggested</dt>
         <dd data-testid="suggested-decision">
-          <span className="font-mono">{failure.suggestedDecision}</span>
+          <span className="font-medium">{DECISION_LABEL[failure.suggestedDecision]}</span>
           <span className="ml-1.5 text-xs text-zinc-500">priority {priorityWord(failure.suggestedPriority).toLowerCase()}</span>
         </dd>
         <dt className="text-zinc-500 dark:text-zinc-400">Decision</dt>
         <dd data-testid="human-decision">
           {reviewed ? (
             <>
-              <span className="font-mono">{failure.decision}</span>
+              <span className="font-medium">{DECISION_LABEL[failure.decision]}</span>
               <span className="ml-1.5 text-xs text-zinc-500">by a person · priority {priorityWord(failure.priority).toLowerCase()}</span>
             </>
           ) : (
@@ -81,7 +81,7 @@ export function FailureTriage({ failure }: { failure: FailureDetail }) {
           <>
             <dt className="text-zinc-500 dark:text-zinc-400">Overrode</dt>
             <dd data-testid="overridden-suggestion">
-              suggestion <span className="font-mono">{failure.overriddenSuggestion}</span>
+              suggestion <span className="font-medium">{DECISION_LABEL[failure.overriddenSuggestion]}</span>
             </dd>
           </>
         ) : null}
@@ -127,7 +127,7 @@ export function FailureTriage({ failure }: { failure: FailureDetail }) {
                   className="mt-1 accent-zinc-900 dark:accent-zinc-100"
                 />
                 <span>
-                  <span className="font-mono">{c.value}</span>
+                  <span className="font-medium">{DECISION_LABEL[c.value]}</span>
                   {c.value === failure.suggestedDecision ? <span className="ml-1.5 text-xs text-zinc-500">(suggested)</span> : null}
                   <span className="block text-xs text-zinc-500 dark:text-zinc-400">{c.hint}</span>
                 </span>

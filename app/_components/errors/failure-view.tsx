@@ -9,7 +9,7 @@ import type { FailureDetail, StoredError } from "@/lib/schemas/errors";
 import { useTRPC, useTRPCClient } from "@/lib/trpc/react";
 import { changeHref } from "@/lib/url-state";
 import { AnsiText } from "../ui/ansi-text";
-import { DecisionBadge, PatternBadge, PriorityBadge, StatusBadge } from "./errors-badges";
+import { DECISION_LABEL, DecisionBadge, PATTERN_LABEL, PatternBadge, PriorityBadge, StatusBadge } from "./errors-badges";
 import { failureHref } from "./errors-url-state";
 import { FailureEvidence } from "../failure-evidence/evidence";
 import { BranchHistoryList } from "../failure-evidence/branch-history";
@@ -227,9 +227,10 @@ function RulesPanel({ failure }: { failure: FailureDetail }) {
       {result ? (
         <div role="status" className="space-y-1 rounded-md bg-zinc-50 p-3 text-sm dark:bg-zinc-900" data-testid="classification-result">
           <p className="font-medium">
-            Re-classified: {result.classification.pattern} → suggests{" "}
-            <span className="font-mono">{result.classification.suggestedDecision}</span> (rule {result.classification.decisionRule},
-            priority {result.classification.priority}, confidence {Math.round(result.classification.confidence * 100)}%)
+            Re-classified: {PATTERN_LABEL[result.classification.pattern]} → suggests{" "}
+            <span className="font-medium">{DECISION_LABEL[result.classification.suggestedDecision]}</span> (rule{" "}
+            {result.classification.decisionRule}, priority {result.classification.priority}, confidence{" "}
+            {Math.round(result.classification.confidence * 100)}%)
           </p>
           <p>{result.classification.rationale}</p>
           <p className="text-xs text-zinc-500 dark:text-zinc-400">

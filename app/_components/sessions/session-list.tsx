@@ -3,6 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
+import { statusWord } from "@/lib/format";
 import type { Session, SessionStatus } from "@/lib/schemas/sessions";
 import { SESSION_STATUSES } from "@/lib/schemas/values";
 import { useTRPC } from "@/lib/trpc/react";
@@ -65,7 +66,7 @@ export function SessionList() {
             onClick={() => toggle(s)}
             className={`h-7 rounded-full border px-2.5 text-xs ${status.includes(s) ? "border-zinc-900 bg-zinc-900 text-white dark:border-zinc-100 dark:bg-zinc-100 dark:text-zinc-900" : "border-zinc-300 text-zinc-700 hover:bg-zinc-50 dark:border-zinc-700 dark:text-zinc-300 dark:hover:bg-zinc-800"}`}
           >
-            {s}
+            {statusWord(s)}
           </button>
         ))}
       </fieldset>
@@ -118,7 +119,7 @@ function SessionRow({ s, now, projectName, td }: { s: Session; now: number; proj
         </Link>
       </td>
       <td className={td}>
-        <Badge tone={STATUS_TONE[s.status]}>{s.status}</Badge>
+        <Badge tone={STATUS_TONE[s.status]}>{statusWord(s.status)}</Badge>
       </td>
       <td className={`${td} text-xs`}>{TYPE_LABEL[s.sessionType]}</td>
       <td className={`${td} max-w-56 truncate text-xs`}>

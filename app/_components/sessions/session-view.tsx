@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useMemo, useState, type FormEvent } from "react";
+import { statusWord } from "@/lib/format";
 import type { Session, SessionEvent } from "@/lib/schemas/sessions";
 import { useTRPC } from "@/lib/trpc/react";
 import { useLiveEvents, useLiveFailed } from "../shell/live-updates";
@@ -129,7 +130,7 @@ function SessionHeader({ session: s }: { session: Session }) {
         subtitle={
           <span className="flex flex-wrap items-center gap-x-2 gap-y-1">
             <Badge tone={STATUS_TONE[s.status]}>
-              <span data-testid="session-status">{s.status}</span>
+              <span data-testid="session-status">{statusWord(s.status)}</span>
             </Badge>
             <Badge>{TYPE_LABEL[s.sessionType]}</Badge>
             {itemHref ? (
