@@ -15,6 +15,7 @@ import { ingestReport, type ErrorsDeps } from "@/server/errors/ingest";
 import { RECENT_RUNS } from "@/server/errors/groups";
 import type { FailureGroup } from "@/lib/schemas/errors";
 import type { WorkdeckEvent } from "@/lib/schemas/events";
+import { readSampleExpected } from "../support/playwright-reports";
 import { sharedPath } from "../support/shared";
 import { repoRoot, tempDir } from "../support/temp";
 
@@ -22,29 +23,7 @@ const sampleDir = sharedPath("playwright-sample");
 const reportPath = (run: number, ext = "json") => path.join(sampleDir, "reports", `run-${run}.${ext}`);
 const readReport = (run: number, ext = "json") => fs.readFileSync(reportPath(run, ext));
 
-interface ExpectedClass {
-  class: FailureGroup["pattern"];
-  active: boolean;
-  occurrences: number;
-  failureRuns: number[];
-  flakyRuns: number[];
-  consecutiveFailuresAtEnd: number;
-}
-interface ExpectedTest {
-  key: string;
-  file: string;
-  titlePath: string[];
-  project: string;
-  heuristics: {
-    pathCategory: "e2e" | "integration" | null;
-    notImplemented: boolean;
-    setupTeardown: "setup" | "teardown" | null;
-    hook: string | null;
-    timeout: boolean;
-  };
-  classification: Record<string, ExpectedClass | null>;
-}
-const expected = JSON.parse(fs.readFileSync(path.join(sampleDir, "expected.json"), "utf8")) as { runs: number[]; tests: ExpectedTest[] };
+const expected = readSampleExpected();
 
 function makeDeps(slugs = ["sample", "junit"]): ErrorsDeps & { events: WorkdeckEvent[] } {
   const dir = tempDir();
@@ -374,7 +353,8 @@ describe("ingest: the public Playwright sample, run by run", () => {
 
   it(`recentRuns covers the last ${RECENT_RUNS} reports: absent where the test was not in the report`, () => {
     const deps = makeDeps();
-    const pass = (title: string) => ({
+    /** One spec of one test in project "p": passed, or failed with a message of run `n`. */
+    const spec = (title: string, result: { status: string; errors: { message: string }[] }) => ({
       title,
       file: "a.spec.ts",
       line: 1,
@@ -383,25 +363,13 @@ describe("ingest: the public Playwright sample, run by run", () => {
         {
           projectName: "p",
           expectedStatus: "passed",
-          status: "expected",
-          results: [{ status: "passed", duration: 1, retry: 0, errors: [] }],
+          status: result.status === "passed" ? "expected" : "unexpected",
+          results: [{ ...result, duration: 1, retry: 0 }],
         },
       ],
     });
-    const fail = (title: string, n: number) => ({
-      title,
-      file: "a.spec.ts",
-      line: 1,
-      column: 1,
-      tests: [
-        {
-          projectName: "p",
-          expectedStatus: "passed",
-          status: "unexpected",
-          results: [{ status: "failed", duration: 1, retry: 0, errors: [{ message: `Error: boom ${n}` }] }],
-        },
-      ],
-    });
+    const pass = (title: string) => spec(title, { status: "passed", errors: [] });
+    const fail = (title: string, n: number) => spec(title, { status: "failed", errors: [{ message: `Error: boom ${n}` }] });
     const body = (specs: unknown[], n: number) =>
       JSON.stringify({
         config: { rootDir: "/ci/app" },

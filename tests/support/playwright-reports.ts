@@ -31,3 +31,39 @@ export function passingReport(title: string): PwReport {
   report.suites.forEach(walk);
   return report;
 }
+
+/** A test's classification after one run of the sample, as expected.json gives it. */
+export interface SampleExpectedClass {
+  class: "new" | "flaky" | "recurring" | "persistent";
+  active: boolean;
+  occurrences: number;
+  failureRuns: number[];
+  flakyRuns: number[];
+  consecutiveFailuresAtEnd: number;
+}
+export interface SampleExpectedTest {
+  key: string;
+  file: string;
+  titlePath: string[];
+  project: string;
+  outcomes: string[];
+  heuristics: {
+    pathCategory: "e2e" | "integration" | null;
+    notImplemented: boolean;
+    setupTeardown: "setup" | "teardown" | null;
+    hook: string | null;
+    timeout: boolean;
+  };
+  /** By run number; null where the test has no failure to classify yet. */
+  classification: Record<string, SampleExpectedClass | null>;
+}
+export interface SampleExpected {
+  runs: number[];
+  expectedStats: Record<string, { expected: number; unexpected: number; flaky: number; skipped: number }>;
+  tests: SampleExpectedTest[];
+}
+
+/** The sample's answer key (../shared/playwright-sample/expected.json): every test's outcome and classification after each run. */
+export function readSampleExpected(): SampleExpected {
+  return JSON.parse(fs.readFileSync(sharedPath("playwright-sample", "expected.json"), "utf8")) as SampleExpected;
+}

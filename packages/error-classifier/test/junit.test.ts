@@ -2,21 +2,12 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { sharedPath } from "../../../tests/support/shared";
-import { ReportFormatError, parseJUnitReport } from "@workdeck/error-classifier";
+import { catchError } from "./catch-format-error";
+import { parseJUnitReport } from "@workdeck/error-classifier";
 import { parseXml, XmlError } from "@workdeck/error-classifier/xml";
 
 const sampleDir = sharedPath("playwright-sample");
 const junit = (run: number) => readFileSync(path.join(sampleDir, `reports/run-${run}.junit.xml`), "utf8");
-
-function catchError(fn: () => unknown): ReportFormatError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ReportFormatError) return error;
-    throw error;
-  }
-  throw new Error("expected a ReportFormatError");
-}
 
 describe("parseJUnitReport: the sample", () => {
   it("reads testcases into the normalised shape, project from hostname, title path from ' › '", () => {

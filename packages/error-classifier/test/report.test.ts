@@ -2,21 +2,12 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { sharedPath } from "../../../tests/support/shared";
-import { ReportFormatError, parsePlaywrightReport, type NormalizedReport } from "@workdeck/error-classifier";
+import { catchError } from "./catch-format-error";
+import { parsePlaywrightReport, type NormalizedReport } from "@workdeck/error-classifier";
 
 const sampleDir = sharedPath("playwright-sample");
 const run1Text = readFileSync(path.join(sampleDir, "reports/run-1.json"), "utf8");
 const run3Text = readFileSync(path.join(sampleDir, "reports/run-3.json"), "utf8");
-
-function catchError(fn: () => unknown): ReportFormatError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ReportFormatError) return error;
-    throw error;
-  }
-  throw new Error("expected a ReportFormatError");
-}
 
 /** A minimal valid report around the given suites. */
 function report(suites: unknown[], extra: Record<string, unknown> = {}): Record<string, unknown> {

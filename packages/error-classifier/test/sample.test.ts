@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { readSampleExpected } from "../../../tests/support/playwright-reports";
 import { sharedPath } from "../../../tests/support/shared";
 import {
   classifyReportSeries,
@@ -17,36 +18,7 @@ import {
 
 const sampleDir = sharedPath("playwright-sample");
 
-interface ExpectedClass {
-  class: "new" | "flaky" | "recurring" | "persistent";
-  active: boolean;
-  occurrences: number;
-  failureRuns: number[];
-  flakyRuns: number[];
-  consecutiveFailuresAtEnd: number;
-}
-interface ExpectedTest {
-  key: string;
-  file: string;
-  titlePath: string[];
-  project: string;
-  outcomes: string[];
-  heuristics: {
-    pathCategory: "e2e" | "integration" | null;
-    notImplemented: boolean;
-    setupTeardown: "setup" | "teardown" | null;
-    hook: string | null;
-    timeout: boolean;
-  };
-  classification: Record<string, ExpectedClass | null>;
-}
-interface Expected {
-  runs: number[];
-  expectedStats: Record<string, { expected: number; unexpected: number; flaky: number; skipped: number }>;
-  tests: ExpectedTest[];
-}
-
-const expected = JSON.parse(readFileSync(path.join(sampleDir, "expected.json"), "utf8")) as Expected;
+const expected = readSampleExpected();
 const reports = new Map<number, NormalizedReport>(
   expected.runs.map((run) => [run, parsePlaywrightReport(readFileSync(path.join(sampleDir, "reports", `run-${run}.json`), "utf8"))]),
 );
