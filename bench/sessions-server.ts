@@ -4,11 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import readline from "node:readline";
 import type { LoadedConfig } from "@/server/config";
-import { migrateDatabase, openDatabase } from "@/server/db/client";
-import { EventBus } from "@/server/events/bus";
-import { createLogger } from "@/server/logger";
-import { ProjectRegistry } from "@/server/projects/service";
 import { SessionRunner } from "@/server/sessions/service";
+import { claudeChildEnv, projectStore, RUNNER_DEFAULTS } from "../tests/support/session-harness";
 import type { BenchRow } from "./stats";
 
 const repoRoot = path.resolve(import.meta.dirname, "..");
@@ -44,11 +41,7 @@ export async function benchSessionsServer(): Promise<BenchRow[]> {
     fs.mkdirSync(project);
     const configDir = path.join(dir, "claude-config");
     fs.mkdirSync(configDir);
-    const db = openDatabase(path.join(dir, "sessions.db"));
-    migrateDatabase(db, path.join(repoRoot, "drizzle"));
-    const bus = new EventBus(db);
-    const projects = new ProjectRegistry(db);
-    projects.replace([{ slug: "bench", name: "Bench", path: project, openspecRoot: project, source: "config", problem: null }]);
+    const { db, bus, projects } = projectStore(path.join(dir, "sessions.db"), project, repoRoot, { slug: "bench", name: "Bench" });
     const config: LoadedConfig = {
       config: {
         claude: { maxConcurrent: SESSIONS, defaults: { permissionMode: "bypassPermissions", worktrees: false, maxTurns: TURNS + 5 } },
@@ -60,20 +53,9 @@ export async function benchSessionsServer(): Promise<BenchRow[]> {
       db,
       bus,
       projects,
-      openspec: { showChange: async () => Promise.reject(new Error("no openspec in the bench")) },
+      ...RUNNER_DEFAULTS,
       config,
-      log: createLogger("silent"),
-      claudePath: undefined,
-      baseEnv: {
-        PATH: process.env.PATH,
-        HOME: dir,
-        ANTHROPIC_BASE_URL: url,
-        CLAUDE_CONFIG_DIR: configDir,
-        CLAUDE_CODE_OAUTH_TOKEN: "sk-ant-oat01-bench",
-        IS_SANDBOX: "1",
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-        DISABLE_AUTOUPDATER: "1",
-      },
+      baseEnv: claudeChildEnv({ home: dir, fakeUrl: url, configDir }, { CLAUDE_CODE_OAUTH_TOKEN: "sk-ant-oat01-bench" }),
       worktreesDir: path.join(dir, "worktrees"),
     });
 

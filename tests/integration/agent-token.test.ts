@@ -11,15 +11,15 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { LoadedConfig } from "@/server/config";
-import { migrateDatabase, openDatabase, type Db } from "@/server/db/client";
+import type { Db } from "@/server/db/client";
 import { EventBus } from "@/server/events/bus";
 import { checkRequest } from "@/server/http/security";
-import { createLogger } from "@/server/logger";
 import { ingestHook } from "@/server/agents/service";
 import { authCredentials } from "@/server/auth/credentials";
 import { ProjectRegistry } from "@/server/projects/service";
 import { SessionRunner } from "@/server/sessions/service";
 import { afterToolResult, FakeAnthropic } from "../support/fake-anthropic";
+import { claudeChildEnv, projectStore, RUNNER_DEFAULTS } from "../support/session-harness";
 import { repoRoot, tempDir } from "../support/temp";
 
 const FULL_TOKEN = "the-full-workdeck-token-0123456789";
@@ -84,11 +84,8 @@ describe("the token a launched agent gets", () => {
     fs.writeFileSync(path.join(project, "probe.mjs"), PROBE);
     const configDir = path.join(root, "claude-config");
     fs.mkdirSync(configDir);
-    const db = openDatabase(path.join(root, "w.db"));
+    const { db, bus, projects } = projectStore(path.join(root, "w.db"), project, repoRoot);
     cleanups.push(() => db.$client.close());
-    migrateDatabase(db, path.join(repoRoot, "drizzle"));
-    const projects = new ProjectRegistry(db);
-    projects.replace([{ slug: "demo", name: "Demo", path: project, openspecRoot: project, source: "config", problem: null }]);
     const { url, seen } = await edgeServer(db, projects);
     const config: LoadedConfig = {
       config: { claude: { defaults: { permissionMode: "bypassPermissions", worktrees: false } } },
@@ -97,24 +94,15 @@ describe("the token a launched agent gets", () => {
     };
     const runner = new SessionRunner({
       db,
-      bus: new EventBus(db),
+      bus,
       projects,
-      openspec: { showChange: async () => Promise.reject(new Error("no openspec in this test")) },
+      ...RUNNER_DEFAULTS,
       config,
-      log: createLogger("silent"),
-      claudePath: undefined,
       // The server's own environment carries WORKDECK_TOKEN (as `workdeck serve` with a token does).
-      baseEnv: {
-        PATH: process.env.PATH,
-        HOME: root,
-        ANTHROPIC_BASE_URL: fake.url,
-        CLAUDE_CONFIG_DIR: configDir,
-        CLAUDE_CODE_OAUTH_TOKEN: "tok-default",
-        IS_SANDBOX: "1",
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-        DISABLE_AUTOUPDATER: "1",
-        WORKDECK_TOKEN: FULL_TOKEN,
-      },
+      baseEnv: claudeChildEnv(
+        { home: root, fakeUrl: fake.url, configDir },
+        { CLAUDE_CODE_OAUTH_TOKEN: "tok-default", WORKDECK_TOKEN: FULL_TOKEN },
+      ),
       worktreesDir: path.join(root, "worktrees"),
       hooks: { appRoot: repoRoot, url, token: FULL_TOKEN, spoolDir: path.join(root, "spool") },
     });

@@ -3,13 +3,13 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { LoadedConfig } from "@/server/config";
-import { migrateDatabase, openDatabase, type Db } from "@/server/db/client";
-import { EventBus } from "@/server/events/bus";
-import { createLogger } from "@/server/logger";
-import { ProjectRegistry } from "@/server/projects/service";
+import type { Db } from "@/server/db/client";
+import type { EventBus } from "@/server/events/bus";
+import type { ProjectRegistry } from "@/server/projects/service";
 import { landSession, sweepWorktrees } from "@/server/sessions/land";
 import { SessionRunner } from "@/server/sessions/service";
 import { afterToolResult, FakeAnthropic } from "../support/fake-anthropic";
+import { claudeChildEnv, closeHarness, projectStore, RUNNER_DEFAULTS } from "../support/session-harness";
 import { repoRoot, tempDir } from "../support/temp";
 
 /**
@@ -23,10 +23,7 @@ type Harness = { fake: FakeAnthropic; runner: SessionRunner; db: Db; project: st
 let current: Harness | null = null;
 
 afterEach(async () => {
-  if (!current) return;
-  await current.runner.close();
-  await current.fake.close();
-  current.db.$client.close();
+  await closeHarness(current);
   current = null;
 });
 
@@ -47,11 +44,7 @@ async function setup(): Promise<Harness> {
   git(project, "commit", "-q", "-m", "init");
   const defaultConfig = path.join(root, "default-config");
   fs.mkdirSync(defaultConfig);
-  const db = openDatabase(path.join(root, "w.db"));
-  migrateDatabase(db, path.join(repoRoot, "drizzle"));
-  const bus = new EventBus(db);
-  const projects = new ProjectRegistry(db);
-  projects.replace([{ slug: "demo", name: "Demo", path: project, openspecRoot: project, source: "config", problem: null }]);
+  const { db, bus, projects } = projectStore(path.join(root, "w.db"), project, repoRoot);
   const config: LoadedConfig = {
     config: { claude: { defaults: { permissionMode: "bypassPermissions", worktrees: true } } },
     file: undefined,
@@ -61,20 +54,9 @@ async function setup(): Promise<Harness> {
     db,
     bus,
     projects,
-    openspec: { showChange: async () => Promise.reject(new Error("no openspec in this test")) },
+    ...RUNNER_DEFAULTS,
     config,
-    log: createLogger("silent"),
-    claudePath: undefined,
-    baseEnv: {
-      PATH: process.env.PATH,
-      HOME: root,
-      ANTHROPIC_BASE_URL: fake.url,
-      ANTHROPIC_API_KEY: "sk-fake",
-      CLAUDE_CONFIG_DIR: defaultConfig,
-      IS_SANDBOX: "1",
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-      DISABLE_AUTOUPDATER: "1",
-    },
+    baseEnv: claudeChildEnv({ home: root, fakeUrl: fake.url, configDir: defaultConfig }, { ANTHROPIC_API_KEY: "sk-fake" }),
     worktreesDir: path.join(root, "worktrees"),
   });
   current = { fake, runner, db, project, projects, bus };

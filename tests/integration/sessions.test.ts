@@ -5,15 +5,14 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { LoadedConfig } from "@/server/config";
-import { migrateDatabase, openDatabase, type Db } from "@/server/db/client";
+import type { Db } from "@/server/db/client";
 import { EventBus } from "@/server/events/bus";
-import { createLogger } from "@/server/logger";
-import { ProjectRegistry } from "@/server/projects/service";
 import { SessionRunner, type SessionsDeps } from "@/server/sessions/service";
 import { ingestHook } from "@/server/agents/service";
 import type { WorkdeckConfig } from "@/lib/schemas/config";
 import type { ChangeDetail } from "@/lib/schemas/openspec";
 import { afterToolResult, FakeAnthropic, mainAsking } from "../support/fake-anthropic";
+import { claudeChildEnv, closeHarness, projectStore, RUNNER_DEFAULTS, waitFor as pollFor } from "../support/session-harness";
 import { repoRoot, tempDir } from "../support/temp";
 
 /**
@@ -25,10 +24,7 @@ type Harness = { fake: FakeAnthropic; runner: SessionRunner; db: Db; project: st
 let current: Harness | null = null;
 
 afterEach(async () => {
-  if (!current) return;
-  await current.runner.close();
-  await current.fake.close();
-  current.db.$client.close();
+  await closeHarness(current);
   current = null;
 });
 
@@ -68,11 +64,7 @@ async function setup(
   });
   const defaultConfig = path.join(root, "default-config");
   fs.mkdirSync(defaultConfig);
-  const db = openDatabase(path.join(root, "w.db"));
-  migrateDatabase(db, path.join(repoRoot, "drizzle"));
-  const bus = new EventBus(db);
-  const projects = new ProjectRegistry(db);
-  projects.replace([{ slug: "demo", name: "Demo", path: project, openspecRoot: project, source: "config", problem: null }]);
+  const { db, bus, projects } = projectStore(path.join(root, "w.db"), project, repoRoot);
   const config: LoadedConfig = {
     config: {
       projects: opts.projectClaude ? [{ slug: "demo", path: project, claude: opts.projectClaude }] : undefined,
@@ -89,26 +81,22 @@ async function setup(
     db,
     bus,
     projects,
-    openspec: opts.openspec ?? { showChange: async () => Promise.reject(new Error("no openspec in this test")) },
+    ...RUNNER_DEFAULTS,
+    openspec: opts.openspec ?? RUNNER_DEFAULTS.openspec,
     hooks: opts.hooks,
     config,
-    log: createLogger("silent"),
     claudePath: opts.claudePath,
-    baseEnv: {
-      PATH: process.env.PATH,
-      HOME: root,
-      ANTHROPIC_BASE_URL: fake.url,
-      CLAUDE_CONFIG_DIR: defaultConfig,
-      CLAUDE_CODE_OAUTH_TOKEN: "tok-default",
-      ANTHROPIC_API_KEY: "sk-should-be-removed-for-subscription-accounts",
-      TOKEN_A: "tok-A",
-      TOKEN_B: "tok-B",
-      IS_SANDBOX: "1",
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-      DISABLE_AUTOUPDATER: "1",
-      // One CLI-internal retry, so a persistent 529 reaches the runner quickly.
-      CLAUDE_CODE_MAX_RETRIES: "1",
-    },
+    baseEnv: claudeChildEnv(
+      { home: root, fakeUrl: fake.url, configDir: defaultConfig },
+      {
+        CLAUDE_CODE_OAUTH_TOKEN: "tok-default",
+        ANTHROPIC_API_KEY: "sk-should-be-removed-for-subscription-accounts",
+        TOKEN_A: "tok-A",
+        TOKEN_B: "tok-B",
+        // One CLI-internal retry, so a persistent 529 reaches the runner quickly.
+        CLAUDE_CODE_MAX_RETRIES: "1",
+      },
+    ),
     worktreesDir: path.join(root, "worktrees"),
   };
   const runner = new SessionRunner(deps, { retryBaseMs: 100, retryMaxMs: 400, stopGraceMs: 3_000 });
@@ -118,15 +106,7 @@ async function setup(
 
 const types = (h: Harness, id: number) => h.runner.events({ id }).map((e) => e.type);
 
-async function waitFor<T>(fn: () => T | undefined | null | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const v = fn();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error("timed out");
-}
+const waitFor = <T>(fn: () => T | undefined | null | false, timeoutMs = 20_000) => pollFor(fn, timeoutMs);
 
 describe("sessions runner (real Claude Code binary, fake API)", () => {
   it("runs a tool-using session end to end in its own worktree: events in order, cost and turns, completed, diff", async () => {

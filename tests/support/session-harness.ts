@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { LoadedConfig } from "@/server/config";
-import { migrateDatabase, openDatabase } from "@/server/db/client";
+import { migrateDatabase, openDatabase, type Db } from "@/server/db/client";
 import { EventBus } from "@/server/events/bus";
 import { createLogger } from "@/server/logger";
 import { ProjectRegistry } from "@/server/projects/service";
@@ -29,37 +29,68 @@ export function harnessSpec(root: string, fakeUrl: string, extra: Partial<Harnes
 }
 
 export function harnessDeps(spec: HarnessSpec, repoRoot: string): SessionsDeps {
-  const db = openDatabase(spec.dbPath);
-  migrateDatabase(db, path.join(repoRoot, "drizzle"));
-  const projects = new ProjectRegistry(db);
-  projects.replace([
-    { slug: "demo", name: "Demo", path: spec.projectPath, openspecRoot: spec.projectPath, source: "config", problem: null },
-  ]);
   const config: LoadedConfig = {
     config: { claude: { defaults: { permissionMode: "bypassPermissions", worktrees: false, timeoutMinutes: spec.timeoutMinutes } } },
     file: undefined,
     baseDir: spec.root,
   };
   return {
-    db,
-    bus: new EventBus(db),
-    projects,
-    openspec: { showChange: async () => Promise.reject(new Error("no openspec in this test")) },
+    ...projectStore(spec.dbPath, spec.projectPath, repoRoot),
+    ...RUNNER_DEFAULTS,
     config,
-    log: createLogger("silent"),
-    claudePath: undefined,
-    baseEnv: {
-      PATH: process.env.PATH,
-      HOME: spec.root,
-      ANTHROPIC_BASE_URL: spec.fakeUrl,
-      CLAUDE_CONFIG_DIR: path.join(spec.root, "default-config"),
-      CLAUDE_CODE_OAUTH_TOKEN: "tok-default",
-      IS_SANDBOX: "1",
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-      DISABLE_AUTOUPDATER: "1",
-    },
+    baseEnv: claudeChildEnv(
+      { home: spec.root, fakeUrl: spec.fakeUrl, configDir: path.join(spec.root, "default-config") },
+      { CLAUDE_CODE_OAUTH_TOKEN: "tok-default" },
+    ),
     worktreesDir: path.join(spec.root, "worktrees"),
   };
+}
+
+/** A migrated database at `dbPath`, its bus, and a registry holding one configured project (`demo`) at `projectPath`. */
+export function projectStore(dbPath: string, projectPath: string, repoRoot: string, project = { slug: "demo", name: "Demo" }) {
+  const db = openDatabase(dbPath);
+  migrateDatabase(db, path.join(repoRoot, "drizzle"));
+  const projects = new ProjectRegistry(db);
+  projects.replace([{ ...project, path: projectPath, openspecRoot: projectPath, source: "config", problem: null }]);
+  return { db, bus: new EventBus(db), projects };
+}
+
+/** What a test's runner leaves as the server would not: no OpenSpec behind it, a silent log, the SDK's own Claude Code binary. */
+export const RUNNER_DEFAULTS = {
+  openspec: { showChange: async () => Promise.reject(new Error("no openspec in this test")) },
+  log: createLogger("silent"),
+  claudePath: undefined,
+} satisfies Partial<SessionsDeps>;
+
+/**
+ * The environment a runner gives its Claude Code children in tests and benches: the fake Messages
+ * API, a HOME and config dir of their own, no auto-updater or background traffic; `extra` adds
+ * the credentials (an OAuth token, an API key) and whatever else the case needs.
+ */
+export function claudeChildEnv(
+  at: { home: string; fakeUrl: string; configDir: string },
+  extra: Record<string, string | undefined> = {},
+): Record<string, string | undefined> {
+  return {
+    PATH: process.env.PATH,
+    HOME: at.home,
+    ANTHROPIC_BASE_URL: at.fakeUrl,
+    CLAUDE_CONFIG_DIR: at.configDir,
+    IS_SANDBOX: "1",
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+    DISABLE_AUTOUPDATER: "1",
+    ...extra,
+  };
+}
+
+/** Ends what a runner test started: the runner (its sessions), the fake API, the database. */
+export async function closeHarness(
+  h: { runner: { close(): Promise<void> }; fake: { close(): Promise<void> }; db: Db } | null,
+): Promise<void> {
+  if (!h) return;
+  await h.runner.close();
+  await h.fake.close();
+  h.db.$client.close();
 }
 
 /**
