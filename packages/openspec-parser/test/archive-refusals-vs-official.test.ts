@@ -10,9 +10,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planArchive, type ArchivePlanOptions } from '../src/archive/plan';
 import { readTree } from '../src/read';
-import { copyRoot, normalise, packageRoot, repoRoot } from './helpers';
+import { copyRoot, normalise, officialBin, officialEnv, packageRoot } from './helpers';
 
-const officialBin = path.join(repoRoot, 'node_modules/.bin/openspec');
 const CASES: Array<[string | undefined, ArchivePlanOptions]> = [
   [undefined, {}],
   ['a/b', {}],
@@ -42,15 +41,7 @@ describe('archive refusals vs the official CLI (tricky fixture)', () => {
       const run = spawnSync(process.execPath, [officialBin, ...argv], {
         cwd: root,
         encoding: 'utf8',
-        env: {
-          ...process.env,
-          OPENSPEC_TELEMETRY: '0',
-          DO_NOT_TRACK: '1',
-          OPENSPEC_NO_UPDATE_CHECK: '1',
-          NO_COLOR: '1',
-          TZ: 'UTC',
-          LANG: 'C',
-        },
+        env: officialEnv,
       });
       const official = JSON.parse(run.stdout) as { status: unknown[] };
       const plan = planArchive(readTree(root), id, options, new Date(), root);

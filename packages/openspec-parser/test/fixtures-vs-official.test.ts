@@ -10,9 +10,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runOpenSpecJson } from '../src/cli-json';
-import { copyRoot, normalise, packageRoot, repoRoot } from './helpers';
-
-const officialBin = path.join(repoRoot, 'node_modules/.bin/openspec');
+import { copyRoot, normalise, officialBin, officialEnv, packageRoot } from './helpers';
 
 interface Answer {
   json: unknown;
@@ -23,15 +21,7 @@ function runOfficial(argv: string[], cwd: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [officialBin, ...argv], {
       cwd,
-      env: {
-        ...process.env,
-        OPENSPEC_TELEMETRY: '0',
-        DO_NOT_TRACK: '1',
-        OPENSPEC_NO_UPDATE_CHECK: '1',
-        NO_COLOR: '1',
-        TZ: 'UTC',
-        LANG: 'C',
-      },
+      env: officialEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

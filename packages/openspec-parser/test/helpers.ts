@@ -7,6 +7,18 @@ import { fileURLToPath } from 'node:url';
 export const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const repoRoot = path.resolve(packageRoot, '../..');
 export const oracleDir = path.resolve(repoRoot, '../shared/openspec-oracle');
+export const officialBin = path.join(repoRoot, 'node_modules/.bin/openspec');
+
+/** The official CLI run quiet (no telemetry, update check or colour) in UTC and the C locale, as the oracle was recorded. */
+export const officialEnv = {
+  ...process.env,
+  OPENSPEC_TELEMETRY: '0',
+  DO_NOT_TRACK: '1',
+  OPENSPEC_NO_UPDATE_CHECK: '1',
+  NO_COLOR: '1',
+  TZ: 'UTC',
+  LANG: 'C',
+};
 
 /** Every corpus file's mtime, as the recorder pinned it. */
 export const PINNED = new Date('2025-01-01T00:00:00Z');
