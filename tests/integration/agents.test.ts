@@ -5,7 +5,6 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { POST } from "@/app/api/hooks/route";
 import { readEnv } from "@/server/env";
 import { startRuntime, stopRuntime, type Runtime } from "@/server/runtime-boot";
 import { getActivity, getMetrics, ingestHook, listActive, sweepEnded, type AgentsDeps } from "@/server/agents/service";
@@ -13,6 +12,7 @@ import { createCaller } from "@/server/trpc/root";
 import { createContext } from "@/server/trpc/init";
 import type { WorkdeckEvent } from "@/lib/schemas/events";
 import { hookSession, realisticSession } from "../support/hook-payloads";
+import { postHookRoute } from "../support/hook-route";
 import { repoRoot, tempDir } from "../support/temp";
 
 type Started = { runtime: Runtime; dir: string; billing: string; web: string };
@@ -40,15 +40,7 @@ async function start(config: Record<string, unknown> = {}): Promise<Started> {
   return { runtime: await startRuntime(env, { watch: false }), dir, billing, web };
 }
 
-const post = (body: BodyInit, headers: Record<string, string> = {}) =>
-  POST(
-    new Request("http://127.0.0.1/api/hooks", {
-      method: "POST",
-      body,
-      headers: { "content-type": "application/json", ...headers },
-      duplex: "half",
-    } as RequestInit),
-  );
+const post = postHookRoute;
 
 /** The runtime with a clock the test moves. */
 function withClock(runtime: Runtime, start = Date.UTC(2026, 0, 5, 9, 0, 0)) {

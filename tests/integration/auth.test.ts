@@ -4,7 +4,6 @@
  * an expiry; POST /api/logout ends it; failed sign-ins are throttled per client address. Through
  * the real route handlers behind the real edge check, as `workdeck serve` wires them.
  */
-import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
@@ -12,10 +11,10 @@ import { afterEach, describe, expect, it } from "vitest";
 import { POST as login } from "@/app/api/login/route";
 import { POST as logout } from "@/app/api/logout/route";
 import { migrateDatabase, openDatabase } from "@/server/db/client";
-import { readEnv } from "@/server/env";
 import { checkRequest, CLIENT_ADDRESS_HEADER, stampClientAddress } from "@/server/http/security";
 import { startRuntime, stopRuntime } from "@/server/runtime-boot";
 import { authCredentials, createLoginSession, endLoginSession, isLoginSession, LOGIN_TTL_MS } from "@/server/auth/credentials";
+import { emptyProject, oneProjectEnv } from "../support/runtime-env";
 import { repoRoot, tempDir } from "../support/temp";
 
 const TOKEN = "auth-test-token-0123456789abcdef";
@@ -59,19 +58,7 @@ describe("login sessions in the database", () => {
 /** The runtime (token set) behind an HTTP server doing what serve.ts's edge does, then the routes. */
 async function serveWithEdge(): Promise<{ url: string; db: Awaited<ReturnType<typeof startRuntime>>["db"] }> {
   const dir = tempDir();
-  fs.mkdirSync(path.join(dir, "p", "openspec"), { recursive: true });
-  const config = path.join(dir, "config.json");
-  fs.writeFileSync(config, JSON.stringify({ projects: [{ slug: "p", path: path.join(dir, "p") }] }));
-  const env = {
-    ...readEnv({
-      ...process.env,
-      WORKDECK_DB: path.join(dir, "w.db"),
-      WORKDECK_CONFIG: config,
-      WORKDECK_LOG_LEVEL: "silent",
-      WORKDECK_TOKEN: TOKEN,
-    }),
-    appRoot: repoRoot,
-  };
+  const { env } = oneProjectEnv(dir, { slug: "p", path: emptyProject(dir, "p") }, { env: { WORKDECK_TOKEN: TOKEN } });
   const runtime = await startRuntime(env, { watch: false });
   const credentials = authCredentials(runtime.db);
   server = http.createServer(async (req, res) => {

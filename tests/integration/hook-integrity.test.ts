@@ -5,10 +5,10 @@
  * `workdeck hooks send` drops what a 4xx refuses, and Claude Code's hook must never be lost.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { POST } from "@/app/api/hooks/route";
 import { startRuntime, stopRuntime, type Runtime } from "@/server/runtime-boot";
 import { getMetrics } from "@/server/agents/service";
 import { hookSession } from "../support/hook-payloads";
+import { postHookRoute } from "../support/hook-route";
 import { tempDir } from "../support/temp";
 import { emptyProject, oneProjectEnv } from "../support/runtime-env";
 
@@ -19,14 +19,7 @@ async function start(): Promise<{ runtime: Runtime; project: string }> {
   return { runtime: await startRuntime(env, { watch: false }), project };
 }
 
-const post = (payload: unknown, headers: Record<string, string> = {}) =>
-  POST(
-    new Request("http://127.0.0.1/api/hooks", {
-      method: "POST",
-      body: JSON.stringify(payload),
-      headers: { "content-type": "application/json", ...headers },
-    }),
-  );
+const post = (payload: unknown, headers: Record<string, string> = {}) => postHookRoute(JSON.stringify(payload), headers);
 
 type Stored = { duration_ms: number | null; workdeck_session_id: number | null };
 const stored = (runtime: Runtime, id: number) =>

@@ -4,20 +4,18 @@
  * database, next to the Next route handler: both must answer alike. Group commit: the hook row and
  * its bus rows in one transaction, each answer and each bus event only after the commit.
  */
-import fs from "node:fs";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { POST } from "@/app/api/hooks/route";
-import { readEnv } from "@/server/env";
-import { edgeHandler } from "@/server/http/edge";
 import type { Runtime } from "@/server/runtime";
 import { startRuntime, stopRuntime } from "@/server/runtime-boot";
-import { authCredentials, mintAgentToken } from "@/server/auth/credentials";
+import { mintAgentToken } from "@/server/auth/credentials";
 import { hookSession } from "../support/hook-payloads";
-import { repoRoot, tempDir } from "../support/temp";
+import { listenLoopback, testEdge } from "../support/edge";
+import { postHookRoute } from "../support/hook-route";
+import { emptyProject, oneProjectEnv } from "../support/runtime-env";
+import { tempDir } from "../support/temp";
 
 const TOKEN = "edge-test-token-0123456789abcdef";
 
@@ -32,22 +30,12 @@ type Started = { runtime: Runtime; url: string; project: string; dbPath: string 
 /** A runtime on a temp database, behind the edge serve uses (Next never prepared: everything else answers 503). */
 async function start(extraEnv: Record<string, string> = {}): Promise<Started> {
   const dir = tempDir();
-  const project = path.join(dir, "proj");
-  fs.mkdirSync(path.join(project, "openspec"), { recursive: true });
-  const config = path.join(dir, "config.json");
-  fs.writeFileSync(config, JSON.stringify({ projects: [{ slug: "proj", path: project }] }));
-  const dbPath = path.join(dir, "w.db");
-  const env = {
-    ...readEnv({ ...process.env, WORKDECK_DB: dbPath, WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent", ...extraEnv }),
-    appRoot: repoRoot,
-  };
+  const project = emptyProject(dir, "proj");
+  const { env, dbPath } = oneProjectEnv(dir, { slug: "proj", path: project }, { env: extraEnv });
   const runtime = await startRuntime(env, { watch: false });
-  const server = http.createServer(
-    edgeHandler({ bindHost: "127.0.0.1", token: env.token, credentials: authCredentials(runtime.db), hooks: runtime, next: () => null }),
-  );
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  cleanups.push(() => new Promise((r) => (server.closeAllConnections(), server.close(r))));
-  return { runtime, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, project, dbPath };
+  const { url, close } = await listenLoopback(testEdge(runtime, {}, env.token));
+  cleanups.push(close);
+  return { runtime, url, project, dbPath };
 }
 
 /** A second connection to the same file: it sees only what is committed. */
@@ -91,14 +79,7 @@ function post(
 }
 
 const routePost = async (body: string | Buffer, headers: Record<string, string> = {}) => {
-  const res = await POST(
-    new Request("http://127.0.0.1/api/hooks", {
-      method: "POST",
-      body,
-      headers: { "content-type": "application/json", ...headers },
-      duplex: "half",
-    } as RequestInit),
-  );
+  const res = await postHookRoute(body, headers);
   return { status: res.status, body: (await res.json()) as unknown };
 };
 

@@ -11,14 +11,13 @@ import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { authCredentials } from "@/server/auth/credentials";
 import { readEnv } from "@/server/env";
 import { listAsks, startAsk } from "@/server/ask/service";
 import { saveSubagent } from "@/server/claude-config/service";
-import { edgeHandler } from "@/server/http/edge";
 import type { Runtime } from "@/server/runtime";
 import { startRuntime, stopRuntime } from "@/server/runtime-boot";
 import { afterToolResult, FakeAnthropic, lastToolResult, offersTool } from "../support/fake-anthropic";
+import { testEdge } from "../support/edge";
 import { repoRoot, tempDir } from "../support/temp";
 import { fakeClaudeChildEnv } from "../support/claude-env";
 
@@ -62,14 +61,7 @@ async function serveWorld(
     port: (server.address() as AddressInfo).port,
   };
   const runtime = await startRuntime(env, { watch: false, sessions: true });
-  handler = edgeHandler({
-    bindHost: "127.0.0.1",
-    token: TOKEN,
-    credentials: authCredentials(runtime.db),
-    hooks: runtime,
-    mcp: runtime,
-    next: () => null,
-  });
+  handler = testEdge(runtime, { mcp: runtime }, TOKEN);
   return { dir, runtime, env: vars };
 }
 

@@ -7,8 +7,6 @@
  */
 import { execFile } from "node:child_process";
 import fs from "node:fs";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { promisify } from "node:util";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -16,15 +14,15 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { afterEach, describe, expect, it } from "vitest";
-import { authCredentials, mintAgentToken } from "@/server/auth/credentials";
+import { mintAgentToken } from "@/server/auth/credentials";
 import { sessions } from "@/server/db/schema";
 import { readEnv } from "@/server/env";
 import { ingestReport } from "@/server/errors/ingest";
 import { listFailures, getFailure } from "@/server/errors/service";
-import { edgeHandler } from "@/server/http/edge";
 import type { Runtime } from "@/server/runtime";
 import { startRuntime, stopRuntime } from "@/server/runtime-boot";
 import { sharedPath } from "../support/shared";
+import { listenLoopback, testEdge } from "../support/edge";
 import { repoRoot, tempDir } from "../support/temp";
 
 const OFFICIAL_OPENSPEC = path.join(repoRoot, "node_modules/@fission-ai/openspec/bin/openspec.js");
@@ -54,19 +52,9 @@ async function world(): Promise<World> {
 
 /** serve's edge (token, Host, Origin) with /api/mcp, Next never prepared. */
 async function edge(runtime: Runtime): Promise<string> {
-  const server = http.createServer(
-    edgeHandler({
-      bindHost: "127.0.0.1",
-      token: TOKEN,
-      credentials: authCredentials(runtime.db),
-      hooks: runtime,
-      mcp: runtime,
-      next: () => null,
-    }),
-  );
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  cleanups.push(() => new Promise((r) => (server.closeAllConnections(), server.close(r))));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { url, close } = await listenLoopback(testEdge(runtime, { mcp: runtime }, TOKEN));
+  cleanups.push(close);
+  return url;
 }
 
 async function connect(transport: Transport): Promise<Client> {

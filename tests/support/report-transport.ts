@@ -4,12 +4,10 @@
  * the Next route handler called in-process. Both answer a web Response.
  */
 import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterEach } from "vitest";
 import { POST } from "@/app/api/reports/route";
-import { authCredentials } from "@/server/auth/credentials";
-import { edgeHandler } from "@/server/http/edge";
 import type { Runtime } from "@/server/runtime";
+import { listenLoopback, testEdge } from "./edge";
 
 export type Transport = "edge" | "route";
 export const TRANSPORTS: Transport[] = ["edge", "route"];
@@ -39,19 +37,9 @@ export async function reportPoster(runtime: Runtime, transport: Transport): Prom
 
 /** The edge serve uses, on a free port, for this runtime. */
 export async function edgeServer(runtime: Runtime): Promise<string> {
-  const server = http.createServer(
-    edgeHandler({
-      bindHost: "127.0.0.1",
-      token: runtime.env.token,
-      credentials: authCredentials(runtime.db),
-      hooks: runtime,
-      reports: runtime,
-      next: () => null,
-    }),
-  );
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  closers.push(() => new Promise((r) => (server.closeAllConnections(), server.close(() => r()))));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { url, close } = await listenLoopback(testEdge(runtime, { reports: runtime }));
+  closers.push(close);
+  return url;
 }
 
 /** A raw POST over Node http, the body written with backpressure (a stream is pulled only as the socket takes it). */

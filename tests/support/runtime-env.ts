@@ -20,8 +20,13 @@ export type RuntimeEnvOptions = {
 
 /** `dir/config.json` naming one project, and the env of a runtime over `dir/<db>` (w.db) with that config, the repo as its app root. */
 export function oneProjectEnv(dir: string, project: { slug: string; path: string }, opts: RuntimeEnvOptions = {}) {
+  return configEnv(dir, { projects: [{ slug: project.slug, path: project.path }] }, opts);
+}
+
+/** `config` written to `dir/config.json`, and the env of a runtime over `dir/<db>` (w.db) with it, the repo as its app root. */
+export function configEnv(dir: string, config: Record<string, unknown>, opts: RuntimeEnvOptions = {}) {
   const configPath = path.join(dir, "config.json");
-  fs.writeFileSync(configPath, JSON.stringify({ projects: [{ slug: project.slug, path: project.path }] }));
+  fs.writeFileSync(configPath, JSON.stringify(config));
   const dbPath = path.join(dir, opts.db ?? "w.db");
   const env = {
     ...readEnv({

@@ -1,14 +1,10 @@
-import fs from "node:fs";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { Webhooks } from "@octokit/webhooks";
-import { readEnv } from "@/server/env";
-import { edgeHandler } from "@/server/http/edge";
 import type { Runtime } from "@/server/runtime";
 import { startRuntime } from "@/server/runtime-boot";
-import { authCredentials } from "@/server/auth/credentials";
-import { repoRoot, tempDemoWorkspace, tempDir } from "./temp";
+import { listenLoopback, testEdge } from "./edge";
+import { configEnv } from "./runtime-env";
+import { tempDemoWorkspace, tempDir } from "./temp";
 
 export const WEBHOOK_SECRETS: Record<string, string> = {
   GITHUB_WEBHOOK_SECRET: "It's a Secret to Everybody",
@@ -31,10 +27,9 @@ export async function startWebhookServer(
 ): Promise<WebhookServer> {
   const dir = tempDir();
   const workspace = tempDemoWorkspace();
-  const config = path.join(dir, "config.json");
-  fs.writeFileSync(
-    config,
-    JSON.stringify({
+  const { env } = configEnv(
+    dir,
+    {
       projects: [
         {
           slug: "billing-api",
@@ -50,34 +45,14 @@ export async function startWebhookServer(
         railway: { webhookSecretEnv: "RAILWAY_WEBHOOK_SECRET" },
       },
       ...extra.config,
-    }),
+    },
+    { env: { WORKDECK_TOKEN: TOKEN, ...extra.env } },
   );
-  const env = {
-    ...readEnv({
-      ...process.env,
-      WORKDECK_DB: path.join(dir, "w.db"),
-      WORKDECK_CONFIG: config,
-      WORKDECK_LOG_LEVEL: "silent",
-      WORKDECK_TOKEN: TOKEN,
-      ...extra.env,
-    }),
-    appRoot: repoRoot,
-  };
   const runtime = await startRuntime(env, { watch: false, sessions: extra.sessions ?? false });
   const secrets = { ...WEBHOOK_SECRETS, ...extra.secrets };
-  const server = http.createServer(
-    edgeHandler({
-      bindHost: "127.0.0.1",
-      token: env.token,
-      credentials: authCredentials(runtime.db),
-      hooks: runtime,
-      webhooks: { ...runtime, readSecret: (name) => secrets[name] },
-      next: () => null,
-    }),
+  const { url, close } = await listenLoopback(
+    testEdge(runtime, { webhooks: { ...runtime, readSecret: (name) => secrets[name] } }, env.token),
   );
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const close = () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r())));
   closers.push(close);
   return { runtime, url, dir, workspace, secrets };
 }
