@@ -8,6 +8,12 @@ const nextConfig: NextConfig = {
     // so a build on a 2-core machine does not starve everything else.
     cpus: 1,
   },
+  turbopack: {
+    resolveAlias: {
+      // Markdown is rendered on the server; the browser keeps that HTML and loads the parser on demand.
+      "@/app/_components/ui/markdown-body": { browser: "./app/_components/ui/markdown-body.browser.tsx" },
+    },
+  },
   poweredByHeader: false,
   reactStrictMode: true,
 };

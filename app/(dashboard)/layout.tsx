@@ -2,6 +2,7 @@ import { cookies } from "next/headers";
 import type { ReactNode } from "react";
 import { AppShell } from "@/app/_components/shell/app-shell";
 import { SelectedProjectProvider } from "@/app/_components/shell/selected-project";
+import { TRPCReactProvider } from "@/lib/trpc/react";
 import { getQueryClient, HydrateClient, trpc } from "@/lib/trpc/server";
 import { PROJECT_COOKIE } from "@/lib/url-state";
 import { getRuntime } from "@/server/runtime";
@@ -17,12 +18,14 @@ export default async function DashboardLayout({ children }: { children: ReactNod
   // With a token, browsers hold a login session: offer to end it.
   const signedIn = Boolean(runtime.env.token);
   return (
-    <HydrateClient>
-      <SelectedProjectProvider cookieProject={cookieProject}>
-        <AppShell signedIn={signedIn} since={since}>
-          {children}
-        </AppShell>
-      </SelectedProjectProvider>
-    </HydrateClient>
+    <TRPCReactProvider>
+      <HydrateClient>
+        <SelectedProjectProvider cookieProject={cookieProject}>
+          <AppShell signedIn={signedIn} since={since}>
+            {children}
+          </AppShell>
+        </SelectedProjectProvider>
+      </HydrateClient>
+    </TRPCReactProvider>
   );
 }

@@ -1,35 +1,9 @@
-import type { ComponentPropsWithoutRef } from "react";
-import ReactMarkdown, { type Components } from "react-markdown";
-import remarkGfm from "remark-gfm";
-
-type HeadingProps = ComponentPropsWithoutRef<"h1"> & { node?: unknown };
+import { MarkdownBody } from "@/app/_components/ui/markdown-body";
 
 /**
- * Files start at "# Title", but the page already has its h1 and section h2s:
- * headings shift down so the outline stays one h1 per page. The class keeps
- * the author's visual hierarchy.
+ * OpenSpec and assistant markdown as written. Rendered on the server; the browser keeps that HTML
+ * and loads the parser only when it must render new text (see markdown-body.browser.tsx).
  */
-const shifted = (Tag: "h3" | "h4" | "h5" | "h6", level: number) =>
-  function Heading({ node: _node, ...props }: HeadingProps) {
-    return <Tag {...props} className={`md-h${level}`} />;
-  };
-
-const COMPONENTS: Components = {
-  h1: shifted("h3", 1),
-  h2: shifted("h4", 2),
-  h3: shifted("h5", 3),
-  h4: shifted("h6", 4),
-  h5: shifted("h6", 5),
-  h6: shifted("h6", 6),
-};
-
-/** OpenSpec markdown as written on disk; raw HTML stays text (react-markdown's default), so files cannot inject markup. */
 export function Markdown({ children, className = "" }: { children: string; className?: string }) {
-  return (
-    <div className={`markdown ${className}`}>
-      <ReactMarkdown remarkPlugins={[remarkGfm]} components={COMPONENTS}>
-        {children}
-      </ReactMarkdown>
-    </div>
-  );
+  return <MarkdownBody text={children} className={`markdown ${className}`} />;
 }
