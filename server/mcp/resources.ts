@@ -20,51 +20,22 @@ const JSON_TYPE = "application/json";
 const FAILURE_LIST_LIMIT = 200;
 
 export function registerResources(server: McpServer, deps: ResourceDeps, scope: McpScope): void {
-  server.registerResource(
-    "change",
-    new ResourceTemplate("workdeck://changes/{projectId}/{changeId}", {
-      list: async () => {
-        const changes = await deps.openspec.listChanges({ projectId: scope.projectSlug ?? undefined });
-        return {
-          resources: changes.map((c) => ({
-            uri: changeUri(c.projectSlug, c.id),
-            name: `${c.projectSlug}/${c.id}`,
-            title: c.title || c.id,
-            mimeType: JSON_TYPE,
-          })),
-        };
-      },
-    }),
-    { title: "OpenSpec change", description: "A change proposal with its tasks and spec deltas", mimeType: JSON_TYPE },
-    async (uri, vars) => {
-      const input = ChangeRefInputSchema.parse({ projectId: one(vars.projectId), changeId: one(vars.changeId) });
-      scopedProject(scope, input.projectId);
-      return json(uri.href, await deps.openspec.showChange(input));
-    },
-  );
-
-  server.registerResource(
-    "spec",
-    new ResourceTemplate("workdeck://specs/{projectId}/{specId}", {
-      list: async () => {
-        const specs = await deps.openspec.listSpecs({ projectId: scope.projectSlug ?? undefined });
-        return {
-          resources: specs.map((s) => ({
-            uri: specUri(s.projectSlug, s.id),
-            name: `${s.projectSlug}/${s.id}`,
-            title: s.id,
-            mimeType: JSON_TYPE,
-          })),
-        };
-      },
-    }),
-    { title: "OpenSpec spec", description: "A current spec with its requirements and scenarios", mimeType: JSON_TYPE },
-    async (uri, vars) => {
-      const input = SpecRefInputSchema.parse({ projectId: one(vars.projectId), specId: one(vars.specId) });
-      scopedProject(scope, input.projectId);
-      return json(uri.href, await deps.openspec.showSpec(input));
-    },
-  );
+  const listScope = { projectId: scope.projectSlug ?? undefined };
+  registerOpenSpecResource(server, scope, {
+    name: "change",
+    meta: { title: "OpenSpec change", description: "A change proposal with its tasks and spec deltas" },
+    list: async () =>
+      (await deps.openspec.listChanges(listScope)).map((c) => ({ projectSlug: c.projectSlug, id: c.id, title: c.title || c.id })),
+    parse: (projectId, changeId) => ChangeRefInputSchema.parse({ projectId, changeId }),
+    show: (input) => deps.openspec.showChange(input),
+  });
+  registerOpenSpecResource(server, scope, {
+    name: "spec",
+    meta: { title: "OpenSpec spec", description: "A current spec with its requirements and scenarios" },
+    list: async () => (await deps.openspec.listSpecs(listScope)).map((s) => ({ projectSlug: s.projectSlug, id: s.id, title: s.id })),
+    parse: (projectId, specId) => SpecRefInputSchema.parse({ projectId, specId }),
+    show: (input) => deps.openspec.showSpec(input),
+  });
 
   server.registerResource(
     "failure",
@@ -95,8 +66,42 @@ export function registerResources(server: McpServer, deps: ResourceDeps, scope: 
   );
 }
 
-const changeUri = (project: string, id: string) => `workdeck://changes/${encodeURIComponent(project)}/${encodeURIComponent(id)}`;
-const specUri = (project: string, id: string) => `workdeck://specs/${encodeURIComponent(project)}/${encodeURIComponent(id)}`;
+/**
+ * A change or a spec as a resource, `workdeck://<name>s/{projectId}/{<name>Id}`: listed within the
+ * scope; read with its ids through the tools' schema, refused outside the scope.
+ */
+function registerOpenSpecResource<I extends { projectId: string }>(
+  server: McpServer,
+  scope: McpScope,
+  r: {
+    name: "change" | "spec";
+    meta: { title: string; description: string };
+    list: () => Promise<{ projectSlug: string; id: string; title: string }[]>;
+    parse: (projectId: string, id: string) => I;
+    show: (input: I) => Promise<unknown>;
+  },
+): void {
+  const uriOf = (project: string, id: string) => `workdeck://${r.name}s/${encodeURIComponent(project)}/${encodeURIComponent(id)}`;
+  server.registerResource(
+    r.name,
+    new ResourceTemplate(`workdeck://${r.name}s/{projectId}/{${r.name}Id}`, {
+      list: async () => ({
+        resources: (await r.list()).map((item) => ({
+          uri: uriOf(item.projectSlug, item.id),
+          name: `${item.projectSlug}/${item.id}`,
+          title: item.title,
+          mimeType: JSON_TYPE,
+        })),
+      }),
+    }),
+    { ...r.meta, mimeType: JSON_TYPE },
+    async (uri, vars) => {
+      const input = r.parse(one(vars.projectId), one(vars[`${r.name}Id`]));
+      scopedProject(scope, input.projectId);
+      return json(uri.href, await r.show(input));
+    },
+  );
+}
 
 function one(v: Variables[string] | undefined): string {
   const s = Array.isArray(v) ? (v[0] ?? "") : (v ?? "");

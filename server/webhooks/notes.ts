@@ -1,5 +1,6 @@
 import type { Db } from "../db/client";
 import { escapeMrkdwn, type MessageInput } from "../notifications/blocks";
+import type { DeployRow, IntegrationItemRow } from "./service";
 import { deploysHref } from "@/lib/schemas/integrations";
 import type { WorkdeckEvent } from "@/lib/schemas/events";
 import type { NotificationKind } from "@/lib/schemas/notifications";
@@ -25,20 +26,7 @@ export function integrationNotes(deps: { db: Db; baseUrl: string }, e: WorkdeckE
   if (e.type === "integrations.changed") {
     if (e.kind === "deploy" && e.deployId !== null) {
       const d = sqlite.prepare("SELECT * FROM deploys WHERE id = ?").get(e.deployId) as
-        | {
-            id: number;
-            deployment_id: string;
-            service_name: string | null;
-            environment_name: string | null;
-            status: string;
-            commit_sha: string | null;
-            commit_message: string | null;
-            branch: string | null;
-            started_at: number;
-            finished_at: number | null;
-            log_tail: string | null;
-          }
-        | undefined;
+        (DeployRow & { log_tail: string | null }) | undefined;
       if (!d) return [];
       const failed = d.status === "FAILED" || d.status === "CRASHED";
       if (!failed && d.status !== "SUCCESS") return [];
@@ -76,17 +64,7 @@ export function integrationNotes(deps: { db: Db; baseUrl: string }, e: WorkdeckE
       const i = sqlite
         .prepare("SELECT id, title, detail, url, branch, commit_sha, evidence, occurrences FROM integration_items WHERE id = ?")
         .get(e.itemId) as
-        | {
-            id: number;
-            title: string;
-            detail: string;
-            url: string | null;
-            branch: string | null;
-            commit_sha: string | null;
-            evidence: string;
-            occurrences: number;
-          }
-        | undefined;
+        Pick<IntegrationItemRow, "id" | "title" | "detail" | "url" | "branch" | "commit_sha" | "evidence" | "occurrences"> | undefined;
       if (!i) return [];
       const fixed = e.change === "resolved";
       return [

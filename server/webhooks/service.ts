@@ -13,7 +13,8 @@ import type { z } from "zod";
 
 /** Reads behind the deploys page and the automations settings (issue 15). */
 
-type DeployRow = {
+/** A `deploys` row as SQLite returns it (the columns the timeline reads). */
+export type DeployRow = {
   id: number;
   project_slug: string;
   deployment_id: string;
@@ -52,7 +53,8 @@ export function deployTimeline(deps: { db: Db }, raw: z.input<typeof DeployTimel
   }));
 }
 
-type ItemRow = {
+/** An `integration_items` row as SQLite returns it, with the session an automation launched for it. */
+export type IntegrationItemRow = {
   id: number;
   kind: IntegrationItem["kind"];
   project_slug: string;
@@ -90,7 +92,7 @@ export function integrationItems(deps: { db: Db }, raw: z.input<typeof Integrati
       `SELECT i.*, (SELECT r.session_id FROM automation_runs r WHERE r.item_key = i.kind || ':' || i.id AND r.session_id IS NOT NULL ORDER BY r.id DESC LIMIT 1) AS session_id
        FROM integration_items i ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY i.status = 'open' DESC, i.last_seen_at DESC LIMIT 200`,
     )
-    .all(...params) as ItemRow[];
+    .all(...params) as IntegrationItemRow[];
   return rows.map((r) => ({
     id: r.id,
     kind: r.kind,
