@@ -50,7 +50,7 @@ export async function stopRuntime(): Promise<void> {
 export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {}): Promise<Runtime> {
   const log = createLogger(env.logLevel);
   const store = await openStore(env);
-  const { config, db, bus, projects } = store;
+  const { config, db, sqlStore, bus, projects } = store;
   const checkpointer = (opts.checkpoint ?? opts.watch) ? startCheckpointer(db, env.appRoot) : null;
   const openspec = new OpenSpecService(projects, bus, log);
   const watcher = opts.watch ? new OpenSpecWatcher(openspec, log) : null;
@@ -146,7 +146,7 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
   if (notifications) leader?.whileLeading("notifications", () => (notifications.start(), { close: () => notifications.stop() }));
   // Automations and the Railway poller (issue 15): the server only, one process per database (the leader's lock).
   const background = opts.watch
-    ? startBackground({ db, bus, config, sessions, log, readSecret: (name) => readSecret(name), lock: leader?.lock })
+    ? startBackground({ db, sqlStore, bus, config, sessions, log, readSecret: (name) => readSecret(name), lock: leader?.lock })
     : null;
   leader?.start();
 
@@ -154,6 +154,7 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
     env,
     config,
     db,
+    sqlStore,
     bus,
     projects,
     openspec,

@@ -1,5 +1,6 @@
 import type { LoadedConfig } from "./config";
 import type { Db } from "./db/client";
+import type { SqlStore } from "./db/sql-store";
 import type { WorkdeckEnv } from "./env";
 import type { EventBus } from "./events/bus";
 import type { Logger } from "./logger";
@@ -24,6 +25,8 @@ export type Runtime = {
   env: WorkdeckEnv;
   config: LoadedConfig;
   db: Db;
+  /** The database through the dialect-neutral port (issue 14). */
+  sqlStore: SqlStore;
   bus: EventBus;
   projects: ProjectRegistry;
   openspec: OpenSpecService;

@@ -2,6 +2,7 @@ import path from "node:path";
 import { loadConfig, type LoadedConfig } from "./config";
 import { migrateDatabase, openDatabase, type Db } from "./db/client";
 import type { WorkdeckEnv } from "./env";
+import { SqliteStore, type SqlStore } from "./db/sql-store";
 import { EventBus } from "./events/bus";
 import { servedDemoRoot } from "./projects/demo-workspace";
 import { discoverProjects, ProjectRegistry } from "./projects/service";
@@ -16,6 +17,8 @@ export type Store = {
   env: WorkdeckEnv;
   config: LoadedConfig;
   db: Db;
+  /** The same database through the dialect-neutral port (issue 14): services moved onto it run on PostgreSQL too. */
+  sqlStore: SqlStore;
   bus: EventBus;
   projects: ProjectRegistry;
   /** The demo workspace's copy when nothing is configured (issue 11), else undefined. */
@@ -28,7 +31,15 @@ export async function openStore(env: WorkdeckEnv): Promise<Store> {
   migrateDatabase(db, path.join(env.appRoot, "drizzle"));
   const bus = new EventBus(db);
   // With nothing configured the demo is served from a copy beside the database, never from examples/ (issue 11).
-  return { env, config, db, bus, projects: new ProjectRegistry(db), demoRoot: servedDemoRoot(env, config) };
+  return {
+    env,
+    config,
+    db,
+    sqlStore: new SqliteStore(db.$client),
+    bus,
+    projects: new ProjectRegistry(db),
+    demoRoot: servedDemoRoot(env, config),
+  };
 }
 
 /**

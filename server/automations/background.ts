@@ -1,5 +1,6 @@
 import type { LoadedConfig } from "../config";
 import type { Db } from "../db/client";
+import type { SqlStore } from "../db/sql-store";
 import type { EventBus } from "../events/bus";
 import type { Logger } from "../logger";
 import type { SessionRunner } from "../sessions/service";
@@ -10,6 +11,7 @@ import { AutomationRunner } from "./service";
 
 export type BackgroundDeps = {
   db: Db;
+  sqlStore: SqlStore;
   bus: EventBus;
   config: LoadedConfig;
   sessions: Pick<SessionRunner, "start" | "promptPreview">;

@@ -1,0 +1,214 @@
+/**
+ * One way for services to reach the database on either dialect (issue 14). Queries are Drizzle
+ * `sql` templates: values stay parameters, and each dialect renders its own placeholders (`?`
+ * or `$1`). Where the dialects differ (exclusive transactions, upserts, JSON) the difference
+ * lives here or in dialect-sql.ts, never in a service.
+ *
+ * Values cross as the SQLite schema stores them, in both: Date → epoch ms, boolean → 0/1.
+ */
+import type Database from "better-sqlite3";
+import type { SQL } from "drizzle-orm";
+import { PgDialect } from "drizzle-orm/pg-core";
+import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
+import type pg from "pg";
+
+export type Dialect = "sqlite" | "postgres";
+
+export type TransactionOptions = {
+  /**
+   * Writers that must not interleave (a claim that reads, then inserts): SQLite takes the write
+   * lock at BEGIN (IMMEDIATE); PostgreSQL takes a transaction-scoped advisory lock on this key.
+   */
+  exclusive?: string;
+};
+
+export interface SqlStore {
+  readonly dialect: Dialect;
+  all<T>(query: SQL): Promise<T[]>;
+  get<T>(query: SQL): Promise<T | undefined>;
+  /** Rows changed, and the first returned row when the statement has RETURNING. */
+  run<T = unknown>(query: SQL): Promise<{ changes: number; row?: T }>;
+  transaction<T>(fn: (tx: SqlStore) => Promise<T>, opts?: TransactionOptions): Promise<T>;
+}
+
+function bindable(v: unknown): unknown {
+  if (v instanceof Date) return v.getTime();
+  if (typeof v === "boolean") return v ? 1 : 0;
+  return v;
+}
+
+// ----- SQLite ---------------------------------------------------------------------------
+
+/** A write; with RETURNING, the rows it returned are the rows it changed. */
+function runStatement<T>(s: Database.Statement, params: unknown[]): { changes: number; row?: T } {
+  if (!s.reader) return { changes: s.run(...params).changes };
+  const rows = s.all(...params) as T[];
+  return { changes: rows.length, row: rows[0] };
+}
+
+const sqliteDialect = new SQLiteSyncDialect();
+
+/**
+ * SQLite over one better-sqlite3 connection. Statements run synchronously, but a transaction's
+ * body is async, so while one is open every other caller waits its turn: on a single connection
+ * their statements would otherwise land inside it (and in its rollback).
+ */
+export class SqliteStore implements SqlStore {
+  readonly dialect = "sqlite" as const;
+  private readonly statements = new Map<string, Database.Statement>();
+  /** Transactions queue here, one at a time. */
+  private queue: Promise<void> = Promise.resolve();
+  /** Transactions queued or open: while any is, other statements wait for the queue to drain. */
+  private transactions = 0;
+
+  constructor(private readonly db: Database.Database) {}
+
+  async all<T>(query: SQL): Promise<T[]> {
+    await this.waitTurn();
+    return this.exec(query, (s, p) => s.all(...p) as T[]);
+  }
+
+  async get<T>(query: SQL): Promise<T | undefined> {
+    await this.waitTurn();
+    return this.exec(query, (s, p) => s.get(...p) as T | undefined);
+  }
+
+  async run<T = unknown>(query: SQL): Promise<{ changes: number; row?: T }> {
+    await this.waitTurn();
+    return this.exec(query, (s, p) => runStatement<T>(s, p));
+  }
+
+  async transaction<T>(fn: (tx: SqlStore) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
+    this.transactions++;
+    const previous = this.queue;
+    let release!: () => void;
+    this.queue = new Promise<void>((resolve) => (release = resolve));
+    await previous;
+    const tx = new SqliteTx(this);
+    // The connection is shared with synchronous code that runs its own transactions. A body that
+    // only awaits this store finishes within one turn of the event loop (microtasks), so nothing
+    // else can run on the connection meanwhile; one that awaits real I/O is refused.
+    let crossedTurn = false;
+    const turnGuard = setImmediate(() => (crossedTurn = true));
+    try {
+      this.db.exec(opts.exclusive ? "BEGIN IMMEDIATE" : "BEGIN");
+      try {
+        const result = await fn(tx);
+        if (crossedTurn) throw new Error("a SQLite transaction's body awaited something other than the database");
+        this.db.exec("COMMIT");
+        return result;
+      } catch (err) {
+        if (this.db.inTransaction) this.db.exec("ROLLBACK");
+        throw err;
+      }
+    } finally {
+      clearImmediate(turnGuard);
+      this.transactions--;
+      tx.closed = true;
+      release();
+    }
+  }
+
+  /** Runs a statement now, on the connection (the transaction handle's path). */
+  exec<R>(query: SQL, use: (s: Database.Statement, params: unknown[]) => R): R {
+    const { sql, params } = sqliteDialect.sqlToQuery(query);
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      if (this.statements.size > 500) this.statements.clear();
+      this.statements.set(sql, statement);
+    }
+    return use(statement, params.map(bindable));
+  }
+
+  private async waitTurn(): Promise<void> {
+    while (this.transactions) await this.queue;
+  }
+}
+
+/** The handle a SQLite transaction's body gets: runs on the connection at once, inside the transaction. */
+class SqliteTx implements SqlStore {
+  readonly dialect = "sqlite" as const;
+  closed = false;
+
+  constructor(private readonly store: SqliteStore) {}
+
+  private check(): void {
+    if (this.closed) throw new Error("transaction handle used after its transaction ended");
+  }
+
+  async all<T>(query: SQL): Promise<T[]> {
+    this.check();
+    return this.store.exec(query, (s, p) => s.all(...p) as T[]);
+  }
+
+  async get<T>(query: SQL): Promise<T | undefined> {
+    this.check();
+    return this.store.exec(query, (s, p) => s.get(...p) as T | undefined);
+  }
+
+  async run<T = unknown>(query: SQL): Promise<{ changes: number; row?: T }> {
+    this.check();
+    return this.store.exec(query, (s, p) => runStatement<T>(s, p));
+  }
+
+  transaction<T>(fn: (tx: SqlStore) => Promise<T>): Promise<T> {
+    // Nested work joins the open transaction (SQLite has savepoints, but nothing here needs one).
+    return fn(this);
+  }
+}
+
+// ----- PostgreSQL -----------------------------------------------------------------------
+
+const pgDialect = new PgDialect();
+
+type Queryable = Pick<pg.Pool | pg.PoolClient, "query">;
+
+async function pgQuery<T>(on: Queryable, query: SQL): Promise<pg.QueryResult<T & pg.QueryResultRow>> {
+  const { sql, params } = pgDialect.sqlToQuery(query);
+  return on.query<T & pg.QueryResultRow>(sql, params.map(bindable));
+}
+
+/** PostgreSQL over a node-postgres pool: each statement takes a pooled connection; a transaction holds one. */
+export class PostgresStore implements SqlStore {
+  readonly dialect = "postgres" as const;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly client?: pg.PoolClient,
+  ) {}
+
+  private get on(): Queryable {
+    return this.client ?? this.pool;
+  }
+
+  async all<T>(query: SQL): Promise<T[]> {
+    return (await pgQuery<T>(this.on, query)).rows;
+  }
+
+  async get<T>(query: SQL): Promise<T | undefined> {
+    return (await pgQuery<T>(this.on, query)).rows[0];
+  }
+
+  async run<T = unknown>(query: SQL): Promise<{ changes: number; row?: T }> {
+    const r = await pgQuery<T>(this.on, query);
+    return { changes: r.rowCount ?? 0, row: r.rows[0] };
+  }
+
+  async transaction<T>(fn: (tx: SqlStore) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
+    if (this.client) return fn(this);
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      if (opts.exclusive) await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [opts.exclusive]);
+      const result = await fn(new PostgresStore(this.pool, client));
+      await client.query("COMMIT");
+      return result;
+    } catch (err) {
+      await client.query("ROLLBACK").catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+}
