@@ -1,7 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import Fuse from "fuse.js";
+import type Fuse from "fuse.js";
 import { useDeferredValue, useMemo } from "react";
 import { localDay, plural } from "@/lib/format";
 import type { ErrorStats, FailureGroup } from "@/lib/schemas/errors";
@@ -16,6 +16,7 @@ import { listFailuresInput, statsInput, type ErrorsFilters } from "./errors-url-
 import { PageHeader } from "../shell/page-header";
 import { useSelectedProject } from "../shell/selected-project";
 import { EmptyState, ErrorState, ListSkeleton, Skeleton } from "../ui/ui";
+import { useFuse } from "../ui/use-fuse";
 
 /** Fuzzy, typo-tolerant; `ignoreLocation` so a word deep in a title path still matches. */
 const FUSE_OPTIONS = { threshold: 0.35, ignoreLocation: true, includeScore: false } as const;
@@ -48,11 +49,12 @@ export function ErrorsBoard() {
 
   // Matching thousands of rows on every key press would make typing lag; React renders the old list until it catches up.
   const q = useDeferredValue(filters.q);
+  const Fuse = useFuse(Boolean(filters.q.trim()));
   const fuse = useMemo(() => {
-    if (!list.data) return null;
+    if (!list.data || !Fuse) return null;
     const docs: Searchable[] = list.data.map((row) => ({ row, title: row.titlePath.join(" "), message: row.lastMessage.slice(0, 200) }));
     return new Fuse(docs, { ...FUSE_OPTIONS, keys: [{ name: "title", weight: 2 }, "row.file", "row.projectName", "message"] });
-  }, [list.data]);
+  }, [list.data, Fuse]);
   const { from, to } = filters;
   const visible = useMemo(() => (list.data ? applyClientFilters(list.data, { from, to }, fuse, q) : []), [list.data, from, to, fuse, q]);
 

@@ -1,7 +1,6 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import Fuse from "fuse.js";
 import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useMemo } from "react";
@@ -14,6 +13,7 @@ import { PageHeader } from "../shell/page-header";
 import { ProgressBar } from "../ui/progress-bar";
 import { RelativeTime } from "../ui/relative-time";
 import { useSelectedProject } from "../shell/selected-project";
+import { useFuse, type FuseClass } from "../ui/use-fuse";
 import { Badge, Button, EmptyState, ErrorState, ListSkeleton, Notice, Section } from "../ui/ui";
 import { InlineIssues, ValidationBadge } from "./validation";
 
@@ -26,20 +26,20 @@ const GROUPS: { group: ChangeGroup; title: string; empty: string }[] = [
 /** Fuzzy, typo-tolerant matching; `ignoreLocation` so a word deep in a title still matches. */
 const FUSE_OPTIONS = { threshold: 0.4, ignoreLocation: true, includeScore: false } as const;
 
-function matchChanges(changes: ChangeSummary[], filters: SpecsFilters): ChangeSummary[] {
+function matchChanges(changes: ChangeSummary[], filters: SpecsFilters, Fuse: FuseClass | null): ChangeSummary[] {
   let list = changes;
   if (filters.status.length) list = list.filter((c) => filters.status.includes(c.group));
   if (filters.from) list = list.filter((c) => localDay(c.lastModified) >= filters.from!);
   if (filters.to) list = list.filter((c) => localDay(c.lastModified) <= filters.to!);
-  if (filters.q.trim()) {
+  if (Fuse && filters.q.trim()) {
     const hits = new Set(new Fuse(list, { ...FUSE_OPTIONS, keys: ["id", "title"] }).search(filters.q.trim()).map((r) => r.item));
     list = list.filter((c) => hits.has(c));
   }
   return list;
 }
 
-function matchSpecs(specs: SpecSummary[], filters: SpecsFilters): SpecSummary[] {
-  if (!filters.q.trim()) return specs;
+function matchSpecs(specs: SpecSummary[], filters: SpecsFilters, Fuse: FuseClass | null): SpecSummary[] {
+  if (!Fuse || !filters.q.trim()) return specs;
   const hits = new Set(new Fuse(specs, { ...FUSE_OPTIONS, keys: ["id"] }).search(filters.q.trim()).map((r) => r.item));
   return specs.filter((s) => hits.has(s));
 }
@@ -55,8 +55,9 @@ export function SpecsBoard() {
   const changes = useQuery(trpc.openspec.listChanges.queryOptions(input));
   const specs = useQuery(trpc.openspec.listSpecs.queryOptions(input));
 
-  const visibleChanges = useMemo(() => (changes.data ? matchChanges(changes.data, filters) : []), [changes.data, filters]);
-  const visibleSpecs = useMemo(() => (specs.data ? matchSpecs(specs.data, filters) : []), [specs.data, filters]);
+  const Fuse = useFuse(Boolean(filters.q.trim()));
+  const visibleChanges = useMemo(() => (changes.data ? matchChanges(changes.data, filters, Fuse) : []), [changes.data, filters, Fuse]);
+  const visibleSpecs = useMemo(() => (specs.data ? matchSpecs(specs.data, filters, Fuse) : []), [specs.data, filters, Fuse]);
   const showProject = !slug;
 
   const archived = searchParams.get("archived");

@@ -1,11 +1,11 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import Fuse from "fuse.js";
 import { useDeferredValue, useMemo } from "react";
 import { localDay } from "@/lib/format";
 import type { WorkItem } from "@/lib/schemas/work";
 import { useTRPC } from "@/lib/trpc/react";
+import { useFuse } from "../ui/use-fuse";
 import { useWorkFilters } from "./use-work-filters";
 import { listAllInput } from "./work-url-state";
 
@@ -21,7 +21,8 @@ export function useVisibleWorkItems(slug: string | null) {
   const [filters] = useWorkFilters();
   const list = useQuery(trpc.work.listAll.queryOptions(listAllInput(slug, filters)));
   const q = useDeferredValue(filters.q);
-  const fuse = useMemo(() => (list.data ? new Fuse(list.data, FUSE_OPTIONS) : null), [list.data]);
+  const Fuse = useFuse(Boolean(filters.q.trim()));
+  const fuse = useMemo(() => (list.data && Fuse ? new Fuse(list.data, FUSE_OPTIONS) : null), [list.data, Fuse]);
   const visible = useMemo(() => {
     let rows: WorkItem[] = list.data ?? [];
     if (filters.from) rows = rows.filter((r) => localDay(r.updatedAt) >= filters.from!);
