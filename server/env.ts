@@ -43,6 +43,12 @@ const EnvSchema = z.object({
     .regex(/^rediss?:\/\/[^\s]+$/, "WORKDECK_REDIS_URL must be a redis:// or rediss:// URL")
     .optional()
     .or(z.literal("").transform(() => undefined)),
+  /** PostgreSQL as the store (issue 14): postgres://user:pass@host:port/db. */
+  WORKDECK_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/[^\s]+$/, "WORKDECK_DATABASE_URL must be a postgres:// or postgresql:// URL")
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
   /** How long a dead leader keeps the background jobs before another instance takes them (ms). */
   WORKDECK_LEADER_TTL_MS: z.coerce.number().int().min(300).max(3_600_000).default(30_000),
   NODE_ENV: z.string().optional(),
@@ -66,6 +72,8 @@ export type WorkdeckEnv = {
   claudePath: string | undefined;
   /** Redis for cross-instance event announcements; undefined = polling the table alone. */
   redisUrl: string | undefined;
+  /** PostgreSQL URL (issue 14); unset means the SQLite file at dbPath. */
+  databaseUrl: string | undefined;
   /** TTL of the leader lock that keeps background jobs on one process per database. */
   leaderTtlMs: number;
 };
@@ -96,6 +104,7 @@ export function readEnv(source: Record<string, string | undefined> = process.env
     logLevel: e.WORKDECK_LOG_LEVEL,
     claudePath: e.WORKDECK_CLAUDE_PATH,
     redisUrl: e.WORKDECK_REDIS_URL,
+    databaseUrl: e.WORKDECK_DATABASE_URL,
     leaderTtlMs: e.WORKDECK_LEADER_TTL_MS,
   };
 }

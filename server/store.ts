@@ -26,6 +26,11 @@ export type Store = {
 };
 
 export async function openStore(env: WorkdeckEnv): Promise<Store> {
+  // Said, not ignored: someone who set it expects their data there, not in a SQLite file.
+  if (env.databaseUrl)
+    throw new Error(
+      "WORKDECK_DATABASE_URL is set, but this version serves from SQLite only: `workdeck db migrate` prepares a PostgreSQL database, and its services are moving onto it. Unset WORKDECK_DATABASE_URL to use the SQLite file (WORKDECK_DB).",
+    );
   const config = await loadConfig({ appRoot: env.appRoot, configPath: env.configPath });
   const db = openDatabase(env.dbPath);
   migrateDatabase(db, path.join(env.appRoot, "drizzle"));

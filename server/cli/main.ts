@@ -55,9 +55,20 @@ export async function main(argv: string[]): Promise<number> {
 
   const db = program.command("db").description("database maintenance");
   db.command("migrate")
-    .description("apply the committed migrations to WORKDECK_DB")
+    .description("apply the committed migrations to WORKDECK_DATABASE_URL (PostgreSQL) or else WORKDECK_DB (SQLite)")
     .action(async () => {
       const env = readEnv();
+      if (env.databaseUrl) {
+        const { describePgUrl, migratePgDatabase, openPgDatabase } = await import("../db/pg-client");
+        const pgDb = openPgDatabase(env.databaseUrl, { max: 1 });
+        try {
+          await migratePgDatabase(pgDb, path.join(env.appRoot, "drizzle", "pg"));
+        } finally {
+          await pgDb.$client.end();
+        }
+        process.stdout.write(`Migrated ${describePgUrl(env.databaseUrl)}\n`);
+        return;
+      }
       const { openDatabase, migrateDatabase } = await import("../db/client");
       const handle = openDatabase(env.dbPath);
       migrateDatabase(handle, path.join(env.appRoot, "drizzle"));

@@ -150,6 +150,47 @@ describe("PostgreSQL store: schema and migrations", () => {
     expect(await pgTables()).toEqual(full);
   });
 
+  it("`workdeck db migrate` prepares a PostgreSQL database named by WORKDECK_DATABASE_URL; serving from one is refused, not ignored", async () => {
+    await db.$client.query("CREATE DATABASE cli_target");
+    const url = server.url.replace(/\/postgres$/, "/cli_target").replace("postgres@", "postgres:hunter2@");
+    const env = {
+      ...process.env,
+      WORKDECK_SERVER_BUILD: "off",
+      WORKDECK_DATABASE_URL: url,
+      WORKDECK_DB: path.join(tempDir(), "unused.db"),
+    };
+    const cli = (...args: string[]) => spawnSync(process.execPath, ["bin/workdeck.mjs", ...args], { cwd: repoRoot, env, encoding: "utf8" });
+    const migrated = cli("db", "migrate");
+    expect(migrated.stderr).toBe("");
+    expect(migrated.status).toBe(0);
+    expect(migrated.stdout).toContain("Migrated postgres://postgres:***@127.0.0.1:");
+    expect(migrated.stdout).not.toContain("hunter2");
+    const target = openPgDatabase(url);
+    try {
+      const r = await target.$client.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'",
+      );
+      const created = fs
+        .readdirSync(PG_MIGRATIONS)
+        .filter((f) => f.endsWith(".sql"))
+        .reduce((n, f) => n + (fs.readFileSync(path.join(PG_MIGRATIONS, f), "utf8").match(/^CREATE TABLE /gm)?.length ?? 0), 0);
+      expect(r.rows[0]!.n).toBe(created);
+    } finally {
+      await target.$client.end();
+    }
+    const refused = cli("errors", "list", "--json");
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain("WORKDECK_DATABASE_URL is set, but this version serves from SQLite only");
+    expect(refused.stderr).not.toContain("hunter2");
+    const bad = spawnSync(process.execPath, ["bin/workdeck.mjs", "db", "migrate"], {
+      cwd: repoRoot,
+      env: { ...env, WORKDECK_DATABASE_URL: "mysql://root@localhost/db" },
+      encoding: "utf8",
+    });
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain("WORKDECK_DATABASE_URL must be a postgres:// or postgresql:// URL");
+  });
+
   it("a URL's password never reaches a message", () => {
     expect(describePgUrl("postgres://workdeck:s3cret@db.internal:5432/workdeck")).toBe("postgres://workdeck:***@db.internal:5432/workdeck");
     expect(describePgUrl("postgres://[bad")).not.toContain("bad");

@@ -65,7 +65,7 @@ export function describeEachDialect(name: string, body: (ctx: DialectContext) =>
     const openSqlite = (file: string): SqlStore => {
       const db = openDatabase(file);
       migrateDatabase(db, path.join(repoRoot, "drizzle"));
-      closers.push(() => db.$client.close());
+      closers.push(() => void db.$client.close());
       const store = new SqliteStore(db.$client);
       where.set(store, file);
       return store;
