@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { AccountsBanner, AccountsPanel } from "@/app/_components/sessions/accounts-panel";
 import { agentInput } from "@/app/_components/agents/agents-format";
 import { AgentsPanel } from "@/app/_components/agents/agents-panel";
-import { LaunchSessionButton } from "@/app/_components/sessions/launch-dialog";
+import { LaunchSessionButton } from "@/app/_components/sessions/launch-session-button";
 import { PageHeader } from "@/app/_components/shell/page-header";
 import { SessionCosts } from "@/app/_components/sessions/session-costs";
 import { readStatusFilter, sessionsListInput } from "@/app/_components/sessions/session-format";

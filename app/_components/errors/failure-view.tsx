@@ -15,7 +15,7 @@ import { FailureEvidence } from "../failure-evidence/evidence";
 import { BranchHistoryList } from "../failure-evidence/branch-history";
 import { FailureHistory, runErrors } from "./failure-history";
 import { FailureTriage } from "./failure-triage";
-import { LaunchSessionButton } from "../sessions/launch-dialog";
+import { LaunchSessionButton } from "../sessions/launch-session-button";
 import { PageHeader } from "../shell/page-header";
 import { Badge, Button, ErrorState, ListSkeleton, Section, Skeleton } from "../ui/ui";
 import { DetailLoadError } from "../shell/detail-load-error";

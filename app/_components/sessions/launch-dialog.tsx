@@ -19,27 +19,6 @@ const PERMISSION_MODES = [
 ] as const;
 type PermissionMode = (typeof PERMISSION_MODES)[number]["value"];
 
-/** "Launch session": opens the launch dialog for a work item (none = a manual prompt). */
-export function LaunchSessionButton({
-  projectId,
-  workItem,
-  variant = "primary",
-}: {
-  projectId: string | null;
-  workItem?: WorkItem;
-  variant?: "primary" | "secondary";
-}) {
-  const [open, setOpen] = useState(false);
-  return (
-    <>
-      <Button variant={variant} onClick={() => setOpen(true)}>
-        Launch session
-      </Button>
-      <LaunchDialog projectId={projectId} workItem={workItem} open={open} onClose={() => setOpen(false)} />
-    </>
-  );
-}
-
 export function LaunchDialog({
   projectId,
   workItem,

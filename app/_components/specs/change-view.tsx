@@ -1,6 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import dynamic from "next/dynamic";
 import Link from "next/link";
 import { useState } from "react";
 import type { DeltaView } from "@/lib/schemas/openspec";
@@ -8,8 +9,7 @@ import { plural, statusWord } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc/react";
 import { changeHref, specHref } from "@/lib/url-state";
 import { ChangeTasks } from "../change-editor/change-tasks";
-import { ArchiveDialog } from "./archive-dialog";
-import { LaunchSessionButton } from "../sessions/launch-dialog";
+import { LaunchSessionButton } from "../sessions/launch-session-button";
 import { Markdown } from "../ui/markdown";
 import { PageHeader } from "../shell/page-header";
 import { RelativeTime } from "../ui/relative-time";
@@ -17,12 +17,16 @@ import { Badge, Button, buttonClass, EmptyState, ListSkeleton, Section, Skeleton
 import { IssueTable, ValidationBadge } from "./validation";
 import { DetailLoadError } from "../shell/detail-load-error";
 
+// Loaded on the first "Archive" click: the dialog (and its archive preview) is not part of reading a change.
+const ArchiveDialog = dynamic(() => import("./archive-dialog").then((m) => m.ArchiveDialog), { ssr: false });
+
 const GROUP_TONE = { draft: "neutral", active: "blue", completed: "green" } as const;
 
 export function ChangeView({ projectId, changeId }: { projectId: string; changeId: string }) {
   const trpc = useTRPC();
   const change = useQuery(trpc.openspec.showChange.queryOptions({ projectId, changeId }));
   const [archiveOpen, setArchiveOpen] = useState(false);
+  const [archiveUsed, setArchiveUsed] = useState(false);
 
   if (change.isPending) return <DetailSkeleton projectId={projectId} label={changeId} />;
   if (change.isError)
@@ -61,13 +65,21 @@ export function ChangeView({ projectId, changeId }: { projectId: string; changeI
             <Link href={`${changeHref(projectId, c.id)}/edit`} className={buttonClass("secondary")}>
               Edit files
             </Link>
-            <Button variant="secondary" onClick={() => setArchiveOpen(true)}>
+            <Button
+              variant="secondary"
+              onClick={() => {
+                setArchiveUsed(true);
+                setArchiveOpen(true);
+              }}
+            >
               Archive
             </Button>
           </>
         }
       />
-      <ArchiveDialog projectId={projectId} changeId={c.id} open={archiveOpen} onClose={() => setArchiveOpen(false)} />
+      {archiveUsed ? (
+        <ArchiveDialog projectId={projectId} changeId={c.id} open={archiveOpen} onClose={() => setArchiveOpen(false)} />
+      ) : null}
 
       <div className="grid grid-cols-[minmax(0,1fr)] gap-8 lg:grid-cols-[minmax(0,1fr)_20rem]">
         <div className="min-w-0 space-y-8">
