@@ -42,6 +42,18 @@ export const HookIngestResultSchema = z.object({
 });
 export type HookIngestResult = z.infer<typeof HookIngestResultSchema>;
 
+/** What a session's, or all sessions', tool calls add up to (the summary row and the metrics). */
+const ToolTotalsSchema = z.object({
+  /** Completed tool calls (PostToolUse + PostToolUseFailure). */
+  toolCount: z.number().int(),
+  failureCount: z.number().int(),
+  /** toolCount > 0 ? successes / toolCount : null */
+  successRate: z.number().nullable(),
+  avgToolDurationMs: z.number().nullable(),
+  promptCount: z.number().int(),
+  eventCount: z.number().int(),
+});
+
 /** A Claude Code session as the agents summary table keeps it. */
 export const AgentSessionSchema = z.object({
   sessionId: z.string(),
@@ -54,14 +66,7 @@ export const AgentSessionSchema = z.object({
   lastEventAt: z.date(),
   lastEvent: z.string(),
   currentTool: z.string().nullable(),
-  /** Completed tool calls (PostToolUse + PostToolUseFailure). */
-  toolCount: z.number().int(),
-  failureCount: z.number().int(),
-  /** toolCount > 0 ? successes / toolCount : null */
-  successRate: z.number().nullable(),
-  avgToolDurationMs: z.number().nullable(),
-  promptCount: z.number().int(),
-  eventCount: z.number().int(),
+  ...ToolTotalsSchema.shape,
   /** Minutes since the last event, once that is at least the idle threshold; null while busy. */
   idleMinutes: z.number().int().nullable(),
   /** What a Notification or PermissionRequest asked for, while the status is needs_you. */
@@ -138,12 +143,7 @@ export const AgentMetricsSchema = z.object({
   sessions: z.number().int(),
   activeSessions: z.number().int(),
   needsYou: z.number().int(),
-  toolCount: z.number().int(),
-  failureCount: z.number().int(),
-  successRate: z.number().nullable(),
-  avgToolDurationMs: z.number().nullable(),
-  promptCount: z.number().int(),
-  eventCount: z.number().int(),
+  ...ToolTotalsSchema.shape,
   /** Per tool, only for one session (a whole-machine breakdown would scan every event). */
   byTool: z.array(ToolMetricSchema).nullable(),
 });

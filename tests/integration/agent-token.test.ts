@@ -10,7 +10,6 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { LoadedConfig } from "@/server/config";
 import type { Db } from "@/server/db/client";
 import { EventBus } from "@/server/events/bus";
 import { checkRequest } from "@/server/http/security";
@@ -19,7 +18,7 @@ import { authCredentials } from "@/server/auth/credentials";
 import { ProjectRegistry } from "@/server/projects/service";
 import { SessionRunner } from "@/server/sessions/service";
 import { afterToolResult, FakeAnthropic } from "../support/fake-anthropic";
-import { claudeChildEnv, projectStore, RUNNER_DEFAULTS } from "../support/session-harness";
+import { claudeChildEnv, projectStore, RUNNER_DEFAULTS, runnerConfig } from "../support/session-harness";
 import { repoRoot, tempDir } from "../support/temp";
 
 const FULL_TOKEN = "the-full-workdeck-token-0123456789";
@@ -87,11 +86,7 @@ describe("the token a launched agent gets", () => {
     const { db, bus, projects } = projectStore(path.join(root, "w.db"), project, repoRoot);
     cleanups.push(() => db.$client.close());
     const { url, seen } = await edgeServer(db, projects);
-    const config: LoadedConfig = {
-      config: { claude: { defaults: { permissionMode: "bypassPermissions", worktrees: false } } },
-      file: undefined,
-      baseDir: root,
-    };
+    const config = runnerConfig(root, { worktrees: false });
     const runner = new SessionRunner({
       db,
       bus,

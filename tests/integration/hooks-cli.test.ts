@@ -9,12 +9,12 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
-import { POST } from "@/app/api/hooks/route";
-import { readEnv } from "@/server/env";
 import { sendTestHookEvent } from "@/server/agents/hook-test";
 import { getSettings } from "@/server/notifications/settings";
 import { startRuntime, stopRuntime, type Runtime } from "@/server/runtime-boot";
 import { hookSession } from "../support/hook-payloads";
+import { hookRouteListener } from "../support/hook-route";
+import { oneProjectEnv } from "../support/runtime-env";
 import { repoRoot, tempDir } from "../support/temp";
 
 const run = promisify(execFile);
@@ -29,22 +29,9 @@ afterEach(async () => {
 
 /** The runtime with POST /api/hooks behind a real listener; returns its URL. */
 async function serveHooks(dir: string, projectPath: string): Promise<{ runtime: Runtime; url: string }> {
-  const config = path.join(dir, "config.json");
-  fs.writeFileSync(config, JSON.stringify({ projects: [{ slug: "billing-api", path: projectPath }] }));
-  const runtime = await startRuntime(
-    {
-      ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent" }),
-      appRoot: repoRoot,
-    },
-    { watch: false },
-  );
-  server = http.createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const headers = Object.fromEntries(Object.entries(req.headers).filter(([, v]) => typeof v === "string")) as Record<string, string>;
-    const response = await POST(new Request(`http://127.0.0.1${req.url}`, { method: "POST", headers, body: Buffer.concat(chunks) }));
-    res.writeHead(response.status, { "content-type": "application/json" }).end(await response.text());
-  });
+  const { env } = oneProjectEnv(dir, { slug: "billing-api", path: projectPath });
+  const runtime = await startRuntime(env, { watch: false });
+  server = http.createServer(hookRouteListener);
   await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
   return { runtime, url: `http://127.0.0.1:${(server!.address() as AddressInfo).port}` };
 }

@@ -10,11 +10,11 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
-import { POST } from "@/app/api/hooks/route";
 import { readEnv } from "@/server/env";
 import { startRuntime, stopRuntime } from "@/server/runtime-boot";
 import { getActivity, listActive } from "@/server/agents/service";
 import { afterToolResult, FakeAnthropic } from "../support/fake-anthropic";
+import { hookRouteListener } from "../support/hook-route";
 import { repoRoot, tempDir } from "../support/temp";
 
 const run = promisify(execFile);
@@ -39,13 +39,7 @@ describe.skipIf(!fs.existsSync(claudeBin))("real Claude Code with `workdeck hook
     fs.writeFileSync(config, JSON.stringify({ projects: [{ slug: "billing-api", path: project }] }));
     const workdeckEnv = { ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent" };
     const runtime = await startRuntime({ ...readEnv(workdeckEnv), appRoot: repoRoot }, { watch: false });
-    server = http.createServer(async (req, res) => {
-      const chunks: Buffer[] = [];
-      for await (const c of req) chunks.push(c as Buffer);
-      const headers = Object.fromEntries(Object.entries(req.headers).filter(([, v]) => typeof v === "string")) as Record<string, string>;
-      const response = await POST(new Request(`http://127.0.0.1${req.url}`, { method: "POST", headers, body: Buffer.concat(chunks) }));
-      res.writeHead(response.status, { "content-type": "application/json" }).end(await response.text());
-    });
+    server = http.createServer(hookRouteListener);
     await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
     const workdeckUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 

@@ -2,14 +2,13 @@ import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { LoadedConfig } from "@/server/config";
 import type { Db } from "@/server/db/client";
 import type { EventBus } from "@/server/events/bus";
 import type { ProjectRegistry } from "@/server/projects/service";
 import { landSession, sweepWorktrees } from "@/server/sessions/land";
 import { SessionRunner } from "@/server/sessions/service";
 import { afterToolResult, FakeAnthropic } from "../support/fake-anthropic";
-import { claudeChildEnv, closeHarness, projectStore, RUNNER_DEFAULTS } from "../support/session-harness";
+import { claudeChildEnv, closeHarness, projectStore, RUNNER_DEFAULTS, runnerConfig } from "../support/session-harness";
 import { repoRoot, tempDir } from "../support/temp";
 
 /**
@@ -45,11 +44,7 @@ async function setup(): Promise<Harness> {
   const defaultConfig = path.join(root, "default-config");
   fs.mkdirSync(defaultConfig);
   const { db, bus, projects } = projectStore(path.join(root, "w.db"), project, repoRoot);
-  const config: LoadedConfig = {
-    config: { claude: { defaults: { permissionMode: "bypassPermissions", worktrees: true } } },
-    file: undefined,
-    baseDir: root,
-  };
+  const config = runnerConfig(root, { worktrees: true });
   const runner = new SessionRunner({
     db,
     bus,

@@ -67,3 +67,9 @@ export interface SampleExpected {
 export function readSampleExpected(): SampleExpected {
   return JSON.parse(fs.readFileSync(sharedPath("playwright-sample", "expected.json"), "utf8")) as SampleExpected;
 }
+
+/** Exactly the classification fields of `want` (expected.json may carry more), for a `toEqual` against what the code classified. */
+export function classificationOf(want: SampleExpectedClass): SampleExpectedClass {
+  const { class: cls, active, occurrences, failureRuns, flakyRuns, consecutiveFailuresAtEnd } = want;
+  return { class: cls, active, occurrences, failureRuns, flakyRuns, consecutiveFailuresAtEnd };
+}

@@ -29,15 +29,10 @@ export function harnessSpec(root: string, fakeUrl: string, extra: Partial<Harnes
 }
 
 export function harnessDeps(spec: HarnessSpec, repoRoot: string): SessionsDeps {
-  const config: LoadedConfig = {
-    config: { claude: { defaults: { permissionMode: "bypassPermissions", worktrees: false, timeoutMinutes: spec.timeoutMinutes } } },
-    file: undefined,
-    baseDir: spec.root,
-  };
   return {
     ...projectStore(spec.dbPath, spec.projectPath, repoRoot),
     ...RUNNER_DEFAULTS,
-    config,
+    config: runnerConfig(spec.root, { worktrees: false, timeoutMinutes: spec.timeoutMinutes }),
     baseEnv: claudeChildEnv(
       { home: spec.root, fakeUrl: spec.fakeUrl, configDir: path.join(spec.root, "default-config") },
       { CLAUDE_CODE_OAUTH_TOKEN: "tok-default" },
@@ -53,6 +48,11 @@ export function projectStore(dbPath: string, projectPath: string, repoRoot: stri
   const projects = new ProjectRegistry(db);
   projects.replace([{ ...project, path: projectPath, openspecRoot: projectPath, source: "config", problem: null }]);
   return { db, bus: new EventBus(db), projects };
+}
+
+/** A test runner's config: sessions may use every tool unasked (bypassPermissions), in worktrees or not; paths resolve from `root`. */
+export function runnerConfig(root: string, defaults: { worktrees: boolean; timeoutMinutes?: number }): LoadedConfig {
+  return { config: { claude: { defaults: { permissionMode: "bypassPermissions", ...defaults } } }, file: undefined, baseDir: root };
 }
 
 /** What a test's runner leaves as the server would not: no OpenSpec behind it, a silent log, the SDK's own Claude Code binary. */
