@@ -10,7 +10,8 @@
  */
 import { randomUUID } from "node:crypto";
 import os from "node:os";
-import type { Db } from "./db/client";
+import { sql } from "drizzle-orm";
+import type { SqlStore } from "./db/sql-store";
 
 /** The logger calls the election makes (a pino logger fits). */
 export type LeaderLog = Record<"info" | "warn" | "error", (obj: object, msg: string) => void>;
@@ -24,21 +25,19 @@ export class LeaderLock {
   private held = false;
 
   constructor(
-    private readonly db: Db,
+    private readonly store: SqlStore,
     readonly name: string,
     readonly ttlMs = DEFAULT_LEADER_TTL_MS,
   ) {}
 
-  /** Takes or renews the lock; true while this process holds it. */
-  tryHold(now = Date.now()): boolean {
-    const info = this.db.$client
-      .prepare(
-        `INSERT INTO integration_locks (name, owner, expires_at) VALUES (?, ?, ?)
-         ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
-         WHERE integration_locks.owner = excluded.owner OR integration_locks.expires_at < ?`,
-      )
-      .run(this.name, this.owner, now + this.ttlMs, now);
-    this.held = info.changes > 0;
+  /** Takes or renews the lock; true while this process holds it. Portable SQL: SQLite and PostgreSQL alike (issue 14). */
+  async tryHold(now = Date.now()): Promise<boolean> {
+    const { changes } = await this.store.run(
+      sql`INSERT INTO integration_locks (name, owner, expires_at) VALUES (${this.name}, ${this.owner}, ${now + this.ttlMs})
+          ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+          WHERE integration_locks.owner = excluded.owner OR integration_locks.expires_at < ${now}`,
+    );
+    this.held = changes > 0;
     return this.held;
   }
 
@@ -47,10 +46,10 @@ export class LeaderLock {
   }
 
   /** A clean stop hands the lock on at once instead of after the expiry. */
-  release(): void {
+  async release(): Promise<void> {
     if (!this.held) return;
     this.held = false;
-    this.db.$client.prepare("DELETE FROM integration_locks WHERE name = ? AND owner = ?").run(this.name, this.owner);
+    await this.store.run(sql`DELETE FROM integration_locks WHERE name = ${this.name} AND owner = ${this.owner}`);
   }
 }
 
@@ -71,20 +70,22 @@ export class LeaderElection {
   private leading = false;
   /** When this process's row expires, as far as it knows (its last successful renewal + TTL). */
   private heldUntil = 0;
+  /** The heartbeat in flight: a slow database must not stack renewals. */
+  private ticking: Promise<void> | null = null;
 
   constructor(
-    private readonly deps: { db: Db; log: LeaderLog },
+    private readonly deps: { sqlStore: SqlStore; log: LeaderLog },
     name = "leader",
     ttlMs = DEFAULT_LEADER_TTL_MS,
   ) {
-    this.lock = new LeaderLock(deps.db, name, ttlMs);
+    this.lock = new LeaderLock(deps.sqlStore, name, ttlMs);
   }
 
   /** Competes now and then on every heartbeat. */
   start(): this {
     if (this.timer) return this;
-    this.tick();
-    this.timer = setInterval(() => this.tick(), Math.max(100, Math.floor(this.lock.ttlMs / 3)));
+    void this.tick();
+    this.timer = setInterval(() => void this.tick(), Math.max(100, Math.floor(this.lock.ttlMs / 3)));
     this.timer.unref();
     return this;
   }
@@ -100,10 +101,16 @@ export class LeaderElection {
     if (this.leading) this.startJob(job);
   }
 
-  tick(now = Date.now()): void {
+  /** One heartbeat; resolves once leadership (and the jobs) follow its outcome. */
+  tick(now = Date.now()): Promise<void> {
+    this.ticking ??= this.heartbeat(now).finally(() => (this.ticking = null));
+    return this.ticking;
+  }
+
+  private async heartbeat(now: number): Promise<void> {
     let held: boolean;
     try {
-      held = this.lock.tryHold(now);
+      held = await this.lock.tryHold(now);
       if (held) this.heldUntil = now + this.lock.ttlMs;
     } catch (err) {
       // A busy database: keep leading until the row we hold would have expired anyway.
@@ -128,10 +135,11 @@ export class LeaderElection {
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    await this.ticking;
     this.leading = false;
     await this.stopJobs();
     try {
-      this.lock.release();
+      await this.lock.release();
     } catch {
       // The database is closing with the process: the row expires by itself.
     }

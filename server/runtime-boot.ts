@@ -57,7 +57,7 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
   // A long-running server also relays events other processes stored (CLI ingest, other instances: Redis when set).
   const relay = opts.watch ? startEventRelay(bus, env, log) : null;
   // Background jobs run in one server per database (issue 14): registered below, started by start().
-  const leader = opts.watch ? new LeaderElection({ db, log }, "leader", env.leaderTtlMs) : null;
+  const leader = opts.watch ? new LeaderElection({ sqlStore, log }, "leader", env.leaderTtlMs) : null;
   const warnings: string[] = [];
 
   async function rescan() {

@@ -23,7 +23,14 @@ export type BackgroundDeps = {
   lock?: LeaderLock;
 };
 
-export type Background = { lock: IntegrationLock; automations: AutomationRunner; poller: RailwayPoller; close(): Promise<void> };
+export type Background = {
+  lock: IntegrationLock;
+  automations: AutomationRunner;
+  poller: RailwayPoller;
+  /** Settles once the lock's first answer is in (held or not). */
+  ready: Promise<void>;
+  close(): Promise<void>;
+};
 
 /**
  * The server's background work of issue 15, in the one process holding the `integrations` lock:
@@ -31,33 +38,33 @@ export type Background = { lock: IntegrationLock; automations: AutomationRunner;
  * Railway poller runs on its interval. The others stand by and take over within the lock's TTL.
  */
 export function startBackground(deps: BackgroundDeps): Background {
-  const lock = deps.lock ?? new IntegrationLock(deps.db, "integrations");
+  const lock = deps.lock ?? new IntegrationLock(deps.sqlStore, "integrations");
   const automations = new AutomationRunner(deps);
   const poller = new RailwayPoller(deps);
   const rules = deps.config.config.automations?.length ?? 0;
   let closed = false;
-  const tick = () => {
-    try {
-      lock.tryHold();
-    } catch (err) {
-      deps.log.warn({ err }, "integrations lock could not be renewed");
-    }
-  };
-  tick();
-  const heartbeat = setInterval(tick, deps.heartbeatMs ?? 10_000);
+  const tick = () =>
+    lock.tryHold().then(
+      () => {},
+      (err: unknown) => deps.log.warn({ err }, "integrations lock could not be renewed"),
+    );
+  // Events that arrive before the first answer wait for it rather than being dropped.
+  const firstHold = tick();
+  const heartbeat = setInterval(() => void tick(), deps.heartbeatMs ?? 10_000);
   heartbeat.unref();
   const off = deps.bus.on((event) => {
-    if (closed || !lock.isHeld()) return;
+    if (closed) return;
     if (event.type !== "integrations.changed" && event.type !== "errors.failureNew" && event.type !== "errors.failureUpdated") return;
     // After publish() returns: an automation never runs inside the writer's transaction or call.
     // A failed deploy's log tail is fetched first, so a remediation prompt carries it.
     setImmediate(() => {
-      void poller
-        .onEvent(event)
-        .then(() => (rules ? automations.handle(event) : undefined))
+      void firstHold
+        .then(() => (closed || !lock.isHeld() ? undefined : handle(event)))
         .catch((err) => deps.log.error({ err }, "automation failed"));
     });
   });
+  const handle = (event: Parameters<Parameters<EventBus["on"]>[0]>[0]) =>
+    poller.onEvent(event).then(() => (rules ? automations.handle(event) : undefined));
   let polling: Promise<unknown> | null = null;
   const poll = () => {
     if (closed || polling || !lock.isHeld()) return;
@@ -70,6 +77,7 @@ export function startBackground(deps: BackgroundDeps): Background {
     lock,
     automations,
     poller,
+    ready: firstHold,
     async close() {
       closed = true;
       off();
@@ -77,7 +85,8 @@ export function startBackground(deps: BackgroundDeps): Background {
       if (pollTimer) clearInterval(pollTimer);
       await polling;
       await automations.idle();
-      lock.release();
+      await firstHold;
+      await lock.release().catch(() => {});
     },
   };
 }

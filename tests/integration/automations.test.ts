@@ -189,6 +189,7 @@ describe("several servers on one database", () => {
     // A second server's background on the same database: it stands by.
     const second = startBackground({ ...s.runtime, readSecret: (name) => s.secrets[name] });
     closers.push(() => second.close());
+    await Promise.all([background.ready, second.ready]);
     expect([background.lock.isHeld(), second.lock.isHeld()]).toEqual([true, false]);
     const seen: Promise<void>[] = [];
     const off = s.runtime.bus.on((e) => void seen.push(second.automations.handle(e)));

@@ -114,17 +114,17 @@ describe("Railway poller", () => {
 describe("one process per database", () => {
   it("the integrations lock has one holder; another takes over after a release or once the holder's heartbeat expires", async () => {
     const s = await startWebhookServer();
-    const a = new IntegrationLock(s.runtime.db, "integrations", 30_000);
-    const b = new IntegrationLock(s.runtime.db, "integrations", 30_000);
+    const a = new IntegrationLock(s.runtime.sqlStore, "integrations", 30_000);
+    const b = new IntegrationLock(s.runtime.sqlStore, "integrations", 30_000);
     const t0 = 1_000_000;
-    expect(a.tryHold(t0)).toBe(true);
-    expect(b.tryHold(t0 + 1000)).toBe(false);
-    expect(a.tryHold(t0 + 10_000)).toBe(true);
-    expect(b.tryHold(t0 + 39_000)).toBe(false);
+    expect(await a.tryHold(t0)).toBe(true);
+    expect(await b.tryHold(t0 + 1000)).toBe(false);
+    expect(await a.tryHold(t0 + 10_000)).toBe(true);
+    expect(await b.tryHold(t0 + 39_000)).toBe(false);
     // a stopped heartbeating at t0 + 10 s.
-    expect(b.tryHold(t0 + 40_001)).toBe(true);
-    expect(a.tryHold(t0 + 40_002)).toBe(false);
-    b.release();
-    expect(a.tryHold(t0 + 40_003)).toBe(true);
+    expect(await b.tryHold(t0 + 40_001)).toBe(true);
+    expect(await a.tryHold(t0 + 40_002)).toBe(false);
+    await b.release();
+    expect(await a.tryHold(t0 + 40_003)).toBe(true);
   });
 });
