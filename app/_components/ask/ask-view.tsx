@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useId, useState, type FormEvent } from "react";
+import { statusWord } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc/react";
 import { SessionView } from "../sessions/session-view";
 import { useSelectedProject } from "../shell/selected-project";
@@ -37,7 +38,9 @@ export function AskView({ sessionId }: { sessionId: number | null }) {
               >
                 <span className="line-clamp-2">{c.question || `Conversation ${c.id}`}</span>
                 <span className="mt-0.5 flex gap-2 text-xs text-zinc-500">
-                  <Badge tone={c.status === "running" ? "blue" : c.status === "completed" ? "green" : "neutral"}>{c.status}</Badge>
+                  <Badge tone={c.status === "running" ? "blue" : c.status === "completed" ? "green" : "neutral"}>
+                    {statusWord(c.status)}
+                  </Badge>
                   {c.projectSlug}
                 </span>
               </Link>
