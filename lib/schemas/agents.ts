@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { SubscribeInputSchema } from "./common";
+import { ProjectFilterInputSchema, ProjectSlugSchema, SubscribeInputSchema } from "./common";
 
 /**
  * Agent activity domain types (issue 5), shared by the hooks ingest endpoint,
@@ -76,7 +76,7 @@ export const AgentSessionSchema = z.object({
 });
 export type AgentSession = z.infer<typeof AgentSessionSchema>;
 
-export const ListActiveInputSchema = z.object({ projectId: z.string().max(63).optional() });
+export const ListActiveInputSchema = ProjectFilterInputSchema;
 export type ListActiveInput = z.infer<typeof ListActiveInputSchema>;
 
 export const SessionIdSchema = z.string().min(1).max(200);
@@ -129,7 +129,7 @@ export const AgentActivitySchema = z.object({
 });
 export type AgentActivity = z.infer<typeof AgentActivitySchema>;
 
-export const GetMetricsInputSchema = z.object({ sessionId: SessionIdSchema.optional(), projectId: z.string().max(63).optional() });
+export const GetMetricsInputSchema = z.object({ sessionId: SessionIdSchema.optional(), projectId: ProjectSlugSchema.optional() });
 export type GetMetricsInput = z.infer<typeof GetMetricsInputSchema>;
 
 export const ToolMetricSchema = z.object({
@@ -152,7 +152,7 @@ export type AgentMetrics = z.infer<typeof AgentMetricsSchema>;
 export const AgentsSubscribeInputSchema = SubscribeInputSchema.extend({ sessionId: SessionIdSchema.optional() });
 
 /** Settings' "Send test event": which project's installed hook to run. */
-export const SendTestHookInputSchema = z.object({ projectId: z.string().min(1).max(63) });
+export const SendTestHookInputSchema = z.object({ projectId: ProjectSlugSchema });
 
 export const HookTestResultSchema = z.object({
   delivered: z.boolean(),

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ProjectFilterInputSchema, ProjectSlugSchema } from "./common";
 import { CHANGE_GROUPS } from "./values";
 
 /** The dashboard's view of OpenSpec items. The parser package owns the official shapes. */
@@ -163,7 +164,7 @@ export const SpecDeltasSchema = z
   .refine((list) => new Set(list.map((c) => c.capability)).size === list.length, "Each capability appears once");
 
 export const CreateProposalInputSchema = z.object({
-  projectId: z.string().min(1),
+  projectId: ProjectSlugSchema,
   title: z.string().trim().min(3, "Title needs at least 3 characters").max(120, "Keep the title under 120 characters"),
   description: z.string().trim().min(20, "Say why in at least 20 characters").max(5000),
   whatChanges: z.string().trim().max(10_000).optional(),
@@ -185,7 +186,7 @@ export const ChangeFileSchema = z.union([
   z.string().regex(/^specs\/[a-z0-9][a-z0-9-]{0,99}\/spec\.md$/, "A delta spec is specs/<capability>/spec.md"),
 ]);
 export const ReadChangeFileInputSchema = z.object({
-  projectId: z.string().min(1).max(63),
+  projectId: ProjectSlugSchema,
   changeId: z.string().min(1).max(200),
   file: ChangeFileSchema,
 });
@@ -204,7 +205,7 @@ export type WriteChangeFileInput = z.infer<typeof WriteChangeFileInputSchema>;
 
 /** Ticks (or unticks) one task of tasks.md, named by its line and text as the page showed them. */
 export const SetTaskDoneInputSchema = z.object({
-  projectId: z.string().min(1).max(63),
+  projectId: ProjectSlugSchema,
   changeId: z.string().min(1).max(200),
   line: z.number().int().positive(),
   text: z.string().max(2000),
@@ -222,10 +223,10 @@ export const SpecRequirementsSchema = z.object({
 export type SpecRequirements = z.infer<typeof SpecRequirementsSchema>;
 
 /** Inputs of openspec.listChanges/showChange/listSpecs/showSpec, shared by the router and the MCP tools. */
-export const ListChangesInputSchema = z.object({ projectId: z.string().max(63).optional(), status: z.array(ChangeGroupSchema).optional() });
-export const ChangeRefInputSchema = z.object({ projectId: z.string().min(1).max(63), changeId: z.string().min(1).max(200) });
-export const ListSpecsInputSchema = z.object({ projectId: z.string().max(63).optional() });
-export const SpecRefInputSchema = z.object({ projectId: z.string().min(1).max(63), specId: z.string().min(1).max(400) });
+export const ListChangesInputSchema = ProjectFilterInputSchema.extend({ status: z.array(ChangeGroupSchema).optional() });
+export const ChangeRefInputSchema = z.object({ projectId: ProjectSlugSchema, changeId: z.string().min(1).max(200) });
+export const ListSpecsInputSchema = ProjectFilterInputSchema;
+export const SpecRefInputSchema = z.object({ projectId: ProjectSlugSchema, specId: z.string().min(1).max(400) });
 
 const SingleLine = (label: string, max: number) =>
   z
@@ -240,7 +241,7 @@ const SingleLine = (label: string, max: number) =>
  * makes a new proposal valid for OpenSpec, which wants at least one delta per change.
  */
 export const AddSpecDeltaInputSchema = z.object({
-  projectId: z.string().min(1).max(63),
+  projectId: ProjectSlugSchema,
   changeId: z.string().min(1).max(200),
   capability: z
     .string()

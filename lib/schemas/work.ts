@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { SubscribeInputSchema } from "./common";
+import { ProjectFilterInputSchema, ProjectSlugSchema, SubscribeInputSchema } from "./common";
 import { BlockerSchema } from "./dependencies";
 import { ACTIVITY_KINDS, WORK_STATUSES, WORK_TYPES } from "./values";
 
@@ -64,7 +64,7 @@ export const WorkFilterSchema = z.object({
 });
 export type WorkFilter = z.infer<typeof WorkFilterSchema>;
 
-export const ListAllInputSchema = z.object({ projectId: z.string().max(63).optional(), filter: WorkFilterSchema.optional() });
+export const ListAllInputSchema = ProjectFilterInputSchema.extend({ filter: WorkFilterSchema.optional() });
 export type ListAllInput = z.infer<typeof ListAllInputSchema>;
 
 export const WorkStatsSchema = z.object({
@@ -81,7 +81,7 @@ export const ActivityKindSchema = z.enum(ACTIVITY_KINDS);
 export type ActivityKind = z.infer<typeof ActivityKindSchema>;
 
 export const ActivityInputSchema = z.object({
-  projectId: z.string().max(63).optional(),
+  projectId: ProjectSlugSchema.optional(),
   types: z.array(ActivityKindSchema).optional(),
   /** Event id cursor: items older than this. */
   before: z.number().int().positive().optional(),

@@ -11,7 +11,7 @@ import {
   SpecRefInputSchema,
   WriteChangeFileInputSchema,
 } from "@/lib/schemas/openspec";
-import { SubscribeInputSchema } from "@/lib/schemas/common";
+import { ProjectSlugSchema, SubscribeInputSchema } from "@/lib/schemas/common";
 import { createTRPCRouter, publicProcedure } from "../trpc/init";
 import { addSpecDelta } from "./deltas";
 import { specRequirements, validateProposal } from "./drafts";
@@ -40,7 +40,7 @@ export const openspecRouter = createTRPCRouter({
 
   /** The form's live check: what `validate` would say of the change this draft creates (field errors as issues). */
   validateProposal: publicProcedure
-    .input(z.looseObject({ projectId: z.string().min(1).max(63) }))
+    .input(z.looseObject({ projectId: ProjectSlugSchema }))
     .query(({ ctx, input }) => validateProposal(ctx.runtime, input)),
 
   /** A main spec's requirements as a MODIFIED delta restates them (the form prefills from it). */
