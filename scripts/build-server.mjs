@@ -26,6 +26,7 @@ const EXTERNAL = [
   "better-sqlite3",
   "next",
   "next/*",
+  "@next/env",
   "@anthropic-ai/claude-agent-sdk",
   "tsx",
   "tsx/*",

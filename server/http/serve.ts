@@ -3,6 +3,7 @@ import http from "node:http";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
+import nextEnv from "@next/env";
 import { readSecret, type WorkdeckEnv } from "../env";
 import { startRuntime, stopRuntime, type Runtime } from "../runtime-boot";
 import { authCredentials } from "../auth/credentials";
@@ -55,6 +56,7 @@ export async function serve(env: WorkdeckEnv, opts: { buildIfNeeded?: boolean; d
       next: () => nextHandle,
     });
     const { default: next } = await import("next");
+    if (!opts.dev) useBuiltConfig(env.appRoot);
     const nextApp = next({ dev: Boolean(opts.dev), dir: env.appRoot, hostname: env.host, port: env.port });
     app = nextApp;
     const handle = nextApp.getRequestHandler();
@@ -80,6 +82,24 @@ export async function serve(env: WorkdeckEnv, opts: { buildIfNeeded?: boolean; d
       await stopRuntime();
     },
   };
+}
+
+/**
+ * Serves with the config `next build` resolved and wrote beside its output, as Next's standalone
+ * server does: otherwise Next compiles next.config.ts again at every start, and loads its native
+ * SWC compiler (23 MB resident for the life of the process) for that alone (issue 12). Next then
+ * skips its .env loading too, so it is done here, as Next does it. No build yet: Next loads both.
+ */
+function useBuiltConfig(appRoot: string): void {
+  let config: unknown;
+  try {
+    config = (JSON.parse(fs.readFileSync(path.join(appRoot, ".next", "required-server-files.json"), "utf8")) as { config: unknown }).config;
+  } catch {
+    return;
+  }
+  if (!config || typeof config !== "object") return;
+  nextEnv.loadEnvConfig(appRoot, false, { info: () => {}, error: () => {} });
+  process.env.__NEXT_PRIVATE_STANDALONE_CONFIG = JSON.stringify(config);
 }
 
 /** Binds, or fails with one line a person can act on (never Node's stack or errno soup). */
