@@ -133,28 +133,21 @@ beforeAll(async () => {
     const summary = ingestReport(server.runtime, { projectSlug: STAGES, body });
     stages.push({ name, summary, groups: listFailures(server.runtime, { projectId: STAGES }) });
   };
-  globalSetup = await runPlaywright({
-    config: "playwright.global-setup.config.ts",
-    reporter: "json",
-    jsonOutput: path.join(work, "global-setup.json"),
-    outputDir,
-  });
-  stage("global setup", globalSetup.report);
-  loadError = await runPlaywright({
-    config: "playwright.load-error.config.ts",
-    reporter: "json",
-    jsonOutput: path.join(work, "load-error.json"),
-    outputDir,
-  });
-  stage("load error", loadError.report);
-  globalTeardown = await runPlaywright({
-    config: "playwright.global-teardown.config.ts",
-    reporter: "json",
-    jsonOutput: path.join(work, "global-teardown.json"),
-    outputDir,
-    env: { RUN_INDEX: "4" },
-  });
-  stage("global teardown", globalTeardown.report);
+  /** One stage's own config (`playwright.<file>.config.ts`), run with the json reporter, then ingested. */
+  const runStage = async (name: string, file: "global-setup" | "load-error" | "global-teardown", env?: Record<string, string>) => {
+    const run = await runPlaywright({
+      config: `playwright.${file}.config.ts`,
+      reporter: "json",
+      jsonOutput: path.join(work, `${file}.json`),
+      outputDir,
+      env,
+    });
+    stage(name, run.report);
+    return run;
+  };
+  globalSetup = await runStage("global setup", "global-setup");
+  loadError = await runStage("load error", "load-error");
+  globalTeardown = await runStage("global teardown", "global-teardown", { RUN_INDEX: "4" });
   stage("clean run", runs.get(6)?.report);
 
   const timings = [...runs.entries()].map(([run, r]) => `run ${run}: ${(r.ms / 1000).toFixed(1)} s`);
