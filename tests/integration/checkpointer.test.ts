@@ -30,8 +30,8 @@ describe("background WAL checkpointer", () => {
       const db = openDatabase(file);
       migrateDatabase(db, path.join(repoRoot, "drizzle"));
       const sqlite = db.$client;
-      // Small numbers so that a few megabytes show it: the server's are 250 ms and 64 MB.
-      const checkpointer = startCheckpointer(db, repoRoot, { intervalMs: 20, restartAbovePages: 256 });
+      // Small numbers so that a few megabytes show it: the server's are 250 ms, 4 MB and 64 MB.
+      const checkpointer = startCheckpointer(db, repoRoot, { intervalMs: 20, startAbovePages: 64, restartAbovePages: 256 });
       stops.push(checkpointer);
       expect(sqlite.pragma("wal_autocheckpoint", { simple: true })).toBe(0);
 
@@ -54,6 +54,34 @@ describe("background WAL checkpointer", () => {
       expect(largestWal).toBeLessThan(8 * MB);
     },
   );
+
+  it("runs its thread only while the WAL has frames to copy", { timeout: 120_000 }, async () => {
+    const file = path.join(tempDir(), "idle.db");
+    const db = openDatabase(file);
+    migrateDatabase(db, path.join(repoRoot, "drizzle"));
+    const sqlite = db.$client;
+    sqlite.exec("CREATE TABLE filler (b BLOB)");
+    const insert = sqlite.prepare("INSERT INTO filler VALUES (randomblob(16000))");
+    // Checkpointed once by hand: the migrations' frames are not this test's.
+    sqlite.pragma("wal_checkpoint(TRUNCATE)");
+    const checkpointer = startCheckpointer(db, repoRoot, { intervalMs: 20, startAbovePages: 64, stopAfterQuietMs: 100 })!;
+    stops.push(checkpointer);
+
+    // A few pages below the threshold: no thread.
+    insert.run();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(checkpointer.active()).toBe(false);
+
+    // 2 MB (512 pages) in the WAL: the thread starts and copies them into the database file.
+    sqlite.transaction(() => {
+      for (let i = 0; i < (2 * MB) / 16000; i++) insert.run();
+    })();
+    await eventually(() => checkpointer.active());
+    await eventually(() => fs.statSync(file).size >= 2 * MB);
+    // Nothing more to copy: it stops again, and the commits still never checkpoint.
+    await eventually(() => !checkpointer.active());
+    expect(sqlite.pragma("wal_autocheckpoint", { simple: true })).toBe(0);
+  });
 
   it("does nothing for an in-memory database", () => {
     const db = openDatabase(":memory:");
