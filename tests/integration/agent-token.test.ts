@@ -18,7 +18,7 @@ import { authCredentials } from "@/server/auth/credentials";
 import { ProjectRegistry } from "@/server/projects/service";
 import { SessionRunner } from "@/server/sessions/service";
 import { afterToolResult, FakeAnthropic } from "../support/fake-anthropic";
-import { claudeChildEnv, projectStore, RUNNER_DEFAULTS, runnerConfig } from "../support/session-harness";
+import { projectStore, runnerDeps } from "../support/session-harness";
 import { repoRoot, tempDir } from "../support/temp";
 
 const FULL_TOKEN = "the-full-workdeck-token-0123456789";
@@ -86,19 +86,18 @@ describe("the token a launched agent gets", () => {
     const { db, bus, projects } = projectStore(path.join(root, "w.db"), project, repoRoot);
     cleanups.push(() => db.$client.close());
     const { url, seen } = await edgeServer(db, projects);
-    const config = runnerConfig(root, { worktrees: false });
     const runner = new SessionRunner({
-      db,
-      bus,
-      projects,
-      ...RUNNER_DEFAULTS,
-      config,
-      // The server's own environment carries WORKDECK_TOKEN (as `workdeck serve` with a token does).
-      baseEnv: claudeChildEnv(
-        { home: root, fakeUrl: fake.url, configDir },
-        { CLAUDE_CODE_OAUTH_TOKEN: "tok-default", WORKDECK_TOKEN: FULL_TOKEN },
+      ...runnerDeps(
+        root,
+        { db, bus, projects },
+        {
+          fakeUrl: fake.url,
+          configDir,
+          defaults: { worktrees: false },
+          // The server's own environment carries WORKDECK_TOKEN (as `workdeck serve` with a token does).
+          env: { CLAUDE_CODE_OAUTH_TOKEN: "tok-default", WORKDECK_TOKEN: FULL_TOKEN },
+        },
       ),
-      worktreesDir: path.join(root, "worktrees"),
       hooks: { appRoot: repoRoot, url, token: FULL_TOKEN, spoolDir: path.join(root, "spool") },
     });
     cleanups.push(() => runner.close());

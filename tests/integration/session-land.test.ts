@@ -8,7 +8,7 @@ import type { ProjectRegistry } from "@/server/projects/service";
 import { landSession, sweepWorktrees } from "@/server/sessions/land";
 import { SessionRunner } from "@/server/sessions/service";
 import { afterToolResult, FakeAnthropic } from "../support/fake-anthropic";
-import { claudeChildEnv, closeHarness, projectStore, RUNNER_DEFAULTS, runnerConfig } from "../support/session-harness";
+import { closeHarness, projectStore, runnerDeps } from "../support/session-harness";
 import { repoRoot, tempDir } from "../support/temp";
 
 /**
@@ -44,16 +44,13 @@ async function setup(): Promise<Harness> {
   const defaultConfig = path.join(root, "default-config");
   fs.mkdirSync(defaultConfig);
   const { db, bus, projects } = projectStore(path.join(root, "w.db"), project, repoRoot);
-  const config = runnerConfig(root, { worktrees: true });
-  const runner = new SessionRunner({
-    db,
-    bus,
-    projects,
-    ...RUNNER_DEFAULTS,
-    config,
-    baseEnv: claudeChildEnv({ home: root, fakeUrl: fake.url, configDir: defaultConfig }, { ANTHROPIC_API_KEY: "sk-fake" }),
-    worktreesDir: path.join(root, "worktrees"),
-  });
+  const runner = new SessionRunner(
+    runnerDeps(
+      root,
+      { db, bus, projects },
+      { fakeUrl: fake.url, configDir: defaultConfig, defaults: { worktrees: true }, env: { ANTHROPIC_API_KEY: "sk-fake" } },
+    ),
+  );
   current = { fake, runner, db, project, projects, bus };
   return current;
 }

@@ -29,15 +29,29 @@ export function harnessSpec(root: string, fakeUrl: string, extra: Partial<Harnes
 }
 
 export function harnessDeps(spec: HarnessSpec, repoRoot: string): SessionsDeps {
+  return runnerDeps(spec.root, projectStore(spec.dbPath, spec.projectPath, repoRoot), {
+    fakeUrl: spec.fakeUrl,
+    configDir: path.join(spec.root, "default-config"),
+    defaults: { worktrees: false, timeoutMinutes: spec.timeoutMinutes },
+    env: { CLAUDE_CODE_OAUTH_TOKEN: "tok-default" },
+  });
+}
+
+/**
+ * A test runner's dependencies in `root` over `store`: runnerConfig's `defaults`, RUNNER_DEFAULTS,
+ * Claude children on the fake API with `env` as their credentials, worktrees under `root`.
+ */
+export function runnerDeps(
+  root: string,
+  store: ReturnType<typeof projectStore>,
+  opts: { fakeUrl: string; configDir: string; defaults: RunnerDefaults; env: Record<string, string | undefined> },
+): SessionsDeps {
   return {
-    ...projectStore(spec.dbPath, spec.projectPath, repoRoot),
+    ...store,
     ...RUNNER_DEFAULTS,
-    config: runnerConfig(spec.root, { worktrees: false, timeoutMinutes: spec.timeoutMinutes }),
-    baseEnv: claudeChildEnv(
-      { home: spec.root, fakeUrl: spec.fakeUrl, configDir: path.join(spec.root, "default-config") },
-      { CLAUDE_CODE_OAUTH_TOKEN: "tok-default" },
-    ),
-    worktreesDir: path.join(spec.root, "worktrees"),
+    config: runnerConfig(root, opts.defaults),
+    baseEnv: claudeChildEnv({ home: root, fakeUrl: opts.fakeUrl, configDir: opts.configDir }, opts.env),
+    worktreesDir: path.join(root, "worktrees"),
   };
 }
 
@@ -51,7 +65,9 @@ export function projectStore(dbPath: string, projectPath: string, repoRoot: stri
 }
 
 /** A test runner's config: sessions may use every tool unasked (bypassPermissions), in worktrees or not; paths resolve from `root`. */
-export function runnerConfig(root: string, defaults: { worktrees: boolean; timeoutMinutes?: number }): LoadedConfig {
+type RunnerDefaults = { worktrees: boolean; timeoutMinutes?: number };
+
+export function runnerConfig(root: string, defaults: RunnerDefaults): LoadedConfig {
   return { config: { claude: { defaults: { permissionMode: "bypassPermissions", ...defaults } } }, file: undefined, baseDir: root };
 }
 
