@@ -16,6 +16,7 @@ import { ingestThread } from "@/server/errors/ingest-thread";
 import type { WorkdeckEvent } from "@/lib/schemas/events";
 import { generatePlaywrightReport } from "../../bench/generate-playwright";
 import { hookSession } from "../support/hook-payloads";
+import { streamedSpaces } from "../support/report-transport";
 import { sharedPath } from "../support/shared";
 import { repoRoot, tempDir } from "../support/temp";
 import { emptyProject, oneProjectEnv } from "../support/runtime-env";
@@ -125,18 +126,10 @@ describe("POST /api/reports off the request thread", () => {
 
   it("refuses a streamed body over the limit, stores nothing, and the worker goes on serving", async () => {
     const { runtime } = await start({ WORKDECK_MAX_REPORT_BYTES: String(256 * 1024) });
-    const chunk = new Uint8Array(32 * 1024).fill(32);
-    let sent = 0;
-    const stream = new ReadableStream<Uint8Array>({
-      pull(controller) {
-        if (sent >= 8 * 1024 * 1024) return controller.close();
-        sent += chunk.byteLength;
-        controller.enqueue(chunk);
-      },
-    });
-    const refused = await postReport(stream);
+    const body = streamedSpaces(8 * 1024 * 1024, 32 * 1024);
+    const refused = await postReport(body.stream);
     expect(refused.status).toBe(413);
-    expect(sent).toBeLessThan(8 * 1024 * 1024);
+    expect(body.sent()).toBeLessThan(8 * 1024 * 1024);
     expect((runtime.db.$client.prepare("SELECT count(*) AS n FROM reports").get() as { n: number }).n).toBe(0);
 
     const ok = await postReport(fs.readFileSync(path.join(reports, "run-1.json")));

@@ -8,7 +8,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startRuntime, stopRuntime } from "@/server/runtime-boot";
 import { mintAgentToken } from "@/server/auth/credentials";
-import { edgeServer, httpPost, reportPoster, TRANSPORTS, type Transport } from "../support/report-transport";
+import { edgeServer, httpPost, reportPoster, streamedSpaces, TRANSPORTS, type Transport } from "../support/report-transport";
 import { sharedPath } from "../support/shared";
 import { repoRoot, tempDir } from "../support/temp";
 import { emptyProject, oneProjectEnv } from "../support/runtime-env";
@@ -68,18 +68,10 @@ describe.each(TRANSPORTS)("POST /api/reports (%s)", (transport: Transport) => {
     expect(declared.status).toBe(413);
     expect(((await declared.json()) as { error: { message: string } }).error.message).toMatch(/exceeds the limit/);
 
-    const chunk = new Uint8Array(64 * 1024).fill(32);
-    let sent = 0;
-    const stream = new ReadableStream<Uint8Array>({
-      pull(controller) {
-        if (sent >= 4 * 1024 * 1024) return controller.close();
-        sent += chunk.byteLength;
-        controller.enqueue(chunk);
-      },
-    });
-    const streamed = await post("?project=sample", stream);
+    const body = streamedSpaces(4 * 1024 * 1024, 64 * 1024);
+    const streamed = await post("?project=sample", body.stream);
     expect(streamed.status).toBe(413);
-    expect(sent).toBeLessThan(4 * 1024 * 1024);
+    expect(body.sent()).toBeLessThan(4 * 1024 * 1024);
     const counts = runtime.db.$client.prepare("SELECT count(*) AS n FROM reports").get() as { n: number };
     expect(counts.n).toBe(0);
   });

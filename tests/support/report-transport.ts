@@ -85,3 +85,17 @@ async function write(req: http.ClientRequest, body: BodyInit | Uint8Array): Prom
   }
   throw new Error("httpPost: unsupported body type");
 }
+
+/** A body of spaces streamed `chunkBytes` at a time up to `totalBytes`, pulled only as the reader takes it; `sent()` says how far it got. */
+export function streamedSpaces(totalBytes: number, chunkBytes: number): { stream: ReadableStream<Uint8Array>; sent(): number } {
+  const chunk = new Uint8Array(chunkBytes).fill(32);
+  let sent = 0;
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (sent >= totalBytes) return controller.close();
+      sent += chunk.byteLength;
+      controller.enqueue(chunk);
+    },
+  });
+  return { stream, sent: () => sent };
+}
