@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import type { LoadedConfig } from "../config";
 import type { Logger } from "../logger";
 import type { WorkdeckEvent } from "@/lib/schemas/events";
@@ -60,7 +61,7 @@ export class RailwayPoller {
             startedAt: Date.parse(d.createdAt),
             logTail: null,
           });
-          const applied = applyDelivery(
+          const applied = await applyDelivery(
             this.deps,
             p.slug,
             { source: "railway_poll", deliveryId: `poll:${d.id}:${d.status}`, event: `Deployment.${d.status.toLowerCase()}` },
@@ -86,15 +87,16 @@ export class RailwayPoller {
       e.deployId === null
     )
       return;
-    const row = this.deps.db.$client.prepare("SELECT deployment_id, log_tail FROM deploys WHERE id = ?").get(e.deployId) as
-      { deployment_id: string; log_tail: string | null } | undefined;
+    const row = await this.deps.sqlStore.get<{ deployment_id: string; log_tail: string | null }>(
+      sql`SELECT deployment_id, log_tail FROM deploys WHERE id = ${e.deployId}`,
+    );
     if (row && !row.log_tail) await this.fetchLogs(e.projectSlug, row.deployment_id);
   }
 
   private async fetchLogs(projectSlug: string, deploymentId: string): Promise<void> {
     try {
       const tail = await this.api!.logTail(deploymentId);
-      if (tail) attachLogTail(this.deps, projectSlug, deploymentId, tail);
+      if (tail) await attachLogTail(this.deps, projectSlug, deploymentId, tail);
     } catch (err) {
       this.deps.log.warn({ err: err instanceof Error ? err.message : String(err), deploymentId }, "Railway logs could not be read");
     }

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { Webhooks } from "@octokit/webhooks";
+import { sql } from "drizzle-orm";
 import { ZodError } from "zod";
 import type { LoadedConfig } from "../config";
 import type { Logger } from "../logger";
@@ -78,7 +79,7 @@ export async function webhookPost(deps: WebhookDeps, route: WebhookRoute, req: W
         return { status: 202, body: { ignored: "The pull/merge request touches no change, failure or session of the project" } };
       }
     }
-    const applied = applyDelivery(deps, project, delivery, normalized, links);
+    const applied = await applyDelivery(deps, project, delivery, normalized, links);
     if (applied.duplicate) return { status: 200, body: { duplicate: true, deliveryId: delivery.deliveryId } };
     return {
       status: 201,
@@ -206,17 +207,17 @@ async function reviewLinks(deps: WebhookDeps, project: string, n: ReviewEvent): 
     .sort((a, b) => b.id.length - a.id.length)
     .find((c) => new RegExp(`(^|[^a-z0-9-])${c.id.replace(/[-]/g, "\\-")}($|[^a-z0-9-])`).test(text));
   if (change) links.changeId = change.id;
-  const sqlite = deps.db.$client;
   const failure = /(?:failure\s*#?|\/errors\/)(\d{1,9})\b/.exec(text);
   if (failure) {
-    const row = sqlite.prepare("SELECT id FROM test_failures WHERE id = ? AND project_slug = ?").get(Number(failure[1]), project) as
-      { id: number } | undefined;
+    const row = await deps.sqlStore.get<{ id: number }>(
+      sql`SELECT id FROM test_failures WHERE id = ${Number(failure[1])} AND project_slug = ${project}`,
+    );
     if (row) links.failureId = row.id;
   }
   if (n.branch) {
-    const s = sqlite
-      .prepare("SELECT id, work_item_kind, work_item_ref FROM sessions WHERE branch = ? AND project_slug = ? ORDER BY id DESC LIMIT 1")
-      .get(n.branch, project) as { id: number; work_item_kind: string | null; work_item_ref: string | null } | undefined;
+    const s = await deps.sqlStore.get<{ id: number; work_item_kind: string | null; work_item_ref: string | null }>(
+      sql`SELECT id, work_item_kind, work_item_ref FROM sessions WHERE branch = ${n.branch} AND project_slug = ${project} ORDER BY id DESC LIMIT 1`,
+    );
     if (s) {
       links.sessionId = s.id;
       if (s.work_item_kind === "spec" && s.work_item_ref) links.changeId ??= s.work_item_ref;

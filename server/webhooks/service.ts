@@ -1,5 +1,6 @@
+import { sql } from "drizzle-orm";
 import type { LoadedConfig } from "../config";
-import type { Db } from "../db/client";
+import type { SqlStore } from "../db/sql-store";
 import {
   AUTOMATION_DEFAULT_PER_HOUR,
   DeployTimelineInputSchema,
@@ -13,7 +14,7 @@ import type { z } from "zod";
 
 /** Reads behind the deploys page and the automations settings (issue 15). */
 
-/** A `deploys` row as SQLite returns it (the columns the timeline reads). */
+/** A `deploys` row as the store returns it (the columns the timeline reads). */
 export type DeployRow = {
   id: number;
   project_slug: string;
@@ -29,14 +30,12 @@ export type DeployRow = {
 };
 
 /** The last N deploys of a project (or of all), newest first. */
-export function deployTimeline(deps: { db: Db }, raw: z.input<typeof DeployTimelineInputSchema> = {}): Deploy[] {
+export async function deployTimeline(deps: { sqlStore: SqlStore }, raw: z.input<typeof DeployTimelineInputSchema> = {}): Promise<Deploy[]> {
   const input = DeployTimelineInputSchema.parse(raw);
-  const rows = deps.db.$client
-    .prepare(
-      `SELECT id, project_slug, deployment_id, service_name, environment_name, status, commit_sha, commit_message, branch, started_at, finished_at
-       FROM deploys ${input.projectId ? "WHERE project_slug = ?" : ""} ORDER BY started_at DESC, id DESC LIMIT ?`,
-    )
-    .all(...(input.projectId ? [input.projectId] : []), input.limit ?? 20) as DeployRow[];
+  const rows = await deps.sqlStore.all<DeployRow>(
+    sql`SELECT id, project_slug, deployment_id, service_name, environment_name, status, commit_sha, commit_message, branch, started_at, finished_at
+        FROM deploys ${input.projectId ? sql`WHERE project_slug = ${input.projectId}` : sql.empty()} ORDER BY started_at DESC, id DESC LIMIT ${input.limit ?? 20}`,
+  );
   return rows.map((r) => ({
     id: r.id,
     projectSlug: r.project_slug,
@@ -53,7 +52,7 @@ export function deployTimeline(deps: { db: Db }, raw: z.input<typeof DeployTimel
   }));
 }
 
-/** An `integration_items` row as SQLite returns it, with the session an automation launched for it. */
+/** An `integration_items` row as the store returns it, with the session an automation launched for it. */
 export type IntegrationItemRow = {
   id: number;
   kind: IntegrationItem["kind"];
@@ -74,25 +73,22 @@ export type IntegrationItemRow = {
 };
 
 /** `ci`, `review` and `deploy` items with their evidence, open first. */
-export function integrationItems(deps: { db: Db }, raw: z.input<typeof IntegrationItemsInputSchema> = {}): IntegrationItem[] {
+export async function integrationItems(
+  deps: { sqlStore: SqlStore },
+  raw: z.input<typeof IntegrationItemsInputSchema> = {},
+): Promise<IntegrationItem[]> {
   const input = IntegrationItemsInputSchema.parse(raw);
-  const where: string[] = [];
-  const params: unknown[] = [];
-  if (input.projectId) {
-    where.push("i.project_slug = ?");
-    params.push(input.projectId);
-  }
-  if (input.kinds?.length) {
-    where.push(`i.kind IN (${input.kinds.map(() => "?").join(",")})`);
-    params.push(...input.kinds);
-  }
-  if (!input.includeResolved) where.push("i.status = 'open'");
-  const rows = deps.db.$client
-    .prepare(
-      `SELECT i.*, (SELECT r.session_id FROM automation_runs r WHERE r.item_key = i.kind || ':' || i.id AND r.session_id IS NOT NULL ORDER BY r.id DESC LIMIT 1) AS session_id
-       FROM integration_items i ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY i.status = 'open' DESC, i.last_seen_at DESC LIMIT 200`,
-    )
-    .all(...params) as IntegrationItemRow[];
+  const where = [sql`1 = 1`];
+  if (input.projectId) where.push(sql`i.project_slug = ${input.projectId}`);
+  if (input.kinds?.length) where.push(sql`i.kind IN ${input.kinds}`);
+  if (!input.includeResolved) where.push(sql`i.status = 'open'`);
+  const rows = await deps.sqlStore.all<IntegrationItemRow>(
+    sql`SELECT i.id, i.kind, i.project_slug, i.provider, i.status, i.title, i.detail, i.url, i.branch, i.commit_sha, i.evidence, i.occurrences,
+               i.first_seen_at, i.last_seen_at, i.resolved_at,
+               (SELECT r.session_id FROM automation_runs r WHERE r.item_key = i.kind || ':' || i.id AND r.session_id IS NOT NULL ORDER BY r.id DESC LIMIT 1) AS session_id
+        FROM integration_items i WHERE ${sql.join(where, sql` AND `)}
+        ORDER BY CASE WHEN i.status = 'open' THEN 0 ELSE 1 END, i.last_seen_at DESC LIMIT 200`,
+  );
   return rows.map((r) => ({
     id: r.id,
     kind: r.kind,
@@ -120,14 +116,14 @@ export type AutomationsView = {
 };
 
 /** The Settings page's view: the rules as configured, which integrations are set up, the latest runs. */
-export function automationsView(deps: { db: Db; config: LoadedConfig; readSecret(name: string): string | undefined }): AutomationsView {
+export async function automationsView(deps: {
+  sqlStore: SqlStore;
+  config: LoadedConfig;
+  readSecret(name: string): string | undefined;
+}): Promise<AutomationsView> {
   const { config } = deps.config;
   const set = (env: string | undefined) => Boolean(env && deps.readSecret(env));
-  const runs = deps.db.$client
-    .prepare(
-      "SELECT id, item_key, trigger, rule_index, action, project_slug, status, reason, session_id, created_at FROM automation_runs ORDER BY id DESC LIMIT 50",
-    )
-    .all() as {
+  const runs = await deps.sqlStore.all<{
     id: number;
     item_key: string;
     trigger: string;
@@ -138,7 +134,9 @@ export function automationsView(deps: { db: Db; config: LoadedConfig; readSecret
     reason: string | null;
     session_id: number | null;
     created_at: number;
-  }[];
+  }>(
+    sql`SELECT id, item_key, trigger, rule_index, action, project_slug, status, reason, session_id, created_at FROM automation_runs ORDER BY id DESC LIMIT 50`,
+  );
   return {
     rules: (config.automations ?? []).map((r, index) => ({ ...r, index, perHour: r.maxSessionsPerHour ?? AUTOMATION_DEFAULT_PER_HOUR })),
     integrations: {

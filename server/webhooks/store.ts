@@ -1,17 +1,18 @@
+import { sql } from "drizzle-orm";
 import type { LoadedConfig } from "../config";
-import type { Db } from "../db/client";
+import type { SqlStore } from "../db/sql-store";
 import type { EventBus } from "../events/bus";
-import type { WorkdeckEvent, WorkdeckEventInput } from "@/lib/schemas/events";
+import type { WorkdeckEventInput } from "@/lib/schemas/events";
 import { FAILED_DEPLOY, TERMINAL_DEPLOY, type CiEvent, type DeployEvent, type Normalized, type ReviewEvent } from "./normalize";
 
 /**
  * Applies one understood delivery: the delivery row (unique per source + id, so a replay stores
  * nothing), the work item of its subject (opened, reopened, updated or resolved) and the deploy
- * of the timeline, with their bus events, in one transaction; the events reach listeners after
- * it commits.
+ * of the timeline, in one exclusive transaction on either dialect (issue 14); its bus event is
+ * published once that commits.
  */
 
-export type StoreDeps = { db: Db; bus: EventBus };
+export type StoreDeps = { sqlStore: SqlStore; bus: Pick<EventBus, "publish"> };
 
 export type Delivery = { source: "github" | "gitlab" | "railway" | "railway_poll"; deliveryId: string; event: string };
 
@@ -26,37 +27,51 @@ export type Applied = {
 
 const PRIORITY = { ci: 4, review: 3, deploy: 5 } as const;
 
-export function applyDelivery(deps: StoreDeps, projectSlug: string, delivery: Delivery, n: Normalized, links: Links = {}): Applied {
-  const sqlite = deps.db.$client;
-  const events: WorkdeckEvent[] = [];
-  const run = sqlite.transaction((): Applied => {
-    const now = Date.now();
-    const stored = sqlite
-      .prepare(
-        "INSERT INTO webhook_deliveries (source, delivery_id, event, project_slug, received_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (source, delivery_id) DO NOTHING",
-      )
-      .run(delivery.source, delivery.deliveryId, delivery.event, projectSlug, now);
-    if (!stored.changes) return { duplicate: true, itemId: null, change: "none", deployId: null };
-    let result: Omit<Applied, "duplicate">;
-    if (n.kind === "ci") result = { ...applyCi(deps, projectSlug, n, now), deployId: null };
-    else if (n.kind === "review") result = { ...applyReview(deps, projectSlug, n, links, now), deployId: null };
-    else result = applyDeploy(deps, projectSlug, n, now);
-    if (result.change !== "none" || result.deployId !== null) {
-      events.push(
-        deps.bus.append({
-          type: "integrations.changed",
-          projectSlug,
-          kind: n.kind,
-          itemId: result.itemId,
-          change: result.change,
-          deployId: result.deployId,
-        } satisfies WorkdeckEventInput),
+/**
+ * Item and deploy writes read a row, then insert or update it: two deliveries of one subject (two
+ * processes, or a webhook and the poller) take turns on this key.
+ */
+const APPLY_LOCK = "webhooks:apply";
+
+export async function applyDelivery(
+  deps: StoreDeps,
+  projectSlug: string,
+  delivery: Delivery,
+  n: Normalized,
+  links: Links = {},
+): Promise<Applied> {
+  const { applied, event } = await deps.sqlStore.transaction(
+    async (tx) => {
+      const now = Date.now();
+      const stored = await tx.run(
+        sql`INSERT INTO webhook_deliveries (source, delivery_id, event, project_slug, received_at)
+            VALUES (${delivery.source}, ${delivery.deliveryId}, ${delivery.event}, ${projectSlug}, ${now})
+            ON CONFLICT (source, delivery_id) DO NOTHING`,
       );
-    }
-    return { duplicate: false, ...result };
-  });
-  const applied = run.immediate();
-  for (const e of events) deps.bus.emitCommitted(e);
+      if (!stored.changes)
+        return { applied: { duplicate: true, itemId: null, change: "none", deployId: null } satisfies Applied, event: null };
+      let result: Omit<Applied, "duplicate">;
+      if (n.kind === "ci") result = { ...(await applyCi(tx, projectSlug, n, now)), deployId: null };
+      else if (n.kind === "review") result = { ...(await applyReview(tx, projectSlug, n, links, now)), deployId: null };
+      else result = await applyDeploy(tx, projectSlug, n, now);
+      const event =
+        result.change !== "none" || result.deployId !== null
+          ? ({
+              type: "integrations.changed",
+              projectSlug,
+              kind: n.kind,
+              itemId: result.itemId,
+              change: result.change,
+              deployId: result.deployId,
+            } satisfies WorkdeckEventInput)
+          : null;
+      return { applied: { duplicate: false, ...result } satisfies Applied, event };
+    },
+    { exclusive: APPLY_LOCK },
+  );
+  // After the commit: no listener sees a change a rollback undid. (The bus is not on the port yet,
+  // so its row cannot join this transaction on PostgreSQL.)
+  if (event) deps.bus.publish(event);
   return applied;
 }
 
@@ -76,64 +91,47 @@ type ItemInput = {
 };
 
 /** A failing subject opens (or reopens) its item; a passing one resolves it, if open. */
-function upsertItem(
-  deps: StoreDeps,
+async function upsertItem(
+  tx: SqlStore,
   projectSlug: string,
   failing: boolean,
   it: ItemInput,
   now: number,
   countOccurrence = true,
-): ItemChange {
-  const sqlite = deps.db.$client;
-  const existing = sqlite.prepare("SELECT id, status FROM integration_items WHERE subject_key = ?").get(it.subjectKey) as
-    { id: number; status: string } | undefined;
+): Promise<ItemChange> {
+  const existing = await tx.get<{ id: number; status: string }>(
+    sql`SELECT id, status FROM integration_items WHERE subject_key = ${it.subjectKey}`,
+  );
   if (!failing) {
     if (!existing || existing.status !== "open") return { itemId: existing?.id ?? null, change: "none" };
-    sqlite
-      .prepare(
-        "UPDATE integration_items SET status = 'resolved', resolved_at = ?, last_seen_at = ?, detail = ?, url = COALESCE(?, url), commit_sha = COALESCE(?, commit_sha) WHERE id = ?",
-      )
-      .run(now, now, it.detail, it.url, it.commitSha, existing.id);
+    await tx.run(
+      sql`UPDATE integration_items SET status = 'resolved', resolved_at = ${now}, last_seen_at = ${now}, detail = ${it.detail},
+          url = COALESCE(${it.url}, url), commit_sha = COALESCE(${it.commitSha}, commit_sha) WHERE id = ${existing.id}`,
+    );
     return { itemId: existing.id, change: "resolved" };
   }
   const refs = it.refs ? JSON.stringify(it.refs) : null;
   if (!existing) {
-    const info = sqlite
-      .prepare(
-        `INSERT INTO integration_items (kind, project_slug, provider, subject_key, status, title, detail, url, branch, commit_sha, evidence, refs, occurrences, priority, first_seen_at, last_seen_at)
-         VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)`,
-      )
-      .run(
-        it.kind,
-        projectSlug,
-        it.provider,
-        it.subjectKey,
-        it.title,
-        it.detail,
-        it.url,
-        it.branch,
-        it.commitSha,
-        it.evidence,
-        refs,
-        PRIORITY[it.kind],
-        now,
-        now,
-      );
-    return { itemId: Number(info.lastInsertRowid), change: "opened" };
+    const { row } = await tx.run<{ id: number }>(
+      sql`INSERT INTO integration_items (kind, project_slug, provider, subject_key, status, title, detail, url, branch, commit_sha, evidence, refs, occurrences, priority, first_seen_at, last_seen_at)
+          VALUES (${it.kind}, ${projectSlug}, ${it.provider}, ${it.subjectKey}, 'open', ${it.title}, ${it.detail}, ${it.url}, ${it.branch},
+                  ${it.commitSha}, ${it.evidence}, ${refs}, 1, ${PRIORITY[it.kind]}, ${now}, ${now})
+          RETURNING id`,
+    );
+    return { itemId: row!.id, change: "opened" };
   }
-  sqlite
-    .prepare(
-      `UPDATE integration_items SET status = 'open', resolved_at = NULL, title = ?, detail = ?, url = ?, branch = ?, commit_sha = ?, evidence = ?, refs = COALESCE(?, refs),
-       occurrences = occurrences + ?, last_seen_at = ? WHERE id = ?`,
-    )
-    .run(it.title, it.detail, it.url, it.branch, it.commitSha, it.evidence, refs, countOccurrence ? 1 : 0, now, existing.id);
+  await tx.run(
+    sql`UPDATE integration_items SET status = 'open', resolved_at = NULL, title = ${it.title}, detail = ${it.detail}, url = ${it.url},
+        branch = ${it.branch}, commit_sha = ${it.commitSha}, evidence = ${it.evidence}, refs = COALESCE(${refs}, refs),
+        occurrences = occurrences + ${countOccurrence ? 1 : 0}, last_seen_at = ${now} WHERE id = ${existing.id}`,
+  );
   return { itemId: existing.id, change: existing.status === "open" ? "updated" : "reopened" };
 }
 
-function applyCi(deps: StoreDeps, projectSlug: string, n: CiEvent, now: number): ItemChange {
+function applyCi(tx: SqlStore, projectSlug: string, n: CiEvent, now: number): Promise<ItemChange> {
   const branch = n.branch ?? "(no branch)";
   return upsertItem(
-    deps,
+    tx,
     projectSlug,
     n.outcome === "failed",
     {
@@ -152,11 +150,11 @@ function applyCi(deps: StoreDeps, projectSlug: string, n: CiEvent, now: number):
   );
 }
 
-function applyReview(deps: StoreDeps, projectSlug: string, n: ReviewEvent, links: Links, now: number): ItemChange {
+function applyReview(tx: SqlStore, projectSlug: string, n: ReviewEvent, links: Links, now: number): Promise<ItemChange> {
   const sep = n.provider === "gitlab" ? "!" : "#";
   const open = n.action === "open" || n.action === "update";
   return upsertItem(
-    deps,
+    tx,
     projectSlug,
     open,
     {
@@ -176,74 +174,55 @@ function applyReview(deps: StoreDeps, projectSlug: string, n: ReviewEvent, links
   );
 }
 
-function applyDeploy(deps: StoreDeps, projectSlug: string, n: DeployEvent, now: number): ItemChange & { deployId: number | null } {
-  const sqlite = deps.db.$client;
+/** `column = value`, or `column IS NULL` for a null value (portable; `IS ?` is SQLite's alone). */
+function same(column: string, value: string | null) {
+  return value === null ? sql`${sql.raw(column)} IS NULL` : sql`${sql.raw(column)} = ${value}`;
+}
+
+async function applyDeploy(
+  tx: SqlStore,
+  projectSlug: string,
+  n: DeployEvent,
+  now: number,
+): Promise<ItemChange & { deployId: number | null }> {
   const terminal = TERMINAL_DEPLOY.has(n.status);
-  const prior = sqlite
-    .prepare("SELECT id, status, updated_at FROM deploys WHERE provider = ? AND deployment_id = ?")
-    .get(n.provider, n.deploymentId) as { id: number; status: string; updated_at: number } | undefined;
+  const prior = await tx.get<{ id: number; status: string; updated_at: number }>(
+    sql`SELECT id, status, updated_at FROM deploys WHERE provider = ${n.provider} AND deployment_id = ${n.deploymentId}`,
+  );
   let deployId: number;
   if (!prior) {
-    const info = sqlite
-      .prepare(
-        `INSERT INTO deploys (project_slug, provider, deployment_id, service_id, service_name, environment_name, status, commit_sha, commit_message, branch, started_at, finished_at, updated_at, log_tail)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        projectSlug,
-        n.provider,
-        n.deploymentId,
-        n.serviceId,
-        n.serviceName,
-        n.environmentName,
-        n.status,
-        n.commitSha,
-        n.commitMessage,
-        n.branch,
-        n.startedAt ?? n.at,
-        terminal ? n.at : null,
-        n.at,
-        n.logTail,
-      );
-    deployId = Number(info.lastInsertRowid);
+    const { row } = await tx.run<{ id: number }>(
+      sql`INSERT INTO deploys (project_slug, provider, deployment_id, service_id, service_name, environment_name, status, commit_sha, commit_message, branch, started_at, finished_at, updated_at, log_tail)
+          VALUES (${projectSlug}, ${n.provider}, ${n.deploymentId}, ${n.serviceId}, ${n.serviceName}, ${n.environmentName}, ${n.status},
+                  ${n.commitSha}, ${n.commitMessage}, ${n.branch}, ${n.startedAt ?? n.at}, ${terminal ? n.at : null}, ${n.at}, ${n.logTail})
+          RETURNING id`,
+    );
+    deployId = row!.id;
   } else {
     // Deliveries can arrive out of order: a BUILDING after the SUCCESS it preceded changes nothing.
     if (TERMINAL_DEPLOY.has(prior.status) && !terminal) return { itemId: null, change: "none", deployId: null };
     if (prior.status === n.status && !n.logTail) return { itemId: null, change: "none", deployId: null };
-    sqlite
-      .prepare(
-        `UPDATE deploys SET status = ?, finished_at = CASE WHEN ? THEN COALESCE(finished_at, ?) ELSE finished_at END, updated_at = ?,
-         commit_sha = COALESCE(?, commit_sha), commit_message = COALESCE(?, commit_message), branch = COALESCE(?, branch),
-         service_name = COALESCE(?, service_name), environment_name = COALESCE(?, environment_name), log_tail = COALESCE(?, log_tail) WHERE id = ?`,
-      )
-      .run(
-        n.status,
-        terminal ? 1 : 0,
-        Math.max(n.at, prior.updated_at),
-        Math.max(n.at, prior.updated_at),
-        n.commitSha,
-        n.commitMessage,
-        n.branch,
-        n.serviceName,
-        n.environmentName,
-        n.logTail,
-        prior.id,
-      );
+    const at = Math.max(n.at, prior.updated_at);
+    await tx.run(
+      sql`UPDATE deploys SET status = ${n.status}, finished_at = ${terminal ? sql`COALESCE(finished_at, ${at})` : sql`finished_at`}, updated_at = ${at},
+          commit_sha = COALESCE(${n.commitSha}, commit_sha), commit_message = COALESCE(${n.commitMessage}, commit_message), branch = COALESCE(${n.branch}, branch),
+          service_name = COALESCE(${n.serviceName}, service_name), environment_name = COALESCE(${n.environmentName}, environment_name),
+          log_tail = COALESCE(${n.logTail}, log_tail) WHERE id = ${prior.id}`,
+    );
     deployId = prior.id;
   }
   if (!terminal || n.status === "REMOVED" || n.status === "SKIPPED") return { itemId: null, change: "none", deployId };
   // Only the newest deployment of a service speaks for it: an older one failing late reopens nothing.
-  const newer = sqlite
-    .prepare(
-      "SELECT 1 FROM deploys WHERE project_slug = ? AND provider = ? AND service_id IS ? AND environment_name IS ? AND started_at > (SELECT started_at FROM deploys WHERE id = ?) LIMIT 1",
-    )
-    .get(projectSlug, n.provider, n.serviceId, n.environmentName, deployId);
+  const newer = await tx.get(
+    sql`SELECT 1 AS newer FROM deploys WHERE project_slug = ${projectSlug} AND provider = ${n.provider} AND ${same("service_id", n.serviceId)}
+        AND ${same("environment_name", n.environmentName)} AND started_at > (SELECT started_at FROM deploys WHERE id = ${deployId}) LIMIT 1`,
+  );
   if (newer) return { itemId: null, change: "none", deployId };
   const service = n.serviceName ?? n.serviceId ?? "service";
   const where = n.environmentName ? ` (${n.environmentName})` : "";
-  const row = sqlite.prepare("SELECT log_tail FROM deploys WHERE id = ?").get(deployId) as { log_tail: string | null };
-  const item = upsertItem(
-    deps,
+  const row = await tx.get<{ log_tail: string | null }>(sql`SELECT log_tail FROM deploys WHERE id = ${deployId}`);
+  const item = await upsertItem(
+    tx,
     projectSlug,
     FAILED_DEPLOY.has(n.status),
     {
@@ -255,7 +234,7 @@ function applyDeploy(deps: StoreDeps, projectSlug: string, n: DeployEvent, now: 
       url: null,
       branch: n.branch,
       commitSha: n.commitSha,
-      evidence: deployEvidence(n, row.log_tail),
+      evidence: deployEvidence(n, row?.log_tail ?? null),
       refs: null,
     },
     now,
@@ -279,28 +258,30 @@ export function deployEvidence(
 }
 
 /** A log tail fetched after the delivery (Railway poller): stored on the deploy and, if it is the open item's deployment, in its evidence. */
-export function attachLogTail(deps: StoreDeps, projectSlug: string, deploymentId: string, logTail: string): void {
-  const sqlite = deps.db.$client;
-  const events: WorkdeckEvent[] = [];
-  sqlite
-    .transaction(() => {
-      const d = sqlite.prepare("SELECT * FROM deploys WHERE provider = 'railway' AND deployment_id = ?").get(deploymentId) as
-        | {
-            id: number;
-            status: string;
-            service_name: string | null;
-            environment_name: string | null;
-            commit_sha: string | null;
-            commit_message: string | null;
-            branch: string | null;
-            log_tail: string | null;
-          }
-        | undefined;
-      if (!d || d.log_tail === logTail) return;
-      sqlite.prepare("UPDATE deploys SET log_tail = ? WHERE id = ?").run(logTail, d.id);
-      const item = sqlite
-        .prepare("SELECT id FROM integration_items WHERE kind = 'deploy' AND project_slug = ? AND status = 'open' AND evidence LIKE ?")
-        .get(projectSlug, `Railway deployment ${deploymentId} %`) as { id: number } | undefined;
+export async function attachLogTail(deps: StoreDeps, projectSlug: string, deploymentId: string, logTail: string): Promise<void> {
+  const event = await deps.sqlStore.transaction(
+    async (tx): Promise<WorkdeckEventInput | null> => {
+      const d = await tx.get<{
+        id: number;
+        status: string;
+        service_name: string | null;
+        environment_name: string | null;
+        commit_sha: string | null;
+        commit_message: string | null;
+        branch: string | null;
+        log_tail: string | null;
+      }>(
+        sql`SELECT id, status, service_name, environment_name, commit_sha, commit_message, branch, log_tail
+            FROM deploys WHERE provider = 'railway' AND deployment_id = ${deploymentId}`,
+      );
+      if (!d || d.log_tail === logTail) return null;
+      await tx.run(sql`UPDATE deploys SET log_tail = ${logTail} WHERE id = ${d.id}`);
+      // The item whose evidence names this deployment (a prefix match, not LIKE: an id may hold % or _).
+      const prefix = `Railway deployment ${deploymentId} `;
+      const item = await tx.get<{ id: number }>(
+        sql`SELECT id FROM integration_items WHERE kind = 'deploy' AND project_slug = ${projectSlug} AND status = 'open'
+            AND substr(evidence, 1, ${prefix.length}) = ${prefix}`,
+      );
       if (item) {
         const evidence = deployEvidence(
           {
@@ -314,21 +295,20 @@ export function attachLogTail(deps: StoreDeps, projectSlug: string, deploymentId
           },
           logTail,
         );
-        sqlite.prepare("UPDATE integration_items SET evidence = ? WHERE id = ?").run(evidence, item.id);
+        await tx.run(sql`UPDATE integration_items SET evidence = ${evidence} WHERE id = ${item.id}`);
       }
-      events.push(
-        deps.bus.append({
-          type: "integrations.changed",
-          projectSlug,
-          kind: "deploy",
-          itemId: item?.id ?? null,
-          change: item ? "updated" : "none",
-          deployId: d.id,
-        }),
-      );
-    })
-    .immediate();
-  for (const e of events) deps.bus.emitCommitted(e);
+      return {
+        type: "integrations.changed",
+        projectSlug,
+        kind: "deploy",
+        itemId: item?.id ?? null,
+        change: item ? "updated" : "none",
+        deployId: d.id,
+      };
+    },
+    { exclusive: APPLY_LOCK },
+  );
+  if (event) deps.bus.publish(event);
 }
 
 /** The configured project a repository or Railway project belongs to. */

@@ -50,7 +50,7 @@ describe("Railway poller", () => {
       ],
     });
     expect(await poller.pollOnce()).toBe(1);
-    expect(deployTimeline(s.runtime, { projectId: "billing-api" })).toEqual([
+    expect(await deployTimeline(s.runtime, { projectId: "billing-api" })).toEqual([
       expect.objectContaining({
         deploymentId: "d-1",
         status: "FAILED",
@@ -61,7 +61,7 @@ describe("Railway poller", () => {
         durationMs: 150_000,
       }),
     ]);
-    const [item] = integrationItems(s.runtime, { projectId: "billing-api" });
+    const [item] = await integrationItems(s.runtime, { projectId: "billing-api" });
     expect(item).toMatchObject({ kind: "deploy", status: "open", title: "Deploy failed: api (production)" });
     expect(item!.evidence).toContain("Log tail:\n[build]\n#1 [internal] load build definition");
     expect(item!.evidence).toContain("Build failed with exit code 1");
@@ -79,11 +79,13 @@ describe("Railway poller", () => {
     await poller.pollOnce();
     railway.upsertDeployment("prj-7f3a", { id: "d-2", status: "SUCCESS", updatedAt: "2026-12-04T10:11:00.000Z" });
     await poller.pollOnce();
-    expect(deployTimeline(s.runtime, { projectId: "billing-api" }).map((d) => [d.deploymentId, d.status, d.durationMs])).toEqual([
+    expect((await deployTimeline(s.runtime, { projectId: "billing-api" })).map((d) => [d.deploymentId, d.status, d.durationMs])).toEqual([
       ["d-2", "SUCCESS", 60_000],
       ["d-1", "FAILED", 150_000],
     ]);
-    expect(integrationItems(s.runtime, { projectId: "billing-api", includeResolved: true })[0]).toMatchObject({ status: "resolved" });
+    expect((await integrationItems(s.runtime, { projectId: "billing-api", includeResolved: true }))[0]).toMatchObject({
+      status: "resolved",
+    });
   });
 
   it("a failed deploy delivered by webhook gets its log tail from the API", async () => {
@@ -98,7 +100,7 @@ describe("Railway poller", () => {
     closers.push(async () => off());
     await sendRailway(s.url, deploymentEvent({ type: "Deployment.crashed", deploymentId: "dep-5", timestamp: "2026-12-04T10:00:00.000Z" }));
     await Promise.all(seen);
-    const [item] = integrationItems(s.runtime, {});
+    const [item] = await integrationItems(s.runtime, {});
     expect(item!.evidence).toContain("[deploy]\nListening on :8080\nError: connect ECONNREFUSED 10.0.0.3:5432");
   });
 
