@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { createClient } from "redis";
+import type { createClient } from "redis";
 import type { Logger } from "../logger";
 import { decodeAnnouncement, encodeAnnouncement, type EventNotifier } from "./notifier";
+
+type RedisClient = ReturnType<typeof createClient>;
 
 export const DEFAULT_CHANNEL = "workdeck:events";
 
@@ -11,13 +13,16 @@ export const DEFAULT_CHANNEL = "workdeck:events";
  * clients connect and reconnect in the background (node-redis restores the subscription), and
  * while either is down ready() is false, so the bus polls the table instead. Publishing while
  * down fails fast (no offline queue): the rows are in the table, the poll finds them.
+ *
+ * node-redis (1.8 MB of JavaScript with its modules) is imported by start(), so a server without
+ * WORKDECK_REDIS_URL never loads it (issue 12).
  */
 export class RedisNotifier implements EventNotifier {
   readonly kind = "redis";
   /** This instance on the channel, so it ignores what it published itself. */
   readonly id = randomUUID();
-  private readonly pub;
-  private readonly sub;
+  private pub: RedisClient | null = null;
+  private sub: RedisClient | null = null;
   private subscribed = false;
   private closed = false;
   /** One log line per outage, not one per reconnect attempt. */
@@ -25,25 +30,28 @@ export class RedisNotifier implements EventNotifier {
   private readonly listeners: ((ids: number[]) => void)[] = [];
 
   constructor(
-    url: string,
+    private readonly url: string,
     private readonly log: Pick<Logger, "info" | "warn">,
     private readonly channel = DEFAULT_CHANNEL,
-  ) {
-    // Quick retries capped at 2 s: a restarted Redis is back in use within a couple of seconds.
-    const socket = { connectTimeout: 2_000, reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2_000) };
-    this.pub = createClient({ url, disableOfflineQueue: true, socket });
-    this.sub = this.pub.duplicate();
-    for (const client of [this.pub, this.sub]) {
-      client.on("error", (err: unknown) => this.down(err));
-      client.on("ready", () => this.up());
-    }
-  }
+  ) {}
 
   /** Connects in the background; the returned promise settles once both connections are up (or closed). */
-  start(): Promise<void> {
-    const pub = this.pub.connect().then(() => undefined);
-    const sub = this.sub.connect().then(() =>
-      this.sub.subscribe(this.channel, (message) => {
+  async start(): Promise<void> {
+    const { createClient } = await import("redis");
+    if (this.closed) return;
+    // Quick retries capped at 2 s: a restarted Redis is back in use within a couple of seconds.
+    const socket = { connectTimeout: 2_000, reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2_000) };
+    const client = createClient({ url: this.url, disableOfflineQueue: true, socket });
+    const subscriber = client.duplicate();
+    this.pub = client;
+    this.sub = subscriber;
+    for (const c of [client, subscriber]) {
+      c.on("error", (err: unknown) => this.down(err));
+      c.on("ready", () => this.up());
+    }
+    const pub = client.connect().then(() => undefined);
+    const sub = subscriber.connect().then(() =>
+      subscriber.subscribe(this.channel, (message) => {
         const a = decodeAnnouncement(message);
         if (!a || a.from === this.id) return;
         for (const l of this.listeners) l(a.ids);
@@ -61,11 +69,11 @@ export class RedisNotifier implements EventNotifier {
   }
 
   ready(): boolean {
-    return !this.closed && this.subscribed && this.pub.isReady && this.sub.isReady;
+    return !this.closed && this.subscribed && !!this.pub?.isReady && !!this.sub?.isReady;
   }
 
   announce(ids: readonly number[]): void {
-    if (ids.length === 0 || !this.pub.isReady) return;
+    if (ids.length === 0 || !this.pub?.isReady) return;
     this.pub.publish(this.channel, encodeAnnouncement({ from: this.id, ids: [...ids] })).catch((err: unknown) => this.down(err));
   }
 
@@ -76,6 +84,7 @@ export class RedisNotifier implements EventNotifier {
   async close(): Promise<void> {
     this.closed = true;
     for (const client of [this.pub, this.sub]) {
+      if (!client) continue;
       // destroy, not close: nothing queued is worth waiting for, and a client still connecting has to stop too.
       if (client.isOpen) client.destroy();
     }
