@@ -34,13 +34,14 @@ export async function openStore(env: WorkdeckEnv): Promise<Store> {
   const config = await loadConfig({ appRoot: env.appRoot, configPath: env.configPath });
   const db = openDatabase(env.dbPath);
   migrateDatabase(db, path.join(env.appRoot, "drizzle"));
-  const bus = new EventBus(db);
+  const sqlStore = SqliteStore.on(db.$client);
+  const bus = new EventBus(db, sqlStore);
   // With nothing configured the demo is served from a copy beside the database, never from examples/ (issue 11).
   return {
     env,
     config,
     db,
-    sqlStore: new SqliteStore(db.$client),
+    sqlStore,
     bus,
     projects: new ProjectRegistry(db),
     demoRoot: servedDemoRoot(env, config),

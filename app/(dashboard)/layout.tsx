@@ -13,7 +13,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
   const cookieProject = (await cookies()).get(PROJECT_COOKIE)?.value ?? null;
   const runtime = await getRuntime();
   // The tab's event stream starts here, read early so what is published while the page renders still arrives.
-  const since = runtime.bus.latestId();
+  const since = await runtime.bus.latestId();
   await getQueryClient().prefetchQuery(trpc.projects.list.queryOptions());
   // With a token, browsers hold a login session: offer to end it.
   const signedIn = Boolean(runtime.env.token);

@@ -48,6 +48,8 @@ function runStatement<T>(s: Database.Statement, params: unknown[]): { changes: n
 
 const sqliteDialect = new SQLiteSyncDialect();
 
+const sqliteStores = new WeakMap<Database.Database, SqliteStore>();
+
 /**
  * SQLite over one better-sqlite3 connection. Statements run synchronously, but a transaction's
  * body is async, so while one is open every other caller waits its turn: on a single connection
@@ -61,7 +63,14 @@ export class SqliteStore implements SqlStore {
   /** Transactions queued or open: while any is, other statements wait for the queue to drain. */
   private transactions = 0;
 
-  constructor(private readonly db: Database.Database) {}
+  /** One per connection: statements wait on that connection's open transaction, so every user must share it. */
+  static on(db: Database.Database): SqliteStore {
+    let store = sqliteStores.get(db);
+    if (!store) sqliteStores.set(db, (store = new SqliteStore(db)));
+    return store;
+  }
+
+  private constructor(private readonly db: Database.Database) {}
 
   async all<T>(query: SQL): Promise<T[]> {
     await this.waitTurn();

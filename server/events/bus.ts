@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
-import { and, asc, eq, gt, inArray, isNull, or } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { events } from "../db/schema";
+import { SqliteStore, type SqlStore } from "../db/sql-store";
 import type { WorkdeckEvent, WorkdeckEventInput, WorkdeckEventType } from "@/lib/schemas/events";
 import type { EventNotifier } from "./notifier";
 
@@ -51,13 +51,27 @@ export class SubscriberTooSlowError extends Error {
 
 type Subscriber = { queue: WorkdeckEvent[] };
 
+type EventRow = { id: number; payload: string; created_at: number };
+
+const toEvent = (r: EventRow): WorkdeckEvent =>
+  ({ ...(JSON.parse(r.payload) as WorkdeckEventInput), id: Number(r.id), at: Number(r.created_at) }) as WorkdeckEvent;
+
 /**
  * The one event bus. Every event is appended to the `events` table first, so
  * its id is a durable cursor, then emitted to live listeners.
+ *
+ * Reads and port writers (`record`, `publishAsync`) go through the SQL port, so they work on
+ * either store (issue 14); `publish`/`append` are the synchronous SQLite path for callers that
+ * write inside a better-sqlite3 transaction. Emission stays in id order: when a poll of other
+ * processes' rows or a deferred emit is in flight, later emits queue behind it.
  */
 export class EventBus {
   private readonly emitter = new EventEmitter();
   private readonly insert;
+  private readonly store: SqlStore;
+  /** Polls and deferred emits, one after another (see emitCommitted). */
+  private serial: Promise<unknown> = Promise.resolve();
+  private inSerial = 0;
   /** Live stream queues, for listenerCount()/subscriberQueues() (operators and tests). */
   private readonly subscribers = new Set<Subscriber>();
   /** Highest id this process has emitted or seen while polling. */
@@ -65,6 +79,10 @@ export class EventBus {
   /** Ids this process published itself since the last poll, so polling does not emit them twice. */
   private readonly ownSincePoll = new Set<number>();
   private pollTimer: NodeJS.Timeout | null = null;
+  private pollStarting = false;
+  /** Highest id handed to listeners; while polling, every row reaches them in id order. */
+  private emittedUpTo = 0;
+  private pollStopped = false;
   private lastPollAt = 0;
   /** Cross-instance announcements (notifier.ts); null = polling alone (one host, one file). */
   private notifier: EventNotifier | null = null;
@@ -74,12 +92,19 @@ export class EventBus {
   private seenUpTo = 0;
   private relayQueued = false;
 
-  constructor(private readonly db: Db) {
+  /** `db`: the SQLite handle for the synchronous path (null on PostgreSQL); `store`: the port (default: `db`'s). */
+  constructor(
+    private readonly db: Db | null,
+    store?: SqlStore,
+  ) {
     // Many SSE subscribers are normal for a dashboard; the default of 10 would warn.
     this.emitter.setMaxListeners(0);
-    this.insert = db.$client.prepare<[string, string | null, string, number]>(
-      "INSERT INTO events (type, project_slug, payload, created_at) VALUES (?, ?, ?, ?)",
-    );
+    if (!db && !store) throw new Error("EventBus needs a database");
+    this.store = store ?? SqliteStore.on(db!.$client);
+    this.insert =
+      db?.$client.prepare<[string, string | null, string, number]>(
+        "INSERT INTO events (type, project_slug, payload, created_at) VALUES (?, ?, ?, ?)",
+      ) ?? null;
   }
 
   publish(input: WorkdeckEventInput): WorkdeckEvent {
@@ -94,23 +119,62 @@ export class EventBus {
    * event a rollback then undoes.
    */
   append(input: WorkdeckEventInput): WorkdeckEvent {
+    if (!this.insert) throw new Error("bus.append() is the SQLite path: use record() on this store");
     const at = Date.now();
     const info = this.insert.run(input.type, input.projectSlug ?? null, JSON.stringify(input), at);
     return { ...input, id: Number(info.lastInsertRowid), at } as WorkdeckEvent;
   }
 
+  /**
+   * Stores the event through the port, in the caller's transaction when `tx` is one; like
+   * append(), call emitCommitted() once that commits.
+   */
+  async record(tx: SqlStore, input: WorkdeckEventInput): Promise<WorkdeckEvent> {
+    const at = Date.now();
+    const { row } = await tx.run<{ id: number }>(
+      sql`INSERT INTO events (type, project_slug, payload, created_at)
+          VALUES (${input.type}, ${input.projectSlug ?? null}, ${JSON.stringify(input)}, ${at}) RETURNING id`,
+    );
+    return { ...input, id: Number(row!.id), at } as WorkdeckEvent;
+  }
+
+  /** publish() through the port: stores, then emits. */
+  async publishAsync(input: WorkdeckEventInput): Promise<WorkdeckEvent> {
+    const event = await this.record(this.store, input);
+    this.emitCommitted(event);
+    return event;
+  }
+
   /** Emits an appended event to live listeners (after its transaction committed). */
   emitCommitted(event: WorkdeckEvent): void {
+    // Another instance committed rows below this one that have not arrived yet: emit them first,
+    // so listeners see ids in order (a stream skips an id below one it has yielded).
+    const gap = !!this.pollTimer && !!this.notifier && event.id > this.seenUpTo + 1;
     if (this.pollTimer) {
-      // Another instance committed rows below this one that have not arrived yet: emit them first,
-      // so listeners see ids in order (a stream skips an id below one it has yielded).
-      if (this.notifier && event.id > this.seenUpTo + 1) this.pollForeign(event.id);
       // Marked here, not in append(): a rolled-back row's id may be reused by another process's event.
       this.ownSincePoll.add(event.id);
       if (event.id > this.seenUpTo) this.seenUpTo = event.id;
     }
-    this.emitter.emit("event", event);
+    if (gap || this.inSerial) {
+      void this.inTurn(async () => {
+        if (gap) await this.pollPages(event.id).catch(() => 0);
+        this.emit(event);
+      });
+    } else this.emit(event);
     if (this.notifier && this.unannounced.push(event.id) === 1) setImmediate(() => this.flushAnnouncements());
+  }
+
+  private emit(event: WorkdeckEvent): void {
+    if (event.id > this.emittedUpTo) this.emittedUpTo = event.id;
+    this.emitter.emit("event", event);
+  }
+
+  /** Runs `step` after every poll and deferred emit queued before it. */
+  private inTurn<T>(step: () => Promise<T>): Promise<T> {
+    this.inSerial++;
+    const run = this.serial.then(step).finally(() => this.inSerial--);
+    this.serial = run.catch(() => {});
+    return run;
   }
 
   /**
@@ -128,11 +192,8 @@ export class EventBus {
       setImmediate(() => {
         this.relayQueued = false;
         if (!this.pollTimer) return;
-        try {
-          this.pollForeign();
-        } catch {
-          // The database is closing with the process; the next sweep (if any) catches up.
-        }
+        // A failure (the database closing with the process) is left to the next sweep, if any.
+        this.pollForeign().catch(() => {});
       });
     });
   }
@@ -148,15 +209,22 @@ export class EventBus {
    * `workdeck hooks send`): poll for their rows and emit them here, so open
    * browsers see them live. A max(id) probe per tick is all it costs when idle.
    */
-  startPolling(intervalMs = 500): void {
-    if (this.pollTimer) return;
-    this.polledUpTo = this.seenUpTo = this.latestId();
+  /** Resolves once polling runs (from the table's current end). */
+  async startPolling(intervalMs = 500): Promise<void> {
+    if (this.pollTimer || this.pollStarting) return;
+    this.pollStarting = true;
+    try {
+      this.polledUpTo = this.seenUpTo = this.emittedUpTo = await this.latestId();
+    } finally {
+      this.pollStarting = false;
+    }
+    if (this.pollTimer || this.pollStopped) return;
     this.pollTimer = setInterval(() => {
       // A database closed before the bus was stopped (a test's teardown, a dying process): stop quietly.
-      if (!this.db.$client.open) return this.stopPolling();
+      if (this.db && !this.db.$client.open) return this.stopPolling();
       // A notifier that is up announces foreign rows: then only the slow sweep runs.
       if (this.notifier?.ready() && Date.now() - this.lastPollAt < SWEEP_WITH_NOTIFIER_MS) return;
-      this.pollForeign();
+      this.pollForeign().catch(() => {});
     }, intervalMs);
     this.pollTimer.unref();
   }
@@ -164,19 +232,29 @@ export class EventBus {
   stopPolling(): void {
     if (this.pollTimer) clearInterval(this.pollTimer);
     this.pollTimer = null;
+    if (this.pollStarting) this.pollStopped = true;
   }
 
-  /** Emits every row (below `below`) written by other processes since the last poll, page by page; returns how many. */
-  pollForeign(below = Number.POSITIVE_INFINITY): number {
+  /** Emits every row written by other processes since the last poll, in turn with other emits; returns how many. */
+  pollForeign(): Promise<number> {
+    return this.inTurn(() => this.pollPages(Number.POSITIVE_INFINITY));
+  }
+
+  /** The pages of a poll (below `below`); runs inside a turn. */
+  private async pollPages(below: number): Promise<number> {
     this.lastPollAt = Date.now();
     let emitted = 0;
-    for (let page = this.since(this.polledUpTo); page.length > 0; page = page.length < PAGE ? [] : this.since(this.polledUpTo)) {
+    for (
+      let page = await this.since(this.polledUpTo);
+      page.length > 0;
+      page = page.length < PAGE ? [] : await this.since(this.polledUpTo)
+    ) {
       for (const event of page) {
         if (event.id >= below) return emitted;
         this.polledUpTo = event.id;
         if (event.id > this.seenUpTo) this.seenUpTo = event.id;
         if (this.ownSincePoll.delete(event.id)) continue;
-        this.emitter.emit("event", event);
+        this.emit(event);
         emitted++;
       }
     }
@@ -203,24 +281,19 @@ export class EventBus {
    * filter is in the WHERE clause, so a page shorter than `limit` means there is nothing more:
    * thousands of hook events between two spec events cannot push the second one out of a page.
    */
-  since(afterId: number, filter: EventFilter = {}, limit = PAGE): WorkdeckEvent[] {
+  async since(afterId: number, filter: EventFilter = {}, limit = PAGE): Promise<WorkdeckEvent[]> {
     if (filter.types && filter.types.length === 0) return [];
-    const conditions = [gt(events.id, afterId)];
-    if (filter.projectSlug) conditions.push(or(eq(events.projectSlug, filter.projectSlug), isNull(events.projectSlug))!);
-    if (filter.types) conditions.push(inArray(events.type, [...filter.types]));
-    const rows = this.db
-      .select()
-      .from(events)
-      .where(and(...conditions))
-      .orderBy(asc(events.id))
-      .limit(limit)
-      .all();
-    return rows.map((r) => ({ ...(r.payload as WorkdeckEventInput), id: r.id, at: r.createdAt.getTime() }) as WorkdeckEvent);
+    const project = filter.projectSlug ? sql`AND (project_slug = ${filter.projectSlug} OR project_slug IS NULL)` : sql``;
+    const types = filter.types ? sql`AND type IN ${[...filter.types]}` : sql``;
+    const rows = await this.store.all<EventRow>(
+      sql`SELECT id, payload, created_at FROM events WHERE id > ${afterId} ${project} ${types} ORDER BY id LIMIT ${limit}`,
+    );
+    return rows.map(toEvent);
   }
 
-  latestId(): number {
-    const row = this.db.$client.prepare("SELECT max(id) AS id FROM events").get() as { id: number | null };
-    return row.id ?? 0;
+  async latestId(): Promise<number> {
+    const row = await this.store.get<{ id: number | null }>(sql`SELECT max(id) AS id FROM events`);
+    return Number(row?.id ?? 0);
   }
 
   /**
@@ -263,7 +336,11 @@ export class EventBus {
     opts.signal?.addEventListener("abort", onAbort);
     attach();
     try {
-      let cursor = opts.lastEventId ?? this.latestId();
+      // From "now": while polling, every row reaches listeners in id order, so what was handed out
+      // before the listener was attached is exactly what is not delivered. Otherwise (own events
+      // only) the table's end, less whatever was queued while it was being read.
+      let cursor = opts.lastEventId ?? (this.pollTimer ? this.emittedUpTo : await this.latestId());
+      if (opts.lastEventId == null && !this.pollTimer && sub.queue.length) cursor = Math.min(cursor, sub.queue[0]!.id - 1);
       let backfill = opts.lastEventId != null;
       let yielded = false;
       while (!opts.signal?.aborted) {
@@ -275,7 +352,11 @@ export class EventBus {
         }
         if (backfill) {
           backfill = false;
-          pages: for (let page = this.since(cursor, filter); page.length > 0; page = page.length < PAGE ? [] : this.since(cursor, filter)) {
+          pages: for (
+            let page = await this.since(cursor, filter);
+            page.length > 0;
+            page = page.length < PAGE ? [] : await this.since(cursor, filter)
+          ) {
             for (const event of page) {
               if (dropped) break pages;
               cursor = event.id;

@@ -14,7 +14,7 @@ export function startEventRelay(
   env: { redisUrl: string | undefined },
   log: Pick<Logger, "info" | "warn">,
 ): { notifier: EventNotifier | null; close(): Promise<void> } {
-  bus.startPolling();
+  void bus.startPolling();
   if (!env.redisUrl) return { notifier: null, close: async () => bus.stopPolling() };
   const notifier = new RedisNotifier(env.redisUrl, log);
   bus.useNotifier(notifier);

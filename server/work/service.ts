@@ -87,7 +87,7 @@ export async function listAll(deps: WorkDeps, raw: ListAllInput = {}): Promise<W
 
 export async function stats(deps: WorkDeps, raw: { projectId?: string } = {}): Promise<WorkStats> {
   // Read before the list: an event after this id may or may not be counted, and the feed replays it.
-  const lastEventId = deps.bus.latestId();
+  const lastEventId = await deps.bus.latestId();
   const items = await merged(deps, raw.projectId);
   const byStatus = Object.fromEntries(WorkStatusSchema.options.map((s) => [s, 0])) as WorkStats["byStatus"];
   const byType = Object.fromEntries(WorkTypeSchema.options.map((t) => [t, 0])) as WorkStats["byType"];

@@ -288,7 +288,7 @@ describe("agents service", () => {
     await expect(caller.agents.getActivity({ sessionId: "missing" })).rejects.toMatchObject({ code: "NOT_FOUND" });
 
     const controller = new AbortController();
-    const firstEventId = runtime.bus.since(0).find((e) => e.type === "agents.activity" && e.hookId === first.id)!.id;
+    const firstEventId = (await runtime.bus.since(0)).find((e) => e.type === "agents.activity" && e.hookId === first.id)!.id;
     const subscriber = createCaller(createContext(runtime), { signal: controller.signal });
     const stream = await subscriber.agents.subscribe({ sessionId: "r1", lastEventId: firstEventId - 1 });
     const got: unknown[] = [];

@@ -29,12 +29,12 @@ async function take(iter: AsyncGenerator<WorkdeckEvent>, n: number): Promise<Wor
 }
 
 describe("event bus", () => {
-  it("stores every event with an increasing id", () => {
+  it("stores every event with an increasing id", async () => {
     const bus = makeBus();
     const a = bus.publish(changed("p", "a"));
     const b = bus.publish(changed("p", "b"));
     expect(b.id).toBeGreaterThan(a.id);
-    expect(bus.since(0).map((e) => e.id)).toEqual([a.id, b.id]);
+    expect((await bus.since(0)).map((e) => e.id)).toEqual([a.id, b.id]);
   });
 
   it("resumes after lastEventId with the missed events first, then live ones, without gaps or duplicates", async () => {
@@ -85,14 +85,14 @@ describe("event bus", () => {
     const file = path.join(tempDir(), "shared.db");
     const server = makeBus(file);
     const cli = makeBus(file);
-    server.startPolling(10_000);
+    await server.startPolling(10_000);
     const seen: string[] = [];
     server.on((e) => seen.push(e.type === "openspec.changed" ? e.changeIds[0]! : e.type));
     cli.publish(changed("p", "from-cli-1"));
     server.publish(changed("p", "local"));
     cli.publish(changed("p", "from-cli-2"));
-    expect(server.pollForeign()).toBe(2);
-    expect(server.pollForeign()).toBe(0);
+    expect(await server.pollForeign()).toBe(2);
+    expect(await server.pollForeign()).toBe(0);
     server.stopPolling();
     expect(seen).toEqual(["local", "from-cli-1", "from-cli-2"]);
   });
@@ -123,7 +123,7 @@ async function untilMarker(iter: AsyncGenerator<WorkdeckEvent>, marker: string):
 }
 
 describe("resuming by id past thousands of unrelated events (issue 10 item 4)", () => {
-  it("since() pages by id with the type and project filter in SQL: every match, in order", () => {
+  it("since() pages by id with the type and project filter in SQL: every match, in order", async () => {
     const bus = makeBus();
     const expected: string[] = [];
     for (let i = 0; i < 6000; i++) {
@@ -134,7 +134,7 @@ describe("resuming by id past thousands of unrelated events (issue 10 item 4)", 
       }
       bus.publish(hookActivity("a", i));
     }
-    const got = bus.since(0, { projectSlug: "a", types: ["openspec.changed"] }).map(label);
+    const got = (await bus.since(0, { projectSlug: "a", types: ["openspec.changed"] })).map(label);
     expect(got).toEqual(expected);
   });
 
@@ -163,16 +163,16 @@ describe("resuming by id past thousands of unrelated events (issue 10 item 4)", 
     expect(got).toEqual([...expected, "spec:live-marker"]);
   });
 
-  it("pollForeign relays everything another process stored in one call, however many rows", () => {
+  it("pollForeign relays everything another process stored in one call, however many rows", async () => {
     const file = path.join(tempDir(), "shared.db");
     const server = makeBus(file);
     const cli = makeBus(file);
-    server.startPolling(10_000);
+    await server.startPolling(10_000);
     const seen: number[] = [];
     server.on((e) => seen.push(e.id));
     const stored: number[] = [];
     for (let i = 0; i < 12_000; i++) stored.push(cli.publish(hookActivity("p", i)).id);
-    expect(server.pollForeign()).toBe(12_000);
+    expect(await server.pollForeign()).toBe(12_000);
     server.stopPolling();
     expect(seen).toEqual(stored);
   });

@@ -80,7 +80,7 @@ describe("events.subscribe", () => {
     const runtime = await start();
     const bus = runtime.bus;
     const first = subscriber(runtime);
-    const stream = await first.caller.events.subscribe({ lastEventId: bus.latestId() });
+    const stream = await first.caller.events.subscribe({ lastEventId: await bus.latestId() });
 
     const published = [
       bus.publish({
@@ -131,7 +131,7 @@ describe("events.subscribe", () => {
   it("carries a session's conversation lines and an agent's tool calls only when the input names them", async () => {
     const runtime = await start();
     const bus = runtime.bus;
-    const from = bus.latestId();
+    const from = await bus.latestId();
     bus.publish({ type: "sessions.event", projectSlug: "billing-api", sessionId: 1, seq: 1, eventType: "assistant" });
     bus.publish({ type: "sessions.event", projectSlug: "billing-api", sessionId: 2, seq: 1, eventType: "assistant" });
     bus.publish(toolCall("abc"));
@@ -169,7 +169,7 @@ describe("events.subscribe", () => {
   it("resumes past thousands of conversation lines it does not carry", async () => {
     const runtime = await start();
     const bus = runtime.bus;
-    const from = bus.latestId();
+    const from = await bus.latestId();
     const before = bus.publish({
       type: "errors.reportIngested",
       projectSlug: "billing-api",
@@ -206,9 +206,10 @@ describe("events.subscribe", () => {
     const dispatcher = new LiveDispatcher({ queryClient, trpc, fetchSessionEvents: (input) => client.sessions.events.query(input) });
 
     let subscription: { unsubscribe(): void } | undefined;
+    const lastEventId = await runtime.bus.latestId();
     await new Promise<void>((started) => {
       subscription = client.events.subscribe.subscribe(
-        { sessionIds: [id], lastEventId: runtime.bus.latestId() },
+        { sessionIds: [id], lastEventId },
         { onStarted: () => started(), onData: (envelope) => dispatcher.dispatch(envelope.data) },
       );
     });

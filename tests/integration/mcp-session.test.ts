@@ -182,7 +182,7 @@ describe("sessions Workdeck launches have its MCP server", () => {
     cleanups.push(() => fake.close());
     const { runtime, env } = await serveWorld(fake);
     // What `workdeck serve` does: relay the rows other processes write.
-    runtime.bus.startPolling(100);
+    await runtime.bus.startPolling(100);
     fake.queue({ kind: "text", text: "Queued work done." });
     const client = new Client({ name: "t", version: "1" });
     await client.connect(

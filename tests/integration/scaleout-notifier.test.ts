@@ -52,7 +52,7 @@ async function instance(file: string, pollMs = HOUR) {
   migrateDatabase(db, path.join(repoRoot, "drizzle"));
   const bus = new EventBus(db);
   const notifier = new RedisNotifier(redis.url, quiet);
-  bus.startPolling(pollMs);
+  await bus.startPolling(pollMs);
   bus.useNotifier(notifier);
   void notifier.start();
   const seen: string[] = [];

@@ -66,7 +66,7 @@ export function describeEachDialect(name: string, body: (ctx: DialectContext) =>
       const db = openDatabase(file);
       migrateDatabase(db, path.join(repoRoot, "drizzle"));
       closers.push(() => void db.$client.close());
-      const store = new SqliteStore(db.$client);
+      const store = SqliteStore.on(db.$client);
       where.set(store, file);
       return store;
     };
