@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ProjectSlugSchema } from "./common";
 import { AutomationRuleSchema, IntegrationsConfigSchema, ProjectRailwaySchema, RepositorySchema } from "./integrations";
 import { ProjectNotificationsSchema, SlackConfigSchema } from "./notifications";
 
@@ -6,9 +7,7 @@ import { ProjectNotificationsSchema, SlackConfigSchema } from "./notifications";
  * The shape of `projects.config.ts`. Objects are strict so a typo
  * ("projets") is reported by name instead of silently ignored.
  */
-export const ProjectSlugSchema = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "a slug is lowercase letters, digits and hyphens (max 63), starting with a letter or digit");
+export { ProjectSlugSchema };
 
 /** Options of the Claude Code sessions Workdeck launches: `claude.defaults`, and per project `projects[].claude` (which wins). */
 export const ClaudeDefaultsSchema = z.strictObject({

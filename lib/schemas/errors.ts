@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { TestErrorSchema } from "@workdeck/error-classifier/model";
+import { ProjectSlugSchema } from "./common";
 import { SpecDeltasSchema } from "./openspec";
 import { DECISIONS, FAILURE_STATUSES, PATTERNS } from "./values";
 
@@ -123,7 +124,7 @@ export const FailureGroupSchema = z.object({
 export type FailureGroup = z.infer<typeof FailureGroupSchema>;
 
 export const ListFailuresInputSchema = z.object({
-  projectId: z.string().max(63).optional(),
+  projectId: ProjectSlugSchema.optional(),
   pattern: z.array(PatternSchema).or(PatternSchema).optional(),
   decision: z.array(DecisionSchema).or(DecisionSchema).optional(),
   status: z.array(FailureStatusSchema).or(FailureStatusSchema).optional(),

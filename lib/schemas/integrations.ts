@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ProjectSlugSchema } from "./common";
 
 /**
  * Work that arrives by itself (issue 15): the config of the inbound webhooks, the Railway poller
@@ -99,11 +100,11 @@ export const DeploySchema = z.object({
 export type Deploy = z.infer<typeof DeploySchema>;
 
 export const DeployTimelineInputSchema = z.object({
-  projectId: z.string().max(63).optional(),
+  projectId: ProjectSlugSchema.optional(),
   limit: z.number().int().min(1).max(200).optional(),
 });
 export const IntegrationItemsInputSchema = z.object({
-  projectId: z.string().max(63).optional(),
+  projectId: ProjectSlugSchema.optional(),
   kinds: z.array(IntegrationKindSchema).optional(),
   includeResolved: z.boolean().optional(),
 });
