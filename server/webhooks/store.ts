@@ -2,17 +2,17 @@ import { sql } from "drizzle-orm";
 import type { LoadedConfig } from "../config";
 import type { SqlStore } from "../db/sql-store";
 import type { EventBus } from "../events/bus";
-import type { WorkdeckEventInput } from "@/lib/schemas/events";
+import type { WorkdeckEvent, WorkdeckEventInput } from "@/lib/schemas/events";
 import { FAILED_DEPLOY, TERMINAL_DEPLOY, type CiEvent, type DeployEvent, type Normalized, type ReviewEvent } from "./normalize";
 
 /**
  * Applies one understood delivery: the delivery row (unique per source + id, so a replay stores
  * nothing), the work item of its subject (opened, reopened, updated or resolved) and the deploy
- * of the timeline, in one exclusive transaction on either dialect (issue 14); its bus event is
- * published once that commits.
+ * of the timeline, with their bus event, in one exclusive transaction on either dialect (issue 14);
+ * the event reaches listeners after it commits.
  */
 
-export type StoreDeps = { sqlStore: SqlStore; bus: Pick<EventBus, "publish"> };
+export type StoreDeps = { sqlStore: SqlStore; bus: Pick<EventBus, "record" | "emitCommitted"> };
 
 export type Delivery = { source: "github" | "gitlab" | "railway" | "railway_poll"; deliveryId: string; event: string };
 
@@ -56,7 +56,7 @@ export async function applyDelivery(
       else result = await applyDeploy(tx, projectSlug, n, now);
       const event =
         result.change !== "none" || result.deployId !== null
-          ? ({
+          ? await deps.bus.record(tx, {
               type: "integrations.changed",
               projectSlug,
               kind: n.kind,
@@ -69,9 +69,8 @@ export async function applyDelivery(
     },
     { exclusive: APPLY_LOCK },
   );
-  // After the commit: no listener sees a change a rollback undid. (The bus is not on the port yet,
-  // so its row cannot join this transaction on PostgreSQL.)
-  if (event) deps.bus.publish(event);
+  // After the commit: no listener sees a change a rollback undid.
+  if (event) deps.bus.emitCommitted(event);
   return applied;
 }
 
@@ -260,7 +259,7 @@ export function deployEvidence(
 /** A log tail fetched after the delivery (Railway poller): stored on the deploy and, if it is the open item's deployment, in its evidence. */
 export async function attachLogTail(deps: StoreDeps, projectSlug: string, deploymentId: string, logTail: string): Promise<void> {
   const event = await deps.sqlStore.transaction(
-    async (tx): Promise<WorkdeckEventInput | null> => {
+    async (tx): Promise<WorkdeckEvent | null> => {
       const d = await tx.get<{
         id: number;
         status: string;
@@ -297,18 +296,18 @@ export async function attachLogTail(deps: StoreDeps, projectSlug: string, deploy
         );
         await tx.run(sql`UPDATE integration_items SET evidence = ${evidence} WHERE id = ${item.id}`);
       }
-      return {
+      return deps.bus.record(tx, {
         type: "integrations.changed",
         projectSlug,
         kind: "deploy",
         itemId: item?.id ?? null,
         change: item ? "updated" : "none",
         deployId: d.id,
-      };
+      });
     },
     { exclusive: APPLY_LOCK },
   );
-  if (event) deps.bus.publish(event);
+  if (event) deps.bus.emitCommitted(event);
 }
 
 /** The configured project a repository or Railway project belongs to. */

@@ -1,4 +1,6 @@
-import type { Db } from "../db/client";
+import { sql } from "drizzle-orm";
+import { jsonNumber } from "../db/dialect-sql";
+import type { SqlStore } from "../db/sql-store";
 import type { WorkdeckEvent } from "@/lib/schemas/events";
 import { deploysHref } from "@/lib/schemas/integrations";
 import type { ActivityItem, WorkItem, WorkStatus } from "@/lib/schemas/work";
@@ -28,22 +30,20 @@ type Row = {
 
 const ACTIVE_SESSION = new Set(["queued", "running"]);
 
-export function integrationWorkItems(
-  db: Db,
+export async function integrationWorkItems(
+  store: SqlStore,
   projectId: string | undefined,
   needsYouSessions: ReadonlySet<number>,
-): Omit<WorkItem, "blockedBy">[] {
-  const rows = db.$client
-    .prepare(
-      `SELECT i.id, i.kind, i.project_slug, i.provider, i.status, i.title, i.detail, i.occurrences, i.priority, i.last_seen_at, i.resolved_at, i.refs,
-              s.id AS session_id, s.status AS session_status
-       FROM integration_items i
-       LEFT JOIN sessions s ON s.id = COALESCE(
-         (SELECT r.session_id FROM automation_runs r WHERE r.item_key = i.kind || ':' || i.id AND r.session_id IS NOT NULL ORDER BY r.id DESC LIMIT 1),
-         json_extract(i.refs, '$.sessionId'))
-       ${projectId ? "WHERE i.project_slug = ?" : ""}`,
-    )
-    .all(...(projectId ? [projectId] : [])) as Row[];
+): Promise<Omit<WorkItem, "blockedBy">[]> {
+  const rows = await store.all<Row>(
+    sql`SELECT i.id, i.kind, i.project_slug, i.provider, i.status, i.title, i.detail, i.occurrences, i.priority, i.last_seen_at, i.resolved_at, i.refs,
+               s.id AS session_id, s.status AS session_status
+        FROM integration_items i
+        LEFT JOIN sessions s ON s.id = COALESCE(
+          (SELECT r.session_id FROM automation_runs r WHERE r.item_key = i.kind || ':' || i.id AND r.session_id IS NOT NULL ORDER BY r.id DESC LIMIT 1),
+          ${jsonNumber(store.dialect, sql`i.refs`, "sessionId")})
+        ${projectId ? sql`WHERE i.project_slug = ${projectId}` : sql.empty()}`,
+  );
   return rows.map((r) => {
     const refs = r.refs ? (JSON.parse(r.refs) as { changeId?: string; failureId?: number }) : {};
     const session = r.session_id !== null ? { id: r.session_id, status: r.session_status ?? "unknown" } : null;
@@ -82,7 +82,10 @@ export function integrationWorkItems(
   });
 }
 
-/** The timeline's kinds for this domain, as conditions over the events table. */
+/**
+ * The timeline's kinds for this domain, as conditions over the events table. SQLite text: the
+ * events table is the bus's, and work/service.ts composes these into its own SQLite query.
+ */
 export const INTEGRATION_ACTIVITY_SQL = {
   ci: "(type = 'integrations.changed' AND json_extract(payload, '$.kind') = 'ci' AND json_extract(payload, '$.change') IN ('opened', 'reopened', 'resolved'))",
   deploy:
@@ -95,13 +98,11 @@ export const INTEGRATION_ACTIVITY_SQL = {
 type Base = { id: number; at: Date; projectSlug: string | null };
 
 /** One timeline line for an integrations or automations event; null for any other event. */
-export function integrationActivity(db: Db, e: WorkdeckEvent, base: Base): ActivityItem | null {
-  const sqlite = db.$client;
+export async function integrationActivity(store: SqlStore, e: WorkdeckEvent, base: Base): Promise<ActivityItem | null> {
   if (e.type === "integrations.changed") {
     const item =
       e.itemId !== null
-        ? (sqlite.prepare("SELECT title, detail FROM integration_items WHERE id = ?").get(e.itemId) as
-            { title: string; detail: string } | undefined)
+        ? await store.get<{ title: string; detail: string }>(sql`SELECT title, detail FROM integration_items WHERE id = ${e.itemId}`)
         : undefined;
     const title = item?.title ?? `${e.kind} item`;
     const text =
@@ -115,10 +116,14 @@ export function integrationActivity(db: Db, e: WorkdeckEvent, base: Base): Activ
     return { ...base, kind: e.kind, text, href: deploysHref(e.projectSlug, e.itemId ?? undefined) };
   }
   if (e.type === "automations.ran") {
-    const run = sqlite
-      .prepare("SELECT trigger, action, status, reason, session_id, item_key FROM automation_runs WHERE id = ?")
-      .get(e.runId) as
-      { trigger: string; action: string; status: string; reason: string | null; session_id: number | null; item_key: string } | undefined;
+    const run = await store.get<{
+      trigger: string;
+      action: string;
+      status: string;
+      reason: string | null;
+      session_id: number | null;
+      item_key: string;
+    }>(sql`SELECT trigger, action, status, reason, session_id, item_key FROM automation_runs WHERE id = ${e.runId}`);
     const text = !run
       ? "Automation ran"
       : run.status === "launched"

@@ -10,6 +10,7 @@
  * rationales, messages).
  */
 import type { Db } from "../db/client";
+import type { SqlStore } from "../db/sql-store";
 import type { EventBus } from "../events/bus";
 import type { WorkCache } from "./cache";
 import type { OpenSpecService } from "../specs/service";
@@ -46,6 +47,8 @@ import {
 
 export type WorkDeps = {
   db: Db;
+  /** The integration items (server/webhooks/work-items.ts) are read through the SQL port (issue 14). */
+  sqlStore: SqlStore;
   bus: EventBus;
   openspec: Pick<OpenSpecService, "listChanges">;
   /** Finds a change's folder for its dependencies (issue 17); without it change blockers read as broken. */
@@ -290,7 +293,7 @@ async function build(deps: WorkDeps, projectId: string | undefined, now: number)
   }
 
   // CI runs, reviews and deploys (issue 15): read by their own domain.
-  items.push(...integrationWorkItems(deps.db, projectId, needsYouSessions));
+  items.push(...(await integrationWorkItems(deps.sqlStore, projectId, needsYouSessions)));
 
   const health = runningHealth(deps.db, { now, stuckMs: (deps.config?.config.agents?.stuckMinutes ?? DEFAULT_STUCK_MINUTES) * 60_000 });
   return attachHealth(attachBlockers(items, listEdges(deps)), health).sort(compareItems);
@@ -331,7 +334,7 @@ const KIND_SQL: Record<ActivityKind, string> = {
 };
 
 /** The timeline beside the list: newest first, paged by event id. */
-export function activity(deps: Pick<WorkDeps, "db">, raw: ActivityInput = {}): ActivityItem[] {
+export async function activity(deps: Pick<WorkDeps, "db" | "sqlStore">, raw: ActivityInput = {}): Promise<ActivityItem[]> {
   const input = ActivityInputSchema.parse(raw);
   const kinds = input.types?.length ? input.types : (Object.keys(KIND_SQL) as ActivityKind[]);
   const where = [`(${kinds.map((k) => KIND_SQL[k]).join(" OR ")})`];
@@ -348,7 +351,7 @@ export function activity(deps: Pick<WorkDeps, "db">, raw: ActivityInput = {}): A
     .prepare(`SELECT id, type, project_slug, payload, created_at FROM events WHERE ${where.join(" AND ")} ORDER BY id DESC LIMIT ?`)
     .all(...params, input.limit ?? 50) as { id: number; type: string; project_slug: string | null; payload: string; created_at: number }[];
   const parkedPayload = deps.db.$client.prepare("SELECT payload FROM session_events WHERE session_id = ? AND seq = ?");
-  return rows.map((r) => {
+  const items = rows.map(async (r) => {
     const e = JSON.parse(r.payload) as WorkdeckEvent;
     const base = { id: r.id, at: new Date(r.created_at), projectSlug: r.project_slug };
     switch (e.type) {
@@ -399,9 +402,10 @@ export function activity(deps: Pick<WorkDeps, "db">, raw: ActivityInput = {}): A
       }
       case "integrations.changed":
       case "automations.ran":
-        return integrationActivity(deps.db, e, base);
+        return integrationActivity(deps.sqlStore, e, base);
       default:
         return { ...base, kind: "spec_created", text: e.type, href: null };
     }
-  }) as ActivityItem[];
+  });
+  return (await Promise.all(items)) as ActivityItem[];
 }

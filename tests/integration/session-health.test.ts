@@ -12,6 +12,7 @@ import { NotificationService } from "@/server/notifications/service";
 import { runningHealth, watchHealth } from "@/server/sessions/health";
 import { SessionRunner } from "@/server/sessions/service";
 import { listAll } from "@/server/work/service";
+import { SqliteStore } from "@/server/db/sql-store";
 import { FakeAnthropic } from "../support/fake-anthropic";
 import { harnessDeps, harnessSpec, waitFor } from "../support/session-harness";
 import { repoRoot, tempDir } from "../support/temp";
@@ -79,7 +80,7 @@ describe("agent health", () => {
     watch.tick(beat.lastProgressAt + stuckMs + 1_000);
     watch.tick(beat.lastProgressAt + stuckMs + 2_000);
     expect(published.map((e) => [e.health, e.previous])).toEqual([["stuck", "active"]]);
-    const items = await listAll({ ...deps, openspec: { listChanges: async () => [] } }, {});
+    const items = await listAll({ ...deps, sqlStore: SqliteStore.on(deps.db.$client), openspec: { listChanges: async () => [] } }, {});
     // All Work reads the session's health with its own clock: real time says it is active again.
     expect(items.find((i) => i.key === `session:${id}`)).toMatchObject({ health: "active", detail: "running · active" });
 

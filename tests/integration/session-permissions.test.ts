@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { SessionRunner } from "@/server/sessions/service";
 import { sessionsWaitingOnPermission } from "@/server/sessions/permissions";
 import { listAll } from "@/server/work/service";
+import { SqliteStore } from "@/server/db/sql-store";
 import { listActive } from "@/server/agents/service";
 import { FakeAnthropic } from "../support/fake-anthropic";
 import { harnessDeps, harnessSpec, waitFor } from "../support/session-harness";
@@ -62,7 +63,12 @@ describe("tool permissions answered from the UI", () => {
     expect(asked).toMatchObject({ toolName: "Write", input: { file_path: path.join(project, "a.txt") } });
     expect(asked!.rule).toContain("Write");
     expect(sessionsWaitingOnPermission(deps.db).has(id)).toBe(true);
-    const work = await listAll({ db: deps.db, bus: deps.bus, openspec: { listChanges: async () => [] } });
+    const work = await listAll({
+      db: deps.db,
+      sqlStore: SqliteStore.on(deps.db.$client),
+      bus: deps.bus,
+      openspec: { listChanges: async () => [] },
+    });
     expect(work.find((w) => w.key === `session:${id}`)).toMatchObject({ status: "needs_you", detail: "waiting for a tool permission" });
     // The Agents panel: the hook-reported row of this launched session (hooks say "active") needs you.
     deps.db.$client

@@ -38,7 +38,7 @@ describe("All Work", () => {
     });
     expect(ci!.href).toMatch(/^\/deploys\?project=billing-api#item-\d+$/);
     expect((await stats(s.runtime, { projectId: "billing-api" })).byType.ci).toBe(1);
-    expect(activity(s.runtime, { types: ["ci"] })).toEqual([
+    expect(await activity(s.runtime, { types: ["ci"] })).toEqual([
       expect.objectContaining({ kind: "ci", text: "CI failed: CI on main", projectSlug: "billing-api" }),
     ]);
 
@@ -46,7 +46,7 @@ describe("All Work", () => {
     invalidateWork(s.runtime);
     const [after] = (await listAll(s.runtime, { projectId: "billing-api" })).filter((i) => i.type === "ci");
     expect(after).toMatchObject({ key: ci!.key, status: "done", detail: "resolved" });
-    expect(activity(s.runtime, { types: ["ci"] })[0]).toMatchObject({ text: "Resolved by a later success: CI failed: CI on main" });
+    expect((await activity(s.runtime, { types: ["ci"] }))[0]).toMatchObject({ text: "Resolved by a later success: CI failed: CI on main" });
   });
 
   it("a crashed deploy is a deploy item of priority 5 that a filter by type finds", async () => {

@@ -1,0 +1,15 @@
+/**
+ * The few SQL fragments that differ between SQLite and PostgreSQL (issue 14), one small function
+ * each, taking `store.dialect`: services compose them into their `sql` templates and never branch
+ * on the dialect themselves.
+ */
+import { sql, type SQL } from "drizzle-orm";
+import type { Dialect } from "./sql-store";
+
+/** A top-level number of a JSON object kept as text (`refs`, `payload`); NULL when absent. */
+export function jsonNumber(dialect: Dialect, column: SQL, key: string): SQL {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new Error(`not a plain JSON key: ${key}`);
+  return dialect === "postgres"
+    ? sql`((${column})::jsonb ->> ${sql.raw(`'${key}'`)})::bigint`
+    : sql`json_extract(${column}, ${sql.raw(`'$.${key}'`)})`;
+}
