@@ -205,7 +205,11 @@ export class PostgresStore implements SqlStore {
   }
 
   async transaction<T>(fn: (tx: SqlStore) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
-    if (this.client) return fn(this);
+    if (this.client) {
+      // Nested: joins the open transaction, taking its lock too (held until that one ends).
+      if (opts.exclusive) await this.client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [opts.exclusive]);
+      return fn(this);
+    }
     const client = await this.pool.connect();
     try {
       await client.query("BEGIN");

@@ -131,9 +131,18 @@ export class EventBus {
    */
   async record(tx: SqlStore, input: WorkdeckEventInput): Promise<WorkdeckEvent> {
     const at = Date.now();
-    const { row } = await tx.run<{ id: number }>(
-      sql`INSERT INTO events (type, project_slug, payload, created_at)
-          VALUES (${input.type}, ${input.projectSlug ?? null}, ${JSON.stringify(input)}, ${at}) RETURNING id`,
+    // Ids are cursors, so they must become visible in id order. SQLite has one writer at a time;
+    // PostgreSQL hands out sequence values to concurrent transactions that may commit out of
+    // order, so event writers take turns (the lock lasts until the caller's transaction ends).
+    const row = await tx.transaction(
+      async (t) =>
+        (
+          await t.run<{ id: number }>(
+            sql`INSERT INTO events (type, project_slug, payload, created_at)
+                VALUES (${input.type}, ${input.projectSlug ?? null}, ${JSON.stringify(input)}, ${at}) RETURNING id`,
+          )
+        ).row,
+      { exclusive: "workdeck:events" },
     );
     return { ...input, id: Number(row!.id), at } as WorkdeckEvent;
   }
@@ -141,8 +150,27 @@ export class EventBus {
   /** publish() through the port: stores, then emits. */
   async publishAsync(input: WorkdeckEventInput): Promise<WorkdeckEvent> {
     const event = await this.record(this.store, input);
-    this.emitCommitted(event);
+    await this.recordedCommitted([event]);
     return event;
+  }
+
+  /**
+   * Emits events stored with record() once their transaction committed. While polling, through
+   * the table: a port write's commit and its acknowledgement are apart (other instances' rows,
+   * and this one's other writes, commit in between), so rows are handed out by one reader in id
+   * order, each once, whoever wrote them.
+   */
+  async recordedCommitted(events: readonly WorkdeckEvent[]): Promise<void> {
+    if (!this.pollTimer) {
+      for (const e of events) this.emitCommitted(e);
+      return;
+    }
+    if (this.notifier && events.length) {
+      const first = this.unannounced.length === 0;
+      this.unannounced.push(...events.map((e) => e.id));
+      if (first) setImmediate(() => this.flushAnnouncements());
+    }
+    await this.pollForeign();
   }
 
   /** Emits an appended event to live listeners (after its transaction committed). */

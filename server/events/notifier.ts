@@ -4,13 +4,13 @@
  * across instances; an announcement only says "new rows up to these ids", and every other
  * instance fetches them by id from the table and fans them out to its own subscribers.
  *
- * Implementations ride an existing engine, never a home-made protocol: Redis pub/sub today
- * (redis-notifier.ts); PostgreSQL LISTEN/NOTIFY fits the same interface once the store runs on
- * PostgreSQL (NOTIFY inside the writing transaction is delivered on commit). Delivery is
+ * Implementations ride an existing engine, never a home-made protocol: Redis pub/sub
+ * (redis-notifier.ts), and PostgreSQL LISTEN/NOTIFY for a PostgreSQL store (pg-notifier.ts: a
+ * trigger notifies inside the writing transaction, delivered on commit). Delivery is
  * at-most-once in both, so the bus keeps a slow sweep of the table behind any notifier.
  */
 export interface EventNotifier {
-  /** "redis", later "postgres": for logs and the bench. */
+  /** "redis" or "postgres": for logs and the bench. */
   readonly kind: string;
   /** True while announcements flow both ways; when false the bus polls at the fallback rate. */
   ready(): boolean;
