@@ -35,7 +35,7 @@ export async function benchIngestHooks(): Promise<BenchRow[]> {
       edgeHandler({
         bindHost: "127.0.0.1",
         token: undefined,
-        credentials: authCredentials(runtime.db),
+        credentials: authCredentials(runtime.sqlStore),
         hooks: runtime,
         reports: runtime,
         next: () => null,

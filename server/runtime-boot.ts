@@ -78,6 +78,7 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
   // orphaned claude process groups are killed, and queued sessions start.
   const sessions = new SessionRunner({
     db,
+    sqlStore,
     bus,
     projects,
     openspec,

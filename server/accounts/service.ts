@@ -8,7 +8,9 @@ import type { LoadedConfig } from "../config";
 import { resolveConfigPath } from "../config";
 import type { Db } from "../db/client";
 import { claudeAccounts } from "../db/schema";
+import type { SqlStore } from "../db/sql-store";
 import { AppError } from "../app-error";
+import { AccountRows, sqlStoreOf, type AccountChange } from "./rows";
 
 /**
  * The account pool: the user's own Claude accounts from `claude.accounts`, each with its own
@@ -21,7 +23,12 @@ export const IMPLICIT_ACCOUNT = "default";
 
 export type PoolAccount = { id: string; configDir: string | null; oauthTokenEnv: string | null; implicit: boolean };
 
-export type AccountsDeps = { db: Db; config: LoadedConfig };
+/**
+ * `sqlStore`: the rows through the SQL port (issue 14; absent = one over `db`). `db`: what the
+ * scheduler's synchronous loop still reads through `pick` and the registration at construction
+ * (sessions are not on the port yet, see pick).
+ */
+export type AccountsDeps = { db: Db; config: LoadedConfig; sqlStore?: SqlStore };
 
 /** A parked account gets a little past its reset (reference §7: re-probing early earns more 429s). */
 const RESET_JITTER_MS = 5_000;
@@ -37,8 +44,11 @@ export class AccountPool {
   private readonly checks = new Map<string, AccountCheck>();
   /** The credentials an account had when it was marked needs_login: a periodic check only releases it once they change. */
   private readonly rejected = new Map<string, string>();
+  /** The account rows through the SQL port: everything but the scheduler's synchronous pick. */
+  readonly rows: AccountRows;
 
   constructor(private readonly deps: AccountsDeps) {
+    this.rows = new AccountRows(sqlStoreOf(deps));
     const configured = deps.config.config.claude?.accounts ?? [];
     this.accounts = configured.length
       ? configured.map((a) => ({
@@ -63,11 +73,16 @@ export class AccountPool {
   }
 
   /** Current state, releasing a parked account whose reset has passed. */
-  state(id: string, now = Date.now()): { state: AccountState; limitedUntil: Date | null } {
-    const row = this.deps.db.select().from(claudeAccounts).where(eq(claudeAccounts.id, id)).get();
+  state(id: string, now = Date.now()): Promise<{ state: AccountState; limitedUntil: Date | null }> {
+    return this.rows.state(id, now);
+  }
+
+  /** `state` for the scheduler's synchronous pick (see there). */
+  private stateNow(id: string, now: number): { state: AccountState; limitedUntil: Date | null } {
+    const row = this.syncRow(id);
     if (!row) return { state: "disabled", limitedUntil: null };
     if (row.state === "limited" && row.limitedUntil && row.limitedUntil.getTime() <= now) {
-      this.set(id, { state: "available", limitedUntil: null });
+      this.setNow(id, { state: "available", limitedUntil: null });
       return { state: "available", limitedUntil: null };
     }
     return { state: row.state as AccountState, limitedUntil: row.limitedUntil };
@@ -88,6 +103,10 @@ export class AccountPool {
   /**
    * The account a run goes to: the sticky one if it can run, else the first available in
    * config order (skipping `exclude`). Null with `until` = when the earliest parked one frees up.
+   *
+   * Synchronous, on the SQLite Db: it runs inside the scheduler's synchronous loop (and a run's
+   * requeue), which is where the move to the SQL port stops for now (issue 14). It reads the
+   * rows the port writes (park, needsLogin), on the same connection.
    */
   pick(opts: { sticky?: string | null; pinned?: string | null; exclude?: string[]; env: Record<string, string | undefined> }): {
     account: PoolAccount | null;
@@ -103,13 +122,13 @@ export class AccountPool {
       if (opts.exclude?.includes(a.id)) continue;
       const problem = this.problem(a, opts.env);
       if (problem) {
-        this.set(a.id, { state: "disabled", lastError: problem });
+        this.setNow(a.id, { state: "disabled", lastError: problem });
         continue;
       }
-      const s = this.state(a.id, now);
-      if (s.state === "disabled" && /does not exist|is not set/.test(this.row(a.id)?.lastError ?? ""))
-        this.set(a.id, { state: "available", lastError: null });
-      if (this.state(a.id, now).state === "available") return { account: a, until: null };
+      const s = this.stateNow(a.id, now);
+      if (s.state === "disabled" && /does not exist|is not set/.test(this.syncRow(a.id)?.lastError ?? ""))
+        this.setNow(a.id, { state: "available", lastError: null });
+      if (this.stateNow(a.id, now).state === "available") return { account: a, until: null };
       if (s.state === "limited" && s.limitedUntil && (!until || s.limitedUntil < until)) until = s.limitedUntil;
     }
     return { account: null, until };
@@ -133,16 +152,17 @@ export class AccountPool {
     return a.configDir ?? base.CLAUDE_CONFIG_DIR ?? path.join(base.HOME ?? "~", ".claude");
   }
 
-  park(id: string, resetsAt: Date | null, info: unknown, message: string | null): Date {
+  /** Parks the account past its reset: every instance on the database skips it until then. */
+  async park(id: string, resetsAt: Date | null, info: unknown, message: string | null): Promise<Date> {
     const until = new Date((resetsAt?.getTime() ?? Date.now() + UNKNOWN_RESET_PARK_MS) + RESET_JITTER_MS);
-    this.set(id, { state: "limited", limitedUntil: until, lastRateLimit: info ?? undefined, lastError: message });
+    await this.rows.park(id, until, info, message);
     return until;
   }
 
-  needsLogin(id: string, message: string, env?: Record<string, string | undefined>): void {
+  async needsLogin(id: string, message: string, env?: Record<string, string | undefined>): Promise<void> {
     const a = this.find(id);
     if (a && env) this.rejected.set(id, this.credentialFingerprint(a, env));
-    this.set(id, { state: "needs_login", lastError: message });
+    await this.set(id, { state: "needs_login", lastError: message });
   }
 
   /**
@@ -161,7 +181,7 @@ export class AccountPool {
     if (!a) throw new AppError("NOT_FOUND", `No Claude account "${id}". Configured: ${this.accounts.map((x) => x.id).join(", ")}`);
     const problem = this.problem(a, opts.env);
     if (problem) {
-      this.set(id, { state: "disabled", lastError: problem });
+      await this.set(id, { state: "disabled", lastError: problem });
       const check: AccountCheck = { at: new Date(), loggedIn: false, authMethod: null, subscriptionType: null, message: problem };
       this.checks.set(id, check);
       return check;
@@ -169,23 +189,28 @@ export class AccountPool {
     if (!opts.binary) throw new AppError("UNPROCESSABLE", "No Claude Code binary found (set WORKDECK_CLAUDE_PATH)", "claude_missing");
     const check = await authStatus(opts.binary, this.childEnv(a, opts.env));
     this.checks.set(id, check);
-    const { state } = this.state(id);
+    const { state } = await this.state(id);
     if (check.loggedIn) {
       const fingerprint = this.credentialFingerprint(a, opts.env);
       const unchanged = this.rejected.get(id) === fingerprint;
       if (state === "needs_login" && !(opts.periodic && unchanged)) {
         this.rejected.delete(id);
-        this.set(id, { state: "available", lastError: null });
-      } else if (state === "disabled") this.set(id, { state: "available", lastError: null });
+        await this.set(id, { state: "available", lastError: null });
+      } else if (state === "disabled") await this.set(id, { state: "available", lastError: null });
     } else if (state !== "needs_login") {
-      this.set(id, { state: "needs_login", lastError: `claude auth status: not logged in${check.message ? ` (${check.message})` : ""}` });
+      await this.set(id, {
+        state: "needs_login",
+        lastError: `claude auth status: not logged in${check.message ? ` (${check.message})` : ""}`,
+      });
     }
     return check;
   }
 
   /** Ids of the accounts a periodic check looks at. */
-  needingLogin(): string[] {
-    return this.accounts.filter((a) => this.state(a.id).state === "needs_login").map((a) => a.id);
+  async needingLogin(): Promise<string[]> {
+    const ids: string[] = [];
+    for (const a of this.accounts) if ((await this.state(a.id)).state === "needs_login") ids.push(a.id);
+    return ids;
   }
 
   /** Changes when the account's token env var or its credentials file changes (never stores the secret itself). */
@@ -200,23 +225,20 @@ export class AccountPool {
     return createHash("sha256").update(`${token}\0${mtime}`).digest("hex");
   }
 
-  recordRateLimit(id: string, info: unknown): void {
-    this.set(id, { lastRateLimit: info });
+  recordRateLimit(id: string, info: unknown): Promise<void> {
+    return this.set(id, { lastRateLimit: info });
   }
 
-  addUsage(id: string, delta: { costUsd: number; inputTokens: number; outputTokens: number }, newSession: boolean): void {
-    this.deps.db.$client
-      .prepare(
-        "UPDATE claude_accounts SET cost_usd = cost_usd + ?, input_tokens = input_tokens + ?, output_tokens = output_tokens + ?, sessions_count = sessions_count + ?, updated_at = ? WHERE id = ?",
-      )
-      .run(delta.costUsd, delta.inputTokens, delta.outputTokens, newSession ? 1 : 0, Date.now(), id);
+  addUsage(id: string, delta: { costUsd: number; inputTokens: number; outputTokens: number }, newSession: boolean): Promise<void> {
+    return this.rows.addUsage(id, delta, newSession);
   }
 
-  list(running: (id: string) => number): ClaudeAccount[] {
-    return this.accounts.map((a) => {
-      const s = this.state(a.id);
-      const row = this.row(a.id)!;
-      return {
+  async list(running: (id: string) => number): Promise<ClaudeAccount[]> {
+    const out: ClaudeAccount[] = [];
+    for (const a of this.accounts) {
+      const s = await this.state(a.id);
+      const row = (await this.rows.get(a.id))!;
+      out.push({
         id: a.id,
         configDir: a.configDir,
         implicit: a.implicit,
@@ -232,20 +254,25 @@ export class AccountPool {
         outputTokens: row.outputTokens,
         loginHint: s.state === "needs_login" ? loginHint(a) : null,
         lastCheck: this.checks.get(a.id) ?? null,
-      };
-    });
+      });
+    }
+    return out;
   }
 
   /** Marks an account usable again (after a login). */
-  reset(id: string): void {
-    this.set(id, { state: "available", limitedUntil: null, lastError: null });
+  reset(id: string): Promise<void> {
+    return this.set(id, { state: "available", limitedUntil: null, lastError: null });
   }
 
-  private row(id: string) {
+  private set(id: string, change: AccountChange): Promise<void> {
+    return this.rows.set(id, change);
+  }
+
+  private syncRow(id: string) {
     return this.deps.db.select().from(claudeAccounts).where(eq(claudeAccounts.id, id)).get();
   }
 
-  private set(id: string, values: Partial<typeof claudeAccounts.$inferInsert>): void {
+  private setNow(id: string, values: Partial<typeof claudeAccounts.$inferInsert>): void {
     this.deps.db
       .update(claudeAccounts)
       .set({ ...values, updatedAt: new Date() })

@@ -1,7 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
-import { and, desc, eq, gt, lt, lte, notInArray } from "drizzle-orm";
-import type { Db } from "../db/client";
-import { authTokens, loginFailures, sessions } from "../db/schema";
+import { sql } from "drizzle-orm";
+import type { SqlStore } from "../db/sql-store";
 import { AGENT_TOKEN_PREFIX, type Credentials } from "../http/security";
 
 /**
@@ -13,6 +12,9 @@ import { AGENT_TOKEN_PREFIX, type Credentials } from "../http/security";
  *   session is `running`;
  * - the login throttle: failed sign-ins per client address.
  * The secrets are 32 random bytes, so a plain sha256 is enough (nothing to brute-force).
+ *
+ * Everything goes through the SQL port in portable SQL, so it holds on SQLite and PostgreSQL
+ * alike (issue 14). Lookups only read: a forged or expired secret changes nothing.
  */
 
 export const LOGIN_TTL_MS = 14 * 24 * 3600 * 1000;
@@ -26,33 +28,25 @@ const secret = () => randomBytes(32).toString("base64url");
 // ----- browser logins -----
 
 /** A new login session; the id goes in the cookie, only its hash in the table. */
-export function createLoginSession(db: Db, now = Date.now()): { id: string; expiresAt: Date } {
+export async function createLoginSession(store: SqlStore, now = Date.now()): Promise<{ id: string; expiresAt: Date }> {
   const id = secret();
   const expiresAt = new Date(now + LOGIN_TTL_MS);
-  db.transaction((tx) => {
-    tx.delete(authTokens)
-      .where(and(eq(authTokens.kind, "login"), lte(authTokens.expiresAt, new Date(now))))
-      .run();
-    tx.insert(authTokens)
-      .values({ tokenHash: hash(id), kind: "login", createdAt: new Date(now), expiresAt })
-      .run();
+  await store.transaction(async (tx) => {
+    await tx.run(sql`DELETE FROM auth_tokens WHERE kind = 'login' AND expires_at <= ${now}`);
+    await tx.run(
+      sql`INSERT INTO auth_tokens (token_hash, kind, created_at, expires_at) VALUES (${hash(id)}, 'login', ${now}, ${expiresAt})`,
+    );
   });
   return { id, expiresAt };
 }
 
-export function isLoginSession(db: Db, id: string, now = Date.now()): boolean {
-  const row = db
-    .select({ k: authTokens.kind })
-    .from(authTokens)
-    .where(and(eq(authTokens.tokenHash, hash(id)), eq(authTokens.kind, "login"), gt(authTokens.expiresAt, new Date(now))))
-    .get();
+export async function isLoginSession(store: SqlStore, id: string, now = Date.now()): Promise<boolean> {
+  const row = await store.get(sql`SELECT kind FROM auth_tokens WHERE token_hash = ${hash(id)} AND kind = 'login' AND expires_at > ${now}`);
   return row !== undefined;
 }
 
-export function endLoginSession(db: Db, id: string): void {
-  db.delete(authTokens)
-    .where(and(eq(authTokens.tokenHash, hash(id)), eq(authTokens.kind, "login")))
-    .run();
+export async function endLoginSession(store: SqlStore, id: string): Promise<void> {
+  await store.run(sql`DELETE FROM auth_tokens WHERE token_hash = ${hash(id)} AND kind = 'login'`);
 }
 
 // ----- agent tokens -----
@@ -61,37 +55,47 @@ export function endLoginSession(db: Db, id: string): void {
  * A token for one run of a launched session. Also drops tokens whose session no longer runs
  * (a crashed server never revoked them; they were already refused, this only tidies).
  */
-export function mintAgentToken(db: Db, sessionId: number, now = Date.now()): string {
-  const token = `${AGENT_TOKEN_PREFIX}${secret()}`;
-  db.transaction((tx) => {
-    const running = tx.select({ id: sessions.id }).from(sessions).where(eq(sessions.status, "running"));
-    tx.delete(authTokens)
-      .where(and(eq(authTokens.kind, "agent"), notInArray(authTokens.sessionId, running)))
-      .run();
-    tx.insert(authTokens)
-      .values({ tokenHash: hash(token), kind: "agent", sessionId, createdAt: new Date(now) })
-      .run();
-  });
+export async function mintAgentToken(store: SqlStore, sessionId: number, now = Date.now()): Promise<string> {
+  const token = newAgentToken();
+  await storeAgentToken(store, sessionId, token, now);
   return token;
 }
 
-/** The session an agent token belongs to, if the token exists and that session is running. */
-export function agentTokenSession(db: Db, token: string): number | null {
+/** A fresh agent token, valid only once `storeAgentToken` has stored it (a launch builds the child's env first). */
+export function newAgentToken(): string {
+  return `${AGENT_TOKEN_PREFIX}${secret()}`;
+}
+
+/** Makes a token from `newAgentToken` valid for the session's runs (see mintAgentToken). */
+export async function storeAgentToken(store: SqlStore, sessionId: number, token: string, now = Date.now()): Promise<void> {
+  await store.transaction(async (tx) => {
+    await tx.run(
+      sql`DELETE FROM auth_tokens WHERE kind = 'agent' AND session_id NOT IN (SELECT id FROM sessions WHERE status = 'running')`,
+    );
+    await tx.run(
+      sql`INSERT INTO auth_tokens (token_hash, kind, session_id, created_at) VALUES (${hash(token)}, 'agent', ${sessionId}, ${now})`,
+    );
+  });
+}
+
+/** The session (and its project) an agent token belongs to, if the token exists and that session is running. */
+export async function agentTokenScope(store: SqlStore, token: string): Promise<{ sessionId: number; projectSlug: string } | null> {
   if (!token.startsWith(AGENT_TOKEN_PREFIX)) return null;
-  const row = db
-    .select({ sessionId: authTokens.sessionId })
-    .from(authTokens)
-    .innerJoin(sessions, eq(sessions.id, authTokens.sessionId))
-    .where(and(eq(authTokens.tokenHash, hash(token)), eq(authTokens.kind, "agent"), eq(sessions.status, "running")))
-    .get();
-  return row?.sessionId ?? null;
+  const row = await store.get<{ session_id: number; project_slug: string }>(
+    sql`SELECT t.session_id, s.project_slug FROM auth_tokens t INNER JOIN sessions s ON s.id = t.session_id
+        WHERE t.token_hash = ${hash(token)} AND t.kind = 'agent' AND s.status = 'running'`,
+  );
+  return row ? { sessionId: Number(row.session_id), projectSlug: row.project_slug } : null;
+}
+
+/** The session an agent token belongs to, if the token exists and that session is running. */
+export async function agentTokenSession(store: SqlStore, token: string): Promise<number | null> {
+  return (await agentTokenScope(store, token))?.sessionId ?? null;
 }
 
 /** Ends every agent token of a session (its run ended). */
-export function revokeAgentTokens(db: Db, sessionId: number): void {
-  db.delete(authTokens)
-    .where(and(eq(authTokens.kind, "agent"), eq(authTokens.sessionId, sessionId)))
-    .run();
+export async function revokeAgentTokens(store: SqlStore, sessionId: number): Promise<void> {
+  await store.run(sql`DELETE FROM auth_tokens WHERE kind = 'agent' AND session_id = ${sessionId}`);
 }
 
 // ----- the login throttle -----
@@ -100,39 +104,50 @@ export function revokeAgentTokens(db: Db, sessionId: number): void {
  * Seconds until this address may try again, or 0. Sliding window: blocked while the last
  * LOGIN_FAILURES_ALLOWED failures all fall within LOGIN_WINDOW_MS.
  */
-export function loginRetryAfterSeconds(db: Db, address: string, now = Date.now()): number {
-  const nth = db
-    .select({ at: loginFailures.at })
-    .from(loginFailures)
-    .where(and(eq(loginFailures.address, address), gt(loginFailures.at, new Date(now - LOGIN_WINDOW_MS))))
-    .orderBy(desc(loginFailures.at))
-    .limit(1)
-    .offset(LOGIN_FAILURES_ALLOWED - 1)
-    .get();
+export async function loginRetryAfterSeconds(store: SqlStore, address: string, now = Date.now()): Promise<number> {
+  const nth = await store.get<{ at: number | string }>(
+    sql`SELECT at FROM login_failures WHERE address = ${address} AND at > ${now - LOGIN_WINDOW_MS}
+        ORDER BY at DESC LIMIT 1 OFFSET ${LOGIN_FAILURES_ALLOWED - 1}`,
+  );
   if (!nth) return 0;
-  return Math.max(1, Math.ceil((nth.at.getTime() + LOGIN_WINDOW_MS - now) / 1000));
+  return Math.max(1, Math.ceil((Number(nth.at) + LOGIN_WINDOW_MS - now) / 1000));
 }
 
-export function recordLoginFailure(db: Db, address: string, now = Date.now()): void {
-  db.transaction((tx) => {
-    tx.delete(loginFailures)
-      .where(lt(loginFailures.at, new Date(now - LOGIN_WINDOW_MS)))
-      .run();
-    tx.insert(loginFailures)
-      .values({ address, at: new Date(now) })
-      .run();
+export async function recordLoginFailure(store: SqlStore, address: string, now = Date.now()): Promise<void> {
+  await store.transaction(async (tx) => {
+    await tx.run(sql`DELETE FROM login_failures WHERE at < ${now - LOGIN_WINDOW_MS}`);
+    await tx.run(sql`INSERT INTO login_failures (address, at) VALUES (${address}, ${now})`);
   });
 }
 
+/**
+ * One sign-in attempt against the throttle, in one exclusive transaction per address so concurrent
+ * guesses (in this process or another) cannot all pass the check before any is counted. Returns
+ * the seconds to wait (refused, nothing recorded, even for the right token), or 0: a wrong token
+ * is then counted and a right one clears the address's failures.
+ */
+export function loginAttempt(store: SqlStore, address: string, matches: boolean, now = Date.now()): Promise<number> {
+  return store.transaction(
+    async (tx) => {
+      const wait = await loginRetryAfterSeconds(tx, address, now);
+      if (wait > 0) return wait;
+      if (matches) await clearLoginFailures(tx, address);
+      else await recordLoginFailure(tx, address, now);
+      return 0;
+    },
+    { exclusive: `login:${address}` },
+  );
+}
+
 /** A successful sign-in forgets the address's failures. */
-export function clearLoginFailures(db: Db, address: string): void {
-  db.delete(loginFailures).where(eq(loginFailures.address, address)).run();
+export async function clearLoginFailures(store: SqlStore, address: string): Promise<void> {
+  await store.run(sql`DELETE FROM login_failures WHERE address = ${address}`);
 }
 
 /** The lookups the HTTP edge needs (security.ts stays free of the database). */
-export function authCredentials(db: Db): Credentials {
+export function authCredentials(store: SqlStore): Credentials {
   return {
-    loginSession: (id) => isLoginSession(db, id),
-    agentToken: (token) => agentTokenSession(db, token) !== null,
+    loginSession: (id) => isLoginSession(store, id),
+    agentToken: async (token) => (await agentTokenSession(store, token)) !== null,
   };
 }

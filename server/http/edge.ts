@@ -2,7 +2,7 @@ import type http from "node:http";
 import type { McpDeps } from "../mcp/server";
 import { serveHookPost, type HookPostDeps } from "./hook-post";
 import { serveReportPost, type ReportPostDeps } from "./report-post";
-import { checkRequest, stampClientAddress, type Credentials } from "./security";
+import { checkRequest, stampClientAddress, type Credentials, type Verdict } from "./security";
 import { serveWebhookPost } from "../webhooks/http";
 import { webhookRoute, type WebhookDeps } from "../webhooks/ingest";
 
@@ -40,13 +40,15 @@ export type EdgeOptions = {
  * agent, issue 12) and `POST /api/reports` answered here, and everything else handed to Next.
  */
 export function edgeHandler(opts: EdgeOptions): http.RequestListener {
-  return (req, res) => {
+  return async (req, res) => {
     const reqUrl = new URL(req.url ?? "/", "http://local");
     stampClientAddress(req.headers, req.socket.remoteAddress);
-    const verdict = checkRequest(
+    // Login sessions and agent tokens are database lookups (async on either dialect, issue 14); one
+    // that fails refuses the request. The body stays paused meanwhile: nothing reads it before routing.
+    const verdict = await checkRequest(
       { method: req.method ?? "GET", pathname: reqUrl.pathname, headers: req.headers },
       { bindHost: opts.bindHost, token: opts.token, maxBodyBytes: EDGE_BODY_LIMIT, credentials: opts.credentials },
-    );
+    ).catch((): Verdict => ({ ok: false, status: 503, message: "Could not check this request's credentials; try again" }));
     if (!verdict.ok) {
       if (verdict.redirectToLogin) {
         res.writeHead(303, { location: `/login?next=${encodeURIComponent(reqUrl.pathname + reqUrl.search)}` }).end();

@@ -38,12 +38,12 @@ export type RequestFacts = {
 
 export type Verdict = { ok: true } | { ok: false; status: number; message: string; redirectToLogin?: boolean };
 
-/** The database lookups behind credentials the server issued (auth/credentials.ts). */
+/** The database lookups behind credentials the server issued (auth/credentials.ts; async: either SQL dialect, issue 14). */
 export type Credentials = {
   /** A live login session id (the cookie). */
-  loginSession(id: string): boolean;
+  loginSession(id: string): Promise<boolean>;
   /** A live agent token (its session is running). */
-  agentToken(token: string): boolean;
+  agentToken(token: string): Promise<boolean>;
 };
 
 /** Paths a browser must reach before it has the cookie (logout only ends what its cookie names). */
@@ -70,10 +70,11 @@ export function isWebhookPost(req: Pick<RequestFacts, "method" | "pathname">): b
   return req.method.toUpperCase() === "POST" && WEBHOOK_PATH.test(req.pathname);
 }
 
-export function checkRequest(
+/** Every check on one request; only a credential issued by the server needs the database (hence async). */
+export async function checkRequest(
   req: RequestFacts,
   opts: { bindHost: string; token: string | undefined; maxBodyBytes: number; credentials?: Credentials },
-): Verdict {
+): Promise<Verdict> {
   const hostHeader = header(req.headers, "host") ?? "";
   const webhook = isWebhookPost(req);
   // DNS rebinding: a page on evil.example resolving to 127.0.0.1 sends Host: evil.example.
@@ -103,18 +104,18 @@ export function checkRequest(
 }
 
 /** Bearer WORKDECK_TOKEN (CLI, hooks, reports), a bearer agent token within its scope, or a login cookie. */
-function authenticate(req: RequestFacts, token: string, credentials: Credentials | undefined): Verdict {
+async function authenticate(req: RequestFacts, token: string, credentials: Credentials | undefined): Promise<Verdict> {
   const presented = bearer(header(req.headers, "authorization"));
   if (presented) {
     if (tokensEqual(presented, token)) return { ok: true };
-    if (presented.startsWith(AGENT_TOKEN_PREFIX) && credentials?.agentToken(presented)) {
+    if (presented.startsWith(AGENT_TOKEN_PREFIX) && (await credentials?.agentToken(presented))) {
       const method = req.method.toUpperCase();
       if (AGENT_SCOPE.some((s) => (s.method === null || s.method === method) && s.path.test(req.pathname))) return { ok: true };
       return { ok: false, status: 403, message: "An agent token only reaches hook posts and MCP; this needs WORKDECK_TOKEN" };
     }
   } else {
     const session = cookie(header(req.headers, "cookie"), SESSION_COOKIE);
-    if (session && credentials?.loginSession(session)) return { ok: true };
+    if (session && (await credentials?.loginSession(session))) return { ok: true };
   }
   const wantsHtml = req.method === "GET" && (header(req.headers, "accept") ?? "").includes("text/html");
   return { ok: false, status: 401, message: "A valid Workdeck token is required", redirectToLogin: wantsHtml };

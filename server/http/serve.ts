@@ -48,7 +48,7 @@ export async function serve(env: WorkdeckEnv, opts: { buildIfNeeded?: boolean; d
     handler = edgeHandler({
       bindHost: env.host,
       token: env.token,
-      credentials: authCredentials(runtime.db),
+      credentials: authCredentials(runtime.sqlStore),
       hooks: runtime,
       reports: runtime,
       webhooks: { ...runtime, readSecret: (name) => readSecret(name) },

@@ -1,9 +1,7 @@
 import type http from "node:http";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
-import { eq } from "drizzle-orm";
 import { ProjectSlugSchema } from "@/lib/schemas/config";
-import { agentTokenSession } from "../auth/credentials";
-import { sessions } from "../db/schema";
+import { agentTokenScope } from "../auth/credentials";
 import { AGENT_TOKEN_PREFIX } from "../http/security";
 import { UNSCOPED, type McpScope } from "./scope";
 import { createWorkdeckMcpServer, type McpDeps } from "./server";
@@ -17,7 +15,7 @@ import { createWorkdeckMcpServer, type McpDeps } from "./server";
  */
 export async function serveMcpRequest(deps: McpDeps, req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
   try {
-    const scope = requestScope(deps, req, url);
+    const scope = await requestScope(deps, req, url);
     if (!scope.ok) return void reply(res, scope.status, scope.message);
     const server = createWorkdeckMcpServer(deps, scope.scope);
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
@@ -40,20 +38,16 @@ type ScopeVerdict = { ok: true; scope: McpScope } | { ok: false; status: number;
  * An agent token names a launched session: its project is the scope, whatever the URL asks.
  * Otherwise `?project=<slug>` narrows a full-token (or tokenless loopback) caller.
  */
-function requestScope(deps: McpDeps, req: http.IncomingMessage, url: URL): ScopeVerdict {
+async function requestScope(deps: McpDeps, req: http.IncomingMessage, url: URL): Promise<ScopeVerdict> {
   const asked = url.searchParams.get("project");
   const token = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? "")?.[1]?.trim();
   if (token?.startsWith(AGENT_TOKEN_PREFIX)) {
-    const sessionId = agentTokenSession(deps.db, token);
-    const row =
-      sessionId === null
-        ? undefined
-        : deps.db.select({ projectSlug: sessions.projectSlug }).from(sessions).where(eq(sessions.id, sessionId)).get();
+    const row = await agentTokenScope(deps.sqlStore, token);
     // The edge accepted the token a moment ago; its run may have ended since.
-    if (!row || sessionId === null) return { ok: false, status: 401, message: "This agent token's session is no longer running" };
+    if (!row) return { ok: false, status: 401, message: "This agent token's session is no longer running" };
     if (asked && asked !== row.projectSlug)
       return { ok: false, status: 403, message: `This agent token belongs to project "${row.projectSlug}", not "${asked.slice(0, 63)}"` };
-    return { ok: true, scope: { projectSlug: row.projectSlug, sessionId } };
+    return { ok: true, scope: { projectSlug: row.projectSlug, sessionId: row.sessionId } };
   }
   if (!asked) return { ok: true, scope: UNSCOPED };
   const slug = ProjectSlugSchema.safeParse(asked);

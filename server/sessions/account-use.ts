@@ -2,7 +2,6 @@ import fs from "node:fs";
 import path from "node:path";
 import { AccountIdInputSchema, type AccountRecheckResult, type SessionOptions } from "@/lib/schemas/sessions";
 import { AppError } from "../app-error";
-import { mintAgentToken } from "../auth/credentials";
 import type { AccountPool, PoolAccount } from "../accounts/service";
 import type { SessionsDeps } from "./deps";
 
@@ -44,16 +43,16 @@ export async function recheckAccount(ctx: RecheckContext, raw: { id: string }): 
     throw new AppError("NOT_FOUND", `No Claude account "${id}". Configured: ${ctx.pool.accounts.map((a) => a.id).join(", ")}`);
   const check = await ctx.pool.recheck(id, { binary: ctx.binary(), env: ctx.deps.baseEnv });
   ctx.schedule();
-  const account = ctx.pool.list((a) => ctx.runningCount(a)).find((a) => a.id === id)!;
+  const account = (await ctx.pool.list((a) => ctx.runningCount(a))).find((a) => a.id === id)!;
   return { account, check };
 }
 
 /** The periodic check: every needs_login account, released only once its credentials changed. */
 export async function recheckNeedsLogin(ctx: RecheckContext): Promise<string[]> {
   const released: string[] = [];
-  for (const id of ctx.pool.needingLogin()) {
+  for (const id of await ctx.pool.needingLogin()) {
     const check = await ctx.pool.recheck(id, { binary: ctx.binary(), env: ctx.deps.baseEnv, periodic: true });
-    if (check.loggedIn && ctx.pool.state(id).state === "available") released.push(id);
+    if (check.loggedIn && (await ctx.pool.state(id)).state === "available") released.push(id);
   }
   if (released.length) {
     ctx.deps.log.info({ accounts: released }, "Claude accounts logged in again");
@@ -65,20 +64,22 @@ export async function recheckNeedsLogin(ctx: RecheckContext): Promise<string[]> 
 /**
  * The child's environment: the account's, our session id, and what `workdeck hooks send` reads
  * to reach this server. Never WORKDECK_TOKEN: an agent runs arbitrary code, so it gets a token
- * minted for this run that only posts hooks (security.ts) and dies with the run.
+ * minted for this run that only posts hooks (security.ts) and dies with the run: `agentToken`,
+ * which the run stores (auth/credentials.ts storeAgentToken) before the child starts.
  */
 export function childEnv(
   pool: AccountPool,
-  deps: Pick<SessionsDeps, "db" | "baseEnv" | "hooks">,
+  deps: Pick<SessionsDeps, "baseEnv" | "hooks">,
   account: PoolAccount,
   sessionId: number,
+  agentToken: string | undefined,
 ): Env {
   const env: Env = { ...pool.childEnv(account, deps.baseEnv), CLAUDE_CODE_ENTRYPOINT: "sdk-ts", WORKDECK_SESSION_ID: String(sessionId) };
   delete env.WORKDECK_TOKEN;
   const h = deps.hooks;
   if (!h) return env;
   env.WORKDECK_URL = h.url;
-  if (h.token) env.WORKDECK_AGENT_TOKEN = mintAgentToken(deps.db, sessionId);
+  if (h.token && agentToken) env.WORKDECK_AGENT_TOKEN = agentToken;
   if (h.spoolDir) env.WORKDECK_SPOOL_DIR = h.spoolDir;
   return env;
 }

@@ -2,12 +2,15 @@ import type { OpenSpecService } from "../specs/service";
 import type { ProjectRegistry } from "../projects/service";
 import type { LoadedConfig } from "../config";
 import type { Db } from "../db/client";
+import type { SqlStore } from "../db/sql-store";
 import type { EventBus } from "../events/bus";
 import type { Logger } from "../logger";
 
 /** What the session runner (service.ts) and its parts (scheduler, run, account use) are built from. */
 export type SessionsDeps = {
   db: Db;
+  /** The same database through the SQL port (issue 14): accounts and agent tokens; absent = one over `db`. */
+  sqlStore?: SqlStore;
   bus: EventBus;
   projects: ProjectRegistry;
   openspec: Pick<OpenSpecService, "showChange">;

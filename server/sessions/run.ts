@@ -17,7 +17,8 @@ import { backoffDelay } from "@/lib/backoff";
 import { sessions } from "../db/schema";
 import { AppError } from "../app-error";
 import type { AccountPool, PoolAccount } from "../accounts/service";
-import { revokeAgentTokens } from "../auth/credentials";
+import { newAgentToken, revokeAgentTokens, storeAgentToken } from "../auth/credentials";
+import { sqlStoreOf } from "../accounts/rows";
 import { HOOK_EVENTS, hookCommand, isOurHook } from "../agents/hooks-settings";
 import type { ServerLease } from "./server-lease";
 import { killGroup, killRunProcesses, newProcessMark, PROCESS_MARK_VAR } from "./processes";
@@ -114,7 +115,9 @@ export function launchRun(ctx: RunContext, s: SessionRow, account: PoolAccount):
     const moved = from ? copyTranscript(pool, deps.baseEnv, from, account, resumeId) : false;
     store.note(s.id, "workdeck/account_switched", { from: previousAccount, to: account.id, transcriptCopied: moved });
   }
-  pool.addUsage(account.id, { costUsd: 0, inputTokens: 0, outputTokens: 0 }, previousAccount !== account.id);
+  pool
+    .addUsage(account.id, { costUsd: 0, inputTokens: 0, outputTokens: 0 }, previousAccount !== account.id)
+    .catch((err: unknown) => deps.log.warn({ err, accountId: account.id }, "could not count a session on its account"));
   store.note(s.id, "workdeck/run_started", {
     run: run.n,
     accountId: account.id,
@@ -142,7 +145,8 @@ export function launchRun(ctx: RunContext, s: SessionRow, account: PoolAccount):
     timer: null,
     done: Promise.resolve(),
   };
-  const env = childEnv(pool, deps, account, s.id);
+  const agentToken = deps.hooks?.token ? newAgentToken() : undefined;
+  const env = childEnv(pool, deps, account, s.id, agentToken);
   // Workdeck's own MCP server, scoped to the project, with this run's agent token (mcp/attach.ts).
   const mcpServers = sessionMcpServers(options.mcpServers, deps.hooks, s.projectSlug, env.WORKDECK_AGENT_TOKEN);
   const sdkOptions: Options = {
@@ -191,7 +195,11 @@ export function launchRun(ctx: RunContext, s: SessionRow, account: PoolAccount):
     },
   };
   // Imported on the first run: CLI commands and servers that never start one do not load the SDK (issue 12).
-  active.query = import("@anthropic-ai/claude-agent-sdk").then(({ query }) => query({ prompt: input, options: sdkOptions }));
+  // The agent token is stored before the child starts (launchRun stays synchronous: the scheduler's loop).
+  const tokenStored = agentToken ? storeAgentToken(sqlStoreOf(deps), s.id, agentToken) : undefined;
+  active.query = Promise.all([import("@anthropic-ai/claude-agent-sdk"), tokenStored]).then(([{ query }]) =>
+    query({ prompt: input, options: sdkOptions }),
+  );
   if (options.timeoutMinutes) {
     active.timer = setTimeout(() => void ctx.stop(s.id, "timeout").catch(() => {}), options.timeoutMinutes * 60_000);
     active.timer.unref();
@@ -241,7 +249,7 @@ async function consume(ctx: RunContext, s: SessionRow, active: ActiveRun, run: S
       store.note(s.id, eventType(raw), raw);
       if (m.kind !== "stream_event") seen.push(m);
       if (m.kind === "init" && m.msg.session_id) store.update(s.id, { claudeSessionId: m.msg.session_id });
-      if (m.kind === "rate_limit") pool.recordRateLimit(active.accountId, m.msg.rate_limit_info);
+      if (m.kind === "rate_limit") await pool.recordRateLimit(active.accountId, m.msg.rate_limit_info);
       if (m.kind === "result") {
         last = m.msg;
         accounting.observe(m.msg);
@@ -266,7 +274,7 @@ async function consume(ctx: RunContext, s: SessionRow, active: ActiveRun, run: S
   if (active.timer) clearTimeout(active.timer);
   if (active.child?.pid && active.child.exitCode === null && active.child.signalCode === null) killGroup(active.child.pid, "SIGKILL");
   ctx.active.delete(s.id);
-  revokeAgentTokens(deps.db, s.id);
+  await revokeAgentTokens(sqlStoreOf(deps), s.id);
 
   const outcome = classifyRun({ result: last, messages: seen, exitCode: exit?.code ?? null, signal: exit?.signal ?? null, thrown });
   // What its tools started outside Claude's group (setsid, nohup) ends with a stopped, timed-out,
@@ -276,7 +284,7 @@ async function consume(ctx: RunContext, s: SessionRow, active: ActiveRun, run: S
   const runs = (store.row(s.id).runs as SessionRun[]).map((r) =>
     r.n === run.n ? { ...r, ...runTotals, endedAt: Date.now(), outcome: active.stopping ?? outcome.kind } : r,
   );
-  pool.addUsage(active.accountId, runTotals, false);
+  await pool.addUsage(active.accountId, runTotals, false);
   store.update(s.id, { runs, pid: null });
   store.note(s.id, "workdeck/run_ended", {
     run: run.n,
@@ -286,13 +294,13 @@ async function consume(ctx: RunContext, s: SessionRow, active: ActiveRun, run: S
     stderr: active.stderr.trim().slice(-2_000) || null,
     thrown,
   });
-  finish(ctx, s.id, active, outcome);
+  await finish(ctx, s.id, active, outcome);
   store.publishUpdated(s.id);
   ctx.schedule();
 }
 
 /** What the run's end means for the session and its account. */
-function finish(ctx: RunContext, id: number, active: ActiveRun, outcome: Outcome): void {
+async function finish(ctx: RunContext, id: number, active: ActiveRun, outcome: Outcome): Promise<void> {
   const { store, pool, tuning } = ctx;
   const now = new Date();
   const text = "text" in outcome ? outcome.text : null;
@@ -307,13 +315,13 @@ function finish(ctx: RunContext, id: number, active: ActiveRun, outcome: Outcome
       store.update(id, { status: "completed", exitReason: "success", exitMessage: text, endedAt: now, attempts: 0 });
       return;
     case "usage_limit": {
-      const until = pool.park(active.accountId, outcome.resetsAt, outcome.rateLimitInfo, outcome.text);
+      const until = await pool.park(active.accountId, outcome.resetsAt, outcome.rateLimitInfo, outcome.text);
       store.note(id, "workdeck/account_parked", { accountId: active.accountId, until: until.toISOString(), limitType: outcome.limitType });
       requeue(ctx, id, s, "usage_limit", text);
       return;
     }
     case "auth_failed":
-      pool.needsLogin(active.accountId, outcome.text, ctx.deps.baseEnv);
+      await pool.needsLogin(active.accountId, outcome.text, ctx.deps.baseEnv);
       store.note(id, "workdeck/account_needs_login", { accountId: active.accountId, message: outcome.text });
       requeue(ctx, id, s, "auth_failed", text);
       return;

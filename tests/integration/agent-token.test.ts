@@ -11,6 +11,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Db } from "@/server/db/client";
+import { SqliteStore } from "@/server/db/sql-store";
 import { EventBus } from "@/server/events/bus";
 import { checkRequest } from "@/server/http/security";
 import { ingestHook } from "@/server/agents/service";
@@ -45,13 +46,13 @@ type Seen = { method: string; path: string; authorization: string | undefined; s
 /** An HTTP server with the real edge check (token set, credentials from the database), then the hook ingest. */
 async function edgeServer(db: Db, projects: ProjectRegistry): Promise<{ url: string; seen: Seen[] }> {
   const seen: Seen[] = [];
-  const credentials = authCredentials(db);
+  const credentials = authCredentials(SqliteStore.on(db.$client));
   const agentsDeps = { db, bus: new EventBus(db), projects, config: { config: {} } };
   const server = http.createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const url = new URL(req.url ?? "/", "http://local");
-    const verdict = checkRequest(
+    const verdict = await checkRequest(
       { method: req.method ?? "GET", pathname: url.pathname, headers: req.headers },
       { bindHost: "127.0.0.1", token: FULL_TOKEN, maxBodyBytes: 1 << 20, credentials },
     );

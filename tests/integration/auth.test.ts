@@ -10,7 +10,8 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { POST as login } from "@/app/api/login/route";
 import { POST as logout } from "@/app/api/logout/route";
-import { migrateDatabase, openDatabase } from "@/server/db/client";
+import { migrateDatabase, openDatabase, type Db } from "@/server/db/client";
+import { SqliteStore } from "@/server/db/sql-store";
 import { checkRequest, CLIENT_ADDRESS_HEADER, stampClientAddress } from "@/server/http/security";
 import { startRuntime, stopRuntime } from "@/server/runtime-boot";
 import { authCredentials, createLoginSession, endLoginSession, isLoginSession, LOGIN_TTL_MS } from "@/server/auth/credentials";
@@ -18,6 +19,8 @@ import { emptyProject, oneProjectEnv } from "../support/runtime-env";
 import { repoRoot, tempDir } from "../support/temp";
 
 const TOKEN = "auth-test-token-0123456789abcdef";
+/** The SQL port over one connection (each stands for a server process here). */
+const on = (db: Db) => SqliteStore.on(db.$client);
 
 let server: http.Server | null = null;
 afterEach(async () => {
@@ -28,28 +31,28 @@ afterEach(async () => {
 });
 
 describe("login sessions in the database", () => {
-  it("are stored hashed, survive a restart, are seen by another connection, expire, and end on logout", () => {
+  it("are stored hashed, survive a restart, are seen by another connection, expire, and end on logout", async () => {
     const file = path.join(tempDir(), "w.db");
     const db = openDatabase(file);
     migrateDatabase(db, path.join(repoRoot, "drizzle"));
     const now = Date.now();
-    const { id, expiresAt } = createLoginSession(db, now);
+    const { id, expiresAt } = await createLoginSession(on(db), now);
     expect(id).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(expiresAt.getTime()).toBe(now + LOGIN_TTL_MS);
     expect(JSON.stringify(db.$client.prepare("SELECT * FROM auth_tokens").all())).not.toContain(id);
 
     // A second server process on the same file, and this one after a restart.
     const other = openDatabase(file);
-    expect(isLoginSession(other, id)).toBe(true);
+    expect(await isLoginSession(on(other), id)).toBe(true);
     db.$client.close();
     const restarted = openDatabase(file);
-    expect(isLoginSession(restarted, id)).toBe(true);
+    expect(await isLoginSession(on(restarted), id)).toBe(true);
 
-    expect(isLoginSession(restarted, id, now + LOGIN_TTL_MS + 1)).toBe(false);
-    expect(isLoginSession(restarted, "made-up-session-id")).toBe(false);
+    expect(await isLoginSession(on(restarted), id, now + LOGIN_TTL_MS + 1)).toBe(false);
+    expect(await isLoginSession(on(restarted), "made-up-session-id")).toBe(false);
     // Logging out on one process ends the session for the other.
-    endLoginSession(other, id);
-    expect(isLoginSession(restarted, id)).toBe(false);
+    await endLoginSession(on(other), id);
+    expect(await isLoginSession(on(restarted), id)).toBe(false);
     other.$client.close();
     restarted.$client.close();
   });
@@ -60,11 +63,11 @@ async function serveWithEdge(): Promise<{ url: string; db: Awaited<ReturnType<ty
   const dir = tempDir();
   const { env } = oneProjectEnv(dir, { slug: "p", path: emptyProject(dir, "p") }, { env: { WORKDECK_TOKEN: TOKEN } });
   const runtime = await startRuntime(env, { watch: false });
-  const credentials = authCredentials(runtime.db);
+  const credentials = authCredentials(runtime.sqlStore);
   server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://local");
     stampClientAddress(req.headers, req.socket.remoteAddress);
-    const verdict = checkRequest(
+    const verdict = await checkRequest(
       { method: req.method ?? "GET", pathname: url.pathname, headers: req.headers },
       { bindHost: "127.0.0.1", token: TOKEN, maxBodyBytes: 1 << 20, credentials },
     );

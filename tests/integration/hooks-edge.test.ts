@@ -246,7 +246,7 @@ describe("POST /api/hooks at the edge", () => {
         )
         .run(project, now).lastInsertRowid,
     );
-    const agentToken = mintAgentToken(runtime.db, sessionId);
+    const agentToken = await mintAgentToken(runtime.sqlStore, sessionId);
     const ok = await post(url, body, { authorization: `Bearer ${agentToken}`, "x-workdeck-session-id": String(sessionId) });
     expect(ok.status).toBe(201);
     expect(count(reader(dbPath), `SELECT count(*) AS n FROM hooks WHERE workdeck_session_id = ${sessionId}`)).toBe(1);

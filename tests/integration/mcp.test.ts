@@ -342,7 +342,7 @@ describe("/api/mcp access", () => {
       })
       .returning({ id: sessions.id })
       .get();
-    const agentToken = mintAgentToken(w.runtime.db, row.id);
+    const agentToken = await mintAgentToken(w.runtime.sqlStore, row.id);
     const client = await connect(
       new StreamableHTTPClientTransport(new URL(`${url}/api/mcp`), { requestInit: { headers: { authorization: `Bearer ${agentToken}` } } }),
     );

@@ -95,7 +95,7 @@ describe("POST /api/reports at the edge", () => {
         )
         .run(repoRoot, Date.now()).lastInsertRowid,
     );
-    const agentToken = mintAgentToken(runtime.db, sessionId);
+    const agentToken = await mintAgentToken(runtime.sqlStore, sessionId);
     const refusals: [Record<string, string>, number][] = [
       [{}, 401],
       [{ authorization: "Bearer wrong-token-0123456789abcdef" }, 401],

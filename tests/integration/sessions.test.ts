@@ -155,7 +155,7 @@ describe("sessions runner (real Claude Code binary, fake API)", () => {
     }
     expect(seen[0]).toBe(4);
     expect(seen.at(-1)).toBe(events.length);
-    expect(h.runner.accounts.list(() => 0)[0]).toMatchObject({ id: "default", state: "available", sessionsCount: 1 });
+    expect((await h.runner.accounts.list(() => 0))[0]).toMatchObject({ id: "default", state: "available", sessionsCount: 1 });
   });
 
   it("takes a follow-up message while running (send), then resumes a finished session with a new one", async () => {
@@ -235,7 +235,7 @@ describe("sessions runner (real Claude Code binary, fake API)", () => {
     const switched = h.runner.events({ id }).find((e) => e.type === "workdeck/account_switched");
     expect(switched?.payload).toMatchObject({ from: "a", to: "b", transcriptCopied: true });
 
-    const [a, b] = h.runner.accounts.list((acc) => h.runner.runningCount(acc));
+    const [a, b] = await h.runner.accounts.list((acc) => h.runner.runningCount(acc));
     expect(a).toMatchObject({ id: "a", state: "limited" });
     expect(a!.limitedUntil!.getTime()).toBeGreaterThanOrEqual(resetsAt * 1000);
     expect(a!.lastRateLimit).toMatchObject({ status: "rejected", resetsAt });
@@ -250,7 +250,7 @@ describe("sessions runner (real Claude Code binary, fake API)", () => {
     const s = await h.runner.waitForEnd(id);
     expect(s).toMatchObject({ status: "completed", accountId: "b" });
     expect(s.runs[0]).toMatchObject({ accountId: "a", outcome: "auth_failed" });
-    const a = h.runner.accounts.list(() => 0)[0]!;
+    const a = (await h.runner.accounts.list(() => 0))[0]!;
     expect(a).toMatchObject({ state: "needs_login", loginHint: expect.stringContaining("TOKEN_A") });
     expect(a.lastError).toMatch(/authenticate|bearer/i);
   });
@@ -525,26 +525,26 @@ describe("sessions runner (real Claude Code binary, fake API)", () => {
 
   it("accounts.recheck runs `claude auth status` with the account's dir and token; needs_login comes back when it passes", async () => {
     const h = await setup({ accounts: ["a", "b"] });
-    h.runner.accounts.needsLogin("a", "Invalid bearer token", h.deps.baseEnv);
-    expect(h.runner.accounts.list(() => 0)[0]).toMatchObject({
+    await h.runner.accounts.needsLogin("a", "Invalid bearer token", h.deps.baseEnv);
+    expect((await h.runner.accounts.list(() => 0))[0]).toMatchObject({
       state: "needs_login",
       loginHint: expect.stringContaining("claude setup-token"),
     });
 
     // The periodic check does not release it while the rejected token is unchanged...
     expect(await h.runner.recheckNeedsLogin()).toEqual([]);
-    expect(h.runner.accounts.state("a").state).toBe("needs_login");
+    expect((await h.runner.accounts.state("a")).state).toBe("needs_login");
     // ...but does once the token changed.
     h.deps.baseEnv.TOKEN_A = "tok-A-renewed";
     expect(await h.runner.recheckNeedsLogin()).toEqual(["a"]);
-    expect(h.runner.accounts.list(() => 0)[0]).toMatchObject({
+    expect((await h.runner.accounts.list(() => 0))[0]).toMatchObject({
       state: "available",
       loginHint: null,
       lastCheck: { loggedIn: true, authMethod: "oauth_token" },
     });
 
     // An explicit recheck releases at once; one without any login marks the account needs_login.
-    h.runner.accounts.needsLogin("a", "Invalid bearer token", h.deps.baseEnv);
+    await h.runner.accounts.needsLogin("a", "Invalid bearer token", h.deps.baseEnv);
     const ok = await h.runner.recheckAccount({ id: "a" });
     expect(ok).toMatchObject({ check: { loggedIn: true }, account: { id: "a", state: "available" } });
     delete h.deps.baseEnv.TOKEN_B;

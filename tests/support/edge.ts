@@ -16,7 +16,7 @@ export function testEdge(
   return edgeHandler({
     bindHost: "127.0.0.1",
     token,
-    credentials: authCredentials(runtime.db),
+    credentials: authCredentials(runtime.sqlStore),
     hooks: runtime,
     ...doors,
     next: () => null,

@@ -1,12 +1,6 @@
 import { getRuntime } from "@/server/runtime";
 import { CLIENT_ADDRESS_HEADER, SESSION_COOKIE, tokensEqual } from "@/server/http/security";
-import {
-  clearLoginFailures,
-  createLoginSession,
-  LOGIN_TTL_MS,
-  loginRetryAfterSeconds,
-  recordLoginFailure,
-} from "@/server/auth/credentials";
+import { createLoginSession, LOGIN_TTL_MS, loginAttempt } from "@/server/auth/credentials";
 
 export const dynamic = "force-dynamic";
 
@@ -26,19 +20,19 @@ export async function POST(req: Request): Promise<Response> {
 
   // The edge sets this from the socket; without it (a caller that bypassed the edge) all share one bucket.
   const address = req.headers.get(CLIENT_ADDRESS_HEADER) ?? "unknown";
-  const wait = loginRetryAfterSeconds(runtime.db, address);
+  // Checked, then counted or cleared, in one step: concurrent guesses cannot slip past the count.
+  const matches = Boolean(presented) && tokensEqual(presented, token);
+  const wait = await loginAttempt(runtime.sqlStore, address, matches);
   if (wait > 0) {
     return new Response(`Too many failed sign-ins from this address. Try again in ${wait} seconds.\n`, {
       status: 429,
       headers: { "retry-after": String(wait), "content-type": "text/plain; charset=utf-8" },
     });
   }
-  if (!presented || !tokensEqual(presented, token)) {
-    recordLoginFailure(runtime.db, address);
+  if (!matches) {
     return new Response(null, { status: 303, headers: { location: `/login?error=1&next=${encodeURIComponent(next)}` } });
   }
-  clearLoginFailures(runtime.db, address);
-  const session = createLoginSession(runtime.db);
+  const session = await createLoginSession(runtime.sqlStore);
   return new Response(null, {
     status: 303,
     headers: {

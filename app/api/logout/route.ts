@@ -11,7 +11,7 @@ export const dynamic = "force-dynamic";
 export async function POST(req: Request): Promise<Response> {
   const runtime = await getRuntime();
   const id = cookie(req.headers.get("cookie"), SESSION_COOKIE);
-  if (id) endLoginSession(runtime.db, id);
+  if (id) await endLoginSession(runtime.sqlStore, id);
   return new Response(null, {
     status: 303,
     headers: { location: "/login?signedOut=1", "set-cookie": `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0` },
