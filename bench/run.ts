@@ -7,6 +7,7 @@ import { benchHooksHttp } from "./hooks-http";
 import { benchIngestHooks } from "./ingest-hooks";
 import { benchOpenSpec } from "./openspec";
 import { benchScaleout } from "./scaleout";
+import { benchScaleoutPostgres } from "./scaleout-pg";
 import { benchSessionsBrowser } from "./sessions-browser";
 import { benchSessionsServer } from "./sessions-server";
 import { printRows } from "./stats";
@@ -37,6 +38,8 @@ async function main() {
   printRows(await benchWebhooks());
   process.stdout.write("\nScale-out: two serve processes on one database (issue 14)\n");
   printRows(await benchScaleout());
+  process.stdout.write("\nScale-out: the event bus on a PostgreSQL store (issue 14)\n");
+  printRows(await benchScaleoutPostgres());
   process.stdout.write("\nSessions (issue 4)\n");
   printRows(await benchSessionsServer());
   printRows(await benchSessionsBrowser());
