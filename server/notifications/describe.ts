@@ -3,6 +3,7 @@
  * message each becomes. Pure over the event and a read of the rows it names.
  */
 import type { Db } from "../db/client";
+import { SqliteStore } from "../db/sql-store";
 import type { WorkdeckEvent } from "@/lib/schemas/events";
 import type { NotificationKind } from "@/lib/schemas/notifications";
 import { escapeMrkdwn, type MessageInput } from "./blocks";
@@ -37,7 +38,7 @@ export type Note = {
 
 const money = (n: number) => `$${n.toFixed(2)}`;
 
-export function describe(deps: { db: Db; baseUrl: string }, e: WorkdeckEvent): Note[] {
+export async function describe(deps: { db: Db; baseUrl: string }, e: WorkdeckEvent): Promise<Note[]> {
   const sqlite = deps.db.$client;
   const link = (p: string) => `${deps.baseUrl}${p}`;
   switch (e.type) {
@@ -190,8 +191,9 @@ export function describe(deps: { db: Db; baseUrl: string }, e: WorkdeckEvent): N
     }
     case "integrations.changed":
     case "automations.ran":
-      // Deploys, CI runs and automations (issue 15).
-      return integrationNotes(deps, e);
+      // Deploys, CI runs and automations (issue 15), read through the SQL port; this worker is
+      // still on SQLite (issue 14), so it hands over its own connection's store.
+      return integrationNotes({ sqlStore: SqliteStore.on(deps.db.$client), baseUrl: deps.baseUrl }, e);
     default:
       return [];
   }

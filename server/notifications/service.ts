@@ -151,7 +151,7 @@ export class NotificationService {
     try {
       for (let event = this.queue.shift(); event && !this.closed; event = this.queue.shift()) {
         try {
-          for (const job of this.jobsFor(event)) this.track(this.deliver(job, this.record(job)));
+          for (const job of await this.jobsFor(event)) this.track(this.deliver(job, this.record(job)));
         } catch (err) {
           this.deps.log.error({ err, eventId: event.id }, "notification could not be prepared");
         }
@@ -166,8 +166,8 @@ export class NotificationService {
     void p.finally(() => this.inFlight.delete(p));
   }
 
-  private jobsFor(event: WorkdeckEvent): Job[] {
-    const notes = describe(this.deps, event);
+  private async jobsFor(event: WorkdeckEvent): Promise<Job[]> {
+    const notes = await describe(this.deps, event);
     const jobs: Job[] = [];
     for (const n of notes) {
       const { targets, events } = this.route(n.projectSlug);

@@ -1,4 +1,5 @@
-import type { Db } from "../db/client";
+import { sql } from "drizzle-orm";
+import type { SqlStore } from "../db/sql-store";
 import { escapeMrkdwn, type MessageInput } from "../notifications/blocks";
 import type { DeployRow, IntegrationItemRow } from "./service";
 import { deploysHref } from "@/lib/schemas/integrations";
@@ -20,13 +21,14 @@ export type IntegrationNote = {
 
 const TAIL_LINES = 12;
 
-export function integrationNotes(deps: { db: Db; baseUrl: string }, e: WorkdeckEvent): IntegrationNote[] {
-  const sqlite = deps.db.$client;
+export async function integrationNotes(deps: { sqlStore: SqlStore; baseUrl: string }, e: WorkdeckEvent): Promise<IntegrationNote[]> {
   const link = (p: string) => `${deps.baseUrl}${p}`;
   if (e.type === "integrations.changed") {
     if (e.kind === "deploy" && e.deployId !== null) {
-      const d = sqlite.prepare("SELECT * FROM deploys WHERE id = ?").get(e.deployId) as
-        (DeployRow & { log_tail: string | null }) | undefined;
+      const d = await deps.sqlStore.get<DeployRow & { log_tail: string | null }>(
+        sql`SELECT id, project_slug, deployment_id, service_name, environment_name, status, commit_sha, commit_message, branch, started_at, finished_at, log_tail
+            FROM deploys WHERE id = ${e.deployId}`,
+      );
       if (!d) return [];
       const failed = d.status === "FAILED" || d.status === "CRASHED";
       if (!failed && d.status !== "SUCCESS") return [];
@@ -61,10 +63,9 @@ export function integrationNotes(deps: { db: Db; baseUrl: string }, e: WorkdeckE
       ];
     }
     if (e.kind === "ci" && e.itemId !== null && e.change !== "updated" && e.change !== "none") {
-      const i = sqlite
-        .prepare("SELECT id, title, detail, url, branch, commit_sha, evidence, occurrences FROM integration_items WHERE id = ?")
-        .get(e.itemId) as
-        Pick<IntegrationItemRow, "id" | "title" | "detail" | "url" | "branch" | "commit_sha" | "evidence" | "occurrences"> | undefined;
+      const i = await deps.sqlStore.get<
+        Pick<IntegrationItemRow, "id" | "title" | "detail" | "url" | "branch" | "commit_sha" | "evidence" | "occurrences">
+      >(sql`SELECT id, title, detail, url, branch, commit_sha, evidence, occurrences FROM integration_items WHERE id = ${e.itemId}`);
       if (!i) return [];
       const fixed = e.change === "resolved";
       return [
@@ -88,11 +89,15 @@ export function integrationNotes(deps: { db: Db; baseUrl: string }, e: WorkdeckE
     return [];
   }
   if (e.type === "automations.ran") {
-    const r = sqlite
-      .prepare("SELECT id, item_key, trigger, action, status, reason, session_id FROM automation_runs WHERE id = ?")
-      .get(e.runId) as
-      | { id: number; item_key: string; trigger: string; action: string; status: string; reason: string | null; session_id: number | null }
-      | undefined;
+    const r = await deps.sqlStore.get<{
+      id: number;
+      item_key: string;
+      trigger: string;
+      action: string;
+      status: string;
+      reason: string | null;
+      session_id: number | null;
+    }>(sql`SELECT id, item_key, trigger, action, status, reason, session_id FROM automation_runs WHERE id = ${e.runId}`);
     if (!r || (r.status !== "launched" && r.status !== "notified" && r.status !== "rate_limited")) return [];
     const itemId = Number(r.item_key.split(":")[1]);
     const href = r.session_id
