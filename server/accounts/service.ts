@@ -58,6 +58,7 @@ export class AccountPool {
           implicit: false,
         }))
       : [{ id: IMPLICIT_ACCOUNT, configDir: null, oauthTokenEnv: null, implicit: true }];
+    // Synchronously, on the SQLite Db: the scheduler's first pick (recover(), right after this) must find the rows.
     const now = new Date();
     for (const a of this.accounts) {
       deps.db
