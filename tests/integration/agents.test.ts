@@ -5,7 +5,6 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { readEnv } from "@/server/env";
 import { startRuntime, stopRuntime, type Runtime } from "@/server/runtime-boot";
 import { getActivity, getMetrics, ingestHook, listActive, sweepEnded, type AgentsDeps } from "@/server/agents/service";
 import { createCaller } from "@/server/trpc/root";
@@ -13,7 +12,8 @@ import { createContext } from "@/server/trpc/init";
 import type { WorkdeckEvent } from "@/lib/schemas/events";
 import { hookSession, realisticSession } from "../support/hook-payloads";
 import { postHookRoute } from "../support/hook-route";
-import { repoRoot, tempDir } from "../support/temp";
+import { configEnv } from "../support/runtime-env";
+import { tempDir } from "../support/temp";
 
 type Started = { runtime: Runtime; dir: string; billing: string; web: string };
 
@@ -22,21 +22,13 @@ async function start(config: Record<string, unknown> = {}): Promise<Started> {
   const billing = path.join(dir, "billing-api");
   const web = path.join(dir, "web");
   for (const p of [billing, web]) fs.mkdirSync(path.join(p, "openspec"), { recursive: true });
-  const file = path.join(dir, "config.json");
-  fs.writeFileSync(
-    file,
-    JSON.stringify({
-      projects: [
-        { slug: "billing-api", path: billing },
-        { slug: "web", path: web },
-      ],
-      ...config,
-    }),
-  );
-  const env = {
-    ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: file, WORKDECK_LOG_LEVEL: "silent" }),
-    appRoot: repoRoot,
-  };
+  const { env } = configEnv(dir, {
+    projects: [
+      { slug: "billing-api", path: billing },
+      { slug: "web", path: web },
+    ],
+    ...config,
+  });
   return { runtime: await startRuntime(env, { watch: false }), dir, billing, web };
 }
 

@@ -6,11 +6,11 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { readEnv } from "@/server/env";
 import { startRuntime, stopRuntime } from "@/server/runtime-boot";
 import { createContext } from "@/server/trpc/init";
 import { createCaller } from "@/server/trpc/root";
-import { repoRoot, tempDir } from "../support/temp";
+import { configEnv } from "../support/runtime-env";
+import { tempDir } from "../support/temp";
 
 afterEach(() => stopRuntime());
 
@@ -18,15 +18,8 @@ async function start() {
   const dir = tempDir("workdeck-claude-config-");
   const project = path.join(dir, "sample");
   fs.mkdirSync(path.join(project, "openspec"), { recursive: true });
-  const config = path.join(dir, "config.json");
-  fs.writeFileSync(config, JSON.stringify({ projects: [{ slug: "sample", path: project }] }));
-  const runtime = await startRuntime(
-    {
-      ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent" }),
-      appRoot: repoRoot,
-    },
-    { watch: false },
-  );
+  const { env } = configEnv(dir, { projects: [{ slug: "sample", path: project }] });
+  const runtime = await startRuntime(env, { watch: false });
   return { dir, project, api: createCaller(createContext(runtime)) };
 }
 

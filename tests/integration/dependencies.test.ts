@@ -7,12 +7,12 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { readEnv } from "@/server/env";
 import { startRuntime, stopRuntime } from "@/server/runtime-boot";
 import { ingestReport } from "@/server/errors/ingest";
 import { createContext } from "@/server/trpc/init";
 import { createCaller } from "@/server/trpc/root";
 import { sharedPath } from "../support/shared";
+import { configEnv } from "../support/runtime-env";
 import { repoRoot, tempDir } from "../support/temp";
 
 const P = "billing-api";
@@ -22,12 +22,7 @@ async function start() {
   const dir = tempDir();
   const project = path.join(dir, "ws", P);
   fs.cpSync(path.join(repoRoot, "examples/demo-workspace", P), project, { recursive: true });
-  const config = path.join(dir, "config.json");
-  fs.writeFileSync(config, JSON.stringify({ projects: [{ slug: P, path: project }] }));
-  const env = {
-    ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent" }),
-    appRoot: repoRoot,
-  };
+  const { env } = configEnv(dir, { projects: [{ slug: P, path: project }] });
   const runtime = await startRuntime(env, { watch: false });
   const api = createCaller(createContext(runtime));
   ingestReport(runtime, { projectSlug: P, body: run1() });

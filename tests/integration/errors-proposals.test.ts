@@ -8,13 +8,13 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { WorkdeckEvent } from "@/lib/schemas/events";
-import { readEnv } from "@/server/env";
 import { startRuntime, stopRuntime } from "@/server/runtime-boot";
 import { ingestReport } from "@/server/errors/ingest";
 import { createCaller } from "@/server/trpc/root";
 import { createContext } from "@/server/trpc/init";
 import { sharedPath } from "../support/shared";
-import { repoRoot, tempDir } from "../support/temp";
+import { configEnv } from "../support/runtime-env";
+import { tempDir } from "../support/temp";
 
 const reports = sharedPath("playwright-sample", "reports");
 const PDF = ["notes api", "POST /v1/notes/import accepts a PDF"];
@@ -22,12 +22,7 @@ const PDF = ["notes api", "POST /v1/notes/import accepts a PDF"];
 async function start() {
   const dir = tempDir();
   for (const slug of ["sample", "other"]) fs.mkdirSync(path.join(dir, slug, "openspec", "changes"), { recursive: true });
-  const config = path.join(dir, "config.json");
-  fs.writeFileSync(config, JSON.stringify({ projects: ["sample", "other"].map((slug) => ({ slug, path: path.join(dir, slug) })) }));
-  const env = {
-    ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent" }),
-    appRoot: repoRoot,
-  };
+  const { env } = configEnv(dir, { projects: ["sample", "other"].map((slug) => ({ slug, path: path.join(dir, slug) })) });
   const runtime = await startRuntime(env, { watch: false });
   for (const n of [1, 2, 3]) ingestReport(runtime, { projectSlug: "sample", body: fs.readFileSync(path.join(reports, `run-${n}.json`)) });
   const events: WorkdeckEvent[] = [];

@@ -9,13 +9,13 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { GET } from "@/app/api/attachments/[failureId]/[reportId]/[retry]/[index]/route";
-import { readEnv } from "@/server/env";
 import { startRuntime, stopRuntime } from "@/server/runtime-boot";
 import { ingestReport } from "@/server/errors/ingest";
 import { createCaller } from "@/server/trpc/root";
 import { createContext } from "@/server/trpc/init";
 import { sharedPath } from "../support/shared";
-import { repoRoot, tempDir } from "../support/temp";
+import { configEnv } from "../support/runtime-env";
+import { tempDir } from "../support/temp";
 
 afterEach(() => stopRuntime());
 
@@ -32,18 +32,8 @@ describe("failure evidence", () => {
     const dir = tempDir();
     const project = path.join(dir, "sample");
     fs.mkdirSync(path.join(project, "openspec"), { recursive: true });
-    const config = path.join(dir, "config.json");
-    fs.writeFileSync(
-      config,
-      JSON.stringify({ projects: [{ slug: "sample", path: project }], editorUrl: "vscode://file/{path}:{line}:{column}" }),
-    );
-    const runtime = await startRuntime(
-      {
-        ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent" }),
-        appRoot: repoRoot,
-      },
-      { watch: false },
-    );
+    const { env } = configEnv(dir, { projects: [{ slug: "sample", path: project }], editorUrl: "vscode://file/{path}:{line}:{column}" });
+    const runtime = await startRuntime(env, { watch: false });
     const api = createCaller(createContext(runtime));
 
     // The real report, plus a trace on the desktop-chrome login failure (what `trace: 'retain-on-failure'` adds).

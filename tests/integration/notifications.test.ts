@@ -11,7 +11,6 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import type { ActionsBlock, HeaderBlock, KnownBlock, SectionBlock } from "@slack/types";
 import { afterEach, describe, expect, it } from "vitest";
-import { readEnv } from "@/server/env";
 import { startRuntime, stopRuntime } from "@/server/runtime-boot";
 import { ingestReport } from "@/server/errors/ingest";
 import { buildMessage, checkMessage } from "@/server/notifications/blocks";
@@ -20,7 +19,8 @@ import { getSettings } from "@/server/notifications/settings";
 import { createContext } from "@/server/trpc/init";
 import { createCaller } from "@/server/trpc/root";
 import { sharedPath } from "../support/shared";
-import { repoRoot, tempDir } from "../support/temp";
+import { configEnv } from "../support/runtime-env";
+import { tempDir } from "../support/temp";
 
 const sampleReports = sharedPath("playwright-sample", "reports");
 
@@ -68,12 +68,7 @@ async function start(
 ) {
   const dir = tempDir();
   for (const p of projects) fs.mkdirSync(path.join(dir, p.slug, "openspec", "changes"), { recursive: true });
-  const config = path.join(dir, "config.json");
-  fs.writeFileSync(config, JSON.stringify({ projects: projects.map((p) => ({ ...p, path: path.join(dir, p.slug) })), notifications }));
-  const env = {
-    ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent" }),
-    appRoot: repoRoot,
-  };
+  const { env } = configEnv(dir, { projects: projects.map((p) => ({ ...p, path: path.join(dir, p.slug) })), notifications });
   const runtime = await startRuntime(env, { watch: false });
   const secrets: Record<string, string> = {
     SLACK_HOOK: `${slack.url}/hooks/T1/B1/secret`,

@@ -8,13 +8,13 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { readEnv } from "@/server/env";
 import { startRuntime, stopRuntime } from "@/server/runtime-boot";
 import { ingestReport } from "@/server/errors/ingest";
 import { createCaller } from "@/server/trpc/root";
 import { createContext } from "@/server/trpc/init";
 import { sharedPath } from "../support/shared";
-import { repoRoot, tempDemoWorkspace, tempDir } from "../support/temp";
+import { configEnv } from "../support/runtime-env";
+import { tempDemoWorkspace, tempDir } from "../support/temp";
 
 afterEach(() => stopRuntime());
 
@@ -22,12 +22,7 @@ async function start() {
   const workspace = tempDemoWorkspace();
   const dir = tempDir();
   fs.mkdirSync(path.join(dir, "sample", "openspec", "changes"), { recursive: true });
-  const config = path.join(dir, "config.json");
-  fs.writeFileSync(config, JSON.stringify({ scan: [workspace], projects: [{ slug: "sample", path: path.join(dir, "sample") }] }));
-  const env = {
-    ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent" }),
-    appRoot: repoRoot,
-  };
+  const { env } = configEnv(dir, { scan: [workspace], projects: [{ slug: "sample", path: path.join(dir, "sample") }] });
   const runtime = await startRuntime(env, { watch: false });
   return { runtime, api: createCaller(createContext(runtime)), workspace, dir };
 }

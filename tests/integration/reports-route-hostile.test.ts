@@ -7,11 +7,11 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readEnv } from "@/server/env";
 import type { Runtime } from "@/server/runtime";
 import { startRuntime, stopRuntime } from "@/server/runtime-boot";
 import { reportPoster, TRANSPORTS, type Transport } from "../support/report-transport";
 import { sharedPath } from "../support/shared";
+import { configEnv } from "../support/runtime-env";
 import { repoRoot } from "../support/temp";
 
 const sample = fs.readFileSync(sharedPath("playwright-sample", "reports", "run-1.json"), "utf8");
@@ -135,12 +135,7 @@ let dir: string;
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "workdeck-hostile-"));
   fs.mkdirSync(path.join(dir, "sample", "openspec"), { recursive: true });
-  const config = path.join(dir, "config.json");
-  fs.writeFileSync(config, JSON.stringify({ projects: [{ slug: "sample", path: path.join(dir, "sample") }] }));
-  const env = {
-    ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent" }),
-    appRoot: repoRoot,
-  };
+  const { env } = configEnv(dir, { projects: [{ slug: "sample", path: path.join(dir, "sample") }] });
   runtime = await startRuntime(env, { watch: false });
 });
 

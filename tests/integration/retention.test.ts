@@ -8,7 +8,6 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConfigError, parseConfig } from "@/server/config";
-import { readEnv } from "@/server/env";
 import { createLogger } from "@/server/logger";
 import { startRuntime, stopRuntime, type Runtime } from "@/server/runtime-boot";
 import { ingestHook } from "@/server/agents/service";
@@ -16,7 +15,8 @@ import { pruneHistory, startRetention } from "@/server/db/retention";
 import { createContext } from "@/server/trpc/init";
 import { createCaller } from "@/server/trpc/root";
 import { hookSession } from "../support/hook-payloads";
-import { repoRoot, tempDir } from "../support/temp";
+import { configEnv } from "../support/runtime-env";
+import { tempDir } from "../support/temp";
 
 const DAY = 24 * 3600_000;
 
@@ -24,13 +24,7 @@ async function start(config: Record<string, unknown> = {}): Promise<{ runtime: R
   const dir = tempDir();
   const project = path.join(dir, "billing-api");
   fs.mkdirSync(path.join(project, "openspec"), { recursive: true });
-  const file = path.join(dir, "config.json");
-  fs.writeFileSync(file, JSON.stringify({ projects: [{ slug: "billing-api", path: project }], ...config }));
-  const dbPath = path.join(dir, "w.db");
-  const env = {
-    ...readEnv({ ...process.env, WORKDECK_DB: dbPath, WORKDECK_CONFIG: file, WORKDECK_LOG_LEVEL: "silent" }),
-    appRoot: repoRoot,
-  };
+  const { env, dbPath } = configEnv(dir, { projects: [{ slug: "billing-api", path: project }], ...config });
   return { runtime: await startRuntime(env, { watch: false }), project, dbPath };
 }
 

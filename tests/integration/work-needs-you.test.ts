@@ -6,13 +6,13 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { readEnv } from "@/server/env";
 import { startRuntime, stopRuntime } from "@/server/runtime-boot";
 import { ingestReport } from "@/server/errors/ingest";
 import { createContext } from "@/server/trpc/init";
 import { createCaller } from "@/server/trpc/root";
 import { sharedPath } from "../support/shared";
-import { repoRoot, tempDir } from "../support/temp";
+import { configEnv } from "../support/runtime-env";
+import { tempDir } from "../support/temp";
 
 const reports = sharedPath("playwright-sample", "reports");
 const LOCKS = "locks account after 5 failed attempts";
@@ -23,15 +23,8 @@ describe("work: needs you", () => {
   it("an untriaged persistent failure needs you until a person decides", async () => {
     const dir = tempDir();
     fs.mkdirSync(path.join(dir, "p", "openspec"), { recursive: true });
-    const config = path.join(dir, "config.json");
-    fs.writeFileSync(config, JSON.stringify({ projects: [{ slug: "p", path: path.join(dir, "p") }] }));
-    const runtime = await startRuntime(
-      {
-        ...readEnv({ ...process.env, WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent" }),
-        appRoot: repoRoot,
-      },
-      { watch: false },
-    );
+    const { env } = configEnv(dir, { projects: [{ slug: "p", path: path.join(dir, "p") }] });
+    const runtime = await startRuntime(env, { watch: false });
     const api = createCaller(createContext(runtime));
     // Run 1 five times, an hour apart: its failures fail five runs in a row.
     const run1 = JSON.parse(fs.readFileSync(path.join(reports, "run-1.json"), "utf8")) as { stats: { startTime: string } };
