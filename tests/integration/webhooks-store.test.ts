@@ -6,9 +6,10 @@
  */
 import { createHmac, randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
-import { expect, it } from "vitest";
+import { afterEach, expect, it } from "vitest";
 import type { LoadedConfig } from "@/server/config";
 import type { SqlStore } from "@/server/db/sql-store";
+import { RailwayPoller } from "@/server/deploys/poller";
 import { EventBus } from "@/server/events/bus";
 import { webhookPost, type WebhookDeps, type WebhookRoute } from "@/server/webhooks/ingest";
 import { integrationNotes } from "@/server/webhooks/notes";
@@ -20,6 +21,7 @@ import { workflowRunCompleted } from "../fixtures/webhooks/github";
 import { mergeRequestEvent, pipelineEvent } from "../fixtures/webhooks/gitlab";
 import { deploymentEvent } from "../fixtures/webhooks/railway";
 import { describeEachDialect } from "../support/dialects";
+import { FakeRailway } from "../support/fake-railway";
 
 const SECRETS: Record<string, string> = {
   GITHUB_WEBHOOK_SECRET: "gh-secret-0123456789",
@@ -108,6 +110,11 @@ const count = async (store: SqlStore, table: "webhook_deliveries" | "integration
 type ItemRow = { id: number; kind: string; status: string; title: string; detail: string; occurrences: number; refs: string | null };
 const items = (store: SqlStore) =>
   store.all<ItemRow>(sql`SELECT id, kind, status, title, detail, occurrences, refs FROM integration_items ORDER BY id`);
+
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const close of closers.splice(0)) await close();
+});
 
 const at = (minute: number) => `2026-12-04T10:${String(minute).padStart(2, "0")}:00.000Z`;
 
@@ -251,5 +258,36 @@ describeEachDialect("Webhooks and deploys on the SQL port", ({ open, again }) =>
     });
     const [after] = await integrationWorkItems(w.store, undefined, new Set());
     expect(after).toMatchObject({ status: "done", detail: "merged" });
+  });
+
+  it("the Railway poller on two instances stores each deployment status once and puts the failed one's log tail in its item", async () => {
+    const railway = await FakeRailway.start();
+    closers.push(() => railway.close());
+    railway.addProject("prj-7f3a", { services: { "svc-api": "api" }, environments: { "env-production": "production" } });
+    railway.upsertDeployment("prj-7f3a", {
+      id: "d-1",
+      status: "FAILED",
+      createdAt: "2026-12-04T10:00:00.000Z",
+      updatedAt: "2026-12-04T10:02:30.000Z",
+      meta: { commitHash: "abc1234def", commitMessage: "Upgrade the runtime", branch: "main" },
+      buildLogs: ["npm ERR! code ERESOLVE", "Build failed with exit code 1"],
+    });
+    const store = await open();
+    const polling = {
+      ...config,
+      config: { ...config.config, integrations: { railway: { tokenEnv: "RAILWAY_TOKEN", apiUrl: railway.url } } },
+    };
+    const poller = async (s: SqlStore) => {
+      const w = world(s);
+      return new RailwayPoller({ ...w.deps, config: polling, log: { warn: () => {} }, readSecret: () => "railway-token-abc123" });
+    };
+    const [a, b] = [await poller(store), await poller(await again(store))];
+    const stored = await Promise.all([a.pollOnce(), b.pollOnce()]);
+    expect(stored.sort()).toEqual([0, 1]);
+    expect(await count(store, "deploys")).toBe(1);
+    const [item] = await integrationItems({ sqlStore: store }, { projectId: "billing-api" });
+    expect(item).toMatchObject({ kind: "deploy", title: "Deploy failed: api (production)", commitSha: "abc1234def" });
+    expect(item!.evidence).toContain("Build failed with exit code 1");
+    expect(await a.pollOnce()).toBe(0);
   });
 });
