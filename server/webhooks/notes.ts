@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { SqlStore } from "../db/sql-store";
 import { escapeMrkdwn, type MessageInput } from "../notifications/blocks";
-import type { DeployRow, IntegrationItemRow } from "./service";
+import type { AutomationRunRow, DeployRow, IntegrationItemRow } from "./service";
 import { deploysHref } from "@/lib/schemas/integrations";
 import type { WorkdeckEvent } from "@/lib/schemas/events";
 import type { NotificationKind } from "@/lib/schemas/notifications";
@@ -89,15 +89,9 @@ export async function integrationNotes(deps: { sqlStore: SqlStore; baseUrl: stri
     return [];
   }
   if (e.type === "automations.ran") {
-    const r = await deps.sqlStore.get<{
-      id: number;
-      item_key: string;
-      trigger: string;
-      action: string;
-      status: string;
-      reason: string | null;
-      session_id: number | null;
-    }>(sql`SELECT id, item_key, trigger, action, status, reason, session_id FROM automation_runs WHERE id = ${e.runId}`);
+    const r = await deps.sqlStore.get<
+      Pick<AutomationRunRow, "id" | "item_key" | "trigger" | "action" | "status" | "reason" | "session_id">
+    >(sql`SELECT id, item_key, trigger, action, status, reason, session_id FROM automation_runs WHERE id = ${e.runId}`);
     if (!r || (r.status !== "launched" && r.status !== "notified" && r.status !== "rate_limited")) return [];
     const itemId = Number(r.item_key.split(":")[1]);
     const href = r.session_id

@@ -115,6 +115,20 @@ export type AutomationsView = {
   runs: AutomationRun[];
 };
 
+/** An `automation_runs` row as the store returns it. */
+export type AutomationRunRow = {
+  id: number;
+  item_key: string;
+  trigger: string;
+  rule_index: number;
+  action: string;
+  project_slug: string;
+  status: string;
+  reason: string | null;
+  session_id: number | null;
+  created_at: number;
+};
+
 /** The Settings page's view: the rules as configured, which integrations are set up, the latest runs. */
 export async function automationsView(deps: {
   sqlStore: SqlStore;
@@ -123,18 +137,7 @@ export async function automationsView(deps: {
 }): Promise<AutomationsView> {
   const { config } = deps.config;
   const set = (env: string | undefined) => Boolean(env && deps.readSecret(env));
-  const runs = await deps.sqlStore.all<{
-    id: number;
-    item_key: string;
-    trigger: string;
-    rule_index: number;
-    action: string;
-    project_slug: string;
-    status: string;
-    reason: string | null;
-    session_id: number | null;
-    created_at: number;
-  }>(
+  const runs = await deps.sqlStore.all<AutomationRunRow>(
     sql`SELECT id, item_key, trigger, rule_index, action, project_slug, status, reason, session_id, created_at FROM automation_runs ORDER BY id DESC LIMIT 50`,
   );
   return {

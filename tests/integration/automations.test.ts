@@ -11,6 +11,7 @@ import { startBackground, type Background } from "@/server/automations/backgroun
 import { ingestReport } from "@/server/errors/ingest";
 import { NotificationService } from "@/server/notifications/service";
 import { stopRuntime } from "@/server/runtime-boot";
+import type { AutomationRunRow } from "@/server/webhooks/service";
 import { workflowRunCompleted } from "../fixtures/webhooks/github";
 import { deploymentEvent } from "../fixtures/webhooks/railway";
 import { FakeAnthropic, mainAsking } from "../support/fake-anthropic";
@@ -30,15 +31,7 @@ afterEach(async () => {
 
 const at = (n: number) => new Date(Date.UTC(2026, 11, 4, 10, n)).toISOString();
 
-type Run = {
-  id: number;
-  item_key: string;
-  trigger: string;
-  action: string;
-  status: string;
-  reason: string | null;
-  session_id: number | null;
-};
+type Run = Pick<AutomationRunRow, "id" | "item_key" | "trigger" | "action" | "status" | "reason" | "session_id">;
 const runs = (s: WebhookServer) => rows<Run>(s.runtime, "SELECT * FROM automation_runs ORDER BY id");
 
 async function world(automations: unknown[], extra: { config?: Record<string, unknown>; secrets?: Record<string, string> } = {}) {
