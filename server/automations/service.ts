@@ -91,7 +91,7 @@ export class AutomationRunner {
     const claimed = await this.claim(t, rule, ruleIndex);
     if (!claimed) return;
     if (claimed.status !== "launching") {
-      this.publish(t.projectSlug, claimed.id);
+      await this.publish(t.projectSlug, claimed.id);
       return;
     }
     try {
@@ -101,7 +101,7 @@ export class AutomationRunner {
     } catch (err) {
       await this.finish(claimed.id, "failed", err instanceof Error ? err.message.slice(0, 500) : String(err), null);
     }
-    this.publish(t.projectSlug, claimed.id);
+    await this.publish(t.projectSlug, claimed.id);
   }
 
   /** The run row, or null when this (event, rule, item) was already handled (another process, a replayed event). */
@@ -163,7 +163,7 @@ export class AutomationRunner {
     );
   }
 
-  private publish(projectSlug: string, runId: number): void {
-    this.deps.bus.publish({ type: "automations.ran", projectSlug, runId });
+  private async publish(projectSlug: string, runId: number): Promise<void> {
+    await this.deps.bus.publishAsync({ type: "automations.ran", projectSlug, runId });
   }
 }

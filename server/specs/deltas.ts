@@ -37,7 +37,7 @@ export async function addSpecDelta(
   } finally {
     fs.rmSync(tmp, { force: true });
   }
-  deps.openspec.onFilesChanged(project.slug, [rel]);
+  await deps.openspec.onFilesChanged(project.slug, [rel]);
   return { projectSlug: project.slug, changeId: change.id, file: `openspec/${rel}` };
 }
 

@@ -27,7 +27,7 @@ type EditorDeps = {
   projects: ProjectRegistry;
   openspec: {
     showChange(input: { projectId: string; changeId: string }): Promise<unknown>;
-    onFilesChanged(slug: string, relPaths: string[]): void;
+    onFilesChanged(slug: string, relPaths: string[]): Promise<void>;
   };
 };
 
@@ -121,7 +121,7 @@ export async function writeChangeFile(deps: EditorDeps, raw: WriteChangeFileInpu
     writeAtomic(at.abs, input.content);
     return { ...readCurrent(at.abs), file: at.file };
   });
-  deps.openspec.onFilesChanged(at.project.slug, [at.rel]);
+  await deps.openspec.onFilesChanged(at.project.slug, [at.rel]);
   return written;
 }
 
@@ -147,6 +147,6 @@ export async function setTaskDone(deps: EditorDeps, raw: SetTaskDoneInput): Prom
     const tasks = parser.parseTaskLines(lines.join("\n"));
     return { completedTasks: tasks.filter((t) => t.done).length, totalTasks: tasks.length };
   });
-  deps.openspec.onFilesChanged(at.project.slug, [at.rel]);
+  await deps.openspec.onFilesChanged(at.project.slug, [at.rel]);
   return result;
 }

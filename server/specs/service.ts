@@ -126,7 +126,7 @@ export class OpenSpecService {
     const result = await parser.createChange(project.openspecRoot, createChangeInput(input));
     if (!result.ok) throw new AppError(result.code === "change_exists" ? "CONFLICT" : "BAD_REQUEST", result.message, result.code);
     this.invalidateProject(project.slug);
-    this.bus.publish({ type: "openspec.proposalCreated", projectSlug: project.slug, changeId: result.id, title: input.title });
+    await this.bus.publishAsync({ type: "openspec.proposalCreated", projectSlug: project.slug, changeId: result.id, title: input.title });
     return { projectSlug: project.slug, changeId: result.id, path: path.relative(project.path, result.path) };
   }
 
@@ -141,7 +141,7 @@ export class OpenSpecService {
     const result = await parser.archiveChange(project.openspecRoot, id, { yes: true, skipSpecs: Boolean(input.skipSpecs) });
     this.invalidateProject(project.slug);
     if (!result.ok) throw new AppError(result.code === "archive_change_not_found" ? "NOT_FOUND" : "CONFLICT", result.message, result.code);
-    this.bus.publish({ type: "openspec.archived", projectSlug: project.slug, changeId: id, archivedAs: result.archivedAs });
+    await this.bus.publishAsync({ type: "openspec.archived", projectSlug: project.slug, changeId: id, archivedAs: result.archivedAs });
     return { archivedAs: result.archivedAs, specsUpdated: result.specsUpdated, warnings: result.warnings };
   }
 
@@ -170,7 +170,8 @@ export class OpenSpecService {
     }
   }
 
-  onFilesChanged(slug: string, relPaths: string[]): void {
+  /** Forgets the project's cached reads and announces the change; resolves once it is stored and emitted. */
+  async onFilesChanged(slug: string, relPaths: string[]): Promise<void> {
     this.invalidateProject(slug);
     const changeIds = new Set<string>();
     const specIds = new Set<string>();
@@ -179,7 +180,7 @@ export class OpenSpecService {
       if (parts[0] === "changes" && parts[1] && parts[1] !== "archive") changeIds.add(parts[1]);
       if (parts[0] === "specs" && parts.length > 1) specIds.add(parts.slice(1, parts.at(-1) === "spec.md" ? -1 : undefined).join("/"));
     }
-    this.bus.publish({
+    await this.bus.publishAsync({
       type: "openspec.changed",
       projectSlug: slug,
       changeIds: [...changeIds],

@@ -117,7 +117,9 @@ export class OpenSpecWatcher {
     entry.paths.add(relPath.split(path.sep).join("/"));
     entry.timer = setTimeout(() => {
       this.pending.delete(slug);
-      this.openspec.onFilesChanged(slug, [...entry.paths]);
+      this.openspec
+        .onFilesChanged(slug, [...entry.paths])
+        .catch((err: unknown) => this.log.warn({ err, project: slug }, "could not announce a change on disk"));
     }, DEBOUNCE_MS);
     this.pending.set(slug, entry);
   }

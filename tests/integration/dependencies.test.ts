@@ -112,7 +112,7 @@ describe("work dependencies", () => {
     // The change folder is deleted by hand; the failure group is purged.
     fs.rmSync(path.join(project, "openspec/changes/rotate-webhook-signing-secrets"), { recursive: true });
     runtime.db.$client.prepare("DELETE FROM test_failures WHERE id = ?").run(failures[1]!);
-    runtime.openspec.onFilesChanged(P, ["changes/rotate-webhook-signing-secrets/proposal.md"]);
+    await runtime.openspec.onFilesChanged(P, ["changes/rotate-webhook-signing-secrets/proposal.md"]);
 
     const item = (await api.work.listAll({ projectId: P })).find((i) => i.key === `failure:${a}`)!;
     expect(item.blockedBy).toEqual([
@@ -148,7 +148,7 @@ describe("work dependencies", () => {
     // Renamed: same proposal, new folder name.
     fs.renameSync(path.join(changes, "add-multi-currency-pricing"), path.join(changes, "add-multi-currency-prices"));
     // What the watcher reports for those moves.
-    runtime.openspec.onFilesChanged(P, [
+    await runtime.openspec.onFilesChanged(P, [
       "changes/add-dunning-for-failed-payments/proposal.md",
       "changes/add-multi-currency-pricing/proposal.md",
       "changes/add-multi-currency-prices/proposal.md",

@@ -145,7 +145,7 @@ describe("automations on the port", () => {
       const config = { config: { automations: [rule] } } as unknown as LoadedConfig;
       return new AutomationRunner({
         sqlStore: store,
-        bus: { publish: (e: unknown) => published.push(e) } as unknown as EventBus,
+        bus: { publishAsync: async (e: unknown) => published.push(e) } as unknown as EventBus,
         config,
         // Sessions are not on the port yet: a recorder stands in for the runner's public start().
         sessions: {
