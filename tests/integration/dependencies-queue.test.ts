@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { addDependency, watchDependencies } from "@/server/dependencies/service";
 import { ingestReport } from "@/server/errors/ingest";
 import { triageFailure } from "@/server/errors/service";
+import { SqliteStore } from "@/server/db/sql-store";
 import { SessionRunner } from "@/server/sessions/service";
 import { listAll } from "@/server/work/service";
 import { FakeAnthropic } from "../support/fake-anthropic";
@@ -59,7 +60,9 @@ describe("the session queue obeys dependencies", () => {
     expect(waiting).toMatchObject({ status: "queued", exitReason: "blocked", exitMessage: `Waiting for failure #${blocker}` });
     expect(fake.mainRequests).toHaveLength(0);
     // All Work names the blocker too, as the session's (inherited from its failure).
-    const item = (await listAll({ ...deps, openspec: { listChanges: async () => [] } }, {})).find((i) => i.key === `session:${id}`)!;
+    const item = (
+      await listAll({ ...deps, sqlStore: SqliteStore.on(deps.db.$client), openspec: { listChanges: async () => [] } }, {})
+    ).find((i) => i.key === `session:${id}`)!;
     expect(item.detail).toBe(`queued · waiting for failure #${blocker}`);
     expect(item.blockedBy).toEqual([{ key: `failure:${blocker}`, state: "open", label: `failure #${blocker}`, via: `failure:${blocked}` }]);
 
