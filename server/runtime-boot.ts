@@ -61,7 +61,7 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
   const warnings: string[] = [];
 
   async function rescan() {
-    const found = registerProjects(store, (removed) => {
+    const found = await registerProjects(store, (removed) => {
       for (const slug of removed) openspec.invalidateProject(slug);
     });
     // Logged when they first appear, not on every rescan (a skipped link would repeat every few minutes).

@@ -52,12 +52,15 @@ export async function openStore(env: WorkdeckEnv): Promise<Store> {
  * Discovers the configured projects and registers them (the `projects` table), announcing a
  * change on the bus; `beforeAnnounce` sees the removed slugs first. Returns discovery's warnings.
  */
-export function registerProjects(store: Store, beforeAnnounce: (removed: string[]) => void = () => {}): { warnings: string[] } {
+export async function registerProjects(
+  store: Store,
+  beforeAnnounce: (removed: string[]) => void = () => {},
+): Promise<{ warnings: string[] }> {
   const found = discoverProjects(store.config, store.env.appRoot, store.demoRoot);
   const diff = store.projects.replace(found.projects);
   if (diff.added.length || diff.removed.length) {
     beforeAnnounce(diff.removed);
-    store.bus.publish({ type: "projects.changed", projectSlug: null, slugs: [...diff.added, ...diff.removed] });
+    await store.bus.publishAsync({ type: "projects.changed", projectSlug: null, slugs: [...diff.added, ...diff.removed] });
   }
   return { warnings: found.warnings };
 }

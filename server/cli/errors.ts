@@ -200,7 +200,7 @@ async function withStore(fn: (store: import("../store").Store) => Promise<void>)
   const env = readEnv();
   const store = await openStore(env);
   try {
-    const { warnings } = registerProjects(store);
+    const { warnings } = await registerProjects(store);
     if (env.logLevel !== "silent" && env.logLevel !== "error") for (const w of warnings) process.stderr.write(`workdeck: warning: ${w}\n`);
     await fn(store);
   } finally {
