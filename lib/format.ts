@@ -90,6 +90,9 @@ export const STATUS_WORDS = {
   flaky: "Flaky",
   recurring: "Recurring",
   persistent: "Persistent",
+  // A test's outcome in one run (a failure's run history)
+  passed: "Passed",
+  skipped: "Skipped",
   // Changes
   draft: "Draft",
 } as const;

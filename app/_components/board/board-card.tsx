@@ -71,7 +71,7 @@ export function BoardCard({
         ) : null}
       </div>
       {/* Not natively draggable: the browser's link drag would cancel the card's pointer drag. */}
-      <Link href={item.href} tabIndex={-1} draggable={false} className="line-clamp-2 font-medium hover:underline">
+      <Link href={item.href} tabIndex={-1} draggable={false} className="line-clamp-2 break-words font-medium hover:underline">
         {item.title}
       </Link>
       <p className="mt-1 truncate text-xs text-zinc-500 dark:text-zinc-400">

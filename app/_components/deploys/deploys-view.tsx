@@ -52,22 +52,25 @@ export function DeploysView() {
             to poll.
           </EmptyState>
         ) : (
-          <table className="w-full text-left text-sm" aria-label="Deploy timeline">
-            <thead className="text-xs text-zinc-500">
-              <tr>
-                <th className="py-1">Status</th>
-                <th>Service</th>
-                <th>Commit</th>
-                <th>Duration</th>
-                <th>Started</th>
-              </tr>
-            </thead>
-            <tbody>
-              {timeline.data.map((d) => (
-                <DeployRow key={d.id} deploy={d} showProject={!slug} />
-              ))}
-            </tbody>
-          </table>
+          // On a phone the five columns scroll inside this frame, not the page (issue 13).
+          <div className="overflow-x-auto">
+            <table className="w-full text-left text-sm" aria-label="Deploy timeline">
+              <thead className="text-xs text-zinc-500">
+                <tr>
+                  <th className="py-1">Status</th>
+                  <th>Service</th>
+                  <th>Commit</th>
+                  <th>Duration</th>
+                  <th>Started</th>
+                </tr>
+              </thead>
+              <tbody>
+                {timeline.data.map((d) => (
+                  <DeployRow key={d.id} deploy={d} showProject={!slug} />
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
       </Section>
 
@@ -119,7 +122,7 @@ function ItemCard({ item: i }: { item: IntegrationItem }) {
         <Badge tone={i.status === "open" ? (i.kind === "review" ? "blue" : "red") : "green"}>
           {i.status === "open" ? i.kind : `${i.kind} · resolved`}
         </Badge>
-        <span className="font-medium">{i.title}</span>
+        <span className="min-w-0 break-words font-medium">{i.title}</span>
         <span className="text-xs text-zinc-500">
           {i.provider} · {i.detail}
           {i.occurrences > 1 ? ` · ${i.occurrences} times` : ""}

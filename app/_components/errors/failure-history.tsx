@@ -1,14 +1,14 @@
-import { formatDateTime, plural } from "@/lib/format";
+import { formatDateTime, plural, statusWord } from "@/lib/format";
 import type { FailureRun, StoredError } from "@/lib/schemas/errors";
 import { RelativeTime } from "../ui/relative-time";
 import { BorderedTable } from "../ui/bordered-table";
 import { Badge } from "../ui/ui";
 
 const OUTCOME = {
-  unexpected: { label: "failed", tone: "red" },
-  flaky: { label: "flaky", tone: "amber" },
-  expected: { label: "passed", tone: "green" },
-  skipped: { label: "skipped", tone: "neutral" },
+  unexpected: { label: statusWord("failed"), tone: "red" },
+  flaky: { label: statusWord("flaky"), tone: "amber" },
+  expected: { label: statusWord("passed"), tone: "green" },
+  skipped: { label: statusWord("skipped"), tone: "neutral" },
 } as const;
 
 /** The errors that describe a run: the final attempt's if it failed, else the last attempt that did (a flaky run's first try). */

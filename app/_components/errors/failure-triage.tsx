@@ -60,7 +60,7 @@ export function FailureTriage({ failure }: { failure: FailureDetail }) {
       <h2 id={`${id}-heading`} className="text-sm font-semibold">
         Triage
       </h2>
-      <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-1.5 text-sm" aria-label="Decision">
+      <dl className="grid grid-cols-[auto_minmax(0,1fr)] gap-x-3 gap-y-1.5 break-words text-sm" aria-label="Decision">
         <dt className="text-zinc-500 dark:text-zinc-400">Suggested</dt>
         <dd data-testid="suggested-decision">
           <span className="font-medium">{DECISION_LABEL[failure.suggestedDecision]}</span>

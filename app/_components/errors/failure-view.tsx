@@ -209,7 +209,7 @@ function RulesPanel({ failure }: { failure: FailureDetail }) {
       <p className="text-sm" data-testid="rationale">
         {failure.rationale}
       </p>
-      <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-1 text-sm">
+      <dl className="grid grid-cols-[auto_minmax(0,1fr)] gap-x-3 gap-y-1 break-words text-sm">
         <dt className="text-zinc-500 dark:text-zinc-400">Rule</dt>
         <dd className="font-mono">{failure.decisionRule}</dd>
         <dt className="text-zinc-500 dark:text-zinc-400">Confidence</dt>

@@ -25,7 +25,7 @@ export function FailureEvidence({ failureId }: { failureId: number }) {
     <Section title="Evidence" id="evidence">
       <div className="space-y-3">
         {data.source ? (
-          <p className="text-sm">
+          <p className="text-sm [overflow-wrap:anywhere]">
             Failing line:{" "}
             {data.source.href ? (
               <a
