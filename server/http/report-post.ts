@@ -3,7 +3,7 @@ import { z } from "zod";
 import { AppError, HTTP_STATUS, isAppError } from "../app-error";
 import type { WorkdeckEnv } from "../env";
 import type { Logger } from "../logger";
-import { ingestReportInWorker, type ErrorsDeps } from "../errors/ingest";
+import type { ErrorsDeps } from "../errors/ingest";
 import { ProjectSlugSchema } from "@/lib/schemas/config";
 
 /** What the report endpoint needs of the runtime (tests build it from a temp database). */
@@ -41,6 +41,9 @@ export async function reportPost(deps: ReportPostDeps, req: ReportRequest): Prom
       throw new AppError("BAD_REQUEST", issue?.path.length ? `${issue.path.join(".")}: ${issue.message}` : (issue?.message ?? "Bad query"));
     }
     const { project, ...rest } = query.data;
+    // Imported at the first report: the report parsers (fast-xml-parser, the classifier) are no
+    // part of a server's idle footprint (issue 12).
+    const { ingestReportInWorker } = await import("../errors/ingest");
     const summary = await ingestReportInWorker(deps, { projectSlug: project, body: req.body(deps.env.maxReportBytes), ...rest });
     return { status: summary.duplicate ? 200 : 201, body: summary };
   } catch (err) {

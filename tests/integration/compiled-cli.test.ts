@@ -213,9 +213,15 @@ describe("the compiled CLI", () => {
     const atStart = staticGraph(meta, ["server/cli/main.ts", "server/http/serve.ts"]);
     expect(atStart.inputs.some((f) => f.startsWith("server/http/"))).toBe(true);
     expect(atStart.inputs.filter((f) => f.includes("node_modules/@modelcontextprotocol/"))).toEqual([]);
+    // Redis (only with WORKDECK_REDIS_URL) and the report parsers (at the first report) neither (issue 12).
+    expect(atStart.inputs.filter((f) => /node_modules\/(redis|@redis|fast-xml-parser)\//.test(f))).toEqual([]);
     expect(atStart.external.filter((p) => /^(@anthropic-ai\/claude-agent-sdk|esbuild|tsx)(\/|$)/.test(p))).toEqual([]);
     // They are still reachable, through import() where they are needed.
     expect(staticGraph(meta, ["server/mcp/http.ts"]).inputs.some((f) => f.includes("node_modules/@modelcontextprotocol/"))).toBe(true);
+    expect(staticGraph(meta, ["node_modules/redis/dist/index.js"]).inputs.some((f) => f.includes("node_modules/@redis/client/"))).toBe(
+      true,
+    );
+    expect(staticGraph(meta, ["server/errors/ingest.ts"]).inputs.some((f) => f.includes("node_modules/fast-xml-parser/"))).toBe(true);
   });
 
   it("refuses to run without a build when one is required, with one line saying what to do", async () => {
