@@ -14,7 +14,8 @@ import { migratePgDatabase, openPgDatabase } from "@/server/db/pg-client";
 import { PostgresStore, SqliteStore } from "@/server/db/sql-store";
 import { EventBus } from "@/server/events/bus";
 import { PgNotifier } from "@/server/events/pg-notifier";
-import type { WorkdeckEvent, WorkdeckEventInput } from "@/lib/schemas/events";
+import type { WorkdeckEvent } from "@/lib/schemas/events";
+import { changedEvent } from "../tests/support/bus-events";
 import { startPostgres } from "../tests/support/postgres";
 import { percentile, type BenchRow } from "./stats";
 
@@ -22,13 +23,7 @@ const RUNS = 60;
 const WRITES = 2000;
 const quiet = { info: () => {}, warn: () => {} };
 const repoRoot = path.resolve(import.meta.dirname, "..");
-const changed = (id: string): WorkdeckEventInput => ({
-  type: "openspec.changed",
-  projectSlug: "p",
-  changeIds: [id],
-  specIds: [],
-  paths: [],
-});
+const changed = (id: string) => changedEvent(id);
 
 export async function benchScaleoutPostgres(): Promise<BenchRow[]> {
   const server = await startPostgres();

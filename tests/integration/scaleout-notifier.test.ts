@@ -6,11 +6,12 @@
  */
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { WorkdeckEvent, WorkdeckEventInput } from "@/lib/schemas/events";
+import type { WorkdeckEvent } from "@/lib/schemas/events";
 import { migrateDatabase, openDatabase } from "@/server/db/client";
 import { EventBus } from "@/server/events/bus";
 import { decodeAnnouncement, encodeAnnouncement } from "@/server/events/notifier";
 import { RedisNotifier } from "@/server/events/redis-notifier";
+import { changedEvent, changeLabel, until } from "../support/bus-events";
 import { startRedis, type RedisServer } from "../support/redis";
 import { repoRoot, tempDir } from "../support/temp";
 
@@ -29,22 +30,8 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-const changed = (id: string): WorkdeckEventInput => ({
-  type: "openspec.changed",
-  projectSlug: "p",
-  changeIds: [id],
-  specIds: [],
-  paths: [],
-});
-const label = (e: WorkdeckEvent) => (e.type === "openspec.changed" ? e.changeIds[0]! : e.type);
-
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`gave up waiting: ${what}`);
-}
+const changed = (id: string) => changedEvent(id);
+const label = changeLabel;
 
 /** One "instance": its own connection to the shared file, its bus, its notifier. */
 async function instance(file: string, pollMs = HOUR) {

@@ -9,7 +9,8 @@ import { migratePgDatabase, openPgDatabase } from "@/server/db/pg-client";
 import { PostgresStore } from "@/server/db/sql-store";
 import { EventBus } from "@/server/events/bus";
 import { PgNotifier } from "@/server/events/pg-notifier";
-import type { WorkdeckEvent, WorkdeckEventInput } from "@/lib/schemas/events";
+import type { WorkdeckEvent } from "@/lib/schemas/events";
+import { changedEvent, changeLabel, until } from "../support/bus-events";
 import { startPostgres, type PostgresServer } from "../support/postgres";
 import { repoRoot } from "../support/temp";
 
@@ -37,14 +38,8 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const changed = (id: string): WorkdeckEventInput => ({
-  type: "openspec.changed",
-  projectSlug: "p",
-  changeIds: [id],
-  specIds: [],
-  paths: [],
-});
-const label = (e: WorkdeckEvent) => (e.type === "openspec.changed" ? e.changeIds[0]! : e.type);
+const changed = (id: string) => changedEvent(id);
+const label = changeLabel;
 
 /** One instance: its own pool, its bus polling only hourly (so anything faster came by NOTIFY), its notifier. */
 async function instance() {
@@ -65,15 +60,6 @@ async function instance() {
   return { store, bus, notifier, seen };
 }
 
-async function until(what: string, check: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`gave up waiting: ${what}`);
-}
-
 describe("events across instances on PostgreSQL (LISTEN/NOTIFY)", () => {
   it("an event published on one instance reaches the other's stream, announced by the table's trigger", async () => {
     const a = await instance();
@@ -87,7 +73,7 @@ describe("events across instances on PostgreSQL (LISTEN/NOTIFY)", () => {
     controller.abort();
     expect(got).toMatchObject({ id: published.id, type: "openspec.changed", changeIds: ["from-a"] });
     // Its own instance emitted it once, not again when its own NOTIFY came back.
-    await until("a's own event", () => a.seen.length === 1);
+    await until(() => a.seen.length === 1, "a's own event");
     await new Promise((r) => setTimeout(r, 100));
     expect(a.seen.map(label)).toEqual(["from-a"]);
   });
@@ -104,7 +90,7 @@ describe("events across instances on PostgreSQL (LISTEN/NOTIFY)", () => {
       }),
     ).rejects.toThrow("abort");
     await cli.record(new PostgresStore(cliPool), changed("from-cli"));
-    await until("the CLI's event", () => b.seen.length >= 1);
+    await until(() => b.seen.length >= 1, "the CLI's event");
     await new Promise((r) => setTimeout(r, 100));
     expect(b.seen.map(label)).toEqual(["from-cli"]);
   });
@@ -131,7 +117,7 @@ describe("events across instances on PostgreSQL (LISTEN/NOTIFY)", () => {
     const b = await instance();
     const writes = Array.from({ length: 120 }, (_, i) => (i % 2 ? a : b).bus.publishAsync(changed(`e${i}`)));
     const ids = (await Promise.all(writes)).map((e) => e.id).sort((x, y) => x - y);
-    await until("all events on both", () => a.seen.length >= 120 && b.seen.length >= 120);
+    await until(() => a.seen.length >= 120 && b.seen.length >= 120, "all events on both");
     await new Promise((r) => setTimeout(r, 100));
     for (const inst of [a, b]) {
       expect(inst.seen.map((e) => e.id)).toEqual(ids);
