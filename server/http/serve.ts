@@ -38,10 +38,17 @@ export async function serve(env: WorkdeckEnv, opts: { buildIfNeeded?: boolean; d
   const url = `http://${hostForUrl}:${env.port}`;
 
   let runtime: Runtime | null = null;
-  let app: { close?: () => Promise<void> } | null = null;
+  let nextApp: Promise<NextApp> | null = null;
+  let app: NextApp | null = null;
   try {
     if (opts.buildIfNeeded && !opts.dev) ensureBuild(env.appRoot);
-    runtime = await startRuntime(env, { watch: true, warm: true });
+    // Next loads and prepares while the runtime opens the database and reads the projects: the two
+    // wait on files at different moments (issue 12: first answer). Route handlers reach the
+    // runtime only when a request arrives, after both.
+    nextApp = prepareNext(env, Boolean(opts.dev));
+    nextApp.catch(() => {}); // awaited below; a failure surfaces there
+    // The OpenSpec cache warms once Next can answer: a first page does not wait for every project's read.
+    runtime = await startRuntime(env, { watch: true, warm: false });
     // Hooks are answered as soon as the database is open, before Next is prepared (issue 12).
     // Login sessions and agent tokens live in the database, so every server process on it agrees.
     let nextHandle: http.RequestListener | null = null;
@@ -55,18 +62,15 @@ export async function serve(env: WorkdeckEnv, opts: { buildIfNeeded?: boolean; d
       mcp: runtime,
       next: () => nextHandle,
     });
-    const { default: next } = await import("next");
-    if (!opts.dev) useBuiltConfig(env.appRoot);
-    const nextApp = next({ dev: Boolean(opts.dev), dir: env.appRoot, hostname: env.host, port: env.port });
-    app = nextApp;
-    const handle = nextApp.getRequestHandler();
-    await nextApp.prepare();
+    app = await nextApp;
+    const handle = app.getRequestHandler();
     nextHandle = (req, res) => void handle(req, res);
+    void runtime.openspec.warm();
   } catch (err) {
     // Nothing half-started may keep the process (and the port) alive.
     server.closeAllConnections();
     server.close();
-    await app?.close?.().catch(() => {});
+    await nextApp?.then((app) => app.close()).catch(() => {});
     await stopRuntime().catch(() => {});
     throw err;
   }
@@ -78,7 +82,7 @@ export async function serve(env: WorkdeckEnv, opts: { buildIfNeeded?: boolean; d
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await app?.close?.();
+      await app?.close();
       await stopRuntime();
     },
   };
@@ -100,6 +104,16 @@ function useBuiltConfig(appRoot: string): void {
   if (!config || typeof config !== "object") return;
   nextEnv.loadEnvConfig(appRoot, false, { info: () => {}, error: () => {} });
   process.env.__NEXT_PRIVATE_STANDALONE_CONFIG = JSON.stringify(config);
+}
+
+type NextApp = { getRequestHandler(): (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>; close(): Promise<void> };
+
+async function prepareNext(env: WorkdeckEnv, dev: boolean): Promise<NextApp> {
+  const { default: next } = await import("next");
+  if (!dev) useBuiltConfig(env.appRoot);
+  const app = next({ dev, dir: env.appRoot, hostname: env.host, port: env.port });
+  await app.prepare();
+  return app;
 }
 
 /** Binds, or fails with one line a person can act on (never Node's stack or errno soup). */
