@@ -6,6 +6,7 @@ import { test as base, expect } from "@playwright/test";
 import { deploymentEvent } from "../fixtures/webhooks/railway";
 import { serveWorkdeck } from "../support/workdeck-server";
 import { waitForHydration } from "./fixtures";
+import { fitsNarrow, shot, titleShows } from "./narrow";
 
 /**
  * Deploys (issue 15) against a real `workdeck serve`: a Railway webhook (the documented payload,
@@ -49,7 +50,7 @@ test("a failed deploy appears live in All Work, is on the deploy timeline, and t
   page,
   request,
   deploysServer,
-}) => {
+}, info) => {
   const hook = `${deploysServer.baseURL}/api/webhooks/railway/${SECRET}`;
   const at = (n: number) => new Date(Date.UTC(2026, 11, 4, 10, n)).toISOString();
   await page.goto("/work?project=billing-api");
@@ -89,4 +90,14 @@ test("a failed deploy appears live in All Work, is on the deploy timeline, and t
   expect(fixed.status()).toBe(201);
   await expect(timeline.getByRole("row").filter({ hasText: "Copy the right folder" })).toContainText("SUCCESS");
   await expect(page.getByText("deploy · resolved")).toBeVisible();
+
+  // At 360 px (issue 13): the timeline and the items fit, the timeline scrolling in its own frame.
+  await page.setViewportSize({ width: 360, height: 780 });
+  await page.reload();
+  await waitForHydration(page);
+  await titleShows(page.getByRole("heading", { level: 1 }), "Deploys title");
+  await expect(timeline.getByRole("row").filter({ hasText: "Copy the right folder" })).toBeAttached();
+  await expect(page.getByText("Deploy failed: api (production)").first()).toBeVisible();
+  await fitsNarrow(page, "/deploys");
+  await shot(page, info, "narrow-deploys-timeline");
 });
