@@ -8,15 +8,19 @@ import type { ErrorStats, FailureGroup } from "@/lib/schemas/errors";
 import { useTRPC } from "@/lib/trpc/react";
 import { DECISION_LABEL, PATTERN_LABEL } from "./errors-badges";
 import { ErrorsFilterBar, useErrorsFilters } from "./errors-filter-bar";
+import dynamic from "next/dynamic";
 import Link from "next/link";
 import { usePathname, useSearchParams } from "next/navigation";
-import { ErrorsTable } from "./errors-table";
 import { ErrorsClusters } from "../errors-clusters/errors-clusters";
 import { listFailuresInput, statsInput, type ErrorsFilters } from "./errors-url-state";
 import { PageHeader } from "../shell/page-header";
 import { useSelectedProject } from "../shell/selected-project";
 import { EmptyState, ErrorState, ListSkeleton, Skeleton } from "../ui/ui";
 import { useFuse } from "../ui/use-fuse";
+
+// The per-project groups view (?view=groups) and its virtualised table load only when shown: the
+// default view is the clusters list.
+const ErrorsTable = dynamic(() => import("./errors-table").then((m) => m.ErrorsTable));
 
 /** Fuzzy, typo-tolerant; `ignoreLocation` so a word deep in a title path still matches. */
 const FUSE_OPTIONS = { threshold: 0.35, ignoreLocation: true, includeScore: false } as const;
