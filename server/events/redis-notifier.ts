@@ -1,9 +1,15 @@
 import { randomUUID } from "node:crypto";
-import type { createClient } from "redis";
 import type { Logger } from "../logger";
 import { decodeAnnouncement, encodeAnnouncement, type EventNotifier } from "./notifier";
 
-type RedisClient = ReturnType<typeof createClient>;
+/** The clients as start() makes them (a type-only import: node-redis loads when start() runs). */
+function newClients(redis: typeof import("redis"), url: string) {
+  // Quick retries capped at 2 s: a restarted Redis is back in use within a couple of seconds.
+  const socket = { connectTimeout: 2_000, reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2_000) };
+  const client = redis.createClient({ url, disableOfflineQueue: true, socket });
+  return { client, subscriber: client.duplicate() };
+}
+type RedisClient = ReturnType<typeof newClients>["client"];
 
 export const DEFAULT_CHANNEL = "workdeck:events";
 
@@ -37,12 +43,9 @@ export class RedisNotifier implements EventNotifier {
 
   /** Connects in the background; the returned promise settles once both connections are up (or closed). */
   async start(): Promise<void> {
-    const { createClient } = await import("redis");
+    const redis = await import("redis");
     if (this.closed) return;
-    // Quick retries capped at 2 s: a restarted Redis is back in use within a couple of seconds.
-    const socket = { connectTimeout: 2_000, reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2_000) };
-    const client = createClient({ url: this.url, disableOfflineQueue: true, socket });
-    const subscriber = client.duplicate();
+    const { client, subscriber } = newClients(redis, this.url);
     this.pub = client;
     this.sub = subscriber;
     for (const c of [client, subscriber]) {
