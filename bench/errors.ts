@@ -52,15 +52,15 @@ export async function benchErrors(): Promise<BenchRow[]> {
     for (let run = 1; run <= 100; run++)
       ingestReport(many, { projectSlug: "bench", body: generatePlaywrightReport({ tests: 5_000, run, seed: 11 }) });
     const seedMs = performance.now() - seedStart;
-    const groups = listFailures(many, { projectId: "bench" }).length;
+    const groups = (await listFailures(many, { projectId: "bench" })).length;
     const list: number[] = [];
     const filtered: number[] = [];
     for (let i = 0; i < 100; i++) {
       let t = performance.now();
-      listFailures(many, { projectId: "bench" });
+      await listFailures(many, { projectId: "bench" });
       list.push(performance.now() - t);
       t = performance.now();
-      listFailures(many, { projectId: "bench", status: "active", pattern: ["recurring", "persistent"], search: "ECONNREFUSED" });
+      await listFailures(many, { projectId: "bench", status: "active", pattern: ["recurring", "persistent"], search: "ECONNREFUSED" });
       filtered.push(performance.now() - t);
     }
 

@@ -80,7 +80,7 @@ export function registerErrorsCommands(program: Command): void {
             search: opts.search,
           });
           if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `--${String(i.path[0])}: ${i.message}`).join("; "));
-          const groups = listFailures(store, parsed.data);
+          const groups = await listFailures(store, parsed.data);
           if (opts.json) {
             process.stdout.write(`${JSON.stringify(groups.map(toCliJson), null, 2)}\n`);
             return;

@@ -13,3 +13,11 @@ export function jsonNumber(dialect: Dialect, column: SQL, key: string): SQL {
     ? sql`((${column})::jsonb ->> ${sql.raw(`'${key}'`)})::bigint`
     : sql`json_extract(${column}, ${sql.raw(`'$.${key}'`)})`;
 }
+
+/**
+ * `column LIKE pattern ESCAPE '\'`, case-insensitive in both (SQLite's LIKE is; PostgreSQL's is
+ * not, so ILIKE). The pattern is a bound value; `\` escapes `%`, `_` and itself.
+ */
+export function likeText(dialect: Dialect, column: SQL, pattern: string): SQL {
+  return dialect === "postgres" ? sql`${column} ILIKE ${pattern} ESCAPE '\\'` : sql`${column} LIKE ${pattern} ESCAPE '\\'`;
+}

@@ -13,7 +13,7 @@ import { resolveInsideProject } from "../projects/paths";
 import type { ProjectRegistry } from "../projects/service";
 import type { Db } from "../db/client";
 import type { StoredAttempt } from "@/lib/schemas/errors";
-import { groupRow } from "./listing";
+import { groupRowSqlite } from "./listing";
 
 export type AttachmentRef = { failureId: number; reportId: number; retry: number; index: number };
 export type ResolvedAttachment = {
@@ -59,7 +59,7 @@ function candidates(projectRoot: string, stored: string): string[] {
 }
 
 export function resolveAttachment(deps: { db: Db; projects: Pick<ProjectRegistry, "get"> }, ref: AttachmentRef): ResolvedAttachment {
-  const group = groupRow(deps, ref.failureId);
+  const group = groupRowSqlite(deps.db, ref.failureId);
   const attempt = storedAttempts(deps.db, group.test_case_id, ref.reportId).find((a) => a.retry === ref.retry);
   const att = attempt?.attachments?.[ref.index];
   if (!att?.path) throw new AppError("NOT_FOUND", "No such attachment for this failure.");
@@ -123,7 +123,7 @@ function failingLine(
   deps: { db: Db; projects: Pick<ProjectRegistry, "get">; config: { config: { editorUrl?: string } } },
   failureId: number,
 ): FailureEvidence["source"] {
-  const group = groupRow(deps, failureId);
+  const group = groupRowSqlite(deps.db, failureId);
   const last = deps.db.$client
     .prepare(
       "SELECT report_id AS reportId FROM test_results WHERE test_case_id = ? AND fingerprint = ? AND attempts IS NOT NULL ORDER BY report_id DESC LIMIT 1",
@@ -152,7 +152,7 @@ function failingLine(
 
 /** Which attachments of a failure's runs can be served, by position, for the page to show. */
 export function reachableAttachments(deps: { db: Db; projects: Pick<ProjectRegistry, "get"> }, failureId: number): EvidenceAttachment[] {
-  const group = groupRow(deps, failureId);
+  const group = groupRowSqlite(deps.db, failureId);
   const rows = deps.db.$client
     .prepare(
       "SELECT report_id AS reportId FROM test_results WHERE test_case_id = ? AND attempts IS NOT NULL ORDER BY report_id DESC LIMIT 20",

@@ -6,13 +6,19 @@
  * Raw SQL on purpose: listFailures is the Errors tab's hot path (target p50 under 50 ms over
  * 100 runs of 5,000 tests), so it is one indexed query over groups only (never test_results),
  * returns list columns only (messages cut to LIST_MESSAGE_LIMIT), and maps rows by hand.
+ *
+ * Every read goes through the SQL port (issue 14): portable SQL on SQLite or PostgreSQL. Ingest,
+ * which writes these rows, is still the synchronous SQLite path.
  */
 import { inflateRawSync } from "node:zlib";
+import { sql, type SQL } from "drizzle-orm";
 // The module, not the package index: listing needs none of the report parsers (issue 12).
 import { stripAnsi } from "@workdeck/error-classifier/ansi";
 import { AppError } from "../app-error";
+import type { Db } from "../db/client";
+import { likeText } from "../db/dialect-sql";
+import { SqliteStore, type SqlStore } from "../db/sql-store";
 import { DEFAULT_FLAKINESS_RUNS, flakinessOver, recentRuns, type RecentRun } from "./groups";
-import type { ErrorsDeps } from "./ingest";
 import {
   ListFailuresInputSchema,
   type Decision,
@@ -31,10 +37,21 @@ import {
 export const LIST_MESSAGE_LIMIT = 1000;
 const DEFAULT_LIST_LIMIT = 10_000;
 
-/** A failure's status (resolved, active or inactive) in SQL over test_failures `f`: the one rule for it. */
-export const STATUS_SQL = "CASE WHEN f.resolved_at IS NOT NULL THEN 'resolved' WHEN f.active THEN 'active' ELSE 'inactive' END";
+/**
+ * A failure's status (resolved, active or inactive) in SQL over test_failures `f`: the one rule for
+ * it. `active = 1`, not a bare flag: PostgreSQL's CASE wants a boolean (flags are 0/1 in both).
+ */
+export const STATUS_SQL = "CASE WHEN f.resolved_at IS NOT NULL THEN 'resolved' WHEN f.active = 1 THEN 'active' ELSE 'inactive' END";
 
-/** Selected columns, in order: rows are read as arrays (`raw`), which halves the list's cost at 5,000 groups. */
+/** The reads' way to the database: the runtime's port, or (tests, scripts with a bare connection) one over its SQLite file. */
+export type StoreDeps = { sqlStore?: SqlStore; db?: Db };
+export function errorsStore(deps: StoreDeps): SqlStore {
+  if (deps.sqlStore) return deps.sqlStore;
+  if (!deps.db) throw new Error("errors: no database (sqlStore or db)");
+  return SqliteStore.on(deps.db.$client);
+}
+
+/** Selected columns, in order. */
 const GROUP_COLUMN_LIST = (messageLimit: number | null): [string, keyof GroupRow][] => [
   ["f.id", "id"],
   ["f.project_slug", "project_slug"],
@@ -77,10 +94,6 @@ const GROUP_COLUMNS = (messageLimit: number | null) =>
   GROUP_COLUMN_LIST(messageLimit)
     .map(([expr, alias]) => `${expr} AS ${alias}`)
     .join(", ");
-const COLUMN_INDEX = Object.fromEntries(GROUP_COLUMN_LIST(null).map(([, alias], i) => [alias, i])) as Record<keyof GroupRow, number>;
-
-/** A named row (single-row reads) in the column order of the list's array rows. */
-const toArray = (r: GroupRow): unknown[] => GROUP_COLUMN_LIST(null).map(([, alias]) => r[alias]);
 
 const GROUP_FROM = `
   FROM test_failures f
@@ -138,17 +151,15 @@ class RecentRunsReader {
   private readonly flakinessByKey = new Map<string, Flakiness>();
   private readonly heuristicsByText = new Map<string, FailureGroup["heuristics"]>();
 
-  constructor(
-    sqlite: import("better-sqlite3").Database,
-    projectSlug?: string,
-    private readonly window = DEFAULT_FLAKINESS_RUNS,
-  ) {
-    const rows = (
-      projectSlug
-        ? sqlite.prepare("SELECT project_slug, max(seq) AS seq FROM reports WHERE project_slug = ?").all(projectSlug)
-        : sqlite.prepare("SELECT project_slug, max(seq) AS seq FROM reports GROUP BY project_slug").all()
-    ) as { project_slug: string | null; seq: number | null }[];
-    for (const r of rows) if (r.project_slug !== null && r.seq !== null) this.latest.set(r.project_slug, r.seq);
+  private constructor(private readonly window: number) {}
+
+  static async read(store: SqlStore, projectSlug?: string, window = DEFAULT_FLAKINESS_RUNS): Promise<RecentRunsReader> {
+    const reader = new RecentRunsReader(window);
+    const rows = await store.all<{ project_slug: string | null; seq: number | null }>(
+      sql`SELECT project_slug, max(seq) AS seq FROM reports ${projectSlug ? sql`WHERE project_slug = ${projectSlug}` : sql``} GROUP BY project_slug`,
+    );
+    for (const r of rows) if (r.project_slug !== null && r.seq !== null) reader.latest.set(r.project_slug, Number(r.seq));
+    return reader;
   }
 
   /** Parsed once per distinct text: a list has a few dozen distinct heuristics among thousands of rows. */
@@ -176,148 +187,133 @@ class RecentRunsReader {
 }
 
 /** What the list needs of the config: the flakiness window (`errors.flakinessRuns`). */
-type ListDeps = Pick<ErrorsDeps, "db"> & { config?: { config: { errors?: { flakinessRuns?: number } } } };
+type ListDeps = StoreDeps & { config?: { config: { errors?: { flakinessRuns?: number } } } };
 const flakinessWindow = (deps: ListDeps) => deps.config?.config.errors?.flakinessRuns ?? DEFAULT_FLAKINESS_RUNS;
 
-function toGroup(a: unknown[], recent: RecentRunsReader): FailureGroup {
-  const i = COLUMN_INDEX;
-  const resolvedAt = a[i.resolved_at] as number | null;
+function toGroup(r: GroupRow, recent: RecentRunsReader): FailureGroup {
   return {
-    id: a[i.id] as number,
-    projectSlug: a[i.project_slug] as string,
-    testCaseId: a[i.test_case_id] as number,
-    file: a[i.file] as string,
-    titlePath: JSON.parse(a[i.title_path] as string) as string[],
-    projectName: a[i.project_name] as string,
-    fingerprint: a[i.fingerprint] as string,
-    pattern: a[i.pattern] as Pattern,
-    active: a[i.active] === 1,
-    status: a[i.status] as FailureStatus,
-    occurrences: a[i.occurrences] as number,
-    consecutiveFailures: a[i.consecutive_failures] as number,
-    heuristics: recent.heuristics(a[i.heuristics] as string),
-    lastMessage: a[i.last_message] as string,
-    firstSeen: { id: a[i.first_report_id] as number, seq: a[i.first_seq] as number, at: new Date(a[i.first_at] as number) },
-    lastSeen: { id: a[i.last_report_id] as number, seq: a[i.last_seq] as number, at: new Date(a[i.last_seen_at] as number) },
-    resolvedAt: resolvedAt === null ? null : new Date(resolvedAt),
-    decision: a[i.decision] as Decision,
-    suggestedDecision: a[i.suggested_decision] as SuggestedDecision,
-    decisionRule: a[i.decision_rule] as FailureGroup["decisionRule"],
-    overriddenSuggestion: a[i.overridden_suggestion] as SuggestedDecision | null,
-    priority: a[i.priority] as number,
-    suggestedPriority: a[i.suggested_priority] as number,
-    confidence: a[i.confidence] as number,
-    rationale: a[i.rationale] as string,
-    humanRationale: a[i.human_rationale] as string | null,
-    reviewedByHuman: a[i.reviewed_by_human] === 1,
-    assignedSessionId: a[i.assigned_session_id] as number | null,
-    specChangeId: a[i.spec_change_id] as string | null,
-    recentRuns: recent.get(a[i.project_slug] as string, a[i.recent_statuses] as string, a[i.recent_seq] as number),
-    flakiness: recent.flakiness(a[i.project_slug] as string, a[i.recent_statuses] as string, a[i.recent_seq] as number),
-    runErrorKind: a[i.run_error_kind] as FailureGroup["runErrorKind"],
+    id: r.id,
+    projectSlug: r.project_slug,
+    testCaseId: r.test_case_id,
+    file: r.file,
+    titlePath: JSON.parse(r.title_path) as string[],
+    projectName: r.project_name,
+    fingerprint: r.fingerprint,
+    pattern: r.pattern,
+    active: r.active === 1,
+    status: r.status,
+    occurrences: r.occurrences,
+    consecutiveFailures: r.consecutive_failures,
+    heuristics: recent.heuristics(r.heuristics),
+    lastMessage: r.last_message,
+    firstSeen: { id: r.first_report_id, seq: r.first_seq, at: new Date(r.first_at) },
+    lastSeen: { id: r.last_report_id, seq: r.last_seq, at: new Date(r.last_seen_at) },
+    resolvedAt: r.resolved_at === null ? null : new Date(r.resolved_at),
+    decision: r.decision,
+    suggestedDecision: r.suggested_decision,
+    decisionRule: r.decision_rule,
+    overriddenSuggestion: r.overridden_suggestion,
+    priority: r.priority,
+    suggestedPriority: r.suggested_priority,
+    confidence: r.confidence,
+    rationale: r.rationale,
+    humanRationale: r.human_rationale,
+    reviewedByHuman: r.reviewed_by_human === 1,
+    assignedSessionId: r.assigned_session_id,
+    specChangeId: r.spec_change_id,
+    recentRuns: recent.get(r.project_slug, r.recent_statuses, r.recent_seq),
+    flakiness: recent.flakiness(r.project_slug, r.recent_statuses, r.recent_seq),
+    runErrorKind: r.run_error_kind,
   };
 }
 
 const asList = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 /** Failure groups, most urgent first: active, then priority, then most recently seen. */
-export function listFailures(deps: ListDeps, raw: ListFailuresInput = {}): FailureGroup[] {
+export async function listFailures(deps: ListDeps, raw: ListFailuresInput = {}): Promise<FailureGroup[]> {
   const input = ListFailuresInputSchema.parse(raw);
-  const where: string[] = [];
-  const params: (string | number)[] = [];
-  if (input.projectId) {
-    where.push("f.project_slug = ?");
-    params.push(input.projectId);
-  }
+  const store = errorsStore(deps);
+  const where: SQL[] = [];
+  if (input.projectId) where.push(sql`f.project_slug = ${input.projectId}`);
   const inList = (column: string, values: string[]) => {
-    if (values.length === 0) return;
-    where.push(`${column} IN (${values.map(() => "?").join(",")})`);
-    params.push(...values);
+    if (values.length) where.push(sql`${sql.raw(column)} IN ${values}`);
   };
   inList("f.pattern", asList(input.pattern));
   inList("t.decision", asList(input.decision));
   inList(STATUS_SQL, asList(input.status));
   if (input.search?.trim()) {
     const like = `%${input.search.trim().replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
-    where.push(
-      "(c.file LIKE ? ESCAPE '\\' OR c.title_path LIKE ? ESCAPE '\\' OR c.project_name LIKE ? ESCAPE '\\' OR f.last_message LIKE ? ESCAPE '\\')",
-    );
-    params.push(like, like, like, like);
+    const match = (column: string) => likeText(store.dialect, sql.raw(column), like);
+    where.push(sql`(${match("c.file")} OR ${match("c.title_path")} OR ${match("c.project_name")} OR ${match("f.last_message")})`);
   }
-  if (input.from) {
-    where.push("f.last_seen_at >= ?");
-    params.push(input.from.getTime());
-  }
-  if (input.to) {
-    where.push("f.last_seen_at <= ?");
-    params.push(input.to.getTime());
-  }
+  if (input.from) where.push(sql`f.last_seen_at >= ${input.from.getTime()}`);
+  if (input.to) where.push(sql`f.last_seen_at <= ${input.to.getTime()}`);
   // Filter, order and limit over ids first, then read the wide columns in that order: sorting
   // narrow rows instead of whole list rows (messages, rationales) saves a tenth of the time.
-  const order = "ORDER BY (f.resolved_at IS NULL AND f.active) DESC, t.priority DESC, f.last_seen_at DESC, f.id DESC";
-  const sql = `WITH picked AS (
+  const order = sql.raw("ORDER BY (f.resolved_at IS NULL AND f.active = 1) DESC, t.priority DESC, f.last_seen_at DESC, f.id DESC");
+  const rows = await store.all<GroupRow>(sql`WITH picked AS (
       SELECT f.id AS fid, row_number() OVER (${order}) AS ord
       FROM test_failures f JOIN test_cases c ON c.id = f.test_case_id JOIN error_triage t ON t.test_failure_id = f.id
-      ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+      ${where.length ? sql`WHERE ${sql.join(where, sql` AND `)}` : sql``}
       ${order}
-      LIMIT ?)
-    SELECT ${GROUP_COLUMNS(LIST_MESSAGE_LIMIT)} FROM picked JOIN test_failures f ON f.id = picked.fid
+      LIMIT ${input.limit ?? DEFAULT_LIST_LIMIT})
+    SELECT ${sql.raw(GROUP_COLUMNS(LIST_MESSAGE_LIMIT))} FROM picked JOIN test_failures f ON f.id = picked.fid
       JOIN test_cases c ON c.id = f.test_case_id
       JOIN error_triage t ON t.test_failure_id = f.id
       JOIN reports fr ON fr.id = f.first_report_id
       JOIN reports lr ON lr.id = f.last_report_id
-    ORDER BY picked.ord`;
-  const rows = deps.db.$client
-    .prepare(sql)
-    .raw(true)
-    .all(...params, input.limit ?? DEFAULT_LIST_LIMIT) as unknown[][];
-  const recent = new RecentRunsReader(deps.db.$client, input.projectId, flakinessWindow(deps));
+    ORDER BY picked.ord`);
+  const recent = await RecentRunsReader.read(store, input.projectId, flakinessWindow(deps));
   return rows.map((r) => toGroup(r, recent));
 }
 
 /** One group as the list shows it (or with its whole last message). */
-export function readGroup(deps: ListDeps, failureId: number, messageLimit: number | null = null): FailureGroup {
-  const row = groupRow(deps, failureId, messageLimit);
-  return toGroup(toArray(row), new RecentRunsReader(deps.db.$client, row.project_slug, flakinessWindow(deps)));
+export async function readGroup(deps: ListDeps, failureId: number, messageLimit: number | null = null): Promise<FailureGroup> {
+  const store = errorsStore(deps);
+  const row = await groupRow(deps, failureId, messageLimit);
+  return toGroup(row, await RecentRunsReader.read(store, row.project_slug, flakinessWindow(deps)));
 }
 
-export function groupRow(deps: Pick<ErrorsDeps, "db">, failureId: number, messageLimit: number | null = null): GroupRow {
-  const row = deps.db.$client.prepare(`SELECT ${GROUP_COLUMNS(messageLimit)} ${GROUP_FROM} WHERE f.id = ?`).get(failureId) as
-    GroupRow | undefined;
+const GROUP_BY_ID = (messageLimit: number | null) => `SELECT ${GROUP_COLUMNS(messageLimit)} ${GROUP_FROM} WHERE f.id = `;
+
+export async function groupRow(deps: StoreDeps, failureId: number, messageLimit: number | null = null): Promise<GroupRow> {
+  const row = await errorsStore(deps).get<GroupRow>(sql`${sql.raw(GROUP_BY_ID(messageLimit))}${failureId}`);
+  if (!row) throw new AppError("NOT_FOUND", `No failure group with id ${failureId}`);
+  return row;
+}
+
+/** groupRow on the synchronous SQLite path (attachments, which serve files of this machine, are not on the port yet). */
+export function groupRowSqlite(db: Db, failureId: number): GroupRow {
+  const row = db.$client.prepare(`${GROUP_BY_ID(null)}?`).get(failureId) as GroupRow | undefined;
   if (!row) throw new AppError("NOT_FOUND", `No failure group with id ${failureId}`);
   return row;
 }
 
 /** One group with its test's whole run history (every occurrence with message and stack). */
-export function getFailure(deps: ListDeps, input: { failureId: number }): FailureDetail {
-  const group = readGroup(deps, input.failureId);
-  const sqlite = deps.db.$client;
-  const { repo_path } = sqlite.prepare("SELECT repo_path FROM test_cases WHERE id = ?").get(group.testCaseId) as {
-    repo_path: string | null;
-  };
+export async function getFailure(deps: ListDeps, input: { failureId: number }): Promise<FailureDetail> {
+  const group = await readGroup(deps, input.failureId);
+  const store = errorsStore(deps);
+  const testCase = await store.get<{ repo_path: string | null }>(sql`SELECT repo_path FROM test_cases WHERE id = ${group.testCaseId}`);
   // seq > 0: a run still being staged by an ingest (seq 0, ingest-plan.ts) is not shown until it lands.
-  const runs = (
-    sqlite
-      .prepare(
-        `SELECT r.id, r.seq, coalesce(r.started_at, r.ingested_at) AS at, r.branch, r."commit", r.source,
-           tr.status, tr.retries, tr.duration_ms, tr.fingerprint, tr.attempts
-         FROM test_results tr JOIN reports r ON r.id = tr.report_id
-         WHERE tr.test_case_id = ? AND r.seq > 0 ORDER BY r.seq`,
-      )
-      .all(group.testCaseId) as {
-      id: number;
-      seq: number;
-      at: number;
-      branch: string | null;
-      commit: string | null;
-      source: string | null;
-      status: FailureRun["status"];
-      retries: number;
-      duration_ms: number;
-      fingerprint: string | null;
-      attempts: Buffer | string | null;
-    }[]
-  ).map((r): FailureRun => ({
+  const runRows = await store.all<{
+    id: number;
+    seq: number;
+    at: number;
+    branch: string | null;
+    commit: string | null;
+    source: string | null;
+    status: FailureRun["status"];
+    retries: number;
+    duration_ms: number;
+    fingerprint: string | null;
+    attempts: Buffer | string | null;
+  }>(
+    sql`SELECT r.id, r.seq, coalesce(r.started_at, r.ingested_at) AS at, r.branch, r."commit", r.source,
+          tr.status, tr.retries, tr.duration_ms, tr.fingerprint, tr.attempts
+        FROM test_results tr JOIN reports r ON r.id = tr.report_id
+        WHERE tr.test_case_id = ${group.testCaseId} AND r.seq > 0 ORDER BY r.seq`,
+  );
+  const runs = runRows.map((r): FailureRun => ({
     report: { id: r.id, seq: r.seq, at: new Date(r.at), branch: r.branch, commit: r.commit, source: r.source },
     status: r.status,
     retries: r.retries,
@@ -330,20 +326,24 @@ export function getFailure(deps: ListDeps, input: { failureId: number }): Failur
         )
       : [],
   }));
-  const siblings = (
-    sqlite
-      .prepare(
-        `SELECT id, fingerprint, ${STATUS_SQL.replaceAll("f.", "")} AS status, occurrences, substr(last_message, 1, 300) AS last_message FROM test_failures WHERE test_case_id = ? AND id != ? ORDER BY id`,
-      )
-      .all(group.testCaseId, group.id) as {
-      id: number;
-      fingerprint: string;
-      status: FailureStatus;
-      occurrences: number;
-      last_message: string;
-    }[]
-  ).map((s) => ({ id: s.id, fingerprint: s.fingerprint, status: s.status, occurrences: s.occurrences, lastMessage: s.last_message }));
-  return { ...group, repoPath: repo_path, runs, siblings };
+  const siblingRows = await store.all<{
+    id: number;
+    fingerprint: string;
+    status: FailureStatus;
+    occurrences: number;
+    last_message: string;
+  }>(
+    sql`SELECT f.id, f.fingerprint, ${sql.raw(STATUS_SQL)} AS status, f.occurrences, substr(f.last_message, 1, 300) AS last_message
+        FROM test_failures f WHERE f.test_case_id = ${group.testCaseId} AND f.id != ${group.id} ORDER BY f.id`,
+  );
+  const siblings = siblingRows.map((s) => ({
+    id: s.id,
+    fingerprint: s.fingerprint,
+    status: s.status,
+    occurrences: s.occurrences,
+    lastMessage: s.last_message,
+  }));
+  return { ...group, repoPath: testCase?.repo_path ?? null, runs, siblings };
 }
 
 /** Ingest drops raw texts equal to the clean ones (no ANSI in them); give both back. */
@@ -362,16 +362,8 @@ function withRawText(attempts: StoredAttempt[]): StoredAttempt[] {
 }
 
 /** Counts by pattern, decision and status, and how often people agree with the engine. */
-export function stats(deps: Pick<ErrorsDeps, "db">, input: { projectId?: string } = {}): ErrorStats {
-  const rows = deps.db.$client
-    .prepare(
-      `SELECT f.pattern, t.decision, t.suggested_decision, ${STATUS_SQL} AS status, t.reviewed_by_human AS reviewed,
-         (t.reviewed_by_human AND t.overridden_suggestion IS NULL) AS agreed, count(*) AS n
-       FROM test_failures f JOIN error_triage t ON t.test_failure_id = f.id
-       ${input.projectId ? "WHERE f.project_slug = ?" : ""}
-       GROUP BY 1, 2, 3, 4, 5, 6`,
-    )
-    .all(...(input.projectId ? [input.projectId] : [])) as {
+export async function stats(deps: StoreDeps, input: { projectId?: string } = {}): Promise<ErrorStats> {
+  const rows = await errorsStore(deps).all<{
     pattern: Pattern;
     decision: Decision;
     suggested_decision: SuggestedDecision;
@@ -379,7 +371,13 @@ export function stats(deps: Pick<ErrorsDeps, "db">, input: { projectId?: string 
     reviewed: number;
     agreed: number;
     n: number;
-  }[];
+  }>(
+    sql`SELECT f.pattern, t.decision, t.suggested_decision, ${sql.raw(STATUS_SQL)} AS status, t.reviewed_by_human AS reviewed,
+          CASE WHEN t.reviewed_by_human = 1 AND t.overridden_suggestion IS NULL THEN 1 ELSE 0 END AS agreed, count(*) AS n
+        FROM test_failures f JOIN error_triage t ON t.test_failure_id = f.id
+        ${input.projectId ? sql`WHERE f.project_slug = ${input.projectId}` : sql``}
+        GROUP BY 1, 2, 3, 4, 5, 6`,
+  );
   const out: ErrorStats = {
     total: 0,
     byPattern: { new: 0, flaky: 0, recurring: 0, persistent: 0 },
@@ -391,13 +389,14 @@ export function stats(deps: Pick<ErrorsDeps, "db">, input: { projectId?: string 
     agreementRate: null,
   };
   for (const r of rows) {
-    out.total += r.n;
-    out.byPattern[r.pattern] += r.n;
-    out.byDecision[r.decision] += r.n;
-    out.bySuggestedDecision[r.suggested_decision] += r.n;
-    out.byStatus[r.status] += r.n;
-    if (r.reviewed) out.reviewed += r.n;
-    if (r.agreed) out.agreed += r.n;
+    const n = Number(r.n);
+    out.total += n;
+    out.byPattern[r.pattern] += n;
+    out.byDecision[r.decision] += n;
+    out.bySuggestedDecision[r.suggested_decision] += n;
+    out.byStatus[r.status] += n;
+    if (r.reviewed) out.reviewed += n;
+    if (r.agreed) out.agreed += n;
   }
   out.agreementRate = out.reviewed > 0 ? Math.round((out.agreed / out.reviewed) * 1000) / 1000 : null;
   return out;
@@ -424,14 +423,13 @@ export type FailureSummary = {
  * Every failure group of a project (or all), as FailureSummary. One indexed pass over groups and
  * their triage, cheap enough for All Work to build its list from with 5,000 groups.
  */
-export function failureSummaries(deps: Pick<ErrorsDeps, "db">, input: { projectId?: string } = {}): FailureSummary[] {
-  const rows = deps.db.$client
-    .prepare(
-      `SELECT f.id AS id, f.project_slug AS projectSlug, c.title_path AS titlePath, c.project_name AS projectName, ${STATUS_SQL} AS status,
-              f.resolved_at AS resolvedAt, f.last_seen_at AS lastSeenAt, f.pattern AS pattern, t.decision AS decision, t.priority AS priority,
-              t.assigned_session_id AS assignedSessionId, t.spec_change_id AS specChangeId
-       FROM test_failures f JOIN test_cases c ON c.id = f.test_case_id JOIN error_triage t ON t.test_failure_id = f.id${input.projectId ? " WHERE f.project_slug = ?" : ""}`,
-    )
-    .all(...(input.projectId ? [input.projectId] : [])) as (Omit<FailureSummary, "titlePath"> & { titlePath: string })[];
+export async function failureSummaries(deps: StoreDeps, input: { projectId?: string } = {}): Promise<FailureSummary[]> {
+  const rows = await errorsStore(deps).all<Omit<FailureSummary, "titlePath"> & { titlePath: string }>(
+    sql`SELECT f.id AS "id", f.project_slug AS "projectSlug", c.title_path AS "titlePath", c.project_name AS "projectName",
+          ${sql.raw(STATUS_SQL)} AS "status", f.resolved_at AS "resolvedAt", f.last_seen_at AS "lastSeenAt", f.pattern AS "pattern",
+          t.decision AS "decision", t.priority AS "priority", t.assigned_session_id AS "assignedSessionId", t.spec_change_id AS "specChangeId"
+        FROM test_failures f JOIN test_cases c ON c.id = f.test_case_id JOIN error_triage t ON t.test_failure_id = f.id
+        ${input.projectId ? sql`WHERE f.project_slug = ${input.projectId}` : sql``}`,
+  );
   return rows.map((r) => ({ ...r, titlePath: JSON.parse(r.titlePath) as string[] }));
 }

@@ -1,14 +1,15 @@
 /**
  * Spec proposals from failures: the New proposal form's draft (the failure's evidence), creating
- * the OpenSpec change from it, and linking a failure to a change.
+ * the OpenSpec change from it, and linking a failure to a change. Reads and the link go through
+ * the SQL port (issue 14).
  */
 import path from "node:path";
+import { sql } from "drizzle-orm";
 import { AppError } from "../app-error";
 import type { RecentRun } from "./groups";
-import type { ErrorsDeps } from "./ingest";
 import type { OpenSpecService } from "../specs/service";
-import { getFailure, groupRow } from "./listing";
-import { publishTriaged } from "./triage";
+import { getFailure, groupRow, type StoreDeps } from "./listing";
+import { changeAndPublish, type TriageDeps } from "./triage";
 import type { CapabilityDelta } from "@/lib/schemas/openspec";
 import {
   CreateSpecProposalInputSchema,
@@ -20,7 +21,7 @@ import {
 } from "@/lib/schemas/errors";
 
 /** What the proposal procedures need beyond the errors deps: the OpenSpec service (runtime.openspec). */
-export type ProposalDeps = ErrorsDeps & { openspec: Pick<OpenSpecService, "createProposal" | "showChange"> };
+export type ProposalDeps = TriageDeps & { openspec: Pick<OpenSpecService, "createProposal" | "showChange"> };
 
 const DRAFT_HREF_LIMIT = 8000;
 const RUN_ERROR_LABEL: Record<NonNullable<FailureGroup["runErrorKind"]>, string> = {
@@ -51,8 +52,8 @@ function describeSeqs(seqs: number[]): string {
  * The New proposal form's fields for a failure, filled with its evidence: the test, the error of
  * its last occurrence, a stack excerpt, the run history and the triage rationale.
  */
-export function proposalDraft(deps: Pick<ErrorsDeps, "db">, input: { failureId: number }): ProposalDraft {
-  const detail = getFailure(deps, input);
+export async function proposalDraft(deps: StoreDeps, input: { failureId: number }): Promise<ProposalDraft> {
+  const detail = await getFailure(deps, input);
   const testName = detail.runErrorKind
     ? `${RUN_ERROR_LABEL[detail.runErrorKind]} (${detail.file})`
     : `${detail.file} › ${detail.titlePath.join(" › ")}${detail.projectName ? ` [${detail.projectName}]` : ""}`;
@@ -171,7 +172,7 @@ const oneLine = (text: string, max: number) => clip(text.replace(/\s+/g, " ").tr
  * with the test as its scenario. OpenSpec refuses a change without a delta, and a proposal from a
  * failure used to have none; the person rewrites the wording, the structure already validates.
  */
-function failureDelta(detail: ReturnType<typeof getFailure>, shortName: string, message: string): CapabilityDelta {
+function failureDelta(detail: Awaited<ReturnType<typeof getFailure>>, shortName: string, message: string): CapabilityDelta {
   const base = path.posix.basename(detail.file).replace(/\.(spec|test|e2e)?\.?[cm]?[jt]sx?$/, "");
   const capability =
     base
@@ -215,14 +216,14 @@ export async function createSpecProposal(
   raw: CreateSpecProposalInput,
 ): Promise<{ projectSlug: string; changeId: string; path: string; failure: FailureGroup }> {
   const input = CreateSpecProposalInputSchema.parse(raw);
-  const before = groupRow(deps, input.failureId);
+  const before = await groupRow(deps, input.failureId);
   if (before.spec_change_id) {
     throw new AppError(
       "CONFLICT",
       `Failure #${input.failureId} is already linked to the change "${before.spec_change_id}"; unlink it first (errors.linkProposal with changeId null).`,
     );
   }
-  const draft = proposalDraft(deps, { failureId: input.failureId });
+  const draft = await proposalDraft(deps, { failureId: input.failureId });
   const created = await deps.openspec.createProposal({
     projectId: draft.projectId,
     title: input.title ?? draft.title,
@@ -233,21 +234,22 @@ export async function createSpecProposal(
     changeId: input.changeId,
     specDeltas: input.specDeltas ?? draft.specDeltas,
   });
-  setSpecChange(deps, input.failureId, created.changeId);
-  return { ...created, failure: publishTriaged(deps, input.failureId) };
+  return { ...created, failure: await setSpecChange(deps, input.failureId, created.changeId) };
 }
 
 /** Links an existing change of the failure's project (validated: it must exist there) or unlinks (null). */
 export async function linkProposal(deps: ProposalDeps, raw: LinkProposalInput): Promise<FailureGroup> {
   const input = LinkProposalInputSchema.parse(raw);
-  const before = groupRow(deps, input.failureId);
+  const before = await groupRow(deps, input.failureId);
   if (input.changeId !== null) await deps.openspec.showChange({ projectId: before.project_slug, changeId: input.changeId });
-  setSpecChange(deps, input.failureId, input.changeId);
-  return publishTriaged(deps, input.failureId);
+  return setSpecChange(deps, input.failureId, input.changeId);
 }
 
-function setSpecChange(deps: Pick<ErrorsDeps, "db">, failureId: number, changeId: string | null): void {
-  deps.db.$client
-    .prepare("UPDATE error_triage SET spec_change_id = ?, updated_at = ? WHERE test_failure_id = ?")
-    .run(changeId, Date.now(), failureId);
+/** Records the link and announces it (errors.triaged), in one transaction. */
+function setSpecChange(deps: TriageDeps, failureId: number, changeId: string | null): Promise<FailureGroup> {
+  return changeAndPublish(deps, failureId, async (tx) => {
+    await tx.run(
+      sql`UPDATE error_triage SET spec_change_id = ${changeId}, updated_at = ${Date.now()} WHERE test_failure_id = ${failureId}`,
+    );
+  });
 }

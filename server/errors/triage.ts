@@ -1,12 +1,22 @@
 /**
  * Human actions on failure groups: a triage decision, the remediation session, and re-running
  * the classification rules. Each announces the group on the bus (errors.triaged / failureUpdated).
+ *
+ * Decisions, sessions and links go through the SQL port (issue 14): the change and its event are
+ * one transaction, the event emitted after the commit. Re-classification writes groups with
+ * ingest's rules, still the synchronous SQLite path.
  */
+
+/** What a human action needs: the port (or a SQLite connection to make one) and the bus. */
+export type TriageDeps = StoreDeps & { bus: EventBus; config?: { config: { errors?: { flakinessRuns?: number } } } };
 import type { TestClassification } from "@workdeck/error-classifier";
+import { sql } from "drizzle-orm";
 import { AppError } from "../app-error";
+import type { SqlStore } from "../db/sql-store";
+import type { EventBus } from "../events/bus";
 import { reclassifyTestCases } from "./groups";
 import type { ErrorsDeps } from "./ingest";
-import { groupRow, LIST_MESSAGE_LIMIT, readGroup } from "./listing";
+import { errorsStore, groupRow, LIST_MESSAGE_LIMIT, readGroup, type StoreDeps } from "./listing";
 import { AssignSessionInputSchema, TriageFailureInputSchema, type FailureGroup, type TriageFailureInput } from "@/lib/schemas/errors";
 
 /**
@@ -14,69 +24,81 @@ import { AssignSessionInputSchema, TriageFailureInputSchema, type FailureGroup, 
  * suggestion, that suggestion is recorded (`overriddenSuggestion`) and a reason is required.
  * `pending` hands the group back to the engine.
  */
-export function triageFailure(deps: ErrorsDeps, raw: TriageFailureInput): FailureGroup {
+export async function triageFailure(deps: TriageDeps, raw: TriageFailureInput): Promise<FailureGroup> {
   const input = TriageFailureInputSchema.parse(raw);
-  const before = groupRow(deps, input.failureId);
   const rationale = input.rationale?.trim() || null;
-  if (input.decision !== "pending" && input.decision !== before.suggested_decision && !rationale) {
-    throw new AppError(
-      "BAD_REQUEST",
-      `Say why you decide "${input.decision}" against the suggested "${before.suggested_decision}" (rationale is required).`,
-    );
-  }
-  const now = Date.now();
-  if (input.decision === "pending") {
-    deps.db.$client
-      .prepare(
-        `UPDATE error_triage SET decision = 'pending', reviewed_by_human = 0, reviewed_at = NULL, overridden_suggestion = NULL,
-           human_rationale = ?, priority = coalesce(?, suggested_priority), updated_at = ? WHERE test_failure_id = ?`,
-      )
-      .run(rationale, input.priority ?? null, now, input.failureId);
-  } else {
-    deps.db.$client
-      .prepare(
-        `UPDATE error_triage SET decision = ?, reviewed_by_human = 1, reviewed_at = ?, overridden_suggestion = ?,
-           human_rationale = ?, priority = coalesce(?, priority), updated_at = ? WHERE test_failure_id = ?`,
-      )
-      .run(
-        input.decision,
-        now,
-        input.decision === before.suggested_decision ? null : before.suggested_decision,
-        rationale,
-        input.priority ?? null,
-        now,
-        input.failureId,
+  return changeAndPublish(deps, input.failureId, async (tx) => {
+    const before = await groupRow({ sqlStore: tx }, input.failureId);
+    if (input.decision !== "pending" && input.decision !== before.suggested_decision && !rationale) {
+      throw new AppError(
+        "BAD_REQUEST",
+        `Say why you decide "${input.decision}" against the suggested "${before.suggested_decision}" (rationale is required).`,
       );
-  }
-  return publishTriaged(deps, input.failureId);
+    }
+    const now = Date.now();
+    const priority = input.priority ?? null;
+    if (input.decision === "pending") {
+      await tx.run(
+        sql`UPDATE error_triage SET decision = 'pending', reviewed_by_human = 0, reviewed_at = NULL, overridden_suggestion = NULL,
+              human_rationale = ${rationale}, priority = coalesce(${priority}, suggested_priority), updated_at = ${now}
+            WHERE test_failure_id = ${input.failureId}`,
+      );
+    } else {
+      const overridden = input.decision === before.suggested_decision ? null : before.suggested_decision;
+      await tx.run(
+        sql`UPDATE error_triage SET decision = ${input.decision}, reviewed_by_human = 1, reviewed_at = ${now}, overridden_suggestion = ${overridden},
+              human_rationale = ${rationale}, priority = coalesce(${priority}, priority), updated_at = ${now}
+            WHERE test_failure_id = ${input.failureId}`,
+      );
+    }
+  });
 }
 
 /** Links a remediation session to the group (null unlinks). */
-export function assignSession(deps: ErrorsDeps, raw: { failureId: number; sessionId: number | null }): FailureGroup {
+export async function assignSession(deps: TriageDeps, raw: { failureId: number; sessionId: number | null }): Promise<FailureGroup> {
   const input = AssignSessionInputSchema.parse(raw);
-  groupRow(deps, input.failureId);
-  // assigned_session_id references sessions.id (0004_sessions): name the missing session instead of an FK error.
-  if (input.sessionId !== null && !deps.db.$client.prepare("SELECT 1 FROM sessions WHERE id = ?").get(input.sessionId)) {
-    throw new AppError("NOT_FOUND", `No session with id ${input.sessionId}`);
-  }
-  deps.db.$client
-    .prepare("UPDATE error_triage SET assigned_session_id = ?, updated_at = ? WHERE test_failure_id = ?")
-    .run(input.sessionId, Date.now(), input.failureId);
-  return publishTriaged(deps, input.failureId);
+  return changeAndPublish(deps, input.failureId, async (tx) => {
+    await groupRow({ sqlStore: tx }, input.failureId);
+    // assigned_session_id references sessions.id (0004_sessions): name the missing session instead of an FK error.
+    if (input.sessionId !== null && !(await tx.get(sql`SELECT 1 AS one FROM sessions WHERE id = ${input.sessionId}`))) {
+      throw new AppError("NOT_FOUND", `No session with id ${input.sessionId}`);
+    }
+    await tx.run(
+      sql`UPDATE error_triage SET assigned_session_id = ${input.sessionId}, updated_at = ${Date.now()} WHERE test_failure_id = ${input.failureId}`,
+    );
+  });
 }
 
-export function publishTriaged(deps: ErrorsDeps, failureId: number): FailureGroup {
-  const group = readGroup(deps, failureId, LIST_MESSAGE_LIMIT);
-  deps.bus.publish({
-    type: "errors.triaged",
-    projectSlug: group.projectSlug,
-    failureId,
-    decision: group.decision,
-    priority: group.priority,
-    reviewedByHuman: group.reviewedByHuman,
-    assignedSessionId: group.assignedSessionId,
-    specChangeId: group.specChangeId,
+/** Announces the group's triage as it stands (after a change made elsewhere). */
+export function publishTriaged(deps: TriageDeps, failureId: number): Promise<FailureGroup> {
+  return changeAndPublish(deps, failureId, async () => {});
+}
+
+/**
+ * A change to a group's triage and its `errors.triaged` event, in one transaction; the event is
+ * emitted once it has committed. Returns the group as the list shows it.
+ */
+export async function changeAndPublish(
+  deps: TriageDeps,
+  failureId: number,
+  change: (tx: SqlStore) => Promise<void>,
+): Promise<FailureGroup> {
+  const { group, event } = await errorsStore(deps).transaction(async (tx) => {
+    await change(tx);
+    const group = await readGroup({ ...deps, sqlStore: tx }, failureId, LIST_MESSAGE_LIMIT);
+    const event = await deps.bus.record(tx, {
+      type: "errors.triaged",
+      projectSlug: group.projectSlug,
+      failureId,
+      decision: group.decision,
+      priority: group.priority,
+      reviewedByHuman: group.reviewedByHuman,
+      assignedSessionId: group.assignedSessionId,
+      specChangeId: group.specChangeId,
+    });
+    return { group, event };
   });
+  await deps.bus.recordedCommitted([event]);
   return group;
 }
 
@@ -89,8 +111,8 @@ export type ClassifyFailureResult = {
 };
 
 /** Re-runs the rules for this group's test case, stores the result, and says why. */
-export function classifyFailure(deps: ErrorsDeps, input: { failureId: number }): ClassifyFailureResult {
-  const before = groupRow(deps, input.failureId);
+export async function classifyFailure(deps: ErrorsDeps, input: { failureId: number }): Promise<ClassifyFailureResult> {
+  const before = await groupRow(deps, input.failureId);
   const sqlite = deps.db.$client;
   const outcome = sqlite.transaction(() => reclassifyTestCases(sqlite, before.project_slug, [before.test_case_id]))();
   const c = outcome.classifications.get(before.test_case_id);
@@ -108,7 +130,7 @@ export function classifyFailure(deps: ErrorsDeps, input: { failureId: number }):
   }
   const { fingerprint, ...rest } = c;
   return {
-    failure: readGroup(deps, input.failureId, LIST_MESSAGE_LIMIT),
+    failure: await readGroup(deps, input.failureId, LIST_MESSAGE_LIMIT),
     classification: { ...rest, fingerprint: fingerprint.hash },
     currentGroup: fingerprint.hash === before.fingerprint,
   };

@@ -40,8 +40,8 @@ export function registerResources(server: McpServer, deps: ResourceDeps, scope: 
   server.registerResource(
     "failure",
     new ResourceTemplate("workdeck://failures/{failureId}", {
-      list: () => {
-        const failures = errors.listFailures(deps, {
+      list: async () => {
+        const failures = await errors.listFailures(deps, {
           projectId: scope.projectSlug ?? undefined,
           status: "active",
           limit: FAILURE_LIST_LIMIT,
@@ -57,9 +57,9 @@ export function registerResources(server: McpServer, deps: ResourceDeps, scope: 
       },
     }),
     { title: "Failure group", description: "A Playwright failure group with its runs, errors and triage", mimeType: JSON_TYPE },
-    (uri, vars) => {
+    async (uri, vars) => {
       const input = FailureIdInputSchema.parse({ failureId: Number(one(vars.failureId)) });
-      const failure = errors.getFailure(deps, input);
+      const failure = await errors.getFailure(deps, input);
       assertInScope(scope, failure.projectSlug, `Failure #${failure.id}`);
       return json(uri.href, failure);
     },

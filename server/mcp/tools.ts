@@ -74,8 +74,8 @@ export function registerTools(server: McpServer, deps: ToolDeps, scope: McpScope
       annotations: { readOnlyHint: true },
     },
     (input) =>
-      run(() => {
-        const failure = errors.getFailure(deps, input);
+      run(async () => {
+        const failure = await errors.getFailure(deps, input);
         assertInScope(scope, failure.projectSlug, `Failure #${failure.id}`);
         return { ...failure, link: failureHref(failure.id) };
       }),
@@ -90,8 +90,8 @@ export function registerTools(server: McpServer, deps: ToolDeps, scope: McpScope
       inputSchema: TriageFailureInputSchema,
     },
     (input) =>
-      run(() => {
-        inScopeFailure(deps, scope, input.failureId);
+      run(async () => {
+        await inScopeFailure(deps, scope, input.failureId);
         return errors.triageFailure(deps, input);
       }),
   );
@@ -194,7 +194,7 @@ export function registerTools(server: McpServer, deps: ToolDeps, scope: McpScope
     },
     (input) =>
       run(async () => {
-        inScopeFailure(deps, scope, input.failureId);
+        await inScopeFailure(deps, scope, input.failureId);
         const created = await errors.createSpecProposal(deps, input);
         return {
           projectSlug: created.projectSlug,
@@ -230,8 +230,8 @@ export function registerTools(server: McpServer, deps: ToolDeps, scope: McpScope
       inputSchema: DependencyInputSchema,
     },
     (input) =>
-      run(() => {
-        for (const ref of [input.blocker, input.blocked]) refInScope(deps, scope, ref);
+      run(async () => {
+        for (const ref of [input.blocker, input.blocked]) await refInScope(deps, scope, ref);
         return addDependency(deps, input);
       }),
   );
@@ -240,8 +240,8 @@ export function registerTools(server: McpServer, deps: ToolDeps, scope: McpScope
     "remove_dependency",
     { title: "Remove a dependency", description: "Removes a dependency recorded with add_dependency.", inputSchema: DependencyInputSchema },
     (input) =>
-      run(() => {
-        for (const ref of [input.blocker, input.blocked]) refInScope(deps, scope, ref);
+      run(async () => {
+        for (const ref of [input.blocker, input.blocked]) await refInScope(deps, scope, ref);
         return removeDependency(deps, input);
       }),
   );
@@ -265,16 +265,16 @@ export function registerTools(server: McpServer, deps: ToolDeps, scope: McpScope
   );
 }
 
-function refInScope(deps: ToolDeps, scope: McpScope, ref: WorkItemRef): void {
+async function refInScope(deps: ToolDeps, scope: McpScope, ref: WorkItemRef): Promise<void> {
   if (!scope.projectSlug) return;
-  if (ref.kind === "error") inScopeFailure(deps, scope, ref.failureId);
+  if (ref.kind === "error") await inScopeFailure(deps, scope, ref.failureId);
   else if (ref.kind === "spec") scopedProject(scope, ref.projectId);
   else assertInScope(scope, deps.sessions.get({ id: ref.sessionId }).projectSlug, `Session ${ref.sessionId}`);
 }
 
-function inScopeFailure(deps: ToolDeps, scope: McpScope, failureId: number): void {
+async function inScopeFailure(deps: ToolDeps, scope: McpScope, failureId: number): Promise<void> {
   if (!scope.projectSlug) return;
-  const failure = errors.getFailure(deps, { failureId });
+  const failure = await errors.getFailure(deps, { failureId });
   assertInScope(scope, failure.projectSlug, `Failure #${failureId}`);
 }
 

@@ -282,7 +282,7 @@ export class SessionRunner {
     workItem: SessionWorkItem | undefined,
   ): Promise<{ sessionType: Session["sessionType"]; prompt: string; priority: number }> {
     if (workItem?.kind === "error") {
-      const failure = getFailure(this.deps, { failureId: workItem.failureId });
+      const failure = await getFailure(this.deps, { failureId: workItem.failureId });
       if (failure.projectSlug !== projectSlug)
         throw new AppError("BAD_REQUEST", `Failure ${failure.id} belongs to project "${failure.projectSlug}", not "${projectSlug}"`);
       return { sessionType: "error_remediation", prompt: errorRemediationPrompt(failure), priority: failure.priority };

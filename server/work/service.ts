@@ -126,7 +126,7 @@ function applyFilter(items: WorkItem[], f: WorkFilter): WorkItem[] {
 
 async function build(deps: WorkDeps, projectId: string | undefined, now: number): Promise<WorkItem[]> {
   const changes = await deps.openspec.listChanges(projectId ? { projectId } : {});
-  const failures = failureSummaries(deps, { projectId });
+  const failures = await failureSummaries(deps, { projectId });
   const sessions = sessionSummaries(deps, { projectId, limit: SESSION_LIMIT });
   const agents = liveAgentSummaries(deps, { projectId, now });
 

@@ -80,7 +80,7 @@ describe("the session queue obeys dependencies", () => {
     const { id } = await runner.start({ projectId: "demo", workItem: { kind: "error", failureId: blocked } });
     expect(runner.get({ id }).status).toBe("queued");
 
-    triageFailure(deps, { failureId: blocker, decision: "ignore", rationale: "Flaky lab machine" });
+    await triageFailure(deps, { failureId: blocker, decision: "ignore", rationale: "Flaky lab machine" });
     const ended = await runner.waitForEnd(id, 30_000);
     expect(ended).toMatchObject({
       status: "stopped",

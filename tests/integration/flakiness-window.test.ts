@@ -67,26 +67,26 @@ const withWindow = (deps: ErrorsDeps, flakinessRuns?: number) => ({
 });
 
 describe("flakiness window", () => {
-  it(`defaults to the last ${DEFAULT_FLAKINESS_RUNS} runs; errors.flakinessRuns widens or narrows it`, () => {
+  it(`defaults to the last ${DEFAULT_FLAKINESS_RUNS} runs; errors.flakinessRuns widens or narrows it`, async () => {
     const deps = makeDeps();
     ingestHistory(deps);
     const groups = (n?: number) => listFailures(withWindow(deps, n), { projectId: "app" });
     // Every group of the test (the flaky one and the failing one) reads the same letters.
-    for (const g of groups()) expect(g.flakiness).toEqual({ flaky: 0, ran: 20, window: 20 });
+    for (const g of await groups()) expect(g.flakiness).toEqual({ flaky: 0, ran: 20, window: 20 });
     // The last 30 runs reach back to the flaky ones: 10 of 30.
-    for (const g of groups(30)) expect(g.flakiness).toEqual({ flaky: 10, ran: 30, window: 30 });
+    for (const g of await groups(30)) expect(g.flakiness).toEqual({ flaky: 10, ran: 30, window: 30 });
     // A window wider than the project's history counts what there is.
-    for (const g of groups(KEPT_RUNS)) expect(g.flakiness).toEqual({ flaky: 10, ran: 30, window: KEPT_RUNS });
+    for (const g of await groups(KEPT_RUNS)) expect(g.flakiness).toEqual({ flaky: 10, ran: 30, window: KEPT_RUNS });
     // Narrow: the last 5 runs, 4 passes and the failure.
-    for (const g of groups(5)) expect(g.flakiness).toEqual({ flaky: 0, ran: 5, window: 5 });
+    for (const g of await groups(5)) expect(g.flakiness).toEqual({ flaky: 0, ran: 5, window: 5 });
     // The sparkline stays the last RECENT_RUNS reports whatever the window.
-    for (const g of groups(30)) expect(g.recentRuns).toHaveLength(RECENT_RUNS);
+    for (const g of await groups(30)) expect(g.recentRuns).toHaveLength(RECENT_RUNS);
     // The failure page's group reads through the same window.
-    const id = groups()[0]!.id;
-    expect(getFailure(withWindow(deps, 30), { failureId: id }).flakiness).toEqual({ flaky: 10, ran: 30, window: 30 });
+    const id = (await groups())[0]!.id;
+    expect((await getFailure(withWindow(deps, 30), { failureId: id })).flakiness).toEqual({ flaky: 10, ran: 30, window: 30 });
   });
 
-  it("runs after the last ingest of the test count as absent, not as runs it ran in", () => {
+  it("runs after the last ingest of the test count as absent, not as runs it ran in", async () => {
     const deps = makeDeps();
     ingestHistory(deps);
     // Five more reports without the test: the last 10 runs hold 5 in which it ran.
@@ -102,7 +102,9 @@ describe("flakiness window", () => {
           stats: { startTime: new Date(n * 1000).toISOString() },
         }),
       });
-    for (const g of listFailures(withWindow(deps, 10), { projectId: "app" }).filter((g) => g.titlePath[0] === "checkout keeps the cart"))
+    for (const g of (await listFailures(withWindow(deps, 10), { projectId: "app" })).filter(
+      (g) => g.titlePath[0] === "checkout keeps the cart",
+    ))
       expect(g.flakiness).toEqual({ flaky: 0, ran: 5, window: 10 });
   });
 

@@ -52,11 +52,11 @@ const values = (contentHash: string): ReportValues => ({
 });
 
 /** Everything a person can see of the project's failures: the list, each group's detail, the counts. */
-function view(deps: ReturnType<typeof database>["deps"]) {
-  const list = listFailures(deps, { projectId: "sample" });
-  const details = list.map((g) => getFailure(deps, { failureId: g.id }));
+async function view(deps: ReturnType<typeof database>["deps"]) {
+  const list = await listFailures(deps, { projectId: "sample" });
+  const details = await Promise.all(list.map((g) => getFailure(deps, { failureId: g.id })));
   // All Work reads every project's groups at once.
-  const everywhere = failureSummaries(deps);
+  const everywhere = await failureSummaries(deps);
   const visibleResults = (
     deps.db.$client
       .prepare("SELECT count(*) AS n FROM test_results tr JOIN reports r ON r.id = tr.report_id WHERE r.project_slug = 'sample'")
@@ -67,8 +67,8 @@ function view(deps: ReturnType<typeof database>["deps"]) {
 }
 
 /** The same, without ids and clocks: to compare two databases. */
-function shape(deps: ReturnType<typeof database>["deps"]) {
-  return listFailures(deps, { projectId: "sample" })
+async function shape(deps: ReturnType<typeof database>["deps"]) {
+  return (await listFailures(deps, { projectId: "sample" }))
     .map((g) => ({
       key: `${g.file} ${g.titlePath.join(" > ")}`,
       fp: g.fingerprint,
@@ -84,10 +84,10 @@ function shape(deps: ReturnType<typeof database>["deps"]) {
 const count = (db: Db, sql: string) => (db.$client.prepare(sql).get() as { n: number }).n;
 
 describe("ingest write plan", () => {
-  it("stages a run no reader sees, then shows it all at once, as if written in one go", () => {
+  it("stages a run no reader sees, then shows it all at once, as if written in one go", async () => {
     const { db, deps } = database();
     ingestReport(deps, { projectSlug: "sample", body: readRun(1) });
-    const before = view(deps);
+    const before = await view(deps);
 
     const prepared = prepareReport(readRun(2));
     const stage = stageRun(db.$client, "sample", prepared, values(prepared.contentHash));
@@ -96,16 +96,16 @@ describe("ingest write plan", () => {
     expect(count(db, `SELECT count(*) AS n FROM test_results WHERE report_id = ${stage.reportId}`)).toBe(stage.run.size);
     expect(plan.hidden).toBeGreaterThan(0);
     expect(count(db, `SELECT count(*) AS n FROM test_failures WHERE project_slug = '${stage.marker}'`)).toBe(plan.hidden);
-    expect(view(deps)).toEqual(before);
+    expect(await view(deps)).toEqual(before);
 
     db.$client.transaction(() => showStage(db.$client, "sample", prepared, stage, plan, [], Date.now())).immediate();
     const { deps: clean } = database();
     for (const run of [1, 2]) ingestReport(clean, { projectSlug: "sample", body: readRun(run) });
-    expect(shape(deps)).toEqual(shape(clean));
-    expect(view(deps).visibleResults).toBe(view(clean).visibleResults);
+    expect(await shape(deps)).toEqual(await shape(clean));
+    expect((await view(deps)).visibleResults).toBe((await view(clean)).visibleResults);
   });
 
-  it("plans again under the lock when another report of the project lands after the snapshot", () => {
+  it("plans again under the lock when another report of the project lands after the snapshot", async () => {
     const { file, db, deps } = database();
     const other = openDatabase(file);
     try {
@@ -124,7 +124,7 @@ describe("ingest write plan", () => {
 
       const { deps: clean } = database();
       for (const run of [1, 2, 3]) ingestReport(clean, { projectSlug: "sample", body: readRun(run) });
-      expect(shape(deps)).toEqual(shape(clean));
+      expect(await shape(deps)).toEqual(await shape(clean));
     } finally {
       other.$client.close();
     }
@@ -140,7 +140,7 @@ describe("ingest write plan", () => {
     expect(outcome).toMatchObject({ newIds: [], updatedIds: [], resolvedIds: [] });
   });
 
-  it("a staged run that is given up (or whose process died) leaves nothing behind", () => {
+  it("a staged run that is given up (or whose process died) leaves nothing behind", async () => {
     const { db, deps } = database();
     ingestReport(deps, { projectSlug: "sample", body: readRun(1) });
     const rows = () => ({
@@ -168,6 +168,6 @@ describe("ingest write plan", () => {
     ingestReport(deps, { projectSlug: "sample", body: readRun(2) });
     const { deps: clean } = database();
     for (const run of [1, 2]) ingestReport(clean, { projectSlug: "sample", body: readRun(run) });
-    expect(shape(deps)).toEqual(shape(clean));
+    expect(await shape(deps)).toEqual(await shape(clean));
   });
 });

@@ -113,14 +113,14 @@ describe("POST /api/reports off the request thread", () => {
     const strip = ({ durationMs: _d, ...rest }: { durationMs: number }) => rest;
     expect(viaRoute.map(strip)).toEqual(direct.map(strip));
     // Times are each ingest's own clock; everything else must match.
-    const groups = (deps: Parameters<typeof listFailures>[0]) =>
-      listFailures(deps, { projectId: "sample" }).map(({ firstSeen, lastSeen, resolvedAt, ...g }) => ({
+    const groups = async (deps: Parameters<typeof listFailures>[0]) =>
+      (await listFailures(deps, { projectId: "sample" })).map(({ firstSeen, lastSeen, resolvedAt, ...g }) => ({
         ...g,
         first: firstSeen.seq,
         last: lastSeen.seq,
         resolved: resolvedAt !== null,
       }));
-    expect(groups(runtime)).toEqual(groups(other));
+    expect(await groups(runtime)).toEqual(await groups(other));
     other.db.$client.close();
   });
 

@@ -44,9 +44,9 @@ const rowCounts = (deps: ErrorsDeps) =>
 const keyOf = (g: Pick<FailureGroup, "file" | "titlePath" | "projectName">) => `${g.file}::${g.titlePath.join(" > ")}::${g.projectName}`;
 
 /** The group carrying each test's classification: the one of its latest fingerprint (most recently seen). */
-function currentGroups(deps: ErrorsDeps, projectId = "sample"): Map<string, FailureGroup> {
+async function currentGroups(deps: ErrorsDeps, projectId = "sample"): Promise<Map<string, FailureGroup>> {
   const out = new Map<string, FailureGroup>();
-  for (const g of listFailures(deps, { projectId })) {
+  for (const g of await listFailures(deps, { projectId })) {
     const prev = out.get(keyOf(g));
     if (!prev || g.lastSeen.seq > prev.lastSeen.seq) out.set(keyOf(g), g);
   }
@@ -54,13 +54,13 @@ function currentGroups(deps: ErrorsDeps, projectId = "sample"): Map<string, Fail
 }
 
 describe("ingest: the public Playwright sample, run by run", () => {
-  it("classifies every test exactly as expected.json says after each run", () => {
+  it("classifies every test exactly as expected.json says after each run", async () => {
     const deps = makeDeps();
     for (const run of expected.runs) {
       const summary = ingestReport(deps, { projectSlug: "sample", body: readReport(run) });
       expect(summary).toMatchObject({ seq: run, duplicate: false, format: "json", tests: expected.tests.length });
 
-      const groups = currentGroups(deps);
+      const groups = await currentGroups(deps);
       for (const t of expected.tests) {
         const want = t.classification[String(run)];
         const got = groups.get(t.key);
@@ -69,7 +69,7 @@ describe("ingest: the public Playwright sample, run by run", () => {
           continue;
         }
         expect(got, `${t.key} after run ${run}`).toBeDefined();
-        const detail = getFailure(deps, { failureId: got!.id });
+        const detail = await getFailure(deps, { failureId: got!.id });
         const runsWith = (status: string) => detail.runs.filter((r) => r.status === status).map((r) => r.report.seq);
         expect(
           {
@@ -100,11 +100,11 @@ describe("ingest: the public Playwright sample, run by run", () => {
       }
     }
     // One fingerprint per test across the three runs (ports, ids, timestamps and ANSI normalised).
-    const all = listFailures(deps, { projectId: "sample" });
+    const all = await listFailures(deps, { projectId: "sample" });
     expect(new Set(all.map(keyOf)).size).toBe(all.length);
   });
 
-  it("publishes ingest, new-failure and update events after the transaction", () => {
+  it("publishes ingest, new-failure and update events after the transaction", async () => {
     const deps = makeDeps();
     ingestReport(deps, { projectSlug: "sample", body: readReport(1) });
     ingestReport(deps, { projectSlug: "sample", body: readReport(2) });
@@ -112,24 +112,24 @@ describe("ingest: the public Playwright sample, run by run", () => {
     expect(types.filter((t) => t === "errors.reportIngested")).toHaveLength(2);
     const firstNew = deps.events.find((e) => e.type === "errors.failureNew");
     expect(firstNew && firstNew.type === "errors.failureNew" && firstNew.count).toBe(
-      listFailures(deps, { projectId: "sample" }).filter((g) => g.firstSeen.seq === 1).length,
+      (await listFailures(deps, { projectId: "sample" })).filter((g) => g.firstSeen.seq === 1).length,
     );
     expect(types).toContain("errors.failureUpdated");
   });
 
-  it("recognises a report sent twice and does not count it again", () => {
+  it("recognises a report sent twice and does not count it again", async () => {
     const deps = makeDeps();
     const first = ingestReport(deps, { projectSlug: "sample", body: readReport(1) });
     const before = rowCounts(deps);
-    const groupsBefore = listFailures(deps, { projectId: "sample" });
+    const groupsBefore = await listFailures(deps, { projectId: "sample" });
     const again = ingestReport(deps, { projectSlug: "sample", body: readReport(1).toString("utf8") });
     expect(again).toMatchObject({ duplicate: true, reportId: first.reportId, seq: 1, failuresNew: 0 });
     expect(again.warnings[0]).toMatch(/already ingested as run 1/);
     expect(rowCounts(deps)).toEqual(before);
-    expect(listFailures(deps, { projectId: "sample" })).toEqual(groupsBefore);
+    expect(await listFailures(deps, { projectId: "sample" })).toEqual(groupsBefore);
   });
 
-  it("accepts JUnit XML and says that flaky results are hidden", () => {
+  it("accepts JUnit XML and says that flaky results are hidden", async () => {
     const deps = makeDeps();
     const summary = ingestReport(deps, { projectSlug: "junit", body: readReport(2, "junit.xml") });
     expect(summary.format).toBe("junit");
@@ -137,7 +137,7 @@ describe("ingest: the public Playwright sample, run by run", () => {
     expect(summary.warnings.join("\n")).toMatch(/flaky/i);
     expect(summary.stats.flaky).toBe(0);
     // The recurring-to-be failures are stored from JUnit just as from JSON.
-    const groups = currentGroups(deps, "junit");
+    const groups = await currentGroups(deps, "junit");
     expect(groups.get("e2e/login.spec.ts::login > locks account after 5 failed attempts::desktop-chrome")?.pattern).toBe("new");
     // An explicit format is honoured too.
     expect(ingestReport(deps, { projectSlug: "junit", body: readReport(3, "junit.xml"), format: "junit" }).seq).toBe(2);
@@ -213,23 +213,23 @@ describe("ingest: the public Playwright sample, run by run", () => {
     });
   });
 
-  it("never overwrites a human decision, keeps the suggestion it overrode, and reports agreement", () => {
+  it("never overwrites a human decision, keeps the suggestion it overrode, and reports agreement", async () => {
     const deps = makeDeps();
     ingestReport(deps, { projectSlug: "sample", body: readReport(1) });
-    const byKey = currentGroups(deps);
+    const byKey = await currentGroups(deps);
     const locks = byKey.get("e2e/login.spec.ts::login > locks account after 5 failed attempts::desktop-chrome")!;
     const pdf = byKey.get("integration/notes-api.spec.ts::notes api > POST /v1/notes/import accepts a PDF::desktop-chrome")!;
     expect(locks.suggestedDecision).toBe("one_off_fix");
     expect(pdf.suggestedDecision).toBe("needs_spec");
 
-    expect(() => triageFailure(deps, { failureId: locks.id, decision: "ignore" })).toThrow(/rationale is required/);
-    triageFailure(deps, { failureId: locks.id, decision: "ignore", rationale: "lockout is being redesigned", priority: 1 });
-    triageFailure(deps, { failureId: pdf.id, decision: "needs_spec" });
+    await expect(triageFailure(deps, { failureId: locks.id, decision: "ignore" })).rejects.toThrow(/rationale is required/);
+    await triageFailure(deps, { failureId: locks.id, decision: "ignore", rationale: "lockout is being redesigned", priority: 1 });
+    await triageFailure(deps, { failureId: pdf.id, decision: "needs_spec" });
     expect(deps.events.at(-1)).toMatchObject({ type: "errors.triaged", failureId: pdf.id, decision: "needs_spec", reviewedByHuman: true });
 
     ingestReport(deps, { projectSlug: "sample", body: readReport(2) });
     ingestReport(deps, { projectSlug: "sample", body: readReport(3) });
-    const after = getFailure(deps, { failureId: locks.id });
+    const after = await getFailure(deps, { failureId: locks.id });
     expect(after).toMatchObject({
       pattern: "recurring",
       suggestedDecision: "needs_spec", // the engine moved on...
@@ -240,10 +240,10 @@ describe("ingest: the public Playwright sample, run by run", () => {
       suggestedPriority: 4,
       reviewedByHuman: true,
     });
-    expect(stats(deps, { projectId: "sample" })).toMatchObject({ reviewed: 2, agreed: 1, agreementRate: 0.5 });
+    expect(await stats(deps, { projectId: "sample" })).toMatchObject({ reviewed: 2, agreed: 1, agreementRate: 0.5 });
 
     // Handing it back to the engine restores the suggested priority.
-    expect(triageFailure(deps, { failureId: locks.id, decision: "pending" })).toMatchObject({
+    expect(await triageFailure(deps, { failureId: locks.id, decision: "pending" })).toMatchObject({
       decision: "pending",
       reviewedByHuman: false,
       priority: 4,
@@ -251,25 +251,25 @@ describe("ingest: the public Playwright sample, run by run", () => {
     });
   });
 
-  it("resolves a group when its test passes in a later report, and reopens it when the failure returns", () => {
+  it("resolves a group when its test passes in a later report, and reopens it when the failure returns", async () => {
     const deps = makeDeps();
     for (const run of [1, 2]) ingestReport(deps, { projectSlug: "sample", body: readReport(run) });
     const key = "unit-ish/slug.spec.ts::slug > transliterates accented titles::desktop-chrome";
-    const group = currentGroups(deps).get(key)!;
+    const group = (await currentGroups(deps)).get(key)!;
     expect(group).toMatchObject({ status: "active", resolvedAt: null });
 
     const third = ingestReport(deps, { projectSlug: "sample", body: readReport(3) });
     expect(third.failuresResolved).toBeGreaterThan(0);
-    const resolved = getFailure(deps, { failureId: group.id });
+    const resolved = await getFailure(deps, { failureId: group.id });
     expect(resolved).toMatchObject({ status: "resolved", active: false, pattern: "new" });
     expect(resolved.resolvedAt).toBeInstanceOf(Date);
-    expect(listFailures(deps, { projectId: "sample", status: "resolved" }).map((g) => g.id)).toContain(group.id);
-    expect(listFailures(deps, { projectId: "sample", status: "active" }).map((g) => g.id)).not.toContain(group.id);
+    expect((await listFailures(deps, { projectId: "sample", status: "resolved" })).map((g) => g.id)).toContain(group.id);
+    expect((await listFailures(deps, { projectId: "sample", status: "active" })).map((g) => g.id)).not.toContain(group.id);
 
     // Run 2 again under another hash (re-serialised): the same failure comes back, same group.
     const rerun = JSON.stringify(JSON.parse(readReport(2).toString("utf8")));
     ingestReport(deps, { projectSlug: "sample", body: rerun });
-    expect(getFailure(deps, { failureId: group.id })).toMatchObject({
+    expect(await getFailure(deps, { failureId: group.id })).toMatchObject({
       status: "active",
       resolvedAt: null,
       occurrences: 3,
@@ -277,11 +277,13 @@ describe("ingest: the public Playwright sample, run by run", () => {
     });
   });
 
-  it("getFailure returns every occurrence with message and stack; classifyFailure explains itself", () => {
+  it("getFailure returns every occurrence with message and stack; classifyFailure explains itself", async () => {
     const deps = makeDeps();
     for (const run of expected.runs) ingestReport(deps, { projectSlug: "sample", body: readReport(run) });
-    const group = currentGroups(deps).get("integration/notes-api.spec.ts::notes api > POST /v1/notes/import accepts a PDF::tablet")!;
-    const detail = getFailure(deps, { failureId: group.id });
+    const group = (await currentGroups(deps)).get(
+      "integration/notes-api.spec.ts::notes api > POST /v1/notes/import accepts a PDF::tablet",
+    )!;
+    const detail = await getFailure(deps, { failureId: group.id });
     expect(detail.runs.map((r) => r.report.seq)).toEqual([1, 2, 3]);
     for (const r of detail.runs) {
       expect(r.inGroup).toBe(true);
@@ -294,7 +296,7 @@ describe("ingest: the public Playwright sample, run by run", () => {
     expect(detail.lastSeen.seq).toBe(3);
     expect(detail.lastMessage).toMatch(/feature not implemented/i);
 
-    const why = classifyFailure(deps, { failureId: group.id });
+    const why = await classifyFailure(deps, { failureId: group.id });
     expect(why.currentGroup).toBe(true);
     expect(why.classification).toMatchObject({
       pattern: "recurring",
@@ -305,46 +307,46 @@ describe("ingest: the public Playwright sample, run by run", () => {
     expect(why.classification.rationale).toMatch(/^recurring: failed in 3 runs/);
   });
 
-  it("filters by pattern, decision, search and time, and counts by pattern", () => {
+  it("filters by pattern, decision, search and time, and counts by pattern", async () => {
     const deps = makeDeps();
     for (const run of expected.runs) ingestReport(deps, { projectSlug: "sample", body: readReport(run) });
-    const all = listFailures(deps, { projectId: "sample" });
-    expect(listFailures(deps, { projectId: "sample", pattern: "recurring" }).every((g) => g.pattern === "recurring")).toBe(true);
-    expect(listFailures(deps, { projectId: "sample", pattern: ["flaky"] })).toHaveLength(2);
-    expect(listFailures(deps, { projectId: "sample", decision: "pending" })).toHaveLength(all.length);
-    expect(listFailures(deps, { projectId: "sample", search: "PDF" }).map((g) => g.titlePath.at(-1))).toEqual([
+    const all = await listFailures(deps, { projectId: "sample" });
+    expect((await listFailures(deps, { projectId: "sample", pattern: "recurring" })).every((g) => g.pattern === "recurring")).toBe(true);
+    expect(await listFailures(deps, { projectId: "sample", pattern: ["flaky"] })).toHaveLength(2);
+    expect(await listFailures(deps, { projectId: "sample", decision: "pending" })).toHaveLength(all.length);
+    expect((await listFailures(deps, { projectId: "sample", search: "PDF" })).map((g) => g.titlePath.at(-1))).toEqual([
       "POST /v1/notes/import accepts a PDF",
       "POST /v1/notes/import accepts a PDF",
     ]);
-    expect(listFailures(deps, { projectId: "sample", search: "100%_" })).toEqual([]);
-    expect(listFailures(deps, { projectId: "sample", to: new Date(0) })).toEqual([]);
-    expect(listFailures(deps, { projectId: "other" })).toEqual([]);
-    const s = stats(deps, { projectId: "sample" });
+    expect(await listFailures(deps, { projectId: "sample", search: "100%_" })).toEqual([]);
+    expect(await listFailures(deps, { projectId: "sample", to: new Date(0) })).toEqual([]);
+    expect(await listFailures(deps, { projectId: "other" })).toEqual([]);
+    const s = await stats(deps, { projectId: "sample" });
     expect(s.total).toBe(all.length);
     expect(s.byPattern.recurring).toBe(all.filter((g) => g.pattern === "recurring").length);
     expect(s.agreementRate).toBeNull();
   });
 
-  it("listFailures rows carry recentRuns: the test's final status in the project's last reports, oldest first", () => {
+  it("listFailures rows carry recentRuns: the test's final status in the project's last reports, oldest first", async () => {
     const deps = makeDeps();
     for (const run of expected.runs) ingestReport(deps, { projectSlug: "sample", body: readReport(run) });
     const letters: Record<string, string> = { unexpected: "failed", flaky: "flaky", expected: "passed", skipped: "skipped" };
-    for (const g of listFailures(deps, { projectId: "sample" })) {
-      const detail = getFailure(deps, { failureId: g.id });
+    for (const g of await listFailures(deps, { projectId: "sample" })) {
+      const detail = await getFailure(deps, { failureId: g.id });
       const want = [1, 2, 3].map((seq) => letters[detail.runs.find((r) => r.report.seq === seq)?.status ?? ""] ?? "absent");
       expect(g.recentRuns, keyOf(g)).toEqual(want);
       expect(detail.recentRuns).toEqual(want);
     }
     // The migration's backfill computes the same letters from stored results.
     const sqlite = deps.db.$client;
-    const before = listFailures(deps, { projectId: "sample" }).map((g) => g.recentRuns);
+    const before = (await listFailures(deps, { projectId: "sample" })).map((g) => g.recentRuns);
     sqlite.exec("UPDATE test_cases SET recent_statuses = '', recent_seq = 0");
     const migration = fs.readFileSync(path.join(repoRoot, "drizzle/0002_test_case_history.sql"), "utf8").split("--> statement-breakpoint");
     sqlite.exec(migration.at(-1)!);
-    expect(listFailures(deps, { projectId: "sample" }).map((g) => g.recentRuns)).toEqual(before);
+    expect((await listFailures(deps, { projectId: "sample" })).map((g) => g.recentRuns)).toEqual(before);
   });
 
-  it(`recentRuns covers the last ${RECENT_RUNS} reports: absent where the test was not in the report`, () => {
+  it(`recentRuns covers the last ${RECENT_RUNS} reports: absent where the test was not in the report`, async () => {
     const deps = makeDeps();
     /** One spec of one test in project "p": passed, or failed with a message of run `n`. */
     const spec = (title: string, result: { status: string; errors: { message: string }[] }) => ({
@@ -377,7 +379,7 @@ describe("ingest: the public Playwright sample, run by run", () => {
       else if (n === 21) specs.push(pass("t"));
       ingestReport(deps, { projectSlug: "sample", body: body(specs, n) });
     }
-    const t = listFailures(deps, { projectId: "sample" }).find((g) => g.titlePath[0] === "t")!;
+    const t = (await listFailures(deps, { projectId: "sample" })).find((g) => g.titlePath[0] === "t")!;
     expect(t.recentRuns).toHaveLength(RECENT_RUNS);
     expect(t.recentRuns).toEqual([...Array(16).fill("absent"), "passed", "failed", "failed", "failed"]);
     expect(t).toMatchObject({ occurrences: 6, pattern: "recurring", active: true });
@@ -436,13 +438,13 @@ describe("ingest: run-level errors (global setup/teardown, a spec that does not 
   };
   const body = (n: number, suites: unknown[], errors: unknown[]) => JSON.stringify({ config, suites, errors, stats: stats(n) });
 
-  it("stores each as a run, groups each error as a synthetic case, and passes a stage only in runs that got past it", () => {
+  it("stores each as a run, groups each error as a synthetic case, and passes a stage only in runs that got past it", async () => {
     const deps = makeDeps();
     // Run 1 and 2: global setup fails (no test runs), with another port each time: one group.
     const s1 = ingestReport(deps, { projectSlug: "sample", body: body(1, [], [setupError(5432)]) });
     expect(s1).toMatchObject({ seq: 1, tests: 0, runErrors: 1, failuresNew: 1, duplicate: false });
     ingestReport(deps, { projectSlug: "sample", body: body(2, [], [setupError(5999)]) });
-    let groups = listFailures(deps, { projectId: "sample" });
+    let groups = await listFailures(deps, { projectId: "sample" });
     expect(groups).toHaveLength(1);
     const setup = groups[0]!;
     expect(setup).toMatchObject({
@@ -459,7 +461,7 @@ describe("ingest: run-level errors (global setup/teardown, a spec that does not 
     });
     expect(setup.rationale).toMatch(/Raised in global setup \(setup\)/);
     // Absolute paths: relative to rootDir / the config folder, else cut (node_modules/…, the file name).
-    const stack = getFailure(deps, { failureId: setup.id }).runs[1]!.attempts[0]!.errors[0]!.stack!;
+    const stack = (await getFailure(deps, { failureId: setup.id })).runs[1]!.attempts[0]!.errors[0]!.stack!;
     expect(stack).toContain("at seed (global-setup.ts:3:9)");
     expect(stack).toContain("at connect (node_modules/pg/lib/client.js:132:20)");
     expect(stack).toContain("at load (helper.js:1:1)");
@@ -469,7 +471,7 @@ describe("ingest: run-level errors (global setup/teardown, a spec that does not 
 
     // Run 3: a spec that does not load (no test runs, global setup never ran: absent, not passed).
     ingestReport(deps, { projectSlug: "sample", body: body(3, [], [loadError]) });
-    groups = listFailures(deps, { projectId: "sample" });
+    groups = await listFailures(deps, { projectId: "sample" });
     const load = groups.find((g) => g.runErrorKind === "load-error")!;
     expect(load).toMatchObject({
       file: "broken.spec.ts",
@@ -487,7 +489,7 @@ describe("ingest: run-level errors (global setup/teardown, a spec that does not 
     // Run 4: tests ran, then global teardown failed: setup and loading passed (resolved), teardown is new.
     const s4 = ingestReport(deps, { projectSlug: "sample", body: body(4, passing, [teardownError]) });
     expect(s4).toMatchObject({ seq: 4, tests: 1, runErrors: 1, failuresNew: 1, failuresResolved: 2 });
-    groups = listFailures(deps, { projectId: "sample" });
+    groups = await listFailures(deps, { projectId: "sample" });
     expect(groups.find((g) => g.id === setup.id)).toMatchObject({
       status: "resolved",
       recentRuns: ["failed", "failed", "absent", "passed"],
@@ -503,7 +505,7 @@ describe("ingest: run-level errors (global setup/teardown, a spec that does not 
 
     // Run 5: global setup fails again: the same group comes back (reopened), teardown did not run (absent).
     ingestReport(deps, { projectSlug: "sample", body: body(5, [], [setupError(6001)]) });
-    groups = listFailures(deps, { projectId: "sample" });
+    groups = await listFailures(deps, { projectId: "sample" });
     expect(groups.find((g) => g.id === setup.id)).toMatchObject({
       status: "active",
       occurrences: 3,
@@ -517,8 +519,8 @@ describe("ingest: run-level errors (global setup/teardown, a spec that does not 
 
     // Run 6: a clean run resolves the teardown.
     ingestReport(deps, { projectSlug: "sample", body: body(6, passing, []) });
-    expect(getFailure(deps, { failureId: teardown.id })).toMatchObject({ status: "resolved" });
-    expect(listFailures(deps, { projectId: "sample", status: "active" })).toEqual([]);
+    expect(await getFailure(deps, { failureId: teardown.id })).toMatchObject({ status: "resolved" });
+    expect(await listFailures(deps, { projectId: "sample", status: "active" })).toEqual([]);
   });
 
   it("still refuses a report with neither tests nor run-level failures (a --max-failures notice alone is not one)", () => {

@@ -46,7 +46,7 @@ async function world(): Promise<World> {
   const env = { WORKDECK_DB: path.join(dir, "w.db"), WORKDECK_CONFIG: config, WORKDECK_LOG_LEVEL: "silent", WORKDECK_TOKEN: TOKEN };
   const runtime = await startRuntime({ ...readEnv({ ...process.env, ...env }), appRoot: repoRoot }, { watch: false });
   for (const n of [1, 2, 3]) ingestReport(runtime, { projectSlug: "sample", body: fs.readFileSync(path.join(reports, `run-${n}.json`)) });
-  const failureId = listFailures(runtime, { projectId: "sample" })[0]!.id;
+  const failureId = (await listFailures(runtime, { projectId: "sample" }))[0]!.id;
   return { dir, runtime, env, failureId };
 }
 
@@ -236,7 +236,7 @@ describe.each(Object.keys(transports))("Workdeck MCP over %s", (name) => {
     });
     expect(answer.isError).toBeFalsy();
     expect(json(answer)).toMatchObject({ id: w.failureId, decision: "ignore", priority: 2 });
-    expect(getFailure(w.runtime, { failureId: w.failureId })).toMatchObject({ decision: "ignore", reviewedByHuman: true });
+    expect(await getFailure(w.runtime, { failureId: w.failureId })).toMatchObject({ decision: "ignore", reviewedByHuman: true });
     expect(json(await client.callTool({ name: "get_failure", arguments: { failureId: w.failureId } }))).toMatchObject({
       id: w.failureId,
       decision: "ignore",
@@ -278,7 +278,7 @@ describe.each(Object.keys(transports))("Workdeck MCP over %s", (name) => {
   it("answers bad input with a tool error and changes nothing", async () => {
     const w = await world();
     const client = await open(w);
-    const before = getFailure(w.runtime, { failureId: w.failureId });
+    const before = await getFailure(w.runtime, { failureId: w.failureId });
     const badDecision = await client.callTool({
       name: "triage_failure",
       arguments: { failureId: w.failureId, decision: "delete_everything" },
@@ -300,7 +300,7 @@ describe.each(Object.keys(transports))("Workdeck MCP over %s", (name) => {
     expect(text(unknownProject)).not.toContain(w.dir);
     const missing = await client.callTool({ name: "get_failure", arguments: { failureId: 999_999 } });
     expect(missing.isError).toBe(true);
-    expect(getFailure(w.runtime, { failureId: w.failureId }).decision).toBe(before.decision);
+    expect((await getFailure(w.runtime, { failureId: w.failureId })).decision).toBe(before.decision);
     expect(fs.readdirSync(path.join(w.dir, "sample", "openspec", "changes"))).toEqual([]);
     // The connection survives every refusal.
     expect((await client.listTools()).tools.length).toBeGreaterThan(5);

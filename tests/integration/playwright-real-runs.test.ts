@@ -66,9 +66,9 @@ let globalTeardown: PlaywrightRun;
 /** The "stages" project after each of its ingests. */
 const stages: { name: string; summary: IngestSummary; groups: FailureGroup[] }[] = [];
 
-function snapshot(run: number): void {
+async function snapshot(run: number): Promise<void> {
   const byKey = new Map<string, FailureGroup[]>();
-  for (const g of listFailures(server.runtime, { projectId: PROJECT })) byKey.set(keyOf(g), [...(byKey.get(keyOf(g)) ?? []), g]);
+  for (const g of await listFailures(server.runtime, { projectId: PROJECT })) byKey.set(keyOf(g), [...(byKey.get(keyOf(g)) ?? []), g]);
   after.set(run, byKey);
 }
 
@@ -111,7 +111,7 @@ beforeAll(async () => {
     runs.set(run, result);
     if (!result.report) throw new Error(`run ${run} wrote no report (exit ${result.code}): ${result.stderr.slice(0, 2000)}`);
     summaries.set(run, ingestReport(server.runtime, { projectSlug: PROJECT, body: result.report }));
-    snapshot(run);
+    await snapshot(run);
   }
 
   // Run 7 through the reporter, configured from the environment (the CLI cannot pass options).
@@ -123,15 +123,15 @@ beforeAll(async () => {
   });
   runs.set(REPORTER_RUN, viaReporter);
   reporterStdout = viaReporter.stdout;
-  snapshot(REPORTER_RUN);
+  await snapshot(REPORTER_RUN);
 
   // Run-level errors, in a project of their own ("stages"): a global setup that fails (no test
   // runs), a spec that does not load (no test runs), a global teardown that fails after the tests
   // ran, then a clean run (run 6's report again) that gets past every stage.
-  const stage = (name: string, body: Buffer | undefined) => {
+  const stage = async (name: string, body: Buffer | undefined) => {
     if (!body) throw new Error(`${name}: no report`);
     const summary = ingestReport(server.runtime, { projectSlug: STAGES, body });
-    stages.push({ name, summary, groups: listFailures(server.runtime, { projectId: STAGES }) });
+    stages.push({ name, summary, groups: await listFailures(server.runtime, { projectId: STAGES }) });
   };
   /** One stage's own config (`playwright.<file>.config.ts`), run with the json reporter, then ingested. */
   const runStage = async (name: string, file: "global-setup" | "load-error" | "global-teardown", env?: Record<string, string>) => {
@@ -142,13 +142,13 @@ beforeAll(async () => {
       outputDir,
       env,
     });
-    stage(name, run.report);
+    await stage(name, run.report);
     return run;
   };
   globalSetup = await runStage("global setup", "global-setup");
   loadError = await runStage("load error", "load-error");
   globalTeardown = await runStage("global teardown", "global-teardown", { RUN_INDEX: "4" });
-  stage("clean run", runs.get(6)?.report);
+  await stage("clean run", runs.get(6)?.report);
 
   const timings = [...runs.entries()].map(([run, r]) => `run ${run}: ${(r.ms / 1000).toFixed(1)} s`);
   timings.push(
@@ -174,7 +174,7 @@ describe("real Playwright runs of the fixture suite, ingested in order", () => {
     expect(summaries.get(2)?.stats).toMatchObject({ flaky: 1 });
   });
 
-  it("a failure that persists over 7 runs with a new port, UUID, timestamp and epoch each time stays one group and becomes persistent at run 5", () => {
+  it("a failure that persists over 7 runs with a new port, UUID, timestamp and epoch each time stays one group and becomes persistent at run 5", async () => {
     expect(group(1, K.persistent)).toMatchObject({ pattern: "new", suggestedDecision: "one_off_fix", active: true, occurrences: 1 });
     expect(group(3, K.persistent)).toMatchObject({ pattern: "recurring", suggestedDecision: "needs_spec", consecutiveFailures: 3 });
     expect(group(4, K.persistent)).toMatchObject({ pattern: "recurring", consecutiveFailures: 4 });
@@ -200,7 +200,7 @@ describe("real Playwright runs of the fixture suite, ingested in order", () => {
     expect(p7.heuristics).toMatchObject({ pathCategory: "integration", notImplemented: false, setupTeardown: null, timeout: false });
     // The message really did vary; the fingerprint did not.
     expect(p7.fingerprint).toBe(p5.fingerprint);
-    const messages = getFailure(server.runtime, { failureId: p7.id }).runs.map((r) => r.attempts[0]?.errors[0]?.message ?? "");
+    const messages = (await getFailure(server.runtime, { failureId: p7.id })).runs.map((r) => r.attempts[0]?.errors[0]?.message ?? "");
     expect(new Set(messages).size).toBe(7);
     expect(messages[0]).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/v1\/jobs\/[0-9a-f-]{36} at \d{4}-/);
   });
@@ -249,10 +249,10 @@ describe("real Playwright runs of the fixture suite, ingested in order", () => {
     expect(statusesOf(K.expectedFail)).toEqual(Array(7).fill("expected"));
   });
 
-  it("expect.soft with three errors is one group carrying all three errors", () => {
+  it("expect.soft with three errors is one group carrying all three errors", async () => {
     const g = group(2, K.soft);
     expect(g).toMatchObject({ pattern: "new", occurrences: 2, suggestedDecision: "one_off_fix" });
-    const detail = getFailure(server.runtime, { failureId: g.id });
+    const detail = await getFailure(server.runtime, { failureId: g.id });
     const errors = detail.runs.filter((r) => r.inGroup).map((r) => r.attempts[0]?.errors.map((e) => e.message.split("\n")[0]));
     expect(errors).toHaveLength(2);
     for (const e of errors)
@@ -306,7 +306,7 @@ describe("real Playwright runs of the fixture suite, ingested in order", () => {
     expect(group(1, K.testTimeout).confidence).toBe(0.5);
   });
 
-  it("run 7 went through workdeck/reporter -> the edge -> POST /api/reports, and continued the same groups", () => {
+  it("run 7 went through workdeck/reporter -> the edge -> POST /api/reports, and continued the same groups", async () => {
     expect(runs.get(REPORTER_RUN)?.code).toBe(1); // Playwright's own verdict, untouched
     expect(server.requests).toHaveLength(1);
     expect(server.requests[0]).toMatchObject({ url: `/api/reports?project=${PROJECT}`, authorization: `Bearer ${TOKEN}`, status: 201 });
@@ -318,24 +318,24 @@ describe("real Playwright runs of the fixture suite, ingested in order", () => {
       expect(groups, key).toHaveLength(1);
       expect(groups[0]!.fingerprint).toBe(after.get(6)?.get(key)?.[0]?.fingerprint ?? groups[0]!.fingerprint);
     }
-    const latest = listFailures(server.runtime, { projectId: PROJECT, status: "active" }).map(keyOf).sort();
+    const latest = (await listFailures(server.runtime, { projectId: PROJECT, status: "active" })).map(keyOf).sort();
     expect(latest).toEqual([K.actionTimeout, K.testTimeout, K.persistent].sort());
   });
 
-  it("sparklines: each group carries its test's final status in the project's last reports, oldest first", () => {
+  it("sparklines: each group carries its test's final status in the project's last reports, oldest first", async () => {
     expect(group(1, K.persistent).recentRuns).toEqual(["failed"]);
     expect(group(REPORTER_RUN, K.persistent).recentRuns).toEqual(Array(7).fill("failed"));
     expect(group(REPORTER_RUN, K.flaky).recentRuns).toEqual(["passed", "flaky", "passed", "passed", "flaky", "passed", "passed"]);
     expect(group(REPORTER_RUN, K.beforeAll).recentRuns).toEqual(["failed", "failed", "passed", "passed", "passed", "passed", "passed"]);
     // Read again from the database, the same answer as the stored statuses.
     for (const key of [K.persistent, K.flaky, K.recurring, K.soft]) {
-      const g = listFailures(server.runtime, { projectId: PROJECT }).find((f) => keyOf(f) === key)!;
+      const g = (await listFailures(server.runtime, { projectId: PROJECT })).find((f) => keyOf(f) === key)!;
       const letters = { unexpected: "failed", flaky: "flaky", expected: "passed", skipped: "skipped" } as Record<string, string>;
       expect(g.recentRuns, key).toEqual(statusesOf(key).map((s) => letters[s]));
     }
   });
 
-  it("a global setup failure is stored as a run and grouped as a setup failure of a synthetic '(global setup)' case", () => {
+  it("a global setup failure is stored as a run and grouped as a setup failure of a synthetic '(global setup)' case", async () => {
     expect(globalSetup.code).toBe(1);
     const parsed = parsePlaywrightReport(globalSetup.report!, { allowEmpty: true });
     expect(parsed.tests).toHaveLength(0);
@@ -361,7 +361,7 @@ describe("real Playwright runs of the fixture suite, ingested in order", () => {
     expect(g.lastMessage).toMatch(/^Error: global setup: could not seed the database at postgres:\/\/127\.0\.0\.1:\d+\/app/);
     expect(g.rationale).toMatch(/Raised in global setup \(setup\)/);
     // No absolute path of this machine in what was stored (run errors, the group's occurrences).
-    const detail = getFailure(server.runtime, { failureId: g.id });
+    const detail = await getFailure(server.runtime, { failureId: g.id });
     expect(detail.runs[0]?.attempts[0]?.errors[0]?.stack).toMatch(/at globalSetup \(global-setup\.ts:3:9\)/);
     const runErrors = (
       server.runtime.db.$client.prepare("SELECT run_errors FROM reports WHERE id = ?").get(first!.summary.reportId) as {

@@ -190,9 +190,9 @@ describe("sendReport against the real route", () => {
 
 describe("real Playwright runs through the reporter", () => {
   const keyOf = (g: FailureGroup) => `${g.file}::${g.titlePath.join(" > ")}::${g.projectName}`;
-  const groupsOf = (projectId: string) =>
+  const groupsOf = async (projectId: string) =>
     Object.fromEntries(
-      listFailures(server.runtime, { projectId })
+      (await listFailures(server.runtime, { projectId }))
         .map(
           (g) =>
             [
@@ -232,9 +232,9 @@ describe("real Playwright runs through the reporter", () => {
     expect(server.requests.slice(before).map((r) => [r.url, r.status])).toEqual([["/api/reports?project=builtin", 201]]);
 
     ingestReport(server.runtime, { projectSlug: "file", body: fs.readFileSync(jsonOut) });
-    const fromFile = groupsOf("file");
+    const fromFile = await groupsOf("file");
     expect(Object.keys(fromFile)).toHaveLength(6);
-    expect(groupsOf("builtin")).toEqual(fromFile);
+    expect(await groupsOf("builtin")).toEqual(fromFile);
     // The body is byte for byte the file Playwright's json reporter wrote in the same run.
     const body = server.requests.find((r) => r.url === "/api/reports?project=builtin")?.body;
     expect(body?.equals(fs.readFileSync(jsonOut))).toBe(true);
