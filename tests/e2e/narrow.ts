@@ -6,8 +6,14 @@ import { expect, type Locator, type Page, type TestInfo } from "@playwright/test
 export async function fitsNarrow(page: Page, what: string): Promise<void> {
   const { scroll, wide } = await page.evaluate(() => {
     const limit = document.documentElement.clientWidth;
+    // What sticks out of a frame that scrolls or clips (a table's frame, the tab bar) widens nothing.
+    const framed = (el: HTMLElement) => {
+      for (let p = el.parentElement; p && p !== document.body; p = p.parentElement)
+        if (getComputedStyle(p).overflowX !== "visible") return true;
+      return false;
+    };
     const wide = [...document.querySelectorAll<HTMLElement>("body *")]
-      .filter((el) => el.getBoundingClientRect().right > limit + 1)
+      .filter((el) => el.getBoundingClientRect().right > limit + 1 && !framed(el))
       .slice(0, 5)
       .map((el) => `${el.tagName.toLowerCase()}.${String(el.className).slice(0, 80)} → ${Math.round(el.getBoundingClientRect().right)}px`);
     return { scroll: document.documentElement.scrollWidth, wide };
