@@ -22,10 +22,6 @@ export const SessionWorkItemSchema = z.discriminatedUnion("kind", [
   WorkItemRefSchema.options[1].omit({ projectId: true }),
 ]);
 export type SessionWorkItem = z.infer<typeof SessionWorkItemSchema>;
-/** @deprecated `WorkItem` is All Work's item (lib/schemas/work.ts); use SessionWorkItemSchema. */
-export const WorkItemSchema = SessionWorkItemSchema;
-/** @deprecated use SessionWorkItem. */
-export type WorkItem = SessionWorkItem;
 
 /** Per-launch overrides of the project's `claude.defaults`. Positivity is checked by the service (a clear message for -1). */
 export const SessionOverridesSchema = z.strictObject({

@@ -3,7 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
-import type { SessionOptions, SessionOverrides, WorkItem } from "@/lib/schemas/sessions";
+import type { SessionOptions, SessionOverrides, SessionWorkItem } from "@/lib/schemas/sessions";
 import { useTRPC } from "@/lib/trpc/react";
 import { SubagentPicker } from "../agents-config/agent-picker";
 import { sessionHref, workItemLabel } from "./session-format";
@@ -26,7 +26,7 @@ export function LaunchDialog({
   onClose,
 }: {
   projectId: string | null;
-  workItem?: WorkItem;
+  workItem?: SessionWorkItem;
   open: boolean;
   onClose(): void;
 }) {
@@ -55,7 +55,7 @@ function LaunchForm({
 }: {
   titleId: string;
   initialProject: string | null;
-  workItem?: WorkItem;
+  workItem?: SessionWorkItem;
   onCancel(): void;
 }) {
   const trpc = useTRPC();

@@ -2,7 +2,7 @@
 
 import dynamic from "next/dynamic";
 import { useState } from "react";
-import type { WorkItem } from "@/lib/schemas/sessions";
+import type { SessionWorkItem } from "@/lib/schemas/sessions";
 import { Button } from "../ui/ui";
 
 // The launch form (its queries, the subagent picker) loads on the first click: most visits to a
@@ -16,7 +16,7 @@ export function LaunchSessionButton({
   variant = "primary",
 }: {
   projectId: string | null;
-  workItem?: WorkItem;
+  workItem?: SessionWorkItem;
   variant?: "primary" | "secondary";
 }) {
   const [open, setOpen] = useState(false);

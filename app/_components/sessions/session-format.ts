@@ -1,4 +1,4 @@
-import type { Session, SessionStatus, SessionType, WorkItem } from "@/lib/schemas/sessions";
+import type { Session, SessionStatus, SessionType, SessionWorkItem } from "@/lib/schemas/sessions";
 import { SESSION_STATUSES } from "@/lib/schemas/values";
 import { changeHref } from "@/lib/url-state";
 
@@ -52,12 +52,12 @@ export function sessionDurationMs(s: Pick<Session, "startedAt" | "endedAt">, now
   return end - new Date(s.startedAt).getTime();
 }
 
-export function workItemLabel(item: WorkItem | null): string {
+export function workItemLabel(item: SessionWorkItem | null): string {
   if (!item) return "manual prompt";
   return item.kind === "error" ? `Failure ${item.failureId}` : item.changeId;
 }
 
-export function workItemHref(item: WorkItem | null, projectSlug: string): string | null {
+export function workItemHref(item: SessionWorkItem | null, projectSlug: string): string | null {
   if (!item) return null;
   return item.kind === "error" ? `/errors/${item.failureId}` : changeHref(projectSlug, item.changeId);
 }
