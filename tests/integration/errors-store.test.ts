@@ -120,6 +120,18 @@ describeEachDialect("errors reads and triage on the SQL port", ({ dialect, open,
     );
   });
 
+  it("the port's array rows (the list's read) keep the selected order and leave the statement reading objects", async () => {
+    const store = await seeded();
+    const q = sql`SELECT id, project_slug AS slug, seq FROM reports ORDER BY seq`;
+    expect(await store.values(q)).toEqual([
+      [expect.any(Number), "sample", 1],
+      [expect.any(Number), "sample", 2],
+      [expect.any(Number), "sample", 3],
+    ]);
+    expect(await store.all(q)).toEqual([1, 2, 3].map((seq) => ({ id: expect.any(Number), slug: "sample", seq })));
+    expect(await store.transaction((tx) => tx.values(sql`SELECT seq FROM reports ORDER BY seq`))).toEqual([[1], [2], [3]]);
+  });
+
   it(`a triage decision made through one instance is read by another (${dialect})`, async () => {
     const storeA = await seeded();
     const a = instance(storeA);
