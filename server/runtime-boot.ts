@@ -134,7 +134,7 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
   const hookCommitter = new HookCommitter({ db, bus, projects, config });
   const notifications = opts.watch
     ? new NotificationService({
-        db,
+        sqlStore,
         bus,
         config,
         log,

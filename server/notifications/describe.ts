@@ -2,8 +2,8 @@
  * What an event means to a person (issue 6): which bus events are worth a Slack message, and the
  * message each becomes. Pure over the event and a read of the rows it names.
  */
-import type { Db } from "../db/client";
-import { SqliteStore } from "../db/sql-store";
+import { sql } from "drizzle-orm";
+import type { SqlStore } from "../db/sql-store";
 import type { WorkdeckEvent } from "@/lib/schemas/events";
 import type { NotificationKind } from "@/lib/schemas/notifications";
 import { escapeMrkdwn, type MessageInput } from "./blocks";
@@ -38,20 +38,14 @@ export type Note = {
 
 const money = (n: number) => `$${n.toFixed(2)}`;
 
-export async function describe(deps: { db: Db; baseUrl: string }, e: WorkdeckEvent): Promise<Note[]> {
-  const sqlite = deps.db.$client;
+export async function describe(deps: { sqlStore: SqlStore; baseUrl: string }, e: WorkdeckEvent): Promise<Note[]> {
+  const store = deps.sqlStore;
   const link = (p: string) => `${deps.baseUrl}${p}`;
   switch (e.type) {
     case "errors.failureNew":
     case "errors.failureUpdated": {
       if (e.failureIds.length === 0) return [];
-      const rows = sqlite
-        .prepare(
-          `SELECT f.id, f.project_slug, c.file, c.title_path, c.project_name, f.consecutive_failures, substr(f.last_message, 1, 400) AS msg, t.priority, t.decision
-           FROM test_failures f JOIN test_cases c ON c.id = f.test_case_id JOIN error_triage t ON t.test_failure_id = f.id
-           WHERE f.id IN (${e.failureIds.map(() => "?").join(",")}) AND f.pattern = 'persistent' AND f.resolved_at IS NULL`,
-        )
-        .all(...e.failureIds) as {
+      const rows = await store.all<{
         id: number;
         project_slug: string;
         file: string;
@@ -61,7 +55,12 @@ export async function describe(deps: { db: Db; baseUrl: string }, e: WorkdeckEve
         msg: string;
         priority: number;
         decision: string;
-      }[];
+      }>(
+        sql`SELECT f.id, f.project_slug, c.file, c.title_path, c.project_name, f.consecutive_failures, substr(f.last_message, 1, 400) AS msg,
+                   t.priority, t.decision
+            FROM test_failures f JOIN test_cases c ON c.id = f.test_case_id JOIN error_triage t ON t.test_failure_id = f.id
+            WHERE f.id IN ${e.failureIds} AND f.pattern = 'persistent' AND f.resolved_at IS NULL`,
+      );
       return rows.map((r) => {
         const title = (JSON.parse(r.title_path) as string[]).join(" › ");
         return {
@@ -81,27 +80,25 @@ export async function describe(deps: { db: Db; baseUrl: string }, e: WorkdeckEve
       });
     }
     case "sessions.updated": {
-      const s = sqlite
-        .prepare(
-          "SELECT id, project_slug, session_type, work_item_kind, work_item_ref, status, cost_usd, num_turns, exit_reason, substr(exit_message, 1, 500) AS exit_message, ended_at, started_at, account_id FROM sessions WHERE id = ?",
-        )
-        .get(e.sessionId) as
-        | {
-            id: number;
-            project_slug: string;
-            session_type: string;
-            work_item_kind: string | null;
-            work_item_ref: string | null;
-            status: string;
-            cost_usd: number;
-            num_turns: number;
-            exit_reason: string | null;
-            exit_message: string | null;
-            ended_at: number | null;
-            started_at: number | null;
-            account_id: string | null;
-          }
-        | undefined;
+      const s = await store.get<{
+        id: number;
+        project_slug: string;
+        session_type: string;
+        work_item_kind: string | null;
+        work_item_ref: string | null;
+        status: string;
+        cost_usd: number;
+        num_turns: number;
+        exit_reason: string | null;
+        exit_message: string | null;
+        ended_at: number | null;
+        started_at: number | null;
+        account_id: string | null;
+      }>(
+        sql`SELECT id, project_slug, session_type, work_item_kind, work_item_ref, status, cost_usd, num_turns, exit_reason,
+                   substr(exit_message, 1, 500) AS exit_message, ended_at, started_at, account_id
+            FROM sessions WHERE id = ${e.sessionId}`,
+      );
       if (!s || s.status !== e.status) return [];
       const kind: NotificationKind = s.status === "completed" ? "session_finished" : "session_failed";
       const subject =
@@ -132,8 +129,9 @@ export async function describe(deps: { db: Db; baseUrl: string }, e: WorkdeckEve
       ];
     }
     case "agents.needsYou": {
-      const agent = sqlite.prepare("SELECT workdeck_session_id, cwd FROM agent_sessions WHERE session_id = ?").get(e.sessionId) as
-        { workdeck_session_id: number | null; cwd: string | null } | undefined;
+      const agent = await store.get<{ workdeck_session_id: number | null; cwd: string | null }>(
+        sql`SELECT workdeck_session_id, cwd FROM agent_sessions WHERE session_id = ${e.sessionId}`,
+      );
       const href = agent?.workdeck_session_id
         ? `/sessions/${agent.workdeck_session_id}`
         : `/sessions/agents/${encodeURIComponent(e.sessionId)}`;
@@ -152,8 +150,9 @@ export async function describe(deps: { db: Db; baseUrl: string }, e: WorkdeckEve
       ];
     }
     case "sessions.event": {
-      const row = sqlite.prepare("SELECT payload FROM session_events WHERE session_id = ? AND seq = ?").get(e.sessionId, e.seq) as
-        { payload: string } | undefined;
+      const row = await store.get<{ payload: string }>(
+        sql`SELECT payload FROM session_events WHERE session_id = ${e.sessionId} AND seq = ${e.seq}`,
+      );
       if (e.eventType === "workdeck/permission_requested")
         return permissionNote(e, row ? (JSON.parse(row.payload) as PermissionAsk) : {}, link);
       const p = row ? (JSON.parse(row.payload) as { accountId?: string; until?: string; limitType?: string | null }) : {};
@@ -193,7 +192,7 @@ export async function describe(deps: { db: Db; baseUrl: string }, e: WorkdeckEve
     case "automations.ran":
       // Deploys, CI runs and automations (issue 15), read through the SQL port; this worker is
       // still on SQLite (issue 14), so it hands over its own connection's store.
-      return integrationNotes({ sqlStore: SqliteStore.on(deps.db.$client), baseUrl: deps.baseUrl }, e);
+      return integrationNotes(deps, e);
     default:
       return [];
   }

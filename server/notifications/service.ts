@@ -8,7 +8,8 @@
  */
 import { IncomingWebhook } from "@slack/webhook";
 import type { LoadedConfig } from "../config";
-import type { Db } from "../db/client";
+import { sql } from "drizzle-orm";
+import type { SqlStore } from "../db/sql-store";
 import type { EventBus } from "../events/bus";
 import { backoffDelay } from "@/lib/backoff";
 import type { Logger } from "../logger";
@@ -25,7 +26,8 @@ import {
 } from "@/lib/schemas/notifications";
 
 export type NotificationsDeps = {
-  db: Db;
+  /** Deliveries and the rows a message describes, through the SQL port (issue 14). */
+  sqlStore: SqlStore;
   bus: EventBus;
   config: LoadedConfig;
   log: Pick<Logger, "warn" | "error">;
@@ -151,7 +153,7 @@ export class NotificationService {
     try {
       for (let event = this.queue.shift(); event && !this.closed; event = this.queue.shift()) {
         try {
-          for (const job of await this.jobsFor(event)) this.track(this.deliver(job, this.record(job)));
+          for (const job of await this.jobsFor(event)) this.track(this.deliver(job, await this.record(job)));
         } catch (err) {
           this.deps.log.error({ err, eventId: event.id }, "notification could not be prepared");
         }
@@ -180,15 +182,15 @@ export class NotificationService {
   }
 
   /** Inserts the pending row; null when this event already notified this target. */
-  private record(job: Job): number | null {
+  private async record(job: Job): Promise<number | null> {
     const now = Date.now();
-    const info = this.deps.db.$client
-      .prepare(
-        `INSERT INTO notification_deliveries (kind, project_slug, target, dedupe_key, event_id, status, attempts, text, payload, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?) ON CONFLICT (dedupe_key, target) DO NOTHING`,
-      )
-      .run(job.kind, job.projectSlug, job.target.id, job.dedupeKey, job.eventId, job.message.text, JSON.stringify(job.message), now, now);
-    return info.changes ? Number(info.lastInsertRowid) : null;
+    const { row } = await this.deps.sqlStore.run<{ id: number }>(
+      sql`INSERT INTO notification_deliveries (kind, project_slug, target, dedupe_key, event_id, status, attempts, text, payload, created_at, updated_at)
+          VALUES (${job.kind}, ${job.projectSlug}, ${job.target.id}, ${job.dedupeKey}, ${job.eventId}, 'pending', 0, ${job.message.text},
+                  ${JSON.stringify(job.message)}, ${now}, ${now})
+          ON CONFLICT (dedupe_key, target) DO NOTHING RETURNING id`,
+    );
+    return row ? Number(row.id) : null;
   }
 
   /** One attempt now; on failure another after a backoff, until maxAttempts. */
@@ -197,12 +199,17 @@ export class NotificationService {
     const max = this.deps.retry?.maxAttempts ?? 5;
     try {
       await this.send(job.target, job.message);
-      this.update(rowId, { status: "sent", attempts: attempt, lastError: null, sentAt: Date.now() });
+      await this.update(rowId, { status: "sent", attempts: attempt, lastError: null, sentAt: Date.now() });
       return "sent";
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       const final = attempt >= max || this.closed;
-      this.update(rowId, { status: final ? "failed" : "pending", attempts: attempt, lastError: message.slice(0, 1000), sentAt: null });
+      await this.update(rowId, {
+        status: final ? "failed" : "pending",
+        attempts: attempt,
+        lastError: message.slice(0, 1000),
+        sentAt: null,
+      });
       if (final) {
         this.deps.log.warn({ target: job.target.id, kind: job.kind, err: message }, "notification failed");
         return "failed";
@@ -218,10 +225,11 @@ export class NotificationService {
     }
   }
 
-  private update(id: number, v: { status: DeliveryStatus; attempts: number; lastError: string | null; sentAt: number | null }): void {
-    this.deps.db.$client
-      .prepare("UPDATE notification_deliveries SET status = ?, attempts = ?, last_error = ?, sent_at = ?, updated_at = ? WHERE id = ?")
-      .run(v.status, v.attempts, v.lastError, v.sentAt, Date.now(), id);
+  private async update(id: number, v: { status: DeliveryStatus; attempts: number; lastError: string | null; sentAt: number | null }) {
+    await this.deps.sqlStore.run(
+      sql`UPDATE notification_deliveries SET status = ${v.status}, attempts = ${v.attempts}, last_error = ${v.lastError},
+          sent_at = ${v.sentAt}, updated_at = ${Date.now()} WHERE id = ${id}`,
+    );
   }
 
   private async send(target: Target, message: SlackMessage): Promise<void> {
@@ -245,12 +253,8 @@ export class NotificationService {
 
   // ----- reads and the test button -------------------------------------------------
 
-  deliveries(limit = 50): NotificationDelivery[] {
-    const rows = this.deps.db.$client
-      .prepare(
-        "SELECT id, kind, project_slug, target, status, attempts, last_error, text, created_at, sent_at FROM notification_deliveries ORDER BY id DESC LIMIT ?",
-      )
-      .all(limit) as {
+  async deliveries(limit = 50): Promise<NotificationDelivery[]> {
+    const rows = await this.deps.sqlStore.all<{
       id: number;
       kind: string;
       project_slug: string | null;
@@ -261,18 +265,21 @@ export class NotificationService {
       text: string;
       created_at: number;
       sent_at: number | null;
-    }[];
+    }>(
+      sql`SELECT id, kind, project_slug, target, status, attempts, last_error, text, created_at, sent_at
+          FROM notification_deliveries ORDER BY id DESC LIMIT ${limit}`,
+    );
     return rows.map((r) => ({
-      id: r.id,
+      id: Number(r.id),
       kind: r.kind,
       projectSlug: r.project_slug,
       target: r.target,
       status: r.status,
-      attempts: r.attempts,
+      attempts: Number(r.attempts),
       lastError: r.last_error,
       text: r.text,
-      createdAt: new Date(r.created_at),
-      sentAt: r.sent_at === null ? null : new Date(r.sent_at),
+      createdAt: new Date(Number(r.created_at)),
+      sentAt: r.sent_at === null ? null : new Date(Number(r.sent_at)),
     }));
   }
 
@@ -304,13 +311,13 @@ export class NotificationService {
         message,
         target: { id: t.id, kind: t.kind, env: t.env, channel: t.channel },
       };
-      const id = this.record(job)!;
+      const id = (await this.record(job))!;
       ids.push(id);
       const attempt = this.deliver(job, id, this.deps.retry?.maxAttempts ?? 5);
       this.track(attempt);
       await attempt;
     }
-    return this.deliveries(200).filter((d) => ids.includes(d.id));
+    return (await this.deliveries(200)).filter((d) => ids.includes(d.id));
   }
 }
 

@@ -45,7 +45,7 @@ export type SettingsView = {
   database: DatabaseStats;
 };
 
-type SettingsDeps = Pick<Runtime, "config" | "projects" | "db" | "bus" | "log" | "env" | "notifications">;
+type SettingsDeps = Pick<Runtime, "config" | "projects" | "db" | "sqlStore" | "bus" | "log" | "env" | "notifications">;
 
 /** The runtime's service, or (a one-shot CLI runtime) one that is never started on the bus. */
 export function notificationService(
@@ -55,7 +55,7 @@ export function notificationService(
   return (
     deps.notifications ??
     new NotificationService({
-      db: deps.db,
+      sqlStore: deps.sqlStore,
       bus: deps.bus,
       config: deps.config,
       log: deps.log,
@@ -65,7 +65,10 @@ export function notificationService(
   );
 }
 
-export function getSettings(deps: SettingsDeps, secrets: (name: string) => string | undefined = (n) => readSecret(n)): SettingsView {
+export async function getSettings(
+  deps: SettingsDeps,
+  secrets: (name: string) => string | undefined = (n) => readSecret(n),
+): Promise<SettingsView> {
   const service = notificationService(deps, secrets);
   return {
     configFile: deps.config.file ? path.basename(deps.config.file) : null,
@@ -76,7 +79,7 @@ export function getSettings(deps: SettingsDeps, secrets: (name: string) => strin
       return { ...hooksStatus(p.slug, p.path), lastEventAt: at === null ? null : new Date(at).toISOString() };
     }),
     targets: service.targets(),
-    deliveries: service.deliveries(20),
+    deliveries: await service.deliveries(20),
     database: databaseStats(deps),
   };
 }

@@ -324,19 +324,19 @@ describe("workdeck hooks install", () => {
       url: null,
       message: expect.stringMatching(/workdeck hooks install --project billing-api/),
     });
-    expect(getSettings(runtime).hooks[0]).toMatchObject({ projectSlug: "billing-api", url: null, lastEventAt: null });
+    expect((await getSettings(runtime)).hooks[0]).toMatchObject({ projectSlug: "billing-api", url: null, lastEventAt: null });
 
     // Installed for another port: the test says where it went and that it did not arrive.
     const down = await closedPortUrl();
     await cli("install", "--project", "billing-api", "--url", down);
     const wrong = await sendTestHookEvent(runtime, { projectId: "billing-api" });
     expect(wrong).toMatchObject({ delivered: false, url: down, message: expect.stringContaining(`${down}, which did not take the event`) });
-    expect(getSettings(runtime).hooks[0]!.lastEventAt).toBeNull();
+    expect((await getSettings(runtime)).hooks[0]!.lastEventAt).toBeNull();
 
     await cli("install", "--project", "billing-api", "--url", url);
     const ok = await sendTestHookEvent(runtime, { projectId: "billing-api" });
     expect(ok).toMatchObject({ delivered: true, url });
-    const status = getSettings(runtime).hooks[0]!;
+    const status = (await getSettings(runtime)).hooks[0]!;
     expect(status).toMatchObject({ url, lastEventAt: ok.receivedAt });
     expect(status.missing).toEqual([]);
 

@@ -76,7 +76,7 @@ async function start(
     QA_HOOK: `${slack.url}/hooks/T1/QA/secret`,
   };
   const service = new NotificationService({
-    db: runtime.db,
+    sqlStore: runtime.sqlStore,
     bus: runtime.bus,
     config: runtime.config,
     log: runtime.log,
@@ -109,9 +109,9 @@ function insertSession(runtime: Awaited<ReturnType<typeof start>>["runtime"], pr
   );
 }
 
-const waitFor = async (cond: () => boolean, ms = 3000) => {
+const waitFor = async (cond: () => boolean | Promise<boolean>, ms = 3000) => {
   const deadline = Date.now() + ms;
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() > deadline) throw new Error("timed out");
     await new Promise((r) => setTimeout(r, 10));
   }
@@ -177,7 +177,7 @@ describe("notifications: Slack", () => {
     });
     expect(context.type).toBe("context");
 
-    const [delivery] = service.deliveries();
+    const [delivery] = await service.deliveries();
     expect(delivery).toMatchObject({
       kind: "session_finished",
       projectSlug: "billing-api",
@@ -194,8 +194,8 @@ describe("notifications: Slack", () => {
     const { runtime, service } = await start(slack, { slack: { webhookUrlEnv: "SLACK_HOOK" } });
     const id = insertSession(runtime, "billing-api", "failed");
     runtime.bus.publish({ type: "sessions.updated", projectSlug: "billing-api", sessionId: id, status: "failed" });
-    await waitFor(() => service.deliveries()[0]?.status === "sent");
-    expect(service.deliveries()[0]).toMatchObject({ kind: "session_failed", attempts: 3, status: "sent", lastError: null });
+    await waitFor(async () => (await service.deliveries())[0]?.status === "sent");
+    expect((await service.deliveries())[0]).toMatchObject({ kind: "session_failed", attempts: 3, status: "sent", lastError: null });
     expect(slack.received[0]!.body.blocks[1]).toMatchObject({
       type: "section",
       text: { text: expect.stringContaining("Reached the turn limit") },
@@ -203,7 +203,7 @@ describe("notifications: Slack", () => {
 
     const down = await fakeSlack({ fail: 100 });
     const broken = new NotificationService({
-      db: runtime.db,
+      sqlStore: runtime.sqlStore,
       bus: runtime.bus,
       config: runtime.config,
       log: runtime.log,
@@ -253,7 +253,7 @@ describe("notifications: Slack", () => {
     for (const r of slack.received) expect(checkMessage(r.body)).toEqual([]);
 
     // The settings view names env vars, never values.
-    const settings = getSettings(runtime, (n) => (n === "SLACK_HOOK" ? "set" : undefined));
+    const settings = await getSettings(runtime, (n) => (n === "SLACK_HOOK" ? "set" : undefined));
     expect(settings.targets.map((t) => t.id).sort()).toEqual(["bot:SLACK_BOT:#eng", "bot:SLACK_BOT:#qa", "webhook:SLACK_HOOK"]);
     expect(settings.secrets).toEqual([
       { env: "SLACK_HOOK", set: true },
@@ -329,7 +329,7 @@ describe("notifications: Slack", () => {
     expect(texts).toContain("Account max-1 hit its usage limit (billing-api)");
     const parked = slack.received.find((r) => r.body.text.startsWith("Account max-1"))!;
     expect(JSON.stringify(parked.body.blocks)).toContain("2030-01-01 05:00 UTC");
-    const kinds = service.deliveries(100).map((d) => d.kind);
+    const kinds = (await service.deliveries(100)).map((d) => d.kind);
     expect(kinds.filter((k) => k === "failure_persistent")).toHaveLength(8);
     expect(kinds).toEqual(expect.arrayContaining(["session_needs_you", "account_limited"]));
   });

@@ -51,7 +51,7 @@ describe("agent health", () => {
     );
     const slack = await fakeSlack();
     const notes = new NotificationService({
-      db: deps.db,
+      sqlStore: SqliteStore.on(deps.db.$client),
       bus: deps.bus,
       config: deps.config,
       log: deps.log,

@@ -71,7 +71,7 @@ describe("Slack", () => {
     closers.push(slack.close);
     const s = await startWebhookServer({ config: { notifications: { slack: { webhookUrlEnv: "SLACK_HOOK" } } } });
     const notifications = new NotificationService({
-      db: s.runtime.db,
+      sqlStore: s.runtime.sqlStore,
       bus: s.runtime.bus,
       config: s.runtime.config,
       log: s.runtime.log,
