@@ -74,8 +74,10 @@ export const STATUS_WORDS = {
   stopped: "Stopped",
   interrupted: "Interrupted",
   crashed: "Crashed",
-  // Agents (hooks)
+  // Agents (hooks), and an agent's health on the board
   ended: "Ended",
+  idle: "Idle",
+  stuck: "Stuck",
   // Failures
   active: "Active",
   inactive: "Inactive",

@@ -31,6 +31,8 @@ describe("status words", () => {
     // Capitalised words, no raw snake_case on a page.
     for (const s of all) expect(statusWord(s)).toMatch(/^[A-Z][a-z -]*[a-z]$/);
     expect(statusWord("needs_you")).toBe("Needs you");
+    // An agent's health on the board (WorkItem.health) reads in the same words.
+    expect(["active", "idle", "stuck", "failed"].map(statusWord)).toEqual(["Active", "Idle", "Stuck", "Failed"]);
     expect(statusWord("some_new_state")).toBe("some new state");
   });
 });

@@ -6,7 +6,7 @@ import { isHolding } from "@/lib/schemas/dependencies";
 import type { WorkItem, WorkType } from "@/lib/schemas/work";
 import { Badge } from "../ui/ui";
 import { WORK_TYPE_LABEL } from "../work/work-url-state";
-import { priorityWord } from "@/lib/format";
+import { priorityWord, statusWord } from "@/lib/format";
 
 const TYPE_TONE: Record<WorkType, "blue" | "red" | "violet" | "amber"> = {
   change: "blue",
@@ -65,7 +65,7 @@ export function BoardCard({
         {health ? (
           <span data-testid="board-health" className="ml-auto">
             <Badge tone={health === "stuck" || health === "failed" ? "red" : health === "idle" ? "amber" : "green"} title="Agent health">
-              {health}
+              {statusWord(health)}
             </Badge>
           </span>
         ) : null}
