@@ -58,6 +58,7 @@ async function runEvidenceSuite(projectDir: string): Promise<{ report: Buffer; a
   );
   expect(code, "the fixture test fails on purpose").toBe(1);
   const report = fs.readFileSync(reportFile);
+  fs.rmSync(out, { recursive: true, force: true });
   const attachments: Attachment[] = [];
   const walk = (s: Suite) => {
     for (const spec of s.specs ?? []) for (const t of spec.tests) for (const r of t.results) attachments.push(...r.attachments);
