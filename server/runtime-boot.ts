@@ -152,12 +152,7 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
   leader?.start();
 
   return {
-    env,
-    config,
-    db,
-    sqlStore,
-    bus,
-    projects,
+    ...store,
     openspec,
     sessions,
     notifications,

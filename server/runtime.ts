@@ -1,15 +1,10 @@
-import type { LoadedConfig } from "./config";
-import type { Db } from "./db/client";
-import type { SqlStore } from "./db/sql-store";
-import type { WorkdeckEnv } from "./env";
-import type { EventBus } from "./events/bus";
 import type { Logger } from "./logger";
 import type { OpenSpecService } from "./specs/service";
-import type { ProjectRegistry } from "./projects/service";
 import type { SessionRunner } from "./sessions/service";
 import type { NotificationService } from "./notifications/service";
 import type { WorkCache } from "./work/cache";
 import type { HookCommitter } from "./agents/hook-ingest";
+import type { Store } from "./store";
 
 /**
  * Everything long-lived in one process: the database, the bus, the project
@@ -21,14 +16,7 @@ import type { HookCommitter } from "./agents/hook-ingest";
  * the bundler must not pull the config loader (which imports user files at
  * run time) into their bundles.
  */
-export type Runtime = {
-  env: WorkdeckEnv;
-  config: LoadedConfig;
-  db: Db;
-  /** The database through the dialect-neutral port (issue 14). */
-  sqlStore: SqlStore;
-  bus: EventBus;
-  projects: ProjectRegistry;
+export type Runtime = Store & {
   openspec: OpenSpecService;
   /** The session runner (issue 4): one per process. */
   sessions: SessionRunner;
