@@ -1,17 +1,11 @@
 /** The remediation prompt of a failed deploy or CI run (issue 15): the rule's instructions, then the evidence. */
 
-type ItemRow = {
-  kind: string;
-  project_slug: string;
-  provider: string;
-  title: string;
-  detail: string;
-  url: string | null;
-  branch: string | null;
-  commit_sha: string | null;
-  evidence: string;
-  occurrences: number;
-};
+import type { IntegrationItemRow } from "../webhooks/service";
+
+type ItemRow = Pick<
+  IntegrationItemRow,
+  "kind" | "project_slug" | "provider" | "title" | "detail" | "url" | "branch" | "commit_sha" | "evidence" | "occurrences"
+>;
 
 const DEFAULT_INSTRUCTIONS: Record<string, string> = {
   deploy:
