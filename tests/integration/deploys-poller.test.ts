@@ -9,7 +9,7 @@ import { RailwayPoller } from "@/server/deploys/poller";
 import { stopRuntime } from "@/server/runtime-boot";
 import { deployTimeline, integrationItems } from "@/server/webhooks/service";
 import { deploymentEvent } from "../fixtures/webhooks/railway";
-import { FakeRailway } from "../support/fake-railway";
+import { failedDeployment, FakeRailway } from "../support/fake-railway";
 import { closeWebhookServers, rows, sendRailway, startWebhookServer } from "../support/webhook-server";
 
 const closers: (() => Promise<unknown>)[] = [];
@@ -36,19 +36,15 @@ async function world(token = "railway-token-abc123") {
 describe("Railway poller", () => {
   it("reads deployments and build logs: the timeline has status, commit and duration; a failed one is a deploy item with its log tail; a later success resolves it", async () => {
     const { railway, s, poller } = await world();
-    railway.upsertDeployment("prj-7f3a", {
-      id: "d-1",
-      status: "FAILED",
-      createdAt: "2026-12-04T10:00:00.000Z",
-      updatedAt: "2026-12-04T10:02:30.000Z",
-      meta: { commitHash: "abc1234def", commitMessage: "Upgrade the runtime", branch: "main" },
-      buildLogs: [
+    railway.upsertDeployment(
+      "prj-7f3a",
+      failedDeployment([
         "#1 [internal] load build definition",
         "npm ERR! code ERESOLVE",
         "npm ERR! ERESOLVE could not resolve",
         "Build failed with exit code 1",
-      ],
-    });
+      ]),
+    );
     expect(await poller.pollOnce()).toBe(1);
     expect(await deployTimeline(s.runtime, { projectId: "billing-api" })).toEqual([
       expect.objectContaining({

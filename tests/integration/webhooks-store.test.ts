@@ -21,7 +21,7 @@ import { workflowRunCompleted } from "../fixtures/webhooks/github";
 import { mergeRequestEvent, pipelineEvent } from "../fixtures/webhooks/gitlab";
 import { deploymentEvent } from "../fixtures/webhooks/railway";
 import { describeEachDialect } from "../support/dialects";
-import { FakeRailway } from "../support/fake-railway";
+import { failedDeployment, FakeRailway } from "../support/fake-railway";
 
 const SECRETS: Record<string, string> = {
   GITHUB_WEBHOOK_SECRET: "gh-secret-0123456789",
@@ -264,14 +264,7 @@ describeEachDialect("Webhooks and deploys on the SQL port", ({ open, again }) =>
     const railway = await FakeRailway.start();
     closers.push(() => railway.close());
     railway.addProject("prj-7f3a", { services: { "svc-api": "api" }, environments: { "env-production": "production" } });
-    railway.upsertDeployment("prj-7f3a", {
-      id: "d-1",
-      status: "FAILED",
-      createdAt: "2026-12-04T10:00:00.000Z",
-      updatedAt: "2026-12-04T10:02:30.000Z",
-      meta: { commitHash: "abc1234def", commitMessage: "Upgrade the runtime", branch: "main" },
-      buildLogs: ["npm ERR! code ERESOLVE", "Build failed with exit code 1"],
-    });
+    railway.upsertDeployment("prj-7f3a", failedDeployment(["npm ERR! code ERESOLVE", "Build failed with exit code 1"]));
     const store = await open();
     const polling = {
       ...config,

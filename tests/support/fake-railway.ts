@@ -135,6 +135,18 @@ export type FakeDeployment = {
   deployLogs: string[];
 };
 
+/** A failed build of deployment `d-1` (commit abc1234def, "Upgrade the runtime" on main), 2 min 30 s long. */
+export function failedDeployment(buildLogs: string[]): Partial<FakeDeployment> & { id: string; status: string } {
+  return {
+    id: "d-1",
+    status: "FAILED",
+    createdAt: "2026-12-04T10:00:00.000Z",
+    updatedAt: "2026-12-04T10:02:30.000Z",
+    meta: { commitHash: "abc1234def", commitMessage: "Upgrade the runtime", branch: "main" },
+    buildLogs,
+  };
+}
+
 export class FakeRailway {
   readonly projects = new Map<
     string,
