@@ -3,20 +3,10 @@
 import Link from "next/link";
 import type { CSSProperties, HTMLAttributes, KeyboardEvent, Ref } from "react";
 import { isHolding } from "@/lib/schemas/dependencies";
-import type { WorkItem, WorkType } from "@/lib/schemas/work";
+import type { WorkItem } from "@/lib/schemas/work";
 import { Badge } from "../ui/ui";
-import { WORK_TYPE_LABEL } from "../work/work-url-state";
+import { WORK_TYPE_LABEL, WORK_TYPE_TONE } from "../work/work-url-state";
 import { priorityWord, statusWord } from "@/lib/format";
-
-const TYPE_TONE: Record<WorkType, "blue" | "red" | "violet" | "amber"> = {
-  change: "blue",
-  failure: "red",
-  session: "violet",
-  agent: "amber",
-  ci: "red",
-  review: "blue",
-  deploy: "red",
-};
 
 export type CardDrag = { ref: Ref<HTMLLIElement>; listeners: HTMLAttributes<HTMLLIElement>; style: CSSProperties; dragging: boolean };
 
@@ -58,7 +48,7 @@ export function BoardCard({
       className={`rounded-md border border-zinc-200 bg-white p-2.5 text-sm shadow-sm outline-none focus-visible:ring-2 focus-visible:ring-blue-500 dark:border-zinc-800 dark:bg-zinc-900 ${drag?.dragging ? "opacity-60" : ""} ${drag ? "cursor-grab touch-none" : ""}`}
     >
       <div className="mb-1 flex items-center gap-1.5">
-        <Badge tone={TYPE_TONE[item.type] ?? "neutral"}>{WORK_TYPE_LABEL[item.type]}</Badge>
+        <Badge tone={WORK_TYPE_TONE[item.type] ?? "neutral"}>{WORK_TYPE_LABEL[item.type]}</Badge>
         <span className="text-xs tabular-nums text-zinc-500" title="Priority">
           {priorityWord(item.priority)}
         </span>

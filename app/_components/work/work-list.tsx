@@ -3,25 +3,16 @@
 import { useVirtualizer } from "@tanstack/react-virtual";
 import Link from "next/link";
 import { useRef } from "react";
-import type { WorkItem, WorkStatus, WorkType } from "@/lib/schemas/work";
+import type { WorkItem, WorkStatus } from "@/lib/schemas/work";
 import { changeItemHref, failureHref, sessionHref } from "@/lib/schemas/values";
 import { RelativeTime } from "../ui/relative-time";
 import { Badge } from "../ui/ui";
-import { WORK_STATUS_LABEL, WORK_TYPE_LABEL } from "./work-url-state";
+import { WORK_STATUS_LABEL, WORK_TYPE_LABEL, WORK_TYPE_TONE } from "./work-url-state";
 import { priorityWord } from "@/lib/format";
 
 /** Fixed heights: the virtualiser never measures, so 5,000 rows cost what 30 do. */
 const ROW_HEIGHT = 64;
 
-const TYPE_TONE: Record<WorkType, "blue" | "red" | "violet" | "amber"> = {
-  change: "blue",
-  failure: "red",
-  session: "violet",
-  agent: "amber",
-  ci: "red",
-  review: "blue",
-  deploy: "red",
-};
 const STATUS_TONE: Record<WorkStatus, "violet" | "blue" | "red" | "amber" | "green" | "neutral"> = {
   needs_you: "violet",
   in_progress: "blue",
@@ -56,7 +47,7 @@ export function WorkList({ rows, showProject, nameOf }: { rows: WorkItem[]; show
             >
               {/* Narrow windows keep the title and the status; type, priority and time come back from sm up (issue 13). */}
               <span className="hidden shrink-0 sm:inline-flex">
-                <Badge tone={TYPE_TONE[item.type]}>{WORK_TYPE_LABEL[item.type]}</Badge>
+                <Badge tone={WORK_TYPE_TONE[item.type]}>{WORK_TYPE_LABEL[item.type]}</Badge>
               </span>
               <div className="min-w-0 flex-1">
                 <Link href={item.href} className="block truncate text-sm font-medium hover:underline">

@@ -74,6 +74,17 @@ export const WORK_TYPE_LABEL: Record<WorkType, string> = {
   deploy: "Deploy",
 };
 
+/** The badge colour of each work type, the same on the list and the board. */
+export const WORK_TYPE_TONE: Record<WorkType, "blue" | "red" | "violet" | "amber"> = {
+  change: "blue",
+  failure: "red",
+  session: "violet",
+  agent: "amber",
+  ci: "red",
+  review: "blue",
+  deploy: "red",
+};
+
 export const ACTIVITY_LABEL: Record<ActivityKind, string> = {
   spec_created: "Specs created",
   spec_archived: "Specs archived",
