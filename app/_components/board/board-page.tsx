@@ -5,14 +5,11 @@ import Link from "next/link";
 import { useSearchParams } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
 import { plural } from "@/lib/format";
-import { WorkStatusSchema, WorkTypeSchema } from "@/lib/schemas/work";
-import { ChipGroup, ClearFiltersButton, FilterPanel, SearchField, useFilterFields } from "../ui/filter-controls";
 import { PageHeader } from "../shell/page-header";
 import { useSelectedProject } from "../shell/selected-project";
 import { EmptyState, ErrorState, ListSkeleton, Skeleton } from "../ui/ui";
-import { useWorkFilters } from "../work/use-work-filters";
 import { useVisibleWorkItems } from "../work/use-visible-work";
-import { WORK_STATUS_LABEL, WORK_TYPE_LABEL } from "../work/work-url-state";
+import { WorkFilterBar } from "../work/work-filter-bar";
 import { BoardColumns, type DragLayer } from "./board-columns";
 
 // React Flow and dagre only load for the graph view.
@@ -78,7 +75,7 @@ export function BoardPage() {
           </nav>
         }
       />
-      <BoardFilterBar />
+      <WorkFilterBar dates={false} />
       {list.isPending ? (
         <ListSkeleton rows={6} label="Loading the board" />
       ) : list.isError ? (
@@ -100,33 +97,5 @@ export function BoardPage() {
         </>
       )}
     </>
-  );
-}
-
-/** The same URL filters as All Work (a filtered board and list share one link). */
-function BoardFilterBar() {
-  const [filters, update] = useWorkFilters();
-  const { local, set, clear, active } = useFilterFields(filters, update, { q: "", type: [], status: [] });
-  return (
-    <FilterPanel>
-      <SearchField value={local.q} placeholder="Title, project, status…" onChange={(q) => set("q", q, "replace")} />
-      <ChipGroup
-        look="toggle"
-        legend="Type"
-        options={WorkTypeSchema.options}
-        labels={WORK_TYPE_LABEL}
-        value={local.type}
-        onChange={(next) => set("type", next)}
-      />
-      <ChipGroup
-        look="toggle"
-        legend="Status"
-        options={WorkStatusSchema.options}
-        labels={WORK_STATUS_LABEL}
-        value={local.status}
-        onChange={(next) => set("status", next)}
-      />
-      <ClearFiltersButton active={active} onClear={clear} />
-    </FilterPanel>
   );
 }

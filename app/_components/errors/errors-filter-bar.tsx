@@ -20,7 +20,7 @@ export function useErrorsFilters() {
 
 export function ErrorsFilterBar() {
   const [filters, update] = useErrorsFilters();
-  const { local, set, clear, active } = useFilterFields(filters, update, {
+  const { local, set, clear, active, chips } = useFilterFields(filters, update, {
     q: "",
     pattern: [],
     decision: [],
@@ -31,27 +31,9 @@ export function ErrorsFilterBar() {
   return (
     <FilterPanel>
       <SearchField value={local.q} placeholder="Test title, file, message…" onChange={(q) => set("q", q, "replace")} />
-      <ChipGroup
-        legend="Pattern"
-        options={PATTERNS}
-        labels={PATTERN_LABEL}
-        value={local.pattern}
-        onChange={(next) => set("pattern", next)}
-      />
-      <ChipGroup
-        legend="Decision"
-        options={DECISIONS}
-        labels={DECISION_LABEL}
-        value={local.decision}
-        onChange={(next) => set("decision", next)}
-      />
-      <ChipGroup
-        legend="Status"
-        options={FAILURE_STATUSES}
-        labels={STATUS_LABEL}
-        value={local.status}
-        onChange={(next) => set("status", next)}
-      />
+      <ChipGroup legend="Pattern" options={PATTERNS} labels={PATTERN_LABEL} {...chips("pattern")} />
+      <ChipGroup legend="Decision" options={DECISIONS} labels={DECISION_LABEL} {...chips("decision")} />
+      <ChipGroup legend="Status" options={FAILURE_STATUSES} labels={STATUS_LABEL} {...chips("status")} />
       <DateRangeFields
         label="Last seen"
         from={local.from}

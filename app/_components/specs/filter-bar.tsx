@@ -24,18 +24,11 @@ export function useSpecsFilters() {
 
 export function FilterBar() {
   const [filters, update] = useSpecsFilters();
-  const { local, set, clear, active } = useFilterFields(filters, update, { q: "", status: [], from: null, to: null });
+  const { local, set, clear, active, chips } = useFilterFields(filters, update, { q: "", status: [], from: null, to: null });
   return (
     <FilterPanel margin="mb-6">
       <SearchField value={local.q} placeholder="Change or spec id, title…" onChange={(q) => set("q", q, "replace")} />
-      <ChipGroup
-        legend="Status"
-        options={CHANGE_GROUPS}
-        labels={GROUP_LABEL}
-        value={local.status}
-        onChange={(next) => set("status", next)}
-        wrap={false}
-      />
+      <ChipGroup legend="Status" options={CHANGE_GROUPS} labels={GROUP_LABEL} {...chips("status")} wrap={false} />
       <DateRangeFields label="Modified" from={local.from} to={local.to} onFrom={(day) => set("from", day)} onTo={(day) => set("to", day)} />
       <ClearFiltersButton active={active} onClear={clear} />
     </FilterPanel>

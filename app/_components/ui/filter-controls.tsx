@@ -72,7 +72,9 @@ export function useFilterFields<F, K extends keyof F>(filters: F, update: Update
     const value: unknown = local[k];
     return Array.isArray(value) ? value.length > 0 : Boolean(value);
   });
-  return { local, set, clear, active };
+  /** A chip group's `value` and `onChange` for one field: `<ChipGroup … {...chips("status")} />`. */
+  const chips = <P extends K>(key: P) => ({ value: local[key], onChange: (next: F[P]) => set(key, next) });
+  return { local, set, clear, active, chips };
 }
 
 function pick<F, K extends keyof F>(source: F, keys: readonly K[]): Pick<F, K> {

@@ -5,13 +5,12 @@ import { plural } from "@/lib/format";
 import { WORK_STATUSES, WORK_TYPES } from "@/lib/schemas/values";
 import type { WorkStats, WorkStatus } from "@/lib/schemas/work";
 import { useTRPC } from "@/lib/trpc/react";
-import { ChipGroup, ClearFiltersButton, DateRangeFields, FilterPanel, SearchField, useFilterFields } from "../ui/filter-controls";
 import { PageHeader } from "../shell/page-header";
 import { useSelectedProject } from "../shell/selected-project";
 import { EmptyState, ErrorState, ListSkeleton, Skeleton } from "../ui/ui";
 import { WorkActivity } from "./work-activity";
+import { WorkFilterBar } from "./work-filter-bar";
 import { WorkList } from "./work-list";
-import { useWorkFilters } from "./use-work-filters";
 import { useVisibleWorkItems } from "./use-visible-work";
 import { WORK_STATUS_LABEL, WORK_TYPE_LABEL } from "./work-url-state";
 
@@ -90,34 +89,5 @@ function WorkStatsBar({ stats, isError }: { stats: WorkStats | undefined; isErro
         ).join(" · ")}
       </div>
     </section>
-  );
-}
-
-function WorkFilterBar() {
-  const [filters, update] = useWorkFilters();
-  // The activity timeline's filter is not part of this bar, so Clear leaves it alone.
-  const { local, set, clear, active } = useFilterFields(filters, update, { q: "", type: [], status: [], from: null, to: null });
-  return (
-    <FilterPanel>
-      <SearchField value={local.q} placeholder="Title, project, status…" onChange={(q) => set("q", q, "replace")} />
-      <ChipGroup
-        look="toggle"
-        legend="Type"
-        options={WORK_TYPES}
-        labels={WORK_TYPE_LABEL}
-        value={local.type}
-        onChange={(next) => set("type", next)}
-      />
-      <ChipGroup
-        look="toggle"
-        legend="Status"
-        options={WORK_STATUSES}
-        labels={WORK_STATUS_LABEL}
-        value={local.status}
-        onChange={(next) => set("status", next)}
-      />
-      <DateRangeFields label="Updated" from={local.from} to={local.to} onFrom={(day) => set("from", day)} onTo={(day) => set("to", day)} />
-      <ClearFiltersButton active={active} onClear={clear} />
-    </FilterPanel>
   );
 }
