@@ -148,6 +148,29 @@ function LaunchForm({
         {text}
       </p>
     ) : null;
+  // Max turns and the budget: a number typed as text, checked on submit (a render function, not a component, so typing keeps focus).
+  const limitField = (
+    key: "maxTurns" | "maxBudgetUsd",
+    value: string,
+    f: { id: string; label: string; inputMode: "numeric" | "decimal"; placeholder: string },
+  ) => (
+    <div>
+      <label htmlFor={f.id} className="block text-xs text-zinc-500">
+        {f.label}
+      </label>
+      <input
+        id={f.id}
+        inputMode={f.inputMode}
+        value={value}
+        onChange={(e) => set(key, e.target.value)}
+        placeholder={f.placeholder}
+        className={field}
+        aria-invalid={Boolean(errors[key])}
+        aria-describedby={errors[key] ? `${f.id}-error` : undefined}
+      />
+      {errorText(`${f.id}-error`, errors[key])}
+    </div>
+  );
 
   return (
     <form onSubmit={submit} noValidate className="space-y-4 p-5" aria-labelledby={titleId} data-testid="launch-form">
@@ -254,38 +277,18 @@ function LaunchForm({
               ))}
             </select>
           </div>
-          <div>
-            <label htmlFor="launch-max-turns" className="block text-xs text-zinc-500">
-              Max turns
-            </label>
-            <input
-              id="launch-max-turns"
-              inputMode="numeric"
-              value={options.maxTurns}
-              onChange={(e) => set("maxTurns", e.target.value)}
-              placeholder="no limit"
-              className={field}
-              aria-invalid={Boolean(errors.maxTurns)}
-              aria-describedby={errors.maxTurns ? "launch-max-turns-error" : undefined}
-            />
-            {errorText("launch-max-turns-error", errors.maxTurns)}
-          </div>
-          <div>
-            <label htmlFor="launch-budget" className="block text-xs text-zinc-500">
-              Budget (USD)
-            </label>
-            <input
-              id="launch-budget"
-              inputMode="decimal"
-              value={options.maxBudgetUsd}
-              onChange={(e) => set("maxBudgetUsd", e.target.value)}
-              placeholder="no cap"
-              className={field}
-              aria-invalid={Boolean(errors.maxBudgetUsd)}
-              aria-describedby={errors.maxBudgetUsd ? "launch-budget-error" : undefined}
-            />
-            {errorText("launch-budget-error", errors.maxBudgetUsd)}
-          </div>
+          {limitField("maxTurns", options.maxTurns, {
+            id: "launch-max-turns",
+            label: "Max turns",
+            inputMode: "numeric",
+            placeholder: "no limit",
+          })}
+          {limitField("maxBudgetUsd", options.maxBudgetUsd, {
+            id: "launch-budget",
+            label: "Budget (USD)",
+            inputMode: "decimal",
+            placeholder: "no cap",
+          })}
           <SubagentPicker projectId={projectId} value={agent} onChange={setAgent} className={field} />
           <label className="col-span-2 flex items-center gap-2 self-end pb-1.5 text-sm">
             <input
