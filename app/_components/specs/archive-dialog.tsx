@@ -83,18 +83,11 @@ export function ArchiveDialog({
                       <th scope="col" className="py-1 font-medium">
                         Spec
                       </th>
-                      <th scope="col" className="py-1 text-right font-medium">
-                        Added
-                      </th>
-                      <th scope="col" className="py-1 text-right font-medium">
-                        Modified
-                      </th>
-                      <th scope="col" className="py-1 text-right font-medium">
-                        Removed
-                      </th>
-                      <th scope="col" className="py-1 text-right font-medium">
-                        Renamed
-                      </th>
+                      {["Added", "Modified", "Removed", "Renamed"].map((h) => (
+                        <th key={h} scope="col" className="py-1 text-right font-medium">
+                          {h}
+                        </th>
+                      ))}
                     </tr>
                   </thead>
                   <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
