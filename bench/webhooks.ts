@@ -1,13 +1,11 @@
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { Webhooks } from "@octokit/webhooks";
 import { workflowRunCompleted } from "../tests/fixtures/webhooks/github";
-import { serveWorkdeck } from "../tests/support/workdeck-server";
+import { demoWorkspaceFolder, serveWorkdeck } from "../tests/support/workdeck-server";
 import { percentile, type BenchRow } from "./stats";
 
-const repoRoot = path.resolve(import.meta.dirname, "..");
 const SENDERS = 10;
 const PER_SENDER = Number(process.env.BENCH_WEBHOOK_DELIVERIES ?? 200);
 const SECRET = "bench-webhook-secret";
@@ -20,17 +18,10 @@ const SECRET = "bench-webhook-secret";
  * 201 that the database does not hold (lost).
  */
 export async function benchWebhooks(): Promise<BenchRow[]> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "workdeck-bench-webhooks-"));
-  const workspace = path.join(dir, "workspace");
-  fs.cpSync(path.join(repoRoot, "examples/demo-workspace"), workspace, { recursive: true });
-  const configPath = path.join(dir, "config.json");
-  fs.writeFileSync(
-    configPath,
-    JSON.stringify({
-      projects: [{ slug: "billing-api", path: path.join(workspace, "billing-api"), repository: "acme/billing-api" }],
-      integrations: { github: { webhookSecretEnv: "BENCH_GITHUB_SECRET" } },
-    }),
-  );
+  const { dir, configPath } = demoWorkspaceFolder("workdeck-bench-webhooks-", "config.json", (workspace) => ({
+    projects: [{ slug: "billing-api", path: path.join(workspace, "billing-api"), repository: "acme/billing-api" }],
+    integrations: { github: { webhookSecretEnv: "BENCH_GITHUB_SECRET" } },
+  }));
   const dbPath = path.join(dir, "w.db");
   const server = await serveWorkdeck({ dbPath, configPath, env: { BENCH_GITHUB_SECRET: SECRET } });
   try {

@@ -1,10 +1,8 @@
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { test as base, expect } from "@playwright/test";
 import { deploymentEvent } from "../fixtures/webhooks/railway";
-import { serveWorkdeck } from "../support/workdeck-server";
+import { demoWorkspaceFolder, serveWorkdeck } from "../support/workdeck-server";
 import { waitForHydration } from "./fixtures";
 import { fitsNarrow, shot, titleShows } from "./narrow";
 
@@ -15,25 +13,17 @@ import { fitsNarrow, shot, titleShows } from "./narrow";
  * the next successful deploy resolves it, live too.
  */
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const SECRET = "railway-e2e-secret-0123456789";
 
 const test = base.extend<{}, { deploysServer: { baseURL: string } }>({
   deploysServer: [
     async ({}, use) => {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "workdeck-e2e-deploys-"));
-      const workspace = path.join(dir, "workspace");
-      fs.cpSync(path.join(repoRoot, "examples/demo-workspace"), workspace, { recursive: true });
-      const configPath = path.join(dir, "workdeck.config.json");
-      fs.writeFileSync(
-        configPath,
-        JSON.stringify({
-          projects: [
-            { slug: "billing-api", name: "Billing API", path: path.join(workspace, "billing-api"), railway: { projectId: "prj-7f3a" } },
-          ],
-          integrations: { railway: { webhookSecretEnv: "RAILWAY_WEBHOOK_SECRET" } },
-        }),
-      );
+      const { dir, configPath } = demoWorkspaceFolder("workdeck-e2e-deploys-", "workdeck.config.json", (workspace) => ({
+        projects: [
+          { slug: "billing-api", name: "Billing API", path: path.join(workspace, "billing-api"), railway: { projectId: "prj-7f3a" } },
+        ],
+        integrations: { railway: { webhookSecretEnv: "RAILWAY_WEBHOOK_SECRET" } },
+      }));
       const server = await serveWorkdeck({ dbPath: path.join(dir, "w.db"), configPath, env: { RAILWAY_WEBHOOK_SECRET: SECRET } });
       await use({ baseURL: server.baseURL });
       await server.stop();

@@ -1,13 +1,10 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { test as base, expect, type Page } from "@playwright/test";
 import { FakeAnthropic } from "../support/fake-anthropic";
-import { serveWorkdeck } from "../support/workdeck-server";
+import { demoWorkspaceFolder, serveWorkdeck } from "../support/workdeck-server";
 import { fakeClaudeEnv } from "../support/claude-env";
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
 export type WorkdeckServer = {
   baseURL: string;
@@ -72,11 +69,10 @@ export const testWithFakeClaude = () =>
 export async function startWorkdeck(
   opts: { token?: string; host?: string; env?: Record<string, string> } = {},
 ): Promise<{ info: WorkdeckServer; stop(): Promise<void> }> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "workdeck-e2e-"));
-  const workspace = path.join(dir, "workspace");
-  fs.cpSync(path.join(repoRoot, "examples/demo-workspace"), workspace, { recursive: true });
-  const configPath = path.join(dir, "workdeck.config.json");
-  fs.writeFileSync(configPath, JSON.stringify({ scan: [workspace], rescanMinutes: 60 }));
+  const { dir, workspace, configPath } = demoWorkspaceFolder("workdeck-e2e-", "workdeck.config.json", (workspace) => ({
+    scan: [workspace],
+    rescanMinutes: 60,
+  }));
   const dbPath = path.join(dir, "workdeck.db");
   const server = await serveWorkdeck({ dbPath, configPath, token: opts.token, host: opts.host, env: opts.env });
   const { baseURL } = server;

@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "./engines";
@@ -6,6 +8,23 @@ import { freePort } from "./engines";
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
 export type ServeOptions = { dbPath: string; configPath: string; token?: string; host?: string; env?: Record<string, string> };
+
+/**
+ * A temp folder holding a copy of examples/demo-workspace and a config file written from the copy's
+ * path: what a served Workdeck reads. The caller removes `dir`.
+ */
+export function demoWorkspaceFolder(
+  prefix: string,
+  configName: string,
+  config: (workspace: string) => unknown,
+): { dir: string; workspace: string; configPath: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const workspace = path.join(dir, "workspace");
+  fs.cpSync(path.join(repoRoot, "examples/demo-workspace"), workspace, { recursive: true });
+  const configPath = path.join(dir, configName);
+  fs.writeFileSync(configPath, JSON.stringify(config(workspace)));
+  return { dir, workspace, configPath };
+}
 
 /**
  * A real `workdeck serve` child on a free port, ready once /api/health answers.
