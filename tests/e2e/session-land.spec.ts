@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { expect, type APIRequestContext, type Page } from "@playwright/test";
-import { afterToolResult, mainAsking } from "../support/fake-anthropic";
+import { afterToolResult, mainAsking, type FakeAnthropic } from "../support/fake-anthropic";
 import { testWithFakeClaude, waitForHydration, type WorkdeckServer } from "./fixtures";
 
 /**
@@ -26,8 +26,13 @@ function ensureRepository(workspace: string): void {
   git(workspace, "commit", "-q", "-m", "workspace");
 }
 
-/** A finished session on billing-api whose agent ran `command` in its worktree. */
-async function finishedSession(page: Page, request: APIRequestContext, app: WorkdeckServer, tag: string): Promise<number> {
+type Fixtures = { page: Page; request: APIRequestContext; app: WorkdeckServer; fake: FakeAnthropic };
+
+/** A finished session on billing-api (the workspace made a git repository) whose agent ran `command` in its worktree, then said `reply`. */
+async function finishedSession({ page, request, app, fake }: Fixtures, tag: string, command: string, reply: string): Promise<number> {
+  ensureRepository(app.workspace);
+  fake.when(mainAsking(tag), { kind: "tool_use", name: "Bash", input: { command } }, { times: 1 });
+  fake.when(afterToolResult, { kind: "text", text: reply }, { times: 1 });
   const res = await request.post(`${app.baseURL}/api/trpc/sessions.start`, {
     data: { projectId: "billing-api", prompt: `${tag}: do the work.`, overrides: { permissionMode: "bypassPermissions" } },
   });
@@ -45,21 +50,12 @@ test("Review a session's changes, then Merge it from the page: the work is on ma
   app,
   fake,
 }) => {
-  ensureRepository(app.workspace);
-  fake.when(
-    mainAsking("MERGE-ME"),
-    {
-      kind: "tool_use",
-      name: "Bash",
-      input: {
-        command:
-          "printf 'landed from the page\\n' > LANDED.md && sed -i 's/Billing API is a Fastify/Billing API is a small Fastify/' openspec/config.yaml",
-      },
-    },
-    { times: 1 },
+  const id = await finishedSession(
+    { page, request, app, fake },
+    "MERGE-ME",
+    "printf 'landed from the page\\n' > LANDED.md && sed -i 's/Billing API is a Fastify/Billing API is a small Fastify/' openspec/config.yaml",
+    "Wrote it.",
   );
-  fake.when(afterToolResult, { kind: "text", text: "Wrote it." }, { times: 1 });
-  const id = await finishedSession(page, request, app, "MERGE-ME");
 
   // The review: a file tree, each file's patch, the changed word marked.
   const review = page.getByTestId("session-diff");
@@ -95,14 +91,12 @@ test("A conflicting merge names the file and changes nothing; Discard asks first
   app,
   fake,
 }) => {
-  ensureRepository(app.workspace);
-  fake.when(
-    mainAsking("CONFLICT-ME"),
-    { kind: "tool_use", name: "Bash", input: { command: "printf 'agent version\\n' > README.md" } },
-    { times: 1 },
+  const id = await finishedSession(
+    { page, request, app, fake },
+    "CONFLICT-ME",
+    "printf 'agent version\\n' > README.md",
+    "Rewrote the README.",
   );
-  fake.when(afterToolResult, { kind: "text", text: "Rewrote the README." }, { times: 1 });
-  const id = await finishedSession(page, request, app, "CONFLICT-ME");
   // Meanwhile main changed the same file.
   fs.writeFileSync(path.join(app.workspace, "billing-api/README.md"), "user version\n");
   git(app.workspace, "commit", "-q", "-am", "user edit");
