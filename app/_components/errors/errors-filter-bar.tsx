@@ -6,6 +6,7 @@ import { readErrorsFilters, writeErrorsFilters, type ErrorsFilters } from "./err
 import {
   ChipGroup,
   ClearFiltersButton,
+  dateRange,
   DateRangeFields,
   FilterPanel,
   SearchField,
@@ -34,13 +35,7 @@ export function ErrorsFilterBar() {
       <ChipGroup legend="Pattern" options={PATTERNS} labels={PATTERN_LABEL} {...chips("pattern")} />
       <ChipGroup legend="Decision" options={DECISIONS} labels={DECISION_LABEL} {...chips("decision")} />
       <ChipGroup legend="Status" options={FAILURE_STATUSES} labels={STATUS_LABEL} {...chips("status")} />
-      <DateRangeFields
-        label="Last seen"
-        from={local.from}
-        to={local.to}
-        onFrom={(day) => set("from", day)}
-        onTo={(day) => set("to", day)}
-      />
+      <DateRangeFields label="Last seen" {...dateRange({ local, set })} />
       <ClearFiltersButton active={active} onClear={clear} />
     </FilterPanel>
   );

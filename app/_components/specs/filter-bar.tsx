@@ -6,6 +6,7 @@ import { readFilters, writeFilters, type SpecsFilters } from "@/lib/url-state";
 import {
   ChipGroup,
   ClearFiltersButton,
+  dateRange,
   DateRangeFields,
   FilterPanel,
   SearchField,
@@ -29,7 +30,7 @@ export function FilterBar() {
     <FilterPanel margin="mb-6">
       <SearchField value={local.q} placeholder="Change or spec id, title…" onChange={(q) => set("q", q, "replace")} />
       <ChipGroup legend="Status" options={CHANGE_GROUPS} labels={GROUP_LABEL} {...chips("status")} wrap={false} />
-      <DateRangeFields label="Modified" from={local.from} to={local.to} onFrom={(day) => set("from", day)} onTo={(day) => set("to", day)} />
+      <DateRangeFields label="Modified" {...dateRange({ local, set })} />
       <ClearFiltersButton active={active} onClear={clear} />
     </FilterPanel>
   );

@@ -77,6 +77,17 @@ export function useFilterFields<F, K extends keyof F>(filters: F, update: Update
   return { local, set, clear, active, chips };
 }
 
+/** The date range's bounds and setters, from a bar's `useFilterFields` that has `from` and `to`. */
+export function dateRange({
+  local,
+  set,
+}: {
+  local: { from: string | null; to: string | null };
+  set(key: "from" | "to", value: string | null): void;
+}) {
+  return { from: local.from, to: local.to, onFrom: (day: string | null) => set("from", day), onTo: (day: string | null) => set("to", day) };
+}
+
 function pick<F, K extends keyof F>(source: F, keys: readonly K[]): Pick<F, K> {
   const out = {} as Pick<F, K>;
   for (const k of keys) out[k] = source[k];

@@ -1,7 +1,15 @@
 "use client";
 
 import { WORK_STATUSES, WORK_TYPES } from "@/lib/schemas/values";
-import { ChipGroup, ClearFiltersButton, DateRangeFields, FilterPanel, SearchField, useFilterFields } from "../ui/filter-controls";
+import {
+  ChipGroup,
+  ClearFiltersButton,
+  dateRange,
+  DateRangeFields,
+  FilterPanel,
+  SearchField,
+  useFilterFields,
+} from "../ui/filter-controls";
 import { useWorkFilters } from "./use-work-filters";
 import { WORK_STATUS_LABEL, WORK_TYPE_LABEL, type WorkFilters } from "./work-url-state";
 
@@ -22,15 +30,7 @@ export function WorkFilterBar({ dates = true }: { dates?: boolean }) {
       <SearchField value={local.q} placeholder="Title, project, status…" onChange={(q) => set("q", q, "replace")} />
       <ChipGroup look="toggle" legend="Type" options={WORK_TYPES} labels={WORK_TYPE_LABEL} {...chips("type")} />
       <ChipGroup look="toggle" legend="Status" options={WORK_STATUSES} labels={WORK_STATUS_LABEL} {...chips("status")} />
-      {dates && (
-        <DateRangeFields
-          label="Updated"
-          from={local.from}
-          to={local.to}
-          onFrom={(day) => set("from", day)}
-          onTo={(day) => set("to", day)}
-        />
-      )}
+      {dates && <DateRangeFields label="Updated" {...dateRange({ local, set })} />}
       <ClearFiltersButton active={active} onClear={clear} />
     </FilterPanel>
   );
