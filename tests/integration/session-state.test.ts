@@ -98,6 +98,16 @@ describe("session state follows Claude Code", () => {
   it("a server shut down during a tool leaves the session interrupted; another server resumes it to completed", async () => {
     const first = await setup();
     fake!.queue({ kind: "tool_use", name: "Bash", input: { command: "sleep 30" }, text: "Sleeping." });
+    // Until the shutdown, a tool result (Claude Code may move a long command to the background and
+    // report back early, on a loaded machine) is answered with another long tool, never a final
+    // answer: the session must still be inside a tool when its server stops.
+    let holding = true;
+    fake!.when((req) => holding && afterToolResult(req), {
+      kind: "tool_use",
+      name: "Bash",
+      input: { command: "sleep 30" },
+      text: "Still sleeping.",
+    });
     const { id } = await first.start({ projectId: "demo", prompt: "sleep long" });
     await toolRunning(first, id);
     // Resuming needs Claude Code's transcript, which it writes shortly after each message: a kill
@@ -111,6 +121,7 @@ describe("session state follows Claude Code", () => {
     );
 
     await first.close();
+    holding = false;
 
     expect(first.get({ id })).toMatchObject({ status: "interrupted", exitReason: "shutdown" });
     const second = await setup(3, lastSpec!);
