@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { migrateDatabase, openDatabase } from "@/server/db/client";
 import { EventBus } from "@/server/events/bus";
 import { ProjectRegistry } from "@/server/projects/service";
-import { getFailure, listFailures } from "@/server/errors/service";
+import { getFailure, listFailures, triageFailure } from "@/server/errors/service";
 import { ingestReport, type ErrorsDeps } from "@/server/errors/ingest";
 import { DEFAULT_FLAKINESS_RUNS, KEPT_RUNS, RECENT_RUNS } from "@/server/errors/groups";
 import { WorkdeckConfigSchema } from "@/lib/schemas/config";
@@ -84,6 +84,9 @@ describe("flakiness window", () => {
     // The failure page's group reads through the same window.
     const id = (await groups())[0]!.id;
     expect((await getFailure(withWindow(deps, 30), { failureId: id })).flakiness).toEqual({ flaky: 10, ran: 30, window: 30 });
+    // So does the group a triage decision answers with.
+    const triaged = await triageFailure(withWindow(deps, 30), { failureId: id, decision: "one_off_fix", rationale: "seen" });
+    expect(triaged.flakiness).toEqual({ flaky: 10, ran: 30, window: 30 });
   });
 
   it("runs after the last ingest of the test count as absent, not as runs it ran in", async () => {
