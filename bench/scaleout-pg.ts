@@ -10,18 +10,16 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { migrateDatabase, openDatabase } from "@/server/db/client";
-import { migratePgDatabase, openPgDatabase } from "@/server/db/pg-client";
 import { PostgresStore, SqliteStore } from "@/server/db/sql-store";
 import { EventBus } from "@/server/events/bus";
-import { PgNotifier } from "@/server/events/pg-notifier";
 import type { WorkdeckEvent } from "@/lib/schemas/events";
 import { changedEvent } from "../tests/support/bus-events";
 import { startPostgres } from "../tests/support/postgres";
 import { percentile, type BenchRow } from "./stats";
+import { migratePostgres, pgBusInstance } from "../tests/support/pg-bus";
 
 const RUNS = 60;
 const WRITES = 2000;
-const quiet = { info: () => {}, warn: () => {} };
 const repoRoot = path.resolve(import.meta.dirname, "..");
 const changed = (id: string) => changedEvent(id);
 
@@ -30,23 +28,12 @@ export async function benchScaleoutPostgres(): Promise<BenchRow[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "workdeck-bench-pg-"));
   const closers: (() => Promise<void>)[] = [];
   try {
-    const admin = openPgDatabase(server.url);
-    await migratePgDatabase(admin, path.join(repoRoot, "drizzle", "pg"));
-    await admin.$client.end();
+    await migratePostgres(server.url);
 
     const instance = async () => {
-      const pool = new pg.Pool({ connectionString: server.url, max: 4 });
-      const bus = new EventBus(null, new PostgresStore(pool));
-      const notifier = new PgNotifier(server.url, quiet);
-      await bus.startPolling(3_600_000);
-      bus.useNotifier(notifier);
-      await notifier.start();
-      closers.push(async () => {
-        bus.stopPolling();
-        await notifier.close();
-        await pool.end();
-      });
-      return bus;
+      const inst = await pgBusInstance(server.url);
+      closers.push(() => inst.close());
+      return inst.bus;
     };
     const a = await instance();
     const b = await instance();

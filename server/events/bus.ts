@@ -165,11 +165,7 @@ export class EventBus {
       for (const e of events) this.emitCommitted(e);
       return;
     }
-    if (this.notifier && events.length) {
-      const first = this.unannounced.length === 0;
-      this.unannounced.push(...events.map((e) => e.id));
-      if (first) setImmediate(() => this.flushAnnouncements());
-    }
+    this.announce(events.map((e) => e.id));
     await this.pollForeign();
   }
 
@@ -189,7 +185,7 @@ export class EventBus {
         this.emit(event);
       });
     } else this.emit(event);
-    if (this.notifier && this.unannounced.push(event.id) === 1) setImmediate(() => this.flushAnnouncements());
+    this.announce([event.id]);
   }
 
   private emit(event: WorkdeckEvent): void {
@@ -224,6 +220,14 @@ export class EventBus {
         this.pollForeign().catch(() => {});
       });
     });
+  }
+
+  /** Queues committed ids for the notifier; everything committed in one turn goes out as one message. */
+  private announce(ids: readonly number[]): void {
+    if (!this.notifier || !ids.length) return;
+    const first = this.unannounced.length === 0;
+    this.unannounced.push(...ids);
+    if (first) setImmediate(() => this.flushAnnouncements());
   }
 
   private flushAnnouncements(): void {

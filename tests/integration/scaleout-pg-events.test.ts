@@ -2,28 +2,21 @@
  * Issue 14: the event bus on a PostgreSQL store, across instances, through LISTEN/NOTIFY (no
  * polling, no Redis): each "instance" is its own pool, bus and notifier on one real PostgreSQL.
  */
-import path from "node:path";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { migratePgDatabase, openPgDatabase } from "@/server/db/pg-client";
 import { PostgresStore } from "@/server/db/sql-store";
 import { EventBus } from "@/server/events/bus";
-import { PgNotifier } from "@/server/events/pg-notifier";
 import type { WorkdeckEvent } from "@/lib/schemas/events";
 import { changedEvent, changeLabel, until } from "../support/bus-events";
 import { startPostgres, type PostgresServer } from "../support/postgres";
-import { repoRoot } from "../support/temp";
+import { migratePostgres, pgBusInstance } from "../support/pg-bus";
 
-const HOUR = 3_600_000;
-const quiet = { info: () => {}, warn: () => {} };
 let server: PostgresServer;
 const cleanups: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
   server = await startPostgres();
-  const db = openPgDatabase(server.url);
-  await migratePgDatabase(db, path.join(repoRoot, "drizzle", "pg"));
-  await db.$client.end();
+  await migratePostgres(server.url);
 }, 120_000);
 
 afterEach(async () => {
@@ -41,23 +34,13 @@ afterAll(async () => {
 const changed = (id: string) => changedEvent(id);
 const label = changeLabel;
 
-/** One instance: its own pool, its bus polling only hourly (so anything faster came by NOTIFY), its notifier. */
+/** One instance (tests/support/pg-bus.ts), with what its bus emitted. */
 async function instance() {
-  const pool = new pg.Pool({ connectionString: server.url, max: 4 });
-  const store = new PostgresStore(pool);
-  const bus = new EventBus(null, store);
-  const notifier = new PgNotifier(server.url, quiet);
-  await bus.startPolling(HOUR);
-  bus.useNotifier(notifier);
-  await notifier.start();
+  const inst = await pgBusInstance(server.url);
   const seen: WorkdeckEvent[] = [];
-  bus.on((e) => seen.push(e));
-  cleanups.push(async () => {
-    bus.stopPolling();
-    await notifier.close();
-    await pool.end();
-  });
-  return { store, bus, notifier, seen };
+  inst.bus.on((e) => seen.push(e));
+  cleanups.push(() => inst.close());
+  return { ...inst, seen };
 }
 
 describe("events across instances on PostgreSQL (LISTEN/NOTIFY)", () => {

@@ -7,10 +7,10 @@ import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe } from "vitest";
 import { migrateDatabase, openDatabase } from "@/server/db/client";
-import { migratePgDatabase, openPgDatabase } from "@/server/db/pg-client";
 import { PostgresStore, SqliteStore, type Dialect, type SqlStore } from "@/server/db/sql-store";
 import { startPostgres, type PostgresServer } from "./postgres";
 import { repoRoot, tempDir } from "./temp";
+import { databaseUrl, migratePostgres } from "./pg-bus";
 
 export type OpenStore = (opts?: { poolSize?: number }) => Promise<SqlStore>;
 export type DialectContext = {
@@ -41,9 +41,7 @@ export function describeEachDialect(name: string, body: (ctx: DialectContext) =>
         admin = new pg.Client({ connectionString: server.url });
         await admin.connect();
         await admin.query(`CREATE DATABASE ${TEMPLATE}`);
-        const t = openPgDatabase(server.url.replace(/\/postgres$/, `/${TEMPLATE}`));
-        await migratePgDatabase(t, path.join(repoRoot, "drizzle", "pg"));
-        await t.$client.end();
+        await migratePostgres(databaseUrl(server.url, TEMPLATE));
       }, 120_000);
     }
 
@@ -54,7 +52,7 @@ export function describeEachDialect(name: string, body: (ctx: DialectContext) =>
     });
 
     const openPg = async (database: string, poolSize = 10): Promise<SqlStore> => {
-      const pool = new pg.Pool({ connectionString: server!.url.replace(/\/postgres$/, `/${database}`), max: poolSize });
+      const pool = new pg.Pool({ connectionString: databaseUrl(server!.url, database), max: poolSize });
       pool.on("error", () => {});
       closers.push(() => pool.end());
       const store = new PostgresStore(pool);
