@@ -3,6 +3,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
+import { backoffDelay } from "@/lib/backoff";
 import * as schema from "./schema";
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
@@ -27,8 +28,9 @@ export type OpenOptions = {
 export function openDatabase(dbPath: string, opts: OpenOptions = {}): Db {
   if (dbPath !== ":memory:") fs.mkdirSync(path.dirname(dbPath), { recursive: true });
   const sqlite = new Database(dbPath);
-  sqlite.pragma("journal_mode = WAL");
+  // First: switching a new file to WAL takes a lock that a second process opening it must wait for.
   sqlite.pragma("busy_timeout = 5000");
+  sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
@@ -36,7 +38,29 @@ export function openDatabase(dbPath: string, opts: OpenOptions = {}): Db {
   return drizzle(sqlite, { schema }) as Db;
 }
 
-/** Applies the committed SQL migrations in `drizzle/`. Idempotent. */
+/** Tries after the first, when several processes migrate one new file at once (see migrateDatabase). */
+const MIGRATE_RETRIES = 5;
+
+/**
+ * Applies the committed SQL migrations in `drizzle/`. Idempotent, and safe when several processes
+ * start on one new file at once (three `workdeck ingest` runs, a CLI beside `serve`): the
+ * migrator reads what is applied before its transaction, so a second process can find the tables
+ * it meant to create already made by the first ("table already exists"). Its transaction rolled
+ * back whole; once the first has committed, a retry finds nothing left to apply.
+ */
 export function migrateDatabase(db: Db, migrationsFolder: string): void {
-  migrate(db, { migrationsFolder });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      migrate(db, { migrationsFolder });
+      return;
+    } catch (err) {
+      if (attempt >= MIGRATE_RETRIES) throw err;
+      sleepSync(backoffDelay(attempt, { baseMs: 25, maxMs: 800, jitter: true }));
+    }
+  }
+}
+
+/** Opening the database is synchronous for its callers; a short blocking wait keeps it so. */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }

@@ -1,10 +1,13 @@
+import { execFile } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { migrateDatabase, openDatabase } from "@/server/db/client";
 import { repoRoot, tempDir } from "../support/temp";
 
 const migrations = path.join(repoRoot, "drizzle");
+const run = promisify(execFile);
 
 const tables = (db: ReturnType<typeof openDatabase>) =>
   (
@@ -38,4 +41,28 @@ describe("migrations", () => {
     migrateDatabase(db, migrations);
     expect(tables(db)).toEqual(full);
   });
+
+  // Three `workdeck ingest` runs started together on a new database failed in CI: the second
+  // process opened the file while the first switched it to WAL, or found the tables it was about to
+  // create already made. Eight processes per round made one round in eight fail before the fix.
+  it("several processes migrating one new file at the same moment all succeed, and the file is migrated once", async () => {
+    for (let round = 0; round < 3; round++) {
+      const dbPath = path.join(tempDir(), "race.db");
+      const env = { ...process.env, WORKDECK_DB: dbPath, NO_COLOR: "1" };
+      const results = await Promise.all(
+        Array.from({ length: 8 }, () =>
+          run(process.execPath, [path.join(repoRoot, "bin/workdeck.mjs"), "db", "migrate"], { env }).then(
+            () => "",
+            (err: { stderr?: string }) => err.stderr ?? String(err),
+          ),
+        ),
+      );
+      expect(results.filter(Boolean)).toEqual([]);
+      const db = openDatabase(dbPath);
+      const applied = db.$client.prepare("SELECT count(*) AS n FROM __drizzle_migrations").get() as { n: number };
+      const journal = JSON.parse(fs.readFileSync(path.join(migrations, "meta/_journal.json"), "utf8")) as { entries: unknown[] };
+      expect(applied.n).toBe(journal.entries.length);
+      db.$client.close();
+    }
+  }, 120_000);
 });
