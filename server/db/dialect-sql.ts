@@ -8,10 +8,10 @@ import type { Dialect } from "./sql-store";
 
 /** A top-level number of a JSON object kept as text (`refs`, `payload`); NULL when absent. */
 export function jsonNumber(dialect: Dialect, column: SQL, key: string): SQL {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new Error(`not a plain JSON key: ${key}`);
+  const k = plainKey(key);
   return dialect === "postgres"
-    ? sql`((${column})::jsonb ->> ${sql.raw(`'${key}'`)})::bigint`
-    : sql`json_extract(${column}, ${sql.raw(`'$.${key}'`)})`;
+    ? sql`((${column})::jsonb ->> ${sql.raw(`'${k}'`)})::bigint`
+    : sql`json_extract(${column}, ${sql.raw(`'$.${k}'`)})`;
 }
 
 /**
@@ -20,4 +20,34 @@ export function jsonNumber(dialect: Dialect, column: SQL, key: string): SQL {
  */
 export function likeText(dialect: Dialect, column: SQL, pattern: string): SQL {
   return dialect === "postgres" ? sql`${column} ILIKE ${pattern} ESCAPE '\\'` : sql`${column} LIKE ${pattern} ESCAPE '\\'`;
+}
+
+function plainKey(key: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new Error(`not a plain JSON key: ${key}`);
+  return key;
+}
+
+/** A top-level string of a JSON object kept as text, as text; NULL when absent. */
+export function jsonText(dialect: Dialect, column: SQL, key: string): SQL {
+  const k = plainKey(key);
+  return dialect === "postgres" ? sql`((${column})::jsonb ->> ${sql.raw(`'${k}'`)})` : sql`json_extract(${column}, ${sql.raw(`'$.${k}'`)})`;
+}
+
+/** True when a top-level key of a JSON object kept as text is JSON `true` (SQLite reads it as 1). */
+export function jsonIsTrue(dialect: Dialect, column: SQL, key: string): SQL {
+  const k = plainKey(key);
+  return dialect === "postgres"
+    ? sql`((${column})::jsonb -> ${sql.raw(`'${k}'`)}) = 'true'::jsonb`
+    : sql`json_extract(${column}, ${sql.raw(`'$.${k}'`)}) = 1`;
+}
+
+/**
+ * The length of a top-level array of a JSON object kept as text; NULL when absent or not an array
+ * (PostgreSQL's jsonb_array_length throws on a scalar, and conditions on other rows may run first).
+ */
+export function jsonArrayLength(dialect: Dialect, column: SQL, key: string): SQL {
+  const k = plainKey(key);
+  if (dialect === "sqlite") return sql`json_array_length(${column}, ${sql.raw(`'$.${k}'`)})`;
+  const value = sql`((${column})::jsonb -> ${sql.raw(`'${k}'`)})`;
+  return sql`(CASE WHEN jsonb_typeof(${value}) = 'array' THEN jsonb_array_length(${value}) END)`;
 }

@@ -1,6 +1,6 @@
-import { sql } from "drizzle-orm";
-import { jsonNumber } from "../db/dialect-sql";
-import type { SqlStore } from "../db/sql-store";
+import { sql, type SQL } from "drizzle-orm";
+import { jsonNumber, jsonText } from "../db/dialect-sql";
+import type { Dialect, SqlStore } from "../db/sql-store";
 import type { WorkdeckEvent } from "@/lib/schemas/events";
 import { deploysHref } from "@/lib/schemas/integrations";
 import type { ActivityItem, WorkItem, WorkStatus } from "@/lib/schemas/work";
@@ -82,18 +82,21 @@ export async function integrationWorkItems(
   });
 }
 
-/**
- * The timeline's kinds for this domain, as conditions over the events table. SQLite text: the
- * events table is the bus's, and work/service.ts composes these into its own SQLite query.
- */
-export const INTEGRATION_ACTIVITY_SQL = {
-  ci: "(type = 'integrations.changed' AND json_extract(payload, '$.kind') = 'ci' AND json_extract(payload, '$.change') IN ('opened', 'reopened', 'resolved'))",
-  deploy:
-    "(type = 'integrations.changed' AND json_extract(payload, '$.kind') = 'deploy' AND json_extract(payload, '$.change') IN ('opened', 'reopened', 'resolved'))",
-  review:
-    "(type = 'integrations.changed' AND json_extract(payload, '$.kind') = 'review' AND json_extract(payload, '$.change') IN ('opened', 'resolved'))",
-  automation: "type = 'automations.ran'",
-} as const;
+/** The timeline's kinds for this domain, as conditions over the events table, on either dialect. */
+export function integrationActivitySql(dialect: Dialect): Record<"ci" | "deploy" | "review" | "automation", SQL> {
+  const payload = sql.raw("payload");
+  const change = (kind: string, changes: string[]) =>
+    sql`(type = 'integrations.changed' AND ${jsonText(dialect, payload, "kind")} = ${kind} AND ${jsonText(dialect, payload, "change")} IN (${sql.join(
+      changes.map((c) => sql`${c}`),
+      sql`, `,
+    )}))`;
+  return {
+    ci: change("ci", ["opened", "reopened", "resolved"]),
+    deploy: change("deploy", ["opened", "reopened", "resolved"]),
+    review: change("review", ["opened", "resolved"]),
+    automation: sql`type = 'automations.ran'`,
+  };
+}
 
 type Base = { id: number; at: Date; projectSlug: string | null };
 

@@ -9,8 +9,10 @@
  * 50 ms with 5,000 failure groups, so it never goes through errors.listFailures (sparklines,
  * rationales, messages).
  */
+import { sql, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client";
-import type { SqlStore } from "../db/sql-store";
+import { jsonArrayLength, jsonIsTrue, jsonText } from "../db/dialect-sql";
+import type { Dialect, SqlStore } from "../db/sql-store";
 import type { EventBus } from "../events/bus";
 import type { WorkCache } from "./cache";
 import type { OpenSpecService } from "../specs/service";
@@ -19,7 +21,7 @@ import { sessionSummaries, type SessionSummary } from "../sessions/store";
 import { failureSummaries } from "../errors/service";
 import type { FailureStatus } from "@/lib/schemas/errors";
 import { liveAgentSummaries } from "../agents/service";
-import { INTEGRATION_ACTIVITY_SQL, integrationActivity, integrationWorkItems } from "../webhooks/work-items";
+import { integrationActivity, integrationActivitySql, integrationWorkItems } from "../webhooks/work-items";
 import { attachBlockers, listEdges } from "../dependencies/service";
 import { attachHealth, DEFAULT_STUCK_MINUTES, runningHealth } from "../sessions/health";
 import type { LoadedConfig } from "../config";
@@ -317,40 +319,50 @@ function firstLine(text: string): string {
 
 const TERMINAL_SESSION = ["completed", "failed", "stopped", "crashed", "interrupted"];
 
-/** SQL condition per activity kind over the events table (json_extract for the payload-level ones). */
-const KIND_SQL: Record<ActivityKind, string> = {
-  spec_created: "type = 'openspec.proposalCreated'",
-  spec_archived: "type = 'openspec.archived'",
-  failure_new: "type = 'errors.failureNew'",
-  failure_resolved: "(type = 'errors.failureUpdated' AND json_array_length(payload, '$.resolvedIds') > 0)",
-  triage: "(type = 'errors.triaged' AND json_extract(payload, '$.reviewedByHuman') = 1)",
-  session_started: "(type = 'sessions.event' AND json_extract(payload, '$.eventType') = 'workdeck/run_started')",
-  session_finished: `(type = 'sessions.updated' AND json_extract(payload, '$.status') IN (${TERMINAL_SESSION.map((s) => `'${s}'`).join(",")}))`,
-  needs_you:
-    "(type = 'agents.needsYou' OR (type = 'sessions.event' AND json_extract(payload, '$.eventType') = 'workdeck/permission_requested'))",
-  account_limited:
-    "(type = 'sessions.event' AND json_extract(payload, '$.eventType') IN ('workdeck/account_parked', 'workdeck/account_needs_login'))",
-  ...INTEGRATION_ACTIVITY_SQL,
-};
+/** The condition per activity kind over the events table (payload-level ones through dialect-sql). */
+function kindSql(dialect: Dialect): Record<ActivityKind, SQL> {
+  const payload = sql.raw("payload");
+  const eventType = jsonText(dialect, payload, "eventType");
+  const list = (values: string[]) =>
+    sql.join(
+      values.map((v) => sql`${v}`),
+      sql`, `,
+    );
+  return {
+    spec_created: sql`type = 'openspec.proposalCreated'`,
+    spec_archived: sql`type = 'openspec.archived'`,
+    failure_new: sql`type = 'errors.failureNew'`,
+    failure_resolved: sql`(type = 'errors.failureUpdated' AND ${jsonArrayLength(dialect, payload, "resolvedIds")} > 0)`,
+    triage: sql`(type = 'errors.triaged' AND ${jsonIsTrue(dialect, payload, "reviewedByHuman")})`,
+    session_started: sql`(type = 'sessions.event' AND ${eventType} = 'workdeck/run_started')`,
+    session_finished: sql`(type = 'sessions.updated' AND ${jsonText(dialect, payload, "status")} IN (${list(TERMINAL_SESSION)}))`,
+    needs_you: sql`(type = 'agents.needsYou' OR (type = 'sessions.event' AND ${eventType} = 'workdeck/permission_requested'))`,
+    account_limited: sql`(type = 'sessions.event' AND ${eventType} IN ('workdeck/account_parked', 'workdeck/account_needs_login'))`,
+    ...integrationActivitySql(dialect),
+  };
+}
+
+type EventRow = { id: number; type: string; project_slug: string | null; payload: string; created_at: number };
 
 /** The timeline beside the list: newest first, paged by event id. */
-export async function activity(deps: Pick<WorkDeps, "db" | "sqlStore">, raw: ActivityInput = {}): Promise<ActivityItem[]> {
+export async function activity(deps: Pick<WorkDeps, "sqlStore">, raw: ActivityInput = {}): Promise<ActivityItem[]> {
   const input = ActivityInputSchema.parse(raw);
-  const kinds = input.types?.length ? input.types : (Object.keys(KIND_SQL) as ActivityKind[]);
-  const where = [`(${kinds.map((k) => KIND_SQL[k]).join(" OR ")})`];
-  const params: (string | number)[] = [];
-  if (input.before) {
-    where.push("id < ?");
-    params.push(input.before);
-  }
-  if (input.projectId) {
-    where.push("project_slug = ?");
-    params.push(input.projectId);
-  }
-  const rows = deps.db.$client
-    .prepare(`SELECT id, type, project_slug, payload, created_at FROM events WHERE ${where.join(" AND ")} ORDER BY id DESC LIMIT ?`)
-    .all(...params, input.limit ?? 50) as { id: number; type: string; project_slug: string | null; payload: string; created_at: number }[];
-  const parkedPayload = deps.db.$client.prepare("SELECT payload FROM session_events WHERE session_id = ? AND seq = ?");
+  const store = deps.sqlStore;
+  const conditions = kindSql(store.dialect);
+  const kinds = input.types?.length ? input.types : (Object.keys(conditions) as ActivityKind[]);
+  const where = [
+    sql`(${sql.join(
+      kinds.map((k) => conditions[k]),
+      sql` OR `,
+    )})`,
+  ];
+  if (input.before) where.push(sql`id < ${input.before}`);
+  if (input.projectId) where.push(sql`project_slug = ${input.projectId}`);
+  const rows = await store.all<EventRow>(
+    sql`SELECT id, type, project_slug, payload, created_at FROM events WHERE ${sql.join(where, sql` AND `)} ORDER BY id DESC LIMIT ${input.limit ?? 50}`,
+  );
+  const parkedPayload = (sessionId: number, seq: number) =>
+    store.get<{ payload: string }>(sql`SELECT payload FROM session_events WHERE session_id = ${sessionId} AND seq = ${seq}`);
   const items = rows.map(async (r) => {
     const e = JSON.parse(r.payload) as WorkdeckEvent;
     const base = { id: r.id, at: new Date(r.created_at), projectSlug: r.project_slug };
@@ -392,7 +404,7 @@ export async function activity(deps: Pick<WorkDeps, "db" | "sqlStore">, raw: Act
           return { ...base, kind: "session_started", text: `Session #${e.sessionId} started`, href: sessionHref(e.sessionId) };
         if (e.eventType === "workdeck/permission_requested")
           return { ...base, kind: "needs_you", text: `Session #${e.sessionId} asks permission for a tool`, href: sessionHref(e.sessionId) };
-        const stored = parkedPayload.get(e.sessionId, e.seq) as { payload: string } | undefined;
+        const stored = await parkedPayload(e.sessionId, e.seq);
         const p = stored ? (JSON.parse(stored.payload) as { accountId?: string; until?: string }) : {};
         const text =
           e.eventType === "workdeck/account_parked"
