@@ -348,6 +348,7 @@ export const sessions = pgTable(
     pid: bigint("pid", { mode: "number" }),
     ownerLease: text("owner_lease"),
     processMark: text("process_mark"),
+    worker: text("worker"),
     createdAt: msTime("created_at").notNull(),
     startedAt: msTime("started_at"),
     endedAt: msTime("ended_at"),
@@ -476,3 +477,15 @@ export const workDependencies = pgTable(
   },
   (t) => [uniqueIndex("work_dependencies_pair_idx").on(t.blocker, t.blocked), index("work_dependencies_blocked_idx").on(t.blocked)],
 );
+
+export const workers = pgTable("workers", {
+  name: text("name").primaryKey(),
+  accounts: text("accounts").notNull().default("[]"),
+  capacity: bigint("capacity", { mode: "number" }).notNull(),
+  running: text("running").notNull().default("[]"),
+  version: text("version").notNull(),
+  host: text("host").notNull(),
+  firstSeenAt: msTime("first_seen_at").notNull(),
+  lastSeenAt: msTime("last_seen_at").notNull(),
+  lostAt: msTime("lost_at"),
+});

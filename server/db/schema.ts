@@ -335,6 +335,8 @@ export const sessions = sqliteTable(
      * leave the process group (setsid, nohup) still carry it, so stop, timeout and recovery find them.
      */
     processMark: text("process_mark"),
+    /** The `workdeck worker` running it (workers.name), or null when a server runs it (issue 14). */
+    worker: text("worker"),
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
     startedAt: integer("started_at", { mode: "timestamp_ms" }),
     endedAt: integer("ended_at", { mode: "timestamp_ms" }),
@@ -494,3 +496,4 @@ export const serverLeases = sqliteTable("server_leases", {
 });
 export * from "../dependencies/schema";
 export * from "../webhooks/schema";
+export * from "../workers/schema";
