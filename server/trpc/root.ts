@@ -11,6 +11,7 @@ import { sessionsRouter } from "../sessions/router";
 import { settingsRouter } from "../settings/router";
 import { workRouter } from "../work/router";
 import { deploysRouter } from "../webhooks/router";
+import { workersRouter } from "../workers/router";
 
 export const appRouter = createTRPCRouter({
   projects: projectsRouter,
@@ -25,6 +26,7 @@ export const appRouter = createTRPCRouter({
   claudeConfig: claudeConfigRouter,
   ask: askRouter,
   deploys: deploysRouter,
+  workers: workersRouter,
 });
 
 export type AppRouter = typeof appRouter;
