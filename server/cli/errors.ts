@@ -30,8 +30,8 @@ export function registerErrorsCommands(program: Command): void {
         await withStore(async (store) => {
           const limit = store.env.maxReportBytes;
           const body = file === "-" ? await readStdin(limit) : readReportFile(file, limit);
-          const { ingestReport } = await import("../errors/ingest");
-          const summary = ingestReport(store, {
+          const { ingestReportOnStore } = await import("../errors/ingest");
+          const summary = await ingestReportOnStore(store, {
             projectSlug: opts.project,
             body,
             format: opts.format,

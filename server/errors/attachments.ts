@@ -4,16 +4,20 @@
  * attachment by position (failure, run, attempt, index) and never sees a path; the stored path is
  * used only if it lies inside the project folder, or, written on another machine (CI), when its
  * `test-results/…` tail exists under the project folder. Links leaving the project are refused.
+ * Rows are read through the SQL port (issue 14); the files are this server's.
  */
 import fs from "node:fs";
 import path from "node:path";
 import { inflateRawSync } from "node:zlib";
+import { sql } from "drizzle-orm";
 import { AppError } from "../app-error";
+import type { SqlStore } from "../db/sql-store";
 import { resolveInsideProject } from "../projects/paths";
 import type { ProjectRegistry } from "../projects/service";
-import type { Db } from "../db/client";
 import type { StoredAttempt } from "@/lib/schemas/errors";
-import { groupRowSqlite } from "./listing";
+import { errorsStore, groupRow, type GroupRow, type StoreDeps } from "./listing";
+
+type EvidenceDeps = StoreDeps & { projects: Pick<ProjectRegistry, "get"> };
 
 export type AttachmentRef = { failureId: number; reportId: number; retry: number; index: number };
 export type ResolvedAttachment = {
@@ -37,9 +41,10 @@ const EXTENSION: Record<string, string> = {
   "text/plain": ".txt",
 };
 
-function storedAttempts(db: Db, testCaseId: number, reportId: number): StoredAttempt[] {
-  const row = db.$client.prepare("SELECT attempts FROM test_results WHERE test_case_id = ? AND report_id = ?").get(testCaseId, reportId) as
-    { attempts: Buffer | string | null } | undefined;
+async function storedAttempts(store: SqlStore, testCaseId: number, reportId: number): Promise<StoredAttempt[]> {
+  const row = await store.get<{ attempts: Buffer | string | null }>(
+    sql`SELECT attempts FROM test_results WHERE test_case_id = ${testCaseId} AND report_id = ${reportId}`,
+  );
   if (!row?.attempts) return [];
   return JSON.parse(typeof row.attempts === "string" ? row.attempts : inflateRawSync(row.attempts).toString("utf8")) as StoredAttempt[];
 }
@@ -58,9 +63,14 @@ function candidates(projectRoot: string, stored: string): string[] {
   return out;
 }
 
-export function resolveAttachment(deps: { db: Db; projects: Pick<ProjectRegistry, "get"> }, ref: AttachmentRef): ResolvedAttachment {
-  const group = groupRowSqlite(deps.db, ref.failureId);
-  const attempt = storedAttempts(deps.db, group.test_case_id, ref.reportId).find((a) => a.retry === ref.retry);
+export async function resolveAttachment(deps: EvidenceDeps, ref: AttachmentRef): Promise<ResolvedAttachment> {
+  const group = await groupRow(deps, ref.failureId);
+  return resolveFor(deps, group, await storedAttempts(errorsStore(deps), group.test_case_id, ref.reportId), ref);
+}
+
+/** The file of one attachment of the group's attempts, checked as the file comment says. */
+function resolveFor(deps: EvidenceDeps, group: GroupRow, attempts: StoredAttempt[], ref: AttachmentRef): ResolvedAttachment {
+  const attempt = attempts.find((a) => a.retry === ref.retry);
   const att = attempt?.attachments?.[ref.index];
   if (!att?.path) throw new AppError("NOT_FOUND", "No such attachment for this failure.");
   const project = deps.projects.get(group.project_slug);
@@ -112,31 +122,31 @@ export type FailureEvidence = {
 };
 
 /** `errors.evidence`: the attachments of the failure's recent runs and its failing line. */
-export function failureEvidence(
-  deps: { db: Db; projects: Pick<ProjectRegistry, "get">; config: { config: { editorUrl?: string } } },
+export async function failureEvidence(
+  deps: EvidenceDeps & { config: { config: { editorUrl?: string } } },
   failureId: number,
-): FailureEvidence {
-  return { attachments: reachableAttachments(deps, failureId), source: failingLine(deps, failureId) };
+): Promise<FailureEvidence> {
+  const group = await groupRow(deps, failureId);
+  return { attachments: await reachableAttachments(deps, failureId, group), source: await failingLine(deps, group) };
 }
 
-function failingLine(
-  deps: { db: Db; projects: Pick<ProjectRegistry, "get">; config: { config: { editorUrl?: string } } },
-  failureId: number,
-): FailureEvidence["source"] {
-  const group = groupRowSqlite(deps.db, failureId);
-  const last = deps.db.$client
-    .prepare(
-      "SELECT report_id AS reportId FROM test_results WHERE test_case_id = ? AND fingerprint = ? AND attempts IS NOT NULL ORDER BY report_id DESC LIMIT 1",
-    )
-    .get(group.test_case_id, group.fingerprint) as { reportId: number } | undefined;
+async function failingLine(
+  deps: EvidenceDeps & { config: { config: { editorUrl?: string } } },
+  group: GroupRow,
+): Promise<FailureEvidence["source"]> {
+  const store = errorsStore(deps);
+  const last = await store.get<{ reportId: number }>(
+    sql`SELECT report_id AS "reportId" FROM test_results WHERE test_case_id = ${group.test_case_id} AND fingerprint = ${group.fingerprint}
+          AND attempts IS NOT NULL ORDER BY report_id DESC LIMIT 1`,
+  );
   if (!last) return null;
-  const location = storedAttempts(deps.db, group.test_case_id, last.reportId)
+  const location = (await storedAttempts(store, group.test_case_id, last.reportId))
     .flatMap((a) => a.errors)
     .find((e) => e.location)?.location;
   if (!location) return null;
-  const { repo_path } = deps.db.$client.prepare("SELECT repo_path FROM test_cases WHERE id = ?").get(group.test_case_id) as {
-    repo_path: string | null;
-  };
+  const { repo_path } = (await store.get<{ repo_path: string | null }>(
+    sql`SELECT repo_path FROM test_cases WHERE id = ${group.test_case_id}`,
+  ))!;
   // The location is relative to Playwright's rootDir; the spec's own path is known relative to the repository.
   const rel = location.file === group.file && repo_path ? repo_path : location.file;
   if (path.isAbsolute(rel) || rel.split("/").includes("..")) return { file: rel, line: location.line, column: location.column, href: null };
@@ -151,24 +161,26 @@ function failingLine(
 }
 
 /** Which attachments of a failure's runs can be served, by position, for the page to show. */
-export function reachableAttachments(deps: { db: Db; projects: Pick<ProjectRegistry, "get"> }, failureId: number): EvidenceAttachment[] {
-  const group = groupRowSqlite(deps.db, failureId);
-  const rows = deps.db.$client
-    .prepare(
-      "SELECT report_id AS reportId FROM test_results WHERE test_case_id = ? AND attempts IS NOT NULL ORDER BY report_id DESC LIMIT 20",
-    )
-    .all(group.test_case_id) as { reportId: number }[];
+export async function reachableAttachments(deps: EvidenceDeps, failureId: number, group?: GroupRow): Promise<EvidenceAttachment[]> {
+  group ??= await groupRow(deps, failureId);
+  const store = errorsStore(deps);
+  const rows = await store.all<{ reportId: number }>(
+    sql`SELECT report_id AS "reportId" FROM test_results WHERE test_case_id = ${group.test_case_id} AND attempts IS NOT NULL
+          ORDER BY report_id DESC LIMIT 20`,
+  );
   const out: EvidenceAttachment[] = [];
-  for (const { reportId } of rows)
-    for (const a of storedAttempts(deps.db, group.test_case_id, reportId))
+  for (const { reportId } of rows) {
+    const attempts = await storedAttempts(store, group.test_case_id, reportId);
+    for (const a of attempts)
       (a.attachments ?? []).forEach((att, index) => {
         let reachable = true;
         try {
-          resolveAttachment(deps, { failureId, reportId, retry: a.retry, index });
+          resolveFor(deps, group, attempts, { failureId, reportId, retry: a.retry, index });
         } catch {
           reachable = false;
         }
         out.push({ reportId, retry: a.retry, index, name: att.name, contentType: att.contentType, reachable });
       });
+  }
   return out;
 }

@@ -5,10 +5,16 @@
  *
  * Planning (read, compute, compare) is apart from applying, and only rows that change are written:
  * ingest plans on a snapshot before it takes the write lock that every other writer waits on.
- * Raw prepared statements instead of the Drizzle query builder: its per-call SQL generation and
- * row mapping were the largest cost in the 10,000-test bench. The tables are in db/schema.ts.
+ * Raw SQL templates instead of the Drizzle query builder: its per-call SQL generation and row
+ * mapping were the largest cost in the 10,000-test bench. The tables are in db/schema.ts.
+ *
+ * The database work is written as steps (db/sql-steps.ts): ingest runs them synchronously on
+ * SQLite (its worker thread, the CLI) or through the port on PostgreSQL; classifyFailure through
+ * the port on either.
  */
 import type Database from "better-sqlite3";
+import { sql } from "drizzle-orm";
+import { all, pause, run, runOnSqlite, transaction, type Steps } from "../db/sql-steps";
 // Its modules, not the package index: reading groups needs none of the report parsers (issue 12).
 import { classifyTest, type HistoryEntry, type TestClassification } from "@workdeck/error-classifier/classify";
 import type { Fingerprint } from "@workdeck/error-classifier/fingerprint";
@@ -23,7 +29,7 @@ export type StoredFingerprint = Omit<Fingerprint, "signature"> & {
 
 export const MESSAGE_LIMIT = 4000;
 
-/** SQLite's default limit is 32,766 host parameters; stay far below it. */
+/** SQLite's default limit is 32,766 host parameters (PostgreSQL's 65,535); stay far below it. */
 const CHUNK = 900;
 
 export function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
@@ -121,6 +127,12 @@ export type ReclassifyOutcome = {
   classifications: Map<number, TestClassification | null>;
 };
 
+/**
+ * Writers of a project's groups that must not interleave (an ingest's flip, a re-classification):
+ * the key of their exclusive transaction (SQLite: the write lock; PostgreSQL: an advisory lock).
+ */
+export const groupsLock = (projectSlug: string) => `errors.groups:${projectSlug}`;
+
 /** A run not visible yet (an ingest's staged report): classified as if it were the project's latest. */
 export type PendingRun = { id: number; seq: number; at: number };
 
@@ -168,13 +180,28 @@ export type ReclassifyPlan = {
  * occurrence is resolved (and reopened if the same failure comes back). Human decisions and
  * human-set priorities are never touched. Call inside a transaction.
  */
+export function* reclassifySteps(projectSlug: string, testCaseIds: readonly number[], now = Date.now()): Steps<ReclassifyOutcome> {
+  return yield* applyReclassifySteps(yield* planReclassifySteps(projectSlug, testCaseIds), now);
+}
+
+/** reclassifySteps on a SQLite connection, now. */
 export function reclassifyTestCases(
   sqlite: Database.Database,
   projectSlug: string,
   testCaseIds: readonly number[],
   now = Date.now(),
 ): ReclassifyOutcome {
-  return applyReclassify(sqlite, planReclassify(sqlite, projectSlug, testCaseIds), now);
+  return runOnSqlite(sqlite, reclassifySteps(projectSlug, testCaseIds, now));
+}
+
+/** planReclassifySteps on a SQLite connection, now. */
+export function planReclassify(
+  sqlite: Database.Database,
+  projectSlug: string,
+  testCaseIds: readonly number[],
+  pending?: PendingRun,
+): ReclassifyPlan {
+  return runOnSqlite(sqlite, planReclassifySteps(projectSlug, testCaseIds, pending));
 }
 
 /**
@@ -182,18 +209,13 @@ export function reclassifyTestCases(
  * Ingest runs it on a snapshot before it takes the write lock (issue 10: every other writer waits
  * on that lock), with its staged run as `pending`, then applies only the rows that differ.
  */
-export function planReclassify(
-  sqlite: Database.Database,
-  projectSlug: string,
-  testCaseIds: readonly number[],
-  pending?: PendingRun,
-): ReclassifyPlan {
+export function* planReclassifySteps(projectSlug: string, testCaseIds: readonly number[], pending?: PendingRun): Steps<ReclassifyPlan> {
   const plan: ReclassifyPlan = { writes: [], classifications: new Map(), firstLetters: new Map(), latestSeq: 0 };
   if (testCaseIds.length === 0) return plan;
 
-  const reports = sqlite
-    .prepare("SELECT id, seq, coalesce(started_at, ingested_at) AS at FROM reports WHERE project_slug = ? ORDER BY seq")
-    .all(projectSlug) as ReportRow[];
+  const reports = yield* all<ReportRow>(
+    sql`SELECT id, seq, coalesce(started_at, ingested_at) AS at FROM reports WHERE project_slug = ${projectSlug} ORDER BY seq`,
+  );
   if (pending) reports.push(pending);
   const latest = reports.at(-1);
   if (!latest) return plan;
@@ -207,14 +229,14 @@ export function planReclassify(
   const lastPass = new Map<number, number>();
   const groups = new Map<number, GroupRow[]>();
   for (const ids of chunks([...new Set(testCaseIds)])) {
-    const marks = ids.map(() => "?").join(",");
-    for (const row of sqlite.prepare(`SELECT id, file, repo_path FROM test_cases WHERE id IN (${marks})`).all(...ids) as CaseRow[])
-      cases.set(row.id, row);
-    const rows = sqlite
-      .prepare(
-        `SELECT test_case_id, report_id, status, fingerprint_meta FROM test_results WHERE test_case_id IN (${marks}) ORDER BY test_case_id, report_id`,
-      )
-      .all(...ids) as HistoryRow[];
+    const marks = sql.join(
+      ids.map((id) => sql`${id}`),
+      sql`, `,
+    );
+    for (const row of yield* all<CaseRow>(sql`SELECT id, file, repo_path FROM test_cases WHERE id IN (${marks})`)) cases.set(row.id, row);
+    const rows = yield* all<HistoryRow>(
+      sql`SELECT test_case_id, report_id, status, fingerprint_meta FROM test_results WHERE test_case_id IN (${marks}) ORDER BY test_case_id, report_id`,
+    );
     for (const row of rows) {
       // Results of runs not (yet) stored as the project's (another ingest's staged run) are not history.
       const seq = seqById.get(row.report_id);
@@ -226,15 +248,13 @@ export function planReclassify(
       if (!list) histories.set(row.test_case_id, (list = []));
       list.push(entry);
     }
-    const groupRows = sqlite
-      .prepare(
-        `SELECT f.id, f.test_case_id, f.fingerprint, f.first_report_id, f.last_report_id, f.last_seen_at, f.occurrences, f.consecutive_failures,
+    // Of the project only: a group an ingest inserted ahead of its flip (ingest-plan.ts) is not one yet.
+    const groupRows = yield* all<GroupRow>(
+      sql`SELECT f.id, f.test_case_id, f.fingerprint, f.first_report_id, f.last_report_id, f.last_seen_at, f.occurrences, f.consecutive_failures,
            f.pattern, f.active, f.heuristics, f.last_message, f.resolved_at, f.resolved_report_id, t.id AS triage_id, t.suggested_decision,
            t.decision_rule, t.rationale, t.confidence, t.priority, t.suggested_priority, t.reviewed_by_human
-         FROM test_failures f LEFT JOIN error_triage t ON t.test_failure_id = f.id WHERE f.test_case_id IN (${marks}) AND f.project_slug = ?`,
-      )
-      // Of the project only: a group an ingest inserted ahead of its flip (ingest-plan.ts) is not one yet.
-      .all(...ids, projectSlug) as GroupRow[];
+         FROM test_failures f LEFT JOIN error_triage t ON t.test_failure_id = f.id WHERE f.test_case_id IN (${marks}) AND f.project_slug = ${projectSlug}`,
+    );
     for (const g of groupRows) {
       let list = groups.get(g.test_case_id);
       if (!list) groups.set(g.test_case_id, (list = []));
@@ -366,67 +386,81 @@ export function lettersFromHistory(history: readonly HistoryEntry[], latestSeq: 
  * Inserts, ahead of the flip and hidden under `marker` (in place of the project's slug, with no
  * triage row: every reader joins both), the groups of cases that have none yet; their writes
  * become "adopt". Returns how many. Cases with a group keep theirs as inserts: a group's page
- * lists the test's other groups without that join.
+ * lists the test's other groups without that join. One write transaction per `size` groups.
  */
-export function insertHiddenGroups(
-  sqlite: Database.Database,
-  plan: ReclassifyPlan,
-  marker: string,
-  chunk: (write: () => void) => void,
-  size: number,
-): number {
-  const insert = sqlite.prepare(
-    `INSERT INTO test_failures (project_slug, test_case_id, fingerprint, first_report_id, last_report_id, last_seen_at, occurrences,
-       consecutive_failures, pattern, active, heuristics, last_message, resolved_at, resolved_report_id, created_at, updated_at)
-     VALUES (@marker, @testCaseId, @fingerprint, @firstReportId, @lastReportId, @lastSeenAt, @occurrences,
-       @consecutiveFailures, @pattern, @active, @heuristics, @lastMessage, @resolvedAt, @resolvedReportId, @now, @now)
-     ON CONFLICT (test_case_id, fingerprint) DO NOTHING`,
-  );
+export function* insertHiddenGroupsSteps(plan: ReclassifyPlan, marker: string, size: number): Steps<number> {
   const now = Date.now();
   const indexes = plan.writes.flatMap((w, i) => (w.kind === "insert" && plan.firstLetters.has(w.values.testCaseId) ? [i] : []));
   let adopted = 0;
   for (let i = 0; i < indexes.length; i += size) {
-    chunk(() => {
-      for (const at of indexes.slice(i, i + size)) {
-        const w = plan.writes[at] as Extract<Write, { kind: "insert" }>;
-        const info = insert.run({ ...w.values, marker, now });
-        // A conflict (another ingest's hidden group for the same failure) stays an insert for the flip.
-        if (info.changes === 1) {
-          plan.writes[at] = { kind: "adopt", id: Number(info.lastInsertRowid), values: w.values, triage: w.triage };
-          adopted++;
+    yield* pause();
+    yield* transaction(
+      function* () {
+        for (const at of indexes.slice(i, i + size)) {
+          const w = plan.writes[at] as Extract<Write, { kind: "insert" }>;
+          const inserted = yield* run<{ id: number }>(
+            insertGroup({ ...w.values, projectSlug: marker }, now, sql`ON CONFLICT (test_case_id, fingerprint) DO NOTHING`),
+          );
+          // A conflict (another ingest's hidden group for the same failure) stays an insert for the flip.
+          if (inserted.row) {
+            plan.writes[at] = { kind: "adopt", id: Number(inserted.row.id), values: w.values, triage: w.triage };
+            adopted++;
+          }
         }
-      }
-    });
+      },
+      { write: true },
+    );
   }
   return adopted;
 }
 
 /** Writes a plan (inside a transaction); returns the outcome with the new groups' ids. */
-export function applyReclassify(sqlite: Database.Database, plan: ReclassifyPlan, now = Date.now()): ReclassifyOutcome {
+export function* applyReclassifySteps(plan: ReclassifyPlan, now = Date.now()): Steps<ReclassifyOutcome> {
   const outcome: ReclassifyOutcome = { newIds: [], updatedIds: [], resolvedIds: [], classifications: plan.classifications };
-  if (plan.writes.length === 0) return outcome;
-  const s = statementsFor(sqlite);
   for (const w of plan.writes) {
     if (w.kind === "adopt") {
-      s.insertTriage.run({ ...w.triage, failureId: w.id, now });
+      yield* run(insertTriage(w.id, w.triage, now));
       outcome.newIds.push(w.id);
       continue;
     }
     if (w.kind === "insert") {
       // A group another ingest inserted ahead for the same failure, not shown yet: this one wins
       // (that ingest notices at its flip and plans again under the lock).
-      s.dropHidden.run(w.values.testCaseId, w.values.fingerprint);
-      const id = Number(s.insertGroup.run({ ...w.values, now }).lastInsertRowid);
-      s.insertTriage.run({ ...w.triage, failureId: id, now });
+      yield* run(
+        sql`DELETE FROM test_failures WHERE test_case_id = ${w.values.testCaseId} AND fingerprint = ${w.values.fingerprint} AND project_slug LIKE 'pending:%'`,
+      );
+      const id = Number((yield* run<{ id: number }>(insertGroup(w.values, now))).row!.id);
+      yield* run(insertTriage(id, w.triage, now));
       outcome.newIds.push(id);
       continue;
     }
     if (w.kind === "update") {
-      if (w.values) s.updateGroup.run({ ...w.values, id: w.id, now });
-      if (w.insertTriage) s.insertTriage.run({ ...w.triage!, failureId: w.id, now });
-      else if (w.triage) s.updateTriage.run({ ...w.triage, failureId: w.id, now });
+      const v = w.values;
+      if (v)
+        yield* run(
+          sql`UPDATE test_failures SET first_report_id = ${v.firstReportId}, last_report_id = ${v.lastReportId}, last_seen_at = ${v.lastSeenAt},
+                occurrences = ${v.occurrences}, consecutive_failures = ${v.consecutiveFailures}, pattern = ${v.pattern}, active = ${v.active},
+                heuristics = ${v.heuristics}, last_message = ${v.lastMessage}, resolved_at = ${v.resolvedAt}, resolved_report_id = ${v.resolvedReportId},
+                updated_at = ${now}
+              WHERE id = ${w.id}`,
+        );
+      if (w.insertTriage) yield* run(insertTriage(w.id, w.triage!, now));
+      else if (w.triage) {
+        const t = w.triage;
+        // A human decision and a human-chosen priority win; the suggestion beside them keeps moving.
+        yield* run(
+          sql`UPDATE error_triage SET suggested_decision = ${t.suggestedDecision}, decision_rule = ${t.decisionRule}, rationale = ${t.rationale},
+                confidence = ${t.confidence}, suggested_priority = ${t.priority},
+                priority = CASE WHEN reviewed_by_human = 1 THEN priority ELSE ${t.priority} END, updated_at = ${now}
+              WHERE test_failure_id = ${w.id}`,
+        );
+      }
     } else {
-      s.updateOlderGroup.run({ id: w.id, occurrences: w.occurrences, resolvedAt: w.resolvedAt, resolvedReportId: w.resolvedReportId, now });
+      yield* run(
+        sql`UPDATE test_failures SET active = 0, occurrences = ${w.occurrences}, resolved_at = ${w.resolvedAt},
+              resolved_report_id = ${w.resolvedReportId}, updated_at = ${now}
+            WHERE id = ${w.id}`,
+      );
     }
     outcome.updatedIds.push(w.id);
     if (w.resolved) outcome.resolvedIds.push(w.id);
@@ -434,47 +468,23 @@ export function applyReclassify(sqlite: Database.Database, plan: ReclassifyPlan,
   return outcome;
 }
 
-type Statements = Record<
-  "insertGroup" | "dropHidden" | "updateGroup" | "updateOlderGroup" | "insertTriage" | "updateTriage",
-  Database.Statement
->;
-const statements = new WeakMap<Database.Database, Statements>();
+/** applyReclassifySteps on a SQLite connection, now (inside a transaction). */
+export function applyReclassify(sqlite: Database.Database, plan: ReclassifyPlan, now = Date.now()): ReclassifyOutcome {
+  return runOnSqlite(sqlite, applyReclassifySteps(plan, now));
+}
 
-function statementsFor(sqlite: Database.Database): Statements {
-  let s = statements.get(sqlite);
-  if (s) return s;
-  s = {
-    insertGroup: sqlite.prepare(
-      `INSERT INTO test_failures (project_slug, test_case_id, fingerprint, first_report_id, last_report_id, last_seen_at, occurrences,
-         consecutive_failures, pattern, active, heuristics, last_message, resolved_at, resolved_report_id, created_at, updated_at)
-       VALUES (@projectSlug, @testCaseId, @fingerprint, @firstReportId, @lastReportId, @lastSeenAt, @occurrences,
-         @consecutiveFailures, @pattern, @active, @heuristics, @lastMessage, @resolvedAt, @resolvedReportId, @now, @now)`,
-    ),
-    dropHidden: sqlite.prepare(
-      "DELETE FROM test_failures WHERE test_case_id = ? AND fingerprint = ? AND substr(project_slug, 1, 8) = 'pending:'",
-    ),
-    updateGroup: sqlite.prepare(
-      `UPDATE test_failures SET first_report_id = @firstReportId, last_report_id = @lastReportId, last_seen_at = @lastSeenAt,
-         occurrences = @occurrences, consecutive_failures = @consecutiveFailures, pattern = @pattern, active = @active,
-         heuristics = @heuristics, last_message = @lastMessage, resolved_at = @resolvedAt, resolved_report_id = @resolvedReportId, updated_at = @now
-       WHERE id = @id`,
-    ),
-    updateOlderGroup: sqlite.prepare(
-      "UPDATE test_failures SET active = 0, occurrences = @occurrences, resolved_at = @resolvedAt, resolved_report_id = @resolvedReportId, updated_at = @now WHERE id = @id",
-    ),
-    insertTriage: sqlite.prepare(
-      `INSERT INTO error_triage (test_failure_id, decision, suggested_decision, decision_rule, rationale, confidence, priority, suggested_priority, reviewed_by_human, updated_at)
-       VALUES (@failureId, 'pending', @suggestedDecision, @decisionRule, @rationale, @confidence, @priority, @priority, 0, @now)`,
-    ),
-    // A human decision and a human-chosen priority win; the suggestion beside them keeps moving.
-    updateTriage: sqlite.prepare(
-      `UPDATE error_triage SET suggested_decision = @suggestedDecision, decision_rule = @decisionRule, rationale = @rationale,
-         confidence = @confidence, suggested_priority = @priority, priority = CASE WHEN reviewed_by_human THEN priority ELSE @priority END, updated_at = @now
-       WHERE test_failure_id = @failureId`,
-    ),
-  };
-  statements.set(sqlite, s);
-  return s;
+function insertGroup(v: GroupValues, now: number, onConflict = sql``) {
+  return sql`INSERT INTO test_failures (project_slug, test_case_id, fingerprint, first_report_id, last_report_id, last_seen_at, occurrences,
+      consecutive_failures, pattern, active, heuristics, last_message, resolved_at, resolved_report_id, created_at, updated_at)
+    VALUES (${v.projectSlug}, ${v.testCaseId}, ${v.fingerprint}, ${v.firstReportId}, ${v.lastReportId}, ${v.lastSeenAt}, ${v.occurrences},
+      ${v.consecutiveFailures}, ${v.pattern}, ${v.active}, ${v.heuristics}, ${v.lastMessage}, ${v.resolvedAt}, ${v.resolvedReportId}, ${now}, ${now})
+    ${onConflict} RETURNING id`;
+}
+
+function insertTriage(failureId: number, t: TriageValues, now: number) {
+  return sql`INSERT INTO error_triage (test_failure_id, decision, suggested_decision, decision_rule, rationale, confidence, priority,
+      suggested_priority, reviewed_by_human, updated_at)
+    VALUES (${failureId}, 'pending', ${t.suggestedDecision}, ${t.decisionRule}, ${t.rationale}, ${t.confidence}, ${t.priority}, ${t.priority}, 0, ${now})`;
 }
 
 function findLast<T>(items: readonly T[], predicate: (item: T) => boolean): T | undefined {

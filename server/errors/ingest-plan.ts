@@ -14,15 +14,21 @@
  *   its results at once, the hidden groups get theirs, and the rest of the plan (triage rows,
  *   changed groups, letters) is written. Small: it grows with what changed, not with the report.
  * A process killed in between leaves a staged run nobody sees; sweepAbandonedStages removes it.
+ *
+ * Each part is written as steps (db/sql-steps.ts): run synchronously on a SQLite connection (the
+ * ingest worker thread, the CLI; the exported functions without `Steps`), or through the port on
+ * PostgreSQL, where "the write lock" is the flip's advisory lock on the project.
  */
+import { hostname } from "node:os";
 import type Database from "better-sqlite3";
+import { sql } from "drizzle-orm";
 import { runStagePassed, type NormalizedReport, type StageKind, type TestOutcome, type TestResult } from "@workdeck/error-classifier";
-import { yieldToWaitingWriters } from "../db/write-turn";
+import { all, get, pause, run, runOnSqlite, transaction, type Steps } from "../db/sql-steps";
 import {
   advanceRecent,
-  applyReclassify,
-  insertHiddenGroups,
-  planReclassify,
+  applyReclassifySteps,
+  insertHiddenGroupsSteps,
+  planReclassifySteps,
   statusLetter,
   type ReclassifyOutcome,
   type ReclassifyPlan,
@@ -81,97 +87,101 @@ const PENDING_PREFIX = "pending:";
 const ABANDONED_AFTER_MS = 3600_000;
 
 type CaseRow = { id: number; key: string; run_error_kind: string | null };
+type ResultRow = [number, string, number, number, Buffer | null, string | null, string | null];
 
 /** Stages the run (see the file comment); inserts the project's new test cases on the way. */
-export function stageRun(sqlite: Database.Database, projectSlug: string, prepared: PlanInput, values: ReportValues): Stage {
+export function* stageRunSteps(projectSlug: string, prepared: PlanInput, values: ReportValues): Steps<Stage> {
   const cases = new Map<string, CaseRow>();
-  for (const row of sqlite.prepare("SELECT id, key, run_error_kind FROM test_cases WHERE project_slug = ?").all(projectSlug) as CaseRow[])
+  for (const row of yield* all<CaseRow>(sql`SELECT id, key, run_error_kind FROM test_cases WHERE project_slug = ${projectSlug}`))
     cases.set(row.key, row);
-  insertNewCases(sqlite, projectSlug, prepared, cases);
+  yield* insertNewCases(projectSlug, prepared, cases);
 
-  const { reportId, marker, fromResultId } = sqlite
-    .transaction(() => {
-      const from = (sqlite.prepare("SELECT coalesce(max(id), 0) AS id FROM test_results").get() as { id: number }).id;
-      const mark = `${PENDING_PREFIX}${process.pid}:${Date.now()}:${from}:${Math.random().toString(36).slice(2, 10)}`;
-      const info = sqlite
-        .prepare(
-          `INSERT INTO reports (project_slug, seq, content_hash, format, source, branch, "commit", started_at, duration_ms, stats, run_errors, test_count, warnings, ingested_at)
-           VALUES (@marker, 0, @contentHash, @format, @source, @branch, @commit, @startedAt, @durationMs, @stats, @runErrors, @testCount, '[]', @ingestedAt)`,
-        )
-        .run({ ...values, marker: mark });
-      return { reportId: Number(info.lastInsertRowid), marker: mark, fromResultId: from };
-    })
-    .immediate();
+  const { reportId, marker, fromResultId } = yield* transaction(
+    function* () {
+      const from = (yield* get<{ id: number }>(sql`SELECT coalesce(max(id), 0) AS id FROM test_results`))!.id;
+      const mark = `${PENDING_PREFIX}${process.pid}:${Date.now()}:${from}:${Math.random().toString(36).slice(2, 10)}:${hostname()}`;
+      const v = values;
+      const inserted = yield* run<{ id: number }>(
+        sql`INSERT INTO reports (project_slug, seq, content_hash, format, source, branch, "commit", started_at, duration_ms, stats, run_errors, test_count, warnings, ingested_at)
+            VALUES (${mark}, 0, ${v.contentHash}, ${v.format}, ${v.source}, ${v.branch}, ${v.commit}, ${v.startedAt}, ${v.durationMs}, ${v.stats},
+              ${v.runErrors}, ${v.testCount}, '[]', ${v.ingestedAt})
+            RETURNING id`,
+      );
+      return { reportId: Number(inserted.row!.id), marker: mark, fromResultId: from };
+    },
+    { write: true },
+  );
 
-  const run = new Map<number, TestOutcome>();
+  const statuses = new Map<number, TestOutcome>();
   const failing = new Set<number>();
   let duplicateKeys = 0;
-  type Row = [number, string, number, number, Buffer | null, string | null, string | null];
-  const rows: Row[] = [];
+  const rows: ResultRow[] = [];
   for (const { test, fingerprint, meta, attempts } of prepared.tests) {
     const row = cases.get(test.key)!;
-    if (run.has(row.id)) {
+    if (statuses.has(row.id)) {
       duplicateKeys++;
       if (fingerprint !== null) failing.add(row.id);
       continue;
     }
-    run.set(row.id, test.status);
+    statuses.set(row.id, test.status);
     if (fingerprint !== null) failing.add(row.id);
     rows.push([row.id, test.status, test.retries, Math.round(test.durationMs), attempts, fingerprint, meta]);
   }
   // Synthetic cases of earlier run errors that did not fail here pass only if this run got past
   // their stage (a global setup "passes" in a run that ran tests); otherwise they are absent.
   for (const row of cases.values()) {
-    if (row.run_error_kind === null || run.has(row.id) || prepared.failingStages.has(row.key)) continue;
+    if (row.run_error_kind === null || statuses.has(row.id) || prepared.failingStages.has(row.key)) continue;
     if (!runStagePassed(row.run_error_kind as StageKind, prepared.report)) continue;
-    run.set(row.id, "expected");
+    statuses.set(row.id, "expected");
     rows.push([row.id, "expected", 0, 0, null, null, null]);
   }
 
-  const insert = sqlite.prepare(
-    `INSERT INTO test_results (report_id, test_case_id, status, retries, duration_ms, attempts, fingerprint, fingerprint_meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const insertChunk = sqlite.transaction((chunk: Row[]) => {
-    for (const r of chunk) insert.run(reportId, ...r);
-  });
   try {
     for (let i = 0; i < rows.length; i += CHUNK) {
-      yieldToWaitingWriters();
-      insertChunk.immediate(rows.slice(i, i + CHUNK));
+      yield* pause();
+      // One statement per chunk: fewer round trips on PostgreSQL, less statement work on SQLite.
+      const values = sql.join(
+        rows.slice(i, i + CHUNK).map((r) => sql`(${reportId}, ${r[0]}, ${r[1]}, ${r[2]}, ${r[3]}, ${r[4]}, ${r[5]}, ${r[6]})`),
+        sql`, `,
+      );
+      yield* transaction(
+        () =>
+          run(
+            sql`INSERT INTO test_results (report_id, test_case_id, status, retries, duration_ms, attempts, fingerprint, fingerprint_meta) VALUES ${values}`,
+          ),
+        { write: true },
+      );
     }
   } catch (err) {
-    discardStage(sqlite, { reportId, fromResultId, marker });
+    yield* discardStageSteps({ reportId, fromResultId, marker });
     throw err;
   }
-  return { reportId, marker, fromResultId, run, failing, duplicateKeys, at: values.startedAt ?? values.ingestedAt };
+  return { reportId, marker, fromResultId, run: statuses, failing, duplicateKeys, at: values.startedAt ?? values.ingestedAt };
 }
 
 /**
  * What the flip will write, read from the database as it is now (call it in a read transaction
  * for a consistent snapshot, or under the write lock). Writes nothing.
  */
-export function planFlip(sqlite: Database.Database, projectSlug: string, stage: Stage): FlipPlan {
-  const { seq } = sqlite.prepare("SELECT coalesce(max(seq), 0) + 1 AS seq FROM reports WHERE project_slug = ?").get(projectSlug) as {
-    seq: number;
-  };
+export function* planFlipSteps(projectSlug: string, stage: Stage): Steps<FlipPlan> {
+  const { seq } = (yield* get<{ seq: number }>(
+    sql`SELECT coalesce(max(seq), 0) + 1 AS seq FROM reports WHERE project_slug = ${projectSlug}`,
+  ))!;
   // Every unresolved group of the project is re-evaluated too: a test absent from (or passing
   // in) this report is no longer active, and one that passed is resolved.
   const affected = new Set(stage.failing);
-  for (const row of sqlite
-    .prepare("SELECT DISTINCT test_case_id AS id FROM test_failures WHERE project_slug = ? AND resolved_at IS NULL")
-    .all(projectSlug) as { id: number }[]) {
+  for (const row of yield* all<{ id: number }>(
+    sql`SELECT DISTINCT test_case_id AS id FROM test_failures WHERE project_slug = ${projectSlug} AND resolved_at IS NULL`,
+  ))
     affected.add(row.id);
-  }
-  const reclassify = planReclassify(sqlite, projectSlug, [...affected], { id: stage.reportId, seq, at: stage.at });
+  const reclassify = yield* planReclassifySteps(projectSlug, [...affected], { id: stage.reportId, seq, at: stage.at });
 
   // Letters are kept for the cases that have a group (the only ones a sparkline is shown for);
   // a case's first group gets them from its history (planReclassify).
   const letters = new Map<number, string>();
-  const withGroups = sqlite
-    .prepare(
-      "SELECT id, recent_statuses, recent_seq FROM test_cases WHERE id IN (SELECT test_case_id FROM test_failures WHERE project_slug = ?)",
-    )
-    .all(projectSlug) as { id: number; recent_statuses: string; recent_seq: number }[];
+  const withGroups = yield* all<{ id: number; recent_statuses: string; recent_seq: number }>(
+    sql`SELECT id, recent_statuses, recent_seq FROM test_cases WHERE id IN (SELECT test_case_id FROM test_failures WHERE project_slug = ${projectSlug})`,
+  );
   for (const row of withGroups) {
     const status = stage.run.get(row.id);
     if (status !== undefined) letters.set(row.id, advanceRecent(row.recent_statuses, row.recent_seq, seq - 1) + statusLetter(status));
@@ -181,23 +191,14 @@ export function planFlip(sqlite: Database.Database, projectSlug: string, stage: 
 }
 
 /**
- * Everything before the flip that does not need the lock held throughout: the plan, on a snapshot
- * (a read transaction); then, in chunks, what no reader can see yet: the letters of cases getting
- * their first group, and those groups themselves, hidden (groups.ts insertHiddenGroups).
+ * Everything before the flip that does not need the lock held throughout: the plan, in a read
+ * transaction (a snapshot on SQLite); then, in chunks, what no reader can see yet: the letters of
+ * cases getting their first group, and those groups themselves, hidden (groups.ts insertHiddenGroupsSteps).
  */
-export function prepareFlip(sqlite: Database.Database, projectSlug: string, stage: Stage): FlipPlan {
-  const plan = sqlite.transaction(() => planFlip(sqlite, projectSlug, stage))();
-  writeFirstLetters(sqlite, plan);
-  plan.hidden = insertHiddenGroups(
-    sqlite,
-    plan.reclassify,
-    stage.marker,
-    (write) => {
-      yieldToWaitingWriters();
-      sqlite.transaction(write).immediate();
-    },
-    CHUNK,
-  );
+export function* prepareFlipSteps(projectSlug: string, stage: Stage): Steps<FlipPlan> {
+  const plan = yield* transaction(() => planFlipSteps(projectSlug, stage));
+  yield* writeFirstLetters(plan);
+  plan.hidden = yield* insertHiddenGroupsSteps(plan.reclassify, stage.marker, CHUNK);
   return plan;
 }
 
@@ -206,27 +207,28 @@ export function prepareFlip(sqlite: Database.Database, projectSlug: string, stag
  * reader looks at the letters of a case without a group, so they may be written early (and a
  * case that got a group meanwhile, from another ingest, is left to the flip, which plans again).
  */
-function writeFirstLetters(sqlite: Database.Database, plan: FlipPlan): void {
-  const set = sqlite.prepare(
-    "UPDATE test_cases SET recent_statuses = ?, recent_seq = ? WHERE id = ? AND NOT EXISTS (SELECT 1 FROM test_failures WHERE test_case_id = test_cases.id)",
-  );
+function* writeFirstLetters(plan: FlipPlan): Steps<void> {
   const ids = [...plan.reclassify.firstLetters.keys()];
-  const writeChunk = sqlite.transaction((chunk: number[]) => {
-    for (const id of chunk) set.run(plan.letters.get(id), plan.seq, id);
-  });
   for (let i = 0; i < ids.length; i += CHUNK) {
-    yieldToWaitingWriters();
-    writeChunk.immediate(ids.slice(i, i + CHUNK));
+    yield* pause();
+    yield* transaction(
+      function* () {
+        for (const id of ids.slice(i, i + CHUNK))
+          yield* run(
+            sql`UPDATE test_cases SET recent_statuses = ${plan.letters.get(id)}, recent_seq = ${plan.seq}
+                WHERE id = ${id} AND NOT EXISTS (SELECT 1 FROM test_failures WHERE test_case_id = test_cases.id)`,
+          );
+      },
+      { write: true },
+    );
   }
   // The flip writes them again only if it has to plan again.
   for (const id of ids) plan.letters.delete(id);
 }
 
 /** Under the write lock: does the plan still describe the project (no other report of it landed since)? */
-export function flipHolds(sqlite: Database.Database, projectSlug: string, plan: FlipPlan): boolean {
-  const { seq } = sqlite.prepare("SELECT coalesce(max(seq), 0) AS seq FROM reports WHERE project_slug = ?").get(projectSlug) as {
-    seq: number;
-  };
+export function* flipHoldsSteps(projectSlug: string, plan: FlipPlan): Steps<boolean> {
+  const { seq } = (yield* get<{ seq: number }>(sql`SELECT coalesce(max(seq), 0) AS seq FROM reports WHERE project_slug = ${projectSlug}`))!;
   return seq === plan.seq - 1;
 }
 
@@ -234,17 +236,16 @@ export function flipHolds(sqlite: Database.Database, projectSlug: string, plan: 
  * Under the write lock, after another report of the project landed since staging: synthetic stage
  * passes for run-error cases it created, as stageRun would have staged them.
  */
-export function topUpStage(sqlite: Database.Database, projectSlug: string, prepared: PlanInput, stage: Stage): void {
-  const insert = sqlite.prepare(
-    "INSERT INTO test_results (report_id, test_case_id, status, retries, duration_ms) VALUES (?, ?, 'expected', 0, 0)",
-  );
-  for (const row of sqlite
-    .prepare("SELECT id, key, run_error_kind FROM test_cases WHERE project_slug = ? AND run_error_kind IS NOT NULL")
-    .all(projectSlug) as CaseRow[]) {
+function* topUpStage(projectSlug: string, prepared: PlanInput, stage: Stage): Steps<void> {
+  for (const row of yield* all<CaseRow>(
+    sql`SELECT id, key, run_error_kind FROM test_cases WHERE project_slug = ${projectSlug} AND run_error_kind IS NOT NULL`,
+  )) {
     if (stage.run.has(row.id) || prepared.failingStages.has(row.key) || !runStagePassed(row.run_error_kind as StageKind, prepared.report))
       continue;
     stage.run.set(row.id, "expected");
-    insert.run(stage.reportId, row.id);
+    yield* run(
+      sql`INSERT INTO test_results (report_id, test_case_id, status, retries, duration_ms) VALUES (${stage.reportId}, ${row.id}, 'expected', 0, 0)`,
+    );
   }
 }
 
@@ -252,76 +253,81 @@ export function topUpStage(sqlite: Database.Database, projectSlug: string, prepa
  * Under the write lock: shows the staged run with the plan made on the snapshot, or, if another
  * report of the project landed since, with one made again now.
  */
-export function showStage(
-  sqlite: Database.Database,
+export function* showStageSteps(
   projectSlug: string,
   prepared: PlanInput,
   stage: Stage,
   plan: FlipPlan,
   warnings: string[],
   now: number,
-) {
+): Steps<{ seq: number; outcome: ReclassifyOutcome }> {
   let flip = plan;
-  const hidden = sqlite.prepare("SELECT count(*) AS n FROM test_failures WHERE project_slug = ?").get(stage.marker) as { n: number };
+  const hidden = (yield* get<{ n: number }>(sql`SELECT count(*) AS n FROM test_failures WHERE project_slug = ${stage.marker}`))!;
   // Another report of the project landed, or another ingest took over one of the hidden groups.
-  if (!flipHolds(sqlite, projectSlug, plan) || hidden.n !== plan.hidden) {
-    sqlite.prepare("DELETE FROM test_failures WHERE project_slug = ?").run(stage.marker);
-    topUpStage(sqlite, projectSlug, prepared, stage);
-    flip = planFlip(sqlite, projectSlug, stage);
+  if (!(yield* flipHoldsSteps(projectSlug, plan)) || Number(hidden.n) !== plan.hidden) {
+    yield* run(sql`DELETE FROM test_failures WHERE project_slug = ${stage.marker}`);
+    yield* topUpStage(projectSlug, prepared, stage);
+    flip = yield* planFlipSteps(projectSlug, stage);
   } else if (plan.hidden > 0) {
-    sqlite.prepare("UPDATE test_failures SET project_slug = ? WHERE project_slug = ?").run(projectSlug, stage.marker);
+    yield* run(sql`UPDATE test_failures SET project_slug = ${projectSlug} WHERE project_slug = ${stage.marker}`);
   }
-  return { seq: flip.seq, outcome: applyFlip(sqlite, projectSlug, stage, flip, warnings, now) };
+  return { seq: flip.seq, outcome: yield* applyFlip(projectSlug, stage, flip, warnings, now) };
 }
 
 /** Under the write lock: the run becomes the project's report `plan.seq`, and the planned rows are written. */
-export function applyFlip(
-  sqlite: Database.Database,
-  projectSlug: string,
-  stage: Stage,
-  plan: FlipPlan,
-  warnings: string[],
-  now: number,
-): ReclassifyOutcome {
-  const shown = sqlite
-    .prepare("UPDATE reports SET project_slug = ?, seq = ?, warnings = ? WHERE id = ? AND project_slug = ?")
-    .run(projectSlug, plan.seq, JSON.stringify(warnings), stage.reportId, stage.marker);
+function* applyFlip(projectSlug: string, stage: Stage, plan: FlipPlan, warnings: string[], now: number): Steps<ReclassifyOutcome> {
+  const shown = yield* run(
+    sql`UPDATE reports SET project_slug = ${projectSlug}, seq = ${plan.seq}, warnings = ${JSON.stringify(warnings)}
+        WHERE id = ${stage.reportId} AND project_slug = ${stage.marker}`,
+  );
   if (shown.changes !== 1) throw new Error("the staged report is gone (removed as abandoned?)");
-  const outcome = applyReclassify(sqlite, plan.reclassify, now);
-  const setLetters = sqlite.prepare("UPDATE test_cases SET recent_statuses = ?, recent_seq = ? WHERE id = ?");
-  for (const [id, letters] of plan.letters) setLetters.run(letters, plan.seq, id);
+  const outcome = yield* applyReclassifySteps(plan.reclassify, now);
+  for (const [id, letters] of plan.letters)
+    yield* run(sql`UPDATE test_cases SET recent_statuses = ${letters}, recent_seq = ${plan.seq} WHERE id = ${id}`);
   return outcome;
 }
 
 /** Removes a staged run (refused, a duplicate after all, or abandoned), a chunk per transaction. */
-export function discardStage(sqlite: Database.Database, stage: Pick<Stage, "reportId" | "fromResultId" | "marker">): void {
-  const pick = sqlite.prepare("SELECT id FROM test_results WHERE id > ? AND report_id = ? ORDER BY id LIMIT ?").pluck();
-  const remove = sqlite.prepare("DELETE FROM test_results WHERE id = ?");
+export function* discardStageSteps(stage: Pick<Stage, "reportId" | "fromResultId" | "marker">): Steps<void> {
   for (let from = stage.fromResultId; ;) {
-    const ids = pick.all(from, stage.reportId, CHUNK) as number[];
+    const ids = (yield* all<{ id: number }>(
+      sql`SELECT id FROM test_results WHERE id > ${from} AND report_id = ${stage.reportId} ORDER BY id LIMIT ${CHUNK}`,
+    )).map((r) => Number(r.id));
     if (ids.length === 0) break;
-    yieldToWaitingWriters();
-    sqlite
-      .transaction(() => {
-        for (const id of ids) remove.run(id);
-      })
-      .immediate();
+    yield* pause();
+    yield* transaction(
+      () =>
+        run(
+          sql`DELETE FROM test_results WHERE id IN (${sql.join(
+            ids.map((id) => sql`${id}`),
+            sql`, `,
+          )})`,
+        ),
+      { write: true },
+    );
     from = ids.at(-1)!;
   }
-  sqlite.prepare("DELETE FROM test_failures WHERE project_slug = ?").run(stage.marker);
-  sqlite.prepare("DELETE FROM reports WHERE id = ? AND project_slug = ?").run(stage.reportId, stage.marker);
+  yield* transaction(
+    function* () {
+      yield* run(sql`DELETE FROM test_failures WHERE project_slug = ${stage.marker}`);
+      yield* run(sql`DELETE FROM reports WHERE id = ${stage.reportId} AND project_slug = ${stage.marker}`);
+    },
+    { write: true },
+  );
 }
 
 /** Staged runs left by a process that died mid-ingest (or so long ago that it must have): removed. */
-export function sweepAbandonedStages(sqlite: Database.Database, now = Date.now()): number {
-  const staged = sqlite
-    .prepare("SELECT id, project_slug FROM reports WHERE substr(project_slug, 1, ?) = ?")
-    .all(PENDING_PREFIX.length, PENDING_PREFIX) as { id: number; project_slug: string }[];
+export function* sweepAbandonedStagesSteps(now = Date.now()): Steps<number> {
+  const staged = yield* all<{ id: number; project_slug: string }>(
+    sql`SELECT id, project_slug FROM reports WHERE project_slug LIKE ${`${PENDING_PREFIX}%`}`,
+  );
   let removed = 0;
   for (const row of staged) {
-    const [pid, startedAt, fromResultId] = row.project_slug.slice(PENDING_PREFIX.length).split(":").map(Number) as [number, number, number];
-    if (now - startedAt < ABANDONED_AFTER_MS && processAlive(pid)) continue;
-    discardStage(sqlite, { reportId: row.id, fromResultId, marker: row.project_slug });
+    const [pid, startedAt, fromResultId, , host] = row.project_slug.slice(PENDING_PREFIX.length).split(":");
+    // A pid means something only on its own machine (several hosts share a PostgreSQL): another host's stage is left to its age.
+    const alive = host !== undefined && host !== hostname() ? true : processAlive(Number(pid));
+    if (now - Number(startedAt) < ABANDONED_AFTER_MS && alive) continue;
+    yield* discardStageSteps({ reportId: Number(row.id), fromResultId: Number(fromResultId), marker: row.project_slug });
     removed++;
   }
   return removed;
@@ -338,42 +344,58 @@ function processAlive(pid: number): boolean {
   }
 }
 
-function insertNewCases(sqlite: Database.Database, projectSlug: string, prepared: PlanInput, cases: Map<string, CaseRow>): void {
+function* insertNewCases(projectSlug: string, prepared: PlanInput, cases: Map<string, CaseRow>): Steps<void> {
   const fresh = new Map(prepared.tests.filter(({ test }) => !cases.has(test.key)).map(({ test }) => [test.key, test]));
   if (fresh.size === 0) return;
-  const lastCaseId = (sqlite.prepare("SELECT coalesce(max(id), 0) AS id FROM test_cases").get() as { id: number }).id;
-  const insert = sqlite.prepare(
-    `INSERT INTO test_cases (project_slug, key, file, repo_path, title_path, project_name, repeat_index, run_error_kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (project_slug, key) DO NOTHING`,
-  );
   const list = [...fresh.values()];
-  const insertChunk = sqlite.transaction((chunk: TestResult[]) => {
-    for (const test of chunk)
-      insert.run(
-        projectSlug,
-        test.key,
-        test.file,
-        test.repoPath ?? null,
-        JSON.stringify(test.titlePath),
-        test.projectName,
-        test.repeatIndex,
-        test.runError ?? null,
-      );
-  });
   for (let i = 0; i < list.length; i += CHUNK) {
-    yieldToWaitingWriters();
-    insertChunk.immediate(list.slice(i, i + CHUNK));
+    yield* pause();
+    const values = sql.join(
+      list
+        .slice(i, i + CHUNK)
+        .map(
+          (t) =>
+            sql`(${projectSlug}, ${t.key}, ${t.file}, ${t.repoPath ?? null}, ${JSON.stringify(t.titlePath)}, ${t.projectName}, ${t.repeatIndex}, ${t.runError ?? null})`,
+        ),
+      sql`, `,
+    );
+    // RETURNING names the rows this statement inserted; a case another ingest inserted first is read back below.
+    const inserted = yield* transaction(
+      () =>
+        all<CaseRow>(
+          sql`INSERT INTO test_cases (project_slug, key, file, repo_path, title_path, project_name, repeat_index, run_error_kind) VALUES ${values}
+              ON CONFLICT (project_slug, key) DO NOTHING RETURNING id, key, run_error_kind`,
+        ),
+      { write: true },
+    );
+    for (const row of inserted) cases.set(row.key, row);
   }
-  // Read back by key rather than trusting lastInsertRowid: another process may have inserted some first.
-  for (const row of sqlite
-    .prepare("SELECT id, key, run_error_kind FROM test_cases WHERE project_slug = ? AND id > ?")
-    .all(projectSlug, lastCaseId) as CaseRow[]) {
-    cases.set(row.key, row);
-  }
-  // And any a concurrent ingest of the same project inserted before our ids.
   const missing = list.filter((t) => !cases.has(t.key));
-  if (missing.length) {
-    const byKey = sqlite.prepare("SELECT id, key, run_error_kind FROM test_cases WHERE project_slug = ? AND key = ?");
-    for (const t of missing) cases.set(t.key, byKey.get(projectSlug, t.key) as CaseRow);
-  }
+  for (const t of missing)
+    cases.set(
+      t.key,
+      (yield* get<CaseRow>(sql`SELECT id, key, run_error_kind FROM test_cases WHERE project_slug = ${projectSlug} AND key = ${t.key}`))!,
+    );
 }
+
+// ----- The same on a SQLite connection, now (tests drive the steps one by one) -----
+
+export const stageRun = (sqlite: Database.Database, projectSlug: string, prepared: PlanInput, values: ReportValues): Stage =>
+  runOnSqlite(sqlite, stageRunSteps(projectSlug, prepared, values));
+export const prepareFlip = (sqlite: Database.Database, projectSlug: string, stage: Stage): FlipPlan =>
+  runOnSqlite(sqlite, prepareFlipSteps(projectSlug, stage));
+export const flipHolds = (sqlite: Database.Database, projectSlug: string, plan: FlipPlan): boolean =>
+  runOnSqlite(sqlite, flipHoldsSteps(projectSlug, plan));
+export const showStage = (
+  sqlite: Database.Database,
+  projectSlug: string,
+  prepared: PlanInput,
+  stage: Stage,
+  plan: FlipPlan,
+  warnings: string[],
+  now: number,
+) => runOnSqlite(sqlite, showStageSteps(projectSlug, prepared, stage, plan, warnings, now));
+export const discardStage = (sqlite: Database.Database, stage: Pick<Stage, "reportId" | "fromResultId" | "marker">): void =>
+  runOnSqlite(sqlite, discardStageSteps(stage));
+export const sweepAbandonedStages = (sqlite: Database.Database, now = Date.now()): number =>
+  runOnSqlite(sqlite, sweepAbandonedStagesSteps(now));

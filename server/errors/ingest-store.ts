@@ -7,7 +7,8 @@
  *   live on the main thread.
  * Rows are staged invisibly in short transactions and the groups planned before the write lock,
  * which every other writer (hook ingest above all) waits on (ingest-plan.ts): the last, visible
- * step writes only what changed.
+ * step writes only what changed. The store is steps (db/sql-steps.ts): storeReport runs them on
+ * a SQLite connection, storeReportOnStore through the port (PostgreSQL).
  */
 import { createHash } from "node:crypto";
 import { deflateRawSync } from "node:zlib";
@@ -24,9 +25,12 @@ import {
   type NormalizedReport,
   type TestResult,
 } from "@workdeck/error-classifier";
+import { sql } from "drizzle-orm";
 import { AppError } from "../app-error";
-import { MESSAGE_LIMIT, type ReclassifyOutcome, type StoredFingerprint } from "./groups";
-import { discardStage, prepareFlip, showStage, stageRun, sweepAbandonedStages } from "./ingest-plan";
+import { get, isUniqueViolation, runOnSqlite, runOnStore, transaction, type Steps } from "../db/sql-steps";
+import type { SqlStore } from "../db/sql-store";
+import { groupsLock, MESSAGE_LIMIT, type ReclassifyOutcome, type StoredFingerprint } from "./groups";
+import { discardStageSteps, prepareFlipSteps, showStageSteps, stageRunSteps, sweepAbandonedStagesSteps } from "./ingest-plan";
 import type { IngestSummary, ReportFormat, StoredAttempt } from "@/lib/schemas/errors";
 import type { WorkdeckEventInput } from "@/lib/schemas/events";
 
@@ -102,10 +106,20 @@ export function storeReport(
   const cache = sqlite.pragma("cache_size", { simple: true }) as number;
   sqlite.pragma(`cache_size = -${INGEST_CACHE_KIB}`);
   try {
-    return store(sqlite, projectSlug, prepared, origin);
+    return runOnSqlite(sqlite, storeSteps(projectSlug, prepared, origin));
   } finally {
     sqlite.pragma(`cache_size = ${cache}`);
   }
+}
+
+/** storeReport through the port, on either dialect. */
+export function storeReportOnStore(
+  store: SqlStore,
+  projectSlug: string,
+  prepared: PreparedReport,
+  origin: ReportOrigin = {},
+): Promise<StoredReport> {
+  return runOnStore(store, storeSteps(projectSlug, prepared, origin));
 }
 
 /**
@@ -114,21 +128,21 @@ export function storeReport(
  */
 const INGEST_CACHE_KIB = 64 * 1024;
 
-function store(sqlite: Database.Database, projectSlug: string, prepared: PreparedReport, origin: ReportOrigin): StoredReport {
+function* storeSteps(projectSlug: string, prepared: PreparedReport, origin: ReportOrigin): Steps<StoredReport> {
   const { report, format, contentHash } = prepared;
   const warnings = [...report.warnings];
   const now = Date.now();
 
   const findDuplicate = () =>
-    sqlite
-      .prepare("SELECT id, seq, format, stats, run_errors, test_count, warnings FROM reports WHERE project_slug = ? AND content_hash = ?")
-      .get(projectSlug, contentHash) as DuplicateRow | undefined;
-  const known = findDuplicate();
+    get<DuplicateRow>(
+      sql`SELECT id, seq, format, stats, run_errors, test_count, warnings FROM reports WHERE project_slug = ${projectSlug} AND content_hash = ${contentHash}`,
+    );
+  const known = yield* findDuplicate();
   if (known) return { summary: duplicateSummary(projectSlug, known), events: [] };
 
-  sweepAbandonedStages(sqlite, now);
+  yield* sweepAbandonedStagesSteps(now);
   const startedAt = report.startTime ? Date.parse(report.startTime) : NaN;
-  const stage = stageRun(sqlite, projectSlug, prepared, {
+  const stage = yield* stageRunSteps(projectSlug, prepared, {
     contentHash,
     format,
     source: origin.source ?? report.metadata.ciBuildUrl ?? null,
@@ -150,28 +164,29 @@ function store(sqlite: Database.Database, projectSlug: string, prepared: Prepare
   let result: { duplicate: DuplicateRow } | { written: { seq: number; outcome: ReclassifyOutcome } };
   try {
     // Planned on a snapshot, and what no reader sees written ahead, without holding the lock.
-    const plan = prepareFlip(sqlite, projectSlug, stage);
-    result = sqlite
-      .transaction(() => {
-        // Inside the IMMEDIATE transaction (it holds the write lock): two processes sending the same
-        // report at once cannot both get past this check.
-        const duplicate = findDuplicate();
+    const plan = yield* prepareFlipSteps(projectSlug, stage);
+    result = yield* transaction(
+      function* () {
+        // Under the lock (SQLite's write lock, PostgreSQL's advisory lock on the project): two
+        // processes sending the same report at once cannot both get past this check.
+        const duplicate = yield* findDuplicate();
         if (duplicate) return { duplicate };
-        return { written: showStage(sqlite, projectSlug, prepared, stage, plan, warnings, now) };
-      })
-      .immediate();
+        return { written: yield* showStageSteps(projectSlug, prepared, stage, plan, warnings, now) };
+      },
+      { exclusive: groupsLock(projectSlug) },
+    );
   } catch (err) {
     // Belt and braces for the same race through another path (a connection without the lock):
     // the unique (project, content hash) index refused the second copy; answer as a duplicate.
-    const duplicate = isUniqueViolation(err) ? findDuplicate() : undefined;
+    const duplicate = isUniqueViolation(err) ? yield* findDuplicate() : undefined;
     if (!duplicate) {
-      discardStage(sqlite, stage);
+      yield* discardStageSteps(stage);
       throw err;
     }
     result = { duplicate };
   }
   if ("duplicate" in result) {
-    discardStage(sqlite, stage);
+    yield* discardStageSteps(stage);
     return { summary: duplicateSummary(projectSlug, result.duplicate), events: [] };
   }
   const reportId = stage.reportId;
@@ -254,12 +269,6 @@ function duplicateSummary(projectSlug: string, duplicate: DuplicateRow): StoredR
       ...(JSON.parse(duplicate.warnings) as string[]),
     ],
   };
-}
-
-/** better-sqlite3's SqliteError for a UNIQUE index (checked by code: the class may come from another module copy). */
-function isUniqueViolation(err: unknown): boolean {
-  const code = typeof err === "object" && err !== null ? (err as { code?: unknown }).code : undefined;
-  return code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY";
 }
 
 /** By content, not by name or header: CI pipelines upload whatever file they have. */

@@ -12,15 +12,20 @@ import type { ReportFormat } from "@/lib/schemas/errors";
  * arrives, so the main thread never holds a whole report.
  */
 
-/** Main -> worker. */
+/** Main -> worker: the job, and the database it stores into (the worker opens its own connection to it). */
 export type JobStart = {
-  dbPath: string;
   projectSlug: string;
   format: "auto" | ReportFormat;
   origin: ReportOrigin;
-  /** The main connection's wal_autocheckpoint: 0 when a background checkpointer runs (the worker's commits must not checkpoint either). */
-  autoCheckpoint: number;
-};
+} & (
+  | {
+      dbPath: string;
+      /** The main connection's wal_autocheckpoint: 0 when a background checkpointer runs (the worker's commits must not checkpoint either). */
+      autoCheckpoint: number;
+    }
+  /** PostgreSQL (issue 14): the worker writes through a small pool of its own, through the SQL port. */
+  | { databaseUrl: string }
+);
 export type IngestRequest =
   | ({ type: "start"; job: number } & JobStart)
   | { type: "chunk"; job: number; data: Uint8Array }

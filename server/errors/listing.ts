@@ -7,8 +7,7 @@
  * 100 runs of 5,000 tests), so it is one indexed query over groups only (never test_results),
  * returns list columns only (messages cut to LIST_MESSAGE_LIMIT), and maps rows by hand.
  *
- * Every read goes through the SQL port (issue 14): portable SQL on SQLite or PostgreSQL. Ingest,
- * which writes these rows, is still the synchronous SQLite path.
+ * Every read goes through the SQL port (issue 14): portable SQL on SQLite or PostgreSQL.
  */
 import { inflateRawSync } from "node:zlib";
 import { sql, type SQL } from "drizzle-orm";
@@ -284,13 +283,6 @@ const GROUP_BY_ID = (messageLimit: number | null) => `SELECT ${GROUP_COLUMNS(mes
 
 export async function groupRow(deps: StoreDeps, failureId: number, messageLimit: number | null = null): Promise<GroupRow> {
   const row = await errorsStore(deps).get<GroupRow>(sql`${sql.raw(GROUP_BY_ID(messageLimit))}${failureId}`);
-  if (!row) throw new AppError("NOT_FOUND", `No failure group with id ${failureId}`);
-  return row;
-}
-
-/** groupRow on the synchronous SQLite path (attachments, which serve files of this machine, are not on the port yet). */
-export function groupRowSqlite(db: Db, failureId: number): GroupRow {
-  const row = db.$client.prepare(`${GROUP_BY_ID(null)}?`).get(failureId) as GroupRow | undefined;
   if (!row) throw new AppError("NOT_FOUND", `No failure group with id ${failureId}`);
   return row;
 }

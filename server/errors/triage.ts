@@ -4,7 +4,7 @@
  *
  * Decisions, sessions and links go through the SQL port (issue 14): the change and its event are
  * one transaction, the event emitted after the commit. Re-classification writes groups with
- * ingest's rules, still the synchronous SQLite path.
+ * ingest's own steps (groups.ts), run through the port under the project's groups lock.
  */
 
 /** What a human action needs: the port (or a SQLite connection to make one) and the bus. */
@@ -12,10 +12,10 @@ export type TriageDeps = StoreDeps & { bus: EventBus; config?: { config: { error
 import type { TestClassification } from "@workdeck/error-classifier";
 import { sql } from "drizzle-orm";
 import { AppError } from "../app-error";
+import { runOnStore, transaction } from "../db/sql-steps";
 import type { SqlStore } from "../db/sql-store";
 import type { EventBus } from "../events/bus";
-import { reclassifyTestCases } from "./groups";
-import type { ErrorsDeps } from "./ingest";
+import { groupsLock, reclassifySteps } from "./groups";
 import { errorsStore, groupRow, LIST_MESSAGE_LIMIT, readGroup, type StoreDeps } from "./listing";
 import { AssignSessionInputSchema, TriageFailureInputSchema, type FailureGroup, type TriageFailureInput } from "@/lib/schemas/errors";
 
@@ -111,15 +111,17 @@ export type ClassifyFailureResult = {
 };
 
 /** Re-runs the rules for this group's test case, stores the result, and says why. */
-export async function classifyFailure(deps: ErrorsDeps, input: { failureId: number }): Promise<ClassifyFailureResult> {
+export async function classifyFailure(deps: TriageDeps, input: { failureId: number }): Promise<ClassifyFailureResult> {
   const before = await groupRow(deps, input.failureId);
-  const sqlite = deps.db.$client;
-  const outcome = sqlite.transaction(() => reclassifyTestCases(sqlite, before.project_slug, [before.test_case_id]))();
+  const outcome = await runOnStore(
+    errorsStore(deps),
+    transaction(() => reclassifySteps(before.project_slug, [before.test_case_id]), { exclusive: groupsLock(before.project_slug) }),
+  );
   const c = outcome.classifications.get(before.test_case_id);
   if (!c) throw new AppError("UNPROCESSABLE", `Test case ${before.test_case_id} has no failure in its history any more.`);
   const changed = [...outcome.newIds, ...outcome.updatedIds];
   if (changed.length > 0) {
-    deps.bus.publish({
+    await deps.bus.publishAsync({
       type: "errors.failureUpdated",
       projectSlug: before.project_slug,
       reportId: null,

@@ -23,6 +23,8 @@ export type DialectContext = {
    * block each other on the write lock (across processes, BEGIN IMMEDIATE does the work).
    */
   again(store: SqlStore): Promise<SqlStore>;
+  /** Where `store`'s database is, for a connection of another thread's own: its PostgreSQL URL, or its SQLite file. */
+  location(store: SqlStore): string;
 };
 
 const TEMPLATE = "workdeck_template";
@@ -84,6 +86,11 @@ export function describeEachDialect(name: string, body: (ctx: DialectContext) =>
         const at = where.get(store);
         if (!at) throw new Error("again(): not a store this matrix opened");
         return dialect === "sqlite" ? store : openPg(at);
+      },
+      location(store) {
+        const at = where.get(store);
+        if (!at) throw new Error("location(): not a store this matrix opened");
+        return dialect === "sqlite" ? at : databaseUrl(server!.url, at);
       },
     });
   });

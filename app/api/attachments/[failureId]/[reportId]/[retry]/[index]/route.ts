@@ -21,7 +21,7 @@ export async function GET(_request: Request, { params }: Params): Promise<Respon
     return Response.json({ error: "An attachment is named by four numbers: failure, report, retry, index." }, { status: 400 });
   const runtime = await getRuntime();
   try {
-    const a = resolveAttachment(runtime, ref as { failureId: number; reportId: number; retry: number; index: number });
+    const a = await resolveAttachment(runtime, ref as { failureId: number; reportId: number; retry: number; index: number });
     const body = Readable.toWeb(fs.createReadStream(a.file)) as ReadableStream;
     return new Response(body, {
       headers: {
