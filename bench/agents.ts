@@ -51,13 +51,13 @@ export async function benchAgents(): Promise<BenchRow[]> {
     let active = 0;
     for (let i = 0; i < 200; i++) {
       const t = performance.now();
-      active = listActive(runtime).length;
+      active = (await listActive(runtime)).length;
       latencies.push(performance.now() - t);
     }
     const filtered: number[] = [];
     for (let i = 0; i < 100; i++) {
       const t = performance.now();
-      listActive(runtime, { projectId: "bench" });
+      await listActive(runtime, { projectId: "bench" });
       filtered.push(performance.now() - t);
     }
     await stopRuntime();

@@ -114,7 +114,7 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
   // Agents (issue 5): a Stop nothing followed for the idle period ends the session, with a notice.
   leader?.whileLeading(
     "agents sweep",
-    intervalJob(log, "agents sweep", () => sweepEnded({ db, bus, projects, config }), 30_000),
+    intervalJob(log, "agents sweep", () => sweepEnded({ sqlStore, bus, projects, config }), 30_000),
   );
   // Worktree retention (issue 11): hourly, and once shortly after start.
   const retentionDays = config.config.claude?.worktreeRetentionDays;
@@ -128,10 +128,10 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
   };
   if (retentionDays) leader?.whileLeading("worktree retention", intervalJob(log, "worktree retention", sweep, 3600_000, 5_000));
   // Hook events and bus events past `retention.days` (issue 10 item 8): soon after start, then hourly.
-  leader?.whileLeading("history retention", () => startRetention({ db, config, log }));
+  leader?.whileLeading("history retention", () => startRetention({ sqlStore, config, log }));
   // Notifications (issue 6): the server only (it also relays events CLI processes store), off the bus; the leader delivers.
   const workCache = new WorkCache(bus);
-  const hookCommitter = new HookCommitter({ db, bus, projects, config });
+  const hookCommitter = new HookCommitter({ sqlStore, bus, projects, config });
   const notifications = opts.watch
     ? new NotificationService({
         sqlStore,

@@ -4,8 +4,8 @@
  * one bad field must not cost the event (or break Claude Code's hook). The reason goes back in
  * the answer's `warnings`, and the payload is kept whole, so the raw value is still there.
  */
-import type { Statement } from "better-sqlite3";
-import type { Db } from "../db/client";
+import { sql } from "drizzle-orm";
+import type { SqlStore } from "../db/sql-store";
 
 /** No tool call runs a day: a longer one is a Pre whose Post never came, or a corrupt duration_ms. */
 export const MAX_TOOL_DURATION_MS = 24 * 3600_000;
@@ -30,17 +30,13 @@ export function toolDuration(value: unknown, warnings: string[]): number | null 
   return null;
 }
 
-const sessionExists = new WeakMap<Db, Statement<[number], { id: number }>>();
-
 /**
  * The Workdeck session an `x-workdeck-session-id` header names, when it exists. One that names
  * no session (a stale spool entry after a reset, or a forged header) is not linked.
  */
-export function knownWorkdeckSession(db: Db, id: number | undefined, warnings: string[]): number | null {
+export async function knownWorkdeckSession(store: SqlStore, id: number | undefined, warnings: string[]): Promise<number | null> {
   if (id === undefined) return null;
-  let stmt = sessionExists.get(db);
-  if (!stmt) sessionExists.set(db, (stmt = db.$client.prepare("SELECT id FROM sessions WHERE id = ?")));
-  if (stmt.get(id)) return id;
+  if (await store.get(sql`SELECT id FROM sessions WHERE id = ${id}`)) return id;
   warnings.push(`x-workdeck-session-id names no Workdeck session ${id}; the event is stored without that link.`);
   return null;
 }

@@ -1,7 +1,8 @@
 import path from "node:path";
+import { sql } from "drizzle-orm";
 import { z } from "zod";
-import type { Statement } from "better-sqlite3";
 import type { Db } from "../db/client";
+import { SqliteStore, type SqlStore } from "../db/sql-store";
 import { AppError } from "../app-error";
 import type { EventBus } from "../events/bus";
 import { requestWriteTurn, releaseWriteTurn } from "../db/write-turn";
@@ -14,14 +15,24 @@ import { endedEvent, nextSession, type SessionRow } from "./session-state";
 
 export { endedEvent, type SessionRow } from "./session-state";
 
-/** What the agents services need from the runtime; tests build it from a temp database and inject the clock. */
+/**
+ * What the agents services need from the runtime; tests build it from a temp database and inject
+ * the clock. The SQL port (issue 14) when given, else the SQLite connection's.
+ */
 export type AgentsDeps = {
-  db: Db;
+  sqlStore?: SqlStore;
+  db?: Db;
   bus: EventBus;
   projects: Pick<ProjectRegistry, "all">;
   config: { config: Pick<WorkdeckConfig, "agents"> };
   now?: () => number;
 };
+
+export function agentsStore(deps: Pick<AgentsDeps, "sqlStore" | "db">): SqlStore {
+  if (deps.sqlStore) return deps.sqlStore;
+  if (!deps.db) throw new Error("agents: no database (sqlStore or db)");
+  return SqliteStore.on(deps.db.$client);
+}
 
 export type HookIngestInput = {
   body: Uint8Array | string;
@@ -33,58 +44,12 @@ export type HookIngestInput = {
 
 const TOOL_DONE = new Set(["PostToolUse", "PostToolUseFailure"]);
 
-type Statements = {
-  getSession: Statement<[string], SessionRow>;
-  findPre: Statement<[string, string], { received_at: number }>;
-  insertHook: Statement<
-    [
-      string,
-      string,
-      string | null,
-      string | null,
-      string | null,
-      string | null,
-      number | null,
-      string,
-      number,
-      number | null,
-      number | null,
-    ]
-  >;
-  upsertSession: Statement<Record<string, unknown>>;
-};
-
-// Prepared once per connection: ingest runs thousands of times a second.
-const statements = new WeakMap<Db, Statements>();
-function prepared(db: Db): Statements {
-  let s = statements.get(db);
-  if (!s) {
-    const sqlite = db.$client;
-    s = {
-      getSession: sqlite.prepare("SELECT * FROM agent_sessions WHERE session_id = ?"),
-      findPre: sqlite.prepare(
-        "SELECT received_at FROM hooks WHERE tool_use_id = ? AND session_id = ? AND event = 'PreToolUse' ORDER BY id DESC LIMIT 1",
-      ),
-      insertHook: sqlite.prepare(
-        `INSERT INTO hooks (session_id, event, tool_name, tool_use_id, cwd, project_slug, workdeck_session_id, payload, received_at, duration_ms, success)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
-      upsertSession: sqlite.prepare(
-        `INSERT INTO agent_sessions (session_id, project_slug, workdeck_session_id, cwd, status, needs_you_reason, started_at, last_event_at, last_event,
-           current_tool, current_tool_use_id, tool_count, failure_count, duration_sum_ms, duration_count, prompt_count, event_count, ended_at, end_reason)
-         VALUES (@session_id, @project_slug, @workdeck_session_id, @cwd, @status, @needs_you_reason, @started_at, @last_event_at, @last_event,
-           @current_tool, @current_tool_use_id, @tool_count, @failure_count, @duration_sum_ms, @duration_count, @prompt_count, @event_count, @ended_at, @end_reason)
-         ON CONFLICT (session_id) DO UPDATE SET project_slug = excluded.project_slug, workdeck_session_id = excluded.workdeck_session_id, cwd = excluded.cwd,
-           status = excluded.status, needs_you_reason = excluded.needs_you_reason, last_event_at = excluded.last_event_at, last_event = excluded.last_event,
-           current_tool = excluded.current_tool, current_tool_use_id = excluded.current_tool_use_id, tool_count = excluded.tool_count,
-           failure_count = excluded.failure_count, duration_sum_ms = excluded.duration_sum_ms, duration_count = excluded.duration_count,
-           prompt_count = excluded.prompt_count, event_count = excluded.event_count, ended_at = excluded.ended_at, end_reason = excluded.end_reason`,
-      ),
-    };
-    statements.set(db, s);
-  }
-  return s;
-}
+/**
+ * Hook writers take turns: a session's summary row is read, folded and written back, so two
+ * instances writing hooks of one session at once would lose one's update. SQLite: BEGIN
+ * IMMEDIATE; PostgreSQL: an advisory lock.
+ */
+const HOOKS_LOCK = "workdeck:hooks";
 
 /** A hook body that passed validation, ready to store; `at` is when it arrived (or fired, if late). */
 type ParsedHook = {
@@ -128,80 +93,91 @@ function parseHook(deps: Pick<AgentsDeps, "now">, input: HookIngestInput): Parse
   return { text, payload: raw as HookPayload, at, workdeckSessionId: input.workdeckSessionId };
 }
 
+/** One transaction's hooks: the session rows it has read or folded, written back once at its end. */
+type Batch = { tx: SqlStore; sessions: Map<string, SessionRow | undefined> };
+
+type Written = { result: HookIngestResult; events: WorkdeckEvent[] };
+
 /**
- * Stores one event: its hook row, its session's summary row and its bus rows. The caller holds
- * the transaction and emits the returned events once it commits. Every statement is a lookup by
- * key or index (no query grows with the history: tests/integration/hooks-edge.test.ts checks the plans).
+ * Stores hooks in the caller's transaction, in order: each one's hook row and bus rows, and each
+ * session's summary row once (folded over its hooks in memory). The caller emits the returned
+ * events once it commits. Every statement is a lookup by key or index (no query grows with the
+ * history: tests/integration/hooks-edge.test.ts checks the plans).
  */
-function writeHook(deps: AgentsDeps, s: Statements, h: ParsedHook): { result: HookIngestResult; events: WorkdeckEvent[] } {
+async function writeHooks(deps: AgentsDeps, tx: SqlStore, hooks: readonly ParsedHook[]): Promise<Written[]> {
+  const batch: Batch = { tx, sessions: new Map() };
+  const written: Written[] = [];
+  for (const h of hooks) written.push(await writeHook(deps, batch, h));
+  for (const row of batch.sessions.values()) if (row) await tx.run(upsertSession(row));
+  return written;
+}
+
+async function writeHook(deps: AgentsDeps, batch: Batch, h: ParsedHook): Promise<Written> {
+  const { tx } = batch;
   const { payload, at } = h;
+  const sessionId = payload.session_id;
   const event = payload.hook_event_name ?? "Unknown";
   const toolName = payload.tool_name ?? null;
   const toolUseId = payload.tool_use_id ?? null;
   const cwd = payload.cwd ?? null;
   const warnings: string[] = [];
   const events: WorkdeckEvent[] = [];
-  const prev = s.getSession.get(payload.session_id);
+  if (!batch.sessions.has(sessionId))
+    batch.sessions.set(sessionId, await tx.get<SessionRow>(sql`SELECT * FROM agent_sessions WHERE session_id = ${sessionId}`));
+  const prev = batch.sessions.get(sessionId);
   const projectSlug = cwd ? projectForCwd(deps, cwd) : (prev?.project_slug ?? null);
-  const workdeckSessionId = knownWorkdeckSession(deps.db, h.workdeckSessionId, warnings) ?? prev?.workdeck_session_id ?? null;
+  const workdeckSessionId = (await knownWorkdeckSession(tx, h.workdeckSessionId, warnings)) ?? prev?.workdeck_session_id ?? null;
 
   let durationMs: number | null = null;
   let success: boolean | null = null;
   if (TOOL_DONE.has(event)) {
     success = event === "PostToolUse";
-    const pre = toolUseId ? s.findPre.get(toolUseId, payload.session_id) : undefined;
+    const pre = toolUseId
+      ? await tx.get<{ received_at: number }>(
+          sql`SELECT received_at FROM hooks WHERE tool_use_id = ${toolUseId} AND session_id = ${sessionId} AND event = 'PreToolUse' ORDER BY id DESC LIMIT 1`,
+        )
+      : undefined;
     // The Pre/Post pair is the measure; the CLI's own duration_ms covers a Pre that never arrived.
-    durationMs = toolDuration(pre ? Math.max(0, at - pre.received_at) : payload.duration_ms, warnings);
+    durationMs = toolDuration(pre ? Math.max(0, at - Number(pre.received_at)) : payload.duration_ms, warnings);
   }
 
-  const id = Number(
-    s.insertHook.run(
-      payload.session_id,
-      event,
-      toolName,
-      toolUseId,
-      cwd,
-      projectSlug,
-      workdeckSessionId,
-      h.text,
-      at,
-      durationMs,
-      success === null ? null : success ? 1 : 0,
-    ).lastInsertRowid,
+  const inserted = await tx.run<{ id: number }>(
+    sql`INSERT INTO hooks (session_id, event, tool_name, tool_use_id, cwd, project_slug, workdeck_session_id, payload, received_at, duration_ms, success)
+        VALUES (${sessionId}, ${event}, ${toolName}, ${toolUseId}, ${cwd}, ${projectSlug}, ${workdeckSessionId}, ${h.text}, ${at}, ${durationMs}, ${success === null ? null : success ? 1 : 0})
+        RETURNING id`,
   );
+  const id = Number(inserted.row!.id);
 
-  const next = nextSession(prev, { sessionId: payload.session_id, event, at, toolName, toolUseId, payload, durationMs, success });
+  const next = nextSession(prev, { sessionId, event, at, toolName, toolUseId, payload, durationMs, success });
   next.project_slug = projectSlug;
   next.workdeck_session_id = workdeckSessionId;
   next.cwd = cwd ?? prev?.cwd ?? null;
-  s.upsertSession.run(next);
+  batch.sessions.set(sessionId, next);
 
   // The bus rows go in the same transaction as the hook row: both are stored, or neither.
   events.push(
-    deps.bus.append({
-      type: "agents.activity",
-      projectSlug,
-      sessionId: payload.session_id,
-      hookId: id,
-      event,
-      toolName,
-      status: next.status,
-    }),
+    await deps.bus.record(tx, { type: "agents.activity", projectSlug, sessionId, hookId: id, event, toolName, status: next.status }),
   );
   if (next.status === "needs_you" && (prev?.status !== "needs_you" || prev.needs_you_reason !== next.needs_you_reason)) {
-    events.push(deps.bus.append({ type: "agents.needsYou", projectSlug, sessionId: payload.session_id, reason: next.needs_you_reason }));
+    events.push(await deps.bus.record(tx, { type: "agents.needsYou", projectSlug, sessionId, reason: next.needs_you_reason }));
   }
-  if (next.status === "ended" && prev?.status !== "ended") events.push(deps.bus.append(endedEvent(next)));
-  const result = {
-    id,
-    sessionId: payload.session_id,
-    event,
-    projectSlug,
-    status: next.status,
-    durationMs,
-    ...(warnings.length ? { warnings } : {}),
-  };
+  if (next.status === "ended" && prev?.status !== "ended") events.push(await deps.bus.record(tx, endedEvent(next)));
+  const result = { id, sessionId, event, projectSlug, status: next.status, durationMs, ...(warnings.length ? { warnings } : {}) };
   return { result, events };
+}
+
+function upsertSession(r: SessionRow) {
+  return sql`INSERT INTO agent_sessions (session_id, project_slug, workdeck_session_id, cwd, status, needs_you_reason, started_at, last_event_at, last_event,
+      current_tool, current_tool_use_id, tool_count, failure_count, duration_sum_ms, duration_count, prompt_count, event_count, ended_at, end_reason)
+    VALUES (${r.session_id}, ${r.project_slug}, ${r.workdeck_session_id}, ${r.cwd}, ${r.status}, ${r.needs_you_reason}, ${r.started_at}, ${r.last_event_at},
+      ${r.last_event}, ${r.current_tool}, ${r.current_tool_use_id}, ${r.tool_count}, ${r.failure_count}, ${r.duration_sum_ms}, ${r.duration_count},
+      ${r.prompt_count}, ${r.event_count}, ${r.ended_at}, ${r.end_reason})
+    ON CONFLICT (session_id) DO UPDATE SET project_slug = excluded.project_slug, workdeck_session_id = excluded.workdeck_session_id, cwd = excluded.cwd,
+      status = excluded.status, needs_you_reason = excluded.needs_you_reason, last_event_at = excluded.last_event_at,
+      last_event = excluded.last_event, current_tool = excluded.current_tool, current_tool_use_id = excluded.current_tool_use_id,
+      tool_count = excluded.tool_count, failure_count = excluded.failure_count, duration_sum_ms = excluded.duration_sum_ms,
+      duration_count = excluded.duration_count, prompt_count = excluded.prompt_count, event_count = excluded.event_count,
+      ended_at = excluded.ended_at, end_reason = excluded.end_reason`;
 }
 
 /**
@@ -209,12 +185,11 @@ function writeHook(deps: AgentsDeps, s: Statements, h: ParsedHook): { result: Ho
  * by cwd, store the event, its session's summary and its bus events in ONE transaction, then
  * emit. Bad input throws AppError before anything is written. The server uses HookCommitter.
  */
-export function ingestHook(deps: AgentsDeps, input: HookIngestInput): HookIngestResult {
+export async function ingestHook(deps: AgentsDeps, input: HookIngestInput): Promise<HookIngestResult> {
   const h = parseHook(deps, input);
-  const s = prepared(deps.db);
-  const { result, events } = deps.db.$client.transaction(() => writeHook(deps, s, h)).immediate();
-  for (const e of events) deps.bus.emitCommitted(e);
-  return result;
+  const [written] = await agentsStore(deps).transaction((tx) => writeHooks(deps, tx, [h]), { exclusive: HOOKS_LOCK });
+  await deps.bus.recordedCommitted(written!.events);
+  return written!.result;
 }
 
 /** Events per transaction at most; past this a batch commits at once instead of waiting for the turn to end. */
@@ -224,35 +199,32 @@ const RETRY_MS = 1;
 
 type Pending = { hook: ParsedHook; resolve(result: HookIngestResult): void; reject(err: unknown): void };
 
+/** After the connection's default busy_timeout, a batch that never got the lock fails, as a waiting writer would. */
+const BUSY_GIVE_UP_MS = 5000;
+
 /**
  * Group commit for the server's hook endpoint: every event submitted during one turn of the
- * event loop (or MAX_BATCH of them) is stored in ONE transaction; if it fails, each event is
- * retried in its own, so a failing one costs only itself. Its promise resolves after the commit, so an answer never
- * acknowledges an event a crash could still lose, and bus listeners hear of it only then.
+ * event loop (or MAX_BATCH of them) is stored in ONE port transaction; if it fails, each event is
+ * retried in its own, so a failing one costs only itself. Its promise resolves after the commit,
+ * so an answer never acknowledges an event a crash could still lose, and bus listeners hear of it
+ * only then. One batch at a time: the next starts once this one has committed.
  *
- * The write lock is asked for without waiting (issue 10 item 6): SQLite's busy handler sleeps on
- * the calling thread, which here is the event loop, so while a report ingest held the lock no
- * request was served. A batch that finds it taken stays queued, raises the write-turn flag (the
- * ingest worker gives way between two of its chunks) and tries again RETRY_MS later, with
- * whatever arrived meanwhile; after the connection's busy_timeout it fails, as a waiting writer would.
+ * On SQLite the batch runs synchronously inside the port's transaction (one quick transaction,
+ * cached statements), and the write lock is asked for without waiting (issue 10 item 6): SQLite's
+ * busy handler sleeps on the calling thread, which here is the event loop, so while a report
+ * ingest held the lock no request was served. A batch that finds it taken stays queued, raises
+ * the write-turn flag (the ingest worker gives way between two of its chunks) and tries again
+ * RETRY_MS later, with whatever arrived meanwhile; after BUSY_GIVE_UP_MS it fails.
  */
 export class HookCommitter {
   private queue: Pending[] = [];
   private scheduled = false;
+  private flushing = false;
   private busySince: number | null = null;
-  // Built once: better-sqlite3 wraps a transaction function anew on every .transaction() call.
-  private readonly commitAllTx;
-  private readonly commitOneTx;
-  private readonly busyTimeoutMs: number;
+  private readonly store: SqlStore;
 
   constructor(private readonly deps: AgentsDeps) {
-    const sqlite = deps.db.$client;
-    const s = prepared(deps.db);
-    this.commitAllTx = sqlite.transaction((batch: Pending[]): Outcome[] =>
-      batch.map((p): Outcome => ({ ok: true, ...writeHook(deps, s, p.hook) })),
-    );
-    this.commitOneTx = sqlite.transaction((hook: ParsedHook) => writeHook(deps, s, hook));
-    this.busyTimeoutMs = sqlite.pragma("busy_timeout", { simple: true }) as number;
+    this.store = agentsStore(deps);
   }
 
   /** Validates at once (AppError, nothing queued) and resolves once the event is committed. */
@@ -265,7 +237,7 @@ export class HookCommitter {
     }
     return new Promise<HookIngestResult>((resolve, reject) => {
       this.queue.push({ hook, resolve, reject });
-      if (this.queue.length >= MAX_BATCH && this.busySince === null) this.flush();
+      if (this.queue.length >= MAX_BATCH && this.busySince === null) void this.flush();
       else this.schedule();
     });
   }
@@ -275,65 +247,74 @@ export class HookCommitter {
     this.scheduled = true;
     const run = () => {
       this.scheduled = false;
-      this.flush();
+      void this.flush();
     };
     // setImmediate runs after this turn's I/O callbacks: every body that arrived with this one joins the batch.
     if (delayMs > 0) setTimeout(run, delayMs);
     else setImmediate(run);
   }
 
-  /** Commits what is queued now (or, if another writer holds the lock, leaves it queued and tries again shortly). */
-  flush(): void {
+  /**
+   * Commits what is queued now (or, if another writer holds the lock, leaves it queued and tries
+   * again shortly). Never rejects: each event's own promise carries its outcome.
+   */
+  async flush(): Promise<void> {
+    if (this.flushing) return;
     const batch = this.queue.splice(0);
     if (batch.length === 0) return;
-    let outcomes: Outcome[];
+    this.flushing = true;
     try {
-      outcomes = this.commitAll(batch);
+      const outcomes = await this.commit(batch);
+      if (!outcomes) return;
+      this.busySince = null;
+      releaseWriteTurn();
+      // Emitted through the bus (in id order, each once) before any answer goes out.
+      await this.deps.bus.recordedCommitted(outcomes.flatMap((o) => (o.ok ? o.events : []))).catch(() => {});
+      for (const [i, o] of outcomes.entries()) {
+        if (o.ok) batch[i]!.resolve(o.result);
+        else batch[i]!.reject(o.err);
+      }
+    } finally {
+      this.flushing = false;
+      if (this.queue.length > 0) this.schedule(this.busySince === null ? 0 : RETRY_MS);
+    }
+  }
+
+  /** Each event's outcome, or null when the batch went back to the queue to wait for the lock. */
+  private async commit(batch: Pending[]): Promise<Outcome[] | null> {
+    const hooks = batch.map((p) => p.hook);
+    try {
+      const written = await this.store.transaction((tx) => writeHooks(this.deps, tx, hooks), {
+        exclusive: HOOKS_LOCK,
+        failIfLocked: true,
+      });
+      return written.map((w): Outcome => ({ ok: true, ...w }));
     } catch (err) {
       if (isBusy(err)) {
         this.busySince ??= performance.now();
-        if (performance.now() - this.busySince < this.busyTimeoutMs) {
+        if (performance.now() - this.busySince < BUSY_GIVE_UP_MS) {
           // Not started: nothing was written. Back to the front of the queue, in order.
           this.queue.unshift(...batch);
           requestWriteTurn();
-          this.schedule(RETRY_MS);
-          return;
+          return null;
         }
-        outcomes = batch.map((): Outcome => ({ ok: false, err }));
-      } else {
-        // Rare (a constraint, a trigger, a full disk): each event alone, so one failure costs only itself.
-        outcomes = batch.map((p): Outcome => {
-          try {
-            return { ok: true, ...this.commitOne(p.hook) };
-          } catch (err) {
-            return { ok: false, err };
-          }
-        });
+        return batch.map((): Outcome => ({ ok: false, err }));
       }
+      // Rare (a constraint, a trigger, a full disk): each event alone, so one failure costs only itself.
+      const outcomes: Outcome[] = [];
+      for (const hook of hooks) {
+        try {
+          const [w] = await this.store.transaction((tx) => writeHooks(this.deps, tx, [hook]), {
+            exclusive: HOOKS_LOCK,
+            failIfLocked: true,
+          });
+          outcomes.push({ ok: true, ...w! });
+        } catch (err) {
+          outcomes.push({ ok: false, err });
+        }
+      }
+      return outcomes;
     }
-    this.busySince = null;
-    releaseWriteTurn();
-    for (const [i, o] of outcomes.entries()) {
-      if (o.ok) for (const e of o.events) this.deps.bus.emitCommitted(e);
-      if (o.ok) batch[i]!.resolve(o.result);
-      else batch[i]!.reject(o.err);
-    }
-    if (this.queue.length > 0) this.schedule();
-  }
-
-  private commitAll(batch: Pending[]): Outcome[] {
-    // exec, not a prepared statement (SQLite applies this pragma when it compiles it, not when it
-    // runs) nor .pragma() (which reads rows back: six times the cost, per batch).
-    const sqlite = this.deps.db.$client;
-    sqlite.exec("PRAGMA busy_timeout = 0");
-    try {
-      return this.commitAllTx.immediate(batch);
-    } finally {
-      sqlite.exec(`PRAGMA busy_timeout = ${this.busyTimeoutMs}`);
-    }
-  }
-  private commitOne(hook: ParsedHook): { result: HookIngestResult; events: WorkdeckEvent[] } {
-    return this.commitOneTx.immediate(hook);
   }
 }
 
@@ -343,7 +324,7 @@ function isBusy(err: unknown): boolean {
   return code === "SQLITE_BUSY";
 }
 
-type Outcome = { ok: true; result: HookIngestResult; events: WorkdeckEvent[] } | { ok: false; err: unknown };
+type Outcome = ({ ok: true } & Written) | { ok: false; err: unknown };
 
 /**
  * cwd -> project per project list (a rescan that changes the projects makes a new list): every

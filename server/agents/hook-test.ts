@@ -9,13 +9,14 @@ import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { sql } from "drizzle-orm";
 import { inheritedEnvironment } from "../env";
 import type { Runtime } from "../runtime";
 import { resolveInsideProject } from "../projects/paths";
 import { installedHookUrl, isOurHook } from "./hooks-settings";
 import type { HookTestResult } from "@/lib/schemas/agents";
 
-type Deps = Pick<Runtime, "db" | "projects" | "env">;
+type Deps = Pick<Runtime, "sqlStore" | "projects" | "env">;
 
 const RUN_TIMEOUT_MS = 10_000;
 
@@ -43,10 +44,11 @@ export function installedHookCommand(projectPath: string): string | null {
 }
 
 /** When the project's last hook event arrived (ms), from the per-session summary (small, indexed by session). */
-export function lastHookEventAt(deps: Pick<Runtime, "db">, projectSlug: string): number | null {
-  const row = deps.db.$client.prepare("SELECT MAX(last_event_at) AS at FROM agent_sessions WHERE project_slug = ?").get(projectSlug) as
-    { at: number | null } | undefined;
-  return row?.at ?? null;
+export async function lastHookEventAt(deps: Pick<Runtime, "sqlStore">, projectSlug: string): Promise<number | null> {
+  const row = await deps.sqlStore.get<{ at: number | null }>(
+    sql`SELECT max(last_event_at) AS at FROM agent_sessions WHERE project_slug = ${projectSlug}`,
+  );
+  return row?.at == null ? null : Number(row.at);
 }
 
 export async function sendTestHookEvent(deps: Deps, input: { projectId: string }): Promise<HookTestResult> {
@@ -83,12 +85,13 @@ export async function sendTestHookEvent(deps: Deps, input: { projectId: string }
   } finally {
     fs.rmSync(spoolDir, { recursive: true, force: true });
   }
-  const row = deps.db.$client.prepare("SELECT received_at AS at FROM hooks WHERE session_id = ? ORDER BY id LIMIT 1").get(sessionId) as
-    { at: number } | undefined;
+  const row = await deps.sqlStore.get<{ at: number }>(
+    sql`SELECT received_at AS at FROM hooks WHERE session_id = ${sessionId} ORDER BY id LIMIT 1`,
+  );
   if (row)
     return {
       delivered: true,
-      receivedAt: new Date(row.at).toISOString(),
+      receivedAt: new Date(Number(row.at)).toISOString(),
       url,
       message: `The test event reached Workdeck through the installed hook (${url}).`,
     };

@@ -1,5 +1,6 @@
+import { sql, type SQL } from "drizzle-orm";
 import { AppError } from "../app-error";
-import { endedEvent, type AgentsDeps, type SessionRow } from "./hook-ingest";
+import { agentsStore, endedEvent, type AgentsDeps, type SessionRow } from "./hook-ingest";
 import { sessionsWaitingOnPermission } from "../sessions/permissions";
 import type {
   AgentActivity,
@@ -13,6 +14,8 @@ import type {
 
 // The write side (hook ingest, group commit) lives in hook-ingest.ts; these names stay importable from here.
 export { HookCommitter, ingestHook, projectForCwd, type AgentsDeps, type HookIngestInput } from "./hook-ingest";
+
+/** Reads and the sweep run through the SQL port (issue 14): the same SQL on SQLite and PostgreSQL. */
 
 export const DEFAULT_IDLE_MINUTES = 5;
 /** A session silent for this long is gone (killed without a SessionEnd), not "idle for 3,000 min". */
@@ -29,37 +32,37 @@ export function idleMs(deps: Pick<AgentsDeps, "config">): number {
  * notice on the bus. The server runs this on a timer; listActive does not depend on it (it hides
  * such sessions by the clock), it only makes the notice happen.
  */
-export function sweepEnded(deps: AgentsDeps): number {
+export async function sweepEnded(deps: AgentsDeps): Promise<number> {
   const now = deps.now?.() ?? Date.now();
-  const rows = deps.db.$client
-    .prepare(
-      `UPDATE agent_sessions SET status = 'ended', ended_at = last_event_at, end_reason = 'stopped'
-       WHERE status = 'stopped' AND last_event_at <= ? RETURNING *`,
-    )
-    .all(now - idleMs(deps)) as SessionRow[];
-  for (const row of rows) deps.bus.publish(endedEvent(row));
-  return rows.length;
+  // The rows and their notices in one transaction: a notice is stored exactly when its session ended.
+  const events = await agentsStore(deps).transaction(async (tx) => {
+    const rows = await tx.all<SessionRow>(
+      sql`UPDATE agent_sessions SET status = 'ended', ended_at = last_event_at, end_reason = 'stopped'
+          WHERE status = 'stopped' AND last_event_at <= ${now - idleMs(deps)} RETURNING *`,
+    );
+    const recorded = [];
+    for (const row of rows) recorded.push(await deps.bus.record(tx, endedEvent(row)));
+    return recorded;
+  });
+  await deps.bus.recordedCommitted(events);
+  return events.length;
 }
 
 /**
  * Running sessions, most recent first. Reads the summary table only (status + last_event_at
  * index), so it costs the same with a million stored events as with ten.
  */
-export function listActive(deps: AgentsDeps, input: ListActiveInput = {}): AgentSession[] {
+export async function listActive(deps: AgentsDeps, input: ListActiveInput = {}): Promise<AgentSession[]> {
   const now = deps.now?.() ?? Date.now();
   const idle = idleMs(deps);
-  const params: (string | number)[] = [now - STALE_MS];
-  let where = "status IN ('active', 'needs_you', 'stopped') AND last_event_at >= ?";
-  if (input.projectId) {
-    where += " AND project_slug = ?";
-    params.push(input.projectId);
-  }
-  const rows = deps.db.$client
-    .prepare(`SELECT * FROM agent_sessions WHERE ${where} ORDER BY last_event_at DESC LIMIT ${ACTIVE_LIMIT}`)
-    .all(...params) as SessionRow[];
+  const project = input.projectId ? sql` AND project_slug = ${input.projectId}` : sql``;
+  const rows = await agentsStore(deps).all<SessionRow>(
+    sql`SELECT * FROM agent_sessions WHERE status IN ('active', 'needs_you', 'stopped') AND last_event_at >= ${now - STALE_MS}${project}
+        ORDER BY last_event_at DESC LIMIT ${sql.raw(String(ACTIVE_LIMIT))}`,
+  );
   // A launched session waiting on a tool permission asked from its page needs you too (issue 11):
-  // no hook says so, the runner's events do.
-  const waiting = sessionsWaitingOnPermission(deps.db);
+  // no hook says so, the runner's events do. The sessions domain reads them on its SQLite connection still.
+  const waiting = deps.db ? sessionsWaitingOnPermission(deps.db) : new Set<number>();
   for (const r of rows)
     if (r.workdeck_session_id !== null && waiting.has(r.workdeck_session_id) && r.status !== "stopped") {
       r.status = "needs_you";
@@ -81,15 +84,17 @@ export type AgentSummary = {
 };
 
 /** Agents active or waiting for a person, not silent past the staleness rule (STALE_MS). */
-export function liveAgentSummaries(deps: Pick<AgentsDeps, "db" | "now">, input: { projectId?: string; now?: number } = {}): AgentSummary[] {
+export async function liveAgentSummaries(
+  deps: Pick<AgentsDeps, "sqlStore" | "db" | "now">,
+  input: { projectId?: string; now?: number } = {},
+): Promise<AgentSummary[]> {
   const now = input.now ?? deps.now?.() ?? Date.now();
-  return deps.db.$client
-    .prepare(
-      `SELECT session_id AS sessionId, project_slug AS projectSlug, workdeck_session_id AS workdeckSessionId, status, last_event_at AS lastEventAt,
-              needs_you_reason AS needsYouReason, cwd FROM agent_sessions
-       WHERE status IN ('active', 'needs_you') AND last_event_at >= ?${input.projectId ? " AND project_slug = ?" : ""}`,
-    )
-    .all(now - STALE_MS, ...(input.projectId ? [input.projectId] : [])) as AgentSummary[];
+  const project = input.projectId ? sql` AND project_slug = ${input.projectId}` : sql``;
+  return agentsStore(deps).all<AgentSummary>(
+    sql`SELECT session_id AS "sessionId", project_slug AS "projectSlug", workdeck_session_id AS "workdeckSessionId", status,
+          last_event_at AS "lastEventAt", needs_you_reason AS "needsYouReason", cwd FROM agent_sessions
+        WHERE status IN ('active', 'needs_you') AND last_event_at >= ${now - STALE_MS}${project}`,
+  );
 }
 
 function toAgentSession(r: SessionRow, now: number, idle: number): AgentSession {
@@ -129,18 +134,18 @@ type HookRow = {
 const NOT_IN_TIMELINE = new Set(["PostToolBatch", "MessageDisplay"]);
 
 /** One session's timeline: prompts, tool calls (inputs and results), failures, notifications, stops. */
-export function getActivity(deps: AgentsDeps, input: GetActivityInput): AgentActivity {
+export async function getActivity(deps: AgentsDeps, input: GetActivityInput): Promise<AgentActivity> {
   const limit = input.limit ?? 1000;
   const now = deps.now?.() ?? Date.now();
-  const row = deps.db.$client.prepare("SELECT * FROM agent_sessions WHERE session_id = ?").get(input.sessionId) as SessionRow | undefined;
+  const store = agentsStore(deps);
+  const row = await store.get<SessionRow>(sql`SELECT * FROM agent_sessions WHERE session_id = ${input.sessionId}`);
   if (!row) throw new AppError("NOT_FOUND", `No hook events from Claude Code session ${input.sessionId}.`);
   // A tool call is two rows; read enough for `limit` items, newest first.
   const rows = (
-    deps.db.$client
-      .prepare(
-        "SELECT id, event, tool_name, tool_use_id, payload, received_at, duration_ms, success FROM hooks WHERE session_id = ? ORDER BY id DESC LIMIT ?",
-      )
-      .all(input.sessionId, limit * 2 + 1) as HookRow[]
+    await store.all<HookRow>(
+      sql`SELECT id, event, tool_name, tool_use_id, payload, received_at, duration_ms, success FROM hooks
+          WHERE session_id = ${input.sessionId} ORDER BY id DESC LIMIT ${limit * 2 + 1}`,
+    )
   ).reverse();
   const truncated = rows.length > limit * 2;
   if (truncated) rows.shift();
@@ -215,48 +220,40 @@ export function getActivity(deps: AgentsDeps, input: GetActivityInput): AgentAct
 const str = (v: unknown): string | null => (typeof v === "string" ? v : null);
 
 /** Totals over the summary table (one session, one project or all), plus a per-tool breakdown for one session. */
-export function getMetrics(deps: AgentsDeps, input: GetMetricsInput = {}): AgentMetrics {
+export async function getMetrics(deps: AgentsDeps, input: GetMetricsInput = {}): Promise<AgentMetrics> {
   const now = deps.now?.() ?? Date.now();
-  const conditions: string[] = [];
-  if (input.sessionId) conditions.push("session_id = @session");
-  if (input.projectId) conditions.push("project_slug = @project");
-  const totals = deps.db.$client
-    .prepare(
-      `SELECT count(*) AS sessions,
-         coalesce(sum(CASE WHEN last_event_at >= @stale AND (status IN ('active', 'needs_you') OR (status = 'stopped' AND last_event_at > @idle)) THEN 1 ELSE 0 END), 0) AS active,
-         coalesce(sum(CASE WHEN last_event_at >= @stale AND status = 'needs_you' THEN 1 ELSE 0 END), 0) AS needsYou,
-         coalesce(sum(tool_count), 0) AS tools, coalesce(sum(failure_count), 0) AS failures,
-         coalesce(sum(duration_sum_ms), 0) AS durationSum, coalesce(sum(duration_count), 0) AS durationCount,
-         coalesce(sum(prompt_count), 0) AS prompts, coalesce(sum(event_count), 0) AS events
-       FROM agent_sessions ${conditions.length ? `WHERE ${conditions.join(" AND ")}` : ""}`,
-    )
-    .get({
-      stale: now - STALE_MS,
-      idle: now - idleMs(deps),
-      ...(input.sessionId ? { session: input.sessionId } : {}),
-      ...(input.projectId ? { project: input.projectId } : {}),
-    }) as {
-    sessions: number;
-    active: number;
-    needsYou: number;
-    tools: number;
-    failures: number;
-    durationSum: number;
-    durationCount: number;
-    prompts: number;
-    events: number;
-  };
+  const store = agentsStore(deps);
+  const stale = now - STALE_MS;
+  const idle = now - idleMs(deps);
+  const conditions: SQL[] = [];
+  if (input.sessionId) conditions.push(sql`session_id = ${input.sessionId}`);
+  if (input.projectId) conditions.push(sql`project_slug = ${input.projectId}`);
+  const sums = await store.get<Record<keyof MetricTotals, number | string>>(
+    sql`SELECT count(*) AS sessions,
+          coalesce(sum(CASE WHEN last_event_at >= ${stale} AND (status IN ('active', 'needs_you') OR (status = 'stopped' AND last_event_at > ${idle})) THEN 1 ELSE 0 END), 0) AS active,
+          coalesce(sum(CASE WHEN last_event_at >= ${stale} AND status = 'needs_you' THEN 1 ELSE 0 END), 0) AS "needsYou",
+          coalesce(sum(tool_count), 0) AS tools, coalesce(sum(failure_count), 0) AS failures,
+          coalesce(sum(duration_sum_ms), 0) AS "durationSum", coalesce(sum(duration_count), 0) AS "durationCount",
+          coalesce(sum(prompt_count), 0) AS prompts, coalesce(sum(event_count), 0) AS events
+        FROM agent_sessions ${conditions.length ? sql`WHERE ${sql.join(conditions, sql` AND `)}` : sql``}`,
+  );
+  // PostgreSQL's sums are numeric (strings unless parsed): numbers, as SQLite gives them.
+  const totals = Object.fromEntries(Object.entries(sums!).map(([k, v]) => [k, Number(v)])) as MetricTotals;
   if (input.sessionId && totals.sessions === 0)
     throw new AppError("NOT_FOUND", `No hook events from Claude Code session ${input.sessionId}.`);
   const byTool = input.sessionId
     ? (
-        deps.db.$client
-          .prepare(
-            `SELECT tool_name AS toolName, count(*) AS count, sum(CASE WHEN success = 0 THEN 1 ELSE 0 END) AS failures, avg(duration_ms) AS avgDurationMs
-             FROM hooks WHERE session_id = ? AND event IN ('PostToolUse', 'PostToolUseFailure') GROUP BY tool_name ORDER BY count(*) DESC, tool_name`,
-          )
-          .all(input.sessionId) as { toolName: string | null; count: number; failures: number; avgDurationMs: number | null }[]
-      ).map((t) => ({ ...t, toolName: t.toolName ?? "unknown" }))
+        await store.all<{ toolName: string | null; count: number; failures: number; avgDurationMs: number | null }>(
+          sql`SELECT tool_name AS "toolName", count(*) AS count, sum(CASE WHEN success = 0 THEN 1 ELSE 0 END) AS failures, avg(duration_ms) AS "avgDurationMs"
+              FROM hooks WHERE session_id = ${input.sessionId} AND event IN ('PostToolUse', 'PostToolUseFailure')
+              GROUP BY tool_name ORDER BY count(*) DESC, tool_name`,
+        )
+      ).map((t) => ({
+        toolName: t.toolName ?? "unknown",
+        count: Number(t.count),
+        failures: Number(t.failures),
+        avgDurationMs: t.avgDurationMs === null ? null : Number(t.avgDurationMs),
+      }))
     : null;
   return {
     sessions: totals.sessions,
@@ -268,6 +265,18 @@ export function getMetrics(deps: AgentsDeps, input: GetMetricsInput = {}): Agent
     byTool,
   };
 }
+
+type MetricTotals = {
+  sessions: number;
+  active: number;
+  needsYou: number;
+  tools: number;
+  failures: number;
+  durationSum: number;
+  durationCount: number;
+  prompts: number;
+  events: number;
+};
 
 /** One rule for tool counts, success rate and mean duration, for one session and across sessions. */
 function toolRates(tools: number, failures: number, durationSum: number, durationCount: number) {

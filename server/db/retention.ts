@@ -4,9 +4,10 @@
  * starts and then every hour, in small batches with the event loop free between them, so hook
  * ingest and page loads never wait long on the sweep. Settings shows what the file weighs.
  */
-import fs from "node:fs";
 import { setImmediate as nextTurn } from "node:timers/promises";
+import { sql } from "drizzle-orm";
 import type { Db } from "./client";
+import { SqliteStore, type SqlStore, type StorageSize } from "./sql-store";
 import type { Logger } from "../logger";
 import type { WorkdeckConfig } from "@/lib/schemas/config";
 
@@ -22,13 +23,21 @@ const TABLES = [
 ] as const;
 type Table = (typeof TABLES)[number]["table"];
 
+/** The SQL port (issue 14: the same sweep on SQLite and PostgreSQL), else the SQLite connection's. */
 export type RetentionDeps = {
-  db: Db;
+  sqlStore?: SqlStore;
+  db?: Db;
   config: { config: Pick<WorkdeckConfig, "retention"> };
   now?: () => number;
 };
 
 export type Pruned = Record<Table, number>;
+
+function retentionStore(deps: Pick<RetentionDeps, "sqlStore" | "db">): SqlStore {
+  if (deps.sqlStore) return deps.sqlStore;
+  if (!deps.db) throw new Error("retention: no database (sqlStore or db)");
+  return SqliteStore.on(deps.db.$client);
+}
 
 export function retentionDays(deps: Pick<RetentionDeps, "config">): number {
   return deps.config.config.retention?.days ?? DEFAULT_RETENTION_DAYS;
@@ -38,10 +47,11 @@ export function retentionDays(deps: Pick<RetentionDeps, "config">): number {
  * Deletes up to `batch` rows past the cut-off from one table; returns how many. The age index
  * (migration 0009) finds them without reading the table, and a small batch keeps each write lock short.
  */
-function pruneBatch(db: Db, { table, at }: (typeof TABLES)[number], cutoff: number, batch: number): number {
-  return db.$client
-    .prepare(`DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE ${at} < ? ORDER BY ${at} LIMIT ?)`)
-    .run(cutoff, batch).changes;
+async function pruneBatch(store: SqlStore, { table, at }: (typeof TABLES)[number], cutoff: number, batch: number): Promise<number> {
+  const [t, column] = [sql.identifier(table), sql.identifier(at)];
+  return (
+    await store.run(sql`DELETE FROM ${t} WHERE id IN (SELECT id FROM ${t} WHERE ${column} < ${cutoff} ORDER BY ${column} LIMIT ${batch})`)
+  ).changes;
 }
 
 /**
@@ -51,9 +61,10 @@ function pruneBatch(db: Db, { table, at }: (typeof TABLES)[number], cutoff: numb
 export async function pruneHistory(deps: RetentionDeps, opts: { batch?: number; signal?: AbortSignal } = {}): Promise<Pruned> {
   const cutoff = (deps.now?.() ?? Date.now()) - retentionDays(deps) * DAY_MS;
   const batch = opts.batch ?? BATCH;
+  const store = retentionStore(deps);
   const pruned: Pruned = { hooks: 0, events: 0 };
   for (const t of TABLES) {
-    for (let n = pruneBatch(deps.db, t, cutoff, batch); n > 0; n = n < batch ? 0 : pruneBatch(deps.db, t, cutoff, batch)) {
+    for (let n = await pruneBatch(store, t, cutoff, batch); n > 0; n = n < batch ? 0 : await pruneBatch(store, t, cutoff, batch)) {
       pruned[t.table] += n;
       await nextTurn();
       // The server is closing (and the database with it): the next sweep finishes the job.
@@ -96,42 +107,28 @@ export function startRetention(
   };
 }
 
-export type DatabaseStats = {
-  /** The main file, the write-ahead log beside it, and their sum; null for an in-memory database. */
-  fileBytes: number | null;
-  walBytes: number | null;
+export type DatabaseStats = StorageSize & {
+  /** The file and the write-ahead log together (PostgreSQL: the database); null for an in-memory database. */
   totalBytes: number | null;
-  /** Space inside the file freed by deletes, reused by new rows before the file grows again. */
-  freeBytes: number;
   retentionDays: number;
   /** When the oldest kept hook event and bus event happened (epoch ms), null when none. */
   oldestHookAt: number | null;
   oldestEventAt: number | null;
 };
 
-/** Sizes from the file system and two first-row lookups: cheap enough for every Settings load. */
-export function databaseStats(deps: Pick<RetentionDeps, "db" | "config">): DatabaseStats {
-  const sqlite = deps.db.$client;
-  const size = (file: string) => {
-    try {
-      return fs.statSync(file).size;
-    } catch {
-      return 0; // no WAL yet (or checkpointed away)
-    }
+/** Sizes from the store (the file system, or pg_database_size) and two first-row lookups: cheap enough for every Settings load. */
+export async function databaseStats(deps: Pick<RetentionDeps, "sqlStore" | "db" | "config">): Promise<DatabaseStats> {
+  const store = retentionStore(deps);
+  const size = await store.size();
+  const oldest = async ({ table, at }: (typeof TABLES)[number]) => {
+    const row = await store.get<{ at: number }>(sql`SELECT ${sql.identifier(at)} AS at FROM ${sql.identifier(table)} ORDER BY id LIMIT 1`);
+    return row ? Number(row.at) : null;
   };
-  const fileBytes = sqlite.memory ? null : size(sqlite.name);
-  const walBytes = sqlite.memory ? null : size(`${sqlite.name}-wal`);
-  const pageSize = sqlite.pragma("page_size", { simple: true }) as number;
-  const freePages = sqlite.pragma("freelist_count", { simple: true }) as number;
-  const oldest = (table: Table, at: string) =>
-    (sqlite.prepare(`SELECT ${at} AS at FROM ${table} ORDER BY id LIMIT 1`).get() as { at: number } | undefined)?.at ?? null;
   return {
-    fileBytes,
-    walBytes,
-    totalBytes: fileBytes === null || walBytes === null ? null : fileBytes + walBytes,
-    freeBytes: pageSize * freePages,
+    ...size,
+    totalBytes: size.fileBytes === null || size.walBytes === null ? null : size.fileBytes + size.walBytes,
     retentionDays: retentionDays(deps),
-    oldestHookAt: oldest("hooks", "received_at"),
-    oldestEventAt: oldest("events", "created_at"),
+    oldestHookAt: await oldest(TABLES[0]),
+    oldestEventAt: await oldest(TABLES[1]),
   };
 }

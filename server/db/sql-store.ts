@@ -6,8 +6,9 @@
  *
  * Values cross as the SQLite schema stores them, in both: Date → epoch ms, boolean → 0/1.
  */
+import fs from "node:fs";
 import type Database from "better-sqlite3";
-import type { SQL } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
 import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
 import type pg from "pg";
@@ -20,6 +21,22 @@ export type TransactionOptions = {
    * lock at BEGIN (IMMEDIATE); PostgreSQL takes a transaction-scoped advisory lock on this key.
    */
   exclusive?: string;
+  /**
+   * SQLite: BEGIN does not wait for another connection's write lock (the busy handler would sleep
+   * on the event loop): it throws SQLITE_BUSY at once, nothing written, and the caller tries again
+   * later. PostgreSQL: no effect (its waits do not block the event loop).
+   */
+  failIfLocked?: boolean;
+};
+
+/** What the database weighs (Settings): a SQLite file and its write-ahead log, or a PostgreSQL database. */
+export type StorageSize = {
+  /** The main file (PostgreSQL: the whole database); null for an in-memory database. */
+  fileBytes: number | null;
+  /** SQLite's write-ahead log beside the file (PostgreSQL: 0, its WAL is the server's). */
+  walBytes: number | null;
+  /** Space freed by deletes inside the file, reused before it grows (PostgreSQL: 0, not measured). */
+  freeBytes: number;
 };
 
 export interface SqlStore {
@@ -31,6 +48,8 @@ export interface SqlStore {
   /** Rows changed, and the first returned row when the statement has RETURNING. */
   run<T = unknown>(query: SQL): Promise<{ changes: number; row?: T }>;
   transaction<T>(fn: (tx: SqlStore) => Promise<T>, opts?: TransactionOptions): Promise<T>;
+  /** The database's size on disk (Settings): SQLite's file and WAL from the file system, PostgreSQL's pg_database_size. */
+  size(): Promise<StorageSize>;
 }
 
 function bindable(v: unknown): unknown {
@@ -73,6 +92,8 @@ export class SqliteStore implements SqlStore {
   private queue: Promise<void> = Promise.resolve();
   /** Transactions queued or open: while any is, other statements wait for the queue to drain. */
   private transactions = 0;
+  /** The connection's busy_timeout, restored after a BEGIN that must not wait (read once: a pragma read costs). */
+  private busyTimeoutMs: number | undefined;
 
   /** One per connection: statements wait on that connection's open transaction, so every user must share it. */
   static on(db: Database.Database): SqliteStore {
@@ -116,7 +137,7 @@ export class SqliteStore implements SqlStore {
     let crossedTurn = false;
     const turnGuard = setImmediate(() => (crossedTurn = true));
     try {
-      this.db.exec(opts.exclusive ? "BEGIN IMMEDIATE" : "BEGIN");
+      this.begin(opts);
       try {
         const result = await fn(tx);
         if (crossedTurn) throw new Error("a SQLite transaction's body awaited something other than the database");
@@ -132,6 +153,36 @@ export class SqliteStore implements SqlStore {
       tx.closed = true;
       release();
     }
+  }
+
+  private begin(opts: TransactionOptions): void {
+    const begin = opts.exclusive || opts.failIfLocked ? "BEGIN IMMEDIATE" : "BEGIN";
+    if (!opts.failIfLocked) return void this.db.exec(begin);
+    this.busyTimeoutMs ??= this.db.pragma("busy_timeout", { simple: true }) as number;
+    // exec, not .pragma() (which reads rows back): this runs once per hook batch.
+    this.db.exec("PRAGMA busy_timeout = 0");
+    try {
+      this.db.exec(begin);
+    } finally {
+      this.db.exec(`PRAGMA busy_timeout = ${this.busyTimeoutMs}`);
+    }
+  }
+
+  async size(): Promise<StorageSize> {
+    const fileSize = (file: string) => {
+      try {
+        return fs.statSync(file).size;
+      } catch {
+        return 0; // no WAL yet (or checkpointed away)
+      }
+    };
+    const pageSize = this.db.pragma("page_size", { simple: true }) as number;
+    const freePages = this.db.pragma("freelist_count", { simple: true }) as number;
+    return {
+      fileBytes: this.db.memory ? null : fileSize(this.db.name),
+      walBytes: this.db.memory ? null : fileSize(`${this.db.name}-wal`),
+      freeBytes: pageSize * freePages,
+    };
   }
 
   /** Runs a statement now, on the connection (the transaction handle's path). */
@@ -182,6 +233,10 @@ class SqliteTx implements SqlStore {
     return this.store.exec(query, (s, p) => runStatement<T>(s, p));
   }
 
+  size(): Promise<StorageSize> {
+    return this.store.size();
+  }
+
   transaction<T>(fn: (tx: SqlStore) => Promise<T>): Promise<T> {
     // Nested work joins the open transaction (SQLite has savepoints, but nothing here needs one).
     return fn(this);
@@ -228,6 +283,11 @@ export class PostgresStore implements SqlStore {
   async run<T = unknown>(query: SQL): Promise<{ changes: number; row?: T }> {
     const r = await pgQuery<T>(this.on, query);
     return { changes: r.rowCount ?? 0, row: r.rows[0] };
+  }
+
+  async size(): Promise<StorageSize> {
+    const row = await this.get<{ bytes: number | string }>(sql`SELECT pg_database_size(current_database()) AS bytes`);
+    return { fileBytes: Number(row?.bytes ?? 0), walBytes: 0, freeBytes: 0 };
   }
 
   async transaction<T>(fn: (tx: SqlStore) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {

@@ -74,13 +74,15 @@ export async function getSettings(
     configFile: deps.config.file ? path.basename(deps.config.file) : null,
     effective: effectiveConfig(deps.config),
     secrets: secretNames(deps.config).map((env) => ({ env, set: Boolean(secrets(env)) })),
-    hooks: deps.projects.all().map((p) => {
-      const at = lastHookEventAt(deps, p.slug);
-      return { ...hooksStatus(p.slug, p.path), lastEventAt: at === null ? null : new Date(at).toISOString() };
-    }),
+    hooks: await Promise.all(
+      deps.projects.all().map(async (p) => {
+        const at = await lastHookEventAt(deps, p.slug);
+        return { ...hooksStatus(p.slug, p.path), lastEventAt: at === null ? null : new Date(at).toISOString() };
+      }),
+    ),
     targets: service.targets(),
     deliveries: await service.deliveries(20),
-    database: databaseStats(deps),
+    database: await databaseStats(deps),
   };
 }
 

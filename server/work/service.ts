@@ -130,7 +130,7 @@ async function build(deps: WorkDeps, projectId: string | undefined, now: number)
   const changes = await deps.openspec.listChanges(projectId ? { projectId } : {});
   const failures = await failureSummaries(deps, { projectId });
   const sessions = sessionSummaries(deps, { projectId, limit: SESSION_LIMIT });
-  const agents = liveAgentSummaries(deps, { projectId, now });
+  const agents = await liveAgentSummaries(deps, { projectId, now });
 
   // Links between domains, by id.
   const sessionById = new Map(sessions.map((s) => [s.id, s]));

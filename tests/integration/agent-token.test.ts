@@ -60,7 +60,7 @@ async function edgeServer(db: Db, projects: ProjectRegistry): Promise<{ url: str
     if (!verdict.ok) status = verdict.status;
     else if (url.pathname === "/api/hooks") {
       const header = req.headers["x-workdeck-session-id"];
-      ingestHook(agentsDeps, {
+      await ingestHook(agentsDeps, {
         body: Buffer.concat(chunks).toString("utf8"),
         workdeckSessionId: typeof header === "string" ? Number(header) : undefined,
       });

@@ -70,7 +70,7 @@ describe("POST /api/hooks", () => {
     expect(unknown.project_slug).toBe("billing-api");
     expect(JSON.parse(unknown.payload)).toMatchObject({ some_future_field: { nested: [1, 2] } });
 
-    const activity = getActivity(runtime, { sessionId: payloads[0]!.session_id });
+    const activity = await getActivity(runtime, { sessionId: payloads[0]!.session_id });
     expect(activity.session).toMatchObject({
       projectSlug: "billing-api",
       status: "ended",
@@ -139,7 +139,7 @@ describe("POST /api/hooks", () => {
     });
     expect(res.status).toBe(201);
     expect(await res.json()).toMatchObject({ sessionId: "s-late", projectSlug: null, status: "active" });
-    const [agent] = listActive(runtime);
+    const [agent] = await listActive(runtime);
     expect(agent).toMatchObject({ sessionId: "s-late", workdeckSessionId: launched, projectSlug: null });
     expect(agent!.lastEventAt.getTime()).toBe(firedAt);
   });
@@ -151,16 +151,16 @@ describe("agents service", () => {
     const { deps, send } = withClock(runtime);
     const a = hookSession("sess-a", billing);
     const b = hookSession("sess-b", path.join(web, "packages", "ui"));
-    send(a.sessionStart());
-    send(a.prompt("go"));
-    send(a.pre("t1", "Read", { file_path: "x" }));
-    send(a.post("t1", "Read", { file_path: "x" }, "ok", 999), 1_200);
-    send(a.pre("t2", "Bash", { command: "npm test" }), 100);
-    send(a.failure("t2", "Bash", { command: "npm test" }, "Exit code 1"), 3_000);
-    send(b.pre("u1", "Grep", { pattern: "x" }), 10);
-    send(b.post("u1", "Grep", { pattern: "x" }, "ok"), 800);
+    await send(a.sessionStart());
+    await send(a.prompt("go"));
+    await send(a.pre("t1", "Read", { file_path: "x" }));
+    await send(a.post("t1", "Read", { file_path: "x" }, "ok", 999), 1_200);
+    await send(a.pre("t2", "Bash", { command: "npm test" }), 100);
+    await send(a.failure("t2", "Bash", { command: "npm test" }, "Exit code 1"), 3_000);
+    await send(b.pre("u1", "Grep", { pattern: "x" }), 10);
+    await send(b.post("u1", "Grep", { pattern: "x" }, "ok"), 800);
     // A Post whose Pre never arrived: the CLI's own duration_ms.
-    send(b.post("u2", "Glob", { pattern: "*" }, "ok", 55), 10);
+    await send(b.post("u2", "Glob", { pattern: "*" }, "ok", 55), 10);
 
     const durations = runtime.db.$client
       .prepare("SELECT tool_use_id, duration_ms, success FROM hooks WHERE duration_ms IS NOT NULL ORDER BY id")
@@ -172,7 +172,7 @@ describe("agents service", () => {
       { tool_use_id: "u2", duration_ms: 55, success: 1 },
     ]);
 
-    const one = getMetrics(deps, { sessionId: "sess-a" });
+    const one = await getMetrics(deps, { sessionId: "sess-a" });
     expect(one).toMatchObject({
       sessions: 1,
       activeSessions: 1,
@@ -186,19 +186,19 @@ describe("agents service", () => {
       { toolName: "Bash", count: 1, failures: 1, avgDurationMs: 3_000 },
       { toolName: "Read", count: 1, failures: 0, avgDurationMs: 1_200 },
     ]);
-    const all = getMetrics(deps);
+    const all = await getMetrics(deps);
     expect(all).toMatchObject({ sessions: 2, activeSessions: 2, toolCount: 4, failureCount: 1, successRate: 0.75, byTool: null });
     expect(all.avgToolDurationMs).toBeCloseTo((1_200 + 3_000 + 800 + 55) / 4);
-    expect(getMetrics(deps, { projectId: "web" })).toMatchObject({ sessions: 1, toolCount: 2 });
+    expect(await getMetrics(deps, { projectId: "web" })).toMatchObject({ sessions: 1, toolCount: 2 });
 
-    const active = listActive(deps);
+    const active = await listActive(deps);
     expect(active.map((s) => [s.sessionId, s.projectSlug])).toEqual([
       ["sess-b", "web"],
       ["sess-a", "billing-api"],
     ]);
     expect(active[1]).toMatchObject({ toolCount: 2, successRate: 0.5, avgToolDurationMs: 2_100, currentTool: null, idleMinutes: null });
-    expect(listActive(deps, { projectId: "billing-api" }).map((s) => s.sessionId)).toEqual(["sess-a"]);
-    expect(() => getMetrics(deps, { sessionId: "nope" })).toThrow(/No hook events/);
+    expect((await listActive(deps, { projectId: "billing-api" })).map((s) => s.sessionId)).toEqual(["sess-a"]);
+    await expect(getMetrics(deps, { sessionId: "nope" })).rejects.toThrow(/No hook events/);
   });
 
   it("current tool while a tool runs; idle after 5 minutes (configurable); needs you on Notification and PermissionRequest", async () => {
@@ -207,24 +207,24 @@ describe("agents service", () => {
     const seen: WorkdeckEvent[] = [];
     runtime.bus.on((e) => seen.push(e));
     const h = hookSession("sess-idle", billing);
-    send(h.prompt("run the tests"));
-    send(h.pre("t1", "Bash", { command: "npm test" }));
-    expect(listActive(deps)[0]).toMatchObject({ currentTool: "Bash", status: "active", idleMinutes: null });
+    await send(h.prompt("run the tests"));
+    await send(h.pre("t1", "Bash", { command: "npm test" }));
+    expect((await listActive(deps))[0]).toMatchObject({ currentTool: "Bash", status: "active", idleMinutes: null });
 
     clock.now += 119_000;
-    expect(listActive(deps)[0]!.idleMinutes).toBeNull();
+    expect((await listActive(deps))[0]!.idleMinutes).toBeNull();
     clock.now += 2 * 60_000;
-    expect(listActive(deps)[0]).toMatchObject({ idleMinutes: 3, currentTool: "Bash" });
+    expect((await listActive(deps))[0]).toMatchObject({ idleMinutes: 3, currentTool: "Bash" });
 
-    send(h.post("t1", "Bash", { command: "npm test" }, { stdout: "ok" }));
-    expect(listActive(deps)[0]).toMatchObject({ idleMinutes: null, currentTool: null });
+    await send(h.post("t1", "Bash", { command: "npm test" }, { stdout: "ok" }));
+    expect((await listActive(deps))[0]).toMatchObject({ idleMinutes: null, currentTool: null });
 
-    send(h.permissionRequest("Bash", { command: "rm -rf dist" }), 1_000);
-    expect(listActive(deps)[0]).toMatchObject({ status: "needs_you", needsYouReason: "Permission to use Bash" });
-    send(h.pre("t2", "Bash", { command: "ls" }), 1_000);
-    expect(listActive(deps)[0]!.status).toBe("active");
-    send(h.notification("Claude needs your permission to use Bash"), 1_000);
-    expect(listActive(deps)[0]).toMatchObject({ status: "needs_you", needsYouReason: "Claude needs your permission to use Bash" });
+    await send(h.permissionRequest("Bash", { command: "rm -rf dist" }), 1_000);
+    expect((await listActive(deps))[0]).toMatchObject({ status: "needs_you", needsYouReason: "Permission to use Bash" });
+    await send(h.pre("t2", "Bash", { command: "ls" }), 1_000);
+    expect((await listActive(deps))[0]!.status).toBe("active");
+    await send(h.notification("Claude needs your permission to use Bash"), 1_000);
+    expect((await listActive(deps))[0]).toMatchObject({ status: "needs_you", needsYouReason: "Claude needs your permission to use Bash" });
     expect(seen.filter((e) => e.type === "agents.needsYou").map((e) => (e as { reason: string }).reason)).toEqual([
       "Permission to use Bash",
       "Claude needs your permission to use Bash",
@@ -239,41 +239,33 @@ describe("agents service", () => {
     const a = hookSession("ends-now", billing);
     const b = hookSession("stops", billing);
     const c = hookSession("stops-then-more", billing);
-    for (const h of [a, b, c]) send(h.prompt("go"));
-    send(a.sessionEnd("prompt_input_exit"));
-    expect(
-      listActive(deps)
-        .map((s) => s.sessionId)
-        .sort(),
-    ).toEqual(["stops", "stops-then-more"]);
+    for (const h of [a, b, c]) await send(h.prompt("go"));
+    await send(a.sessionEnd("prompt_input_exit"));
+    expect((await listActive(deps)).map((s) => s.sessionId).sort()).toEqual(["stops", "stops-then-more"]);
     expect(ended).toEqual([expect.objectContaining({ sessionId: "ends-now", reason: "prompt_input_exit" })]);
 
-    send(b.stop(), 1_000);
-    send(c.stop());
+    await send(b.stop(), 1_000);
+    await send(c.stop());
     // Still listed during the idle period: the person may type a follow-up.
-    expect(listActive(deps).map((s) => s.status)).toEqual(["stopped", "stopped"]);
-    send(c.prompt("one more thing"), 4 * 60_000);
+    expect((await listActive(deps)).map((s) => s.status)).toEqual(["stopped", "stopped"]);
+    await send(c.prompt("one more thing"), 4 * 60_000);
     clock.now += 60_000 + 1;
-    expect(listActive(deps).map((s) => s.sessionId)).toEqual(["stops-then-more"]);
-    expect(sweepEnded(deps)).toBe(1);
+    expect((await listActive(deps)).map((s) => s.sessionId)).toEqual(["stops-then-more"]);
+    expect(await sweepEnded(deps)).toBe(1);
     expect(ended.at(-1)).toMatchObject({ sessionId: "stops", reason: "stopped" });
-    expect(sweepEnded(deps)).toBe(0);
+    expect(await sweepEnded(deps)).toBe(0);
 
     // Resuming an ended session brings it back.
-    send(a.sessionStart("resume"));
-    expect(
-      listActive(deps)
-        .map((s) => s.sessionId)
-        .sort(),
-    ).toEqual(["ends-now", "stops-then-more"]);
+    await send(a.sessionStart("resume"));
+    expect((await listActive(deps)).map((s) => s.sessionId).sort()).toEqual(["ends-now", "stops-then-more"]);
   });
 
   it("the router: listActive, getActivity, getMetrics and a resumable subscribe filtered by session", async () => {
     const { runtime, billing } = await start();
     const caller = createCaller(createContext(runtime));
-    const first = ingestHook(runtime, { body: JSON.stringify(hookSession("r1", billing).prompt("a")) });
-    ingestHook(runtime, { body: JSON.stringify(hookSession("r2", billing).prompt("b")) });
-    ingestHook(runtime, { body: JSON.stringify(hookSession("r1", billing).stop("ok")) });
+    const first = await ingestHook(runtime, { body: JSON.stringify(hookSession("r1", billing).prompt("a")) });
+    await ingestHook(runtime, { body: JSON.stringify(hookSession("r2", billing).prompt("b")) });
+    await ingestHook(runtime, { body: JSON.stringify(hookSession("r1", billing).stop("ok")) });
     expect((await caller.agents.listActive()).map((s) => s.sessionId).sort()).toEqual(["r1", "r2"]);
     expect((await caller.agents.getActivity({ sessionId: "r1" })).items.map((i) => i.kind)).toEqual(["prompt", "stop"]);
     expect((await caller.agents.getMetrics({ sessionId: "r2" })).promptCount).toBe(1);

@@ -49,7 +49,7 @@ describe("hook durations", () => {
       expect(stored(runtime, body.id).duration_ms).toBeNull();
     }
 
-    const metrics = getMetrics(runtime, { projectId: "billing-api" });
+    const metrics = await getMetrics(runtime, { projectId: "billing-api" });
     expect(metrics.toolCount).toBe(4);
     expect(metrics.avgToolDurationMs).toBe(40);
   });
@@ -63,7 +63,7 @@ describe("hook durations", () => {
     const body = (await res.json()) as { durationMs: number | null; warnings?: string[] };
     expect(body.durationMs).toBeNull();
     expect(body.warnings?.join("\n")).toMatch(/more than 24 hours/);
-    expect(getMetrics(runtime, { sessionId: "pair" }).avgToolDurationMs).toBeNull();
+    expect((await getMetrics(runtime, { sessionId: "pair" })).avgToolDurationMs).toBeNull();
   });
 });
 

@@ -90,12 +90,12 @@ describe.skipIf(!fs.existsSync(claudeBin))("real Claude Code with `workdeck hook
     expect(events.indexOf("PreToolUse:Bash")).toBeLessThan(events.indexOf("PostToolUse:Bash"));
     expect(fs.existsSync(path.join(dir, "spool", "hooks.ndjson"))).toBe(false);
 
-    const activity = getActivity(runtime, { sessionId });
+    const activity = await getActivity(runtime, { sessionId });
     expect(activity.session).toMatchObject({ projectSlug: "billing-api", status: "ended", toolCount: 1, failureCount: 0, promptCount: 1 });
     const bash = activity.items.find((i) => i.kind === "tool")!;
     expect(bash).toMatchObject({ toolName: "Bash", toolStatus: "ok", input: { command: "echo hooks-e2e" } });
     expect(JSON.stringify(bash.result)).toContain("hooks-e2e");
     expect(bash.durationMs).toBeGreaterThanOrEqual(0);
-    expect(listActive(runtime).map((s) => s.sessionId)).not.toContain(sessionId);
+    expect((await listActive(runtime)).map((s) => s.sessionId)).not.toContain(sessionId);
   });
 });

@@ -29,13 +29,13 @@ async function start(config: Record<string, unknown> = {}): Promise<{ runtime: R
 }
 
 /** `count` hook events fired at `at` (as the spool delivers late ones) and `count` bus events stored at `at`. */
-function history(runtime: Runtime, project: string, at: number, count: number, tag: string) {
+async function history(runtime: Runtime, project: string, at: number, count: number, tag: string) {
   const s = hookSession(`agent-${tag}`, project);
   const insertEvent = runtime.db.$client.prepare(
     "INSERT INTO events (type, project_slug, payload, created_at) VALUES ('projects.changed', NULL, ?, ?)",
   );
   for (let i = 0; i < count; i++) {
-    ingestHook({ ...runtime, now: () => at + DAY }, { body: JSON.stringify(s.prompt(`${tag} ${i}`)), firedAt: at });
+    await ingestHook({ ...runtime, now: () => at + DAY }, { body: JSON.stringify(s.prompt(`${tag} ${i}`)), firedAt: at });
     insertEvent.run(JSON.stringify({ type: "projects.changed", projectSlug: null, slugs: [tag] }), at);
   }
 }
@@ -64,9 +64,9 @@ describe("pruning hooks and events", () => {
   it("deletes what is older than retention.days, batch by batch, and keeps the rest", async () => {
     const { runtime, project } = await start({ retention: { days: 7 } });
     const now = Date.now();
-    history(runtime, project, now - 40 * DAY, 2500, "old");
-    history(runtime, project, now - 8 * DAY, 500, "week-old");
-    history(runtime, project, now - 6 * DAY, 300, "recent");
+    await history(runtime, project, now - 40 * DAY, 2500, "old");
+    await history(runtime, project, now - 8 * DAY, 500, "week-old");
+    await history(runtime, project, now - 6 * DAY, 300, "recent");
     const oldEvents = (rows(runtime, `SELECT count(*) AS n FROM events WHERE created_at < ${now - 7 * DAY}`)[0] as { n: number }).n;
     expect(oldEvents).toBe(3000);
 
@@ -88,12 +88,12 @@ describe("pruning hooks and events", () => {
     const sweeps: unknown[] = [];
     const log = createLogger("silent");
     const logged = Object.assign(Object.create(log), { info: (obj: unknown) => sweeps.push(obj) });
-    history(runtime, project, clock.now - 3 * DAY, 50, "old");
+    await history(runtime, project, clock.now - 3 * DAY, 50, "old");
     const schedule = startRetention({ ...runtime, log: logged, now: () => clock.now }, { firstAfterMs: 0, everyMs: 20 });
     try {
       await until(() => count(runtime, "hooks") === 0 && sweeps.length === 1);
       // Time passes: what was recent at the first sweep is now past the retention, and goes too.
-      history(runtime, project, clock.now - 1000, 30, "then-recent");
+      await history(runtime, project, clock.now - 1000, 30, "then-recent");
       await new Promise((r) => setTimeout(r, 60));
       expect(count(runtime, "hooks")).toBe(30);
       clock.now += 2 * DAY;
@@ -109,7 +109,7 @@ describe("pruning hooks and events", () => {
 describe("Settings shows the database size", () => {
   it("file + WAL, from the file system, with the retention in force", async () => {
     const { runtime, project, dbPath } = await start({ retention: { days: 12 } });
-    history(runtime, project, Date.now() - DAY, 200, "some");
+    await history(runtime, project, Date.now() - DAY, 200, "some");
     const { database, effective } = await createCaller(createContext(runtime)).settings.get();
     const file = fs.statSync(dbPath).size;
     const wal = fs.existsSync(`${dbPath}-wal`) ? fs.statSync(`${dbPath}-wal`).size : 0;

@@ -76,7 +76,10 @@ describe("tool permissions answered from the UI", () => {
         "INSERT INTO agent_sessions (session_id, project_slug, workdeck_session_id, status, started_at, last_event_at, last_event) VALUES ('claude-x', 'demo', ?, 'active', ?, ?, 'PreToolUse')",
       )
       .run(id, Date.now(), Date.now());
-    expect(listActive(deps).find((a) => a.sessionId === "claude-x")).toMatchObject({ status: "needs_you", workdeckSessionId: id });
+    expect((await listActive(deps)).find((a) => a.sessionId === "claude-x")).toMatchObject({
+      status: "needs_you",
+      workdeckSessionId: id,
+    });
     expect(fs.existsSync(path.join(project, "a.txt"))).toBe(false);
 
     runner.answerPermission({ id, requestId: asked!.requestId, allow: true, always: true });
@@ -92,7 +95,7 @@ describe("tool permissions answered from the UI", () => {
       how: "user_always",
     });
     expect(sessionsWaitingOnPermission(deps.db).has(id)).toBe(false);
-    expect(listActive(deps).find((a) => a.sessionId === "claude-x")).toMatchObject({ status: "active" });
+    expect((await listActive(deps)).find((a) => a.sessionId === "claude-x")).toMatchObject({ status: "active" });
   });
 
   it("denied with a message: the tool does not run, Claude reads why and the session goes on to its result", async () => {
