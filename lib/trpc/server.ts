@@ -1,4 +1,4 @@
-import { dehydrate, HydrationBoundary } from "@tanstack/react-query";
+import { dehydrate } from "@tanstack/react-query";
 import { cookies } from "next/headers";
 import { createTRPCOptionsProxy } from "@trpc/tanstack-react-query";
 import { cache, createElement, type ReactNode } from "react";
@@ -7,6 +7,8 @@ import { createContext } from "@/server/trpc/init";
 import { appRouter, createCaller } from "@/server/trpc/root";
 import { PROJECT_COOKIE, resolveProject } from "@/lib/url-state";
 import { createQueryClient } from "./query-client";
+import type { DehydratedQuery } from "./query-cache";
+import { Hydrate } from "./react";
 
 /**
  * Server components prefetch through the router directly (no HTTP hop) into
@@ -29,8 +31,12 @@ export async function serverCaller() {
   return createCaller(await createServerContext());
 }
 
+/** Hands the request's prefetched queries to the browser's cache: key, serialized data, when read. */
 export function HydrateClient({ children }: { children: ReactNode }) {
-  return createElement(HydrationBoundary, { state: dehydrate(getQueryClient()) }, children);
+  const queries: DehydratedQuery[] = dehydrate(getQueryClient())
+    .queries.filter((q) => q.state.status === "success")
+    .map((q) => [q.queryKey, q.state.data, q.state.dataUpdatedAt]);
+  return createElement(Hydrate, { queries, children });
 }
 
 /**

@@ -4,13 +4,13 @@
  * events a writer would publish are published directly, and a launched session's messages are
  * stored the way the runner stores them, so no Claude Code process is needed.
  */
-import { QueryClient } from "@tanstack/react-query";
-import { createTRPCClient, unstable_localLink } from "@trpc/client";
-import { createTRPCOptionsProxy } from "@trpc/tanstack-react-query";
+import { createTRPCClient, getUntypedClient, unstable_localLink } from "@trpc/client";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { LiveDispatcher } from "@/app/_components/shell/live-dispatch";
 import type { WorkdeckEventInput } from "@/lib/schemas/events";
 import type { SessionEvent } from "@/lib/schemas/sessions";
+import { createTRPCOptions } from "@/lib/trpc/options";
+import { QueryClient } from "@/lib/trpc/query-cache";
 import { transformer } from "@/lib/trpc/transformer";
 import type { Runtime } from "@/server/runtime";
 import { startRuntime, stopRuntime } from "@/server/runtime-boot";
@@ -199,7 +199,11 @@ describe("events.subscribe", () => {
       links: [unstable_localLink({ router: appRouter, createContext: async () => createContext(runtime), transformer })],
     });
     const queryClient = new QueryClient();
-    const trpc = createTRPCOptionsProxy<AppRouter>({ client, queryClient });
+    const untyped = getUntypedClient(client);
+    const trpc = createTRPCOptions<AppRouter>({
+      query: (path, input) => untyped.query(path, input),
+      mutate: (path, input) => untyped.mutation(path, input),
+    });
     const key = trpc.sessions.events.queryKey({ id });
     await queryClient.fetchQuery(trpc.sessions.events.queryOptions({ id }));
     await queryClient.fetchQuery(trpc.sessions.get.queryOptions({ id }));
@@ -225,6 +229,6 @@ describe("events.subscribe", () => {
     expect(queryClient.getQueryData<SessionEvent[]>(key)!.map((e) => e.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
     expect(queryClient.getQueryData(trpc.sessions.events.queryKey({ id: other }))).toBeUndefined();
     // The result moved the session's totals: its cached row is stale now.
-    expect(queryClient.getQueryState(trpc.sessions.get.queryKey({ id }))!.isInvalidated).toBe(true);
+    expect(queryClient.getQueryCache().get(trpc.sessions.get.queryKey({ id }))!.state.isInvalidated).toBe(true);
   });
 });

@@ -1,22 +1,21 @@
 /**
  * The live dispatcher (issue 10 item 9): each bus event invalidates exactly the cached queries it
- * touches. A real QueryClient holds queries under the real tRPC keys of several projects, failures,
+ * touches. The browser's QueryClient (lib/trpc/query-cache.ts) holds queries under the real tRPC keys of several projects, failures,
  * changes, sessions and agents; each test dispatches one event and reads back which were invalidated.
  */
-import { QueryClient } from "@tanstack/react-query";
-import { createTRPCClient } from "@trpc/client";
-import { createTRPCOptionsProxy } from "@trpc/tanstack-react-query";
 import { describe, expect, it } from "vitest";
 import { LiveDispatcher } from "@/app/_components/shell/live-dispatch";
 import type { WorkdeckEvent, WorkdeckEventInput } from "@/lib/schemas/events";
+import { createTRPCOptions } from "@/lib/trpc/options";
+import { QueryClient } from "@/lib/trpc/query-cache";
 import type { AppRouter } from "@/server/trpc/root";
 
 const sorted = (keys: string[]) => [...keys].sort();
 
 function setup() {
   const queryClient = new QueryClient();
-  // Invalidation never calls the server: a client without links is enough to build the keys.
-  const trpc = createTRPCOptionsProxy<AppRouter>({ client: createTRPCClient<AppRouter>({ links: [] }), queryClient });
+  // Invalidation refetches only queries on screen (none here): the options only build the keys.
+  const trpc = createTRPCOptions<AppRouter>();
   const put = (key: readonly unknown[], data: unknown = {}) => queryClient.setQueryData(key, data);
 
   put(trpc.projects.list.queryKey());

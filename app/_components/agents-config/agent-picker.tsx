@@ -1,7 +1,6 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
-import { useTRPC } from "@/lib/trpc/react";
+import { useQuery, useTRPC } from "@/lib/trpc/react";
 
 /** The launch form's "Sub-agent" select: the project's sub-agents Claude Code can load (`overrides.agent`). */
 export function SubagentPicker({

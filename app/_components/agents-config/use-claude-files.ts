@@ -1,7 +1,6 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useTRPC } from "@/lib/trpc/react";
+import { useMutation, useQuery, useQueryClient, useTRPC } from "@/lib/trpc/react";
 
 /** The project's sub-agents and skills, and the mutations that refresh both lists when they land. */
 export function useClaudeFiles(projectId: string) {

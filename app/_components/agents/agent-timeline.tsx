@@ -1,8 +1,7 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
 import type { TimelineItem } from "@/lib/schemas/agents";
-import { useTRPC } from "@/lib/trpc/react";
+import { useQuery, useTRPC } from "@/lib/trpc/react";
 import { formatDuration, formatRate, shortId } from "./agents-format";
 import { AgentBadges } from "./agents-panel";
 import { useAgentsLive } from "./agents-live";

@@ -1,12 +1,11 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useCallback, useState } from "react";
 import { plural, statusWord } from "@/lib/format";
 import type { AgentSession } from "@/lib/schemas/agents";
 import type { WorkdeckEvent } from "@/lib/schemas/events";
-import { useTRPC } from "@/lib/trpc/react";
+import { useQuery, useTRPC } from "@/lib/trpc/react";
 import { agentInput, formatDuration, formatRate, shortId } from "./agents-format";
 import { useAgentsLive } from "./agents-live";
 import { RelativeTime } from "../ui/relative-time";

@@ -1,11 +1,10 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useId, useState, type FormEvent } from "react";
 import { statusWord } from "@/lib/format";
-import { useTRPC } from "@/lib/trpc/react";
+import { useMutation, useQuery, useQueryClient, useTRPC } from "@/lib/trpc/react";
 import { SessionView } from "../sessions/session-view";
 import { useSelectedProject } from "../shell/selected-project";
 import { Badge, Button, EmptyState, ErrorState } from "../ui/ui";

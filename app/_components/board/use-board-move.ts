@@ -1,9 +1,8 @@
 "use client";
 
-import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import type { WorkItem } from "@/lib/schemas/work";
-import { useTRPC } from "@/lib/trpc/react";
+import { useMutation, useQueryClient, useTRPC } from "@/lib/trpc/react";
 import { label, planMove, type ColumnId, type MoveAction, type MovePlan } from "./board-moves";
 
 /** What the board says after a move: done (and what it did), refused (and why), or waiting for a yes. */

@@ -1,10 +1,8 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { TRPCClientError } from "@trpc/client";
 import Link from "next/link";
 import { useEffect, useId, useState } from "react";
-import { useTRPC } from "@/lib/trpc/react";
+import { TRPCClientError, useMutation, useQuery, useQueryClient, useTRPC } from "@/lib/trpc/react";
 import { changeHref } from "@/lib/url-state";
 import { Markdown } from "../ui/markdown";
 import { PageHeader } from "../shell/page-header";

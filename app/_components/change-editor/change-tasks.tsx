@@ -1,9 +1,8 @@
 "use client";
 
-import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import type { ChangeDetail } from "@/lib/schemas/openspec";
-import { useTRPC } from "@/lib/trpc/react";
+import { useMutation, useQueryClient, useTRPC } from "@/lib/trpc/react";
 import { ProgressBar } from "../ui/progress-bar";
 import { ErrorState } from "../ui/ui";
 

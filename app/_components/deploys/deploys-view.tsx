@@ -1,8 +1,7 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
 import type { Deploy, IntegrationItem } from "@/lib/schemas/integrations";
-import { useTRPC } from "@/lib/trpc/react";
+import { useQuery, useTRPC } from "@/lib/trpc/react";
 import { RelativeTime } from "../ui/relative-time";
 import { useSelectedProject } from "../shell/selected-project";
 import { Badge, EmptyState, ErrorState, Section, Skeleton } from "../ui/ui";

@@ -1,12 +1,11 @@
 "use client";
 
-import { useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from "react";
 import { plural, priorityWord, statusWord } from "@/lib/format";
 import type { Decision, FailureGroup } from "@/lib/schemas/errors";
-import { useTRPC, useTRPCClient } from "@/lib/trpc/react";
+import { useQueryClient, useTRPC, useTRPCClient } from "@/lib/trpc/react";
 import { DecisionBadge, PatternBadge } from "../errors/errors-badges";
 import { failureHref } from "../errors/errors-url-state";
 import { RelativeTime } from "../ui/relative-time";

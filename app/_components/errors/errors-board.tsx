@@ -1,11 +1,10 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
 import type Fuse from "fuse.js";
 import { useDeferredValue, useMemo } from "react";
 import { localDay, plural } from "@/lib/format";
 import type { ErrorStats, FailureGroup } from "@/lib/schemas/errors";
-import { useTRPC } from "@/lib/trpc/react";
+import { useQuery, useTRPC } from "@/lib/trpc/react";
 import { DECISION_LABEL, PATTERN_LABEL } from "./errors-badges";
 import { ErrorsFilterBar, useErrorsFilters } from "./errors-filter-bar";
 import dynamic from "next/dynamic";

@@ -1,9 +1,8 @@
 "use client";
 
-import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import type { Decision, FailureDetail } from "@/lib/schemas/errors";
-import { useTRPC } from "@/lib/trpc/react";
+import { useMutation, useQueryClient, useTRPC } from "@/lib/trpc/react";
 import { DECISION_LABEL, DecisionBadge } from "./errors-badges";
 import { Button, ErrorState } from "../ui/ui";
 import { priorityWord } from "@/lib/format";

@@ -1,12 +1,11 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { formatDateTime, plural } from "@/lib/format";
 import type { FailureDetail, StoredError } from "@/lib/schemas/errors";
-import { useTRPC, useTRPCClient } from "@/lib/trpc/react";
+import { useMutation, useQuery, useQueryClient, useTRPC, useTRPCClient } from "@/lib/trpc/react";
 import { changeHref } from "@/lib/url-state";
 import { AnsiText } from "../ui/ansi-text";
 import { DECISION_LABEL, DecisionBadge, PATTERN_LABEL, PatternBadge, PriorityBadge, StatusBadge } from "./errors-badges";

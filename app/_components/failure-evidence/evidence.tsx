@@ -1,7 +1,6 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
-import { useTRPC } from "@/lib/trpc/react";
+import { useQuery, useTRPC } from "@/lib/trpc/react";
 import { Section } from "../ui/ui";
 
 const url = (failureId: number, a: { reportId: number; retry: number; index: number }) =>

@@ -1,9 +1,8 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
 import { useEffect, useId, useState } from "react";
 import type { CapabilityDelta, DeltaOperation, RequirementDraft, ValidationIssue } from "@/lib/schemas/openspec";
-import { useTRPC } from "@/lib/trpc/react";
+import { useQuery, useTRPC } from "@/lib/trpc/react";
 import { Badge, Button } from "../ui/ui";
 
 /**

@@ -1,8 +1,7 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { ClaudeAccount } from "@/lib/schemas/sessions";
-import { useTRPC } from "@/lib/trpc/react";
+import { useMutation, useQuery, useQueryClient, useTRPC } from "@/lib/trpc/react";
 import { formatElapsed, formatTokens, formatUsd, toTime } from "./session-format";
 import { useNow } from "../ui/use-now";
 import { Badge, Button, ErrorState, ListSkeleton, Section } from "../ui/ui";

@@ -1,10 +1,9 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import type { SessionOptions, SessionOverrides, SessionWorkItem } from "@/lib/schemas/sessions";
-import { useTRPC } from "@/lib/trpc/react";
+import { useMutation, useQuery, useQueryClient, useTRPC } from "@/lib/trpc/react";
 import { SubagentPicker } from "../agents-config/agent-picker";
 import { sessionHref, workItemLabel } from "./session-format";
 import { useSelectedProject } from "../shell/selected-project";

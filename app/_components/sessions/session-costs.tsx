@@ -1,10 +1,9 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
 import { useMemo } from "react";
 import { localDay } from "@/lib/format";
 import type { Session } from "@/lib/schemas/sessions";
-import { useTRPC } from "@/lib/trpc/react";
+import { useQuery, useTRPC } from "@/lib/trpc/react";
 import { CostChart } from "./cost-chart";
 import { formatUsd } from "./session-format";
 import { useSelectedProject } from "../shell/selected-project";

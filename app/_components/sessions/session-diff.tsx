@@ -1,11 +1,10 @@
 "use client";
 
-import { useQuery, useQueryClient } from "@tanstack/react-query";
 import dynamic from "next/dynamic";
 import { useEffect, useRef } from "react";
 import type { SessionDiff } from "@/lib/schemas/session-land";
 import type { SessionStatus } from "@/lib/schemas/sessions";
-import { useTRPC } from "@/lib/trpc/react";
+import { useQuery, useQueryClient, useTRPC } from "@/lib/trpc/react";
 import { isActive } from "./session-format";
 import { ErrorState, ListSkeleton } from "../ui/ui";
 

@@ -1,10 +1,8 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
-import { TRPCClientError } from "@trpc/client";
 import Link from "next/link";
 import type { TimelineItem } from "@/lib/schemas/agents";
-import { useTRPC } from "@/lib/trpc/react";
+import { TRPCClientError, useQuery, useTRPC } from "@/lib/trpc/react";
 import { formatDuration } from "../agents/agents-format";
 import { useAgentsLive } from "../agents/agents-live";
 import { RelativeTime } from "../ui/relative-time";

@@ -1,9 +1,8 @@
 "use client";
 
-import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import type { Session } from "@/lib/schemas/sessions";
-import { useTRPC } from "@/lib/trpc/react";
+import { useMutation, useQueryClient, useTRPC } from "@/lib/trpc/react";
 import { RelativeTime } from "../ui/relative-time";
 import { isActive } from "./session-format";
 import { Button, ErrorState } from "../ui/ui";

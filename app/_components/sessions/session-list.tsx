@@ -1,12 +1,11 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { statusWord } from "@/lib/format";
 import type { Session, SessionStatus } from "@/lib/schemas/sessions";
 import { SESSION_STATUSES } from "@/lib/schemas/values";
-import { useTRPC } from "@/lib/trpc/react";
+import { useQuery, useTRPC } from "@/lib/trpc/react";
 import { RelativeTime } from "../ui/relative-time";
 import {
   formatElapsed,

@@ -1,10 +1,9 @@
 "use client";
 
-import { useMutation, useQuery } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import type { PendingPermission } from "@/lib/schemas/session-permissions";
 import type { SessionEvent } from "@/lib/schemas/sessions";
-import { useTRPC } from "@/lib/trpc/react";
+import { useMutation, useQuery, useTRPC } from "@/lib/trpc/react";
 import { Button, ErrorState } from "../ui/ui";
 
 /**

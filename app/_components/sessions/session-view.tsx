@@ -1,11 +1,10 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useMemo, useState, type FormEvent } from "react";
 import { statusWord } from "@/lib/format";
 import type { Session, SessionEvent } from "@/lib/schemas/sessions";
-import { useTRPC } from "@/lib/trpc/react";
+import { useMutation, useQuery, useQueryClient, useTRPC } from "@/lib/trpc/react";
 import { useLiveEvents, useLiveFailed } from "../shell/live-updates";
 import { Markdown } from "../ui/markdown";
 import { PageHeader } from "../shell/page-header";

@@ -1,9 +1,8 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { NOTIFICATION_KIND_LABEL, type NotificationTarget } from "@/lib/schemas/notifications";
 import type { DatabaseStats } from "@/server/db/retention";
-import { useTRPC } from "@/lib/trpc/react";
+import { useMutation, useQuery, useQueryClient, useTRPC } from "@/lib/trpc/react";
 import { RelativeTime } from "../ui/relative-time";
 import { Badge, Button, ErrorState, Section, Skeleton } from "../ui/ui";
 import { HooksRow } from "../settings-hooks/hooks-row";

@@ -1,10 +1,10 @@
 "use client";
 
-import { TRPCClientError } from "@trpc/client";
 import Link from "next/link";
 import type { ComponentProps, ReactNode } from "react";
 import { ErrorState } from "../ui/ui";
 import { PageHeader } from "./page-header";
+import { TRPCClientError } from "@/lib/trpc/react";
 
 /**
  * A detail page (session, spec, change, failure) whose item did not load: its header, then why

@@ -1,8 +1,8 @@
-import type { Query, QueryClient, QueryFilters } from "@tanstack/react-query";
-import type { TRPCOptionsProxy } from "@trpc/tanstack-react-query";
 import { ACCOUNT_MESSAGES, isToolCall, isWorkEvent, SESSION_ROW_MESSAGES, type EventsSubscribeInput } from "@/lib/schemas/event-scope";
 import type { WorkdeckEvent } from "@/lib/schemas/events";
 import type { SessionEvent } from "@/lib/schemas/sessions";
+import type { TRPCOptions } from "@/lib/trpc/options";
+import type { Query, QueryClient, QueryFilters } from "@/lib/trpc/query-cache";
 import type { AppRouter } from "@/server/trpc/root";
 
 /**
@@ -13,7 +13,7 @@ import type { AppRouter } from "@/server/trpc/root";
  * Bursts coalesce: an ingest publishes several events, a busy agent thousands of hook events.
  */
 
-type Trpc = TRPCOptionsProxy<AppRouter>;
+type Trpc = TRPCOptions<AppRouter>;
 
 /** A set of cached queries an event touches; `key` names it so a burst invalidates it once. */
 export type Touch = { key: string; filter: QueryFilters; tier: Tier };

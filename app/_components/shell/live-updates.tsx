@@ -1,11 +1,10 @@
 "use client";
 
-import { useQueryClient } from "@tanstack/react-query";
-import { useSubscription } from "@trpc/tanstack-react-query";
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import type { EventsSubscribeInput } from "@/lib/schemas/event-scope";
 import type { WorkdeckEvent } from "@/lib/schemas/events";
-import { useTRPC, useTRPCClient } from "@/lib/trpc/react";
+import { subscribe, type StreamState } from "@/lib/trpc/client";
+import { useQueryClient, useTRPC, useTRPCClient } from "@/lib/trpc/react";
 import { LiveDispatcher } from "./live-dispatch";
 
 /** What a mounted component needs beyond the base stream: whole conversations, every tool call. */
@@ -16,7 +15,7 @@ type Registration = { interest: LiveInterest; listener: { current: Listener | un
 
 type LiveContextValue = {
   register(registration: Registration): () => void;
-  /** The stream is open (tRPC calls an open, waiting stream "pending"). */
+  /** The stream is open. */
   live: boolean;
   failed: boolean;
   /** The interest of the stream now asked for. */
@@ -82,14 +81,16 @@ export function LiveEventsProvider({ since, children }: { since: number | null; 
   const lastEventId = useRef<number | null>(since);
   const input = useMemo(() => ({ ...interest, lastEventId: lastEventId.current }), [interestKey]); // eslint-disable-line react-hooks/exhaustive-deps
   const startedOnce = useRef(false);
+  const [state, setState] = useState<StreamState>("connecting");
 
-  const subscription = useSubscription(
-    trpc.events.subscribe.subscriptionOptions(input, {
-      enabled: mounted,
+  useEffect(() => {
+    if (!mounted) return;
+    return subscribe<WorkdeckEvent>("events.subscribe", input, {
+      onState: setState,
       onStarted() {
-        // A restart (another page's interest) resumes after the last id, but the narrower stream
-        // before it left out what this interest adds: read that once. The first start needs
-        // nothing, it replays everything since the server render.
+        // A restart (another page's interest, or a reconnect) resumes after the last id, but a
+        // narrower stream before it left out what this interest adds: read that once. The first
+        // start needs nothing, it replays everything since the server render.
         if (startedOnce.current) dispatcher.catchUp(interest);
         startedOnce.current = true;
       },
@@ -98,13 +99,10 @@ export function LiveEventsProvider({ since, children }: { since: number | null; 
         dispatcher.dispatch(envelope.data);
         for (const r of registrations.current.values()) r.listener.current?.(envelope.data);
       },
-    }),
-  );
+    });
+  }, [mounted, input]); // eslint-disable-line react-hooks/exhaustive-deps
 
-  const value = useMemo(
-    () => ({ register, live: subscription.status === "pending", failed: subscription.status === "error", interest }),
-    [register, subscription.status, interest],
-  );
+  const value = useMemo(() => ({ register, live: state === "open", failed: state === "error", interest }), [register, state, interest]);
   return <LiveContext.Provider value={value}>{children}</LiveContext.Provider>;
 }
 

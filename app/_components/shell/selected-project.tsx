@@ -1,10 +1,9 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
 import type { Project } from "@/lib/schemas/project";
-import { useTRPC } from "@/lib/trpc/react";
+import { useQuery, useTRPC } from "@/lib/trpc/react";
 import { PROJECT_COOKIE, PROJECT_PARAM, resolveProject } from "@/lib/url-state";
 
 type CookieState = { cookieProject: string | null; setCookieProject(slug: string | null): void };

@@ -1,10 +1,9 @@
 "use client";
 
-import { useMutation, useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useId } from "react";
 import { plural } from "@/lib/format";
-import { useTRPC } from "@/lib/trpc/react";
+import { useMutation, useQuery, useTRPC } from "@/lib/trpc/react";
 import { Badge, Button, ErrorState, Skeleton } from "../ui/ui";
 import { useModalDialog } from "../ui/use-modal-dialog";
 

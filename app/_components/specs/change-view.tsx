@@ -1,12 +1,11 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
 import dynamic from "next/dynamic";
 import Link from "next/link";
 import { useState } from "react";
 import type { DeltaView } from "@/lib/schemas/openspec";
 import { plural, statusWord } from "@/lib/format";
-import { useTRPC } from "@/lib/trpc/react";
+import { useQuery, useTRPC } from "@/lib/trpc/react";
 import { changeHref, specHref } from "@/lib/url-state";
 import { ChangeTasks } from "../change-editor/change-tasks";
 import { LaunchSessionButton } from "../sessions/launch-session-button";

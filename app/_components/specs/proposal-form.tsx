@@ -1,13 +1,11 @@
 "use client";
 
-import { useMutation, useQuery } from "@tanstack/react-query";
-import { TRPCClientError } from "@trpc/client";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useId, useRef, useState, type ReactNode } from "react";
 import { CreateProposalInputSchema, type CapabilityDelta, type CreateProposalInput } from "@/lib/schemas/openspec";
 import { cleanDeltas, emptyRequirement, LiveValidation, ProposalDeltas, useLiveValidation } from "../proposal/proposal-deltas";
-import { useTRPC, useTRPCClient } from "@/lib/trpc/react";
+import { TRPCClientError, useMutation, useQuery, useTRPC, useTRPCClient } from "@/lib/trpc/react";
 import { changeHref } from "@/lib/url-state";
 import { failureHref } from "../errors/errors-url-state";
 import { PageHeader } from "../shell/page-header";

@@ -1,8 +1,7 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
 import { plural } from "@/lib/format";
-import { useTRPC } from "@/lib/trpc/react";
+import { useQuery, useTRPC } from "@/lib/trpc/react";
 import { DetailSkeleton } from "./change-view";
 import { Markdown } from "../ui/markdown";
 import { PageHeader } from "../shell/page-header";

@@ -1,12 +1,11 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useMemo } from "react";
 import { localDay, plural } from "@/lib/format";
 import type { ChangeGroup, ChangeSummary, SpecSummary } from "@/lib/schemas/openspec";
-import { useTRPC } from "@/lib/trpc/react";
+import { useQuery, useTRPC } from "@/lib/trpc/react";
 import { changeHref, listInput, PROJECT_PARAM, specHref, type SpecsFilters } from "@/lib/url-state";
 import { FilterBar, useSpecsFilters } from "./filter-bar";
 import { PageHeader } from "../shell/page-header";

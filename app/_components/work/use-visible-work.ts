@@ -1,10 +1,9 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
 import { useDeferredValue, useMemo } from "react";
 import { localDay } from "@/lib/format";
 import type { WorkItem } from "@/lib/schemas/work";
-import { useTRPC } from "@/lib/trpc/react";
+import { useQuery, useTRPC } from "@/lib/trpc/react";
 import { useFuse } from "../ui/use-fuse";
 import { useWorkFilters } from "./use-work-filters";
 import { listAllInput } from "./work-url-state";

@@ -1,10 +1,9 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import Link from "next/link";
 import { ACTIVITY_KINDS } from "@/lib/schemas/values";
-import { useTRPC } from "@/lib/trpc/react";
+import { useQuery, useTRPC } from "@/lib/trpc/react";
 import { RelativeTime } from "../ui/relative-time";
 import { useSelectedProject } from "../shell/selected-project";
 import { Button, Skeleton } from "../ui/ui";

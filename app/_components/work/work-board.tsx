@@ -1,10 +1,9 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
 import { plural } from "@/lib/format";
 import { WORK_STATUSES, WORK_TYPES } from "@/lib/schemas/values";
 import type { WorkStats, WorkStatus } from "@/lib/schemas/work";
-import { useTRPC } from "@/lib/trpc/react";
+import { useQuery, useTRPC } from "@/lib/trpc/react";
 import { PageHeader } from "../shell/page-header";
 import { useSelectedProject } from "../shell/selected-project";
 import { EmptyState, ErrorState, ListSkeleton, Skeleton } from "../ui/ui";
