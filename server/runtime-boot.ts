@@ -92,12 +92,15 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
     isLeader: leader ? () => leader.isLeader() : undefined,
   });
   // Only the server does: a one-shot CLI command must not mark another process's sessions interrupted.
-  if (opts.sessions ?? opts.watch) sessions.recover();
+  if (opts.sessions ?? opts.watch) await sessions.recover();
   // Dependencies (issue 17): archives are written down; the server's queue rechecks blocked sessions
   // when a blocker may have moved (a CLI process never starts sessions).
   // Agent health (issue 17): the server watches its running sessions' heartbeats.
   leader?.whileLeading("session health", () => watchHealth({ db, bus, log, stuckMinutes: config.config.agents?.stuckMinutes }));
-  const stopDependencies = watchDependencies({ db, bus, projects }, (opts.sessions ?? opts.watch) ? () => sessions.schedule() : undefined);
+  const stopDependencies = watchDependencies(
+    { db, sqlStore, bus, projects },
+    (opts.sessions ?? opts.watch) ? () => sessions.schedule() : undefined,
+  );
   // Sessions another process queued (`workdeck mcp` over stdio only queues) start here; their bus rows arrive by polling.
   if (opts.sessions ?? opts.watch)
     bus.on((e) => e.type === "sessions.updated" && e.status === "queued" && setImmediate(() => sessions.schedule()));

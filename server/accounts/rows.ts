@@ -109,6 +109,8 @@ function fromRaw(r: Raw): AccountRow {
 }
 
 /** The port for deps that may not carry one yet (runners built by tests from a bare SQLite Db): that connection's store. */
-export function sqlStoreOf(deps: { db: Db; sqlStore?: SqlStore }): SqlStore {
-  return deps.sqlStore ?? SqliteStore.on(deps.db.$client);
+export function sqlStoreOf(deps: { db?: Db; sqlStore?: SqlStore }): SqlStore {
+  if (deps.sqlStore) return deps.sqlStore;
+  if (!deps.db) throw new Error("neither a SQL port nor a SQLite connection to make one");
+  return SqliteStore.on(deps.db.$client);
 }

@@ -2,12 +2,10 @@ import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { eq } from "drizzle-orm";
 import type { AccountCheck, AccountState, ClaudeAccount } from "@/lib/schemas/sessions";
 import type { LoadedConfig } from "../config";
 import { resolveConfigPath } from "../config";
 import type { Db } from "../db/client";
-import { claudeAccounts } from "../db/schema";
 import type { SqlStore } from "../db/sql-store";
 import { AppError } from "../app-error";
 import { AccountRows, sqlStoreOf, type AccountChange } from "./rows";
@@ -23,12 +21,8 @@ export const IMPLICIT_ACCOUNT = "default";
 
 export type PoolAccount = { id: string; configDir: string | null; oauthTokenEnv: string | null; implicit: boolean };
 
-/**
- * `sqlStore`: the rows through the SQL port (issue 14; absent = one over `db`). `db`: what the
- * scheduler's synchronous loop still reads through `pick` and the registration at construction
- * (sessions are not on the port yet, see pick).
- */
-export type AccountsDeps = { db: Db; config: LoadedConfig; sqlStore?: SqlStore };
+/** `sqlStore`: the rows through the SQL port (issue 14; absent = one over `db`'s connection). */
+export type AccountsDeps = { db?: Db; config: LoadedConfig; sqlStore?: SqlStore };
 
 /** A parked account gets a little past its reset (reference §7: re-probing early earns more 429s). */
 const RESET_JITTER_MS = 5_000;
@@ -44,8 +38,10 @@ export class AccountPool {
   private readonly checks = new Map<string, AccountCheck>();
   /** The credentials an account had when it was marked needs_login: a periodic check only releases it once they change. */
   private readonly rejected = new Map<string, string>();
-  /** The account rows through the SQL port: everything but the scheduler's synchronous pick. */
+  /** The account rows through the SQL port (issue 14). */
   readonly rows: AccountRows;
+  /** The configured accounts' rows, written once before anything reads them. */
+  private registered: Promise<void> | null = null;
 
   constructor(private readonly deps: AccountsDeps) {
     this.rows = new AccountRows(sqlStoreOf(deps));
@@ -58,15 +54,14 @@ export class AccountPool {
           implicit: false,
         }))
       : [{ id: IMPLICIT_ACCOUNT, configDir: null, oauthTokenEnv: null, implicit: true }];
-    // Synchronously, on the SQLite Db: the scheduler's first pick (recover(), right after this) must find the rows.
-    const now = new Date();
-    for (const a of this.accounts) {
-      deps.db
-        .insert(claudeAccounts)
-        .values({ id: a.id, configDir: a.configDir, updatedAt: now })
-        .onConflictDoUpdate({ target: claudeAccounts.id, set: { configDir: a.configDir } })
-        .run();
-    }
+  }
+
+  /** Registers the configured accounts (once): every read waits for it, so a first pick finds their rows. */
+  ready(): Promise<void> {
+    this.registered ??= (async () => {
+      for (const a of this.accounts) await this.rows.register(a.id, a.configDir);
+    })();
+    return this.registered;
   }
 
   find(id: string): PoolAccount | undefined {
@@ -74,19 +69,9 @@ export class AccountPool {
   }
 
   /** Current state, releasing a parked account whose reset has passed. */
-  state(id: string, now = Date.now()): Promise<{ state: AccountState; limitedUntil: Date | null }> {
+  async state(id: string, now = Date.now()): Promise<{ state: AccountState; limitedUntil: Date | null }> {
+    await this.ready();
     return this.rows.state(id, now);
-  }
-
-  /** `state` for the scheduler's synchronous pick (see there). */
-  private stateNow(id: string, now: number): { state: AccountState; limitedUntil: Date | null } {
-    const row = this.syncRow(id);
-    if (!row) return { state: "disabled", limitedUntil: null };
-    if (row.state === "limited" && row.limitedUntil && row.limitedUntil.getTime() <= now) {
-      this.setNow(id, { state: "available", limitedUntil: null });
-      return { state: "available", limitedUntil: null };
-    }
-    return { state: row.state as AccountState, limitedUntil: row.limitedUntil };
   }
 
   /**
@@ -104,16 +89,20 @@ export class AccountPool {
   /**
    * The account a run goes to: the sticky one if it can run, else the first available in
    * config order (skipping `exclude`). Null with `until` = when the earliest parked one frees up.
-   *
-   * Synchronous, on the SQLite Db: it runs inside the scheduler's synchronous loop (and a run's
-   * requeue), which is where the move to the SQL port stops for now (issue 14). It reads the
-   * rows the port writes (park, needsLogin), on the same connection.
+   * `on`: the caller's transaction (the scheduler's claim), so the pick and the claim are one;
+   * `now`: the claim's clock.
    */
-  pick(opts: { sticky?: string | null; pinned?: string | null; exclude?: string[]; env: Record<string, string | undefined> }): {
-    account: PoolAccount | null;
-    until: Date | null;
-  } {
-    const now = Date.now();
+  async pick(opts: {
+    sticky?: string | null;
+    pinned?: string | null;
+    exclude?: string[];
+    env: Record<string, string | undefined>;
+    on?: SqlStore;
+    now?: number;
+  }): Promise<{ account: PoolAccount | null; until: Date | null }> {
+    await this.ready();
+    const rows = opts.on ? new AccountRows(opts.on) : this.rows;
+    const now = opts.now ?? Date.now();
     const candidates = opts.pinned ? this.accounts.filter((a) => a.id === opts.pinned) : this.accounts;
     const ordered = opts.sticky
       ? [...candidates.filter((a) => a.id === opts.sticky), ...candidates.filter((a) => a.id !== opts.sticky)]
@@ -123,13 +112,15 @@ export class AccountPool {
       if (opts.exclude?.includes(a.id)) continue;
       const problem = this.problem(a, opts.env);
       if (problem) {
-        this.setNow(a.id, { state: "disabled", lastError: problem });
+        await rows.set(a.id, { state: "disabled", lastError: problem });
         continue;
       }
-      const s = this.stateNow(a.id, now);
-      if (s.state === "disabled" && /does not exist|is not set/.test(this.syncRow(a.id)?.lastError ?? ""))
-        this.setNow(a.id, { state: "available", lastError: null });
-      if (this.stateNow(a.id, now).state === "available") return { account: a, until: null };
+      const s = await rows.state(a.id, now);
+      if (s.state === "disabled" && /does not exist|is not set/.test((await rows.get(a.id))?.lastError ?? "")) {
+        await rows.set(a.id, { state: "available", lastError: null });
+        return { account: a, until: null };
+      }
+      if (s.state === "available") return { account: a, until: null };
       if (s.state === "limited" && s.limitedUntil && (!until || s.limitedUntil < until)) until = s.limitedUntil;
     }
     return { account: null, until };
@@ -156,6 +147,7 @@ export class AccountPool {
   /** Parks the account past its reset: every instance on the database skips it until then. */
   async park(id: string, resetsAt: Date | null, info: unknown, message: string | null): Promise<Date> {
     const until = new Date((resetsAt?.getTime() ?? Date.now() + UNKNOWN_RESET_PARK_MS) + RESET_JITTER_MS);
+    await this.ready();
     await this.rows.park(id, until, info, message);
     return until;
   }
@@ -230,11 +222,13 @@ export class AccountPool {
     return this.set(id, { lastRateLimit: info });
   }
 
-  addUsage(id: string, delta: { costUsd: number; inputTokens: number; outputTokens: number }, newSession: boolean): Promise<void> {
-    return this.rows.addUsage(id, delta, newSession);
+  async addUsage(id: string, delta: { costUsd: number; inputTokens: number; outputTokens: number }, newSession: boolean): Promise<void> {
+    await this.ready();
+    await this.rows.addUsage(id, delta, newSession);
   }
 
   async list(running: (id: string) => number): Promise<ClaudeAccount[]> {
+    await this.ready();
     const out: ClaudeAccount[] = [];
     for (const a of this.accounts) {
       const s = await this.state(a.id);
@@ -265,20 +259,9 @@ export class AccountPool {
     return this.set(id, { state: "available", limitedUntil: null, lastError: null });
   }
 
-  private set(id: string, change: AccountChange): Promise<void> {
-    return this.rows.set(id, change);
-  }
-
-  private syncRow(id: string) {
-    return this.deps.db.select().from(claudeAccounts).where(eq(claudeAccounts.id, id)).get();
-  }
-
-  private setNow(id: string, values: Partial<typeof claudeAccounts.$inferInsert>): void {
-    this.deps.db
-      .update(claudeAccounts)
-      .set({ ...values, updatedAt: new Date() })
-      .where(eq(claudeAccounts.id, id))
-      .run();
+  private async set(id: string, change: AccountChange): Promise<void> {
+    await this.ready();
+    await this.rows.set(id, change);
   }
 }
 

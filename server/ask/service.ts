@@ -22,10 +22,9 @@ export async function startAsk(deps: AskDeps, raw: AskStartInput): Promise<{ id:
   return deps.sessions.start({ projectId: input.projectId, prompt: `${PREAMBLE}\n\n${input.text}`, overrides: { worktrees: false } });
 }
 
-export function listAsks(deps: AskDeps, raw: { projectId?: string } = {}): AskConversation[] {
+export async function listAsks(deps: AskDeps, raw: { projectId?: string } = {}): Promise<AskConversation[]> {
   const input = AskListInputSchema.parse(raw);
-  return deps.sessions
-    .list({ projectId: input.projectId, limit: 1000 })
+  return (await deps.sessions.list({ projectId: input.projectId, limit: 1000 }))
     .filter((s) => s.prompt.startsWith(ASK_MARKER))
     .map((s) => ({
       id: s.id,

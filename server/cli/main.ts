@@ -86,7 +86,7 @@ export async function main(argv: string[]): Promise<number> {
       const { createRuntime } = await import("../runtime-boot");
       const runtime = await createRuntime(readEnv(), { watch: false });
       try {
-        const list = runtime.sessions.list({ projectId: opts.project });
+        const list = await runtime.sessions.list({ projectId: opts.project });
         const rows = list.map((s) => ({
           id: s.id,
           status: s.status,

@@ -3,12 +3,16 @@
  * "this session waits for that one". Stored by work item key (schema.ts); where each blocker
  * stands is read from the domain that owns it every time (failure resolved or ignored, session
  * completed or discarded, change folder present or archived), so nothing here can go stale.
+ *
+ * Adding, removing, the session queue's gate and the archive bookkeeping go through the SQL port
+ * (issue 14); `listEdges`, which All Work reads in its synchronous pass, still reads SQLite.
  */
-import crypto from "node:crypto";
 import fs from "node:fs";
-import path from "node:path";
+import { sql } from "drizzle-orm";
 import { AppError } from "../app-error";
 import type { Db } from "../db/client";
+import type { SqlStore } from "../db/sql-store";
+import { sqlStoreOf } from "../accounts/rows";
 import type { EventBus } from "../events/bus";
 import type { WorkdeckEvent } from "@/lib/schemas/events";
 import type { ProjectRegistry } from "../projects/service";
@@ -18,89 +22,103 @@ import {
   keyRef,
   refKey,
   type Blocker,
-  type BlockerState,
   type DependencyEdge,
   type DependencyInput,
   type WorkItemRef,
 } from "@/lib/schemas/dependencies";
+import {
+  blockerStandings,
+  changeDir,
+  changeState,
+  fingerprint,
+  readBlockerRows,
+  readBlockerRowsOn,
+  recordMoves,
+  recordMovesOn,
+  type ChangeMove,
+  type DependencyRow,
+} from "./states";
 
-/** `projects` finds a change's folder; without it every change side reads as broken. */
-export type DependenciesDeps = { db: Db; bus: EventBus; projects?: Pick<ProjectRegistry, "find"> };
-
-type Row = {
-  id: number;
-  blocker: string;
-  blocked: string;
-  blocker_archived_as: string | null;
-  blocked_archived_as: string | null;
-  blocker_fingerprint: string | null;
-  blocked_fingerprint: string | null;
-};
-type Side = "blocker" | "blocked";
+/**
+ * `projects` finds a change's folder; without it every change side reads as broken. `sqlStore`:
+ * the port (absent = one over `db`'s connection).
+ */
+export type DependenciesDeps = { db?: Db; sqlStore?: SqlStore; bus: EventBus; projects?: Pick<ProjectRegistry, "find"> };
+/** What reading where blockers stand needs. */
+type ReadDeps = Pick<DependenciesDeps, "db" | "sqlStore" | "projects">;
 
 // ----- add / remove ------------------------------------------------------------
 
-export function addDependency(deps: DependenciesDeps, raw: DependencyInput): { blocker: string; blocked: string } {
+export async function addDependency(deps: DependenciesDeps, raw: DependencyInput): Promise<{ blocker: string; blocked: string }> {
   const input = DependencyInputSchema.parse(raw);
   const blocker = refKey(input.blocker);
   const blocked = refKey(input.blocked);
   if (blocker === blocked) throw new AppError("BAD_REQUEST", `A work item cannot wait for itself (${blocker})`, "self_dependency");
-  const fingerprints = { blocker: requireExisting(deps, input.blocker), blocked: requireExisting(deps, input.blocked) };
-  const cycle = findPath(deps.db, blocked, blocker);
-  if (cycle)
-    throw new AppError("CONFLICT", `That would make a cycle: ${[blocker, ...cycle].join(" → ")}`, "dependency_cycle", {
-      cycle: [blocker, ...cycle],
-    });
-  const inserted = deps.db.$client
-    .prepare(
-      "INSERT OR IGNORE INTO work_dependencies (blocker, blocked, blocker_fingerprint, blocked_fingerprint, created_at) VALUES (?, ?, ?, ?, ?)",
-    )
-    .run(blocker, blocked, fingerprints.blocker, fingerprints.blocked, Date.now());
-  if (inserted.changes) publish(deps, blocker, blocked);
+  const store = sqlStoreOf(deps);
+  const fingerprints = {
+    blocker: await requireExisting(deps, store, input.blocker),
+    blocked: await requireExisting(deps, store, input.blocked),
+  };
+  const inserted = await store.transaction(
+    async (tx) => {
+      // Checked and added under one lock: two additions that together close a cycle cannot both pass.
+      const cycle = await findPath(tx, blocked, blocker);
+      if (cycle)
+        throw new AppError("CONFLICT", `That would make a cycle: ${[blocker, ...cycle].join(" → ")}`, "dependency_cycle", {
+          cycle: [blocker, ...cycle],
+        });
+      return (
+        await tx.run(
+          sql`INSERT INTO work_dependencies (blocker, blocked, blocker_fingerprint, blocked_fingerprint, created_at)
+              VALUES (${blocker}, ${blocked}, ${fingerprints.blocker}, ${fingerprints.blocked}, ${Date.now()}) ON CONFLICT DO NOTHING`,
+        )
+      ).changes;
+    },
+    { exclusive: "workdeck:dependencies" },
+  );
+  if (inserted) await publish(deps, store, blocker, blocked);
   return { blocker, blocked };
 }
 
-export function removeDependency(deps: DependenciesDeps, raw: DependencyInput): { removed: boolean } {
+export async function removeDependency(deps: DependenciesDeps, raw: DependencyInput): Promise<{ removed: boolean }> {
   const input = DependencyInputSchema.parse(raw);
   const [blocker, blocked] = [refKey(input.blocker), refKey(input.blocked)];
-  const removed =
-    deps.db.$client.prepare("DELETE FROM work_dependencies WHERE blocker = ? AND blocked = ?").run(blocker, blocked).changes > 0;
-  if (removed) publish(deps, blocker, blocked);
+  const store = sqlStoreOf(deps);
+  const removed = (await store.run(sql`DELETE FROM work_dependencies WHERE blocker = ${blocker} AND blocked = ${blocked}`)).changes > 0;
+  if (removed) await publish(deps, store, blocker, blocked);
   return { removed };
 }
 
 /** Announced under the waiting item's project, so that project's open lists and boards refresh. */
-function publish(deps: DependenciesDeps, blocker: string, blocked: string): void {
-  deps.bus.publish({
+async function publish(deps: DependenciesDeps, store: SqlStore, blocker: string, blocked: string): Promise<void> {
+  await deps.bus.publishAsync({
     type: "work.dependenciesChanged",
-    projectSlug: projectOf(deps.db, blocked) ?? projectOf(deps.db, blocker),
+    projectSlug: (await projectOf(store, blocked)) ?? (await projectOf(store, blocker)),
     blocker,
     blocked,
   });
 }
 
-function projectOf(db: Db, key: string): string | null {
+async function projectOf(store: SqlStore, key: string): Promise<string | null> {
   const ref = keyRef(key);
   if (!ref) return null;
   if (ref.kind === "spec") return ref.projectId;
-  const row = (
+  const row =
     ref.kind === "error"
-      ? db.$client.prepare("SELECT project_slug FROM test_failures WHERE id = ?").get(ref.failureId)
-      : db.$client.prepare("SELECT project_slug FROM sessions WHERE id = ?").get(ref.sessionId)
-  ) as { project_slug: string } | undefined;
+      ? await store.get<{ project_slug: string }>(sql`SELECT project_slug FROM test_failures WHERE id = ${ref.failureId}`)
+      : await store.get<{ project_slug: string }>(sql`SELECT project_slug FROM sessions WHERE id = ${ref.sessionId}`);
   return row?.project_slug ?? null;
 }
 
 /** The item must exist now; returns a change's proposal fingerprint (null for the other kinds). */
-function requireExisting(deps: DependenciesDeps, ref: WorkItemRef): string | null {
-  const sqlite = deps.db.$client;
+async function requireExisting(deps: DependenciesDeps, store: SqlStore, ref: WorkItemRef): Promise<string | null> {
   if (ref.kind === "error") {
-    if (!sqlite.prepare("SELECT 1 FROM test_failures WHERE id = ?").get(ref.failureId))
+    if (!(await store.get(sql`SELECT 1 AS one FROM test_failures WHERE id = ${ref.failureId}`)))
       throw new AppError("NOT_FOUND", `No failure #${ref.failureId}`);
     return null;
   }
   if (ref.kind === "session") {
-    if (!sqlite.prepare("SELECT 1 FROM sessions WHERE id = ?").get(ref.sessionId))
+    if (!(await store.get(sql`SELECT 1 AS one FROM sessions WHERE id = ${ref.sessionId}`)))
       throw new AppError("NOT_FOUND", `No session #${ref.sessionId}`);
     return null;
   }
@@ -116,25 +134,20 @@ function requireExisting(deps: DependenciesDeps, ref: WorkItemRef): string | nul
  * blockers, so "failure → its remediation session" counts as an edge: a failure made to wait for
  * its own fixing session would never start it.
  */
-function findPath(db: Db, from: string, to: string): string[] | null {
-  const sqlite = db.$client;
+async function findPath(store: SqlStore, from: string, to: string): Promise<string[] | null> {
   const out = new Map<string, string[]>();
-  for (const r of sqlite.prepare("SELECT blocker, blocked FROM work_dependencies").all() as { blocker: string; blocked: string }[]) {
+  for (const r of await store.all<{ blocker: string; blocked: string }>(sql`SELECT blocker, blocked FROM work_dependencies`)) {
     (out.get(r.blocker) ?? out.set(r.blocker, []).get(r.blocker)!).push(r.blocked);
   }
-  const sessionsOf = sqlite.prepare(
-    "SELECT id FROM sessions WHERE work_item_kind = ? AND work_item_ref = ? AND (? IS NULL OR project_slug = ?)",
-  );
-  const next = (key: string): string[] => {
-    const ref = keyRef(key);
-    const inherited =
-      ref?.kind === "error"
-        ? (sessionsOf.all("error", String(ref.failureId), null, null) as { id: number }[])
-        : ref?.kind === "spec"
-          ? (sessionsOf.all("spec", ref.changeId, ref.projectId, ref.projectId) as { id: number }[])
-          : [];
-    return [...(out.get(key) ?? []), ...inherited.map((s) => `session:${s.id}`)];
-  };
+  // Every session working on an item: one read, then looked up by its item's key.
+  const bySessionItem = new Map<string, string[]>();
+  for (const r of await store.all<{ id: number | string; work_item_kind: string; work_item_ref: string; project_slug: string }>(
+    sql`SELECT id, work_item_kind, work_item_ref, project_slug FROM sessions WHERE work_item_kind IS NOT NULL AND work_item_ref IS NOT NULL`,
+  )) {
+    const key = workItemKey({ workItemKind: r.work_item_kind, workItemRef: r.work_item_ref, projectSlug: r.project_slug });
+    if (key) (bySessionItem.get(key) ?? bySessionItem.set(key, []).get(key)!).push(`session:${Number(r.id)}`);
+  }
+  const next = (key: string): string[] => [...(out.get(key) ?? []), ...(bySessionItem.get(key) ?? [])];
   const parent = new Map<string, string | null>([[from, null]]);
   const queue = [from];
   while (queue.length) {
@@ -155,18 +168,21 @@ function findPath(db: Db, from: string, to: string): string[] | null {
 
 // ----- where blockers stand ---------------------------------------------------
 
-/** Every dependency with its blocker's state (All Work, the board, the graph). */
+/** Every dependency with its blocker's state (All Work, the board, the graph). Synchronous, on SQLite: All Work's pass. */
 export function listEdges(deps: Pick<DependenciesDeps, "db" | "projects">): DependencyEdge[] {
-  const read = () => deps.db.$client.prepare("SELECT * FROM work_dependencies ORDER BY id").all() as Row[];
+  const db = deps.db!;
+  const read = () => db.$client.prepare("SELECT * FROM work_dependencies ORDER BY id").all() as DependencyRow[];
   let rows = read();
   // A waiting change that was renamed keeps its dependencies under its new name.
-  if (
-    rows.some(
-      (r) => r.blocked.startsWith("change:") && !r.blocked_archived_as && changeState(deps, r, "blocked").label.includes("(renamed from"),
-    )
-  )
+  const renames: ChangeMove[] = [];
+  for (const r of rows) if (r.blocked.startsWith("change:") && !r.blocked_archived_as) changeState(deps, r, "blocked", renames);
+  if (renames.some((m) => m.kind === "renamed")) {
+    recordMoves(db, renames);
     rows = read();
-  const states = blockerStates(deps, rows);
+  }
+  const moves: ChangeMove[] = [];
+  const states = blockerStandings(deps, rows, readBlockerRows(db, rows), moves);
+  recordMoves(db, moves);
   return rows.map((r, i) => ({ blocker: r.blocker, blocked: r.blocked, ...states[i]! }));
 }
 
@@ -178,18 +194,21 @@ export function blockedByIndex(edges: DependencyEdge[]): Map<string, Blocker[]> 
   return index;
 }
 
-/** A session's blockers: its own, then its work item's (named as inherited). */
-export function sessionBlockers(
-  deps: Pick<DependenciesDeps, "db" | "projects">,
+/** A session's blockers: its own, then its work item's (named as inherited); through the port. */
+export async function sessionBlockers(
+  deps: ReadDeps,
   s: { id: number; workItemKind: string | null; workItemRef: string | null; projectSlug: string },
-): Blocker[] {
+): Promise<Blocker[]> {
   const own = `session:${s.id}`;
   const item = workItemKey(s);
-  const rows = deps.db.$client
-    .prepare("SELECT * FROM work_dependencies WHERE blocked IN (?, ?) ORDER BY id")
-    .all(own, item ?? own) as Row[];
+  const store = sqlStoreOf(deps);
+  const rows = (
+    await store.all<DependencyRow>(sql`SELECT * FROM work_dependencies WHERE blocked IN (${own}, ${item ?? own}) ORDER BY id`)
+  ).map((r) => ({ ...r, id: Number(r.id) }));
   if (!rows.length) return [];
-  const states = blockerStates(deps, rows);
+  const moves: ChangeMove[] = [];
+  const states = blockerStandings(deps, rows, await readBlockerRowsOn(store, rows), moves);
+  await recordMovesOn(store, moves);
   return rows.map((r, i) => ({ key: r.blocker, ...states[i]!, via: r.blocked === own ? null : r.blocked }));
 }
 
@@ -206,11 +225,11 @@ export function workItemKey(s: { workItemKind: string | null; workItemRef: strin
 export type Gate =
   { action: "start" } | { action: "wait"; blockers: Blocker[] } | { action: "cancel"; message: string; blockers: Blocker[] };
 
-export function sessionGate(
-  deps: Pick<DependenciesDeps, "db" | "projects">,
+export async function sessionGate(
+  deps: ReadDeps,
   s: { id: number; workItemKind: string | null; workItemRef: string | null; projectSlug: string },
-): Gate {
-  const blockers = sessionBlockers(deps, s);
+): Promise<Gate> {
+  const blockers = await sessionBlockers(deps, s);
   const dropped = blockers.filter((b) => b.state === "dropped");
   if (dropped.length)
     return { action: "cancel", blockers, message: `Cancelled: it was waiting for ${dropped.map((b) => b.label).join(", ")}` };
@@ -254,126 +273,6 @@ export function describeBlockers(blockers: Blocker[]): string {
   return blockers.map((b) => b.label).join(", ");
 }
 
-/**
- * The blocker state of each row. Reads in batches (one query per kind) so 2,000 dependencies
- * cost three queries, and follows a change that moved: archived (its folder under
- * changes/archive/) or renamed (a change folder with the same proposal), writing down where it went.
- */
-function blockerStates(deps: Pick<DependenciesDeps, "db" | "projects">, rows: Row[]): { state: BlockerState; label: string }[] {
-  const sqlite = deps.db.$client;
-  const ids = (prefix: string) =>
-    JSON.stringify([...new Set(rows.filter((r) => r.blocker.startsWith(prefix)).map((r) => Number(r.blocker.slice(prefix.length))))]);
-  const failures = new Map(
-    (
-      sqlite
-        .prepare(
-          "SELECT f.id, f.resolved_at, t.decision FROM test_failures f LEFT JOIN error_triage t ON t.test_failure_id = f.id WHERE f.id IN (SELECT value FROM json_each(?))",
-        )
-        .all(ids("failure:")) as { id: number; resolved_at: number | null; decision: string | null }[]
-    ).map((f) => [f.id, f]),
-  );
-  const sessions = new Map(
-    (
-      sqlite.prepare("SELECT id, status, landed FROM sessions WHERE id IN (SELECT value FROM json_each(?))").all(ids("session:")) as {
-        id: number;
-        status: string;
-        landed: string | null;
-      }[]
-    ).map((s) => [s.id, s]),
-  );
-  return rows.map((r) => {
-    const key = r.blocker;
-    if (key.startsWith("failure:")) {
-      const id = Number(key.slice(8));
-      const f = failures.get(id);
-      if (!f) return { state: "broken", label: `failure #${id} (gone)` };
-      if (f.resolved_at !== null) return { state: "resolved", label: `failure #${id} (resolved)` };
-      if (f.decision === "ignore") return { state: "dropped", label: `failure #${id} (ignored)` };
-      return { state: "open", label: `failure #${id}` };
-    }
-    if (key.startsWith("session:")) {
-      const id = Number(key.slice(8));
-      const s = sessions.get(id);
-      if (!s) return { state: "broken", label: `session #${id} (gone)` };
-      if (s.landed === "discarded") return { state: "dropped", label: `session #${id} (discarded)` };
-      if (s.status === "completed") return { state: "resolved", label: `session #${id} (completed)` };
-      return { state: "open", label: `session #${id} (${s.status})` };
-    }
-    return changeState(deps, r, "blocker");
-  });
-}
-
-function changeState(deps: Pick<DependenciesDeps, "db" | "projects">, r: Row, side: Side): { state: BlockerState; label: string } {
-  const ref = keyRef(r[side]);
-  if (ref?.kind !== "spec") return { state: "broken", label: `${r[side]} (unknown)` };
-  const archivedAs = side === "blocker" ? r.blocker_archived_as : r.blocked_archived_as;
-  if (archivedAs) return { state: "resolved", label: `change ${ref.changeId} (archived)` };
-  const dir = changeDir(deps, ref.projectId, ref.changeId);
-  if (dir && fs.existsSync(dir)) return { state: "open", label: `change ${ref.changeId}` };
-  const moved = dir ? followChange(deps, r, side, dir, ref.changeId) : null;
-  if (moved?.archivedAs) return { state: "resolved", label: `change ${ref.changeId} (archived)` };
-  if (moved?.renamedTo) return { state: "open", label: `change ${moved.renamedTo} (renamed from ${ref.changeId})` };
-  return { state: "broken", label: `change ${ref.changeId} (gone)` };
-}
-
-/** A change folder that is gone: archived (`changes/archive/<date>-<id>`) or renamed (same proposal). */
-function followChange(
-  deps: Pick<DependenciesDeps, "db">,
-  r: Row,
-  side: Side,
-  dir: string,
-  changeId: string,
-): { archivedAs?: string; renamedTo?: string } | null {
-  const changes = path.dirname(dir);
-  const archive = path.join(changes, "archive");
-  const archivedAs = safeList(archive).find(
-    (name) => name === changeId || (name.endsWith(`-${changeId}`) && /^\d{4}-\d{2}-\d{2}-/.test(name)),
-  );
-  const sqlite = deps.db.$client;
-  if (archivedAs) {
-    sqlite.prepare(`UPDATE work_dependencies SET ${side}_archived_as = ? WHERE id = ?`).run(archivedAs, r.id);
-    return { archivedAs };
-  }
-  const print = side === "blocker" ? r.blocker_fingerprint : r.blocked_fingerprint;
-  if (!print) return null;
-  const renamedTo = safeList(changes).find((name) => name !== "archive" && fingerprint(path.join(changes, name)) === print);
-  if (!renamedTo) return null;
-  // The key moves with the folder, on every row that names it.
-  const oldKey = r[side];
-  const newKey = oldKey.replace(/\/[^/]+$/, `/${renamedTo}`);
-  sqlite.transaction(() => {
-    sqlite.prepare("UPDATE OR IGNORE work_dependencies SET blocker = ? WHERE blocker = ?").run(newKey, oldKey);
-    sqlite.prepare("UPDATE OR IGNORE work_dependencies SET blocked = ? WHERE blocked = ?").run(newKey, oldKey);
-  })();
-  return { renamedTo };
-}
-
-/** Where a change lives on disk, or null for an unknown project. The id is validated by its schema. */
-function changeDir(deps: Pick<DependenciesDeps, "projects">, projectSlug: string, changeId: string): string | null {
-  const project = deps.projects?.find(projectSlug);
-  if (!project || changeId === "archive") return null;
-  return path.join(project.openspecRoot, "openspec", "changes", changeId);
-}
-
-function fingerprint(changeDir: string): string | null {
-  try {
-    return crypto
-      .createHash("sha256")
-      .update(fs.readFileSync(path.join(changeDir, "proposal.md")))
-      .digest("hex");
-  } catch {
-    return null;
-  }
-}
-
-function safeList(dir: string): string[] {
-  try {
-    return fs.readdirSync(dir);
-  } catch {
-    return [];
-  }
-}
-
 // ----- the bus ---------------------------------------------------------------------
 
 /** Events after which a blocker may have been resolved, ignored or discarded. */
@@ -402,22 +301,33 @@ function mayUnblock(event: WorkdeckEvent): boolean {
  */
 export function watchDependencies(deps: DependenciesDeps, onMaybeUnblocked?: () => void): () => void {
   let pending = false;
+  const store = sqlStoreOf(deps);
+  let archiving: Promise<void> = Promise.resolve();
   return deps.bus.on((event) => {
     if (event.type === "openspec.archived") {
       const key = `change:${event.projectSlug}/${event.changeId}`;
-      const sqlite = deps.db.$client;
-      sqlite
-        .prepare("UPDATE work_dependencies SET blocker_archived_as = ? WHERE blocker = ? AND blocker_archived_as IS NULL")
-        .run(event.archivedAs, key);
-      sqlite
-        .prepare("UPDATE work_dependencies SET blocked_archived_as = ? WHERE blocked = ? AND blocked_archived_as IS NULL")
-        .run(event.archivedAs, key);
+      // Written down before the queue hears of it (below, on a later turn, once this is stored).
+      archiving = archiving.then(() => recordArchive(store, key, event.archivedAs)).catch(() => {});
     }
     if (!onMaybeUnblocked || pending || !mayUnblock(event)) return;
     pending = true;
     setImmediate(() => {
-      pending = false;
-      onMaybeUnblocked();
+      void archiving.then(() => {
+        pending = false;
+        onMaybeUnblocked();
+      });
     });
+  });
+}
+
+/** An archived change: every dependency naming it says where it went. */
+async function recordArchive(store: SqlStore, key: string, archivedAs: string): Promise<void> {
+  await store.transaction(async (tx) => {
+    await tx.run(
+      sql`UPDATE work_dependencies SET blocker_archived_as = ${archivedAs} WHERE blocker = ${key} AND blocker_archived_as IS NULL`,
+    );
+    await tx.run(
+      sql`UPDATE work_dependencies SET blocked_archived_as = ${archivedAs} WHERE blocked = ${key} AND blocked_archived_as IS NULL`,
+    );
   });
 }

@@ -257,8 +257,8 @@ export function registerTools(server: McpServer, deps: ToolDeps, scope: McpScope
       annotations: { readOnlyHint: true },
     },
     (input) =>
-      run(() => {
-        const session = deps.sessions.get(input);
+      run(async () => {
+        const session = await deps.sessions.get(input);
         assertInScope(scope, session.projectSlug, `Session ${session.id}`);
         return session;
       }),
@@ -269,7 +269,7 @@ async function refInScope(deps: ToolDeps, scope: McpScope, ref: WorkItemRef): Pr
   if (!scope.projectSlug) return;
   if (ref.kind === "error") await inScopeFailure(deps, scope, ref.failureId);
   else if (ref.kind === "spec") scopedProject(scope, ref.projectId);
-  else assertInScope(scope, deps.sessions.get({ id: ref.sessionId }).projectSlug, `Session ${ref.sessionId}`);
+  else assertInScope(scope, (await deps.sessions.get({ id: ref.sessionId })).projectSlug, `Session ${ref.sessionId}`);
 }
 
 async function inScopeFailure(deps: ToolDeps, scope: McpScope, failureId: number): Promise<void> {

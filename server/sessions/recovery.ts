@@ -1,10 +1,11 @@
-import { and, eq, isNull } from "drizzle-orm";
-import type { Db } from "../db/client";
-import { sessions } from "../db/schema";
+import { sql } from "drizzle-orm";
+import type { SqlStore } from "../db/sql-store";
 import { carriesMark, isClaudeProcess, killRunProcesses } from "./processes";
 import { liveLeaseIds } from "./server-lease";
 
 export type RecoveredRun = { id: number; killedPid: number | null; killedProcesses: number };
+
+type RunningRaw = { id: number | string; pid: number | string | null; process_mark: string | null; owner_lease: string | null };
 
 /**
  * Sessions left `running` by a server that is gone become interrupted, and every process of their
@@ -13,34 +14,20 @@ export type RecoveredRun = { id: number; killedPid: number | null; killedProcess
  * predates leases. Each is claimed with a conditional update first, so of two servers starting
  * together only one recovers it.
  */
-export function recoverOrphanedRuns(db: Db, selfLease: string): RecoveredRun[] {
-  const live = liveLeaseIds(db);
+export async function recoverOrphanedRuns(store: SqlStore, selfLease: string): Promise<RecoveredRun[]> {
+  const live = await liveLeaseIds(store);
   live.add(selfLease);
-  const running = db
-    .select({ id: sessions.id, pid: sessions.pid, processMark: sessions.processMark, ownerLease: sessions.ownerLease })
-    .from(sessions)
-    .where(eq(sessions.status, "running"))
-    .all();
+  const running = await store.all<RunningRaw>(sql`SELECT id, pid, process_mark, owner_lease FROM sessions WHERE status = 'running'`);
   const recovered: RecoveredRun[] = [];
-  for (const s of running) {
+  for (const r of running) {
+    const s = { id: Number(r.id), pid: r.pid === null ? null : Number(r.pid), processMark: r.process_mark, ownerLease: r.owner_lease };
     if (s.ownerLease && live.has(s.ownerLease)) continue;
-    const claimed = db
-      .update(sessions)
-      .set({
-        status: "interrupted",
-        exitReason: "interrupted",
-        exitMessage: "The Workdeck server stopped while this session ran",
-        endedAt: new Date(),
-        pid: null,
-      })
-      .where(
-        and(
-          eq(sessions.id, s.id),
-          eq(sessions.status, "running"),
-          s.ownerLease ? eq(sessions.ownerLease, s.ownerLease) : isNull(sessions.ownerLease),
-        ),
-      )
-      .run();
+    const claimed = await store.run(
+      sql`UPDATE sessions SET status = 'interrupted', exit_reason = 'interrupted',
+            exit_message = 'The Workdeck server stopped while this session ran', ended_at = ${Date.now()}, pid = NULL
+          WHERE id = ${s.id} AND status = 'running'
+            AND ${s.ownerLease ? sql`owner_lease = ${s.ownerLease}` : sql`owner_lease IS NULL`}`,
+    );
     if (claimed.changes === 0) continue;
     // A pid a dead server recorded may be somebody else's by now: it is ours only if it carries the
     // run's mark (or, for runs from before marks, is a claude process).

@@ -3,7 +3,6 @@ import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import type { Options, Query, SpawnOptions } from "@anthropic-ai/claude-agent-sdk";
-import { and, eq } from "drizzle-orm";
 import {
   classifyRun,
   parseMessage,
@@ -14,7 +13,6 @@ import {
 } from "@/packages/claude-session/src/index";
 import type { SessionOptions, SessionRun, SessionStatus } from "@/lib/schemas/sessions";
 import { backoffDelay } from "@/lib/backoff";
-import { sessions } from "../db/schema";
 import { AppError } from "../app-error";
 import type { AccountPool, PoolAccount } from "../accounts/service";
 import { newAgentToken, revokeAgentTokens, storeAgentToken } from "../auth/credentials";
@@ -27,7 +25,9 @@ import type { SessionPermissions } from "./permissions";
 import { childEnv, copyTranscript, transcriptDirs } from "./account-use";
 import { sessionMcpServers, withWorkdeckTools } from "../mcp/attach";
 import { sleep, type RunnerTuning, type SessionsDeps } from "./deps";
-import type { SessionRow, SessionStore } from "./store";
+import type { SessionStore } from "./store";
+import type { SessionChange, SessionRow } from "./rows";
+import type { Claimed } from "./queue";
 
 /**
  * One run: one Claude Code process for a session, through the SDK's `query()` with streaming
@@ -66,20 +66,27 @@ export type RunContext = {
   lease: ServerLease;
   /** The runs of this process, by session id: a run adds itself and removes itself when it ends. */
   active: Map<number, ActiveRun>;
-  schedule: () => void;
+  /** Asks the queue to start what it can; resolves once that pass is done. */
+  schedule: () => Promise<void>;
   /** For the session's timeout. */
   stop: (id: number, reason: "timeout") => Promise<unknown>;
 };
 
-/** Claims a queued session for this process and starts its run on `account` (nothing if another server took it). */
-export function launchRun(ctx: RunContext, s: SessionRow, account: PoolAccount): void {
-  const { deps, store, pool } = ctx;
+/** What a claim writes on the session (running here, on `account`) and what its run starts with. */
+export type RunPlan = { change: SessionChange; run: SessionRun; mark: string; resumeId: string | null; saved: boolean; text: string };
+
+/**
+ * The run a claimed session gets on `account` (queue.ts claimNext writes `change`): resumed when
+ * its transcript is at hand, with the pending text or the prompt; this process's lease and the
+ * mark its processes will carry. Synchronous (it only reads files): it runs inside the claim.
+ */
+export function planRun(ctx: Pick<RunContext, "deps" | "pool">, s: SessionRow, account: PoolAccount, lease: string): RunPlan {
+  const { deps, pool } = ctx;
   const runs = (s.runs as SessionRun[]) ?? [];
   const saved =
     s.claudeSessionId && runs.length ? transcriptSaved(transcriptDirs(pool, deps.baseEnv, account, s.accountId), s.claudeSessionId) : false;
   const resumeId = saved ? s.claudeSessionId : null;
   const text = resumeId ? (s.pendingText ?? CONTINUE_TEXT) : s.pendingText ? `${s.prompt}\n\n${s.pendingText}` : s.prompt;
-  const previousAccount = s.accountId;
   const run: SessionRun = {
     n: runs.length + 1,
     accountId: account.id,
@@ -93,39 +100,41 @@ export function launchRun(ctx: RunContext, s: SessionRow, account: PoolAccount):
     outcome: null,
   };
   const mark = newProcessMark();
-  // Taken only while still queued (another server on this database may have taken it), as this
-  // process's (its lease), with the mark its processes will carry.
-  const claimed = deps.db
-    .update(sessions)
-    .set({
-      status: "running",
-      ownerLease: ctx.lease.acquire(),
-      processMark: mark,
-      accountId: account.id,
-      startedAt: s.startedAt ?? new Date(),
-      notBefore: null,
-      pendingText: null,
-      runs: [...runs, run],
-    })
-    .where(and(eq(sessions.id, s.id), eq(sessions.status, "queued")))
-    .run();
-  if (claimed.changes === 0) return;
+  const change: SessionChange = {
+    ownerLease: lease,
+    processMark: mark,
+    accountId: account.id,
+    startedAt: s.startedAt ?? new Date(),
+    notBefore: null,
+    pendingText: null,
+    runs: [...runs, run],
+  };
+  return { change, run, mark, resumeId, saved, text };
+}
+
+/** Starts the run of a session this process claimed (queue.ts) on its account. */
+export async function launchRun(ctx: RunContext, claimed: Claimed<RunPlan>): Promise<void> {
+  const { deps, store, pool } = ctx;
+  const { row: s, account, plan } = claimed;
+  const { run, mark, resumeId, saved, text } = plan;
+  const runs = (s.runs as SessionRun[]) ?? [];
+  const previousAccount = s.accountId;
   if (resumeId && previousAccount && previousAccount !== account.id) {
     const from = pool.find(previousAccount);
     const moved = from ? copyTranscript(pool, deps.baseEnv, from, account, resumeId) : false;
-    store.note(s.id, "workdeck/account_switched", { from: previousAccount, to: account.id, transcriptCopied: moved });
+    await store.note(s.id, "workdeck/account_switched", { from: previousAccount, to: account.id, transcriptCopied: moved });
   }
   pool
     .addUsage(account.id, { costUsd: 0, inputTokens: 0, outputTokens: 0 }, previousAccount !== account.id)
     .catch((err: unknown) => deps.log.warn({ err, accountId: account.id }, "could not count a session on its account"));
-  store.note(s.id, "workdeck/run_started", {
+  await store.note(s.id, "workdeck/run_started", {
     run: run.n,
     accountId: account.id,
     resume: resumeId,
     ...(s.claudeSessionId && runs.length && !saved ? { transcriptMissing: s.claudeSessionId } : {}),
   });
-  store.note(s.id, "workdeck/user_message", { text });
-  store.publishUpdated(s.id);
+  await store.note(s.id, "workdeck/user_message", { text });
+  await store.publishUpdated(s.id);
 
   const abort = new AbortController();
   const input = new InputQueue();
@@ -190,12 +199,15 @@ export function launchRun(ctx: RunContext, s: SessionRow, account: PoolAccount):
       child.on("exit", (code, signal) => (active.exit = { code, signal }));
       child.on("error", () => {});
       o.signal?.addEventListener("abort", () => child.pid && killGroup(child.pid, "SIGTERM"));
-      if (child.pid) store.update(s.id, { pid: child.pid });
+      if (child.pid)
+        store
+          .update(s.id, { pid: child.pid })
+          .catch((err: unknown) => deps.log.warn({ err, sessionId: s.id }, "could not record a run's pid"));
       return child;
     },
   };
   // Imported on the first run: CLI commands and servers that never start one do not load the SDK (issue 12).
-  // The agent token is stored before the child starts (launchRun stays synchronous: the scheduler's loop).
+  // The agent token is stored before the child starts.
   const tokenStored = agentToken ? storeAgentToken(sqlStoreOf(deps), s.id, agentToken) : undefined;
   active.query = Promise.all([import("@anthropic-ai/claude-agent-sdk"), tokenStored]).then(([{ query }]) =>
     query({ prompt: input, options: sdkOptions }),
@@ -212,7 +224,7 @@ export function launchRun(ctx: RunContext, s: SessionRow, account: PoolAccount):
 export async function stopRun(ctx: RunContext, run: ActiveRun, reason: "stopped" | "timeout"): Promise<void> {
   if (run.stopping) return run.done;
   run.stopping = reason;
-  ctx.store.note(run.sessionId, "workdeck/stop_requested", { reason });
+  await ctx.store.note(run.sessionId, "workdeck/stop_requested", { reason });
   try {
     await Promise.race([run.query.then((q) => q.interrupt()), sleep(ctx.tuning.stopGraceMs)]);
   } catch {
@@ -246,15 +258,15 @@ async function consume(ctx: RunContext, s: SessionRow, active: ActiveRun, run: S
   try {
     for await (const raw of await active.query) {
       const m = parseMessage(raw);
-      store.note(s.id, eventType(raw), raw);
+      await store.note(s.id, eventType(raw), raw);
       if (m.kind !== "stream_event") seen.push(m);
-      if (m.kind === "init" && m.msg.session_id) store.update(s.id, { claudeSessionId: m.msg.session_id });
+      if (m.kind === "init" && m.msg.session_id) await store.update(s.id, { claudeSessionId: m.msg.session_id });
       if (m.kind === "rate_limit") await pool.recordRateLimit(active.accountId, m.msg.rate_limit_info);
       if (m.kind === "result") {
         last = m.msg;
         accounting.observe(m.msg);
         const totals = accounting.session;
-        store.update(s.id, {
+        await store.update(s.id, {
           costUsd: totals.costUsd,
           inputTokens: totals.inputTokens,
           outputTokens: totals.outputTokens,
@@ -281,12 +293,12 @@ async function consume(ctx: RunContext, s: SessionRow, active: ActiveRun, run: S
   // shut-down or crashed run (issue 10 item 5); a completed run's background jobs are left be.
   if (active.stopping || outcome.kind === "crashed") killRunProcesses({ mark: active.mark, pid: null });
   const runTotals = accounting.run;
-  const runs = (store.row(s.id).runs as SessionRun[]).map((r) =>
+  const runs = ((await store.row(s.id)).runs as SessionRun[]).map((r) =>
     r.n === run.n ? { ...r, ...runTotals, endedAt: Date.now(), outcome: active.stopping ?? outcome.kind } : r,
   );
   await pool.addUsage(active.accountId, runTotals, false);
-  store.update(s.id, { runs, pid: null });
-  store.note(s.id, "workdeck/run_ended", {
+  await store.update(s.id, { runs, pid: null });
+  await store.note(s.id, "workdeck/run_ended", {
     run: run.n,
     outcome,
     exit,
@@ -295,8 +307,8 @@ async function consume(ctx: RunContext, s: SessionRow, active: ActiveRun, run: S
     thrown,
   });
   await finish(ctx, s.id, active, outcome);
-  store.publishUpdated(s.id);
-  ctx.schedule();
+  await store.publishUpdated(s.id);
+  void ctx.schedule();
 }
 
 /** What the run's end means for the session and its account. */
@@ -306,55 +318,59 @@ async function finish(ctx: RunContext, id: number, active: ActiveRun, outcome: O
   const text = "text" in outcome ? outcome.text : null;
   if (active.stopping) {
     const status: SessionStatus = active.stopping === "shutdown" ? "interrupted" : "stopped";
-    store.update(id, { status, exitReason: active.stopping, exitMessage: text, endedAt: now });
+    await store.update(id, { status, exitReason: active.stopping, exitMessage: text, endedAt: now });
     return;
   }
-  const s = store.row(id);
+  const s = await store.row(id);
   switch (outcome.kind) {
     case "success":
-      store.update(id, { status: "completed", exitReason: "success", exitMessage: text, endedAt: now, attempts: 0 });
+      await store.update(id, { status: "completed", exitReason: "success", exitMessage: text, endedAt: now, attempts: 0 });
       return;
     case "usage_limit": {
       const until = await pool.park(active.accountId, outcome.resetsAt, outcome.rateLimitInfo, outcome.text);
-      store.note(id, "workdeck/account_parked", { accountId: active.accountId, until: until.toISOString(), limitType: outcome.limitType });
-      requeue(ctx, id, s, "usage_limit", text);
+      await store.note(id, "workdeck/account_parked", {
+        accountId: active.accountId,
+        until: until.toISOString(),
+        limitType: outcome.limitType,
+      });
+      await requeue(ctx, id, s, "usage_limit", text);
       return;
     }
     case "auth_failed":
       await pool.needsLogin(active.accountId, outcome.text, ctx.deps.baseEnv);
-      store.note(id, "workdeck/account_needs_login", { accountId: active.accountId, message: outcome.text });
-      requeue(ctx, id, s, "auth_failed", text);
+      await store.note(id, "workdeck/account_needs_login", { accountId: active.accountId, message: outcome.text });
+      await requeue(ctx, id, s, "auth_failed", text);
       return;
     case "transient": {
       if (s.attempts >= tuning.maxRetries) {
-        store.update(id, { status: "failed", exitReason: "transient", exitMessage: text, endedAt: now });
+        await store.update(id, { status: "failed", exitReason: "transient", exitMessage: text, endedAt: now });
         return;
       }
       const delay = backoffDelay(s.attempts, { baseMs: tuning.retryBaseMs, maxMs: tuning.retryMaxMs, jitter: true });
-      store.update(id, {
+      await store.update(id, {
         status: "queued",
         attempts: s.attempts + 1,
         notBefore: new Date(Date.now() + delay),
         exitReason: "transient",
         exitMessage: text,
       });
-      store.note(id, "workdeck/retry_scheduled", { attempt: s.attempts + 1, delayMs: delay, reason: outcome.reason });
+      await store.note(id, "workdeck/retry_scheduled", { attempt: s.attempts + 1, delayMs: delay, reason: outcome.reason });
       return;
     }
     case "crashed":
-      store.update(id, { status: "crashed", exitReason: "crashed", exitMessage: text, endedAt: now });
+      await store.update(id, { status: "crashed", exitReason: "crashed", exitMessage: text, endedAt: now });
       return;
     default:
-      store.update(id, { status: "failed", exitReason: outcome.kind, exitMessage: text, endedAt: now });
+      await store.update(id, { status: "failed", exitReason: outcome.kind, exitMessage: text, endedAt: now });
   }
 }
 
 /** Back to the queue to continue on another account (or this one after its reset); a pinned session waits for its own. */
-function requeue(ctx: RunContext, id: number, s: SessionRow, reason: string, text: string | null): void {
-  ctx.store.update(id, { status: "queued", exitReason: reason, exitMessage: text, notBefore: null });
+async function requeue(ctx: RunContext, id: number, s: SessionRow, reason: string, text: string | null): Promise<void> {
+  await ctx.store.update(id, { status: "queued", exitReason: reason, exitMessage: text, notBefore: null });
   const options = s.options as SessionOptions;
-  const next = ctx.pool.pick({ pinned: options.accountId ?? null, env: ctx.deps.baseEnv });
-  if (!next.account) ctx.store.note(id, "workdeck/waiting_for_account", { until: next.until?.toISOString() ?? null });
+  const next = await ctx.pool.pick({ pinned: options.accountId ?? null, env: ctx.deps.baseEnv });
+  if (!next.account) await ctx.store.note(id, "workdeck/waiting_for_account", { until: next.until?.toISOString() ?? null });
 }
 
 /**

@@ -1,21 +1,22 @@
-import { asc, desc, eq } from "drizzle-orm";
-import type { SessionOptions } from "@/lib/schemas/sessions";
-import { sessions } from "../db/schema";
-import type { AccountPool } from "../accounts/service";
 import { LEASE_HEARTBEAT_MS, ServerLease } from "./server-lease";
 import { recoverOrphanedRuns } from "./recovery";
 import type { SessionPermissions } from "./permissions";
 import { recheckNeedsLogin, type RecheckContext } from "./account-use";
-import { claudeBinary, launchRun, shutdownRun, type ActiveRun, type RunContext } from "./run";
+import { claudeBinary, launchRun, planRun, shutdownRun, type ActiveRun, type RunContext } from "./run";
 import type { RunnerTuning, SessionsDeps } from "./deps";
 import type { SessionStore } from "./store";
+import type { SessionRow } from "./rows";
+import { claimNext, dueSessions } from "./queue";
+import type { AccountPool } from "../accounts/service";
 import { describeBlockers, sessionGate } from "../dependencies/service";
 
 /**
  * The queue: at most `claude.maxConcurrent` sessions running in this process, the rest started
  * by priority (then age) as room and accounts allow; a session waiting for a backoff or an
- * account's reset wakes the queue when it is due. Owns this process's lease (server-lease.ts) and
- * its running runs, so it also recovers orphans on start and ends every run on close.
+ * account's reset wakes the queue when it is due. Every instance on the database runs it, and
+ * a session is claimed in one exclusive transaction (queue.ts), so only one of them starts it.
+ * Owns this process's lease (server-lease.ts) and its running runs, so it also recovers orphans
+ * on start and ends every run on close.
  */
 export class SessionScheduler {
   /** The runs of this process, by session id. */
@@ -28,6 +29,9 @@ export class SessionScheduler {
   private checkTimer: NodeJS.Timeout | null = null;
   private orphanTimer: NodeJS.Timeout | null = null;
   private closed = false;
+  /** The pass running now, and the one asked for meanwhile (one is enough for every caller). */
+  private passing: Promise<void> | null = null;
+  private rerun: Promise<void> | null = null;
 
   constructor(
     private readonly deps: SessionsDeps,
@@ -37,7 +41,7 @@ export class SessionScheduler {
     permissions: SessionPermissions,
     stop: (id: number, reason: "timeout") => Promise<unknown>,
   ) {
-    this.lease = new ServerLease(deps.db);
+    this.lease = new ServerLease(store.sql);
     const schedule = () => this.schedule();
     this.runContext = { deps, tuning, store, pool, permissions, lease: this.lease, active: this.active, schedule, stop };
     this.recheckContext = {
@@ -54,10 +58,10 @@ export class SessionScheduler {
    * same database: leases, session-recovery.ts) are marked interrupted and every process of their
    * run is killed. Then queued sessions are scheduled.
    */
-  recover(): { interrupted: number[]; killed: number[] } {
-    this.lease.acquire();
-    const recovered = this.recoverOrphans();
-    this.schedule();
+  async recover(): Promise<{ interrupted: number[]; killed: number[] }> {
+    await this.lease.acquire();
+    const recovered = await this.recoverOrphans();
+    void this.schedule();
     if (this.tuning.accountCheckMs > 0 && !this.checkTimer) {
       // One process per database rechecks (issue 14): the account states are shared rows.
       this.checkTimer = setInterval(() => {
@@ -68,25 +72,25 @@ export class SessionScheduler {
     }
     // Another server on this database may crash while this one runs: its sessions are orphans then.
     this.orphanTimer ??= setInterval(() => {
-      try {
-        if (this.recoverOrphans().interrupted.length) this.schedule();
-      } catch (err) {
-        this.deps.log.warn({ err }, "orphaned session sweep failed");
-      }
+      this.recoverOrphans()
+        .then(async (r) => {
+          if (r.interrupted.length) await this.schedule();
+        })
+        .catch((err) => this.deps.log.warn({ err }, "orphaned session sweep failed"));
     }, LEASE_HEARTBEAT_MS);
     this.orphanTimer.unref();
     return recovered;
   }
 
-  private recoverOrphans(): { interrupted: number[]; killed: number[] } {
-    const recovered = recoverOrphanedRuns(this.deps.db, this.lease.acquire());
+  private async recoverOrphans(): Promise<{ interrupted: number[]; killed: number[] }> {
+    const recovered = await recoverOrphanedRuns(this.store.sql, await this.lease.acquire());
     for (const r of recovered) {
-      this.store.note(r.id, "workdeck/interrupted", {
+      await this.store.note(r.id, "workdeck/interrupted", {
         reason: "server_restart",
         killedPid: r.killedPid,
         killedProcesses: r.killedProcesses,
       });
-      this.store.publishUpdated(r.id);
+      await this.store.publishUpdated(r.id);
     }
     return { interrupted: recovered.map((r) => r.id), killed: recovered.flatMap((r) => (r.killedPid ? [r.killedPid] : [])) };
   }
@@ -97,6 +101,8 @@ export class SessionScheduler {
     if (this.timer) clearTimeout(this.timer);
     if (this.checkTimer) clearInterval(this.checkTimer);
     if (this.orphanTimer) clearInterval(this.orphanTimer);
+    // A pass launching a run now finishes that launch (and starts no other): its run is ended below too.
+    await this.passing;
     const runs = [...this.active.values()];
     for (const run of runs) shutdownRun(run);
     if (runs.length) {
@@ -109,7 +115,7 @@ export class SessionScheduler {
       clearTimeout(timer);
     }
     // Whatever did not record its end in time is an orphan for the next server to recover.
-    this.lease.release();
+    await this.lease.release();
   }
 
   runningCount(accountId?: string): number {
@@ -121,60 +127,72 @@ export class SessionScheduler {
    * named (its exit message, shown on its page), and is cancelled when a blocker was ignored or
    * discarded. The bus wakes the queue when a blocker moves (dependencies/service.ts).
    */
-  private heldByDependencies(s: typeof sessions.$inferSelect): boolean {
-    const gate = sessionGate(this.deps, s);
+  private async heldByDependencies(s: SessionRow): Promise<boolean> {
+    const gate = await sessionGate(this.deps, s);
     if (gate.action === "start") {
-      if (s.exitReason === "blocked") this.store.update(s.id, { exitReason: null, exitMessage: null });
+      if (s.exitReason === "blocked") await this.store.update(s.id, { exitReason: null, exitMessage: null });
       return false;
     }
     if (gate.action === "cancel") {
-      this.store.update(s.id, { status: "stopped", exitReason: "blocker_dropped", exitMessage: gate.message, endedAt: new Date() });
-      this.store.note(s.id, "workdeck/cancelled", { reason: "blocker_dropped", message: gate.message, blockers: gate.blockers });
-      this.store.publishUpdated(s.id);
+      await this.store.update(s.id, { status: "stopped", exitReason: "blocker_dropped", exitMessage: gate.message, endedAt: new Date() });
+      await this.store.note(s.id, "workdeck/cancelled", { reason: "blocker_dropped", message: gate.message, blockers: gate.blockers });
+      await this.store.publishUpdated(s.id);
       return true;
     }
     const text = `Waiting for ${describeBlockers(gate.blockers)}`;
     if (s.exitReason !== "blocked" || s.exitMessage !== text) {
-      this.store.update(s.id, { exitReason: "blocked", exitMessage: text });
-      this.store.note(s.id, "workdeck/blocked", { message: text, blockers: gate.blockers });
-      this.store.publishUpdated(s.id);
+      await this.store.update(s.id, { exitReason: "blocked", exitMessage: text });
+      await this.store.note(s.id, "workdeck/blocked", { message: text, blockers: gate.blockers });
+      await this.store.publishUpdated(s.id);
     }
     return true;
   }
 
-  /** Starts queued sessions while there is room, highest priority first. */
-  schedule(): void {
-    if (this.closed) return;
+  /**
+   * Starts queued sessions while there is room, highest priority first; resolves once this pass
+   * is done. Passes never overlap: one asked for during a pass runs after it.
+   */
+  schedule(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    if (!this.passing) {
+      this.passing = this.pass()
+        .catch((err: unknown) => this.deps.log.warn({ err }, "session scheduling failed"))
+        .finally(() => (this.passing = null));
+      return this.passing;
+    }
+    this.rerun ??= this.passing.then(() => {
+      this.rerun = null;
+      return this.schedule();
+    });
+    return this.rerun;
+  }
+
+  private async pass(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     const max = this.deps.config.config.claude?.maxConcurrent ?? 3;
-    const now = Date.now();
-    let nextWake: number | null = null;
-    const queued = this.deps.db
-      .select()
-      .from(sessions)
-      .where(eq(sessions.status, "queued"))
-      .orderBy(desc(sessions.priority), asc(sessions.id))
-      .all();
-    for (const s of queued) {
-      if (this.active.size >= max) break;
-      if (s.notBefore && s.notBefore.getTime() > now) {
-        nextWake = Math.min(nextWake ?? Infinity, s.notBefore.getTime());
-        continue;
-      }
-      if (this.heldByDependencies(s)) continue;
-      const options = s.options as SessionOptions;
-      const { account, until } = this.pool.pick({ sticky: s.accountId, pinned: options.accountId ?? null, env: this.deps.baseEnv });
-      if (!account) {
-        const wakeAt = until?.getTime() ?? now + 60_000;
-        this.store.update(s.id, { notBefore: new Date(wakeAt) });
-        nextWake = Math.min(nextWake ?? Infinity, wakeAt);
-        continue;
-      }
-      launchRun(this.runContext, s, account);
+    if (this.active.size >= max) return;
+    const lease = await this.lease.acquire();
+    const queue = await dueSessions(this.store.sql);
+    let nextWake = queue.wakeAt;
+    const startable: SessionRow[] = [];
+    for (const s of queue.due) if (!(await this.heldByDependencies(s))) startable.push(s);
+    while (startable.length && this.active.size < max && !this.closed) {
+      const { claimed, wakeAt } = await claimNext(
+        { store: this.store.sql, pool: this.pool, env: this.deps.baseEnv },
+        startable,
+        (row, account) => planRun(this.runContext, row, account, lease),
+      );
+      if (wakeAt !== null) nextWake = Math.min(nextWake ?? Infinity, wakeAt);
+      if (!claimed) break;
+      startable.splice(
+        startable.findIndex((s) => s.id === claimed.row.id),
+        1,
+      );
+      await launchRun(this.runContext, claimed);
     }
-    if (nextWake !== null) {
-      this.timer = setTimeout(() => this.schedule(), Math.max(10, nextWake - Date.now()));
+    if (nextWake !== null && !this.closed) {
+      this.timer = setTimeout(() => void this.schedule(), Math.max(10, nextWake - Date.now()));
       this.timer.unref();
     }
   }

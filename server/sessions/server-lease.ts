@@ -1,9 +1,8 @@
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
-import { eq, inArray } from "drizzle-orm";
-import type { Db } from "../db/client";
-import { serverLeases } from "../db/schema";
+import { sql } from "drizzle-orm";
+import type { SqlStore } from "../db/sql-store";
 import { processStartTime } from "./processes";
 
 /**
@@ -15,66 +14,76 @@ import { processStartTime } from "./processes";
  * On this host a lease is alive exactly while its process is: pid plus start time, so neither a
  * reused pid nor a stalled event loop (a suspended laptop, a long ingest) counts as death. From
  * another host (a shared database) the heartbeat is all there is, so it must be fresh.
+ *
+ * The rows go through the SQL port (issue 14), so instances on one PostgreSQL see each other's.
  */
 
 export const LEASE_HEARTBEAT_MS = 15_000;
 /** Seen from another host, a lease without a heartbeat for this long is dead. */
 export const LEASE_TTL_MS = 60_000;
 
+export type LeaseRow = { id: string; host: string; pid: number; pidStart: string | null; heartbeatAt: Date };
+
 export class ServerLease {
   readonly id = randomUUID();
   private timer: NodeJS.Timeout | null = null;
+  private registered: Promise<string> | null = null;
 
-  constructor(private readonly db: Db) {}
+  constructor(private readonly store: SqlStore) {}
 
-  /** Registers this process (once) and keeps its heartbeat; returns the lease id sessions record. */
-  acquire(): string {
-    if (this.timer) return this.id;
-    const now = new Date();
-    this.db
-      .insert(serverLeases)
-      .values({
-        id: this.id,
-        host: thisHost(),
-        pid: process.pid,
-        pidStart: processStartTime(process.pid),
-        startedAt: now,
-        heartbeatAt: now,
-      })
-      .run();
+  /** Registers this process (once) and keeps its heartbeat; resolves to the lease id sessions record. */
+  acquire(): Promise<string> {
+    this.registered ??= this.register();
+    return this.registered;
+  }
+
+  private async register(): Promise<string> {
+    const now = Date.now();
+    await this.store.run(
+      sql`INSERT INTO server_leases (id, host, pid, pid_start, started_at, heartbeat_at)
+          VALUES (${this.id}, ${thisHost()}, ${process.pid}, ${processStartTime(process.pid)}, ${now}, ${now})`,
+    );
     this.timer = setInterval(() => {
-      try {
-        this.db.update(serverLeases).set({ heartbeatAt: new Date() }).where(eq(serverLeases.id, this.id)).run();
-      } catch {
-        // The database is closing with the process; nothing to keep alive.
-      }
+      // The database may be closing with the process; nothing to keep alive then.
+      this.store.run(sql`UPDATE server_leases SET heartbeat_at = ${Date.now()} WHERE id = ${this.id}`).catch(() => {});
     }, LEASE_HEARTBEAT_MS);
     this.timer.unref();
     return this.id;
   }
 
   /** A clean exit: what this process still owned is an orphan for whoever starts next. */
-  release(): void {
-    if (!this.timer) return;
-    clearInterval(this.timer);
+  async release(): Promise<void> {
+    if (!this.registered) return;
+    await this.registered.catch(() => {});
+    this.registered = null;
+    if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    this.db.delete(serverLeases).where(eq(serverLeases.id, this.id)).run();
+    await this.store.run(sql`DELETE FROM server_leases WHERE id = ${this.id}`);
   }
 }
 
+type LeaseRaw = { id: string; host: string; pid: number | string; pid_start: string | null; heartbeat_at: number | string };
+
 /** The ids of the leases whose process still runs; the rows of dead ones are removed. */
-export function liveLeaseIds(db: Db, now = Date.now()): Set<string> {
+export async function liveLeaseIds(store: SqlStore, now = Date.now()): Promise<Set<string>> {
   const live = new Set<string>();
   const dead: string[] = [];
-  for (const lease of db.select().from(serverLeases).all()) {
+  for (const r of await store.all<LeaseRaw>(sql`SELECT id, host, pid, pid_start, heartbeat_at FROM server_leases`)) {
+    const lease = { id: r.id, host: r.host, pid: Number(r.pid), pidStart: r.pid_start, heartbeatAt: new Date(Number(r.heartbeat_at)) };
     if (leaseAlive(lease, now)) live.add(lease.id);
     else dead.push(lease.id);
   }
-  if (dead.length) db.delete(serverLeases).where(inArray(serverLeases.id, dead)).run();
+  if (dead.length)
+    await store.run(
+      sql`DELETE FROM server_leases WHERE id IN (${sql.join(
+        dead.map((id) => sql`${id}`),
+        sql`, `,
+      )})`,
+    );
   return live;
 }
 
-export function leaseAlive(lease: typeof serverLeases.$inferSelect, now = Date.now()): boolean {
+export function leaseAlive(lease: LeaseRow, now = Date.now()): boolean {
   if (lease.host !== thisHost()) return now - lease.heartbeatAt.getTime() < LEASE_TTL_MS;
   try {
     process.kill(lease.pid, 0);

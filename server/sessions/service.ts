@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { eq } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import {
   SendInputSchema,
   SessionIdInputSchema,
@@ -18,7 +18,6 @@ import {
 } from "@/lib/schemas/sessions";
 import { AnswerPermissionInputSchema, type AnswerPermissionInput, type PendingPermission } from "@/lib/schemas/session-permissions";
 import type { SessionDiff } from "@/lib/schemas/session-land";
-import { sessions } from "../db/schema";
 import { AppError } from "../app-error";
 import { AccountPool } from "../accounts/service";
 import { getFailure } from "../errors/service";
@@ -28,6 +27,7 @@ import { SessionPermissions } from "./permissions";
 import { prepareResume, reviewSession } from "./land";
 import { DEFAULT_TUNING, sleep, type RunnerTuning, type SessionsDeps } from "./deps";
 import { SessionStore } from "./store";
+import { sessionInsertValues } from "./rows";
 import { SessionScheduler } from "./scheduler";
 import { claudeBinary, stopRun } from "./run";
 import { assertUsableAccount, recheckAccount, recheckNeedsLogin } from "./account-use";
@@ -57,7 +57,12 @@ export class SessionRunner {
     this.tuning = { ...DEFAULT_TUNING, ...tuning };
     this.accounts = new AccountPool(deps);
     this.store = new SessionStore(deps);
-    this.permissions = new SessionPermissions((id, type, payload) => this.store.note(id, type, payload));
+    this.permissions = new SessionPermissions(
+      (id, type, payload) =>
+        void this.store
+          .note(id, type, payload)
+          .catch((err: unknown) => deps.log.warn({ err, sessionId: id }, "could not store a permission note")),
+    );
     this.scheduler = new SessionScheduler(deps, this.tuning, this.store, this.accounts, this.permissions, (id, reason) =>
       this.stop({ id }, reason),
     );
@@ -66,7 +71,7 @@ export class SessionRunner {
   // ----- lifecycle -----
 
   /** Interrupts sessions a gone server left running, then schedules the queue (scheduler.ts). */
-  recover(): { interrupted: number[]; killed: number[] } {
+  recover(): Promise<{ interrupted: number[]; killed: number[] }> {
     return this.scheduler.recover();
   }
 
@@ -75,9 +80,9 @@ export class SessionRunner {
     return this.scheduler.close();
   }
 
-  /** Starts queued sessions while there is room, highest priority first. */
-  schedule(): void {
-    this.scheduler.schedule();
+  /** Starts queued sessions while there is room, highest priority first; resolves once that pass is done. */
+  schedule(): Promise<void> {
+    return this.scheduler.schedule();
   }
 
   runningCount(accountId?: string): number {
@@ -107,10 +112,8 @@ export class SessionRunner {
     const priority = input.overrides?.priority ?? built.priority;
     if (!prompt.trim()) throw new AppError("BAD_REQUEST", "A manual session needs a prompt");
 
-    const now = new Date();
-    const row = this.deps.db
-      .insert(sessions)
-      .values({
+    const inserted = await this.store.sql.run<{ id: number | string }>(
+      sql`INSERT INTO sessions ${sessionInsertValues({
         sessionType,
         workItemKind: input.workItem?.kind ?? null,
         workItemRef: input.workItem ? (input.workItem.kind === "error" ? String(input.workItem.failureId) : input.workItem.changeId) : null,
@@ -120,15 +123,16 @@ export class SessionRunner {
         prompt,
         options,
         priority,
-        createdAt: now,
-      })
-      .returning({ id: sessions.id })
-      .get();
+        runs: [],
+        createdAt: new Date(),
+      })} RETURNING id`,
+    );
+    const row = { id: Number(inserted.row!.id) };
     try {
       if (options.worktrees !== false) {
         const wt = createWorktree({ projectPath: project.path, root: path.join(this.deps.worktreesDir, project.slug), sessionId: row.id });
         if (wt)
-          this.store.update(row.id, {
+          await this.store.update(row.id, {
             cwd: wt.cwd,
             worktreePath: wt.worktreePath,
             branch: wt.branch,
@@ -137,12 +141,12 @@ export class SessionRunner {
           });
       }
     } catch (err) {
-      this.deps.db.delete(sessions).where(eq(sessions.id, row.id)).run();
+      await this.store.sql.run(sql`DELETE FROM sessions WHERE id = ${row.id}`);
       throw new AppError("UNPROCESSABLE", `Could not create a git worktree for the session: ${(err as Error).message}`, "worktree_failed");
     }
-    this.store.note(row.id, "workdeck/created", { sessionType, workItem: input.workItem ?? null, options });
-    this.store.publishUpdated(row.id);
-    this.schedule();
+    await this.store.note(row.id, "workdeck/created", { sessionType, workItem: input.workItem ?? null, options });
+    await this.store.publishUpdated(row.id);
+    await this.schedule();
     return { id: row.id };
   }
 
@@ -168,9 +172,9 @@ export class SessionRunner {
   }
 
   /** A follow-up message into the running session. */
-  send(raw: { id: number; text: string }): { ok: true } {
+  async send(raw: { id: number; text: string }): Promise<{ ok: true }> {
     const input = SendInputSchema.parse(raw);
-    const s = this.store.row(input.id);
+    const s = await this.store.row(input.id);
     const run = this.scheduler.active.get(input.id);
     if (!run || run.input.closed || run.stopping) {
       throw new AppError(
@@ -180,19 +184,19 @@ export class SessionRunner {
       );
     }
     run.input.push(input.text);
-    this.store.note(input.id, "workdeck/user_message", { text: input.text });
+    await this.store.note(input.id, "workdeck/user_message", { text: input.text });
     return { ok: true };
   }
 
   /** Stops a session: a queued one at once, a running one by interrupting (then killing) its run. */
   async stop(raw: { id: number }, reason: "stopped" | "timeout" = "stopped"): Promise<Session> {
     const { id } = SessionIdInputSchema.parse(raw);
-    const s = this.store.row(id);
+    const s = await this.store.row(id);
     const run = this.scheduler.active.get(id);
     if (!run) {
       if (s.status !== "queued") throw new AppError("CONFLICT", `Session ${id} is ${s.status}, not running`, "not_running");
-      this.store.update(id, { status: "stopped", exitReason: reason, endedAt: new Date() });
-      this.store.publishUpdated(id);
+      await this.store.update(id, { status: "stopped", exitReason: reason, endedAt: new Date() });
+      await this.store.publishUpdated(id);
       return this.get({ id });
     }
     await stopRun(this.scheduler.runContext, run, reason);
@@ -200,14 +204,14 @@ export class SessionRunner {
   }
 
   /** A finished session continues (same Claude session id, `--resume`) with a new message. */
-  resume(raw: { id: number; text: string }): { id: number } {
+  async resume(raw: { id: number; text: string }): Promise<{ id: number }> {
     const input = SendInputSchema.parse(raw);
-    const s = this.store.row(input.id);
+    const s = await this.store.row(input.id);
     if (s.status === "running" || s.status === "queued")
       throw new AppError("CONFLICT", `Session ${input.id} is ${s.status}: send it a message instead`, "not_finished");
     // A landed session has no branch left; one past worktree retention gets its worktree back.
     prepareResume(this.deps, input.id);
-    this.store.update(input.id, {
+    await this.store.update(input.id, {
       status: "queued",
       pendingText: input.text,
       endedAt: null,
@@ -216,35 +220,35 @@ export class SessionRunner {
       attempts: 0,
       notBefore: null,
     });
-    this.store.note(input.id, "workdeck/resume_requested", { text: input.text });
-    this.store.publishUpdated(input.id);
-    this.schedule();
+    await this.store.note(input.id, "workdeck/resume_requested", { text: input.text });
+    await this.store.publishUpdated(input.id);
+    await this.schedule();
     return { id: input.id };
   }
 
   /** The tool permission requests a running session waits on. */
-  pendingPermissions(raw: { id: number }): PendingPermission[] {
+  async pendingPermissions(raw: { id: number }): Promise<PendingPermission[]> {
     const { id } = SessionIdInputSchema.parse(raw);
-    this.store.row(id);
+    await this.store.row(id);
     return this.permissions.list(id);
   }
 
   /** Allows (once, or always for the rest of the session) or denies one of them. */
-  answerPermission(raw: AnswerPermissionInput): { ok: true } {
+  async answerPermission(raw: AnswerPermissionInput): Promise<{ ok: true }> {
     const input = AnswerPermissionInputSchema.parse(raw);
-    this.store.row(input.id);
+    await this.store.row(input.id);
     return this.permissions.answer(input);
   }
 
-  get(raw: { id: number }): Session {
+  get(raw: { id: number }): Promise<Session> {
     return this.store.get(raw);
   }
 
-  list(raw: { projectId?: string; status?: SessionStatus[]; limit?: number } = {}): Session[] {
+  list(raw: { projectId?: string; status?: SessionStatus[]; limit?: number } = {}): Promise<Session[]> {
     return this.store.list(raw);
   }
 
-  events(raw: { id: number; after?: number; limit?: number }): SessionEvent[] {
+  events(raw: { id: number; after?: number; limit?: number }): Promise<SessionEvent[]> {
     return this.store.events(raw);
   }
 
@@ -262,11 +266,11 @@ export class SessionRunner {
   async waitForEnd(id: number, timeoutMs = 60_000): Promise<Session> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      const s = this.get({ id });
+      const s = await this.get({ id });
       if (s.status !== "queued" && s.status !== "running") return s;
       await sleep(50);
     }
-    throw new Error(`session ${id} still ${this.get({ id }).status} after ${timeoutMs} ms`);
+    throw new Error(`session ${id} still ${(await this.get({ id })).status} after ${timeoutMs} ms`);
   }
 
   /** The `claude` binary: WORKDECK_CLAUDE_PATH, else the one the SDK ships. */

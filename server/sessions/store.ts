@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import {
   EventsInputSchema,
   ListSessionsInputSchema,
@@ -11,92 +11,116 @@ import {
   type SessionWorkItem,
 } from "@/lib/schemas/sessions";
 import type { Db } from "../db/client";
-import { sessionEvents, sessions } from "../db/schema";
+import type { SqlStore } from "../db/sql-store";
 import { AppError } from "../app-error";
 import type { EventBus } from "../events/bus";
+import { sqlStoreOf } from "../accounts/rows";
+import { readSession, sessionFromRaw, updateSession, type SessionChange, type SessionRow } from "./rows";
 
-export type SessionRow = typeof sessions.$inferSelect;
+export type { SessionRow } from "./rows";
+
+type EventRaw = { seq: number | string; type: string; payload: string; at: number | string };
 
 /**
- * The sessions and session_events tables as the runner's parts use them: a row, an update, a
- * note (one stored message or runner note, in order, announced on the bus) and the reads the
- * procedures answer with. One per runner: it keeps each session's last seq so notes stay ordered.
+ * The sessions and session_events tables as the runner's parts use them, through the SQL port
+ * (issue 14): a row, an update, a note (one stored message or runner note, in order, announced on
+ * the bus) and the reads the procedures answer with. `on` is the caller's transaction, if any.
  */
 export class SessionStore {
-  private readonly seqs = new Map<number, number>();
+  readonly sql: SqlStore;
+  /** Per session, the note being written: a session's notes are stored in the order they were made. */
+  private readonly noting = new Map<number, Promise<unknown>>();
 
-  constructor(private readonly deps: { db: Db; bus: EventBus }) {}
+  constructor(private readonly deps: { db?: Db; bus: EventBus; sqlStore?: SqlStore }) {
+    this.sql = sqlStoreOf(deps);
+  }
 
-  row(id: number): SessionRow {
-    const row = this.deps.db.select().from(sessions).where(eq(sessions.id, id)).get();
+  async row(id: number, on: SqlStore = this.sql): Promise<SessionRow> {
+    const row = await readSession(on, id);
     if (!row) throw new AppError("NOT_FOUND", `No session with id ${id}`);
     return row;
   }
 
-  update(id: number, values: Partial<typeof sessions.$inferInsert>): void {
-    this.deps.db.update(sessions).set(values).where(eq(sessions.id, id)).run();
+  async update(id: number, values: SessionChange, on: SqlStore = this.sql): Promise<void> {
+    await updateSession(on, id, values);
   }
 
-  /** Stores one message (or a runner note) in order and announces it. */
-  note(id: number, type: string, payload: unknown): void {
-    let seq = this.seqs.get(id);
-    if (seq === undefined) {
-      const r = this.deps.db.$client.prepare("SELECT max(seq) AS seq FROM session_events WHERE session_id = ?").get(id) as {
-        seq: number | null;
-      };
-      seq = r.seq ?? 0;
-    }
-    seq++;
-    this.seqs.set(id, seq);
-    this.deps.db.insert(sessionEvents).values({ sessionId: id, seq, type, payload, at: new Date() }).run();
-    const project = (this.deps.db.$client.prepare("SELECT project_slug FROM sessions WHERE id = ?").get(id) as { project_slug: string })
-      .project_slug;
-    this.deps.bus.publish({ type: "sessions.event", projectSlug: project, sessionId: id, seq, eventType: type });
+  /**
+   * Stores one message (or a runner note) in order and announces it. Its seq is the next after
+   * the session's last, taken in one exclusive transaction with its event, so a note written by
+   * another instance (a recovery, a resume) never collides; notes made here keep their call order.
+   */
+  note(id: number, type: string, payload: unknown): Promise<number> {
+    const previous = this.noting.get(id) ?? Promise.resolve();
+    const written = previous.catch(() => {}).then(() => this.write(id, type, payload));
+    this.noting.set(id, written);
+    void written.finally(() => this.noting.get(id) === written && this.noting.delete(id)).catch(() => {});
+    return written;
   }
 
-  publishUpdated(id: number): void {
-    const s = this.row(id);
-    this.deps.bus.publish({ type: "sessions.updated", projectSlug: s.projectSlug, sessionId: id, status: s.status });
+  private async write(id: number, type: string, payload: unknown): Promise<number> {
+    const { bus } = this.deps;
+    const { seq, event } = await this.sql.transaction(
+      async (tx) => {
+        const row = await tx.get<{ project_slug: string; last: number | string | null }>(
+          sql`SELECT project_slug, (SELECT max(seq) FROM session_events WHERE session_id = ${id}) AS last FROM sessions WHERE id = ${id}`,
+        );
+        if (!row) throw new AppError("NOT_FOUND", `No session with id ${id}`);
+        const seq = Number(row.last ?? 0) + 1;
+        await tx.run(
+          sql`INSERT INTO session_events (session_id, seq, type, payload, at) VALUES (${id}, ${seq}, ${type}, ${JSON.stringify(payload)}, ${Date.now()})`,
+        );
+        const event = await bus.record(tx, { type: "sessions.event", projectSlug: row.project_slug, sessionId: id, seq, eventType: type });
+        return { seq, event };
+      },
+      { exclusive: `session-events:${id}` },
+    );
+    await bus.recordedCommitted([event]);
+    return seq;
   }
 
-  get(raw: { id: number }): Session {
+  async publishUpdated(id: number): Promise<void> {
+    const s = await this.row(id);
+    await this.deps.bus.publishAsync({ type: "sessions.updated", projectSlug: s.projectSlug, sessionId: id, status: s.status });
+  }
+
+  async get(raw: { id: number }): Promise<Session> {
     const { id } = SessionIdInputSchema.parse(raw);
-    return toSession(this.row(id));
+    return toSession(await this.row(id));
   }
 
-  list(raw: { projectId?: string; status?: SessionStatus[]; limit?: number } = {}): Session[] {
+  async list(raw: { projectId?: string; status?: SessionStatus[]; limit?: number } = {}): Promise<Session[]> {
     const input = ListSessionsInputSchema.parse(raw);
-    const conditions = [];
-    if (input.projectId) conditions.push(eq(sessions.projectSlug, input.projectId));
-    if (input.status?.length) conditions.push(inArray(sessions.status, input.status));
-    return this.deps.db
-      .select()
-      .from(sessions)
-      .where(conditions.length ? and(...conditions) : undefined)
-      .orderBy(desc(sessions.id))
-      .limit(input.limit ?? 200)
-      .all()
-      .map(toSession);
+    const conditions = [sql`1 = 1`];
+    if (input.projectId) conditions.push(sql`project_slug = ${input.projectId}`);
+    if (input.status?.length)
+      conditions.push(
+        sql`status IN (${sql.join(
+          input.status.map((s) => sql`${s}`),
+          sql`, `,
+        )})`,
+      );
+    const rows = await this.sql.all<Record<string, unknown>>(
+      sql`SELECT * FROM sessions WHERE ${sql.join(conditions, sql` AND `)} ORDER BY id DESC LIMIT ${input.limit ?? 200}`,
+    );
+    return rows.map((r) => toSession(sessionFromRaw(r)));
   }
 
-  events(raw: { id: number; after?: number; limit?: number }): SessionEvent[] {
+  async events(raw: { id: number; after?: number; limit?: number }): Promise<SessionEvent[]> {
     const input = EventsInputSchema.parse(raw);
-    this.row(input.id);
-    return this.deps.db
-      .select({ seq: sessionEvents.seq, type: sessionEvents.type, payload: sessionEvents.payload, at: sessionEvents.at })
-      .from(sessionEvents)
-      .where(and(eq(sessionEvents.sessionId, input.id), gt(sessionEvents.seq, input.after ?? 0)))
-      .orderBy(asc(sessionEvents.seq))
-      .limit(input.limit ?? 1000)
-      .all();
+    await this.row(input.id);
+    const rows = await this.sql.all<EventRaw>(
+      sql`SELECT seq, type, payload, at FROM session_events WHERE session_id = ${input.id} AND seq > ${input.after ?? 0}
+          ORDER BY seq LIMIT ${input.limit ?? 1000}`,
+    );
+    return rows.map((r) => ({ seq: Number(r.seq), type: r.type, payload: JSON.parse(r.payload) as unknown, at: new Date(Number(r.at)) }));
   }
-
   /**
    * Stored messages after `lastEventId`, then live ones. Listens on the bus before reading
    * the table, so nothing stored in between is missed; the seq cursor drops duplicates.
    */
   async *onEvents(opts: { id: number; lastEventId?: number | null; signal?: AbortSignal }): AsyncGenerator<SessionEvent> {
-    this.row(opts.id);
+    await this.row(opts.id);
     let wake: (() => void) | null = null;
     let dirty = true;
     const off = this.deps.bus.on((e) => {
@@ -116,7 +140,11 @@ export class SessionStore {
           continue;
         }
         dirty = false;
-        for (let batch = this.events({ id: opts.id, after: cursor }); batch.length; batch = this.events({ id: opts.id, after: cursor })) {
+        for (
+          let batch = await this.events({ id: opts.id, after: cursor });
+          batch.length;
+          batch = await this.events({ id: opts.id, after: cursor })
+        ) {
           for (const e of batch) {
             cursor = e.seq;
             yield e;
@@ -186,7 +214,10 @@ export type SessionSummary = {
   costUsd: number;
 };
 
-/** The most recent sessions of a project (or all), newest first. */
+/**
+ * The most recent sessions of a project (or all), newest first. Synchronous, on SQLite: All Work
+ * builds its list in one synchronous pass (server/work), which moves onto the port on its own.
+ */
 export function sessionSummaries(deps: { db: Db }, input: { projectId?: string; limit: number }): SessionSummary[] {
   return deps.db.$client
     .prepare(

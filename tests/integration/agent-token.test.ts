@@ -110,12 +110,7 @@ describe("the token a launched agent gets", () => {
     expect(session.status).toBe("completed");
 
     // What the agent saw, from its own tool output.
-    const output = JSON.stringify(
-      runner
-        .events({ id })
-        .filter((e) => e.type === "user")
-        .map((e) => e.payload),
-    );
+    const output = JSON.stringify((await runner.events({ id })).filter((e) => e.type === "user").map((e) => e.payload));
     expect(output).toContain("full=none");
     expect(output).not.toContain(FULL_TOKEN);
     const agentToken = /WORKDECK_AGENT_TOKEN\\":\\"(wda_[A-Za-z0-9_-]+)/.exec(output)?.[1];

@@ -137,7 +137,7 @@ describe("launch_session", () => {
     await sendRailway(s.url, deploymentEvent({ type: "Deployment.failed", deploymentId: "dep-1", timestamp: at(1) }));
     await vi.waitFor(() => expect(runs(s).map((r) => r.status)).toEqual(["launched"]), { timeout: 20_000 });
     const sessionId = runs(s)[0]!.session_id!;
-    await vi.waitFor(() => expect(s.runtime.sessions.get({ id: sessionId }).status).toBe("running"), { timeout: 60_000 });
+    await vi.waitFor(async () => expect((await s.runtime.sessions.get({ id: sessionId })).status).toBe("running"), { timeout: 60_000 });
 
     // The deploy flaps: fixed, then failing again while its session still runs.
     await sendRailway(s.url, deploymentEvent({ type: "Deployment.deployed", deploymentId: "dep-2", timestamp: at(5) }));

@@ -46,7 +46,7 @@ async function setup() {
     .all() as { id: number; title_path: string }[];
   const blocker = groups.find((g) => g.title_path.includes(LOCKS))!.id;
   const blocked = groups.find((g) => !g.title_path.includes(LOCKS))!.id;
-  addDependency(deps, { blocker: { kind: "error", failureId: blocker }, blocked: { kind: "error", failureId: blocked } });
+  await addDependency(deps, { blocker: { kind: "error", failureId: blocker }, blocked: { kind: "error", failureId: blocked } });
   return { fake, deps, runner, blocker, blocked };
 }
 
@@ -56,7 +56,7 @@ describe("the session queue obeys dependencies", () => {
     fake.queue({ kind: "text", text: "Fixed it." });
 
     const { id } = await runner.start({ projectId: "demo", workItem: { kind: "error", failureId: blocked } });
-    const waiting = runner.get({ id });
+    const waiting = await runner.get({ id });
     expect(waiting).toMatchObject({ status: "queued", exitReason: "blocked", exitMessage: `Waiting for failure #${blocker}` });
     expect(fake.mainRequests).toHaveLength(0);
     // All Work names the blocker too, as the session's (inherited from its failure).
@@ -70,7 +70,7 @@ describe("the session queue obeys dependencies", () => {
     const done = await runner.waitForEnd(id, 120_000);
     expect(done).toMatchObject({ status: "completed", exitReason: "success" });
     expect(fake.mainRequests.length).toBeGreaterThan(0);
-    const kinds = runner.events({ id }).map((e) => e.type);
+    const kinds = (await runner.events({ id })).map((e) => e.type);
     expect(kinds.indexOf("workdeck/blocked")).toBeGreaterThan(-1);
     expect(kinds.indexOf("workdeck/blocked")).toBeLessThan(kinds.indexOf("workdeck/run_started"));
   });
@@ -78,7 +78,7 @@ describe("the session queue obeys dependencies", () => {
   it("cancels the waiting session with a message when its blocker is ignored", async () => {
     const { fake, deps, runner, blocker, blocked } = await setup();
     const { id } = await runner.start({ projectId: "demo", workItem: { kind: "error", failureId: blocked } });
-    expect(runner.get({ id }).status).toBe("queued");
+    expect((await runner.get({ id })).status).toBe("queued");
 
     await triageFailure(deps, { failureId: blocker, decision: "ignore", rationale: "Flaky lab machine" });
     const ended = await runner.waitForEnd(id, 30_000);
@@ -88,7 +88,7 @@ describe("the session queue obeys dependencies", () => {
       exitMessage: `Cancelled: it was waiting for failure #${blocker} (ignored)`,
     });
     expect(fake.mainRequests).toHaveLength(0);
-    expect(runner.events({ id }).map((e) => e.type)).toContain("workdeck/cancelled");
+    expect((await runner.events({ id })).map((e) => e.type)).toContain("workdeck/cancelled");
   });
 
   it("starts a session at once when its item's blockers are already resolved", async () => {
@@ -96,7 +96,7 @@ describe("the session queue obeys dependencies", () => {
     ingestReport(deps, { projectSlug: "demo", body: JSON.stringify(passingReport(LOCKS)) });
     fake.queue({ kind: "text", text: "Fixed it." });
     const { id } = await runner.start({ projectId: "demo", workItem: { kind: "error", failureId: blocked } });
-    expect(runner.get({ id }).exitReason).not.toBe("blocked");
+    expect((await runner.get({ id })).exitReason).not.toBe("blocked");
     expect(await runner.waitForEnd(id, 120_000)).toMatchObject({ status: "completed" });
     void blocker;
   });

@@ -99,7 +99,7 @@ describe("sessions Workdeck launches have its MCP server", () => {
     );
     expect((await runtime.openspec.listChanges({ projectId: "sample" })).map((c) => c.id)).toContain("flaky-login-retry");
     // The tool ran without a permission request (allowed for launched sessions).
-    const events = runtime.sessions.events({ id });
+    const events = await runtime.sessions.events({ id });
     expect(events.some((e) => e.type === "workdeck/permission_requested")).toBe(false);
   }, 200_000);
 
@@ -131,7 +131,7 @@ describe("sessions Workdeck launches have its MCP server", () => {
     const tools = (main[0]!.body!.tools ?? []).map((t) => t.name).filter((n) => !n.startsWith("mcp__"));
     expect(tools).toEqual(expect.arrayContaining(["Grep", "Read"]));
     for (const other of ["Bash", "Edit", "Write"]) expect(tools).not.toContain(other);
-    const init = runtime.sessions.events({ id }).find((e) => e.type === "system/init");
+    const init = (await runtime.sessions.events({ id })).find((e) => e.type === "system/init");
     expect((init?.payload as { agents?: string[] }).agents).toContain("flake-hunter");
     // A sub-agent the project does not have is refused before anything starts.
     await expect(runtime.sessions.start({ projectId: "sample", prompt: "x", overrides: { agent: "nobody" } })).rejects.toMatchObject({
@@ -157,22 +157,22 @@ describe("sessions Workdeck launches have its MCP server", () => {
     fake.when(afterToolResult, { kind: "text", text: "Created the flaky-tests skill." }, { times: 1 });
     const { id } = await startAsk(runtime, { projectId: "sample", text: "Create a skill about flaky tests." });
     const deadline = Date.now() + 120_000;
-    while (Date.now() < deadline && runtime.sessions.get({ id }).status !== "completed") {
-      for (const p of runtime.sessions.pendingPermissions({ id }))
-        runtime.sessions.answerPermission({ id, requestId: p.requestId, allow: true });
+    while (Date.now() < deadline && (await runtime.sessions.get({ id })).status !== "completed") {
+      for (const p of await runtime.sessions.pendingPermissions({ id }))
+        await runtime.sessions.answerPermission({ id, requestId: p.requestId, allow: true });
       await new Promise((r) => setTimeout(r, 100));
     }
-    expect(runtime.sessions.get({ id })).toMatchObject({ status: "completed", cwd: path.join(dir, "sample"), sessionType: "manual" });
+    expect(await runtime.sessions.get({ id })).toMatchObject({ status: "completed", cwd: path.join(dir, "sample"), sessionType: "manual" });
     expect(fs.readFileSync(path.join(dir, "sample", ".claude", "skills", "flaky-tests", "SKILL.md"), "utf8")).toContain(
       "Retry once, then file a proposal.",
     );
     // The write was asked for (save_skill is not among the tools allowed without asking).
     expect(
-      runtime.sessions
-        .events({ id })
-        .some((e) => e.type === "workdeck/permission_requested" && JSON.stringify(e.payload).includes("mcp__workdeck__save_skill")),
+      (await runtime.sessions.events({ id })).some(
+        (e) => e.type === "workdeck/permission_requested" && JSON.stringify(e.payload).includes("mcp__workdeck__save_skill"),
+      ),
     ).toBe(true);
-    expect(listAsks(runtime, { projectId: "sample" })).toEqual([
+    expect(await listAsks(runtime, { projectId: "sample" })).toEqual([
       expect.objectContaining({ id, question: "Create a skill about flaky tests.", status: "completed" }),
     ]);
   }, 200_000);
@@ -199,6 +199,6 @@ describe("sessions Workdeck launches have its MCP server", () => {
     expect(answer.isError).toBeFalsy();
     const { id } = JSON.parse((answer.content as { text: string }[])[0]!.text) as { id: number };
     expect(await runtime.sessions.waitForEnd(id, 150_000)).toMatchObject({ status: "completed" });
-    expect(runtime.sessions.events({ id }).some((e) => e.type === "result")).toBe(true);
+    expect((await runtime.sessions.events({ id })).some((e) => e.type === "result")).toBe(true);
   }, 200_000);
 });

@@ -156,7 +156,7 @@ describe("a second workdeck serve on the same database", () => {
     const deps = harnessDeps(spec, repoRoot);
     const second = new SessionRunner(deps, { accountCheckMs: 0 });
     try {
-      const recovered = second.recover();
+      const recovered = await second.recover();
 
       expect(recovered.interrupted).not.toContain(sessionId);
       expectLiveServerUntouched();

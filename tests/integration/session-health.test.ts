@@ -65,7 +65,7 @@ describe("agent health", () => {
     // The fake never answers: the session runs, silent after its first messages.
     fake.queue({ kind: "hang" });
     const { id } = await runner.start({ projectId: "demo", prompt: "HEALTH: think for a long time." });
-    await waitFor(() => runner.get({ id }).status === "running" && fake.mainRequests.length > 0);
+    await waitFor(async () => (await runner.get({ id })).status === "running" && fake.mainRequests.length > 0);
     const stuckMs = 5 * 60_000;
     const beat = runningHealth(deps.db, { now: Date.now(), stuckMs }).get(id)!;
     const at = (ms: number) => runningHealth(deps.db, { now: beat.lastProgressAt + ms, stuckMs }).get(id)!.health;

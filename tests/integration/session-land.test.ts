@@ -69,8 +69,8 @@ const land = (h: Harness, id: number, mode: "merge" | "discard") =>
   landSession({ db: h.db, bus: h.bus, projects: h.projects }, { id, mode });
 
 /** Everything a refused merge must leave as it was. */
-function snapshot(h: Harness, id: number) {
-  const s = h.runner.get({ id });
+async function snapshot(h: Harness, id: number) {
+  const s = await h.runner.get({ id });
   return {
     main: git(h.project, "rev-parse", "main"),
     head: git(h.project, "symbolic-ref", "HEAD"),
@@ -91,7 +91,7 @@ describe("landing a session (real Claude Code binary, fake API, real git)", () =
       h,
       `printf 'one\\n' > committed.txt && git add committed.txt && git ${AUTHOR.join(" ")} commit -qm 'agent work' && printf 'two\\n' > loose.txt`,
     );
-    const s = h.runner.get({ id });
+    const s = await h.runner.get({ id });
     expect(s).toMatchObject({ branch: `workdeck/${id}`, baseBranch: "main", landed: null });
     // The review shows both, the uncommitted one included.
     expect(h.runner.diff({ id }).files.map((f) => [f.path, f.status])).toEqual([
@@ -121,12 +121,14 @@ describe("landing a session (real Claude Code binary, fake API, real git)", () =
     expect(fs.existsSync(s.worktreePath!)).toBe(false);
     expect(gitOk(h.project, "rev-parse", "--verify", "-q", `refs/heads/workdeck/${id}`)).toBe(false);
     expect(git(h.project, "worktree", "list", "--porcelain").match(/^worktree /gm)).toHaveLength(1);
-    expect(h.runner.get({ id }).landed).toMatchObject({ mode: "merged", commit: main, branchCommit: result.branchCommit });
+    expect((await h.runner.get({ id })).landed).toMatchObject({ mode: "merged", commit: main, branchCommit: result.branchCommit });
     // The page's review still shows what the session changed.
     expect(h.runner.diff({ id })).toMatchObject({ source: "landed", totals: { files: 2, added: 2, removed: 0 } });
     // Landed once: not twice, and not resumed.
     expect(() => land(h, id, "merge")).toThrow(expect.objectContaining({ code: "CONFLICT", reason: "already_landed" }));
-    expect(() => h.runner.resume({ id, text: "more" })).toThrow(expect.objectContaining({ code: "CONFLICT", reason: "already_landed" }));
+    await expect(h.runner.resume({ id, text: "more" })).rejects.toThrow(
+      expect.objectContaining({ code: "CONFLICT", reason: "already_landed" }),
+    );
   });
 
   it("merge: a branch that did not move is fast-forwarded", async () => {
@@ -145,7 +147,7 @@ describe("landing a session (real Claude Code binary, fake API, real git)", () =
     // main changed the same line since the launch.
     fs.writeFileSync(path.join(h.project, "README.md"), "# demo\n\nline one, by the user\nline two\n");
     git(h.project, "commit", "-q", "-am", "user edit");
-    const before = snapshot(h, id);
+    const before = await snapshot(h, id);
 
     let error: unknown;
     try {
@@ -156,7 +158,7 @@ describe("landing a session (real Claude Code binary, fake API, real git)", () =
     expect(error).toMatchObject({ code: "CONFLICT", reason: "merge_conflict", details: { files: ["README.md"] } });
     expect((error as Error).message).toMatch(/does not merge cleanly into main: conflicts in README\.md/);
     expect((error as Error).message).not.toContain(h.project);
-    expect(snapshot(h, id)).toEqual(before);
+    expect(await snapshot(h, id)).toEqual(before);
     // Still landable the other way.
     expect(land(h, id, "discard")).toMatchObject({ landed: "discarded" });
   });
@@ -165,18 +167,18 @@ describe("landing a session (real Claude Code binary, fake API, real git)", () =
     const h = await setup();
     const id = await sessionRunning(h, "printf 'from the agent\\n' > hello.txt");
     fs.writeFileSync(path.join(h.project, "hello.txt"), "the user's own, not committed\n");
-    const before = snapshot(h, id);
+    const before = await snapshot(h, id);
     expect(() => land(h, id, "merge")).toThrow(
       expect.objectContaining({ code: "CONFLICT", reason: "checkout_dirty", details: { files: ["hello.txt"] } }),
     );
-    expect(snapshot(h, id)).toEqual(before);
+    expect(await snapshot(h, id)).toEqual(before);
     expect(fs.readFileSync(path.join(h.project, "hello.txt"), "utf8")).toBe("the user's own, not committed\n");
   });
 
   it("discard: the worktree and branch are gone, the project's branch untouched, the work's last commit recorded", async () => {
     const h = await setup();
     const id = await sessionRunning(h, "printf 'scratch\\n' > scratch.txt");
-    const s = h.runner.get({ id });
+    const s = await h.runner.get({ id });
     const main = git(h.project, "rev-parse", "main");
 
     const result = land(h, id, "discard");
@@ -188,17 +190,17 @@ describe("landing a session (real Claude Code binary, fake API, real git)", () =
     expect(fs.existsSync(path.join(h.project, "scratch.txt"))).toBe(false);
     // Not silently: the uncommitted work was committed first and its id kept on the session.
     expect(git(h.project, "show", `${result.branchCommit}:scratch.txt`)).toBe("scratch");
-    expect(h.runner.get({ id }).landed).toMatchObject({ mode: "discarded", commit: null, branchCommit: result.branchCommit });
+    expect((await h.runner.get({ id })).landed).toMatchObject({ mode: "discarded", commit: null, branchCommit: result.branchCommit });
   });
 
   it("a session launched on a detached HEAD has no branch to merge into: Merge is refused, Discard works", async () => {
     const h = await setup();
     git(h.project, "checkout", "-q", "--detach");
     const id = await sessionRunning(h, "printf 'x\\n' > x.txt");
-    expect(h.runner.get({ id }).baseBranch).toBeNull();
+    expect((await h.runner.get({ id })).baseBranch).toBeNull();
     const main = git(h.project, "rev-parse", "main");
     expect(() => land(h, id, "merge")).toThrow(expect.objectContaining({ code: "UNPROCESSABLE", reason: "no_base_branch" }));
-    expect(fs.existsSync(h.runner.get({ id }).worktreePath!)).toBe(true);
+    expect(fs.existsSync((await h.runner.get({ id })).worktreePath!)).toBe(true);
     expect(land(h, id, "discard")).toMatchObject({ landed: "discarded" });
     expect(git(h.project, "rev-parse", "main")).toBe(main);
   });
@@ -214,13 +216,13 @@ describe("landing a session (real Claude Code binary, fake API, real git)", () =
     expect(result).toMatchObject({ landed: "merged", how: "fast_forward" });
     expect(git(h.project, "show", "main:kept.txt")).toBe("kept");
     expect(git(h.project, "symbolic-ref", "--short", "HEAD")).toBe(`workdeck/${id}`);
-    expect(h.runner.get({ id }).landed).toMatchObject({ mode: "merged", commit: result.landedCommit });
+    expect((await h.runner.get({ id })).landed).toMatchObject({ mode: "merged", commit: result.landedCommit });
   });
 
   it("a git failure is explained by git's own words, naming no server path, and changes nothing", async () => {
     const h = await setup();
     const id = await sessionRunning(h, "printf 'w\\n' > w.txt");
-    const wt = h.runner.get({ id }).worktreePath!;
+    const wt = (await h.runner.get({ id })).worktreePath!;
     h.db.$client.prepare("UPDATE sessions SET ended_at = ? WHERE id = ?").run(Date.now() - 30 * 24 * 3600 * 1000, id);
     sweepWorktrees({ db: h.db, bus: h.bus, projects: h.projects }, { days: 7 });
     // Someone put a folder where the worktree was: git will not add the worktree back there.
@@ -228,14 +230,14 @@ describe("landing a session (real Claude Code binary, fake API, real git)", () =
     fs.writeFileSync(path.join(wt, "someone-elses.txt"), "x\n");
     let error: Error | undefined;
     try {
-      h.runner.resume({ id, text: "go on" });
+      await h.runner.resume({ id, text: "go on" });
     } catch (err) {
       error = err as Error;
     }
     expect(error).toMatchObject({ code: "UNPROCESSABLE", reason: "git_failed" });
     expect(error!.message).toMatch(/^Could not bring back the worktree of session \d+: fatal: .*already exists/);
     expect(error!.message).not.toMatch(/\/tmp|workdeck-land-/);
-    expect(h.runner.get({ id })).toMatchObject({ status: "completed", worktreeRemovedAt: expect.any(Date) });
+    expect(await h.runner.get({ id })).toMatchObject({ status: "completed", worktreeRemovedAt: expect.any(Date) });
   });
 
   it("a session still running cannot be landed", async () => {
@@ -248,15 +250,15 @@ describe("landing a session (real Claude Code binary, fake API, real git)", () =
     );
     expect(() => land(h, id, "discard")).toThrow(expect.objectContaining({ code: "CONFLICT", reason: "still_running" }));
     await h.runner.stop({ id });
-    expect(fs.existsSync(h.runner.get({ id }).worktreePath!)).toBe(true);
+    expect(fs.existsSync((await h.runner.get({ id })).worktreePath!)).toBe(true);
   });
 
   it("retention removes the worktrees of sessions finished long enough ago, committing uncommitted work to the kept branch; resume and merge still work", async () => {
     const h = await setup();
     const old = await sessionRunning(h, "printf 'old work\\n' > old.txt");
     const recent = await sessionRunning(h, "printf 'recent work\\n' > recent.txt");
-    const oldPath = h.runner.get({ id: old }).worktreePath!;
-    const recentPath = h.runner.get({ id: recent }).worktreePath!;
+    const oldPath = (await h.runner.get({ id: old })).worktreePath!;
+    const recentPath = (await h.runner.get({ id: recent })).worktreePath!;
     // Finished ten days ago (the clock is the data, not the test's wait).
     h.db.$client.prepare("UPDATE sessions SET ended_at = ? WHERE id = ?").run(Date.now() - 10 * 24 * 3600 * 1000, old);
 
@@ -267,7 +269,7 @@ describe("landing a session (real Claude Code binary, fake API, real git)", () =
     // The uncommitted file is a commit on the kept branch.
     expect(git(h.project, "show", `workdeck/${old}:old.txt`)).toBe("old work");
     expect(git(h.project, "log", "-1", "--format=%s", `workdeck/${old}`)).toMatch(/uncommitted work/);
-    expect(h.runner.get({ id: old })).toMatchObject({ landed: null, worktreeRemovedAt: expect.any(Date) });
+    expect(await h.runner.get({ id: old })).toMatchObject({ landed: null, worktreeRemovedAt: expect.any(Date) });
     expect(h.runner.diff({ id: old })).toMatchObject({ source: "branch", files: [expect.objectContaining({ path: "old.txt" })] });
     // A second sweep has nothing left to do.
     expect(sweepWorktrees({ db: h.db, bus: h.bus, projects: h.projects }, { days: 7 })).toEqual([]);
@@ -275,7 +277,7 @@ describe("landing a session (real Claude Code binary, fake API, real git)", () =
     // Resume brings the worktree back from the branch, and the agent works in it.
     h.fake.queue({ kind: "tool_use", name: "Bash", input: { command: "cat old.txt > seen.txt" } });
     h.fake.when(afterToolResult, { kind: "text", text: "Resumed." }, { times: 1 });
-    h.runner.resume({ id: old, text: "continue" });
+    await h.runner.resume({ id: old, text: "continue" });
     expect(await h.runner.waitForEnd(old)).toMatchObject({ status: "completed", worktreeRemovedAt: null });
     expect(fs.readFileSync(path.join(oldPath, "seen.txt"), "utf8")).toBe("old work\n");
 

@@ -59,7 +59,9 @@ describe("tool permissions answered from the UI", () => {
     });
     const { id } = await runner.start({ projectId: "demo", prompt: "write two files" });
 
-    const [asked] = await waitFor(() => runner.pendingPermissions({ id }).length > 0 && runner.pendingPermissions({ id }));
+    const [asked] = await waitFor(
+      async () => (await runner.pendingPermissions({ id })).length > 0 && (await runner.pendingPermissions({ id })),
+    );
     expect(asked).toMatchObject({ toolName: "Write", input: { file_path: path.join(project, "a.txt") } });
     expect(asked!.rule).toContain("Write");
     expect(sessionsWaitingOnPermission(deps.db).has(id)).toBe(true);
@@ -82,15 +84,15 @@ describe("tool permissions answered from the UI", () => {
     });
     expect(fs.existsSync(path.join(project, "a.txt"))).toBe(false);
 
-    runner.answerPermission({ id, requestId: asked!.requestId, allow: true, always: true });
+    await runner.answerPermission({ id, requestId: asked!.requestId, allow: true, always: true });
 
     const ended = await runner.waitForEnd(id, 45_000);
     expect(ended).toMatchObject({ status: "completed", exitMessage: "Both written." });
     expect(fs.readFileSync(path.join(project, "a.txt"), "utf8")).toBe("A\n");
     expect(fs.readFileSync(path.join(project, "b.txt"), "utf8")).toBe("B\n");
-    const requested = runner.events({ id }).filter((e) => e.type === "workdeck/permission_requested");
+    const requested = (await runner.events({ id })).filter((e) => e.type === "workdeck/permission_requested");
     expect(requested).toHaveLength(1);
-    expect(runner.events({ id }).find((e) => e.type === "workdeck/permission_answered")?.payload).toMatchObject({
+    expect((await runner.events({ id })).find((e) => e.type === "workdeck/permission_answered")?.payload).toMatchObject({
       allow: true,
       how: "user_always",
     });
@@ -102,17 +104,21 @@ describe("tool permissions answered from the UI", () => {
     const { runner, project } = await setup();
     fake!.queue(write(path.join(project, "no.txt"), "nope\n"), { kind: "text", text: "Understood, not writing it." });
     const { id } = await runner.start({ projectId: "demo", prompt: "write a file" });
-    const [asked] = await waitFor(() => runner.pendingPermissions({ id }).length > 0 && runner.pendingPermissions({ id }));
+    const [asked] = await waitFor(
+      async () => (await runner.pendingPermissions({ id })).length > 0 && (await runner.pendingPermissions({ id })),
+    );
 
-    runner.answerPermission({ id, requestId: asked!.requestId, allow: false, message: "Not that file, please" });
+    await runner.answerPermission({ id, requestId: asked!.requestId, allow: false, message: "Not that file, please" });
 
     const ended = await runner.waitForEnd(id, 45_000);
     expect(ended).toMatchObject({ status: "completed", exitMessage: "Understood, not writing it." });
     expect(fs.existsSync(path.join(project, "no.txt"))).toBe(false);
     expect(toolResults()).toContain("Not that file, please");
-    expect(runner.events({ id }).some((e) => e.type === "result")).toBe(true);
+    expect((await runner.events({ id })).some((e) => e.type === "result")).toBe(true);
     // Answered already: a second answer is refused and changes nothing.
-    expect(() => runner.answerPermission({ id, requestId: asked!.requestId, allow: true })).toThrow(/not waiting on permission request/);
+    await expect(runner.answerPermission({ id, requestId: asked!.requestId, allow: true })).rejects.toThrow(
+      /not waiting on permission request/,
+    );
   });
 
   it("unanswered until the timeout: denied, and the session goes on", async () => {
@@ -124,31 +130,33 @@ describe("tool permissions answered from the UI", () => {
 
     expect(ended).toMatchObject({ status: "completed", exitMessage: "Went on without it." });
     expect(fs.existsSync(path.join(project, "late.txt"))).toBe(false);
-    expect(runner.events({ id }).find((e) => e.type === "workdeck/permission_answered")?.payload).toMatchObject({
+    expect((await runner.events({ id })).find((e) => e.type === "workdeck/permission_answered")?.payload).toMatchObject({
       allow: false,
       how: "timeout",
     });
     expect(toolResults()).toContain("Nobody answered this permission request");
-    expect(runner.pendingPermissions({ id })).toEqual([]);
+    expect(await runner.pendingPermissions({ id })).toEqual([]);
   });
 
   it("stopped while a request waits: stopped, and the request is gone", async () => {
     const { runner, deps, project } = await setup();
     fake!.queue(write(path.join(project, "never.txt"), "x\n"));
     const { id } = await runner.start({ projectId: "demo", prompt: "write a file" });
-    const [asked] = await waitFor(() => runner.pendingPermissions({ id }).length > 0 && runner.pendingPermissions({ id }));
+    const [asked] = await waitFor(
+      async () => (await runner.pendingPermissions({ id })).length > 0 && (await runner.pendingPermissions({ id })),
+    );
 
     expect(await runner.stop({ id })).toMatchObject({ status: "stopped" });
 
-    expect(runner.pendingPermissions({ id })).toEqual([]);
+    expect(await runner.pendingPermissions({ id })).toEqual([]);
     expect(sessionsWaitingOnPermission(deps.db).has(id)).toBe(false);
-    expect(() => runner.answerPermission({ id, requestId: asked!.requestId, allow: true })).toThrow(/not waiting/);
+    await expect(runner.answerPermission({ id, requestId: asked!.requestId, allow: true })).rejects.toThrow(/not waiting/);
     expect(fs.existsSync(path.join(project, "never.txt"))).toBe(false);
   });
 
   it("bad answers are refused with a clear error", async () => {
     const { runner } = await setup();
-    expect(() => runner.pendingPermissions({ id: 99 })).toThrow(/No session with id 99/);
-    expect(() => runner.answerPermission({ id: 1, requestId: "", allow: true })).toThrow();
+    await expect(runner.pendingPermissions({ id: 99 })).rejects.toThrow(/No session with id 99/);
+    await expect(runner.answerPermission({ id: 1, requestId: "", allow: true })).rejects.toThrow();
   });
 });

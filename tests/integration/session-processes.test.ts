@@ -113,10 +113,10 @@ describe("processes a session started", () => {
     expect(isRunning(pid)).toBe(true);
 
     const next = runner(spec);
-    const recovered = next.recover();
+    const recovered = await next.recover();
 
     expect(recovered.interrupted).toEqual([id]);
-    expect(next.get({ id })).toMatchObject({ status: "interrupted", exitReason: "interrupted" });
+    expect(await next.get({ id })).toMatchObject({ status: "interrupted", exitReason: "interrupted" });
     await waitFor(() => !isRunning(pid), 10_000);
   });
 });

@@ -38,7 +38,9 @@ async function setup(maxConcurrent = 3, spec?: HarnessSpec): Promise<SessionRunn
 
 /** The session's Bash tool has started (Claude asked for it and the CLI reported the call). */
 async function toolRunning(r: SessionRunner, id: number): Promise<void> {
-  await waitFor(() => r.events({ id }).some((e) => e.type === "assistant" && JSON.stringify(e.payload).includes('"tool_use"')));
+  await waitFor(async () =>
+    (await r.events({ id })).some((e) => e.type === "assistant" && JSON.stringify(e.payload).includes('"tool_use"')),
+  );
 }
 
 describe("session state follows Claude Code", () => {
@@ -53,13 +55,13 @@ describe("session state follows Claude Code", () => {
     const { id } = await r.start({ projectId: "demo", prompt: "sleep a bit" });
     const second = await r.start({ projectId: "demo", prompt: "second session" });
     await toolRunning(r, id);
-    expect(r.get({ id: second.id }).status).toBe("queued");
+    expect((await r.get({ id: second.id })).status).toBe("queued");
 
-    r.send({ id, text: "also say hi" });
+    await r.send({ id, text: "also say hi" });
 
     const ended = await r.waitForEnd(id, 45_000);
     expect(ended).toMatchObject({ status: "completed", exitReason: "success" });
-    expect(r.events({ id }).filter((e) => e.type === "result")).toHaveLength(1);
+    expect((await r.events({ id })).filter((e) => e.type === "result")).toHaveLength(1);
     // The message reached Claude within the turn (not left unanswered).
     expect(fake!.mainRequests.some((q) => JSON.stringify(q.body?.messages).includes("also say hi"))).toBe(true);
     expect(await r.waitForEnd(second.id, 45_000)).toMatchObject({ status: "completed" });
@@ -83,11 +85,11 @@ describe("session state follows Claude Code", () => {
     const { id } = await r.start({ projectId: "demo", prompt: "sleep long" });
     await toolRunning(r, id);
     await r.stop({ id });
-    const claudeSessionId = r.get({ id }).claudeSessionId;
+    const claudeSessionId = (await r.get({ id })).claudeSessionId;
     expect(claudeSessionId).toBeTruthy();
     fake!.queue({ kind: "text", text: "Resumed and done." });
 
-    r.resume({ id, text: "carry on" });
+    await r.resume({ id, text: "carry on" });
 
     const ended = await r.waitForEnd(id, 45_000);
     expect(ended).toMatchObject({ status: "completed", exitReason: "success", claudeSessionId });
@@ -112,7 +114,7 @@ describe("session state follows Claude Code", () => {
     await toolRunning(first, id);
     // Resuming needs Claude Code's transcript, which it writes shortly after each message: a kill
     // before that leaves nothing to resume (the next test).
-    const claudeSessionId = first.get({ id }).claudeSessionId!;
+    const claudeSessionId = (await first.get({ id })).claudeSessionId!;
     const projectsDir = path.join(lastSpec!.root, "default-config", "projects");
     await waitFor(
       () =>
@@ -123,11 +125,11 @@ describe("session state follows Claude Code", () => {
     await first.close();
     holding = false;
 
-    expect(first.get({ id })).toMatchObject({ status: "interrupted", exitReason: "shutdown" });
+    expect(await first.get({ id })).toMatchObject({ status: "interrupted", exitReason: "shutdown" });
     const second = await setup(3, lastSpec!);
-    second.recover();
+    await second.recover();
     fake!.queue({ kind: "text", text: "Picked up again." });
-    second.resume({ id, text: "carry on after the restart" });
+    await second.resume({ id, text: "carry on after the restart" });
     const ended = await second.waitForEnd(id, 45_000);
     expect(ended).toMatchObject({ status: "completed", exitMessage: "Picked up again." });
     expect(ended.runs.map((r) => r.outcome)).toEqual(["shutdown", "success"]);
@@ -182,7 +184,7 @@ describe("session state follows Claude Code", () => {
     fs.rmSync(path.join(lastSpec!.root, "default-config", "projects"), { recursive: true, force: true });
     fake!.queue({ kind: "text", text: "Started over and done." });
 
-    r.resume({ id, text: "carry on" });
+    await r.resume({ id, text: "carry on" });
 
     const ended = await r.waitForEnd(id, 45_000);
     expect(ended).toMatchObject({ status: "completed", exitMessage: "Started over and done." });
@@ -190,11 +192,9 @@ describe("session state follows Claude Code", () => {
     const asked = JSON.stringify(fake!.mainRequests.at(-1)?.body?.messages);
     expect(asked).toContain("ORIGINAL-TASK");
     expect(asked).toContain("carry on");
-    expect(
-      r
-        .events({ id })
-        .filter((e) => e.type === "workdeck/run_started")
-        .at(-1)?.payload,
-    ).toMatchObject({ resume: null, transcriptMissing: expect.any(String) });
+    expect((await r.events({ id })).filter((e) => e.type === "workdeck/run_started").at(-1)?.payload).toMatchObject({
+      resume: null,
+      transcriptMissing: expect.any(String),
+    });
   });
 });

@@ -104,7 +104,7 @@ async function setup(
   return current;
 }
 
-const types = (h: Harness, id: number) => h.runner.events({ id }).map((e) => e.type);
+const types = async (h: Harness, id: number) => (await h.runner.events({ id })).map((e) => e.type);
 
 const waitFor = <T>(fn: () => T | undefined | null | false, timeoutMs = 20_000) => pollFor(fn, timeoutMs);
 
@@ -130,7 +130,7 @@ describe("sessions runner (real Claude Code binary, fake API)", () => {
     expect(s.claudeSessionId).toMatch(/^[0-9a-f-]{36}$/);
     expect(s.runs).toEqual([expect.objectContaining({ n: 1, accountId: "default", outcome: "success", costUsd: s.costUsd, numTurns: 2 })]);
 
-    const events = h.runner.events({ id });
+    const events = await h.runner.events({ id });
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
     const t = events.map((e) => e.type);
     expect(t.indexOf("system/init")).toBeLessThan(t.indexOf("assistant"));
@@ -165,14 +165,14 @@ describe("sessions runner (real Claude Code binary, fake API)", () => {
     h.fake.when(mainAsking("again please"), { kind: "text", text: "resumed answer" }, { times: 1 });
     const { id } = await h.runner.start({ projectId: "demo", prompt: "first task" });
     await waitFor(() => h.fake.mainRequests.length > 0);
-    h.runner.send({ id, text: "follow up" });
+    await h.runner.send({ id, text: "follow up" });
     const done = await h.runner.waitForEnd(id);
     expect(done).toMatchObject({ status: "completed", exitMessage: "follow-up answer" });
-    expect(types(h, id).filter((t) => t === "result")).toHaveLength(2);
+    expect((await types(h, id)).filter((t) => t === "result")).toHaveLength(2);
 
     // A finished session takes no message; it is resumed instead.
-    expect(() => h.runner.send({ id, text: "late" })).toThrow(/completed: only a running session takes messages/);
-    h.runner.resume({ id, text: "again please" });
+    await expect(h.runner.send({ id, text: "late" })).rejects.toThrow(/completed: only a running session takes messages/);
+    await h.runner.resume({ id, text: "again please" });
     const resumed = await h.runner.waitForEnd(id);
     expect(resumed).toMatchObject({ status: "completed", exitMessage: "resumed answer", claudeSessionId: done.claudeSessionId });
     expect(resumed.runs).toHaveLength(2);
@@ -232,7 +232,7 @@ describe("sessions runner (real Claude Code binary, fake API)", () => {
     expect(h.fake.requests.some((r) => r.authKind === "api-key")).toBe(false);
     // B's request carries A's conversation (--resume of the copied transcript).
     expect(JSON.stringify(h.fake.mainRequests.at(-1)!.body?.messages)).toContain("do the work");
-    const switched = h.runner.events({ id }).find((e) => e.type === "workdeck/account_switched");
+    const switched = (await h.runner.events({ id })).find((e) => e.type === "workdeck/account_switched");
     expect(switched?.payload).toMatchObject({ from: "a", to: "b", transcriptCopied: true });
 
     const [a, b] = await h.runner.accounts.list((acc) => h.runner.runningCount(acc));
@@ -262,7 +262,7 @@ describe("sessions runner (real Claude Code binary, fake API)", () => {
     const s = await h.runner.waitForEnd(id, 45_000);
     expect(s).toMatchObject({ status: "completed", exitReason: "success" });
     expect(s.runs.map((r) => r.outcome)).toEqual(["transient", "success"]);
-    const t = types(h, id);
+    const t = await types(h, id);
     expect(t).toContain("system/api_retry");
     expect(t).toContain("workdeck/retry_scheduled");
   });
@@ -277,7 +277,7 @@ describe("sessions runner (real Claude Code binary, fake API)", () => {
     const s = await h.runner.waitForEnd(id);
     expect(s).toMatchObject({ status: "crashed", exitReason: "crashed" });
     expect(s.exitMessage).toMatch(/SIGKILL/);
-    expect(types(h, id)).toContain("system/init");
+    expect(await types(h, id)).toContain("system/init");
   });
 
   it("on server start, a session left running is marked interrupted and its orphaned claude process is killed", async () => {
@@ -290,10 +290,10 @@ describe("sessions runner (real Claude Code binary, fake API)", () => {
     // its lease with it: a live server's sessions are never recovered, see session-processes.test.ts).
     h.db.$client.prepare("DELETE FROM server_leases").run();
     const next = new SessionRunner((h.runner as unknown as { deps: ConstructorParameters<typeof SessionRunner>[0] }).deps);
-    expect(next.recover()).toEqual({ interrupted: [id], killed: [pid] });
+    expect(await next.recover()).toEqual({ interrupted: [id], killed: [pid] });
     // Read at once: the old runner (still alive in this test process) would later record the kill as a crash.
-    expect(next.get({ id })).toMatchObject({ status: "interrupted", exitReason: "interrupted" });
-    expect(next.events({ id }).at(-1)).toMatchObject({
+    expect(await next.get({ id })).toMatchObject({ status: "interrupted", exitReason: "interrupted" });
+    expect((await next.events({ id })).at(-1)).toMatchObject({
       type: "workdeck/interrupted",
       payload: { reason: "server_restart", killedPid: pid },
     });
@@ -316,13 +316,13 @@ describe("sessions runner (real Claude Code binary, fake API)", () => {
       message: "A manual session needs a prompt",
     });
     await expect(h.runner.start({ projectId: "nope", prompt: "x" })).rejects.toMatchObject({ code: "NOT_FOUND" });
-    expect(() => h.runner.send({ id: 42, text: "hi" })).toThrow(/No session with id 42/);
+    await expect(h.runner.send({ id: 42, text: "hi" })).rejects.toThrow(/No session with id 42/);
     fs.rmSync(h.project, { recursive: true });
     await expect(h.runner.start({ projectId: "demo", prompt: "x" })).rejects.toMatchObject({
       code: "UNPROCESSABLE",
       reason: "project_path_missing",
     });
-    expect(h.runner.list()).toEqual([]);
+    expect(await h.runner.list()).toEqual([]);
     expect(h.fake.requests).toEqual([]);
   });
 
@@ -345,7 +345,7 @@ describe("sessions runner (real Claude Code binary, fake API)", () => {
       code: "UNPROCESSABLE",
       message: expect.stringMatching(/account "a": config directory .* does not exist/),
     });
-    expect(h.runner.list()).toEqual([]);
+    expect(await h.runner.list()).toEqual([]);
   });
 
   it("previews the prompt and the effective options (defaults < project < launch), and runs an explicit prompt verbatim with them", async () => {
@@ -389,7 +389,7 @@ describe("sessions runner (real Claude Code binary, fake API)", () => {
     expect(h.fake.mainRequests[0]!.body!.model).toBe("claude-launch-model");
     expect(JSON.stringify(h.fake.mainRequests[0]!.body!.messages)).toContain("Exactly this prompt, edited by hand.");
     // Strict MCP config: only the configured server is known to the session.
-    const init = h.runner.events({ id }).find((e) => e.type === "system/init")!.payload as { mcp_servers: { name: string }[] };
+    const init = (await h.runner.events({ id })).find((e) => e.type === "system/init")!.payload as { mcp_servers: { name: string }[] };
     expect(init.mcp_servers.map((m) => m.name)).toEqual(["wd-probe"]);
   });
 
@@ -414,7 +414,7 @@ describe("sessions runner (real Claude Code binary, fake API)", () => {
     expect(preview.prompt).toContain("- [ ] 1.1 Add the CSV export");
 
     let id = 0;
-    const file = () => path.join(h.runner.get({ id }).cwd, tasksRel);
+    const file = () => path.join((h.db.$client.prepare("SELECT cwd FROM sessions WHERE id = ?").get(id) as { cwd: string }).cwd, tasksRel);
     // The tool inputs need the worktree path, known once the session exists: answer with functions.
     h.fake.when(
       (r) => r.main && !JSON.stringify(r.body?.messages).includes("tool_result"),
@@ -451,9 +451,9 @@ describe("sessions runner (real Claude Code binary, fake API)", () => {
     await waitFor(() => h.fake.mainRequests.length > 0);
     const low = await h.runner.start({ projectId: "demo", prompt: "low priority", overrides: { priority: 2 } });
     const high = await h.runner.start({ projectId: "demo", prompt: "high priority", overrides: { priority: 5 } });
-    expect(h.runner.get(first).status).toBe("running");
-    expect(h.runner.get(low).status).toBe("queued");
-    expect(h.runner.get(high).status).toBe("queued");
+    expect((await h.runner.get(first)).status).toBe("running");
+    expect((await h.runner.get(low)).status).toBe("queued");
+    expect((await h.runner.get(high)).status).toBe("queued");
     expect(h.runner.runningCount()).toBe(1);
     const ends = await Promise.all([first, low, high].map((s) => h.runner.waitForEnd(s.id)));
     expect(ends.map((s) => s.status)).toEqual(["completed", "completed", "completed"]);
@@ -469,7 +469,7 @@ describe("sessions runner (real Claude Code binary, fake API)", () => {
     const { id } = await h.runner.start({ projectId: "demo", prompt: "hang", overrides: { timeoutMinutes: 0.03 } });
     const s = await h.runner.waitForEnd(id, 20_000);
     expect(s).toMatchObject({ status: "stopped", exitReason: "timeout" });
-    expect(types(h, id)).toContain("workdeck/stop_requested");
+    expect(await types(h, id)).toContain("workdeck/stop_requested");
     expect(s.endedAt!.getTime() - s.startedAt!.getTime()).toBeGreaterThanOrEqual(1_500);
   });
 

@@ -12,7 +12,7 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../
 const [specJson, prompt] = process.argv.slice(2);
 const spec = JSON.parse(specJson!) as HarnessSpec;
 const runner = new SessionRunner(harnessDeps(spec, repoRoot), { accountCheckMs: 0 });
-runner.recover();
+await runner.recover();
 const { id } = await runner.start({ projectId: "demo", prompt: prompt ?? "run the tool" });
 process.stdout.write(`session ${id}\n`);
 setInterval(() => {}, 60_000);

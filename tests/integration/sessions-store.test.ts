@@ -1,0 +1,226 @@
+/**
+ * Issue 14: the session queue and a session's messages on the SQL port, the same tests on a temp
+ * SQLite file and on a real PostgreSQL. Two stores on one database stand for two instances
+ * (`again`). No Claude Code here: these are the store-level rules the scheduler is built from
+ * (claim, priority, accounts, dependencies, ordered notes); the runner's own tests run them with
+ * the real binary.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { sql } from "drizzle-orm";
+import { expect, it } from "vitest";
+import type { SessionOptions } from "@/lib/schemas/sessions";
+import { AccountPool } from "@/server/accounts/service";
+import type { SqlStore } from "@/server/db/sql-store";
+import { addDependency, sessionGate } from "@/server/dependencies/service";
+import { EventBus } from "@/server/events/bus";
+import { claimNext, dueSessions } from "@/server/sessions/queue";
+import { recoverOrphanedRuns } from "@/server/sessions/recovery";
+import { sessionInsertValues } from "@/server/sessions/rows";
+import { ServerLease } from "@/server/sessions/server-lease";
+import { SessionStore } from "@/server/sessions/store";
+import type { WorkdeckEvent } from "@/lib/schemas/events";
+import { describeEachDialect } from "../support/dialects";
+import { tempDir } from "../support/temp";
+
+/** One instance on `store`: its account pool (accounts `a` and `b`, each with a config dir), its session store and bus. */
+function instance(store: SqlStore, root: string) {
+  const accounts = ["a", "b"].map((id) => {
+    const configDir = path.join(root, id);
+    fs.mkdirSync(configDir, { recursive: true });
+    return { id, configDir };
+  });
+  const pool = new AccountPool({ sqlStore: store, config: { config: { claude: { accounts } }, file: undefined, baseDir: root } });
+  const bus = new EventBus(null, store);
+  return { store, pool, bus, sessions: new SessionStore({ sqlStore: store, bus }) };
+}
+type Instance = ReturnType<typeof instance>;
+
+async function queue(store: SqlStore, priority = 3, options: SessionOptions = {}): Promise<number> {
+  const r = await store.run<{ id: number | string }>(
+    sql`INSERT INTO sessions ${sessionInsertValues({
+      sessionType: "manual",
+      status: "queued",
+      projectSlug: "demo",
+      cwd: "/tmp",
+      prompt: "do it",
+      options,
+      priority,
+      runs: [],
+      createdAt: new Date(),
+    })} RETURNING id`,
+  );
+  return Number(r.row!.id);
+}
+
+/** What the scheduler does for one start: the due sessions, then one claim for this instance's lease. */
+async function claimOne(at: Instance, lease: string, now = Date.now()) {
+  const { due } = await dueSessions(at.store, now);
+  return claimNext(
+    { store: at.store, pool: at.pool, env: {} },
+    due,
+    (row, account) => ({ change: { ownerLease: lease, accountId: account.id } }),
+    now,
+  );
+}
+
+describeEachDialect("the session queue and messages", ({ open, again }) => {
+  it("a queued session raced for by two instances is claimed by exactly one", async () => {
+    const store = await open();
+    const root = tempDir();
+    const one = instance(store, root);
+    const two = instance(await again(store), root);
+    const ids = [await queue(store), await queue(store)];
+
+    // Four claims at once for two sessions: each session is taken once, and both are taken.
+    const claims = await Promise.all([
+      claimOne(one, "lease-1"),
+      claimOne(two, "lease-2"),
+      claimOne(one, "lease-1"),
+      claimOne(two, "lease-2"),
+    ]);
+    const taken = claims.flatMap((c) => (c.claimed ? [c.claimed.row.id] : []));
+    expect(taken.sort((x, y) => x - y)).toEqual(ids);
+    const rows = await store.all<{ id: number; status: string; owner_lease: string }>(
+      sql`SELECT id, status, owner_lease FROM sessions ORDER BY id`,
+    );
+    expect(rows.map((r) => r.status)).toEqual(["running", "running"]);
+    expect(rows.every((r) => r.owner_lease === "lease-1" || r.owner_lease === "lease-2")).toBe(true);
+    expect((await claimOne(two, "lease-2")).claimed).toBeNull();
+  });
+
+  it("starts by priority, then by age; a session in its backoff waits and says when it is due", async () => {
+    const store = await open();
+    const at = instance(store, tempDir());
+    const low = await queue(store, 1);
+    const high = await queue(store, 5);
+    const olderMid = await queue(store, 3);
+    const youngerMid = await queue(store, 3);
+    const now = Date.now();
+    const backoff = await queue(store, 5);
+    await store.run(sql`UPDATE sessions SET not_before = ${now + 30_000} WHERE id = ${backoff}`);
+
+    const order: number[] = [];
+    for (let c = await claimOne(at, "l", now); c.claimed; c = await claimOne(at, "l", now)) order.push(c.claimed.row.id);
+    expect(order).toEqual([high, olderMid, youngerMid, low]);
+    expect(await dueSessions(store, now)).toEqual({ due: [], wakeAt: now + 30_000 });
+    expect((await claimOne(at, "l", now + 30_000)).claimed?.row.id).toBe(backoff);
+  });
+
+  it("a parked account is skipped for all instances: a session moves to the free one, one pinned to it waits for its reset", async () => {
+    const store = await open();
+    const root = tempDir();
+    const one = instance(store, root);
+    const two = instance(await again(store), root);
+    const now = Date.now();
+    const until = await one.pool.park("a", new Date(now + 60_000), { status: "rejected" }, "Usage limit reached");
+
+    const pinned = await queue(store, 5, { accountId: "a" });
+    const free = await queue(store, 3);
+    const c = await claimOne(two, "lease-2", now);
+    expect(c.claimed).toMatchObject({ row: { id: free }, account: { id: "b" } });
+    expect(c.wakeAt).toBe(until.getTime());
+    const waiting = (await store.get<{ status: string; not_before: number | string }>(
+      sql`SELECT status, not_before FROM sessions WHERE id = ${pinned}`,
+    ))!;
+    expect({ status: waiting.status, notBefore: Number(waiting.not_before) }).toEqual({ status: "queued", notBefore: until.getTime() });
+
+    // With b parked too, nothing starts, and the claim says when the earliest reset is.
+    await two.pool.park("b", new Date(now + 30_000), null, "Usage limit reached");
+    const later = await queue(store, 3);
+    const none = await claimOne(one, "lease-1", now);
+    expect(none.claimed).toBeNull();
+    expect(none.wakeAt).toBe(Math.min(until.getTime(), now + 30_000 + 5_000));
+    expect((await claimOne(one, "lease-1", until.getTime() + 1)).claimed?.row.id).toBe(pinned);
+    expect((await claimOne(one, "lease-1", until.getTime() + 1)).claimed).toMatchObject({ row: { id: later } });
+  });
+
+  it("the dependency gate holds a session until the session it waits for completed", async () => {
+    const store = await open();
+    const at = instance(store, tempDir());
+    const first = await queue(store);
+    const second = await queue(store);
+    await addDependency(
+      { sqlStore: store, bus: at.bus },
+      { blocker: { kind: "session", sessionId: first }, blocked: { kind: "session", sessionId: second } },
+    );
+    const gate = async (id: number) => sessionGate({ sqlStore: store }, await at.sessions.row(id));
+
+    expect(await gate(second)).toEqual({
+      action: "wait",
+      blockers: [{ key: `session:${first}`, state: "open", label: `session #${first} (queued)`, via: null }],
+    });
+    expect(await gate(first)).toEqual({ action: "start" });
+    await at.sessions.update(first, { status: "completed", endedAt: new Date() });
+    expect(await gate(second)).toEqual({ action: "start" });
+    // Discarded instead: the waiting one is cancelled, with the blocker named.
+    const third = await queue(store);
+    await addDependency(
+      { sqlStore: store, bus: at.bus },
+      { blocker: { kind: "session", sessionId: second }, blocked: { kind: "session", sessionId: third } },
+    );
+    await at.sessions.update(second, { status: "completed", landed: "discarded" });
+    expect(await gate(third)).toMatchObject({ action: "cancel", message: `Cancelled: it was waiting for session #${second} (discarded)` });
+  });
+
+  it("messages are stored in the order they were made, once each, and read back in order; each is announced", async () => {
+    const store = await open();
+    const root = tempDir();
+    const one = instance(store, root);
+    const two = instance(await again(store), root);
+    const id = await queue(store);
+    const heard: WorkdeckEvent[] = [];
+    one.bus.on((e) => heard.push(e));
+
+    // Made without waiting, as a stream arrives: stored in call order.
+    const seqs = await Promise.all(Array.from({ length: 30 }, (_, i) => one.sessions.note(id, "assistant", { n: i })));
+    expect(seqs).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    // Another instance adding notes meanwhile (a recovery, a resume) never takes a seq twice.
+    await Promise.all([
+      ...Array.from({ length: 10 }, (_, i) => one.sessions.note(id, "user", { from: "one", i })),
+      ...Array.from({ length: 10 }, (_, i) => two.sessions.note(id, "user", { from: "two", i })),
+    ]);
+
+    const events = await two.sessions.events({ id });
+    expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    expect(events.slice(0, 30).map((e) => (e.payload as { n: number }).n)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    for (const from of ["one", "two"])
+      expect(events.filter((e) => (e.payload as { from?: string }).from === from).map((e) => (e.payload as { i: number }).i)).toEqual(
+        Array.from({ length: 10 }, (_, i) => i),
+      );
+    expect(events[0]).toMatchObject({ type: "assistant", at: expect.any(Date) });
+    expect((await one.sessions.events({ id, after: 45, limit: 2 })).map((e) => e.seq)).toEqual([46, 47]);
+    const announced = heard.flatMap((e) => (e.type === "sessions.event" ? [e.seq] : []));
+    expect(announced.slice(0, 30)).toEqual(seqs);
+    await expect(one.sessions.note(999_999, "assistant", {})).rejects.toThrow(/No session with id 999999/);
+  });
+
+  it("recovery interrupts a session whose server is gone, once, and leaves a live server's alone", async () => {
+    const store = await open();
+    const two = await again(store);
+    const live = new ServerLease(store);
+    const liveId = await live.acquire();
+    try {
+      const mine = await queue(store);
+      const orphan = await queue(store);
+      await store.run(sql`UPDATE sessions SET status = 'running', owner_lease = ${liveId} WHERE id = ${mine}`);
+      // A lease of a process that no longer exists on this host.
+      await store.run(
+        sql`INSERT INTO server_leases (id, host, pid, pid_start, started_at, heartbeat_at)
+            SELECT 'gone', host, 2147483646, NULL, 0, 0 FROM server_leases WHERE id = ${liveId}`,
+      );
+      await store.run(sql`UPDATE sessions SET status = 'running', owner_lease = 'gone' WHERE id = ${orphan}`);
+
+      const [a, b] = await Promise.all([recoverOrphanedRuns(store, "self-1"), recoverOrphanedRuns(two, "self-2")]);
+      expect([...a, ...b].map((r) => r.id)).toEqual([orphan]);
+      const rows = await store.all<{ id: number | string; status: string }>(sql`SELECT id, status FROM sessions ORDER BY id`);
+      expect(rows.map((r) => [Number(r.id), r.status])).toEqual([
+        [mine, "running"],
+        [orphan, "interrupted"],
+      ]);
+      expect(await store.all(sql`SELECT id FROM server_leases WHERE id = 'gone'`)).toEqual([]);
+    } finally {
+      await live.release();
+    }
+  });
+});
