@@ -96,7 +96,7 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
   // Dependencies (issue 17): archives are written down; the server's queue rechecks blocked sessions
   // when a blocker may have moved (a CLI process never starts sessions).
   // Agent health (issue 17): the server watches its running sessions' heartbeats.
-  leader?.whileLeading("session health", () => watchHealth({ db, bus, log, stuckMinutes: config.config.agents?.stuckMinutes }));
+  leader?.whileLeading("session health", () => watchHealth({ sqlStore, bus, log, stuckMinutes: config.config.agents?.stuckMinutes }));
   const stopDependencies = watchDependencies(
     { db, sqlStore, bus, projects },
     (opts.sessions ?? opts.watch) ? () => sessions.schedule() : undefined,
@@ -121,9 +121,9 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
   );
   // Worktree retention (issue 11): hourly, and once shortly after start.
   const retentionDays = config.config.claude?.worktreeRetentionDays;
-  const sweep = () => {
+  const sweep = async () => {
     try {
-      const removed = sweepWorktrees({ db, bus, projects, log }, { days: retentionDays! });
+      const removed = await sweepWorktrees({ sqlStore, bus, projects, log }, { days: retentionDays! });
       if (removed.length) log.info({ sessions: removed }, "removed session worktrees past their retention");
     } catch (err) {
       log.error({ err }, "worktree retention sweep failed");

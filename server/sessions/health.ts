@@ -1,7 +1,10 @@
+import { sql } from "drizzle-orm";
 import type { Db } from "../db/client";
+import type { SqlStore } from "../db/sql-store";
 import type { EventBus } from "../events/bus";
 import type { Logger } from "../logger";
-import { sessionsWaitingOnPermission } from "./permissions";
+import { sqlStoreOf } from "../accounts/rows";
+import { sessionsWaitingOnPermission, waitingOnPermission } from "./permissions";
 
 /**
  * Agent health (issue 17): how a running session is doing, from its heartbeat, the newest of its
@@ -19,25 +22,40 @@ export const DEFAULT_STUCK_MINUTES = 10;
 
 export type SessionHealth = { sessionId: number; projectSlug: string; health: Health; lastProgressAt: number };
 
-/** Health of every running session, and of failed/crashed ones among `endedIds` (those already listed). */
+type RunningRow = {
+  id: number | string;
+  project_slug: string;
+  started_at: number | string | null;
+  last_message: number | string | null;
+  last_hook: number | string | null;
+};
+
+const RUNNING = `SELECT s.id, s.project_slug, s.started_at,
+         (SELECT e.at FROM session_events e WHERE e.session_id = s.id ORDER BY e.seq DESC LIMIT 1) AS last_message,
+         (SELECT max(a.last_event_at) FROM agent_sessions a WHERE a.workdeck_session_id = s.id) AS last_hook
+  FROM sessions s WHERE s.status = 'running'`;
+
+/** Health of every running session. Synchronous, on SQLite: All Work's pass (runningHealthOn is the port's). */
 export function runningHealth(db: Db, opts: { now: number; stuckMs: number }): Map<number, SessionHealth> {
-  const sqlite = db.$client;
-  const rows = sqlite
-    .prepare(
-      `SELECT s.id, s.project_slug, s.started_at,
-              (SELECT e.at FROM session_events e WHERE e.session_id = s.id ORDER BY e.seq DESC LIMIT 1) AS last_message,
-              (SELECT max(a.last_event_at) FROM agent_sessions a WHERE a.workdeck_session_id = s.id) AS last_hook
-       FROM sessions s WHERE s.status = 'running'`,
-    )
-    .all() as { id: number; project_slug: string; started_at: number | null; last_message: number | null; last_hook: number | null }[];
-  const waiting = rows.length ? sessionsWaitingOnPermission(db) : new Set<number>();
+  const rows = db.$client.prepare(RUNNING).all() as RunningRow[];
+  return healthOf(rows, rows.length ? sessionsWaitingOnPermission(db) : new Set<number>(), opts);
+}
+
+/** `runningHealth` through the SQL port. */
+export async function runningHealthOn(store: SqlStore, opts: { now: number; stuckMs: number }): Promise<Map<number, SessionHealth>> {
+  const rows = await store.all<RunningRow>(sql.raw(RUNNING));
+  return healthOf(rows, rows.length ? await waitingOnPermission(store) : new Set<number>(), opts);
+}
+
+function healthOf(rows: RunningRow[], waiting: Set<number>, opts: { now: number; stuckMs: number }): Map<number, SessionHealth> {
   const out = new Map<number, SessionHealth>();
   for (const r of rows) {
-    const lastProgressAt = Math.max(r.last_message ?? 0, r.last_hook ?? 0, r.started_at ?? 0);
+    const id = Number(r.id);
+    const lastProgressAt = Math.max(Number(r.last_message ?? 0), Number(r.last_hook ?? 0), Number(r.started_at ?? 0));
     const quiet = opts.now - lastProgressAt;
     // Waiting for a person is not being stuck: the permission's own timeout ends that wait.
-    const health: Health = waiting.has(r.id) ? "idle" : quiet >= opts.stuckMs ? "stuck" : quiet >= IDLE_AFTER_MS ? "idle" : "active";
-    out.set(r.id, { sessionId: r.id, projectSlug: r.project_slug, health, lastProgressAt });
+    const health: Health = waiting.has(id) ? "idle" : quiet >= opts.stuckMs ? "stuck" : quiet >= IDLE_AFTER_MS ? "idle" : "active";
+    out.set(id, { sessionId: id, projectSlug: r.project_slug, health, lastProgressAt });
   }
   return out;
 }
@@ -54,20 +72,21 @@ export function endedHealth(status: string): Health | null {
  * is stuck or failed (the notification's dedupe key holds that to one message per episode).
  */
 export function watchHealth(
-  deps: { db: Db; bus: EventBus; log: Logger; stuckMinutes?: number },
+  deps: { db?: Db; sqlStore?: SqlStore; bus: EventBus; log: Logger; stuckMinutes?: number },
   intervalMs = 15_000,
-): { tick(now?: number): void; close(): void } {
+): { tick(now?: number): Promise<void>; close(): void } {
   const stuckMs = (deps.stuckMinutes ?? DEFAULT_STUCK_MINUTES) * 60_000;
+  const store = sqlStoreOf(deps);
   const last = new Map<number, Health>();
-  const tick = (now = Date.now()) => {
-    const current = runningHealth(deps.db, { now, stuckMs });
+  const check = async (now: number) => {
+    const current = await runningHealthOn(store, { now, stuckMs });
     for (const h of current.values()) {
       const before = last.get(h.sessionId) ?? null;
       if (before === h.health) continue;
       last.set(h.sessionId, h.health);
       // First sight of an active session is its start, not news.
       if (before === null && h.health === "active") continue;
-      deps.bus.publish({
+      await deps.bus.publishAsync({
         type: "sessions.health",
         projectSlug: h.projectSlug,
         sessionId: h.sessionId,
@@ -79,30 +98,31 @@ export function watchHealth(
     // Sessions that stopped running: failed ones say so, the others leave the watch quietly.
     const gone = [...last.keys()].filter((id) => !current.has(id));
     if (!gone.length) return;
-    const ended = deps.db.$client
-      .prepare(`SELECT id, project_slug, status, ended_at FROM sessions WHERE id IN (SELECT value FROM json_each(?))`)
-      .all(JSON.stringify(gone)) as { id: number; project_slug: string; status: string; ended_at: number | null }[];
+    const ended = await store.all<{ id: number | string; project_slug: string; status: string; ended_at: number | string | null }>(
+      sql`SELECT id, project_slug, status, ended_at FROM sessions WHERE id IN (${sql.join(
+        gone.map((id) => sql`${id}`),
+        sql`, `,
+      )})`,
+    );
     for (const s of ended) {
-      const before = last.get(s.id) ?? null;
-      last.delete(s.id);
+      const id = Number(s.id);
+      const before = last.get(id) ?? null;
+      last.delete(id);
       if (endedHealth(s.status) === "failed")
-        deps.bus.publish({
+        await deps.bus.publishAsync({
           type: "sessions.health",
           projectSlug: s.project_slug,
-          sessionId: s.id,
+          sessionId: id,
           health: "failed",
           previous: before,
-          lastProgressAt: s.ended_at ?? now,
+          lastProgressAt: s.ended_at === null ? now : Number(s.ended_at),
         });
     }
   };
-  const safeTick = () => {
-    try {
-      tick();
-    } catch (err) {
-      deps.log.warn({ err }, "session health check failed");
-    }
-  };
+  // Checks take turns: two at once would both see a change and publish it twice.
+  let turn: Promise<void> = Promise.resolve();
+  const tick = (now = Date.now()) => (turn = turn.catch(() => {}).then(() => check(now)));
+  const safeTick = () => void tick().catch((err: unknown) => deps.log.warn({ err }, "session health check failed"));
   const timer = setInterval(safeTick, intervalMs);
   timer.unref();
   // A session that starts or ends is checked at once, not at the next interval.

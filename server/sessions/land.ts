@@ -1,13 +1,15 @@
 import fs from "node:fs";
-import { and, eq, isNotNull, isNull, lt, notInArray } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { LandInputSchema, type LandInput, type LandResult, type SessionDiff } from "@/lib/schemas/session-land";
 import type { Db } from "../db/client";
-import { sessions } from "../db/schema";
+import type { SqlStore } from "../db/sql-store";
+import { sqlStoreOf } from "../accounts/rows";
 import { AppError, isAppError } from "../app-error";
 import type { EventBus } from "../events/bus";
 import type { Logger } from "../logger";
 import type { ProjectRegistry } from "../projects/service";
 import { sessionDiff } from "./diff";
+import { readSession, sessionFromRaw, updateSession, type SessionRow } from "./rows";
 import {
   deleteBranch,
   git,
@@ -29,21 +31,22 @@ import {
  * worktree is committed first, never dropped silently.
  */
 
-export type LandDeps = { db: Db; bus: EventBus; projects: Pick<ProjectRegistry, "find">; log?: Logger };
+/** The rows go through the SQL port (issue 14): `sqlStore`, or one over `db`'s connection. */
+export type LandDeps = { db?: Db; sqlStore?: SqlStore; bus: EventBus; projects: Pick<ProjectRegistry, "find">; log?: Logger };
 
-type Row = typeof sessions.$inferSelect;
+type Row = SessionRow;
 
 /** Sessions being landed in this process: a double click must not merge twice. */
 const landing = new Set<number>();
 
-function row(db: Db, id: number): Row {
-  const r = db.select().from(sessions).where(eq(sessions.id, id)).get();
+async function row(deps: LandDeps, id: number): Promise<Row> {
+  const r = await readSession(sqlStoreOf(deps), id);
   if (!r) throw new AppError("NOT_FOUND", `No session with id ${id}`);
   return r;
 }
 
-function announce(deps: LandDeps, s: Row): void {
-  deps.bus.publish({ type: "sessions.updated", projectSlug: s.projectSlug, sessionId: s.id, status: s.status });
+async function announce(deps: LandDeps, s: Row): Promise<void> {
+  await deps.bus.publishAsync({ type: "sessions.updated", projectSlug: s.projectSlug, sessionId: s.id, status: s.status });
 }
 
 /** The repository's main checkout: through the project folder, or through the worktree when the project is gone. */
@@ -184,19 +187,31 @@ function mergeOnto(repo: string, s: Row, tip: string): Pick<LandResult, "landedC
 }
 
 /** `sessions.land({ id, mode })`. */
-export function landSession(deps: LandDeps, raw: LandInput): LandResult {
+export async function landSession(deps: LandDeps, raw: LandInput): Promise<LandResult> {
   const { id, mode } = LandInputSchema.parse(raw);
   if (landing.has(id)) throw new AppError("CONFLICT", `Session ${id} is being landed already`, "landing");
   landing.add(id);
   try {
-    return explainGit(`Could not ${mode} session ${id}`, () => land(deps, id, mode));
+    const s = await row(deps, id);
+    const result = explainGit(`Could not ${mode} session ${id}`, () => land(deps, s, mode));
+    const now = new Date();
+    await updateSession(sqlStoreOf(deps), id, {
+      landed: result.landed,
+      landedCommit: result.landedCommit,
+      landedAt: now,
+      branchCommit: result.branchCommit,
+      worktreeRemovedAt: s.worktreeRemovedAt ?? now,
+    });
+    await announce(deps, s);
+    return result;
   } finally {
     landing.delete(id);
   }
 }
 
-function land(deps: LandDeps, id: number, mode: LandInput["mode"]): LandResult {
-  const s = row(deps.db, id);
+/** The git side of a landing (synchronous: git commands); the caller records it. */
+function land(deps: LandDeps, s: Row, mode: LandInput["mode"]): LandResult {
+  const id = s.id;
   if (s.status === "queued" || s.status === "running") {
     throw new AppError(
       "CONFLICT",
@@ -234,19 +249,6 @@ function land(deps: LandDeps, id: number, mode: LandInput["mode"]): LandResult {
   } catch (err) {
     deps.log?.warn({ err, sessionId: id }, "landed, but the session's worktree or branch could not be removed");
   }
-  const now = new Date();
-  deps.db
-    .update(sessions)
-    .set({
-      landed: mode === "merge" ? "merged" : "discarded",
-      landedCommit: merged.landedCommit,
-      landedAt: now,
-      branchCommit: tip ?? s.branchCommit,
-      worktreeRemovedAt: s.worktreeRemovedAt ?? now,
-    })
-    .where(eq(sessions.id, id))
-    .run();
-  announce(deps, s);
   return {
     id,
     landed: mode === "merge" ? "merged" : "discarded",
@@ -262,22 +264,16 @@ function land(deps: LandDeps, id: number, mode: LandInput["mode"]): LandResult {
  * uncommitted work is committed to the session branch first, and the branch is kept, so the
  * diff, Merge and Resume still work.
  */
-export function sweepWorktrees(deps: LandDeps, opts: { days: number; now?: Date }): number[] {
+export async function sweepWorktrees(deps: LandDeps, opts: { days: number; now?: Date }): Promise<number[]> {
   const now = opts.now ?? new Date();
-  const cutoff = new Date(now.getTime() - opts.days * 24 * 3600 * 1000);
-  const due = deps.db
-    .select()
-    .from(sessions)
-    .where(
-      and(
-        isNotNull(sessions.worktreePath),
-        isNull(sessions.worktreeRemovedAt),
-        isNull(sessions.landed),
-        notInArray(sessions.status, ["queued", "running"]),
-        lt(sessions.endedAt, cutoff),
-      ),
+  const cutoff = now.getTime() - opts.days * 24 * 3600 * 1000;
+  const store = sqlStoreOf(deps);
+  const due = (
+    await store.all<Record<string, unknown>>(
+      sql`SELECT * FROM sessions WHERE worktree_path IS NOT NULL AND worktree_removed_at IS NULL AND landed IS NULL
+          AND status NOT IN ('queued', 'running') AND ended_at < ${cutoff}`,
     )
-    .all();
+  ).map(sessionFromRaw);
   const removed: number[] = [];
   for (const s of due) {
     try {
@@ -296,8 +292,8 @@ export function sweepWorktrees(deps: LandDeps, opts: { days: number; now?: Date 
         kept = snap.commit;
         removeWorktree(repo, worktree);
       } else gitResult(repo, ["worktree", "prune"]);
-      deps.db.update(sessions).set({ worktreeRemovedAt: now, branchCommit: kept }).where(eq(sessions.id, s.id)).run();
-      announce(deps, s);
+      await updateSession(store, s.id, { worktreeRemovedAt: now, branchCommit: kept });
+      await announce(deps, s);
       removed.push(s.id);
     } catch (err) {
       deps.log?.warn({ err, sessionId: s.id }, "could not remove a session worktree past its retention");
@@ -310,8 +306,8 @@ export function sweepWorktrees(deps: LandDeps, opts: { days: number; now?: Date 
  * Before a finished session resumes: a landed one cannot (its branch is gone); one whose
  * worktree retention removed gets it back from the kept branch, at the same place.
  */
-export function prepareResume(deps: LandDeps, id: number): void {
-  const s = row(deps.db, id);
+export async function prepareResume(deps: LandDeps, id: number): Promise<void> {
+  const s = await row(deps, id);
   if (s.landed)
     throw new AppError(
       "CONFLICT",
@@ -324,12 +320,12 @@ export function prepareResume(deps: LandDeps, id: number): void {
     throw new AppError("CONFLICT", `The branch ${s.branch} of session ${id} no longer exists, so it cannot be resumed`, "branch_missing");
   gitResult(repo, ["worktree", "prune"]);
   explainGit(`Could not bring back the worktree of session ${id}`, () => git(repo, ["worktree", "add", s.worktreePath!, s.branch!]));
-  deps.db.update(sessions).set({ worktreeRemovedAt: null }).where(eq(sessions.id, id)).run();
+  await updateSession(sqlStoreOf(deps), id, { worktreeRemovedAt: null });
 }
 
 /** `sessions.diff`: the review of what the session changed. */
-export function reviewSession(deps: LandDeps, id: number): SessionDiff {
-  const s = row(deps.db, id);
+export async function reviewSession(deps: LandDeps, id: number): Promise<SessionDiff> {
+  const s = await row(deps, id);
   if (!s.worktreePath || !s.baseCommit)
     throw new AppError(
       "UNPROCESSABLE",

@@ -1,6 +1,8 @@
 import type { CanUseTool, PermissionResult, PermissionUpdate } from "@anthropic-ai/claude-agent-sdk";
 import { AnswerPermissionInputSchema, type AnswerPermissionInput, type PendingPermission } from "@/lib/schemas/session-permissions";
+import { sql } from "drizzle-orm";
 import type { Db } from "../db/client";
+import type { SqlStore } from "../db/sql-store";
 import { AppError } from "../app-error";
 
 /**
@@ -133,7 +135,8 @@ function ruleText(toolName: string, suggestions: PermissionUpdate[]): string {
 
 /**
  * Running Workdeck sessions with a permission request nobody answered yet ("needs you"), from
- * their stored events: requested without an answer for the same request.
+ * their stored events: requested without an answer for the same request. Synchronous, on SQLite,
+ * for All Work's pass; `waitingOnPermission` is the same through the port.
  */
 export function sessionsWaitingOnPermission(db: Db): Set<number> {
   const rows = db.$client
@@ -145,4 +148,22 @@ export function sessionsWaitingOnPermission(db: Db): Set<number> {
     )
     .all() as { id: number }[];
   return new Set(rows.map((r) => r.id));
+}
+
+/** `sessionsWaitingOnPermission` through the SQL port: the running sessions' permission notes, paired here (no JSON in SQL). */
+export async function waitingOnPermission(store: SqlStore): Promise<Set<number>> {
+  const rows = await store.all<{ session_id: number | string; type: string; payload: string }>(
+    sql`SELECT e.session_id, e.type, e.payload FROM session_events e JOIN sessions s ON s.id = e.session_id
+        WHERE s.status = 'running' AND e.type IN ('workdeck/permission_requested', 'workdeck/permission_answered')
+        ORDER BY e.session_id, e.seq`,
+  );
+  const open = new Map<number, Set<string>>();
+  for (const r of rows) {
+    const id = Number(r.session_id);
+    const requestId = String((JSON.parse(r.payload) as { requestId?: unknown }).requestId);
+    const asked = open.get(id) ?? open.set(id, new Set()).get(id)!;
+    if (r.type === "workdeck/permission_requested") asked.add(requestId);
+    else asked.delete(requestId);
+  }
+  return new Set([...open].filter(([, asked]) => asked.size > 0).map(([id]) => id));
 }

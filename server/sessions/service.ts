@@ -210,7 +210,7 @@ export class SessionRunner {
     if (s.status === "running" || s.status === "queued")
       throw new AppError("CONFLICT", `Session ${input.id} is ${s.status}: send it a message instead`, "not_finished");
     // A landed session has no branch left; one past worktree retention gets its worktree back.
-    prepareResume(this.deps, input.id);
+    await prepareResume(this.deps, input.id);
     await this.store.update(input.id, {
       status: "queued",
       pendingText: input.text,
@@ -257,7 +257,7 @@ export class SessionRunner {
     return this.store.onEvents(opts);
   }
 
-  diff(raw: { id: number }): SessionDiff {
+  diff(raw: { id: number }): Promise<SessionDiff> {
     const { id } = SessionIdInputSchema.parse(raw);
     return reviewSession(this.deps, id);
   }

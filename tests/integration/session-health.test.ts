@@ -75,16 +75,16 @@ describe("agent health", () => {
 
     const watch = watchHealth({ db: deps.db, bus: deps.bus, log: deps.log, stuckMinutes: 5 }, 3600_000);
     closers.push(() => watch.close());
-    watch.tick(beat.lastProgressAt + 1_000);
+    await watch.tick(beat.lastProgressAt + 1_000);
     expect(published).toEqual([]); // a session starting active is no news
-    watch.tick(beat.lastProgressAt + stuckMs + 1_000);
-    watch.tick(beat.lastProgressAt + stuckMs + 2_000);
+    await watch.tick(beat.lastProgressAt + stuckMs + 1_000);
+    await watch.tick(beat.lastProgressAt + stuckMs + 2_000);
     expect(published.map((e) => [e.health, e.previous])).toEqual([["stuck", "active"]]);
     const items = await listAll({ ...deps, sqlStore: SqliteStore.on(deps.db.$client), openspec: { listChanges: async () => [] } }, {});
     // All Work reads the session's health with its own clock: real time says it is active again.
     expect(items.find((i) => i.key === `session:${id}`)).toMatchObject({ health: "active", detail: "running · active" });
 
-    watch.tick(beat.lastProgressAt + 1_000);
+    await watch.tick(beat.lastProgressAt + 1_000);
     expect(published.map((e) => [e.health, e.previous])).toEqual([
       ["stuck", "active"],
       ["active", "stuck"],
@@ -97,7 +97,7 @@ describe("agent health", () => {
 
     // A stopped session leaves the watch without news; it never failed.
     await runner.stop({ id });
-    watch.tick();
+    await watch.tick();
     expect(published).toHaveLength(2);
   });
 });

@@ -94,7 +94,7 @@ describe("landing a session (real Claude Code binary, fake API, real git)", () =
     const s = await h.runner.get({ id });
     expect(s).toMatchObject({ branch: `workdeck/${id}`, baseBranch: "main", landed: null });
     // The review shows both, the uncommitted one included.
-    expect(h.runner.diff({ id }).files.map((f) => [f.path, f.status])).toEqual([
+    expect((await h.runner.diff({ id })).files.map((f) => [f.path, f.status])).toEqual([
       ["committed.txt", "added"],
       ["loose.txt", "added"],
     ]);
@@ -105,7 +105,7 @@ describe("landing a session (real Claude Code binary, fake API, real git)", () =
     fs.appendFileSync(path.join(h.project, "notes.txt"), "my unsaved note\n");
     const before = git(h.project, "rev-parse", "main");
 
-    const result = land(h, id, "merge");
+    const result = await land(h, id, "merge");
 
     expect(result).toMatchObject({ landed: "merged", how: "merge_commit", baseBranch: "main" });
     const main = git(h.project, "rev-parse", "main");
@@ -123,9 +123,9 @@ describe("landing a session (real Claude Code binary, fake API, real git)", () =
     expect(git(h.project, "worktree", "list", "--porcelain").match(/^worktree /gm)).toHaveLength(1);
     expect((await h.runner.get({ id })).landed).toMatchObject({ mode: "merged", commit: main, branchCommit: result.branchCommit });
     // The page's review still shows what the session changed.
-    expect(h.runner.diff({ id })).toMatchObject({ source: "landed", totals: { files: 2, added: 2, removed: 0 } });
+    expect(await h.runner.diff({ id })).toMatchObject({ source: "landed", totals: { files: 2, added: 2, removed: 0 } });
     // Landed once: not twice, and not resumed.
-    expect(() => land(h, id, "merge")).toThrow(expect.objectContaining({ code: "CONFLICT", reason: "already_landed" }));
+    await expect(land(h, id, "merge")).rejects.toThrow(expect.objectContaining({ code: "CONFLICT", reason: "already_landed" }));
     await expect(h.runner.resume({ id, text: "more" })).rejects.toThrow(
       expect.objectContaining({ code: "CONFLICT", reason: "already_landed" }),
     );
@@ -134,7 +134,7 @@ describe("landing a session (real Claude Code binary, fake API, real git)", () =
   it("merge: a branch that did not move is fast-forwarded", async () => {
     const h = await setup();
     const id = await sessionRunning(h, "printf 'hi\\n' > hello.txt");
-    const result = land(h, id, "merge");
+    const result = await land(h, id, "merge");
     expect(result).toMatchObject({ landed: "merged", how: "fast_forward" });
     expect(git(h.project, "rev-parse", "main")).toBe(result.branchCommit);
     expect(fs.readFileSync(path.join(h.project, "hello.txt"), "utf8")).toBe("hi\n");
@@ -151,7 +151,7 @@ describe("landing a session (real Claude Code binary, fake API, real git)", () =
 
     let error: unknown;
     try {
-      land(h, id, "merge");
+      await land(h, id, "merge");
     } catch (err) {
       error = err;
     }
@@ -160,7 +160,7 @@ describe("landing a session (real Claude Code binary, fake API, real git)", () =
     expect((error as Error).message).not.toContain(h.project);
     expect(await snapshot(h, id)).toEqual(before);
     // Still landable the other way.
-    expect(land(h, id, "discard")).toMatchObject({ landed: "discarded" });
+    expect(await land(h, id, "discard")).toMatchObject({ landed: "discarded" });
   });
 
   it("a merge the user's uncommitted files would collide with is refused, naming them; nothing changes", async () => {
@@ -168,7 +168,7 @@ describe("landing a session (real Claude Code binary, fake API, real git)", () =
     const id = await sessionRunning(h, "printf 'from the agent\\n' > hello.txt");
     fs.writeFileSync(path.join(h.project, "hello.txt"), "the user's own, not committed\n");
     const before = await snapshot(h, id);
-    expect(() => land(h, id, "merge")).toThrow(
+    await expect(land(h, id, "merge")).rejects.toThrow(
       expect.objectContaining({ code: "CONFLICT", reason: "checkout_dirty", details: { files: ["hello.txt"] } }),
     );
     expect(await snapshot(h, id)).toEqual(before);
@@ -181,7 +181,7 @@ describe("landing a session (real Claude Code binary, fake API, real git)", () =
     const s = await h.runner.get({ id });
     const main = git(h.project, "rev-parse", "main");
 
-    const result = land(h, id, "discard");
+    const result = await land(h, id, "discard");
 
     expect(result).toMatchObject({ landed: "discarded", landedCommit: null });
     expect(fs.existsSync(s.worktreePath!)).toBe(false);
@@ -199,9 +199,9 @@ describe("landing a session (real Claude Code binary, fake API, real git)", () =
     const id = await sessionRunning(h, "printf 'x\\n' > x.txt");
     expect((await h.runner.get({ id })).baseBranch).toBeNull();
     const main = git(h.project, "rev-parse", "main");
-    expect(() => land(h, id, "merge")).toThrow(expect.objectContaining({ code: "UNPROCESSABLE", reason: "no_base_branch" }));
+    await expect(land(h, id, "merge")).rejects.toThrow(expect.objectContaining({ code: "UNPROCESSABLE", reason: "no_base_branch" }));
     expect(fs.existsSync((await h.runner.get({ id })).worktreePath!)).toBe(true);
-    expect(land(h, id, "discard")).toMatchObject({ landed: "discarded" });
+    expect(await land(h, id, "discard")).toMatchObject({ landed: "discarded" });
     expect(git(h.project, "rev-parse", "main")).toBe(main);
   });
 
@@ -209,10 +209,10 @@ describe("landing a session (real Claude Code binary, fake API, real git)", () =
     const h = await setup();
     const id = await sessionRunning(h, "printf 'kept\\n' > kept.txt");
     h.db.$client.prepare("UPDATE sessions SET ended_at = ? WHERE id = ?").run(Date.now() - 30 * 24 * 3600 * 1000, id);
-    expect(sweepWorktrees({ db: h.db, bus: h.bus, projects: h.projects }, { days: 7 })).toEqual([id]);
+    expect(await sweepWorktrees({ db: h.db, bus: h.bus, projects: h.projects }, { days: 7 })).toEqual([id]);
     // The user looks at the kept branch in their checkout: main is checked out nowhere now.
     git(h.project, "checkout", "-q", `workdeck/${id}`);
-    const result = land(h, id, "merge");
+    const result = await land(h, id, "merge");
     expect(result).toMatchObject({ landed: "merged", how: "fast_forward" });
     expect(git(h.project, "show", "main:kept.txt")).toBe("kept");
     expect(git(h.project, "symbolic-ref", "--short", "HEAD")).toBe(`workdeck/${id}`);
@@ -224,7 +224,7 @@ describe("landing a session (real Claude Code binary, fake API, real git)", () =
     const id = await sessionRunning(h, "printf 'w\\n' > w.txt");
     const wt = (await h.runner.get({ id })).worktreePath!;
     h.db.$client.prepare("UPDATE sessions SET ended_at = ? WHERE id = ?").run(Date.now() - 30 * 24 * 3600 * 1000, id);
-    sweepWorktrees({ db: h.db, bus: h.bus, projects: h.projects }, { days: 7 });
+    await sweepWorktrees({ db: h.db, bus: h.bus, projects: h.projects }, { days: 7 });
     // Someone put a folder where the worktree was: git will not add the worktree back there.
     fs.mkdirSync(wt, { recursive: true });
     fs.writeFileSync(path.join(wt, "someone-elses.txt"), "x\n");
@@ -245,10 +245,10 @@ describe("landing a session (real Claude Code binary, fake API, real git)", () =
     h.fake.queue({ kind: "hang" });
     const { id } = await h.runner.start({ projectId: "demo", prompt: "hang" });
     await h.fake.waitFor((r) => r.main);
-    expect(() => land(h, id, "merge")).toThrow(
+    await expect(land(h, id, "merge")).rejects.toThrow(
       expect.objectContaining({ code: "CONFLICT", reason: "still_running", message: expect.stringContaining("still running") }),
     );
-    expect(() => land(h, id, "discard")).toThrow(expect.objectContaining({ code: "CONFLICT", reason: "still_running" }));
+    await expect(land(h, id, "discard")).rejects.toThrow(expect.objectContaining({ code: "CONFLICT", reason: "still_running" }));
     await h.runner.stop({ id });
     expect(fs.existsSync((await h.runner.get({ id })).worktreePath!)).toBe(true);
   });
@@ -262,7 +262,7 @@ describe("landing a session (real Claude Code binary, fake API, real git)", () =
     // Finished ten days ago (the clock is the data, not the test's wait).
     h.db.$client.prepare("UPDATE sessions SET ended_at = ? WHERE id = ?").run(Date.now() - 10 * 24 * 3600 * 1000, old);
 
-    expect(sweepWorktrees({ db: h.db, bus: h.bus, projects: h.projects }, { days: 7 })).toEqual([old]);
+    expect(await sweepWorktrees({ db: h.db, bus: h.bus, projects: h.projects }, { days: 7 })).toEqual([old]);
 
     expect(fs.existsSync(oldPath)).toBe(false);
     expect(fs.existsSync(recentPath)).toBe(true);
@@ -270,9 +270,9 @@ describe("landing a session (real Claude Code binary, fake API, real git)", () =
     expect(git(h.project, "show", `workdeck/${old}:old.txt`)).toBe("old work");
     expect(git(h.project, "log", "-1", "--format=%s", `workdeck/${old}`)).toMatch(/uncommitted work/);
     expect(await h.runner.get({ id: old })).toMatchObject({ landed: null, worktreeRemovedAt: expect.any(Date) });
-    expect(h.runner.diff({ id: old })).toMatchObject({ source: "branch", files: [expect.objectContaining({ path: "old.txt" })] });
+    expect(await h.runner.diff({ id: old })).toMatchObject({ source: "branch", files: [expect.objectContaining({ path: "old.txt" })] });
     // A second sweep has nothing left to do.
-    expect(sweepWorktrees({ db: h.db, bus: h.bus, projects: h.projects }, { days: 7 })).toEqual([]);
+    expect(await sweepWorktrees({ db: h.db, bus: h.bus, projects: h.projects }, { days: 7 })).toEqual([]);
 
     // Resume brings the worktree back from the branch, and the agent works in it.
     h.fake.queue({ kind: "tool_use", name: "Bash", input: { command: "cat old.txt > seen.txt" } });
@@ -281,7 +281,7 @@ describe("landing a session (real Claude Code binary, fake API, real git)", () =
     expect(await h.runner.waitForEnd(old)).toMatchObject({ status: "completed", worktreeRemovedAt: null });
     expect(fs.readFileSync(path.join(oldPath, "seen.txt"), "utf8")).toBe("old work\n");
 
-    expect(land(h, old, "merge")).toMatchObject({ landed: "merged" });
+    expect(await land(h, old, "merge")).toMatchObject({ landed: "merged" });
     expect(git(h.project, "show", "main:seen.txt")).toBe("old work");
   });
 });

@@ -142,7 +142,7 @@ describe("sessions runner (real Claude Code binary, fake API)", () => {
 
     // The project folder is untouched; the worktree has the file; the diff shows it.
     expect(fs.existsSync(path.join(h.project, "hello.txt"))).toBe(false);
-    const diff = h.runner.diff({ id });
+    const diff = await h.runner.diff({ id });
     expect(diff.files).toEqual([expect.objectContaining({ path: "hello.txt", status: "added", added: 1, removed: 0 })]);
     expect(diff.files[0]!.patch).toContain("+hello");
 
@@ -441,7 +441,9 @@ describe("sessions runner (real Claude Code binary, fake API)", () => {
     });
     expect(fs.readFileSync(file(), "utf8")).toBe(tasks.replace("- [ ] 1.1", "- [x] 1.1"));
     expect(fs.readFileSync(path.join(h.project, tasksRel), "utf8")).toBe(tasks);
-    expect(h.runner.diff({ id }).files).toEqual([expect.objectContaining({ path: tasksRel, status: "modified", added: 1, removed: 1 })]);
+    expect((await h.runner.diff({ id })).files).toEqual([
+      expect.objectContaining({ path: tasksRel, status: "modified", added: 1, removed: 1 }),
+    ]);
   });
 
   it("queues past maxConcurrent and starts the waiting sessions by priority", async () => {
