@@ -1,6 +1,6 @@
 "use client";
 
-import Link from "next/link";
+import Link from "@/app/_components/ui/link";
 import { useCallback, useState } from "react";
 import { plural, statusWord } from "@/lib/format";
 import type { AgentSession } from "@/lib/schemas/agents";

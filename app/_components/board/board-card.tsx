@@ -1,6 +1,6 @@
 "use client";
 
-import Link from "next/link";
+import Link from "@/app/_components/ui/link";
 import type { CSSProperties, HTMLAttributes, KeyboardEvent, Ref } from "react";
 import { isHolding } from "@/lib/schemas/dependencies";
 import type { WorkItem } from "@/lib/schemas/work";

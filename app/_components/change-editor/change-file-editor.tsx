@@ -1,6 +1,6 @@
 "use client";
 
-import Link from "next/link";
+import Link from "@/app/_components/ui/link";
 import { useEffect, useId, useState } from "react";
 import { TRPCClientError, useMutation, useQuery, useQueryClient, useTRPC } from "@/lib/trpc/react";
 import { changeHref } from "@/lib/url-state";

@@ -8,7 +8,7 @@ import { useQuery, useTRPC } from "@/lib/trpc/react";
 import { DECISION_LABEL, PATTERN_LABEL } from "./errors-badges";
 import { ErrorsFilterBar, useErrorsFilters } from "./errors-filter-bar";
 import dynamic from "next/dynamic";
-import Link from "next/link";
+import Link from "@/app/_components/ui/link";
 import { usePathname, useSearchParams } from "next/navigation";
 import { ErrorsClusters } from "../errors-clusters/errors-clusters";
 import { listFailuresInput, statsInput, type ErrorsFilters } from "./errors-url-state";

@@ -1,7 +1,6 @@
 "use client";
 
-import { useVirtualizer } from "@tanstack/react-virtual";
-import Link from "next/link";
+import Link from "@/app/_components/ui/link";
 import { useRouter } from "next/navigation";
 import { useId, useRef, useState, type KeyboardEvent } from "react";
 import type { FailureGroup } from "@/lib/schemas/errors";
@@ -10,6 +9,7 @@ import { failureHref } from "./errors-url-state";
 import { RelativeTime } from "../ui/relative-time";
 import { Badge } from "../ui/ui";
 import { Sparkline } from "../ui/sparkline";
+import { useFixedRows } from "../ui/use-fixed-rows";
 
 /** Fixed heights: the virtualiser never measures, so 10,000 rows cost what 30 do. */
 const ROW_HEIGHT = 52;
@@ -46,16 +46,8 @@ export function ErrorsTable({ rows, showProject, nameOf }: { rows: FailureGroup[
   const columns = columnsFor(showProject);
   const template = columns.map((c) => c.width).join(" ");
 
-  const virtualizer = useVirtualizer({
-    count: rows.length,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
-    overscan: OVERSCAN,
-    // The sticky header sits inside the scroll element, above the rows.
-    paddingStart: HEADER_HEIGHT,
-    scrollPaddingStart: HEADER_HEIGHT,
-    getItemKey: (index) => rows[index]?.id ?? index,
-  });
+  // The sticky header sits inside the scroll element, above the rows.
+  const visible = useFixedRows({ count: rows.length, rowHeight: ROW_HEIGHT, scrollRef, overscan: OVERSCAN, paddingStart: HEADER_HEIGHT });
 
   // A refetch can shrink the list under the cursor.
   const current = active >= rows.length ? rows.length - 1 : active;
@@ -64,7 +56,7 @@ export function ErrorsTable({ rows, showProject, nameOf }: { rows: FailureGroup[
   function moveTo(index: number) {
     const next = Math.max(0, Math.min(rows.length - 1, index));
     setActive(next);
-    virtualizer.scrollToIndex(next, { align: "auto" });
+    visible.scrollToIndex(next);
   }
 
   function onKeyDown(e: KeyboardEvent<HTMLDivElement>) {
@@ -104,7 +96,7 @@ export function ErrorsTable({ rows, showProject, nameOf }: { rows: FailureGroup[
       className="relative overflow-auto rounded-lg border border-zinc-200 outline-none focus-visible:ring-2 focus-visible:ring-zinc-400 dark:border-zinc-800"
       style={{ height: `min(70vh, ${HEADER_HEIGHT + rows.length * ROW_HEIGHT + 2}px)` }}
     >
-      <div className="relative min-w-[72rem]" style={{ height: virtualizer.getTotalSize() }}>
+      <div className="relative min-w-[72rem]" style={{ height: visible.totalSize }}>
         <div role="rowgroup" className="sticky top-0 z-10">
           <div
             role="row"
@@ -120,12 +112,12 @@ export function ErrorsTable({ rows, showProject, nameOf }: { rows: FailureGroup[
           </div>
         </div>
         <div role="rowgroup">
-          {virtualizer.getVirtualItems().map((item) => {
+          {visible.rows.map((item) => {
             const row = rows[item.index]!;
             const selected = item.index === current;
             return (
               <div
-                key={item.key}
+                key={row.id}
                 id={rowId(item.index)}
                 role="row"
                 aria-rowindex={item.index + 2}

@@ -1,6 +1,6 @@
 "use client";
 
-import Link from "next/link";
+import Link from "@/app/_components/ui/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { formatDateTime, plural } from "@/lib/format";

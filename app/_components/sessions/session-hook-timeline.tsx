@@ -1,6 +1,6 @@
 "use client";
 
-import Link from "next/link";
+import Link from "@/app/_components/ui/link";
 import type { TimelineItem } from "@/lib/schemas/agents";
 import { TRPCClientError, useQuery, useTRPC } from "@/lib/trpc/react";
 import { formatDuration } from "../agents/agents-format";

@@ -1,6 +1,6 @@
 "use client";
 
-import Link from "next/link";
+import Link from "@/app/_components/ui/link";
 import { useMemo, useState, type FormEvent } from "react";
 import { statusWord } from "@/lib/format";
 import type { Session, SessionEvent } from "@/lib/schemas/sessions";

@@ -1,6 +1,6 @@
 "use client";
 
-import Link from "next/link";
+import Link from "@/app/_components/ui/link";
 import type { ComponentProps, ReactNode } from "react";
 import { ErrorState } from "../ui/ui";
 import { PageHeader } from "./page-header";

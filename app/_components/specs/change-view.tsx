@@ -1,7 +1,7 @@
 "use client";
 
 import dynamic from "next/dynamic";
-import Link from "next/link";
+import Link from "@/app/_components/ui/link";
 import { useState } from "react";
 import type { DeltaView } from "@/lib/schemas/openspec";
 import { plural, statusWord } from "@/lib/format";

@@ -1,6 +1,6 @@
 "use client";
 
-import Link from "next/link";
+import Link from "@/app/_components/ui/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useId, useRef, useState, type ReactNode } from "react";
 import { CreateProposalInputSchema, type CapabilityDelta, type CreateProposalInput } from "@/lib/schemas/openspec";

@@ -1,7 +1,7 @@
 "use client";
 
 import { useState } from "react";
-import Link from "next/link";
+import Link from "@/app/_components/ui/link";
 import { ACTIVITY_KINDS } from "@/lib/schemas/values";
 import { useQuery, useTRPC } from "@/lib/trpc/react";
 import { RelativeTime } from "../ui/relative-time";

@@ -1,11 +1,11 @@
 "use client";
 
-import { useVirtualizer } from "@tanstack/react-virtual";
-import Link from "next/link";
+import Link from "@/app/_components/ui/link";
 import { useRef } from "react";
 import type { WorkItem, WorkStatus } from "@/lib/schemas/work";
 import { changeItemHref, failureHref, sessionHref } from "@/lib/schemas/values";
 import { RelativeTime } from "../ui/relative-time";
+import { useFixedRows } from "../ui/use-fixed-rows";
 import { Badge } from "../ui/ui";
 import { WORK_STATUS_LABEL, WORK_TYPE_LABEL, WORK_TYPE_TONE } from "./work-url-state";
 import { priorityWord } from "@/lib/format";
@@ -25,21 +25,15 @@ const STATUS_TONE: Record<WorkStatus, "violet" | "blue" | "red" | "amber" | "gre
 /** The merged list, virtualised; each row a link to the item with its type, status and links. */
 export function WorkList({ rows, showProject, nameOf }: { rows: WorkItem[]; showProject: boolean; nameOf(slug: string): string }) {
   const scrollRef = useRef<HTMLDivElement>(null);
-  const virtualizer = useVirtualizer({
-    count: rows.length,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
-    overscan: 8,
-    getItemKey: (i) => rows[i]?.key ?? i,
-  });
+  const visible = useFixedRows({ count: rows.length, rowHeight: ROW_HEIGHT, scrollRef });
   return (
     <div ref={scrollRef} className="max-h-[70vh] overflow-auto rounded-lg border border-zinc-200 dark:border-zinc-800">
-      <ul aria-label="Work items" className="relative" style={{ height: virtualizer.getTotalSize() }}>
-        {virtualizer.getVirtualItems().map((v) => {
+      <ul aria-label="Work items" className="relative" style={{ height: visible.totalSize }}>
+        {visible.rows.map((v) => {
           const item = rows[v.index]!;
           return (
             <li
-              key={v.key}
+              key={item.key}
               data-testid="work-row"
               data-key={item.key}
               className="absolute inset-x-0 flex items-center gap-2 border-b border-zinc-100 px-2 sm:gap-3 sm:px-3 dark:border-zinc-800/70"
