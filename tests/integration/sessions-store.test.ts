@@ -1,9 +1,9 @@
 /**
  * Issue 14: the session queue and a session's messages on the SQL port, the same tests on a temp
  * SQLite file and on a real PostgreSQL. Two stores on one database stand for two instances
- * (`again`). No Claude Code here: these are the store-level rules the scheduler is built from
- * (claim, priority, accounts, dependencies, ordered notes); the runner's own tests run them with
- * the real binary.
+ * (`again`). Most tests are the store-level rules the scheduler is built from (claim, priority,
+ * accounts, dependencies, ordered notes); the last runs two whole runners on one database with
+ * the real Claude Code binary against the fake Messages API.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -20,8 +20,11 @@ import { sessionInsertValues } from "@/server/sessions/rows";
 import { ServerLease } from "@/server/sessions/server-lease";
 import { SessionStore } from "@/server/sessions/store";
 import type { WorkdeckEvent } from "@/lib/schemas/events";
+import { SessionRunner } from "@/server/sessions/service";
 import { describeEachDialect } from "../support/dialects";
-import { tempDir } from "../support/temp";
+import { FakeAnthropic } from "../support/fake-anthropic";
+import { harnessDeps, harnessSpec } from "../support/session-harness";
+import { repoRoot, tempDir } from "../support/temp";
 
 /** One instance on `store`: its account pool (accounts `a` and `b`, each with a config dir), its session store and bus. */
 function instance(store: SqlStore, root: string) {
@@ -36,13 +39,13 @@ function instance(store: SqlStore, root: string) {
 }
 type Instance = ReturnType<typeof instance>;
 
-async function queue(store: SqlStore, priority = 3, options: SessionOptions = {}): Promise<number> {
+async function queue(store: SqlStore, priority = 3, options: SessionOptions = {}, cwd = "/tmp"): Promise<number> {
   const r = await store.run<{ id: number | string }>(
     sql`INSERT INTO sessions ${sessionInsertValues({
       sessionType: "manual",
       status: "queued",
       projectSlug: "demo",
-      cwd: "/tmp",
+      cwd,
       prompt: "do it",
       options,
       priority,
@@ -223,4 +226,41 @@ describeEachDialect("the session queue and messages", ({ open, again }) => {
       await live.release();
     }
   });
+
+  it("two runners on one database, racing for the queue, run every session exactly once (real Claude Code, fake API)", async () => {
+    const store = await open();
+    const fake = await FakeAnthropic.start();
+    const root = tempDir();
+    const built = [store, await again(store)].map((sqlStore, i) => {
+      const base = harnessDeps(harnessSpec(path.join(root, `instance-${i}`), fake.url), repoRoot);
+      const config = { ...base.config, config: { ...base.config.config, claude: { ...base.config.config.claude, maxConcurrent: 1 } } };
+      const deps = { ...base, config, sqlStore, bus: new EventBus(null, sqlStore) };
+      return { deps, runner: new SessionRunner(deps, { accountCheckMs: 0 }) };
+    });
+    try {
+      const cwd = path.join(root, "instance-0", "project");
+      const ids: number[] = [];
+      for (let i = 0; i < 4; i++) ids.push(await queue(store, 3, { permissionMode: "bypassPermissions" }, cwd));
+
+      await Promise.all(built.map((b) => b.runner.schedule()));
+      const ends = await Promise.all(ids.map((id) => built[0]!.runner.waitForEnd(id, 120_000)));
+
+      expect(ends.map((s) => [s.status, s.runs.length])).toEqual(ids.map(() => ["completed", 1]));
+      for (const id of ids) {
+        const events = await built[1]!.runner.events({ id });
+        expect(events.filter((e) => e.type === "workdeck/run_started")).toHaveLength(1);
+        expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+      }
+      expect(fake.mainRequests).toHaveLength(4);
+      // Each runner had room for one when both looked at the queue: both ran sessions.
+      const owners = await store.all<{ owner_lease: string }>(sql`SELECT DISTINCT owner_lease FROM sessions`);
+      expect(owners).toHaveLength(2);
+    } finally {
+      for (const b of built) {
+        await b.runner.close();
+        b.deps.db.$client.close();
+      }
+      await fake.close();
+    }
+  }, 180_000);
 });
