@@ -23,7 +23,7 @@ import { hostname } from "node:os";
 import type Database from "better-sqlite3";
 import { sql } from "drizzle-orm";
 import { runStagePassed, type NormalizedReport, type StageKind, type TestOutcome, type TestResult } from "@workdeck/error-classifier";
-import { all, get, pause, run, runOnSqlite, transaction, type Steps } from "../db/sql-steps";
+import { all, get, insertRows, pause, run, runOnSqlite, transaction, type Steps } from "../db/sql-steps";
 import {
   advanceRecent,
   applyReclassifySteps,
@@ -88,6 +88,8 @@ const ABANDONED_AFTER_MS = 3600_000;
 
 type CaseRow = { id: number; key: string; run_error_kind: string | null };
 type ResultRow = [number, string, number, number, Buffer | null, string | null, string | null];
+const RESULT_COLUMNS = ["report_id", "test_case_id", "status", "retries", "duration_ms", "attempts", "fingerprint", "fingerprint_meta"];
+const CASE_COLUMNS = ["project_slug", "key", "file", "repo_path", "title_path", "project_name", "repeat_index", "run_error_kind"];
 
 /** Stages the run (see the file comment); inserts the project's new test cases on the way. */
 export function* stageRunSteps(projectSlug: string, prepared: PlanInput, values: ReportValues): Steps<Stage> {
@@ -139,18 +141,8 @@ export function* stageRunSteps(projectSlug: string, prepared: PlanInput, values:
   try {
     for (let i = 0; i < rows.length; i += CHUNK) {
       yield* pause();
-      // One statement per chunk: fewer round trips on PostgreSQL, less statement work on SQLite.
-      const values = sql.join(
-        rows.slice(i, i + CHUNK).map((r) => sql`(${reportId}, ${r[0]}, ${r[1]}, ${r[2]}, ${r[3]}, ${r[4]}, ${r[5]}, ${r[6]})`),
-        sql`, `,
-      );
-      yield* transaction(
-        () =>
-          run(
-            sql`INSERT INTO test_results (report_id, test_case_id, status, retries, duration_ms, attempts, fingerprint, fingerprint_meta) VALUES ${values}`,
-          ),
-        { write: true },
-      );
+      const chunk = rows.slice(i, i + CHUNK).map((r) => [reportId, ...r]);
+      yield* transaction(() => insertRows("test_results", RESULT_COLUMNS, chunk), { write: true });
     }
   } catch (err) {
     yield* discardStageSteps({ reportId, fromResultId, marker });
@@ -208,7 +200,8 @@ export function* prepareFlipSteps(projectSlug: string, stage: Stage): Steps<Flip
  * case that got a group meanwhile, from another ingest, is left to the flip, which plans again).
  */
 function* writeFirstLetters(plan: FlipPlan): Steps<void> {
-  const ids = [...plan.reclassify.firstLetters.keys()];
+  // In id order: two ingests of the project updating the same rows in another order could deadlock on PostgreSQL.
+  const ids = [...plan.reclassify.firstLetters.keys()].sort((a, b) => a - b);
   for (let i = 0; i < ids.length; i += CHUNK) {
     yield* pause();
     yield* transaction(
@@ -350,21 +343,26 @@ function* insertNewCases(projectSlug: string, prepared: PlanInput, cases: Map<st
   const list = [...fresh.values()];
   for (let i = 0; i < list.length; i += CHUNK) {
     yield* pause();
-    const values = sql.join(
-      list
-        .slice(i, i + CHUNK)
-        .map(
-          (t) =>
-            sql`(${projectSlug}, ${t.key}, ${t.file}, ${t.repoPath ?? null}, ${JSON.stringify(t.titlePath)}, ${t.projectName}, ${t.repeatIndex}, ${t.runError ?? null})`,
-        ),
-      sql`, `,
-    );
+    const chunk = list
+      .slice(i, i + CHUNK)
+      .map((t) => [
+        projectSlug,
+        t.key,
+        t.file,
+        t.repoPath ?? null,
+        JSON.stringify(t.titlePath),
+        t.projectName,
+        t.repeatIndex,
+        t.runError ?? null,
+      ]);
     // RETURNING names the rows this statement inserted; a case another ingest inserted first is read back below.
     const inserted = yield* transaction(
       () =>
-        all<CaseRow>(
-          sql`INSERT INTO test_cases (project_slug, key, file, repo_path, title_path, project_name, repeat_index, run_error_kind) VALUES ${values}
-              ON CONFLICT (project_slug, key) DO NOTHING RETURNING id, key, run_error_kind`,
+        insertRows<CaseRow>(
+          "test_cases",
+          CASE_COLUMNS,
+          chunk,
+          "ON CONFLICT (project_slug, key) DO NOTHING RETURNING id, key, run_error_kind",
         ),
       { write: true },
     );
