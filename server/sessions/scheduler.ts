@@ -167,6 +167,22 @@ export class SessionScheduler {
     return this.rerun;
   }
 
+  /**
+   * A claimed session whose run could not start (its notes or the spawn failed) would stay
+   * `running` under this live lease, which no recovery touches: it ends as crashed, saying why.
+   */
+  private async launchFailed(id: number, err: unknown): Promise<void> {
+    this.deps.log.error({ err, sessionId: id }, "a claimed session could not start");
+    if (this.active.has(id)) return;
+    await this.store.update(id, {
+      status: "crashed",
+      exitReason: "crashed",
+      exitMessage: `Could not start: ${(err as Error).message}`,
+      endedAt: new Date(),
+    });
+    await this.store.publishUpdated(id);
+  }
+
   private async pass(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
@@ -189,7 +205,7 @@ export class SessionScheduler {
         startable.findIndex((s) => s.id === claimed.row.id),
         1,
       );
-      await launchRun(this.runContext, claimed);
+      await launchRun(this.runContext, claimed).catch((err: unknown) => this.launchFailed(claimed.row.id, err));
     }
     if (nextWake !== null && !this.closed) {
       this.timer = setTimeout(() => void this.schedule(), Math.max(10, nextWake - Date.now()));
