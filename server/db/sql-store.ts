@@ -8,7 +8,7 @@
  */
 import fs from "node:fs";
 import type Database from "better-sqlite3";
-import { sql, type SQL } from "drizzle-orm";
+import { sql, StringChunk, type SQL } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
 import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
 import type pg from "pg";
@@ -77,6 +77,37 @@ function rawRows(s: Database.Statement, params: unknown[]): unknown[][] {
 }
 
 const sqliteDialect = new SQLiteSyncDialect();
+
+/**
+ * A flat template (text and plain values, the shape of most port queries) rendered directly:
+ * Drizzle's general walk checks every chunk against a dozen kinds, a tenth of the hook committer's
+ * time per event (issue 12). Its text is kept per template (keyed by the template's first literal,
+ * checked literal by literal), so a hot query's text is not rebuilt nor rehashed.
+ * Anything else (nested SQL, lists, identifiers, dates) returns null and goes to Drizzle.
+ */
+function flatSqliteQuery(query: SQL): { sql: string; params: unknown[] } | null {
+  if ((query as unknown as { shouldInlineParams: boolean }).shouldInlineParams) return null;
+  const chunks = query.queryChunks;
+  const literals: string[] = [];
+  const params: unknown[] = [];
+  // A template is text, value, text, …, text.
+  for (let i = 0; i < chunks.length; i++) {
+    const chunk = chunks[i];
+    if (i % 2 === 0) {
+      if (!(chunk instanceof StringChunk)) return null;
+      literals.push(chunk.value.length === 1 ? chunk.value[0]! : chunk.value.join(""));
+    } else if (chunk === null || (chunk !== undefined && typeof chunk !== "object" && typeof chunk !== "function")) params.push(chunk);
+    else return null;
+  }
+  if (literals.length === 0 || literals.length !== params.length + 1) return null;
+  let known = flatTexts.get(literals[0]!);
+  if (!known || known.literals.length !== literals.length || known.literals.some((l, i) => l !== literals[i])) {
+    if (flatTexts.size > 500) flatTexts.clear();
+    flatTexts.set(literals[0]!, (known = { literals, sql: literals.join("?") }));
+  }
+  return { sql: known.sql, params };
+}
+const flatTexts = new Map<string, { literals: string[]; sql: string }>();
 
 const sqliteStores = new WeakMap<Database.Database, SqliteStore>();
 
@@ -187,7 +218,7 @@ export class SqliteStore implements SqlStore {
 
   /** Runs a statement now, on the connection (the transaction handle's path). */
   exec<R>(query: SQL, use: (s: Database.Statement, params: unknown[]) => R): R {
-    const { sql, params } = sqliteDialect.sqlToQuery(query);
+    const { sql, params } = flatSqliteQuery(query) ?? sqliteDialect.sqlToQuery(query);
     let statement = this.statements.get(sql);
     if (!statement) {
       statement = this.db.prepare(sql);
