@@ -253,8 +253,16 @@ describeEachDialect("the session queue and messages", ({ open, again }) => {
       }
       expect(fake.mainRequests).toHaveLength(4);
       // Each runner had room for one when both looked at the queue: both ran sessions.
-      const owners = await store.all<{ owner_lease: string }>(sql`SELECT DISTINCT owner_lease FROM sessions`);
-      expect(owners).toHaveLength(2);
+      const owners = await store.all<{ id: number | string; owner_lease: string }>(sql`SELECT id, owner_lease FROM sessions ORDER BY id`);
+      expect(new Set(owners.map((o) => o.owner_lease)).size).toBe(2);
+      // And each kept to its maxConcurrent of 1: one runner's sessions ran one after another.
+      for (const lease of new Set(owners.map((o) => o.owner_lease))) {
+        const runs = ends
+          .filter((_, i) => owners[i]!.owner_lease === lease)
+          .map((s) => s.runs[0]!)
+          .sort((x, y) => x.startedAt - y.startedAt);
+        for (let i = 1; i < runs.length; i++) expect(runs[i]!.startedAt).toBeGreaterThanOrEqual(runs[i - 1]!.endedAt!);
+      }
     } finally {
       for (const b of built) {
         await b.runner.close();
