@@ -186,6 +186,24 @@ export function listEdges(deps: Pick<DependenciesDeps, "db" | "projects">): Depe
   return rows.map((r, i) => ({ blocker: r.blocker, blocked: r.blocked, ...states[i]! }));
 }
 
+/** `listEdges` through the SQL port, for All Work once it reads through it. */
+export async function listEdgesOn(deps: ReadDeps): Promise<DependencyEdge[]> {
+  const store = sqlStoreOf(deps);
+  const read = async () =>
+    (await store.all<DependencyRow>(sql`SELECT * FROM work_dependencies ORDER BY id`)).map((r) => ({ ...r, id: Number(r.id) }));
+  let rows = await read();
+  const renames: ChangeMove[] = [];
+  for (const r of rows) if (r.blocked.startsWith("change:") && !r.blocked_archived_as) changeState(deps, r, "blocked", renames);
+  if (renames.some((m) => m.kind === "renamed")) {
+    await recordMovesOn(store, renames);
+    rows = await read();
+  }
+  const moves: ChangeMove[] = [];
+  const states = blockerStandings(deps, rows, await readBlockerRowsOn(store, rows), moves);
+  await recordMovesOn(store, moves);
+  return rows.map((r, i) => ({ blocker: r.blocker, blocked: r.blocked, ...states[i]! }));
+}
+
 /** blockedBy per work item key, for All Work: a session also lists what its work item waits on. */
 export function blockedByIndex(edges: DependencyEdge[]): Map<string, Blocker[]> {
   const index = new Map<string, Blocker[]>();

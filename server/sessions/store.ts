@@ -227,3 +227,28 @@ export function sessionSummaries(deps: { db: Db }, input: { projectId?: string; 
     )
     .all(...(input.projectId ? [input.projectId] : []), input.limit) as SessionSummary[];
 }
+
+/** `sessionSummaries` through the SQL port, for All Work once it reads through it (numbers as numbers on both dialects). */
+export async function sessionSummariesOn(store: SqlStore, input: { projectId?: string; limit: number }): Promise<SessionSummary[]> {
+  const rows = await store.all<Record<keyof SessionSummary, unknown>>(
+    sql`SELECT id, project_slug AS "projectSlug", session_type AS "sessionType", work_item_kind AS "workItemKind",
+          work_item_ref AS "workItemRef", status, substr(prompt, 1, 200) AS prompt, priority, created_at AS "createdAt",
+          started_at AS "startedAt", ended_at AS "endedAt", cost_usd AS "costUsd"
+        FROM sessions ${input.projectId ? sql`WHERE project_slug = ${input.projectId}` : sql``} ORDER BY id DESC LIMIT ${input.limit}`,
+  );
+  const num = (v: unknown) => (v === null ? null : Number(v));
+  return rows.map((r) => ({
+    id: Number(r.id),
+    projectSlug: r.projectSlug as string,
+    sessionType: r.sessionType as string,
+    workItemKind: r.workItemKind as string | null,
+    workItemRef: r.workItemRef as string | null,
+    status: r.status as string,
+    prompt: r.prompt as string,
+    priority: Number(r.priority),
+    createdAt: Number(r.createdAt),
+    startedAt: num(r.startedAt),
+    endedAt: num(r.endedAt),
+    costUsd: Number(r.costUsd),
+  }));
+}

@@ -12,13 +12,15 @@ import { expect, it } from "vitest";
 import type { SessionOptions } from "@/lib/schemas/sessions";
 import { AccountPool } from "@/server/accounts/service";
 import type { SqlStore } from "@/server/db/sql-store";
-import { addDependency, sessionGate } from "@/server/dependencies/service";
+import { addDependency, listEdgesOn, sessionGate } from "@/server/dependencies/service";
 import { EventBus } from "@/server/events/bus";
 import { claimNext, dueSessions } from "@/server/sessions/queue";
 import { recoverOrphanedRuns } from "@/server/sessions/recovery";
 import { sessionInsertValues } from "@/server/sessions/rows";
 import { ServerLease } from "@/server/sessions/server-lease";
-import { SessionStore } from "@/server/sessions/store";
+import { sessionSummariesOn, SessionStore } from "@/server/sessions/store";
+import { runningHealthOn } from "@/server/sessions/health";
+import { waitingOnPermission } from "@/server/sessions/permissions";
 import type { WorkdeckEvent } from "@/lib/schemas/events";
 import { SessionRunner } from "@/server/sessions/service";
 import { describeEachDialect } from "../support/dialects";
@@ -196,6 +198,42 @@ describeEachDialect("the session queue and messages", ({ open, again }) => {
     const announced = heard.flatMap((e) => (e.type === "sessions.event" ? [e.seq] : []));
     expect(announced.slice(0, 30)).toEqual(seqs);
     await expect(one.sessions.note(999_999, "assistant", {})).rejects.toThrow(/No session with id 999999/);
+  });
+
+  it("the reads other views make of sessions: summaries, health with a permission wait, dependency edges", async () => {
+    const store = await open();
+    const at = instance(store, tempDir());
+    const done = await queue(store, 2);
+    const running = await queue(store, 4);
+    const started = Date.now() - 90_000;
+    await at.sessions.update(done, { status: "completed", endedAt: new Date(), costUsd: 0.25 });
+    await at.sessions.update(running, { status: "running", startedAt: new Date(started), prompt: "p".repeat(300) });
+
+    expect(await sessionSummariesOn(store, { limit: 10 })).toEqual([
+      expect.objectContaining({ id: running, status: "running", priority: 4, prompt: "p".repeat(200), startedAt: started, endedAt: null }),
+      expect.objectContaining({ id: done, status: "completed", costUsd: 0.25, startedAt: null, endedAt: expect.any(Number) }),
+    ]);
+    expect(await sessionSummariesOn(store, { projectId: "elsewhere", limit: 10 })).toEqual([]);
+
+    // Quiet for 90 s: idle; asked for a permission nobody answered: still idle, and waiting; answered: back to the clock.
+    const health = async (now: number) => (await runningHealthOn(store, { now, stuckMs: 10 * 60_000 })).get(running)?.health;
+    expect(await health(started + 90_000)).toBe("idle");
+    await at.sessions.note(running, "workdeck/permission_requested", { requestId: "r1", toolName: "Bash" });
+    const asked = (await at.sessions.events({ id: running })).at(-1)!.at.getTime();
+    expect(await waitingOnPermission(store)).toEqual(new Set([running]));
+    expect(await health(asked + 20 * 60_000)).toBe("idle");
+    await at.sessions.note(running, "workdeck/permission_answered", { requestId: "r1", allow: true });
+    expect(await waitingOnPermission(store)).toEqual(new Set());
+    expect(await health(asked + 1_000)).toBe("active");
+    expect(await health(asked + 20 * 60_000)).toBe("stuck");
+
+    await addDependency(
+      { sqlStore: store, bus: at.bus },
+      { blocker: { kind: "session", sessionId: done }, blocked: { kind: "session", sessionId: running } },
+    );
+    expect(await listEdgesOn({ sqlStore: store })).toEqual([
+      { blocker: `session:${done}`, blocked: `session:${running}`, state: "resolved", label: `session #${done} (completed)` },
+    ]);
   });
 
   it("recovery interrupts a session whose server is gone, once, and leaves a live server's alone", async () => {
