@@ -24,14 +24,13 @@ const SOURCE_NOTE: Record<SessionDiff["source"], string> = {
 /**
  * What the session changed against the commit it started from: a file tree beside the files,
  * each file's patch with the changed words marked. Binary and oversized files are named with
- * their counts instead of shown.
+ * their counts instead of shown. Only for a session with a worktree (the session page says so otherwise).
  */
-export function SessionDiffView({ id, status, hasWorktree }: { id: number; status: SessionStatus; hasWorktree: boolean }) {
+export function SessionDiffView({ id, status }: { id: number; status: SessionStatus }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const diff = useQuery({
     ...trpc.sessions.diff.queryOptions({ id }),
-    enabled: hasWorktree,
     retry: false,
     refetchInterval: isActive(status) ? 10_000 : false,
   });
@@ -43,12 +42,6 @@ export function SessionDiffView({ id, status, hasWorktree }: { id: number; statu
     previous.current = status;
   }, [status, id, queryClient, trpc]);
 
-  if (!hasWorktree)
-    return (
-      <p className="text-sm text-zinc-500 dark:text-zinc-400">
-        No worktree for this session (the project is not a git repository, or worktrees were off), so there is no diff to show.
-      </p>
-    );
   if (diff.isPending) return <ListSkeleton rows={2} label="Loading the diff" />;
   if (diff.isError) return <ErrorState title="Could not compute the diff" message={diff.error.message} />;
   const d = diff.data;

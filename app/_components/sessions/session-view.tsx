@@ -1,6 +1,7 @@
 "use client";
 
 import Link from "@/app/_components/ui/link";
+import dynamic from "next/dynamic";
 import { useMemo, useState, type FormEvent } from "react";
 import { statusWord } from "@/lib/format";
 import type { Session, SessionEvent } from "@/lib/schemas/sessions";
@@ -9,7 +10,6 @@ import { useLiveEvents, useLiveFailed } from "../shell/live-updates";
 import { Markdown } from "../ui/markdown";
 import { PageHeader } from "../shell/page-header";
 import { RelativeTime } from "../ui/relative-time";
-import { SessionDiffView } from "./session-diff";
 import { buildConversation, currentToolId, type ConversationItem } from "./session-events";
 import {
   formatElapsed,
@@ -23,13 +23,19 @@ import {
   workItemLabel,
 } from "./session-format";
 import { SessionHookTimeline } from "./session-hook-timeline";
-import { SessionLand } from "./session-land";
-import { SessionPermissions } from "./session-permissions";
 import { SessionAgents } from "../agents-config/session-agents";
 import { useSelectedProject } from "../shell/selected-project";
 import { Badge, Button, ErrorState, ListSkeleton, Section, Skeleton } from "../ui/ui";
 import { useNow } from "../ui/use-now";
 import { DetailLoadError } from "../shell/detail-load-error";
+
+// Only some sessions need these: permission requests while one runs, landing and the diff when
+// it has a worktree (issue 12: the page ships without them otherwise).
+const SessionPermissions = dynamic(() => import("./session-permissions").then((m) => m.SessionPermissions));
+const SessionLand = dynamic(() => import("./session-land").then((m) => m.SessionLand));
+const SessionDiffView = dynamic(() => import("./session-diff").then((m) => m.SessionDiffView), {
+  loading: () => <ListSkeleton rows={2} label="Loading the diff" />,
+});
 
 /**
  * One launched session: its stored events as a conversation, kept current by the tab's one
@@ -85,12 +91,18 @@ export function SessionView({ id }: { id: number }) {
             <p className="text-xs text-zinc-500 dark:text-zinc-400" role="status">
               {live ? "Streaming live." : streamFailed ? "Stream offline — retrying." : "Connecting to the stream…"}
             </p>
-            <SessionPermissions id={s.id} running={s.status === "running"} events={events.data} />
+            {s.status === "running" ? <SessionPermissions id={s.id} running events={events.data} /> : null}
             <Composer session={s} />
           </Section>
           <Section id="changes" title="Changes">
-            <SessionLand session={s} />
-            <SessionDiffView id={s.id} status={s.status} hasWorktree={Boolean(s.worktreePath)} />
+            {s.branch ? <SessionLand session={s} /> : null}
+            {s.worktreePath ? (
+              <SessionDiffView id={s.id} status={s.status} />
+            ) : (
+              <p className="text-sm text-zinc-500 dark:text-zinc-400">
+                No worktree for this session (the project is not a git repository, or worktrees were off), so there is no diff to show.
+              </p>
+            )}
           </Section>
         </div>
         <aside className="min-w-0 space-y-4" aria-label="Hook timeline">

@@ -202,6 +202,8 @@ export function touchedBy(trpc: Trpc, event: WorkdeckEvent): Touch[] {
   return out;
 }
 
+export type LiveInterestInput = Pick<EventsSubscribeInput, "sessionIds" | "agentSessionIds" | "allAgentActivity">;
+
 export type LiveDispatcherDeps = {
   queryClient: QueryClient;
   trpc: Trpc;
@@ -233,7 +235,7 @@ export class LiveDispatcher {
    * After the stream restarted with another interest: what the previous, narrower stream left
    * out between the page's first read and the restart (conversation lines, tool calls) is read once.
    */
-  catchUp(interest: Pick<EventsSubscribeInput, "sessionIds" | "agentSessionIds" | "allAgentActivity">): void {
+  catchUp(interest: LiveInterestInput): void {
     const { trpc } = this.deps;
     for (const id of interest.sessionIds ?? []) this.appendConversation(id, Number.POSITIVE_INFINITY);
     const agents = interest.agentSessionIds ?? [];

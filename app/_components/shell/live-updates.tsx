@@ -5,7 +5,7 @@ import type { EventsSubscribeInput } from "@/lib/schemas/event-scope";
 import type { WorkdeckEvent } from "@/lib/schemas/events";
 import { subscribe, type StreamState } from "@/lib/trpc/client";
 import { useQueryClient, useTRPC, useTRPCClient } from "@/lib/trpc/react";
-import { LiveDispatcher } from "./live-dispatch";
+import type { LiveDispatcher, LiveDispatcherDeps, LiveInterestInput } from "./live-dispatch";
 
 /** What a mounted component needs beyond the base stream: whole conversations, every tool call. */
 export type LiveInterest = Pick<EventsSubscribeInput, "sessionIds" | "agentSessionIds" | "allAgentActivity">;
@@ -23,6 +23,47 @@ type LiveContextValue = {
 };
 
 const LiveContext = createContext<LiveContextValue | null>(null);
+
+/**
+ * The dispatcher, loaded with the first event it has to handle: a visit that hears none (most
+ * first visits of a quiet workspace) never downloads it (~2.4 KB gzipped, issue 12). Events that
+ * arrive while it loads are handled in order once it is there.
+ */
+class LazyDispatcher {
+  private dispatcher: LiveDispatcher | null = null;
+  private loading: Promise<void> | null = null;
+  private readonly waiting: ((dispatcher: LiveDispatcher) => void)[] = [];
+  private disposed = false;
+
+  constructor(private readonly deps: LiveDispatcherDeps) {}
+
+  dispatch(event: WorkdeckEvent): void {
+    this.run((d) => d.dispatch(event));
+  }
+
+  catchUp(interest: LiveInterestInput): void {
+    this.run((d) => d.catchUp(interest));
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.dispatcher?.dispose();
+  }
+
+  private run(task: (dispatcher: LiveDispatcher) => void): void {
+    if (this.dispatcher) return task(this.dispatcher);
+    this.waiting.push(task);
+    this.loading ??= import("./live-dispatch").then(
+      ({ LiveDispatcher }) => {
+        if (this.disposed) return;
+        this.dispatcher = new LiveDispatcher(this.deps);
+        for (const waiting of this.waiting.splice(0)) waiting(this.dispatcher);
+      },
+      // Offline: the next event tries again.
+      () => void (this.loading = null),
+    );
+  }
+}
 
 /** The union of every mounted component's interest, in a stable order so equal interests are equal keys. */
 function union(registrations: Iterable<Registration>): LiveInterest {
@@ -53,7 +94,7 @@ export function LiveEventsProvider({ since, children }: { since: number | null; 
   const client = useTRPCClient();
   const queryClient = useQueryClient();
   const [dispatcher] = useState(
-    () => new LiveDispatcher({ queryClient, trpc, fetchSessionEvents: (input) => client.sessions.events.query(input) }),
+    () => new LazyDispatcher({ queryClient, trpc, fetchSessionEvents: (input) => client.sessions.events.query(input) }),
   );
   useEffect(() => () => dispatcher.dispose(), [dispatcher]);
 
