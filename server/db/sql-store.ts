@@ -167,8 +167,16 @@ export class SqliteStore implements SqlStore {
     // else can run on the connection meanwhile; one that awaits real I/O is refused.
     let crossedTurn = false;
     const turnGuard = setImmediate(() => (crossedTurn = true));
+    // While it lasts, the busy handler is off: a wait would sleep on the event loop (also at the
+    // first write after a checkpoint reset the WAL). The body runs within this turn, so nobody
+    // else's statement runs without it.
+    if (opts.failIfLocked) {
+      this.busyTimeoutMs ??= this.db.pragma("busy_timeout", { simple: true }) as number;
+      // exec, not .pragma() (which reads rows back): this runs once per hook batch.
+      this.db.exec("PRAGMA busy_timeout = 0");
+    }
     try {
-      this.begin(opts);
+      this.db.exec(opts.exclusive || opts.failIfLocked ? "BEGIN IMMEDIATE" : "BEGIN");
       try {
         const result = await fn(tx);
         if (crossedTurn) throw new Error("a SQLite transaction's body awaited something other than the database");
@@ -179,23 +187,11 @@ export class SqliteStore implements SqlStore {
         throw err;
       }
     } finally {
+      if (opts.failIfLocked) this.db.exec(`PRAGMA busy_timeout = ${this.busyTimeoutMs}`);
       clearImmediate(turnGuard);
       this.transactions--;
       tx.closed = true;
       release();
-    }
-  }
-
-  private begin(opts: TransactionOptions): void {
-    const begin = opts.exclusive || opts.failIfLocked ? "BEGIN IMMEDIATE" : "BEGIN";
-    if (!opts.failIfLocked) return void this.db.exec(begin);
-    this.busyTimeoutMs ??= this.db.pragma("busy_timeout", { simple: true }) as number;
-    // exec, not .pragma() (which reads rows back): this runs once per hook batch.
-    this.db.exec("PRAGMA busy_timeout = 0");
-    try {
-      this.db.exec(begin);
-    } finally {
-      this.db.exec(`PRAGMA busy_timeout = ${this.busyTimeoutMs}`);
     }
   }
 
