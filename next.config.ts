@@ -16,6 +16,8 @@ const nextConfig: NextConfig = {
     resolveAlias: {
       // Markdown is rendered on the server; the browser keeps that HTML and loads the parser on demand.
       "@/app/_components/ui/markdown-body": { browser: "./app/_components/ui/markdown-body.browser.tsx" },
+      // Terminal output too (the failure page's errors): the ANSI parser loads only for new text.
+      "@/app/_components/ui/ansi-body": { browser: "./app/_components/ui/ansi-body.browser.tsx" },
     },
   },
   poweredByHeader: false,

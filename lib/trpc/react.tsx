@@ -8,7 +8,7 @@ import { QueryClient, type DehydratedQuery } from "./query-cache";
 import { QueryClientContext, useQueryClient } from "./query-hooks";
 import { transformer } from "./transformer";
 
-export { useMutation, useQuery, useQueryClient } from "./query-hooks";
+export { useQuery, useQueryClient } from "./query-hooks";
 export { TRPCClientError } from "./client";
 
 /** HTTP statuses retrying cannot fix: a missing change stays missing. */

@@ -3,7 +3,7 @@
  * styles on spans, other escape sequences vanish, and no escape byte is ever shown as text.
  */
 import { describe, expect, it } from "vitest";
-import { parseAnsi } from "@/app/_components/ui/ansi-text";
+import { parseAnsi } from "@/app/_components/ui/ansi-render";
 
 describe("parseAnsi", () => {
   it("colours Playwright's matcher output and resets at 39 and 0", () => {

@@ -1,6 +1,7 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient, useTRPC } from "@/lib/trpc/react";
+import { useQuery, useQueryClient, useTRPC } from "@/lib/trpc/react";
+import { useMutation } from "@/lib/trpc/use-mutation";
 
 /** The project's sub-agents and skills, and the mutations that refresh both lists when they land. */
 export function useClaudeFiles(projectId: string) {

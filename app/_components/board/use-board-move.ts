@@ -2,7 +2,8 @@
 
 import { useState } from "react";
 import type { WorkItem } from "@/lib/schemas/work";
-import { useMutation, useQueryClient, useTRPC } from "@/lib/trpc/react";
+import { useQueryClient, useTRPC } from "@/lib/trpc/react";
+import { useMutation } from "@/lib/trpc/use-mutation";
 import { label, planMove, type ColumnId, type MoveAction, type MovePlan } from "./board-moves";
 
 /** What the board says after a move: done (and what it did), refused (and why), or waiting for a yes. */

@@ -2,7 +2,8 @@
 
 import Link from "@/app/_components/ui/link";
 import { useEffect, useId, useState } from "react";
-import { TRPCClientError, useMutation, useQuery, useQueryClient, useTRPC } from "@/lib/trpc/react";
+import { TRPCClientError, useQuery, useQueryClient, useTRPC } from "@/lib/trpc/react";
+import { useMutation } from "@/lib/trpc/use-mutation";
 import { changeHref } from "@/lib/url-state";
 import { Markdown } from "../ui/markdown";
 import { PageHeader } from "../shell/page-header";

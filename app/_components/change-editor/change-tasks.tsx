@@ -2,7 +2,8 @@
 
 import { useState } from "react";
 import type { ChangeDetail } from "@/lib/schemas/openspec";
-import { useMutation, useQueryClient, useTRPC } from "@/lib/trpc/react";
+import { useQueryClient, useTRPC } from "@/lib/trpc/react";
+import { useMutation } from "@/lib/trpc/use-mutation";
 import { ProgressBar } from "../ui/progress-bar";
 import { ErrorState } from "../ui/ui";
 

@@ -2,7 +2,8 @@
 
 import { useId, useState } from "react";
 import type { Decision, FailureDetail } from "@/lib/schemas/errors";
-import { useMutation, useQueryClient, useTRPC } from "@/lib/trpc/react";
+import { useQueryClient, useTRPC } from "@/lib/trpc/react";
+import { useMutation } from "@/lib/trpc/use-mutation";
 import { DECISION_LABEL, DecisionBadge } from "./errors-badges";
 import { Button, ErrorState } from "../ui/ui";
 import { priorityWord } from "@/lib/format";

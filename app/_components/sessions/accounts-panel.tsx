@@ -1,7 +1,8 @@
 "use client";
 
 import type { ClaudeAccount } from "@/lib/schemas/sessions";
-import { useMutation, useQuery, useQueryClient, useTRPC } from "@/lib/trpc/react";
+import { useQuery, useQueryClient, useTRPC } from "@/lib/trpc/react";
+import { useMutation } from "@/lib/trpc/use-mutation";
 import { formatElapsed, formatTokens, formatUsd, toTime } from "./session-format";
 import { useNow } from "../ui/use-now";
 import { Badge, Button, ErrorState, ListSkeleton, Section } from "../ui/ui";

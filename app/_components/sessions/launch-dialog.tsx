@@ -3,7 +3,8 @@
 import { useRouter } from "next/navigation";
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import type { SessionOptions, SessionOverrides, SessionWorkItem } from "@/lib/schemas/sessions";
-import { useMutation, useQuery, useQueryClient, useTRPC } from "@/lib/trpc/react";
+import { useQuery, useQueryClient, useTRPC } from "@/lib/trpc/react";
+import { useMutation } from "@/lib/trpc/use-mutation";
 import { SubagentPicker } from "../agents-config/agent-picker";
 import { sessionHref, workItemLabel } from "./session-format";
 import { useSelectedProject } from "../shell/selected-project";

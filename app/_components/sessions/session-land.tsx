@@ -2,7 +2,8 @@
 
 import { useId, useState } from "react";
 import type { Session } from "@/lib/schemas/sessions";
-import { useMutation, useQueryClient, useTRPC } from "@/lib/trpc/react";
+import { useQueryClient, useTRPC } from "@/lib/trpc/react";
+import { useMutation } from "@/lib/trpc/use-mutation";
 import { RelativeTime } from "../ui/relative-time";
 import { isActive } from "./session-format";
 import { Button, ErrorState } from "../ui/ui";

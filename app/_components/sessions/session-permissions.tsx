@@ -3,7 +3,8 @@
 import { useEffect, useState } from "react";
 import type { PendingPermission } from "@/lib/schemas/session-permissions";
 import type { SessionEvent } from "@/lib/schemas/sessions";
-import { useMutation, useQuery, useTRPC } from "@/lib/trpc/react";
+import { useQuery, useTRPC } from "@/lib/trpc/react";
+import { useMutation } from "@/lib/trpc/use-mutation";
 import { Button, ErrorState } from "../ui/ui";
 
 /**

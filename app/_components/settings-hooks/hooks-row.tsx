@@ -1,6 +1,7 @@
 "use client";
 
-import { useMutation, useQueryClient, useTRPC } from "@/lib/trpc/react";
+import { useQueryClient, useTRPC } from "@/lib/trpc/react";
+import { useMutation } from "@/lib/trpc/use-mutation";
 import { RelativeTime } from "../ui/relative-time";
 import { Badge, Button } from "../ui/ui";
 

@@ -2,7 +2,8 @@
 
 import { NOTIFICATION_KIND_LABEL, type NotificationTarget } from "@/lib/schemas/notifications";
 import type { DatabaseStats } from "@/server/db/retention";
-import { useMutation, useQuery, useQueryClient, useTRPC } from "@/lib/trpc/react";
+import { useQuery, useQueryClient, useTRPC } from "@/lib/trpc/react";
+import { useMutation } from "@/lib/trpc/use-mutation";
 import { RelativeTime } from "../ui/relative-time";
 import { Badge, Button, ErrorState, Section, Skeleton } from "../ui/ui";
 import { HooksRow } from "../settings-hooks/hooks-row";

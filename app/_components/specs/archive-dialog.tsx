@@ -3,7 +3,8 @@
 import { useRouter } from "next/navigation";
 import { useId } from "react";
 import { plural } from "@/lib/format";
-import { useMutation, useQuery, useTRPC } from "@/lib/trpc/react";
+import { useQuery, useTRPC } from "@/lib/trpc/react";
+import { useMutation } from "@/lib/trpc/use-mutation";
 import { Badge, Button, ErrorState, Skeleton } from "../ui/ui";
 import { useModalDialog } from "../ui/use-modal-dialog";
 
