@@ -1,7 +1,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import { AppError } from "../app-error";
 import { agentsStore, endedEvent, type AgentsDeps, type SessionRow } from "./hook-ingest";
-import { sessionsWaitingOnPermission } from "../sessions/permissions";
+import { waitingOnPermission } from "../sessions/permissions";
 import type {
   AgentActivity,
   AgentMetrics,
@@ -61,8 +61,8 @@ export async function listActive(deps: AgentsDeps, input: ListActiveInput = {}):
         ORDER BY last_event_at DESC LIMIT ${sql.raw(String(ACTIVE_LIMIT))}`,
   );
   // A launched session waiting on a tool permission asked from its page needs you too (issue 11):
-  // no hook says so, the runner's events do. The sessions domain reads them on its SQLite connection still.
-  const waiting = deps.db ? sessionsWaitingOnPermission(deps.db) : new Set<number>();
+  // no hook says so, the runner's events do.
+  const waiting = await waitingOnPermission(agentsStore(deps));
   for (const r of rows)
     if (r.workdeck_session_id !== null && waiting.has(r.workdeck_session_id) && r.status !== "stopped") {
       r.status = "needs_you";

@@ -1,5 +1,4 @@
 import type { LoadedConfig } from "../config";
-import type { Db } from "../db/client";
 import type { SqlStore } from "../db/sql-store";
 import type { EventBus } from "../events/bus";
 import type { Logger } from "../logger";
@@ -10,7 +9,6 @@ import type { LeaderLock } from "../leader";
 import { AutomationRunner } from "./service";
 
 export type BackgroundDeps = {
-  db: Db;
   sqlStore: SqlStore;
   bus: EventBus;
   config: LoadedConfig;

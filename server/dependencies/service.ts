@@ -5,7 +5,7 @@
  * completed or discarded, change folder present or archived), so nothing here can go stale.
  *
  * Adding, removing, the session queue's gate and the archive bookkeeping go through the SQL port
- * (issue 14); `listEdges`, which All Work reads in its synchronous pass, still reads SQLite.
+ * (issue 14), and so does listing the edges with where each blocker stands (All Work).
  */
 import fs from "node:fs";
 import { sql } from "drizzle-orm";
@@ -31,9 +31,7 @@ import {
   changeDir,
   changeState,
   fingerprint,
-  readBlockerRows,
   readBlockerRowsOn,
-  recordMoves,
   recordMovesOn,
   type ChangeMove,
   type DependencyRow,
@@ -168,25 +166,7 @@ async function findPath(store: SqlStore, from: string, to: string): Promise<stri
 
 // ----- where blockers stand ---------------------------------------------------
 
-/** Every dependency with its blocker's state (All Work, the board, the graph). Synchronous, on SQLite: All Work's pass. */
-export function listEdges(deps: Pick<DependenciesDeps, "db" | "projects">): DependencyEdge[] {
-  const db = deps.db!;
-  const read = () => db.$client.prepare("SELECT * FROM work_dependencies ORDER BY id").all() as DependencyRow[];
-  let rows = read();
-  // A waiting change that was renamed keeps its dependencies under its new name.
-  const renames: ChangeMove[] = [];
-  for (const r of rows) if (r.blocked.startsWith("change:") && !r.blocked_archived_as) changeState(deps, r, "blocked", renames);
-  if (renames.some((m) => m.kind === "renamed")) {
-    recordMoves(db, renames);
-    rows = read();
-  }
-  const moves: ChangeMove[] = [];
-  const states = blockerStandings(deps, rows, readBlockerRows(db, rows), moves);
-  recordMoves(db, moves);
-  return rows.map((r, i) => ({ blocker: r.blocker, blocked: r.blocked, ...states[i]! }));
-}
-
-/** `listEdges` through the SQL port, for All Work once it reads through it. */
+/** Every dependency with its blocker's state (All Work, the board, the graph), through the SQL port. */
 export async function listEdgesOn(deps: ReadDeps): Promise<DependencyEdge[]> {
   const store = sqlStoreOf(deps);
   const read = async () =>

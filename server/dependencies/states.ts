@@ -1,7 +1,6 @@
 /**
  * Where each blocker stands (issue 17), read in batches (one query per kind, so 2,000
- * dependencies cost three queries) and judged the same way whichever path read them: All Work's
- * synchronous SQLite pass, or the SQL port (issue 14: the session queue's gate). A change that
+ * dependencies cost three queries) through the SQL port (issue 14). A change that
  * moved is followed (archived under changes/archive/, or renamed: a folder with the same
  * proposal), and where it went is written down by the same path.
  */
@@ -9,7 +8,6 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { sql } from "drizzle-orm";
-import type { Db } from "../db/client";
 import type { SqlStore } from "../db/sql-store";
 import type { ProjectRegistry } from "../projects/service";
 import { keyRef, type BlockerState } from "@/lib/schemas/dependencies";
@@ -39,20 +37,6 @@ export type BlockerRows = {
 
 function blockerIds(rows: DependencyRow[], prefix: string): number[] {
   return [...new Set(rows.filter((r) => r.blocker.startsWith(prefix)).map((r) => Number(r.blocker.slice(prefix.length))))];
-}
-
-/** BlockerRows on the synchronous SQLite path. */
-export function readBlockerRows(db: Db, rows: DependencyRow[]): BlockerRows {
-  const sqlite = db.$client;
-  const failures = sqlite
-    .prepare(
-      "SELECT f.id, f.resolved_at, t.decision FROM test_failures f LEFT JOIN error_triage t ON t.test_failure_id = f.id WHERE f.id IN (SELECT value FROM json_each(?))",
-    )
-    .all(JSON.stringify(blockerIds(rows, "failure:"))) as { id: number; resolved_at: number | null; decision: string | null }[];
-  const sessions = sqlite
-    .prepare("SELECT id, status, landed FROM sessions WHERE id IN (SELECT value FROM json_each(?))")
-    .all(JSON.stringify(blockerIds(rows, "session:"))) as { id: number; status: string; landed: string | null }[];
-  return { failures: new Map(failures.map((f) => [f.id, f])), sessions: new Map(sessions.map((s) => [s.id, s])) };
 }
 
 const inList = (ids: number[]) =>
@@ -135,20 +119,6 @@ function followChange(r: DependencyRow, side: Side, dir: string, changeId: strin
   // The key moves with the folder, on every row that names it.
   const from = r[side];
   return { kind: "renamed", side, from, to: from.replace(/\/[^/]+$/, `/${renamedTo}`) };
-}
-
-/** Writes the moves down on the synchronous SQLite path. */
-export function recordMoves(db: Db, moves: ChangeMove[]): void {
-  const sqlite = db.$client;
-  for (const m of moves) {
-    if (m.kind === "archived")
-      sqlite.prepare(`UPDATE work_dependencies SET ${m.side}_archived_as = ? WHERE id = ?`).run(m.archivedAs, m.id);
-    else
-      sqlite.transaction(() => {
-        sqlite.prepare("UPDATE OR IGNORE work_dependencies SET blocker = ? WHERE blocker = ?").run(m.to, m.from);
-        sqlite.prepare("UPDATE OR IGNORE work_dependencies SET blocked = ? WHERE blocked = ?").run(m.to, m.from);
-      })();
-  }
 }
 
 /** Writes the moves down through the port; a renamed key skips rows whose pair already exists under it (UPDATE OR IGNORE's meaning). */

@@ -45,7 +45,7 @@ export type SettingsView = {
   database: DatabaseStats;
 };
 
-type SettingsDeps = Pick<Runtime, "config" | "projects" | "db" | "sqlStore" | "bus" | "log" | "env" | "notifications">;
+type SettingsDeps = Pick<Runtime, "config" | "projects" | "sqlStore" | "bus" | "log" | "env" | "notifications">;
 
 /** The runtime's service, or (a one-shot CLI runtime) one that is never started on the bus. */
 export function notificationService(

@@ -195,6 +195,7 @@ export function toSession(r: SessionRow): Session {
     exitReason: r.exitReason,
     exitMessage: r.exitMessage,
     runs: r.runs as SessionRun[],
+    worker: r.worker ?? null,
   };
 }
 
@@ -214,21 +215,7 @@ export type SessionSummary = {
   costUsd: number;
 };
 
-/**
- * The most recent sessions of a project (or all), newest first. Synchronous, on SQLite: All Work
- * builds its list in one synchronous pass (server/work), which moves onto the port on its own.
- */
-export function sessionSummaries(deps: { db: Db }, input: { projectId?: string; limit: number }): SessionSummary[] {
-  return deps.db.$client
-    .prepare(
-      `SELECT id, project_slug AS projectSlug, session_type AS sessionType, work_item_kind AS workItemKind, work_item_ref AS workItemRef, status,
-              substr(prompt, 1, 200) AS prompt, priority, created_at AS createdAt, started_at AS startedAt, ended_at AS endedAt, cost_usd AS costUsd
-       FROM sessions ${input.projectId ? "WHERE project_slug = ?" : ""} ORDER BY id DESC LIMIT ?`,
-    )
-    .all(...(input.projectId ? [input.projectId] : []), input.limit) as SessionSummary[];
-}
-
-/** `sessionSummaries` through the SQL port, for All Work once it reads through it (numbers as numbers on both dialects). */
+/** The most recent sessions of a project (or all), newest first, through the SQL port (numbers as numbers on both dialects). */
 export async function sessionSummariesOn(store: SqlStore, input: { projectId?: string; limit: number }): Promise<SessionSummary[]> {
   const rows = await store.all<Record<keyof SessionSummary, unknown>>(
     sql`SELECT id, project_slug AS "projectSlug", session_type AS "sessionType", work_item_kind AS "workItemKind",

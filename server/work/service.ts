@@ -10,20 +10,19 @@
  * rationales, messages).
  */
 import { sql, type SQL } from "drizzle-orm";
-import type { Db } from "../db/client";
 import { jsonArrayLength, jsonIsTrue, jsonText } from "../db/dialect-sql";
 import type { Dialect, SqlStore } from "../db/sql-store";
 import type { EventBus } from "../events/bus";
 import type { WorkCache } from "./cache";
 import type { OpenSpecService } from "../specs/service";
-import { sessionsWaitingOnPermission } from "../sessions/permissions";
-import { sessionSummaries, type SessionSummary } from "../sessions/store";
+import { waitingOnPermission } from "../sessions/permissions";
+import { sessionSummariesOn, type SessionSummary } from "../sessions/store";
 import { failureSummaries } from "../errors/service";
 import type { FailureStatus } from "@/lib/schemas/errors";
 import { liveAgentSummaries } from "../agents/service";
 import { integrationActivity, integrationActivitySql, integrationWorkItems } from "../webhooks/work-items";
-import { attachBlockers, listEdges } from "../dependencies/service";
-import { attachHealth, DEFAULT_STUCK_MINUTES, runningHealth } from "../sessions/health";
+import { attachBlockers, listEdgesOn } from "../dependencies/service";
+import { attachHealth, DEFAULT_STUCK_MINUTES, runningHealthOn } from "../sessions/health";
 import type { LoadedConfig } from "../config";
 import type { ProjectRegistry } from "../projects/service";
 import { WORK_EVENT_TYPES, isWorkEvent } from "@/lib/schemas/event-scope";
@@ -48,8 +47,7 @@ import {
 } from "@/lib/schemas/work";
 
 export type WorkDeps = {
-  db: Db;
-  /** The integration items (server/webhooks/work-items.ts) are read through the SQL port (issue 14). */
+  /** Every read goes through the SQL port (issue 14), on SQLite or PostgreSQL. */
   sqlStore: SqlStore;
   bus: EventBus;
   openspec: Pick<OpenSpecService, "listChanges">;
@@ -129,7 +127,7 @@ function applyFilter(items: WorkItem[], f: WorkFilter): WorkItem[] {
 async function build(deps: WorkDeps, projectId: string | undefined, now: number): Promise<WorkItem[]> {
   const changes = await deps.openspec.listChanges(projectId ? { projectId } : {});
   const failures = await failureSummaries(deps, { projectId });
-  const sessions = sessionSummaries(deps, { projectId, limit: SESSION_LIMIT });
+  const sessions = await sessionSummariesOn(deps.sqlStore, { projectId, limit: SESSION_LIMIT });
   const agents = await liveAgentSummaries(deps, { projectId, now });
 
   // Links between domains, by id.
@@ -143,8 +141,8 @@ async function build(deps: WorkDeps, projectId: string | undefined, now: number)
   const needsYouSessions = new Set<number>();
   for (const a of agents) if (a.status === "needs_you" && a.workdeckSessionId !== null) needsYouSessions.add(a.workdeckSessionId);
   // A launched session waiting on a tool permission asked from the page (issue 11).
-  const waitingOnPermission = sessionsWaitingOnPermission(deps.db);
-  for (const id of waitingOnPermission) needsYouSessions.add(id);
+  const waitingForPermission = await waitingOnPermission(deps.sqlStore);
+  for (const id of waitingForPermission) needsYouSessions.add(id);
   const failureStatus = new Map<number, FailureStatus>();
   const failureForChange = new Map<string, { id: number; status: FailureStatus }>();
   for (const f of failures) {
@@ -257,7 +255,7 @@ async function build(deps: WorkDeps, projectId: string | undefined, now: number)
       type: "session",
       status,
       // A remediation whose failure passed since says so: the fix worked.
-      detail: waitingOnPermission.has(s.id)
+      detail: waitingForPermission.has(s.id)
         ? "waiting for a tool permission"
         : fStatus === "resolved"
           ? `${s.status} · failure resolved`
@@ -297,8 +295,9 @@ async function build(deps: WorkDeps, projectId: string | undefined, now: number)
   // CI runs, reviews and deploys (issue 15): read by their own domain.
   items.push(...(await integrationWorkItems(deps.sqlStore, projectId, needsYouSessions)));
 
-  const health = runningHealth(deps.db, { now, stuckMs: (deps.config?.config.agents?.stuckMinutes ?? DEFAULT_STUCK_MINUTES) * 60_000 });
-  return attachHealth(attachBlockers(items, listEdges(deps)), health).sort(compareItems);
+  const stuckMs = (deps.config?.config.agents?.stuckMinutes ?? DEFAULT_STUCK_MINUTES) * 60_000;
+  const health = await runningHealthOn(deps.sqlStore, { now, stuckMs });
+  return attachHealth(attachBlockers(items, await listEdgesOn(deps)), health).sort(compareItems);
 }
 
 function compareItems(a: WorkItem, b: WorkItem): number {
