@@ -44,9 +44,9 @@ export async function benchAgents(): Promise<BenchRow[]> {
 
     // 2. A million stored events over 10,000 sessions (50 still running), batched inserts.
     const seedStart = performance.now();
-    seedMillion(runtime.db.$client, Date.now());
+    seedMillion(runtime.db!.$client, Date.now());
     const seedMs = performance.now() - seedStart;
-    const total = (runtime.db.$client.prepare("SELECT count(*) AS n FROM hooks").get() as { n: number }).n;
+    const total = (runtime.db!.$client.prepare("SELECT count(*) AS n FROM hooks").get() as { n: number }).n;
     const latencies: number[] = [];
     let active = 0;
     for (let i = 0; i < 200; i++) {

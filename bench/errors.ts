@@ -25,7 +25,7 @@ function freshDeps(dir: string, name: string): ErrorsDeps {
 }
 
 function fileSizeMb(deps: ErrorsDeps, file: string): number {
-  deps.db.$client.pragma("wal_checkpoint(TRUNCATE)");
+  deps.db!.$client.pragma("wal_checkpoint(TRUNCATE)");
   return fs.statSync(file).size / (1024 * 1024);
 }
 
@@ -44,7 +44,7 @@ export async function benchErrors(): Promise<BenchRow[]> {
     const first = ingestReport(big, { projectSlug: "bench", body: bodies[0]! });
     for (let i = 1; i < 20; i++) ingestReport(big, { projectSlug: "bench", body: bodies[i]! });
     const withHistory = ingestReport(big, { projectSlug: "bench", body: bodies[20]! });
-    big.db.$client.close();
+    big.db!.$client.close();
 
     // 2. 100 runs of 5,000 tests, then listFailures as the Errors tab calls it.
     const many = freshDeps(dir, "list");
@@ -65,9 +65,9 @@ export async function benchErrors(): Promise<BenchRow[]> {
     }
 
     // 3. Size: the 500,000 results of (2), scaled to a million.
-    const results = (many.db.$client.prepare("SELECT count(*) AS n FROM test_results").get() as { n: number }).n;
+    const results = (many.db!.$client.prepare("SELECT count(*) AS n FROM test_results").get() as { n: number }).n;
     const sizeMb = fileSizeMb(many, path.join(dir, "list.db"));
-    many.db.$client.close();
+    many.db!.$client.close();
 
     return [
       {

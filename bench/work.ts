@@ -26,7 +26,7 @@ export async function seedWork(dir: string): Promise<{ runtime: Runtime; items: 
   try {
     for (let run = 1; run <= 3; run++)
       ingestReport(runtime, { projectSlug: "big", body: generatePlaywrightReport({ tests: 5000, run, seed: 7, fragileEvery: 1 }) });
-    const insert = runtime.db.$client.prepare(
+    const insert = runtime.db!.$client.prepare(
       `INSERT INTO sessions (session_type, work_item_kind, work_item_ref, status, project_slug, cwd, prompt, options, priority, created_at, started_at, ended_at, cost_usd)
        VALUES ('error_remediation', 'error', ?, ?, 'big', '.', 'Fix it', '{}', 3, ?, ?, ?, 0.5)`,
     );

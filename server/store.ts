@@ -2,7 +2,7 @@ import path from "node:path";
 import { loadConfig, type LoadedConfig } from "./config";
 import { migrateDatabase, openDatabase, type Db } from "./db/client";
 import type { WorkdeckEnv } from "./env";
-import { SqliteStore, type SqlStore } from "./db/sql-store";
+import { PostgresStore, SqliteStore, type SqlStore } from "./db/sql-store";
 import { EventBus } from "./events/bus";
 import { servedDemoRoot } from "./projects/demo-workspace";
 import { discoverProjects, ProjectRegistry } from "./projects/service";
@@ -16,36 +16,61 @@ import { discoverProjects, ProjectRegistry } from "./projects/service";
 export type Store = {
   env: WorkdeckEnv;
   config: LoadedConfig;
-  db: Db;
-  /** The same database through the dialect-neutral port (issue 14): services moved onto it run on PostgreSQL too. */
+  /**
+   * The SQLite connection, for what is SQLite's by nature (the WAL checkpointer, the ingest
+   * worker's file). Absent on PostgreSQL, so nothing there can reach a SQLite file by mistake.
+   */
+  db?: Db;
+  /** The database through the dialect-neutral port (issue 14): SQLite, or PostgreSQL when WORKDECK_DATABASE_URL is set. */
   sqlStore: SqlStore;
   bus: EventBus;
   projects: ProjectRegistry;
   /** The demo workspace's copy when nothing is configured (issue 11), else undefined. */
   demoRoot: string | undefined;
+  /** Closes the database (the SQLite file, or the PostgreSQL pool). */
+  close(): Promise<void>;
 };
 
+type OpenedDatabase = { db?: Db; sqlStore: SqlStore; close(): Promise<void> };
+
 export async function openStore(env: WorkdeckEnv): Promise<Store> {
-  // Said, not ignored: someone who set it expects their data there, not in a SQLite file.
-  if (env.databaseUrl)
-    throw new Error(
-      "WORKDECK_DATABASE_URL is set, but this version serves from SQLite only: `workdeck db migrate` prepares a PostgreSQL database, and its services are moving onto it. Unset WORKDECK_DATABASE_URL to use the SQLite file (WORKDECK_DB).",
-    );
   const config = await loadConfig({ appRoot: env.appRoot, configPath: env.configPath });
-  const db = openDatabase(env.dbPath);
-  migrateDatabase(db, path.join(env.appRoot, "drizzle"));
-  const sqlStore = SqliteStore.on(db.$client);
-  const bus = new EventBus(db, sqlStore);
+  const opened = env.databaseUrl ? await openPostgres(env.databaseUrl, env.appRoot) : openSqlite(env);
+  const bus = new EventBus(opened.db ?? null, opened.sqlStore);
   // With nothing configured the demo is served from a copy beside the database, never from examples/ (issue 11).
   return {
     env,
     config,
-    db,
-    sqlStore,
+    ...opened,
     bus,
-    projects: new ProjectRegistry(db),
+    projects: new ProjectRegistry(opened.sqlStore),
     demoRoot: servedDemoRoot(env, config),
   };
+}
+
+function openSqlite(env: WorkdeckEnv): OpenedDatabase {
+  const db = openDatabase(env.dbPath);
+  migrateDatabase(db, path.join(env.appRoot, "drizzle"));
+  return { db, sqlStore: SqliteStore.on(db.$client), close: async () => void db.$client.close() };
+}
+
+/**
+ * A pool on the database, migrated before anything else uses it (several instances starting at
+ * once take turns: migratePgDatabase's advisory lock). A database that cannot be reached or
+ * refuses the login fails the start with one line that names the URL without its password.
+ */
+async function openPostgres(url: string, appRoot: string): Promise<OpenedDatabase> {
+  const { describePgUrl, isPostgresUrl, migratePgDatabase, openPgDatabase } = await import("./db/pg-client");
+  if (!isPostgresUrl(url)) throw new Error("WORKDECK_DATABASE_URL must be a postgres:// or postgresql:// URL");
+  const pgDb = openPgDatabase(url);
+  try {
+    await migratePgDatabase(pgDb, path.join(appRoot, "drizzle", "pg"));
+  } catch (err) {
+    await pgDb.$client.end().catch(() => {});
+    const reason = ((err as Error).message || String(err)).split("\n")[0];
+    throw new Error(`cannot open the PostgreSQL database ${describePgUrl(url)} (WORKDECK_DATABASE_URL): ${reason}`);
+  }
+  return { sqlStore: new PostgresStore(pgDb.$client), close: () => pgDb.$client.end() };
 }
 
 /**
@@ -58,6 +83,7 @@ export async function registerProjects(
 ): Promise<{ warnings: string[] }> {
   const found = discoverProjects(store.config, store.env.appRoot, store.demoRoot);
   const diff = store.projects.replace(found.projects);
+  await store.projects.mirror();
   if (diff.added.length || diff.removed.length) {
     beforeAnnounce(diff.removed);
     await store.bus.publishAsync({ type: "projects.changed", projectSlug: null, slugs: [...diff.added, ...diff.removed] });

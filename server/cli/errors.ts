@@ -204,6 +204,6 @@ async function withStore(fn: (store: import("../store").Store) => Promise<void>)
     if (env.logLevel !== "silent" && env.logLevel !== "error") for (const w of warnings) process.stderr.write(`workdeck: warning: ${w}\n`);
     await fn(store);
   } finally {
-    store.db.$client.close();
+    await store.close();
   }
 }

@@ -7,8 +7,8 @@ import { ingestThread, type JobStart } from "./ingest-thread";
 import { errorsStore, type StoreDeps } from "./listing";
 import type { IngestSummary, ReportFormat } from "@/lib/schemas/errors";
 
-/** What the errors services need from the runtime (tests build it from a temp database). */
-export type ErrorsDeps = { db: Db; bus: EventBus; projects: Pick<ProjectRegistry, "get"> };
+/** What the errors services need from the runtime (tests build it from a temp database); `db` is absent on PostgreSQL. */
+export type ErrorsDeps = { db?: Db; bus: EventBus; projects: Pick<ProjectRegistry, "get"> };
 
 /** The same on either dialect: the SQL port (or a SQLite connection to make one). */
 export type IngestDeps = StoreDeps & { bus: EventBus; projects: Pick<ProjectRegistry, "get"> };
@@ -37,6 +37,7 @@ export type StreamedIngestInput = Omit<IngestInput, "body"> & { body: AsyncItera
  * ingestReportInWorker.
  */
 export function ingestReport(deps: ErrorsDeps, input: IngestInput): IngestSummary {
+  if (!deps.db) throw new Error("ingestReport is SQLite's synchronous path: use ingestReportOnStore on this store");
   const started = performance.now();
   const project = deps.projects.get(input.projectSlug);
   const stored = storeReport(deps.db.$client, project.slug, prepareReport(input.body, input.format), input);
@@ -45,7 +46,7 @@ export function ingestReport(deps: ErrorsDeps, input: IngestInput): IngestSummar
 
 /** ingestReport on either dialect, on the calling thread: through the port, or on the SQLite connection when there is one. */
 export async function ingestReportOnStore(deps: IngestDeps, input: IngestInput): Promise<IngestSummary> {
-  if (deps.db) return ingestReport({ ...deps, db: deps.db }, input);
+  if (deps.db) return ingestReport(deps, input);
   const started = performance.now();
   const project = deps.projects.get(input.projectSlug);
   const stored = await storeReportOnStore(errorsStore(deps), project.slug, prepareReport(input.body, input.format), input);

@@ -3,11 +3,14 @@ import { z } from "zod";
 import { AppError, HTTP_STATUS, isAppError } from "../app-error";
 import type { WorkdeckEnv } from "../env";
 import type { Logger } from "../logger";
-import type { ErrorsDeps } from "../errors/ingest";
+import type { IngestDeps } from "../errors/ingest";
 import { ProjectSlugSchema } from "@/lib/schemas/config";
 
 /** What the report endpoint needs of the runtime (tests build it from a temp database). */
-export type ReportPostDeps = ErrorsDeps & { env: Pick<WorkdeckEnv, "appRoot" | "maxReportBytes">; log: Pick<Logger, "error"> };
+export type ReportPostDeps = IngestDeps & {
+  env: Pick<WorkdeckEnv, "appRoot" | "maxReportBytes"> & { databaseUrl?: string };
+  log: Pick<Logger, "error">;
+};
 
 /** A request as the endpoint sees it, whichever server carries it (the edge's Node request, or Next's web Request). */
 export type ReportRequest = {

@@ -1,8 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
-import { eq, notInArray } from "drizzle-orm";
-import type { Db } from "../db/client";
-import { projects } from "../db/schema";
+import { sql } from "drizzle-orm";
+import type { SqlStore } from "../db/sql-store";
 import { resolveConfigPath, type LoadedConfig } from "../config";
 import { AppError } from "../app-error";
 import { openspecLeaves, openspecRel } from "../specs/links";
@@ -121,46 +120,43 @@ function titleCase(folder: string): string {
     .join(" ");
 }
 
-/** Keeps the in-memory project list and mirrors it into the `projects` table. */
+/**
+ * Keeps the in-memory project list and mirrors it into the `projects` table, through the SQL port
+ * (issue 14: either store). Nothing reads the table back; it keeps gone projects' names beside their history.
+ */
 export class ProjectRegistry {
   private list: Project[] = [];
   private bySlug = new Map<string, Project>();
 
-  constructor(private readonly db: Db) {}
+  constructor(private readonly store: SqlStore) {}
 
+  /** Swaps the list in memory and says which slugs came and went; mirror() then writes it down. */
   replace(next: Project[]): { added: string[]; removed: string[] } {
     const before = new Set(this.bySlug.keys());
     this.list = next;
     this.bySlug = new Map(next.map((p) => [p.slug, p]));
-    const now = new Date();
-    this.db.transaction((tx) => {
-      for (const p of next) {
-        tx.insert(projects)
-          .values({
-            slug: p.slug,
-            name: p.name,
-            path: p.path,
-            openspecPath: p.openspecRoot,
-            source: p.source,
-            present: true,
-            updatedAt: now,
-          })
-          .onConflictDoUpdate({
-            target: projects.slug,
-            set: { name: p.name, path: p.path, openspecPath: p.openspecRoot, source: p.source, present: true, updatedAt: now },
-          })
-          .run();
-      }
-      const slugs = next.map((p) => p.slug);
-      tx.update(projects)
-        .set({ present: false, updatedAt: now })
-        .where(slugs.length ? notInArray(projects.slug, slugs) : eq(projects.present, true))
-        .run();
-    });
     return {
       added: next.filter((p) => !before.has(p.slug)).map((p) => p.slug),
       removed: [...before].filter((s) => !this.bySlug.has(s)),
     };
+  }
+
+  /** Writes the current list into the `projects` table: these present, every other one not. */
+  async mirror(): Promise<void> {
+    const list = this.list;
+    const now = Date.now();
+    await this.store.transaction(async (tx) => {
+      for (const p of list)
+        await tx.run(
+          sql`INSERT INTO projects (slug, name, path, openspec_path, source, present, updated_at)
+              VALUES (${p.slug}, ${p.name}, ${p.path}, ${p.openspecRoot}, ${p.source}, 1, ${now})
+              ON CONFLICT (slug) DO UPDATE SET name = excluded.name, path = excluded.path,
+                openspec_path = excluded.openspec_path, source = excluded.source, present = 1, updated_at = excluded.updated_at`,
+        );
+      const slugs = list.map((p) => sql`${p.slug}`);
+      const gone = slugs.length ? sql`slug NOT IN (${sql.join(slugs, sql`, `)})` : sql`present = 1`;
+      await tx.run(sql`UPDATE projects SET present = 0, updated_at = ${now} WHERE ${gone}`);
+    });
   }
 
   all(): Project[] {

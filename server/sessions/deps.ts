@@ -8,7 +8,7 @@ import type { Logger } from "../logger";
 
 /** What the session runner (service.ts) and its parts (scheduler, run, account use) are built from. */
 export type SessionsDeps = {
-  db: Db;
+  db?: Db;
   /** The same database through the SQL port (issue 14): accounts and agent tokens; absent = one over `db`. */
   sqlStore?: SqlStore;
   bus: EventBus;

@@ -46,7 +46,7 @@ function withClock(runtime: Runtime, start = Date.UTC(2026, 0, 5, 9, 0, 0)) {
 }
 
 const count = (runtime: Runtime, table: string) =>
-  (runtime.db.$client.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+  (runtime.db!.$client.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
 
 afterEach(() => stopRuntime());
 
@@ -62,7 +62,7 @@ describe("POST /api/hooks", () => {
       expect(res.status, JSON.stringify(p)).toBe(201);
     }
     expect(count(runtime, "hooks")).toBe(payloads.length);
-    const unknown = runtime.db.$client.prepare("SELECT event, project_slug, payload FROM hooks WHERE event = 'TeammateIdle'").get() as {
+    const unknown = runtime.db!.$client.prepare("SELECT event, project_slug, payload FROM hooks WHERE event = 'TeammateIdle'").get() as {
       event: string;
       project_slug: string;
       payload: string;
@@ -119,7 +119,7 @@ describe("POST /api/hooks", () => {
     }
     expect(count(runtime, "hooks")).toBe(0);
     expect(count(runtime, "agent_sessions")).toBe(0);
-    expect((runtime.db.$client.prepare("SELECT count(*) AS n FROM events WHERE type LIKE 'agents.%'").get() as { n: number }).n).toBe(0);
+    expect((runtime.db!.$client.prepare("SELECT count(*) AS n FROM events WHERE type LIKE 'agents.%'").get() as { n: number }).n).toBe(0);
   });
 
   it("a late (spooled) delivery keeps the time the hook fired; x-workdeck-session-id links the Workdeck session", async () => {
@@ -127,8 +127,8 @@ describe("POST /api/hooks", () => {
     const firedAt = Date.now() - 60_000;
     // Only a session that exists is linked (issue 10 item 8; tests/integration/hook-integrity.test.ts).
     const launched = Number(
-      runtime.db.$client
-        .prepare(
+      runtime
+        .db!.$client.prepare(
           "INSERT INTO sessions (session_type, status, project_slug, cwd, prompt, options, created_at) VALUES ('manual', 'running', 'billing-api', '/elsewhere', 'hi', '{}', ?)",
         )
         .run(Date.now()).lastInsertRowid,
@@ -162,8 +162,8 @@ describe("agents service", () => {
     // A Post whose Pre never arrived: the CLI's own duration_ms.
     await send(b.post("u2", "Glob", { pattern: "*" }, "ok", 55), 10);
 
-    const durations = runtime.db.$client
-      .prepare("SELECT tool_use_id, duration_ms, success FROM hooks WHERE duration_ms IS NOT NULL ORDER BY id")
+    const durations = runtime
+      .db!.$client.prepare("SELECT tool_use_id, duration_ms, success FROM hooks WHERE duration_ms IS NOT NULL ORDER BY id")
       .all();
     expect(durations).toEqual([
       { tool_use_id: "t1", duration_ms: 1_200, success: 1 },

@@ -139,8 +139,8 @@ describe("POST /api/login and /api/logout behind the edge", () => {
     // The address is the socket's: a client cannot claim another one.
     expect((await attempt(TOKEN, { [CLIENT_ADDRESS_HEADER]: "203.0.113.7" })).status).toBe(429);
     // Refused attempts are not counted (the lockout does not grow), and no session was created.
-    expect((db.$client.prepare("SELECT count(*) AS n FROM login_failures").get() as { n: number }).n).toBe(5);
-    expect((db.$client.prepare("SELECT count(*) AS n FROM auth_tokens").get() as { n: number }).n).toBe(0);
+    expect((db!.$client.prepare("SELECT count(*) AS n FROM login_failures").get() as { n: number }).n).toBe(5);
+    expect((db!.$client.prepare("SELECT count(*) AS n FROM auth_tokens").get() as { n: number }).n).toBe(0);
 
     // Another address (as the edge stamps it) is not affected, and its success clears its own failures.
     const fromElsewhere = (token: string) =>
@@ -155,6 +155,6 @@ describe("POST /api/login and /api/logout behind the edge", () => {
     const ok = await fromElsewhere(TOKEN);
     expect(ok.status).toBe(303);
     expect(ok.headers.get("set-cookie")).toMatch(/^workdeck_session=/);
-    expect((db.$client.prepare("SELECT count(*) AS n FROM login_failures WHERE address = '10.0.0.2'").get() as { n: number }).n).toBe(0);
+    expect((db!.$client.prepare("SELECT count(*) AS n FROM login_failures WHERE address = '10.0.0.2'").get() as { n: number }).n).toBe(0);
   });
 });

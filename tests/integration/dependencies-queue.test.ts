@@ -38,11 +38,11 @@ async function setup() {
     unwatch();
     await runner.close();
     await fake.close();
-    deps.db.$client.close();
+    deps.db!.$client.close();
   };
   ingestReport(deps, { projectSlug: "demo", body: fs.readFileSync(path.join(reports, "run-1.json"), "utf8") });
-  const groups = deps.db.$client
-    .prepare("SELECT f.id, c.title_path FROM test_failures f JOIN test_cases c ON c.id = f.test_case_id ORDER BY f.id")
+  const groups = deps
+    .db!.$client.prepare("SELECT f.id, c.title_path FROM test_failures f JOIN test_cases c ON c.id = f.test_case_id ORDER BY f.id")
     .all() as { id: number; title_path: string }[];
   const blocker = groups.find((g) => g.title_path.includes(LOCKS))!.id;
   const blocked = groups.find((g) => !g.title_path.includes(LOCKS))!.id;
@@ -61,7 +61,7 @@ describe("the session queue obeys dependencies", () => {
     expect(fake.mainRequests).toHaveLength(0);
     // All Work names the blocker too, as the session's (inherited from its failure).
     const item = (
-      await listAll({ ...deps, sqlStore: SqliteStore.on(deps.db.$client), openspec: { listChanges: async () => [] } }, {})
+      await listAll({ ...deps, sqlStore: SqliteStore.on(deps.db!.$client), openspec: { listChanges: async () => [] } }, {})
     ).find((i) => i.key === `session:${id}`)!;
     expect(item.detail).toBe(`queued · waiting for failure #${blocker}`);
     expect(item.blockedBy).toEqual([{ key: `failure:${blocker}`, state: "open", label: `failure #${blocker}`, via: `failure:${blocked}` }]);

@@ -73,8 +73,8 @@ describe("work dependencies", () => {
 
     // A remediation session of failure a inherits a's blockers: a waiting for it would never start it.
     const sessionId = Number(
-      runtime.db.$client
-        .prepare(
+      runtime
+        .db!.$client.prepare(
           `INSERT INTO sessions (session_type, work_item_kind, work_item_ref, status, project_slug, cwd, prompt, options, created_at) VALUES ('error_remediation', 'error', ?, 'completed', ?, '.', 'Fix it', '{}', ?)`,
         )
         .run(String(a), P, Date.now()).lastInsertRowid,
@@ -83,7 +83,7 @@ describe("work dependencies", () => {
       `failure:${a} → session:${sessionId}`,
     );
     // Nothing was stored by the refusals.
-    const count = runtime.db.$client.prepare("SELECT count(*) AS n FROM work_dependencies").get() as { n: number };
+    const count = runtime.db!.$client.prepare("SELECT count(*) AS n FROM work_dependencies").get() as { n: number };
     expect(count.n).toBe(3);
   });
 
@@ -101,7 +101,7 @@ describe("work dependencies", () => {
     await expect(api.work.addDependency({ blocker: { kind: "session", sessionId: 5 }, blocked: failure(failures[0]!) })).rejects.toThrow(
       "No session #5",
     );
-    expect((runtime.db.$client.prepare("SELECT count(*) AS n FROM work_dependencies").get() as { n: number }).n).toBe(0);
+    expect((runtime.db!.$client.prepare("SELECT count(*) AS n FROM work_dependencies").get() as { n: number }).n).toBe(0);
   });
 
   it("shows a blocker that disappeared as broken, never dropping the dependency", async () => {
@@ -111,7 +111,7 @@ describe("work dependencies", () => {
     await api.work.addDependency({ blocker: failure(failures[1]!), blocked: failure(a) });
     // The change folder is deleted by hand; the failure group is purged.
     fs.rmSync(path.join(project, "openspec/changes/rotate-webhook-signing-secrets"), { recursive: true });
-    runtime.db.$client.prepare("DELETE FROM test_failures WHERE id = ?").run(failures[1]!);
+    runtime.db!.$client.prepare("DELETE FROM test_failures WHERE id = ?").run(failures[1]!);
     await runtime.openspec.onFilesChanged(P, ["changes/rotate-webhook-signing-secrets/proposal.md"]);
 
     const item = (await api.work.listAll({ projectId: P })).find((i) => i.key === `failure:${a}`)!;
@@ -124,7 +124,7 @@ describe("work dependencies", () => {
       },
       { key: `failure:${failures[1]}`, state: "broken", label: `failure #${failures[1]} (gone)`, via: null },
     ]);
-    expect((runtime.db.$client.prepare("SELECT count(*) AS n FROM work_dependencies").get() as { n: number }).n).toBe(2);
+    expect((runtime.db!.$client.prepare("SELECT count(*) AS n FROM work_dependencies").get() as { n: number }).n).toBe(2);
     // A person removes it by the same reference.
     await api.work.removeDependency({ blocker: change("rotate-webhook-signing-secrets"), blocked: failure(a) });
     expect((await api.work.listAll({ projectId: P })).find((i) => i.key === `failure:${a}`)!.blockedBy).toHaveLength(1);
@@ -166,7 +166,7 @@ describe("work dependencies", () => {
     expect(items.find((i) => i.key === `change:${P}/add-multi-currency-prices`)!.blockedBy).toEqual([
       { key: `failure:${c}`, state: "open", label: `failure #${c}`, via: null },
     ]);
-    const rows = runtime.db.$client.prepare("SELECT blocker, blocked, blocker_archived_as FROM work_dependencies ORDER BY id").all();
+    const rows = runtime.db!.$client.prepare("SELECT blocker, blocked, blocker_archived_as FROM work_dependencies ORDER BY id").all();
     expect(rows).toEqual([
       { blocker: `change:${P}/collect-customer-tax-ids`, blocked: `failure:${a}`, blocker_archived_as: archivedAs },
       {

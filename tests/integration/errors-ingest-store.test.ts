@@ -38,7 +38,7 @@ function reference(): ErrorsDeps & { events: WorkdeckEvent[] } {
   const db = openDatabase(path.join(dir, "reference.db"));
   closers.push(() => db.$client.close());
   migrateDatabase(db, path.join(repoRoot, "drizzle"));
-  const projects = new ProjectRegistry(db);
+  const projects = new ProjectRegistry(SqliteStore.on(db.$client));
   projects.replace([{ slug: "sample", name: "sample", path: dir, openspecRoot: dir, source: "config", problem: null }]);
   const bus = new EventBus(db);
   const events: WorkdeckEvent[] = [];
@@ -214,7 +214,7 @@ describeEachDialect("report ingest on the SQL port", ({ dialect, open, again, lo
     ingestReport(ref, { projectSlug: "sample", body: readRun(2) });
     const counts = await rowCounts(store);
     // The reference published its events on its own bus (stored in its file); here, through the port.
-    expect(counts).toEqual(await rowCounts(SqliteStore.on(ref.db.$client)));
+    expect(counts).toEqual(await rowCounts(SqliteStore.on(ref.db!.$client)));
     // No staged run left behind by the copies that lost.
     expect(await store.all(sql`SELECT id FROM reports WHERE project_slug LIKE 'pending:%'`)).toEqual([]);
     expect((await listFailures(a)).map(withoutIds)).toEqual((await listFailures(ref)).map(withoutIds));

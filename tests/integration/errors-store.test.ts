@@ -31,7 +31,7 @@ function ingested(): ErrorsDeps {
   const dir = tempDir();
   const db = openDatabase(path.join(dir, "workdeck.db"));
   migrateDatabase(db, path.join(repoRoot, "drizzle"));
-  const projects = new ProjectRegistry(db);
+  const projects = new ProjectRegistry(SqliteStore.on(db.$client));
   projects.replace([{ slug: "sample", name: "sample", path: dir, openspecRoot: dir, source: "config", problem: null }]);
   const deps = { db, bus: new EventBus(db), projects };
   for (const run of [1, 2, 3]) {
@@ -43,7 +43,7 @@ function ingested(): ErrorsDeps {
 
 /** Copies the rows the Errors tab reads from the ingested SQLite file into `to`, through the port. */
 async function copyRows(from: ErrorsDeps, to: SqlStore): Promise<number> {
-  const source = SqliteStore.on(from.db.$client);
+  const source = SqliteStore.on(from.db!.$client);
   let copied = 0;
   await to.transaction(async (tx) => {
     for (const table of TABLES) {

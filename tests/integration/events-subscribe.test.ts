@@ -47,8 +47,8 @@ function subscriber(runtime: Runtime) {
 
 /** A launched session, as sessions.start leaves it (only the columns a read needs). */
 function insertSession(runtime: Runtime): number {
-  const info = runtime.db.$client
-    .prepare(
+  const info = runtime
+    .db!.$client.prepare(
       "INSERT INTO sessions (session_type, status, project_slug, cwd, prompt, options, created_at) VALUES ('manual', 'running', 'billing-api', '/tmp', 'hi', '{}', ?)",
     )
     .run(Date.now());
@@ -57,8 +57,8 @@ function insertSession(runtime: Runtime): number {
 
 /** Stores one message and announces it, as the runner's note() does. */
 function note(runtime: Runtime, sessionId: number, seq: number, type: string, text: string): void {
-  runtime.db.$client
-    .prepare("INSERT INTO session_events (session_id, seq, type, payload, at) VALUES (?, ?, ?, ?, ?)")
+  runtime
+    .db!.$client.prepare("INSERT INTO session_events (session_id, seq, type, payload, at) VALUES (?, ?, ?, ?, ?)")
     .run(sessionId, seq, type, JSON.stringify({ type, text }), Date.now());
   runtime.bus.publish({ type: "sessions.event", projectSlug: "billing-api", sessionId, seq, eventType: type });
 }

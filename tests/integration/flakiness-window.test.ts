@@ -7,6 +7,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { migrateDatabase, openDatabase } from "@/server/db/client";
 import { EventBus } from "@/server/events/bus";
+import { SqliteStore } from "@/server/db/sql-store";
 import { ProjectRegistry } from "@/server/projects/service";
 import { getFailure, listFailures, triageFailure } from "@/server/errors/service";
 import { ingestReport, type ErrorsDeps } from "@/server/errors/ingest";
@@ -18,7 +19,7 @@ function makeDeps(): ErrorsDeps {
   const dir = tempDir();
   const db = openDatabase(path.join(dir, "workdeck.db"));
   migrateDatabase(db, path.join(repoRoot, "drizzle"));
-  const projects = new ProjectRegistry(db);
+  const projects = new ProjectRegistry(SqliteStore.on(db.$client));
   projects.replace([{ slug: "app", name: "app", path: dir, openspecRoot: dir, source: "config" as const, problem: null }]);
   return { db, bus: new EventBus(db), projects };
 }

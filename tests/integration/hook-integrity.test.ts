@@ -23,7 +23,7 @@ const post = (payload: unknown, headers: Record<string, string> = {}) => postHoo
 
 type Stored = { duration_ms: number | null; workdeck_session_id: number | null };
 const stored = (runtime: Runtime, id: number) =>
-  runtime.db.$client.prepare("SELECT duration_ms, workdeck_session_id FROM hooks WHERE id = ?").get(id) as Stored;
+  runtime.db!.$client.prepare("SELECT duration_ms, workdeck_session_id FROM hooks WHERE id = ?").get(id) as Stored;
 
 afterEach(() => stopRuntime());
 
@@ -71,8 +71,8 @@ describe("x-workdeck-session-id", () => {
   it("links a hook to a Workdeck session that exists, and stores one naming no session unlinked, with the reason", async () => {
     const { runtime, project } = await start();
     const real = Number(
-      runtime.db.$client
-        .prepare(
+      runtime
+        .db!.$client.prepare(
           "INSERT INTO sessions (session_type, status, project_slug, cwd, prompt, options, created_at) VALUES ('manual', 'running', 'billing-api', ?, 'hi', '{}', ?)",
         )
         .run(project, Date.now()).lastInsertRowid,
@@ -89,7 +89,7 @@ describe("x-workdeck-session-id", () => {
     const forgedBody = (await forged.json()) as { id: number; warnings?: string[] };
     expect(stored(runtime, forgedBody.id).workdeck_session_id).toBeNull();
     expect(forgedBody.warnings?.join("\n")).toMatch(new RegExp(`no Workdeck session ${real + 1000}`));
-    const summary = runtime.db.$client.prepare("SELECT workdeck_session_id FROM agent_sessions WHERE session_id = 'stranger'").get() as {
+    const summary = runtime.db!.$client.prepare("SELECT workdeck_session_id FROM agent_sessions WHERE session_id = 'stranger'").get() as {
       workdeck_session_id: number | null;
     };
     expect(summary.workdeck_session_id).toBeNull();

@@ -85,7 +85,7 @@ describe("workdeck hooks send", () => {
     await new Promise((r) => setTimeout(r, 20));
     const third = await send(h.pre("t1", "Read", { file_path: "a" }), { WORKDECK_URL: url, WORKDECK_SPOOL_DIR: spool });
     expect(third.code).toBe(0);
-    const rows = runtime.db.$client.prepare("SELECT event, project_slug, received_at FROM hooks ORDER BY id").all() as {
+    const rows = runtime.db!.$client.prepare("SELECT event, project_slug, received_at FROM hooks ORDER BY id").all() as {
       event: string;
       project_slug: string;
       received_at: number;
@@ -256,7 +256,7 @@ describe("workdeck hooks install", () => {
       child.stdin!.end(JSON.stringify(h.sessionStart()));
     });
     expect(ran, ran.stderr).toMatchObject({ code: 0, stderr: "" });
-    const rows = runtime.db.$client.prepare("SELECT event, session_id FROM hooks").all();
+    const rows = runtime.db!.$client.prepare("SELECT event, session_id FROM hooks").all();
     expect(rows).toEqual([{ event: "SessionStart", session_id: "quoted-session" }]);
     expect(fs.readdirSync(cwd)).toEqual([]);
     expect(fs.readdirSync(dir).filter((n) => n.startsWith("injected"))).toEqual([]);
@@ -289,7 +289,7 @@ describe("workdeck hooks install", () => {
       child.stdin!.end(JSON.stringify(h.sessionStart()));
     });
     expect(ran.stderr).toBe("");
-    expect(runtime.db.$client.prepare("SELECT event, session_id FROM hooks").all()).toEqual([
+    expect(runtime.db!.$client.prepare("SELECT event, session_id FROM hooks").all()).toEqual([
       { event: "SessionStart", session_id: "any-port-session" },
     ]);
 

@@ -173,11 +173,11 @@ describe("POST /api/hooks at the edge", () => {
   it("keeps the hook row and its bus row together: an event whose bus row fails is not stored, its batch-mates are", async () => {
     const { runtime, url, project, dbPath } = await start();
     // The events table refusing one session's rows stands in for any failure between the two INSERTs.
-    runtime.db.$client.exec(
+    runtime.db!.$client.exec(
       `CREATE TRIGGER refuse_doomed BEFORE INSERT ON events WHEN json_extract(NEW.payload, '$.sessionId') = 'doomed'
        BEGIN SELECT RAISE(ABORT, 'refused for the test'); END`,
     );
-    cleanups.push(() => runtime.db.$client.exec("DROP TRIGGER IF EXISTS refuse_doomed"));
+    cleanups.push(() => runtime.db!.$client.exec("DROP TRIGGER IF EXISTS refuse_doomed"));
     const sessions = ["ok-1", "doomed", "ok-2", "ok-3"];
     const answers = await Promise.all(sessions.map((s) => post(url, JSON.stringify(hookSession(s, project).prompt("go")))));
     expect(answers.map((a) => a.status)).toEqual([201, 500, 201, 201]);
@@ -193,7 +193,7 @@ describe("POST /api/hooks at the edge", () => {
 
   it("never answers 201 for an event that is not committed: a commit that cannot happen answers 500 and nothing is stored", async () => {
     const { runtime, url, project, dbPath } = await start();
-    runtime.db.$client.pragma("busy_timeout = 50");
+    runtime.db!.$client.pragma("busy_timeout = 50");
     // Another writer holds the database: the batch's commit cannot happen.
     const other = new Database(dbPath);
     cleanups.push(() => other.close());
@@ -240,8 +240,8 @@ describe("POST /api/hooks at the edge", () => {
 
     const now = Date.now();
     const sessionId = Number(
-      runtime.db.$client
-        .prepare(
+      runtime
+        .db!.$client.prepare(
           "INSERT INTO sessions (session_type, status, project_slug, cwd, prompt, options, created_at) VALUES ('manual', 'running', 'proj', ?, 'p', '{}', ?)",
         )
         .run(project, now).lastInsertRowid,
@@ -255,19 +255,21 @@ describe("POST /api/hooks at the edge", () => {
   it("per event, every statement is a lookup by key or index, also with a long history analysed", async () => {
     const { runtime, url, project } = await start();
     const h = hookSession("long", project);
-    const rows = runtime.db.$client.prepare(
+    const rows = runtime.db!.$client.prepare(
       "INSERT INTO hooks (session_id, event, tool_name, tool_use_id, cwd, project_slug, payload, received_at) VALUES ('long', ?, 'Bash', ?, ?, 'proj', '{}', ?)",
     );
-    runtime.db.$client.transaction(() => {
+    runtime.db!.$client.transaction(() => {
       for (let i = 0; i < 20_000; i++) rows.run(i % 2 ? "PostToolUse" : "PreToolUse", `old-${i >> 1}`, project, i);
     })();
-    runtime.db.$client.exec("ANALYZE");
+    runtime.db!.$client.exec("ANALYZE");
     expect((await post(url, JSON.stringify(h.pre("tu-new", "Bash", {})))).status).toBe(201);
     const plans = [
       "SELECT * FROM agent_sessions WHERE session_id = 'long'",
       "SELECT received_at FROM hooks WHERE tool_use_id = 'tu-new' AND session_id = 'long' AND event = 'PreToolUse' ORDER BY id DESC LIMIT 1",
       "SELECT id FROM sessions WHERE id = 1",
-    ].map((sql) => (runtime.db.$client.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join("; "));
+    ].map((sql) =>
+      (runtime.db!.$client.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join("; "),
+    );
     for (const plan of plans) {
       expect(plan).toMatch(/SEARCH/);
       expect(plan).not.toMatch(/SCAN|TEMP B-TREE/);

@@ -79,7 +79,7 @@ describe.skipIf(!fs.existsSync(claudeBin))("real Claude Code with `workdeck hook
     const sessionId = result.session_id!;
 
     const events = (
-      runtime.db.$client.prepare("SELECT event, tool_name FROM hooks WHERE session_id = ? ORDER BY id").all(sessionId) as {
+      runtime.db!.$client.prepare("SELECT event, tool_name FROM hooks WHERE session_id = ? ORDER BY id").all(sessionId) as {
         event: string;
         tool_name: string | null;
       }[]

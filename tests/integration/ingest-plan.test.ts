@@ -22,6 +22,7 @@ import {
   type ReportValues,
 } from "@/server/errors/ingest-plan";
 import { prepareReport, storeReport } from "@/server/errors/ingest-store";
+import { SqliteStore } from "@/server/db/sql-store";
 import { ProjectRegistry } from "@/server/projects/service";
 import { sharedPath } from "../support/shared";
 import { repoRoot, tempDir } from "../support/temp";
@@ -32,7 +33,7 @@ const readRun = (run: number) => fs.readFileSync(path.join(sampleReports, `run-$
 function database(file = path.join(tempDir(), "w.db")) {
   const db = openDatabase(file);
   migrateDatabase(db, path.join(repoRoot, "drizzle"));
-  const projects = new ProjectRegistry(db);
+  const projects = new ProjectRegistry(SqliteStore.on(db.$client));
   projects.replace([{ slug: "sample", name: "sample", path: repoRoot, openspecRoot: repoRoot, source: "config" as const, problem: null }]);
   return { file, db, deps: { db, bus: new EventBus(db), projects } };
 }

@@ -80,7 +80,7 @@ describe("POST /api/reports off the request thread", () => {
     const res = await report;
     expect(res.status, await res.clone().text()).toBe(201);
     expect(await res.json()).toMatchObject({ seq: 1, tests: 20_000, duplicate: false });
-    const stored = runtime.db.$client.prepare("SELECT count(*) AS n FROM test_results").get() as { n: number };
+    const stored = runtime.db!.$client.prepare("SELECT count(*) AS n FROM test_results").get() as { n: number };
     expect(stored.n).toBe(20_000);
   });
 
@@ -130,7 +130,7 @@ describe("POST /api/reports off the request thread", () => {
     const refused = await postReport(body.stream);
     expect(refused.status).toBe(413);
     expect(body.sent()).toBeLessThan(8 * 1024 * 1024);
-    expect((runtime.db.$client.prepare("SELECT count(*) AS n FROM reports").get() as { n: number }).n).toBe(0);
+    expect((runtime.db!.$client.prepare("SELECT count(*) AS n FROM reports").get() as { n: number }).n).toBe(0);
 
     const ok = await postReport(fs.readFileSync(path.join(reports, "run-1.json")));
     expect(ok.status).toBe(201);
@@ -160,7 +160,7 @@ describe("POST /api/reports off the request thread", () => {
     const res = await pending;
     expect(res.status).toBe(500);
     expect(await res.json()).toEqual({ error: { code: "INTERNAL", message: "Ingest failed; see the server log." } });
-    expect((runtime.db.$client.prepare("SELECT count(*) AS n FROM reports").get() as { n: number }).n).toBe(0);
+    expect((runtime.db!.$client.prepare("SELECT count(*) AS n FROM reports").get() as { n: number }).n).toBe(0);
 
     const next = await postReport(fs.readFileSync(path.join(reports, "run-1.json")));
     expect(next.status).toBe(201);

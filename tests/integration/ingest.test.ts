@@ -9,6 +9,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { migrateDatabase, openDatabase } from "@/server/db/client";
 import { AppError } from "@/server/app-error";
 import { EventBus } from "@/server/events/bus";
+import { SqliteStore } from "@/server/db/sql-store";
 import { ProjectRegistry } from "@/server/projects/service";
 import { getFailure, listFailures, stats, triageFailure, classifyFailure } from "@/server/errors/service";
 import { ingestReport, type ErrorsDeps } from "@/server/errors/ingest";
@@ -30,7 +31,7 @@ function makeDeps(slugs = ["sample", "junit"]): ErrorsDeps & { events: WorkdeckE
   const db = openDatabase(path.join(dir, "workdeck.db"));
   migrateDatabase(db, path.join(repoRoot, "drizzle"));
   const bus = new EventBus(db);
-  const projects = new ProjectRegistry(db);
+  const projects = new ProjectRegistry(SqliteStore.on(db.$client));
   projects.replace(slugs.map((slug) => ({ slug, name: slug, path: dir, openspecRoot: dir, source: "config" as const, problem: null })));
   const events: WorkdeckEvent[] = [];
   bus.on((e) => events.push(e));
@@ -39,7 +40,7 @@ function makeDeps(slugs = ["sample", "junit"]): ErrorsDeps & { events: WorkdeckE
 
 const TABLES = ["reports", "test_cases", "test_results", "test_failures", "error_triage", "events"];
 const rowCounts = (deps: ErrorsDeps) =>
-  Object.fromEntries(TABLES.map((t) => [t, (deps.db.$client.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n]));
+  Object.fromEntries(TABLES.map((t) => [t, (deps.db!.$client.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n]));
 
 const keyOf = (g: Pick<FailureGroup, "file" | "titlePath" | "projectName">) => `${g.file}::${g.titlePath.join(" > ")}::${g.projectName}`;
 
@@ -338,7 +339,7 @@ describe("ingest: the public Playwright sample, run by run", () => {
       expect(detail.recentRuns).toEqual(want);
     }
     // The migration's backfill computes the same letters from stored results.
-    const sqlite = deps.db.$client;
+    const sqlite = deps.db!.$client;
     const before = (await listFailures(deps, { projectId: "sample" })).map((g) => g.recentRuns);
     sqlite.exec("UPDATE test_cases SET recent_statuses = '', recent_seq = 0");
     const migration = fs.readFileSync(path.join(repoRoot, "drizzle/0002_test_case_history.sql"), "utf8").split("--> statement-breakpoint");
@@ -466,7 +467,7 @@ describe("ingest: run-level errors (global setup/teardown, a spec that does not 
     expect(stack).toContain("at connect (node_modules/pg/lib/client.js:132:20)");
     expect(stack).toContain("at load (helper.js:1:1)");
     expect(stack).not.toContain("/ci/app");
-    const stored = deps.db.$client.prepare("SELECT run_errors FROM reports WHERE seq = 2").get() as { run_errors: string };
+    const stored = deps.db!.$client.prepare("SELECT run_errors FROM reports WHERE seq = 2").get() as { run_errors: string };
     expect(stored.run_errors).not.toMatch(/\/ci\/app|\/home\/runner/);
 
     // Run 3: a spec that does not load (no test runs, global setup never ran: absent, not passed).

@@ -329,8 +329,8 @@ describe("/api/mcp access", () => {
     expect((await post({ authorization: `Bearer ${TOKEN}` })).status).toBe(200);
 
     // A running session of "sample" with its run's agent token.
-    const row = w.runtime.db
-      .insert(sessions)
+    const row = w.runtime
+      .db!.insert(sessions)
       .values({
         sessionType: "manual",
         status: "running",
@@ -370,7 +370,7 @@ describe("/api/mcp access", () => {
     });
     expect(widened.status).toBe(403);
     // The run ends: its token no longer reaches MCP.
-    w.runtime.db.update(sessions).set({ status: "completed" }).run();
+    w.runtime.db!.update(sessions).set({ status: "completed" }).run();
     expect((await post({ authorization: `Bearer ${agentToken}` })).status).toBe(401);
   });
 });

@@ -92,8 +92,8 @@ async function start(
 function insertSession(runtime: Awaited<ReturnType<typeof start>>["runtime"], project: string, status: string) {
   const now = Date.now();
   return Number(
-    runtime.db.$client
-      .prepare(
+    runtime
+      .db!.$client.prepare(
         `INSERT INTO sessions (session_type, work_item_kind, work_item_ref, status, project_slug, cwd, prompt, options, priority, created_at, started_at, ended_at, cost_usd, num_turns, exit_reason, exit_message)
          VALUES ('spec_implementation', 'spec', 'add-dunning', ?, ?, '.', 'do it', '{}', 3, ?, ?, ?, 1.2345, 7, ?, ?)`,
       )
@@ -295,8 +295,8 @@ describe("notifications: Slack", () => {
     });
     // The runner parked an account after a usage limit.
     const sid = insertSession(runtime, "billing-api", "queued");
-    runtime.db.$client
-      .prepare("INSERT INTO session_events (session_id, seq, type, payload, at) VALUES (?, 1, 'workdeck/account_parked', ?, ?)")
+    runtime
+      .db!.$client.prepare("INSERT INTO session_events (session_id, seq, type, payload, at) VALUES (?, 1, 'workdeck/account_parked', ?, ?)")
       .run(sid, JSON.stringify({ accountId: "max-1", until: "2030-01-01T05:00:00.000Z", limitType: "five_hour" }), Date.now());
     runtime.bus.publish({
       type: "sessions.event",
@@ -306,8 +306,10 @@ describe("notifications: Slack", () => {
       eventType: "workdeck/account_parked",
     });
     // A launched session asks a tool permission from its page (issue 11).
-    runtime.db.$client
-      .prepare("INSERT INTO session_events (session_id, seq, type, payload, at) VALUES (?, 2, 'workdeck/permission_requested', ?, ?)")
+    runtime
+      .db!.$client.prepare(
+        "INSERT INTO session_events (session_id, seq, type, payload, at) VALUES (?, 2, 'workdeck/permission_requested', ?, ?)",
+      )
       .run(
         sid,
         JSON.stringify({ requestId: "toolu_1", toolName: "Bash", input: { command: "npm test" }, rule: "Bash(npm test:*)" }),

@@ -85,8 +85,8 @@ function group(run: number, key: string): FailureGroup {
 /** Final statuses of one test across the stored reports, in order. */
 function statusesOf(key: string): string[] {
   return (
-    server.runtime.db.$client
-      .prepare(
+    server.runtime
+      .db!.$client.prepare(
         `SELECT r.status FROM test_results r JOIN test_cases c ON c.id = r.test_case_id JOIN reports p ON p.id = r.report_id
          WHERE c.project_slug = ? AND c.key = ? ORDER BY p.seq`,
       )
@@ -364,7 +364,7 @@ describe("real Playwright runs of the fixture suite, ingested in order", () => {
     const detail = await getFailure(server.runtime, { failureId: g.id });
     expect(detail.runs[0]?.attempts[0]?.errors[0]?.stack).toMatch(/at globalSetup \(global-setup\.ts:3:9\)/);
     const runErrors = (
-      server.runtime.db.$client.prepare("SELECT run_errors FROM reports WHERE id = ?").get(first!.summary.reportId) as {
+      server.runtime.db!.$client.prepare("SELECT run_errors FROM reports WHERE id = ?").get(first!.summary.reportId) as {
         run_errors: string;
       }
     ).run_errors;
@@ -400,7 +400,7 @@ describe("real Playwright runs of the fixture suite, ingested in order", () => {
       stats: { expected: 4, unexpected: 0, flaky: 0, skipped: 0 },
       failuresNew: 1,
     });
-    const row = server.runtime.db.$client.prepare("SELECT run_errors FROM reports WHERE id = ?").get(third.summary.reportId) as {
+    const row = server.runtime.db!.$client.prepare("SELECT run_errors FROM reports WHERE id = ?").get(third.summary.reportId) as {
       run_errors: string;
     };
     const stored = JSON.parse(row.run_errors) as { kind: string; message: string; location?: { file: string } }[];

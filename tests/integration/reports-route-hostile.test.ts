@@ -150,7 +150,7 @@ const poster = (transport: Transport) => async (query: string, body: BodyInit | 
 
 const storedRows = () =>
   ["reports", "test_cases", "test_results", "test_failures", "events"].map(
-    (t) => (runtime.db.$client.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n,
+    (t) => (runtime.db!.$client.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n,
   );
 
 /** Absolute paths of this server that must never reach a client. */

@@ -72,7 +72,7 @@ describe.each(TRANSPORTS)("POST /api/reports (%s)", (transport: Transport) => {
     const streamed = await post("?project=sample", body.stream);
     expect(streamed.status).toBe(413);
     expect(body.sent()).toBeLessThan(4 * 1024 * 1024);
-    const counts = runtime.db.$client.prepare("SELECT count(*) AS n FROM reports").get() as { n: number };
+    const counts = runtime.db!.$client.prepare("SELECT count(*) AS n FROM reports").get() as { n: number };
     expect(counts.n).toBe(0);
   });
 });
@@ -81,7 +81,7 @@ describe("POST /api/reports at the edge", () => {
   const TOKEN = "edge-test-token-0123456789abcdef";
   const sample = () => fs.readFileSync(path.join(reports, "run-1.json"));
   const stored = (runtime: Awaited<ReturnType<typeof start>>) =>
-    (runtime.db.$client.prepare("SELECT count(*) AS n FROM reports").get() as { n: number }).n;
+    (runtime.db!.$client.prepare("SELECT count(*) AS n FROM reports").get() as { n: number }).n;
 
   it("is as strict as every other request: no token 401, a wrong Origin 403, an agent token 403, a foreign Host 403; nothing stored", async () => {
     const runtime = await start({ WORKDECK_TOKEN: TOKEN });
@@ -89,8 +89,8 @@ describe("POST /api/reports at the edge", () => {
     const post = (headers: Record<string, string>) => httpPost(`${url}/api/reports?project=sample`, sample(), headers);
     // An agent token (a running session's) reaches hook posts and MCP only.
     const sessionId = Number(
-      runtime.db.$client
-        .prepare(
+      runtime
+        .db!.$client.prepare(
           "INSERT INTO sessions (session_type, status, project_slug, cwd, prompt, options, created_at) VALUES ('manual', 'running', 'sample', ?, 'p', '{}', ?)",
         )
         .run(repoRoot, Date.now()).lastInsertRowid,

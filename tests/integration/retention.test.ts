@@ -31,7 +31,7 @@ async function start(config: Record<string, unknown> = {}): Promise<{ runtime: R
 /** `count` hook events fired at `at` (as the spool delivers late ones) and `count` bus events stored at `at`. */
 async function history(runtime: Runtime, project: string, at: number, count: number, tag: string) {
   const s = hookSession(`agent-${tag}`, project);
-  const insertEvent = runtime.db.$client.prepare(
+  const insertEvent = runtime.db!.$client.prepare(
     "INSERT INTO events (type, project_slug, payload, created_at) VALUES ('projects.changed', NULL, ?, ?)",
   );
   for (let i = 0; i < count; i++) {
@@ -40,7 +40,7 @@ async function history(runtime: Runtime, project: string, at: number, count: num
   }
 }
 
-const rows = (runtime: Runtime, sql: string) => runtime.db.$client.prepare(sql).all() as Record<string, unknown>[];
+const rows = (runtime: Runtime, sql: string) => runtime.db!.$client.prepare(sql).all() as Record<string, unknown>[];
 const count = (runtime: Runtime, table: string) => (rows(runtime, `SELECT count(*) AS n FROM ${table}`)[0] as { n: number }).n;
 
 afterEach(() => stopRuntime());

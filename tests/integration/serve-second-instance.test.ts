@@ -162,7 +162,7 @@ describe("a second workdeck serve on the same database", () => {
       expectLiveServerUntouched();
     } finally {
       await second.close();
-      deps.db.$client.close();
+      deps.db!.$client.close();
     }
   });
 });

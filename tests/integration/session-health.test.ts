@@ -46,12 +46,12 @@ describe("agent health", () => {
     deps.config.config.notifications = { slack: { webhookUrlEnv: "SLACK_WEBHOOK_URL" } };
     const runner = new SessionRunner(deps, { stopGraceMs: 2_000 });
     closers.push(
-      () => void deps.db.$client.close(),
+      () => void deps.db!.$client.close(),
       () => runner.close(),
     );
     const slack = await fakeSlack();
     const notes = new NotificationService({
-      sqlStore: SqliteStore.on(deps.db.$client),
+      sqlStore: SqliteStore.on(deps.db!.$client),
       bus: deps.bus,
       config: deps.config,
       log: deps.log,
@@ -67,8 +67,8 @@ describe("agent health", () => {
     const { id } = await runner.start({ projectId: "demo", prompt: "HEALTH: think for a long time." });
     await waitFor(async () => (await runner.get({ id })).status === "running" && fake.mainRequests.length > 0);
     const stuckMs = 5 * 60_000;
-    const beat = runningHealth(deps.db, { now: Date.now(), stuckMs }).get(id)!;
-    const at = (ms: number) => runningHealth(deps.db, { now: beat.lastProgressAt + ms, stuckMs }).get(id)!.health;
+    const beat = runningHealth(deps.db!, { now: Date.now(), stuckMs }).get(id)!;
+    const at = (ms: number) => runningHealth(deps.db!, { now: beat.lastProgressAt + ms, stuckMs }).get(id)!.health;
     expect(at(1_000)).toBe("active");
     expect(at(2 * 60_000)).toBe("idle");
     expect(at(stuckMs)).toBe("stuck");
@@ -80,7 +80,7 @@ describe("agent health", () => {
     await watch.tick(beat.lastProgressAt + stuckMs + 1_000);
     await watch.tick(beat.lastProgressAt + stuckMs + 2_000);
     expect(published.map((e) => [e.health, e.previous])).toEqual([["stuck", "active"]]);
-    const items = await listAll({ ...deps, sqlStore: SqliteStore.on(deps.db.$client), openspec: { listChanges: async () => [] } }, {});
+    const items = await listAll({ ...deps, sqlStore: SqliteStore.on(deps.db!.$client), openspec: { listChanges: async () => [] } }, {});
     // All Work reads the session's health with its own clock: real time says it is active again.
     expect(items.find((i) => i.key === `session:${id}`)).toMatchObject({ health: "active", detail: "running · active" });
 

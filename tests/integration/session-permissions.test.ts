@@ -33,7 +33,7 @@ async function setup(permissionTimeoutMs = 60_000) {
   const runner = new SessionRunner(deps, { stopGraceMs: 2_000, accountCheckMs: 0, permissionTimeoutMs });
   cleanups.push(async () => {
     await runner.close();
-    deps.db.$client.close();
+    deps.db!.$client.close();
   });
   return { runner, deps, project: spec.projectPath };
 }
@@ -64,17 +64,16 @@ describe("tool permissions answered from the UI", () => {
     );
     expect(asked).toMatchObject({ toolName: "Write", input: { file_path: path.join(project, "a.txt") } });
     expect(asked!.rule).toContain("Write");
-    expect(sessionsWaitingOnPermission(deps.db).has(id)).toBe(true);
+    expect(sessionsWaitingOnPermission(deps.db!).has(id)).toBe(true);
     const work = await listAll({
-      db: deps.db,
-      sqlStore: SqliteStore.on(deps.db.$client),
+      sqlStore: SqliteStore.on(deps.db!.$client),
       bus: deps.bus,
       openspec: { listChanges: async () => [] },
     });
     expect(work.find((w) => w.key === `session:${id}`)).toMatchObject({ status: "needs_you", detail: "waiting for a tool permission" });
     // The Agents panel: the hook-reported row of this launched session (hooks say "active") needs you.
-    deps.db.$client
-      .prepare(
+    deps
+      .db!.$client.prepare(
         "INSERT INTO agent_sessions (session_id, project_slug, workdeck_session_id, status, started_at, last_event_at, last_event) VALUES ('claude-x', 'demo', ?, 'active', ?, ?, 'PreToolUse')",
       )
       .run(id, Date.now(), Date.now());
@@ -96,7 +95,7 @@ describe("tool permissions answered from the UI", () => {
       allow: true,
       how: "user_always",
     });
-    expect(sessionsWaitingOnPermission(deps.db).has(id)).toBe(false);
+    expect(sessionsWaitingOnPermission(deps.db!).has(id)).toBe(false);
     expect((await listActive(deps)).find((a) => a.sessionId === "claude-x")).toMatchObject({ status: "active" });
   });
 
@@ -149,7 +148,7 @@ describe("tool permissions answered from the UI", () => {
     expect(await runner.stop({ id })).toMatchObject({ status: "stopped" });
 
     expect(await runner.pendingPermissions({ id })).toEqual([]);
-    expect(sessionsWaitingOnPermission(deps.db).has(id)).toBe(false);
+    expect(sessionsWaitingOnPermission(deps.db!).has(id)).toBe(false);
     await expect(runner.answerPermission({ id, requestId: asked!.requestId, allow: true })).rejects.toThrow(/not waiting/);
     expect(fs.existsSync(path.join(project, "never.txt"))).toBe(false);
   });

@@ -48,7 +48,7 @@ async function scripted(extra: Partial<HarnessSpec> = {}): Promise<{ spec: Harne
 function runner(spec: HarnessSpec): SessionRunner {
   const deps = harnessDeps(spec, repoRoot);
   const r = new SessionRunner(deps, { stopGraceMs: 2_000, accountCheckMs: 0 });
-  runners.push({ runner: r, close: () => deps.db.$client.close() });
+  runners.push({ runner: r, close: () => deps.db!.$client.close() });
   return r;
 }
 

@@ -31,7 +31,7 @@ async function setup(maxConcurrent = 3, spec?: HarnessSpec): Promise<SessionRunn
   const r = new SessionRunner(deps, { stopGraceMs: 2_000, accountCheckMs: 0 });
   cleanups.push(async () => {
     await r.close();
-    deps.db.$client.close();
+    deps.db!.$client.close();
   });
   return r;
 }
@@ -149,7 +149,7 @@ describe("session state follows Claude Code", () => {
     const r = new SessionRunner(deps, { stopGraceMs: 2_000, accountCheckMs: 0 });
     cleanups.push(async () => {
       await r.close();
-      deps.db.$client.close();
+      deps.db!.$client.close();
     });
     fake.when(
       (q) => q.main && q.credential === "tok-A" && !afterToolResult(q),

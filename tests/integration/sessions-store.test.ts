@@ -304,7 +304,7 @@ describeEachDialect("the session queue and messages", ({ open, again }) => {
     } finally {
       for (const b of built) {
         await b.runner.close();
-        b.deps.db.$client.close();
+        b.deps.db!.$client.close();
       }
       await fake.close();
     }

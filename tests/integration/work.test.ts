@@ -110,8 +110,8 @@ describe("work: All Work", () => {
     const failureId = Number(failure.key.split(":")[1]);
     // A finished remediation session, as the runner stores it (running one needs the claude binary).
     const now = Date.now();
-    const info = runtime.db.$client
-      .prepare(
+    const info = runtime
+      .db!.$client.prepare(
         `INSERT INTO sessions (session_type, work_item_kind, work_item_ref, status, project_slug, cwd, prompt, options, priority, created_at, started_at, ended_at, cost_usd)
          VALUES ('error_remediation', 'error', ?, 'completed', 'billing-api', '.', 'Fix it', '{}', 4, ?, ?, ?, 0.42)`,
       )

@@ -4,6 +4,7 @@ import type { LoadedConfig } from "@/server/config";
 import { migrateDatabase, openDatabase, type Db } from "@/server/db/client";
 import { EventBus } from "@/server/events/bus";
 import { createLogger } from "@/server/logger";
+import { SqliteStore } from "@/server/db/sql-store";
 import { ProjectRegistry } from "@/server/projects/service";
 import type { SessionsDeps } from "@/server/sessions/service";
 
@@ -59,7 +60,7 @@ export function runnerDeps(
 export function projectStore(dbPath: string, projectPath: string, repoRoot: string, project = { slug: "demo", name: "Demo" }) {
   const db = openDatabase(dbPath);
   migrateDatabase(db, path.join(repoRoot, "drizzle"));
-  const projects = new ProjectRegistry(db);
+  const projects = new ProjectRegistry(SqliteStore.on(db.$client));
   projects.replace([{ ...project, path: projectPath, openspecRoot: projectPath, source: "config", problem: null }]);
   return { db, bus: new EventBus(db), projects };
 }

@@ -112,5 +112,5 @@ export async function sendRailway(base: string, payload: unknown, o: { secret?: 
 
 /** Rows of a table (the store's truth, not an API's view of it). */
 export function rows<T = Record<string, unknown>>(runtime: Runtime, sql: string, ...params: unknown[]): T[] {
-  return runtime.db.$client.prepare(sql).all(...params) as T[];
+  return runtime.db!.$client.prepare(sql).all(...params) as T[];
 }
