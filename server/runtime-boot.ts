@@ -51,11 +51,12 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
   const log = createLogger(env.logLevel);
   const store = await openStore(env);
   const { config, db, sqlStore, bus, projects } = store;
-  const checkpointer = (opts.checkpoint ?? opts.watch) ? startCheckpointer(db, env.appRoot) : null;
+  // SQLite's WAL only: PostgreSQL checkpoints itself.
+  const checkpointer = db && (opts.checkpoint ?? opts.watch) ? startCheckpointer(db, env.appRoot) : null;
   const openspec = new OpenSpecService(projects, bus, log);
   const watcher = opts.watch ? new OpenSpecWatcher(openspec, log) : null;
   // A long-running server also relays events other processes stored (CLI ingest, other instances: Redis when set).
-  const relay = opts.watch ? startEventRelay(bus, env, log) : null;
+  const relay = opts.watch ? startEventRelay(bus, { ...env, dialect: sqlStore.dialect }, log) : null;
   // Background jobs run in one server per database (issue 14): registered below, started by start().
   const leader = opts.watch ? new LeaderElection({ sqlStore, log }, "leader", env.leaderTtlMs) : null;
   const warnings: string[] = [];
@@ -150,7 +151,7 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
   if (notifications) leader?.whileLeading("notifications", () => (notifications.start(), { close: () => notifications.stop() }));
   // Automations and the Railway poller (issue 15): the server only, one process per database (the leader's lock).
   const background = opts.watch
-    ? startBackground({ db, sqlStore, bus, config, sessions, log, readSecret: (name) => readSecret(name), lock: leader?.lock })
+    ? startBackground({ sqlStore, bus, config, sessions, log, readSecret: (name) => readSecret(name), lock: leader?.lock })
     : null;
   leader?.start();
 
@@ -175,7 +176,7 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
       await watcher?.close();
       await sessions.close();
       await checkpointer?.close();
-      db.$client.close();
+      await store.close();
     },
   };
 }
