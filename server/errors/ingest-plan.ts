@@ -87,7 +87,7 @@ const PENDING_PREFIX = "pending:";
 const ABANDONED_AFTER_MS = 3600_000;
 
 type CaseRow = { id: number; key: string; run_error_kind: string | null };
-type ResultRow = [number, string, number, number, Buffer | null, string | null, string | null];
+type ResultRow = [number, number, string, number, number, Buffer | null, string | null, string | null];
 const RESULT_COLUMNS = ["report_id", "test_case_id", "status", "retries", "duration_ms", "attempts", "fingerprint", "fingerprint_meta"];
 const CASE_COLUMNS = ["project_slug", "key", "file", "repo_path", "title_path", "project_name", "repeat_index", "run_error_kind"];
 
@@ -127,7 +127,7 @@ export function* stageRunSteps(projectSlug: string, prepared: PlanInput, values:
     }
     statuses.set(row.id, test.status);
     if (fingerprint !== null) failing.add(row.id);
-    rows.push([row.id, test.status, test.retries, Math.round(test.durationMs), attempts, fingerprint, meta]);
+    rows.push([reportId, row.id, test.status, test.retries, Math.round(test.durationMs), attempts, fingerprint, meta]);
   }
   // Synthetic cases of earlier run errors that did not fail here pass only if this run got past
   // their stage (a global setup "passes" in a run that ran tests); otherwise they are absent.
@@ -135,13 +135,13 @@ export function* stageRunSteps(projectSlug: string, prepared: PlanInput, values:
     if (row.run_error_kind === null || statuses.has(row.id) || prepared.failingStages.has(row.key)) continue;
     if (!runStagePassed(row.run_error_kind as StageKind, prepared.report)) continue;
     statuses.set(row.id, "expected");
-    rows.push([row.id, "expected", 0, 0, null, null, null]);
+    rows.push([reportId, row.id, "expected", 0, 0, null, null, null]);
   }
 
   try {
     for (let i = 0; i < rows.length; i += CHUNK) {
       yield* pause();
-      const chunk = rows.slice(i, i + CHUNK).map((r) => [reportId, ...r]);
+      const chunk = rows.slice(i, i + CHUNK);
       yield* transaction(() => insertRows("test_results", RESULT_COLUMNS, chunk), { write: true });
     }
   } catch (err) {
