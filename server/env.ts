@@ -51,6 +51,8 @@ const EnvSchema = z.object({
     .or(z.literal("").transform(() => undefined)),
   /** How long a dead leader keeps the background jobs before another instance takes them (ms). */
   WORKDECK_LEADER_TTL_MS: z.coerce.number().int().min(300).max(3_600_000).default(30_000),
+  /** How long a `workdeck worker` may be silent before its sessions are interrupted (ms; DESIGN: 60 s, shorter in tests). */
+  WORKDECK_WORKER_LOST_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
   NODE_ENV: z.string().optional(),
 });
 
@@ -76,6 +78,8 @@ export type WorkdeckEnv = {
   databaseUrl: string | undefined;
   /** TTL of the leader lock that keeps background jobs on one process per database. */
   leaderTtlMs: number;
+  /** A worker silent this long loses its sessions (issue 14). */
+  workerLostMs?: number;
 };
 
 export class EnvError extends Error {}
@@ -106,6 +110,7 @@ export function readEnv(source: Record<string, string | undefined> = process.env
     redisUrl: e.WORKDECK_REDIS_URL,
     databaseUrl: e.WORKDECK_DATABASE_URL,
     leaderTtlMs: e.WORKDECK_LEADER_TTL_MS,
+    workerLostMs: e.WORKDECK_WORKER_LOST_MS,
   };
 }
 

@@ -14,6 +14,7 @@ import { startBackground } from "./automations/background";
 import { watchDependencies } from "./dependencies/service";
 import { watchHealth } from "./sessions/health";
 import { SessionRunner } from "./sessions/service";
+import { interruptLostWorkers } from "./workers/sessions";
 import { WorkCache } from "./work/cache";
 import { openStore, registerProjects } from "./store";
 import { OpenSpecWatcher } from "./specs/watcher";
@@ -98,6 +99,10 @@ export async function createRuntime(env: WorkdeckEnv, opts: RuntimeOptions = {})
   // when a blocker may have moved (a CLI process never starts sessions).
   // Agent health (issue 17): the server watches its running sessions' heartbeats.
   leader?.whileLeading("session health", () => watchHealth({ sqlStore, bus, log, stuckMinutes: config.config.agents?.stuckMinutes }));
+  // Workers (issue 14): a worker silent past the limit loses its sessions (interrupted, resumable elsewhere).
+  const sweepWorkers = () => interruptLostWorkers({ sqlStore, config, bus, sessions, lostAfterMs: env.workerLostMs });
+  const sweepMs = Math.min(5_000, Math.max(250, (env.workerLostMs ?? 60_000) / 4));
+  leader?.whileLeading("worker sweep", intervalJob(log, "worker sweep", sweepWorkers, sweepMs, sweepMs));
   const stopDependencies = watchDependencies(
     { db, sqlStore, bus, projects },
     (opts.sessions ?? opts.watch) ? () => sessions.schedule() : undefined,

@@ -46,6 +46,8 @@ export const ClaudeAccountConfigSchema = z.strictObject({
     .string()
     .regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable name")
     .optional(),
+  /** "worker": only a `workdeck worker` holding this account runs its sessions, never the server itself (issue 14). */
+  runsOn: z.enum(["server", "worker"]).optional(),
 });
 
 export const WorkdeckConfigSchema = z.strictObject({

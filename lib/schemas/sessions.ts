@@ -140,6 +140,8 @@ export const SessionSchema = z.object({
   exitReason: z.string().nullable(),
   exitMessage: z.string().nullable(),
   runs: z.array(SessionRunSchema),
+  /** The `workdeck worker` running (or that last ran) it, null when a server ran it (issue 14). */
+  worker: z.string().nullable().default(null),
 });
 export type Session = z.infer<typeof SessionSchema>;
 

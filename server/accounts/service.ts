@@ -19,7 +19,14 @@ import { AccountRows, sqlStoreOf, type AccountChange } from "./rows";
  */
 export const IMPLICIT_ACCOUNT = "default";
 
-export type PoolAccount = { id: string; configDir: string | null; oauthTokenEnv: string | null; implicit: boolean };
+/** `runsOn: "worker"`: only a `workdeck worker` holding the account runs it (issue 14). */
+export type PoolAccount = {
+  id: string;
+  configDir: string | null;
+  oauthTokenEnv: string | null;
+  implicit: boolean;
+  runsOn: "server" | "worker";
+};
 
 /** `sqlStore`: the rows through the SQL port (issue 14; absent = one over `db`'s connection). */
 export type AccountsDeps = { db?: Db; config: LoadedConfig; sqlStore?: SqlStore };
@@ -52,8 +59,9 @@ export class AccountPool {
           configDir: resolveConfigPath(a.configDir, deps.config.baseDir),
           oauthTokenEnv: a.oauthTokenEnv ?? null,
           implicit: false,
+          runsOn: a.runsOn ?? "server",
         }))
-      : [{ id: IMPLICIT_ACCOUNT, configDir: null, oauthTokenEnv: null, implicit: true }];
+      : [{ id: IMPLICIT_ACCOUNT, configDir: null, oauthTokenEnv: null, implicit: true, runsOn: "server" }];
   }
 
   /** Registers the configured accounts (once): every read waits for it, so a first pick finds their rows. */
@@ -90,7 +98,9 @@ export class AccountPool {
    * The account a run goes to: the sticky one if it can run, else the first available in
    * config order (skipping `exclude`). Null with `until` = when the earliest parked one frees up.
    * `on`: the caller's transaction (the scheduler's claim), so the pick and the claim are one;
-   * `now`: the claim's clock.
+   * `now`: the claim's clock. `worker`: the ready accounts of the `workdeck worker` picking (issue
+   * 14): only those, and their logins are its own to check; without it, the server's own runner
+   * picks and never an account that `runsOn: "worker"` (`elsewhere`: such an account could take it).
    */
   async pick(opts: {
     sticky?: string | null;
@@ -99,7 +109,8 @@ export class AccountPool {
     env: Record<string, string | undefined>;
     on?: SqlStore;
     now?: number;
-  }): Promise<{ account: PoolAccount | null; until: Date | null }> {
+    worker?: readonly string[];
+  }): Promise<{ account: PoolAccount | null; until: Date | null; elsewhere?: boolean }> {
     await this.ready();
     const rows = opts.on ? new AccountRows(opts.on) : this.rows;
     const now = opts.now ?? Date.now();
@@ -108,8 +119,22 @@ export class AccountPool {
       ? [...candidates.filter((a) => a.id === opts.sticky), ...candidates.filter((a) => a.id !== opts.sticky)]
       : candidates;
     let until: Date | null = null;
+    let elsewhere = false;
     for (const a of ordered) {
       if (opts.exclude?.includes(a.id)) continue;
+      if (opts.worker) {
+        if (!opts.worker.includes(a.id)) continue;
+        const s = await rows.state(a.id, now);
+        // A config problem the server saw is about its own disk, not the worker's.
+        const configProblem = s.state === "disabled" && /does not exist|is not set/.test((await rows.get(a.id))?.lastError ?? "");
+        if (s.state === "available" || configProblem) return { account: a, until: null };
+        if (s.state === "limited" && s.limitedUntil && (!until || s.limitedUntil < until)) until = s.limitedUntil;
+        continue;
+      }
+      if (a.runsOn === "worker") {
+        elsewhere = true;
+        continue;
+      }
       const problem = this.problem(a, opts.env);
       if (problem) {
         await rows.set(a.id, { state: "disabled", lastError: problem });
@@ -123,7 +148,7 @@ export class AccountPool {
       if (s.state === "available") return { account: a, until: null };
       if (s.state === "limited" && s.limitedUntil && (!until || s.limitedUntil < until)) until = s.limitedUntil;
     }
-    return { account: null, until };
+    return { account: null, until, elsewhere };
   }
 
   /** Environment of a `claude` child running on this account. */

@@ -167,3 +167,30 @@ export async function waitingOnPermission(store: SqlStore): Promise<Set<number>>
   }
   return new Set([...open].filter(([, asked]) => asked.size > 0).map(([id]) => id));
 }
+
+/**
+ * The requests a worker's run waits on (issue 14), from the notes it streamed: asked, not yet
+ * answered there, not expired. The answer reaches the worker through workers.poll.
+ */
+export async function workerPendingPermissions(store: SqlStore, id: number, now = Date.now()): Promise<PendingPermission[]> {
+  const notes = await store.all<{ type: string; payload: string }>(
+    sql`SELECT type, payload FROM session_events WHERE session_id = ${id}
+          AND type IN ('workdeck/permission_requested', 'workdeck/permission_answered') ORDER BY seq`,
+  );
+  const open = new Map<string, PendingPermission>();
+  for (const n of notes) {
+    const p = JSON.parse(n.payload) as PendingPermission & { expiresAt: number };
+    if (n.type === "workdeck/permission_answered") open.delete(p.requestId);
+    else
+      open.set(p.requestId, {
+        requestId: p.requestId,
+        toolName: p.toolName,
+        input: p.input,
+        rule: p.rule,
+        reason: p.reason,
+        askedAt: p.askedAt ?? now,
+        expiresAt: p.expiresAt,
+      });
+  }
+  return [...open.values()].filter((p) => p.expiresAt > now);
+}

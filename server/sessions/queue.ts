@@ -36,10 +36,11 @@ export type Claimed<P> = { row: SessionRow; account: PoolAccount; plan: P };
  * Takes the first of `candidates` (in their order) that is still queued and has an account that
  * can run it now, marking it running with what `plan` says (this instance's lease, the run...).
  * One that has no account waits for the earliest reset (or a minute): `wakeAt`. Candidates come
- * from `dueSessions`, read outside the lock; each is read again inside it.
+ * from `dueSessions`, read outside the lock; each is read again inside it. `worker`: a `workdeck
+ * worker` claims, with these ready accounts only (issue 14).
  */
 export async function claimNext<P extends { change: SessionChange }>(
-  deps: { store: SqlStore; pool: AccountPool; env: Env },
+  deps: { store: SqlStore; pool: AccountPool; env: Env; worker?: readonly string[] },
   candidates: readonly SessionRow[],
   plan: (row: SessionRow, account: PoolAccount) => P,
   now = Date.now(),
@@ -55,13 +56,20 @@ export async function claimNext<P extends { change: SessionChange }>(
         const row = sessionFromRaw(raw);
         if (row.notBefore && row.notBefore.getTime() > now) continue;
         const options = row.options as SessionOptions;
-        const { account, until } = await deps.pool.pick({
+        const { account, until, elsewhere } = await deps.pool.pick({
           sticky: row.accountId,
           pinned: options.accountId ?? null,
           env: deps.env,
           on: tx,
           now,
+          worker: deps.worker,
         });
+        // A worker's accounts are not the only ones, and a server's may not be (runsOn "worker"):
+        // neither holds the session back for the others.
+        if (!account && (deps.worker || elsewhere)) {
+          if (until) wakeAt = Math.min(wakeAt ?? Infinity, until.getTime());
+          continue;
+        }
         if (!account) {
           const at = until?.getTime() ?? now + 60_000;
           await updateSession(tx, row.id, { notBefore: new Date(at) });

@@ -11,13 +11,15 @@ type RunningRaw = { id: number | string; pid: number | string | null; process_ma
  * Sessions left `running` by a server that is gone become interrupted, and every process of their
  * run is killed (Claude's group, and what its tools started elsewhere, by the run's mark). A
  * session whose owner lease is alive belongs to a live server and is left alone; one with no owner
- * predates leases. Each is claimed with a conditional update first, so of two servers starting
- * together only one recovers it.
+ * predates leases; a worker's session is the worker sweep's (workers/sessions.ts). Each is
+ * claimed with a conditional update first, so of two servers starting together only one recovers it.
  */
 export async function recoverOrphanedRuns(store: SqlStore, selfLease: string): Promise<RecoveredRun[]> {
   const live = await liveLeaseIds(store);
   live.add(selfLease);
-  const running = await store.all<RunningRaw>(sql`SELECT id, pid, process_mark, owner_lease FROM sessions WHERE status = 'running'`);
+  const running = await store.all<RunningRaw>(
+    sql`SELECT id, pid, process_mark, owner_lease FROM sessions WHERE status = 'running' AND worker IS NULL`,
+  );
   const recovered: RecoveredRun[] = [];
   for (const r of running) {
     const s = { id: Number(r.id), pid: r.pid === null ? null : Number(r.pid), processMark: r.process_mark, ownerLease: r.owner_lease };

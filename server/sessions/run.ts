@@ -36,7 +36,7 @@ import type { Claimed } from "./queue";
  * limit, skip an account whose login failed, retry a transient API failure with backoff, or finish.
  */
 
-const CONTINUE_TEXT = "Continue the task where you left off.";
+export const CONTINUE_TEXT = "Continue the task where you left off.";
 
 export type ActiveRun = {
   sessionId: number;
@@ -102,6 +102,7 @@ export function planRun(ctx: Pick<RunContext, "deps" | "pool">, s: SessionRow, a
   const mark = newProcessMark();
   const change: SessionChange = {
     ownerLease: lease,
+    worker: null,
     processMark: mark,
     accountId: account.id,
     startedAt: s.startedAt ?? new Date(),
@@ -306,13 +307,18 @@ async function consume(ctx: RunContext, s: SessionRow, active: ActiveRun, run: S
     stderr: active.stderr.trim().slice(-2_000) || null,
     thrown,
   });
-  await finish(ctx, s.id, active, outcome);
+  await applyOutcome(ctx, s.id, active, outcome);
   await store.publishUpdated(s.id);
   void ctx.schedule();
 }
 
-/** What the run's end means for the session and its account. */
-async function finish(ctx: RunContext, id: number, active: ActiveRun, outcome: Outcome): Promise<void> {
+/** What the run's end means for the session and its account (a worker's run's too: workers/sessions.ts). */
+export async function applyOutcome(
+  ctx: Pick<RunContext, "store" | "pool" | "tuning" | "deps">,
+  id: number,
+  active: Pick<ActiveRun, "accountId" | "stopping">,
+  outcome: Outcome,
+): Promise<void> {
   const { store, pool, tuning } = ctx;
   const now = new Date();
   const text = "text" in outcome ? outcome.text : null;
@@ -366,7 +372,13 @@ async function finish(ctx: RunContext, id: number, active: ActiveRun, outcome: O
 }
 
 /** Back to the queue to continue on another account (or this one after its reset); a pinned session waits for its own. */
-async function requeue(ctx: RunContext, id: number, s: SessionRow, reason: string, text: string | null): Promise<void> {
+async function requeue(
+  ctx: Pick<RunContext, "store" | "pool" | "deps">,
+  id: number,
+  s: SessionRow,
+  reason: string,
+  text: string | null,
+): Promise<void> {
   await ctx.store.update(id, { status: "queued", exitReason: reason, exitMessage: text, notBefore: null });
   const options = s.options as SessionOptions;
   const next = await ctx.pool.pick({ pinned: options.accountId ?? null, env: ctx.deps.baseEnv });
@@ -423,7 +435,7 @@ function bundledBinary(): string | undefined {
   }
 }
 
-function eventType(raw: unknown): string {
+export function eventType(raw: unknown): string {
   const m = raw as { type?: unknown; subtype?: unknown };
   const type = typeof m?.type === "string" ? m.type : "unknown";
   return type === "system" && typeof m.subtype === "string" ? `system/${m.subtype}` : type;

@@ -23,13 +23,13 @@ import { AccountPool } from "../accounts/service";
 import { getFailure } from "../errors/service";
 import { errorRemediationPrompt, specImplementationPrompt } from "./prompts";
 import { createWorktree } from "./worktree";
-import { SessionPermissions } from "./permissions";
+import { SessionPermissions, workerPendingPermissions } from "./permissions";
 import { prepareResume, reviewSession } from "./land";
 import { DEFAULT_TUNING, sleep, type RunnerTuning, type SessionsDeps } from "./deps";
 import { SessionStore } from "./store";
 import { sessionInsertValues } from "./rows";
 import { SessionScheduler } from "./scheduler";
-import { claudeBinary, stopRun } from "./run";
+import { claudeBinary, stopRun, type RunContext } from "./run";
 import { assertUsableAccount, recheckAccount, recheckNeedsLogin } from "./account-use";
 import { subagentDefinition } from "../claude-config/service";
 
@@ -87,6 +87,11 @@ export class SessionRunner {
 
   runningCount(accountId?: string): number {
     return this.scheduler.runningCount(accountId);
+  }
+
+  /** The runner's parts the procedures of a `workdeck worker` use (workers/sessions.ts). */
+  get runContext(): RunContext {
+    return this.scheduler.runContext;
   }
 
   // ----- procedures -----
@@ -175,6 +180,11 @@ export class SessionRunner {
   async send(raw: { id: number; text: string }): Promise<{ ok: true }> {
     const input = SendInputSchema.parse(raw);
     const s = await this.store.row(input.id);
+    // A worker's run hears of it through workers.poll (workers/sessions.ts).
+    if (s.worker && s.status === "running") {
+      await this.store.note(input.id, "workdeck/user_message", { text: input.text });
+      return { ok: true };
+    }
     const run = this.scheduler.active.get(input.id);
     if (!run || run.input.closed || run.stopping) {
       throw new AppError(
@@ -193,6 +203,11 @@ export class SessionRunner {
     const { id } = SessionIdInputSchema.parse(raw);
     const s = await this.store.row(id);
     const run = this.scheduler.active.get(id);
+    if (!run && s.worker && s.status === "running") {
+      // The worker stops its run when its poll brings this note, then reports the end.
+      await this.store.note(id, "workdeck/stop_requested", { reason });
+      return this.get({ id });
+    }
     if (!run) {
       if (s.status !== "queued") throw new AppError("CONFLICT", `Session ${id} is ${s.status}, not running`, "not_running");
       await this.store.update(id, { status: "stopped", exitReason: reason, endedAt: new Date() });
@@ -229,14 +244,26 @@ export class SessionRunner {
   /** The tool permission requests a running session waits on. */
   async pendingPermissions(raw: { id: number }): Promise<PendingPermission[]> {
     const { id } = SessionIdInputSchema.parse(raw);
-    await this.store.row(id);
+    const s = await this.store.row(id);
+    if (s.worker && s.status === "running") return workerPendingPermissions(this.store.sql, id);
     return this.permissions.list(id);
   }
 
   /** Allows (once, or always for the rest of the session) or denies one of them. */
   async answerPermission(raw: AnswerPermissionInput): Promise<{ ok: true }> {
     const input = AnswerPermissionInputSchema.parse(raw);
-    await this.store.row(input.id);
+    const s = await this.store.row(input.id);
+    if (s.worker && s.status === "running") {
+      if (!(await workerPendingPermissions(this.store.sql, input.id)).some((p) => p.requestId === input.requestId))
+        throw new AppError(
+          "NOT_FOUND",
+          `Session ${input.id} is not waiting on permission request "${input.requestId}" (answered, timed out or the run ended)`,
+          "no_permission_request",
+        );
+      const { id: _id, ...answer } = input;
+      await this.store.note(input.id, "workdeck/permission_answer", answer);
+      return { ok: true };
+    }
     return this.permissions.answer(input);
   }
 

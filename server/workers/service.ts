@@ -24,7 +24,8 @@ export const LOST_AFTER_MS = 60_000;
 /** Past three missed heartbeats a worker shows as late: still holding its sessions, but worth a look. */
 const LATE_AFTER_MS = 3 * HEARTBEAT_MS;
 
-export type WorkerDeps = { sqlStore: SqlStore; config: LoadedConfig };
+/** `lostAfterMs`: WORKDECK_WORKER_LOST_MS when set (tests), else LOST_AFTER_MS. */
+export type WorkerDeps = { sqlStore: SqlStore; config: LoadedConfig; lostAfterMs?: number };
 
 type WorkerRow = {
   name: string;
@@ -59,18 +60,18 @@ export async function heartbeat(deps: WorkerDeps, raw: WorkerHeartbeatInput, now
         ON CONFLICT (name) DO UPDATE SET accounts = excluded.accounts, capacity = excluded.capacity, running = excluded.running,
           version = excluded.version, host = excluded.host, last_seen_at = excluded.last_seen_at, lost_at = NULL`,
   );
-  return { heartbeatMs: HEARTBEAT_MS, lostAfterMs: LOST_AFTER_MS };
+  return { heartbeatMs: HEARTBEAT_MS, lostAfterMs: deps.lostAfterMs ?? LOST_AFTER_MS };
 }
 
-function healthOf(row: WorkerRow, now: number): WorkerHealth {
+function healthOf(row: WorkerRow, now: number, lostAfterMs: number): WorkerHealth {
   const silentFor = now - row.last_seen_at;
-  if (row.lost_at !== null || silentFor > LOST_AFTER_MS) return "lost";
-  return silentFor > LATE_AFTER_MS ? "late" : "healthy";
+  if (row.lost_at !== null || silentFor > lostAfterMs) return "lost";
+  return silentFor > Math.min(LATE_AFTER_MS, lostAfterMs / 2) ? "late" : "healthy";
 }
 
 const AccountsSchema = WorkerAccountSchema.array();
 
-function summary(row: WorkerRow, now: number): WorkerSummary {
+function summary(row: WorkerRow, now: number, lostAfterMs = LOST_AFTER_MS): WorkerSummary {
   return {
     name: row.name,
     host: row.host,
@@ -78,7 +79,7 @@ function summary(row: WorkerRow, now: number): WorkerSummary {
     accounts: AccountsSchema.parse(JSON.parse(row.accounts)),
     capacity: row.capacity,
     running: JSON.parse(row.running) as number[],
-    health: healthOf(row, now),
+    health: healthOf(row, now, lostAfterMs),
     firstSeenAt: new Date(row.first_seen_at),
     lastSeenAt: new Date(row.last_seen_at),
     lostAt: row.lost_at === null ? null : new Date(row.lost_at),
@@ -86,9 +87,9 @@ function summary(row: WorkerRow, now: number): WorkerSummary {
 }
 
 /** Every worker that has ever sent a heartbeat, the most recently heard first. */
-export async function listWorkers(deps: Pick<WorkerDeps, "sqlStore">, now = Date.now()): Promise<WorkerSummary[]> {
+export async function listWorkers(deps: Pick<WorkerDeps, "sqlStore" | "lostAfterMs">, now = Date.now()): Promise<WorkerSummary[]> {
   const rows = await deps.sqlStore.all<WorkerRow>(sql`SELECT * FROM workers ORDER BY last_seen_at DESC, name`);
-  return rows.map((r) => summary(r, now));
+  return rows.map((r) => summary(r, now, deps.lostAfterMs));
 }
 
 /**
@@ -96,13 +97,17 @@ export async function listWorkers(deps: Pick<WorkerDeps, "sqlStore">, now = Date
  * them with the sessions they said they were running. One exclusive transaction, so when two
  * instances sweep at once a worker is lost (and its sessions handed on) once.
  */
-export async function markSilentWorkersLost(deps: Pick<WorkerDeps, "sqlStore">, now = Date.now()): Promise<WorkerSummary[]> {
+export async function markSilentWorkersLost(
+  deps: Pick<WorkerDeps, "sqlStore" | "lostAfterMs">,
+  now = Date.now(),
+): Promise<WorkerSummary[]> {
+  const lostAfterMs = deps.lostAfterMs ?? LOST_AFTER_MS;
   return deps.sqlStore.transaction(
     async (tx) => {
-      const cutoff = new Date(now - LOST_AFTER_MS);
+      const cutoff = new Date(now - lostAfterMs);
       const silent = await tx.all<WorkerRow>(sql`SELECT * FROM workers WHERE lost_at IS NULL AND last_seen_at < ${cutoff} ORDER BY name`);
       for (const row of silent) await tx.run(sql`UPDATE workers SET lost_at = ${new Date(now)} WHERE name = ${row.name}`);
-      return silent.map((r) => summary({ ...r, lost_at: now }, now));
+      return silent.map((r) => summary({ ...r, lost_at: now }, now, lostAfterMs));
     },
     { exclusive: "workdeck:workers-sweep" },
   );
