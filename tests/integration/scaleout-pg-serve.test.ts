@@ -3,12 +3,14 @@
  * WORKDECK_DATABASE_URL on one real PostgreSQL (migrations applied at their start, no SQLite file
  * written). A report ingested through one is listed by the other, a triage decision made on one is
  * seen on the other, and a live event published on one reaches an events.subscribe stream of the
- * other (LISTEN/NOTIFY), resumable by id on either. A database that cannot be reached, or that
+ * other (LISTEN/NOTIFY), resumable by id on either; so does what a one-shot `workdeck ingest`
+ * stores, which `workdeck errors list` then lists. A database that cannot be reached, or that
  * refuses the password, stops serve with one line that never shows the password.
  */
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { promisify } from "node:util";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { WorkdeckEvent } from "@/lib/schemas/events";
@@ -113,7 +115,36 @@ describe("two workdeck serve processes on one PostgreSQL database", () => {
       live.close();
     }
   });
+  it("the one-shot CLI works on the database too: an ingest's events reach a stream of A, and errors list shows the groups", async () => {
+    const live = await liveStream(a, failures[0]!.id);
+    try {
+      const ingest = await workdeck(["ingest", sharedPath("playwright-sample", "reports", "run-2.json"), "--project", "sample", "--json"]);
+      const summary = JSON.parse(ingest) as { seq: number; duplicate: boolean };
+      expect(summary).toMatchObject({ seq: 2, duplicate: false });
+      await live.next((e) => e.type === "errors.reportIngested" && e.seq === 2, "the CLI's ingest event");
+    } finally {
+      live.close();
+    }
+    const listed = JSON.parse(await workdeck(["errors", "list", "--project", "sample", "--json"])) as Failure[];
+    expect(listed.map((f) => f.id).sort()).toEqual((await query<Failure[]>(b, "errors.listFailures")).map((f) => f.id).sort());
+    expect(fs.existsSync(dbPath)).toBe(false);
+  });
 });
+
+/** A one-shot `workdeck` command on the test database; its stdout. */
+async function workdeck(args: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)(process.execPath, [path.join(repoRoot, "bin/workdeck.mjs"), ...args], {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      WORKDECK_DB: dbPath,
+      WORKDECK_CONFIG: configPath,
+      WORKDECK_LOG_LEVEL: "error",
+      WORKDECK_DATABASE_URL: postgres.url,
+    },
+  });
+  return stdout;
+}
 
 /** `workdeck serve` run until it exits (it must, on a bad database). */
 function serveUntilExit(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
