@@ -12,7 +12,7 @@ import { FAILED_DEPLOY, TERMINAL_DEPLOY, type CiEvent, type DeployEvent, type No
  * the event reaches listeners after it commits.
  */
 
-export type StoreDeps = { sqlStore: SqlStore; bus: Pick<EventBus, "record" | "emitCommitted"> };
+export type StoreDeps = { sqlStore: SqlStore; bus: Pick<EventBus, "record" | "recordedCommitted"> };
 
 export type Delivery = { source: "github" | "gitlab" | "railway" | "railway_poll"; deliveryId: string; event: string };
 
@@ -70,7 +70,7 @@ export async function applyDelivery(
     { exclusive: APPLY_LOCK },
   );
   // After the commit: no listener sees a change a rollback undid.
-  if (event) deps.bus.emitCommitted(event);
+  if (event) await deps.bus.recordedCommitted([event]);
   return applied;
 }
 
@@ -307,7 +307,7 @@ export async function attachLogTail(deps: StoreDeps, projectSlug: string, deploy
     },
     { exclusive: APPLY_LOCK },
   );
-  if (event) deps.bus.emitCommitted(event);
+  if (event) await deps.bus.recordedCommitted([event]);
 }
 
 /** The configured project a repository or Railway project belongs to. */
