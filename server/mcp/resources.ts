@@ -13,7 +13,7 @@ import { assertInScope, scopedProject, type McpScope } from "./scope";
  * out-of-scope URI is a protocol error with the service's message.
  */
 
-type ResourceDeps = Pick<Runtime, "db" | "openspec">;
+type ResourceDeps = Pick<Runtime, "sqlStore" | "openspec">;
 
 const JSON_TYPE = "application/json";
 /** Listing every failure of a big project would flood the client; the newest active ones are what an agent wants. */

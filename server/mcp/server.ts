@@ -5,7 +5,7 @@ import { registerResources } from "./resources";
 import type { McpScope } from "./scope";
 import { registerTools } from "./tools";
 
-export type McpDeps = Pick<Runtime, "db" | "sqlStore" | "bus" | "projects" | "openspec" | "sessions" | "config" | "log">;
+export type McpDeps = Pick<Runtime, "sqlStore" | "bus" | "projects" | "openspec" | "sessions" | "config" | "log">;
 
 export { MCP_SERVER_NAME };
 

@@ -34,7 +34,7 @@ import { assertInScope, scopedProject, type McpScope } from "./scope";
  * model reads them and can correct itself; nothing throws through to the transport.
  */
 
-type ToolDeps = Pick<Runtime, "db" | "sqlStore" | "bus" | "projects" | "openspec" | "sessions" | "config" | "log">;
+type ToolDeps = Pick<Runtime, "sqlStore" | "bus" | "projects" | "openspec" | "sessions" | "config" | "log">;
 
 export function registerTools(server: McpServer, deps: ToolDeps, scope: McpScope): void {
   const run = (fn: () => unknown): Promise<CallToolResult> => runTool(deps, fn);
