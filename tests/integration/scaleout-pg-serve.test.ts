@@ -15,6 +15,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { WorkdeckEvent } from "@/lib/schemas/events";
 import { freePort } from "../support/engines";
+import { hookSession } from "../support/hook-payloads";
 import { ensureNextBuild, subscribeEvents, trpcMutate, trpcQuery, type LiveEvents } from "../support/live-events";
 import { startPostgres, type PostgresServer } from "../support/postgres";
 import { sharedPath } from "../support/shared";
@@ -115,6 +116,39 @@ describe("two workdeck serve processes on one PostgreSQL database", () => {
       live.close();
     }
   });
+  it("every tab answers from PostgreSQL: its pages and reads, and a Claude Code session's hooks posted to one listed by the other", async () => {
+    const hooks = hookSession("0f8e1c52-pg-serve", path.join(root, "sample"));
+    for (const payload of [hooks.sessionStart(), hooks.prompt("fix the flaky test")]) {
+      const res = await fetch(`${a.baseURL}/api/hooks`, {
+        method: "POST",
+        body: JSON.stringify(payload),
+        headers: { "content-type": "application/json" },
+      });
+      expect(res.status).toBeLessThan(300);
+    }
+    const agents = await query<{ sessionId: string; projectSlug: string | null }[]>(b, "agents.listActive");
+    expect(agents).toEqual([expect.objectContaining({ sessionId: "0f8e1c52-pg-serve", projectSlug: "sample" })]);
+    const work = await query<{ type: string }[]>(b, "work.listAll");
+    expect(work.filter((w) => w.type === "failure")).toHaveLength(failures.length);
+    for (const [procedure, input] of [
+      ["work.stats", undefined],
+      ["work.activity", undefined],
+      ["agents.getMetrics", undefined],
+      ["sessions.list", undefined],
+      ["accounts.list", undefined],
+      ["settings.get", undefined],
+      ["deploys.timeline", undefined],
+      ["deploys.automations", undefined],
+      ["errors.stats", undefined],
+      ["errors.getFailure", { failureId: failures[0]!.id }],
+    ] as const)
+      await expect(query(b, procedure, input), procedure).resolves.toBeDefined();
+    for (const page of ["/", "/work", "/board", "/errors", `/errors/${failures[0]!.id}`, "/sessions", "/agents", "/deploys", "/settings"]) {
+      const res = await fetch(`${b.baseURL}${page}`);
+      expect(res.status, page).toBe(200);
+    }
+  });
+
   it("the one-shot CLI works on the database too: an ingest's events reach a stream of A, and errors list shows the groups", async () => {
     const live = await liveStream(a, failures[0]!.id);
     try {
