@@ -13,6 +13,7 @@ const NO_RETRY_CODES = new Set([
   "PAYLOAD_TOO_LARGE",
 ]);
 
+/** The server render's cache (lib/trpc/server.ts prefetches into it); the browser's is query-cache.ts. */
 export function createQueryClient(): QueryClient {
   return new QueryClient({
     defaultOptions: {

@@ -1,9 +1,8 @@
 "use client";
 
 import Link from "@/app/_components/ui/link";
-import dynamic from "next/dynamic";
 import { useRouter } from "next/navigation";
-import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from "react";
+import { lazy, Suspense, useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from "react";
 import { plural, priorityWord, statusWord } from "@/lib/format";
 import type { FailureGroup } from "@/lib/schemas/errors";
 import { DecisionBadge, PatternBadge } from "../errors/errors-badges";
@@ -13,7 +12,7 @@ import { Badge, Button } from "../ui/ui";
 import { clusterFailures, formatRate, type FailureCluster } from "./cluster-model";
 
 // Only once rows are selected (x or a checkbox): a visit that never bulk-triages never loads it.
-const BulkTriage = dynamic(() => import("./bulk-triage").then((m) => m.BulkTriage), { ssr: false });
+const BulkTriage = lazy(() => import("./bulk-triage").then((m) => ({ default: m.BulkTriage })));
 
 /** Rows shown at once; "Show more" adds a page (thousands of groups stay light without a virtualiser). */
 const PAGE = 200;
@@ -92,7 +91,11 @@ export function ErrorsClusters({
         {plural(clusters.length, "failing test")} ({plural(rows.length, "group")} across Playwright projects) · <kbd>j</kbd>/<kbd>k</kbd>{" "}
         move, <kbd>Enter</kbd> opens, <kbd>x</kbd> selects
       </p>
-      {chosen.length ? <BulkTriage clusters={chosen} onDone={() => setSelected(new Set())} /> : null}
+      {chosen.length ? (
+        <Suspense fallback={null}>
+          <BulkTriage clusters={chosen} onDone={() => setSelected(new Set())} />
+        </Suspense>
+      ) : null}
       <ul
         ref={listRef}
         role="listbox"

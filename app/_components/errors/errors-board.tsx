@@ -1,13 +1,12 @@
 "use client";
 
 import type Fuse from "fuse.js";
-import { useDeferredValue, useMemo } from "react";
+import { lazy, Suspense, useDeferredValue, useMemo } from "react";
 import { localDay, plural } from "@/lib/format";
 import type { ErrorStats, FailureGroup } from "@/lib/schemas/errors";
 import { useQuery, useTRPC } from "@/lib/trpc/react";
 import { DECISION_LABEL, PATTERN_LABEL } from "./errors-badges";
 import { ErrorsFilterBar, useErrorsFilters } from "./errors-filter-bar";
-import dynamic from "next/dynamic";
 import Link from "@/app/_components/ui/link";
 import { usePathname, useSearchParams } from "next/navigation";
 import { ErrorsClusters } from "../errors-clusters/errors-clusters";
@@ -19,7 +18,7 @@ import { useFuse } from "../ui/use-fuse";
 
 // The per-project groups view (?view=groups) and its virtualised table load only when shown: the
 // default view is the clusters list.
-const ErrorsTable = dynamic(() => import("./errors-table").then((m) => m.ErrorsTable));
+const ErrorsTable = lazy(() => import("./errors-table").then((m) => ({ default: m.ErrorsTable })));
 
 /** Fuzzy, typo-tolerant; `ignoreLocation` so a word deep in a title path still matches. */
 const FUSE_OPTIONS = { threshold: 0.35, ignoreLocation: true, includeScore: false } as const;
@@ -95,7 +94,9 @@ export function ErrorsBoard() {
               <ViewSwitch groups={groupsView} />
               {/* One row per test across Playwright projects (issue 13); ?view=groups keeps the API's groups, one per project. */}
               {groupsView ? (
-                <ErrorsTable rows={visible} showProject={!slug} nameOf={nameOf} />
+                <Suspense fallback={<ListSkeleton rows={6} label="Loading failures" />}>
+                  <ErrorsTable rows={visible} showProject={!slug} nameOf={nameOf} />
+                </Suspense>
               ) : (
                 <ErrorsClusters rows={visible} showProject={!slug} nameOf={nameOf} />
               )}

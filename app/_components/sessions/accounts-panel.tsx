@@ -1,8 +1,8 @@
 "use client";
 
+import { useState } from "react";
 import type { ClaudeAccount } from "@/lib/schemas/sessions";
-import { useQuery, useQueryClient, useTRPC } from "@/lib/trpc/react";
-import { useMutation } from "@/lib/trpc/use-mutation";
+import { useQuery, useQueryClient, useTRPC, useTRPCClient } from "@/lib/trpc/react";
 import { formatElapsed, formatTokens, formatUsd, toTime } from "./session-format";
 import { useNow } from "../ui/use-now";
 import { Badge, Button, ErrorState, ListSkeleton, Section } from "../ui/ui";
@@ -76,12 +76,32 @@ export function AccountsPanel() {
   );
 }
 
-function AccountCard({ account: a, now }: { account: ClaudeAccount; now: number }) {
+/**
+ * Recheck one account's login, then refresh the pool. A call and two states rather than
+ * useMutation: the Sessions tab reads otherwise, and this keeps the mutation hook off it (issue 12).
+ */
+function useRecheck(id: string) {
   const trpc = useTRPC();
+  const client = useTRPCClient();
   const queryClient = useQueryClient();
-  const recheck = useMutation(
-    trpc.accounts.recheck.mutationOptions({ onSettled: () => queryClient.invalidateQueries(trpc.accounts.pathFilter()) }),
-  );
+  const [isPending, setPending] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const run = () => {
+    setPending(true);
+    setError(null);
+    client.accounts.recheck
+      .mutate({ id })
+      .catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)))
+      .finally(() => {
+        setPending(false);
+        void queryClient.invalidateQueries(trpc.accounts.pathFilter());
+      });
+  };
+  return { run, isPending, error };
+}
+
+function AccountCard({ account: a, now }: { account: ClaudeAccount; now: number }) {
+  const recheck = useRecheck(a.id);
   const until = toTime(a.limitedUntil);
   const rl = rateLimitOf(a.lastRateLimit);
   const check = (a as ClaudeAccount & { lastCheck?: { at: Date; loggedIn: boolean; message: string | null } | null }).lastCheck ?? null;
@@ -98,7 +118,7 @@ function AccountCard({ account: a, now }: { account: ClaudeAccount; now: number 
         <Button
           variant="ghost"
           className="ml-auto h-7 px-2 text-xs"
-          onClick={() => recheck.mutate({ id: a.id })}
+          onClick={recheck.run}
           disabled={recheck.isPending}
           aria-label={`Recheck account ${a.id}`}
         >
@@ -144,7 +164,7 @@ function AccountCard({ account: a, now }: { account: ClaudeAccount; now: number 
         ) : null}
       </dl>
       {a.lastError && a.state !== "needs_login" ? <p className="text-xs text-zinc-500">Last error: {a.lastError}</p> : null}
-      {recheck.isError ? <p className="text-xs text-red-700 dark:text-red-300">{recheck.error.message}</p> : null}
+      {recheck.error ? <p className="text-xs text-red-700 dark:text-red-300">{recheck.error}</p> : null}
     </li>
   );
 }
