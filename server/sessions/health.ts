@@ -4,7 +4,7 @@ import type { SqlStore } from "../db/sql-store";
 import type { EventBus } from "../events/bus";
 import type { Logger } from "../logger";
 import { sqlStoreOf } from "../accounts/rows";
-import { sessionsWaitingOnPermission, waitingOnPermission } from "./permissions";
+import { waitingOnPermission } from "./permissions";
 
 /**
  * Agent health (issue 17): how a running session is doing, from its heartbeat, the newest of its
@@ -35,13 +35,7 @@ const RUNNING = `SELECT s.id, s.project_slug, s.started_at,
          (SELECT max(a.last_event_at) FROM agent_sessions a WHERE a.workdeck_session_id = s.id) AS last_hook
   FROM sessions s WHERE s.status = 'running'`;
 
-/** Health of every running session. Synchronous, on SQLite: All Work's pass (runningHealthOn is the port's). */
-export function runningHealth(db: Db, opts: { now: number; stuckMs: number }): Map<number, SessionHealth> {
-  const rows = db.$client.prepare(RUNNING).all() as RunningRow[];
-  return healthOf(rows, rows.length ? sessionsWaitingOnPermission(db) : new Set<number>(), opts);
-}
-
-/** `runningHealth` through the SQL port. */
+/** Health of every running session, through the SQL port. */
 export async function runningHealthOn(store: SqlStore, opts: { now: number; stuckMs: number }): Promise<Map<number, SessionHealth>> {
   const rows = await store.all<RunningRow>(sql.raw(RUNNING));
   return healthOf(rows, rows.length ? await waitingOnPermission(store) : new Set<number>(), opts);

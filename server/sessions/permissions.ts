@@ -1,7 +1,6 @@
 import type { CanUseTool, PermissionResult, PermissionUpdate } from "@anthropic-ai/claude-agent-sdk";
 import { AnswerPermissionInputSchema, type AnswerPermissionInput, type PendingPermission } from "@/lib/schemas/session-permissions";
 import { sql } from "drizzle-orm";
-import type { Db } from "../db/client";
 import type { SqlStore } from "../db/sql-store";
 import { AppError } from "../app-error";
 
@@ -135,22 +134,9 @@ function ruleText(toolName: string, suggestions: PermissionUpdate[]): string {
 
 /**
  * Running Workdeck sessions with a permission request nobody answered yet ("needs you"), from
- * their stored events: requested without an answer for the same request. Synchronous, on SQLite,
- * for All Work's pass; `waitingOnPermission` is the same through the port.
+ * their stored events through the SQL port: the running sessions' permission notes, requested
+ * without an answer for the same request, paired here (no JSON in SQL).
  */
-export function sessionsWaitingOnPermission(db: Db): Set<number> {
-  const rows = db.$client
-    .prepare(
-      `SELECT DISTINCT s.id FROM sessions s JOIN session_events q ON q.session_id = s.id AND q.type = 'workdeck/permission_requested'
-       WHERE s.status = 'running' AND NOT EXISTS (
-         SELECT 1 FROM session_events a WHERE a.session_id = s.id AND a.type = 'workdeck/permission_answered'
-           AND json_extract(a.payload, '$.requestId') = json_extract(q.payload, '$.requestId') AND a.seq > q.seq)`,
-    )
-    .all() as { id: number }[];
-  return new Set(rows.map((r) => r.id));
-}
-
-/** `sessionsWaitingOnPermission` through the SQL port: the running sessions' permission notes, paired here (no JSON in SQL). */
 export async function waitingOnPermission(store: SqlStore): Promise<Set<number>> {
   const rows = await store.all<{ session_id: number | string; type: string; payload: string }>(
     sql`SELECT e.session_id, e.type, e.payload FROM session_events e JOIN sessions s ON s.id = e.session_id

@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import type { WorkdeckEvent } from "@/lib/schemas/events";
 import { NotificationService } from "@/server/notifications/service";
-import { runningHealth, watchHealth } from "@/server/sessions/health";
+import { runningHealthOn, watchHealth } from "@/server/sessions/health";
 import { SessionRunner } from "@/server/sessions/service";
 import { listAll } from "@/server/work/service";
 import { SqliteStore } from "@/server/db/sql-store";
@@ -67,11 +67,12 @@ describe("agent health", () => {
     const { id } = await runner.start({ projectId: "demo", prompt: "HEALTH: think for a long time." });
     await waitFor(async () => (await runner.get({ id })).status === "running" && fake.mainRequests.length > 0);
     const stuckMs = 5 * 60_000;
-    const beat = runningHealth(deps.db!, { now: Date.now(), stuckMs }).get(id)!;
-    const at = (ms: number) => runningHealth(deps.db!, { now: beat.lastProgressAt + ms, stuckMs }).get(id)!.health;
-    expect(at(1_000)).toBe("active");
-    expect(at(2 * 60_000)).toBe("idle");
-    expect(at(stuckMs)).toBe("stuck");
+    const store = SqliteStore.on(deps.db!.$client);
+    const beat = (await runningHealthOn(store, { now: Date.now(), stuckMs })).get(id)!;
+    const at = async (ms: number) => (await runningHealthOn(store, { now: beat.lastProgressAt + ms, stuckMs })).get(id)!.health;
+    expect(await at(1_000)).toBe("active");
+    expect(await at(2 * 60_000)).toBe("idle");
+    expect(await at(stuckMs)).toBe("stuck");
 
     const watch = watchHealth({ db: deps.db, bus: deps.bus, log: deps.log, stuckMinutes: 5 }, 3600_000);
     closers.push(() => watch.close());

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { SessionRunner } from "@/server/sessions/service";
-import { sessionsWaitingOnPermission } from "@/server/sessions/permissions";
+import { waitingOnPermission } from "@/server/sessions/permissions";
 import { listAll } from "@/server/work/service";
 import { SqliteStore } from "@/server/db/sql-store";
 import { listActive } from "@/server/agents/service";
@@ -64,7 +64,7 @@ describe("tool permissions answered from the UI", () => {
     );
     expect(asked).toMatchObject({ toolName: "Write", input: { file_path: path.join(project, "a.txt") } });
     expect(asked!.rule).toContain("Write");
-    expect(sessionsWaitingOnPermission(deps.db!).has(id)).toBe(true);
+    expect((await waitingOnPermission(SqliteStore.on(deps.db!.$client))).has(id)).toBe(true);
     const work = await listAll({
       sqlStore: SqliteStore.on(deps.db!.$client),
       bus: deps.bus,
@@ -95,7 +95,7 @@ describe("tool permissions answered from the UI", () => {
       allow: true,
       how: "user_always",
     });
-    expect(sessionsWaitingOnPermission(deps.db!).has(id)).toBe(false);
+    expect((await waitingOnPermission(SqliteStore.on(deps.db!.$client))).has(id)).toBe(false);
     expect((await listActive(deps)).find((a) => a.sessionId === "claude-x")).toMatchObject({ status: "active" });
   });
 
@@ -148,7 +148,7 @@ describe("tool permissions answered from the UI", () => {
     expect(await runner.stop({ id })).toMatchObject({ status: "stopped" });
 
     expect(await runner.pendingPermissions({ id })).toEqual([]);
-    expect(sessionsWaitingOnPermission(deps.db!).has(id)).toBe(false);
+    expect((await waitingOnPermission(SqliteStore.on(deps.db!.$client))).has(id)).toBe(false);
     await expect(runner.answerPermission({ id, requestId: asked!.requestId, allow: true })).rejects.toThrow(/not waiting/);
     expect(fs.existsSync(path.join(project, "never.txt"))).toBe(false);
   });
