@@ -45,13 +45,12 @@ export class AccountPool {
   private readonly checks = new Map<string, AccountCheck>();
   /** The credentials an account had when it was marked needs_login: a periodic check only releases it once they change. */
   private readonly rejected = new Map<string, string>();
-  /** The account rows through the SQL port (issue 14). */
-  readonly rows: AccountRows;
+  /** The account rows through the SQL port (issue 14), opened on first use: a `workdeck worker` has none. */
+  private rowsOn: AccountRows | null = null;
   /** The configured accounts' rows, written once before anything reads them. */
   private registered: Promise<void> | null = null;
 
   constructor(private readonly deps: AccountsDeps) {
-    this.rows = new AccountRows(sqlStoreOf(deps));
     const configured = deps.config.config.claude?.accounts ?? [];
     this.accounts = configured.length
       ? configured.map((a) => ({
@@ -62,6 +61,10 @@ export class AccountPool {
           runsOn: a.runsOn ?? "server",
         }))
       : [{ id: IMPLICIT_ACCOUNT, configDir: null, oauthTokenEnv: null, implicit: true, runsOn: "server" }];
+  }
+
+  get rows(): AccountRows {
+    return (this.rowsOn ??= new AccountRows(sqlStoreOf(this.deps)));
   }
 
   /** Registers the configured accounts (once): every read waits for it, so a first pick finds their rows. */

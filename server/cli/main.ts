@@ -4,6 +4,7 @@ import { readEnv } from "../env";
 import { registerErrorsCommands } from "./errors";
 import { registerHooksCommands } from "./hooks";
 import { registerMcpCommand } from "./mcp";
+import { registerWorkerCommand } from "./worker";
 import { registerOpenSpecCommands } from "./openspec";
 
 /**
@@ -118,6 +119,7 @@ export async function main(argv: string[]): Promise<number> {
   registerErrorsCommands(program);
   registerHooksCommands(program);
   registerMcpCommand(program);
+  registerWorkerCommand(program);
 
   try {
     await program.parseAsync(argv, { from: "user" });

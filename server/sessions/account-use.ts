@@ -21,7 +21,10 @@ export function assertUsableAccount(pool: AccountPool, options: SessionOptions, 
       `Unknown Claude account "${options.accountId}". Configured: ${pool.accounts.map((a) => a.id).join(", ")}`,
     );
   }
-  const usable = pool.accounts.filter((a) => (!options.accountId || a.id === options.accountId) && !pool.problem(a, env));
+  // A worker's account has its login on the worker (issue 14): the server cannot check it here.
+  const usable = pool.accounts.filter(
+    (a) => (!options.accountId || a.id === options.accountId) && (a.runsOn === "worker" || !pool.problem(a, env)),
+  );
   if (!usable.length) {
     const problems = pool.accounts.map((a) => pool.problem(a, env)).filter(Boolean);
     throw new AppError("UNPROCESSABLE", problems.join("; ") || "No usable Claude account", "no_account");
@@ -51,6 +54,8 @@ export async function recheckAccount(ctx: RecheckContext, raw: { id: string }): 
 export async function recheckNeedsLogin(ctx: RecheckContext): Promise<string[]> {
   const released: string[] = [];
   for (const id of await ctx.pool.needingLogin()) {
+    // Its login is on a worker: `claude auth status` here would say nothing about it.
+    if (ctx.pool.find(id)?.runsOn === "worker") continue;
     const check = await ctx.pool.recheck(id, { binary: ctx.binary(), env: ctx.deps.baseEnv, periodic: true });
     if (check.loggedIn && (await ctx.pool.state(id)).state === "available") released.push(id);
   }

@@ -1,33 +1,21 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import fs from "node:fs";
-import { createRequire } from "node:module";
-import path from "node:path";
-import type { Options, Query, SpawnOptions } from "@anthropic-ai/claude-agent-sdk";
-import {
-  classifyRun,
-  parseMessage,
-  RunAccounting,
-  type ClaudeMessage,
-  type Outcome,
-  type ResultMessage,
-} from "@/packages/claude-session/src/index";
+import type { Outcome } from "@/packages/claude-session/src/index";
 import type { SessionOptions, SessionRun, SessionStatus } from "@/lib/schemas/sessions";
 import { backoffDelay } from "@/lib/backoff";
-import { AppError } from "../app-error";
 import type { AccountPool, PoolAccount } from "../accounts/service";
 import { newAgentToken, revokeAgentTokens, storeAgentToken } from "../auth/credentials";
 import { sqlStoreOf } from "../accounts/rows";
-import { HOOK_EVENTS, hookCommand, isOurHook } from "../agents/hooks-settings";
 import type { ServerLease } from "./server-lease";
-import { killGroup, killRunProcesses, newProcessMark, PROCESS_MARK_VAR } from "./processes";
-import { InputQueue, transcriptSaved } from "./state";
+import { killRunProcesses, newProcessMark } from "./processes";
+import { transcriptSaved } from "./state";
 import type { SessionPermissions } from "./permissions";
-import { childEnv, copyTranscript, transcriptDirs } from "./account-use";
-import { sessionMcpServers, withWorkdeckTools } from "../mcp/attach";
+import { copyTranscript, transcriptDirs } from "./account-use";
 import { sleep, type RunnerTuning, type SessionsDeps } from "./deps";
 import type { SessionStore } from "./store";
 import type { SessionChange, SessionRow } from "./rows";
 import type { Claimed } from "./queue";
+import { driveRun, eventType, startProcess, type ActiveRun, type RunSink } from "./run-process";
+
+export { claudeBinary, eventType, type ActiveRun } from "./run-process";
 
 /**
  * One run: one Claude Code process for a session, through the SDK's `query()` with streaming
@@ -37,24 +25,6 @@ import type { Claimed } from "./queue";
  */
 
 export const CONTINUE_TEXT = "Continue the task where you left off.";
-
-export type ActiveRun = {
-  sessionId: number;
-  accountId: string;
-  /** The SDK query once the SDK is imported (lazily, on the first run). */
-  query: Promise<Query>;
-  input: InputQueue;
-  abort: AbortController;
-  child: ChildProcess | null;
-  /** In the environment of every process of the run (session-processes.ts). */
-  mark: string;
-  exit: { code: number | null; signal: string | null } | null;
-  stderr: string;
-  /** Why we are ending it ourselves: "stopped" | "timeout" | "shutdown". */
-  stopping: "stopped" | "timeout" | "shutdown" | null;
-  timer: NodeJS.Timeout | null;
-  done: Promise<void>;
-};
 
 /** What a run needs from the runner that owns it. */
 export type RunContext = {
@@ -137,82 +107,26 @@ export async function launchRun(ctx: RunContext, claimed: Claimed<RunPlan>): Pro
   await store.note(s.id, "workdeck/user_message", { text });
   await store.publishUpdated(s.id);
 
-  const abort = new AbortController();
-  const input = new InputQueue();
-  input.push(text);
   const options = s.options as SessionOptions;
-  const active: ActiveRun = {
-    sessionId: s.id,
-    accountId: account.id,
-    query: null as unknown as Promise<Query>,
-    input,
-    abort,
-    child: null,
-    mark,
-    exit: null,
-    stderr: "",
-    stopping: null,
-    timer: null,
-    done: Promise.resolve(),
-  };
   const agentToken = deps.hooks?.token ? newAgentToken() : undefined;
-  const env = childEnv(pool, deps, account, s.id, agentToken);
-  // Workdeck's own MCP server, scoped to the project, with this run's agent token (mcp/attach.ts).
-  const mcpServers = sessionMcpServers(options.mcpServers, deps.hooks, s.projectSlug, env.WORKDECK_AGENT_TOKEN);
-  const sdkOptions: Options = {
+  const active = startProcess({
+    deps,
+    pool,
+    account,
+    sessionId: s.id,
+    projectSlug: s.projectSlug,
     cwd: s.cwd,
-    env,
-    settings: launchSettings(pool, deps, account, s.cwd),
-    pathToClaudeCodeExecutable: claudeBinary(deps.claudePath),
-    abortController: abort,
-    resume: resumeId ?? undefined,
-    model: options.model,
-    fallbackModel: options.fallbackModel,
-    permissionMode: options.permissionMode,
-    // Asked of the user on the session page; bypassPermissions never asks.
-    canUseTool:
-      options.permissionMode === "bypassPermissions"
-        ? undefined
-        : ctx.permissions.handler(s.id, ctx.tuning.permissionTimeoutMs ?? (options.timeoutMinutes ?? 10) * 60_000),
-    allowDangerouslySkipPermissions: options.permissionMode === "bypassPermissions" ? true : undefined,
-    allowedTools: withWorkdeckTools(options.allowedTools, mcpServers),
-    maxTurns: options.maxTurns,
-    maxBudgetUsd: options.maxBudgetUsd,
-    mcpServers: mcpServers as Options["mcpServers"],
-    // The launch's sub-agent runs the main thread (overrides.agent).
-    agents: options.agent && options.agentDefinition ? { [options.agent]: options.agentDefinition } : undefined,
-    agent: options.agent && options.agentDefinition ? options.agent : undefined,
-    strictMcpConfig: options.mcpServers ? true : undefined,
-    // MCP server configs (their env and headers) over stdin rather than the command line other
-    // users can read; an older binary named by WORKDECK_CLAUDE_PATH only reads them from argv.
-    mcpServersDelivery: deps.claudePath ? "argv" : "initialize",
-    // Own spawn: a process group per run (so a kill takes the tools' children too) and the pid
-    // in the row (so a restarted server can kill an orphan).
-    spawnClaudeCodeProcess: (o: SpawnOptions) => {
-      const child = spawn(o.command, o.args, {
-        cwd: o.cwd,
-        env: { ...(o.env as NodeJS.ProcessEnv), [PROCESS_MARK_VAR]: mark },
-        stdio: ["pipe", "pipe", "pipe"],
-        detached: true,
-      });
-      active.child = child;
-      child.stderr?.on("data", (d: Buffer) => (active.stderr = (active.stderr + d.toString("utf8")).slice(-8_000)));
-      child.on("exit", (code, signal) => (active.exit = { code, signal }));
-      child.on("error", () => {});
-      o.signal?.addEventListener("abort", () => child.pid && killGroup(child.pid, "SIGTERM"));
-      if (child.pid)
-        store
-          .update(s.id, { pid: child.pid })
-          .catch((err: unknown) => deps.log.warn({ err, sessionId: s.id }, "could not record a run's pid"));
-      return child;
-    },
-  };
-  // Imported on the first run: CLI commands and servers that never start one do not load the SDK (issue 12).
-  // The agent token is stored before the child starts.
-  const tokenStored = agentToken ? storeAgentToken(sqlStoreOf(deps), s.id, agentToken) : undefined;
-  active.query = Promise.all([import("@anthropic-ai/claude-agent-sdk"), tokenStored]).then(([{ query }]) =>
-    query({ prompt: input, options: sdkOptions }),
-  );
+    options,
+    resumeId,
+    text,
+    mark,
+    agentToken,
+    canUseTool: ctx.permissions.handler(s.id, ctx.tuning.permissionTimeoutMs ?? (options.timeoutMinutes ?? 10) * 60_000),
+    // The agent token is stored before the child starts.
+    before: agentToken ? storeAgentToken(sqlStoreOf(deps), s.id, agentToken) : undefined,
+    onPid: (pid) =>
+      void store.update(s.id, { pid }).catch((err: unknown) => deps.log.warn({ err, sessionId: s.id }, "could not record a run's pid")),
+  });
   if (options.timeoutMinutes) {
     active.timer = setTimeout(() => void ctx.stop(s.id, "timeout").catch(() => {}), options.timeoutMinutes * 60_000);
     active.timer.unref();
@@ -222,7 +136,11 @@ export async function launchRun(ctx: RunContext, claimed: Claimed<RunPlan>): Pro
 }
 
 /** Ends a run ourselves: interrupt, then (after the grace) abort and kill its processes; resolves once it recorded its end. */
-export async function stopRun(ctx: RunContext, run: ActiveRun, reason: "stopped" | "timeout"): Promise<void> {
+export async function stopRun(
+  ctx: { tuning: Pick<RunnerTuning, "stopGraceMs">; store: Pick<SessionStore, "note"> },
+  run: ActiveRun,
+  reason: "stopped" | "timeout",
+): Promise<void> {
   if (run.stopping) return run.done;
   run.stopping = reason;
   await ctx.store.note(run.sessionId, "workdeck/stop_requested", { reason });
@@ -249,65 +167,36 @@ export function shutdownRun(run: ActiveRun): void {
   killRunProcesses({ mark: run.mark, pid: run.child?.pid ?? null });
 }
 
+/** The server's own run: every message stored and announced here, the end applied here. */
 async function consume(ctx: RunContext, s: SessionRow, active: ActiveRun, run: SessionRun, resumed: boolean): Promise<void> {
   const { deps, store, pool } = ctx;
   const prior = { costUsd: s.costUsd, inputTokens: s.inputTokens, outputTokens: s.outputTokens, numTurns: s.numTurns };
-  const accounting = new RunAccounting(prior, resumed);
-  const seen: ClaudeMessage[] = [];
-  let last: ResultMessage | null = null;
-  let thrown: string | null = null;
-  try {
-    for await (const raw of await active.query) {
-      const m = parseMessage(raw);
+  const sink: RunSink = {
+    async message(raw, m, totals) {
       await store.note(s.id, eventType(raw), raw);
-      if (m.kind !== "stream_event") seen.push(m);
       if (m.kind === "init" && m.msg.session_id) await store.update(s.id, { claudeSessionId: m.msg.session_id });
       if (m.kind === "rate_limit") await pool.recordRateLimit(active.accountId, m.msg.rate_limit_info);
-      if (m.kind === "result") {
-        last = m.msg;
-        accounting.observe(m.msg);
-        const totals = accounting.session;
-        await store.update(s.id, {
-          costUsd: totals.costUsd,
-          inputTokens: totals.inputTokens,
-          outputTokens: totals.outputTokens,
-          numTurns: totals.numTurns,
-        });
-        active.input.resultArrived();
-      }
-    }
-  } catch (err) {
-    thrown = (err as Error).message;
-  }
-  ctx.permissions.clear(s.id);
-  // The SDK may return before the child's exit event: give it a moment.
-  for (let i = 0; i < 40 && active.child && !active.exit && active.child.exitCode === null && active.child.signalCode === null; i++)
-    await sleep(25);
-  const exit = active.exit ?? (active.child ? { code: active.child.exitCode, signal: active.child.signalCode } : null);
-  if (active.timer) clearTimeout(active.timer);
-  if (active.child?.pid && active.child.exitCode === null && active.child.signalCode === null) killGroup(active.child.pid, "SIGKILL");
+      if (totals) await store.update(s.id, totals);
+    },
+  };
+  const end = await driveRun(active, sink, prior, resumed, () => ctx.permissions.clear(s.id));
   ctx.active.delete(s.id);
   await revokeAgentTokens(sqlStoreOf(deps), s.id);
 
-  const outcome = classifyRun({ result: last, messages: seen, exitCode: exit?.code ?? null, signal: exit?.signal ?? null, thrown });
-  // What its tools started outside Claude's group (setsid, nohup) ends with a stopped, timed-out,
-  // shut-down or crashed run (issue 10 item 5); a completed run's background jobs are left be.
-  if (active.stopping || outcome.kind === "crashed") killRunProcesses({ mark: active.mark, pid: null });
-  const runTotals = accounting.run;
   const runs = ((await store.row(s.id)).runs as SessionRun[]).map((r) =>
-    r.n === run.n ? { ...r, ...runTotals, endedAt: Date.now(), outcome: active.stopping ?? outcome.kind } : r,
+    r.n === run.n ? { ...r, ...end.run, endedAt: Date.now(), outcome: end.stopping ?? end.outcome.kind } : r,
   );
-  await pool.addUsage(active.accountId, runTotals, false);
+  await pool.addUsage(active.accountId, end.run, false);
   await store.update(s.id, { runs, pid: null });
   await store.note(s.id, "workdeck/run_ended", {
     run: run.n,
-    outcome,
-    exit,
-    stopping: active.stopping,
-    stderr: active.stderr.trim().slice(-2_000) || null,
-    thrown,
+    outcome: end.outcome,
+    exit: end.exit,
+    stopping: end.stopping,
+    stderr: end.stderr,
+    thrown: end.thrown,
   });
-  await applyOutcome(ctx, s.id, active, outcome);
+  await applyOutcome(ctx, s.id, active, end.outcome);
   await store.publishUpdated(s.id);
   void ctx.schedule();
 }
@@ -383,72 +272,4 @@ async function requeue(
   const options = s.options as SessionOptions;
   const next = await ctx.pool.pick({ pinned: options.accountId ?? null, env: ctx.deps.baseEnv });
   if (!next.account) await ctx.store.note(id, "workdeck/waiting_for_account", { until: next.until?.toISOString() ?? null });
-}
-
-/**
- * The launch settings (`--settings`): our command hooks, so a launched session reports to the
- * agents view like any other, linked by WORKDECK_SESSION_ID. Skipped when the user or project
- * settings the child loads already carry them (`workdeck hooks install`): they would fire twice.
- */
-function launchSettings(pool: AccountPool, deps: SessionsDeps, account: PoolAccount, cwd: string): Options["settings"] {
-  const h = deps.hooks;
-  if (!h) return undefined;
-  const files = [
-    path.join(pool.configDirOf(account, deps.baseEnv), "settings.json"),
-    path.join(cwd, ".claude", "settings.json"),
-    path.join(cwd, ".claude", "settings.local.json"),
-  ];
-  if (files.some(hasOurHooks)) return undefined;
-  const command = hookCommand(h.appRoot);
-  const hooks: Record<string, { matcher?: string; hooks: { type: "command"; command: string; timeout: number }[] }[]> = {};
-  for (const { event, matcher } of HOOK_EVENTS)
-    hooks[event] = [{ ...(matcher ? { matcher } : {}), hooks: [{ type: "command", command, timeout: 5 }] }];
-  return { hooks } as Options["settings"];
-}
-
-/** The `claude` binary: WORKDECK_CLAUDE_PATH, else the one the SDK ships. */
-export function claudeBinary(configured: string | undefined): string | undefined {
-  if (configured) {
-    try {
-      fs.accessSync(configured, fs.constants.X_OK);
-      if (!fs.statSync(configured).isFile()) throw new Error("not a file");
-    } catch {
-      throw new AppError(
-        "UNPROCESSABLE",
-        `The Claude Code binary ${configured} (WORKDECK_CLAUDE_PATH) does not exist or is not executable`,
-        "claude_missing",
-      );
-    }
-    return configured;
-  }
-  return bundledBinary();
-}
-
-function bundledBinary(): string | undefined {
-  try {
-    const require = createRequire(import.meta.url);
-    const pkg = require.resolve(`@anthropic-ai/claude-agent-sdk-${process.platform}-${process.arch}/package.json`);
-    const bin = path.join(path.dirname(pkg), process.platform === "win32" ? "claude.exe" : "claude");
-    return fs.existsSync(bin) ? bin : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-export function eventType(raw: unknown): string {
-  const m = raw as { type?: unknown; subtype?: unknown };
-  const type = typeof m?.type === "string" ? m.type : "unknown";
-  return type === "system" && typeof m.subtype === "string" ? `system/${m.subtype}` : type;
-}
-
-/** Whether a settings file already runs `workdeck hooks send` (unreadable or absent: no). */
-function hasOurHooks(file: string): boolean {
-  try {
-    const settings = JSON.parse(fs.readFileSync(file, "utf8")) as {
-      hooks?: Record<string, { hooks?: { type?: unknown; command?: unknown }[] }[]>;
-    };
-    return Object.values(settings.hooks ?? {}).some((groups) => groups.some((g) => (g.hooks ?? []).some((hook) => isOurHook(hook))));
-  } catch {
-    return false;
-  }
 }

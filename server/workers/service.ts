@@ -21,8 +21,10 @@ import {
 export const HEARTBEAT_MS = 5_000;
 /** A worker whose last heartbeat is older than this has lost its sessions (DESIGN: 60 s). */
 export const LOST_AFTER_MS = 60_000;
-/** Past three missed heartbeats a worker shows as late: still holding its sessions, but worth a look. */
-const LATE_AFTER_MS = 3 * HEARTBEAT_MS;
+/** The heartbeat period for a silence limit: a few fit in it, so one slow beat never loses a worker (a short limit is a test's). */
+function heartbeatMsFor(lostAfterMs: number): number {
+  return Math.min(HEARTBEAT_MS, Math.floor(lostAfterMs / 4));
+}
 
 /** `lostAfterMs`: WORKDECK_WORKER_LOST_MS when set (tests), else LOST_AFTER_MS. */
 export type WorkerDeps = { sqlStore: SqlStore; config: LoadedConfig; lostAfterMs?: number };
@@ -60,13 +62,15 @@ export async function heartbeat(deps: WorkerDeps, raw: WorkerHeartbeatInput, now
         ON CONFLICT (name) DO UPDATE SET accounts = excluded.accounts, capacity = excluded.capacity, running = excluded.running,
           version = excluded.version, host = excluded.host, last_seen_at = excluded.last_seen_at, lost_at = NULL`,
   );
-  return { heartbeatMs: HEARTBEAT_MS, lostAfterMs: deps.lostAfterMs ?? LOST_AFTER_MS };
+  const lostAfterMs = deps.lostAfterMs ?? LOST_AFTER_MS;
+  return { heartbeatMs: heartbeatMsFor(lostAfterMs), lostAfterMs };
 }
 
 function healthOf(row: WorkerRow, now: number, lostAfterMs: number): WorkerHealth {
   const silentFor = now - row.last_seen_at;
   if (row.lost_at !== null || silentFor > lostAfterMs) return "lost";
-  return silentFor > Math.min(LATE_AFTER_MS, lostAfterMs / 2) ? "late" : "healthy";
+  // Past three missed heartbeats a worker shows as late: still holding its sessions, but worth a look.
+  return silentFor > 3 * heartbeatMsFor(lostAfterMs) ? "late" : "healthy";
 }
 
 const AccountsSchema = WorkerAccountSchema.array();

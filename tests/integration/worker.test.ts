@@ -1,0 +1,151 @@
+/**
+ * Issue 14, workers: a real `workdeck serve` (SQLite) whose only account runs on workers, and
+ * real `workdeck worker` processes holding that account's login (an OAuth token in their own
+ * environment, named by their own config), running the real Claude Code binary against the fake
+ * Messages API. A session runs on the worker and its messages reach the server; a worker killed
+ * with -9 mid-session loses it once its heartbeats stop (WORKDECK_WORKER_LOST_MS, short here),
+ * and the session resumes on a second worker.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import type { Session, SessionEvent } from "@/lib/schemas/sessions";
+import type { WorkerSummary } from "@/lib/schemas/workers";
+import { FakeAnthropic, mainAsking, withCredential } from "../support/fake-anthropic";
+import { ensureNextBuild, trpcMutate, trpcQuery } from "../support/live-events";
+import { waitFor } from "../support/session-harness";
+import { repoRoot } from "../support/temp";
+import { serveWorkdeck } from "../support/workdeck-server";
+
+const root = fs.mkdtempSync(path.join(fs.realpathSync(process.env.TMPDIR ?? "/tmp"), "workdeck-worker-"));
+const workers: ChildProcess[] = [];
+const output = new Map<string, string>();
+let fake: FakeAnthropic;
+let server: Awaited<ReturnType<typeof serveWorkdeck>>;
+
+beforeAll(async () => {
+  ensureNextBuild();
+  fake = await FakeAnthropic.start();
+  const project = path.join(root, "project");
+  fs.mkdirSync(project, { recursive: true });
+  const serverConfig = path.join(root, "server.config.json");
+  fs.writeFileSync(
+    serverConfig,
+    JSON.stringify({
+      projects: [{ slug: "demo", name: "Demo", path: project }],
+      // The login is not on the server: only a worker can run this account.
+      claude: {
+        accounts: [{ id: "remote", configDir: path.join(root, "not-on-the-server"), runsOn: "worker" }],
+        defaults: { permissionMode: "bypassPermissions", worktrees: false },
+      },
+    }),
+  );
+  server = await serveWorkdeck({
+    dbPath: path.join(root, "w.db"),
+    configPath: serverConfig,
+    env: { WORKDECK_WORKER_LOST_MS: "4000", WORKDECK_LOG_LEVEL: "warn" },
+  });
+}, 300_000);
+
+afterAll(async () => {
+  for (const w of workers) w.kill("SIGKILL");
+  await server?.stop();
+  await fake?.close();
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+/** A `workdeck worker` holding account "remote": its config names the login, its environment holds it. */
+function startWorker(name: string): ChildProcess {
+  const dir = path.join(root, name);
+  fs.mkdirSync(path.join(dir, "home"), { recursive: true });
+  // Both workers share one Claude config dir, as two containers on one volume would: the second can resume the transcript.
+  const configDir = path.join(root, "remote-claude");
+  fs.mkdirSync(configDir, { recursive: true });
+  const config = path.join(dir, "worker.config.json");
+  fs.writeFileSync(config, JSON.stringify({ claude: { accounts: [{ id: "remote", configDir, oauthTokenEnv: "REMOTE_TOKEN" }] } }));
+  const child = spawn(
+    process.execPath,
+    [path.join(repoRoot, "bin/workdeck.mjs"), "worker", "--server", server.baseURL, "--name", name, "--accounts", "remote"],
+    {
+      cwd: dir,
+      env: {
+        NODE_ENV: "test",
+        PATH: process.env.PATH,
+        HOME: path.join(dir, "home"),
+        WORKDECK_CONFIG: config,
+        REMOTE_TOKEN: "tok-remote",
+        ANTHROPIC_BASE_URL: fake.url,
+        IS_SANDBOX: "1",
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+        DISABLE_AUTOUPDATER: "1",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  output.set(name, "");
+  const log = (d: Buffer) => output.set(name, output.get(name) + d.toString());
+  child.stdout!.on("data", log);
+  child.stderr!.on("data", log);
+  workers.push(child);
+  return child;
+}
+
+const get = (id: number) => trpcQuery<Session>(server.baseURL, "sessions.get", { id });
+const events = (id: number) => trpcQuery<SessionEvent[]>(server.baseURL, "sessions.events", { id });
+const start = async (prompt: string) =>
+  (await trpcMutate<{ id: number }>(server.baseURL, "sessions.start", { projectId: "demo", prompt })).id;
+
+async function until(id: number, ok: (s: Session) => boolean, what: string, timeoutMs = 90_000): Promise<Session> {
+  return waitFor(async () => {
+    const s = await get(id);
+    return ok(s) && s;
+  }, timeoutMs).catch(async () => {
+    throw new Error(
+      `session ${id} never ${what}: ${JSON.stringify(await get(id))}\n${[...output].map(([n, o]) => `--- ${n}\n${o}`).join("\n")}`,
+    );
+  });
+}
+
+it("a session of a worker's account runs on the worker, with the worker's login, and its messages reach the server", async () => {
+  startWorker("w-one");
+  await waitFor(async () => (await trpcQuery<WorkerSummary[]>(server.baseURL, "workers.list")).some((w) => w.name === "w-one"));
+  fake.queue({ kind: "text", text: "Done on the worker." });
+  const id = await start("say hello from the worker");
+
+  const s = await until(id, (x) => x.status === "completed", "completed");
+  expect(s).toMatchObject({ worker: "w-one", accountId: "remote", exitReason: "success" });
+  expect(s.runs).toHaveLength(1);
+  const texts = (await events(id)).filter((e) => e.type === "assistant").map((e) => JSON.stringify(e.payload));
+  expect(texts.some((t) => t.includes("Done on the worker."))).toBe(true);
+  // The worker's own login (its environment's OAuth token) answered; the server holds none.
+  expect(fake.mainRequests.filter(withCredential("tok-remote")).length).toBeGreaterThan(0);
+  const [listed] = await trpcQuery<WorkerSummary[]>(server.baseURL, "workers.list");
+  expect(listed).toMatchObject({ name: "w-one", health: "healthy", accounts: [{ id: "remote", ready: true }] });
+}, 180_000);
+
+it("a worker killed mid-session loses it after the heartbeat limit, and it resumes on a second worker", async () => {
+  const first = workers[0]!;
+  fake.when(mainAsking("a long task"), { kind: "hang" }, { times: 1 });
+  const id = await start("a long task");
+  await until(id, (x) => x.status === "running" && x.worker === "w-one", "ran on w-one");
+  await waitFor(() => fake.mainRequests.some(mainAsking("a long task")), 60_000);
+  // Its first messages (the Claude session id among them) reached the server before the worker dies.
+  await waitFor(async () => (await events(id)).some((e) => e.type === "system/init"), 30_000);
+
+  first.kill("SIGKILL");
+  const lost = await until(id, (x) => x.status === "interrupted", "was interrupted", 60_000);
+  expect(lost).toMatchObject({ exitReason: "worker_lost", worker: "w-one" });
+  expect(lost.exitMessage).toContain("w-one");
+  expect((await events(id)).filter((e) => e.type === "workdeck/interrupted")).toHaveLength(1);
+
+  startWorker("w-two");
+  fake.queue({ kind: "text", text: "Picked up where it stopped." });
+  await trpcMutate(server.baseURL, "sessions.resume", { id, text: "go on" });
+  const resumed = await until(id, (x) => x.status === "completed", "completed on w-two");
+  expect(resumed).toMatchObject({ worker: "w-two", accountId: "remote" });
+  expect(resumed.runs).toHaveLength(2);
+  expect(resumed.runs[1]).toMatchObject({ accountId: "remote", resumed: true, outcome: "success" });
+  const texts = (await events(id)).filter((e) => e.type === "assistant").map((e) => JSON.stringify(e.payload));
+  expect(texts.some((t) => t.includes("Picked up where it stopped."))).toBe(true);
+}, 240_000);
