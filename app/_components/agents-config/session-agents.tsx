@@ -1,13 +1,10 @@
 "use client";
 
-import type { Session, SessionEvent } from "@/lib/schemas/sessions";
 import { Badge } from "../ui/ui";
-import { agentsUsed } from "./session-agents-model";
+import type { AgentsUsed } from "./session-agents-model";
 
-/** "Ran as … · sub-agents … · skills …" on a session page; nothing when it used none. */
-export function SessionAgents({ session, events }: { session: Session; events: SessionEvent[] | undefined }) {
-  const used = agentsUsed(events ?? [], session.options);
-  if (!used.mainAgent && !used.subagents.length && !used.skills.length) return null;
+/** "Ran as … · sub-agents … · skills …" on a session page (loaded only for a session that used any). */
+export function SessionAgents({ used }: { used: AgentsUsed }) {
   return (
     <dl aria-label="Agents and skills used" className="mb-4 flex flex-wrap items-center gap-x-4 gap-y-1 text-sm">
       {used.mainAgent ? (

@@ -23,17 +23,18 @@ import {
   workItemLabel,
 } from "./session-format";
 import { SessionHookTimeline } from "./session-hook-timeline";
-import { SessionAgents } from "../agents-config/session-agents";
+import { agentsUsed } from "../agents-config/session-agents-model";
 import { useSelectedProject } from "../shell/selected-project";
 import { Badge, Button, ErrorState, ListSkeleton, Section, Skeleton } from "../ui/ui";
 import { useNow } from "../ui/use-now";
 import { DetailLoadError } from "../shell/detail-load-error";
 
 // Only some sessions need these: permission requests while one runs, landing and the diff when
-// it has a worktree (issue 12: the page ships without them otherwise).
-// React.lazy rather than next/dynamic, whose runtime cost the page ~1.8 KB gzipped.
+// it has a worktree, the agents and skills it used (issue 12: the page ships without them
+// otherwise). React.lazy rather than next/dynamic, whose runtime cost the page ~1.8 KB gzipped.
 const SessionPermissions = lazy(() => import("./session-permissions").then((m) => ({ default: m.SessionPermissions })));
 const SessionLand = lazy(() => import("./session-land").then((m) => ({ default: m.SessionLand })));
+const SessionAgents = lazy(() => import("../agents-config/session-agents").then((m) => ({ default: m.SessionAgents })));
 const SessionDiffView = lazy(() => import("./session-diff").then((m) => ({ default: m.SessionDiffView })));
 
 /**
@@ -73,10 +74,15 @@ export function SessionView({ id }: { id: number }) {
     );
 
   const s = session.data;
+  const used = agentsUsed(events.data ?? [], s.options);
   return (
     <div data-testid="session-view" data-live={live ? "true" : "false"} data-status={s.status}>
       <SessionHeader session={s} />
-      <SessionAgents session={s} events={events.data} />
+      {used.mainAgent || used.subagents.length || used.skills.length ? (
+        <Suspense fallback={null}>
+          <SessionAgents used={used} />
+        </Suspense>
+      ) : null}
       <div className="grid grid-cols-[minmax(0,1fr)] gap-8 xl:grid-cols-[minmax(0,1fr)_22rem]">
         <div className="min-w-0 space-y-8">
           <Section id="conversation" title="Conversation">
