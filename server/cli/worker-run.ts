@@ -40,6 +40,8 @@ export class WorkerRun {
   private timer: NodeJS.Timeout | null = null;
   /** The server no longer lets this worker write the session (interrupted after a silence, ended elsewhere). */
   private gone = false;
+  /** Its process is over: a late `gone` from a poll must not kill what a finished run left running. */
+  private ended = false;
   private readonly resumed: boolean;
 
   constructor(
@@ -103,7 +105,7 @@ export class WorkerRun {
     if (this.gone) return;
     this.gone = true;
     this.outbox = [];
-    shutdownRun(this.active);
+    if (!this.ended) shutdownRun(this.active);
   }
 
   /** This worker is shutting down: the session becomes interrupted, resumable elsewhere. */
@@ -135,13 +137,13 @@ export class WorkerRun {
         const batch = this.outbox.slice(0, 500);
         const totals = this.totals;
         try {
-          const r = await this.w.client.call<{ lastSeq: number }>("workers.append", {
+          // Not a cursor for commands: one stored between these messages would be skipped.
+          await this.w.client.call("workers.append", {
             name: this.w.name,
             sessionId: this.sessionId,
             messages: batch,
             ...(totals ? { totals } : {}),
           });
-          this.after = Math.max(this.after, r.lastSeq);
           this.outbox.splice(0, batch.length);
           attempt = 0;
         } catch (err) {
@@ -175,6 +177,7 @@ export class WorkerRun {
       this.resumed,
       () => this.permissions.clear(this.sessionId),
     );
+    this.ended = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.flush();

@@ -17,6 +17,7 @@ import { ensureNextBuild, trpcMutate, trpcQuery } from "../support/live-events";
 import { waitFor } from "../support/session-harness";
 import { repoRoot } from "../support/temp";
 import { serveWorkdeck } from "../support/workdeck-server";
+import { freePort } from "../support/engines";
 
 const root = fs.mkdtempSync(path.join(fs.realpathSync(process.env.TMPDIR ?? "/tmp"), "workdeck-worker-"));
 const workers: ChildProcess[] = [];
@@ -149,3 +150,34 @@ it("a worker killed mid-session loses it after the heartbeat limit, and it resum
   const texts = (await events(id)).filter((e) => e.type === "assistant").map((e) => JSON.stringify(e.payload));
   expect(texts.some((t) => t.includes("Picked up where it stopped."))).toBe(true);
 }, 240_000);
+
+it("a worker pointed at a server that is down says so in one line and keeps retrying; a bad URL stops it at once", async () => {
+  const port = await freePort();
+  const dir = path.join(root, "lonely");
+  fs.mkdirSync(dir, { recursive: true });
+  const config = path.join(dir, "worker.config.json");
+  fs.writeFileSync(config, JSON.stringify({ claude: { accounts: [{ id: "remote", configDir: dir }] } }));
+  const env: NodeJS.ProcessEnv = { NODE_ENV: "test", PATH: process.env.PATH, HOME: dir, WORKDECK_CONFIG: config };
+  const args = (server: string) => [path.join(repoRoot, "bin/workdeck.mjs"), "worker", "--server", server, "--name", "lonely"];
+
+  const down = spawn(process.execPath, args(`http://127.0.0.1:${port}`), { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
+  workers.push(down);
+  let out = "";
+  down.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  down.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+  await waitFor(() => out.includes(`cannot reach http://127.0.0.1:${port}`), 30_000);
+  expect(out).toContain("retrying with backoff");
+  // Still trying, and not saying it again on every attempt.
+  await new Promise((r) => setTimeout(r, 3_000));
+  expect(down.exitCode).toBeNull();
+  expect(out.split("\n").filter((l) => l.includes("cannot reach"))).toHaveLength(1);
+
+  const bad = spawn(process.execPath, args("workdeck.internal:3000"), { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
+  let err = "";
+  bad.stderr!.on("data", (d: Buffer) => (err += d.toString()));
+  const code = await new Promise<number | null>((resolve) => bad.once("exit", resolve));
+  expect(code).toBe(1);
+  expect(err.trim()).toMatch(
+    /^workdeck worker: --server must be an http:\/\/ or https:\/\/ URL|^workdeck worker: --server "workdeck.internal:3000" is not a URL/,
+  );
+}, 60_000);

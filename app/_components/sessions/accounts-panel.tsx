@@ -2,6 +2,7 @@
 
 import { useState } from "react";
 import type { ClaudeAccount } from "@/lib/schemas/sessions";
+import type { WorkerSummary } from "@/lib/schemas/workers";
 import { useQuery, useQueryClient, useTRPC, useTRPCClient } from "@/lib/trpc/react";
 import { formatElapsed, formatTokens, formatUsd, toTime } from "./session-format";
 import { useNow } from "../ui/use-now";
@@ -13,6 +14,14 @@ const ACCOUNTS_REFRESH_MS = 10_000;
 export function useAccounts() {
   const trpc = useTRPC();
   return useQuery({ ...trpc.accounts.list.queryOptions(), refetchInterval: ACCOUNTS_REFRESH_MS });
+}
+
+const WORKER_TONE = { healthy: "green", late: "amber", lost: "red" } as const;
+
+/** The `workdeck worker` processes heard from (issue 14): which accounts each holds, and its health. */
+function useWorkers() {
+  const trpc = useTRPC();
+  return useQuery({ ...trpc.workers.list.queryOptions(), refetchInterval: ACCOUNTS_REFRESH_MS });
 }
 
 /** Needs-login accounts, one alert each: which account and what to run. */
@@ -57,6 +66,7 @@ function rateLimitOf(info: unknown): RateLimitView | null {
 /** The account pool: state, parked-until countdown, last rate-limit information, sessions and cost. */
 export function AccountsPanel() {
   const accounts = useAccounts();
+  const workers = useWorkers();
   const parked = accounts.data?.some((a) => a.state === "limited") ?? false;
   const now = useNow(parked);
   return (
@@ -68,7 +78,12 @@ export function AccountsPanel() {
       ) : (
         <ul className="grid gap-3 md:grid-cols-2 xl:grid-cols-3" aria-label="Claude accounts">
           {accounts.data.map((a) => (
-            <AccountCard key={a.id} account={a} now={now} />
+            <AccountCard
+              key={a.id}
+              account={a}
+              now={now}
+              workers={(workers.data ?? []).filter((w) => w.accounts.some((x) => x.id === a.id))}
+            />
           ))}
         </ul>
       )}
@@ -100,7 +115,7 @@ function useRecheck(id: string) {
   return { run, isPending, error };
 }
 
-function AccountCard({ account: a, now }: { account: ClaudeAccount; now: number }) {
+function AccountCard({ account: a, now, workers }: { account: ClaudeAccount; now: number; workers: WorkerSummary[] }) {
   const recheck = useRecheck(a.id);
   const until = toTime(a.limitedUntil);
   const rl = rateLimitOf(a.lastRateLimit);
@@ -151,6 +166,27 @@ function AccountCard({ account: a, now }: { account: ClaudeAccount; now: number 
             <dd>
               {check.loggedIn ? "logged in" : `not logged in${check.message ? `: ${check.message}` : ""}`} ·{" "}
               {new Date(check.at).toLocaleTimeString()}
+            </dd>
+          </>
+        ) : null}
+        {workers.length ? (
+          <>
+            <dt className="text-zinc-500">{workers.length === 1 ? "Worker" : "Workers"}</dt>
+            <dd>
+              <ul aria-label={`Workers holding account ${a.id}`}>
+                {workers.map((w) => {
+                  const held = w.accounts.find((x) => x.id === a.id);
+                  return (
+                    <li key={w.name} className="flex flex-wrap items-center gap-1.5" data-testid="account-worker" data-worker={w.name}>
+                      <span className="font-mono">{w.name}</span>
+                      <Badge tone={WORKER_TONE[w.health]} title={`Last heartbeat ${new Date(w.lastSeenAt).toLocaleString()}`}>
+                        {w.health}
+                      </Badge>
+                      {held && !held.ready ? <span className="text-zinc-500">not ready{held.reason ? `: ${held.reason}` : ""}</span> : null}
+                    </li>
+                  );
+                })}
+              </ul>
             </dd>
           </>
         ) : null}
