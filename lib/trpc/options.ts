@@ -39,7 +39,6 @@ export type MutationOptions<TData, TVariables> = MutationCallbacks<TData, TVaria
 
 type PathUtils = {
   pathFilter(filters?: Omit<QueryFilters, "queryKey">): QueryFilters & { queryKey: QueryKey };
-  pathKey(): QueryKey;
 };
 
 /** An input the procedure may go without can be left out. */
@@ -108,8 +107,6 @@ export function createTRPCOptions<TRouter extends AnyTRPCRouter>(transport: Tran
         return { ...(b as object), queryKey: queryKeyOf(path, a) };
       case "pathFilter":
         return { ...(a as object), queryKey: path.length ? [path] : [] };
-      case "pathKey":
-        return path.length ? [path] : [];
       case "mutationOptions":
         return { ...(a as object), mutationFn: (input: unknown) => transport.mutate(name, input) };
     }

@@ -227,10 +227,6 @@ export class QueryClient {
     return query.fetch();
   }
 
-  async prefetchQuery<TData>(options: FetchOptions<TData>): Promise<void> {
-    await this.fetchQuery(options).catch(() => undefined);
-  }
-
   /**
    * Seeds the cache from the server render; data the browser already has newer stays. `only`
    * picks new queries (seeded while rendering) or known ones (updated after, in an effect, so

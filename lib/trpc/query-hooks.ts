@@ -27,8 +27,6 @@ export type QueryResult<TData> = {
   isError: boolean;
   isSuccess: boolean;
   isFetching: boolean;
-  isPlaceholderData: boolean;
-  failureCount: number;
   refetch: () => Promise<{ data: TData | undefined; error: TRPCClientError | null }>;
 };
 
@@ -83,8 +81,6 @@ export function useQuery<TData>(options: QueryOptions<TData>): NarrowedQueryResu
     isError: status === "error",
     isSuccess: status === "success",
     isFetching: state.fetchStatus === "fetching",
-    isPlaceholderData: placeholder !== undefined,
-    failureCount: state.fetchFailureCount,
     refetch: () =>
       query.fetch().then(
         () => ({ data: query.state.data, error: null }),

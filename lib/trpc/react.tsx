@@ -11,23 +11,18 @@ import { transformer } from "./transformer";
 export { useQuery, useQueryClient } from "./query-hooks";
 export { TRPCClientError } from "./client";
 
-/** HTTP statuses retrying cannot fix: a missing change stays missing. */
-const NO_RETRY_CODES = new Set([
-  "BAD_REQUEST",
-  "UNAUTHORIZED",
-  "FORBIDDEN",
-  "NOT_FOUND",
-  "CONFLICT",
-  "UNPROCESSABLE_CONTENT",
-  "PAYLOAD_TOO_LARGE",
-]);
+/** A 4xx answer retrying cannot fix (a missing change stays missing), but a timeout or a rate limit can pass. */
+function retryable(error: Error): boolean {
+  const status = error instanceof TRPCClientError ? (error.data?.httpStatus ?? 0) : 0;
+  return status < 400 || status >= 500 || status === 408 || status === 429;
+}
 
 function createQueryClient(): QueryClient {
   return new QueryClient({
     // Live events invalidate what changed, so data is fresh until told otherwise; the stale
     // time only matters if the event stream drops.
     staleTime: 30_000,
-    retry: (count, error) => !(error instanceof TRPCClientError && NO_RETRY_CODES.has(String(error.data?.code))) && count < 2,
+    retry: (count, error) => retryable(error) && count < 2,
   });
 }
 
