@@ -181,3 +181,36 @@ it("a worker pointed at a server that is down says so in one line and keeps retr
     /^workdeck worker: --server must be an http:\/\/ or https:\/\/ URL|^workdeck worker: --server "workdeck.internal:3000" is not a URL/,
   );
 }, 60_000);
+
+it("a message sent to a session on a worker reaches its run, and Stop ends a run that hangs", async () => {
+  fake.when(mainAsking("PING-FOLLOWUP"), { kind: "text", text: "Got your follow-up: PONG." }, { times: 1 });
+  fake.when(mainAsking("SLOW-TASK"), { kind: "text", text: "First answer, slowly.", delayMs: 8_000 }, { times: 1 });
+  const slow = await start("SLOW-TASK: answer when ready.");
+  await until(slow, (x) => x.status === "running" && x.worker === "w-two", "ran on w-two");
+  await waitFor(() => fake.mainRequests.some(mainAsking("SLOW-TASK")), 60_000);
+  await trpcMutate(server.baseURL, "sessions.send", { id: slow, text: "PING-FOLLOWUP" });
+  await until(slow, (x) => x.status === "completed", "completed");
+  const texts = (await events(slow)).filter((e) => e.type === "assistant").map((e) => JSON.stringify(e.payload));
+  expect(texts.some((t) => t.includes("Got your follow-up: PONG."))).toBe(true);
+
+  fake.when(mainAsking("HANG-TASK"), { kind: "hang" }, { times: 1 });
+  const hung = await start("HANG-TASK: this never returns.");
+  await until(hung, (x) => x.status === "running" && x.worker === "w-two", "ran on w-two");
+  await waitFor(() => fake.mainRequests.some(mainAsking("HANG-TASK")), 60_000);
+  await trpcMutate(server.baseURL, "sessions.stop", { id: hung });
+  const stopped = await until(hung, (x) => x.status === "stopped", "stopped", 60_000);
+  expect(stopped).toMatchObject({ exitReason: "stopped", worker: "w-two" });
+  expect((await events(hung)).filter((e) => e.type === "workdeck/stop_requested")).toHaveLength(1);
+}, 180_000);
+
+it("SIGTERM ends the worker's runs (their sessions become interrupted, resumable) and the worker exits", async () => {
+  const second = workers.find((w) => w.spawnargs.includes("w-two"))!;
+  fake.when(mainAsking("TERM-TASK"), { kind: "hang" }, { times: 1 });
+  const id = await start("TERM-TASK: still going when the worker stops.");
+  await until(id, (x) => x.status === "running" && x.worker === "w-two", "ran on w-two");
+  await waitFor(() => fake.mainRequests.some(mainAsking("TERM-TASK")), 60_000);
+  const exited = new Promise<number | null>((resolve) => second.once("exit", resolve));
+  second.kill("SIGTERM");
+  expect(await exited).toBe(0);
+  expect(await get(id)).toMatchObject({ status: "interrupted", exitReason: "shutdown", worker: "w-two" });
+}, 120_000);
