@@ -200,6 +200,21 @@ export class AccountPool {
   ): Promise<AccountCheck> {
     const a = this.find(id);
     if (!a) throw new AppError("NOT_FOUND", `No Claude account "${id}". Configured: ${this.accounts.map((x) => x.id).join(", ")}`);
+    if (a.runsOn === "worker") {
+      // Its login is on a worker (issue 14), out of this server's reach: a person asking says they
+      // fixed it there, so the account is released and its next session is the check.
+      const { state } = await this.state(id);
+      if (!opts.periodic && (state === "needs_login" || state === "disabled")) await this.set(id, { state: "available", lastError: null });
+      const check: AccountCheck = {
+        at: new Date(),
+        loggedIn: false,
+        authMethod: null,
+        subscriptionType: null,
+        message: "The login is on a workdeck worker, not checked here: released, its next session tries it",
+      };
+      this.checks.set(id, check);
+      return check;
+    }
     const problem = this.problem(a, opts.env);
     if (problem) {
       await this.set(id, { state: "disabled", lastError: problem });

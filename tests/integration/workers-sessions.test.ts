@@ -180,6 +180,25 @@ describeEachDialect("sessions run by workers", ({ open, again }) => {
     expect(await row(store, id)).toMatchObject({ status: "running", worker: "beta" });
   });
 
+  it("an auth failure a worker reports marks the account for everyone; a person's recheck releases it, as the login is the worker's", async () => {
+    const store = await open();
+    const root = tempDir();
+    const one = instance(store, root);
+    const two = instance(await again(store), root);
+    await beat(one, "alpha", ["w1"]);
+    const id = await queue(store, { accountId: "w1" });
+    await claimForWorker(one, { name: "alpha", accounts: ["w1"] });
+    const outcome = { kind: "auth_failed" as const, status: 401, text: "Invalid bearer token" };
+    expect(await finishFromWorker(one, { name: "alpha", sessionId: id, outcome, run: ZERO, totals: ZERO })).toEqual({ status: "queued" });
+    expect((await two.sessions.runContext.pool.state("w1")).state).toBe("needs_login");
+    expect(await claimForWorker(one, { name: "alpha", accounts: ["w1"] })).toBeNull();
+
+    const { check } = await two.sessions.recheckAccount({ id: "w1" });
+    expect(check.message).toContain("worker");
+    expect((await one.sessions.runContext.pool.state("w1")).state).toBe("available");
+    expect((await claimForWorker(one, { name: "alpha", accounts: ["w1"] }))?.sessionId).toBe(id);
+  });
+
   it("send, stop and permission answers for a worker's session reach its poll", async () => {
     const store = await open();
     const root = tempDir();
