@@ -214,3 +214,28 @@ it("SIGTERM ends the worker's runs (their sessions become interrupted, resumable
   expect(await exited).toBe(0);
   expect(await get(id)).toMatchObject({ status: "interrupted", exitReason: "shutdown", worker: "w-two" });
 }, 120_000);
+
+it("a tool permission a worker's run asks for is listed by the server, and the answer reaches the run", async () => {
+  startWorker("w-three");
+  const file = path.join(root, "project", "from-the-worker.txt");
+  fake.when(mainAsking("WRITE-TASK"), { kind: "tool_use", name: "Write", input: { file_path: file, content: "A\n" } }, { times: 1 });
+  fake.queue({ kind: "text", text: "Written." });
+  const { id } = await trpcMutate<{ id: number }>(server.baseURL, "sessions.start", {
+    projectId: "demo",
+    prompt: "WRITE-TASK: write one file",
+    overrides: { permissionMode: "default" },
+  });
+  type Pending = { requestId: string; toolName: string };
+  const [asked] = await waitFor(async () => {
+    const pending = await trpcQuery<Pending[]>(server.baseURL, "sessions.pendingPermissions", { id });
+    return pending.length > 0 && pending;
+  }, 90_000);
+  expect(asked).toMatchObject({ toolName: "Write" });
+  expect(fs.existsSync(file)).toBe(false);
+
+  await trpcMutate(server.baseURL, "sessions.answerPermission", { id, requestId: asked!.requestId, allow: true });
+  const done = await until(id, (x) => x.status === "completed", "completed");
+  expect(done).toMatchObject({ worker: "w-three", exitMessage: "Written." });
+  expect(fs.readFileSync(file, "utf8")).toBe("A\n");
+  expect(await trpcQuery<Pending[]>(server.baseURL, "sessions.pendingPermissions", { id })).toEqual([]);
+}, 180_000);
