@@ -239,3 +239,19 @@ it("a tool permission a worker's run asks for is listed by the server, and the a
   expect(fs.readFileSync(file, "utf8")).toBe("A\n");
   expect(await trpcQuery<Pending[]>(server.baseURL, "sessions.pendingPermissions", { id })).toEqual([]);
 }, 180_000);
+
+it("a usage limit hit on a worker parks the account on the server, and the session waits queued for its reset", async () => {
+  const resetsAt = Math.floor(Date.now() / 1000) + 3 * 3600;
+  fake.when(mainAsking("LIMIT-TASK"), { kind: "usage_limit", resetsAt });
+  const id = await start("LIMIT-TASK: this account is spent");
+  const waiting = await until(id, (x) => x.status === "queued" && x.runs.length === 1 && x.runs[0]!.outcome !== null, "was requeued");
+  expect(waiting).toMatchObject({ exitReason: "usage_limit", worker: "w-three" });
+  expect(waiting.runs[0]).toMatchObject({ accountId: "remote", outcome: "usage_limit" });
+  const accounts = await trpcQuery<{ id: string; state: string; limitedUntil: Date | null }[]>(server.baseURL, "accounts.list");
+  const remote = accounts.find((a) => a.id === "remote")!;
+  expect(remote.state).toBe("limited");
+  expect(new Date(remote.limitedUntil!).getTime()).toBeGreaterThanOrEqual(resetsAt * 1000);
+  // No worker takes it before the reset: it stays queued.
+  await new Promise((r) => setTimeout(r, 2_000));
+  expect((await get(id)).status).toBe("queued");
+}, 180_000);
