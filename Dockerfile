@@ -32,9 +32,12 @@ WORKDIR /app
 # The whole built checkout (sources too: the config file and the compiled server's lazy imports
 # resolve against it), with production dependencies only.
 COPY --from=build /app ./
-# The app is read-only to the user that runs it; its data (database, demo copy, hook spool) is
-# the volume. `node` (uid 1000) comes with the base image.
-RUN mkdir -p /data && chown node:node /data
+# The app is read-only to the user that runs it; what it writes is in volumes: /data (database,
+# demo copy, worktrees, hook spool), /projects (checkouts) and, on a worker, the accounts' Claude
+# folders. A named volume takes its owner from the image, so each exists here owned by `node`
+# (uid 1000, from the base image).
+RUN mkdir -p /data /projects /home/node/.claude-accounts \
+ && chown node:node /data /projects /home/node/.claude-accounts
 USER node
 VOLUME ["/data"]
 EXPOSE 3000
