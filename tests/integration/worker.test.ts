@@ -51,9 +51,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const w of workers) w.kill("SIGKILL");
-  await server?.stop();
+  // Closing the fake ends the requests a killed worker's Claude still waits on, so it exits.
   await fake?.close();
-  fs.rmSync(root, { recursive: true, force: true });
+  await server?.stop();
+  fs.rmSync(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
 });
 
 /** A `workdeck worker` holding account "remote": its config names the login, its environment holds it. */
@@ -255,3 +256,55 @@ it("a usage limit hit on a worker parks the account on the server, and the sessi
   await new Promise((r) => setTimeout(r, 2_000));
   expect((await get(id)).status).toBe("queued");
 }, 180_000);
+
+it("a worker with a wrong token says the server refused it and retries; with the server's token it is heard", async () => {
+  const token = "worker-test-token-0123456789";
+  const guarded = await serveWorkdeck({
+    dbPath: path.join(root, "guarded.db"),
+    configPath: path.join(root, "server.config.json"),
+    token,
+    env: { WORKDECK_LOG_LEVEL: "warn" },
+  });
+  try {
+    const dir = path.join(root, "guarded");
+    fs.mkdirSync(dir, { recursive: true });
+    const config = path.join(dir, "worker.config.json");
+    fs.writeFileSync(config, JSON.stringify({ claude: { accounts: [{ id: "remote", configDir: dir }] } }));
+    const run = (name: string, workerToken: string) => {
+      const env: NodeJS.ProcessEnv = {
+        NODE_ENV: "test",
+        PATH: process.env.PATH,
+        HOME: dir,
+        WORKDECK_CONFIG: config,
+        WORKDECK_TOKEN: workerToken,
+      };
+      const child = spawn(
+        process.execPath,
+        [path.join(repoRoot, "bin/workdeck.mjs"), "worker", "--server", guarded.baseURL, "--name", name],
+        {
+          cwd: dir,
+          env,
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
+      workers.push(child);
+      const out = { text: "" };
+      child.stdout!.on("data", (d: Buffer) => (out.text += d.toString()));
+      child.stderr!.on("data", (d: Buffer) => (out.text += d.toString()));
+      return { child, out };
+    };
+    const wrong = run("wrong-token", "not-the-token-0123456789");
+    await waitFor(() => wrong.out.text.includes("refused the token (401)"), 30_000);
+    expect(wrong.out.text).toContain("retrying with backoff");
+    expect(wrong.child.exitCode).toBeNull();
+
+    const right = run("right-token", token);
+    await waitFor(() => right.out.text.includes("holding remote"), 30_000);
+    const res = await fetch(`${guarded.baseURL}/api/trpc/workers.list`, { headers: { authorization: `Bearer ${token}` } });
+    const names = JSON.stringify(await res.json());
+    expect(names).toContain("right-token");
+    expect(names).not.toContain("wrong-token");
+  } finally {
+    await guarded.stop();
+  }
+}, 120_000);
