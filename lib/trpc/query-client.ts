@@ -1,17 +1,5 @@
 import { defaultShouldDehydrateQuery, QueryClient } from "@tanstack/react-query";
-import { TRPCClientError } from "@trpc/client";
 import { transformer } from "./transformer";
-
-/** HTTP statuses retrying cannot fix: a missing change stays missing. */
-const NO_RETRY_CODES = new Set([
-  "BAD_REQUEST",
-  "UNAUTHORIZED",
-  "FORBIDDEN",
-  "NOT_FOUND",
-  "CONFLICT",
-  "UNPROCESSABLE_CONTENT",
-  "PAYLOAD_TOO_LARGE",
-]);
 
 /** The server render's cache (lib/trpc/server.ts prefetches into it); the browser's is query-cache.ts. */
 export function createQueryClient(): QueryClient {
@@ -21,10 +9,10 @@ export function createQueryClient(): QueryClient {
         // Live events invalidate what changed, so data is fresh until told
         // otherwise; the stale time only matters if the event stream drops.
         staleTime: 30_000,
-        retry: (count, error) => {
-          if (error instanceof TRPCClientError && NO_RETRY_CODES.has(String(error.data?.code))) return false;
-          return count < 2;
-        },
+        // No retries while rendering: a failed prefetch is left out of the page and the browser
+        // fetches it again with its own retry rules (query-cache.ts). Retrying here held a page
+        // whose item is missing for ~3 s before its error view.
+        retry: false,
       },
       dehydrate: {
         // Server components prefetch with the same transformer the links use.
