@@ -1,5 +1,6 @@
 import { getTableColumns, sql, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
+import type { SessionRun } from "@/lib/schemas/sessions";
 import type { SqlStore } from "../db/sql-store";
 import { sessions } from "../db/schema";
 
@@ -63,4 +64,20 @@ export async function readSession(on: SqlStore, id: number): Promise<SessionRow 
 
 export async function updateSession(on: SqlStore, id: number, change: SessionChange): Promise<number> {
   return (await on.run(sql`UPDATE sessions SET ${sessionAssignments(change)} WHERE id = ${id}`)).changes;
+}
+
+/** A session's next run on `accountId`, just started: nothing spent, no outcome yet. */
+export function newRun(previous: readonly SessionRun[], accountId: string, resumed: boolean): SessionRun {
+  return {
+    n: previous.length + 1,
+    accountId,
+    resumed,
+    startedAt: Date.now(),
+    endedAt: null,
+    costUsd: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    numTurns: 0,
+    outcome: null,
+  };
 }

@@ -11,7 +11,7 @@ import type { SessionPermissions } from "./permissions";
 import { copyTranscript, transcriptDirs } from "./account-use";
 import { sleep, type RunnerTuning, type SessionsDeps } from "./deps";
 import type { SessionStore } from "./store";
-import type { SessionChange, SessionRow } from "./rows";
+import { newRun, type SessionChange, type SessionRow } from "./rows";
 import type { Claimed } from "./queue";
 import { driveRun, eventType, startProcess, type ActiveRun, type RunSink } from "./run-process";
 
@@ -57,18 +57,7 @@ export function planRun(ctx: Pick<RunContext, "deps" | "pool">, s: SessionRow, a
     s.claudeSessionId && runs.length ? transcriptSaved(transcriptDirs(pool, deps.baseEnv, account, s.accountId), s.claudeSessionId) : false;
   const resumeId = saved ? s.claudeSessionId : null;
   const text = resumeId ? (s.pendingText ?? CONTINUE_TEXT) : s.pendingText ? `${s.prompt}\n\n${s.pendingText}` : s.prompt;
-  const run: SessionRun = {
-    n: runs.length + 1,
-    accountId: account.id,
-    resumed: !!resumeId,
-    startedAt: Date.now(),
-    endedAt: null,
-    costUsd: 0,
-    inputTokens: 0,
-    outputTokens: 0,
-    numTurns: 0,
-    outcome: null,
-  };
+  const run = newRun(runs, account.id, !!resumeId);
   const mark = newProcessMark();
   const change: SessionChange = {
     ownerLease: lease,

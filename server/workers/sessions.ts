@@ -29,7 +29,7 @@ import type { SessionRunner } from "../sessions/service";
 import { claimNext, dueSessions } from "../sessions/queue";
 import { applyOutcome, CONTINUE_TEXT, eventType, type RunContext } from "../sessions/run";
 import { newProcessMark } from "../sessions/processes";
-import type { SessionChange, SessionRow } from "../sessions/rows";
+import { newRun, type SessionChange, type SessionRow } from "../sessions/rows";
 import { sessionGate } from "../dependencies/service";
 import { markSilentWorkersLost, type WorkerDeps } from "./service";
 
@@ -52,18 +52,7 @@ async function knownWorker(deps: WorkerSessionDeps, name: string): Promise<void>
 /** What a worker's claim writes on the session: running there, on `account`, under no server's lease. */
 function workerPlan(name: string, s: SessionRow, accountId: string): { change: SessionChange; run: SessionRun } {
   const runs = (s.runs as SessionRun[]) ?? [];
-  const run: SessionRun = {
-    n: runs.length + 1,
-    accountId,
-    resumed: !!(s.claudeSessionId && runs.length),
-    startedAt: Date.now(),
-    endedAt: null,
-    costUsd: 0,
-    inputTokens: 0,
-    outputTokens: 0,
-    numTurns: 0,
-    outcome: null,
-  };
+  const run = newRun(runs, accountId, !!(s.claudeSessionId && runs.length));
   const change: SessionChange = {
     ownerLease: null,
     worker: name,
