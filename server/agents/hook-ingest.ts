@@ -2,7 +2,7 @@ import path from "node:path";
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "../db/client";
-import { PreparedQuery, SqliteStore, type SqlStore } from "../db/sql-store";
+import { SqliteStore, type SqlStore } from "../db/sql-store";
 import { AppError } from "../app-error";
 import type { EventBus } from "../events/bus";
 import { requestWriteTurn, releaseWriteTurn } from "../db/write-turn";
@@ -108,7 +108,7 @@ async function writeHooks(deps: AgentsDeps, tx: SqlStore, hooks: readonly Parsed
   const batch: Batch = { tx, sessions: new Map() };
   const written: Written[] = [];
   for (const h of hooks) written.push(await writeHook(deps, batch, h));
-  for (const row of batch.sessions.values()) if (row) await tx.run(upsertSession.bind(row));
+  for (const row of batch.sessions.values()) if (row) await tx.run(upsertSession(row));
   return written;
 }
 
@@ -122,7 +122,8 @@ async function writeHook(deps: AgentsDeps, batch: Batch, h: ParsedHook): Promise
   const cwd = payload.cwd ?? null;
   const warnings: string[] = [];
   const events: WorkdeckEvent[] = [];
-  if (!batch.sessions.has(sessionId)) batch.sessions.set(sessionId, await tx.get<SessionRow>(selectSession.bind({ sessionId })));
+  if (!batch.sessions.has(sessionId))
+    batch.sessions.set(sessionId, await tx.get<SessionRow>(sql`SELECT * FROM agent_sessions WHERE session_id = ${sessionId}`));
   const prev = batch.sessions.get(sessionId);
   const projectSlug = cwd ? projectForCwd(deps, cwd) : (prev?.project_slug ?? null);
   const workdeckSessionId = (await knownWorkdeckSession(tx, h.workdeckSessionId, warnings)) ?? prev?.workdeck_session_id ?? null;
@@ -131,25 +132,19 @@ async function writeHook(deps: AgentsDeps, batch: Batch, h: ParsedHook): Promise
   let success: boolean | null = null;
   if (TOOL_DONE.has(event)) {
     success = event === "PostToolUse";
-    const pre = toolUseId ? await tx.get<{ received_at: number }>(selectPreToolUse.bind({ toolUseId, sessionId })) : undefined;
+    const pre = toolUseId
+      ? await tx.get<{ received_at: number }>(
+          sql`SELECT received_at FROM hooks WHERE tool_use_id = ${toolUseId} AND session_id = ${sessionId} AND event = 'PreToolUse' ORDER BY id DESC LIMIT 1`,
+        )
+      : undefined;
     // The Pre/Post pair is the measure; the CLI's own duration_ms covers a Pre that never arrived.
     durationMs = toolDuration(pre ? Math.max(0, at - Number(pre.received_at)) : payload.duration_ms, warnings);
   }
 
   const inserted = await tx.run<{ id: number }>(
-    insertHook.bind({
-      sessionId,
-      event,
-      toolName,
-      toolUseId,
-      cwd,
-      projectSlug,
-      workdeckSessionId,
-      payload: h.text,
-      at,
-      durationMs,
-      success: success === null ? null : success ? 1 : 0,
-    }),
+    sql`INSERT INTO hooks (session_id, event, tool_name, tool_use_id, cwd, project_slug, workdeck_session_id, payload, received_at, duration_ms, success)
+        VALUES (${sessionId}, ${event}, ${toolName}, ${toolUseId}, ${cwd}, ${projectSlug}, ${workdeckSessionId}, ${h.text}, ${at}, ${durationMs}, ${success === null ? null : success ? 1 : 0})
+        RETURNING id`,
   );
   const id = Number(inserted.row!.id);
 
@@ -171,47 +166,19 @@ async function writeHook(deps: AgentsDeps, batch: Batch, h: ParsedHook): Promise
   return { result, events };
 }
 
-// The hot statements, rendered once per dialect (issue 12): each hook event runs three to five.
-const p = (name: string) => sql.placeholder(name);
-
-const selectSession = new PreparedQuery<{ sessionId: string }>(sql`SELECT * FROM agent_sessions WHERE session_id = ${p("sessionId")}`);
-
-const selectPreToolUse = new PreparedQuery<{ toolUseId: string; sessionId: string }>(
-  sql`SELECT received_at FROM hooks WHERE tool_use_id = ${p("toolUseId")} AND session_id = ${p("sessionId")} AND event = 'PreToolUse' ORDER BY id DESC LIMIT 1`,
-);
-
-const insertHook = new PreparedQuery<{
-  sessionId: string;
-  event: string;
-  toolName: string | null;
-  toolUseId: string | null;
-  cwd: string | null;
-  projectSlug: string | null;
-  workdeckSessionId: number | null;
-  payload: string;
-  at: number;
-  durationMs: number | null;
-  success: number | null;
-}>(
-  sql`INSERT INTO hooks (session_id, event, tool_name, tool_use_id, cwd, project_slug, workdeck_session_id, payload, received_at, duration_ms, success)
-      VALUES (${p("sessionId")}, ${p("event")}, ${p("toolName")}, ${p("toolUseId")}, ${p("cwd")}, ${p("projectSlug")}, ${p("workdeckSessionId")},
-        ${p("payload")}, ${p("at")}, ${p("durationMs")}, ${p("success")})
-      RETURNING id`,
-);
-
-const upsertSession = new PreparedQuery<SessionRow>(
-  sql`INSERT INTO agent_sessions (session_id, project_slug, workdeck_session_id, cwd, status, needs_you_reason, started_at, last_event_at, last_event,
+function upsertSession(r: SessionRow) {
+  return sql`INSERT INTO agent_sessions (session_id, project_slug, workdeck_session_id, cwd, status, needs_you_reason, started_at, last_event_at, last_event,
       current_tool, current_tool_use_id, tool_count, failure_count, duration_sum_ms, duration_count, prompt_count, event_count, ended_at, end_reason)
-    VALUES (${p("session_id")}, ${p("project_slug")}, ${p("workdeck_session_id")}, ${p("cwd")}, ${p("status")}, ${p("needs_you_reason")},
-      ${p("started_at")}, ${p("last_event_at")}, ${p("last_event")}, ${p("current_tool")}, ${p("current_tool_use_id")}, ${p("tool_count")},
-      ${p("failure_count")}, ${p("duration_sum_ms")}, ${p("duration_count")}, ${p("prompt_count")}, ${p("event_count")}, ${p("ended_at")}, ${p("end_reason")})
+    VALUES (${r.session_id}, ${r.project_slug}, ${r.workdeck_session_id}, ${r.cwd}, ${r.status}, ${r.needs_you_reason}, ${r.started_at}, ${r.last_event_at},
+      ${r.last_event}, ${r.current_tool}, ${r.current_tool_use_id}, ${r.tool_count}, ${r.failure_count}, ${r.duration_sum_ms}, ${r.duration_count},
+      ${r.prompt_count}, ${r.event_count}, ${r.ended_at}, ${r.end_reason})
     ON CONFLICT (session_id) DO UPDATE SET project_slug = excluded.project_slug, workdeck_session_id = excluded.workdeck_session_id, cwd = excluded.cwd,
       status = excluded.status, needs_you_reason = excluded.needs_you_reason, last_event_at = excluded.last_event_at,
       last_event = excluded.last_event, current_tool = excluded.current_tool, current_tool_use_id = excluded.current_tool_use_id,
       tool_count = excluded.tool_count, failure_count = excluded.failure_count, duration_sum_ms = excluded.duration_sum_ms,
       duration_count = excluded.duration_count, prompt_count = excluded.prompt_count, event_count = excluded.event_count,
-      ended_at = excluded.ended_at, end_reason = excluded.end_reason`,
-);
+      ended_at = excluded.ended_at, end_reason = excluded.end_reason`;
+}
 
 /**
  * One hook, stored now in its own transaction (the CLI and tests): validate, link to a project

@@ -8,7 +8,7 @@
  */
 import fs from "node:fs";
 import type Database from "better-sqlite3";
-import { Placeholder, sql, StringChunk, type SQL } from "drizzle-orm";
+import { sql, StringChunk, type SQL } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
 import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
 import type pg from "pg";
@@ -39,55 +39,14 @@ export type StorageSize = {
   freeBytes: number;
 };
 
-/**
- * A statement rendered once per dialect and bound per call, for the hottest writers (hook ingest,
- * issue 12): its values are `sql.placeholder(name)`s, given by name to bind(). Building and
- * walking a Drizzle template costs about 2 µs a statement, a tenth of a hook event's time.
- * SQLite runs its cached statement; PostgreSQL prepares it once per connection (a named statement).
- */
-export class PreparedQuery<P extends object> {
-  private static count = 0;
-  /** PostgreSQL's statement name: one per query, so one text per name. */
-  readonly name = `workdeck_prepared_${++PreparedQuery.count}`;
-  private readonly rendered = new Map<Dialect, { sql: string; params: unknown[] }>();
-
-  constructor(private readonly query: SQL) {}
-
-  bind(values: P): BoundQuery {
-    return new BoundQuery(this as PreparedQuery<object>, values as Record<string, unknown>);
-  }
-
-  /** The dialect's text, and the values in placeholder order. */
-  render(dialect: Dialect, values: Record<string, unknown>): { sql: string; params: unknown[] } {
-    let r = this.rendered.get(dialect);
-    if (!r) this.rendered.set(dialect, (r = (dialect === "sqlite" ? sqliteDialect : pgDialect).sqlToQuery(this.query)));
-    const params = new Array<unknown>(r.params.length);
-    for (let i = 0; i < params.length; i++) {
-      const p = r.params[i];
-      params[i] = bindable(p instanceof Placeholder ? values[p.name] : p);
-    }
-    return { sql: r.sql, params };
-  }
-}
-
-/** A prepared query with this call's values: what the port's methods take besides a template. */
-export class BoundQuery {
-  constructor(
-    readonly prepared: PreparedQuery<object>,
-    readonly values: Record<string, unknown>,
-  ) {}
-}
-
-export type Query = SQL | BoundQuery;
-
 export interface SqlStore {
   readonly dialect: Dialect;
-  all<T>(query: Query): Promise<T[]>;
-  get<T>(query: Query): Promise<T | undefined>;
+  all<T>(query: SQL): Promise<T[]>;
+  get<T>(query: SQL): Promise<T | undefined>;
   /** Rows as arrays, in the order selected: cheaper than objects for long, wide reads (the Errors list). */
-  values(query: Query): Promise<unknown[][]>;
+  values(query: SQL): Promise<unknown[][]>;
   /** Rows changed, and the first returned row when the statement has RETURNING. */
-  run<T = unknown>(query: Query): Promise<{ changes: number; row?: T }>;
+  run<T = unknown>(query: SQL): Promise<{ changes: number; row?: T }>;
   transaction<T>(fn: (tx: SqlStore) => Promise<T>, opts?: TransactionOptions): Promise<T>;
   /** The database's size on disk (Settings): SQLite's file and WAL from the file system, PostgreSQL's pg_database_size. */
   size(): Promise<StorageSize>;
@@ -206,22 +165,22 @@ export class SqliteStore implements SqlStore {
 
   private constructor(private readonly db: Database.Database) {}
 
-  async all<T>(query: Query): Promise<T[]> {
+  async all<T>(query: SQL): Promise<T[]> {
     await this.waitTurn();
     return this.exec(query, (s, p) => s.all(...p) as T[]);
   }
 
-  async get<T>(query: Query): Promise<T | undefined> {
+  async get<T>(query: SQL): Promise<T | undefined> {
     await this.waitTurn();
     return this.exec(query, (s, p) => s.get(...p) as T | undefined);
   }
 
-  async values(query: Query): Promise<unknown[][]> {
+  async values(query: SQL): Promise<unknown[][]> {
     await this.waitTurn();
     return this.exec(query, rawRows);
   }
 
-  async run<T = unknown>(query: Query): Promise<{ changes: number; row?: T }> {
+  async run<T = unknown>(query: SQL): Promise<{ changes: number; row?: T }> {
     await this.waitTurn();
     return this.execWrite<T>(query);
   }
@@ -284,25 +243,19 @@ export class SqliteStore implements SqlStore {
   }
 
   /** Runs a statement now, on the connection (the transaction handle's path). */
-  exec<R>(query: Query, use: (s: Database.Statement, params: unknown[], cached: Cached) => R): R {
-    let text: string;
-    let params: unknown[];
-    if (query instanceof BoundQuery) ({ sql: text, params } = query.prepared.render("sqlite", query.values));
-    else {
-      ({ sql: text, params } = flatSqliteQuery(query) ?? sqliteDialect.sqlToQuery(query));
-      params = params.map(bindable);
-    }
+  exec<R>(query: SQL, use: (s: Database.Statement, params: unknown[], cached: Cached) => R): R {
+    const { sql: text, params } = flatSqliteQuery(query) ?? sqliteDialect.sqlToQuery(query);
     let cached = this.statements.get(text);
     if (!cached) {
       cached = { statement: this.db.prepare(text) };
       if (this.statements.size > 500) this.statements.clear();
       this.statements.set(text, cached);
     }
-    return use(cached.statement, params, cached);
+    return use(cached.statement, params.map(bindable), cached);
   }
 
   /** run() now, on the connection (the transaction handle's path). */
-  execWrite<T>(query: Query): { changes: number; row?: T } {
+  execWrite<T>(query: SQL): { changes: number; row?: T } {
     return this.exec(query, (s, p, c) => runStatement<T>(this.db, c, p));
   }
 
@@ -322,22 +275,22 @@ class SqliteTx implements SqlStore {
     if (this.closed) throw new Error("transaction handle used after its transaction ended");
   }
 
-  async all<T>(query: Query): Promise<T[]> {
+  async all<T>(query: SQL): Promise<T[]> {
     this.check();
     return this.store.exec(query, (s, p) => s.all(...p) as T[]);
   }
 
-  async get<T>(query: Query): Promise<T | undefined> {
+  async get<T>(query: SQL): Promise<T | undefined> {
     this.check();
     return this.store.exec(query, (s, p) => s.get(...p) as T | undefined);
   }
 
-  async values(query: Query): Promise<unknown[][]> {
+  async values(query: SQL): Promise<unknown[][]> {
     this.check();
     return this.store.exec(query, rawRows);
   }
 
-  async run<T = unknown>(query: Query): Promise<{ changes: number; row?: T }> {
+  async run<T = unknown>(query: SQL): Promise<{ changes: number; row?: T }> {
     this.check();
     return this.store.execWrite<T>(query);
   }
@@ -356,17 +309,12 @@ class SqliteTx implements SqlStore {
 
 type Queryable = Pick<pg.Pool | pg.PoolClient, "query">;
 
-/** The query as node-postgres takes it: a prepared one by its name, so each connection parses it once. */
-function pgConfig(query: Query): pg.QueryConfig {
-  if (query instanceof BoundQuery) {
-    const { sql, params } = query.prepared.render("postgres", query.values);
-    return { name: query.prepared.name, text: sql, values: params };
-  }
+function pgConfig(query: SQL): pg.QueryConfig {
   const { sql, params } = pgDialect.sqlToQuery(query);
   return { text: sql, values: params.map(bindable) };
 }
 
-async function pgQuery<T>(on: Queryable, query: Query): Promise<pg.QueryResult<T & pg.QueryResultRow>> {
+async function pgQuery<T>(on: Queryable, query: SQL): Promise<pg.QueryResult<T & pg.QueryResultRow>> {
   return on.query<T & pg.QueryResultRow>(pgConfig(query));
 }
 
@@ -377,25 +325,27 @@ export class PostgresStore implements SqlStore {
   constructor(
     private readonly pool: pg.Pool,
     private readonly client?: pg.PoolClient,
+    /** The open transaction's advisory locks: taken once, held until it ends (each take is a round trip). */
+    private readonly locks = new Set<string>(),
   ) {}
 
   private get on(): Queryable {
     return this.client ?? this.pool;
   }
 
-  async all<T>(query: Query): Promise<T[]> {
+  async all<T>(query: SQL): Promise<T[]> {
     return (await pgQuery<T>(this.on, query)).rows;
   }
 
-  async get<T>(query: Query): Promise<T | undefined> {
+  async get<T>(query: SQL): Promise<T | undefined> {
     return (await pgQuery<T>(this.on, query)).rows[0];
   }
 
-  async values(query: Query): Promise<unknown[][]> {
+  async values(query: SQL): Promise<unknown[][]> {
     return (await this.on.query<unknown[]>({ ...pgConfig(query), rowMode: "array" })).rows;
   }
 
-  async run<T = unknown>(query: Query): Promise<{ changes: number; row?: T }> {
+  async run<T = unknown>(query: SQL): Promise<{ changes: number; row?: T }> {
     const r = await pgQuery<T>(this.on, query);
     return { changes: r.rowCount ?? 0, row: r.rows[0] };
   }
@@ -408,14 +358,17 @@ export class PostgresStore implements SqlStore {
   async transaction<T>(fn: (tx: SqlStore) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
     if (this.client) {
       // Nested: joins the open transaction, taking its lock too (held until that one ends).
-      if (opts.exclusive) await this.client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [opts.exclusive]);
+      if (opts.exclusive && !this.locks.has(opts.exclusive)) {
+        await this.client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [opts.exclusive]);
+        this.locks.add(opts.exclusive);
+      }
       return fn(this);
     }
     const client = await this.pool.connect();
     try {
       await client.query("BEGIN");
       if (opts.exclusive) await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [opts.exclusive]);
-      const result = await fn(new PostgresStore(this.pool, client));
+      const result = await fn(new PostgresStore(this.pool, client, new Set(opts.exclusive ? [opts.exclusive] : [])));
       await client.query("COMMIT");
       return result;
     } catch (err) {

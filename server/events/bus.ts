@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { PreparedQuery, SqliteStore, type SqlStore } from "../db/sql-store";
+import { SqliteStore, type SqlStore } from "../db/sql-store";
 import type { WorkdeckEvent, WorkdeckEventInput, WorkdeckEventType } from "@/lib/schemas/events";
 import type { EventNotifier } from "./notifier";
 
@@ -55,12 +55,6 @@ type EventRow = { id: number; payload: string; created_at: number };
 
 const toEvent = (r: EventRow): WorkdeckEvent =>
   ({ ...(JSON.parse(r.payload) as WorkdeckEventInput), id: Number(r.id), at: Number(r.created_at) }) as WorkdeckEvent;
-
-/** Rendered once per dialect: every hook event stores one (issue 12). */
-const insertEvent = new PreparedQuery<{ type: string; projectSlug: string | null; payload: string; at: number }>(
-  sql`INSERT INTO events (type, project_slug, payload, created_at)
-      VALUES (${sql.placeholder("type")}, ${sql.placeholder("projectSlug")}, ${sql.placeholder("payload")}, ${sql.placeholder("at")}) RETURNING id`,
-);
 
 /**
  * The one event bus. Every event is appended to the `events` table first, so
@@ -144,7 +138,8 @@ export class EventBus {
       async (t) =>
         (
           await t.run<{ id: number }>(
-            insertEvent.bind({ type: input.type, projectSlug: input.projectSlug ?? null, payload: JSON.stringify(input), at }),
+            sql`INSERT INTO events (type, project_slug, payload, created_at)
+                VALUES (${input.type}, ${input.projectSlug ?? null}, ${JSON.stringify(input)}, ${at}) RETURNING id`,
           )
         ).row,
       { exclusive: "workdeck:events" },

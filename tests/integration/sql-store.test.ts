@@ -9,7 +9,7 @@ import type { LoadedConfig } from "@/server/config";
 import type { EventBus } from "@/server/events/bus";
 import type { AutomationRule } from "@/lib/schemas/integrations";
 import type { WorkdeckEvent } from "@/lib/schemas/events";
-import { PreparedQuery, type SqlStore } from "@/server/db/sql-store";
+import type { SqlStore } from "@/server/db/sql-store";
 import { describeEachDialect } from "../support/dialects";
 
 const at = new Date("2026-12-04T09:30:00.250Z");
@@ -55,40 +55,28 @@ describeEachDialect("SqlStore", ({ dialect, open, again }) => {
     expect(updated.changes).toBe(1);
   });
 
-  it("a prepared query binds its values by name on every call, in and out of a transaction, and INSERT … RETURNING id returns the stored row's id", async () => {
+  it("a one-row INSERT … RETURNING id returns the stored row's id, in and out of a transaction", async () => {
     const store = await open();
-    const insertEvent = new PreparedQuery<{ type: string; payload: string; at: Date }>(
-      sql`INSERT INTO events (type, project_slug, payload, created_at)
-          VALUES (${sql.placeholder("type")}, 'billing', ${sql.placeholder("payload")}, ${sql.placeholder("at")}) RETURNING id`,
-    );
-    const eventOf = new PreparedQuery<{ id: number }>(
-      sql`SELECT type, payload, created_at FROM events WHERE id = ${sql.placeholder("id")}`,
-    );
+    const insertEvent = (tx: SqlStore, n: number) =>
+      tx.run<{ id: number }>(
+        sql`INSERT INTO events (type, project_slug, payload, created_at) VALUES (${`t${n}`}, 'billing', ${`{"n":${n}}`}, ${at}) RETURNING id`,
+      );
     const ids: number[] = [];
     for (const n of [1, 2, 3]) {
-      const inserted = await store.run<{ id: number }>(insertEvent.bind({ type: `t${n}`, payload: `{"n":${n}}`, at }));
+      const inserted = await insertEvent(store, n);
       expect(inserted.changes).toBe(1);
       ids.push(Number(inserted.row!.id));
     }
     await store.transaction(async (tx) => {
-      ids.push(Number((await tx.run<{ id: number }>(insertEvent.bind({ type: "t4", payload: '{"n":4}', at }))).row!.id));
+      ids.push(Number((await insertEvent(tx, 4)).row!.id));
+      ids.push(Number((await insertEvent(tx, 5)).row!.id));
     });
-    // A template with the same text answers the same way.
-    const plain = await store.run<{ id: number }>(
-      sql`INSERT INTO events (type, project_slug, payload, created_at) VALUES (${"t5"}, 'billing', ${'{"n":5}'}, ${at}) RETURNING id`,
-    );
-    ids.push(Number(plain.row!.id));
 
-    for (const [i, id] of ids.entries()) {
-      const row = await store.get<{ type: string; payload: string; created_at: number }>(eventOf.bind({ id }));
-      expect(row && { ...row, created_at: Number(row.created_at) }).toEqual({
-        type: `t${i + 1}`,
-        payload: `{"n":${i + 1}}`,
-        created_at: at.getTime(),
-      });
-    }
     expect(new Set(ids).size).toBe(5);
-    expect(await store.all(eventOf.bind({ id: -1 }))).toEqual([]);
+    for (const [i, id] of ids.entries()) {
+      const row = await store.get<{ type: string; payload: string }>(sql`SELECT type, payload FROM events WHERE id = ${id}`);
+      expect(row).toEqual({ type: `t${i + 1}`, payload: `{"n":${i + 1}}` });
+    }
   });
 
   it("a transaction commits all of its writes, or none when its body throws", async () => {
