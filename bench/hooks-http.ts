@@ -118,7 +118,7 @@ async function load(url: string, cwd: string, prefix: string, seconds: number): 
 }
 
 /** One agent's tool calls: Pre then Post, alternating a Bash run and a Read with their real-sized results. */
-function agentTraffic(sessionId: string, cwd: string): () => string {
+export function agentTraffic(sessionId: string, cwd: string): () => string {
   const h = hookSession(sessionId, cwd);
   const fileText = "export function add(a: number, b: number) {\n  return a + b;\n}\n".repeat(30);
   const stdout = " ✓ tests/unit/add.test.ts (3 tests) 4ms\n".repeat(25);

@@ -38,7 +38,7 @@ async function main() {
   printRows(await benchWebhooks());
   process.stdout.write("\nScale-out: two serve processes on one database (issue 14)\n");
   printRows(await benchScaleout());
-  process.stdout.write("\nScale-out: the event bus on a PostgreSQL store (issue 14)\n");
+  process.stdout.write("\nScale-out: the event bus and hook ingest on a PostgreSQL store, beside SQLite (issue 14)\n");
   printRows(await benchScaleoutPostgres());
   process.stdout.write("\nSessions (issue 4)\n");
   printRows(await benchSessionsServer());
