@@ -8,6 +8,7 @@ import { benchIngestHooks } from "./ingest-hooks";
 import { benchOpenSpec } from "./openspec";
 import { benchScaleout } from "./scaleout";
 import { benchScaleoutPostgres } from "./scaleout-pg";
+import { benchScaleoutWorkers } from "./scaleout-workers";
 import { benchSessionsBrowser } from "./sessions-browser";
 import { benchSessionsServer } from "./sessions-server";
 import { printRows } from "./stats";
@@ -40,6 +41,8 @@ async function main() {
   printRows(await benchScaleout());
   process.stdout.write("\nScale-out: the event bus and hook ingest on a PostgreSQL store, beside SQLite (issue 14)\n");
   printRows(await benchScaleoutPostgres());
+  process.stdout.write("\nScale-out: sessions through the queue with 4 workers (issue 14)\n");
+  printRows(await benchScaleoutWorkers());
   process.stdout.write("\nSessions (issue 4)\n");
   printRows(await benchSessionsServer());
   printRows(await benchSessionsBrowser());
