@@ -4,10 +4,11 @@
  * worker` processes (one account each, --max-concurrent 1), running the real Claude Code binary
  * against the fake Messages API (two turns, one Bash call per session). The reference, in the
  * same run and on the same server: the same sessions run by the server's own runner on four
- * accounts of its own, `maxConcurrent: 4`. Both batches pin their sessions round-robin to their
- * four accounts, so neither side can take the other's. Sessions per minute count from the first
- * session's creation to the last one's end (the server's timestamps); the server's CPU and RSS
- * are its process's, the workers and Claude children not counted.
+ * accounts of its own, `maxConcurrent: 4` (the workers stay attached, idle). Each side's sessions
+ * are pinned round-robin to its four accounts, so neither side can take the other's, and run in
+ * two halves, in the order server, workers, workers, server. Sessions per minute count from a
+ * half's first session's creation to its last one's end (the server's timestamps); the server's
+ * CPU and RSS are its process's, the workers and Claude children not counted.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
@@ -81,18 +82,30 @@ export async function benchScaleoutWorkers(): Promise<BenchRow[]> {
 
     const start = (prompt: string, accountId: string) =>
       trpcMutate<{ id: number }>(server.baseURL, "sessions.start", { projectId: "bench", prompt, overrides: { accountId } });
-    // One session first, not counted: the first Claude start reads its binary from disk.
-    await runBatch(server, 1, (i) => start(`warm-up ${i}`, local[0]!), false);
-    const reference = await runBatch(server, SESSIONS, (i) => start(`bench local ${i}: run true`, local[i % CONCURRENCY]!), false);
-
     for (const id of remote) workers.push(startWorker(dir, server.baseURL, id, fake.url));
     await until(async () => {
       const listed = await trpcQuery<WorkerSummary[]>(server.baseURL, "workers.list");
       return listed.filter((w) => w.health === "healthy" && w.accounts.every((a) => a.ready)).length === CONCURRENCY;
     }, 60_000);
-    const viaWorkers = await runBatch(server, SESSIONS, (i) => start(`bench remote ${i}: run true`, remote[i % CONCURRENCY]!), true);
 
-    const label = `${SESSIONS} sessions of 2 turns + 1 Bash call`;
+    const sides = { server: { accounts: local, onWorkers: false }, workers: { accounts: remote, onWorkers: true } };
+    const batch = (side: keyof typeof sides, count: number, tag: string) =>
+      runBatch(server, count, (i) => start(`bench ${tag} ${i}: run true`, sides[side].accounts[i % CONCURRENCY]!), sides[side].onWorkers);
+    // One session on each side first, not counted: the first Claude start reads its binary from disk.
+    await batch("server", 1, "warm-up");
+    await batch("workers", 1, "warm-up");
+    // Halves in the order A B B A, so a change in the machine's load (shared with other work) weighs on both sides alike.
+    const runs: Record<keyof typeof sides, Batch[]> = { server: [], workers: [] };
+    const alone: Record<keyof typeof sides, number[]> = { server: [], workers: [] };
+    for (const [n, side] of (["server", "workers", "workers", "server"] as const).entries()) {
+      runs[side].push(await batch(side, SESSIONS / 2, `${side} ${n}`));
+      // Then sessions one at a time, with room free: the queue's dispatch, not its depth.
+      for (let i = 0; i < PICKUPS / 2; i++) alone[side].push(...(await batch(side, 1, `${side} ${n} alone`)).waits);
+    }
+    const reference = merge(runs.server);
+    const viaWorkers = merge(runs.workers);
+
+    const label = `2 × ${SESSIONS / 2} sessions of 2 turns + 1 Bash call`;
     const perMinute = (b: Batch) => `${(b.perSecond * 60).toFixed(1)}/min, ${(b.wallMs / 1000).toFixed(1)} s`;
     return [
       {
@@ -116,10 +129,20 @@ export async function benchScaleoutWorkers(): Promise<BenchRow[]> {
       { name: "queued → started p95, workers", value: percentile(viaWorkers.waits, 95), unit: "ms" },
       { name: "queued → started p50, the server's own runner", value: percentile(reference.waits, 50), unit: "ms" },
       { name: "queued → started p95, the server's own runner", value: percentile(reference.waits, 95), unit: "ms" },
-      { name: "serve CPU over the workers' batch", value: viaWorkers.cpuMs, unit: "ms" },
-      { name: "serve CPU over the own runner's batch (its Claude children not counted)", value: reference.cpuMs, unit: "ms" },
-      { name: "serve RSS peak, workers' batch", value: viaWorkers.rssPeakMb, unit: "MB" },
-      { name: "serve RSS peak, own runner's batch", value: reference.rssPeakMb, unit: "MB" },
+      {
+        name: `queued → started with room free, workers (p50 of ${PICKUPS} sessions, one at a time)`,
+        value: percentile(alone.workers, 50),
+        unit: "ms",
+      },
+      {
+        name: `queued → started with room free, the server's own runner (p50 of ${PICKUPS})`,
+        value: percentile(alone.server, 50),
+        unit: "ms",
+      },
+      { name: "serve CPU over the workers' batches", value: viaWorkers.cpuMs, unit: "ms" },
+      { name: "serve CPU over the own runner's batches (its Claude children not counted)", value: reference.cpuMs, unit: "ms" },
+      { name: "serve RSS peak, workers' batches", value: viaWorkers.rssPeakMb, unit: "MB" },
+      { name: "serve RSS peak, own runner's batches", value: reference.rssPeakMb, unit: "MB" },
     ];
   } finally {
     // SIGTERM ends a worker's runs; then the fake, so a Claude still waiting on it exits.
@@ -131,6 +154,22 @@ export async function benchScaleoutWorkers(): Promise<BenchRow[]> {
 }
 
 const workerOutput = new Map<string, () => string>();
+/** Sessions started one at a time with room free, per side (half after each of its two batches). */
+const PICKUPS = 4;
+
+/** Two halves of one side as one batch: their sessions over their summed wall time. */
+function merge(halves: Batch[]): Batch {
+  const wallMs = halves.reduce((t, b) => t + b.wallMs, 0);
+  const sessions = halves.reduce((t, b) => t + b.perSecond * (b.wallMs / 1000), 0);
+  return {
+    perSecond: sessions / (wallMs / 1000),
+    wallMs,
+    waits: halves.flatMap((b) => b.waits),
+    cpuMs: halves.reduce((t, b) => t + b.cpuMs, 0),
+    rssPeakMb: Math.max(...halves.map((b) => b.rssPeakMb)),
+  };
+}
+
 const ids = (prefix: string) => Array.from({ length: CONCURRENCY }, (_, i) => `${prefix}-${i + 1}`);
 
 function toolResults(req: LoggedRequest): number {
