@@ -105,11 +105,31 @@ type Written = { result: HookIngestResult; events: WorkdeckEvent[] };
  * history: tests/integration/hooks-edge.test.ts checks the plans).
  */
 async function writeHooks(deps: AgentsDeps, tx: SqlStore, hooks: readonly ParsedHook[]): Promise<Written[]> {
-  const batch: Batch = { tx, sessions: new Map() };
+  const batch: Batch = { tx, sessions: await sessionRows(tx, hooks) };
   const written: Written[] = [];
   for (const h of hooks) written.push(await writeHook(deps, batch, h));
-  for (const row of batch.sessions.values()) if (row) await tx.run(upsertSession(row));
+  await upsertSessions(
+    tx,
+    [...batch.sessions.values()].filter((row): row is SessionRow => row !== undefined),
+  );
   return written;
+}
+
+/**
+ * The summary rows of the batch's sessions (undefined: none yet), in one query: on PostgreSQL
+ * each statement is a round trip. The list is padded to a power of two with repeats, so the
+ * statement cache holds a few texts, not one per batch size.
+ */
+async function sessionRows(tx: SqlStore, hooks: readonly ParsedHook[]): Promise<Map<string, SessionRow | undefined>> {
+  const sessions = new Map<string, SessionRow | undefined>();
+  for (const h of hooks) sessions.set(h.payload.session_id, undefined);
+  const ids = [...sessions.keys()];
+  let size = 1;
+  while (size < ids.length) size *= 2;
+  for (let i = ids.length; i < size; i++) ids.push(ids[0]!);
+  for (const row of await tx.all<SessionRow>(sql`SELECT * FROM agent_sessions WHERE session_id IN ${ids}`))
+    sessions.set(row.session_id, row);
+  return sessions;
 }
 
 async function writeHook(deps: AgentsDeps, batch: Batch, h: ParsedHook): Promise<Written> {
@@ -122,8 +142,6 @@ async function writeHook(deps: AgentsDeps, batch: Batch, h: ParsedHook): Promise
   const cwd = payload.cwd ?? null;
   const warnings: string[] = [];
   const events: WorkdeckEvent[] = [];
-  if (!batch.sessions.has(sessionId))
-    batch.sessions.set(sessionId, await tx.get<SessionRow>(sql`SELECT * FROM agent_sessions WHERE session_id = ${sessionId}`));
   const prev = batch.sessions.get(sessionId);
   const projectSlug = cwd ? projectForCwd(deps, cwd) : (prev?.project_slug ?? null);
   const workdeckSessionId = (await knownWorkdeckSession(tx, h.workdeckSessionId, warnings)) ?? prev?.workdeck_session_id ?? null;
@@ -166,12 +184,28 @@ async function writeHook(deps: AgentsDeps, batch: Batch, h: ParsedHook): Promise
   return { result, events };
 }
 
-function upsertSession(r: SessionRow) {
+/**
+ * The sessions' summary rows, several per statement (on PostgreSQL each statement is a round
+ * trip), in groups of 16, 4 or 1 so the statement cache holds three texts, not one per count.
+ */
+async function upsertSessions(tx: SqlStore, rows: SessionRow[]): Promise<void> {
+  for (let i = 0; i < rows.length;) {
+    const left = rows.length - i;
+    const n = left >= 16 ? 16 : left >= 4 ? 4 : 1;
+    await tx.run(upsertSession(rows.slice(i, i + n)));
+    i += n;
+  }
+}
+
+function upsertSession(rows: SessionRow[]) {
+  const values = rows.map(
+    (r) => sql`(${r.session_id}, ${r.project_slug}, ${r.workdeck_session_id}, ${r.cwd}, ${r.status}, ${r.needs_you_reason}, ${r.started_at},
+      ${r.last_event_at}, ${r.last_event}, ${r.current_tool}, ${r.current_tool_use_id}, ${r.tool_count}, ${r.failure_count}, ${r.duration_sum_ms},
+      ${r.duration_count}, ${r.prompt_count}, ${r.event_count}, ${r.ended_at}, ${r.end_reason})`,
+  );
   return sql`INSERT INTO agent_sessions (session_id, project_slug, workdeck_session_id, cwd, status, needs_you_reason, started_at, last_event_at, last_event,
       current_tool, current_tool_use_id, tool_count, failure_count, duration_sum_ms, duration_count, prompt_count, event_count, ended_at, end_reason)
-    VALUES (${r.session_id}, ${r.project_slug}, ${r.workdeck_session_id}, ${r.cwd}, ${r.status}, ${r.needs_you_reason}, ${r.started_at}, ${r.last_event_at},
-      ${r.last_event}, ${r.current_tool}, ${r.current_tool_use_id}, ${r.tool_count}, ${r.failure_count}, ${r.duration_sum_ms}, ${r.duration_count},
-      ${r.prompt_count}, ${r.event_count}, ${r.ended_at}, ${r.end_reason})
+    VALUES ${sql.join(values, sql`, `)}
     ON CONFLICT (session_id) DO UPDATE SET project_slug = excluded.project_slug, workdeck_session_id = excluded.workdeck_session_id, cwd = excluded.cwd,
       status = excluded.status, needs_you_reason = excluded.needs_you_reason, last_event_at = excluded.last_event_at,
       last_event = excluded.last_event, current_tool = excluded.current_tool, current_tool_use_id = excluded.current_tool_use_id,

@@ -8,7 +8,7 @@
  */
 import fs from "node:fs";
 import type Database from "better-sqlite3";
-import { sql, StringChunk, type SQL } from "drizzle-orm";
+import { SQL, sql, StringChunk } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
 import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
 import type pg from "pg";
@@ -139,6 +139,37 @@ function flatSqliteQuery(query: SQL): { sql: string; params: unknown[] } | null 
 }
 const flatTexts = new Map<string, { literals: string[]; sql: string }>();
 
+/**
+ * A template of text, plain values, lists of values (`IN ${ids}`) and nested templates
+ * (`sql.join` of rows), rendered as Drizzle renders it: a multi-row write per batch would
+ * otherwise spend more in Drizzle's walk than it saves in statements. Null: anything else.
+ */
+function nestedSqliteQuery(query: SQL): { sql: string; params: unknown[] } | null {
+  const out = { sql: "", params: [] as unknown[] };
+  return appendNested(query, out) ? out : null;
+}
+
+function appendNested(query: SQL, out: { sql: string; params: unknown[] }): boolean {
+  if ((query as unknown as { shouldInlineParams: boolean }).shouldInlineParams) return false;
+  for (const chunk of query.queryChunks) {
+    if (chunk instanceof StringChunk) out.sql += chunk.value.length === 1 ? chunk.value[0]! : chunk.value.join("");
+    else if (isPlainValue(chunk)) {
+      out.sql += "?";
+      out.params.push(chunk);
+    } else if (chunk instanceof SQL) {
+      if (!appendNested(chunk, out)) return false;
+    } else if (Array.isArray(chunk) && chunk.length > 0 && chunk.every(isPlainValue)) {
+      out.sql += `(${"?, ".repeat(chunk.length - 1)}?)`;
+      out.params.push(...(chunk as unknown[]));
+    } else return false;
+  }
+  return true;
+}
+
+function isPlainValue(v: unknown): boolean {
+  return v === null || (v !== undefined && typeof v !== "object" && typeof v !== "function");
+}
+
 const sqliteStores = new WeakMap<Database.Database, SqliteStore>();
 
 /**
@@ -244,7 +275,7 @@ export class SqliteStore implements SqlStore {
 
   /** Runs a statement now, on the connection (the transaction handle's path). */
   exec<R>(query: SQL, use: (s: Database.Statement, params: unknown[], cached: Cached) => R): R {
-    const { sql: text, params } = flatSqliteQuery(query) ?? sqliteDialect.sqlToQuery(query);
+    const { sql: text, params } = flatSqliteQuery(query) ?? nestedSqliteQuery(query) ?? sqliteDialect.sqlToQuery(query);
     let cached = this.statements.get(text);
     if (!cached) {
       cached = { statement: this.db.prepare(text) };
