@@ -161,7 +161,7 @@ async function writeHook(deps: AgentsDeps, batch: Batch, h: ParsedHook): Promise
 
   const inserted = await tx.run<{ id: number }>(
     sql`INSERT INTO hooks (session_id, event, tool_name, tool_use_id, cwd, project_slug, workdeck_session_id, payload, received_at, duration_ms, success)
-        VALUES (${sessionId}, ${event}, ${toolName}, ${toolUseId}, ${cwd}, ${projectSlug}, ${workdeckSessionId}, ${h.text}, ${at}, ${durationMs}, ${success === null ? null : success ? 1 : 0})
+        VALUES ${[sessionId, event, toolName, toolUseId, cwd, projectSlug, workdeckSessionId, h.text, at, durationMs, success === null ? null : success ? 1 : 0]}
         RETURNING id`,
   );
   const id = Number(inserted.row!.id);
@@ -198,10 +198,30 @@ async function upsertSessions(tx: SqlStore, rows: SessionRow[]): Promise<void> {
 }
 
 function upsertSession(rows: SessionRow[]) {
+  // One list per row (rendered "(?, ?, …)"): a template builds two chunks per value, each type-checked.
   const values = rows.map(
-    (r) => sql`(${r.session_id}, ${r.project_slug}, ${r.workdeck_session_id}, ${r.cwd}, ${r.status}, ${r.needs_you_reason}, ${r.started_at},
-      ${r.last_event_at}, ${r.last_event}, ${r.current_tool}, ${r.current_tool_use_id}, ${r.tool_count}, ${r.failure_count}, ${r.duration_sum_ms},
-      ${r.duration_count}, ${r.prompt_count}, ${r.event_count}, ${r.ended_at}, ${r.end_reason})`,
+    (r) =>
+      sql`${[
+        r.session_id,
+        r.project_slug,
+        r.workdeck_session_id,
+        r.cwd,
+        r.status,
+        r.needs_you_reason,
+        r.started_at,
+        r.last_event_at,
+        r.last_event,
+        r.current_tool,
+        r.current_tool_use_id,
+        r.tool_count,
+        r.failure_count,
+        r.duration_sum_ms,
+        r.duration_count,
+        r.prompt_count,
+        r.event_count,
+        r.ended_at,
+        r.end_reason,
+      ]}`,
   );
   return sql`INSERT INTO agent_sessions (session_id, project_slug, workdeck_session_id, cwd, status, needs_you_reason, started_at, last_event_at, last_event,
       current_tool, current_tool_use_id, tool_count, failure_count, duration_sum_ms, duration_count, prompt_count, event_count, ended_at, end_reason)
