@@ -126,13 +126,23 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
 
   // The poll in flight: a new run aborts it, so the next one asks about that session too.
   const inFlight: { poll: AbortController | null } = { poll: null };
+  // A run that ends frees a slot: the claim loop asks at once instead of at its next idle tick.
+  const slotFreed = { wake: () => {} };
+  const idle = () =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, IDLE_CLAIM_MS);
+      slotFreed.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   const claims = (async () => {
     while (!closing) {
       const ready = readiness()
         .filter((a) => a.ready)
         .map((a) => a.id);
       if (runs.size >= max || !ready.length) {
-        await sleep(IDLE_CLAIM_MS);
+        await idle();
         continue;
       }
       let claim: WorkerClaim | null = null;
@@ -140,6 +150,7 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
         claim = await client.call<WorkerClaim | null>("workers.claim", { name, accounts: ready });
         reachable(null);
       } catch (err) {
+        if (closing) break;
         if (err instanceof WorkerCallError && err.code === "CONFLICT") await beat().catch(() => {});
         else reachable(err);
         await sleep(IDLE_CLAIM_MS);
@@ -153,9 +164,14 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
       try {
         const run = new WorkerRun({ name, client, pool, deps: { baseEnv, claudePath: env.claudePath, appRoot: env.appRoot }, log }, claim);
         runs.set(run.sessionId, run);
-        void run.done.finally(() => runs.delete(run.sessionId));
+        void run.done.finally(() => {
+          runs.delete(run.sessionId);
+          slotFreed.wake();
+        });
         // The running poll does not know this session yet.
         inFlight.poll?.abort();
+        // Claimed just as the worker was told to stop: it ends like the others (interrupted, resumable).
+        if (closing) run.shutdown();
       } catch (err) {
         log(`session ${claim.sessionId}: could not start: ${(err as Error).message}`);
       }

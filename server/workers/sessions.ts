@@ -67,7 +67,11 @@ function workerPlan(name: string, s: SessionRow, accountId: string): { change: S
   return { change, run };
 }
 
-/** The next queued session for one of the worker's ready accounts, now running there; null when there is none. */
+/**
+ * The next queued session for one of the worker's ready accounts, now running there; null when
+ * there is none. Answered at once, never held open like `poll`: a claim made for a request whose
+ * worker died meanwhile would strand the session on it until the lost-worker sweep.
+ */
 export async function claimForWorker(deps: WorkerSessionDeps, raw: WorkerClaimInput): Promise<WorkerClaim | null> {
   const input = parse(WorkerClaimInputSchema, raw, "claim");
   await knownWorker(deps, input.name);
