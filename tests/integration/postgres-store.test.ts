@@ -150,7 +150,7 @@ describe("PostgreSQL store: schema and migrations", () => {
     expect(await pgTables()).toEqual(full);
   });
 
-  it("`workdeck db migrate` prepares a PostgreSQL database named by WORKDECK_DATABASE_URL; serving from one is refused, not ignored", async () => {
+  it("`workdeck db migrate` prepares a PostgreSQL database named by WORKDECK_DATABASE_URL, and the data commands then run on it alone", async () => {
     await db.$client.query("CREATE DATABASE cli_target");
     const url = server.url.replace(/\/postgres$/, "/cli_target").replace("postgres@", "postgres:hunter2@");
     const env = {
@@ -178,10 +178,12 @@ describe("PostgreSQL store: schema and migrations", () => {
     } finally {
       await target.$client.end();
     }
-    const refused = cli("errors", "list", "--json");
-    expect(refused.status).toBe(1);
-    expect(refused.stderr).toContain("WORKDECK_DATABASE_URL is set, but this version serves from SQLite only");
-    expect(refused.stderr).not.toContain("hunter2");
+    // Served from that database (it used to be refused): an empty list, and no SQLite file made.
+    const listed = cli("errors", "list", "--json");
+    expect(listed.stderr).toBe("");
+    expect(listed.status).toBe(0);
+    expect(JSON.parse(listed.stdout)).toEqual([]);
+    expect(fs.existsSync(env.WORKDECK_DB)).toBe(false);
     const bad = spawnSync(process.execPath, ["bin/workdeck.mjs", "db", "migrate"], {
       cwd: repoRoot,
       env: { ...env, WORKDECK_DATABASE_URL: "mysql://root@localhost/db" },
