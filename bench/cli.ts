@@ -3,13 +3,12 @@ import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
-import readline from "node:readline";
 import { isDeepStrictEqual } from "node:util";
 import Database from "better-sqlite3";
 import { hookSession } from "../tests/support/hook-payloads";
 import { generateOpenSpecRoot } from "./generate-openspec";
 import { generatePlaywrightReport } from "./generate-playwright";
-import { freePort, rssMb, withoutToken } from "./local-process";
+import { freePort, holdNextLock, rssMb, withoutToken } from "./local-process";
 import { percentile, type BenchRow } from "./stats";
 
 const repoRoot = path.resolve(import.meta.dirname, "..");
@@ -18,7 +17,6 @@ const OFFICIAL = path.join(repoRoot, "node_modules/@fission-ai/openspec/bin/open
 const NEXT_BIN = path.join(repoRoot, "node_modules/next/dist/bin/next");
 const RUNS = Number(process.env.BENCH_CLI_RUNS ?? 7);
 const SERVE_ROUNDS = Number(process.env.BENCH_SERVE_ROUNDS ?? 3);
-const NEXT_LOCK = "/tmp/workdeck-next.lock";
 
 type Ctx = { dir: string; root: string; env: NodeJS.ProcessEnv };
 type Started = { url: string; firstAnswerMs: number; pid: number; logFile: string; stop(): Promise<void> };
@@ -303,28 +301,6 @@ function get(url: string): Promise<number> {
     req.on("error", (err) => reject(new Error(`GET ${url}: ${err.message}`)));
     req.setTimeout(60_000, () => req.destroy(new Error("no answer within 60 s")));
   });
-}
-
-/**
- * The .next lock for the whole serve section (a build must not swap the files being served), held
- * by a `flock` child, so waiting for it is not counted in any server's start.
- */
-async function holdNextLock(): Promise<{ release(): Promise<void> }> {
-  const holder = spawn("flock", [NEXT_LOCK, "-c", "echo locked; exec sleep 100000"], {
-    stdio: ["ignore", "pipe", "inherit"],
-    detached: true,
-  });
-  await new Promise<void>((resolve, reject) => {
-    readline.createInterface({ input: holder.stdout! }).once("line", () => resolve());
-    holder.once("exit", (code) => reject(new Error(`flock ${NEXT_LOCK} exited (${code})`)));
-  });
-  return {
-    async release() {
-      const gone = new Promise((r) => holder.once("exit", r));
-      process.kill(-holder.pid!, "SIGTERM");
-      await gone;
-    },
-  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

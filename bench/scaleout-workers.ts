@@ -14,19 +14,17 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import readline from "node:readline";
 import type { Session } from "@/lib/schemas/sessions";
 import type { WorkerSummary } from "@/lib/schemas/workers";
 import { FakeAnthropic, type LoggedRequest } from "../tests/support/fake-anthropic";
 import { ensureNextBuild, trpcMutate, trpcQuery } from "../tests/support/live-events";
 import { startPostgres } from "../tests/support/postgres";
 import { serveWorkdeck } from "../tests/support/workdeck-server";
-import { rssMb } from "./local-process";
+import { holdNextLock, rssMb } from "./local-process";
 import { percentile, type BenchRow } from "./stats";
 
 const SESSIONS = 24;
 const CONCURRENCY = 4;
-const NEXT_LOCK = "/tmp/workdeck-next.lock";
 const repoRoot = path.resolve(import.meta.dirname, "..");
 const ENDED = new Set(["completed", "failed", "stopped", "interrupted", "crashed"]);
 
@@ -290,25 +288,6 @@ async function until(ok: () => Promise<boolean>, timeoutMs: number): Promise<voi
     }
     await new Promise((r) => setTimeout(r, 1000));
   }
-}
-
-/** The .next lock, held by a `flock` child for the whole bench (bench/cli.ts does the same). */
-async function holdNextLock(): Promise<{ release(): Promise<void> }> {
-  const holder = spawn("flock", [NEXT_LOCK, "-c", "echo locked; exec sleep 100000"], {
-    stdio: ["ignore", "pipe", "inherit"],
-    detached: true,
-  });
-  await new Promise<void>((resolve, reject) => {
-    readline.createInterface({ input: holder.stdout! }).once("line", () => resolve());
-    holder.once("exit", (code) => reject(new Error(`flock ${NEXT_LOCK} exited (${code})`)));
-  });
-  return {
-    async release() {
-      const gone = new Promise((r) => holder.once("exit", r));
-      process.kill(-holder.pid!, "SIGTERM");
-      await gone;
-    },
-  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
