@@ -5,24 +5,34 @@ import { fileURLToPath } from "node:url";
 import type { WorkdeckEvent } from "@/lib/schemas/events";
 import { transformer } from "@/lib/trpc/transformer";
 
-export type LiveEvents = {
-  /** Every bus event received so far, in order. */
-  events: WorkdeckEvent[];
-  /** Resolves with the first received event `match` accepts (already received ones count). */
-  next(match: (e: WorkdeckEvent) => boolean, what: string, timeoutMs?: number): Promise<WorkdeckEvent>;
+export type LiveStream<T> = {
+  /** Every message received so far, in order. */
+  events: T[];
+  /** Resolves with the first received message `match` accepts (already received ones count). */
+  next(match: (e: T) => boolean, what: string, timeoutMs?: number): Promise<T>;
   close(): void;
 };
+export type LiveEvents = LiveStream<WorkdeckEvent>;
+/** The bearer token of a server started with WORKDECK_TOKEN (none: an open loopback server). */
+export type Auth = { token?: string };
+
+const authHeaders = (auth?: Auth): Record<string, string> => (auth?.token ? { authorization: `Bearer ${auth.token}` } : {});
 
 /**
  * A browser tab's one stream, over real HTTP: GET /api/trpc/events.subscribe as text/event-stream,
  * read in the background. Resolves once the server answered with the stream's headers.
  */
-export async function subscribeEvents(baseURL: string, input: object = {}): Promise<LiveEvents> {
+export function subscribeEvents(baseURL: string, input: object = {}, auth?: Auth): Promise<LiveEvents> {
+  return subscribeProcedure<WorkdeckEvent>(baseURL, "events.subscribe", input, auth);
+}
+
+/** Any tRPC subscription over real HTTP (SSE), e.g. `sessions.onEvents`, its messages read in the background. */
+export async function subscribeProcedure<T>(baseURL: string, procedure: string, input: object, auth?: Auth): Promise<LiveStream<T>> {
   const controller = new AbortController();
-  const url = `${baseURL}/api/trpc/events.subscribe?input=${encodeURIComponent(JSON.stringify(transformer.serialize(input)))}`;
-  const res = await fetch(url, { headers: { accept: "text/event-stream" }, signal: controller.signal });
-  if (!res.ok || !res.body) throw new Error(`events.subscribe answered ${res.status}`);
-  const events: WorkdeckEvent[] = [];
+  const url = `${baseURL}/api/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify(transformer.serialize(input)))}`;
+  const res = await fetch(url, { headers: { accept: "text/event-stream", ...authHeaders(auth) }, signal: controller.signal });
+  if (!res.ok || !res.body) throw new Error(`${procedure} answered ${res.status}`);
+  const events: T[] = [];
   const waiters = new Set<() => void>();
   void (async () => {
     const decoder = new TextDecoder();
@@ -41,7 +51,7 @@ export async function subscribeEvents(baseURL: string, input: object = {}): Prom
             else if (line.startsWith("data: ")) data = line.slice(6);
           }
           if (event !== "message" || !data) continue;
-          events.push(transformer.deserialize(JSON.parse(data)) as WorkdeckEvent);
+          events.push(transformer.deserialize(JSON.parse(data)) as T);
           for (const w of waiters) w();
         }
       }
@@ -62,7 +72,9 @@ export async function subscribeEvents(baseURL: string, input: object = {}): Prom
         };
         const timer = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`no ${what} on the stream; received: ${events.map((e) => e.type).join(", ") || "nothing"}`));
+          reject(
+            new Error(`no ${what} on the stream; received: ${events.map((e) => (e as { type?: string }).type).join(", ") || "nothing"}`),
+          );
         }, timeoutMs);
         waiters.add(check);
         check();
@@ -73,16 +85,16 @@ export async function subscribeEvents(baseURL: string, input: object = {}): Prom
 }
 
 /** A tRPC query over real HTTP (GET, the app's transformer), as a browser tab sends it. */
-export async function trpcQuery<T>(baseURL: string, procedure: string, input?: unknown): Promise<T> {
+export async function trpcQuery<T>(baseURL: string, procedure: string, input?: unknown, auth?: Auth): Promise<T> {
   const q = input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify(transformer.serialize(input)))}`;
-  return answer<T>(procedure, await fetch(`${baseURL}/api/trpc/${procedure}${q}`));
+  return answer<T>(procedure, await fetch(`${baseURL}/api/trpc/${procedure}${q}`, { headers: authHeaders(auth) }));
 }
 
 /** A tRPC mutation over real HTTP (POST, no Origin: a CLI-like caller). */
-export async function trpcMutate<T>(baseURL: string, procedure: string, input: unknown): Promise<T> {
+export async function trpcMutate<T>(baseURL: string, procedure: string, input: unknown, auth?: Auth): Promise<T> {
   const res = await fetch(`${baseURL}/api/trpc/${procedure}`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...authHeaders(auth) },
     body: JSON.stringify(transformer.serialize(input)),
   });
   return answer<T>(procedure, res);
