@@ -381,6 +381,14 @@ export class PostgresStore implements SqlStore {
     return { changes: r.rowCount ?? 0, row: r.rows[0] };
   }
 
+  /**
+   * Raw text and values on this store's connection (its transaction's, inside one): the shape of
+   * pg-boss's `db` option, so the session queue's jobs move in the same transaction as the rows.
+   */
+  async executeSql(text: string, values?: unknown[]): Promise<{ rows: pg.QueryResultRow[] }> {
+    return this.on.query(text, values);
+  }
+
   async size(): Promise<StorageSize> {
     const row = await this.get<{ bytes: number | string }>(sql`SELECT pg_database_size(current_database()) AS bytes`);
     return { fileBytes: Number(row?.bytes ?? 0), walBytes: 0, freeBytes: 0 };
