@@ -27,6 +27,12 @@ export type TransactionOptions = {
    * later. PostgreSQL: no effect (its waits do not block the event loop).
    */
   failIfLocked?: boolean;
+  /**
+   * Reads that must agree with each other (a plan computed from several queries): PostgreSQL runs
+   * the transaction REPEATABLE READ READ ONLY, one snapshot for all its statements (READ COMMITTED
+   * takes one per statement). SQLite's deferred BEGIN already reads one snapshot (WAL).
+   */
+  snapshot?: boolean;
 };
 
 /** What the database weighs (Settings): a SQLite file and its write-ahead log, or a PostgreSQL database. */
@@ -405,7 +411,7 @@ export class PostgresStore implements SqlStore {
     }
     const client = await this.pool.connect();
     try {
-      await client.query("BEGIN");
+      await client.query(opts.snapshot ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN");
       if (opts.exclusive) await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [opts.exclusive]);
       const result = await fn(new PostgresStore(this.pool, client, new Set(opts.exclusive ? [opts.exclusive] : [])));
       await client.query("COMMIT");
