@@ -48,6 +48,8 @@ export const ClaudeAccountConfigSchema = z.strictObject({
     .optional(),
   /** "worker": only a `workdeck worker` holding this account runs its sessions, never the server itself (issue 14). */
   runsOn: z.enum(["server", "worker"]).optional(),
+  /** At most this many of this account's sessions run at once, counted across every instance and worker on the database (issue 14). Unset = no limit of its own. */
+  maxConcurrent: z.number().int().positive().max(64).optional(),
 });
 
 export const WorkdeckConfigSchema = z.strictObject({

@@ -26,6 +26,8 @@ export type PoolAccount = {
   oauthTokenEnv: string | null;
   implicit: boolean;
   runsOn: "server" | "worker";
+  /** At most this many running sessions on the account across the database (null: no limit of its own). */
+  maxConcurrent: number | null;
 };
 
 /** `sqlStore`: the rows through the SQL port (issue 14; absent = one over `db`'s connection). */
@@ -59,8 +61,9 @@ export class AccountPool {
           oauthTokenEnv: a.oauthTokenEnv ?? null,
           implicit: false,
           runsOn: a.runsOn ?? "server",
+          maxConcurrent: a.maxConcurrent ?? null,
         }))
-      : [{ id: IMPLICIT_ACCOUNT, configDir: null, oauthTokenEnv: null, implicit: true, runsOn: "server" }];
+      : [{ id: IMPLICIT_ACCOUNT, configDir: null, oauthTokenEnv: null, implicit: true, runsOn: "server", maxConcurrent: null }];
   }
 
   get rows(): AccountRows {
@@ -104,6 +107,11 @@ export class AccountPool {
    * `now`: the claim's clock. `worker`: the ready accounts of the `workdeck worker` picking (issue
    * 14): only those, and their logins are its own to check; without it, the server's own runner
    * picks and never an account that `runsOn: "worker"` (`elsewhere`: such an account could take it).
+   * `load`: sessions the account has running (or on their way to it) across the database; an
+   * account at its `maxConcurrent` is skipped (`full`: one would take it once a run ends).
+   * `held`: the pg-boss dispatcher routes for every holder at once (sessions/queue-pgboss.ts):
+   * an account that runs on a worker counts when a live worker holds it; `busy`: one whose
+   * holders have no free slot for another session is skipped like a full one.
    */
   async pick(opts: {
     sticky?: string | null;
@@ -113,7 +121,10 @@ export class AccountPool {
     on?: SqlStore;
     now?: number;
     worker?: readonly string[];
-  }): Promise<{ account: PoolAccount | null; until: Date | null; elsewhere?: boolean }> {
+    load?: ReadonlyMap<string, number>;
+    held?: ReadonlySet<string>;
+    busy?: (accountId: string) => boolean;
+  }): Promise<{ account: PoolAccount | null; until: Date | null; elsewhere?: boolean; full?: boolean }> {
     await this.ready();
     const rows = opts.on ? new AccountRows(opts.on) : this.rows;
     const now = opts.now ?? Date.now();
@@ -123,15 +134,27 @@ export class AccountPool {
       : candidates;
     let until: Date | null = null;
     let elsewhere = false;
+    let full = false;
     for (const a of ordered) {
       if (opts.exclude?.includes(a.id)) continue;
-      if (opts.worker) {
-        if (!opts.worker.includes(a.id)) continue;
+      if (opts.worker && !opts.worker.includes(a.id)) continue;
+      if (opts.held && a.runsOn === "worker" && !opts.held.has(a.id)) {
+        elsewhere = true;
+        continue;
+      }
+      if ((a.maxConcurrent !== null && (opts.load?.get(a.id) ?? 0) >= a.maxConcurrent) || opts.busy?.(a.id)) {
+        // Checked before its state: a limit is no reason to park or disable it.
+        full = true;
+        continue;
+      }
+      if (opts.worker || (opts.held && a.runsOn === "worker")) {
         const s = await rows.state(a.id, now);
         // A config problem the server saw is about its own disk, not the worker's.
         const configProblem = s.state === "disabled" && /does not exist|is not set/.test((await rows.get(a.id))?.lastError ?? "");
         if (s.state === "available" || configProblem) return { account: a, until: null };
         if (s.state === "limited" && s.limitedUntil && (!until || s.limitedUntil < until)) until = s.limitedUntil;
+        // Its worker may bring it back (a login there) before any reset: nothing waits on a timer for it.
+        if (opts.held) elsewhere = true;
         continue;
       }
       if (a.runsOn === "worker") {
@@ -151,7 +174,7 @@ export class AccountPool {
       if (s.state === "available") return { account: a, until: null };
       if (s.state === "limited" && s.limitedUntil && (!until || s.limitedUntil < until)) until = s.limitedUntil;
     }
-    return { account: null, until, elsewhere };
+    return { account: null, until, elsewhere, full };
   }
 
   /** Environment of a `claude` child running on this account. */

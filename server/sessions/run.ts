@@ -12,7 +12,7 @@ import { copyTranscript, transcriptDirs } from "./account-use";
 import { sleep, type RunnerTuning, type SessionsDeps } from "./deps";
 import type { SessionStore } from "./store";
 import { newRun, type SessionChange, type SessionRow } from "./rows";
-import type { Claimed } from "./queue";
+import type { Claimed, SessionQueue } from "./queue";
 import { driveRun, eventType, startProcess, type ActiveRun, type RunSink } from "./run-process";
 
 export { claudeBinary, eventType, type ActiveRun } from "./run-process";
@@ -40,6 +40,8 @@ export type RunContext = {
   schedule: () => Promise<void>;
   /** For the session's timeout. */
   stop: (id: number, reason: "timeout") => Promise<unknown>;
+  /** The session queue (queue.ts): a run's end releases its job. */
+  queue: SessionQueue;
 };
 
 /** What a claim writes on the session (running here, on `account`) and what its run starts with. */
@@ -186,6 +188,7 @@ async function consume(ctx: RunContext, s: SessionRow, active: ActiveRun, run: S
     thrown: end.thrown,
   });
   await applyOutcome(ctx, s.id, active, end.outcome);
+  await releaseJob(ctx, s.id);
   await store.publishUpdated(s.id);
   void ctx.schedule();
 }
@@ -247,6 +250,14 @@ export async function applyOutcome(
     default:
       await store.update(id, { status: "failed", exitReason: outcome.kind, exitMessage: text, endedAt: now });
   }
+}
+
+/**
+ * The run's job is done whatever the outcome (a requeued session gets a new one when it is due,
+ * maybe on another account); a failure is logged, and the next claim cancels the job instead.
+ */
+export async function releaseJob(ctx: Pick<RunContext, "queue" | "deps">, id: number): Promise<void> {
+  await ctx.queue.release(id).catch((err: unknown) => ctx.deps.log.warn({ err, sessionId: id }, "could not release a session's job"));
 }
 
 /** Back to the queue to continue on another account (or this one after its reset); a pinned session waits for its own. */

@@ -6,7 +6,8 @@ import { claudeBinary, launchRun, planRun, shutdownRun, type ActiveRun, type Run
 import type { RunnerTuning, SessionsDeps } from "./deps";
 import type { SessionStore } from "./store";
 import type { SessionRow } from "./rows";
-import { claimNext, dueSessions } from "./queue";
+import { dueSessions, TableQueue, type SessionQueue } from "./queue";
+import { PgBossQueue } from "./queue-pgboss";
 import type { AccountPool } from "../accounts/service";
 import { describeBlockers, sessionGate } from "../dependencies/service";
 
@@ -14,7 +15,8 @@ import { describeBlockers, sessionGate } from "../dependencies/service";
  * The queue: at most `claude.maxConcurrent` sessions running in this process, the rest started
  * by priority (then age) as room and accounts allow; a session waiting for a backoff or an
  * account's reset wakes the queue when it is due. Every instance on the database runs it, and
- * a session is claimed in one exclusive transaction (queue.ts), so only one of them starts it.
+ * a session is claimed in one exclusive transaction (queue.ts: the table on SQLite, pg-boss jobs
+ * on PostgreSQL, queue-pgboss.ts), so only one of them starts it.
  * Owns this process's lease (server-lease.ts) and its running runs, so it also recovers orphans
  * on start and ends every run on close.
  */
@@ -25,6 +27,8 @@ export class SessionScheduler {
   readonly lease: ServerLease;
   readonly runContext: RunContext;
   readonly recheckContext: RecheckContext;
+  /** Where claims go: one per process, so pg-boss starts once (on the first claim) and stops with it. */
+  readonly queue: SessionQueue;
   private timer: NodeJS.Timeout | null = null;
   private checkTimer: NodeJS.Timeout | null = null;
   private orphanTimer: NodeJS.Timeout | null = null;
@@ -42,8 +46,10 @@ export class SessionScheduler {
     stop: (id: number, reason: "timeout") => Promise<unknown>,
   ) {
     this.lease = new ServerLease(store.sql);
+    const queueDeps = { store: store.sql, pool, env: deps.baseEnv, log: deps.log };
+    this.queue = store.sql.dialect === "postgres" ? new PgBossQueue(queueDeps) : new TableQueue(queueDeps);
     const schedule = () => this.schedule();
-    this.runContext = { deps, tuning, store, pool, permissions, lease: this.lease, active: this.active, schedule, stop };
+    this.runContext = { deps, tuning, store, pool, permissions, lease: this.lease, active: this.active, schedule, stop, queue: this.queue };
     this.recheckContext = {
       pool,
       deps,
@@ -91,6 +97,7 @@ export class SessionScheduler {
         killedProcesses: r.killedProcesses,
       });
       await this.store.publishUpdated(r.id);
+      await this.release(r.id);
     }
     return { interrupted: recovered.map((r) => r.id), killed: recovered.flatMap((r) => (r.killedPid ? [r.killedPid] : [])) };
   }
@@ -116,6 +123,12 @@ export class SessionScheduler {
     }
     // Whatever did not record its end in time is an orphan for the next server to recover.
     await this.lease.release();
+    await this.queue.close();
+  }
+
+  /** The session left its run or the queue: its job is done (a failure here is the next claim's to tidy). */
+  async release(id: number): Promise<void> {
+    await this.queue.release(id).catch((err: unknown) => this.deps.log.warn({ err, sessionId: id }, "could not release a session's job"));
   }
 
   runningCount(accountId?: string): number {
@@ -194,17 +207,12 @@ export class SessionScheduler {
     const startable: SessionRow[] = [];
     for (const s of queue.due) if (!(await this.heldByDependencies(s))) startable.push(s);
     while (startable.length && this.active.size < max && !this.closed) {
-      const { claimed, wakeAt } = await claimNext(
-        { store: this.store.sql, pool: this.pool, env: this.deps.baseEnv },
-        startable,
-        (row, account) => planRun(this.runContext, row, account, lease),
-      );
+      const { claimed, wakeAt } = await this.queue.claim({}, startable, (row, account) => planRun(this.runContext, row, account, lease));
       if (wakeAt !== null) nextWake = Math.min(nextWake ?? Infinity, wakeAt);
       if (!claimed) break;
-      startable.splice(
-        startable.findIndex((s) => s.id === claimed.row.id),
-        1,
-      );
+      // A pg-boss claim may take a session another instance's pass dispatched.
+      const at = startable.findIndex((s) => s.id === claimed.row.id);
+      if (at >= 0) startable.splice(at, 1);
       await launchRun(this.runContext, claimed).catch((err: unknown) => this.launchFailed(claimed.row.id, err));
     }
     if (nextWake !== null && !this.closed) {

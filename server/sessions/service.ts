@@ -27,7 +27,7 @@ import { SessionPermissions, workerPendingPermissions } from "./permissions";
 import { prepareResume, reviewSession } from "./land";
 import { DEFAULT_TUNING, sleep, type RunnerTuning, type SessionsDeps } from "./deps";
 import { SessionStore } from "./store";
-import { sessionInsertValues } from "./rows";
+import { sessionAssignments, sessionInsertValues } from "./rows";
 import { SessionScheduler } from "./scheduler";
 import { claudeBinary, stopRun, type RunContext } from "./run";
 import { assertUsableAccount, recheckAccount, recheckNeedsLogin } from "./account-use";
@@ -210,7 +210,13 @@ export class SessionRunner {
     }
     if (!run) {
       if (s.status !== "queued") throw new AppError("CONFLICT", `Session ${id} is ${s.status}, not running`, "not_running");
-      await this.store.update(id, { status: "stopped", exitReason: reason, endedAt: new Date() });
+      // Only while still queued: a claim that took it meanwhile has a run to stop instead.
+      const stopped = await this.store.sql.run(
+        sql`UPDATE sessions SET ${sessionAssignments({ status: "stopped", exitReason: reason, endedAt: new Date() })} WHERE id = ${id} AND status = 'queued'`,
+      );
+      if (!stopped.changes) return this.stop({ id }, reason);
+      // Its job, if it had one, never starts it: cancelled here, and a claim that fetched it first finds it stopped.
+      await this.scheduler.release(id);
       await this.store.publishUpdated(id);
       return this.get({ id });
     }

@@ -26,8 +26,8 @@ import { AppError } from "../app-error";
 import type { EventBus } from "../events/bus";
 import { newAgentToken, revokeAgentTokens, storeAgentToken } from "../auth/credentials";
 import type { SessionRunner } from "../sessions/service";
-import { claimNext, dueSessions } from "../sessions/queue";
-import { applyOutcome, CONTINUE_TEXT, eventType, type RunContext } from "../sessions/run";
+import { dueSessions } from "../sessions/queue";
+import { applyOutcome, CONTINUE_TEXT, eventType, releaseJob, type RunContext } from "../sessions/run";
 import { newProcessMark } from "../sessions/processes";
 import { newRun, type SessionChange, type SessionRow } from "../sessions/rows";
 import { sessionGate } from "../dependencies/service";
@@ -84,10 +84,8 @@ export async function claimForWorker(deps: WorkerSessionDeps, raw: WorkerClaimIn
   const queue = await dueSessions(ctx.store.sql);
   const startable: SessionRow[] = [];
   for (const s of queue.due) if ((await sessionGate(ctx.deps, s)).action === "start") startable.push(s);
-  const { claimed } = await claimNext(
-    { store: ctx.store.sql, pool: ctx.pool, env: ctx.deps.baseEnv, worker: input.accounts },
-    startable,
-    (row, account) => workerPlan(input.name, row, account.id),
+  const { claimed } = await ctx.queue.claim({ worker: input.accounts }, startable, (row, account) =>
+    workerPlan(input.name, row, account.id),
   );
   if (!claimed) return null;
   const { row: s, account, plan } = claimed;
@@ -181,6 +179,7 @@ export async function finishFromWorker(deps: WorkerSessionDeps, raw: WorkerFinis
     worker: input.name,
   });
   await applyOutcome(ctx, s.id, { accountId, stopping: input.stopping }, input.outcome);
+  await releaseJob(ctx, s.id);
   await ctx.store.publishUpdated(s.id);
   // A requeued session may go to another holder of an account, this server's own runner included.
   void ctx.schedule();
@@ -294,6 +293,7 @@ export async function interruptLostWorkers(deps: WorkerSessionDeps, now = Date.n
       );
       if (!changes) continue;
       interrupted.push(id);
+      await releaseJob(ctx, id);
       await revokeAgentTokens(deps.sqlStore, id);
       await ctx.store.note(id, "workdeck/interrupted", { reason: "worker_lost", worker: w.name });
       await ctx.store.publishUpdated(id);

@@ -1,0 +1,241 @@
+/**
+ * Issue 14: the session queue behind its interface, the same tests on a temp SQLite file (the
+ * table queue) and on a real PostgreSQL (pg-boss jobs, one queue per account). Two or three
+ * stores on one database stand for instances, each with its own queue (on PostgreSQL its own
+ * pg-boss, all started at once on a fresh database). On PostgreSQL each test also reads pg-boss's
+ * jobs, to show the session went through them.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { sql } from "drizzle-orm";
+import { afterEach, expect, it } from "vitest";
+import type { ClaudeAccountConfigSchema } from "@/lib/schemas/config";
+import type { z } from "zod";
+import type { SessionOptions } from "@/lib/schemas/sessions";
+import { AccountPool } from "@/server/accounts/service";
+import type { SqlStore } from "@/server/db/sql-store";
+import { EventBus } from "@/server/events/bus";
+import { createLogger } from "@/server/logger";
+import { dueSessions, TableQueue, type SessionQueue } from "@/server/sessions/queue";
+import { PgBossQueue } from "@/server/sessions/queue-pgboss";
+import { recoverOrphanedRuns } from "@/server/sessions/recovery";
+import { sessionInsertValues } from "@/server/sessions/rows";
+import { applyOutcome } from "@/server/sessions/run";
+import { DEFAULT_TUNING } from "@/server/sessions/deps";
+import { SessionStore } from "@/server/sessions/store";
+import { heartbeat } from "@/server/workers/service";
+import { describeEachDialect } from "../support/dialects";
+import { tempDir } from "../support/temp";
+
+const log = createLogger("silent");
+const opened: SessionQueue[] = [];
+afterEach(async () => {
+  // Each pg-boss stops before the matrix closes the pools it runs on.
+  for (const q of opened.splice(0)) await q.close();
+});
+
+type AccountSpec = Omit<z.infer<typeof ClaudeAccountConfigSchema>, "configDir"> & { configDir?: string };
+
+/** One instance on `store`: its account pool (each account with a config dir of its own) and its queue, as the scheduler builds it. */
+function instance(store: SqlStore, root: string, accounts: AccountSpec[]) {
+  const configured = accounts.map((a) => {
+    const configDir = a.configDir ?? path.join(root, a.id);
+    fs.mkdirSync(configDir, { recursive: true });
+    return { ...a, configDir };
+  });
+  const config = { config: { claude: { accounts: configured } }, file: undefined, baseDir: root };
+  const pool = new AccountPool({ sqlStore: store, config });
+  const deps = { store, pool, env: {}, log };
+  const queue: SessionQueue = store.dialect === "postgres" ? new PgBossQueue(deps) : new TableQueue(deps);
+  opened.push(queue);
+  return { store, pool, config, queue };
+}
+type Instance = ReturnType<typeof instance>;
+
+async function enqueue(store: SqlStore, priority = 3, options: SessionOptions = {}): Promise<number> {
+  const r = await store.run<{ id: number | string }>(
+    sql`INSERT INTO sessions ${sessionInsertValues({
+      sessionType: "manual",
+      status: "queued",
+      projectSlug: "demo",
+      cwd: "/tmp",
+      prompt: "do it",
+      options,
+      priority,
+      runs: [],
+      createdAt: new Date(),
+    })} RETURNING id`,
+  );
+  return Number(r.row!.id);
+}
+
+/** What the scheduler (or workers.claim, with `worker`) does for one start: the due sessions, then one claim. */
+async function claim(at: Instance, lease: string, opts: { now?: number; worker?: string[] } = {}) {
+  const now = opts.now ?? Date.now();
+  const { due, wakeAt } = await dueSessions(at.store, now);
+  const r = await at.queue.claim(
+    { worker: opts.worker },
+    due,
+    (row, account) => ({ change: { ownerLease: lease, accountId: account.id, worker: opts.worker ? lease : null, notBefore: null } }),
+    now,
+  );
+  const wakes = [wakeAt, r.wakeAt].filter((w) => w !== null);
+  return { claimed: r.claimed, wakeAt: wakes.length ? Math.min(...wakes) : null };
+}
+
+/** The run ends: its row says so, and its job is released (run.ts consume, workers.finish). */
+async function end(at: Instance, id: number): Promise<void> {
+  await at.store.run(sql`UPDATE sessions SET status = 'completed', ended_at = ${Date.now()} WHERE id = ${id}`);
+  await at.queue.release(id);
+}
+
+const status = async (store: SqlStore, id: number) =>
+  (await store.get<{ status: string; account_id: string | null; owner_lease: string | null; attempts: number }>(
+    sql`SELECT status, account_id, owner_lease, attempts FROM sessions WHERE id = ${id}`,
+  ))!;
+
+/** pg-boss's jobs for a session (PostgreSQL only): its queue, state and priority, oldest first. */
+async function jobsOf(store: SqlStore, id: number) {
+  return store.all<{ name: string; state: string; priority: number }>(
+    sql`SELECT name, state::text AS state, priority FROM pgboss.job WHERE data->>'sessionId' = ${String(id)} ORDER BY created_on, id`,
+  );
+}
+
+describeEachDialect("the session queue", ({ dialect, open, again }) => {
+  it("starts sessions by priority, then by age, each through its account's queue", async () => {
+    const store = await open();
+    const at = instance(store, tempDir(), [{ id: "a" }]);
+    const low = await enqueue(store, 1);
+    const high = await enqueue(store, 5);
+    const olderMid = await enqueue(store, 3);
+    const youngerMid = await enqueue(store, 3);
+
+    const order: number[] = [];
+    for (let c = await claim(at, "l"); c.claimed; c = await claim(at, "l")) order.push(c.claimed.row.id);
+    expect(order).toEqual([high, olderMid, youngerMid, low]);
+    if (dialect === "postgres") {
+      expect(await jobsOf(store, high)).toEqual([{ name: "workdeck-session-a", state: "active", priority: 5 }]);
+      expect(await jobsOf(store, low)).toEqual([{ name: "workdeck-session-a", state: "active", priority: 1 }]);
+    }
+  });
+
+  it("an account's maxConcurrent holds across instances: a session waits for a free slot, then takes it", async () => {
+    const store = await open();
+    const root = tempDir();
+    const accounts = [
+      { id: "a", maxConcurrent: 1 },
+      { id: "b", maxConcurrent: 1 },
+    ];
+    const one = instance(store, root, accounts);
+    const two = instance(await again(store), root, accounts);
+    const ids = [await enqueue(store), await enqueue(store), await enqueue(store)];
+
+    const claims = await Promise.all([claim(one, "one"), claim(two, "two"), claim(one, "one"), claim(two, "two")]);
+    const taken = claims.flatMap((c) => (c.claimed ? [c.claimed] : []));
+    expect(taken.map((c) => c.account.id).sort()).toEqual(["a", "b"]);
+    expect(taken.map((c) => c.row.id).sort((x, y) => x - y)).toEqual(ids.slice(0, 2));
+    // Both accounts are at their limit: nobody takes the third, and it is not pushed back in time either.
+    expect((await claim(two, "two")).claimed).toBeNull();
+    expect(await status(store, ids[2]!)).toMatchObject({ status: "queued" });
+
+    const onB = taken.find((c) => c.account.id === "b")!;
+    await end(one, onB.row.id);
+    const next = await claim(two, "two");
+    expect(next.claimed).toMatchObject({ row: { id: ids[2] }, account: { id: "b" } });
+    if (dialect === "postgres") {
+      expect((await jobsOf(store, onB.row.id)).map((j) => j.state)).toEqual(["completed"]);
+      expect(await jobsOf(store, ids[2]!)).toEqual([{ name: "workdeck-session-b", state: "active", priority: 3 }]);
+    }
+  });
+
+  it("a stopped session's job never starts it, whether the stop released the job or not", async () => {
+    const store = await open();
+    const root = tempDir();
+    const accounts = [{ id: "w1", configDir: "/on-the-worker/w1", runsOn: "worker" as const }];
+    const server = instance(store, root, accounts);
+    const worker = instance(await again(store), root, accounts);
+    await heartbeat(
+      { sqlStore: store, config: server.config },
+      { name: "alpha", accounts: [{ id: "w1", ready: true, reason: null }], capacity: 2, running: [], version: "0.1.0", host: "alpha" },
+    );
+    const released = await enqueue(store);
+    const raced = await enqueue(store);
+
+    // The server holds no w1, but its claim routes both sessions to w1's queue for the worker.
+    expect((await claim(server, "server")).claimed).toBeNull();
+    if (dialect === "postgres")
+      for (const id of [released, raced]) expect((await jobsOf(store, id)).map((j) => j.state)).toEqual(["created"]);
+
+    // One is stopped as sessions.stop does (its job released); the other by a stop the queue never heard of.
+    await store.run(sql`UPDATE sessions SET status = 'stopped' WHERE id IN (${released}, ${raced})`);
+    await server.queue.release(released);
+    expect((await claim(worker, "alpha", { worker: ["w1"] })).claimed).toBeNull();
+    expect(await status(store, released)).toMatchObject({ status: "stopped", owner_lease: null });
+    expect(await status(store, raced)).toMatchObject({ status: "stopped", owner_lease: null });
+    if (dialect === "postgres")
+      for (const id of [released, raced]) expect((await jobsOf(store, id)).map((j) => j.state)).toEqual(["cancelled"]);
+  });
+
+  it("a transient failure requeues the session with backoff; it starts again once due, counting the attempt", async () => {
+    const store = await open();
+    const at = instance(store, tempDir(), [{ id: "a" }]);
+    const sessions = new SessionStore({ sqlStore: store, bus: new EventBus(null, store) });
+    const id = await enqueue(store);
+    expect((await claim(at, "l")).claimed?.row.id).toBe(id);
+
+    const tuning = { ...DEFAULT_TUNING, retryBaseMs: 10_000, retryMaxMs: 10_000 };
+    const deps = { baseEnv: {} } as unknown as Parameters<typeof applyOutcome>[0]["deps"];
+    const outcome = { kind: "transient" as const, reason: "overloaded" as const, status: 529, text: "Overloaded" };
+    await applyOutcome({ store: sessions, pool: at.pool, tuning, deps }, id, { accountId: "a", stopping: null }, outcome);
+    await at.queue.release(id);
+    const row = await sessions.row(id);
+    expect(row).toMatchObject({ status: "queued", attempts: 1, exitReason: "transient" });
+    const dueAt = row.notBefore!.getTime();
+
+    // In its backoff: nothing starts, and the claim says when to look again.
+    const early = await claim(at, "l", { now: dueAt - 1 });
+    expect(early).toEqual({ claimed: null, wakeAt: dueAt });
+    const again = await claim(at, "l", { now: dueAt });
+    expect(again.claimed).toMatchObject({ row: { id, attempts: 1 }, account: { id: "a" } });
+    if (dialect === "postgres") expect((await jobsOf(store, id)).map((j) => j.state)).toEqual(["completed", "active"]);
+  });
+
+  it("a session held by a process that died is recovered: interrupted by the lease sweep, then resumed on another instance", async () => {
+    const store = await open();
+    const root = tempDir();
+    const one = instance(store, root, [{ id: "a" }]);
+    const two = instance(await again(store), root, [{ id: "a" }]);
+    const id = await enqueue(store);
+    // The first instance takes it under a lease that no live process holds (it died with its job).
+    expect((await claim(one, "dead-lease")).claimed?.row.id).toBe(id);
+
+    const recovered = await recoverOrphanedRuns(two.store, "lease-two");
+    expect(recovered.map((r) => r.id)).toEqual([id]);
+    expect(await status(store, id)).toMatchObject({ status: "interrupted" });
+    // Resumed (sessions.resume): queued again, and the other instance takes it, its dead job and all.
+    await store.run(sql`UPDATE sessions SET status = 'queued', ended_at = NULL WHERE id = ${id}`);
+    expect((await claim(two, "lease-two")).claimed?.row.id).toBe(id);
+    expect(await status(store, id)).toMatchObject({ status: "running", owner_lease: "lease-two" });
+    if (dialect === "postgres") expect((await jobsOf(store, id)).map((j) => j.state)).toEqual(["cancelled", "active"]);
+  });
+
+  it("three instances claiming at once start every session exactly once", async () => {
+    const store = await open();
+    const root = tempDir();
+    const accounts = [{ id: "a" }, { id: "b", maxConcurrent: 3 }];
+    const instances = [
+      instance(store, root, accounts),
+      instance(await again(store), root, accounts),
+      instance(await again(store), root, accounts),
+    ];
+    const ids: number[] = [];
+    for (let i = 0; i < 12; i++) ids.push(await enqueue(store, i % 3));
+
+    const claims = await Promise.all(Array.from({ length: 18 }, (_, i) => claim(instances[i % 3]!, `lease-${i % 3}`)));
+    const taken = claims.flatMap((c) => (c.claimed ? [c.claimed.row.id] : []));
+    expect(taken.sort((x, y) => x - y)).toEqual(ids);
+    const rows = await store.all<{ status: string }>(sql`SELECT status FROM sessions ORDER BY id`);
+    expect(rows.every((r) => r.status === "running")).toBe(true);
+    if (dialect === "postgres") for (const id of ids) expect((await jobsOf(store, id)).filter((j) => j.state === "active")).toHaveLength(1);
+  });
+});
