@@ -155,3 +155,16 @@ export function generatePlaywrightReport(opts: GenerateOptions): string {
     stats,
   });
 }
+
+type Suite = { suites?: Suite[]; specs?: unknown[] };
+
+/** The same report with its files, describes and specs listed backwards (another shard's or reporter's order). */
+export function reversedReport(body: string): string {
+  const report = JSON.parse(body) as { suites: Suite[] };
+  const flip = (suite: Suite) => {
+    suite.suites?.reverse().forEach(flip);
+    suite.specs?.reverse();
+  };
+  report.suites.reverse().forEach(flip);
+  return JSON.stringify(report);
+}

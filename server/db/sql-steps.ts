@@ -23,6 +23,8 @@ export type Step =
       write?: boolean;
       /** Writers that must not interleave: IMMEDIATE on SQLite, a transaction-scoped advisory lock on PostgreSQL. */
       exclusive?: string;
+      /** Reads that must agree: one snapshot for the whole transaction (PostgreSQL REPEATABLE READ READ ONLY; SQLite's deferred BEGIN is one). */
+      snapshot?: boolean;
     }
   /** Between two chunks of a long write: on SQLite, a turn for this process's waiting writers. */
   | { kind: "pause" };
@@ -67,7 +69,7 @@ function insertText(step: Insert): string {
   return `INSERT INTO "${step.table}" (${step.columns.map((c) => `"${c}"`).join(", ")}) VALUES ${values} ${step.tail}`;
 }
 
-export function* transaction<T>(body: () => Steps<T>, opts: { write?: boolean; exclusive?: string } = {}): Steps<T> {
+export function* transaction<T>(body: () => Steps<T>, opts: { write?: boolean; exclusive?: string; snapshot?: boolean } = {}): Steps<T> {
   return (yield { kind: "transaction", body, ...opts }) as T;
 }
 
@@ -140,7 +142,7 @@ export async function runOnStore<T>(store: SqlStore, steps: Steps<T>): Promise<T
       case "transaction": {
         // The port's SQLite IMMEDIATE is its `exclusive`; PostgreSQL's row locks need no lock for a plain write.
         const exclusive = step.exclusive ?? (step.write && store.dialect === "sqlite" ? "write" : undefined);
-        return store.transaction((tx) => runOnStore(tx, step.body()), { exclusive });
+        return store.transaction((tx) => runOnStore(tx, step.body()), { exclusive, snapshot: step.snapshot });
       }
       case "pause":
         return undefined;

@@ -14,7 +14,7 @@
  */
 import type Database from "better-sqlite3";
 import { sql } from "drizzle-orm";
-import { all, pause, run, runOnSqlite, transaction, type Steps } from "../db/sql-steps";
+import { all, run, runOnSqlite, type Steps } from "../db/sql-steps";
 // Its modules, not the package index: reading groups needs none of the report parsers (issue 12).
 import { classifyTest, type HistoryEntry, type TestClassification } from "@workdeck/error-classifier/classify";
 import type { Fingerprint } from "@workdeck/error-classifier/fingerprint";
@@ -383,35 +383,34 @@ export function lettersFromHistory(history: readonly HistoryEntry[], latestSeq: 
 }
 
 /**
- * Inserts, ahead of the flip and hidden under `marker` (in place of the project's slug, with no
- * triage row: every reader joins both), the groups of cases that have none yet; their writes
- * become "adopt". Returns how many. Cases with a group keep theirs as inserts: a group's page
- * lists the test's other groups without that join. One write transaction per `size` groups.
+ * The writes that give a test case its first group (it has none yet): the ones an ingest may insert
+ * ahead of its flip, hidden (ingest-plan.ts). Cases with a group keep theirs as inserts: a group's
+ * page lists the test's other groups without the join that hides them. Indexes into `plan.writes`, by case id.
  */
-export function* insertHiddenGroupsSteps(plan: ReclassifyPlan, marker: string, size: number): Steps<number> {
-  const now = Date.now();
+export function firstGroupWrites(plan: ReclassifyPlan): number[] {
   const indexes = plan.writes.flatMap((w, i) => (w.kind === "insert" && plan.firstLetters.has(w.values.testCaseId) ? [i] : []));
-  let adopted = 0;
-  for (let i = 0; i < indexes.length; i += size) {
-    yield* pause();
-    yield* transaction(
-      function* () {
-        for (const at of indexes.slice(i, i + size)) {
-          const w = plan.writes[at] as Extract<Write, { kind: "insert" }>;
-          const inserted = yield* run<{ id: number }>(
-            insertGroup({ ...w.values, projectSlug: marker }, now, sql`ON CONFLICT (test_case_id, fingerprint) DO NOTHING`),
-          );
-          // A conflict (another ingest's hidden group for the same failure) stays an insert for the flip.
-          if (inserted.row) {
-            plan.writes[at] = { kind: "adopt", id: Number(inserted.row.id), values: w.values, triage: w.triage };
-            adopted++;
-          }
-        }
-      },
-      { write: true },
-    );
-  }
-  return adopted;
+  const caseOf = (i: number) => (plan.writes[i] as Extract<Write, { kind: "insert" }>).values.testCaseId;
+  return indexes.sort((a, b) => caseOf(a) - caseOf(b));
+}
+
+/** The test case a write of firstGroupWrites is for. */
+export const writeCase = (plan: ReclassifyPlan, at: number): number =>
+  (plan.writes[at] as Extract<Write, { kind: "insert" }>).values.testCaseId;
+
+/**
+ * Inserts the group of write `at` (firstGroupWrites) ahead of the flip, hidden under `marker` in
+ * place of the project's slug and with no triage row (every reader joins both); the write becomes
+ * "adopt". False when the same failure's group is there already (another ingest's, hidden): the
+ * write stays an insert for the flip.
+ */
+export function* hideGroupSteps(plan: ReclassifyPlan, at: number, marker: string, now: number): Steps<boolean> {
+  const w = plan.writes[at] as Extract<Write, { kind: "insert" }>;
+  const inserted = yield* run<{ id: number }>(
+    insertGroup({ ...w.values, projectSlug: marker }, now, sql`ON CONFLICT (test_case_id, fingerprint) DO NOTHING`),
+  );
+  if (!inserted.row) return false;
+  plan.writes[at] = { kind: "adopt", id: Number(inserted.row.id), values: w.values, triage: w.triage };
+  return true;
 }
 
 /** Writes a plan (inside a transaction); returns the outcome with the new groups' ids. */

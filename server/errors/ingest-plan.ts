@@ -7,9 +7,10 @@
  *   - the run as a *staged* report: its row carries a marker (`pending:…`, never a valid slug)
  *     instead of the project's slug and no seq, so no reader sees it or its results (every reader
  *     of results joins reports of a project), then its results, a thousand rows per transaction;
- * - prepareFlip, without the lock held throughout: the failure groups recomputed on a snapshot
- *   with the staged run as the project's latest (only rows that change are kept), the sparkline
- *   letters; then, in chunks, the first groups of tests that had none, hidden like the run;
+ * - prepareFlip, without the lock held throughout: the failure groups recomputed on one snapshot
+ *   (a read-only REPEATABLE READ transaction on PostgreSQL) with the staged run as the project's
+ *   latest (only rows that change are kept), the sparkline letters; then, in chunks, each under the
+ *   project's lock, the first groups of tests that had none, hidden like the run, with their letters;
  * - showStage, under the lock: the report row gets its slug and seq, which shows the run and all
  *   its results at once, the hidden groups get theirs, and the rest of the plan (triage rows,
  *   changed groups, letters) is written. Small: it grows with what changed, not with the report.
@@ -17,7 +18,13 @@
  *
  * Each part is written as steps (db/sql-steps.ts): run synchronously on a SQLite connection (the
  * ingest worker thread, the CLI; the exported functions without `Steps`), or through the port on
- * PostgreSQL, where "the write lock" is the flip's advisory lock on the project.
+ * PostgreSQL, where "the write lock" is the project's advisory lock (groupsLock).
+ *
+ * Lock order on PostgreSQL (issue 14: two ingests of different reports of a project deadlocked):
+ * whatever writes groups or the letters of cases (the hidden groups, the flip) holds the project's
+ * lock, so none of it waits on a row another ingest holds without it. What runs without the lock
+ * writes rows only the ingest itself sees (its staged run and results) or inserts new test cases,
+ * in key order, so two stagings meet the shared unique index in the same order.
  */
 import { hostname } from "node:os";
 import type Database from "better-sqlite3";
@@ -27,9 +34,12 @@ import { all, get, insertRows, pause, run, runOnSqlite, transaction, type Steps 
 import {
   advanceRecent,
   applyReclassifySteps,
-  insertHiddenGroupsSteps,
+  firstGroupWrites,
+  groupsLock,
+  hideGroupSteps,
   planReclassifySteps,
   statusLetter,
+  writeCase,
   type ReclassifyOutcome,
   type ReclassifyPlan,
 } from "./groups";
@@ -76,7 +86,7 @@ export type FlipPlan = {
   seq: number;
   reclassify: ReclassifyPlan;
   letters: Map<number, string>;
-  /** Groups inserted ahead, hidden under the stage's marker (prepareFlip). */
+  /** Groups inserted ahead, hidden under the stage's marker (prepareFlip); their cases' letters were written with them. */
   hidden: number;
 };
 
@@ -183,40 +193,58 @@ export function* planFlipSteps(projectSlug: string, stage: Stage): Steps<FlipPla
 }
 
 /**
- * Everything before the flip that does not need the lock held throughout: the plan, in a read
- * transaction (a snapshot on SQLite); then, in chunks, what no reader can see yet: the letters of
- * cases getting their first group, and those groups themselves, hidden (groups.ts insertHiddenGroupsSteps).
+ * The plan on one snapshot: read piece by piece, a plan must not see a report that landed halfway
+ * (its seq read before, that report's results after). Without the lock: it is the long read.
+ */
+export function* readFlipPlanSteps(projectSlug: string, stage: Stage): Steps<FlipPlan> {
+  return yield* transaction(() => planFlipSteps(projectSlug, stage), { snapshot: true });
+}
+
+/**
+ * Everything before the flip that does not need the lock held throughout: the plan, on a snapshot;
+ * then, in chunks, what no reader can see yet: the first groups of cases that had none, hidden
+ * (groups.ts hideGroupSteps), each with its case's letters.
  */
 export function* prepareFlipSteps(projectSlug: string, stage: Stage): Steps<FlipPlan> {
-  const plan = yield* transaction(() => planFlipSteps(projectSlug, stage));
-  yield* writeFirstLetters(plan);
-  plan.hidden = yield* insertHiddenGroupsSteps(plan.reclassify, stage.marker, CHUNK);
+  const plan = yield* readFlipPlanSteps(projectSlug, stage);
+  plan.hidden = yield* hideFirstGroups(projectSlug, stage.marker, plan);
   return plan;
 }
 
 /**
- * Before the flip, in chunks: the letters of cases that get their first group in this run. No
- * reader looks at the letters of a case without a group, so they may be written early (and a
- * case that got a group meanwhile, from another ingest, is left to the flip, which plans again).
+ * Before the flip, a chunk per transaction under the project's lock: for each case getting its
+ * first group, its letters and that group, hidden. No reader looks at the letters of a case
+ * without a shown group, so both may be written early. Both or neither: a case another ingest got
+ * to first (its group, hidden or shown, is there) keeps that ingest's letters and stays an insert
+ * for the flip, which writes the letters then. The lock keeps these writes and any flip of the
+ * project apart: no deadlock on the groups' unique index, and no letters written over a flip's.
  */
-function* writeFirstLetters(plan: FlipPlan): Steps<void> {
-  // In id order: two ingests of the project updating the same rows in another order could deadlock on PostgreSQL.
-  const ids = [...plan.reclassify.firstLetters.keys()].sort((a, b) => a - b);
-  for (let i = 0; i < ids.length; i += CHUNK) {
+function* hideFirstGroups(projectSlug: string, marker: string, plan: FlipPlan): Steps<number> {
+  const writes = firstGroupWrites(plan.reclassify);
+  const now = Date.now();
+  let hidden = 0;
+  for (let i = 0; i < writes.length; i += CHUNK) {
     yield* pause();
-    yield* transaction(
+    hidden += yield* transaction(
       function* () {
-        for (const id of ids.slice(i, i + CHUNK))
-          yield* run(
+        let n = 0;
+        for (const at of writes.slice(i, i + CHUNK)) {
+          const id = writeCase(plan.reclassify, at);
+          const letters = yield* run(
             sql`UPDATE test_cases SET recent_statuses = ${plan.letters.get(id)}, recent_seq = ${plan.seq}
                 WHERE id = ${id} AND NOT EXISTS (SELECT 1 FROM test_failures WHERE test_case_id = test_cases.id)`,
           );
+          if (letters.changes !== 1 || !(yield* hideGroupSteps(plan.reclassify, at, marker, now))) continue;
+          // Written with its group: the flip writes these letters again only if it has to plan again.
+          plan.letters.delete(id);
+          n++;
+        }
+        return n;
       },
-      { write: true },
+      { exclusive: groupsLock(projectSlug) },
     );
   }
-  // The flip writes them again only if it has to plan again.
-  for (const id of ids) plan.letters.delete(id);
+  return hidden;
 }
 
 /** Under the write lock: does the plan still describe the project (no other report of it landed since)? */
@@ -275,7 +303,8 @@ function* applyFlip(projectSlug: string, stage: Stage, plan: FlipPlan, warnings:
   );
   if (shown.changes !== 1) throw new Error("the staged report is gone (removed as abandoned?)");
   const outcome = yield* applyReclassifySteps(plan.reclassify, now);
-  for (const [id, letters] of plan.letters)
+  // In id order, as everywhere a case's row is written.
+  for (const [id, letters] of [...plan.letters].sort((a, b) => a[0] - b[0]))
     yield* run(sql`UPDATE test_cases SET recent_statuses = ${letters}, recent_seq = ${plan.seq} WHERE id = ${id}`);
   return outcome;
 }
@@ -340,7 +369,8 @@ function processAlive(pid: number): boolean {
 function* insertNewCases(projectSlug: string, prepared: PlanInput, cases: Map<string, CaseRow>): Steps<void> {
   const fresh = new Map(prepared.tests.filter(({ test }) => !cases.has(test.key)).map(({ test }) => [test.key, test]));
   if (fresh.size === 0) return;
-  const list = [...fresh.values()];
+  // In key order: two ingests staging the same new cases in other orders would deadlock on the unique index (PostgreSQL).
+  const list = [...fresh.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   for (let i = 0; i < list.length; i += CHUNK) {
     yield* pause();
     const chunk = list
