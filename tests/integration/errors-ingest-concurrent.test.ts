@@ -16,7 +16,8 @@ import { migrateDatabase, openDatabase } from "@/server/db/client";
 import type { SqlStore } from "@/server/db/sql-store";
 import { EventBus } from "@/server/events/bus";
 import { runOnStore } from "@/server/db/sql-steps";
-import { ingestReport, ingestReportOnStore, type ErrorsDeps, type IngestDeps } from "@/server/errors/ingest";
+import { ingestReport, ingestReportInWorker, ingestReportOnStore, type ErrorsDeps, type IngestDeps } from "@/server/errors/ingest";
+import { ingestThread } from "@/server/errors/ingest-thread";
 import { prepareReport } from "@/server/errors/ingest-store";
 import { discardStageSteps, readFlipPlanSteps, stageRunSteps } from "@/server/errors/ingest-plan";
 import { listFailures } from "@/server/errors/service";
@@ -33,9 +34,15 @@ const projects = {
   },
 };
 const closers: (() => void)[] = [];
-afterEach(() => {
+afterEach(async () => {
+  await ingestThread(repoRoot).stop();
   for (const close of closers.splice(0)) close();
 });
+
+const bodyOf = (text: string) =>
+  (async function* () {
+    yield new TextEncoder().encode(text);
+  })();
 
 /**
  * A report of `tests` tests where most fail, so most groups are new in both reports of a pair;
@@ -128,6 +135,14 @@ describeEachDialect("two reports of one project ingested at once", ({ dialect, o
     return async (body) => ingestReport(other, { projectSlug: SLUG, body });
   }
 
+  /** What ingestReportInWorker needs: the worker opens its own connection, a PostgreSQL pool from the URL or the SQLite file. */
+  function viaWorker(store: SqlStore): Parameters<typeof ingestReportInWorker>[0] {
+    if (dialect === "postgres") return { ...instance(store), env: { appRoot: repoRoot, databaseUrl: location(store) } };
+    const db = openDatabase(location(store));
+    closers.push(() => db.$client.close());
+    return { db, bus: new EventBus(db), projects, env: { appRoot: repoRoot } };
+  }
+
   it("a plan read while another report lands is the plan of the database as it was when the read began", async () => {
     const store = await open();
     await ingestReportOnStore(instance(store), { projectSlug: SLUG, body: report(1, { tests: 200 }) });
@@ -193,8 +208,11 @@ describeEachDialect("two reports of one project ingested at once", ({ dialect, o
       await ingestReportOnStore(a, { projectSlug: SLUG, body: first });
 
       const bodies = [report(2 + 2 * round), report(3 + 2 * round, { reversed: true })];
+      // The last round sends the first of the pair through the ingest worker thread (the server's path), with its own connection.
       const [one, two] = await Promise.all([
-        ingestReportOnStore(a, { projectSlug: SLUG, body: bodies[0]! }),
+        round === 2
+          ? ingestReportInWorker(viaWorker(store), { projectSlug: SLUG, body: bodyOf(bodies[0]!) })
+          : ingestReportOnStore(a, { projectSlug: SLUG, body: bodies[0]! }),
         ingestReportOnStore(b, { projectSlug: SLUG, body: bodies[1]! }),
       ]);
       expect([one.duplicate, two.duplicate]).toEqual([false, false]);
