@@ -6,6 +6,7 @@ import { benchFrontend } from "./frontend";
 import { benchHooksHttp } from "./hooks-http";
 import { benchIngestHooks } from "./ingest-hooks";
 import { benchOpenSpec } from "./openspec";
+import { benchReportIngest } from "./report-ingest";
 import { benchScaleout } from "./scaleout";
 import { benchScaleoutPostgres } from "./scaleout-pg";
 import { benchScaleoutWorkers } from "./scaleout-workers";
@@ -41,6 +42,8 @@ async function main() {
   printRows(await benchScaleout());
   process.stdout.write("\nScale-out: the event bus and hook ingest on a PostgreSQL store, beside SQLite (issue 14)\n");
   printRows(await benchScaleoutPostgres());
+  process.stdout.write("\nScale-out: report ingest on PostgreSQL beside SQLite, through the ingest worker (issue 14)\n");
+  printRows(await benchReportIngest());
   process.stdout.write("\nScale-out: sessions through the queue with 4 workers (issue 14)\n");
   printRows(await benchScaleoutWorkers());
   process.stdout.write("\nSessions (issue 4)\n");
