@@ -120,7 +120,7 @@ export class PgBossQueue implements SessionQueue {
     return this.store.transaction(
       async (tx) => {
         const load = await runningLoad(tx);
-        const live = await this.reconcile(boss, tx, now);
+        const live = await this.reconcile(boss, tx, new Set(candidates.map((c) => c.id)), now);
         const waiting = new Map<string, number>();
         for (const j of live.values()) if (j.state !== "active") bump(waiting, accountOf(j.name));
         const wakeAt = await this.dispatch(boss, tx, candidates, live, load, waiting, now);
@@ -131,8 +131,12 @@ export class PgBossQueue implements SessionQueue {
     );
   }
 
-  /** Cancels the jobs nobody should fetch or hold any more; returns the others by session. */
-  private async reconcile(boss: PgBoss, tx: SqlStore, now: number): Promise<Map<number, LiveJob>> {
+  /**
+   * Cancels the jobs nobody should fetch or hold any more; returns the others by session. A waiting
+   * job whose session is not a candidate (held by a dependency since it was sent) goes too: the
+   * claim that finds it a candidate again sends it again.
+   */
+  private async reconcile(boss: PgBoss, tx: SqlStore, candidates: ReadonlySet<number>, now: number): Promise<Map<number, LiveJob>> {
     const jobs = (
       await tx.all<JobRaw>(
         sql`SELECT id, name, state::text AS state, (data->>'sessionId')::bigint AS session_id, priority
@@ -151,7 +155,7 @@ export class PgBossQueue implements SessionQueue {
     for (const j of jobs) {
       const s = sessions.get(j.sessionId);
       const ok = j.state === "active" ? s?.status === "running" : s?.status === "queued";
-      if (!ok || live.has(j.sessionId)) drop.push(j);
+      if (!ok || live.has(j.sessionId) || (j.state !== "active" && !candidates.has(j.sessionId))) drop.push(j);
       else if (j.state !== "active" && !(await this.stillTakes(tx, accountOf(j.name), s!.options, held.accounts, now))) drop.push(j);
       else live.set(j.sessionId, j);
     }

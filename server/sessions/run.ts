@@ -187,8 +187,9 @@ async function consume(ctx: RunContext, s: SessionRow, active: ActiveRun, run: S
     stderr: end.stderr,
     thrown: end.thrown,
   });
-  await applyOutcome(ctx, s.id, active, end.outcome);
+  // Before the outcome: while the session is running no claim sends it again, so this is its run's job.
   await releaseJob(ctx, s.id);
+  await applyOutcome(ctx, s.id, active, end.outcome);
   await store.publishUpdated(s.id);
   void ctx.schedule();
 }

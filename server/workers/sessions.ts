@@ -178,8 +178,9 @@ export async function finishFromWorker(deps: WorkerSessionDeps, raw: WorkerFinis
     thrown: input.thrown,
     worker: input.name,
   });
-  await applyOutcome(ctx, s.id, { accountId, stopping: input.stopping }, input.outcome);
+  // Before the outcome, as a local run's end (run.ts): while running, its job is this run's.
   await releaseJob(ctx, s.id);
+  await applyOutcome(ctx, s.id, { accountId, stopping: input.stopping }, input.outcome);
   await ctx.store.publishUpdated(s.id);
   // A requeued session may go to another holder of an account, this server's own runner included.
   void ctx.schedule();

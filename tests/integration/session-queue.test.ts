@@ -186,8 +186,9 @@ describeEachDialect("the session queue", ({ dialect, open, again }) => {
     const tuning = { ...DEFAULT_TUNING, retryBaseMs: 10_000, retryMaxMs: 10_000 };
     const deps = { baseEnv: {} } as unknown as Parameters<typeof applyOutcome>[0]["deps"];
     const outcome = { kind: "transient" as const, reason: "overloaded" as const, status: 529, text: "Overloaded" };
-    await applyOutcome({ store: sessions, pool: at.pool, tuning, deps }, id, { accountId: "a", stopping: null }, outcome);
+    // As a run's end does (run.ts consume): its job released, then the outcome applied.
     await at.queue.release(id);
+    await applyOutcome({ store: sessions, pool: at.pool, tuning, deps }, id, { accountId: "a", stopping: null }, outcome);
     const row = await sessions.row(id);
     expect(row).toMatchObject({ status: "queued", attempts: 1, exitReason: "transient" });
     const dueAt = row.notBefore!.getTime();
