@@ -8,8 +8,7 @@
  * once for the pair of serves, and the session resumes on a second worker; a usage limit one
  * worker meets parks the account for every worker.
  *
- * Each worker's Claude carries its own OAuth token, so the fake's log says which worker asked; the
- * serves carry an API key of their own, so a run by a serve would show there too.
+ * Each worker's Claude carries its own OAuth token, so the fake's log says which worker asked.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -27,8 +26,6 @@ type Server = Awaited<ReturnType<typeof serveWorkdeck>>;
 const root = fs.mkdtempSync(path.join(fs.realpathSync(process.env.TMPDIR ?? "/tmp"), "workdeck-worker-pg-"));
 const TOKEN = "worker-pg-test-token-0123456789";
 const auth = { token: TOKEN };
-/** What a serve would present to the fake if it ever ran Claude itself. */
-const SERVE_KEY = "sk-serve-must-not-run";
 /** Two workers share the account's Claude config dir, as two containers on one volume would: the second can resume the transcript. */
 const remoteConfigDir = path.join(root, "remote-claude");
 const stops: (() => Promise<unknown>)[] = [];
@@ -47,16 +44,22 @@ beforeAll(async () => {
   const project = path.join(root, "project");
   fs.mkdirSync(project, { recursive: true });
   fs.mkdirSync(path.join(root, "serve-home"), { recursive: true });
+  const serveDir = (id: string) => {
+    const dir = path.join(root, "serve-claude", id);
+    fs.mkdirSync(dir, { recursive: true });
+    return dir;
+  };
   const configPath = path.join(root, "server.config.json");
   fs.writeFileSync(
     configPath,
     JSON.stringify({
       projects: [{ slug: "demo", name: "Demo", path: project }],
-      // No login on the serves: only workers can run these accounts.
+      // Only workers may run these accounts, though a serve could try: their config dirs exist there
+      // (a serve that did would run it itself, naming no worker).
       claude: {
         accounts: [
-          { id: "remote", configDir: path.join(root, "not-on-the-server"), runsOn: "worker" },
-          { id: "other", configDir: path.join(root, "not-on-the-server-either"), runsOn: "worker" },
+          { id: "remote", configDir: serveDir("remote"), runsOn: "worker" },
+          { id: "other", configDir: serveDir("other"), runsOn: "worker" },
         ],
         defaults: { permissionMode: "bypassPermissions", worktrees: false },
       },
@@ -68,7 +71,6 @@ beforeAll(async () => {
     WORKDECK_LOG_LEVEL: "warn",
     HOME: path.join(root, "serve-home"),
     ANTHROPIC_BASE_URL: fake.url,
-    ANTHROPIC_API_KEY: SERVE_KEY,
   };
   // Started together: both migrate at start, one after the other (the advisory lock).
   [a, b] = await Promise.all([0, 1].map(() => serveWorkdeck({ dbPath: path.join(root, "unused.db"), configPath, token: TOKEN, env })));
@@ -155,10 +157,9 @@ describe("workdeck workers with two workdeck serve processes on one PostgreSQL d
         expect(assistantTexts(stream.events).some((t) => t.includes("Done on the worker."))).toBe(true);
       }
 
-      // Claude ran where the worker's login is, never with a serve's key.
+      // Claude ran where the worker's login is.
       expect(asked("HELLO-TASK").length).toBeGreaterThan(0);
       expect(asked("HELLO-TASK").every(withCredential("tok-w-one"))).toBe(true);
-      expect(fake.requests.filter(withCredential(SERVE_KEY))).toEqual([]);
       const [listed] = await workersOn(b);
       expect(listed).toMatchObject({ name: "w-one", health: "healthy", accounts: [{ id: "remote", ready: true }] });
     } finally {
