@@ -152,29 +152,43 @@ export class PgBossQueue implements SessionQueue {
     const sessions = new Map(rows.map((r) => [Number(r.id), r]));
     const held = await heldAccounts(tx);
     const drop: LiveJob[] = [];
+    const usable = new Map<string, Promise<boolean>>();
     for (const j of jobs) {
       const s = sessions.get(j.sessionId);
       const ok = j.state === "active" ? s?.status === "running" : s?.status === "queued";
       if (!ok || live.has(j.sessionId) || (j.state !== "active" && !candidates.has(j.sessionId))) drop.push(j);
-      else if (j.state !== "active" && !(await this.stillTakes(tx, accountOf(j.name), s!.options, held.accounts, now))) drop.push(j);
+      else if (j.state !== "active" && !(await this.stillTakes(tx, accountOf(j.name), s!.options, usable, held.accounts, now)))
+        drop.push(j);
       else live.set(j.sessionId, j);
     }
     await cancelJobs(boss, tx, drop);
     return live;
   }
 
-  /** Whether a waiting job's account can still take its session (availability only: its load was counted when it was sent). */
-  private async stillTakes(tx: SqlStore, accountId: string, rawOptions: unknown, held: ReadonlySet<string>, now: number): Promise<boolean> {
+  /**
+   * Whether a waiting job's account can still take its session: the session is not pinned
+   * elsewhere, and the account is usable (availability only: its load was counted when the job
+   * was sent). `usable` remembers each account's answer for the claim, so a deep queue costs one
+   * pick per account, not one per job.
+   */
+  private async stillTakes(
+    tx: SqlStore,
+    accountId: string,
+    rawOptions: unknown,
+    usable: Map<string, Promise<boolean>>,
+    held: ReadonlySet<string>,
+    now: number,
+  ): Promise<boolean> {
     const options = (typeof rawOptions === "string" ? JSON.parse(rawOptions) : rawOptions) as SessionOptions;
-    const picked = await this.deps.pool.pick({
-      sticky: accountId,
-      pinned: options.accountId ?? null,
-      env: this.deps.env,
-      on: tx,
-      now,
-      held,
-    });
-    return picked.account?.id === accountId;
+    if (options.accountId && options.accountId !== accountId) return false;
+    let answer = usable.get(accountId);
+    if (!answer) {
+      answer = this.deps.pool
+        .pick({ pinned: accountId, env: this.deps.env, on: tx, now, held })
+        .then((picked) => picked.account?.id === accountId);
+      usable.set(accountId, answer);
+    }
+    return answer;
   }
 
   /** Sends a job for each due candidate that has none, to the account pick gives it; returns when to look again. */

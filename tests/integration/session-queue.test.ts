@@ -102,6 +102,20 @@ async function jobsOf(store: SqlStore, id: number) {
 }
 
 describeEachDialect("the session queue", ({ dialect, open, again }) => {
+  it("is pg-boss on PostgreSQL, started by the first claim only (a process that never claims never starts it), the table on SQLite", async () => {
+    const store = await open();
+    const at = instance(store, tempDir(), [{ id: "a" }]);
+    expect(at.queue.kind).toBe(dialect === "postgres" ? "pg-boss" : "table");
+    if (dialect !== "postgres") return;
+    const schema = async () => (await store.get<{ ns: string | null }>(sql`SELECT to_regnamespace('pgboss')::text AS ns`))?.ns ?? null;
+    await at.queue.release(1);
+    expect(await schema()).toBeNull();
+    await claim(at, "l");
+    expect(await schema()).toBe("pgboss");
+    const queues = await store.all<{ name: string }>(sql`SELECT name FROM pgboss.queue ORDER BY name`);
+    expect(queues.map((q) => q.name)).toEqual(["workdeck-session-a"]);
+  });
+
   it("starts sessions by priority, then by age, each through its account's queue", async () => {
     const store = await open();
     const at = instance(store, tempDir(), [{ id: "a" }]);
