@@ -329,12 +329,17 @@ export function* discardStageSteps(stage: Pick<Stage, "reportId" | "fromResultId
     );
     from = ids.at(-1)!;
   }
+  // Its hidden groups are removed under their project's lock, like every write of groups: a flip
+  // deleting one of them (to insert the same failure's group) must not meet this in another order.
+  const owner = yield* get<{ slug: string }>(
+    sql`SELECT c.project_slug AS slug FROM test_failures f JOIN test_cases c ON c.id = f.test_case_id WHERE f.project_slug = ${stage.marker} LIMIT 1`,
+  );
   yield* transaction(
     function* () {
       yield* run(sql`DELETE FROM test_failures WHERE project_slug = ${stage.marker}`);
       yield* run(sql`DELETE FROM reports WHERE id = ${stage.reportId} AND project_slug = ${stage.marker}`);
     },
-    { write: true },
+    owner ? { exclusive: groupsLock(owner.slug) } : { write: true },
   );
 }
 
