@@ -58,7 +58,8 @@ export async function benchHooksHttp(): Promise<BenchRow[]> {
         t.cpuMs += cpuMs(s.pid()) - cpuBefore;
         t.acked += l.acked;
         t.failed += l.failed;
-        t.latencies.push(...l.latencies);
+        // One by one: a long round (BENCH_HOOK_SECONDS) outgrows a spread's argument limit.
+        for (const ms of l.latencies) t.latencies.push(ms);
         t.seconds += l.seconds;
         t.rss = Math.max(t.rss, rssMb(s.pid()));
         t.lost += Math.max(0, l.acked - s.rows(`${prefix}-`));

@@ -5,7 +5,7 @@
  * the answer's `warnings`, and the payload is kept whole, so the raw value is still there.
  */
 import { sql } from "drizzle-orm";
-import type { SqlStore } from "../db/sql-store";
+import { step, type StoreSteps } from "../db/sql-store";
 
 /** No tool call runs a day: a longer one is a Pre whose Post never came, or a corrupt duration_ms. */
 export const MAX_TOOL_DURATION_MS = 24 * 3600_000;
@@ -34,9 +34,9 @@ export function toolDuration(value: unknown, warnings: string[]): number | null 
  * The Workdeck session an `x-workdeck-session-id` header names, when it exists. One that names
  * no session (a stale spool entry after a reset, or a forged header) is not linked.
  */
-export async function knownWorkdeckSession(store: SqlStore, id: number | undefined, warnings: string[]): Promise<number | null> {
+export function* knownWorkdeckSession(id: number | undefined, warnings: string[]): StoreSteps<number | null> {
   if (id === undefined) return null;
-  if (await store.get(sql`SELECT id FROM sessions WHERE id = ${id}`)) return id;
+  if (yield* step.get(sql`SELECT id FROM sessions WHERE id = ${id}`)) return id;
   warnings.push(`x-workdeck-session-id names no Workdeck session ${id}; the event is stored without that link.`);
   return null;
 }

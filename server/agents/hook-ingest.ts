@@ -2,7 +2,7 @@ import path from "node:path";
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "../db/client";
-import { SqliteStore, type SqlStore } from "../db/sql-store";
+import { SqliteStore, step, type SqlStore, type StoreSteps } from "../db/sql-store";
 import { AppError } from "../app-error";
 import type { EventBus } from "../events/bus";
 import { requestWriteTurn, releaseWriteTurn } from "../db/write-turn";
@@ -94,7 +94,7 @@ function parseHook(deps: Pick<AgentsDeps, "now">, input: HookIngestInput): Parse
 }
 
 /** One transaction's hooks: the session rows it has read or folded, written back once at its end. */
-type Batch = { tx: SqlStore; sessions: Map<string, SessionRow | undefined> };
+type Batch = { sessions: Map<string, SessionRow | undefined> };
 
 type Written = { result: HookIngestResult; events: WorkdeckEvent[] };
 
@@ -104,15 +104,17 @@ type Written = { result: HookIngestResult; events: WorkdeckEvent[] };
  * events once it commits. Every statement is a lookup by key or index (no query grows with the
  * history: tests/integration/hooks-edge.test.ts checks the plans).
  */
-async function writeHooks(deps: AgentsDeps, tx: SqlStore, hooks: readonly ParsedHook[]): Promise<Written[]> {
-  const batch: Batch = { tx, sessions: await sessionRows(tx, hooks) };
+function* writeHooks(deps: AgentsDeps, hooks: readonly ParsedHook[]): StoreSteps<Written[]> {
+  const batch: Batch = { sessions: yield* sessionRows(hooks) };
   const written: Written[] = [];
-  for (const h of hooks) written.push(await writeHook(deps, batch, h));
-  await upsertSessions(
-    tx,
-    [...batch.sessions.values()].filter((row): row is SessionRow => row !== undefined),
-  );
+  for (const h of hooks) written.push(yield* writeHook(deps, batch, h));
+  yield* upsertSessions([...batch.sessions.values()].filter((row): row is SessionRow => row !== undefined));
   return written;
+}
+
+/** The batch in its own transaction under the hooks lock (steps: on SQLite one synchronous run, issue 12). */
+function storeHooks(deps: AgentsDeps, store: SqlStore, hooks: readonly ParsedHook[], failIfLocked = false): Promise<Written[]> {
+  return store.transaction((tx) => tx.steps(writeHooks(deps, hooks)), { exclusive: HOOKS_LOCK, failIfLocked });
 }
 
 /**
@@ -120,20 +122,19 @@ async function writeHooks(deps: AgentsDeps, tx: SqlStore, hooks: readonly Parsed
  * each statement is a round trip. The list is padded to a power of two with repeats, so the
  * statement cache holds a few texts, not one per batch size.
  */
-async function sessionRows(tx: SqlStore, hooks: readonly ParsedHook[]): Promise<Map<string, SessionRow | undefined>> {
+function* sessionRows(hooks: readonly ParsedHook[]): StoreSteps<Map<string, SessionRow | undefined>> {
   const sessions = new Map<string, SessionRow | undefined>();
   for (const h of hooks) sessions.set(h.payload.session_id, undefined);
   const ids = [...sessions.keys()];
   let size = 1;
   while (size < ids.length) size *= 2;
   for (let i = ids.length; i < size; i++) ids.push(ids[0]!);
-  for (const row of await tx.all<SessionRow>(sql`SELECT * FROM agent_sessions WHERE session_id IN ${ids}`))
+  for (const row of yield* step.all<SessionRow>(sql`SELECT * FROM agent_sessions WHERE session_id IN ${ids}`))
     sessions.set(row.session_id, row);
   return sessions;
 }
 
-async function writeHook(deps: AgentsDeps, batch: Batch, h: ParsedHook): Promise<Written> {
-  const { tx } = batch;
+function* writeHook(deps: AgentsDeps, batch: Batch, h: ParsedHook): StoreSteps<Written> {
   const { payload, at } = h;
   const sessionId = payload.session_id;
   const event = payload.hook_event_name ?? "Unknown";
@@ -144,14 +145,14 @@ async function writeHook(deps: AgentsDeps, batch: Batch, h: ParsedHook): Promise
   const events: WorkdeckEvent[] = [];
   const prev = batch.sessions.get(sessionId);
   const projectSlug = cwd ? projectForCwd(deps, cwd) : (prev?.project_slug ?? null);
-  const workdeckSessionId = (await knownWorkdeckSession(tx, h.workdeckSessionId, warnings)) ?? prev?.workdeck_session_id ?? null;
+  const workdeckSessionId = (yield* knownWorkdeckSession(h.workdeckSessionId, warnings)) ?? prev?.workdeck_session_id ?? null;
 
   let durationMs: number | null = null;
   let success: boolean | null = null;
   if (TOOL_DONE.has(event)) {
     success = event === "PostToolUse";
     const pre = toolUseId
-      ? await tx.get<{ received_at: number }>(
+      ? yield* step.get<{ received_at: number }>(
           sql`SELECT received_at FROM hooks WHERE tool_use_id = ${toolUseId} AND session_id = ${sessionId} AND event = 'PreToolUse' ORDER BY id DESC LIMIT 1`,
         )
       : undefined;
@@ -159,7 +160,7 @@ async function writeHook(deps: AgentsDeps, batch: Batch, h: ParsedHook): Promise
     durationMs = toolDuration(pre ? Math.max(0, at - Number(pre.received_at)) : payload.duration_ms, warnings);
   }
 
-  const inserted = await tx.run<{ id: number }>(
+  const inserted = yield* step.run<{ id: number }>(
     sql`INSERT INTO hooks (session_id, event, tool_name, tool_use_id, cwd, project_slug, workdeck_session_id, payload, received_at, duration_ms, success)
         VALUES ${[sessionId, event, toolName, toolUseId, cwd, projectSlug, workdeckSessionId, h.text, at, durationMs, success === null ? null : success ? 1 : 0]}
         RETURNING id`,
@@ -174,12 +175,12 @@ async function writeHook(deps: AgentsDeps, batch: Batch, h: ParsedHook): Promise
 
   // The bus rows go in the same transaction as the hook row: both are stored, or neither.
   events.push(
-    await deps.bus.record(tx, { type: "agents.activity", projectSlug, sessionId, hookId: id, event, toolName, status: next.status }),
+    yield* deps.bus.recordSteps({ type: "agents.activity", projectSlug, sessionId, hookId: id, event, toolName, status: next.status }),
   );
   if (next.status === "needs_you" && (prev?.status !== "needs_you" || prev.needs_you_reason !== next.needs_you_reason)) {
-    events.push(await deps.bus.record(tx, { type: "agents.needsYou", projectSlug, sessionId, reason: next.needs_you_reason }));
+    events.push(yield* deps.bus.recordSteps({ type: "agents.needsYou", projectSlug, sessionId, reason: next.needs_you_reason }));
   }
-  if (next.status === "ended" && prev?.status !== "ended") events.push(await deps.bus.record(tx, endedEvent(next)));
+  if (next.status === "ended" && prev?.status !== "ended") events.push(yield* deps.bus.recordSteps(endedEvent(next)));
   const result = { id, sessionId, event, projectSlug, status: next.status, durationMs, ...(warnings.length ? { warnings } : {}) };
   return { result, events };
 }
@@ -188,11 +189,11 @@ async function writeHook(deps: AgentsDeps, batch: Batch, h: ParsedHook): Promise
  * The sessions' summary rows, several per statement (on PostgreSQL each statement is a round
  * trip), in groups of 16, 4 or 1 so the statement cache holds three texts, not one per count.
  */
-async function upsertSessions(tx: SqlStore, rows: SessionRow[]): Promise<void> {
+function* upsertSessions(rows: SessionRow[]): StoreSteps<void> {
   for (let i = 0; i < rows.length;) {
     const left = rows.length - i;
     const n = left >= 16 ? 16 : left >= 4 ? 4 : 1;
-    await tx.run(upsertSession(rows.slice(i, i + n)));
+    yield* step.run(upsertSession(rows.slice(i, i + n)));
     i += n;
   }
 }
@@ -241,7 +242,7 @@ function upsertSession(rows: SessionRow[]) {
  */
 export async function ingestHook(deps: AgentsDeps, input: HookIngestInput): Promise<HookIngestResult> {
   const h = parseHook(deps, input);
-  const [written] = await agentsStore(deps).transaction((tx) => writeHooks(deps, tx, [h]), { exclusive: HOOKS_LOCK });
+  const [written] = await storeHooks(deps, agentsStore(deps), [h]);
   await deps.bus.recordedCommitted(written!.events);
   return written!.result;
 }
@@ -338,10 +339,7 @@ export class HookCommitter {
   private async commit(batch: Pending[]): Promise<Outcome[] | null> {
     const hooks = batch.map((p) => p.hook);
     try {
-      const written = await this.store.transaction((tx) => writeHooks(this.deps, tx, hooks), {
-        exclusive: HOOKS_LOCK,
-        failIfLocked: true,
-      });
+      const written = await storeHooks(this.deps, this.store, hooks, true);
       return written.map((w): Outcome => ({ ok: true, ...w }));
     } catch (err) {
       if (isBusy(err)) {
@@ -358,10 +356,7 @@ export class HookCommitter {
       const outcomes: Outcome[] = [];
       for (const hook of hooks) {
         try {
-          const [w] = await this.store.transaction((tx) => writeHooks(this.deps, tx, [hook]), {
-            exclusive: HOOKS_LOCK,
-            failIfLocked: true,
-          });
+          const [w] = await storeHooks(this.deps, this.store, [hook], true);
           outcomes.push({ ok: true, ...w! });
         } catch (err) {
           outcomes.push({ ok: false, err });

@@ -12,6 +12,9 @@ import { SQL, sql, StringChunk } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
 import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
 import type pg from "pg";
+import type { StoreSteps } from "./store-steps";
+
+export { step, type StoreStep, type StoreSteps } from "./store-steps";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -47,6 +50,12 @@ export type StorageSize = {
 
 export interface SqlStore {
   readonly dialect: Dialect;
+  /**
+   * Runs the statements `body` yields, in order, each one's result handed back (an error is thrown
+   * into it). SQLite runs them all at once, synchronously: a batch of many statements costs one
+   * promise, not one per statement (issue 12). A `lock` step needs a transaction.
+   */
+  steps<T>(body: StoreSteps<T>): Promise<T>;
   all<T>(query: SQL): Promise<T[]>;
   get<T>(query: SQL): Promise<T | undefined>;
   /** Rows as arrays, in the order selected: cheaper than objects for long, wide reads (the Errors list). */
@@ -104,6 +113,9 @@ function insertWithoutReturning(db: Database.Database, text: string): Database.S
   if (!ddl || /WITHOUT\s+ROWID/i.test(ddl)) return null;
   return db.prepare(text.slice(0, text.length - m[2]!.length));
 }
+
+const allRows = (s: Database.Statement, params: unknown[]) => s.all(...params);
+const getRow = (s: Database.Statement, params: unknown[]) => s.get(...params);
 
 /** Array rows from a cached statement, which is left in object mode for its other users. */
 function rawRows(s: Database.Statement, params: unknown[]): unknown[][] {
@@ -222,6 +234,32 @@ export class SqliteStore implements SqlStore {
     return this.execWrite<T>(query);
   }
 
+  async steps<T>(body: StoreSteps<T>): Promise<T> {
+    await this.waitTurn();
+    return this.runSteps(body, false);
+  }
+
+  /** Runs the steps now, synchronously, on the connection (inTransaction: a transaction handle's). */
+  runSteps<T>(body: StoreSteps<T>, inTransaction: boolean): T {
+    let next = body.next();
+    while (!next.done) {
+      const s = next.value;
+      let result: unknown;
+      try {
+        if (s.kind === "lock") {
+          if (!inTransaction) throw new Error(`a lock step (${s.key}) needs a transaction`);
+        } else if (s.kind === "run") result = this.execWrite(s.query);
+        else if (s.kind === "get") result = this.exec(s.query, getRow);
+        else result = this.exec(s.query, allRows);
+      } catch (err) {
+        next = body.throw(err);
+        continue;
+      }
+      next = body.next(result);
+    }
+    return next.value;
+  }
+
   async transaction<T>(fn: (tx: SqlStore) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
     this.transactions++;
     const previous = this.queue;
@@ -332,6 +370,15 @@ class SqliteTx implements SqlStore {
     return this.store.execWrite<T>(query);
   }
 
+  steps<T>(body: StoreSteps<T>): Promise<T> {
+    try {
+      this.check();
+      return Promise.resolve(this.store.runSteps(body, true));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
   size(): Promise<StorageSize> {
     return this.store.size();
   }
@@ -395,6 +442,31 @@ export class PostgresStore implements SqlStore {
     return this.on.query(text, values);
   }
 
+  async steps<T>(body: StoreSteps<T>): Promise<T> {
+    let next = body.next();
+    while (!next.done) {
+      const s = next.value;
+      let result: unknown;
+      try {
+        if (s.kind === "lock") await this.lock(s.key);
+        else result = await (s.kind === "run" ? this.run(s.query) : s.kind === "get" ? this.get(s.query) : this.all(s.query));
+      } catch (err) {
+        next = body.throw(err);
+        continue;
+      }
+      next = body.next(result);
+    }
+    return next.value;
+  }
+
+  /** The open transaction's advisory lock on `key`, taken once (each take is a round trip). */
+  private async lock(key: string): Promise<void> {
+    if (!this.client) throw new Error(`a lock step (${key}) needs a transaction`);
+    if (this.locks.has(key)) return;
+    await this.client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [key]);
+    this.locks.add(key);
+  }
+
   async size(): Promise<StorageSize> {
     const row = await this.get<{ bytes: number | string }>(sql`SELECT pg_database_size(current_database()) AS bytes`);
     return { fileBytes: Number(row?.bytes ?? 0), walBytes: 0, freeBytes: 0 };
@@ -403,10 +475,7 @@ export class PostgresStore implements SqlStore {
   async transaction<T>(fn: (tx: SqlStore) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
     if (this.client) {
       // Nested: joins the open transaction, taking its lock too (held until that one ends).
-      if (opts.exclusive && !this.locks.has(opts.exclusive)) {
-        await this.client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [opts.exclusive]);
-        this.locks.add(opts.exclusive);
-      }
+      if (opts.exclusive) await this.lock(opts.exclusive);
       return fn(this);
     }
     const client = await this.pool.connect();

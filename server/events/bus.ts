@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { SqliteStore, type SqlStore } from "../db/sql-store";
+import { SqliteStore, step, type SqlStore, type StoreSteps } from "../db/sql-store";
 import type { WorkdeckEvent, WorkdeckEventInput, WorkdeckEventType } from "@/lib/schemas/events";
 import type { EventNotifier } from "./notifier";
 
@@ -27,6 +27,8 @@ export type StreamOptions = {
   accept?: (event: WorkdeckEvent) => boolean;
 };
 
+/** Event writers take turns on it (see recordSteps). */
+const EVENTS_LOCK = "workdeck:events";
 /** Rows per back-fill query. */
 const PAGE = 1000;
 const DEFAULT_MAX_QUEUE = 1000;
@@ -130,19 +132,19 @@ export class EventBus {
    * append(), call emitCommitted() once that commits.
    */
   async record(tx: SqlStore, input: WorkdeckEventInput): Promise<WorkdeckEvent> {
+    return tx.transaction((t) => t.steps(this.recordSteps(input)), { exclusive: EVENTS_LOCK });
+  }
+
+  /** record() as steps of the caller's transaction (the hook committer's batch: no promise per event). */
+  *recordSteps(input: WorkdeckEventInput): StoreSteps<WorkdeckEvent> {
     const at = Date.now();
     // Ids are cursors, so they must become visible in id order. SQLite has one writer at a time;
     // PostgreSQL hands out sequence values to concurrent transactions that may commit out of
     // order, so event writers take turns (the lock lasts until the caller's transaction ends).
-    const row = await tx.transaction(
-      async (t) =>
-        (
-          await t.run<{ id: number }>(
-            sql`INSERT INTO events (type, project_slug, payload, created_at)
-                VALUES (${input.type}, ${input.projectSlug ?? null}, ${JSON.stringify(input)}, ${at}) RETURNING id`,
-          )
-        ).row,
-      { exclusive: "workdeck:events" },
+    yield* step.lock(EVENTS_LOCK);
+    const { row } = yield* step.run<{ id: number }>(
+      sql`INSERT INTO events (type, project_slug, payload, created_at)
+          VALUES (${input.type}, ${input.projectSlug ?? null}, ${JSON.stringify(input)}, ${at}) RETURNING id`,
     );
     return { ...input, id: Number(row!.id), at } as WorkdeckEvent;
   }
