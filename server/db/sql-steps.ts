@@ -221,3 +221,8 @@ export function isUniqueViolation(err: unknown): boolean {
   const code = typeof err === "object" && err !== null ? (err as { code?: unknown }).code : undefined;
   return code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY" || code === "23505";
 }
+
+/** PostgreSQL chose this transaction as a deadlock's victim and rolled it back (40P01). */
+export function isDeadlock(err: unknown): boolean {
+  return typeof err === "object" && err !== null && (err as { code?: unknown }).code === "40P01";
+}

@@ -27,10 +27,10 @@ import {
 } from "@workdeck/error-classifier";
 import { sql } from "drizzle-orm";
 import { AppError } from "../app-error";
-import { get, isUniqueViolation, runOnSqlite, runOnStore, transaction, type Steps } from "../db/sql-steps";
+import { get, isDeadlock, isUniqueViolation, runOnSqlite, runOnStore, transaction, type Steps } from "../db/sql-steps";
 import type { SqlStore } from "../db/sql-store";
 import { groupsLock, MESSAGE_LIMIT, type ReclassifyOutcome, type StoredFingerprint } from "./groups";
-import { discardStageSteps, prepareFlipSteps, showStageSteps, stageRunSteps, sweepAbandonedStagesSteps } from "./ingest-plan";
+import { discardStageSteps, prepareFlipSteps, showStageSteps, stageRunSteps, sweepAbandonedStagesSteps, type Stage } from "./ingest-plan";
 import type { IngestSummary, ReportFormat, StoredAttempt } from "@/lib/schemas/errors";
 import type { WorkdeckEventInput } from "@/lib/schemas/events";
 
@@ -165,15 +165,17 @@ function* storeSteps(projectSlug: string, prepared: PreparedReport, origin: Repo
   try {
     // Planned on a snapshot, and what no reader sees written ahead, without holding the lock.
     const plan = yield* prepareFlipSteps(projectSlug, stage);
-    result = yield* transaction(
-      function* () {
-        // Under the lock (SQLite's write lock, PostgreSQL's advisory lock on the project): two
-        // processes sending the same report at once cannot both get past this check.
-        const duplicate = yield* findDuplicate();
-        if (duplicate) return { duplicate };
-        return { written: yield* showStageSteps(projectSlug, prepared, stage, plan, warnings, now) };
-      },
-      { exclusive: groupsLock(projectSlug) },
+    result = yield* retryDeadlockedFlip(stage, () =>
+      transaction(
+        function* () {
+          // Under the lock (SQLite's write lock, PostgreSQL's advisory lock on the project): two
+          // processes sending the same report at once cannot both get past this check.
+          const duplicate = yield* findDuplicate();
+          if (duplicate) return { duplicate };
+          return { written: yield* showStageSteps(projectSlug, prepared, stage, plan, warnings, now) };
+        },
+        { exclusive: groupsLock(projectSlug) },
+      ),
     );
   } catch (err) {
     // Belt and braces for the same race through another path (a connection without the lock):
@@ -239,6 +241,27 @@ function* storeSteps(projectSlug: string, prepared: PreparedReport, origin: Repo
     },
     events,
   };
+}
+
+const FLIP_ATTEMPTS = 3;
+
+/**
+ * The flip again when PostgreSQL rolled it back as a deadlock's victim (40P01). A backstop only:
+ * ingests keep apart by their lock order (ingest-plan.ts); this covers a writer outside it. The
+ * flip re-checks everything under the lock, so running it again is safe once the stage's statuses
+ * are as before it (a rolled-back flip may have added synthetic passes to them).
+ */
+function* retryDeadlockedFlip<T>(stage: Stage, flip: () => Steps<T>): Steps<T> {
+  for (let attempt = 1; ; attempt++) {
+    const statuses = [...stage.run];
+    try {
+      return yield* flip();
+    } catch (err) {
+      if (attempt >= FLIP_ATTEMPTS || !isDeadlock(err)) throw err;
+      stage.run.clear();
+      for (const [id, status] of statuses) stage.run.set(id, status);
+    }
+  }
 }
 
 type DuplicateRow = {

@@ -8,9 +8,12 @@
  *   waited on the flip's in turn; and a case's letters could be those of the other report's run.
  * - the plan an ingest reads before its flip is read on one snapshot: another report landing while
  *   it is read changes nothing in it (on PostgreSQL each statement used to see the database anew).
+ * - the backstop: a flip PostgreSQL still picks as a deadlock's victim (a writer outside the lock
+ *   order) is run again rather than failing the upload.
  */
 import path from "node:path";
 import { is, SQL, sql, StringChunk } from "drizzle-orm";
+import pg from "pg";
 import { afterEach, expect, it } from "vitest";
 import { migrateDatabase, openDatabase } from "@/server/db/client";
 import type { SqlStore } from "@/server/db/sql-store";
@@ -19,6 +22,7 @@ import { runOnStore } from "@/server/db/sql-steps";
 import { ingestReport, ingestReportInWorker, ingestReportOnStore, type ErrorsDeps, type IngestDeps } from "@/server/errors/ingest";
 import { ingestThread } from "@/server/errors/ingest-thread";
 import { prepareReport } from "@/server/errors/ingest-store";
+import { groupsLock } from "@/server/errors/groups";
 import { discardStageSteps, readFlipPlanSteps, stageRunSteps } from "@/server/errors/ingest-plan";
 import { listFailures } from "@/server/errors/service";
 import type { FailureGroup } from "@/lib/schemas/errors";
@@ -84,15 +88,16 @@ const textOf = (query: SQL): string =>
 /**
  * `store`, where `writer` runs (once, awaited) right after the first statement whose text has
  * `marker` returned, inside whatever transaction that statement ran in: another writer landing
- * between two reads of a plan. `fired()` says whether it ran.
+ * between two reads of a plan. `fired()` says whether it ran, `seen()` how often such a statement ran.
  */
-function interleaved(store: SqlStore, marker: string, writer: () => Promise<unknown>): { store: SqlStore; fired: () => boolean } {
-  let fired = false;
+function interleaved(
+  store: SqlStore,
+  marker: string,
+  writer: () => Promise<unknown>,
+): { store: SqlStore; fired: () => boolean; seen: () => number } {
+  let seen = 0;
   const after = async <R>(query: SQL, result: R): Promise<R> => {
-    if (!fired && textOf(query).includes(marker)) {
-      fired = true;
-      await writer();
-    }
+    if (textOf(query).includes(marker) && ++seen === 1) await writer();
     return result;
   };
   const wrap = (inner: SqlStore): SqlStore => {
@@ -112,8 +117,11 @@ function interleaved(store: SqlStore, marker: string, writer: () => Promise<unkn
       },
     });
   };
-  return { store: wrap(store), fired: () => fired };
+  return { store: wrap(store), fired: () => seen > 0, seen: () => seen };
 }
+
+/** A statement only the flip runs, under the project's lock (ingest-plan.ts showStageSteps). */
+const FLIP_FIRST_READ = "SELECT count(*) AS n FROM test_failures WHERE project_slug = ";
 
 /** The first statement of an ingest's plan (ingest-plan.ts planFlipSteps): the seq its run will get. */
 const PLAN_FIRST_READ = "coalesce(max(seq), 0) + 1 AS seq";
@@ -180,6 +188,34 @@ describeEachDialect("two reports of one project ingested at once", ({ dialect, o
     expect(now).not.toEqual(quiet);
     await runOnStore(store, discardStageSteps(stage));
   });
+
+  if (dialect === "postgres")
+    it("a flip PostgreSQL picks as a deadlock's victim is run again, once the deadlock is gone (the backstop)", async () => {
+      const store = await open();
+      const first = report(1, { tests: 200 });
+      await ingestReportOnStore(instance(store), { projectSlug: SLUG, body: first });
+      // A writer outside the lock order: it holds the staged report's row and then waits for the
+      // project's lock, which the flip holds while it goes for that row.
+      const other = new pg.Client({ connectionString: location(store) });
+      await other.connect();
+      closers.push(() => void other.end());
+      let otherDone: Promise<unknown> = Promise.resolve();
+      const moving = interleaved(store, FLIP_FIRST_READ, async () => {
+        // Its own deadlock check comes long after the flip's (1 s): the flip is the victim.
+        await other.query("SET deadlock_timeout = '30s'");
+        await other.query("BEGIN");
+        await other.query("SELECT id FROM reports WHERE project_slug LIKE 'pending:%' FOR UPDATE");
+        otherDone = other.query("SELECT pg_advisory_xact_lock(hashtext($1))", [groupsLock(SLUG)]).then(() => other.query("COMMIT"));
+      });
+      const mine = report(2);
+      const summary = await ingestReportOnStore(instance(moving.store), { projectSlug: SLUG, body: mine });
+      await otherDone;
+      expect(summary).toMatchObject({ seq: 2, duplicate: false });
+      // The flip ran twice: rolled back once as the victim, then stored.
+      expect(moving.seen()).toBe(2);
+      const want = (await listFailures(referenceOf([first, mine]), { projectId: SLUG })).map(withoutIds).sort(byKey);
+      expect((await listFailures(instance(store), { projectId: SLUG })).map(withoutIds).sort(byKey)).toEqual(want);
+    });
 
   it("an ingest whose plan is read while another report lands stores both, counted in the order they landed", async () => {
     const store = await open();
