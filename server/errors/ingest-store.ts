@@ -253,13 +253,13 @@ const FLIP_ATTEMPTS = 3;
  */
 function* retryDeadlockedFlip<T>(stage: Stage, flip: () => Steps<T>): Steps<T> {
   for (let attempt = 1; ; attempt++) {
-    const statuses = [...stage.run];
+    const known = stage.run.size;
     try {
       return yield* flip();
     } catch (err) {
       if (attempt >= FLIP_ATTEMPTS || !isDeadlock(err)) throw err;
-      stage.run.clear();
-      for (const [id, status] of statuses) stage.run.set(id, status);
+      // The flip only adds statuses (a Map keeps insertion order): drop the ones it added.
+      for (const id of [...stage.run.keys()].slice(known)) stage.run.delete(id);
     }
   }
 }
