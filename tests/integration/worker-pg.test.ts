@@ -124,10 +124,12 @@ async function attachWorker(name: string, server: Server, extra: WorkerAccount[]
 async function until(s: Server, id: number, ok: (x: Session) => boolean, what: string, timeoutMs = 90_000): Promise<Session> {
   return waitFor(async () => {
     const x = await get(s, id);
+    // Every account here runs on workers: a run with no worker named is a serve's own.
+    if (x.runs.length && x.worker === null) throw new Error("a serve ran it, not a worker");
     return ok(x) && x;
-  }, timeoutMs).catch(async () => {
+  }, timeoutMs).catch(async (err: Error) => {
     throw new Error(
-      `session ${id} never ${what}: ${JSON.stringify(await get(s, id))}\n${workers.map((w) => `--- ${w.name}\n${w.output()}`).join("\n")}`,
+      `session ${id} never ${what} (${err.message}): ${JSON.stringify(await get(s, id))}\n${workers.map((w) => `--- ${w.name}\n${w.output()}`).join("\n")}`,
     );
   });
 }
@@ -135,6 +137,7 @@ async function until(s: Server, id: number, ok: (x: Session) => boolean, what: s
 describe("workdeck workers with two workdeck serve processes on one PostgreSQL database", () => {
   it("a session started through B runs on a worker attached to A, streams live to both serves, and no serve runs it", async () => {
     fake.when(mainAsking("HELLO-TASK"), { kind: "text", text: "Done on the worker." }, { times: 1 });
+    fake.when(mainAsking("SECOND-TASK"), { kind: "text", text: "Also on the worker." }, { times: 1 });
     const id = await start(b, "HELLO-TASK: say hello from the worker");
     // Both streams are open before any worker exists, so every message they get arrives live.
     const streams: LiveStream<SessionEvent>[] = await Promise.all(
@@ -142,10 +145,13 @@ describe("workdeck workers with two workdeck serve processes on one PostgreSQL d
     );
     try {
       await attachWorker("w-one", a);
+      // One started once the worker is there: each serve hears of it at once, yet only the worker may take it.
+      const second = await start(a, "SECOND-TASK: and another");
       const done = await until(b, id, (x) => x.status === "completed", "completed");
       expect(done).toMatchObject({ worker: "w-one", accountId: "remote", exitReason: "success" });
       expect(done.runs).toHaveLength(1);
       expect(await get(a, id)).toMatchObject({ status: "completed", worker: "w-one", accountId: "remote" });
+      expect(await until(a, second, (x) => x.status === "completed", "completed")).toMatchObject({ worker: "w-one", accountId: "remote" });
 
       const stored = await events(a, id);
       expect(await events(b, id)).toEqual(stored);
@@ -160,6 +166,7 @@ describe("workdeck workers with two workdeck serve processes on one PostgreSQL d
       // Claude ran where the worker's login is.
       expect(asked("HELLO-TASK").length).toBeGreaterThan(0);
       expect(asked("HELLO-TASK").every(withCredential("tok-w-one"))).toBe(true);
+      expect(asked("SECOND-TASK").every(withCredential("tok-w-one"))).toBe(true);
       const [listed] = await workersOn(b);
       expect(listed).toMatchObject({ name: "w-one", health: "healthy", accounts: [{ id: "remote", ready: true }] });
     } finally {
