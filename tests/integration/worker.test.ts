@@ -17,11 +17,12 @@ import { ensureNextBuild, trpcMutate, trpcQuery } from "../support/live-events";
 import { waitFor } from "../support/session-harness";
 import { repoRoot } from "../support/temp";
 import { serveWorkdeck } from "../support/workdeck-server";
+import { startWorkdeckWorker } from "../support/workdeck-worker";
 import { freePort } from "../support/engines";
 
 const root = fs.mkdtempSync(path.join(fs.realpathSync(process.env.TMPDIR ?? "/tmp"), "workdeck-worker-"));
 const workers: ChildProcess[] = [];
-const output = new Map<string, string>();
+const output = new Map<string, () => string>();
 let fake: FakeAnthropic;
 let server: Awaited<ReturnType<typeof serveWorkdeck>>;
 
@@ -59,38 +60,17 @@ afterAll(async () => {
 
 /** A `workdeck worker` holding account "remote": its config names the login, its environment holds it. */
 function startWorker(name: string): ChildProcess {
-  const dir = path.join(root, name);
-  fs.mkdirSync(path.join(dir, "home"), { recursive: true });
-  // Both workers share one Claude config dir, as two containers on one volume would: the second can resume the transcript.
-  const configDir = path.join(root, "remote-claude");
-  fs.mkdirSync(configDir, { recursive: true });
-  const config = path.join(dir, "worker.config.json");
-  fs.writeFileSync(config, JSON.stringify({ claude: { accounts: [{ id: "remote", configDir, oauthTokenEnv: "REMOTE_TOKEN" }] } }));
-  const child = spawn(
-    process.execPath,
-    [path.join(repoRoot, "bin/workdeck.mjs"), "worker", "--server", server.baseURL, "--name", name, "--accounts", "remote"],
-    {
-      cwd: dir,
-      env: {
-        NODE_ENV: "test",
-        PATH: process.env.PATH,
-        HOME: path.join(dir, "home"),
-        WORKDECK_CONFIG: config,
-        REMOTE_TOKEN: "tok-remote",
-        ANTHROPIC_BASE_URL: fake.url,
-        IS_SANDBOX: "1",
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-        DISABLE_AUTOUPDATER: "1",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  output.set(name, "");
-  const log = (d: Buffer) => output.set(name, output.get(name) + d.toString());
-  child.stdout!.on("data", log);
-  child.stderr!.on("data", log);
-  workers.push(child);
-  return child;
+  const worker = startWorkdeckWorker({
+    name,
+    serverURL: server.baseURL,
+    dir: path.join(root, name),
+    // Both workers share one Claude config dir, as two containers on one volume would: the second can resume the transcript.
+    accounts: [{ id: "remote", configDir: path.join(root, "remote-claude"), oauthToken: "tok-remote" }],
+    fakeUrl: fake.url,
+  });
+  output.set(name, worker.output);
+  workers.push(worker.child);
+  return worker.child;
 }
 
 const get = (id: number) => trpcQuery<Session>(server.baseURL, "sessions.get", { id });
@@ -104,7 +84,7 @@ async function until(id: number, ok: (s: Session) => boolean, what: string, time
     return ok(s) && s;
   }, timeoutMs).catch(async () => {
     throw new Error(
-      `session ${id} never ${what}: ${JSON.stringify(await get(id))}\n${[...output].map(([n, o]) => `--- ${n}\n${o}`).join("\n")}`,
+      `session ${id} never ${what}: ${JSON.stringify(await get(id))}\n${[...output].map(([n, o]) => `--- ${n}\n${o()}`).join("\n")}`,
     );
   });
 }
