@@ -1,5 +1,4 @@
 import path from "node:path";
-import { sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "../db/client";
 import { SqliteStore, step, type SqlStore, type StoreSteps } from "../db/sql-store";
@@ -12,6 +11,7 @@ import { HookPayloadSchema, type HookIngestResult, type HookPayload } from "@/li
 import type { WorkdeckConfig } from "@/lib/schemas/config";
 import type { WorkdeckEvent } from "@/lib/schemas/events";
 import { endedEvent, nextSession, type SessionRow } from "./session-state";
+import { FIND_PRE, INSERT_HOOK, sessionRows, upsertSessions } from "./hook-statements";
 
 export { endedEvent, type SessionRow } from "./session-state";
 
@@ -105,7 +105,7 @@ type Written = { result: HookIngestResult; events: WorkdeckEvent[] };
  * history: tests/integration/hooks-edge.test.ts checks the plans).
  */
 function* writeHooks(deps: AgentsDeps, hooks: readonly ParsedHook[]): StoreSteps<Written[]> {
-  const batch: Batch = { sessions: yield* sessionRows(hooks) };
+  const batch: Batch = { sessions: yield* sessionRows(hooks.map((h) => h.payload.session_id)) };
   const written: Written[] = [];
   for (const h of hooks) written.push(yield* writeHook(deps, batch, h));
   yield* upsertSessions([...batch.sessions.values()].filter((row): row is SessionRow => row !== undefined));
@@ -115,23 +115,6 @@ function* writeHooks(deps: AgentsDeps, hooks: readonly ParsedHook[]): StoreSteps
 /** The batch in its own transaction under the hooks lock (steps: on SQLite one synchronous run, issue 12). */
 function storeHooks(deps: AgentsDeps, store: SqlStore, hooks: readonly ParsedHook[], failIfLocked = false): Promise<Written[]> {
   return store.transaction((tx) => tx.steps(writeHooks(deps, hooks)), { exclusive: HOOKS_LOCK, failIfLocked });
-}
-
-/**
- * The summary rows of the batch's sessions (undefined: none yet), in one query: on PostgreSQL
- * each statement is a round trip. The list is padded to a power of two with repeats, so the
- * statement cache holds a few texts, not one per batch size.
- */
-function* sessionRows(hooks: readonly ParsedHook[]): StoreSteps<Map<string, SessionRow | undefined>> {
-  const sessions = new Map<string, SessionRow | undefined>();
-  for (const h of hooks) sessions.set(h.payload.session_id, undefined);
-  const ids = [...sessions.keys()];
-  let size = 1;
-  while (size < ids.length) size *= 2;
-  for (let i = ids.length; i < size; i++) ids.push(ids[0]!);
-  for (const row of yield* step.all<SessionRow>(sql`SELECT * FROM agent_sessions WHERE session_id IN ${ids}`))
-    sessions.set(row.session_id, row);
-  return sessions;
 }
 
 function* writeHook(deps: AgentsDeps, batch: Batch, h: ParsedHook): StoreSteps<Written> {
@@ -151,20 +134,24 @@ function* writeHook(deps: AgentsDeps, batch: Batch, h: ParsedHook): StoreSteps<W
   let success: boolean | null = null;
   if (TOOL_DONE.has(event)) {
     success = event === "PostToolUse";
-    const pre = toolUseId
-      ? yield* step.get<{ received_at: number }>(
-          sql`SELECT received_at FROM hooks WHERE tool_use_id = ${toolUseId} AND session_id = ${sessionId} AND event = 'PreToolUse' ORDER BY id DESC LIMIT 1`,
-        )
-      : undefined;
+    const pre = toolUseId ? yield* step.get<{ received_at: number }>(FIND_PRE, [toolUseId, sessionId]) : undefined;
     // The Pre/Post pair is the measure; the CLI's own duration_ms covers a Pre that never arrived.
     durationMs = toolDuration(pre ? Math.max(0, at - Number(pre.received_at)) : payload.duration_ms, warnings);
   }
 
-  const inserted = yield* step.run<{ id: number }>(
-    sql`INSERT INTO hooks (session_id, event, tool_name, tool_use_id, cwd, project_slug, workdeck_session_id, payload, received_at, duration_ms, success)
-        VALUES ${[sessionId, event, toolName, toolUseId, cwd, projectSlug, workdeckSessionId, h.text, at, durationMs, success === null ? null : success ? 1 : 0]}
-        RETURNING id`,
-  );
+  const inserted = yield* step.run<{ id: number }>(INSERT_HOOK, [
+    sessionId,
+    event,
+    toolName,
+    toolUseId,
+    cwd,
+    projectSlug,
+    workdeckSessionId,
+    h.text,
+    at,
+    durationMs,
+    success === null ? null : success ? 1 : 0,
+  ]);
   const id = Number(inserted.row!.id);
 
   const next = nextSession(prev, { sessionId, event, at, toolName, toolUseId, payload, durationMs, success });
@@ -183,56 +170,6 @@ function* writeHook(deps: AgentsDeps, batch: Batch, h: ParsedHook): StoreSteps<W
   if (next.status === "ended" && prev?.status !== "ended") events.push(yield* deps.bus.recordSteps(endedEvent(next)));
   const result = { id, sessionId, event, projectSlug, status: next.status, durationMs, ...(warnings.length ? { warnings } : {}) };
   return { result, events };
-}
-
-/**
- * The sessions' summary rows, several per statement (on PostgreSQL each statement is a round
- * trip), in groups of 16, 4 or 1 so the statement cache holds three texts, not one per count.
- */
-function* upsertSessions(rows: SessionRow[]): StoreSteps<void> {
-  for (let i = 0; i < rows.length;) {
-    const left = rows.length - i;
-    const n = left >= 16 ? 16 : left >= 4 ? 4 : 1;
-    yield* step.run(upsertSession(rows.slice(i, i + n)));
-    i += n;
-  }
-}
-
-function upsertSession(rows: SessionRow[]) {
-  // One list per row (rendered "(?, ?, …)"): a template builds two chunks per value, each type-checked.
-  const values = rows.map(
-    (r) =>
-      sql`${[
-        r.session_id,
-        r.project_slug,
-        r.workdeck_session_id,
-        r.cwd,
-        r.status,
-        r.needs_you_reason,
-        r.started_at,
-        r.last_event_at,
-        r.last_event,
-        r.current_tool,
-        r.current_tool_use_id,
-        r.tool_count,
-        r.failure_count,
-        r.duration_sum_ms,
-        r.duration_count,
-        r.prompt_count,
-        r.event_count,
-        r.ended_at,
-        r.end_reason,
-      ]}`,
-  );
-  return sql`INSERT INTO agent_sessions (session_id, project_slug, workdeck_session_id, cwd, status, needs_you_reason, started_at, last_event_at, last_event,
-      current_tool, current_tool_use_id, tool_count, failure_count, duration_sum_ms, duration_count, prompt_count, event_count, ended_at, end_reason)
-    VALUES ${sql.join(values, sql`, `)}
-    ON CONFLICT (session_id) DO UPDATE SET project_slug = excluded.project_slug, workdeck_session_id = excluded.workdeck_session_id, cwd = excluded.cwd,
-      status = excluded.status, needs_you_reason = excluded.needs_you_reason, last_event_at = excluded.last_event_at,
-      last_event = excluded.last_event, current_tool = excluded.current_tool, current_tool_use_id = excluded.current_tool_use_id,
-      tool_count = excluded.tool_count, failure_count = excluded.failure_count, duration_sum_ms = excluded.duration_sum_ms,
-      duration_count = excluded.duration_count, prompt_count = excluded.prompt_count, event_count = excluded.event_count,
-      ended_at = excluded.ended_at, end_reason = excluded.end_reason`;
 }
 
 /**

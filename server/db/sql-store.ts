@@ -8,13 +8,14 @@
  */
 import fs from "node:fs";
 import type Database from "better-sqlite3";
-import { SQL, sql, StringChunk } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
 import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
 import type pg from "pg";
-import type { StoreSteps } from "./store-steps";
+import { renderSqliteQuery } from "./sqlite-render";
+import { PreparedQuery, type Params, type Query, type StoreSteps } from "./store-steps";
 
-export { step, type StoreStep, type StoreSteps } from "./store-steps";
+export { PreparedQuery, step, type Params, type Query, type StoreStep, type StoreSteps } from "./store-steps";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -53,7 +54,8 @@ export interface SqlStore {
   /**
    * Runs the statements `body` yields, in order, each one's result handed back (an error is thrown
    * into it). SQLite runs them all at once, synchronously: a batch of many statements costs one
-   * promise, not one per statement (issue 12). A `lock` step needs a transaction.
+   * promise, not one per statement (issue 12). A `lock` step needs a transaction. Steps may also
+   * run a PreparedQuery with its values, for statements too hot to render a template each time.
    */
   steps<T>(body: StoreSteps<T>): Promise<T>;
   all<T>(query: SQL): Promise<T[]>;
@@ -74,6 +76,12 @@ function bindable(v: unknown): unknown {
   if (v instanceof Date) return v.getTime();
   if (typeof v === "boolean") return v ? 1 : 0;
   return v;
+}
+
+/** A prepared query's values, copied only when one needs converting (most are strings, numbers, null). */
+function bindAll(params: Params): unknown[] {
+  for (const v of params) if (v instanceof Date || typeof v === "boolean") return params.map(bindable);
+  return params as unknown[];
 }
 
 // ----- SQLite ---------------------------------------------------------------------------
@@ -126,68 +134,6 @@ function rawRows(s: Database.Statement, params: unknown[]): unknown[][] {
   }
 }
 
-/**
- * A flat template (text and plain values, the shape of most port queries) rendered directly:
- * Drizzle's general walk checks every chunk against a dozen kinds, a tenth of the hook committer's
- * time per event (issue 12). Its text is kept per template (keyed by the template's first literal,
- * checked literal by literal), so a hot query's text is not rebuilt nor rehashed.
- * Anything else (nested SQL, lists, identifiers, dates) returns null and goes to Drizzle.
- */
-function flatSqliteQuery(query: SQL): { sql: string; params: unknown[] } | null {
-  if ((query as unknown as { shouldInlineParams: boolean }).shouldInlineParams) return null;
-  const chunks = query.queryChunks;
-  const literals: string[] = [];
-  const params: unknown[] = [];
-  // A template is text, value, text, …, text.
-  for (let i = 0; i < chunks.length; i++) {
-    const chunk = chunks[i];
-    if (i % 2 === 0) {
-      if (!(chunk instanceof StringChunk)) return null;
-      literals.push(chunk.value.length === 1 ? chunk.value[0]! : chunk.value.join(""));
-    } else if (chunk === null || (chunk !== undefined && typeof chunk !== "object" && typeof chunk !== "function")) params.push(chunk);
-    else return null;
-  }
-  if (literals.length === 0 || literals.length !== params.length + 1) return null;
-  let known = flatTexts.get(literals[0]!);
-  if (!known || known.literals.length !== literals.length || known.literals.some((l, i) => l !== literals[i])) {
-    if (flatTexts.size > 500) flatTexts.clear();
-    flatTexts.set(literals[0]!, (known = { literals, sql: literals.join("?") }));
-  }
-  return { sql: known.sql, params };
-}
-const flatTexts = new Map<string, { literals: string[]; sql: string }>();
-
-/**
- * A template of text, plain values, lists of values (`IN ${ids}`) and nested templates
- * (`sql.join` of rows), rendered as Drizzle renders it: a multi-row write per batch would
- * otherwise spend more in Drizzle's walk than it saves in statements. Null: anything else.
- */
-function nestedSqliteQuery(query: SQL): { sql: string; params: unknown[] } | null {
-  const out = { sql: "", params: [] as unknown[] };
-  return appendNested(query, out) ? out : null;
-}
-
-function appendNested(query: SQL, out: { sql: string; params: unknown[] }): boolean {
-  if ((query as unknown as { shouldInlineParams: boolean }).shouldInlineParams) return false;
-  for (const chunk of query.queryChunks) {
-    if (chunk instanceof StringChunk) out.sql += chunk.value.length === 1 ? chunk.value[0]! : chunk.value.join("");
-    else if (isPlainValue(chunk)) {
-      out.sql += "?";
-      out.params.push(chunk);
-    } else if (chunk instanceof SQL) {
-      if (!appendNested(chunk, out)) return false;
-    } else if (Array.isArray(chunk) && chunk.length > 0 && chunk.every(isPlainValue)) {
-      out.sql += `(${"?, ".repeat(chunk.length - 1)}?)`;
-      out.params.push(...(chunk as unknown[]));
-    } else return false;
-  }
-  return true;
-}
-
-function isPlainValue(v: unknown): boolean {
-  return v === null || (v !== undefined && typeof v !== "object" && typeof v !== "function");
-}
-
 const sqliteStores = new WeakMap<Database.Database, SqliteStore>();
 
 /**
@@ -198,6 +144,8 @@ const sqliteStores = new WeakMap<Database.Database, SqliteStore>();
 export class SqliteStore implements SqlStore {
   readonly dialect = "sqlite" as const;
   private readonly statements = new Map<string, Cached>();
+  /** PreparedQuery → its statement here, without looking its text up. */
+  private readonly prepared = new Map<PreparedQuery, Cached>();
   /** Transactions queue here, one at a time. */
   private queue: Promise<void> = Promise.resolve();
   /** Transactions queued or open: while any is, other statements wait for the queue to drain. */
@@ -214,24 +162,24 @@ export class SqliteStore implements SqlStore {
 
   private constructor(private readonly db: Database.Database) {}
 
-  async all<T>(query: SQL): Promise<T[]> {
+  async all<T>(query: Query, params?: Params): Promise<T[]> {
     await this.waitTurn();
-    return this.exec(query, (s, p) => s.all(...p) as T[]);
+    return this.exec(query, allRows, params) as T[];
   }
 
-  async get<T>(query: SQL): Promise<T | undefined> {
+  async get<T>(query: Query, params?: Params): Promise<T | undefined> {
     await this.waitTurn();
-    return this.exec(query, (s, p) => s.get(...p) as T | undefined);
+    return this.exec(query, getRow, params) as T | undefined;
   }
 
-  async values(query: SQL): Promise<unknown[][]> {
+  async values(query: Query, params?: Params): Promise<unknown[][]> {
     await this.waitTurn();
-    return this.exec(query, rawRows);
+    return this.exec(query, rawRows, params);
   }
 
-  async run<T = unknown>(query: SQL): Promise<{ changes: number; row?: T }> {
+  async run<T = unknown>(query: Query, params?: Params): Promise<{ changes: number; row?: T }> {
     await this.waitTurn();
-    return this.execWrite<T>(query);
+    return this.execWrite<T>(query, params);
   }
 
   async steps<T>(body: StoreSteps<T>): Promise<T> {
@@ -248,9 +196,9 @@ export class SqliteStore implements SqlStore {
       try {
         if (s.kind === "lock") {
           if (!inTransaction) throw new Error(`a lock step (${s.key}) needs a transaction`);
-        } else if (s.kind === "run") result = this.execWrite(s.query);
-        else if (s.kind === "get") result = this.exec(s.query, getRow);
-        else result = this.exec(s.query, allRows);
+        } else if (s.kind === "run") result = this.execWrite(s.query, s.params);
+        else if (s.kind === "get") result = this.exec(s.query, getRow, s.params);
+        else result = this.exec(s.query, allRows, s.params);
       } catch (err) {
         next = body.throw(err);
         continue;
@@ -318,20 +266,35 @@ export class SqliteStore implements SqlStore {
   }
 
   /** Runs a statement now, on the connection (the transaction handle's path). */
-  exec<R>(query: SQL, use: (s: Database.Statement, params: unknown[], cached: Cached) => R): R {
-    const { sql: text, params } = flatSqliteQuery(query) ?? nestedSqliteQuery(query) ?? sqliteDialect.sqlToQuery(query);
-    let cached = this.statements.get(text);
-    if (!cached) {
-      cached = { statement: this.db.prepare(text) };
-      if (this.statements.size > 500) this.statements.clear();
-      this.statements.set(text, cached);
+  exec<R>(query: Query, use: (s: Database.Statement, params: unknown[], cached: Cached) => R, params?: Params): R {
+    if (query instanceof PreparedQuery) {
+      let cached = this.prepared.get(query);
+      if (!cached) this.prepared.set(query, (cached = this.statement(query.text)));
+      return use(cached.statement, bindAll(params ?? []), cached);
     }
-    return use(cached.statement, params.map(bindable), cached);
+    const { sql: text, params: values } = renderSqliteQuery(query) ?? sqliteDialect.sqlToQuery(query);
+    const cached = this.statement(text);
+    return use(cached.statement, values.map(bindable), cached);
   }
 
   /** run() now, on the connection (the transaction handle's path). */
-  execWrite<T>(query: SQL): { changes: number; row?: T } {
-    return this.exec(query, (s, p, c) => runStatement<T>(this.db, c, p));
+  execWrite<T>(query: Query, params?: Params): { changes: number; row?: T } {
+    return this.exec(query, this.write, params) as { changes: number; row?: T };
+  }
+
+  private readonly write = (s: Database.Statement, p: unknown[], c: Cached) => runStatement(this.db, c, p);
+
+  private statement(text: string): Cached {
+    let cached = this.statements.get(text);
+    if (!cached) {
+      cached = { statement: this.db.prepare(text) };
+      if (this.statements.size > 500) {
+        this.statements.clear();
+        this.prepared.clear();
+      }
+      this.statements.set(text, cached);
+    }
+    return cached;
   }
 
   private async waitTurn(): Promise<void> {
@@ -350,24 +313,24 @@ class SqliteTx implements SqlStore {
     if (this.closed) throw new Error("transaction handle used after its transaction ended");
   }
 
-  async all<T>(query: SQL): Promise<T[]> {
+  async all<T>(query: Query, params?: Params): Promise<T[]> {
     this.check();
-    return this.store.exec(query, (s, p) => s.all(...p) as T[]);
+    return this.store.exec(query, allRows, params) as T[];
   }
 
-  async get<T>(query: SQL): Promise<T | undefined> {
+  async get<T>(query: Query, params?: Params): Promise<T | undefined> {
     this.check();
-    return this.store.exec(query, (s, p) => s.get(...p) as T | undefined);
+    return this.store.exec(query, getRow, params) as T | undefined;
   }
 
-  async values(query: SQL): Promise<unknown[][]> {
+  async values(query: Query, params?: Params): Promise<unknown[][]> {
     this.check();
-    return this.store.exec(query, rawRows);
+    return this.store.exec(query, rawRows, params);
   }
 
-  async run<T = unknown>(query: SQL): Promise<{ changes: number; row?: T }> {
+  async run<T = unknown>(query: Query, params?: Params): Promise<{ changes: number; row?: T }> {
     this.check();
-    return this.store.execWrite<T>(query);
+    return this.store.execWrite<T>(query, params);
   }
 
   steps<T>(body: StoreSteps<T>): Promise<T> {
@@ -393,13 +356,15 @@ class SqliteTx implements SqlStore {
 
 type Queryable = Pick<pg.Pool | pg.PoolClient, "query">;
 
-function pgConfig(query: SQL): pg.QueryConfig {
-  const { sql, params } = pgDialect.sqlToQuery(query);
-  return { text: sql, values: params.map(bindable) };
+function pgConfig(query: Query, params?: Params): pg.QueryConfig {
+  // Named: each connection parses and plans it once.
+  if (query instanceof PreparedQuery) return { name: query.name, text: query.postgresText(), values: (params ?? []).map(bindable) };
+  const { sql, params: values } = pgDialect.sqlToQuery(query);
+  return { text: sql, values: values.map(bindable) };
 }
 
-async function pgQuery<T>(on: Queryable, query: SQL): Promise<pg.QueryResult<T & pg.QueryResultRow>> {
-  return on.query<T & pg.QueryResultRow>(pgConfig(query));
+async function pgQuery<T>(on: Queryable, query: Query, params?: Params): Promise<pg.QueryResult<T & pg.QueryResultRow>> {
+  return on.query<T & pg.QueryResultRow>(pgConfig(query, params));
 }
 
 /** PostgreSQL over a node-postgres pool: each statement takes a pooled connection; a transaction holds one. */
@@ -417,20 +382,20 @@ export class PostgresStore implements SqlStore {
     return this.client ?? this.pool;
   }
 
-  async all<T>(query: SQL): Promise<T[]> {
-    return (await pgQuery<T>(this.on, query)).rows;
+  async all<T>(query: Query, params?: Params): Promise<T[]> {
+    return (await pgQuery<T>(this.on, query, params)).rows;
   }
 
-  async get<T>(query: SQL): Promise<T | undefined> {
-    return (await pgQuery<T>(this.on, query)).rows[0];
+  async get<T>(query: Query, params?: Params): Promise<T | undefined> {
+    return (await pgQuery<T>(this.on, query, params)).rows[0];
   }
 
-  async values(query: SQL): Promise<unknown[][]> {
-    return (await this.on.query<unknown[]>({ ...pgConfig(query), rowMode: "array" })).rows;
+  async values(query: Query, params?: Params): Promise<unknown[][]> {
+    return (await this.on.query<unknown[]>({ ...pgConfig(query, params), rowMode: "array" })).rows;
   }
 
-  async run<T = unknown>(query: SQL): Promise<{ changes: number; row?: T }> {
-    const r = await pgQuery<T>(this.on, query);
+  async run<T = unknown>(query: Query, params?: Params): Promise<{ changes: number; row?: T }> {
+    const r = await pgQuery<T>(this.on, query, params);
     return { changes: r.rowCount ?? 0, row: r.rows[0] };
   }
 
@@ -449,7 +414,12 @@ export class PostgresStore implements SqlStore {
       let result: unknown;
       try {
         if (s.kind === "lock") await this.lock(s.key);
-        else result = await (s.kind === "run" ? this.run(s.query) : s.kind === "get" ? this.get(s.query) : this.all(s.query));
+        else
+          result = await (s.kind === "run"
+            ? this.run(s.query, s.params)
+            : s.kind === "get"
+              ? this.get(s.query, s.params)
+              : this.all(s.query, s.params));
       } catch (err) {
         next = body.throw(err);
         continue;

@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { SqliteStore, step, type SqlStore, type StoreSteps } from "../db/sql-store";
+import { PreparedQuery, SqliteStore, step, type SqlStore, type StoreSteps } from "../db/sql-store";
 import type { WorkdeckEvent, WorkdeckEventInput, WorkdeckEventType } from "@/lib/schemas/events";
 import type { EventNotifier } from "./notifier";
 
@@ -29,6 +29,7 @@ export type StreamOptions = {
 
 /** Event writers take turns on it (see recordSteps). */
 const EVENTS_LOCK = "workdeck:events";
+const INSERT_EVENT = new PreparedQuery("INSERT INTO events (type, project_slug, payload, created_at) VALUES (?, ?, ?, ?) RETURNING id");
 /** Rows per back-fill query. */
 const PAGE = 1000;
 const DEFAULT_MAX_QUEUE = 1000;
@@ -142,11 +143,12 @@ export class EventBus {
     // PostgreSQL hands out sequence values to concurrent transactions that may commit out of
     // order, so event writers take turns (the lock lasts until the caller's transaction ends).
     yield* step.lock(EVENTS_LOCK);
-    const { row } = yield* step.run<{ id: number }>(
-      sql`INSERT INTO events (type, project_slug, payload, created_at)
-          VALUES (${input.type}, ${input.projectSlug ?? null}, ${JSON.stringify(input)}, ${at}) RETURNING id`,
-    );
-    return { ...input, id: Number(row!.id), at } as WorkdeckEvent;
+    const { row } = yield* step.run<{ id: number }>(INSERT_EVENT, [input.type, input.projectSlug ?? null, JSON.stringify(input), at]);
+    // A copy, then the two fields: cheaper than one spread with extra keys (issue 12).
+    const event = { ...input } as WorkdeckEvent;
+    event.id = Number(row!.id);
+    event.at = at;
+    return event;
   }
 
   /** publish() through the port: stores, then emits. */

@@ -5,7 +5,7 @@
  */
 import { sql } from "drizzle-orm";
 import { expect, it } from "vitest";
-import { step, type SqlStore, type StoreSteps } from "@/server/db/sql-store";
+import { PreparedQuery, step, type SqlStore, type StoreSteps } from "@/server/db/sql-store";
 import { describeEachDialect } from "../support/dialects";
 
 const at = Date.UTC(2026, 11, 4, 9, 30);
@@ -114,6 +114,42 @@ describeEachDialect("SqlStore.steps", ({ dialect, open, again }) => {
     const won = await Promise.all(Array.from({ length: 16 }, (_, n) => claim(n % 2 ? other : store, n)));
     expect(won.filter(Boolean)).toHaveLength(1);
     expect(await slugs(store)).toHaveLength(1);
+  });
+
+  it("a PreparedQuery runs with its values, again and again, on every connection and instance", async () => {
+    const store = await open({ poolSize: 3 });
+    const other = await again(store);
+    const insert = new PreparedQuery("INSERT INTO events (type, project_slug, payload, created_at) VALUES (?, ?, ?, ?) RETURNING id");
+    const byType = new PreparedQuery("SELECT type, payload, created_at FROM events WHERE type = ? AND created_at >= ? ORDER BY id");
+    const count = new PreparedQuery("SELECT COUNT(*) AS n FROM events WHERE project_slug = ?");
+    const when = new Date(at);
+    // Several at once, so a pool runs them on several connections (each prepares the statement once).
+    const ids = await Promise.all(
+      Array.from({ length: 12 }, (_, n) =>
+        (n % 2 ? other : store).steps(
+          (function* () {
+            const { row } = yield* step.run<{ id: number }>(insert, [`t${n % 3}`, "billing", `{"n":${n}}`, when]);
+            return Number(row!.id);
+          })(),
+        ),
+      ),
+    );
+    expect(new Set(ids).size).toBe(12);
+    const read = await store.steps(
+      (function* () {
+        const rows = yield* step.all<{ type: string; payload: string; created_at: number }>(byType, ["t1", when]);
+        const none = yield* step.get(byType, ["t1", new Date(at + 1)]);
+        const n = yield* step.get<{ n: number }>(count, ["billing"]);
+        return { payloads: rows.map((r) => r.payload), times: rows.map((r) => Number(r.created_at)), none, n: Number(n!.n) };
+      })(),
+    );
+    // The inserts ran at once: their ids are in any order.
+    expect({ ...read, payloads: read.payloads.sort() }).toEqual({
+      payloads: ['{"n":10}', '{"n":1}', '{"n":4}', '{"n":7}'],
+      times: [at, at, at, at],
+      none: undefined,
+      n: 12,
+    });
   });
 
   if (dialect === "sqlite") {
