@@ -293,21 +293,40 @@ export class EventBus {
   private async pollPages(below: number): Promise<number> {
     this.lastPollAt = Date.now();
     let emitted = 0;
-    for (
-      let page = await this.since(this.polledUpTo);
-      page.length > 0;
-      page = page.length < PAGE ? [] : await this.since(this.polledUpTo)
-    ) {
+    for (;;) {
+      // Ids first: under hook traffic nearly every row is this process's own, emitted already, and
+      // reading back each one's payload cost more than storing it did (issue 12).
+      const ids = await this.idsSince(this.polledUpTo);
+      let own = 0;
+      for (; own < ids.length && ids[own]! < below && this.ownSincePoll.has(ids[own]!); own++) this.passed(ids[own]!);
+      if (own === ids.length) {
+        if (ids.length < PAGE) return emitted;
+        continue;
+      }
+      if (ids[own]! >= below) return emitted;
+      // Someone else's row: the page with payloads, from it on.
+      const page = await this.since(this.polledUpTo);
       for (const event of page) {
         if (event.id >= below) return emitted;
-        this.polledUpTo = event.id;
-        if (event.id > this.seenUpTo) this.seenUpTo = event.id;
-        if (this.ownSincePoll.delete(event.id)) continue;
+        const ours = this.ownSincePoll.has(event.id);
+        this.passed(event.id);
+        if (ours) continue;
         this.emit(event);
         emitted++;
       }
+      if (page.length < PAGE) return emitted;
     }
-    return emitted;
+  }
+
+  /** A row the poll went past (its own rows are forgotten: they were emitted when committed). */
+  private passed(id: number): void {
+    this.polledUpTo = id;
+    if (id > this.seenUpTo) this.seenUpTo = id;
+    this.ownSincePoll.delete(id);
+  }
+
+  private async idsSince(afterId: number): Promise<number[]> {
+    return (await this.store.values(sql`SELECT id FROM events WHERE id > ${afterId} ORDER BY id LIMIT ${PAGE}`)).map((r) => Number(r[0]));
   }
 
   on(listener: (event: WorkdeckEvent) => void): () => void {

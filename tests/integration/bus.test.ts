@@ -249,3 +249,28 @@ describe("a subscriber that does not keep up (issue 10 item 8)", () => {
     expect(got).toHaveLength(3000);
   });
 });
+
+describe("polling past this process's own rows (issue 12)", () => {
+  it("emits every row of others once, in id order, however they interleave with the process's own, which it does not emit again", async () => {
+    const file = path.join(tempDir(), "shared.db");
+    const server = makeBus(file);
+    const cli = makeBus(file);
+    await server.startPolling(10_000);
+    const seen: number[] = [];
+    server.on((e) => seen.push(e.id));
+    const all: number[] = [];
+    // Runs of own rows longer than a page, single foreign rows between them, and a foreign run at the end.
+    for (let i = 0; i < 2_500; i++) {
+      const ownRow = i % 700 !== 0 && i < 2_400;
+      all.push((ownRow ? server : cli).publish(hookActivity("p", i)).id);
+    }
+    const foreign = all.filter((_, i) => !(i % 700 !== 0 && i < 2_400));
+    const own = all.filter((id) => !foreign.includes(id));
+    expect(seen).toEqual(own);
+    expect(await server.pollForeign()).toBe(foreign.length);
+    expect(await server.pollForeign()).toBe(0);
+    server.stopPolling();
+    // Its own when it stored them, the others' as the poll found them.
+    expect(seen).toEqual([...own, ...foreign]);
+  });
+});
