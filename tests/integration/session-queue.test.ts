@@ -234,6 +234,29 @@ describeEachDialect("the session queue", ({ dialect, open, again }) => {
     if (dialect === "postgres") expect((await jobsOf(store, id)).map((j) => j.state)).toEqual(["cancelled", "active"]);
   });
 
+  it("a claim that dies midway leaves the session and its job as they were, for another instance to take", async () => {
+    const store = await open();
+    const root = tempDir();
+    const one = instance(store, root, [{ id: "a" }]);
+    const two = instance(await again(store), root, [{ id: "a" }]);
+    const id = await enqueue(store);
+
+    // The first instance fails after taking the job and before the session is marked running.
+    const { due } = await dueSessions(store);
+    await expect(
+      one.queue.claim({}, due, () => {
+        throw new Error("the process died here");
+      }),
+    ).rejects.toThrow("the process died here");
+    expect(await status(store, id)).toMatchObject({ status: "queued", owner_lease: null });
+    // The job it sent and fetched went with the transaction: nothing is left active for nobody.
+    if (dialect === "postgres") expect(await jobsOf(store, id)).toEqual([]);
+
+    expect((await claim(two, "two")).claimed?.row.id).toBe(id);
+    expect(await status(store, id)).toMatchObject({ status: "running", owner_lease: "two" });
+    if (dialect === "postgres") expect((await jobsOf(store, id)).map((j) => j.state)).toEqual(["active"]);
+  });
+
   it("three instances claiming at once start every session exactly once", async () => {
     const store = await open();
     const root = tempDir();
