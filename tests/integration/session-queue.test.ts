@@ -15,6 +15,7 @@ import type { SessionOptions } from "@/lib/schemas/sessions";
 import { AccountPool } from "@/server/accounts/service";
 import type { SqlStore } from "@/server/db/sql-store";
 import { EventBus } from "@/server/events/bus";
+import { SessionRunner } from "@/server/sessions/service";
 import { createLogger } from "@/server/logger";
 import { dueSessions, TableQueue, type SessionQueue } from "@/server/sessions/queue";
 import { PgBossQueue } from "@/server/sessions/queue-pgboss";
@@ -25,7 +26,9 @@ import { DEFAULT_TUNING } from "@/server/sessions/deps";
 import { SessionStore } from "@/server/sessions/store";
 import { heartbeat } from "@/server/workers/service";
 import { describeEachDialect } from "../support/dialects";
-import { tempDir } from "../support/temp";
+import { FakeAnthropic } from "../support/fake-anthropic";
+import { harnessDeps, harnessSpec } from "../support/session-harness";
+import { repoRoot, tempDir } from "../support/temp";
 
 const log = createLogger("silent");
 const opened: SessionQueue[] = [];
@@ -276,4 +279,50 @@ describeEachDialect("the session queue", ({ dialect, open, again }) => {
     expect(rows.every((r) => r.status === "running")).toBe(true);
     if (dialect === "postgres") for (const id of ids) expect((await jobsOf(store, id)).filter((j) => j.state === "active")).toHaveLength(1);
   });
+
+  it("two runners on one database keep each account to its maxConcurrent, real Claude Code against the fake API", async () => {
+    const store = await open();
+    const fake = await FakeAnthropic.start();
+    const root = tempDir();
+    const built = [store, await again(store)].map((sqlStore, i) => {
+      const base = harnessDeps(harnessSpec(path.join(root, `instance-${i}`), fake.url), repoRoot);
+      const accounts = ["solo", "duo"].map((id) => {
+        const configDir = path.join(root, "claude", id);
+        fs.mkdirSync(configDir, { recursive: true });
+        return { id, configDir, oauthTokenEnv: `TOKEN_${id.toUpperCase()}`, maxConcurrent: 1 };
+      });
+      const claude = { ...base.config.config.claude, maxConcurrent: 3, accounts };
+      const config = { ...base.config, config: { ...base.config.config, claude } };
+      const baseEnv = { ...base.baseEnv, TOKEN_SOLO: "tok-solo", TOKEN_DUO: "tok-duo" };
+      const deps = { ...base, config, baseEnv, sqlStore, bus: new EventBus(null, sqlStore) };
+      return { deps, runner: new SessionRunner(deps, { accountCheckMs: 0 }) };
+    });
+    try {
+      const cwd = path.join(root, "instance-0", "project");
+      const ids: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        const id = await enqueue(store, 3, { permissionMode: "bypassPermissions" });
+        await store.run(sql`UPDATE sessions SET cwd = ${cwd} WHERE id = ${id}`);
+        ids.push(id);
+      }
+
+      await Promise.all(built.map((b) => b.runner.schedule()));
+      const ends = await Promise.all(ids.map((id) => built[0]!.runner.waitForEnd(id, 120_000)));
+      expect(ends.map((s) => [s.status, s.runs.length])).toEqual(ids.map(() => ["completed", 1]));
+      // Room for six in the two processes, one per account: each account's runs came one after another.
+      const runs = ends.map((s) => s.runs[0]!);
+      expect(new Set(runs.map((r) => r.accountId))).toEqual(new Set(["solo", "duo"]));
+      for (const account of ["solo", "duo"]) {
+        const mine = runs.filter((r) => r.accountId === account).sort((x, y) => x.startedAt - y.startedAt);
+        for (let i = 1; i < mine.length; i++) expect(mine[i]!.startedAt).toBeGreaterThanOrEqual(mine[i - 1]!.endedAt!);
+      }
+      if (dialect === "postgres") for (const id of ids) expect((await jobsOf(store, id)).map((j) => j.state)).toEqual(["completed"]);
+    } finally {
+      for (const b of built) {
+        await b.runner.close();
+        b.deps.db!.$client.close();
+      }
+      await fake.close();
+    }
+  }, 180_000);
 });
