@@ -8,6 +8,7 @@ import type { Logger } from "../logger";
 import type { SessionChange, SessionRow } from "./rows";
 import {
   CLAIM_LOCK,
+  claimNext,
   noAccount,
   queuedRow,
   runningLoad,
@@ -59,6 +60,9 @@ const EXPIRE_GRACE_S = 5 * 60;
 /** Without a timeout, a session's job is kept active this long. */
 const DEFAULT_EXPIRE_S = 60 * 60 + EXPIRE_GRACE_S;
 
+/** How long after a failed start pg-boss is tried again. */
+const RESTART_AFTER_MS = 60_000;
+
 export const sessionQueueName = (accountId: string): string => `${QUEUE_PREFIX}${accountId}`;
 
 type Env = Record<string, string | undefined>;
@@ -69,6 +73,8 @@ export class PgBossQueue implements SessionQueue {
   readonly kind = "pg-boss" as const;
   private boss: Promise<PgBoss> | null = null;
   private closed = false;
+  /** When a start last failed (0: it did not): claims go to the table queue meanwhile. */
+  private fellBack = 0;
 
   constructor(private readonly deps: { store: SqlStore; pool: AccountPool; env: Env; log: Logger }) {
     if (!(deps.store instanceof PostgresStore)) throw new Error("the pg-boss session queue needs the PostgreSQL store");
@@ -115,7 +121,19 @@ export class PgBossQueue implements SessionQueue {
     plan: PlanFn<P>,
     now = Date.now(),
   ): Promise<ClaimResult<P>> {
-    const boss = await this.started();
+    // After a failed start, the next attempt waits a while (each one takes the start lock). Sessions
+    // still run meanwhile: the table queue claims under the same lock, and jobs it bypassed are
+    // cancelled by the first claim after pg-boss starts (their sessions are no longer queued).
+    const waiting = this.fellBack > 0 && Date.now() - this.fellBack < RESTART_AFTER_MS;
+    const boss = waiting
+      ? null
+      : await this.started().catch((err: unknown) => {
+          this.deps.log.error({ err }, "pg-boss did not start: sessions are claimed from the table meanwhile");
+          this.fellBack = Date.now();
+          return null;
+        });
+    if (!boss) return claimNext({ ...this.deps, worker: holder.worker }, candidates, plan, now);
+    this.fellBack = 0;
     await this.deps.pool.ready();
     return this.store.transaction(
       async (tx) => {

@@ -260,6 +260,22 @@ describeEachDialect("the session queue", ({ dialect, open, again }) => {
     if (dialect === "postgres") expect((await jobsOf(store, id)).map((j) => j.state)).toEqual(["active"]);
   });
 
+  it("when pg-boss cannot start, sessions are still claimed, from the table", async () => {
+    const store = await open();
+    // A pgboss schema pg-boss cannot use (a version from the future, none of its tables).
+    if (dialect === "postgres") {
+      await store.run(sql`CREATE SCHEMA pgboss`);
+      await store.run(sql`CREATE TABLE pgboss.version (version int)`);
+      await store.run(sql`INSERT INTO pgboss.version VALUES (999)`);
+    }
+    const at = instance(store, tempDir(), [{ id: "a" }]);
+    const id = await enqueue(store);
+    expect((await claim(at, "l")).claimed?.row.id).toBe(id);
+    expect(await status(store, id)).toMatchObject({ status: "running", account_id: "a" });
+    if (dialect === "postgres")
+      expect((await store.get<{ t: string | null }>(sql`SELECT to_regclass('pgboss.queue')::text AS t`))?.t ?? null).toBeNull();
+  });
+
   it("three instances claiming at once start every session exactly once", async () => {
     const store = await open();
     const root = tempDir();
