@@ -23,5 +23,6 @@ export function tempDemoWorkspace(): string {
 }
 
 afterEach(() => {
-  for (const dir of created.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+  // Retries: a killed process's children may still be writing into the folder for a moment (ENOTEMPTY).
+  for (const dir of created.splice(0)) fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
 });
