@@ -58,9 +58,44 @@ export function* sessionRows(sessionIds: Iterable<string>): StoreSteps<Map<strin
   while (size < ids.length) size *= 2;
   for (let i = ids.length; i < size; i++) ids.push(ids[0]!);
   let query = sessionsIn.get(size);
-  if (!query) sessionsIn.set(size, (query = new PreparedQuery(`SELECT * FROM agent_sessions WHERE session_id IN ${placeholders(size)}`)));
-  for (const row of yield* step.all<SessionRow>(query, ids)) sessions.set(row.session_id, row);
+  if (!query)
+    sessionsIn.set(
+      size,
+      (query = new PreparedQuery(`SELECT ${SESSION_COLUMNS.join(", ")} FROM agent_sessions WHERE session_id IN ${placeholders(size)}`)),
+    );
+  // As arrays: a row object of 19 columns costs better-sqlite3 a third more than the array.
+  for (const values of yield* step.values(query, ids)) {
+    const row = sessionRow(values);
+    sessions.set(row.session_id, row);
+  }
   return sessions;
+}
+
+const int = (x: unknown) => (x === null ? null : Number(x));
+
+/** A row read in SESSION_COLUMNS order (numbers as numbers, whatever the driver's type parsers). */
+function sessionRow(v: unknown[]): SessionRow {
+  return {
+    session_id: v[0] as string,
+    project_slug: v[1] as string | null,
+    workdeck_session_id: int(v[2]),
+    cwd: v[3] as string | null,
+    status: v[4] as SessionRow["status"],
+    needs_you_reason: v[5] as string | null,
+    started_at: Number(v[6]),
+    last_event_at: Number(v[7]),
+    last_event: v[8] as string,
+    current_tool: v[9] as string | null,
+    current_tool_use_id: v[10] as string | null,
+    tool_count: Number(v[11]),
+    failure_count: Number(v[12]),
+    duration_sum_ms: Number(v[13]),
+    duration_count: Number(v[14]),
+    prompt_count: Number(v[15]),
+    event_count: Number(v[16]),
+    ended_at: int(v[17]),
+    end_reason: v[18] as string | null,
+  };
 }
 
 /** The upsert of n rows, for n = 16, 4 and 1. */

@@ -198,6 +198,7 @@ export class SqliteStore implements SqlStore {
           if (!inTransaction) throw new Error(`a lock step (${s.key}) needs a transaction`);
         } else if (s.kind === "run") result = this.execWrite(s.query, s.params);
         else if (s.kind === "get") result = this.exec(s.query, getRow, s.params);
+        else if (s.kind === "values") result = this.exec(s.query, rawRows, s.params);
         else result = this.exec(s.query, allRows, s.params);
       } catch (err) {
         next = body.throw(err);
@@ -419,7 +420,9 @@ export class PostgresStore implements SqlStore {
             ? this.run(s.query, s.params)
             : s.kind === "get"
               ? this.get(s.query, s.params)
-              : this.all(s.query, s.params));
+              : s.kind === "values"
+                ? this.values(s.query, s.params)
+                : this.all(s.query, s.params));
       } catch (err) {
         next = body.throw(err);
         continue;

@@ -37,7 +37,7 @@ export type Params = readonly unknown[];
  * `lock`: writers that must not interleave until the open transaction ends (PostgreSQL: its
  * advisory lock, taken once; SQLite: nothing to do, its transaction is the one writer).
  */
-export type StoreStep = { kind: "all" | "get" | "run"; query: Query; params?: Params } | { kind: "lock"; key: string };
+export type StoreStep = { kind: "all" | "get" | "values" | "run"; query: Query; params?: Params } | { kind: "lock"; key: string };
 export type StoreSteps<T> = Generator<StoreStep, T, unknown>;
 
 /** The statements a StoreSteps generator yields, each typed by what the store hands back. */
@@ -47,6 +47,10 @@ export const step = {
   },
   *get<T>(query: Query, params?: Params): StoreSteps<T | undefined> {
     return (yield { kind: "get", query, params }) as T | undefined;
+  },
+  /** Rows as arrays, in the order selected (cheaper than objects for wide rows). */
+  *values(query: Query, params?: Params): StoreSteps<unknown[][]> {
+    return (yield { kind: "values", query, params }) as unknown[][];
   },
   *run<T = unknown>(query: Query, params?: Params): StoreSteps<{ changes: number; row?: T }> {
     return (yield { kind: "run", query, params }) as { changes: number; row?: T };

@@ -23,7 +23,7 @@ async function slugs(store: SqlStore): Promise<string[]> {
 }
 
 describeEachDialect("SqlStore.steps", ({ dialect, open, again }) => {
-  it("runs the statements in order and hands each one's result back: run's RETURNING row, get, all", async () => {
+  it("runs the statements in order and hands each one's result back: run's RETURNING row, get, all, values", async () => {
     const store = await open();
     const result = await store.transaction((tx) =>
       tx.steps(
@@ -35,7 +35,8 @@ describeEachDialect("SqlStore.steps", ({ dialect, open, again }) => {
           const both = yield* step.all<{ slug: string }>(
             sql`SELECT slug FROM projects WHERE slug IN ${["mobile", "billing"]} ORDER BY slug`,
           );
-          return { billing, mobile, one: Number(one!.id), none, both: both.map((r) => r.slug) };
+          const arrays = yield* step.values(sql`SELECT slug, present FROM projects ORDER BY slug`);
+          return { billing, mobile, one: Number(one!.id), none, both: both.map((r) => r.slug), arrays };
         })(),
       ),
     );
@@ -46,6 +47,10 @@ describeEachDialect("SqlStore.steps", ({ dialect, open, again }) => {
       one: result.mobile,
       none: undefined,
       both: ["billing", "mobile"],
+      arrays: [
+        ["billing", 1],
+        ["mobile", 1],
+      ],
     });
     expect(await slugs(store)).toEqual(["billing", "mobile"]);
   });
