@@ -60,6 +60,14 @@ const EXPIRE_GRACE_S = 5 * 60;
 /** Without a timeout, a session's job is kept active this long. */
 const DEFAULT_EXPIRE_S = 60 * 60 + EXPIRE_GRACE_S;
 
+/**
+ * Workdeck's own index on pg-boss's job table (every queue's partition gets it): the live jobs
+ * by queue and session. pg-boss indexes only waiting jobs, and its finished ones stay in the
+ * table for 12 hours, so without it each claim and release read all of them (50,000 finished
+ * jobs: a claim 13 ms → 6 ms under the claim lock, a release 5.5 ms → 1 ms).
+ */
+const LIVE_INDEX = "workdeck_job_live";
+
 /** How long after a failed start pg-boss is tried again. */
 const RESTART_AFTER_MS = 60_000;
 
@@ -99,14 +107,27 @@ export class PgBossQueue implements SessionQueue {
       const { default: PgBossClass } = await import("pg-boss");
       const boss = new PgBossClass({ db: this.store, schema: SCHEMA, schedule: false, supervise: true, migrate: true });
       boss.on("error", (err) => this.deps.log.warn({ err }, "pg-boss"));
-      await this.store.transaction(
-        async () => {
-          await boss.start();
-          const known = new Set((await boss.getQueues()).map((q) => q.name));
-          for (const name of this.names) if (!known.has(name)) await boss.createQueue(name, { name, policy: "standard", retryLimit: 0 });
-        },
-        { exclusive: "workdeck:pg-boss-start" },
-      );
+      try {
+        await this.store.transaction(
+          async () => {
+            await boss.start();
+            const known = new Set((await boss.getQueues()).map((q) => q.name));
+            for (const name of this.names) if (!known.has(name)) await boss.createQueue(name, { name, policy: "standard", retryLimit: 0 });
+            // Looked up first: CREATE INDEX IF NOT EXISTS would lock the job table on every start.
+            const indexed = await this.store.get<{ ok: boolean }>(sql`SELECT to_regclass(${`${SCHEMA}.${LIVE_INDEX}`}) IS NOT NULL AS ok`);
+            if (!indexed?.ok)
+              await this.store.run(
+                sql.raw(`CREATE INDEX IF NOT EXISTS ${LIVE_INDEX} ON ${SCHEMA}.job (name, (data->>'sessionId')) WHERE state < 'completed'`),
+              );
+          },
+          { exclusive: "workdeck:pg-boss-start" },
+        );
+      } catch (err) {
+        // A start that failed after boss.start() left its supervision timers running (they keep the
+        // process alive and maintain beside the fallback); the next attempt makes a new one.
+        await boss.stop({ graceful: false, close: false }).catch(() => {});
+        throw err;
+      }
       return boss;
     })().catch((err: unknown) => {
       this.boss = null;
@@ -155,12 +176,13 @@ export class PgBossQueue implements SessionQueue {
    * claim that finds it a candidate again sends it again.
    */
   private async reconcile(boss: PgBoss, tx: SqlStore, candidates: ReadonlySet<number>, now: number): Promise<Map<number, LiveJob>> {
-    const jobs = (
-      await tx.all<JobRaw>(
-        sql`SELECT id, name, state::text AS state, (data->>'sessionId')::bigint AS session_id, priority
-            FROM pgboss.job WHERE name IN ${inList(this.names)} AND state < 'completed' ORDER BY created_on, id`,
-      )
-    ).map((r) => ({ id: r.id, name: r.name, state: r.state, sessionId: Number(r.session_id), priority: Number(r.priority) }));
+    const jobs = (await tx.all<JobRaw>(liveJobsQuery(this.names))).map((r) => ({
+      id: r.id,
+      name: r.name,
+      state: r.state,
+      sessionId: Number(r.session_id),
+      priority: Number(r.priority),
+    }));
     const live = new Map<number, LiveJob>();
     if (!jobs.length) return live;
     const ids = [...new Set(jobs.map((j) => j.sessionId))];
@@ -307,10 +329,7 @@ export class PgBossQueue implements SessionQueue {
   async release(sessionId: number): Promise<void> {
     if (!this.boss || this.closed) return;
     const boss = await this.boss;
-    const jobs = await this.store.all<{ id: string; name: string; state: string }>(
-      sql`SELECT id, name, state::text AS state FROM pgboss.job
-          WHERE name IN ${inList(this.names)} AND state < 'completed' AND data->>'sessionId' = ${String(sessionId)}`,
-    );
+    const jobs = await this.store.all<JobRaw>(liveJobsQuery(this.names, sessionId));
     for (const j of jobs) {
       if (j.state === "active") await boss.complete(j.name, j.id);
       else await boss.cancel(j.name, j.id);
@@ -324,6 +343,17 @@ export class PgBossQueue implements SessionQueue {
     // Workdeck's pool is not pg-boss's to close.
     await boss?.stop({ graceful: false, close: false });
   }
+}
+
+/**
+ * The live (waiting or active) jobs of `names`, oldest first; of one session with `sessionId`.
+ * Read on every claim and release; LIVE_INDEX keeps both off the finished jobs pg-boss holds in
+ * the same table until it archives them.
+ */
+export function liveJobsQuery(names: readonly string[], sessionId?: number): SQL {
+  const one = sessionId === undefined ? sql`` : sql` AND data->>'sessionId' = ${String(sessionId)}`;
+  return sql`SELECT id, name, state::text AS state, (data->>'sessionId')::bigint AS session_id, priority
+             FROM pgboss.job WHERE name IN ${inList(names)} AND state < 'completed'${one} ORDER BY created_on, id`;
 }
 
 function accountOf(queueName: string): string {

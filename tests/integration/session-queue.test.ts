@@ -8,7 +8,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { sql } from "drizzle-orm";
-import { afterEach, expect, it } from "vitest";
+import PgBoss from "pg-boss";
+import { afterEach, expect, it, vi } from "vitest";
 import type { ClaudeAccountConfigSchema } from "@/lib/schemas/config";
 import type { z } from "zod";
 import type { SessionOptions } from "@/lib/schemas/sessions";
@@ -18,7 +19,7 @@ import { EventBus } from "@/server/events/bus";
 import { SessionRunner } from "@/server/sessions/service";
 import { createLogger } from "@/server/logger";
 import { dueSessions, TableQueue, type SessionQueue } from "@/server/sessions/queue";
-import { PgBossQueue } from "@/server/sessions/queue-pgboss";
+import { liveJobsQuery, PgBossQueue, sessionQueueName } from "@/server/sessions/queue-pgboss";
 import { recoverOrphanedRuns } from "@/server/sessions/recovery";
 import { sessionInsertValues } from "@/server/sessions/rows";
 import { applyOutcome } from "@/server/sessions/run";
@@ -274,6 +275,63 @@ describeEachDialect("the session queue", ({ dialect, open, again }) => {
     expect(await status(store, id)).toMatchObject({ status: "running", account_id: "a" });
     if (dialect === "postgres")
       expect((await store.get<{ t: string | null }>(sql`SELECT to_regclass('pgboss.queue')::text AS t`))?.t ?? null).toBeNull();
+  });
+
+  it("a pg-boss whose start fails after it began (an account's queue cannot be created) is stopped, not left running beside the table queue", async () => {
+    const store = await open();
+    const root = tempDir();
+    if (dialect === "postgres") {
+      // pg-boss's schema as an earlier instance left it, and a queue row nobody may add any more.
+      const first = instance(store, root, [{ id: "a" }]);
+      await claim(first, "first");
+      await first.queue.close();
+      await store.run(
+        sql`CREATE FUNCTION pgboss.refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'no new queues'; END $$`,
+      );
+      await store.run(sql`CREATE TRIGGER refuse BEFORE INSERT ON pgboss.queue FOR EACH ROW EXECUTE FUNCTION pgboss.refuse()`);
+    }
+    // Every pg-boss this test's queues start, and the ones that stopped.
+    const started: PgBoss[] = [];
+    const stopped = new Set<PgBoss>();
+    const realStart = PgBoss.prototype.start;
+    const spy = vi.spyOn(PgBoss.prototype, "start").mockImplementation(function (this: PgBoss) {
+      started.push(this);
+      this.on("stopped", () => stopped.add(this));
+      return realStart.call(this);
+    });
+    try {
+      const at = instance(store, root, [{ id: "a" }, { id: "b" }]);
+      const id = await enqueue(store);
+      expect((await claim(at, "l")).claimed?.row.id).toBe(id);
+      expect(await status(store, id)).toMatchObject({ status: "running" });
+      await at.queue.close();
+      if (dialect === "postgres") expect(started).toHaveLength(1);
+      // Its supervision timers would keep the process alive and run maintenance beside the fallback.
+      expect(started.filter((b) => !stopped.has(b)).length).toBe(0);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it("a claim and a release read pg-boss's live jobs through an index, not every job of the last hours", async () => {
+    const store = await open();
+    const at = instance(store, tempDir(), [{ id: "a" }, { id: "b" }]);
+    const id = await enqueue(store);
+    expect((await claim(at, "l")).claimed?.row.id).toBe(id);
+    if (dialect !== "postgres") return expect(at.queue.kind).toBe("table");
+    // pg-boss keeps finished jobs in its job table for 12 hours before archiving them.
+    await store.run(sql`INSERT INTO pgboss.job (name, data, state, completed_on)
+      SELECT CASE WHEN i % 2 = 0 THEN 'workdeck-session-a' ELSE 'workdeck-session-b' END, jsonb_build_object('sessionId', 100000 + i),
+             (CASE WHEN i % 3 = 0 THEN 'cancelled' ELSE 'completed' END)::pgboss.job_state, now()
+      FROM generate_series(1, 5000) i`);
+    await store.run(sql`ANALYZE pgboss.job`);
+    const names = ["a", "b"].map(sessionQueueName);
+    for (const query of [liveJobsQuery(names), liveJobsQuery(names, id)]) {
+      const plan = JSON.stringify(await store.all(sql`EXPLAIN (FORMAT JSON) ${query}`));
+      expect(plan).not.toContain("Seq Scan");
+    }
+    // And it finds the live job.
+    expect((await store.all<{ state: string }>(liveJobsQuery(names, id))).map((j) => j.state)).toEqual(["active"]);
   });
 
   it("three instances claiming at once start every session exactly once", async () => {
