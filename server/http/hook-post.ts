@@ -33,18 +33,47 @@ export async function hookPost(deps: HookPostDeps, req: HookRequest): Promise<{ 
     });
     return { status: 201, body: result };
   } catch (err) {
-    if (isAppError(err)) {
-      const message = err.code === "PAYLOAD_TOO_LARGE" ? `${err.message} (hooks: WORKDECK_MAX_HOOK_BYTES)` : err.message;
-      return { status: HTTP_STATUS[err.code], body: { error: { code: err.code, message } } };
-    }
-    deps.log.error({ err }, "hook ingest failed");
-    return { status: 500, body: { error: { code: "INTERNAL", message: "Hook ingest failed; see the server log." } } };
+    return hookError(deps, err);
   }
 }
 
-/** The edge's side: a Node request and response, no web streams in between. */
+/** The answer to a hook that was refused (AppError) or failed. */
+function hookError(deps: HookPostDeps, err: unknown): { status: number; body: unknown } {
+  if (isAppError(err)) {
+    const message = err.code === "PAYLOAD_TOO_LARGE" ? `${err.message} (hooks: WORKDECK_MAX_HOOK_BYTES)` : err.message;
+    return { status: HTTP_STATUS[err.code], body: { error: { code: err.code, message } } };
+  }
+  deps.log.error({ err }, "hook ingest failed");
+  return { status: 500, body: { error: { code: "INTERNAL", message: "Hook ingest failed; see the server log." } } };
+}
+
+/**
+ * The edge's side: a Node request and response, no web streams in between. The same steps and
+ * answers as hookPost, chained directly: every tool call of every agent comes through here, and
+ * each layer of async wrapping cost a promise per request (issue 12).
+ */
 export function serveHookPost(deps: HookPostDeps, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-  return serveNodePost(req, res, (io) => hookPost(deps, io));
+  let refused = false;
+  return readNodeBody(req, deps.env.maxHookBytes)
+    .then(
+      (body) =>
+        deps.hookCommitter.submit({
+          body,
+          firedAt: positiveInt(headerOf(req, "x-workdeck-fired-at")),
+          workdeckSessionId: positiveInt(headerOf(req, "x-workdeck-session-id")),
+        }),
+      (err: unknown) => {
+        refused = true;
+        throw err;
+      },
+    )
+    .then(
+      (result) => sendJson(res, 201, result, false),
+      (err: unknown) => {
+        const { status, body } = hookError(deps, err);
+        sendJson(res, status, body, refused);
+      },
+    );
 }
 
 /**
@@ -65,14 +94,21 @@ export async function serveNodePost(
         refused = true;
         throw err;
       }),
-    header: (name) => {
-      const v = req.headers[name];
-      return Array.isArray(v) ? v[0] : v;
-    },
+    header: (name) => headerOf(req, name),
   });
+  sendJson(res, status, body, refused || closeAfter(status));
+}
+
+function headerOf(req: http.IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** `close`: the body was left unread, so the connection cannot carry another request. */
+function sendJson(res: http.ServerResponse, status: number, body: unknown, close: boolean): void {
   const json = JSON.stringify(body);
   const headers: http.OutgoingHttpHeaders = { "content-type": "application/json", "content-length": Buffer.byteLength(json) };
-  if (refused || closeAfter(status)) headers.connection = "close";
+  if (close) headers.connection = "close";
   res.writeHead(status, headers).end(json);
 }
 
