@@ -39,7 +39,12 @@ export const ProjectConfigSchema = z.strictObject({
 });
 
 export const ClaudeAccountConfigSchema = z.strictObject({
-  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, "an account id is letters, digits, '.', '_' or '-'"),
+  id: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/,
+      "an account id is 1 to 63 letters, digits, '.', '_' or '-', starting with a letter or digit",
+    ),
   configDir: z.string().min(1),
   /** Name of the environment variable holding a `claude setup-token` OAuth token; never the token itself. */
   oauthTokenEnv: z

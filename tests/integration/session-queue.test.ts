@@ -10,7 +10,7 @@ import path from "node:path";
 import { sql } from "drizzle-orm";
 import PgBoss from "pg-boss";
 import { afterEach, expect, it, vi } from "vitest";
-import type { ClaudeAccountConfigSchema } from "@/lib/schemas/config";
+import { ClaudeAccountConfigSchema } from "@/lib/schemas/config";
 import type { z } from "zod";
 import type { SessionOptions } from "@/lib/schemas/sessions";
 import { AccountPool } from "@/server/accounts/service";
@@ -332,6 +332,29 @@ describeEachDialect("the session queue", ({ dialect, open, again }) => {
     }
     // And it finds the live job.
     expect((await store.all<{ state: string }>(liveJobsQuery(names, id))).map((j) => j.state)).toEqual(["active"]);
+  });
+
+  it("every account id the config takes names a queue (the longest, with dots), and the config refuses the others, saying what an id is", async () => {
+    const longest = `A${"b.c_d-".repeat(10)}e9`;
+    expect(longest).toHaveLength(63);
+    for (const id of [longest, "max.1"]) expect(ClaudeAccountConfigSchema.safeParse({ id, configDir: "/c" }).success).toBe(true);
+    for (const id of ["max 1", "a/b", "a,b", "-a", `${longest}x`, "ünï"]) {
+      const parsed = ClaudeAccountConfigSchema.safeParse({ id, configDir: "/c" });
+      expect(parsed.error?.issues[0]?.message).toBe(
+        "an account id is 1 to 63 letters, digits, '.', '_' or '-', starting with a letter or digit",
+      );
+    }
+
+    const store = await open();
+    const at = instance(store, tempDir(), [{ id: longest }, { id: "max.1" }]);
+    const ids = [await enqueue(store, 3, { accountId: longest }), await enqueue(store, 3, { accountId: "max.1" })];
+    const taken = [(await claim(at, "l")).claimed, (await claim(at, "l")).claimed];
+    expect(taken.map((c) => [c?.row.id, c?.account.id])).toEqual([
+      [ids[0], longest],
+      [ids[1], "max.1"],
+    ]);
+    if (dialect === "postgres")
+      expect((await jobsOf(store, ids[0]!)).map((j) => [j.name, j.state])).toEqual([[sessionQueueName(longest), "active"]]);
   });
 
   it("three instances claiming at once start every session exactly once", async () => {
