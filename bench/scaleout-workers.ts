@@ -10,7 +10,6 @@
  * half's first session's creation to its last one's end (the server's timestamps); the server's
  * CPU and RSS are its process's, the workers and Claude children not counted.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -20,12 +19,12 @@ import { FakeAnthropic, type LoggedRequest } from "../tests/support/fake-anthrop
 import { ensureNextBuild, trpcMutate, trpcQuery } from "../tests/support/live-events";
 import { startPostgres } from "../tests/support/postgres";
 import { serveWorkdeck } from "../tests/support/workdeck-server";
+import { startWorkdeckWorker, type WorkerProcess } from "../tests/support/workdeck-worker";
 import { holdNextLock, rssMb } from "./local-process";
 import { percentile, type BenchRow } from "./stats";
 
 const SESSIONS = 24;
 const CONCURRENCY = 4;
-const repoRoot = path.resolve(import.meta.dirname, "..");
 const ENDED = new Set(["completed", "failed", "stopped", "interrupted", "crashed"]);
 
 type Batch = { perSecond: number; wallMs: number; waits: number[]; cpuMs: number; rssPeakMb: number };
@@ -34,7 +33,7 @@ export async function benchScaleoutWorkers(): Promise<BenchRow[]> {
   // The server serves the .next build: no build may swap it meanwhile.
   const lock = await holdNextLock();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "workdeck-bench-workers-"));
-  const workers: ChildProcess[] = [];
+  const workers: WorkerProcess[] = (workersOfRun = []);
   const closers: (() => Promise<unknown>)[] = [];
   try {
     ensureNextBuild();
@@ -80,7 +79,19 @@ export async function benchScaleoutWorkers(): Promise<BenchRow[]> {
 
     const start = (prompt: string, accountId: string) =>
       trpcMutate<{ id: number }>(server.baseURL, "sessions.start", { projectId: "bench", prompt, overrides: { accountId } });
-    for (const id of remote) workers.push(startWorker(dir, server.baseURL, id, fake.url));
+    for (const id of remote)
+      workers.push(
+        startWorkdeckWorker({
+          name: `bench-${id}`,
+          serverURL: server.baseURL,
+          dir: path.join(dir, "workers", id),
+          // Its login (a token) is in its own environment only.
+          accounts: [{ id, configDir: path.join(dir, "claude", id), oauthToken: "tok-remote" }],
+          fakeUrl: fake.url,
+          maxConcurrent: 1,
+          nodeEnv: "production",
+        }),
+      );
     await until(async () => {
       const listed = await trpcQuery<WorkerSummary[]>(server.baseURL, "workers.list");
       return listed.filter((w) => w.health === "healthy" && w.accounts.every((a) => a.ready)).length === CONCURRENCY;
@@ -144,14 +155,15 @@ export async function benchScaleoutWorkers(): Promise<BenchRow[]> {
     ];
   } finally {
     // SIGTERM ends a worker's runs; then the fake, so a Claude still waiting on it exits.
-    await Promise.all(workers.map((w) => stopChild(w)));
+    await Promise.all(workers.map((w) => w.stop()));
     for (const close of closers.reverse()) await close().catch(() => {});
     fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
     await lock.release();
   }
 }
 
-const workerOutput = new Map<string, () => string>();
+/** The workers of the run, for the error of a batch that does not finish. */
+let workersOfRun: WorkerProcess[] = [];
 /** Sessions started one at a time with room free, per side (half after each of its two batches). */
 const PICKUPS = 4;
 
@@ -177,7 +189,7 @@ function toolResults(req: LoggedRequest): number {
   );
 }
 
-/** What Claude Code needs to talk to the fake, offline: for the server's runs and the workers'. */
+/** What the server's Claude Code needs to talk to the fake, offline (a worker's gets the same from startWorkdeckWorker). */
 function claudeEnv(dir: string, fakeUrl: string): Record<string, string> {
   return {
     HOME: path.join(dir, "home"),
@@ -233,44 +245,6 @@ async function runBatch(
   }
 }
 
-/** A `workdeck worker` holding one account: its login (a token) is in its own environment only. */
-function startWorker(dir: string, serverUrl: string, accountId: string, fakeUrl: string): ChildProcess {
-  const home = path.join(dir, "workers", accountId);
-  fs.mkdirSync(home, { recursive: true });
-  const config = path.join(home, "worker.config.json");
-  const configDir = path.join(dir, "claude", accountId);
-  fs.writeFileSync(config, JSON.stringify({ claude: { accounts: [{ id: accountId, configDir, oauthTokenEnv: "WORKER_TOKEN" }] } }));
-  const args = ["worker", "--server", serverUrl, "--name", `bench-${accountId}`, "--accounts", accountId, "--max-concurrent", "1"];
-  const child = spawn(process.execPath, [path.join(repoRoot, "bin/workdeck.mjs"), ...args], {
-    cwd: home,
-    env: {
-      NODE_ENV: "production",
-      PATH: process.env.PATH,
-      WORKDECK_CONFIG: config,
-      WORKER_TOKEN: "tok-remote",
-      ...claudeEnv(dir, fakeUrl),
-      HOME: home,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  // Kept for the error of a batch that does not finish.
-  let output = "";
-  const keep = (d: Buffer) => (output = (output + d.toString()).slice(-4000));
-  child.stdout!.on("data", keep);
-  child.stderr!.on("data", keep);
-  workerOutput.set(accountId, () => output);
-  return child;
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once("exit", r));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
-
 /** User + system CPU time of a process so far, in ms (Linux: /proc/<pid>/stat, in clock ticks of 10 ms). */
 function cpuMs(pid: number): number {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -283,7 +257,7 @@ async function until(ok: () => Promise<boolean>, timeoutMs: number): Promise<voi
   const deadline = Date.now() + timeoutMs;
   while (!(await ok())) {
     if (Date.now() > deadline) {
-      const workers = [...workerOutput].map(([id, out]) => `--- worker ${id}\n${out()}`).join("\n");
+      const workers = workersOfRun.map((w) => `--- worker ${w.name}\n${w.output().slice(-4000)}`).join("\n");
       throw new Error(`bench workers: timed out after ${timeoutMs / 1000} s\n${workers}`);
     }
     await new Promise((r) => setTimeout(r, 1000));

@@ -19,6 +19,8 @@ export type WorkerProcessOptions = {
   /** The fake Messages API its Claude Code talks to (tests/support/fake-anthropic.ts). */
   fakeUrl: string;
   maxConcurrent?: number;
+  /** Its NODE_ENV (default "test"; the bench runs workers as in production). */
+  nodeEnv?: string;
 };
 
 export type WorkerProcess = {
@@ -28,7 +30,12 @@ export type WorkerProcess = {
   output(): string;
   /** Sends `signal` and resolves once it exited, with its exit code (null when a signal ended it). */
   kill(signal?: NodeJS.Signals): Promise<number | null>;
+  /** SIGTERM (a worker ends its runs), then SIGKILL if it is still there after `graceMs`; resolves once it exited. */
+  stop(graceMs?: number): Promise<void>;
 };
+
+/** The end of a worker's output kept for failure messages: a bench's workers print for minutes. */
+const OUTPUT_KEPT = 64 * 1024;
 
 /**
  * A real `workdeck worker` (issue 14) holding `accounts`: its config file names each login
@@ -52,7 +59,7 @@ export function startWorkdeckWorker(opts: WorkerProcessOptions): WorkerProcess {
   const child = spawn(process.execPath, [path.join(repoRoot, "bin/workdeck.mjs"), ...args], {
     cwd: opts.dir,
     env: {
-      NODE_ENV: "test",
+      NODE_ENV: opts.nodeEnv ?? "test",
       PATH: process.env.PATH,
       HOME: home,
       WORKDECK_CONFIG: config,
@@ -65,16 +72,23 @@ export function startWorkdeckWorker(opts: WorkerProcessOptions): WorkerProcess {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
-  child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
+  const keep = (d: Buffer) => (output = (output + d.toString()).slice(-OUTPUT_KEPT));
+  child.stdout!.on("data", keep);
+  child.stderr!.on("data", keep);
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const kill = async (signal: NodeJS.Signals = "SIGKILL") => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    return exited;
+  };
   return {
     name: opts.name,
     child,
     output: () => output,
-    async kill(signal = "SIGKILL") {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
+    kill,
+    async stop(graceMs = 10_000) {
+      const timer = setTimeout(() => void kill("SIGKILL"), graceMs);
+      await kill("SIGTERM");
+      clearTimeout(timer);
     },
   };
 }
