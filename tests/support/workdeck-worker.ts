@@ -20,7 +20,7 @@ export type WorkerProcessOptions = {
   fakeUrl: string;
   maxConcurrent?: number;
   /** Its NODE_ENV (default "test"; the bench runs workers as in production). */
-  nodeEnv?: string;
+  nodeEnv?: "test" | "production";
 };
 
 export type WorkerProcess = {
@@ -56,7 +56,7 @@ export function startWorkdeckWorker(opts: WorkerProcessOptions): WorkerProcess {
   const args = ["worker", "--server", opts.serverURL, "--name", opts.name, "--accounts", opts.accounts.map((a) => a.id).join(",")];
   if (opts.token) args.push("--token", opts.token);
   if (opts.maxConcurrent) args.push("--max-concurrent", String(opts.maxConcurrent));
-  const child = spawn(process.execPath, [path.join(repoRoot, "bin/workdeck.mjs"), ...args], {
+  const child: ChildProcess = spawn(process.execPath, [path.join(repoRoot, "bin/workdeck.mjs"), ...args], {
     cwd: opts.dir,
     env: {
       NODE_ENV: opts.nodeEnv ?? "test",
