@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import type { Outcome } from "@/packages/claude-session/src/index";
 import type { SessionOptions, SessionRun, SessionStatus } from "@/lib/schemas/sessions";
 import { backoffDelay } from "@/lib/backoff";
@@ -124,17 +125,37 @@ export async function launchRun(ctx: RunContext, claimed: Claimed<RunPlan>): Pro
   }
   ctx.active.set(s.id, active);
   active.done = consume(ctx, s, active, run, !!resumeId).catch((err) => deps.log.error({ err, sessionId: s.id }, "session run failed"));
+  // A stop asked after the claim and before the run was active here found no run to end: its note did.
+  if (await stopAsked(store, s.id))
+    void stopRun(ctx, active, "stopped", { noted: true }).catch((err: unknown) => deps.log.warn({ err, sessionId: s.id }, "stop failed"));
 }
 
-/** Ends a run ourselves: interrupt, then (after the grace) abort and kill its processes; resolves once it recorded its end. */
+/**
+ * Whether a stop was asked of the session's current request: a stop note after its last run's end
+ * and after its last resume (a stop asked as that run ended was meant for the session too).
+ */
+export async function stopAsked(store: Pick<SessionStore, "sql">, id: number): Promise<boolean> {
+  const row = await store.sql.get<{ asked: number }>(
+    sql`SELECT 1 AS asked FROM session_events WHERE session_id = ${id} AND type = 'workdeck/stop_requested' AND seq > COALESCE(
+          (SELECT MAX(seq) FROM session_events WHERE session_id = ${id} AND type IN ('workdeck/run_ended', 'workdeck/resume_requested')), 0)
+        LIMIT 1`,
+  );
+  return !!row;
+}
+
+/**
+ * Ends a run ourselves: interrupt, then (after the grace) abort and kill its processes; resolves
+ * once it recorded its end. `noted`: the stop's note is stored already (another instance's stop).
+ */
 export async function stopRun(
   ctx: { tuning: Pick<RunnerTuning, "stopGraceMs">; store: Pick<SessionStore, "note"> },
   run: ActiveRun,
   reason: "stopped" | "timeout",
+  opts: { noted?: boolean } = {},
 ): Promise<void> {
   if (run.stopping) return run.done;
   run.stopping = reason;
-  await ctx.store.note(run.sessionId, "workdeck/stop_requested", { reason });
+  if (!opts.noted) await ctx.store.note(run.sessionId, "workdeck/stop_requested", { reason });
   try {
     await Promise.race([run.query.then((q) => q.interrupt()), sleep(ctx.tuning.stopGraceMs)]);
   } catch {

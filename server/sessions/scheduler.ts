@@ -2,7 +2,7 @@ import { LEASE_HEARTBEAT_MS, ServerLease } from "./server-lease";
 import { recoverOrphanedRuns } from "./recovery";
 import type { SessionPermissions } from "./permissions";
 import { recheckNeedsLogin, type RecheckContext } from "./account-use";
-import { claudeBinary, launchRun, planRun, shutdownRun, type ActiveRun, type RunContext } from "./run";
+import { claudeBinary, launchRun, planRun, shutdownRun, stopRun, type ActiveRun, type RunContext } from "./run";
 import type { RunnerTuning, SessionsDeps } from "./deps";
 import type { SessionStore } from "./store";
 import type { SessionRow } from "./rows";
@@ -36,6 +36,7 @@ export class SessionScheduler {
   /** The pass running now, and the one asked for meanwhile (one is enough for every caller). */
   private passing: Promise<void> | null = null;
   private rerun: Promise<void> | null = null;
+  private readonly offStops: () => void;
 
   constructor(
     private readonly deps: SessionsDeps,
@@ -57,6 +58,15 @@ export class SessionScheduler {
       schedule,
       runningCount: (id) => this.runningCount(id),
     };
+    // A stop asked through another instance is a note (service.ts stop): the run's holder ends it.
+    this.offStops = deps.bus.on((e) => {
+      if (e.type !== "sessions.event" || e.eventType !== "workdeck/stop_requested") return;
+      const run = this.active.get(e.sessionId);
+      if (run && !run.stopping)
+        void stopRun(this.runContext, run, "stopped", { noted: true }).catch((err: unknown) =>
+          deps.log.warn({ err, sessionId: e.sessionId }, "stop failed"),
+        );
+    });
   }
 
   /**
@@ -105,6 +115,7 @@ export class SessionScheduler {
   /** Ends every run (their sessions become interrupted) and stops scheduling. */
   async close(): Promise<void> {
     this.closed = true;
+    this.offStops();
     if (this.timer) clearTimeout(this.timer);
     if (this.checkTimer) clearInterval(this.checkTimer);
     if (this.orphanTimer) clearInterval(this.orphanTimer);

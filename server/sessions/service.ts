@@ -203,8 +203,9 @@ export class SessionRunner {
     const { id } = SessionIdInputSchema.parse(raw);
     const s = await this.store.row(id);
     const run = this.scheduler.active.get(id);
-    if (!run && s.worker && s.status === "running") {
-      // The worker stops its run when its poll brings this note, then reports the end.
+    if (!run && s.status === "running") {
+      // Whoever holds the run ends it when this note reaches it: a worker through its poll, another
+      // instance (or this one, still launching it) through the bus; then it reports the end.
       await this.store.note(id, "workdeck/stop_requested", { reason });
       return this.get({ id });
     }

@@ -1,0 +1,108 @@
+/**
+ * Issue 14: with several instances on one database, a session runs in whichever one claimed it,
+ * and a person's Stop may reach any of them. Two runners on one database (a temp SQLite file, a
+ * real PostgreSQL), real Claude Code against the fake API: the one that runs the session ends it
+ * when the other is asked, and a stop asked while the run is still being launched is not lost.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { sql } from "drizzle-orm";
+import { expect, it } from "vitest";
+import type { SqlStore } from "@/server/db/sql-store";
+import { EventBus } from "@/server/events/bus";
+import { SessionRunner } from "@/server/sessions/service";
+import { SessionStore } from "@/server/sessions/store";
+import { sessionInsertValues } from "@/server/sessions/rows";
+import { stopAsked } from "@/server/sessions/run";
+import { describeEachDialect } from "../support/dialects";
+import { FakeAnthropic } from "../support/fake-anthropic";
+import { harnessDeps, harnessSpec } from "../support/session-harness";
+import { repoRoot, tempDir } from "../support/temp";
+
+async function enqueue(store: SqlStore, cwd: string): Promise<number> {
+  const r = await store.run<{ id: number | string }>(
+    sql`INSERT INTO sessions ${sessionInsertValues({
+      sessionType: "manual",
+      status: "queued",
+      projectSlug: "demo",
+      cwd,
+      prompt: "a long task",
+      options: { permissionMode: "bypassPermissions" },
+      priority: 3,
+      runs: [],
+      createdAt: new Date(),
+    })} RETURNING id`,
+  );
+  return Number(r.row!.id);
+}
+
+describeEachDialect("stopping a session another instance runs", ({ open, again }) => {
+  async function twoRunners() {
+    const store = await open();
+    const fake = await FakeAnthropic.start();
+    // Every run waits on the API until it is stopped.
+    fake.when((r) => r.main, { kind: "hang" });
+    const root = tempDir();
+    const built = await Promise.all(
+      [store, await again(store)].map(async (sqlStore, i) => {
+        const base = harnessDeps(harnessSpec(path.join(root, `instance-${i}`), fake.url), repoRoot);
+        const bus = new EventBus(null, sqlStore);
+        // Each instance hears the other's events through the table, as a serve without a notifier does.
+        await bus.startPolling(100);
+        const deps = { ...base, sqlStore, bus };
+        return { deps, bus, runner: new SessionRunner(deps, { accountCheckMs: 0, stopGraceMs: 500 }) };
+      }),
+    );
+    const cwd = path.join(root, "instance-0", "project");
+    fs.mkdirSync(cwd, { recursive: true });
+    const close = async () => {
+      for (const b of built) {
+        await b.runner.close();
+        b.bus.stopPolling();
+        b.deps.db!.$client.close();
+      }
+      await fake.close();
+    };
+    return { store, cwd, runs: built[0]!.runner, other: built[1]!.runner, notes: new SessionStore(built[1]!.deps), close };
+  }
+
+  it("a stop asked of an instance that does not run the session ends its run on the one that does", async () => {
+    const { store, cwd, runs, other, close } = await twoRunners();
+    try {
+      const id = await enqueue(store, cwd);
+      await runs.schedule();
+      expect(runs.runningCount()).toBe(1);
+
+      const answered = await other.stop({ id });
+      expect(answered.status).toBe("running");
+      const ended = await runs.waitForEnd(id, 60_000);
+      expect(ended).toMatchObject({ status: "stopped", exitReason: "stopped" });
+      expect(runs.runningCount()).toBe(0);
+      // One stop note: the one the asking instance wrote.
+      const stops = (await other.events({ id })).filter((e) => e.type === "workdeck/stop_requested");
+      expect(stops).toHaveLength(1);
+    } finally {
+      await close();
+    }
+  }, 120_000);
+
+  it("a stop noted after the claim and before the run was launched ends the run once it starts", async () => {
+    const { store, cwd, runs, notes, close } = await twoRunners();
+    try {
+      // As another instance's stop does when it finds the session running before its run is under way.
+      const id = await enqueue(store, cwd);
+      await notes.note(id, "workdeck/stop_requested", { reason: "stopped" });
+      await runs.schedule();
+      expect(await runs.waitForEnd(id, 60_000)).toMatchObject({ status: "stopped", exitReason: "stopped" });
+
+      // A resume is a new request: the old stop note is not one for it.
+      await runs.resume({ id, text: "go on" });
+      await expect.poll(async () => (await runs.get({ id })).status, { timeout: 30_000 }).toBe("running");
+      expect(await stopAsked(notes, id)).toBe(false);
+      await runs.stop({ id });
+      expect(await runs.waitForEnd(id, 60_000)).toMatchObject({ status: "stopped" });
+    } finally {
+      await close();
+    }
+  }, 120_000);
+});
