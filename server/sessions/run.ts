@@ -126,21 +126,20 @@ export async function launchRun(ctx: RunContext, claimed: Claimed<RunPlan>): Pro
   ctx.active.set(s.id, active);
   active.done = consume(ctx, s, active, run, !!resumeId).catch((err) => deps.log.error({ err, sessionId: s.id }, "session run failed"));
   // A stop asked after the claim and before the run was active here found no run to end: its note did.
-  if (await stopAsked(store, s.id))
+  if ((await stopAskedAt(store, s.id)) !== null)
     void stopRun(ctx, active, "stopped", { noted: true }).catch((err: unknown) => deps.log.warn({ err, sessionId: s.id }, "stop failed"));
 }
 
 /**
- * Whether a stop was asked of the session's current request: a stop note after its last run's end
- * and after its last resume (a stop asked as that run ended was meant for the session too).
+ * The seq of the stop asked of the session's current request, if any: a stop note after its last
+ * run's end and after its last resume (a stop asked as that run ended was meant for the session too).
  */
-export async function stopAsked(store: Pick<SessionStore, "sql">, id: number): Promise<boolean> {
-  const row = await store.sql.get<{ asked: number }>(
-    sql`SELECT 1 AS asked FROM session_events WHERE session_id = ${id} AND type = 'workdeck/stop_requested' AND seq > COALESCE(
-          (SELECT MAX(seq) FROM session_events WHERE session_id = ${id} AND type IN ('workdeck/run_ended', 'workdeck/resume_requested')), 0)
-        LIMIT 1`,
+export async function stopAskedAt(store: Pick<SessionStore, "sql">, id: number): Promise<number | null> {
+  const row = await store.sql.get<{ seq: number | string | null }>(
+    sql`SELECT MAX(seq) AS seq FROM session_events WHERE session_id = ${id} AND type = 'workdeck/stop_requested' AND seq > COALESCE(
+          (SELECT MAX(seq) FROM session_events WHERE session_id = ${id} AND type IN ('workdeck/run_ended', 'workdeck/resume_requested')), 0)`,
   );
-  return !!row;
+  return row?.seq == null ? null : Number(row.seq);
 }
 
 /**

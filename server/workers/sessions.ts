@@ -27,7 +27,7 @@ import type { EventBus } from "../events/bus";
 import { newAgentToken, revokeAgentTokens, storeAgentToken } from "../auth/credentials";
 import type { SessionRunner } from "../sessions/service";
 import { dueSessions } from "../sessions/queue";
-import { applyOutcome, CONTINUE_TEXT, eventType, releaseJob, type RunContext } from "../sessions/run";
+import { applyOutcome, CONTINUE_TEXT, eventType, releaseJob, stopAskedAt, type RunContext } from "../sessions/run";
 import { newProcessMark } from "../sessions/processes";
 import { newRun, type SessionChange, type SessionRow } from "../sessions/rows";
 import { sessionGate } from "../dependencies/service";
@@ -101,6 +101,9 @@ export async function claimForWorker(deps: WorkerSessionDeps, raw: WorkerClaimIn
     .catch((err: unknown) => ctx.deps.log.warn({ err, accountId: account.id }, "could not count a session on its account"));
   await ctx.store.note(id, "workdeck/run_started", { run: plan.run.n, accountId: account.id, resume: resumeId, worker: input.name });
   const after = await ctx.store.note(id, "workdeck/user_message", { text: resumeId ? text : freshText });
+  // A stop that found the session running before this answer was made is noted before `after`,
+  // where the worker's poll never reads: noted again past it.
+  if (((await stopAskedAt(ctx.store, id)) ?? after) < after) await ctx.store.note(id, "workdeck/stop_requested", { reason: "stopped" });
   // Stored before the worker hears of it: its Claude's first hook may come at once.
   const agentToken = ctx.deps.hooks?.token ? newAgentToken() : null;
   if (agentToken) await storeAgentToken(deps.sqlStore, id, agentToken);

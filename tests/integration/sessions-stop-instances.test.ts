@@ -13,7 +13,7 @@ import { EventBus } from "@/server/events/bus";
 import { SessionRunner } from "@/server/sessions/service";
 import { SessionStore } from "@/server/sessions/store";
 import { sessionInsertValues } from "@/server/sessions/rows";
-import { stopAsked } from "@/server/sessions/run";
+import { stopAskedAt } from "@/server/sessions/run";
 import { describeEachDialect } from "../support/dialects";
 import { FakeAnthropic } from "../support/fake-anthropic";
 import { harnessDeps, harnessSpec } from "../support/session-harness";
@@ -98,7 +98,7 @@ describeEachDialect("stopping a session another instance runs", ({ open, again }
       // A resume is a new request: the old stop note is not one for it.
       await runs.resume({ id, text: "go on" });
       await expect.poll(async () => (await runs.get({ id })).status, { timeout: 30_000 }).toBe("running");
-      expect(await stopAsked(notes, id)).toBe(false);
+      expect(await stopAskedAt(notes, id)).toBeNull();
       await runs.stop({ id });
       expect(await runs.waitForEnd(id, 60_000)).toMatchObject({ status: "stopped" });
     } finally {

@@ -280,4 +280,17 @@ describeEachDialect("sessions run by workers", ({ open, again }) => {
     expect(next).toMatchObject({ sessionId: id, resumeId: "claude-9", text: "go on", run: 2 });
     expect(await row(store, id)).toMatchObject({ status: "running", worker: "beta" });
   });
+  it("a stop asked while a worker's claim was being answered reaches that worker's first poll", async () => {
+    const store = await open();
+    const one = instance(store, tempDir());
+    await beat(one, "alpha", ["w1"]);
+    const id = await queue(store, { accountId: "w1" });
+    // As a stop writes it when it finds the session running on a worker before the claim's answer is made.
+    await one.sessions.runContext.store.note(id, "workdeck/stop_requested", { reason: "stopped" });
+    const claim = (await claimForWorker(one, { name: "alpha", accounts: ["w1"] }))!;
+    expect(claim.sessionId).toBe(id);
+
+    const polled = await pollForWorker(one, { name: "alpha", sessions: [{ sessionId: id, after: claim.after }], waitMs: 0 });
+    expect(polled.commands).toMatchObject([{ kind: "stop", sessionId: id, reason: "stopped" }]);
+  });
 });
