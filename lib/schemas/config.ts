@@ -86,7 +86,22 @@ export const WorkdeckConfigSchema = z.strictObject({
   claude: z
     .strictObject({
       maxConcurrent: z.number().int().positive().max(64).optional(),
-      accounts: z.array(ClaudeAccountConfigSchema).optional(),
+      accounts: z
+        .array(ClaudeAccountConfigSchema)
+        .superRefine((accounts, ctx) => {
+          // An id is the account's row of state and, on PostgreSQL, its session queue: two entries would share both.
+          const seen = new Set<string>();
+          accounts.forEach((a, i) => {
+            if (seen.has(a.id))
+              ctx.addIssue({
+                code: "custom",
+                path: [i, "id"],
+                message: `account "${a.id}" is listed twice: each account needs an id of its own`,
+              });
+            seen.add(a.id);
+          });
+        })
+        .optional(),
       defaults: ClaudeDefaultsSchema.optional(),
       /** Worktrees of sessions that finished more than this many days ago are removed (uncommitted work committed to the branch first; the branch stays). Unset = kept. */
       worktreeRetentionDays: z.number().positive().max(3650).optional(),

@@ -10,7 +10,7 @@ import path from "node:path";
 import { sql } from "drizzle-orm";
 import PgBoss from "pg-boss";
 import { afterEach, expect, it, vi } from "vitest";
-import { ClaudeAccountConfigSchema } from "@/lib/schemas/config";
+import { ClaudeAccountConfigSchema, WorkdeckConfigSchema } from "@/lib/schemas/config";
 import type { z } from "zod";
 import type { SessionOptions } from "@/lib/schemas/sessions";
 import { AccountPool } from "@/server/accounts/service";
@@ -344,6 +344,19 @@ describeEachDialect("the session queue", ({ dialect, open, again }) => {
         "an account id is 1 to 63 letters, digits, '.', '_' or '-', starting with a letter or digit",
       );
     }
+
+    // One id, one queue and one row of state: an id listed twice is refused too.
+    const twice = WorkdeckConfigSchema.safeParse({
+      claude: {
+        accounts: [
+          { id: "max.1", configDir: "/c" },
+          { id: "max.1", configDir: "/d" },
+        ],
+      },
+    });
+    expect(twice.error?.issues.map((i) => [i.path.join("."), i.message])).toEqual([
+      ["claude.accounts.1.id", 'account "max.1" is listed twice: each account needs an id of its own'],
+    ]);
 
     const store = await open();
     const at = instance(store, tempDir(), [{ id: longest }, { id: "max.1" }]);
