@@ -245,9 +245,10 @@ export class PgBossQueue implements SessionQueue {
     const holders = await heldAccounts(tx);
     const pending = new Map([...load].map(([id, n]) => [id, n + (waiting.get(id) ?? 0)]));
     for (const [id, n] of waiting) if (!pending.has(id)) pending.set(id, n);
+    const wake = (at: number) => (wakeAt = Math.min(wakeAt ?? Infinity, at));
     for (const candidate of candidates) {
       if (live.has(candidate.id)) continue;
-      const row = await queuedRow(tx, candidate.id, now);
+      const row = await queuedRow(tx, candidate.id, now, wake);
       if (!row) continue;
       const options = row.options as SessionOptions;
       const picked = await this.deps.pool.pick({
@@ -262,7 +263,7 @@ export class PgBossQueue implements SessionQueue {
       });
       if (!picked.account) {
         const at = await noAccount(tx, row, picked, false, now);
-        if (at !== null) wakeAt = Math.min(wakeAt ?? Infinity, at);
+        if (at !== null) wake(at);
         continue;
       }
       const name = sessionQueueName(picked.account.id);

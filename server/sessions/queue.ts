@@ -76,12 +76,20 @@ export async function takeSession(tx: SqlStore, id: number, change: SessionChang
   return taken.changes > 0;
 }
 
-/** A queued session's row again, inside the claim: null when it is no longer queued or not yet due. */
-export async function queuedRow(tx: SqlStore, id: number, now: number): Promise<SessionRow | null> {
+/**
+ * A queued session's row again, inside the claim: null when it is no longer queued or not yet due.
+ * Not yet due, `wake` hears when it is: another claim put it back to an account's reset after the
+ * candidates were read, and that claim's wake-up may be nobody's (a worker's claim keeps none).
+ */
+export async function queuedRow(tx: SqlStore, id: number, now: number, wake?: (at: number) => void): Promise<SessionRow | null> {
   const raw = await tx.get<Record<string, unknown>>(sql`SELECT * FROM sessions WHERE id = ${id} AND status = 'queued'`);
   if (!raw) return null;
   const row = sessionFromRaw(raw);
-  return row.notBefore && row.notBefore.getTime() > now ? null : row;
+  if (row.notBefore && row.notBefore.getTime() > now) {
+    wake?.(row.notBefore.getTime());
+    return null;
+  }
+  return row;
 }
 
 /**
@@ -121,8 +129,9 @@ export async function claimNext<P extends { change: SessionChange }>(
     async (tx) => {
       let wakeAt: number | null = null;
       const load = limited ? await runningLoad(tx) : undefined;
+      const wake = (at: number) => (wakeAt = Math.min(wakeAt ?? Infinity, at));
       for (const candidate of candidates) {
-        const row = await queuedRow(tx, candidate.id, now);
+        const row = await queuedRow(tx, candidate.id, now, wake);
         if (!row) continue;
         const options = row.options as SessionOptions;
         const picked = await deps.pool.pick({
@@ -136,7 +145,7 @@ export async function claimNext<P extends { change: SessionChange }>(
         });
         if (!picked.account) {
           const at = await noAccount(tx, row, picked, !!deps.worker, now);
-          if (at !== null) wakeAt = Math.min(wakeAt ?? Infinity, at);
+          if (at !== null) wake(at);
           continue;
         }
         const planned = plan(row, picked.account);

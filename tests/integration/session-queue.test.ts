@@ -370,6 +370,19 @@ describeEachDialect("the session queue", ({ dialect, open, again }) => {
       expect((await jobsOf(store, ids[0]!)).map((j) => [j.name, j.state])).toEqual([[sessionQueueName(longest), "active"]]);
   });
 
+  it("a candidate another claim put back to its account's reset meanwhile is woken then, by the claim that finds it", async () => {
+    const store = await open();
+    const at = instance(store, tempDir(), [{ id: "a" }]);
+    const id = await enqueue(store);
+    // Read as due by a pass whose claim then waits on the lock, while another claim (a worker's,
+    // whose wake-up nobody keeps) finds its account parked and writes the reset on the session.
+    const { due } = await dueSessions(store);
+    const resetAt = Date.now() + 60_000;
+    await store.run(sql`UPDATE sessions SET not_before = ${resetAt} WHERE id = ${id}`);
+    const r = await at.queue.claim({}, due, (row, account) => ({ change: { ownerLease: "l", accountId: account.id } }));
+    expect(r).toEqual({ claimed: null, wakeAt: resetAt });
+  });
+
   it("three instances claiming at once start every session exactly once", async () => {
     const store = await open();
     const root = tempDir();
