@@ -21,12 +21,12 @@ import { createLogger } from "@/server/logger";
 import { dueSessions, TableQueue, type SessionQueue } from "@/server/sessions/queue";
 import { liveJobsQuery, PgBossQueue, sessionQueueName } from "@/server/sessions/queue-pgboss";
 import { recoverOrphanedRuns } from "@/server/sessions/recovery";
-import { sessionInsertValues } from "@/server/sessions/rows";
 import { applyOutcome } from "@/server/sessions/run";
 import { DEFAULT_TUNING } from "@/server/sessions/deps";
 import { SessionStore } from "@/server/sessions/store";
 import { heartbeat } from "@/server/workers/service";
 import { describeEachDialect } from "../support/dialects";
+import { insertQueuedSession } from "../support/queued-session";
 import { FakeAnthropic } from "../support/fake-anthropic";
 import { harnessDeps, harnessSpec } from "../support/session-harness";
 import { repoRoot, tempDir } from "../support/temp";
@@ -56,22 +56,7 @@ function instance(store: SqlStore, root: string, accounts: AccountSpec[]) {
 }
 type Instance = ReturnType<typeof instance>;
 
-async function enqueue(store: SqlStore, priority = 3, options: SessionOptions = {}): Promise<number> {
-  const r = await store.run<{ id: number | string }>(
-    sql`INSERT INTO sessions ${sessionInsertValues({
-      sessionType: "manual",
-      status: "queued",
-      projectSlug: "demo",
-      cwd: "/tmp",
-      prompt: "do it",
-      options,
-      priority,
-      runs: [],
-      createdAt: new Date(),
-    })} RETURNING id`,
-  );
-  return Number(r.row!.id);
-}
+const enqueue = (store: SqlStore, priority = 3, options: SessionOptions = {}) => insertQueuedSession(store, { priority, options });
 
 /** What the scheduler (or workers.claim, with `worker`) does for one start: the due sessions, then one claim. */
 async function claim(at: Instance, lease: string, opts: { now?: number; worker?: string[] } = {}) {

@@ -6,35 +6,20 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { sql } from "drizzle-orm";
 import { expect, it } from "vitest";
 import type { SqlStore } from "@/server/db/sql-store";
 import { EventBus } from "@/server/events/bus";
 import { SessionRunner } from "@/server/sessions/service";
 import { SessionStore } from "@/server/sessions/store";
-import { sessionInsertValues } from "@/server/sessions/rows";
 import { stopAskedAt } from "@/server/sessions/run";
 import { describeEachDialect } from "../support/dialects";
+import { insertQueuedSession } from "../support/queued-session";
 import { FakeAnthropic } from "../support/fake-anthropic";
 import { harnessDeps, harnessSpec } from "../support/session-harness";
 import { repoRoot, tempDir } from "../support/temp";
 
-async function enqueue(store: SqlStore, cwd: string): Promise<number> {
-  const r = await store.run<{ id: number | string }>(
-    sql`INSERT INTO sessions ${sessionInsertValues({
-      sessionType: "manual",
-      status: "queued",
-      projectSlug: "demo",
-      cwd,
-      prompt: "a long task",
-      options: { permissionMode: "bypassPermissions" },
-      priority: 3,
-      runs: [],
-      createdAt: new Date(),
-    })} RETURNING id`,
-  );
-  return Number(r.row!.id);
-}
+const enqueue = (store: SqlStore, cwd: string) =>
+  insertQueuedSession(store, { cwd, prompt: "a long task", options: { permissionMode: "bypassPermissions" } });
 
 describeEachDialect("stopping a session another instance runs", ({ open, again }) => {
   async function twoRunners() {

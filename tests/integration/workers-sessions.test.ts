@@ -14,7 +14,6 @@ import type { SessionOptions } from "@/lib/schemas/sessions";
 import type { SqlStore } from "@/server/db/sql-store";
 import { EventBus } from "@/server/events/bus";
 import { claimNext, dueSessions } from "@/server/sessions/queue";
-import { sessionInsertValues } from "@/server/sessions/rows";
 import { SessionRunner } from "@/server/sessions/service";
 import { heartbeat } from "@/server/workers/service";
 import {
@@ -26,6 +25,7 @@ import {
   type WorkerSessionDeps,
 } from "@/server/workers/sessions";
 import { describeEachDialect } from "../support/dialects";
+import { insertQueuedSession } from "../support/queued-session";
 import { harnessDeps, harnessSpec } from "../support/session-harness";
 import { repoRoot, tempDir } from "../support/temp";
 
@@ -48,22 +48,7 @@ function instance(store: SqlStore, root: string, withLocal = false): WorkerSessi
   return { sqlStore: store, config, bus, sessions, lostAfterMs: LOST_MS };
 }
 
-async function queue(store: SqlStore, options: SessionOptions = {}): Promise<number> {
-  const r = await store.run<{ id: number | string }>(
-    sql`INSERT INTO sessions ${sessionInsertValues({
-      sessionType: "manual",
-      status: "queued",
-      projectSlug: "demo",
-      cwd: "/srv/demo",
-      prompt: "do it",
-      options,
-      priority: 3,
-      runs: [],
-      createdAt: new Date(),
-    })} RETURNING id`,
-  );
-  return Number(r.row!.id);
-}
+const queue = (store: SqlStore, options: SessionOptions = {}) => insertQueuedSession(store, { options, cwd: "/srv/demo" });
 
 const beat = (deps: WorkerSessionDeps, name: string, ids: string[], at = Date.now()) =>
   heartbeat(
