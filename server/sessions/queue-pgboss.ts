@@ -142,6 +142,8 @@ export class PgBossQueue implements SessionQueue {
     plan: PlanFn<P>,
     now = Date.now(),
   ): Promise<ClaimResult<P>> {
+    // Closed (the process is stopping): a claim, say a worker's, gets nothing here, and no failed start is logged.
+    if (this.closed) return { claimed: null, wakeAt: null };
     // After a failed start, the next attempt waits a while (each one takes the start lock). Sessions
     // still run meanwhile: the table queue claims under the same lock, and jobs it bypassed are
     // cancelled by the first claim after pg-boss starts (their sessions are no longer queued).

@@ -56,7 +56,7 @@ export interface SessionQueue {
   ): Promise<ClaimResult<P>>;
   /** The session left the run or the queue (its run ended, it was stopped): its job, if any, is done. */
   release(sessionId: number): Promise<void>;
-  /** Stops what the queue started (pg-boss's supervision); the database stays open. */
+  /** Stops what the queue started (pg-boss's supervision); the database stays open. Closed, it claims nothing. */
   close(): Promise<void>;
 }
 
@@ -160,14 +160,23 @@ export async function claimNext<P extends { change: SessionChange }>(
 /** SQLite's queue (and the fallback): the `sessions` table itself, claimed under the write lock. */
 export class TableQueue implements SessionQueue {
   readonly kind = "table" as const;
+  private closed = false;
 
   constructor(private readonly deps: { store: SqlStore; pool: AccountPool; env: Env }) {}
 
-  claim<P extends { change: SessionChange }>(holder: Holder, candidates: readonly SessionRow[], plan: PlanFn<P>, now?: number) {
+  async claim<P extends { change: SessionChange }>(
+    holder: Holder,
+    candidates: readonly SessionRow[],
+    plan: PlanFn<P>,
+    now?: number,
+  ): Promise<ClaimResult<P>> {
+    if (this.closed) return { claimed: null, wakeAt: null };
     return claimNext({ ...this.deps, worker: holder.worker }, candidates, plan, now);
   }
 
   async release(): Promise<void> {}
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.closed = true;
+  }
 }

@@ -9,6 +9,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { sql } from "drizzle-orm";
 import PgBoss from "pg-boss";
+import pino from "pino";
 import { afterEach, expect, it, vi } from "vitest";
 import { ClaudeAccountConfigSchema, WorkdeckConfigSchema } from "@/lib/schemas/config";
 import type { z } from "zod";
@@ -366,6 +367,24 @@ describeEachDialect("the session queue", ({ dialect, open, again }) => {
     await store.run(sql`UPDATE sessions SET not_before = ${resetAt} WHERE id = ${id}`);
     const r = await at.queue.claim({}, due, (row, account) => ({ change: { ownerLease: "l", accountId: account.id } }));
     expect(r).toEqual({ claimed: null, wakeAt: resetAt });
+  });
+
+  it("a closed queue claims nothing and says nothing (a worker's claim while the server shuts down), and starts no pg-boss", async () => {
+    const store = await open();
+    const at = instance(store, tempDir(), [{ id: "a" }]);
+    const lines: string[] = [];
+    const log = pino({ level: "debug" }, { write: (line: string) => void lines.push(line) });
+    const deps = { store, pool: at.pool, env: {}, log };
+    const queue: SessionQueue = dialect === "postgres" ? new PgBossQueue(deps) : new TableQueue(deps);
+    opened.push(queue);
+    await queue.close();
+    const id = await enqueue(store);
+
+    expect(await claim({ ...at, queue }, "l")).toEqual({ claimed: null, wakeAt: null });
+    expect(await status(store, id)).toMatchObject({ status: "queued" });
+    expect(lines).toEqual([]);
+    if (dialect === "postgres")
+      expect((await store.get<{ ns: string | null }>(sql`SELECT to_regnamespace('pgboss')::text AS ns`))?.ns ?? null).toBeNull();
   });
 
   it("three instances claiming at once start every session exactly once", async () => {
