@@ -80,6 +80,7 @@ export class SessionPermissions {
           input,
           rule: entry.rule,
           reason: entry.reason,
+          askedAt: entry.askedAt,
           expiresAt: entry.expiresAt,
         });
       });
@@ -92,12 +93,7 @@ export class SessionPermissions {
   answer(raw: AnswerPermissionInput): { ok: true } {
     const input = AnswerPermissionInputSchema.parse(raw);
     const entry = this.waiting.get(input.id)?.get(input.requestId);
-    if (!entry)
-      throw new AppError(
-        "NOT_FOUND",
-        `Session ${input.id} is not waiting on permission request "${input.requestId}" (answered, timed out or the run ended)`,
-        "no_permission_request",
-      );
+    if (!entry) throw notWaiting(input.id, input.requestId);
     if (!input.allow) {
       entry.settle({ behavior: "deny", message: input.message || "The user denied this tool use." }, "user");
       return { ok: true };
@@ -117,6 +113,14 @@ export class SessionPermissions {
       e.settle({ behavior: "deny", message: "The session ended." }, "run_ended");
     this.waiting.delete(sessionId);
   }
+}
+
+export function notWaiting(id: number, requestId: string): AppError {
+  return new AppError(
+    "NOT_FOUND",
+    `Session ${id} is not waiting on permission request "${requestId}" (answered, timed out or the run ended)`,
+    "no_permission_request",
+  );
 }
 
 /** The suggested allow rules, kept for this session only; the tool itself when Claude Code suggests none. */
@@ -155,18 +159,22 @@ export async function waitingOnPermission(store: SqlStore): Promise<Set<number>>
 }
 
 /**
- * The requests a worker's run waits on (issue 14), from the notes it streamed: asked, not yet
- * answered there, not expired. The answer reaches the worker through workers.poll.
+ * The requests the session's current run waits on, from the notes stored on any instance (issue
+ * 14): asked since its run started, not answered (by the run, or by an answer note another instance
+ * or the UI stored for the run's holder: its own process or a worker), not expired. What an instance
+ * that does not hold the run lists, and what an answer given there is checked against.
  */
-export async function workerPendingPermissions(store: SqlStore, id: number, now = Date.now()): Promise<PendingPermission[]> {
+export async function storedPendingPermissions(store: SqlStore, id: number, now = Date.now()): Promise<PendingPermission[]> {
   const notes = await store.all<{ type: string; payload: string }>(
     sql`SELECT type, payload FROM session_events WHERE session_id = ${id}
-          AND type IN ('workdeck/permission_requested', 'workdeck/permission_answered') ORDER BY seq`,
+          AND type IN ('workdeck/permission_requested', 'workdeck/permission_answered', 'workdeck/permission_answer')
+          AND seq > COALESCE((SELECT MAX(seq) FROM session_events WHERE session_id = ${id} AND type = 'workdeck/run_started'), 0)
+        ORDER BY seq`,
   );
   const open = new Map<string, PendingPermission>();
   for (const n of notes) {
     const p = JSON.parse(n.payload) as PendingPermission & { expiresAt: number };
-    if (n.type === "workdeck/permission_answered") open.delete(p.requestId);
+    if (n.type !== "workdeck/permission_requested") open.delete(String(p.requestId));
     else
       open.set(p.requestId, {
         requestId: p.requestId,

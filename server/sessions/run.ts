@@ -9,6 +9,7 @@ import type { ServerLease } from "./server-lease";
 import { killRunProcesses, newProcessMark } from "./processes";
 import { transcriptSaved } from "./state";
 import type { SessionPermissions } from "./permissions";
+import type { RunCommands } from "./steering";
 import { copyTranscript, transcriptDirs } from "./account-use";
 import { sleep, type RunnerTuning, type SessionsDeps } from "./deps";
 import type { SessionStore } from "./store";
@@ -34,6 +35,8 @@ export type RunContext = {
   store: SessionStore;
   pool: AccountPool;
   permissions: SessionPermissions;
+  /** Messages and permission answers stored for this process's runs, from any instance (steering.ts). */
+  commands: RunCommands;
   lease: ServerLease;
   /** The runs of this process, by session id: a run adds itself and removes itself when it ends. */
   active: Map<number, ActiveRun>;
@@ -96,7 +99,7 @@ export async function launchRun(ctx: RunContext, claimed: Claimed<RunPlan>): Pro
     resume: resumeId,
     ...(s.claudeSessionId && runs.length && !saved ? { transcriptMissing: s.claudeSessionId } : {}),
   });
-  await store.note(s.id, "workdeck/user_message", { text });
+  const textSeq = await store.note(s.id, "workdeck/user_message", { text });
   await store.publishUpdated(s.id);
 
   const options = s.options as SessionOptions;
@@ -125,6 +128,8 @@ export async function launchRun(ctx: RunContext, claimed: Claimed<RunPlan>): Pro
   }
   ctx.active.set(s.id, active);
   active.done = consume(ctx, s, active, run, !!resumeId).catch((err) => deps.log.error({ err, sessionId: s.id }, "session run failed"));
+  // Messages stored after its first one, also those stored before it was active here, reach it now.
+  void ctx.commands.attach(active, textSeq);
   // A stop asked after the claim and before the run was active here found no run to end: its note did.
   if ((await stopAskedAt(store, s.id)) !== null)
     void stopRun(ctx, active, "stopped", { noted: true }).catch((err: unknown) => deps.log.warn({ err, sessionId: s.id }, "stop failed"));

@@ -1,6 +1,7 @@
 import { LEASE_HEARTBEAT_MS, ServerLease } from "./server-lease";
 import { recoverOrphanedRuns } from "./recovery";
 import type { SessionPermissions } from "./permissions";
+import { isRunCommand, RunCommands } from "./steering";
 import { recheckNeedsLogin, type RecheckContext } from "./account-use";
 import { claudeBinary, launchRun, planRun, shutdownRun, stopRun, type ActiveRun, type RunContext } from "./run";
 import type { RunnerTuning, SessionsDeps } from "./deps";
@@ -36,7 +37,7 @@ export class SessionScheduler {
   /** The pass running now, and the one asked for meanwhile (one is enough for every caller). */
   private passing: Promise<void> | null = null;
   private rerun: Promise<void> | null = null;
-  private readonly offStops: () => void;
+  private readonly offCommands: () => void;
 
   constructor(
     private readonly deps: SessionsDeps,
@@ -50,7 +51,20 @@ export class SessionScheduler {
     const queueDeps = { store: store.sql, pool, env: deps.baseEnv, log: deps.log };
     this.queue = store.sql.dialect === "postgres" ? new PgBossQueue(queueDeps) : new TableQueue(queueDeps);
     const schedule = () => this.schedule();
-    this.runContext = { deps, tuning, store, pool, permissions, lease: this.lease, active: this.active, schedule, stop, queue: this.queue };
+    const commands = new RunCommands({ deps, store, permissions });
+    this.runContext = {
+      deps,
+      tuning,
+      store,
+      pool,
+      permissions,
+      commands,
+      lease: this.lease,
+      active: this.active,
+      schedule,
+      stop,
+      queue: this.queue,
+    };
     this.recheckContext = {
       pool,
       deps,
@@ -58,10 +72,13 @@ export class SessionScheduler {
       schedule,
       runningCount: (id) => this.runningCount(id),
     };
-    // A stop asked through another instance is a note (service.ts stop): the run's holder ends it.
-    this.offStops = deps.bus.on((e) => {
-      if (e.type !== "sessions.event" || e.eventType !== "workdeck/stop_requested") return;
+    // A stop, message or permission answer asked through another instance is a note (service.ts):
+    // the run's holder applies it.
+    this.offCommands = deps.bus.on((e) => {
+      if (e.type !== "sessions.event") return;
       const run = this.active.get(e.sessionId);
+      if (run && isRunCommand(e.eventType)) void commands.drain(run);
+      if (e.eventType !== "workdeck/stop_requested") return;
       if (run && !run.stopping)
         void stopRun(this.runContext, run, "stopped", { noted: true }).catch((err: unknown) =>
           deps.log.warn({ err, sessionId: e.sessionId }, "stop failed"),
@@ -115,7 +132,7 @@ export class SessionScheduler {
   /** Ends every run (their sessions become interrupted) and stops scheduling. */
   async close(): Promise<void> {
     this.closed = true;
-    this.offStops();
+    this.offCommands();
     if (this.timer) clearTimeout(this.timer);
     if (this.checkTimer) clearInterval(this.checkTimer);
     if (this.orphanTimer) clearInterval(this.orphanTimer);

@@ -23,7 +23,8 @@ import { AccountPool } from "../accounts/service";
 import { getFailure } from "../errors/service";
 import { errorRemediationPrompt, specImplementationPrompt } from "./prompts";
 import { createWorktree } from "./worktree";
-import { SessionPermissions, workerPendingPermissions } from "./permissions";
+import { SessionPermissions, storedPendingPermissions } from "./permissions";
+import { assertAwaitsAnswer, assertTakesMessages, notRunning } from "./steering";
 import { prepareResume, reviewSession } from "./land";
 import { DEFAULT_TUNING, sleep, type RunnerTuning, type SessionsDeps } from "./deps";
 import { SessionStore } from "./store";
@@ -176,25 +177,19 @@ export class SessionRunner {
     return recheckNeedsLogin(this.scheduler.recheckContext);
   }
 
-  /** A follow-up message into the running session. */
+  /**
+   * A follow-up message into the running session, wherever it runs (issue 14): its note, stored
+   * once here when the run can take it, is what the run's holder feeds it (steering.ts): this
+   * process at once, another instance from the bus, a worker through workers.poll.
+   */
   async send(raw: { id: number; text: string }): Promise<{ ok: true }> {
     const input = SendInputSchema.parse(raw);
     const s = await this.store.row(input.id);
-    // A worker's run hears of it through workers.poll (workers/sessions.ts).
-    if (s.worker && s.status === "running") {
-      await this.store.note(input.id, "workdeck/user_message", { text: input.text });
-      return { ok: true };
-    }
     const run = this.scheduler.active.get(input.id);
-    if (!run || run.input.closed || run.stopping) {
-      throw new AppError(
-        "CONFLICT",
-        `Session ${input.id} is ${s.status === "running" ? "finishing" : s.status}: only a running session takes messages; resume it with a new message instead`,
-        "not_running",
-      );
-    }
-    run.input.push(input.text);
-    await this.store.note(input.id, "workdeck/user_message", { text: input.text });
+    if (run ? run.input.closed || run.stopping : s.status !== "running")
+      throw notRunning(input.id, s.status === "running" ? "finishing" : s.status);
+    await this.store.note(input.id, "workdeck/user_message", { text: input.text }, (tx) => assertTakesMessages(tx, input.id));
+    if (run) await this.scheduler.runContext.commands.drain(run);
     return { ok: true };
   }
 
@@ -248,30 +243,25 @@ export class SessionRunner {
     return { id: input.id };
   }
 
-  /** The tool permission requests a running session waits on. */
+  /** The tool permission requests a running session waits on: here, or from their notes when another instance or a worker runs it. */
   async pendingPermissions(raw: { id: number }): Promise<PendingPermission[]> {
     const { id } = SessionIdInputSchema.parse(raw);
     const s = await this.store.row(id);
-    if (s.worker && s.status === "running") return workerPendingPermissions(this.store.sql, id);
-    return this.permissions.list(id);
+    if (this.scheduler.active.has(id)) return this.permissions.list(id);
+    return s.status === "running" ? storedPendingPermissions(this.store.sql, id) : [];
   }
 
-  /** Allows (once, or always for the rest of the session) or denies one of them. */
+  /**
+   * Allows (once, or always for the rest of the session) or denies one of them. Elsewhere than the
+   * run, the answer is a note, stored while the request still waits, that the run's holder applies.
+   */
   async answerPermission(raw: AnswerPermissionInput): Promise<{ ok: true }> {
     const input = AnswerPermissionInputSchema.parse(raw);
-    const s = await this.store.row(input.id);
-    if (s.worker && s.status === "running") {
-      if (!(await workerPendingPermissions(this.store.sql, input.id)).some((p) => p.requestId === input.requestId))
-        throw new AppError(
-          "NOT_FOUND",
-          `Session ${input.id} is not waiting on permission request "${input.requestId}" (answered, timed out or the run ended)`,
-          "no_permission_request",
-        );
-      const { id: _id, ...answer } = input;
-      await this.store.note(input.id, "workdeck/permission_answer", answer);
-      return { ok: true };
-    }
-    return this.permissions.answer(input);
+    await this.store.row(input.id);
+    if (this.scheduler.active.has(input.id)) return this.permissions.answer(input);
+    const { id: _id, ...answer } = input;
+    await this.store.note(input.id, "workdeck/permission_answer", answer, (tx) => assertAwaitsAnswer(tx, input.id, input.requestId));
+    return { ok: true };
   }
 
   get(raw: { id: number }): Promise<Session> {

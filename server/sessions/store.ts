@@ -49,19 +49,22 @@ export class SessionStore {
    * Stores one message (or a runner note) in order and announces it. Its seq is the next after
    * the session's last, taken in one exclusive transaction with its event, so a note written by
    * another instance (a recovery, a resume) never collides; notes made here keep their call order.
+   * `check` runs in that transaction first and throws to store nothing: a note that is a command
+   * (a message, a permission answer) is taken only while the run can still take it.
    */
-  note(id: number, type: string, payload: unknown): Promise<number> {
+  note(id: number, type: string, payload: unknown, check?: (tx: SqlStore) => Promise<void>): Promise<number> {
     const previous = this.noting.get(id) ?? Promise.resolve();
-    const written = previous.catch(() => {}).then(() => this.write(id, type, payload));
+    const written = previous.catch(() => {}).then(() => this.write(id, type, payload, check));
     this.noting.set(id, written);
     void written.finally(() => this.noting.get(id) === written && this.noting.delete(id)).catch(() => {});
     return written;
   }
 
-  private async write(id: number, type: string, payload: unknown): Promise<number> {
+  private async write(id: number, type: string, payload: unknown, check?: (tx: SqlStore) => Promise<void>): Promise<number> {
     const { bus } = this.deps;
     const { seq, event } = await this.sql.transaction(
       async (tx) => {
+        if (check) await check(tx);
         const row = await tx.get<{ project_slug: string; last: number | string | null }>(
           sql`SELECT project_slug, (SELECT max(seq) FROM session_events WHERE session_id = ${id}) AS last FROM sessions WHERE id = ${id}`,
         );
