@@ -4,55 +4,26 @@
  * real PostgreSQL), real Claude Code against the fake API: the one that runs the session ends it
  * when the other is asked, and a stop asked while the run is still being launched is not lost.
  */
-import fs from "node:fs";
-import path from "node:path";
 import { expect, it } from "vitest";
 import type { SqlStore } from "@/server/db/sql-store";
-import { EventBus } from "@/server/events/bus";
-import { SessionRunner } from "@/server/sessions/service";
-import { SessionStore } from "@/server/sessions/store";
 import { stopAskedAt } from "@/server/sessions/run";
 import { describeEachDialect } from "../support/dialects";
 import { insertQueuedSession } from "../support/queued-session";
-import { FakeAnthropic } from "../support/fake-anthropic";
-import { harnessDeps, harnessSpec } from "../support/session-harness";
-import { repoRoot, tempDir } from "../support/temp";
+import { twoRunners } from "../support/two-runners";
 
 const enqueue = (store: SqlStore, cwd: string) =>
   insertQueuedSession(store, { cwd, prompt: "a long task", options: { permissionMode: "bypassPermissions" } });
 
-describeEachDialect("stopping a session another instance runs", ({ open, again }) => {
-  async function twoRunners() {
-    const store = await open();
-    const fake = await FakeAnthropic.start();
+describeEachDialect("stopping a session another instance runs", (dialect) => {
+  async function twoHangingRunners() {
+    const two = await twoRunners(dialect);
     // Every run waits on the API until it is stopped.
-    fake.when((r) => r.main, { kind: "hang" });
-    const root = tempDir();
-    const built = await Promise.all(
-      [store, await again(store)].map(async (sqlStore, i) => {
-        const base = harnessDeps(harnessSpec(path.join(root, `instance-${i}`), fake.url), repoRoot);
-        const bus = new EventBus(null, sqlStore);
-        // Each instance hears the other's events through the table, as a serve without a notifier does.
-        await bus.startPolling(100);
-        const deps = { ...base, sqlStore, bus };
-        return { deps, bus, runner: new SessionRunner(deps, { accountCheckMs: 0, stopGraceMs: 500 }) };
-      }),
-    );
-    const cwd = path.join(root, "instance-0", "project");
-    fs.mkdirSync(cwd, { recursive: true });
-    const close = async () => {
-      for (const b of built) {
-        await b.runner.close();
-        b.bus.stopPolling();
-        b.deps.db!.$client.close();
-      }
-      await fake.close();
-    };
-    return { store, cwd, runs: built[0]!.runner, other: built[1]!.runner, notes: new SessionStore(built[1]!.deps), close };
+    two.fake.when((r) => r.main, { kind: "hang" });
+    return two;
   }
 
   it("a stop asked of an instance that does not run the session ends its run on the one that does", async () => {
-    const { store, cwd, runs, other, close } = await twoRunners();
+    const { store, cwd, runs, other, close } = await twoHangingRunners();
     try {
       const id = await enqueue(store, cwd);
       await runs.schedule();
@@ -72,7 +43,7 @@ describeEachDialect("stopping a session another instance runs", ({ open, again }
   }, 120_000);
 
   it("a stop noted after the claim and before the run was launched ends the run once it starts", async () => {
-    const { store, cwd, runs, notes, close } = await twoRunners();
+    const { store, cwd, runs, notes, close } = await twoHangingRunners();
     try {
       // As another instance's stop does when it finds the session running before its run is under way.
       const id = await enqueue(store, cwd);
