@@ -193,6 +193,9 @@ async function consume(ctx: RunContext, s: SessionRow, active: ActiveRun, run: S
       if (m.kind === "init" && m.msg.session_id) await store.update(s.id, { claudeSessionId: m.msg.session_id });
       if (m.kind === "rate_limit") await pool.recordRateLimit(active.accountId, m.msg.rate_limit_info);
       if (totals) await store.update(s.id, totals);
+      // The result ends the input (state.ts): a message stored before it (steering.ts refuses one
+      // after it) that the bus has not brought yet goes in first, so Claude Code still answers it.
+      if (m.kind === "result") await ctx.commands.drain(active);
     },
   };
   const end = await driveRun(active, sink, prior, resumed, () => ctx.permissions.clear(s.id));

@@ -66,6 +66,32 @@ describeEachDialect("steering a session another instance runs", (dialect) => {
     }
   }, 120_000);
 
+  it("a message stored before the run's result that its instance has not heard of yet still reaches the run", async () => {
+    const { store, fake, cwd, runs, other, runsBus, close } = await twoRunners(dialect);
+    try {
+      const go = path.join(cwd, "go");
+      fake.queue(
+        { kind: "tool_use", name: "Bash", input: { command: `until [ -f ${go} ]; do sleep 0.1; done; echo waited` } },
+        { kind: "text", text: "Tool done." },
+      );
+      fake.fallbackText = "Done, docs too.";
+      const id = await enqueue(store, cwd, { permissionMode: "bypassPermissions" });
+      await runs.schedule();
+      await fake.waitFor((r) => r.main);
+      // The running instance hears nothing from the other one now: only its run's result brings the message in.
+      runsBus.stopPolling();
+
+      await other.send({ id, text: "also update the docs" });
+      fs.writeFileSync(go, "");
+
+      expect(await runs.waitForEnd(id, 60_000)).toMatchObject({ status: "completed", exitMessage: "Done, docs too." });
+      expect(JSON.stringify(fake.mainRequests.at(-1)?.body?.messages)).toContain("also update the docs");
+      expect(await storedMessages(runs, id)).toEqual(["a task", "also update the docs"]);
+    } finally {
+      await close();
+    }
+  }, 120_000);
+
   it("a permission request of a run on one instance is listed and allowed through another, and the tool runs", async () => {
     const { store, fake, cwd, runs, other, close } = await twoRunners(dialect, { permissionTimeoutMs: 60_000 });
     try {

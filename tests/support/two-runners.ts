@@ -25,6 +25,8 @@ export async function twoRunners(
   other: SessionRunner;
   /** The asked instance's notes (a note stored as its procedures would). */
   notes: SessionStore;
+  /** The bus of `runs`, to keep another instance's notes from it for a while. */
+  runsBus: EventBus;
   close: () => Promise<void>;
 }> {
   const store = await open();
@@ -49,5 +51,14 @@ export async function twoRunners(
     }
     await fake.close();
   };
-  return { store, fake, cwd, runs: built[0]!.runner, other: built[1]!.runner, notes: new SessionStore(built[1]!.deps), close };
+  return {
+    store,
+    fake,
+    cwd,
+    runs: built[0]!.runner,
+    other: built[1]!.runner,
+    notes: new SessionStore(built[1]!.deps),
+    runsBus: built[0]!.bus,
+    close,
+  };
 }
