@@ -11,7 +11,8 @@ import { HookPayloadSchema, type HookIngestResult, type HookPayload } from "@/li
 import type { WorkdeckConfig } from "@/lib/schemas/config";
 import type { WorkdeckEvent } from "@/lib/schemas/events";
 import { endedEvent, nextSession, type SessionRow } from "./session-state";
-import { FIND_PRE, INSERT_HOOK, sessionRows, upsertSessions } from "./hook-statements";
+import { INSERT_HOOK, sessionRows, upsertSessions } from "./hook-statements";
+import { findRecentPre, preKey, PreMemory } from "./pre-memory";
 
 export { endedEvent, type SessionRow } from "./session-state";
 
@@ -93,8 +94,18 @@ function parseHook(deps: Pick<AgentsDeps, "now">, input: HookIngestInput): Parse
   return { text, payload: raw as HookPayload, at, workdeckSessionId: input.workdeckSessionId };
 }
 
-/** One transaction's hooks: the session rows it has read or folded, written back once at its end. */
-type Batch = { sessions: Map<string, SessionRow | undefined> };
+/**
+ * One transaction's hooks: the session rows it has read or folded, written back once at its end,
+ * and the changes to the committer's open Pres, applied only once it commits.
+ */
+type Batch = {
+  sessions: Map<string, SessionRow | undefined>;
+  pres: PreMemory | undefined;
+  /** This batch's changes to `pres`, in order: a Pre stored (its time), a pair made (null), a session ended. */
+  preChanges: { sessionId: string; toolUseId?: string; at: number | null }[];
+  /** Pres stored or paired in this batch (null: paired), looked at before `pres`. */
+  staged: Map<string, number | null>;
+};
 
 type Written = { result: HookIngestResult; events: WorkdeckEvent[] };
 
@@ -104,8 +115,8 @@ type Written = { result: HookIngestResult; events: WorkdeckEvent[] };
  * events once it commits. Every statement is a lookup by key or index (no query grows with the
  * history: tests/integration/hooks-edge.test.ts checks the plans).
  */
-function* writeHooks(deps: AgentsDeps, hooks: readonly ParsedHook[]): StoreSteps<Written[]> {
-  const batch: Batch = { sessions: yield* sessionRows(hooks.map((h) => h.payload.session_id)) };
+function* writeHooks(deps: AgentsDeps, batch: Batch, hooks: readonly ParsedHook[]): StoreSteps<Written[]> {
+  batch.sessions = yield* sessionRows(hooks.map((h) => h.payload.session_id));
   const written: Written[] = [];
   for (const h of hooks) written.push(yield* writeHook(deps, batch, h));
   yield* upsertSessions([...batch.sessions.values()].filter((row): row is SessionRow => row !== undefined));
@@ -113,8 +124,31 @@ function* writeHooks(deps: AgentsDeps, hooks: readonly ParsedHook[]): StoreSteps
 }
 
 /** The batch in its own transaction under the hooks lock (steps: on SQLite one synchronous run, issue 12). */
-function storeHooks(deps: AgentsDeps, store: SqlStore, hooks: readonly ParsedHook[], failIfLocked = false): Promise<Written[]> {
-  return store.transaction((tx) => tx.steps(writeHooks(deps, hooks)), { exclusive: HOOKS_LOCK, failIfLocked });
+async function storeHooks(
+  deps: AgentsDeps,
+  store: SqlStore,
+  hooks: readonly ParsedHook[],
+  pres?: PreMemory,
+  failIfLocked = false,
+): Promise<Written[]> {
+  const batch: Batch = { sessions: new Map(), pres, preChanges: [], staged: new Map() };
+  const written = await store.transaction((tx) => tx.steps(writeHooks(deps, batch, hooks)), { exclusive: HOOKS_LOCK, failIfLocked });
+  for (const c of batch.preChanges)
+    if (c.toolUseId === undefined) pres!.endSession(c.sessionId);
+    else if (c.at === null) pres!.forget(c.sessionId, c.toolUseId);
+    else pres!.remember(c.sessionId, c.toolUseId, c.at);
+  return written;
+}
+
+/**
+ * The Pre's received_at: this batch's, the committer's memory, else the session's recent hooks
+ * (a restart, an evicted entry, ingestHook's one-off batches, or a Pre stored by another
+ * instance on the same database: that read finds it, so several instances pair right).
+ */
+function* preOf(batch: Batch, sessionId: string, toolUseId: string): StoreSteps<number | undefined> {
+  const staged = batch.staged.get(preKey(sessionId, toolUseId));
+  const known = staged === undefined ? batch.pres?.get(sessionId, toolUseId) : staged;
+  return known ?? (yield* findRecentPre(sessionId, toolUseId));
 }
 
 function* writeHook(deps: AgentsDeps, batch: Batch, h: ParsedHook): StoreSteps<Written> {
@@ -134,10 +168,12 @@ function* writeHook(deps: AgentsDeps, batch: Batch, h: ParsedHook): StoreSteps<W
   let success: boolean | null = null;
   if (TOOL_DONE.has(event)) {
     success = event === "PostToolUse";
-    const pre = toolUseId ? yield* step.get<{ received_at: number }>(FIND_PRE, [toolUseId, sessionId]) : undefined;
+    const pre = toolUseId ? yield* preOf(batch, sessionId, toolUseId) : undefined;
     // The Pre/Post pair is the measure; the CLI's own duration_ms covers a Pre that never arrived.
-    durationMs = toolDuration(pre ? Math.max(0, at - Number(pre.received_at)) : payload.duration_ms, warnings);
-  }
+    durationMs = toolDuration(pre !== undefined ? Math.max(0, at - Number(pre)) : payload.duration_ms, warnings);
+    if (toolUseId && batch.pres) stagePre(batch, sessionId, toolUseId, null);
+  } else if (event === "PreToolUse" && toolUseId && batch.pres) stagePre(batch, sessionId, toolUseId, at);
+  else if (event === "SessionEnd" && batch.pres) batch.preChanges.push({ sessionId, at: null });
 
   const inserted = yield* step.run<{ id: number }>(INSERT_HOOK, [
     sessionId,
@@ -170,6 +206,11 @@ function* writeHook(deps: AgentsDeps, batch: Batch, h: ParsedHook): StoreSteps<W
   if (next.status === "ended" && prev?.status !== "ended") events.push(yield* deps.bus.recordSteps(endedEvent(next)));
   const result = { id, sessionId, event, projectSlug, status: next.status, durationMs, ...(warnings.length ? { warnings } : {}) };
   return { result, events };
+}
+
+function stagePre(batch: Batch, sessionId: string, toolUseId: string, at: number | null): void {
+  batch.staged.set(preKey(sessionId, toolUseId), at);
+  batch.preChanges.push({ sessionId, toolUseId, at });
 }
 
 /**
@@ -214,6 +255,8 @@ export class HookCommitter {
   private flushing = false;
   private busySince: number | null = null;
   private readonly store: SqlStore;
+  /** The open Pres this committer stored, so a Post usually pairs without a read (pre-memory.ts). */
+  private readonly pres = new PreMemory();
 
   constructor(private readonly deps: AgentsDeps) {
     this.store = agentsStore(deps);
@@ -276,7 +319,7 @@ export class HookCommitter {
   private async commit(batch: Pending[]): Promise<Outcome[] | null> {
     const hooks = batch.map((p) => p.hook);
     try {
-      const written = await storeHooks(this.deps, this.store, hooks, true);
+      const written = await storeHooks(this.deps, this.store, hooks, this.pres, true);
       return written.map((w): Outcome => ({ ok: true, ...w }));
     } catch (err) {
       if (isBusy(err)) {
@@ -293,7 +336,7 @@ export class HookCommitter {
       const outcomes: Outcome[] = [];
       for (const hook of hooks) {
         try {
-          const [w] = await storeHooks(this.deps, this.store, [hook], true);
+          const [w] = await storeHooks(this.deps, this.store, [hook], this.pres, true);
           outcomes.push({ ok: true, ...w! });
         } catch (err) {
           outcomes.push({ ok: false, err });

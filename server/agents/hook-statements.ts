@@ -7,11 +7,6 @@
 import { PreparedQuery, step, type StoreSteps } from "../db/sql-store";
 import type { SessionRow } from "./session-state";
 
-/** The Pre of a Post, for the tool call's duration. */
-export const FIND_PRE = new PreparedQuery(
-  "SELECT received_at FROM hooks WHERE tool_use_id = ? AND session_id = ? AND event = 'PreToolUse' ORDER BY id DESC LIMIT 1",
-);
-
 export const INSERT_HOOK = new PreparedQuery(
   `INSERT INTO hooks (session_id, event, tool_name, tool_use_id, cwd, project_slug, workdeck_session_id, payload, received_at, duration_ms, success)
    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,

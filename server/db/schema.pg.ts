@@ -179,13 +179,7 @@ export const hooks = pgTable(
     durationMs: bigint("duration_ms", { mode: "number" }),
     success: flag("success"),
   },
-  (t) => [
-    index("hooks_session_id_idx").on(t.sessionId, t.id),
-    index("hooks_tool_use_idx")
-      .on(t.toolUseId)
-      .where(sql`${t.toolUseId} IS NOT NULL`),
-    index("hooks_received_at_idx").on(t.receivedAt),
-  ],
+  (t) => [index("hooks_session_id_idx").on(t.sessionId, t.id), index("hooks_received_at_idx").on(t.receivedAt)],
 );
 
 export const integrationItems = pgTable(

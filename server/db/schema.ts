@@ -225,8 +225,8 @@ export const errorTriage = sqliteTable(
 
 /**
  * Every Claude Code hook event received, payload kept whole (unknown events and fields included).
- * `duration_ms` and `success` are set on the Post event: from its PreToolUse pair (joined on
- * tool_use_id), success false for PostToolUseFailure.
+ * `duration_ms` and `success` are set on the Post event: from its PreToolUse pair (same session
+ * and tool_use_id), success false for PostToolUseFailure.
  */
 export const hooks = sqliteTable(
   "hooks",
@@ -250,10 +250,7 @@ export const hooks = sqliteTable(
   (t) => [
     // A session's timeline, in order.
     index("hooks_session_id_idx").on(t.sessionId, t.id),
-    // Pairing a Post with its Pre.
-    index("hooks_tool_use_idx")
-      .on(t.toolUseId)
-      .where(sql`${t.toolUseId} IS NOT NULL`),
+    // No index on tool_use_id: the committer pairs a Post with its Pre from memory (issue 12).
     // Retention (issue 10 item 8) deletes by age without scanning the table.
     index("hooks_received_at_idx").on(t.receivedAt),
   ],

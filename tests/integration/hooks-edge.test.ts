@@ -11,6 +11,7 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import type { Runtime } from "@/server/runtime";
 import { startRuntime, stopRuntime } from "@/server/runtime-boot";
 import { mintAgentToken } from "@/server/auth/credentials";
+import { RECENT_HOOKS } from "@/server/agents/pre-memory";
 import { hookSession } from "../support/hook-payloads";
 import { listenLoopback, testEdge } from "../support/edge";
 import { postHookRoute } from "../support/hook-route";
@@ -265,7 +266,7 @@ describe("POST /api/hooks at the edge", () => {
     expect((await post(url, JSON.stringify(h.pre("tu-new", "Bash", {})))).status).toBe(201);
     const plans = [
       "SELECT * FROM agent_sessions WHERE session_id = 'long'",
-      "SELECT received_at FROM hooks WHERE tool_use_id = 'tu-new' AND session_id = 'long' AND event = 'PreToolUse' ORDER BY id DESC LIMIT 1",
+      RECENT_HOOKS.text.replace("?", "'long'"),
       "SELECT id FROM sessions WHERE id = 1",
     ].map((sql) =>
       (runtime.db!.$client.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join("; "),

@@ -1,0 +1,1 @@
+DROP INDEX `hooks_tool_use_idx`;
