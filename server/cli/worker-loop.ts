@@ -188,6 +188,7 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
       try {
         const sessions = [...runs.values()].map((r) => ({ sessionId: r.sessionId, after: r.after }));
         const r = await client.call<WorkerPollResult>("workers.poll", { name, sessions, waitMs: 20_000 }, pollAbort.signal);
+        await heldForTests();
         for (const c of r.commands) runs.get(c.sessionId)?.command(c);
         for (const id of r.gone) {
           log(`session ${id}: no longer this worker's; ending its run`);
@@ -219,6 +220,15 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
   void claims;
   void polls;
   process.exit(0);
+}
+
+/**
+ * Tests only: while the file WORKDECK_TEST_WORKER_HOLD_POLLS names exists, what a long poll
+ * brought waits, as a slow network would hold it (what the run fetches at its result does not).
+ */
+async function heldForTests(): Promise<void> {
+  const file = process.env.WORKDECK_TEST_WORKER_HOLD_POLLS;
+  while (file && fs.existsSync(file)) await sleep(100);
 }
 
 function sleep(ms: number): Promise<void> {

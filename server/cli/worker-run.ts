@@ -1,4 +1,4 @@
-import type { WorkerClaim, WorkerCommand } from "@/lib/schemas/workers";
+import type { WorkerClaim, WorkerCommand, WorkerPollResult } from "@/lib/schemas/workers";
 import { backoffDelay } from "@/lib/backoff";
 import type { AccountPool } from "../accounts/service";
 import { SessionPermissions } from "../sessions/permissions";
@@ -86,7 +86,9 @@ export class WorkerRun {
 
   /** What a person asked of the session, from `workers.poll`. */
   command(c: WorkerCommand): void {
-    this.after = Math.max(this.after, c.seq);
+    // The long poll and the fetch at the result (takePending) may both bring one command: once.
+    if (c.seq <= this.after) return;
+    this.after = c.seq;
     if (c.kind === "send") {
       if (!this.active.input.closed && !this.active.stopping) this.active.input.push(c.text);
       else this.w.log(`session ${this.sessionId}: a message arrived after the run stopped taking them`);
@@ -164,13 +166,35 @@ export class WorkerRun {
     return false;
   }
 
+  /**
+   * At the result, which ends the run's input (state.ts): the server first learns of the result
+   * (a message after it is refused there), then the commands stored before it that the long poll
+   * has not brought yet go in, so Claude Code still answers them (as run.ts drains its own).
+   */
+  private async takePending(): Promise<void> {
+    await this.flush();
+    if (this.gone) return;
+    try {
+      const r = await this.w.client.call<WorkerPollResult>("workers.poll", {
+        name: this.w.name,
+        sessions: [{ sessionId: this.sessionId, after: this.after }],
+        waitMs: 0,
+      });
+      for (const c of r.commands) if (c.sessionId === this.sessionId) this.command(c);
+    } catch (err) {
+      // The long poll still brings them; only a message racing the result may then come too late.
+      this.w.log(`session ${this.sessionId}: could not fetch its pending commands at its result: ${(err as Error).message}`);
+    }
+  }
+
   private async drive(): Promise<void> {
     const end = await driveRun(
       this.active,
       {
-        message: async (raw, _m, totals) => {
+        message: async (raw, m, totals) => {
           if (totals) this.totals = totals;
           this.push(raw);
+          if (m.kind === "result") await this.takePending();
         },
       },
       this.claim.prior,

@@ -21,6 +21,8 @@ export type WorkerProcessOptions = {
   maxConcurrent?: number;
   /** Its NODE_ENV (default "test"; the bench runs workers as in production). */
   nodeEnv?: "test" | "production";
+  /** More of its environment (e.g. a test knob). */
+  env?: Record<string, string>;
 };
 
 export type WorkerProcess = {
@@ -68,6 +70,7 @@ export function startWorkdeckWorker(opts: WorkerProcessOptions): WorkerProcess {
       CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
       DISABLE_AUTOUPDATER: "1",
       ...tokens,
+      ...opts.env,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
