@@ -6,6 +6,14 @@
 import { sql, type SQL } from "drizzle-orm";
 import type { Dialect } from "./sql-store";
 
+/** Values as a comma-separated list of parameters, for `IN (${sqlValues(ids)})`: the same on both dialects. */
+export function sqlValues(values: readonly (string | number)[]): SQL {
+  return sql.join(
+    values.map((v) => sql`${v}`),
+    sql`, `,
+  );
+}
+
 /** A top-level number of a JSON object kept as text (`refs`, `payload`); NULL when absent. */
 export function jsonNumber(dialect: Dialect, column: SQL, key: string): SQL {
   const k = plainKey(key);

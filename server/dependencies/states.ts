@@ -8,6 +8,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { sql } from "drizzle-orm";
+import { sqlValues } from "../db/dialect-sql";
 import type { SqlStore } from "../db/sql-store";
 import type { ProjectRegistry } from "../projects/service";
 import { keyRef, type BlockerState } from "@/lib/schemas/dependencies";
@@ -39,12 +40,6 @@ function blockerIds(rows: DependencyRow[], prefix: string): number[] {
   return [...new Set(rows.filter((r) => r.blocker.startsWith(prefix)).map((r) => Number(r.blocker.slice(prefix.length))))];
 }
 
-const inList = (ids: number[]) =>
-  sql.join(
-    ids.map((id) => sql`${id}`),
-    sql`, `,
-  );
-
 /** BlockerRows through the port. */
 export async function readBlockerRowsOn(store: SqlStore, rows: DependencyRow[]): Promise<BlockerRows> {
   const failureIds = blockerIds(rows, "failure:");
@@ -52,12 +47,12 @@ export async function readBlockerRowsOn(store: SqlStore, rows: DependencyRow[]):
   const failures = failureIds.length
     ? await store.all<{ id: number | string; resolved_at: number | string | null; decision: string | null }>(
         sql`SELECT f.id, f.resolved_at, t.decision FROM test_failures f LEFT JOIN error_triage t ON t.test_failure_id = f.id
-            WHERE f.id IN (${inList(failureIds)})`,
+            WHERE f.id IN (${sqlValues(failureIds)})`,
       )
     : [];
   const sessions = sessionIds.length
     ? await store.all<{ id: number | string; status: string; landed: string | null }>(
-        sql`SELECT id, status, landed FROM sessions WHERE id IN (${inList(sessionIds)})`,
+        sql`SELECT id, status, landed FROM sessions WHERE id IN (${sqlValues(sessionIds)})`,
       )
     : [];
   return {

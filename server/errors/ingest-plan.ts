@@ -29,6 +29,7 @@
 import { hostname } from "node:os";
 import type Database from "better-sqlite3";
 import { sql } from "drizzle-orm";
+import { sqlValues } from "../db/dialect-sql";
 import { runStagePassed, type NormalizedReport, type StageKind, type TestOutcome, type TestResult } from "@workdeck/error-classifier";
 import { all, get, insertRows, pause, run, runOnSqlite, transaction, type Steps } from "../db/sql-steps";
 import {
@@ -317,16 +318,7 @@ export function* discardStageSteps(stage: Pick<Stage, "reportId" | "fromResultId
     )).map((r) => Number(r.id));
     if (ids.length === 0) break;
     yield* pause();
-    yield* transaction(
-      () =>
-        run(
-          sql`DELETE FROM test_results WHERE id IN (${sql.join(
-            ids.map((id) => sql`${id}`),
-            sql`, `,
-          )})`,
-        ),
-      { write: true },
-    );
+    yield* transaction(() => run(sql`DELETE FROM test_results WHERE id IN (${sqlValues(ids)})`), { write: true });
     from = ids.at(-1)!;
   }
   // Its hidden groups are removed under their project's lock, like every write of groups: a flip

@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import { sqlValues } from "../db/dialect-sql";
 import type { Db } from "../db/client";
 import type { SqlStore } from "../db/sql-store";
 import type { EventBus } from "../events/bus";
@@ -93,10 +94,7 @@ export function watchHealth(
     const gone = [...last.keys()].filter((id) => !current.has(id));
     if (!gone.length) return;
     const ended = await store.all<{ id: number | string; project_slug: string; status: string; ended_at: number | string | null }>(
-      sql`SELECT id, project_slug, status, ended_at FROM sessions WHERE id IN (${sql.join(
-        gone.map((id) => sql`${id}`),
-        sql`, `,
-      )})`,
+      sql`SELECT id, project_slug, status, ended_at FROM sessions WHERE id IN (${sqlValues(gone)})`,
     );
     for (const s of ended) {
       const id = Number(s.id);

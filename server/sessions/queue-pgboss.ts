@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { sql, type SQL } from "drizzle-orm";
+import { sqlValues } from "../db/dialect-sql";
 import type PgBoss from "pg-boss";
 import type { SessionOptions } from "@/lib/schemas/sessions";
 import { PostgresStore, type SqlStore } from "../db/sql-store";
@@ -189,7 +190,7 @@ export class PgBossQueue implements SessionQueue {
     if (!jobs.length) return live;
     const ids = [...new Set(jobs.map((j) => j.sessionId))];
     const rows = await tx.all<{ id: number | string; status: string; options: unknown }>(
-      sql`SELECT id, status, options FROM sessions WHERE id IN ${inList(ids)}`,
+      sql`SELECT id, status, options FROM sessions WHERE id IN (${sqlValues(ids)})`,
     );
     const sessions = new Map(rows.map((r) => [Number(r.id), r]));
     const held = await heldAccounts(tx);
@@ -322,7 +323,7 @@ export class PgBossQueue implements SessionQueue {
   private async bestQueue(tx: SqlStore, open: PoolAccount[]): Promise<PoolAccount | null> {
     if (!open.length) return null;
     const top = await tx.get<{ name: string }>(
-      sql`SELECT name FROM pgboss.job WHERE name IN ${inList(open.map((a) => sessionQueueName(a.id)))} AND state < 'active'
+      sql`SELECT name FROM pgboss.job WHERE name IN (${sqlValues(open.map((a) => sessionQueueName(a.id)))}) AND state < 'active'
           ORDER BY priority DESC, created_on, id LIMIT 1`,
     );
     return top ? (open.find((a) => sessionQueueName(a.id) === top.name) ?? null) : null;
@@ -356,7 +357,7 @@ export class PgBossQueue implements SessionQueue {
 export function liveJobsQuery(names: readonly string[], sessionId?: number): SQL {
   const one = sessionId === undefined ? sql`` : sql` AND data->>'sessionId' = ${String(sessionId)}`;
   return sql`SELECT id, name, state::text AS state, (data->>'sessionId')::bigint AS session_id, priority
-             FROM pgboss.job WHERE name IN ${inList(names)} AND state < 'completed'${one} ORDER BY created_on, id`;
+             FROM pgboss.job WHERE name IN (${sqlValues(names)}) AND state < 'completed'${one} ORDER BY created_on, id`;
 }
 
 function accountOf(queueName: string): string {
@@ -365,13 +366,6 @@ function accountOf(queueName: string): string {
 
 function bump(m: Map<string, number>, key: string): void {
   m.set(key, (m.get(key) ?? 0) + 1);
-}
-
-function inList(values: readonly (string | number)[]): SQL {
-  return sql`(${sql.join(
-    values.map((v) => sql`${v}`),
-    sql`, `,
-  )})`;
 }
 
 /**

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import { sql } from "drizzle-orm";
+import { sqlValues } from "../db/dialect-sql";
 import type { SqlStore } from "../db/sql-store";
 import { processStartTime } from "./processes";
 
@@ -73,13 +74,7 @@ export async function liveLeaseIds(store: SqlStore, now = Date.now()): Promise<S
     if (leaseAlive(lease, now)) live.add(lease.id);
     else dead.push(lease.id);
   }
-  if (dead.length)
-    await store.run(
-      sql`DELETE FROM server_leases WHERE id IN (${sql.join(
-        dead.map((id) => sql`${id}`),
-        sql`, `,
-      )})`,
-    );
+  if (dead.length) await store.run(sql`DELETE FROM server_leases WHERE id IN (${sqlValues(dead)})`);
   return live;
 }
 

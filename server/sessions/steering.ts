@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import { sqlValues } from "../db/dialect-sql";
 import type { SqlStore } from "../db/sql-store";
 import { AppError } from "../app-error";
 import type { SessionsDeps } from "./deps";
@@ -105,10 +106,7 @@ export class RunCommands {
     const id = run.sessionId;
     const rows = await this.ctx.store.sql.all<{ seq: number | string; type: string; payload: string }>(
       sql`SELECT seq, type, payload FROM session_events WHERE session_id = ${id} AND seq > ${feed.after}
-            AND type IN (${sql.join(
-              COMMANDS.map((t) => sql`${t}`),
-              sql`, `,
-            )}) ORDER BY seq`,
+            AND type IN (${sqlValues(COMMANDS)}) ORDER BY seq`,
     );
     for (const r of rows) {
       feed.after = Math.max(feed.after, Number(r.seq));

@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import { sqlValues } from "../db/dialect-sql";
 import {
   EventsInputSchema,
   ListSessionsInputSchema,
@@ -96,13 +97,7 @@ export class SessionStore {
     const input = ListSessionsInputSchema.parse(raw);
     const conditions = [sql`1 = 1`];
     if (input.projectId) conditions.push(sql`project_slug = ${input.projectId}`);
-    if (input.status?.length)
-      conditions.push(
-        sql`status IN (${sql.join(
-          input.status.map((s) => sql`${s}`),
-          sql`, `,
-        )})`,
-      );
+    if (input.status?.length) conditions.push(sql`status IN (${sqlValues(input.status)})`);
     const rows = await this.sql.all<Record<string, unknown>>(
       sql`SELECT * FROM sessions WHERE ${sql.join(conditions, sql` AND `)} ORDER BY id DESC LIMIT ${input.limit ?? 200}`,
     );

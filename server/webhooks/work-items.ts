@@ -1,5 +1,5 @@
 import { sql, type SQL } from "drizzle-orm";
-import { jsonNumber, jsonText } from "../db/dialect-sql";
+import { jsonNumber, jsonText, sqlValues } from "../db/dialect-sql";
 import type { Dialect, SqlStore } from "../db/sql-store";
 import type { WorkdeckEvent } from "@/lib/schemas/events";
 import { deploysHref } from "@/lib/schemas/integrations";
@@ -86,10 +86,7 @@ export async function integrationWorkItems(
 export function integrationActivitySql(dialect: Dialect): Record<"ci" | "deploy" | "review" | "automation", SQL> {
   const payload = sql.raw("payload");
   const change = (kind: string, changes: string[]) =>
-    sql`(type = 'integrations.changed' AND ${jsonText(dialect, payload, "kind")} = ${kind} AND ${jsonText(dialect, payload, "change")} IN (${sql.join(
-      changes.map((c) => sql`${c}`),
-      sql`, `,
-    )}))`;
+    sql`(type = 'integrations.changed' AND ${jsonText(dialect, payload, "kind")} = ${kind} AND ${jsonText(dialect, payload, "change")} IN (${sqlValues(changes)}))`;
   return {
     ci: change("ci", ["opened", "reopened", "resolved"]),
     deploy: change("deploy", ["opened", "reopened", "resolved"]),

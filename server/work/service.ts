@@ -10,7 +10,7 @@
  * rationales, messages).
  */
 import { sql, type SQL } from "drizzle-orm";
-import { jsonArrayLength, jsonIsTrue, jsonText } from "../db/dialect-sql";
+import { jsonArrayLength, jsonIsTrue, jsonText, sqlValues } from "../db/dialect-sql";
 import type { Dialect, SqlStore } from "../db/sql-store";
 import type { EventBus } from "../events/bus";
 import type { WorkCache } from "./cache";
@@ -322,11 +322,6 @@ const TERMINAL_SESSION = ["completed", "failed", "stopped", "crashed", "interrup
 function kindSql(dialect: Dialect): Record<ActivityKind, SQL> {
   const payload = sql.raw("payload");
   const eventType = jsonText(dialect, payload, "eventType");
-  const list = (values: string[]) =>
-    sql.join(
-      values.map((v) => sql`${v}`),
-      sql`, `,
-    );
   return {
     spec_created: sql`type = 'openspec.proposalCreated'`,
     spec_archived: sql`type = 'openspec.archived'`,
@@ -334,7 +329,7 @@ function kindSql(dialect: Dialect): Record<ActivityKind, SQL> {
     failure_resolved: sql`(type = 'errors.failureUpdated' AND ${jsonArrayLength(dialect, payload, "resolvedIds")} > 0)`,
     triage: sql`(type = 'errors.triaged' AND ${jsonIsTrue(dialect, payload, "reviewedByHuman")})`,
     session_started: sql`(type = 'sessions.event' AND ${eventType} = 'workdeck/run_started')`,
-    session_finished: sql`(type = 'sessions.updated' AND ${jsonText(dialect, payload, "status")} IN (${list(TERMINAL_SESSION)}))`,
+    session_finished: sql`(type = 'sessions.updated' AND ${jsonText(dialect, payload, "status")} IN (${sqlValues(TERMINAL_SESSION)}))`,
     needs_you: sql`(type = 'agents.needsYou' OR (type = 'sessions.event' AND ${eventType} = 'workdeck/permission_requested'))`,
     account_limited: sql`(type = 'sessions.event' AND ${eventType} IN ('workdeck/account_parked', 'workdeck/account_needs_login'))`,
     ...integrationActivitySql(dialect),

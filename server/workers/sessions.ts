@@ -6,6 +6,7 @@
  * the sessions it holds (`sessions.worker`); no credential goes either way.
  */
 import { sql } from "drizzle-orm";
+import { sqlValues } from "../db/dialect-sql";
 import { parseMessage } from "@/packages/claude-session/src/index";
 import type { SessionRun } from "@/lib/schemas/sessions";
 import {
@@ -220,10 +221,7 @@ async function pendingCommands(
   if (!sessions.length) return { commands: [], gone: [] };
   const ids = sessions.map((s) => s.sessionId);
   const held = await deps.sqlStore.all<{ id: number | string }>(
-    sql`SELECT id FROM sessions WHERE worker = ${name} AND status = 'running' AND id IN (${sql.join(
-      ids.map((id) => sql`${id}`),
-      sql`, `,
-    )})`,
+    sql`SELECT id FROM sessions WHERE worker = ${name} AND status = 'running' AND id IN (${sqlValues(ids)})`,
   );
   const running = new Set(held.map((r) => Number(r.id)));
   const gone = ids.filter((id) => !running.has(id));
@@ -234,10 +232,7 @@ async function pendingCommands(
         WHERE (${sql.join(
           mine.map((s) => sql`(session_id = ${s.sessionId} AND seq > ${s.after})`),
           sql` OR `,
-        )}) AND type IN (${sql.join(
-          COMMAND_NOTES.map((t) => sql`${t}`),
-          sql`, `,
-        )})
+        )}) AND type IN (${sqlValues(COMMAND_NOTES)})
         ORDER BY session_id, seq`,
   );
   return { commands: rows.map(toCommand), gone };
